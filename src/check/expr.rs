@@ -1,0 +1,390 @@
+//! Owns KPI expressions: resolving aggregates, KPI references and functions, and checking units.
+
+use super::filter;
+use super::model::{AggFunc, Aggregate, ArithOp, ColumnType, Dataset, Expr};
+use super::units::{self, Lit, Ty};
+use super::Checker;
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
+use crate::syntax::ast::{self, BinaryOp, ExprKind, UnaryOp};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+pub const FUNCTIONS: &[&str] = &["sum", "count", "count_distinct", "avg", "min", "max", "if"];
+
+/// What names mean inside one KPI's expressions.
+pub struct Scope<'a> {
+    pub datasets: &'a [Dataset],
+    /// Every declared KPI, with the unit of its value when already known.
+    pub kpis: &'a BTreeMap<String, Ty>,
+    /// Inside `thresholds`: the units of `value` and `target`.
+    pub this: Option<(Ty, Ty)>,
+}
+
+pub struct Lowering<'a, 'c> {
+    pub cx: &'a mut Checker<'c>,
+    pub scope: Scope<'a>,
+    pub aggregates: &'a mut Vec<Aggregate>,
+}
+
+impl Lowering<'_, '_> {
+    fn error(&mut self, d: Diagnostic) -> Option<(Expr, Ty)> {
+        self.cx.report(d);
+        None
+    }
+
+    /// Lowers an expression, returning it with its unit, or `None` after reporting why not.
+    pub fn lower(&mut self, e: &ast::Expr) -> Option<(Expr, Ty)> {
+        match &e.kind {
+            ExprKind::Number(n) => Some((
+                Expr::Number { value: self.literal(n, e.span)? },
+                Ty::Num { money: 0, lit: Lit::Plain },
+            )),
+            ExprKind::Percent(p) => Some((
+                Expr::Number { value: self.literal(p, e.span)? / Decimal::ONE_HUNDRED },
+                Ty::Num { money: 0, lit: Lit::Percent },
+            )),
+            ExprKind::Path(parts) => self.path(parts, e.span),
+            ExprKind::Call { name, args } => self.call(name, args, e.span),
+            ExprKind::Unary { op: UnaryOp::Neg, operand } => {
+                let (x, t) = self.lower(operand)?;
+                self.numeric(t, operand.span)?;
+                Some((Expr::Neg { operand: Box::new(x) }, t))
+            }
+            ExprKind::Unary { op: UnaryOp::Not, operand } => {
+                let (x, t) = self.lower(operand)?;
+                self.condition(t, operand.span)?;
+                Some((Expr::Not { operand: Box::new(x) }, Ty::Bool))
+            }
+            ExprKind::Binary { op, left, right } => {
+                let l = self.lower(left);
+                let r = self.lower(right);
+                let ((lx, lt), (rx, rt)) = (l?, r?);
+                self.binary(*op, (lx, lt, left.span), (rx, rt, right.span), e.span)
+            }
+            ExprKind::Str(_) => self.error(
+                Diagnostic::error(Code::TypeMismatch, e.span, "a string cannot be a KPI value")
+                    .label("expected a number")
+                    .help("strings belong in `where` filters: `sum(orders.revenue where channel = \"online\")`"),
+            ),
+            ExprKind::Date(_) => self.error(
+                Diagnostic::error(Code::TypeMismatch, e.span, "a date cannot be a KPI value")
+                    .label("expected a number")
+                    .help("dates belong in `where` filters: `count(orders where order_date >= 2026-01-01)`"),
+            ),
+            ExprKind::List(_) => self.error(
+                Diagnostic::error(Code::TypeMismatch, e.span, "a list cannot be a KPI value").label("expected a number"),
+            ),
+            ExprKind::Index { .. } => self.error(
+                Diagnostic::error(Code::InvalidValue, e.span, "time offsets such as `x[-1]` are not supported yet")
+                    .label("not supported in this version")
+                    .help("time intelligence (previous periods, year to date) is planned; see docs/language.md"),
+            ),
+        }
+    }
+
+    fn literal(&mut self, text: &str, span: Span) -> Option<Decimal> {
+        let value = parse_decimal(text);
+        if value.is_none() {
+            self.cx.report(
+                Diagnostic::error(Code::InvalidValue, span, "this number is beyond the exact decimal range")
+                    .label("more than 28 significant digits")
+                    .help("numbers are exact decimals of at most 28 significant digits"),
+            );
+        }
+        value
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        (lx, lt, ls): (Expr, Ty, Span),
+        (rx, rt, rs): (Expr, Ty, Span),
+        span: Span,
+    ) -> Option<(Expr, Ty)> {
+        let (left, right) = (Box::new(lx), Box::new(rx));
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                self.condition(lt, ls)?;
+                self.condition(rt, rs)?;
+                let x = if op == BinaryOp::And { Expr::And { left, right } } else { Expr::Or { left, right } };
+                Some((x, Ty::Bool))
+            }
+            BinaryOp::Add | BinaryOp::Sub => {
+                self.numeric(lt, ls)?;
+                self.numeric(rt, rs)?;
+                let Some(t) = units::same(lt, rt) else {
+                    let verb = if op == BinaryOp::Add { "add" } else { "subtract" };
+                    return self.mismatch(format!("cannot {verb} {} and {}", lt.describe(), rt.describe()), span, ls, lt, rs, rt);
+                };
+                let op = if op == BinaryOp::Add { ArithOp::Add } else { ArithOp::Sub };
+                Some((Expr::Arith { op, left, right }, t))
+            }
+            BinaryOp::Mul | BinaryOp::Of | BinaryOp::Div => {
+                self.numeric(lt, ls)?;
+                self.numeric(rt, rs)?;
+                let (op, sign) = if op == BinaryOp::Div { (ArithOp::Div, -1) } else { (ArithOp::Mul, 1) };
+                Some((Expr::Arith { op, left, right }, units::product(lt, rt, sign)))
+            }
+            _ => {
+                self.numeric(lt, ls)?;
+                self.numeric(rt, rs)?;
+                if units::same(lt, rt).is_none() {
+                    return self.mismatch(format!("cannot compare {} with {}", lt.describe(), rt.describe()), span, ls, lt, rs, rt);
+                }
+                Some((Expr::Compare { op: filter::cmp(op), left, right }, Ty::Bool))
+            }
+        }
+    }
+
+    fn mismatch(&mut self, message: String, span: Span, ls: Span, lt: Ty, rs: Span, rt: Ty) -> Option<(Expr, Ty)> {
+        self.error(
+            Diagnostic::error(Code::UnitMismatch, span, message)
+                .label("units do not match")
+                .related(ls, format!("this is {}", lt.describe()))
+                .related(rs, format!("this is {}", rt.describe()))
+                .help("both sides must be money, or both ratios and numbers; money divided by money is a ratio"),
+        )
+    }
+
+    fn numeric(&mut self, t: Ty, span: Span) -> Option<()> {
+        if t == Ty::Bool {
+            self.cx.report(
+                Diagnostic::error(Code::TypeMismatch, span, "expected a number, found a condition")
+                    .label("this is a condition")
+                    .help("use `if(condition, a, b)` to turn a condition into a number"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn condition(&mut self, t: Ty, span: Span) -> Option<()> {
+        if matches!(t, Ty::Num { .. }) {
+            self.cx.report(
+                Diagnostic::error(Code::TypeMismatch, span, format!("expected a condition, found {}", t.describe()))
+                    .label("this is a number")
+                    .help("a condition compares two values, such as `value >= target`"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn path(&mut self, parts: &[ast::Ident], span: Span) -> Option<(Expr, Ty)> {
+        if let [name] = parts {
+            let n = name.text.as_str();
+            if let Some((value_ty, target_ty)) = self.scope.this {
+                match n {
+                    "value" => return Some((Expr::Value, value_ty)),
+                    "target" => return Some((Expr::Target, target_ty)),
+                    _ => {}
+                }
+            }
+            if let Some(t) = self.scope.kpis.get(n) {
+                return Some((Expr::Kpi { name: n.to_string() }, *t));
+            }
+            if self.cx.is_broken(n) {
+                return None;
+            }
+            if let Some(ds) = self.scope.datasets.iter().find(|d| d.name == n) {
+                return self.error(
+                    Diagnostic::error(Code::TypeMismatch, span, format!("`{n}` is a dataset, not a number"))
+                        .label("a dataset")
+                        .help(format!("aggregate it, for example `count({})`", ds.name)),
+                );
+            }
+            let mut names: Vec<&str> = self.scope.kpis.keys().map(String::as_str).collect();
+            if self.scope.this.is_some() {
+                names.extend(["value", "target"]);
+            }
+            let in_dataset = self.scope.datasets.iter().find(|d| d.column(n).is_some());
+            let help = match in_dataset {
+                Some(d) => Some(format!("`{n}` is a column of `{}`: aggregate it, for example `sum({}.{n})`", d.name, d.name)),
+                None => did_you_mean(n, names),
+            };
+            return self.error(
+                Diagnostic::error(Code::UnknownKpi, span, format!("no KPI is named `{n}`"))
+                    .label("unknown name")
+                    .maybe_help(help),
+            );
+        }
+        let shown = parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(".");
+        self.error(
+            Diagnostic::error(Code::TypeMismatch, span, format!("`{shown}` is a column: a KPI needs one value per period"))
+                .label("a column, not a value")
+                .help(format!("aggregate it, for example `sum({shown})`")),
+        )
+    }
+
+    fn call(&mut self, name: &ast::Ident, args: &[ast::Arg], span: Span) -> Option<(Expr, Ty)> {
+        let func = match name.text.as_str() {
+            "sum" => AggFunc::Sum,
+            "count" => AggFunc::Count,
+            "count_distinct" => AggFunc::CountDistinct,
+            "avg" => AggFunc::Avg,
+            "min" => AggFunc::Min,
+            "max" => AggFunc::Max,
+            "if" => return self.if_call(args, span),
+            other => {
+                return self.error(
+                    Diagnostic::error(Code::UnknownFunction, name.span, format!("unknown function `{other}`"))
+                        .label("not a function")
+                        .help(did_you_mean(other, FUNCTIONS.iter().copied()).unwrap_or_else(|| {
+                            format!("the functions are: {}", FUNCTIONS.join(", "))
+                        })),
+                )
+            }
+        };
+        let [arg] = args else {
+            return self.error(
+                Diagnostic::error(Code::WrongArguments, span, format!("`{}` takes one argument", func.name()))
+                    .label(format!("{} arguments given", args.len()))
+                    .help(format!("for example `{}(orders.revenue where channel = \"online\")`", func.name())),
+            );
+        };
+        if let Some(n) = &arg.name {
+            return self.error(
+                Diagnostic::error(Code::WrongArguments, n.span, format!("`{}` takes no named arguments", func.name()))
+                    .label("unexpected name"),
+            );
+        }
+        self.aggregate(func, arg)
+    }
+
+    fn aggregate(&mut self, func: AggFunc, arg: &ast::Arg) -> Option<(Expr, Ty)> {
+        let ExprKind::Path(parts) = &arg.value.kind else {
+            return self.error(
+                Diagnostic::error(Code::WrongArguments, arg.value.span, format!("`{}` aggregates a column", func.name()))
+                    .label("expected `dataset.column`")
+                    .help(format!("for example `{}(orders.revenue)`; arithmetic goes outside: `sum(a.x) - sum(a.y)`", func.name())),
+            );
+        };
+        let ds_ident = &parts[0];
+        let Some(ds) = self.scope.datasets.iter().find(|d| d.name == ds_ident.text) else {
+            if self.cx.is_broken(&ds_ident.text) {
+                return None;
+            }
+            let holder = self.scope.datasets.iter().find(|d| parts.len() == 1 && d.column(&ds_ident.text).is_some());
+            let help = match holder {
+                Some(d) => Some(format!("name the dataset: `{}({}.{})`", func.name(), d.name, ds_ident.text)),
+                None if self.scope.kpis.contains_key(&ds_ident.text) => Some(format!(
+                    "`{}` is a KPI, already one value per period: use it without `{}`",
+                    ds_ident.text,
+                    func.name()
+                )),
+                None => did_you_mean(&ds_ident.text, self.scope.datasets.iter().map(|d| d.name.as_str())),
+            };
+            return self.error(
+                Diagnostic::error(Code::UnknownDataset, ds_ident.span, format!("no dataset is named `{}`", ds_ident.text))
+                    .label("unknown dataset")
+                    .maybe_help(help),
+            );
+        };
+        let column = match parts.as_slice() {
+            [_] if matches!(func, AggFunc::Count) => None,
+            [_] => {
+                return self.error(
+                    Diagnostic::error(Code::WrongArguments, arg.value.span, format!("`{}` needs a column", func.name()))
+                        .label("a dataset, not a column")
+                        .help(format!("for example `{}({}.{})`", func.name(), ds.name, first_numeric(ds))),
+                )
+            }
+            [_, col] => match ds.column(&col.text) {
+                Some(c) => Some(c),
+                None => {
+                    return self.error(
+                        Diagnostic::error(
+                            Code::UnknownColumn,
+                            col.span,
+                            format!("dataset `{}` has no column `{}`", ds.name, col.text),
+                        )
+                        .label("not a column of this dataset")
+                        .help(did_you_mean(&col.text, ds.columns.iter().map(|c| c.name.as_str())).unwrap_or_else(
+                            || format!("its columns are: {}", ds.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
+                        )),
+                    )
+                }
+            },
+            _ => {
+                return self.error(
+                    Diagnostic::error(Code::UnknownColumn, arg.value.span, "expected `dataset.column`").label("too many parts"),
+                )
+            }
+        };
+        let numeric_only = matches!(func, AggFunc::Sum | AggFunc::Avg | AggFunc::Min | AggFunc::Max);
+        if let Some(c) = column {
+            if numeric_only && !c.ty.is_numeric() {
+                return self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        arg.value.span,
+                        format!("`{}` needs a numeric column, but `{}` is {}", func.name(), c.name, c.ty.name()),
+                    )
+                    .label(format!("a {} column", c.ty.name()))
+                    .help("count it instead: `count(...)` or `count_distinct(...)`"),
+                );
+            }
+        }
+        let filter = match &arg.filter {
+            Some(f) => Some(filter::lower(self.cx, ds, f)?),
+            None => None,
+        };
+        let ty = match (func, column.map(|c| c.ty)) {
+            (AggFunc::Count | AggFunc::CountDistinct, _) => Ty::NUMBER,
+            (_, Some(ColumnType::Money)) => Ty::MONEY,
+            _ => Ty::NUMBER,
+        };
+        let agg = Aggregate {
+            dataset: ds.name.clone(),
+            func,
+            column: column.map(|c| c.name.clone()),
+            filter,
+        };
+        let index = match self.aggregates.iter().position(|a| *a == agg) {
+            Some(i) => i,
+            None => {
+                self.aggregates.push(agg);
+                self.aggregates.len() - 1
+            }
+        };
+        Some((Expr::Aggregate { index }, ty))
+    }
+
+    fn if_call(&mut self, args: &[ast::Arg], span: Span) -> Option<(Expr, Ty)> {
+        if args.len() != 3 || args.iter().any(|a| a.name.is_some() || a.filter.is_some()) {
+            return self.error(
+                Diagnostic::error(Code::WrongArguments, span, "`if` takes three arguments: a condition, then, otherwise")
+                    .label(format!("{} arguments given", args.len()))
+                    .help("for example `if(sum(orders.units) > 0, a, b)`"),
+            );
+        }
+        let c = self.lower(&args[0].value);
+        let a = self.lower(&args[1].value);
+        let b = self.lower(&args[2].value);
+        let ((cx_, ct), (ax, at), (bx, bt)) = (c?, a?, b?);
+        self.condition(ct, args[0].span)?;
+        self.numeric(at, args[1].span)?;
+        self.numeric(bt, args[2].span)?;
+        let Some(t) = units::same(at, bt) else {
+            return self.mismatch(
+                format!("the branches of `if` differ: {} and {}", at.describe(), bt.describe()),
+                span,
+                args[1].span,
+                at,
+                args[2].span,
+                bt,
+            );
+        };
+        Some((Expr::If { cond: Box::new(cx_), then: Box::new(ax), otherwise: Box::new(bx) }, t))
+    }
+}
+
+fn first_numeric(ds: &Dataset) -> &str {
+    ds.columns.iter().find(|c| c.ty.is_numeric()).map(|c| c.name.as_str()).unwrap_or("column")
+}
+
+/// A literal's exact value; literals are digits only, so this fails only beyond 28 digits.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    Decimal::from_str(text).ok()
+}

@@ -1,0 +1,426 @@
+//! Owns `kpi` declarations: properties, the value and target expressions, thresholds, segments,
+//! rounding and the missing-data policy. KPIs are lowered in dependency order so that a reference to
+//! another KPI knows its unit.
+
+use super::entries::{self, Entries};
+use super::expr::{Lowering, Scope};
+use super::model::*;
+use super::units::{Lit, Ty};
+use super::{graph, thresholds, Checker};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
+use crate::syntax::ast::{self, Declaration, ExprKind, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const KEYS: &[&str] = &["owner", "unit", "value", "target", "better", "thresholds", "by", "rounding", "missing"];
+const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
+/// Names that mean something inside thresholds, so no KPI may take them.
+const RESERVED: &[&str] = &["value", "target", "otherwise", "true", "false"];
+
+pub fn check_all(
+    cx: &mut Checker,
+    decls: &[&Declaration],
+    datasets: &[Dataset],
+    money_scale: u32,
+) -> (Vec<Kpi>, Vec<Aggregate>) {
+    let mut decls: Vec<&Declaration> = decls.to_vec();
+    decls.retain(|d| {
+        let reserved = RESERVED.contains(&d.name.text.as_str());
+        if reserved {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, d.name.span, format!("`{}` cannot name a KPI", d.name.text))
+                    .label("reserved word")
+                    .help(format!("`{}` has a meaning inside thresholds; choose another name", d.name.text)),
+            );
+        }
+        !reserved
+    });
+    let names: Vec<String> = decls.iter().map(|d| d.name.text.clone()).collect();
+    let spans: BTreeMap<String, Span> = decls.iter().map(|d| (d.name.text.clone(), d.name.span)).collect();
+    let by_name: BTreeMap<&str, &Declaration> = decls.iter().map(|d| (d.name.text.as_str(), *d)).collect();
+    let mut refs: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
+    for d in &decls {
+        let mut found = Vec::new();
+        for e in &d.entries {
+            if matches!(e.key.text.as_str(), "value" | "target" | "thresholds") {
+                references(&e.value, &by_name, &mut found);
+            }
+        }
+        refs.insert(d.name.text.clone(), found);
+    }
+    let (order, cycles, in_cycle) = graph::order(&names, &refs, &spans);
+    for c in cycles {
+        cx.report(c);
+    }
+
+    // Units of KPIs known so far; KPIs on a cycle stay unknown so their errors are not repeated.
+    let mut units: BTreeMap<String, Ty> = names.iter().map(|n| (n.clone(), Ty::Unknown)).collect();
+    let mut aggregates = Vec::new();
+    let mut kpis = Vec::new();
+    for name in &order {
+        let Some(d) = by_name.get(name.as_str()) else { continue };
+        let checked = check_one(cx, d, datasets, &units, &mut aggregates, money_scale);
+        if let Some((kpi, ty)) = checked {
+            if !in_cycle.contains(name) {
+                units.insert(name.clone(), ty);
+            }
+            kpis.push(kpi);
+        }
+    }
+    segments(cx, &kpis, &aggregates, datasets, &by_name);
+    (kpis, aggregates)
+}
+
+/// Names of KPIs mentioned in a value (outside `where` filters).
+fn references(v: &Value, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(String, Span)>) {
+    match v {
+        Value::Block(list, _) => list.iter().for_each(|e| references(&e.value, kpis, out)),
+        Value::Items(items, _) => items.iter().for_each(|i| expr_refs(&i.expr, kpis, out)),
+    }
+}
+
+fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(String, Span)>) {
+    match &e.kind {
+        ExprKind::Path(p) if p.len() == 1 && kpis.contains_key(p[0].text.as_str()) => out.push((p[0].text.clone(), e.span)),
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| expr_refs(&a.value, kpis, out)),
+        ExprKind::Unary { operand, .. } => expr_refs(operand, kpis, out),
+        ExprKind::Binary { left, right, .. } => {
+            expr_refs(left, kpis, out);
+            expr_refs(right, kpis, out);
+        }
+        ExprKind::Index { target, .. } => expr_refs(target, kpis, out),
+        ExprKind::List(items) => items.iter().for_each(|x| expr_refs(x, kpis, out)),
+        _ => {}
+    }
+}
+
+fn check_one(
+    cx: &mut Checker,
+    d: &Declaration,
+    datasets: &[Dataset],
+    units: &BTreeMap<String, Ty>,
+    aggregates: &mut Vec<Aggregate>,
+    money_scale: u32,
+) -> Option<(Kpi, Ty)> {
+    let what = format!("kpi `{}`", d.name.text);
+    let e = Entries::read(cx, "a kpi", &d.entries, KEYS);
+    let owner = e.get("owner").and_then(|x| entries::string(cx, x));
+    let mut lw = Lowering { cx, scope: Scope { datasets, kpis: units, this: None }, aggregates };
+
+    let value = match e.get("value") {
+        None => {
+            entries::missing_key(lw.cx, d.name.span, &what, "value", "sum(orders.revenue)");
+            None
+        }
+        Some(v) => expression(&mut lw, v),
+    };
+    let target = e.get("target").map(|t| (t, expression(&mut lw, t)));
+    let Some((value, value_ty)) = value else {
+        // Still check the rest for errors of its own.
+        let _ = e.get("thresholds").map(|t| thresholds::check(&mut lw, t, Ty::Unknown));
+        return None;
+    };
+    let target = match target {
+        None => None,
+        Some((_, None)) => return None,
+        Some((entry, Some((x, t)))) => {
+            if super::units::same(value_ty, t).is_none() || t == Ty::Bool {
+                lw.cx.report(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        entry.value.span(),
+                        format!("the target is {} but the value is {}", t.describe(), value_ty.describe()),
+                    )
+                    .label("target in another unit")
+                    .help("a target is in the KPI's own unit: money against money, a percent against a ratio"),
+                );
+                return None;
+            }
+            Some(x)
+        }
+    };
+    let ok_unit = value_ty.money().is_some_and(|m| m == 0 || m == 1) || value_ty == Ty::Unknown;
+    if !ok_unit {
+        let span = e.get("value").map(|v| v.value.span()).unwrap_or(d.name.span);
+        lw.cx.report(
+            Diagnostic::error(Code::UnitMismatch, span, format!("a KPI value must be money or a number, found {}", value_ty.describe()))
+                .label("not a reportable unit")
+                .help("divide money by money for a ratio, or by a count for money per item"),
+        );
+        return None;
+    }
+
+    let unit = unit(lw.cx, &e, &value, value_ty, lw.aggregates)?;
+    let target_ty = value_ty;
+    lw.scope.this = Some((value_ty, target_ty));
+    let thresholds = match e.get("thresholds") {
+        Some(t) => thresholds::check(&mut lw, t, value_ty)?,
+        None => Vec::new(),
+    };
+    let better = match e.get("better") {
+        None => Better::Higher,
+        Some(b) => better(lw.cx, b, value_ty)?,
+    };
+    let by = e.get("by").map(|b| entries::word_list(lw.cx, b).into_iter().map(|w| w.text.clone()).collect()).unwrap_or_default();
+    let rounding = match e.get("rounding") {
+        Some(r) => rounding(lw.cx, r)?,
+        None => Rounding { places: default_places(unit, money_scale), mode: RoundMode::HalfEven },
+    };
+    let missing = match e.get("missing").and_then(|m| entries::word(lw.cx, m, "`not_evaluated` or `zero`")) {
+        None => Missing::NotEvaluated,
+        Some(w) => match w.text.as_str() {
+            "not_evaluated" => Missing::NotEvaluated,
+            "zero" => Missing::Zero,
+            other => {
+                lw.cx.report(
+                    Diagnostic::error(Code::InvalidValue, w.span, format!("unknown missing-data policy `{other}`"))
+                        .label("expected `not_evaluated` or `zero`")
+                        .maybe_help(did_you_mean(other, ["not_evaluated", "zero"])),
+                );
+                return None;
+            }
+        },
+    };
+    let line = lw.cx.line(d.span);
+    Some((
+        Kpi {
+            name: d.name.text.clone(),
+            label: d.label.as_ref().map(|l| l.text.clone()),
+            doc: d.doc.clone(),
+            owner,
+            unit,
+            value,
+            target,
+            better,
+            thresholds,
+            by,
+            rounding,
+            missing,
+            line,
+        },
+        value_ty,
+    ))
+}
+
+fn expression(lw: &mut Lowering, e: &ast::Entry) -> Option<(Expr, Ty)> {
+    let item = entries::single(lw.cx, e, "an expression")?;
+    if let Some(m) = item.modifiers.first() {
+        lw.cx.report(
+            Diagnostic::error(Code::Syntax, m.span, format!("unexpected `{}` after the expression", m.text))
+                .label("expected an operator or the end of the line")
+                .help("join parts of an expression with an operator such as `+` or `and`"),
+        );
+        return None;
+    }
+    let (x, t) = lw.lower(&item.expr)?;
+    if t == Ty::Bool {
+        lw.cx.report(
+            Diagnostic::error(Code::TypeMismatch, item.span, format!("`{}` must be a number, found a condition", e.key.text))
+                .label("a condition")
+                .help("use `if(condition, a, b)` to choose between numbers"),
+        );
+        return None;
+    }
+    Some((x, t))
+}
+
+/// The declared unit, checked against the value; or the inferred one.
+fn unit(cx: &mut Checker, e: &Entries, value: &Expr, ty: Ty, aggs: &[Aggregate]) -> Option<Unit> {
+    let is_money = ty.money() == Some(1);
+    let Some(entry) = e.get("unit") else {
+        let counted = matches!(value, Expr::Aggregate { index } if matches!(aggs[*index].func, AggFunc::Count | AggFunc::CountDistinct));
+        return Some(if is_money {
+            Unit::Money
+        } else if counted {
+            Unit::Count
+        } else if matches!(ty, Ty::Num { lit: Lit::Percent, .. }) {
+            Unit::Percent
+        } else {
+            Unit::Number
+        });
+    };
+    let w = entries::word(cx, entry, "a unit")?;
+    let unit = match w.text.as_str() {
+        "money" => Unit::Money,
+        "percent" => Unit::Percent,
+        "ratio" => Unit::Ratio,
+        "number" => Unit::Number,
+        "count" => Unit::Count,
+        other => {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, w.span, format!("unknown unit `{other}`"))
+                    .label("not a unit")
+                    .help(did_you_mean(other, UNITS.iter().copied()).unwrap_or_else(|| format!("the units are: {}", UNITS.join(", ")))),
+            );
+            return None;
+        }
+    };
+    if ty != Ty::Unknown && (unit == Unit::Money) != is_money {
+        let found = if is_money { "money" } else { "not money" };
+        cx.report(
+            Diagnostic::error(Code::UnitMismatch, w.span, format!("declared as {} but the value is {found}", unit.name()))
+                .label("declared unit")
+                .help(if is_money {
+                    "the value sums money: declare `unit: money`, or divide by money for a ratio"
+                } else {
+                    "the value is a ratio or number: declare `unit: percent`, `ratio` or `number`"
+                }),
+        );
+        return None;
+    }
+    Some(unit)
+}
+
+fn better(cx: &mut Checker, e: &ast::Entry, value_ty: Ty) -> Option<Better> {
+    let item = entries::single(cx, e, "`higher`, `lower` or `within(low, high)`")?;
+    let bad = |cx: &mut Checker| {
+        cx.report(
+            Diagnostic::error(Code::InvalidValue, item.span, "expected `higher`, `lower` or `within(low, high)`")
+                .label("not a direction")
+                .help("for a value best between 40% and 45% write `better: within(40%, 45%)`"),
+        );
+        None
+    };
+    match &item.expr.kind {
+        ExprKind::Path(p) if p.len() == 1 && p[0].text == "higher" => Some(Better::Higher),
+        ExprKind::Path(p) if p.len() == 1 && p[0].text == "lower" => Some(Better::Lower),
+        ExprKind::Call { name, args } if name.text == "within" && args.len() == 2 => {
+            let bound = |a: &ast::Arg| match &a.value.kind {
+                ExprKind::Number(n) => super::expr::parse_decimal(n).map(|v| (v, false)),
+                ExprKind::Percent(p) => super::expr::parse_decimal(p).map(|v| (v / rust_decimal::Decimal::ONE_HUNDRED, true)),
+                _ => None,
+            };
+            let (Some((low, lp)), Some((high, hp))) = (bound(&args[0]), bound(&args[1])) else {
+                return bad(cx);
+            };
+            if (lp || hp) && value_ty.money() == Some(1) {
+                cx.report(
+                    Diagnostic::error(Code::UnitMismatch, item.span, "a money KPI cannot be within percents")
+                        .label("percent bounds on money")
+                        .help("give the bounds as amounts: `within(1000, 2000)`"),
+                );
+                return None;
+            }
+            if low > high {
+                cx.report(
+                    Diagnostic::error(Code::InvalidValue, item.span, "the low bound is above the high bound")
+                        .label("empty range")
+                        .help("write the lower bound first"),
+                );
+                return None;
+            }
+            Some(Better::Within { low, high })
+        }
+        _ => bad(cx),
+    }
+}
+
+/// `1 decimal half_even`, `2 decimals`, `0 decimals half_up`.
+fn rounding(cx: &mut Checker, e: &ast::Entry) -> Option<Rounding> {
+    let item = entries::single(cx, e, "a rounding such as `1 decimal half_even`")?;
+    let places = match &item.expr.kind {
+        ExprKind::Number(n) => n.parse::<u32>().ok().filter(|p| *p <= 12),
+        _ => None,
+    };
+    let words: Vec<&str> = item.modifiers.iter().map(|m| m.text.as_str()).collect();
+    let mode = match words.as_slice() {
+        ["decimal" | "decimals"] => Some(RoundMode::HalfEven),
+        ["decimal" | "decimals", "half_even"] => Some(RoundMode::HalfEven),
+        ["decimal" | "decimals", "half_up"] => Some(RoundMode::HalfUp),
+        _ => None,
+    };
+    match (places, mode) {
+        (Some(places), Some(mode)) => Some(Rounding { places, mode }),
+        _ => {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, item.span, "expected a rounding such as `1 decimal half_even`")
+                    .label("not a rounding")
+                    .help("write `N decimals` (0 to 12) and optionally `half_even` (the default) or `half_up`"),
+            );
+            None
+        }
+    }
+}
+
+/// Places a KPI is rounded to when it declares no rounding.
+fn default_places(unit: Unit, money_scale: u32) -> u32 {
+    match unit {
+        Unit::Money => money_scale,
+        Unit::Percent => 1,
+        Unit::Ratio => 4,
+        Unit::Number => 2,
+        Unit::Count => 0,
+    }
+}
+
+/// Every dataset a KPI reads, directly or through the KPIs it refers to, must have its `by` columns.
+fn segments(
+    cx: &mut Checker,
+    kpis: &[Kpi],
+    aggregates: &[Aggregate],
+    datasets: &[Dataset],
+    decls: &BTreeMap<&str, &Declaration>,
+) {
+    let by_name: BTreeMap<&str, &Kpi> = kpis.iter().map(|k| (k.name.as_str(), k)).collect();
+    for k in kpis {
+        if k.by.is_empty() {
+            continue;
+        }
+        let Some(decl) = decls.get(k.name.as_str()) else { continue };
+        let span = decl.entries.iter().find(|e| e.key.text == "by").map(|e| e.value.span()).unwrap_or(decl.name.span);
+        let mut seen = BTreeSet::new();
+        let mut reads = BTreeSet::new();
+        datasets_read(k, &by_name, aggregates, &mut seen, &mut reads);
+        let mut dup = BTreeSet::new();
+        for col in &k.by {
+            if !dup.insert(col) {
+                cx.report(Diagnostic::error(Code::SegmentColumn, span, format!("`{col}` is listed twice in `by`")).label("repeated column"));
+            }
+            for ds_name in &reads {
+                let Some(ds) = datasets.iter().find(|d| &d.name == ds_name) else { continue };
+                if ds.column(col).is_none() {
+                    cx.report(
+                        Diagnostic::error(
+                            Code::SegmentColumn,
+                            span,
+                            format!("kpi `{}` is segmented by `{col}` but dataset `{}` has no column `{col}`", k.name, ds.name),
+                        )
+                        .label(format!("`{col}` is missing from `{}`", ds.name))
+                        .help(
+                            did_you_mean(col, ds.columns.iter().map(|c| c.name.as_str()))
+                                .map(|h| format!("{h} (a column of `{}`)", ds.name))
+                                .unwrap_or_else(|| format!("every dataset this KPI reads must have `{col}`: add it to `{}`", ds.name)),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn datasets_read<'a>(
+    k: &'a Kpi,
+    kpis: &BTreeMap<&str, &'a Kpi>,
+    aggregates: &'a [Aggregate],
+    seen: &mut BTreeSet<&'a str>,
+    out: &mut BTreeSet<&'a str>,
+) {
+    if !seen.insert(&k.name) {
+        return;
+    }
+    let mut exprs: Vec<&Expr> = vec![&k.value];
+    exprs.extend(k.target.iter());
+    exprs.extend(k.thresholds.iter().filter_map(|t| t.when.as_ref()));
+    while let Some(e) = exprs.pop() {
+        match e {
+            Expr::Aggregate { index } => {
+                out.insert(&aggregates[*index].dataset);
+            }
+            Expr::Kpi { name } => {
+                if let Some(other) = kpis.get(name.as_str()) {
+                    datasets_read(other, kpis, aggregates, seen, out);
+                }
+            }
+            _ => exprs.extend(e.children()),
+        }
+    }
+}

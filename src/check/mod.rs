@@ -1,0 +1,132 @@
+//! Owns checking a syntax tree into a `Model`: names resolved, units and types checked, every problem
+//! reported at once and sorted by position.
+
+mod dataset;
+mod entries;
+mod expr;
+mod filter;
+mod graph;
+mod header;
+mod kpi;
+pub mod model;
+mod thresholds;
+mod units;
+
+use crate::diagnostic::{self, Code, Diagnostic, Span};
+use crate::syntax::ast::{Declaration, File};
+use model::Model;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The model (when there were no errors) and every diagnostic, sorted by position.
+#[derive(Debug)]
+pub struct Checked {
+    pub model: Option<Model>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The declaration keywords this version understands.
+pub const DECLARATION_KINDS: &[&str] = &["scorecard", "dataset", "kpi"];
+
+/// Shared state while checking one file.
+pub struct Checker<'a> {
+    source: &'a str,
+    diagnostics: Vec<Diagnostic>,
+    /// Names of declarations that failed to parse: references to them are not reported again.
+    broken: BTreeSet<String>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn report(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+    pub fn line(&self, span: Span) -> usize {
+        let end = span.start.min(self.source.len());
+        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    }
+    pub fn is_broken(&self, name: &str) -> bool {
+        self.broken.contains(name)
+    }
+}
+
+/// Checks a parsed file. `broken` names declarations that had syntax errors.
+pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
+    let mut cx = Checker {
+        source,
+        diagnostics: Vec::new(),
+        broken: broken.iter().cloned().collect(),
+    };
+    let model = check_file(&mut cx, file);
+    let mut diagnostics = cx.diagnostics;
+    diagnostic::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Checked {
+        model: if has_errors || !broken.is_empty() { None } else { model },
+        diagnostics,
+    }
+}
+
+fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
+    let mut seen: BTreeMap<&str, &Declaration> = BTreeMap::new();
+    let mut headers = Vec::new();
+    let mut datasets = Vec::new();
+    let mut kpis = Vec::new();
+    for d in &file.declarations {
+        let kind = d.keyword.text.as_str();
+        if !DECLARATION_KINDS.contains(&kind) {
+            cx.report(
+                Diagnostic::error(
+                    Code::UnknownDeclaration,
+                    d.keyword.span,
+                    format!("unknown declaration `{kind}`"),
+                )
+                .label("not a declaration this version knows")
+                .help(diagnostic::did_you_mean(kind, DECLARATION_KINDS.iter().copied()).unwrap_or_else(
+                    || format!("declarations are: {}", DECLARATION_KINDS.join(", ")),
+                )),
+            );
+            continue;
+        }
+        if kind != "scorecard" {
+            if let Some(first) = seen.get(d.name.text.as_str()) {
+                cx.report(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        d.name.span,
+                        format!("the name `{}` is declared twice", d.name.text),
+                    )
+                    .label("second declaration")
+                    .related(first.name.span, format!("first declared here as a {}", first.keyword.text))
+                    .help("datasets and KPIs share one namespace: rename one of them"),
+                );
+                continue;
+            }
+            seen.insert(&d.name.text, d);
+        }
+        match kind {
+            "scorecard" => headers.push(d),
+            "dataset" => datasets.push(d),
+            _ => kpis.push(d),
+        }
+    }
+    let header = header::check(cx, &headers);
+    let datasets: Vec<model::Dataset> = datasets.into_iter().filter_map(|d| dataset::check(cx, d)).collect();
+    let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
+    let (kpis, aggregates) = kpi::check_all(cx, &kpis, &datasets, money_scale);
+    Some(Model {
+        header: header?,
+        datasets,
+        kpis,
+        aggregates,
+    })
+}
+
+/// The English name of a month, 1 = January.
+pub fn month_name(month: u32) -> &'static str {
+    header::MONTHS.get(month.saturating_sub(1) as usize).copied().unwrap_or("january")
+}

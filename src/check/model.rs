@@ -1,0 +1,356 @@
+//! Owns the checked model: every name resolved, every unit and type known. Plain data, serializable;
+//! later stages read this and never the syntax tree.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub header: Header,
+    pub datasets: Vec<Dataset>,
+    /// In dependency order: a KPI comes after every KPI it refers to.
+    pub kpis: Vec<Kpi>,
+    /// The distinct aggregates that KPI expressions use; `Expr::Aggregate` indexes this list.
+    pub aggregates: Vec<Aggregate>,
+}
+
+impl Model {
+    pub fn dataset(&self, name: &str) -> Option<&Dataset> {
+        self.datasets.iter().find(|d| d.name == name)
+    }
+    pub fn kpi(&self, name: &str) -> Option<&Kpi> {
+        self.kpis.iter().find(|k| k.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Header {
+    pub name: String,
+    pub label: Option<String>,
+    pub owner: Option<String>,
+    pub currency: String,
+    /// Decimal places of the currency's minor unit (2 for USD, 0 for JPY).
+    pub money_scale: u32,
+    pub grain: Grain,
+    pub calendar: Calendar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grain {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Grain {
+    /// Calendar months in one period of this grain.
+    pub fn months(self) -> i64 {
+        match self {
+            Grain::Month => 1,
+            Grain::Quarter => 3,
+            Grain::Year => 12,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Calendar {
+    Gregorian,
+    /// A fiscal year starting on the first day of `start_month` (1 = January).
+    Fiscal { start_month: u32 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dataset {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    /// The source path as written; relative paths resolve against the data directory.
+    pub source: String,
+    pub format: SourceFormat,
+    /// The column that places a row in a period.
+    pub time: String,
+    pub columns: Vec<Column>,
+    /// 1-based line of the declaration, for messages.
+    pub line: usize,
+}
+
+impl Dataset {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub key: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Decimal { precision: u32, scale: u32 },
+    Money,
+    Percent,
+    Date,
+    Timestamp,
+    Bool,
+}
+
+impl ColumnType {
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            ColumnType::Integer | ColumnType::Decimal { .. } | ColumnType::Money | ColumnType::Percent
+        )
+    }
+    pub fn name(self) -> String {
+        match self {
+            ColumnType::Text => "text".into(),
+            ColumnType::Integer => "integer".into(),
+            ColumnType::Decimal { precision, scale } => format!("decimal({precision}, {scale})"),
+            ColumnType::Money => "money".into(),
+            ColumnType::Percent => "percent".into(),
+            ColumnType::Date => "date".into(),
+            ColumnType::Timestamp => "timestamp".into(),
+            ColumnType::Bool => "bool".into(),
+        }
+    }
+}
+
+/// Percent columns hold ratios (42.5% is 0.425) with this many decimal places.
+pub const PERCENT_SCALE: u32 = 10;
+/// The widest declared decimal: sums of up to 10^10 rows still fit the engine's 38 digits.
+pub const MAX_PRECISION: u32 = 28;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Kpi {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    pub owner: Option<String>,
+    pub unit: Unit,
+    pub value: Expr,
+    pub target: Option<Expr>,
+    pub better: Better,
+    /// In order; the first whose condition holds gives the status. The last has no condition.
+    pub thresholds: Vec<Threshold>,
+    /// Segment columns: a value per combination of these, plus the total.
+    pub by: Vec<String>,
+    pub rounding: Rounding,
+    pub missing: Missing,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Money,
+    Percent,
+    Ratio,
+    Number,
+    Count,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Money => "money",
+            Unit::Percent => "percent",
+            Unit::Ratio => "ratio",
+            Unit::Number => "number",
+            Unit::Count => "count",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Better {
+    Higher,
+    Lower,
+    Within { low: Decimal, high: Decimal },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Green,
+    Amber,
+    Red,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Green => "green",
+            Status::Amber => "amber",
+            Status::Red => "red",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Threshold {
+    pub status: Status,
+    /// `None` is `otherwise`.
+    pub when: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rounding {
+    /// Decimal places in the unit as shown: for percent, places of the percent figure.
+    pub places: u32,
+    pub mode: RoundMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundMode {
+    HalfEven,
+    HalfUp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// A period or segment with no rows has no value and no status.
+    NotEvaluated,
+    /// Sums and counts over no rows are 0.
+    Zero,
+}
+
+/// A KPI expression, evaluated per period and segment after aggregation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expr {
+    Number { value: Decimal },
+    Aggregate { index: usize },
+    Kpi { name: String },
+    /// The KPI's own value (in thresholds).
+    Value,
+    /// The KPI's target (in thresholds).
+    Target,
+    Neg { operand: Box<Expr> },
+    Arith { op: ArithOp, left: Box<Expr>, right: Box<Expr> },
+    Compare { op: CmpOp, left: Box<Expr>, right: Box<Expr> },
+    And { left: Box<Expr>, right: Box<Expr> },
+    Or { left: Box<Expr>, right: Box<Expr> },
+    Not { operand: Box<Expr> },
+    If { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+}
+
+impl Expr {
+    /// The direct sub-expressions.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Neg { operand } | Expr::Not { operand } => vec![operand],
+            Expr::Arith { left, right, .. }
+            | Expr::Compare { left, right, .. }
+            | Expr::And { left, right }
+            | Expr::Or { left, right } => vec![left, right],
+            Expr::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn holds(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Eq => ord == Equal,
+            CmpOp::Ne => ord != Equal,
+            CmpOp::Lt => ord == Less,
+            CmpOp::Le => ord != Greater,
+            CmpOp::Gt => ord == Greater,
+            CmpOp::Ge => ord != Less,
+        }
+    }
+}
+
+/// One aggregate over one dataset, computed by the engine for every period and segment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Aggregate {
+    pub dataset: String,
+    pub func: AggFunc,
+    /// `None` counts rows (`count(orders)`).
+    pub column: Option<String>,
+    pub filter: Option<RowExpr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggFunc {
+    Sum,
+    Count,
+    CountDistinct,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunc::Sum => "sum",
+            AggFunc::Count => "count",
+            AggFunc::CountDistinct => "count_distinct",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+        }
+    }
+}
+
+/// A row-level expression in a `where` filter, over one dataset's columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowExpr {
+    Column { name: String },
+    Text { value: String },
+    Number { value: Decimal },
+    /// An ISO date, `2026-07-01`.
+    Date { value: String },
+    Bool { value: bool },
+    Neg { operand: Box<RowExpr> },
+    Arith { op: ArithOp, left: Box<RowExpr>, right: Box<RowExpr> },
+    Compare { op: CmpOp, left: Box<RowExpr>, right: Box<RowExpr> },
+    And { left: Box<RowExpr>, right: Box<RowExpr> },
+    Or { left: Box<RowExpr>, right: Box<RowExpr> },
+    Not { operand: Box<RowExpr> },
+}

@@ -1,0 +1,54 @@
+//! Owns the stable diagnostic codes. A code never changes meaning once released; `docs/diagnostics.md`
+//! lists them all.
+
+use serde::{Serialize, Serializer};
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// Every diagnostic code the engine can report.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+            pub fn all() -> &'static [Code] {
+                &[$(Code::$variant,)*]
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax => "scorecard::syntax::unexpected",
+    UnclosedBlock => "scorecard::syntax::unclosed_block",
+    MissingHeader => "scorecard::check::missing_header",
+    DuplicateHeader => "scorecard::check::duplicate_header",
+    UnknownDeclaration => "scorecard::check::unknown_declaration",
+    DuplicateName => "scorecard::check::duplicate_name",
+    UnknownKey => "scorecard::check::unknown_key",
+    DuplicateKey => "scorecard::check::duplicate_key",
+    MissingKey => "scorecard::check::missing_key",
+    InvalidValue => "scorecard::check::invalid_value",
+    UnknownType => "scorecard::check::unknown_type",
+    UnknownDataset => "scorecard::check::unknown_dataset",
+    UnknownColumn => "scorecard::check::unknown_column",
+    UnknownKpi => "scorecard::check::unknown_kpi",
+    UnknownName => "scorecard::check::unknown_name",
+    UnknownFunction => "scorecard::check::unknown_function",
+    WrongArguments => "scorecard::check::wrong_arguments",
+    TypeMismatch => "scorecard::check::type_mismatch",
+    UnitMismatch => "scorecard::check::unit_mismatch",
+    KpiCycle => "scorecard::check::kpi_cycle",
+    SegmentColumn => "scorecard::check::segment_column",
+    UnsupportedSource => "scorecard::check::unsupported_source",
+    Thresholds => "scorecard::check::thresholds",
+    ReadSource => "scorecard::io::read_scorecard",
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

@@ -1,0 +1,53 @@
+//! Owns deciding the aggregate passes: for each dataset and segmentation, the aggregates all KPIs
+//! need from it, so that each pass reads the data once however many KPIs use it.
+
+use crate::check::model::{Expr, Kpi, Model};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One aggregate pass: a dataset grouped by period and these segment columns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pass {
+    pub dataset: String,
+    pub by: Vec<String>,
+}
+
+/// Every pass with the aggregates (indexes into `Model::aggregates`) it computes, and the datasets
+/// whose periods decide which periods are reported (those that KPI values read).
+pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<String>) {
+    let mut passes: BTreeMap<Pass, BTreeSet<usize>> = BTreeMap::new();
+    let mut value_datasets = BTreeSet::new();
+    for k in &model.kpis {
+        let mut all = BTreeSet::new();
+        let mut of_value = BTreeSet::new();
+        reach(model, &k.value, &mut of_value, &mut BTreeSet::new());
+        all.extend(&of_value);
+        for e in k.target.iter().chain(k.thresholds.iter().filter_map(|t| t.when.as_ref())) {
+            reach(model, e, &mut all, &mut BTreeSet::new());
+        }
+        value_datasets.extend(of_value.iter().map(|i| model.aggregates[*i].dataset.clone()));
+        for segmentation in [Vec::new(), k.by.clone()] {
+            for &i in &all {
+                let pass = Pass { dataset: model.aggregates[i].dataset.clone(), by: segmentation.clone() };
+                passes.entry(pass).or_default().insert(i);
+            }
+        }
+    }
+    (passes, value_datasets)
+}
+
+/// The aggregates an expression reads, following references to other KPIs' values.
+pub fn reach<'m>(model: &'m Model, e: &'m Expr, out: &mut BTreeSet<usize>, seen: &mut BTreeSet<&'m str>) {
+    match e {
+        Expr::Aggregate { index } => {
+            out.insert(*index);
+        }
+        Expr::Kpi { name } => {
+            if let Some(k) = model.kpis.iter().find(|k: &&Kpi| k.name == *name) {
+                if seen.insert(&k.name) {
+                    reach(model, &k.value, out, seen);
+                }
+            }
+        }
+        _ => e.children().into_iter().for_each(|c| reach(model, c, out, seen)),
+    }
+}

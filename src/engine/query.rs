@@ -1,0 +1,257 @@
+//! Owns one aggregate pass: a dataset grouped by period and segment columns, every aggregate as a
+//! conditional aggregate (`CASE WHEN filter THEN x END`) in one query, and the results read back as
+//! exact decimals.
+
+use super::error::DataError;
+use super::plan::Pass;
+use super::Table;
+use crate::calendar::Periods;
+use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn::date_part;
+use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
+use datafusion::logical_expr::{binary_expr, when, Expr, Operator};
+use datafusion::prelude::{cast, ident, lit, SessionContext};
+use rust_decimal::Decimal;
+use std::collections::{BTreeSet, HashMap};
+
+/// What a result column holds.
+enum Out {
+    /// The aggregate's value.
+    Value(usize),
+    /// For `avg`: the sum; the count follows in the next column.
+    AvgSum(usize),
+    AvgCount,
+    /// Rows the filter (by index into `filters`) matched, to tell "matched nothing" (sum is 0) from
+    /// "matched only empty values" (no value).
+    Matched,
+}
+
+pub async fn run_pass(
+    ctx: &SessionContext,
+    model: &Model,
+    ds: &Dataset,
+    pass: &Pass,
+    aggregates: &BTreeSet<usize>,
+    periods: Periods,
+    (from, to): (Option<i64>, Option<i64>),
+) -> Result<Table, DataError> {
+    let mut df = ctx.table(ds.name.as_str()).await?;
+    let period = period_expr(&ds.time, periods);
+    if let Some(f) = from {
+        df = df.filter(period.clone().gt_eq(lit(f)))?;
+    }
+    if let Some(t) = to {
+        df = df.filter(period.clone().lt_eq(lit(t)))?;
+    }
+    let mut group = vec![period.alias("__period")];
+    for (i, b) in pass.by.iter().enumerate() {
+        group.push(cast(ident(b), DataType::Utf8).alias(format!("__segment{i}")));
+    }
+
+    let mut filters: Vec<Option<RowExpr>> = Vec::new();
+    let mut aggs = Vec::new();
+    let mut outs = Vec::new();
+    for &i in aggregates {
+        let a = &model.aggregates[i];
+        let filter = a.filter.as_ref().map(row_expr);
+        let value = a.column.as_ref().map(|c| {
+            let x = ident(c);
+            // 64-bit sums wrap silently; a 20-digit decimal cannot overflow 38 digits in 10^18 rows.
+            match (a.func, ds.column(c).map(|c| c.ty)) {
+                (AggFunc::Sum | AggFunc::Avg, Some(ColumnType::Integer)) => cast(x, DataType::Decimal128(20, 0)),
+                _ => x,
+            }
+        });
+        let only = |x: Expr| -> Result<Expr, DataError> {
+            Ok(match &filter {
+                Some(f) => when(f.clone(), x).end()?,
+                None => x,
+            })
+        };
+        let counted = match &value {
+            Some(v) => v.clone(),
+            None => lit(1i64),
+        };
+        match a.func {
+            AggFunc::Sum => {
+                aggs.push(sum(only(counted)?));
+                outs.push(Out::Value(i));
+            }
+            AggFunc::Count => {
+                aggs.push(count(only(counted)?));
+                outs.push(Out::Value(i));
+            }
+            AggFunc::CountDistinct => {
+                aggs.push(count_distinct(only(counted)?));
+                outs.push(Out::Value(i));
+            }
+            AggFunc::Min => {
+                aggs.push(min(only(counted)?));
+                outs.push(Out::Value(i));
+            }
+            AggFunc::Max => {
+                aggs.push(max(only(counted)?));
+                outs.push(Out::Value(i));
+            }
+            AggFunc::Avg => {
+                aggs.push(sum(only(counted.clone())?));
+                outs.push(Out::AvgSum(i));
+                aggs.push(count(only(counted)?));
+                outs.push(Out::AvgCount);
+            }
+        }
+        if !filters.contains(&a.filter) {
+            filters.push(a.filter.clone());
+        }
+    }
+    for f in &filters {
+        aggs.push(count(match f {
+            Some(f) => when(row_expr(f), lit(1i64)).end()?,
+            None => lit(1i64),
+        }));
+        outs.push(Out::Matched);
+    }
+    let aliased: Vec<Expr> = aggs.into_iter().enumerate().map(|(i, e)| e.alias(format!("__agg{i}"))).collect();
+    let batches = df.aggregate(group, aliased)?.collect().await?;
+
+    let mut table = Table::default();
+    let value_slots: Vec<usize> = aggregates.iter().copied().collect();
+    for (slot, &i) in value_slots.iter().enumerate() {
+        table.slots.insert(i, slot);
+    }
+    let matched_of: HashMap<usize, usize> = aggregates
+        .iter()
+        .map(|&i| (i, filters.iter().position(|f| *f == model.aggregates[i].filter).unwrap_or(0)))
+        .collect();
+    let first = 1 + pass.by.len();
+    let matched_start = first + outs.len() - filters.len();
+    for batch in &batches {
+        let columns = batch.columns();
+        for row in 0..batch.num_rows() {
+            let Some(period) = integer_at(&columns[0], row)? else {
+                let rows = match decimal_at(&columns[matched_start], row)? {
+                    Some(n) => n.try_into().unwrap_or(0),
+                    None => 0,
+                };
+                return Err(DataError::NoTimeRows { path: ds.source.clone(), rows, column: ds.time.clone() });
+            };
+            let segment: Vec<Option<String>> = (1..first)
+                .map(|c| {
+                    let a = columns[c].as_string::<i32>();
+                    (!a.is_null(row)).then(|| a.value(row).to_string())
+                })
+                .collect();
+            let mut values = vec![None; value_slots.len()];
+            let mut c = first;
+            for out in &outs {
+                match out {
+                    Out::Value(i) => {
+                        let mut v = decimal_at(&columns[c], row)?;
+                        if v.is_none() && model.aggregates[*i].func == AggFunc::Sum {
+                            // A sum over rows the filter did not match is 0; over empty values, no value.
+                            let matched = decimal_at(&columns[matched_start + matched_of[i]], row)?;
+                            if matched == Some(Decimal::ZERO) {
+                                v = Some(Decimal::ZERO);
+                            }
+                        }
+                        values[table.slots[i]] = v;
+                    }
+                    Out::AvgSum(i) => {
+                        let (s, n) = (decimal_at(&columns[c], row)?, decimal_at(&columns[c + 1], row)?);
+                        values[table.slots[i]] = match (s, n) {
+                            (Some(s), Some(n)) if !n.is_zero() => Some(s.checked_div(n).ok_or_else(|| DataError::Overflow {
+                                what: format!("the average of `{}`", model.aggregates[*i].column.clone().unwrap_or_default()),
+                            })?),
+                            _ => None,
+                        };
+                    }
+                    Out::AvgCount | Out::Matched => {}
+                }
+                c += 1;
+            }
+            table.rows.insert((period, segment), values);
+        }
+    }
+    Ok(table)
+}
+
+/// The period number of a row's time column (see `calendar`), computed in the engine.
+fn period_expr(time: &str, periods: Periods) -> Expr {
+    let part = |p: &str| cast(date_part(lit(p), ident(time)), DataType::Int64);
+    let months = part("year") * lit(12i64) + part("month") - lit(i64::from(periods.start_month));
+    // Years in finance data are positive, so integer division rounds down as the calendar requires.
+    months / lit(periods.grain.months())
+}
+
+fn row_expr(e: &RowExpr) -> Expr {
+    match e {
+        RowExpr::Column { name } => ident(name),
+        RowExpr::Text { value } => lit(value.clone()),
+        RowExpr::Number { value } => decimal_lit(*value),
+        RowExpr::Date { value } => {
+            let days = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map(super::values::days).unwrap_or(0);
+            lit(ScalarValue::Date32(Some(days)))
+        }
+        RowExpr::Bool { value } => lit(*value),
+        RowExpr::Neg { operand } => Expr::Negative(Box::new(row_expr(operand))),
+        RowExpr::Arith { op, left, right } => {
+            let op = match op {
+                ArithOp::Add => Operator::Plus,
+                ArithOp::Sub => Operator::Minus,
+                ArithOp::Mul => Operator::Multiply,
+                ArithOp::Div => Operator::Divide,
+            };
+            binary_expr(row_expr(left), op, row_expr(right))
+        }
+        RowExpr::Compare { op, left, right } => {
+            let op = match op {
+                CmpOp::Eq => Operator::Eq,
+                CmpOp::Ne => Operator::NotEq,
+                CmpOp::Lt => Operator::Lt,
+                CmpOp::Le => Operator::LtEq,
+                CmpOp::Gt => Operator::Gt,
+                CmpOp::Ge => Operator::GtEq,
+            };
+            binary_expr(row_expr(left), op, row_expr(right))
+        }
+        RowExpr::And { left, right } => row_expr(left).and(row_expr(right)),
+        RowExpr::Or { left, right } => row_expr(left).or(row_expr(right)),
+        RowExpr::Not { operand } => Expr::Not(Box::new(row_expr(operand))),
+    }
+}
+
+fn decimal_lit(d: Decimal) -> Expr {
+    lit(ScalarValue::Decimal128(Some(d.mantissa()), 38, d.scale() as i8))
+}
+
+fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
+    if a.is_null(row) {
+        return Ok(None);
+    }
+    match a.data_type() {
+        DataType::Int64 => Ok(Some(a.as_primitive::<Int64Type>().value(row))),
+        DataType::Int32 => Ok(Some(i64::from(a.as_primitive::<Int32Type>().value(row)))),
+        other => Err(DataError::Engine(format!("unexpected period type {other}"))),
+    }
+}
+
+/// An aggregate result as an exact decimal.
+fn decimal_at(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
+    if a.is_null(row) {
+        return Ok(None);
+    }
+    let overflow = || DataError::Overflow { what: "an aggregate".into() };
+    Ok(Some(match a.data_type() {
+        DataType::Decimal128(_, s) => {
+            let v = a.as_primitive::<Decimal128Type>().value(row);
+            Decimal::try_from_i128_with_scale(v, *s as u32).map_err(|_| overflow())?
+        }
+        DataType::Int64 => Decimal::from(a.as_primitive::<Int64Type>().value(row)),
+        DataType::Int32 => Decimal::from(a.as_primitive::<Int32Type>().value(row)),
+        DataType::UInt64 => Decimal::from(a.as_primitive::<UInt64Type>().value(row)),
+        other => return Err(DataError::Engine(format!("unexpected aggregate type {other}"))),
+    }))
+}

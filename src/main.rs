@@ -1,0 +1,186 @@
+//! The `scorecard` command line: parses arguments, calls the library, prints, and maps outcomes to
+//! exit codes (0 ok, 1 scorecard errors, 2 data or runtime errors).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use scorecard::{diagnostic, engine, report};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "scorecard", version, about = "Check and evaluate finance scorecards written as text")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check scorecard files, printing every problem found.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate a scorecard against its data: every KPI, period and segment.
+    Run {
+        file: PathBuf,
+        /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// First period to evaluate, such as 2026-01, 2026-Q1, FY2027 or a date.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period to evaluate.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write to this file instead of standard output (written whole, then renamed into place).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Worker threads for the query engine [default: one per core].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+const OK: u8 = 0;
+const SCORECARD_ERRORS: u8 = 1;
+const DATA_ERRORS: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(match cli.command {
+        Command::Check { files } => check(&files),
+        Command::Run { file, data, from, to, format, output, threads } => {
+            run(&file, data, from, to, format, output.as_deref(), threads)
+        }
+    })
+}
+
+fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn stdout_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Reads and checks one file, printing its diagnostics; `None` when it cannot be read.
+fn compile(path: &Path) -> Option<(scorecard::Compiled, String)> {
+    let name = path.display().to_string();
+    let source = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error[{}]: cannot read `{name}`: {e}", diagnostic::Code::ReadSource.as_str());
+            return None;
+        }
+    };
+    let compiled = scorecard::compile(&source);
+    if !compiled.diagnostics.is_empty() {
+        eprint!("{}", diagnostic::render(&name, &source, &compiled.diagnostics, stderr_color()));
+    }
+    Some((compiled, source))
+}
+
+fn check(files: &[PathBuf]) -> u8 {
+    let mut errors = 0;
+    let mut warnings = 0;
+    for f in files {
+        match compile(f) {
+            None => errors += 1,
+            Some((c, _)) => {
+                errors += c.errors();
+                warnings += c.diagnostics.len() - c.errors();
+                if let Some(m) = &c.model {
+                    println!("ok: {} ({} datasets, {} KPIs)", f.display(), m.datasets.len(), m.kpis.len());
+                }
+            }
+        }
+    }
+    if errors > 0 {
+        eprintln!("{errors} error{} and {warnings} warning{} in {} file{}", s(errors), s(warnings), files.len(), s(files.len()));
+        SCORECARD_ERRORS
+    } else {
+        OK
+    }
+}
+
+fn s(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn run(
+    file: &Path,
+    data: Option<PathBuf>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Format,
+    output: Option<&Path>,
+    threads: Option<usize>,
+) -> u8 {
+    let Some((compiled, _)) = compile(file) else { return SCORECARD_ERRORS };
+    let Some(model) = compiled.model else {
+        eprintln!("{} error{}: nothing was evaluated", compiled.errors(), s(compiled.errors()));
+        return SCORECARD_ERRORS;
+    };
+    let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+    let options = engine::Options { data_dir, from, to, threads };
+    let evaluation = match scorecard::evaluate(&model, &options) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return DATA_ERRORS;
+        }
+    };
+    let text = match format {
+        Format::Table => report::table(&evaluation, output.is_none() && stdout_color()),
+        Format::Json => report::json(&evaluation),
+        Format::Csv => report::csv(&evaluation),
+    };
+    if !matches!(format, Format::Table) || output.is_some() {
+        for w in &evaluation.warnings {
+            eprintln!("warning: {} ({}, {})", w.message, w.period, report::segment_label(&w.segment));
+        }
+    }
+    let written = match output {
+        Some(path) => write_atomically(path, text.as_bytes()),
+        None => std::io::stdout().write_all(text.as_bytes()),
+    };
+    match written {
+        Ok(()) => OK,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            DATA_ERRORS
+        }
+    }
+}
+
+/// Writes to a temporary file beside `path` and renames it into place, so a failed run never leaves
+/// a half-written file and an earlier output survives until the new one is complete.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,20 @@
+//! Owns rendering an evaluation: a terminal table, JSON (docs/json-output.md) and CSV. Every format is
+//! made from the same `Evaluation`; rendering never recomputes a number.
+
+mod csv;
+mod format;
+mod table;
+
+pub use format::{number, segment_label};
+pub use table::table;
+
+use crate::rules::Evaluation;
+
+/// The evaluation as pretty-printed JSON, ending in a newline.
+pub fn json(e: &Evaluation) -> String {
+    let mut s = serde_json::to_string_pretty(e).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    s.push('\n');
+    s
+}
+
+pub use self::csv::csv;

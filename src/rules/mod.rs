@@ -1,0 +1,170 @@
+//! Owns turning aggregates into the evaluation: each KPI's value, target, variance and status for
+//! every period and segment, with rounding, the missing-data policy and warnings such as division by
+//! zero.
+
+mod eval;
+mod status;
+
+pub use eval::EvalError;
+
+use crate::calendar::Periods;
+use crate::check::model::{Model, Unit};
+use crate::engine::{Aggregates, Input};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Everything a report is made from. Serialized as-is for `--format json` (see docs/json-output.md).
+#[derive(Debug, Serialize)]
+pub struct Evaluation {
+    pub scorecard: ScorecardInfo,
+    pub generator: Generator,
+    pub inputs: Vec<Input>,
+    pub periods: Vec<String>,
+    pub kpis: Vec<KpiResult>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScorecardInfo {
+    pub name: String,
+    pub label: Option<String>,
+    pub owner: Option<String>,
+    pub currency: String,
+    pub grain: String,
+    pub calendar: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Generator {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KpiResult {
+    pub name: String,
+    pub label: Option<String>,
+    pub owner: Option<String>,
+    pub unit: Unit,
+    pub by: Vec<String>,
+    pub results: Vec<Row>,
+}
+
+/// One KPI in one period and segment.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub period: String,
+    /// Segment column to value; empty for the total. A `null` value is a row whose column was empty.
+    pub segment: BTreeMap<String, Option<String>>,
+    #[serde(with = "opt_decimal")]
+    pub value: Option<Decimal>,
+    #[serde(with = "opt_decimal")]
+    pub target: Option<Decimal>,
+    /// value − target.
+    #[serde(with = "opt_decimal")]
+    pub variance: Option<Decimal>,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Green,
+    Amber,
+    Red,
+    /// No value, or a threshold that could not be decided (for example the target has no value).
+    NoValue,
+    /// The KPI declares no thresholds, no target and no `within` range.
+    Unrated,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Green => "green",
+            Status::Amber => "amber",
+            Status::Red => "red",
+            Status::NoValue => "no value",
+            Status::Unrated => "unrated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub kpi: String,
+    pub period: String,
+    pub segment: BTreeMap<String, Option<String>>,
+    pub message: String,
+}
+
+/// Evaluates every KPI for every period and segment the data holds.
+pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, EvalError> {
+    let periods = Periods::new(model.header.grain, model.header.calendar);
+    let mut warnings = Vec::new();
+    let mut kpis = Vec::new();
+    for k in &model.kpis {
+        let mut segments: Vec<Vec<Option<String>>> = vec![Vec::new()];
+        if !k.by.is_empty() {
+            let mut found = std::collections::BTreeSet::new();
+            for ds in eval::value_datasets(model, k) {
+                found.extend(aggregates.segments(&ds, &k.by));
+            }
+            segments.extend(found);
+        }
+        let mut results = Vec::new();
+        for &p in &aggregates.periods {
+            for seg in &segments {
+                let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
+                let mut cx = eval::Context::new(model, aggregates, by, (p, periods.label(p)), seg);
+                let row = status::row(&mut cx, k, periods.label(p))?;
+                warnings.extend(cx.into_warnings());
+                results.push(row);
+            }
+        }
+        kpis.push(KpiResult {
+            name: k.name.clone(),
+            label: k.label.clone(),
+            owner: k.owner.clone(),
+            unit: k.unit,
+            by: k.by.clone(),
+            results,
+        });
+    }
+    let h = &model.header;
+    Ok(Evaluation {
+        scorecard: ScorecardInfo {
+            name: h.name.clone(),
+            label: h.label.clone(),
+            owner: h.owner.clone(),
+            currency: h.currency.clone(),
+            grain: format!("{:?}", h.grain).to_lowercase(),
+            calendar: match h.calendar {
+                crate::check::model::Calendar::Gregorian => "gregorian".into(),
+                crate::check::model::Calendar::Fiscal { start_month } => {
+                    format!("fiscal(start: {})", crate::check::month_name(start_month))
+                }
+            },
+        },
+        generator: Generator { name: "scorecard", version: env!("CARGO_PKG_VERSION") },
+        inputs: aggregates.inputs.clone(),
+        periods: aggregates.periods.iter().map(|p| periods.label(*p)).collect(),
+        kpis,
+        warnings,
+    })
+}
+
+/// Decimals as strings in JSON, so no reader turns them into binary floating point.
+mod opt_decimal {
+    use rust_decimal::Decimal;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.serialize_str(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Owns one result row: rounding the value and target, the variance, and the status from thresholds
+//! (or from the target and `better` when no thresholds are declared).
+
+use super::eval::{Context, This};
+use super::{EvalError, Row, Status};
+use crate::check::model::{Better, Kpi, RoundMode, Status as Declared, Unit};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+pub fn row(cx: &mut Context, k: &Kpi, period: String) -> Result<Row, EvalError> {
+    let value = cx.kpi_value(k)?.map(|v| round(v, k));
+    let target = match &k.target {
+        Some(t) => cx.num(k, t, This::default())?.map(|v| round(v, k)),
+        None => None,
+    };
+    let variance = match (value, target) {
+        (Some(v), Some(t)) => v.checked_sub(t),
+        _ => None,
+    };
+    let status = match value {
+        None => Status::NoValue,
+        Some(v) => status(cx, k, This { value: Some(v), target })?,
+    };
+    Ok(Row { period, segment: cx.segment_map(), value, target, variance, status })
+}
+
+/// Rounds a value as the KPI declares: places of the figure shown (a percent's places are places of
+/// the percent, so 42.35% to 1 place is the ratio 0.424 under half-even). The scale is fixed so that
+/// 100 shows as 100.00 at 2 places.
+pub fn round(v: Decimal, k: &Kpi) -> Decimal {
+    let places = k.rounding.places + if k.unit == Unit::Percent { 2 } else { 0 };
+    let strategy = match k.rounding.mode {
+        RoundMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+        RoundMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+    };
+    let mut r = v.round_dp_with_strategy(places, strategy);
+    r.rescale(places);
+    r
+}
+
+fn status(cx: &mut Context, k: &Kpi, this: This) -> Result<Status, EvalError> {
+    if !k.thresholds.is_empty() {
+        for t in &k.thresholds {
+            let holds = match &t.when {
+                None => Some(true),
+                Some(c) => cx.cond(k, c, this)?,
+            };
+            match holds {
+                Some(true) => return Ok(declared(t.status)),
+                Some(false) => continue,
+                // Cannot tell whether this rule holds (say, the target has no value): a later rule
+                // must not decide instead, so there is no status.
+                None => return Ok(Status::NoValue),
+            }
+        }
+        return Ok(Status::NoValue);
+    }
+    let (Some(v), target) = (this.value, this.target) else { return Ok(Status::NoValue) };
+    Ok(match (k.better, target) {
+        (Better::Within { low, high }, _) => pass(low <= v && v <= high),
+        (Better::Higher, Some(t)) => pass(v >= t),
+        (Better::Lower, Some(t)) => pass(v <= t),
+        (_, None) if k.target.is_some() => Status::NoValue,
+        (_, None) => Status::Unrated,
+    })
+}
+
+fn pass(ok: bool) -> Status {
+    if ok {
+        Status::Green
+    } else {
+        Status::Red
+    }
+}
+
+fn declared(s: Declared) -> Status {
+    match s {
+        Declared::Green => Status::Green,
+        Declared::Amber => Status::Amber,
+        Declared::Red => Status::Red,
+    }
+}

@@ -1,0 +1,58 @@
+//! Owns turning scorecard text into a syntax tree with spans, reporting every syntax error it can find.
+
+pub mod ast;
+mod tree;
+mod error;
+mod print;
+mod split;
+
+pub use print::print;
+
+use crate::diagnostic::Diagnostic;
+use pest::Parser;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/scorecard.pest"]
+struct ScorecardParser;
+
+/// What the parser could build, and every syntax error it met.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub file: ast::File,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Names of declarations that did not parse, so the checker does not report them as unknown.
+    pub broken: Vec<String>,
+}
+
+/// Parses a whole file. The file is cut into top-level declarations first (by balanced braces) and
+/// each is parsed on its own, so one syntax error does not hide errors in the declarations after it.
+pub fn parse(source: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    for chunk in split::declarations(source) {
+        let text = &source[chunk.clone()];
+        match ScorecardParser::parse(Rule::declaration_only, text) {
+            Ok(mut pairs) => {
+                let Some(decl) = pairs.next().and_then(|p| p.into_inner().next()) else {
+                    continue;
+                };
+                parsed.file.declarations.push(tree::declaration(decl, chunk.start));
+            }
+            Err(e) => {
+                parsed.diagnostics.push(error::from_pest(e, source, chunk.start));
+                parsed.broken.extend(declared_name(text));
+            }
+        }
+    }
+    parsed
+}
+
+/// The name a declaration that failed to parse was probably giving: its second word.
+fn declared_name(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.starts_with("//") && !l.is_empty())?
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .nth(1)
+        .map(str::to_string)
+}

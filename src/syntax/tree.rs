@@ -1,0 +1,274 @@
+//! Owns building the syntax tree from pest's pairs, with expression precedence.
+
+use super::ast::*;
+use super::Rule;
+use crate::diagnostic::Span;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::OnceLock;
+
+type P<'a> = Pair<'a, Rule>;
+
+/// Precedence, loosest first: `or`, `and`, `not`, comparisons, `+ -`, `* / of`, unary minus, `[index]`.
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::or, Assoc::Left))
+            .op(Op::infix(Rule::and, Assoc::Left))
+            .op(Op::prefix(Rule::not))
+            .op(Op::infix(Rule::eq, Assoc::Left)
+                | Op::infix(Rule::ne, Assoc::Left)
+                | Op::infix(Rule::lt, Assoc::Left)
+                | Op::infix(Rule::le, Assoc::Left)
+                | Op::infix(Rule::gt, Assoc::Left)
+                | Op::infix(Rule::ge, Assoc::Left))
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left)
+                | Op::infix(Rule::div, Assoc::Left)
+                | Op::infix(Rule::of, Assoc::Left))
+            .op(Op::prefix(Rule::neg))
+            .op(Op::postfix(Rule::index))
+    })
+}
+
+struct Ctx {
+    offset: usize,
+}
+
+impl Ctx {
+    fn span(&self, p: &P) -> Span {
+        let s = p.as_span();
+        Span::new(s.start() + self.offset, s.end() + self.offset)
+    }
+    fn ident(&self, p: P) -> Ident {
+        Ident {
+            span: self.span(&p),
+            text: p.as_str().to_string(),
+        }
+    }
+}
+
+/// Builds a declaration from a `declaration` pair whose positions start at `offset` in the file.
+pub fn declaration(p: P, offset: usize) -> Declaration {
+    let cx = Ctx { offset };
+    let span = cx.span(&p);
+    let mut doc_lines = Vec::new();
+    let mut idents = Vec::new();
+    let mut label = None;
+    let mut entries = Vec::new();
+    for part in p.into_inner() {
+        match part.as_rule() {
+            Rule::doc_comment => doc_lines.push(doc_text(part)),
+            Rule::ident => idents.push(cx.ident(part)),
+            Rule::string => label = Some(string(&cx, part)),
+            Rule::block => entries = block(&cx, part),
+            _ => {}
+        }
+    }
+    let mut idents = idents.into_iter();
+    let keyword = idents.next().unwrap_or_else(|| empty_ident(span));
+    let name = idents.next().unwrap_or_else(|| empty_ident(span));
+    Declaration {
+        doc: join_doc(doc_lines),
+        keyword,
+        name,
+        label,
+        entries,
+        span,
+    }
+}
+
+fn empty_ident(span: Span) -> Ident {
+    Ident {
+        text: String::new(),
+        span,
+    }
+}
+
+fn doc_text(p: P) -> String {
+    p.into_inner()
+        .next()
+        .map(|t| t.as_str().strip_prefix(' ').unwrap_or(t.as_str()).trim_end().to_string())
+        .unwrap_or_default()
+}
+
+fn join_doc(lines: Vec<String>) -> Option<String> {
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+fn block(cx: &Ctx, p: P) -> Vec<Entry> {
+    p.into_inner().map(|e| entry(cx, e)).collect()
+}
+
+fn entry(cx: &Ctx, p: P) -> Entry {
+    let span = cx.span(&p);
+    let mut doc_lines = Vec::new();
+    let mut key = None;
+    let mut value = None;
+    for part in p.into_inner() {
+        match part.as_rule() {
+            Rule::doc_comment => doc_lines.push(doc_text(part)),
+            Rule::ident => key = Some(cx.ident(part)),
+            Rule::value => value = Some(value_of(cx, part)),
+            _ => {}
+        }
+    }
+    Entry {
+        doc: join_doc(doc_lines),
+        key: key.unwrap_or_else(|| empty_ident(span)),
+        value: value.unwrap_or(Value::Items(Vec::new(), span)),
+        span,
+    }
+}
+
+fn value_of(cx: &Ctx, p: P) -> Value {
+    let span = cx.span(&p);
+    match p.into_inner().next() {
+        Some(inner) if inner.as_rule() == Rule::block => Value::Block(block(cx, inner), span),
+        Some(items) => Value::Items(items.into_inner().map(|i| item(cx, i)).collect(), span),
+        None => Value::Items(Vec::new(), span),
+    }
+}
+
+fn item(cx: &Ctx, p: P) -> Item {
+    let span = cx.span(&p);
+    let mut inner = p.into_inner();
+    let e = inner.next().map(|e| expr(cx, e.into_inner())).unwrap_or(Expr {
+        kind: ExprKind::List(Vec::new()),
+        span,
+    });
+    Item {
+        expr: e,
+        modifiers: inner.map(|m| cx.ident(m)).collect(),
+        span,
+    }
+}
+
+fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
+    pratt()
+        .map_primary(|p| primary(cx, p))
+        .map_prefix(|op, operand| {
+            let span = cx.span(&op).to(operand.span);
+            let op = if op.as_rule() == Rule::neg { UnaryOp::Neg } else { UnaryOp::Not };
+            Expr {
+                kind: ExprKind::Unary {
+                    op,
+                    operand: Box::new(operand),
+                },
+                span,
+            }
+        })
+        .map_postfix(|target, op| {
+            let span = target.span.to(cx.span(&op));
+            let index = op
+                .into_inner()
+                .next()
+                .map(|e| expr(cx, e.into_inner()))
+                .unwrap_or(Expr {
+                    kind: ExprKind::List(Vec::new()),
+                    span,
+                });
+            Expr {
+                kind: ExprKind::Index {
+                    target: Box::new(target),
+                    index: Box::new(index),
+                },
+                span,
+            }
+        })
+        .map_infix(|left, op, right| {
+            let op = match op.as_rule() {
+                Rule::or => BinaryOp::Or,
+                Rule::and => BinaryOp::And,
+                Rule::eq => BinaryOp::Eq,
+                Rule::ne => BinaryOp::Ne,
+                Rule::lt => BinaryOp::Lt,
+                Rule::le => BinaryOp::Le,
+                Rule::gt => BinaryOp::Gt,
+                Rule::ge => BinaryOp::Ge,
+                Rule::add => BinaryOp::Add,
+                Rule::sub => BinaryOp::Sub,
+                Rule::mul => BinaryOp::Mul,
+                Rule::div => BinaryOp::Div,
+                _ => BinaryOp::Of,
+            };
+            let span = left.span.to(right.span);
+            Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    left: Box::new(left),
+                    right: Box::new(right),
+                },
+                span,
+            }
+        })
+        .parse(pairs)
+}
+
+fn primary(cx: &Ctx, p: P) -> Expr {
+    let span = cx.span(&p);
+    let kind = match p.as_rule() {
+        Rule::number => ExprKind::Number(p.as_str().to_string()),
+        Rule::percent => ExprKind::Percent(p.as_str().trim_end_matches('%').to_string()),
+        Rule::date => ExprKind::Date(p.as_str().to_string()),
+        Rule::string => ExprKind::Str(string(cx, p).text),
+        Rule::path => ExprKind::Path(p.into_inner().map(|i| cx.ident(i)).collect()),
+        Rule::list => ExprKind::List(p.into_inner().map(|e| expr(cx, e.into_inner())).collect()),
+        Rule::call => {
+            let mut inner = p.into_inner();
+            let name = inner.next().map(|n| cx.ident(n)).unwrap_or_else(|| empty_ident(span));
+            ExprKind::Call {
+                name,
+                args: inner.map(|a| arg(cx, a)).collect(),
+            }
+        }
+        Rule::expr => return expr(cx, p.into_inner()),
+        _ => ExprKind::List(Vec::new()),
+    };
+    Expr { kind, span }
+}
+
+fn arg(cx: &Ctx, p: P) -> Arg {
+    let span = cx.span(&p);
+    let mut name = None;
+    let mut exprs = Vec::new();
+    for part in p.into_inner() {
+        match part.as_rule() {
+            Rule::ident => name = Some(cx.ident(part)),
+            Rule::expr => exprs.push(expr(cx, part.into_inner())),
+            _ => {}
+        }
+    }
+    let mut exprs = exprs.into_iter();
+    let value = exprs.next().unwrap_or(Expr {
+        kind: ExprKind::List(Vec::new()),
+        span,
+    });
+    Arg {
+        name,
+        value,
+        filter: exprs.next(),
+        span,
+    }
+}
+
+fn string(cx: &Ctx, p: P) -> Str {
+    let span = cx.span(&p);
+    let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => text.push('\n'),
+                Some('t') => text.push('\t'),
+                Some(other) => text.push(other),
+                None => {}
+            }
+        } else {
+            text.push(c);
+        }
+    }
+    Str { text, span }
+}
