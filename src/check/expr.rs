@@ -60,7 +60,7 @@ impl Lowering<'_, '_> {
                 let l = self.lower(left);
                 let r = self.lower(right);
                 let ((lx, lt), (rx, rt)) = (l?, r?);
-                self.binary(*op, (lx, lt, left.span), (rx, rt, right.span), e.span)
+                self.binary(*op, (lx, lt, left.span), (rx, rt, right.span))
             }
             ExprKind::Str(_) => self.error(
                 Diagnostic::error(Code::TypeMismatch, e.span, "a string cannot be a KPI value")
@@ -100,7 +100,6 @@ impl Lowering<'_, '_> {
         op: BinaryOp,
         (lx, lt, ls): (Expr, Ty, Span),
         (rx, rt, rs): (Expr, Ty, Span),
-        span: Span,
     ) -> Option<(Expr, Ty)> {
         let (left, right) = (Box::new(lx), Box::new(rx));
         match op {
@@ -115,7 +114,7 @@ impl Lowering<'_, '_> {
                 self.numeric(rt, rs)?;
                 let Some(t) = units::same(lt, rt) else {
                     let verb = if op == BinaryOp::Add { "add" } else { "subtract" };
-                    return self.mismatch(format!("cannot {verb} {} and {}", lt.describe(), rt.describe()), span, ls, lt, rs, rt);
+                    return self.mismatch(format!("cannot {verb} {} and {}", lt.describe(), rt.describe()), ls, lt, rs, rt);
                 };
                 let op = if op == BinaryOp::Add { ArithOp::Add } else { ArithOp::Sub };
                 Some((Expr::Arith { op, left, right }, t))
@@ -130,19 +129,18 @@ impl Lowering<'_, '_> {
                 self.numeric(lt, ls)?;
                 self.numeric(rt, rs)?;
                 if units::same(lt, rt).is_none() {
-                    return self.mismatch(format!("cannot compare {} with {}", lt.describe(), rt.describe()), span, ls, lt, rs, rt);
+                    return self.mismatch(format!("cannot compare {} with {}", lt.describe(), rt.describe()), ls, lt, rs, rt);
                 }
                 Some((Expr::Compare { op: filter::cmp(op), left, right }, Ty::Bool))
             }
         }
     }
 
-    fn mismatch(&mut self, message: String, span: Span, ls: Span, lt: Ty, rs: Span, rt: Ty) -> Option<(Expr, Ty)> {
+    fn mismatch(&mut self, message: String, ls: Span, lt: Ty, rs: Span, rt: Ty) -> Option<(Expr, Ty)> {
         self.error(
-            Diagnostic::error(Code::UnitMismatch, span, message)
-                .label("units do not match")
+            Diagnostic::error(Code::UnitMismatch, rs, message)
+                .label(format!("this is {}", rt.describe()))
                 .related(ls, format!("this is {}", lt.describe()))
-                .related(rs, format!("this is {}", rt.describe()))
                 .help("both sides must be money, or both ratios and numbers; money divided by money is a ratio"),
         )
     }
@@ -369,7 +367,6 @@ impl Lowering<'_, '_> {
         let Some(t) = units::same(at, bt) else {
             return self.mismatch(
                 format!("the branches of `if` differ: {} and {}", at.describe(), bt.describe()),
-                span,
                 args[1].span,
                 at,
                 args[2].span,

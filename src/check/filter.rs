@@ -150,7 +150,9 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                                 format!("cannot compare {} with {}", lt.name(), rt.name()),
                             )
                             .label("these do not compare")
-                            .help(if lt == RowTy::Text || rt == RowTy::Text {
+                            .help(if lt == RowTy::Date || rt == RowTy::Date {
+                                "dates are written without quotes: `order_date >= 2026-01-01`"
+                            } else if lt == RowTy::Text || rt == RowTy::Text {
                                 "text is compared with a string in double quotes: `channel = \"online\"`"
                             } else {
                                 "compare a column with a value of its own type"

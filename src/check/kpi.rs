@@ -41,8 +41,18 @@ pub fn check_all(
     for d in &decls {
         let mut found = Vec::new();
         for e in &d.entries {
-            if matches!(e.key.text.as_str(), "value" | "target" | "thresholds") {
-                references(&e.value, &by_name, &mut found);
+            match (e.key.text.as_str(), &e.value) {
+                ("value" | "target", v) => references(v, &by_name, &mut found),
+                // In the shorthand `green >= 40%, red otherwise` the first word is a status.
+                ("thresholds", Value::Items(items, _)) => {
+                    for item in items {
+                        if let ExprKind::Binary { right, .. } = &item.expr.kind {
+                            expr_refs(right, &by_name, &mut found);
+                        }
+                    }
+                }
+                ("thresholds", v) => references(v, &by_name, &mut found),
+                _ => {}
             }
         }
         refs.insert(d.name.text.clone(), found);

@@ -22,7 +22,7 @@ pub fn from_pest(e: pest::error::Error<Rule>, source: &str, offset: usize) -> Di
     } else {
         format!("`{found}`")
     };
-    let unclosed = found.is_empty() && expected.contains('}');
+    let unclosed = found.is_empty() && expected.contains("`}`");
     let code = if unclosed { Code::UnclosedBlock } else { Code::Syntax };
     let mut d = Diagnostic::error(code, span, format!("expected {expected}, found {shown}"))
         .label(format!("expected {expected} here"));
@@ -85,16 +85,14 @@ fn describe(rules: &[Rule]) -> String {
             | Rule::of => "an operator",
             Rule::arg => "an argument",
             Rule::index => "`[`",
+            Rule::colon => "`:`",
+            Rule::close => "`}`",
             Rule::where_kw => "`where`",
             _ => continue,
         };
         if !words.contains(&w) {
             words.push(w);
         }
-    }
-    // pest reports what it tried at the furthest point; closing punctuation is implied there.
-    if words.contains(&"a `key: value` line") {
-        words.push("`}`");
     }
     match words.len() {
         0 => "something else".to_string(),

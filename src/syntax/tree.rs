@@ -98,7 +98,7 @@ fn join_doc(lines: Vec<String>) -> Option<String> {
 }
 
 fn block(cx: &Ctx, p: P) -> Vec<Entry> {
-    p.into_inner().map(|e| entry(cx, e)).collect()
+    p.into_inner().filter(|e| e.as_rule() == Rule::entry).map(|e| entry(cx, e)).collect()
 }
 
 fn entry(cx: &Ctx, p: P) -> Entry {

@@ -1,0 +1,8 @@
+//! The integration tests, in one binary so the engine is linked once.
+
+mod check_diagnostics;
+mod cli;
+mod data_errors;
+mod evaluate;
+mod parse;
+mod support;

@@ -1,0 +1,54 @@
+//! Parse snapshots: every example scorecard printed as an S-expression tree, and the precedence and
+//! shapes of the expression grammar checked against trees written by hand.
+
+#[test]
+fn examples_parse() {
+    for (name, path) in [("retail", "scorecards/retail/retail.scorecard")] {
+        let source = std::fs::read_to_string(path).expect("read");
+        let parsed = scorecard::syntax::parse(&source);
+        assert!(parsed.diagnostics.is_empty(), "{path} has syntax errors");
+        insta::assert_snapshot!(format!("parse_{name}"), scorecard::syntax::print(&parsed.file));
+    }
+}
+
+/// Parses `kpi k { value: <expr> }` and prints the value's tree.
+fn value(expr: &str) -> String {
+    let source = format!("kpi k {{ value: {expr} }}");
+    let parsed = scorecard::syntax::parse(&source);
+    assert!(parsed.diagnostics.is_empty(), "{expr} did not parse");
+    let printed = scorecard::syntax::print(&parsed.file);
+    printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("(value ").and_then(|l| l.strip_suffix(')')))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn precedence_worked_by_hand() {
+    let cases = [
+        ("a + b * c", "(+ a (* b c))"),
+        ("a - b - c", "(- (- a b) c)"),
+        ("(a - b) / c", "(/ (- a b) c)"),
+        ("95% of target", "(of 95% target)"),
+        ("-a * b", "(* (neg a) b)"),
+        ("a >= b and c < d or e = f", "(or (and (>= a b) (< c d)) (= e f))"),
+        ("not a = b", "(not (= a b))"),
+        ("sum(orders.revenue where channel = \"online\")", "(sum orders.revenue where (= channel \"online\"))"),
+        ("if(a > 0, 1.5, 0)", "(if (> a 0) 1.5 0)"),
+        ("count(orders where order_date >= 2026-01-01)", "(count orders where (>= order_date #2026-01-01))"),
+        ("order_total + offset", "(+ order_total offset)"),
+    ];
+    for (input, tree) in cases {
+        assert_eq!(value(input), tree, "{input}");
+    }
+}
+
+#[test]
+fn comments_and_doc_comments() {
+    let source = "// a comment\n/// The doc\n/// of x.\nkpi x /* inline */ { value: 1 // trailing\n}\n//// four slashes is a comment\n";
+    let parsed = scorecard::syntax::parse(source);
+    assert!(parsed.diagnostics.is_empty());
+    assert_eq!(parsed.file.declarations.len(), 1);
+    assert_eq!(parsed.file.declarations[0].doc.as_deref(), Some("The doc\nof x."));
+}

@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests: compiling scorecard text, evaluating it against files
+//! written to a temporary folder, and looking up one result.
+
+use scorecard::engine::Options;
+use scorecard::rules::{Evaluation, Row};
+use std::path::Path;
+
+/// Compiles a scorecard that must be free of errors.
+pub fn model(source: &str) -> scorecard::check::model::Model {
+    let compiled = scorecard::compile(source);
+    assert!(
+        compiled.errors() == 0,
+        "unexpected diagnostics:\n{}",
+        scorecard::diagnostic::render_plain("test.scorecard", source, &compiled.diagnostics)
+    );
+    compiled.model.expect("a model when there are no errors")
+}
+
+pub fn options(dir: &Path) -> Options {
+    Options { data_dir: dir.to_path_buf(), from: None, to: None, threads: Some(2) }
+}
+
+/// Writes `files` (name, contents) into a fresh temporary folder.
+pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write a fixture");
+    }
+    dir
+}
+
+/// Evaluates `source` against `files`.
+pub fn run(source: &str, files: &[(&str, &str)]) -> Evaluation {
+    let dir = folder(files);
+    scorecard::evaluate(&model(source), &options(dir.path())).expect("the run succeeds")
+}
+
+/// The row of `kpi` in `period` for a segment given as `"region=EMEA"`, or `"total"`.
+pub fn row<'e>(e: &'e Evaluation, kpi: &str, period: &str, segment: &str) -> &'e Row {
+    let k = e.kpis.iter().find(|k| k.name == kpi).unwrap_or_else(|| panic!("no kpi {kpi}"));
+    k.results
+        .iter()
+        .find(|r| r.period == period && scorecard::report::segment_label(&r.segment) == segment)
+        .unwrap_or_else(|| panic!("no row for {kpi} {period} {segment}"))
+}
+
+/// `value`, `target` and `status` of a row as text (`-` for no value).
+pub fn cells(r: &Row) -> (String, String, &'static str) {
+    let d = |v: Option<rust_decimal::Decimal>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let status = match r.status {
+        scorecard::rules::Status::Green => "green",
+        scorecard::rules::Status::Amber => "amber",
+        scorecard::rules::Status::Red => "red",
+        scorecard::rules::Status::NoValue => "no_value",
+        scorecard::rules::Status::Unrated => "unrated",
+    };
+    (d(r.value), d(r.target), status)
+}
