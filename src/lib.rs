@@ -38,7 +38,10 @@ pub fn compile(source: &str) -> Compiled {
     let mut diagnostics = parsed.diagnostics;
     diagnostics.extend(checked.diagnostics);
     diagnostic::sort(&mut diagnostics);
-    Compiled { model: checked.model, diagnostics }
+    Compiled {
+        model: checked.model,
+        diagnostics,
+    }
 }
 
 /// Why a run stopped after the scorecard checked clean.

@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "scorecard", version, about = "Check and evaluate finance scorecards written as text")]
+#[command(
+    name = "scorecard",
+    version,
+    about = "Check and evaluate finance scorecards written as text"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,9 +63,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Command::Check { files } => check(&files),
-        Command::Run { file, data, from, to, format, output, threads } => {
-            run(&file, data, from, to, format, output.as_deref(), threads)
-        }
+        Command::Run {
+            file,
+            data,
+            from,
+            to,
+            format,
+            output,
+            threads,
+        } => run(&file, data, from, to, format, output.as_deref(), threads),
     })
 }
 
@@ -79,13 +89,19 @@ fn compile(path: &Path) -> Option<(scorecard::Compiled, String)> {
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error[{}]: cannot read `{name}`: {e}", diagnostic::Code::ReadSource.as_str());
+            eprintln!(
+                "error[{}]: cannot read `{name}`: {e}",
+                diagnostic::Code::ReadSource.as_str()
+            );
             return None;
         }
     };
     let compiled = scorecard::compile(&source);
     if !compiled.diagnostics.is_empty() {
-        eprint!("{}", diagnostic::render(&name, &source, &compiled.diagnostics, stderr_color()));
+        eprint!(
+            "{}",
+            diagnostic::render(&name, &source, &compiled.diagnostics, stderr_color())
+        );
     }
     Some((compiled, source))
 }
@@ -100,13 +116,24 @@ fn check(files: &[PathBuf]) -> u8 {
                 errors += c.errors();
                 warnings += c.diagnostics.len() - c.errors();
                 if let Some(m) = &c.model {
-                    println!("ok: {} ({} datasets, {} KPIs)", f.display(), m.datasets.len(), m.kpis.len());
+                    println!(
+                        "ok: {} ({} datasets, {} KPIs)",
+                        f.display(),
+                        m.datasets.len(),
+                        m.kpis.len()
+                    );
                 }
             }
         }
     }
     if errors > 0 {
-        eprintln!("{errors} error{} and {warnings} warning{} in {} file{}", s(errors), s(warnings), files.len(), s(files.len()));
+        eprintln!(
+            "{errors} error{} and {warnings} warning{} in {} file{}",
+            s(errors),
+            s(warnings),
+            files.len(),
+            s(files.len())
+        );
         SCORECARD_ERRORS
     } else {
         OK
@@ -130,13 +157,24 @@ fn run(
     output: Option<&Path>,
     threads: Option<usize>,
 ) -> u8 {
-    let Some((compiled, _)) = compile(file) else { return SCORECARD_ERRORS };
+    let Some((compiled, _)) = compile(file) else {
+        return SCORECARD_ERRORS;
+    };
     let Some(model) = compiled.model else {
-        eprintln!("{} error{}: nothing was evaluated", compiled.errors(), s(compiled.errors()));
+        eprintln!(
+            "{} error{}: nothing was evaluated",
+            compiled.errors(),
+            s(compiled.errors())
+        );
         return SCORECARD_ERRORS;
     };
     let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    let options = engine::Options { data_dir, from, to, threads };
+    let options = engine::Options {
+        data_dir,
+        from,
+        to,
+        threads,
+    };
     let evaluation = match scorecard::evaluate(&model, &options) {
         Ok(e) => e,
         Err(e) => {
@@ -151,7 +189,12 @@ fn run(
     };
     if !matches!(format, Format::Table) || output.is_some() {
         for w in &evaluation.warnings {
-            eprintln!("warning: {} ({}, {})", w.message, w.period, report::segment_label(&w.segment));
+            eprintln!(
+                "warning: {} ({}, {})",
+                w.message,
+                w.period,
+                report::segment_label(&w.segment)
+            );
         }
     }
     let written = match output {
@@ -170,8 +213,14 @@ fn run(
 /// Writes to a temporary file beside `path` and renames it into place, so a failed run never leaves
 /// a half-written file and an earlier output survives until the new one is complete.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "output".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

@@ -22,15 +22,34 @@ fn each_bad_scorecard_reports_its_codes() {
             .and_then(|l| l.strip_prefix("// expect: "))
             .map(|l| l.split(", ").collect())
             .unwrap_or_default();
-        assert!(!expected.is_empty(), "{} has no `// expect:` line", path.display());
+        assert!(
+            !expected.is_empty(),
+            "{} has no `// expect:` line",
+            path.display()
+        );
         let compiled = scorecard::compile(&source);
-        let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let codes: Vec<&str> = compiled
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
         for code in &expected {
-            assert!(codes.contains(code), "{}: expected {code}, got {codes:?}", path.display());
+            assert!(
+                codes.contains(code),
+                "{}: expected {code}, got {codes:?}",
+                path.display()
+            );
         }
-        assert!(compiled.model.is_none(), "{}: a file with errors must not give a model", path.display());
+        assert!(
+            compiled.model.is_none(),
+            "{}: a file with errors must not give a model",
+            path.display()
+        );
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("case");
-        let shown = format!("{source}\n---\n{}", rendered(&path, &source, &compiled.diagnostics));
+        let shown = format!(
+            "{source}\n---\n{}",
+            rendered(&path, &source, &compiled.diagnostics)
+        );
         insta::assert_snapshot!(name, shown);
     }
 }
@@ -42,10 +61,15 @@ fn rendered(path: &Path, source: &str, d: &[scorecard::diagnostic::Diagnostic]) 
 
 #[test]
 fn the_examples_check_clean() {
-    for path in ["scorecards/retail/retail.scorecard"] {
-        let source = std::fs::read_to_string(path).expect("read");
+    for (_, path) in crate::support::examples() {
+        let source = std::fs::read_to_string(&path).expect("read");
         let compiled = scorecard::compile(&source);
-        assert!(compiled.diagnostics.is_empty(), "{path}: {}", rendered(Path::new(path), &source, &compiled.diagnostics));
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{}: {}",
+            path.display(),
+            rendered(&path, &source, &compiled.diagnostics)
+        );
     }
 }
 
@@ -54,10 +78,18 @@ fn every_syntax_error_is_found_not_just_the_first() {
     // Two broken declarations and one unknown key in a third: three diagnostics, in source order.
     let source = std::fs::read_to_string("tests/check/many_syntax_errors.scorecard").expect("read");
     let compiled = scorecard::compile(&source);
-    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     assert_eq!(
         codes,
-        vec!["scorecard::syntax::unexpected", "scorecard::check::unknown_key", "scorecard::syntax::unexpected"]
+        vec![
+            "scorecard::syntax::unexpected",
+            "scorecard::check::unknown_key",
+            "scorecard::syntax::unexpected"
+        ]
     );
     // `uses_broken` names the two broken KPIs: not reported again as unknown.
     assert!(!codes.contains(&"scorecard::check::unknown_kpi"));

@@ -1,1 +1,186 @@
-//! placeholder
+//! The command line as a user meets it: exit codes, output formats, the input manifest, `-o`.
+
+use std::process::Command;
+
+fn scorecard(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const RETAIL: &str = "scorecards/retail/retail.scorecard";
+
+#[test]
+fn check_exit_codes() {
+    let (code, out, _) = scorecard(&["check", RETAIL]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("ok: scorecards/retail/retail.scorecard (2 datasets, 6 KPIs)"),
+        "{out}"
+    );
+
+    let (code, _, err) = scorecard(&[
+        "check",
+        RETAIL,
+        "tests/check/unknown_column.scorecard",
+        "tests/check/kpi_cycle.scorecard",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("scorecard::check::unknown_column")
+            && err.contains("scorecard::check::kpi_cycle"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `revenue`?"), "{err}");
+
+    let (code, _, err) = scorecard(&["check", "no/such/file.scorecard"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot read `no/such/file.scorecard`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_exit_codes() {
+    // A scorecard error is 1 and nothing is evaluated.
+    let (code, out, _) = scorecard(&["run", "tests/check/unknown_kpi.scorecard"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    // A data error is 2: the test scorecards point at files that do not exist here.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("t.scorecard");
+    std::fs::write(&file, "scorecard t {}\ndataset d { source: \"missing.csv\"  time: day  columns: { day: date } }\nkpi n { value: count(d) }\n").expect("write");
+    let (code, _, err) = scorecard(&["run", file.to_str().expect("utf-8")]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("missing.csv") && err.contains("no such file"),
+        "{err}"
+    );
+    // A period that is not a period at this grain is 2.
+    let (code, _, err) = scorecard(&["run", RETAIL, "--from", "2026-Q1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`--from` is `2026-Q1`"), "{err}");
+}
+
+#[test]
+fn json_output_has_values_statuses_and_inputs() {
+    let (code, out, _) = scorecard(&[
+        "run", RETAIL, "--format", "json", "--from", "2026-10", "--to", "2026-10",
+    ]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(json["periods"], serde_json::json!(["2026-10"]));
+    assert_eq!(json["scorecard"]["calendar"], "fiscal(start: april)");
+    let net = &json["kpis"][0];
+    assert_eq!(net["name"], "net_revenue");
+    // Decimals are strings; the values are those DuckDB gave (see tests/evaluate.rs).
+    assert_eq!(net["results"][0]["value"], "79049.41");
+    assert_eq!(net["results"][0]["target"], "77700.00");
+    assert_eq!(net["results"][0]["variance"], "1349.41");
+    assert_eq!(net["results"][0]["status"], "green");
+    assert_eq!(net["results"][0]["segment"], serde_json::json!({}));
+    assert_eq!(
+        net["results"][1]["segment"],
+        serde_json::json!({"region": "APAC"})
+    );
+    // The inputs: path as written, the file's sha256 (computed here independently), and rows.
+    use sha2::Digest;
+    let bytes = std::fs::read("scorecards/retail/data/orders.csv").expect("read");
+    let sha: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(json["inputs"][0]["path"], "data/orders.csv");
+    assert_eq!(json["inputs"][0]["sha256"], sha);
+    assert_eq!(json["inputs"][0]["rows"], 8869);
+    // The same inputs give byte-identical output.
+    let (_, again, _) = scorecard(&[
+        "run",
+        RETAIL,
+        "--format",
+        "json",
+        "--from",
+        "2026-10",
+        "--to",
+        "2026-10",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(out, again);
+}
+
+#[test]
+fn table_and_csv_read_without_colour() {
+    let (code, out, _) = scorecard(&["run", RETAIL, "--from", "2026-10", "--to", "2026-10"]);
+    assert_eq!(code, 0);
+    assert!(
+        !out.contains('\u{1b}'),
+        "NO_COLOR must give no escape codes"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.contains("Net revenue") && l.contains("region=LATAM"))
+        .expect("a LATAM row");
+    assert!(
+        line.contains("9,894.19")
+            && line.contains("8,900.00")
+            && line.contains("994.19")
+            && line.contains("green"),
+        "{line}"
+    );
+    let (_, csv, _) = scorecard(&[
+        "run", RETAIL, "--format", "csv", "--from", "2026-10", "--to", "2026-10",
+    ]);
+    assert!(csv.starts_with("kpi,label,unit,period,segment,value,target,variance,status\n"));
+    assert!(
+        csv.contains(
+            "gross_margin,Gross margin %,percent,2026-10,region=EMEA,0.398,0.390,0.008,green\n"
+        ),
+        "{csv}"
+    );
+}
+
+#[test]
+fn output_file_is_replaced_whole() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("result.json");
+    std::fs::write(&out, "earlier output").expect("write");
+    // A failed run leaves the earlier output as it was.
+    let (code, _, _) = scorecard(&[
+        "run",
+        RETAIL,
+        "--from",
+        "nonsense",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read"),
+        "earlier output"
+    );
+    let (code, _, _) = scorecard(&[
+        "run",
+        RETAIL,
+        "--format",
+        "json",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("json");
+    assert_eq!(json["periods"].as_array().map(Vec::len), Some(24));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("list").count(),
+        1,
+        "no temporary file is left behind"
+    );
+}

@@ -8,7 +8,8 @@ use std::path::Path;
 fn retail() -> scorecard::rules::Evaluation {
     let path = Path::new("scorecards/retail/retail.scorecard");
     let source = std::fs::read_to_string(path).expect("the retail example");
-    scorecard::evaluate(&model(&source), &options(Path::new("scorecards/retail"))).expect("the example runs")
+    scorecard::evaluate(&model(&source), &options(Path::new("scorecards/retail")))
+        .expect("the example runs")
 }
 
 /// (kpi, period, segment, value, target, status), from retail_duckdb.py:
@@ -27,48 +28,300 @@ fn retail() -> scorecard::rules::Evaluation {
 /// 0.95 × 26000 = 24700 > 24504.30, red); gross margin green ≥ 39%, amber ≥ 38%; AOV green ≥ 400;
 /// online share green within 33%..40%; attainment green ≥ 100%, amber ≥ 95%.
 const RETAIL: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("net_revenue", "2025-03", "total", "67669.08", "67100.00", "green"),
-    ("net_revenue", "2025-12", "total", "101886.70", "103500.00", "amber"),
-    ("net_revenue", "2026-10", "total", "79049.41", "77700.00", "green"),
-    ("net_revenue", "2025-03", "region=EMEA", "22430.85", "21300.00", "green"),
-    ("net_revenue", "2025-03", "region=LATAM", "7408.30", "7400.00", "green"),
-    ("net_revenue", "2025-12", "region=EMEA", "24504.30", "26000.00", "red"),
-    ("net_revenue", "2025-12", "region=LATAM", "13788.68", "13100.00", "green"),
-    ("net_revenue", "2026-10", "region=EMEA", "21440.51", "21400.00", "green"),
-    ("net_revenue", "2026-10", "region=LATAM", "9894.19", "8900.00", "green"),
-    ("gross_margin", "2025-03", "total", "0.387", "0.390", "amber"),
-    ("gross_margin", "2025-12", "total", "0.387", "0.390", "amber"),
-    ("gross_margin", "2026-10", "total", "0.393", "0.390", "green"),
-    ("gross_margin", "2025-03", "region=EMEA", "0.382", "0.390", "amber"),
-    ("gross_margin", "2025-03", "region=LATAM", "0.392", "0.390", "green"),
-    ("gross_margin", "2025-12", "region=EMEA", "0.385", "0.390", "amber"),
-    ("gross_margin", "2025-12", "region=LATAM", "0.384", "0.390", "amber"),
-    ("gross_margin", "2026-10", "region=EMEA", "0.398", "0.390", "green"),
-    ("gross_margin", "2026-10", "region=LATAM", "0.382", "0.390", "amber"),
-    ("average_order_value", "2025-03", "total", "330.09", "400.00", "red"),
-    ("average_order_value", "2025-12", "total", "374.58", "400.00", "red"),
-    ("average_order_value", "2026-10", "total", "369.39", "400.00", "red"),
+    (
+        "net_revenue",
+        "2025-03",
+        "total",
+        "67669.08",
+        "67100.00",
+        "green",
+    ),
+    (
+        "net_revenue",
+        "2025-12",
+        "total",
+        "101886.70",
+        "103500.00",
+        "amber",
+    ),
+    (
+        "net_revenue",
+        "2026-10",
+        "total",
+        "79049.41",
+        "77700.00",
+        "green",
+    ),
+    (
+        "net_revenue",
+        "2025-03",
+        "region=EMEA",
+        "22430.85",
+        "21300.00",
+        "green",
+    ),
+    (
+        "net_revenue",
+        "2025-03",
+        "region=LATAM",
+        "7408.30",
+        "7400.00",
+        "green",
+    ),
+    (
+        "net_revenue",
+        "2025-12",
+        "region=EMEA",
+        "24504.30",
+        "26000.00",
+        "red",
+    ),
+    (
+        "net_revenue",
+        "2025-12",
+        "region=LATAM",
+        "13788.68",
+        "13100.00",
+        "green",
+    ),
+    (
+        "net_revenue",
+        "2026-10",
+        "region=EMEA",
+        "21440.51",
+        "21400.00",
+        "green",
+    ),
+    (
+        "net_revenue",
+        "2026-10",
+        "region=LATAM",
+        "9894.19",
+        "8900.00",
+        "green",
+    ),
+    (
+        "gross_margin",
+        "2025-03",
+        "total",
+        "0.387",
+        "0.390",
+        "amber",
+    ),
+    (
+        "gross_margin",
+        "2025-12",
+        "total",
+        "0.387",
+        "0.390",
+        "amber",
+    ),
+    (
+        "gross_margin",
+        "2026-10",
+        "total",
+        "0.393",
+        "0.390",
+        "green",
+    ),
+    (
+        "gross_margin",
+        "2025-03",
+        "region=EMEA",
+        "0.382",
+        "0.390",
+        "amber",
+    ),
+    (
+        "gross_margin",
+        "2025-03",
+        "region=LATAM",
+        "0.392",
+        "0.390",
+        "green",
+    ),
+    (
+        "gross_margin",
+        "2025-12",
+        "region=EMEA",
+        "0.385",
+        "0.390",
+        "amber",
+    ),
+    (
+        "gross_margin",
+        "2025-12",
+        "region=LATAM",
+        "0.384",
+        "0.390",
+        "amber",
+    ),
+    (
+        "gross_margin",
+        "2026-10",
+        "region=EMEA",
+        "0.398",
+        "0.390",
+        "green",
+    ),
+    (
+        "gross_margin",
+        "2026-10",
+        "region=LATAM",
+        "0.382",
+        "0.390",
+        "amber",
+    ),
+    (
+        "average_order_value",
+        "2025-03",
+        "total",
+        "330.09",
+        "400.00",
+        "red",
+    ),
+    (
+        "average_order_value",
+        "2025-12",
+        "total",
+        "374.58",
+        "400.00",
+        "red",
+    ),
+    (
+        "average_order_value",
+        "2026-10",
+        "total",
+        "369.39",
+        "400.00",
+        "red",
+    ),
     ("online_share", "2025-03", "total", "0.348", "-", "green"),
     ("online_share", "2025-12", "total", "0.357", "-", "green"),
     ("online_share", "2026-10", "total", "0.372", "-", "green"),
-    ("online_share", "2025-03", "region=EMEA", "0.350", "-", "green"),
-    ("online_share", "2025-03", "region=LATAM", "0.533", "-", "red"),
-    ("online_share", "2025-12", "region=EMEA", "0.404", "-", "red"),
-    ("online_share", "2025-12", "region=LATAM", "0.364", "-", "green"),
-    ("online_share", "2026-10", "region=EMEA", "0.305", "-", "red"),
-    ("online_share", "2026-10", "region=LATAM", "0.307", "-", "red"),
+    (
+        "online_share",
+        "2025-03",
+        "region=EMEA",
+        "0.350",
+        "-",
+        "green",
+    ),
+    (
+        "online_share",
+        "2025-03",
+        "region=LATAM",
+        "0.533",
+        "-",
+        "red",
+    ),
+    (
+        "online_share",
+        "2025-12",
+        "region=EMEA",
+        "0.404",
+        "-",
+        "red",
+    ),
+    (
+        "online_share",
+        "2025-12",
+        "region=LATAM",
+        "0.364",
+        "-",
+        "green",
+    ),
+    (
+        "online_share",
+        "2026-10",
+        "region=EMEA",
+        "0.305",
+        "-",
+        "red",
+    ),
+    (
+        "online_share",
+        "2026-10",
+        "region=LATAM",
+        "0.307",
+        "-",
+        "red",
+    ),
     ("units_sold", "2025-03", "total", "2253", "-", "unrated"),
     ("units_sold", "2025-12", "total", "2988", "-", "unrated"),
     ("units_sold", "2026-10", "total", "2243", "-", "unrated"),
-    ("budget_attainment", "2025-03", "total", "1.008", "-", "green"),
-    ("budget_attainment", "2025-12", "total", "0.984", "-", "amber"),
-    ("budget_attainment", "2026-10", "total", "1.017", "-", "green"),
-    ("budget_attainment", "2025-03", "region=EMEA", "1.053", "-", "green"),
-    ("budget_attainment", "2025-03", "region=LATAM", "1.001", "-", "green"),
-    ("budget_attainment", "2025-12", "region=EMEA", "0.942", "-", "red"),
-    ("budget_attainment", "2025-12", "region=LATAM", "1.053", "-", "green"),
-    ("budget_attainment", "2026-10", "region=EMEA", "1.002", "-", "green"),
-    ("budget_attainment", "2026-10", "region=LATAM", "1.112", "-", "green"),
+    (
+        "budget_attainment",
+        "2025-03",
+        "total",
+        "1.008",
+        "-",
+        "green",
+    ),
+    (
+        "budget_attainment",
+        "2025-12",
+        "total",
+        "0.984",
+        "-",
+        "amber",
+    ),
+    (
+        "budget_attainment",
+        "2026-10",
+        "total",
+        "1.017",
+        "-",
+        "green",
+    ),
+    (
+        "budget_attainment",
+        "2025-03",
+        "region=EMEA",
+        "1.053",
+        "-",
+        "green",
+    ),
+    (
+        "budget_attainment",
+        "2025-03",
+        "region=LATAM",
+        "1.001",
+        "-",
+        "green",
+    ),
+    (
+        "budget_attainment",
+        "2025-12",
+        "region=EMEA",
+        "0.942",
+        "-",
+        "red",
+    ),
+    (
+        "budget_attainment",
+        "2025-12",
+        "region=LATAM",
+        "1.053",
+        "-",
+        "green",
+    ),
+    (
+        "budget_attainment",
+        "2026-10",
+        "region=EMEA",
+        "1.002",
+        "-",
+        "green",
+    ),
+    (
+        "budget_attainment",
+        "2026-10",
+        "region=LATAM",
+        "1.112",
+        "-",
+        "green",
+    ),
 ];
 
 #[test]
@@ -76,10 +329,19 @@ fn retail_example_matches_duckdb() {
     let e = retail();
     for (kpi, period, segment, value, target, status) in RETAIL {
         let got = cells(row(&e, kpi, period, segment));
-        assert_eq!(got, (value.to_string(), target.to_string(), *status), "{kpi} {period} {segment}");
+        assert_eq!(
+            got,
+            (value.to_string(), target.to_string(), *status),
+            "{kpi} {period} {segment}"
+        );
     }
     // Variance is value − target: 67669.08 − 67100.00.
-    assert_eq!(row(&e, "net_revenue", "2025-03", "total").variance.map(|v| v.to_string()), Some("569.08".into()));
+    assert_eq!(
+        row(&e, "net_revenue", "2025-03", "total")
+            .variance
+            .map(|v| v.to_string()),
+        Some("569.08".into())
+    );
 }
 
 #[test]
@@ -90,10 +352,18 @@ fn retail_example_covers_every_month_and_region() {
     assert_eq!(e.periods.first().map(String::as_str), Some("2024-11"));
     assert_eq!(e.periods.last().map(String::as_str), Some("2026-10"));
     // net_revenue by region: 24 periods × (total + 4 regions).
-    let net = e.kpis.iter().find(|k| k.name == "net_revenue").expect("net_revenue");
+    let net = e
+        .kpis
+        .iter()
+        .find(|k| k.name == "net_revenue")
+        .expect("net_revenue");
     assert_eq!(net.results.len(), 24 * 5);
     // Inputs: both datasets with their row counts (8869 order lines, 96 budget rows: `wc -l` less the header).
-    let rows: Vec<(&str, u64)> = e.inputs.iter().map(|i| (i.dataset.as_str(), i.rows)).collect();
+    let rows: Vec<(&str, u64)> = e
+        .inputs
+        .iter()
+        .map(|i| (i.dataset.as_str(), i.rows))
+        .collect();
     assert_eq!(rows, vec![("orders", 8869), ("budget", 96)]);
 }
 
@@ -111,15 +381,27 @@ fn money_is_exact_decimal() {
     // 0.10 + 0.20 is 0.30 exactly (in binary floating point it is 0.30000000000000004), and the
     // threshold `value = 0.3` holds only if the sum is exact.
     let src = format!("{SALES}\nkpi total {{ unit: money  value: sum(sales.amount)  thresholds: {{ green: value = 0.3  red: otherwise }} }}");
-    let e = run(&src, &[("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,0.10,1\n2026-01-09,N,web,0.20,1\n")]);
-    assert_eq!(cells(row(&e, "total", "2026-01", "total")), ("0.30".into(), "-".into(), "green"));
+    let e = run(
+        &src,
+        &[(
+            "sales.csv",
+            "day,region,channel,amount,qty\n2026-01-05,N,web,0.10,1\n2026-01-09,N,web,0.20,1\n",
+        )],
+    );
+    assert_eq!(
+        cells(row(&e, "total", "2026-01", "total")),
+        ("0.30".into(), "-".into(), "green")
+    );
 
     // 1,000 rows of 0.01 sum to exactly 10.00.
     let mut csv = String::from("day,region,channel,amount,qty\n");
     for _ in 0..1000 {
         csv.push_str("2026-02-01,N,web,0.01,1\n");
     }
-    let e = run(&format!("{SALES}\nkpi total {{ value: sum(sales.amount) }}"), &[("sales.csv", &csv)]);
+    let e = run(
+        &format!("{SALES}\nkpi total {{ value: sum(sales.amount) }}"),
+        &[("sales.csv", &csv)],
+    );
     assert_eq!(cells(row(&e, "total", "2026-02", "total")).0, "10.00");
 }
 
@@ -128,11 +410,17 @@ fn division_by_zero_is_no_value_with_a_warning() {
     // January: quantities sum to 0 (1 − 1), so 10 / 0 has no value; February: 5 → 10 / 5 = 2.
     let src = format!("{SALES}\nkpi ratio {{ unit: number  value: 10 / sum(sales.qty) }}");
     let e = run(&src, &[("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,5.00,1\n2026-01-06,N,web,5.00,-1\n2026-02-01,N,web,5.00,5\n")]);
-    assert_eq!(cells(row(&e, "ratio", "2026-01", "total")), ("-".into(), "-".into(), "no_value"));
+    assert_eq!(
+        cells(row(&e, "ratio", "2026-01", "total")),
+        ("-".into(), "-".into(), "no_value")
+    );
     assert_eq!(cells(row(&e, "ratio", "2026-02", "total")).0, "2.00");
     assert_eq!(e.warnings.len(), 1);
     assert_eq!(e.warnings[0].code, "scorecard::eval::division_by_zero");
-    assert_eq!((e.warnings[0].kpi.as_str(), e.warnings[0].period.as_str()), ("ratio", "2026-01"));
+    assert_eq!(
+        (e.warnings[0].kpi.as_str(), e.warnings[0].period.as_str()),
+        ("ratio", "2026-01")
+    );
 }
 
 #[test]
@@ -141,10 +429,22 @@ fn an_empty_period_has_no_value_unless_missing_is_zero() {
     let src = format!(
         "{SALES}\nkpi revenue {{ value: sum(sales.amount)  target: 1  }}\nkpi revenue_or_zero {{ value: sum(sales.amount)  missing: zero }}\nkpi avg_or_none {{ value: avg(sales.amount)  missing: zero }}"
     );
-    let e = run(&src, &[("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,3.00,1\n2026-03-05,N,web,4.00,1\n")]);
+    let e = run(
+        &src,
+        &[(
+            "sales.csv",
+            "day,region,channel,amount,qty\n2026-01-05,N,web,3.00,1\n2026-03-05,N,web,4.00,1\n",
+        )],
+    );
     assert_eq!(e.periods, vec!["2026-01", "2026-02", "2026-03"]);
-    assert_eq!(cells(row(&e, "revenue", "2026-02", "total")), ("-".into(), "1.00".into(), "no_value"));
-    assert_eq!(cells(row(&e, "revenue_or_zero", "2026-02", "total")).0, "0.00");
+    assert_eq!(
+        cells(row(&e, "revenue", "2026-02", "total")),
+        ("-".into(), "1.00".into(), "no_value")
+    );
+    assert_eq!(
+        cells(row(&e, "revenue_or_zero", "2026-02", "total")).0,
+        "0.00"
+    );
     // An average over no rows stays no value even with `missing: zero`.
     assert_eq!(cells(row(&e, "avg_or_none", "2026-02", "total")).0, "-");
     assert_eq!(cells(row(&e, "revenue", "2026-03", "total")).0, "4.00");
@@ -161,8 +461,17 @@ kpi store_average {{ value: avg(sales.amount where channel = \"store\") }}
 kpi web_average {{ value: avg(sales.amount where channel = \"web\") }}
 kpi store_share {{ unit: percent  value: store_revenue / sum(sales.amount) }}"
     );
-    let e = run(&src, &[("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,1.50,1\n2026-01-06,S,web,2.25,2\n")]);
-    assert_eq!(cells(row(&e, "store_revenue", "2026-01", "total")).0, "0.00");
+    let e = run(
+        &src,
+        &[(
+            "sales.csv",
+            "day,region,channel,amount,qty\n2026-01-05,N,web,1.50,1\n2026-01-06,S,web,2.25,2\n",
+        )],
+    );
+    assert_eq!(
+        cells(row(&e, "store_revenue", "2026-01", "total")).0,
+        "0.00"
+    );
     assert_eq!(cells(row(&e, "store_sales", "2026-01", "total")).0, "0");
     assert_eq!(cells(row(&e, "store_average", "2026-01", "total")).0, "-");
     // (1.50 + 2.25) / 2 = 1.875, rounded half-even to the cent: 1.88.
@@ -193,7 +502,13 @@ kpi up {{ unit: number  value: sum(sales.qty where channel = \"web\") / 8  round
 kpi pct_even {{ unit: percent  value: sum(sales.amount where channel = \"web\") / sum(sales.amount)  rounding: 1 decimal }}
 kpi pct_up {{ unit: percent  value: sum(sales.amount where channel = \"web\") / sum(sales.amount)  rounding: 1 decimal half_up }}"
     );
-    let e = run(&src, &[("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,2.25,1\n2026-01-05,N,store,97.75,1\n")]);
+    let e = run(
+        &src,
+        &[(
+            "sales.csv",
+            "day,region,channel,amount,qty\n2026-01-05,N,web,2.25,1\n2026-01-05,N,store,97.75,1\n",
+        )],
+    );
     assert_eq!(cells(row(&e, "even", "2026-01", "total")).0, "0.12");
     assert_eq!(cells(row(&e, "up", "2026-01", "total")).0, "0.13");
     assert_eq!(cells(row(&e, "pct_even", "2026-01", "total")).0, "0.022");
@@ -204,14 +519,18 @@ kpi pct_up {{ unit: percent  value: sum(sales.amount where channel = \"web\") / 
 fn fiscal_quarters_and_years() {
     // fiscal(start: april): 2026-03-31 is in FY2026-Q4, 2026-04-01 and 2026-06-30 in FY2027-Q1,
     // 2026-07-01 in FY2027-Q2.
-    let src = SALES.replace("currency: USD", "currency: USD  grain: quarter  calendar: fiscal(start: april)")
-        + "\nkpi revenue { value: sum(sales.amount) }";
+    let src = SALES.replace(
+        "currency: USD",
+        "currency: USD  grain: quarter  calendar: fiscal(start: april)",
+    ) + "\nkpi revenue { value: sum(sales.amount) }";
     let csv = "day,region,channel,amount,qty\n2026-03-31,N,web,1.00,1\n2026-04-01,N,web,2.00,1\n2026-06-30,N,web,4.00,1\n2026-07-01,N,web,8.00,1\n";
     let e = run(&src, &[("sales.csv", csv)]);
     assert_eq!(e.periods, vec!["FY2026-Q4", "FY2027-Q1", "FY2027-Q2"]);
     assert_eq!(cells(row(&e, "revenue", "FY2027-Q1", "total")).0, "6.00");
-    let yearly = SALES.replace("currency: USD", "currency: USD  grain: year  calendar: fiscal(start: apr)")
-        + "\nkpi revenue { value: sum(sales.amount) }";
+    let yearly = SALES.replace(
+        "currency: USD",
+        "currency: USD  grain: year  calendar: fiscal(start: apr)",
+    ) + "\nkpi revenue { value: sum(sales.amount) }";
     let e = run(&yearly, &[("sales.csv", csv)]);
     assert_eq!(e.periods, vec!["FY2026", "FY2027"]);
     assert_eq!(cells(row(&e, "revenue", "FY2027", "total")).0, "14.00");
@@ -235,8 +554,14 @@ kpi revenue {{ value: sum(sales.amount)  target: sum(plan.amount)  thresholds: {
     opts.to = Some("2026-02-14".into());
     let e = scorecard::evaluate(&model(&src), &opts).expect("runs");
     assert_eq!(e.periods, vec!["2026-01", "2026-02"]);
-    assert_eq!(cells(row(&e, "revenue", "2026-01", "total")), ("5.00".into(), "4.00".into(), "green"));
-    assert_eq!(cells(row(&e, "revenue", "2026-02", "total")), ("5.00".into(), "-".into(), "no_value"));
+    assert_eq!(
+        cells(row(&e, "revenue", "2026-01", "total")),
+        ("5.00".into(), "4.00".into(), "green")
+    );
+    assert_eq!(
+        cells(row(&e, "revenue", "2026-02", "total")),
+        ("5.00".into(), "-".into(), "no_value")
+    );
 }
 
 #[test]
@@ -260,7 +585,11 @@ fn parquet_gives_the_same_numbers_as_csv() {
             Arc::new(Date32Array::from(vec![20458, 20459, 20460])),
             Arc::new(StringArray::from(vec!["N", "N", "S"])),
             Arc::new(StringArray::from(vec!["web", "web", "web"])),
-            Arc::new(Decimal128Array::from(vec![400, 600, 3000]).with_precision_and_scale(18, 2).expect("decimal")),
+            Arc::new(
+                Decimal128Array::from(vec![400, 600, 3000])
+                    .with_precision_and_scale(18, 2)
+                    .expect("decimal"),
+            ),
             Arc::new(Int64Array::from(vec![1, 1, 1])),
         ],
     )

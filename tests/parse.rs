@@ -3,11 +3,18 @@
 
 #[test]
 fn examples_parse() {
-    for (name, path) in [("retail", "scorecards/retail/retail.scorecard")] {
-        let source = std::fs::read_to_string(path).expect("read");
+    for (name, path) in crate::support::examples() {
+        let source = std::fs::read_to_string(&path).expect("read");
         let parsed = scorecard::syntax::parse(&source);
-        assert!(parsed.diagnostics.is_empty(), "{path} has syntax errors");
-        insta::assert_snapshot!(format!("parse_{name}"), scorecard::syntax::print(&parsed.file));
+        assert!(
+            parsed.diagnostics.is_empty(),
+            "{} has syntax errors",
+            path.display()
+        );
+        insta::assert_snapshot!(
+            format!("parse_{name}"),
+            scorecard::syntax::print(&parsed.file)
+        );
     }
 }
 
@@ -19,7 +26,11 @@ fn value(expr: &str) -> String {
     let printed = scorecard::syntax::print(&parsed.file);
     printed
         .lines()
-        .find_map(|l| l.trim().strip_prefix("(value ").and_then(|l| l.strip_suffix(')')))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("(value ")
+                .and_then(|l| l.strip_suffix(')'))
+        })
         .unwrap_or_default()
         .to_string()
 }
@@ -32,11 +43,20 @@ fn precedence_worked_by_hand() {
         ("(a - b) / c", "(/ (- a b) c)"),
         ("95% of target", "(of 95% target)"),
         ("-a * b", "(* (neg a) b)"),
-        ("a >= b and c < d or e = f", "(or (and (>= a b) (< c d)) (= e f))"),
+        (
+            "a >= b and c < d or e = f",
+            "(or (and (>= a b) (< c d)) (= e f))",
+        ),
         ("not a = b", "(not (= a b))"),
-        ("sum(orders.revenue where channel = \"online\")", "(sum orders.revenue where (= channel \"online\"))"),
+        (
+            "sum(orders.revenue where channel = \"online\")",
+            "(sum orders.revenue where (= channel \"online\"))",
+        ),
         ("if(a > 0, 1.5, 0)", "(if (> a 0) 1.5 0)"),
-        ("count(orders where order_date >= 2026-01-01)", "(count orders where (>= order_date #2026-01-01))"),
+        (
+            "count(orders where order_date >= 2026-01-01)",
+            "(count orders where (>= order_date #2026-01-01))",
+        ),
         ("order_total + offset", "(+ order_total offset)"),
     ];
     for (input, tree) in cases {
@@ -50,5 +70,8 @@ fn comments_and_doc_comments() {
     let parsed = scorecard::syntax::parse(source);
     assert!(parsed.diagnostics.is_empty());
     assert_eq!(parsed.file.declarations.len(), 1);
-    assert_eq!(parsed.file.declarations[0].doc.as_deref(), Some("The doc\nof x."));
+    assert_eq!(
+        parsed.file.declarations[0].doc.as_deref(),
+        Some("The doc\nof x.")
+    );
 }

@@ -17,7 +17,12 @@ pub fn model(source: &str) -> scorecard::check::model::Model {
 }
 
 pub fn options(dir: &Path) -> Options {
-    Options { data_dir: dir.to_path_buf(), from: None, to: None, threads: Some(2) }
+    Options {
+        data_dir: dir.to_path_buf(),
+        from: None,
+        to: None,
+        threads: Some(2),
+    }
 }
 
 /// Writes `files` (name, contents) into a fresh temporary folder.
@@ -37,7 +42,11 @@ pub fn run(source: &str, files: &[(&str, &str)]) -> Evaluation {
 
 /// The row of `kpi` in `period` for a segment given as `"region=EMEA"`, or `"total"`.
 pub fn row<'e>(e: &'e Evaluation, kpi: &str, period: &str, segment: &str) -> &'e Row {
-    let k = e.kpis.iter().find(|k| k.name == kpi).unwrap_or_else(|| panic!("no kpi {kpi}"));
+    let k = e
+        .kpis
+        .iter()
+        .find(|k| k.name == kpi)
+        .unwrap_or_else(|| panic!("no kpi {kpi}"));
     k.results
         .iter()
         .find(|r| r.period == period && scorecard::report::segment_label(&r.segment) == segment)
@@ -46,7 +55,8 @@ pub fn row<'e>(e: &'e Evaluation, kpi: &str, period: &str, segment: &str) -> &'e
 
 /// `value`, `target` and `status` of a row as text (`-` for no value).
 pub fn cells(r: &Row) -> (String, String, &'static str) {
-    let d = |v: Option<rust_decimal::Decimal>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let d =
+        |v: Option<rust_decimal::Decimal>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
     let status = match r.status {
         scorecard::rules::Status::Green => "green",
         scorecard::rules::Status::Amber => "amber",
@@ -55,4 +65,31 @@ pub fn cells(r: &Row) -> (String, String, &'static str) {
         scorecard::rules::Status::Unrated => "unrated",
     };
     (d(r.value), d(r.target), status)
+}
+
+/// Every example scorecard under `scorecards/`, as (folder name, path), sorted.
+pub fn examples() -> Vec<(String, std::path::PathBuf)> {
+    let mut found = Vec::new();
+    for dir in std::fs::read_dir("scorecards")
+        .expect("scorecards/")
+        .filter_map(Result::ok)
+    {
+        for file in std::fs::read_dir(dir.path())
+            .expect("an example folder")
+            .filter_map(Result::ok)
+        {
+            let path = file.path();
+            if path.extension().is_some_and(|x| x == "scorecard") {
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("example")
+                    .to_string();
+                found.push((stem, path));
+            }
+        }
+    }
+    found.sort();
+    assert!(!found.is_empty(), "no examples found");
+    found
 }

@@ -35,7 +35,8 @@ impl Periods {
 
     /// The period a date falls in.
     pub fn of_date(&self, d: NaiveDate) -> i64 {
-        self.shifted_month(i64::from(d.year()), d.month()).div_euclid(self.grain.months())
+        self.shifted_month(i64::from(d.year()), d.month())
+            .div_euclid(self.grain.months())
     }
 
     /// The period's name: `2026-05` for months, `2026-Q2` or `FY2027-Q1` for quarters, `2026` or
@@ -80,7 +81,8 @@ impl Periods {
             Grain::Month => {
                 let (y, m) = text.split_once('-')?;
                 let (y, m): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
-                (y.to_string().len() == 4 && (1..=12).contains(&m)).then(|| self.shifted_month(y, m))
+                (y.to_string().len() == 4 && (1..=12).contains(&m))
+                    .then(|| self.shifted_month(y, m))
             }
             Grain::Quarter => {
                 let (y, q) = text.split_once("-Q")?;

@@ -7,7 +7,16 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{Declaration, ExprKind, Item, Value};
 
 const KEYS: &[&str] = &["source", "time", "columns"];
-const TYPES: &[&str] = &["text", "integer", "decimal", "money", "percent", "date", "timestamp", "bool"];
+const TYPES: &[&str] = &[
+    "text",
+    "integer",
+    "decimal",
+    "money",
+    "percent",
+    "date",
+    "timestamp",
+    "bool",
+];
 
 pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
     let what = format!("dataset `{}`", d.name.text);
@@ -17,14 +26,24 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
     let mut columns: Vec<Column> = Vec::new();
     match e.get("columns").map(|c| &c.value) {
         None => {
-            entries::missing_key(cx, d.name.span, &what, "columns", "{ order_date: date  revenue: money }");
+            entries::missing_key(
+                cx,
+                d.name.span,
+                &what,
+                "columns",
+                "{ order_date: date  revenue: money }",
+            );
             ok = false;
         }
         Some(Value::Items(_, span)) => {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, *span, "`columns` expects a block of `name: type` lines")
-                    .label("expected `{`")
-                    .help("write `columns: { order_date: date  revenue: money }`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    *span,
+                    "`columns` expects a block of `name: type` lines",
+                )
+                .label("expected `{`")
+                .help("write `columns: { order_date: date  revenue: money }`"),
             );
             ok = false;
         }
@@ -155,9 +174,13 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
             key = true;
         } else {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, m.span, format!("unexpected `{}` after the column type", m.text))
-                    .label("expected nothing, or `key`")
-                    .help("a column is `name: type` or `name: type key`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    m.span,
+                    format!("unexpected `{}` after the column type", m.text),
+                )
+                .label("expected nothing, or `key`")
+                .help("a column is `name: type` or `name: type key`"),
             );
             return None;
         }
@@ -173,9 +196,13 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
             "bool" => ColumnType::Bool,
             "decimal" => {
                 cx.report(
-                    Diagnostic::error(Code::InvalidValue, p[0].span, "`decimal` needs a precision and a scale")
-                        .label("expected `decimal(p, s)`")
-                        .help("for 18 digits of which 4 after the point write `decimal(18, 4)`"),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        p[0].span,
+                        "`decimal` needs a precision and a scale",
+                    )
+                    .label("expected `decimal(p, s)`")
+                    .help("for 18 digits of which 4 after the point write `decimal(18, 4)`"),
                 );
                 return None;
             }
@@ -191,7 +218,10 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
                 .collect();
             match nums.as_slice() {
                 [Some(p), Some(s)] if *p >= 1 && *p <= MAX_PRECISION && s <= p => {
-                    ColumnType::Decimal { precision: *p, scale: *s }
+                    ColumnType::Decimal {
+                        precision: *p,
+                        scale: *s,
+                    }
                 }
                 [Some(p), Some(s)] => {
                     cx.report(
@@ -209,9 +239,13 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
                 }
                 _ => {
                     cx.report(
-                        Diagnostic::error(Code::InvalidValue, item.expr.span, "expected `decimal(precision, scale)`")
-                            .label("two whole numbers expected")
-                            .help("for example `decimal(18, 4)`"),
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            item.expr.span,
+                            "expected `decimal(precision, scale)`",
+                        )
+                        .label("two whole numbers expected")
+                        .help("for example `decimal(18, 4)`"),
                     );
                     return None;
                 }
@@ -230,14 +264,22 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
     Some((ty, key))
 }
 
-fn unknown_type(cx: &mut Checker, name: &str, span: crate::diagnostic::Span) -> Option<(ColumnType, bool)> {
+fn unknown_type(
+    cx: &mut Checker,
+    name: &str,
+    span: crate::diagnostic::Span,
+) -> Option<(ColumnType, bool)> {
     cx.report(
-        Diagnostic::error(Code::UnknownType, span, format!("unknown column type `{name}`"))
-            .label("not a type")
-            .help(
-                did_you_mean(name, TYPES.iter().copied())
-                    .unwrap_or_else(|| format!("the column types are: {}", TYPES.join(", "))),
-            ),
+        Diagnostic::error(
+            Code::UnknownType,
+            span,
+            format!("unknown column type `{name}`"),
+        )
+        .label("not a type")
+        .help(
+            did_you_mean(name, TYPES.iter().copied())
+                .unwrap_or_else(|| format!("the column types are: {}", TYPES.join(", "))),
+        ),
     );
     None
 }

@@ -17,21 +17,30 @@ impl<'a> Entries<'a> {
             let key = e.key.text.as_str();
             if !allowed.contains(&key) {
                 cx.report(
-                    Diagnostic::error(Code::UnknownKey, e.key.span, format!("unknown key `{key}` in {what}"))
-                        .label("not a key of this declaration")
-                        .help(
-                            did_you_mean(key, allowed.iter().copied())
-                                .unwrap_or_else(|| format!("the keys of {what} are: {}", allowed.join(", "))),
-                        ),
+                    Diagnostic::error(
+                        Code::UnknownKey,
+                        e.key.span,
+                        format!("unknown key `{key}` in {what}"),
+                    )
+                    .label("not a key of this declaration")
+                    .help(
+                        did_you_mean(key, allowed.iter().copied()).unwrap_or_else(|| {
+                            format!("the keys of {what} are: {}", allowed.join(", "))
+                        }),
+                    ),
                 );
                 continue;
             }
             if let Some(first) = by_key.get(key) {
                 cx.report(
-                    Diagnostic::error(Code::DuplicateKey, e.key.span, format!("`{key}` is given twice"))
-                        .label("second definition")
-                        .related(first.key.span, "first defined here")
-                        .help("remove one of them"),
+                    Diagnostic::error(
+                        Code::DuplicateKey,
+                        e.key.span,
+                        format!("`{key}` is given twice"),
+                    )
+                    .label("second definition")
+                    .related(first.key.span, "first defined here")
+                    .help("remove one of them"),
                 );
                 continue;
             }
@@ -78,8 +87,12 @@ pub fn word<'a>(cx: &mut Checker, e: &'a Entry, expected: &str) -> Option<&'a Id
         (ExprKind::Path(parts), true) if parts.len() == 1 => Some(&parts[0]),
         _ => {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, item.span, format!("`{}` expects {expected}", e.key.text))
-                    .label(format!("expected {expected}")),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    item.span,
+                    format!("`{}` expects {expected}", e.key.text),
+                )
+                .label(format!("expected {expected}")),
             );
             None
         }

@@ -87,9 +87,13 @@ impl Lowering<'_, '_> {
         let value = parse_decimal(text);
         if value.is_none() {
             self.cx.report(
-                Diagnostic::error(Code::InvalidValue, span, "this number is beyond the exact decimal range")
-                    .label("more than 28 significant digits")
-                    .help("numbers are exact decimals of at most 28 significant digits"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    span,
+                    "this number is beyond the exact decimal range",
+                )
+                .label("more than 28 significant digits")
+                .help("numbers are exact decimals of at most 28 significant digits"),
             );
         }
         value
@@ -106,37 +110,82 @@ impl Lowering<'_, '_> {
             BinaryOp::And | BinaryOp::Or => {
                 self.condition(lt, ls)?;
                 self.condition(rt, rs)?;
-                let x = if op == BinaryOp::And { Expr::And { left, right } } else { Expr::Or { left, right } };
+                let x = if op == BinaryOp::And {
+                    Expr::And { left, right }
+                } else {
+                    Expr::Or { left, right }
+                };
                 Some((x, Ty::Bool))
             }
             BinaryOp::Add | BinaryOp::Sub => {
                 self.numeric(lt, ls)?;
                 self.numeric(rt, rs)?;
                 let Some(t) = units::same(lt, rt) else {
-                    let verb = if op == BinaryOp::Add { "add" } else { "subtract" };
-                    return self.mismatch(format!("cannot {verb} {} and {}", lt.describe(), rt.describe()), ls, lt, rs, rt);
+                    let verb = if op == BinaryOp::Add {
+                        "add"
+                    } else {
+                        "subtract"
+                    };
+                    return self.mismatch(
+                        format!("cannot {verb} {} and {}", lt.describe(), rt.describe()),
+                        ls,
+                        lt,
+                        rs,
+                        rt,
+                    );
                 };
-                let op = if op == BinaryOp::Add { ArithOp::Add } else { ArithOp::Sub };
+                let op = if op == BinaryOp::Add {
+                    ArithOp::Add
+                } else {
+                    ArithOp::Sub
+                };
                 Some((Expr::Arith { op, left, right }, t))
             }
             BinaryOp::Mul | BinaryOp::Of | BinaryOp::Div => {
                 self.numeric(lt, ls)?;
                 self.numeric(rt, rs)?;
-                let (op, sign) = if op == BinaryOp::Div { (ArithOp::Div, -1) } else { (ArithOp::Mul, 1) };
-                Some((Expr::Arith { op, left, right }, units::product(lt, rt, sign)))
+                let (op, sign) = if op == BinaryOp::Div {
+                    (ArithOp::Div, -1)
+                } else {
+                    (ArithOp::Mul, 1)
+                };
+                Some((
+                    Expr::Arith { op, left, right },
+                    units::product(lt, rt, sign),
+                ))
             }
             _ => {
                 self.numeric(lt, ls)?;
                 self.numeric(rt, rs)?;
                 if units::same(lt, rt).is_none() {
-                    return self.mismatch(format!("cannot compare {} with {}", lt.describe(), rt.describe()), ls, lt, rs, rt);
+                    return self.mismatch(
+                        format!("cannot compare {} with {}", lt.describe(), rt.describe()),
+                        ls,
+                        lt,
+                        rs,
+                        rt,
+                    );
                 }
-                Some((Expr::Compare { op: filter::cmp(op), left, right }, Ty::Bool))
+                Some((
+                    Expr::Compare {
+                        op: filter::cmp(op),
+                        left,
+                        right,
+                    },
+                    Ty::Bool,
+                ))
             }
         }
     }
 
-    fn mismatch(&mut self, message: String, ls: Span, lt: Ty, rs: Span, rt: Ty) -> Option<(Expr, Ty)> {
+    fn mismatch(
+        &mut self,
+        message: String,
+        ls: Span,
+        lt: Ty,
+        rs: Span,
+        rt: Ty,
+    ) -> Option<(Expr, Ty)> {
         self.error(
             Diagnostic::error(Code::UnitMismatch, rs, message)
                 .label(format!("this is {}", rt.describe()))
@@ -148,9 +197,13 @@ impl Lowering<'_, '_> {
     fn numeric(&mut self, t: Ty, span: Span) -> Option<()> {
         if t == Ty::Bool {
             self.cx.report(
-                Diagnostic::error(Code::TypeMismatch, span, "expected a number, found a condition")
-                    .label("this is a condition")
-                    .help("use `if(condition, a, b)` to turn a condition into a number"),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    span,
+                    "expected a number, found a condition",
+                )
+                .label("this is a condition")
+                .help("use `if(condition, a, b)` to turn a condition into a number"),
             );
             return None;
         }
@@ -160,9 +213,13 @@ impl Lowering<'_, '_> {
     fn condition(&mut self, t: Ty, span: Span) -> Option<()> {
         if matches!(t, Ty::Num { .. }) {
             self.cx.report(
-                Diagnostic::error(Code::TypeMismatch, span, format!("expected a condition, found {}", t.describe()))
-                    .label("this is a number")
-                    .help("a condition compares two values, such as `value >= target`"),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    span,
+                    format!("expected a condition, found {}", t.describe()),
+                )
+                .label("this is a number")
+                .help("a condition compares two values, such as `value >= target`"),
             );
             return None;
         }
@@ -180,16 +237,25 @@ impl Lowering<'_, '_> {
                 }
             }
             if let Some(t) = self.scope.kpis.get(n) {
-                return Some((Expr::Kpi { name: n.to_string() }, *t));
+                return Some((
+                    Expr::Kpi {
+                        name: n.to_string(),
+                    },
+                    *t,
+                ));
             }
             if self.cx.is_broken(n) {
                 return None;
             }
             if let Some(ds) = self.scope.datasets.iter().find(|d| d.name == n) {
                 return self.error(
-                    Diagnostic::error(Code::TypeMismatch, span, format!("`{n}` is a dataset, not a number"))
-                        .label("a dataset")
-                        .help(format!("aggregate it, for example `count({})`", ds.name)),
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        span,
+                        format!("`{n}` is a dataset, not a number"),
+                    )
+                    .label("a dataset")
+                    .help(format!("aggregate it, for example `count({})`", ds.name)),
                 );
             }
             let mut names: Vec<&str> = self.scope.kpis.keys().map(String::as_str).collect();
@@ -198,7 +264,10 @@ impl Lowering<'_, '_> {
             }
             let in_dataset = self.scope.datasets.iter().find(|d| d.column(n).is_some());
             let help = match in_dataset {
-                Some(d) => Some(format!("`{n}` is a column of `{}`: aggregate it, for example `sum({}.{n})`", d.name, d.name)),
+                Some(d) => Some(format!(
+                    "`{n}` is a column of `{}`: aggregate it, for example `sum({}.{n})`",
+                    d.name, d.name
+                )),
                 None => did_you_mean(n, names),
             };
             return self.error(
@@ -207,11 +276,19 @@ impl Lowering<'_, '_> {
                     .maybe_help(help),
             );
         }
-        let shown = parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(".");
+        let shown = parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
         self.error(
-            Diagnostic::error(Code::TypeMismatch, span, format!("`{shown}` is a column: a KPI needs one value per period"))
-                .label("a column, not a value")
-                .help(format!("aggregate it, for example `sum({shown})`")),
+            Diagnostic::error(
+                Code::TypeMismatch,
+                span,
+                format!("`{shown}` is a column: a KPI needs one value per period"),
+            )
+            .label("a column, not a value")
+            .help(format!("aggregate it, for example `sum({shown})`")),
         )
     }
 
@@ -226,25 +303,42 @@ impl Lowering<'_, '_> {
             "if" => return self.if_call(args, span),
             other => {
                 return self.error(
-                    Diagnostic::error(Code::UnknownFunction, name.span, format!("unknown function `{other}`"))
-                        .label("not a function")
-                        .help(did_you_mean(other, FUNCTIONS.iter().copied()).unwrap_or_else(|| {
+                    Diagnostic::error(
+                        Code::UnknownFunction,
+                        name.span,
+                        format!("unknown function `{other}`"),
+                    )
+                    .label("not a function")
+                    .help(
+                        did_you_mean(other, FUNCTIONS.iter().copied()).unwrap_or_else(|| {
                             format!("the functions are: {}", FUNCTIONS.join(", "))
-                        })),
+                        }),
+                    ),
                 )
             }
         };
         let [arg] = args else {
             return self.error(
-                Diagnostic::error(Code::WrongArguments, span, format!("`{}` takes one argument", func.name()))
-                    .label(format!("{} arguments given", args.len()))
-                    .help(format!("for example `{}(orders.revenue where channel = \"online\")`", func.name())),
+                Diagnostic::error(
+                    Code::WrongArguments,
+                    span,
+                    format!("`{}` takes one argument", func.name()),
+                )
+                .label(format!("{} arguments given", args.len()))
+                .help(format!(
+                    "for example `{}(orders.revenue where channel = \"online\")`",
+                    func.name()
+                )),
             );
         };
         if let Some(n) = &arg.name {
             return self.error(
-                Diagnostic::error(Code::WrongArguments, n.span, format!("`{}` takes no named arguments", func.name()))
-                    .label("unexpected name"),
+                Diagnostic::error(
+                    Code::WrongArguments,
+                    n.span,
+                    format!("`{}` takes no named arguments", func.name()),
+                )
+                .label("unexpected name"),
             );
         }
         self.aggregate(func, arg)
@@ -263,29 +357,54 @@ impl Lowering<'_, '_> {
             if self.cx.is_broken(&ds_ident.text) {
                 return None;
             }
-            let holder = self.scope.datasets.iter().find(|d| parts.len() == 1 && d.column(&ds_ident.text).is_some());
+            let holder = self
+                .scope
+                .datasets
+                .iter()
+                .find(|d| parts.len() == 1 && d.column(&ds_ident.text).is_some());
             let help = match holder {
-                Some(d) => Some(format!("name the dataset: `{}({}.{})`", func.name(), d.name, ds_ident.text)),
+                Some(d) => Some(format!(
+                    "name the dataset: `{}({}.{})`",
+                    func.name(),
+                    d.name,
+                    ds_ident.text
+                )),
                 None if self.scope.kpis.contains_key(&ds_ident.text) => Some(format!(
                     "`{}` is a KPI, already one value per period: use it without `{}`",
                     ds_ident.text,
                     func.name()
                 )),
-                None => did_you_mean(&ds_ident.text, self.scope.datasets.iter().map(|d| d.name.as_str())),
+                None => did_you_mean(
+                    &ds_ident.text,
+                    self.scope.datasets.iter().map(|d| d.name.as_str()),
+                ),
             };
             return self.error(
-                Diagnostic::error(Code::UnknownDataset, ds_ident.span, format!("no dataset is named `{}`", ds_ident.text))
-                    .label("unknown dataset")
-                    .maybe_help(help),
+                Diagnostic::error(
+                    Code::UnknownDataset,
+                    ds_ident.span,
+                    format!("no dataset is named `{}`", ds_ident.text),
+                )
+                .label("unknown dataset")
+                .maybe_help(help),
             );
         };
         let column = match parts.as_slice() {
             [_] if matches!(func, AggFunc::Count) => None,
             [_] => {
                 return self.error(
-                    Diagnostic::error(Code::WrongArguments, arg.value.span, format!("`{}` needs a column", func.name()))
-                        .label("a dataset, not a column")
-                        .help(format!("for example `{}({}.{})`", func.name(), ds.name, first_numeric(ds))),
+                    Diagnostic::error(
+                        Code::WrongArguments,
+                        arg.value.span,
+                        format!("`{}` needs a column", func.name()),
+                    )
+                    .label("a dataset, not a column")
+                    .help(format!(
+                        "for example `{}({}.{})`",
+                        func.name(),
+                        ds.name,
+                        first_numeric(ds)
+                    )),
                 )
             }
             [_, col] => match ds.column(&col.text) {
@@ -298,26 +417,49 @@ impl Lowering<'_, '_> {
                             format!("dataset `{}` has no column `{}`", ds.name, col.text),
                         )
                         .label("not a column of this dataset")
-                        .help(did_you_mean(&col.text, ds.columns.iter().map(|c| c.name.as_str())).unwrap_or_else(
-                            || format!("its columns are: {}", ds.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
-                        )),
+                        .help(
+                            did_you_mean(&col.text, ds.columns.iter().map(|c| c.name.as_str()))
+                                .unwrap_or_else(|| {
+                                    format!(
+                                        "its columns are: {}",
+                                        ds.columns
+                                            .iter()
+                                            .map(|c| c.name.as_str())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                }),
+                        ),
                     )
                 }
             },
             _ => {
                 return self.error(
-                    Diagnostic::error(Code::UnknownColumn, arg.value.span, "expected `dataset.column`").label("too many parts"),
+                    Diagnostic::error(
+                        Code::UnknownColumn,
+                        arg.value.span,
+                        "expected `dataset.column`",
+                    )
+                    .label("too many parts"),
                 )
             }
         };
-        let numeric_only = matches!(func, AggFunc::Sum | AggFunc::Avg | AggFunc::Min | AggFunc::Max);
+        let numeric_only = matches!(
+            func,
+            AggFunc::Sum | AggFunc::Avg | AggFunc::Min | AggFunc::Max
+        );
         if let Some(c) = column {
             if numeric_only && !c.ty.is_numeric() {
                 return self.error(
                     Diagnostic::error(
                         Code::TypeMismatch,
                         arg.value.span,
-                        format!("`{}` needs a numeric column, but `{}` is {}", func.name(), c.name, c.ty.name()),
+                        format!(
+                            "`{}` needs a numeric column, but `{}` is {}",
+                            func.name(),
+                            c.name,
+                            c.ty.name()
+                        ),
                     )
                     .label(format!("a {} column", c.ty.name()))
                     .help("count it instead: `count(...)` or `count_distinct(...)`"),
@@ -352,9 +494,13 @@ impl Lowering<'_, '_> {
     fn if_call(&mut self, args: &[ast::Arg], span: Span) -> Option<(Expr, Ty)> {
         if args.len() != 3 || args.iter().any(|a| a.name.is_some() || a.filter.is_some()) {
             return self.error(
-                Diagnostic::error(Code::WrongArguments, span, "`if` takes three arguments: a condition, then, otherwise")
-                    .label(format!("{} arguments given", args.len()))
-                    .help("for example `if(sum(orders.units) > 0, a, b)`"),
+                Diagnostic::error(
+                    Code::WrongArguments,
+                    span,
+                    "`if` takes three arguments: a condition, then, otherwise",
+                )
+                .label(format!("{} arguments given", args.len()))
+                .help("for example `if(sum(orders.units) > 0, a, b)`"),
             );
         }
         let c = self.lower(&args[0].value);
@@ -366,19 +512,34 @@ impl Lowering<'_, '_> {
         self.numeric(bt, args[2].span)?;
         let Some(t) = units::same(at, bt) else {
             return self.mismatch(
-                format!("the branches of `if` differ: {} and {}", at.describe(), bt.describe()),
+                format!(
+                    "the branches of `if` differ: {} and {}",
+                    at.describe(),
+                    bt.describe()
+                ),
                 args[1].span,
                 at,
                 args[2].span,
                 bt,
             );
         };
-        Some((Expr::If { cond: Box::new(cx_), then: Box::new(ax), otherwise: Box::new(bx) }, t))
+        Some((
+            Expr::If {
+                cond: Box::new(cx_),
+                then: Box::new(ax),
+                otherwise: Box::new(bx),
+            },
+            t,
+        ))
     }
 }
 
 fn first_numeric(ds: &Dataset) -> &str {
-    ds.columns.iter().find(|c| c.ty.is_numeric()).map(|c| c.name.as_str()).unwrap_or("column")
+    ds.columns
+        .iter()
+        .find(|c| c.ty.is_numeric())
+        .map(|c| c.name.as_str())
+        .unwrap_or("column")
 }
 
 /// A literal's exact value; literals are digits only, so this fails only beyond 28 digits.

@@ -39,9 +39,13 @@ pub fn lower(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<RowExpr> {
     let (x, ty) = row(cx, ds, e)?;
     if ty != RowTy::Bool {
         cx.report(
-            Diagnostic::error(Code::TypeMismatch, e.span, format!("a `where` filter must be a condition, found {}", ty.name()))
-                .label("expected a condition")
-                .help("for example `where channel = \"online\"`"),
+            Diagnostic::error(
+                Code::TypeMismatch,
+                e.span,
+                format!("a `where` filter must be a condition, found {}", ty.name()),
+            )
+            .label("expected a condition")
+            .help("for example `where channel = \"online\"`"),
         );
         return None;
     }
@@ -50,15 +54,29 @@ pub fn lower(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<RowExpr> {
 
 fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
     Some(match &e.kind {
-        ExprKind::Number(n) => (RowExpr::Number { value: Decimal::from_str(n).ok()? }, RowTy::Num),
-        ExprKind::Percent(p) => (RowExpr::Number { value: Decimal::from_str(p).ok()? / Decimal::ONE_HUNDRED }, RowTy::Num),
+        ExprKind::Number(n) => (
+            RowExpr::Number {
+                value: Decimal::from_str(n).ok()?,
+            },
+            RowTy::Num,
+        ),
+        ExprKind::Percent(p) => (
+            RowExpr::Number {
+                value: Decimal::from_str(p).ok()? / Decimal::ONE_HUNDRED,
+            },
+            RowTy::Num,
+        ),
         ExprKind::Str(s) => (RowExpr::Text { value: s.clone() }, RowTy::Text),
         ExprKind::Date(d) => {
             if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
                 cx.report(
-                    Diagnostic::error(Code::InvalidValue, e.span, format!("`{d}` is not a valid date"))
-                        .label("no such day")
-                        .help("dates are written YYYY-MM-DD"),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        e.span,
+                        format!("`{d}` is not a valid date"),
+                    )
+                    .label("no such day")
+                    .help("dates are written YYYY-MM-DD"),
                 );
                 return None;
             }
@@ -67,7 +85,12 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
         ExprKind::Path(parts) => {
             let column = match parts.as_slice() {
                 [c] if c.text == "true" || c.text == "false" => {
-                    return Some((RowExpr::Bool { value: c.text == "true" }, RowTy::Bool))
+                    return Some((
+                        RowExpr::Bool {
+                            value: c.text == "true",
+                        },
+                        RowTy::Bool,
+                    ))
                 }
                 [c] => c,
                 [d, c] if d.text == ds.name => c,
@@ -84,7 +107,10 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                     return None;
                 }
                 _ => {
-                    cx.report(Diagnostic::error(Code::UnknownColumn, e.span, "expected a column name").label("not a column"));
+                    cx.report(
+                        Diagnostic::error(Code::UnknownColumn, e.span, "expected a column name")
+                            .label("not a column"),
+                    );
                     return None;
                 }
             };
@@ -96,23 +122,45 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                         format!("dataset `{}` has no column `{}`", ds.name, column.text),
                     )
                     .label("not a column of this dataset")
-                    .help(did_you_mean(&column.text, ds.columns.iter().map(|c| c.name.as_str())).unwrap_or_else(
-                        || format!("its columns are: {}", names(ds)),
-                    )),
+                    .help(
+                        did_you_mean(&column.text, ds.columns.iter().map(|c| c.name.as_str()))
+                            .unwrap_or_else(|| format!("its columns are: {}", names(ds))),
+                    ),
                 );
                 return None;
             };
-            (RowExpr::Column { name: col.name.clone() }, RowTy::of(col.ty))
+            (
+                RowExpr::Column {
+                    name: col.name.clone(),
+                },
+                RowTy::of(col.ty),
+            )
         }
-        ExprKind::Unary { op: UnaryOp::Neg, operand } => {
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => {
             let (x, t) = row(cx, ds, operand)?;
             expect(cx, t, RowTy::Num, operand)?;
-            (RowExpr::Neg { operand: Box::new(x) }, RowTy::Num)
+            (
+                RowExpr::Neg {
+                    operand: Box::new(x),
+                },
+                RowTy::Num,
+            )
         }
-        ExprKind::Unary { op: UnaryOp::Not, operand } => {
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => {
             let (x, t) = row(cx, ds, operand)?;
             expect(cx, t, RowTy::Bool, operand)?;
-            (RowExpr::Not { operand: Box::new(x) }, RowTy::Bool)
+            (
+                RowExpr::Not {
+                    operand: Box::new(x),
+                },
+                RowTy::Bool,
+            )
         }
         ExprKind::Binary { op, left, right } => {
             let l = row(cx, ds, left);
@@ -124,9 +172,15 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                     expect(cx, lt, RowTy::Bool, left)?;
                     expect(cx, rt, RowTy::Bool, right)?;
                     let x = if *op == BinaryOp::And {
-                        RowExpr::And { left: lb, right: rb }
+                        RowExpr::And {
+                            left: lb,
+                            right: rb,
+                        }
                     } else {
-                        RowExpr::Or { left: lb, right: rb }
+                        RowExpr::Or {
+                            left: lb,
+                            right: rb,
+                        }
                     };
                     (x, RowTy::Bool)
                 }
@@ -139,7 +193,14 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                         BinaryOp::Div => ArithOp::Div,
                         _ => ArithOp::Mul,
                     };
-                    (RowExpr::Arith { op, left: lb, right: rb }, RowTy::Num)
+                    (
+                        RowExpr::Arith {
+                            op,
+                            left: lb,
+                            right: rb,
+                        },
+                        RowTy::Num,
+                    )
                 }
                 _ => {
                     if lt != rt || lt == RowTy::Bool && !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
@@ -160,15 +221,28 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                         );
                         return None;
                     }
-                    (RowExpr::Compare { op: cmp(*op), left: lb, right: rb }, RowTy::Bool)
+                    (
+                        RowExpr::Compare {
+                            op: cmp(*op),
+                            left: lb,
+                            right: rb,
+                        },
+                        RowTy::Bool,
+                    )
                 }
             }
         }
         _ => {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, e.span, "this cannot be used in a `where` filter")
-                    .label("expected columns, values, comparisons, `and`, `or`, `not`")
-                    .help("filters compare a row's columns with values, such as `channel = \"online\"`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    e.span,
+                    "this cannot be used in a `where` filter",
+                )
+                .label("expected columns, values, comparisons, `and`, `or`, `not`")
+                .help(
+                    "filters compare a row's columns with values, such as `channel = \"online\"`",
+                ),
             );
             return None;
         }
@@ -180,8 +254,12 @@ fn expect(cx: &mut Checker, found: RowTy, wanted: RowTy, e: &Expr) -> Option<()>
         return Some(());
     }
     cx.report(
-        Diagnostic::error(Code::TypeMismatch, e.span, format!("expected {}, found {}", wanted.name(), found.name()))
-            .label(format!("this is {}", found.name())),
+        Diagnostic::error(
+            Code::TypeMismatch,
+            e.span,
+            format!("expected {}, found {}", wanted.name(), found.name()),
+        )
+        .label(format!("this is {}", found.name())),
     );
     None
 }
@@ -198,5 +276,9 @@ pub fn cmp(op: BinaryOp) -> CmpOp {
 }
 
 fn names(ds: &Dataset) -> String {
-    ds.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    ds.columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -49,7 +49,12 @@ pub fn order(
                     let start = stack.iter().position(|(n, _)| *n == to).unwrap_or(0);
                     let cycle: Vec<&str> = stack[start..].iter().map(|(n, _)| *n).collect();
                     in_cycle.extend(cycle.iter().map(|s| s.to_string()));
-                    let path = cycle.iter().chain(std::iter::once(&to.as_str())).copied().collect::<Vec<_>>().join(" → ");
+                    let path = cycle
+                        .iter()
+                        .chain(std::iter::once(&to.as_str()))
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" → ");
                     let mut d = Diagnostic::error(Code::KpiCycle, *at, format!("KPIs refer to each other in a cycle: {path}"))
                         .label(format!("`{node}` refers to `{to}` here"))
                         .help("a KPI cannot depend on itself, directly or through others: break the cycle");
@@ -73,7 +78,9 @@ mod tests {
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
         let mut refs: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
         for (a, b) in edges {
-            refs.entry(a.to_string()).or_default().push((b.to_string(), Span::default()));
+            refs.entry(a.to_string())
+                .or_default()
+                .push((b.to_string(), Span::default()));
         }
         let (o, d, _) = order(&names, &refs, &BTreeMap::new());
         (o, d.len())
@@ -81,7 +88,10 @@ mod tests {
 
     #[test]
     fn dependencies_come_first() {
-        let (o, errors) = run(&[("margin", "revenue"), ("share", "margin")], &["share", "margin", "revenue"]);
+        let (o, errors) = run(
+            &[("margin", "revenue"), ("share", "margin")],
+            &["share", "margin", "revenue"],
+        );
         assert_eq!(o, vec!["revenue", "margin", "share"]);
         assert_eq!(errors, 0);
     }

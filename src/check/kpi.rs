@@ -11,7 +11,17 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Declaration, ExprKind, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-const KEYS: &[&str] = &["owner", "unit", "value", "target", "better", "thresholds", "by", "rounding", "missing"];
+const KEYS: &[&str] = &[
+    "owner",
+    "unit",
+    "value",
+    "target",
+    "better",
+    "thresholds",
+    "by",
+    "rounding",
+    "missing",
+];
 const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
 /// Names that mean something inside thresholds, so no KPI may take them.
 const RESERVED: &[&str] = &["value", "target", "otherwise", "true", "false"];
@@ -27,16 +37,27 @@ pub fn check_all(
         let reserved = RESERVED.contains(&d.name.text.as_str());
         if reserved {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, d.name.span, format!("`{}` cannot name a KPI", d.name.text))
-                    .label("reserved word")
-                    .help(format!("`{}` has a meaning inside thresholds; choose another name", d.name.text)),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    d.name.span,
+                    format!("`{}` cannot name a KPI", d.name.text),
+                )
+                .label("reserved word")
+                .help(format!(
+                    "`{}` has a meaning inside thresholds; choose another name",
+                    d.name.text
+                )),
             );
         }
         !reserved
     });
     let names: Vec<String> = decls.iter().map(|d| d.name.text.clone()).collect();
-    let spans: BTreeMap<String, Span> = decls.iter().map(|d| (d.name.text.clone(), d.name.span)).collect();
-    let by_name: BTreeMap<&str, &Declaration> = decls.iter().map(|d| (d.name.text.as_str(), *d)).collect();
+    let spans: BTreeMap<String, Span> = decls
+        .iter()
+        .map(|d| (d.name.text.clone(), d.name.span))
+        .collect();
+    let by_name: BTreeMap<&str, &Declaration> =
+        decls.iter().map(|d| (d.name.text.as_str(), *d)).collect();
     let mut refs: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
     for d in &decls {
         let mut found = Vec::new();
@@ -67,7 +88,9 @@ pub fn check_all(
     let mut aggregates = Vec::new();
     let mut kpis = Vec::new();
     for name in &order {
-        let Some(d) = by_name.get(name.as_str()) else { continue };
+        let Some(d) = by_name.get(name.as_str()) else {
+            continue;
+        };
         let checked = check_one(cx, d, datasets, &units, &mut aggregates, money_scale);
         if let Some((kpi, ty)) = checked {
             if !in_cycle.contains(name) {
@@ -90,7 +113,9 @@ fn references(v: &Value, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(Str
 
 fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(String, Span)>) {
     match &e.kind {
-        ExprKind::Path(p) if p.len() == 1 && kpis.contains_key(p[0].text.as_str()) => out.push((p[0].text.clone(), e.span)),
+        ExprKind::Path(p) if p.len() == 1 && kpis.contains_key(p[0].text.as_str()) => {
+            out.push((p[0].text.clone(), e.span))
+        }
         ExprKind::Call { args, .. } => args.iter().for_each(|a| expr_refs(&a.value, kpis, out)),
         ExprKind::Unary { operand, .. } => expr_refs(operand, kpis, out),
         ExprKind::Binary { left, right, .. } => {
@@ -114,7 +139,15 @@ fn check_one(
     let what = format!("kpi `{}`", d.name.text);
     let e = Entries::read(cx, "a kpi", &d.entries, KEYS);
     let owner = e.get("owner").and_then(|x| entries::string(cx, x));
-    let mut lw = Lowering { cx, scope: Scope { datasets, kpis: units, this: None }, aggregates };
+    let mut lw = Lowering {
+        cx,
+        scope: Scope {
+            datasets,
+            kpis: units,
+            this: None,
+        },
+        aggregates,
+    };
 
     let value = match e.get("value") {
         None => {
@@ -126,7 +159,9 @@ fn check_one(
     let target = e.get("target").map(|t| (t, expression(&mut lw, t)));
     let Some((value, value_ty)) = value else {
         // Still check the rest for errors of its own.
-        let _ = e.get("thresholds").map(|t| thresholds::check(&mut lw, t, Ty::Unknown));
+        let _ = e
+            .get("thresholds")
+            .map(|t| thresholds::check(&mut lw, t, Ty::Unknown));
         return None;
     };
     let target = match target {
@@ -150,11 +185,21 @@ fn check_one(
     };
     let ok_unit = value_ty.money().is_some_and(|m| m == 0 || m == 1) || value_ty == Ty::Unknown;
     if !ok_unit {
-        let span = e.get("value").map(|v| v.value.span()).unwrap_or(d.name.span);
+        let span = e
+            .get("value")
+            .map(|v| v.value.span())
+            .unwrap_or(d.name.span);
         lw.cx.report(
-            Diagnostic::error(Code::UnitMismatch, span, format!("a KPI value must be money or a number, found {}", value_ty.describe()))
-                .label("not a reportable unit")
-                .help("divide money by money for a ratio, or by a count for money per item"),
+            Diagnostic::error(
+                Code::UnitMismatch,
+                span,
+                format!(
+                    "a KPI value must be money or a number, found {}",
+                    value_ty.describe()
+                ),
+            )
+            .label("not a reportable unit")
+            .help("divide money by money for a ratio, or by a count for money per item"),
         );
         return None;
     }
@@ -170,21 +215,39 @@ fn check_one(
         None => Better::Higher,
         Some(b) => better(lw.cx, b, value_ty)?,
     };
-    let by = e.get("by").map(|b| entries::word_list(lw.cx, b).into_iter().map(|w| w.text.clone()).collect()).unwrap_or_default();
+    let by = e
+        .get("by")
+        .map(|b| {
+            entries::word_list(lw.cx, b)
+                .into_iter()
+                .map(|w| w.text.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let rounding = match e.get("rounding") {
         Some(r) => rounding(lw.cx, r)?,
-        None => Rounding { places: default_places(unit, money_scale), mode: RoundMode::HalfEven },
+        None => Rounding {
+            places: default_places(unit, money_scale),
+            mode: RoundMode::HalfEven,
+        },
     };
-    let missing = match e.get("missing").and_then(|m| entries::word(lw.cx, m, "`not_evaluated` or `zero`")) {
+    let missing = match e
+        .get("missing")
+        .and_then(|m| entries::word(lw.cx, m, "`not_evaluated` or `zero`"))
+    {
         None => Missing::NotEvaluated,
         Some(w) => match w.text.as_str() {
             "not_evaluated" => Missing::NotEvaluated,
             "zero" => Missing::Zero,
             other => {
                 lw.cx.report(
-                    Diagnostic::error(Code::InvalidValue, w.span, format!("unknown missing-data policy `{other}`"))
-                        .label("expected `not_evaluated` or `zero`")
-                        .maybe_help(did_you_mean(other, ["not_evaluated", "zero"])),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        w.span,
+                        format!("unknown missing-data policy `{other}`"),
+                    )
+                    .label("expected `not_evaluated` or `zero`")
+                    .maybe_help(did_you_mean(other, ["not_evaluated", "zero"])),
                 );
                 return None;
             }
@@ -215,18 +278,26 @@ fn expression(lw: &mut Lowering, e: &ast::Entry) -> Option<(Expr, Ty)> {
     let item = entries::single(lw.cx, e, "an expression")?;
     if let Some(m) = item.modifiers.first() {
         lw.cx.report(
-            Diagnostic::error(Code::Syntax, m.span, format!("unexpected `{}` after the expression", m.text))
-                .label("expected an operator or the end of the line")
-                .help("join parts of an expression with an operator such as `+` or `and`"),
+            Diagnostic::error(
+                Code::Syntax,
+                m.span,
+                format!("unexpected `{}` after the expression", m.text),
+            )
+            .label("expected an operator or the end of the line")
+            .help("join parts of an expression with an operator such as `+` or `and`"),
         );
         return None;
     }
     let (x, t) = lw.lower(&item.expr)?;
     if t == Ty::Bool {
         lw.cx.report(
-            Diagnostic::error(Code::TypeMismatch, item.span, format!("`{}` must be a number, found a condition", e.key.text))
-                .label("a condition")
-                .help("use `if(condition, a, b)` to choose between numbers"),
+            Diagnostic::error(
+                Code::TypeMismatch,
+                item.span,
+                format!("`{}` must be a number, found a condition", e.key.text),
+            )
+            .label("a condition")
+            .help("use `if(condition, a, b)` to choose between numbers"),
         );
         return None;
     }
@@ -242,7 +313,13 @@ fn unit(cx: &mut Checker, e: &Entries, value: &Expr, ty: Ty, aggs: &[Aggregate])
             Unit::Money
         } else if counted {
             Unit::Count
-        } else if matches!(ty, Ty::Num { lit: Lit::Percent, .. }) {
+        } else if matches!(
+            ty,
+            Ty::Num {
+                lit: Lit::Percent,
+                ..
+            }
+        ) {
             Unit::Percent
         } else {
             Unit::Number
@@ -257,9 +334,16 @@ fn unit(cx: &mut Checker, e: &Entries, value: &Expr, ty: Ty, aggs: &[Aggregate])
         "count" => Unit::Count,
         other => {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, w.span, format!("unknown unit `{other}`"))
-                    .label("not a unit")
-                    .help(did_you_mean(other, UNITS.iter().copied()).unwrap_or_else(|| format!("the units are: {}", UNITS.join(", ")))),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    w.span,
+                    format!("unknown unit `{other}`"),
+                )
+                .label("not a unit")
+                .help(
+                    did_you_mean(other, UNITS.iter().copied())
+                        .unwrap_or_else(|| format!("the units are: {}", UNITS.join(", "))),
+                ),
             );
             return None;
         }
@@ -267,13 +351,17 @@ fn unit(cx: &mut Checker, e: &Entries, value: &Expr, ty: Ty, aggs: &[Aggregate])
     if ty != Ty::Unknown && (unit == Unit::Money) != is_money {
         let found = if is_money { "money" } else { "not money" };
         cx.report(
-            Diagnostic::error(Code::UnitMismatch, w.span, format!("declared as {} but the value is {found}", unit.name()))
-                .label("declared unit")
-                .help(if is_money {
-                    "the value sums money: declare `unit: money`, or divide by money for a ratio"
-                } else {
-                    "the value is a ratio or number: declare `unit: percent`, `ratio` or `number`"
-                }),
+            Diagnostic::error(
+                Code::UnitMismatch,
+                w.span,
+                format!("declared as {} but the value is {found}", unit.name()),
+            )
+            .label("declared unit")
+            .help(if is_money {
+                "the value sums money: declare `unit: money`, or divide by money for a ratio"
+            } else {
+                "the value is a ratio or number: declare `unit: percent`, `ratio` or `number`"
+            }),
         );
         return None;
     }
@@ -284,9 +372,13 @@ fn better(cx: &mut Checker, e: &ast::Entry, value_ty: Ty) -> Option<Better> {
     let item = entries::single(cx, e, "`higher`, `lower` or `within(low, high)`")?;
     let bad = |cx: &mut Checker| {
         cx.report(
-            Diagnostic::error(Code::InvalidValue, item.span, "expected `higher`, `lower` or `within(low, high)`")
-                .label("not a direction")
-                .help("for a value best between 40% and 45% write `better: within(40%, 45%)`"),
+            Diagnostic::error(
+                Code::InvalidValue,
+                item.span,
+                "expected `higher`, `lower` or `within(low, high)`",
+            )
+            .label("not a direction")
+            .help("for a value best between 40% and 45% write `better: within(40%, 45%)`"),
         );
         None
     };
@@ -296,7 +388,8 @@ fn better(cx: &mut Checker, e: &ast::Entry, value_ty: Ty) -> Option<Better> {
         ExprKind::Call { name, args } if name.text == "within" && args.len() == 2 => {
             let bound = |a: &ast::Arg| match &a.value.kind {
                 ExprKind::Number(n) => super::expr::parse_decimal(n).map(|v| (v, false)),
-                ExprKind::Percent(p) => super::expr::parse_decimal(p).map(|v| (v / rust_decimal::Decimal::ONE_HUNDRED, true)),
+                ExprKind::Percent(p) => super::expr::parse_decimal(p)
+                    .map(|v| (v / rust_decimal::Decimal::ONE_HUNDRED, true)),
                 _ => None,
             };
             let (Some((low, lp)), Some((high, hp))) = (bound(&args[0]), bound(&args[1])) else {
@@ -304,17 +397,25 @@ fn better(cx: &mut Checker, e: &ast::Entry, value_ty: Ty) -> Option<Better> {
             };
             if (lp || hp) && value_ty.money() == Some(1) {
                 cx.report(
-                    Diagnostic::error(Code::UnitMismatch, item.span, "a money KPI cannot be within percents")
-                        .label("percent bounds on money")
-                        .help("give the bounds as amounts: `within(1000, 2000)`"),
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        item.span,
+                        "a money KPI cannot be within percents",
+                    )
+                    .label("percent bounds on money")
+                    .help("give the bounds as amounts: `within(1000, 2000)`"),
                 );
                 return None;
             }
             if low > high {
                 cx.report(
-                    Diagnostic::error(Code::InvalidValue, item.span, "the low bound is above the high bound")
-                        .label("empty range")
-                        .help("write the lower bound first"),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        item.span,
+                        "the low bound is above the high bound",
+                    )
+                    .label("empty range")
+                    .help("write the lower bound first"),
                 );
                 return None;
             }
@@ -375,18 +476,34 @@ fn segments(
         if k.by.is_empty() {
             continue;
         }
-        let Some(decl) = decls.get(k.name.as_str()) else { continue };
-        let span = decl.entries.iter().find(|e| e.key.text == "by").map(|e| e.value.span()).unwrap_or(decl.name.span);
+        let Some(decl) = decls.get(k.name.as_str()) else {
+            continue;
+        };
+        let span = decl
+            .entries
+            .iter()
+            .find(|e| e.key.text == "by")
+            .map(|e| e.value.span())
+            .unwrap_or(decl.name.span);
         let mut seen = BTreeSet::new();
         let mut reads = BTreeSet::new();
         datasets_read(k, &by_name, aggregates, &mut seen, &mut reads);
         let mut dup = BTreeSet::new();
         for col in &k.by {
             if !dup.insert(col) {
-                cx.report(Diagnostic::error(Code::SegmentColumn, span, format!("`{col}` is listed twice in `by`")).label("repeated column"));
+                cx.report(
+                    Diagnostic::error(
+                        Code::SegmentColumn,
+                        span,
+                        format!("`{col}` is listed twice in `by`"),
+                    )
+                    .label("repeated column"),
+                );
             }
             for ds_name in &reads {
-                let Some(ds) = datasets.iter().find(|d| &d.name == ds_name) else { continue };
+                let Some(ds) = datasets.iter().find(|d| &d.name == ds_name) else {
+                    continue;
+                };
                 if ds.column(col).is_none() {
                     cx.report(
                         Diagnostic::error(

@@ -47,7 +47,11 @@ impl<'a> Checker<'a> {
     }
     pub fn line(&self, span: Span) -> usize {
         let end = span.start.min(self.source.len());
-        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+        self.source.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
     }
     pub fn is_broken(&self, name: &str) -> bool {
         self.broken.contains(name)
@@ -66,7 +70,11 @@ pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
     diagnostic::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Checked {
-        model: if has_errors || !broken.is_empty() { None } else { model },
+        model: if has_errors || !broken.is_empty() {
+            None
+        } else {
+            model
+        },
         diagnostics,
     }
 }
@@ -86,9 +94,12 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
                     format!("unknown declaration `{kind}`"),
                 )
                 .label("not a declaration this version knows")
-                .help(diagnostic::did_you_mean(kind, DECLARATION_KINDS.iter().copied()).unwrap_or_else(
-                    || format!("declarations are: {}", DECLARATION_KINDS.join(", ")),
-                )),
+                .help(
+                    diagnostic::did_you_mean(kind, DECLARATION_KINDS.iter().copied())
+                        .unwrap_or_else(|| {
+                            format!("declarations are: {}", DECLARATION_KINDS.join(", "))
+                        }),
+                ),
             );
             continue;
         }
@@ -101,7 +112,10 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
                         format!("the name `{}` is declared twice", d.name.text),
                     )
                     .label("second declaration")
-                    .related(first.name.span, format!("first declared here as a {}", first.keyword.text))
+                    .related(
+                        first.name.span,
+                        format!("first declared here as a {}", first.keyword.text),
+                    )
                     .help("datasets and KPIs share one namespace: rename one of them"),
                 );
                 continue;
@@ -115,7 +129,10 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         }
     }
     let header = header::check(cx, &headers);
-    let datasets: Vec<model::Dataset> = datasets.into_iter().filter_map(|d| dataset::check(cx, d)).collect();
+    let datasets: Vec<model::Dataset> = datasets
+        .into_iter()
+        .filter_map(|d| dataset::check(cx, d))
+        .collect();
     let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
     let (kpis, aggregates) = kpi::check_all(cx, &kpis, &datasets, money_scale);
     Some(Model {
@@ -128,5 +145,8 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
 
 /// The English name of a month, 1 = January.
 pub fn month_name(month: u32) -> &'static str {
-    header::MONTHS.get(month.saturating_sub(1) as usize).copied().unwrap_or("january")
+    header::MONTHS
+        .get(month.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("january")
 }

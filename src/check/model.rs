@@ -59,7 +59,9 @@ impl Grain {
 pub enum Calendar {
     Gregorian,
     /// A fiscal year starting on the first day of `start_month` (1 = January).
-    Fiscal { start_month: u32 },
+    Fiscal {
+        start_month: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,7 +117,10 @@ impl ColumnType {
     pub fn is_numeric(self) -> bool {
         matches!(
             self,
-            ColumnType::Integer | ColumnType::Decimal { .. } | ColumnType::Money | ColumnType::Percent
+            ColumnType::Integer
+                | ColumnType::Decimal { .. }
+                | ColumnType::Money
+                | ColumnType::Percent
         )
     }
     pub fn name(self) -> String {
@@ -238,20 +243,48 @@ pub enum Missing {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Expr {
-    Number { value: Decimal },
-    Aggregate { index: usize },
-    Kpi { name: String },
+    Number {
+        value: Decimal,
+    },
+    Aggregate {
+        index: usize,
+    },
+    Kpi {
+        name: String,
+    },
     /// The KPI's own value (in thresholds).
     Value,
     /// The KPI's target (in thresholds).
     Target,
-    Neg { operand: Box<Expr> },
-    Arith { op: ArithOp, left: Box<Expr>, right: Box<Expr> },
-    Compare { op: CmpOp, left: Box<Expr>, right: Box<Expr> },
-    And { left: Box<Expr>, right: Box<Expr> },
-    Or { left: Box<Expr>, right: Box<Expr> },
-    Not { operand: Box<Expr> },
-    If { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Neg {
+        operand: Box<Expr>,
+    },
+    Arith {
+        op: ArithOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Compare {
+        op: CmpOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    And {
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Or {
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Not {
+        operand: Box<Expr>,
+    },
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
 }
 
 impl Expr {
@@ -263,7 +296,11 @@ impl Expr {
             | Expr::Compare { left, right, .. }
             | Expr::And { left, right }
             | Expr::Or { left, right } => vec![left, right],
-            Expr::If { cond, then, otherwise } => vec![cond, then, otherwise],
+            Expr::If {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
             _ => Vec::new(),
         }
     }
@@ -341,16 +378,44 @@ impl AggFunc {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RowExpr {
-    Column { name: String },
-    Text { value: String },
-    Number { value: Decimal },
+    Column {
+        name: String,
+    },
+    Text {
+        value: String,
+    },
+    Number {
+        value: Decimal,
+    },
     /// An ISO date, `2026-07-01`.
-    Date { value: String },
-    Bool { value: bool },
-    Neg { operand: Box<RowExpr> },
-    Arith { op: ArithOp, left: Box<RowExpr>, right: Box<RowExpr> },
-    Compare { op: CmpOp, left: Box<RowExpr>, right: Box<RowExpr> },
-    And { left: Box<RowExpr>, right: Box<RowExpr> },
-    Or { left: Box<RowExpr>, right: Box<RowExpr> },
-    Not { operand: Box<RowExpr> },
+    Date {
+        value: String,
+    },
+    Bool {
+        value: bool,
+    },
+    Neg {
+        operand: Box<RowExpr>,
+    },
+    Arith {
+        op: ArithOp,
+        left: Box<RowExpr>,
+        right: Box<RowExpr>,
+    },
+    Compare {
+        op: CmpOp,
+        left: Box<RowExpr>,
+        right: Box<RowExpr>,
+    },
+    And {
+        left: Box<RowExpr>,
+        right: Box<RowExpr>,
+    },
+    Or {
+        left: Box<RowExpr>,
+        right: Box<RowExpr>,
+    },
+    Not {
+        operand: Box<RowExpr>,
+    },
 }

@@ -26,12 +26,21 @@ pub fn check(lw: &mut Lowering, e: &Entry, value_ty: Ty) -> Option<Vec<Threshold
                 match items.as_slice() {
                     [item] if is_otherwise(item) => rules.push((status, None, rule.span)),
                     [item] if item.modifiers.is_empty() => match lw.lower(&item.expr) {
-                        Some((x, Ty::Bool | Ty::Unknown)) => rules.push((status, Some(x), rule.span)),
+                        Some((x, Ty::Bool | Ty::Unknown)) => {
+                            rules.push((status, Some(x), rule.span))
+                        }
                         Some((_, t)) => {
                             lw.cx.report(
-                                Diagnostic::error(Code::Thresholds, item.span, format!("a threshold must be a condition, found {}", t.describe()))
-                                    .label("expected a condition")
-                                    .help("for example `green: value >= target`"),
+                                Diagnostic::error(
+                                    Code::Thresholds,
+                                    item.span,
+                                    format!(
+                                        "a threshold must be a condition, found {}",
+                                        t.describe()
+                                    ),
+                                )
+                                .label("expected a condition")
+                                .help("for example `green: value >= target`"),
                             );
                             ok = false;
                         }
@@ -39,8 +48,12 @@ pub fn check(lw: &mut Lowering, e: &Entry, value_ty: Ty) -> Option<Vec<Threshold
                     },
                     _ => {
                         lw.cx.report(
-                            Diagnostic::error(Code::Thresholds, *span, "expected one condition, or `otherwise`")
-                                .label("not a threshold rule"),
+                            Diagnostic::error(
+                                Code::Thresholds,
+                                *span,
+                                "expected one condition, or `otherwise`",
+                            )
+                            .label("not a threshold rule"),
                         );
                         ok = false;
                     }
@@ -62,10 +75,14 @@ pub fn check(lw: &mut Lowering, e: &Entry, value_ty: Ty) -> Option<Vec<Threshold
     for (i, (s, _, span)) in rules.iter().enumerate() {
         if let Some((_, _, first)) = rules[..i].iter().find(|(f, _, _)| f == s) {
             lw.cx.report(
-                Diagnostic::error(Code::Thresholds, *span, format!("`{}` has two rules", s.name()))
-                    .label("second rule")
-                    .related(*first, "first rule")
-                    .help("give each status one rule; combine conditions with `or`"),
+                Diagnostic::error(
+                    Code::Thresholds,
+                    *span,
+                    format!("`{}` has two rules", s.name()),
+                )
+                .label("second rule")
+                .related(*first, "first rule")
+                .help("give each status one rule; combine conditions with `or`"),
             );
             return None;
         }
@@ -73,25 +90,39 @@ pub fn check(lw: &mut Lowering, e: &Entry, value_ty: Ty) -> Option<Vec<Threshold
     if let Some(pos) = rules.iter().position(|(_, c, _)| c.is_none()) {
         if pos + 1 != rules.len() {
             lw.cx.report(
-                Diagnostic::error(Code::Thresholds, rules[pos].2, "`otherwise` must be the last rule")
-                    .label("rules after this one would never apply")
-                    .help("rules are tried in order; move `otherwise` to the end"),
+                Diagnostic::error(
+                    Code::Thresholds,
+                    rules[pos].2,
+                    "`otherwise` must be the last rule",
+                )
+                .label("rules after this one would never apply")
+                .help("rules are tried in order; move `otherwise` to the end"),
             );
             return None;
         }
     } else {
         lw.cx.report(
-            Diagnostic::error(Code::Thresholds, e.value.span(), "these thresholds leave some values without a status")
-                .label("no `otherwise` rule")
-                .help("end with a catch-all rule such as `red otherwise`"),
+            Diagnostic::error(
+                Code::Thresholds,
+                e.value.span(),
+                "these thresholds leave some values without a status",
+            )
+            .label("no `otherwise` rule")
+            .help("end with a catch-all rule such as `red otherwise`"),
         );
         return None;
     }
-    Some(rules.into_iter().map(|(status, when, _)| Threshold { status, when }).collect())
+    Some(
+        rules
+            .into_iter()
+            .map(|(status, when, _)| Threshold { status, when })
+            .collect(),
+    )
 }
 
 fn is_otherwise(item: &Item) -> bool {
-    matches!(&item.expr.kind, ExprKind::Path(p) if p.len() == 1 && p[0].text == "otherwise") && item.modifiers.is_empty()
+    matches!(&item.expr.kind, ExprKind::Path(p) if p.len() == 1 && p[0].text == "otherwise")
+        && item.modifiers.is_empty()
 }
 
 fn status(lw: &mut Lowering, word: &Ident) -> Option<Status> {
@@ -101,9 +132,16 @@ fn status(lw: &mut Lowering, word: &Ident) -> Option<Status> {
         "red" => Some(Status::Red),
         other => {
             lw.cx.report(
-                Diagnostic::error(Code::Thresholds, word.span, format!("unknown status `{other}`"))
-                    .label("not a status")
-                    .help(did_you_mean(other, STATUSES.iter().copied()).unwrap_or_else(|| "the statuses are green, amber and red".into())),
+                Diagnostic::error(
+                    Code::Thresholds,
+                    word.span,
+                    format!("unknown status `{other}`"),
+                )
+                .label("not a status")
+                .help(
+                    did_you_mean(other, STATUSES.iter().copied())
+                        .unwrap_or_else(|| "the statuses are green, amber and red".into()),
+                ),
             );
             None
         }
@@ -113,7 +151,9 @@ fn status(lw: &mut Lowering, word: &Ident) -> Option<Status> {
 /// `green >= 40%` or `red otherwise`.
 fn shorthand(lw: &mut Lowering, item: &Item, value_ty: Ty) -> Option<(Status, Option<Expr>, Span)> {
     match (&item.expr.kind, item.modifiers.as_slice()) {
-        (ExprKind::Path(p), [m]) if p.len() == 1 && m.text == "otherwise" => Some((status(lw, &p[0])?, None, item.span)),
+        (ExprKind::Path(p), [m]) if p.len() == 1 && m.text == "otherwise" => {
+            Some((status(lw, &p[0])?, None, item.span))
+        }
         (ExprKind::Binary { op, left, right }, []) if op.is_comparison() => {
             let ExprKind::Path(p) = &left.kind else {
                 return bad(lw, item.span);
@@ -136,7 +176,11 @@ fn shorthand(lw: &mut Lowering, item: &Item, value_ty: Ty) -> Option<(Status, Op
                 );
                 return None;
             }
-            let cond = Expr::Compare { op: super::filter::cmp(*op), left: Box::new(Expr::Value), right: Box::new(rhs) };
+            let cond = Expr::Compare {
+                op: super::filter::cmp(*op),
+                left: Box::new(Expr::Value),
+                right: Box::new(rhs),
+            };
             Some((s, Some(cond), item.span))
         }
         _ => bad(lw, item.span),

@@ -8,7 +8,10 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Ty {
-    Num { money: i32, lit: Lit },
+    Num {
+        money: i32,
+        lit: Lit,
+    },
     Bool,
     /// Not known because of an earlier error; never reported again.
     Unknown,
@@ -25,12 +28,20 @@ pub enum Lit {
 }
 
 impl Ty {
-    pub const MONEY: Ty = Ty::Num { money: 1, lit: Lit::No };
-    pub const NUMBER: Ty = Ty::Num { money: 0, lit: Lit::No };
+    pub const MONEY: Ty = Ty::Num {
+        money: 1,
+        lit: Lit::No,
+    };
+    pub const NUMBER: Ty = Ty::Num {
+        money: 0,
+        lit: Lit::No,
+    };
 
     pub fn describe(self) -> String {
         match self {
-            Ty::Num { lit: Lit::Percent, .. } => "a percent".into(),
+            Ty::Num {
+                lit: Lit::Percent, ..
+            } => "a percent".into(),
             Ty::Num { money: 0, .. } => "a number".into(),
             Ty::Num { money: 1, .. } => "money".into(),
             Ty::Num { money, .. } => format!("money to the power {money}"),
@@ -51,8 +62,18 @@ impl Ty {
 pub fn same(a: Ty, b: Ty) -> Option<Ty> {
     match (a, b) {
         (Ty::Unknown, x) | (x, Ty::Unknown) => Some(x),
-        (Ty::Num { lit: Lit::Plain, .. }, x @ Ty::Num { .. }) => Some(x),
-        (x @ Ty::Num { .. }, Ty::Num { lit: Lit::Plain, .. }) => Some(x),
+        (
+            Ty::Num {
+                lit: Lit::Plain, ..
+            },
+            x @ Ty::Num { .. },
+        ) => Some(x),
+        (
+            x @ Ty::Num { .. },
+            Ty::Num {
+                lit: Lit::Plain, ..
+            },
+        ) => Some(x),
         (Ty::Num { money: m, lit: la }, Ty::Num { money: n, lit: lb }) if m == n => Some(Ty::Num {
             money: m,
             lit: if la == lb { la } else { Lit::No },
@@ -67,8 +88,15 @@ pub fn product(a: Ty, b: Ty, sign: i32) -> Ty {
         (Ty::Num { money: m, lit: la }, Ty::Num { money: n, lit: lb }) => {
             let m = if la == Lit::Plain { 0 } else { m };
             let n = if lb == Lit::Plain { 0 } else { n };
-            let lit = if la == Lit::Plain && lb == Lit::Plain { Lit::Plain } else { Lit::No };
-            Ty::Num { money: m + sign * n, lit }
+            let lit = if la == Lit::Plain && lb == Lit::Plain {
+                Lit::Plain
+            } else {
+                Lit::No
+            };
+            Ty::Num {
+                money: m + sign * n,
+                lit,
+            }
         }
         _ => Ty::Unknown,
     }
@@ -77,8 +105,14 @@ pub fn product(a: Ty, b: Ty, sign: i32) -> Ty {
 #[cfg(test)]
 mod tests {
     use super::*;
-    const PCT: Ty = Ty::Num { money: 0, lit: Lit::Percent };
-    const PLAIN: Ty = Ty::Num { money: 0, lit: Lit::Plain };
+    const PCT: Ty = Ty::Num {
+        money: 0,
+        lit: Lit::Percent,
+    };
+    const PLAIN: Ty = Ty::Num {
+        money: 0,
+        lit: Lit::Plain,
+    };
 
     #[test]
     fn money_and_percent_do_not_add() {

@@ -11,16 +11,27 @@ pub fn render(name: &str, source: &str, diagnostics: &[Diagnostic], color: bool)
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    draw(name, source, diagnostics, GraphicalReportHandler::new_themed(theme))
+    draw(
+        name,
+        source,
+        diagnostics,
+        GraphicalReportHandler::new_themed(theme),
+    )
 }
 
 /// Draws diagnostics without colour at a fixed width: what snapshot tests compare.
 pub fn render_plain(name: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
     draw(name, source, diagnostics, handler)
 }
 
-fn draw(name: &str, source: &str, diagnostics: &[Diagnostic], handler: GraphicalReportHandler) -> String {
+fn draw(
+    name: &str,
+    source: &str,
+    diagnostics: &[Diagnostic],
+    handler: GraphicalReportHandler,
+) -> String {
     let mut out = String::new();
     for d in diagnostics {
         let shown = Shown {
@@ -65,7 +76,10 @@ impl miette::Diagnostic for Shown<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.d.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)

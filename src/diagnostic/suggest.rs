@@ -5,7 +5,10 @@
 //! the smallest distance wins, ties broken alphabetically so the hint is stable.
 
 /// The closest candidate within the bound, if any.
-pub fn similar<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn similar<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let bound = (written.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -17,7 +20,10 @@ pub fn similar<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>)
 }
 
 /// A ready hint: "did you mean `x`?".
-pub fn did_you_mean<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     similar(written, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
@@ -29,7 +35,11 @@ fn levenshtein(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
             prev = cur;
         }
     }

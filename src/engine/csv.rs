@@ -25,9 +25,18 @@ pub struct Loaded {
 /// Reads `bytes` (the whole file) as CSV with a header row.
 pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<Loaded, DataError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
-    let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
-    let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let header = reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, e))?
+        .clone();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
     let mut positions = Vec::with_capacity(ds.columns.len());
     for c in &ds.columns {
         match names.iter().position(|n| *n == c.name) {
@@ -47,8 +56,11 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
     }
     let schema = schema(ds, money_scale);
     let time_index = ds.columns.iter().position(|c| c.name == ds.time);
-    let mut keys: Vec<Option<HashMap<Vec<u8>, u64>>> =
-        ds.columns.iter().map(|c| c.key.then(HashMap::new)).collect();
+    let mut keys: Vec<Option<HashMap<Vec<u8>, u64>>> = ds
+        .columns
+        .iter()
+        .map(|c| c.key.then(HashMap::new))
+        .collect();
 
     let mut batches = Vec::new();
     let mut builders = Builders::new(ds, money_scale);
@@ -66,13 +78,25 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
             if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
                 continue;
             }
-            return Err(DataError::Ragged { path: path.into(), line, found: record.len(), expected: names.len() });
+            return Err(DataError::Ragged {
+                path: path.into(),
+                line,
+                found: record.len(),
+                expected: names.len(),
+            });
         }
         for (i, &pos) in positions.iter().enumerate() {
             let raw = record.get(pos).unwrap_or(b"");
-            let text = std::str::from_utf8(raw).map_err(|_| DataError::NotUtf8 { path: path.into(), line })?;
+            let text = std::str::from_utf8(raw).map_err(|_| DataError::NotUtf8 {
+                path: path.into(),
+                line,
+            })?;
             if Some(i) == time_index && text.trim().is_empty() {
-                return Err(DataError::NoTime { path: path.into(), line, column: ds.time.clone() });
+                return Err(DataError::NoTime {
+                    path: path.into(),
+                    line,
+                    column: ds.time.clone(),
+                });
             }
             if let Some(seen) = &mut keys[i] {
                 if !text.is_empty() {
@@ -87,13 +111,15 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
                     }
                 }
             }
-            builders.push(i, text).map_err(|m| DataError::BadValue {
-                path: path.into(),
-                line,
-                column: ds.columns[i].name.clone(),
-                value: text.to_string(),
-                expected: m.expected,
-                hint: m.hint,
+            builders.push(i, text).map_err(|m| {
+                DataError::BadValue(Box::new(super::error::BadValue {
+                    path: path.into(),
+                    line,
+                    column: ds.columns[i].name.clone(),
+                    value: text.to_string(),
+                    expected: m.expected,
+                    hint: m.hint,
+                }))
             })?;
         }
         rows += 1;
@@ -110,8 +136,15 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
 fn csv_error(path: &str, e: csv::Error) -> DataError {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => DataError::NotUtf8 { path: path.into(), line },
-        _ => DataError::Unreadable { dataset: String::new(), path: path.into(), reason: e.to_string() },
+        csv::ErrorKind::Utf8 { .. } => DataError::NotUtf8 {
+            path: path.into(),
+            line,
+        },
+        _ => DataError::Unreadable {
+            dataset: String::new(),
+            path: path.into(),
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -145,11 +178,20 @@ impl Builders {
                     ColumnType::Date => Builder::Date(Date32Builder::new()),
                     ColumnType::Timestamp => Builder::Timestamp(TimestampMicrosecondBuilder::new()),
                     ColumnType::Bool => Builder::Bool(BooleanBuilder::new()),
-                    _ => Builder::Decimal(Decimal128Builder::new(), shape.0, shape.1, c.ty == ColumnType::Percent),
+                    _ => Builder::Decimal(
+                        Decimal128Builder::new(),
+                        shape.0,
+                        shape.1,
+                        c.ty == ColumnType::Percent,
+                    ),
                 }
             })
             .collect();
-        Builders { columns, shapes, len: 0 }
+        Builders {
+            columns,
+            shapes,
+            len: 0,
+        }
     }
 
     /// Appends one field; an empty field is no value.
@@ -176,7 +218,10 @@ impl Builders {
         Ok(())
     }
 
-    fn finish(&mut self, schema: datafusion::arrow::datatypes::SchemaRef) -> Result<RecordBatch, DataError> {
+    fn finish(
+        &mut self,
+        schema: datafusion::arrow::datatypes::SchemaRef,
+    ) -> Result<RecordBatch, DataError> {
         let arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()

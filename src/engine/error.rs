@@ -6,48 +6,116 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum DataError {
     #[error("cannot read `{path}` for dataset `{dataset}`: {reason}")]
-    Unreadable { dataset: String, path: String, reason: String },
+    Unreadable {
+        dataset: String,
+        path: String,
+        reason: String,
+    },
 
     #[error("{path}: the header has no column `{column}` (dataset `{dataset}` declares it){}", help_line(.hint))]
-    MissingColumn { dataset: String, path: String, column: String, hint: Option<String> },
+    MissingColumn {
+        dataset: String,
+        path: String,
+        column: String,
+        hint: Option<String>,
+    },
 
-    #[error("{path}:{line}: column `{column}` has the value `{value}`, expected {expected}{}", help_line(.hint))]
-    BadValue { path: String, line: u64, column: String, value: String, expected: String, hint: Option<String> },
+    #[error("{0}")]
+    BadValue(Box<BadValue>),
 
     #[error("{path}:{line}: the row has {found} fields but the header has {expected}")]
-    Ragged { path: String, line: u64, found: usize, expected: usize },
+    Ragged {
+        path: String,
+        line: u64,
+        found: usize,
+        expected: usize,
+    },
 
     #[error("{path}:{line}: the row is not valid UTF-8 text{}", help_line(&Some("save the file as UTF-8".to_string())))]
     NotUtf8 { path: String, line: u64 },
 
     #[error("{path}:{line}: key column `{column}` repeats the value `{value}` first seen on line {first_line}")]
-    DuplicateKey { path: String, line: u64, column: String, value: String, first_line: u64 },
+    DuplicateKey {
+        path: String,
+        line: u64,
+        column: String,
+        value: String,
+        first_line: u64,
+    },
 
-    #[error("{path}:{line}: time column `{column}` is empty, so the row cannot be placed in a period")]
-    NoTime { path: String, line: u64, column: String },
+    #[error(
+        "{path}:{line}: time column `{column}` is empty, so the row cannot be placed in a period"
+    )]
+    NoTime {
+        path: String,
+        line: u64,
+        column: String,
+    },
 
     #[error("{path}: {rows} rows have no value in time column `{column}`, so they cannot be placed in a period")]
-    NoTimeRows { path: String, rows: u64, column: String },
+    NoTimeRows {
+        path: String,
+        rows: u64,
+        column: String,
+    },
 
     #[error("{path}: column `{column}` is stored as {found}, which cannot be read as {declared}{}", help_line(.hint))]
-    ColumnType { path: String, column: String, found: String, declared: String, hint: Option<String> },
+    ColumnType {
+        path: String,
+        column: String,
+        found: String,
+        declared: String,
+        hint: Option<String>,
+    },
 
     #[error("{what} is beyond the exact decimal range (28 significant digits){}", help_line(&Some("check the data for a misplaced value or a unit error".to_string())))]
     Overflow { what: String },
 
     #[error("`--{flag}` is `{value}`, which is not a period at this scorecard's grain (such as `{example}`)")]
-    BadPeriod { flag: &'static str, value: String, example: String },
+    BadPeriod {
+        flag: &'static str,
+        value: String,
+        example: String,
+    },
 
     #[error("the query engine failed: {0}")]
     Engine(String),
 }
 
 fn help_line(h: &Option<String>) -> String {
-    h.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default()
+    h.as_ref()
+        .map(|h| format!("\n  help: {h}"))
+        .unwrap_or_default()
 }
 
 impl From<datafusion::error::DataFusionError> for DataError {
     fn from(e: datafusion::error::DataFusionError) -> Self {
         DataError::Engine(e.to_string())
+    }
+}
+
+/// A field that does not fit its column type (boxed: it is the largest error).
+#[derive(Debug)]
+pub struct BadValue {
+    pub path: String,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for BadValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: column `{}` has the value `{}`, expected {}{}",
+            self.path,
+            self.line,
+            self.column,
+            self.value,
+            self.expected,
+            help_line(&self.hint)
+        )
     }
 }

@@ -9,14 +9,22 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 
-pub async fn register(ctx: &SessionContext, ds: &Dataset, data_dir: &Path, money_scale: u32) -> Result<Input, DataError> {
+pub async fn register(
+    ctx: &SessionContext,
+    ds: &Dataset,
+    data_dir: &Path,
+    money_scale: u32,
+) -> Result<Input, DataError> {
     let path = data_dir.join(&ds.source);
     let shown = path.display().to_string();
     let bytes = std::fs::read(&path).map_err(|e| DataError::Unreadable {
         dataset: ds.name.clone(),
         path: shown.clone(),
         reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file (relative sources resolve against --data, or the scorecard's folder)".into(),
+            std::io::ErrorKind::NotFound => {
+                "no such file (relative sources resolve against --data, or the scorecard's folder)"
+                    .into()
+            }
             _ => e.to_string(),
         },
     })?;
@@ -31,10 +39,19 @@ pub async fn register(ctx: &SessionContext, ds: &Dataset, data_dir: &Path, money
         }
         SourceFormat::Parquet => {
             drop(bytes);
-            (parquet::register(ctx, ds, &path, &shown, money_scale).await?, "parquet")
+            (
+                parquet::register(ctx, ds, &path, &shown, money_scale).await?,
+                "parquet",
+            )
         }
     };
-    Ok(Input { dataset: ds.name.clone(), path: ds.source.clone(), format: format.into(), sha256, rows })
+    Ok(Input {
+        dataset: ds.name.clone(),
+        path: ds.source.clone(),
+        format: format.into(),
+        sha256,
+        rows,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

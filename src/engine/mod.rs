@@ -50,11 +50,14 @@ pub struct Aggregates {
     tables: BTreeMap<plan::Pass, Table>,
 }
 
+/// A period and the values of the segment columns (`None` where a row's column was empty).
+type RowKey = (i64, Vec<Option<String>>);
+
 #[derive(Debug, Default)]
 struct Table {
     /// Where each aggregate's value sits in a row.
     slots: HashMap<usize, usize>,
-    rows: HashMap<(i64, Vec<Option<String>>), Vec<Option<Decimal>>>,
+    rows: HashMap<RowKey, Vec<Option<Decimal>>>,
 }
 
 /// What the data says about one aggregate in one period and segment.
@@ -67,10 +70,25 @@ pub enum Found {
 }
 
 impl Aggregates {
-    pub fn get(&self, model: &Model, aggregate: usize, by: &[String], period: i64, segment: &[Option<String>]) -> Found {
-        let pass = plan::Pass { dataset: model.aggregates[aggregate].dataset.clone(), by: by.to_vec() };
-        let Some(table) = self.tables.get(&pass) else { return Found::NoRows };
-        let (Some(slot), Some(row)) = (table.slots.get(&aggregate), table.rows.get(&(period, segment.to_vec()))) else {
+    pub fn get(
+        &self,
+        model: &Model,
+        aggregate: usize,
+        by: &[String],
+        period: i64,
+        segment: &[Option<String>],
+    ) -> Found {
+        let pass = plan::Pass {
+            dataset: model.aggregates[aggregate].dataset.clone(),
+            by: by.to_vec(),
+        };
+        let Some(table) = self.tables.get(&pass) else {
+            return Found::NoRows;
+        };
+        let (Some(slot), Some(row)) = (
+            table.slots.get(&aggregate),
+            table.rows.get(&(period, segment.to_vec())),
+        ) else {
             return Found::NoRows;
         };
         Found::Value(row[*slot])
@@ -78,11 +96,20 @@ impl Aggregates {
 
     /// The segment values seen in a pass, sorted.
     pub fn segments(&self, dataset: &str, by: &[String]) -> Vec<Vec<Option<String>>> {
-        let pass = plan::Pass { dataset: dataset.to_string(), by: by.to_vec() };
+        let pass = plan::Pass {
+            dataset: dataset.to_string(),
+            by: by.to_vec(),
+        };
         let mut seen: Vec<Vec<Option<String>>> = self
             .tables
             .get(&pass)
-            .map(|t| t.rows.keys().filter(|(p, _)| self.periods.contains(p)).map(|(_, s)| s.clone()).collect())
+            .map(|t| {
+                t.rows
+                    .keys()
+                    .filter(|(p, _)| self.periods.contains(p))
+                    .map(|(_, s)| s.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         seen.sort();
         seen.dedup();
@@ -105,7 +132,11 @@ pub fn aggregate(model: &Model, options: &Options) -> Result<Aggregates, DataErr
             .transpose()
     };
     let range = (parse("from", &options.from)?, parse("to", &options.to)?);
-    let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = options.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
         .enable_all()
@@ -121,16 +152,26 @@ async fn run(
     (from, to): (Option<i64>, Option<i64>),
     threads: usize,
 ) -> Result<Aggregates, DataError> {
-    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads.max(1)));
+    let ctx = SessionContext::new_with_config(
+        SessionConfig::new().with_target_partitions(threads.max(1)),
+    );
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
-    let used: std::collections::BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
-    for ds in model.datasets.iter().filter(|d| used.contains(d.name.as_str())) {
-        out.inputs.push(load::register(&ctx, ds, &options.data_dir, model.header.money_scale).await?);
+    let used: std::collections::BTreeSet<&str> =
+        passes.keys().map(|p| p.dataset.as_str()).collect();
+    for ds in model
+        .datasets
+        .iter()
+        .filter(|d| used.contains(d.name.as_str()))
+    {
+        out.inputs
+            .push(load::register(&ctx, ds, &options.data_dir, model.header.money_scale).await?);
     }
     let mut seen_periods = std::collections::BTreeSet::new();
     for (pass, aggregates) in &passes {
-        let Some(ds) = model.dataset(&pass.dataset) else { continue };
+        let Some(ds) = model.dataset(&pass.dataset) else {
+            continue;
+        };
         let table = query::run_pass(&ctx, model, ds, pass, aggregates, periods, (from, to)).await?;
         if pass.by.is_empty() && value_datasets.contains(&pass.dataset) {
             seen_periods.extend(table.rows.keys().map(|(p, _)| *p));

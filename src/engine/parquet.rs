@@ -11,15 +11,29 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::Path;
 
 /// Registers the file as a table named after the dataset, with declared types; returns its row count.
-pub async fn register(ctx: &SessionContext, ds: &Dataset, path: &Path, shown: &str, money_scale: u32) -> Result<u64, DataError> {
-    let unreadable = |reason: String| DataError::Unreadable { dataset: ds.name.clone(), path: shown.to_string(), reason };
+pub async fn register(
+    ctx: &SessionContext,
+    ds: &Dataset,
+    path: &Path,
+    shown: &str,
+    money_scale: u32,
+) -> Result<u64, DataError> {
+    let unreadable = |reason: String| DataError::Unreadable {
+        dataset: ds.name.clone(),
+        path: shown.to_string(),
+        reason,
+    };
     let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let reader = SerializedFileReader::new(file).map_err(|e| unreadable(format!("not a readable Parquet file: {e}")))?;
+    let reader = SerializedFileReader::new(file)
+        .map_err(|e| unreadable(format!("not a readable Parquet file: {e}")))?;
     let rows = reader.metadata().file_metadata().num_rows().max(0) as u64;
 
     let raw = format!("__raw_{}", ds.name);
-    let location = path.to_str().ok_or_else(|| unreadable("the path is not valid UTF-8".into()))?;
-    ctx.register_parquet(raw.as_str(), location, ParquetReadOptions::default()).await?;
+    let location = path
+        .to_str()
+        .ok_or_else(|| unreadable("the path is not valid UTF-8".into()))?;
+    ctx.register_parquet(raw.as_str(), location, ParquetReadOptions::default())
+        .await?;
     let df = ctx.table(raw.as_str()).await?;
     let schema = df.schema().clone();
     let mut columns = Vec::new();
@@ -80,6 +94,8 @@ fn converts(found: &DataType, declared: ColumnType, target: &DataType) -> Result
     if ok {
         Ok(())
     } else {
-        Err(format!("declare the column with the type it holds, or convert it in the file ({found})"))
+        Err(format!(
+            "declare the column with the type it holds, or convert it in the file ({found})"
+        ))
     }
 }

@@ -21,13 +21,24 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
         let mut of_value = BTreeSet::new();
         reach(model, &k.value, &mut of_value, &mut BTreeSet::new());
         all.extend(&of_value);
-        for e in k.target.iter().chain(k.thresholds.iter().filter_map(|t| t.when.as_ref())) {
+        for e in k
+            .target
+            .iter()
+            .chain(k.thresholds.iter().filter_map(|t| t.when.as_ref()))
+        {
             reach(model, e, &mut all, &mut BTreeSet::new());
         }
-        value_datasets.extend(of_value.iter().map(|i| model.aggregates[*i].dataset.clone()));
+        value_datasets.extend(
+            of_value
+                .iter()
+                .map(|i| model.aggregates[*i].dataset.clone()),
+        );
         for segmentation in [Vec::new(), k.by.clone()] {
             for &i in &all {
-                let pass = Pass { dataset: model.aggregates[i].dataset.clone(), by: segmentation.clone() };
+                let pass = Pass {
+                    dataset: model.aggregates[i].dataset.clone(),
+                    by: segmentation.clone(),
+                };
                 passes.entry(pass).or_default().insert(i);
             }
         }
@@ -36,7 +47,12 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
 }
 
 /// The aggregates an expression reads, following references to other KPIs' values.
-pub fn reach<'m>(model: &'m Model, e: &'m Expr, out: &mut BTreeSet<usize>, seen: &mut BTreeSet<&'m str>) {
+pub fn reach<'m>(
+    model: &'m Model,
+    e: &'m Expr,
+    out: &mut BTreeSet<usize>,
+    seen: &mut BTreeSet<&'m str>,
+) {
     match e {
         Expr::Aggregate { index } => {
             out.insert(*index);
@@ -48,6 +64,9 @@ pub fn reach<'m>(model: &'m Model, e: &'m Expr, out: &mut BTreeSet<usize>, seen:
                 }
             }
         }
-        _ => e.children().into_iter().for_each(|c| reach(model, c, out, seen)),
+        _ => e
+            .children()
+            .into_iter()
+            .for_each(|c| reach(model, c, out, seen)),
     }
 }

@@ -61,7 +61,9 @@ pub async fn run_pass(
             let x = ident(c);
             // 64-bit sums wrap silently; a 20-digit decimal cannot overflow 38 digits in 10^18 rows.
             match (a.func, ds.column(c).map(|c| c.ty)) {
-                (AggFunc::Sum | AggFunc::Avg, Some(ColumnType::Integer)) => cast(x, DataType::Decimal128(20, 0)),
+                (AggFunc::Sum | AggFunc::Avg, Some(ColumnType::Integer)) => {
+                    cast(x, DataType::Decimal128(20, 0))
+                }
                 _ => x,
             }
         });
@@ -114,7 +116,11 @@ pub async fn run_pass(
         }));
         outs.push(Out::Matched);
     }
-    let aliased: Vec<Expr> = aggs.into_iter().enumerate().map(|(i, e)| e.alias(format!("__agg{i}"))).collect();
+    let aliased: Vec<Expr> = aggs
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| e.alias(format!("__agg{i}")))
+        .collect();
     let batches = df.aggregate(group, aliased)?.collect().await?;
 
     let mut table = Table::default();
@@ -124,7 +130,15 @@ pub async fn run_pass(
     }
     let matched_of: HashMap<usize, usize> = aggregates
         .iter()
-        .map(|&i| (i, filters.iter().position(|f| *f == model.aggregates[i].filter).unwrap_or(0)))
+        .map(|&i| {
+            (
+                i,
+                filters
+                    .iter()
+                    .position(|f| *f == model.aggregates[i].filter)
+                    .unwrap_or(0),
+            )
+        })
         .collect();
     let first = 1 + pass.by.len();
     let matched_start = first + outs.len() - filters.len();
@@ -136,7 +150,11 @@ pub async fn run_pass(
                     Some(n) => n.try_into().unwrap_or(0),
                     None => 0,
                 };
-                return Err(DataError::NoTimeRows { path: ds.source.clone(), rows, column: ds.time.clone() });
+                return Err(DataError::NoTimeRows {
+                    path: ds.source.clone(),
+                    rows,
+                    column: ds.time.clone(),
+                });
             };
             let segment: Vec<Option<String>> = (1..first)
                 .map(|c| {
@@ -145,8 +163,7 @@ pub async fn run_pass(
                 })
                 .collect();
             let mut values = vec![None; value_slots.len()];
-            let mut c = first;
-            for out in &outs {
+            for (c, out) in (first..).zip(&outs) {
                 match out {
                     Out::Value(i) => {
                         let mut v = decimal_at(&columns[c], row)?;
@@ -160,17 +177,24 @@ pub async fn run_pass(
                         values[table.slots[i]] = v;
                     }
                     Out::AvgSum(i) => {
-                        let (s, n) = (decimal_at(&columns[c], row)?, decimal_at(&columns[c + 1], row)?);
+                        let (s, n) = (
+                            decimal_at(&columns[c], row)?,
+                            decimal_at(&columns[c + 1], row)?,
+                        );
                         values[table.slots[i]] = match (s, n) {
-                            (Some(s), Some(n)) if !n.is_zero() => Some(s.checked_div(n).ok_or_else(|| DataError::Overflow {
-                                what: format!("the average of `{}`", model.aggregates[*i].column.clone().unwrap_or_default()),
-                            })?),
+                            (Some(s), Some(n)) if !n.is_zero() => {
+                                Some(s.checked_div(n).ok_or_else(|| DataError::Overflow {
+                                    what: format!(
+                                        "the average of `{}`",
+                                        model.aggregates[*i].column.clone().unwrap_or_default()
+                                    ),
+                                })?)
+                            }
                             _ => None,
                         };
                     }
                     Out::AvgCount | Out::Matched => {}
                 }
-                c += 1;
             }
             table.rows.insert((period, segment), values);
         }
@@ -192,7 +216,9 @@ fn row_expr(e: &RowExpr) -> Expr {
         RowExpr::Text { value } => lit(value.clone()),
         RowExpr::Number { value } => decimal_lit(*value),
         RowExpr::Date { value } => {
-            let days = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map(super::values::days).unwrap_or(0);
+            let days = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map(super::values::days)
+                .unwrap_or(0);
             lit(ScalarValue::Date32(Some(days)))
         }
         RowExpr::Bool { value } => lit(*value),
@@ -224,7 +250,11 @@ fn row_expr(e: &RowExpr) -> Expr {
 }
 
 fn decimal_lit(d: Decimal) -> Expr {
-    lit(ScalarValue::Decimal128(Some(d.mantissa()), 38, d.scale() as i8))
+    lit(ScalarValue::Decimal128(
+        Some(d.mantissa()),
+        38,
+        d.scale() as i8,
+    ))
 }
 
 fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
@@ -243,7 +273,9 @@ fn decimal_at(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
     if a.is_null(row) {
         return Ok(None);
     }
-    let overflow = || DataError::Overflow { what: "an aggregate".into() };
+    let overflow = || DataError::Overflow {
+        what: "an aggregate".into(),
+    };
     Ok(Some(match a.data_type() {
         DataType::Decimal128(_, s) => {
             let v = a.as_primitive::<Decimal128Type>().value(row);
@@ -252,6 +284,10 @@ fn decimal_at(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
         DataType::Int64 => Decimal::from(a.as_primitive::<Int64Type>().value(row)),
         DataType::Int32 => Decimal::from(a.as_primitive::<Int32Type>().value(row)),
         DataType::UInt64 => Decimal::from(a.as_primitive::<UInt64Type>().value(row)),
-        other => return Err(DataError::Engine(format!("unexpected aggregate type {other}"))),
+        other => {
+            return Err(DataError::Engine(format!(
+                "unexpected aggregate type {other}"
+            )))
+        }
     }))
 }

@@ -9,7 +9,9 @@ pub fn arrow_type(ty: ColumnType, money_scale: u32) -> DataType {
     match ty {
         ColumnType::Text => DataType::Utf8,
         ColumnType::Integer => DataType::Int64,
-        ColumnType::Decimal { precision, scale } => DataType::Decimal128(precision as u8, scale as i8),
+        ColumnType::Decimal { precision, scale } => {
+            DataType::Decimal128(precision as u8, scale as i8)
+        }
         ColumnType::Money => DataType::Decimal128(MAX_PRECISION as u8, money_scale as i8),
         ColumnType::Percent => DataType::Decimal128(MAX_PRECISION as u8, PERCENT_SCALE as i8),
         ColumnType::Date => DataType::Date32,

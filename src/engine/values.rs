@@ -53,7 +53,10 @@ pub fn decimal(text: &str, precision: u32, scale: u32) -> Result<i128, Misfit> {
     let whole = whole.trim_start_matches('0');
     if whole.len() as u32 > precision - scale {
         return Err(misfit(
-            format!("a number of at most {} digits before the decimal point", precision - scale),
+            format!(
+                "a number of at most {} digits before the decimal point",
+                precision - scale
+            ),
             Some("the value is beyond the column's range; declare a wider decimal"),
         ));
     }
@@ -74,13 +77,16 @@ pub fn percent(text: &str, precision: u32, scale: u32) -> Result<i128, Misfit> {
     match t.strip_suffix('%') {
         Some(number) => {
             // 42.5% is 0.425: read with two more places, which is the same digits shifted.
-            let n = decimal(number, precision, scale.saturating_sub(2)).map_err(|_| {
-                misfit("a percent such as 42.5% or a ratio such as 0.425", None)
-            })?;
+            let n = decimal(number, precision, scale.saturating_sub(2))
+                .map_err(|_| misfit("a percent such as 42.5% or a ratio such as 0.425", None))?;
             Ok(n)
         }
-        None => decimal(t, precision, scale)
-            .map_err(|m| misfit("a percent such as 42.5% or a ratio such as 0.425", m.hint.as_deref())),
+        None => decimal(t, precision, scale).map_err(|m| {
+            misfit(
+                "a percent such as 42.5% or a ratio such as 0.425",
+                m.hint.as_deref(),
+            )
+        }),
     }
 }
 
@@ -101,7 +107,10 @@ pub fn integer(text: &str) -> Result<i64, Misfit> {
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
 pub fn date(text: &str) -> Result<i32, Misfit> {
     let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        misfit("a date written YYYY-MM-DD", Some("dates are ISO 8601, such as 2026-05-31"))
+        misfit(
+            "a date written YYYY-MM-DD",
+            Some("dates are ISO 8601, such as 2026-05-31"),
+        )
     })?;
     Ok(days(d))
 }
@@ -117,7 +126,12 @@ pub fn timestamp(text: &str) -> Result<i64, Misfit> {
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(dt.naive_utc().and_utc().timestamp_micros());
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
             return Ok(dt.and_utc().timestamp_micros());
         }
@@ -132,7 +146,10 @@ pub fn boolean(text: &str) -> Result<bool, Misfit> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "t" | "yes" | "y" | "1" => Ok(true),
         "false" | "f" | "no" | "n" | "0" => Ok(false),
-        _ => Err(misfit("true or false", Some("booleans are true/false, yes/no or 1/0"))),
+        _ => Err(misfit(
+            "true or false",
+            Some("booleans are true/false, yes/no or 1/0"),
+        )),
     }
 }
 
@@ -152,14 +169,21 @@ mod tests {
     #[test]
     fn decimals_are_never_rounded_or_guessed() {
         assert!(decimal("1.005", 28, 2).is_err());
-        assert!(decimal("1,234.50", 28, 2).unwrap_err().hint.unwrap().contains("thousands"));
+        assert!(decimal("1,234.50", 28, 2)
+            .unwrap_err()
+            .hint
+            .unwrap()
+            .contains("thousands"));
         assert!(decimal("1e5", 28, 2).is_err());
         assert!(decimal("", 28, 2).is_err());
         assert!(decimal("-", 28, 2).is_err());
         assert!(decimal("12.3.4", 28, 2).is_err());
         // 27 digits before the point do not fit decimal(28, 2)
         assert!(decimal("123456789012345678901234567", 28, 2).is_err());
-        assert_eq!(decimal("12345678901234567890123456", 28, 2), Ok(1234567890123456789012345600));
+        assert_eq!(
+            decimal("12345678901234567890123456", 28, 2),
+            Ok(1234567890123456789012345600)
+        );
     }
 
     #[test]

@@ -4,11 +4,16 @@ use crate::rules::Evaluation;
 
 pub fn csv(e: &Evaluation) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(["kpi", "label", "unit", "period", "segment", "value", "target", "variance", "status"]);
+    let _ = w.write_record([
+        "kpi", "label", "unit", "period", "segment", "value", "target", "variance", "status",
+    ]);
     for k in &e.kpis {
         for r in &k.results {
             let d = |v: Option<rust_decimal::Decimal>| v.map(|v| v.to_string()).unwrap_or_default();
-            let status = serde_json::to_value(r.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let status = serde_json::to_value(r.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let _ = w.write_record([
                 k.name.as_str(),
                 k.label.as_deref().unwrap_or(""),

@@ -20,7 +20,10 @@ pub fn number(v: Option<Decimal>, unit: Unit) -> String {
 
 fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
-    let (whole, frac) = rest.split_once('.').map(|(w, f)| (w, Some(f))).unwrap_or((rest, None));
+    let (whole, frac) = rest
+        .split_once('.')
+        .map(|(w, f)| (w, Some(f)))
+        .unwrap_or((rest, None));
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {

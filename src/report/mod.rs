@@ -12,7 +12,8 @@ use crate::rules::Evaluation;
 
 /// The evaluation as pretty-printed JSON, ending in a newline.
 pub fn json(e: &Evaluation) -> String {
-    let mut s = serde_json::to_string_pretty(e).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(e).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
     s.push('\n');
     s
 }

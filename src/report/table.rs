@@ -3,20 +3,29 @@
 
 use super::format::{number, segment_label};
 use crate::rules::{Evaluation, Status};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table,
+};
 
 pub fn table(e: &Evaluation, color: bool) -> String {
     let mut out = String::new();
-    let title = e.scorecard.label.clone().unwrap_or_else(|| e.scorecard.name.clone());
+    let title = e
+        .scorecard
+        .label
+        .clone()
+        .unwrap_or_else(|| e.scorecard.name.clone());
     out.push_str(&format!("{title}\n"));
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
     if !color {
         t.force_no_tty();
     } else {
         t.enforce_styling();
     }
-    t.set_header(["KPI", "Segment", "Period", "Value", "Target", "Variance", "Status"]);
+    t.set_header([
+        "KPI", "Segment", "Period", "Value", "Target", "Variance", "Status",
+    ]);
     for k in &e.kpis {
         let name = k.label.clone().unwrap_or_else(|| k.name.clone());
         for r in &k.results {
@@ -34,10 +43,18 @@ pub fn table(e: &Evaluation, color: bool) -> String {
                 Cell::new(segment_label(&r.segment)),
                 Cell::new(&r.period),
                 Cell::new(number(r.value, k.unit)).set_alignment(CellAlignment::Right),
-                Cell::new(if k.results.iter().any(|r| r.target.is_some()) { number(r.target, k.unit) } else { String::new() })
-                    .set_alignment(CellAlignment::Right),
-                Cell::new(if r.variance.is_some() { number(r.variance, k.unit) } else { String::new() })
-                    .set_alignment(CellAlignment::Right),
+                Cell::new(if k.results.iter().any(|r| r.target.is_some()) {
+                    number(r.target, k.unit)
+                } else {
+                    String::new()
+                })
+                .set_alignment(CellAlignment::Right),
+                Cell::new(if r.variance.is_some() {
+                    number(r.variance, k.unit)
+                } else {
+                    String::new()
+                })
+                .set_alignment(CellAlignment::Right),
                 status,
             ]);
         }
@@ -45,7 +62,12 @@ pub fn table(e: &Evaluation, color: bool) -> String {
     out.push_str(&t.to_string());
     out.push('\n');
     for w in &e.warnings {
-        out.push_str(&format!("warning: {} ({}, {})\n", w.message, w.period, segment_label(&w.segment)));
+        out.push_str(&format!(
+            "warning: {} ({}, {})\n",
+            w.message,
+            w.period,
+            segment_label(&w.segment)
+        ));
     }
     out
 }

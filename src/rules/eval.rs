@@ -10,8 +10,14 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum EvalError {
-    #[error("kpi `{kpi}` in {period}: {what} is beyond the exact decimal range (28 significant digits)")]
-    Overflow { kpi: String, period: String, what: String },
+    #[error(
+        "kpi `{kpi}` in {period}: {what} is beyond the exact decimal range (28 significant digits)"
+    )]
+    Overflow {
+        kpi: String,
+        period: String,
+        what: String,
+    },
 }
 
 /// One period and segment of one evaluation.
@@ -43,11 +49,24 @@ impl<'a> Context<'a> {
         (period, period_label): (i64, String),
         segment: &'a [Option<String>],
     ) -> Self {
-        Context { model, aggregates, by, period, period_label, segment, memo: HashMap::new(), warnings: Vec::new() }
+        Context {
+            model,
+            aggregates,
+            by,
+            period,
+            period_label,
+            segment,
+            memo: HashMap::new(),
+            warnings: Vec::new(),
+        }
     }
 
     pub fn segment_map(&self) -> BTreeMap<String, Option<String>> {
-        self.by.iter().cloned().zip(self.segment.iter().cloned()).collect()
+        self.by
+            .iter()
+            .cloned()
+            .zip(self.segment.iter().cloned())
+            .collect()
     }
 
     pub fn into_warnings(self) -> Vec<Warning> {
@@ -78,17 +97,26 @@ impl<'a> Context<'a> {
     }
 
     /// Evaluates a numeric expression belonging to `k`.
-    pub fn num(&mut self, k: &Kpi, e: &Expr, this: This) -> Result<Option<Decimal>, super::EvalError> {
+    pub fn num(
+        &mut self,
+        k: &Kpi,
+        e: &Expr,
+        this: This,
+    ) -> Result<Option<Decimal>, super::EvalError> {
         Ok(match e {
             Expr::Number { value } => Some(*value),
             Expr::Value => this.value,
             Expr::Target => this.target,
             Expr::Aggregate { index } => {
-                match self.aggregates.get(self.model, *index, self.by, self.period, self.segment) {
+                match self
+                    .aggregates
+                    .get(self.model, *index, self.by, self.period, self.segment)
+                {
                     Found::Value(v) => v,
                     Found::NoRows => {
                         let func: AggFunc = self.model.aggregates[*index].func;
-                        (k.missing == Missing::Zero && engine::zero_when_empty(func)).then_some(Decimal::ZERO)
+                        (k.missing == Missing::Zero && engine::zero_when_empty(func))
+                            .then_some(Decimal::ZERO)
                     }
                 }
             }
@@ -98,7 +126,8 @@ impl<'a> Context<'a> {
             },
             Expr::Neg { operand } => self.num(k, operand, this)?.map(|v| -v),
             Expr::Arith { op, left, right } => {
-                let (Some(a), Some(b)) = (self.num(k, left, this)?, self.num(k, right, this)?) else {
+                let (Some(a), Some(b)) = (self.num(k, left, this)?, self.num(k, right, this)?)
+                else {
                     return Ok(None);
                 };
                 let overflow = |what: &str| super::EvalError::Overflow {
@@ -111,13 +140,20 @@ impl<'a> Context<'a> {
                     ArithOp::Sub => Some(a.checked_sub(b).ok_or_else(|| overflow("a difference"))?),
                     ArithOp::Mul => Some(a.checked_mul(b).ok_or_else(|| overflow("a product"))?),
                     ArithOp::Div if b.is_zero() => {
-                        self.warnings.push((k.name.clone(), format!("division by zero in `{}`: the value is left empty", k.name)));
+                        self.warnings.push((
+                            k.name.clone(),
+                            format!("division by zero in `{}`: the value is left empty", k.name),
+                        ));
                         None
                     }
                     ArithOp::Div => Some(a.checked_div(b).ok_or_else(|| overflow("a quotient"))?),
                 }
             }
-            Expr::If { cond, then, otherwise } => match self.cond(k, cond, this)? {
+            Expr::If {
+                cond,
+                then,
+                otherwise,
+            } => match self.cond(k, cond, this)? {
                 Some(true) => self.num(k, then, this)?,
                 Some(false) => self.num(k, otherwise, this)?,
                 None => None,
@@ -128,7 +164,12 @@ impl<'a> Context<'a> {
 
     /// Evaluates a condition; `None` when it cannot be decided because a value is missing.
     /// `and` and `or` follow three-valued logic: `false and ?` is false, `true or ?` is true.
-    pub fn cond(&mut self, k: &Kpi, e: &Expr, this: This) -> Result<Option<bool>, super::EvalError> {
+    pub fn cond(
+        &mut self,
+        k: &Kpi,
+        e: &Expr,
+        this: This,
+    ) -> Result<Option<bool>, super::EvalError> {
         Ok(match e {
             Expr::Compare { op, left, right } => {
                 match (self.num(k, left, this)?, self.num(k, right, this)?) {
@@ -136,16 +177,20 @@ impl<'a> Context<'a> {
                     _ => None,
                 }
             }
-            Expr::And { left, right } => match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            },
-            Expr::Or { left, right } => match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            },
+            Expr::And { left, right } => {
+                match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                }
+            }
+            Expr::Or { left, right } => {
+                match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                }
+            }
             Expr::Not { operand } => self.cond(k, operand, this)?.map(|b| !b),
             _ => None,
         })
@@ -156,5 +201,7 @@ impl<'a> Context<'a> {
 pub fn value_datasets(model: &Model, k: &Kpi) -> BTreeSet<String> {
     let mut aggs = BTreeSet::new();
     engine::plan::reach(model, &k.value, &mut aggs, &mut BTreeSet::new());
-    aggs.into_iter().map(|i| model.aggregates[i].dataset.clone()).collect()
+    aggs.into_iter()
+        .map(|i| model.aggregates[i].dataset.clone())
+        .collect()
 }

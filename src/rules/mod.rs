@@ -148,9 +148,16 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
                 }
             },
         },
-        generator: Generator { name: "scorecard", version: env!("CARGO_PKG_VERSION") },
+        generator: Generator {
+            name: "scorecard",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         inputs: aggregates.inputs.clone(),
-        periods: aggregates.periods.iter().map(|p| periods.label(*p)).collect(),
+        periods: aggregates
+            .periods
+            .iter()
+            .map(|p| periods.label(*p))
+            .collect(),
         kpis,
         warnings,
     })

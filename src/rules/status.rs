@@ -18,9 +18,23 @@ pub fn row(cx: &mut Context, k: &Kpi, period: String) -> Result<Row, EvalError> 
     };
     let status = match value {
         None => Status::NoValue,
-        Some(v) => status(cx, k, This { value: Some(v), target })?,
+        Some(v) => status(
+            cx,
+            k,
+            This {
+                value: Some(v),
+                target,
+            },
+        )?,
     };
-    Ok(Row { period, segment: cx.segment_map(), value, target, variance, status })
+    Ok(Row {
+        period,
+        segment: cx.segment_map(),
+        value,
+        target,
+        variance,
+        status,
+    })
 }
 
 /// Rounds a value as the KPI declares: places of the figure shown (a percent's places are places of
@@ -54,7 +68,9 @@ fn status(cx: &mut Context, k: &Kpi, this: This) -> Result<Status, EvalError> {
         }
         return Ok(Status::NoValue);
     }
-    let (Some(v), target) = (this.value, this.target) else { return Ok(Status::NoValue) };
+    let (Some(v), target) = (this.value, this.target) else {
+        return Ok(Status::NoValue);
+    };
     Ok(match (k.better, target) {
         (Better::Within { low, high }, _) => pass(low <= v && v <= high),
         (Better::Higher, Some(t)) => pass(v >= t),

@@ -23,7 +23,11 @@ pub fn from_pest(e: pest::error::Error<Rule>, source: &str, offset: usize) -> Di
         format!("`{found}`")
     };
     let unclosed = found.is_empty() && expected.contains("`}`");
-    let code = if unclosed { Code::UnclosedBlock } else { Code::Syntax };
+    let code = if unclosed {
+        Code::UnclosedBlock
+    } else {
+        Code::Syntax
+    };
     let mut d = Diagnostic::error(code, span, format!("expected {expected}, found {shown}"))
         .label(format!("expected {expected} here"));
     if unclosed {

@@ -1,10 +1,10 @@
 //! Owns turning scorecard text into a syntax tree with spans, reporting every syntax error it can find.
 
 pub mod ast;
-mod tree;
 mod error;
 mod print;
 mod split;
+mod tree;
 
 pub use print::print;
 
@@ -35,10 +35,15 @@ pub fn parse(source: &str) -> Parsed {
                 let Some(decl) = pairs.next().and_then(|p| p.into_inner().next()) else {
                     continue;
                 };
-                parsed.file.declarations.push(tree::declaration(decl, chunk.start));
+                parsed
+                    .file
+                    .declarations
+                    .push(tree::declaration(decl, chunk.start));
             }
             Err(e) => {
-                parsed.diagnostics.push(error::from_pest(e, source, chunk.start));
+                parsed
+                    .diagnostics
+                    .push(error::from_pest(e, source, chunk.start));
                 parsed.broken.extend(declared_name(text));
             }
         }

@@ -9,7 +9,11 @@ pub fn print(file: &File) -> String {
         if let Some(doc) = &d.doc {
             let _ = writeln!(out, "(doc {doc:?})");
         }
-        let label = d.label.as_ref().map(|l| format!(" {:?}", l.text)).unwrap_or_default();
+        let label = d
+            .label
+            .as_ref()
+            .map(|l| format!(" {:?}", l.text))
+            .unwrap_or_default();
         let _ = writeln!(out, "({} {}{}", d.keyword.text, d.name.text, label);
         entries(&mut out, &d.entries, 1);
         out.push_str(")\n");
@@ -51,7 +55,11 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Percent(p) => format!("{p}%"),
         ExprKind::Str(s) => format!("{s:?}"),
         ExprKind::Date(d) => format!("#{d}"),
-        ExprKind::Path(parts) => parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("."),
+        ExprKind::Path(parts) => parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("."),
         ExprKind::Call { name, args } => {
             let mut s = format!("({}", name.text);
             for a in args {

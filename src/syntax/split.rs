@@ -79,7 +79,13 @@ mod tests {
     fn cuts_at_balanced_braces_ignoring_strings_and_comments() {
         let src = "/// doc\nkpi a { x: \"}\" // }\n y: { z: 1 } }\n/* { */ kpi b { }";
         let parts: Vec<&str> = declarations(src).into_iter().map(|r| &src[r]).collect();
-        assert_eq!(parts, vec!["/// doc\nkpi a { x: \"}\" // }\n y: { z: 1 } }", "kpi b { }"]);
+        assert_eq!(
+            parts,
+            vec![
+                "/// doc\nkpi a { x: \"}\" // }\n y: { z: 1 } }",
+                "kpi b { }"
+            ]
+        );
     }
 
     #[test]

@@ -89,7 +89,13 @@ fn empty_ident(span: Span) -> Ident {
 fn doc_text(p: P) -> String {
     p.into_inner()
         .next()
-        .map(|t| t.as_str().strip_prefix(' ').unwrap_or(t.as_str()).trim_end().to_string())
+        .map(|t| {
+            t.as_str()
+                .strip_prefix(' ')
+                .unwrap_or(t.as_str())
+                .trim_end()
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -98,7 +104,10 @@ fn join_doc(lines: Vec<String>) -> Option<String> {
 }
 
 fn block(cx: &Ctx, p: P) -> Vec<Entry> {
-    p.into_inner().filter(|e| e.as_rule() == Rule::entry).map(|e| entry(cx, e)).collect()
+    p.into_inner()
+        .filter(|e| e.as_rule() == Rule::entry)
+        .map(|e| entry(cx, e))
+        .collect()
 }
 
 fn entry(cx: &Ctx, p: P) -> Entry {
@@ -134,10 +143,13 @@ fn value_of(cx: &Ctx, p: P) -> Value {
 fn item(cx: &Ctx, p: P) -> Item {
     let span = cx.span(&p);
     let mut inner = p.into_inner();
-    let e = inner.next().map(|e| expr(cx, e.into_inner())).unwrap_or(Expr {
-        kind: ExprKind::List(Vec::new()),
-        span,
-    });
+    let e = inner
+        .next()
+        .map(|e| expr(cx, e.into_inner()))
+        .unwrap_or(Expr {
+            kind: ExprKind::List(Vec::new()),
+            span,
+        });
     Item {
         expr: e,
         modifiers: inner.map(|m| cx.ident(m)).collect(),
@@ -150,7 +162,11 @@ fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
         .map_primary(|p| primary(cx, p))
         .map_prefix(|op, operand| {
             let span = cx.span(&op).to(operand.span);
-            let op = if op.as_rule() == Rule::neg { UnaryOp::Neg } else { UnaryOp::Not };
+            let op = if op.as_rule() == Rule::neg {
+                UnaryOp::Neg
+            } else {
+                UnaryOp::Not
+            };
             Expr {
                 kind: ExprKind::Unary {
                     op,
@@ -217,7 +233,10 @@ fn primary(cx: &Ctx, p: P) -> Expr {
         Rule::list => ExprKind::List(p.into_inner().map(|e| expr(cx, e.into_inner())).collect()),
         Rule::call => {
             let mut inner = p.into_inner();
-            let name = inner.next().map(|n| cx.ident(n)).unwrap_or_else(|| empty_ident(span));
+            let name = inner
+                .next()
+                .map(|n| cx.ident(n))
+                .unwrap_or_else(|| empty_ident(span));
             ExprKind::Call {
                 name,
                 args: inner.map(|a| arg(cx, a)).collect(),
