@@ -94,3 +94,15 @@ fn every_syntax_error_is_found_not_just_the_first() {
     // `uses_broken` names the two broken KPIs: not reported again as unknown.
     assert!(!codes.contains(&"scorecard::check::unknown_kpi"));
 }
+
+#[test]
+fn every_code_is_documented() {
+    let docs = std::fs::read_to_string("docs/diagnostics.md").expect("docs/diagnostics.md");
+    for code in scorecard::diagnostic::Code::all() {
+        assert!(
+            docs.contains(&format!("`{}`", code.as_str())),
+            "{} is not in docs/diagnostics.md",
+            code.as_str()
+        );
+    }
+}

@@ -184,3 +184,36 @@ fn output_file_is_replaced_whole() {
         "no temporary file is left behind"
     );
 }
+
+#[test]
+fn data_folder_and_period_range_flags() {
+    // The retail scorecard run from another folder with --data pointing at its own: same numbers.
+    let (code, out, _) = scorecard(&[
+        "run",
+        RETAIL,
+        "--data",
+        "scorecards/retail",
+        "--format",
+        "csv",
+        "--from",
+        "2026-10-15",
+        "--to",
+        "2026-10",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(
+            "net_revenue,Net revenue,money,2026-10,total,79049.41,77700.00,1349.41,green\n"
+        ),
+        "{out}"
+    );
+    let (code, _, err) = scorecard(&["run", RETAIL, "--data", "/nonexistent"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/data/orders.csv"), "{err}");
+    let (code, _, err) = scorecard(&["run", RETAIL, "--from", "2026-10", "--to", "2026-01"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`--from 2026-10` comes after `--to 2026-01`"),
+        "{err}"
+    );
+}

@@ -608,3 +608,58 @@ fn parquet_gives_the_same_numbers_as_csv() {
     assert_eq!(e.inputs[0].rows, 3);
     assert_eq!(e.inputs[0].format, "parquet");
 }
+
+#[test]
+fn two_segment_columns_and_better_directions() {
+    // by: [region, channel] gives a value per combination present, plus the total.
+    // better: lower with a target of 5: 4.00 is green, 6.00 red. within(2, 5): 6.00 is red, 4.00 green.
+    let src = format!(
+        "{SALES}
+kpi revenue {{ value: sum(sales.amount)  by: [region, channel] }}
+kpi cost {{ unit: money  value: sum(sales.amount)  target: 5  better: lower }}
+kpi band {{ unit: money  value: sum(sales.amount)  better: within(2, 5) }}"
+    );
+    let csv = "day,region,channel,amount,qty\n2026-01-05,N,web,1.00,1\n2026-01-06,N,store,2.00,1\n2026-01-07,S,web,1.00,1\n2026-02-01,N,web,6.00,1\n";
+    let e = run(&src, &[("sales.csv", csv)]);
+    let k = e
+        .kpis
+        .iter()
+        .find(|k| k.name == "revenue")
+        .expect("revenue");
+    let jan: Vec<String> = k
+        .results
+        .iter()
+        .filter(|r| r.period == "2026-01")
+        .map(|r| {
+            format!(
+                "{} {}",
+                scorecard::report::segment_label(&r.segment),
+                cells(r).0
+            )
+        })
+        .collect();
+    assert_eq!(
+        jan,
+        vec![
+            "total 4.00",
+            "channel=store, region=N 2.00",
+            "channel=web, region=N 1.00",
+            "channel=web, region=S 1.00"
+        ]
+    );
+    // S has no rows in February: no value there, not zero.
+    assert_eq!(
+        cells(row(&e, "revenue", "2026-02", "channel=web, region=S")).0,
+        "-"
+    );
+    assert_eq!(
+        cells(row(&e, "cost", "2026-01", "total")),
+        ("4.00".into(), "5.00".into(), "green")
+    );
+    assert_eq!(
+        cells(row(&e, "cost", "2026-02", "total")),
+        ("6.00".into(), "5.00".into(), "red")
+    );
+    assert_eq!(cells(row(&e, "band", "2026-01", "total")).2, "green");
+    assert_eq!(cells(row(&e, "band", "2026-02", "total")).2, "red");
+}

@@ -35,7 +35,6 @@ codes! {
     UnknownDataset => "scorecard::check::unknown_dataset",
     UnknownColumn => "scorecard::check::unknown_column",
     UnknownKpi => "scorecard::check::unknown_kpi",
-    UnknownName => "scorecard::check::unknown_name",
     UnknownFunction => "scorecard::check::unknown_function",
     WrongArguments => "scorecard::check::wrong_arguments",
     TypeMismatch => "scorecard::check::type_mismatch",

@@ -78,6 +78,9 @@ pub enum DataError {
         example: String,
     },
 
+    #[error("`--from {from}` comes after `--to {to}`: no period is in between")]
+    EmptyRange { from: String, to: String },
+
     #[error("the query engine failed: {0}")]
     Engine(String),
 }

@@ -3,6 +3,7 @@
 use super::error::DataError;
 use super::{csv, parquet, Input};
 use crate::check::model::{Dataset, SourceFormat};
+use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use sha2::{Digest, Sha256};
@@ -34,7 +35,7 @@ pub async fn register(
             let loaded = csv::read(ds, &shown, &bytes, money_scale)?;
             let schema = loaded.batches[0].schema();
             let table = MemTable::try_new(schema, vec![loaded.batches])?;
-            ctx.register_table(ds.name.as_str(), Arc::new(table))?;
+            ctx.register_table(TableReference::bare(ds.name.as_str()), Arc::new(table))?;
             (loaded.rows, "csv")
         }
         SourceFormat::Parquet => {

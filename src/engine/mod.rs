@@ -132,6 +132,14 @@ pub fn aggregate(model: &Model, options: &Options) -> Result<Aggregates, DataErr
             .transpose()
     };
     let range = (parse("from", &options.from)?, parse("to", &options.to)?);
+    if let (Some(f), Some(t)) = range {
+        if f > t {
+            return Err(DataError::EmptyRange {
+                from: periods.label(f),
+                to: periods.label(t),
+            });
+        }
+    }
     let threads = options.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

@@ -6,6 +6,7 @@ use super::schema::arrow_type;
 use crate::check::model::{ColumnType, Dataset};
 use crate::diagnostic::did_you_mean;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::common::TableReference;
 use datafusion::prelude::{cast, ident, ParquetReadOptions, SessionContext};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::Path;
@@ -28,13 +29,14 @@ pub async fn register(
         .map_err(|e| unreadable(format!("not a readable Parquet file: {e}")))?;
     let rows = reader.metadata().file_metadata().num_rows().max(0) as u64;
 
-    let raw = format!("__raw_{}", ds.name);
-    let location = path
+    let raw = TableReference::bare(format!("__raw_{}", ds.name));
+    let absolute = std::fs::canonicalize(path).map_err(|e| unreadable(e.to_string()))?;
+    let location = absolute
         .to_str()
         .ok_or_else(|| unreadable("the path is not valid UTF-8".into()))?;
-    ctx.register_parquet(raw.as_str(), location, ParquetReadOptions::default())
+    ctx.register_parquet(raw.clone(), location, ParquetReadOptions::default())
         .await?;
-    let df = ctx.table(raw.as_str()).await?;
+    let df = ctx.table(raw).await?;
     let schema = df.schema().clone();
     let mut columns = Vec::new();
     for c in &ds.columns {
@@ -62,7 +64,7 @@ pub async fn register(
         columns.push(cast(ident(&c.name), target).alias(&c.name));
     }
     let typed = df.select(columns)?;
-    ctx.register_table(ds.name.as_str(), typed.into_view())?;
+    ctx.register_table(TableReference::bare(ds.name.as_str()), typed.into_view())?;
     Ok(rows)
 }
 

@@ -9,7 +9,7 @@ use crate::calendar::Periods;
 use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
-use datafusion::common::ScalarValue;
+use datafusion::common::{ScalarValue, TableReference};
 use datafusion::functions::expr_fn::date_part;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
 use datafusion::logical_expr::{binary_expr, when, Expr, Operator};
@@ -38,7 +38,7 @@ pub async fn run_pass(
     periods: Periods,
     (from, to): (Option<i64>, Option<i64>),
 ) -> Result<Table, DataError> {
-    let mut df = ctx.table(ds.name.as_str()).await?;
+    let mut df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
     let period = period_expr(&ds.time, periods);
     if let Some(f) = from {
         df = df.filter(period.clone().gt_eq(lit(f)))?;

@@ -12,7 +12,9 @@ pub fn from_pest(e: pest::error::Error<Rule>, source: &str, offset: usize) -> Di
         };
     let at = at.min(source.len());
     let found = found_at(source, at);
-    let span = Span::new(at, (at + found.len().max(1)).min(source.len().max(at)));
+    // At least one whole character, so a span never ends inside a multi-byte character.
+    let first = source[at..].chars().next().map_or(0, char::len_utf8);
+    let span = Span::new(at, at + found.len().max(first));
     let expected = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => describe(positives),
         ErrorVariant::CustomError { message } => message.clone(),
