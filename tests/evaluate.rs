@@ -663,3 +663,26 @@ kpi band {{ unit: money  value: sum(sales.amount)  better: within(2, 5) }}"
     assert_eq!(cells(row(&e, "band", "2026-01", "total")).2, "green");
     assert_eq!(cells(row(&e, "band", "2026-02", "total")).2, "red");
 }
+
+#[test]
+fn retail_calendar_and_week_grains_end_to_end() {
+    // NRF 4-5-4: FY2024's first month runs 2023-01-29 to 2023-02-25, the second 2023-02-26 to
+    // 2023-04-01. 2023-01-28 belongs to FY2023's last month.
+    let src = SALES.replace("currency: USD", "currency: USD  calendar: retail_454")
+        + "\nkpi revenue { value: sum(sales.amount) }";
+    let csv = "day,region,channel,amount,qty\n2023-01-28,N,web,1.00,1\n2023-01-29,N,web,2.00,1\n2023-02-25,N,web,4.00,1\n2023-02-26,N,web,8.00,1\n";
+    let e = run(&src, &[("sales.csv", csv)]);
+    assert_eq!(e.periods, vec!["FY2023-P12", "FY2024-P01", "FY2024-P02"]);
+    assert_eq!(cells(row(&e, "revenue", "FY2024-P01", "total")).0, "6.00");
+    assert_eq!(
+        e.scorecard.calendar,
+        "retail_454(end_day: saturday, end_month: january)"
+    );
+    // ISO weeks: 2023-01-01 (Sunday) is in 2022-W52; 2023-01-02 starts 2023-W01.
+    let weekly = SALES.replace("currency: USD", "currency: USD  grain: week")
+        + "\nkpi revenue { value: sum(sales.amount) }";
+    let csv = "day,region,channel,amount,qty\n2023-01-01,N,web,1.00,1\n2023-01-02,N,web,2.00,1\n2023-01-08,N,web,4.00,1\n";
+    let e = run(&weekly, &[("sales.csv", csv)]);
+    assert_eq!(e.periods, vec!["2022-W52", "2023-W01"]);
+    assert_eq!(cells(row(&e, "revenue", "2023-W01", "total")).0, "6.00");
+}

@@ -1,66 +1,206 @@
-//! Owns periods: numbering them at a grain under a gregorian or fiscal calendar, and their names.
+//! Owns periods: numbering them at a grain under a gregorian, fiscal or retail calendar, their first
+//! and last days, their names, and the year each belongs to.
 //!
-//! A period is a whole number. Months are numbered from year 0 (`year * 12 + month - 1`), shifted
-//! back by the fiscal start so that a fiscal year's first month is a multiple of 12; quarters and
-//! years are that month number divided by 3 or 12, rounded down. A fiscal year is named by the
-//! calendar year in which it ends: with `fiscal(start: april)`, April 2026 to March 2027 is FY2027.
+//! A period is a whole number at its grain. Days count from 1970-01-01; weeks count 7-day blocks
+//! starting on the week's first weekday; months, quarters and years of a gregorian or fiscal calendar
+//! count from year 0, shifted by the fiscal start; months, quarters and years of a retail calendar
+//! count from the retail year's number. Names: see `label`.
 
-use crate::check::model::{Calendar, Grain};
-use chrono::{Datelike, NaiveDate};
+mod retail;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub use retail::Retail;
+
+use crate::check::model::{Calendar, Grain, Header, YearName};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Periods {
     pub grain: Grain,
-    /// First month of the (fiscal) year, 1 = January.
-    pub start_month: u32,
+    kind: Kind,
+    /// First day of a week (gregorian and fiscal calendars; a retail week starts after its end day).
+    week_start: Weekday,
+    year_name: YearName,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// Gregorian (`start_month` 1) or fiscal years of whole calendar months.
+    Months {
+        start_month: u32,
+    },
+    Retail(Retail),
+}
+
+/// 1970-01-01 was a Thursday: 3 days after Monday.
+const EPOCH_WEEKDAY: i64 = 3;
+
 impl Periods {
-    pub fn new(grain: Grain, calendar: Calendar) -> Self {
-        let start_month = match calendar {
-            Calendar::Gregorian => 1,
-            Calendar::Fiscal { start_month } => start_month,
+    pub fn of(header: &Header) -> Self {
+        Periods::new(
+            header.grain,
+            header.calendar,
+            header.week_start,
+            header.year_name,
+        )
+    }
+
+    /// `week_start` is 0 (Monday) to 6 (Sunday); retail weeks start after the year's end weekday.
+    pub fn new(grain: Grain, calendar: Calendar, week_start: u32, year_name: YearName) -> Self {
+        let kind = match calendar {
+            Calendar::Gregorian => Kind::Months { start_month: 1 },
+            Calendar::Fiscal { start_month } => Kind::Months { start_month },
+            Calendar::Retail {
+                pattern,
+                end_weekday,
+                end_month,
+            } => Kind::Retail(Retail {
+                pattern,
+                end_weekday: weekday(end_weekday),
+                end_month,
+            }),
         };
-        Periods { grain, start_month }
+        let week_start = match kind {
+            Kind::Retail(r) => r.end_weekday.succ(),
+            Kind::Months { .. } => weekday(week_start),
+        };
+        Periods {
+            grain,
+            kind,
+            week_start,
+            year_name,
+        }
     }
 
     fn fiscal(&self) -> bool {
-        self.start_month != 1
-    }
-
-    /// The month number of a calendar year and month, shifted to the fiscal year.
-    pub fn shifted_month(&self, year: i64, month: u32) -> i64 {
-        year * 12 + i64::from(month) - 1 - i64::from(self.start_month - 1)
+        !matches!(self.kind, Kind::Months { start_month: 1 })
     }
 
     /// The period a date falls in.
     pub fn of_date(&self, d: NaiveDate) -> i64 {
-        self.shifted_month(i64::from(d.year()), d.month())
-            .div_euclid(self.grain.months())
-    }
-
-    /// The period's name: `2026-05` for months, `2026-Q2` or `FY2027-Q1` for quarters, `2026` or
-    /// `FY2027` for years.
-    pub fn label(&self, period: i64) -> String {
-        match self.grain {
-            Grain::Month => {
-                let m = period + i64::from(self.start_month - 1);
-                format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+        let day = days(d);
+        match (self.grain, self.kind) {
+            (Grain::Day, _) => day,
+            (Grain::Week, _) => {
+                let ws = i64::from(self.week_start.num_days_from_monday());
+                (day + EPOCH_WEEKDAY - ws).div_euclid(7)
             }
-            Grain::Quarter => {
-                let q = period.rem_euclid(4) + 1;
-                format!("{}-Q{q}", self.year_name(period.div_euclid(4)))
+            (g, Kind::Months { start_month }) => {
+                let shifted =
+                    i64::from(d.year()) * 12 + i64::from(d.month()) - i64::from(start_month);
+                shifted.div_euclid(g.months())
             }
-            Grain::Year => self.year_name(period),
+            (g, Kind::Retail(r)) => {
+                let y = r.year_of(d);
+                let week = ((d - r.year_start(y)).num_days() / 7) as u32;
+                let month = i64::from(y) * 12 + i64::from(r.month_of_week(y, week));
+                month.div_euclid(g.months())
+            }
         }
     }
 
-    /// A (fiscal) year by the number of the calendar year it starts in.
-    fn year_name(&self, starts_in: i64) -> String {
-        if self.fiscal() {
-            format!("FY{}", starts_in + 1)
-        } else {
-            format!("{starts_in:04}")
+    /// The first and last day of a period.
+    pub fn bounds(&self, p: i64) -> (NaiveDate, NaiveDate) {
+        match (self.grain, self.kind) {
+            (Grain::Day, _) => (date(p), date(p)),
+            (Grain::Week, _) => {
+                let ws = i64::from(self.week_start.num_days_from_monday());
+                let first = 7 * p - EPOCH_WEEKDAY + ws;
+                (date(first), date(first + 6))
+            }
+            (g, Kind::Months { start_month }) => {
+                let first = |q: i64| {
+                    let m = q * g.months() + i64::from(start_month) - 1;
+                    NaiveDate::from_ymd_opt(m.div_euclid(12) as i32, m.rem_euclid(12) as u32 + 1, 1)
+                        .unwrap_or(NaiveDate::MIN)
+                };
+                (first(p), first(p + 1) - Days::new(1))
+            }
+            (g, Kind::Retail(r)) => {
+                let months = g.months();
+                let (y, m) = (
+                    (p * months).div_euclid(12) as i32,
+                    (p * months).rem_euclid(12) as u32,
+                );
+                let start = r.year_start(y) + Days::new(7 * u64::from(r.first_week_of_month(y, m)));
+                let weeks: u32 = r.month_weeks(y)
+                    [m as usize..(m as usize + months as usize).min(12)]
+                    .iter()
+                    .sum();
+                (start, start + Days::new(7 * u64::from(weeks) - 1))
+            }
+        }
+    }
+
+    /// The day that decides which year a period belongs to: its first day, or for weeks of a
+    /// gregorian or fiscal calendar its fourth day (so week 1 is the week holding the year's fourth
+    /// day, as in ISO 8601).
+    fn anchor(&self, p: i64) -> NaiveDate {
+        let first = self.bounds(p).0;
+        match (self.grain, self.kind) {
+            (Grain::Week, Kind::Months { .. }) => first + Days::new(3),
+            _ => first,
+        }
+    }
+
+    /// The year a period belongs to, numbered internally (see `year_label`).
+    pub fn year_of(&self, p: i64) -> i64 {
+        let d = self.anchor(p);
+        match self.kind {
+            Kind::Months { start_month } => (i64::from(d.year()) * 12 + i64::from(d.month())
+                - i64::from(start_month))
+            .div_euclid(12),
+            Kind::Retail(r) => i64::from(r.year_of(d)),
+        }
+    }
+
+    /// The first day of year `y`.
+    fn year_first_day(&self, y: i64) -> NaiveDate {
+        match self.kind {
+            Kind::Months { start_month } => {
+                NaiveDate::from_ymd_opt(y as i32, start_month, 1).unwrap_or(NaiveDate::MIN)
+            }
+            Kind::Retail(r) => r.year_start(y as i32),
+        }
+    }
+
+    /// The first period (at this grain) of year `y`.
+    pub fn first_of_year(&self, y: i64) -> i64 {
+        let first = self.year_first_day(y);
+        match (self.grain, self.kind) {
+            (Grain::Week, Kind::Months { .. }) => self.of_date(first + Days::new(3)),
+            _ => self.of_date(first),
+        }
+    }
+
+    /// A year's name: `2026` for gregorian years, `FY2027` for fiscal and retail years, named by the
+    /// calendar year in which they end (or start, with `name: start`).
+    pub fn year_label(&self, y: i64) -> String {
+        match self.kind {
+            Kind::Months { .. } if !self.fiscal() => format!("{y:04}"),
+            Kind::Months { .. } => match self.year_name {
+                YearName::End => format!("FY{}", y + 1),
+                YearName::Start => format!("FY{y}"),
+            },
+            Kind::Retail(r) => match self.year_name {
+                YearName::End => format!("FY{y}"),
+                YearName::Start => format!("FY{}", r.year_start(y as i32).year()),
+            },
+        }
+    }
+
+    /// The period's name: days `2026-05-03`; weeks `2026-W19` (`FY2024-W05` for fiscal and retail);
+    /// months `2026-05` (`FY2024-P05` for retail); quarters `2026-Q2` or `FY2027-Q1`; years `2026`
+    /// or `FY2027`.
+    pub fn label(&self, p: i64) -> String {
+        let y = self.year_of(p);
+        let position = p - self.first_of_year(y) + 1;
+        match (self.grain, self.kind) {
+            (Grain::Day, _) => self.bounds(p).0.format("%Y-%m-%d").to_string(),
+            (Grain::Week, _) => format!("{}-W{position:02}", self.year_label(y)),
+            (Grain::Month, Kind::Months { .. }) => self.bounds(p).0.format("%Y-%m").to_string(),
+            (Grain::Month, Kind::Retail(_)) => format!("{}-P{position:02}", self.year_label(y)),
+            (Grain::Quarter, _) => format!("{}-Q{position}", self.year_label(y)),
+            (Grain::Year, _) => self.year_label(y),
         }
     }
 
@@ -69,93 +209,105 @@ impl Periods {
         if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             return Some(self.of_date(d));
         }
-        let fiscal_year = |t: &str| -> Option<i64> {
-            let y: i64 = if self.fiscal() {
-                t.strip_prefix("FY")?.parse::<i64>().ok()? - 1
-            } else {
-                t.parse().ok()?
-            };
-            (t.len() >= 4).then_some(y)
-        };
-        match self.grain {
-            Grain::Month => {
-                let (y, m) = text.split_once('-')?;
-                let (y, m): (i64, u32) = (y.parse().ok()?, m.parse().ok()?);
-                (y.to_string().len() == 4 && (1..=12).contains(&m))
-                    .then(|| self.shifted_month(y, m))
+        if self.grain == Grain::Month && matches!(self.kind, Kind::Months { .. }) {
+            let d = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok()?;
+            return (self.label(self.of_date(d)) == text).then(|| self.of_date(d));
+        }
+        // Every other name is a year followed by a position in it: find the year, then check that
+        // the candidate period prints back as written.
+        let (year_text, position) = match self.grain {
+            Grain::Year => (text, 1),
+            Grain::Day | Grain::Month => {
+                let (y, n) = text.split_once("-P")?;
+                (y, n.parse::<i64>().ok()?)
             }
             Grain::Quarter => {
-                let (y, q) = text.split_once("-Q")?;
-                let q: i64 = q.parse().ok()?;
-                (1..=4).contains(&q).then_some(fiscal_year(y)? * 4 + q - 1)
+                let (y, n) = text.split_once("-Q")?;
+                (y, n.parse::<i64>().ok()?)
             }
-            Grain::Year => fiscal_year(text),
+            Grain::Week => {
+                let (y, n) = text.split_once("-W")?;
+                (y, n.parse::<i64>().ok()?)
+            }
+        };
+        let digits: i64 = year_text
+            .strip_prefix("FY")
+            .unwrap_or(year_text)
+            .parse()
+            .ok()?;
+        if position < 1 || !(1..=9999).contains(&digits) {
+            return None;
         }
+        (digits - 2..=digits + 1).find_map(|y| {
+            let candidate = self.first_of_year(y) + position - 1;
+            (self.label(candidate) == text).then_some(candidate)
+        })
     }
 
     /// What a period name looks like at this grain, for messages.
-    pub fn example(&self) -> &'static str {
-        match (self.grain, self.fiscal()) {
-            (Grain::Month, _) => "2026-05",
-            (Grain::Quarter, false) => "2026-Q2",
-            (Grain::Quarter, true) => "FY2027-Q1",
-            (Grain::Year, false) => "2026",
-            (Grain::Year, true) => "FY2027",
-        }
+    pub fn example(&self) -> String {
+        self.label(self.of_date(NaiveDate::from_ymd_opt(2026, 5, 4).unwrap_or(NaiveDate::MIN)))
     }
+}
+
+/// The grain and the calendar as a scorecard writes them, such as `week(start: sunday)` and
+/// `retail_454(end_day: saturday, end_month: january, name: start)`.
+pub fn written(h: &Header) -> (String, String) {
+    let grain = match (h.grain, h.calendar) {
+        (Grain::Week, Calendar::Gregorian | Calendar::Fiscal { .. }) if h.week_start != 0 => {
+            format!("week(start: {})", weekday_name(h.week_start))
+        }
+        (g, _) => g.name().to_string(),
+    };
+    let named = if h.year_name == YearName::Start {
+        ", name: start"
+    } else {
+        ""
+    };
+    let calendar = match h.calendar {
+        Calendar::Gregorian => "gregorian".to_string(),
+        Calendar::Fiscal { start_month } => format!(
+            "fiscal(start: {}{named})",
+            crate::check::month_name(start_month)
+        ),
+        Calendar::Retail {
+            pattern,
+            end_weekday,
+            end_month,
+        } => format!(
+            "retail_{}{}{}(end_day: {}, end_month: {}{named})",
+            pattern[0],
+            pattern[1],
+            pattern[2],
+            weekday_name(end_weekday),
+            crate::check::month_name(end_month)
+        ),
+    };
+    (grain, calendar)
+}
+
+fn weekday_name(n: u32) -> &'static str {
+    crate::check::WEEKDAYS
+        .get(n as usize % 7)
+        .copied()
+        .unwrap_or("monday")
+}
+
+pub fn days(d: NaiveDate) -> i64 {
+    (d - NaiveDate::default()).num_days()
+}
+
+/// The date `day` days after 1970-01-01.
+pub fn date(day: i64) -> NaiveDate {
+    NaiveDate::default()
+        .checked_add_signed(chrono::TimeDelta::days(day))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// A weekday from 0 (Monday) to 6 (Sunday).
+pub fn weekday(n: u32) -> Weekday {
+    Weekday::try_from((n % 7) as u8).unwrap_or(Weekday::Mon)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn gregorian_names() {
-        let m = Periods::new(Grain::Month, Calendar::Gregorian);
-        assert_eq!(m.label(m.of_date(d("2026-05-31"))), "2026-05");
-        let q = Periods::new(Grain::Quarter, Calendar::Gregorian);
-        assert_eq!(q.label(q.of_date(d("2026-05-31"))), "2026-Q2");
-        assert_eq!(q.label(q.of_date(d("2026-01-01"))), "2026-Q1");
-        let y = Periods::new(Grain::Year, Calendar::Gregorian);
-        assert_eq!(y.label(y.of_date(d("2026-12-31"))), "2026");
-    }
-
-    #[test]
-    fn fiscal_year_is_named_by_the_year_it_ends() {
-        let fiscal = Calendar::Fiscal { start_month: 4 };
-        let q = Periods::new(Grain::Quarter, fiscal);
-        // April to June 2026 is the first quarter of the year ending March 2027.
-        assert_eq!(q.label(q.of_date(d("2026-04-01"))), "FY2027-Q1");
-        assert_eq!(q.label(q.of_date(d("2026-03-31"))), "FY2026-Q4");
-        assert_eq!(q.label(q.of_date(d("2027-01-15"))), "FY2027-Q4");
-        let y = Periods::new(Grain::Year, fiscal);
-        assert_eq!(y.label(y.of_date(d("2026-04-01"))), "FY2027");
-        assert_eq!(y.label(y.of_date(d("2026-03-31"))), "FY2026");
-        let m = Periods::new(Grain::Month, fiscal);
-        assert_eq!(m.label(m.of_date(d("2026-04-09"))), "2026-04");
-    }
-
-    #[test]
-    fn names_read_back() {
-        for (grain, cal) in [
-            (Grain::Month, Calendar::Gregorian),
-            (Grain::Quarter, Calendar::Gregorian),
-            (Grain::Year, Calendar::Gregorian),
-            (Grain::Month, Calendar::Fiscal { start_month: 7 }),
-            (Grain::Quarter, Calendar::Fiscal { start_month: 7 }),
-            (Grain::Year, Calendar::Fiscal { start_month: 7 }),
-        ] {
-            let p = Periods::new(grain, cal);
-            for period in [p.of_date(d("2025-07-01")), p.of_date(d("2026-02-28"))] {
-                assert_eq!(p.parse(&p.label(period)), Some(period), "{grain:?} {cal:?}");
-            }
-        }
-        let q = Periods::new(Grain::Quarter, Calendar::Gregorian);
-        assert_eq!(q.parse("2026-Q5"), None);
-        assert_eq!(q.parse("2026-06-30"), q.parse("2026-Q2"));
-    }
-}
+mod tests;

@@ -143,6 +143,8 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     })
 }
 
+pub use header::WEEKDAYS;
+
 /// The English name of a month, 1 = January.
 pub fn month_name(month: u32) -> &'static str {
     header::MONTHS

@@ -33,23 +33,38 @@ pub struct Header {
     pub money_scale: u32,
     pub grain: Grain,
     pub calendar: Calendar,
+    /// First day of a week, 0 (Monday) to 6 (Sunday); retail weeks start after the year's end day.
+    pub week_start: u32,
+    pub year_name: YearName,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Grain {
+    Day,
+    Week,
     Month,
     Quarter,
     Year,
 }
 
 impl Grain {
-    /// Calendar months in one period of this grain.
+    /// Calendar (or retail) months in one period; days and weeks are not counted in months.
     pub fn months(self) -> i64 {
         match self {
-            Grain::Month => 1,
+            Grain::Day | Grain::Week | Grain::Month => 1,
             Grain::Quarter => 3,
             Grain::Year => 12,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Year => "year",
         }
     }
 }
@@ -62,6 +77,23 @@ pub enum Calendar {
     Fiscal {
         start_month: u32,
     },
+    /// A retail year of 52 or 53 weeks ending on `end_weekday` (0 = Monday) nearest the last day of
+    /// `end_month`, its quarters split into months of `pattern` weeks.
+    Retail {
+        pattern: [u32; 3],
+        end_weekday: u32,
+        end_month: u32,
+    },
+}
+
+/// Which calendar year names a fiscal or retail year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YearName {
+    /// FY2027 is the year that ends in 2027 (the default).
+    End,
+    /// FY2026 is the year that starts in 2026 (as the NRF names its retail years).
+    Start,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,6 +5,7 @@ mod csv;
 pub mod error;
 mod load;
 mod parquet;
+mod period;
 pub mod plan;
 mod query;
 mod schema;
@@ -119,14 +120,14 @@ impl Aggregates {
 
 /// Loads the data and computes every aggregate the model's KPIs need.
 pub fn aggregate(model: &Model, options: &Options) -> Result<Aggregates, DataError> {
-    let periods = Periods::new(model.header.grain, model.header.calendar);
+    let periods = Periods::of(&model.header);
     let parse = |flag: &'static str, v: &Option<String>| -> Result<Option<i64>, DataError> {
         v.as_ref()
             .map(|text| {
                 periods.parse(text).ok_or_else(|| DataError::BadPeriod {
                     flag,
                     value: text.clone(),
-                    example: periods.example().to_string(),
+                    example: periods.example(),
                 })
             })
             .transpose()

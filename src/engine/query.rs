@@ -10,7 +10,6 @@ use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, R
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
 use datafusion::common::{ScalarValue, TableReference};
-use datafusion::functions::expr_fn::date_part;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
 use datafusion::logical_expr::{binary_expr, when, Expr, Operator};
 use datafusion::prelude::{cast, ident, lit, SessionContext};
@@ -39,7 +38,7 @@ pub async fn run_pass(
     (from, to): (Option<i64>, Option<i64>),
 ) -> Result<Table, DataError> {
     let mut df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
-    let period = period_expr(&ds.time, periods);
+    let period = super::period::period_of(&ds.time, periods);
     if let Some(f) = from {
         df = df.filter(period.clone().gt_eq(lit(f)))?;
     }
@@ -200,14 +199,6 @@ pub async fn run_pass(
         }
     }
     Ok(table)
-}
-
-/// The period number of a row's time column (see `calendar`), computed in the engine.
-fn period_expr(time: &str, periods: Periods) -> Expr {
-    let part = |p: &str| cast(date_part(lit(p), ident(time)), DataType::Int64);
-    let months = part("year") * lit(12i64) + part("month") - lit(i64::from(periods.start_month));
-    // Years in finance data are positive, so integer division rounds down as the calendar requires.
-    months / lit(periods.grain.months())
 }
 
 fn row_expr(e: &RowExpr) -> Expr {

@@ -102,7 +102,7 @@ pub struct Warning {
 
 /// Evaluates every KPI for every period and segment the data holds.
 pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, EvalError> {
-    let periods = Periods::new(model.header.grain, model.header.calendar);
+    let periods = Periods::of(&model.header);
     let mut warnings = Vec::new();
     let mut kpis = Vec::new();
     for k in &model.kpis {
@@ -134,19 +134,15 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
         });
     }
     let h = &model.header;
+    let (grain, calendar) = crate::calendar::written(h);
     Ok(Evaluation {
         scorecard: ScorecardInfo {
             name: h.name.clone(),
             label: h.label.clone(),
             owner: h.owner.clone(),
             currency: h.currency.clone(),
-            grain: format!("{:?}", h.grain).to_lowercase(),
-            calendar: match h.calendar {
-                crate::check::model::Calendar::Gregorian => "gregorian".into(),
-                crate::check::model::Calendar::Fiscal { start_month } => {
-                    format!("fiscal(start: {})", crate::check::month_name(start_month))
-                }
-            },
+            grain,
+            calendar,
         },
         generator: Generator {
             name: "scorecard",
