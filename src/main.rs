@@ -37,6 +37,10 @@ enum Command {
         /// Last period to evaluate.
         #[arg(long)]
         to: Option<String>,
+        /// Evaluate as of this day (YYYY-MM-DD): later rows are left out, windows stop there, and
+        /// its period, if not over, is marked partial.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<chrono::NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Write to this file instead of standard output (written whole, then renamed into place).
@@ -68,10 +72,14 @@ fn main() -> ExitCode {
             data,
             from,
             to,
+            as_of,
             format,
             output,
             threads,
-        } => run(&file, data, from, to, format, output.as_deref(), threads),
+        } => {
+            let window = Window { from, to, as_of };
+            run(&file, data, window, format, output.as_deref(), threads)
+        }
     })
 }
 
@@ -148,11 +156,22 @@ fn s(n: usize) -> &'static str {
     }
 }
 
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))
+}
+
+/// Which periods to report, and the day to evaluate as of.
+struct Window {
+    from: Option<String>,
+    to: Option<String>,
+    as_of: Option<chrono::NaiveDate>,
+}
+
 fn run(
     file: &Path,
     data: Option<PathBuf>,
-    from: Option<String>,
-    to: Option<String>,
+    Window { from, to, as_of }: Window,
     format: Format,
     output: Option<&Path>,
     threads: Option<usize>,
@@ -173,6 +192,7 @@ fn run(
         data_dir,
         from,
         to,
+        as_of,
         threads,
     };
     let evaluation = match scorecard::evaluate(&model, &options) {

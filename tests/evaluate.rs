@@ -686,3 +686,18 @@ fn retail_calendar_and_week_grains_end_to_end() {
     assert_eq!(e.periods, vec!["2022-W52", "2023-W01"]);
     assert_eq!(cells(row(&e, "revenue", "2023-W01", "total")).0, "6.00");
 }
+
+#[test]
+fn kpis_are_reported_in_the_order_written() {
+    // `share` refers to `total`, declared after it; the report keeps the file's order.
+    let src = format!("{SALES}\nkpi share {{ unit: percent  value: sum(sales.amount where channel = \"web\") / total }}\nkpi total {{ value: sum(sales.amount) }}");
+    let e = run(
+        &src,
+        &[(
+            "sales.csv",
+            "day,region,channel,amount,qty\n2026-01-05,N,web,1.00,1\n",
+        )],
+    );
+    let names: Vec<&str> = e.kpis.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, vec!["share", "total"]);
+}

@@ -6,3 +6,4 @@ mod data_errors;
 mod evaluate;
 mod parse;
 mod support;
+mod time;

@@ -18,10 +18,8 @@ pub fn model(source: &str) -> scorecard::check::model::Model {
 
 pub fn options(dir: &Path) -> Options {
     Options {
-        data_dir: dir.to_path_buf(),
-        from: None,
-        to: None,
         threads: Some(2),
+        ..Options::new(dir.to_path_buf())
     }
 }
 

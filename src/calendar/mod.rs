@@ -172,6 +172,83 @@ impl Periods {
         }
     }
 
+    /// Whether periods of this grain nest in periods of `container`, so that a to-date window over
+    /// them is defined: days nest in everything; weeks of a retail calendar nest in its months,
+    /// quarters and years, but weeks of a gregorian or fiscal calendar only belong to years.
+    pub fn nests_in(&self, container: Grain) -> bool {
+        let rank = |g: Grain| match g {
+            Grain::Day => 0,
+            Grain::Week => 1,
+            Grain::Month => 2,
+            Grain::Quarter => 3,
+            Grain::Year => 4,
+        };
+        if rank(container) <= rank(self.grain) {
+            return false;
+        }
+        !(self.grain == Grain::Week
+            && matches!(self.kind, Kind::Months { .. })
+            && container != Grain::Year)
+    }
+
+    /// The first period (at this grain) of the year, quarter or month that holds `p`.
+    pub fn start_of(&self, p: i64, container: Grain) -> i64 {
+        if container == Grain::Year {
+            return self.first_of_year(self.year_of(p));
+        }
+        let outer = Periods {
+            grain: container,
+            ..*self
+        };
+        let first_day = outer.bounds(outer.of_date(self.bounds(p).0)).0;
+        self.of_date(first_day)
+    }
+
+    /// The same period one year earlier, or `None` when there is none.
+    ///
+    /// Months, quarters and years step back 12 months, 4 quarters or a year (in a retail calendar, the
+    /// same numbered month or quarter). Days step back to the same date (29 February to 28
+    /// February); in a retail calendar, to the same weekday of the matching week. Weeks step back
+    /// to the same week number; week 53 of a gregorian or fiscal year has none. In a retail calendar
+    /// the NRF rule applies: a 53-week year leaves out its first week, so its week `w` compares with
+    /// week `w − 1` of the year before (week 1 has none), and the year after a 53-week year
+    /// compares week `w` with week `w + 1` of it.
+    pub fn year_ago(&self, p: i64) -> Option<i64> {
+        match (self.grain, self.kind) {
+            (Grain::Month | Grain::Quarter | Grain::Year, _) => Some(p - 12 / self.grain.months()),
+            (Grain::Day, Kind::Months { .. }) => {
+                let d = self.bounds(p).0;
+                let back = d
+                    .with_year(d.year() - 1)
+                    .or_else(|| d.pred_opt()?.with_year(d.year() - 1))?;
+                Some(self.of_date(back))
+            }
+            (Grain::Week, Kind::Months { .. }) => {
+                let y = self.year_of(p);
+                let candidate = self.first_of_year(y - 1) + (p - self.first_of_year(y));
+                (self.year_of(candidate) == y - 1).then_some(candidate)
+            }
+            (Grain::Week | Grain::Day, Kind::Retail(r)) => {
+                let d = self.bounds(p).0;
+                let y = r.year_of(d);
+                let offset = (d - r.year_start(y)).num_days();
+                let (week, day) = (offset / 7, offset % 7);
+                let earlier = if r.weeks_in(y) == 53 {
+                    if week == 0 {
+                        return None;
+                    }
+                    week - 1
+                } else if r.weeks_in(y - 1) == 53 {
+                    week + 1
+                } else {
+                    week
+                };
+                let back = r.year_start(y - 1) + Days::new((earlier * 7 + day) as u64);
+                Some(self.of_date(back))
+            }
+        }
+    }
+
     /// A year's name: `2026` for gregorian years, `FY2027` for fiscal and retail years, named by the
     /// calendar year in which they end (or start, with `name: start`).
     pub fn year_label(&self, y: i64) -> String {

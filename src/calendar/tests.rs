@@ -209,3 +209,79 @@ fn the_names_in_docs_language_md() {
         ]
     );
 }
+
+#[test]
+fn to_date_windows_start_where_their_container_does() {
+    let m = p(Grain::Month, Calendar::Fiscal { start_month: 4 });
+    let may = m.of_date(d("2026-05-15"));
+    assert_eq!(m.label(m.start_of(may, Grain::Year)), "2026-04");
+    assert_eq!(m.label(m.start_of(may, Grain::Quarter)), "2026-04");
+    let day = p(Grain::Day, Calendar::Gregorian);
+    assert_eq!(
+        day.label(day.start_of(day.of_date(d("2024-03-01")), Grain::Month)),
+        "2024-03-01"
+    );
+    assert_eq!(
+        day.label(day.start_of(day.of_date(d("2024-03-01")), Grain::Quarter)),
+        "2024-01-01"
+    );
+    // Retail weeks nest in retail months: week 14 of FY2027 (from 2026-05-03) starts P04.
+    let w = p(Grain::Week, NRF);
+    assert!(w.nests_in(Grain::Month));
+    assert_eq!(
+        w.label(w.start_of(w.of_date(d("2026-05-03")), Grain::Month)),
+        "FY2027-W14"
+    );
+    // Gregorian weeks do not nest in months.
+    assert!(!p(Grain::Week, Calendar::Gregorian).nests_in(Grain::Month));
+    assert!(p(Grain::Week, Calendar::Gregorian).nests_in(Grain::Year));
+    assert!(!m.nests_in(Grain::Month));
+}
+
+#[test]
+fn same_period_last_year() {
+    let m = p(Grain::Month, Calendar::Gregorian);
+    assert_eq!(
+        m.year_ago(m.of_date(d("2026-05-01"))).map(|x| m.label(x)),
+        Some("2025-05".into())
+    );
+    let day = p(Grain::Day, Calendar::Gregorian);
+    assert_eq!(
+        day.year_ago(day.of_date(d("2024-02-29")))
+            .map(|x| day.label(x)),
+        Some("2023-02-28".into())
+    );
+    let w = p(Grain::Week, Calendar::Gregorian);
+    // 2020 had 53 ISO weeks; 2019 did not.
+    assert_eq!(
+        w.year_ago(w.parse("2021-W10").unwrap()).map(|x| w.label(x)),
+        Some("2020-W10".into())
+    );
+    assert_eq!(w.year_ago(w.parse("2020-W53").unwrap()), None);
+    // NRF: FY2024 (2023-01-29 to 2024-02-03) has 53 weeks. Its week 1 has no comparison; its week 2
+    // compares with week 1 of FY2023; in FY2025 (after it) week 1 compares with week 2 of FY2024.
+    let r = p(Grain::Week, NRF);
+    assert_eq!(r.year_ago(r.parse("FY2024-W01").unwrap()), None);
+    assert_eq!(
+        r.year_ago(r.parse("FY2024-W02").unwrap())
+            .map(|x| r.label(x)),
+        Some("FY2023-W01".into())
+    );
+    assert_eq!(
+        r.year_ago(r.parse("FY2025-W01").unwrap())
+            .map(|x| r.label(x)),
+        Some("FY2024-W02".into())
+    );
+    assert_eq!(
+        r.year_ago(r.parse("FY2026-W05").unwrap())
+            .map(|x| r.label(x)),
+        Some("FY2025-W05".into())
+    );
+    // Retail months compare by number, whatever the weeks: FY2025-P12 with FY2024-P12.
+    let rm = p(Grain::Month, NRF);
+    assert_eq!(
+        rm.year_ago(rm.parse("FY2025-P12").unwrap())
+            .map(|x| rm.label(x)),
+        Some("FY2024-P12".into())
+    );
+}

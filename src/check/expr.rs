@@ -1,16 +1,32 @@
 //! Owns KPI expressions: resolving aggregates, KPI references and functions, and checking units.
 
 use super::filter;
-use super::model::{AggFunc, Aggregate, ArithOp, ColumnType, Dataset, Expr};
+use super::model::{AggFunc, Aggregate, ArithOp, ColumnType, Dataset, Expr, Grain, Shift, Window};
 use super::units::{self, Lit, Ty};
 use super::Checker;
+use crate::calendar::Periods;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-pub const FUNCTIONS: &[&str] = &["sum", "count", "count_distinct", "avg", "min", "max", "if"];
+pub const FUNCTIONS: &[&str] = &[
+    "sum",
+    "count",
+    "count_distinct",
+    "avg",
+    "min",
+    "max",
+    "if",
+    "ytd",
+    "qtd",
+    "mtd",
+    "rolling",
+    "cumulative",
+    "change",
+    "pct_change",
+];
 
 /// What names mean inside one KPI's expressions.
 pub struct Scope<'a> {
@@ -19,6 +35,10 @@ pub struct Scope<'a> {
     pub kpis: &'a BTreeMap<String, Ty>,
     /// Inside `thresholds`: the units of `value` and `target`.
     pub this: Option<(Ty, Ty)>,
+    /// The scorecard's grain and calendar, for time functions.
+    pub periods: Periods,
+    /// KPIs whose value counts distinct values, which no window can combine across periods.
+    pub distinct: &'a BTreeMap<String, bool>,
 }
 
 pub struct Lowering<'a, 'c> {
@@ -75,10 +95,21 @@ impl Lowering<'_, '_> {
             ExprKind::List(_) => self.error(
                 Diagnostic::error(Code::TypeMismatch, e.span, "a list cannot be a KPI value").label("expected a number"),
             ),
-            ExprKind::Index { .. } => self.error(
-                Diagnostic::error(Code::InvalidValue, e.span, "time offsets such as `x[-1]` are not supported yet")
-                    .label("not supported in this version")
-                    .help("time intelligence (previous periods, year to date) is planned; see docs/language.md"),
+            ExprKind::Index { target, index } => {
+                let (x, t) = self.lower(target)?;
+                self.numeric(t, target.span)?;
+                let shift = self.shift(index)?;
+                Some((Expr::Shift { shift, operand: Box::new(x) }, t))
+            }
+            ExprKind::SamePeriodLastYear => self.error(
+                Diagnostic::error(Code::InvalidValue, e.span, "`same period last year` goes in brackets after a value")
+                    .label("not a value on its own")
+                    .help("write `net_revenue[same period last year]`"),
+            ),
+            ExprKind::Duration { .. } => self.error(
+                Diagnostic::error(Code::InvalidValue, e.span, "a duration is only the length of a window")
+                    .label("not a value on its own")
+                    .help("write `rolling(net_revenue, 12 months)`"),
             ),
         }
     }
@@ -301,6 +332,9 @@ impl Lowering<'_, '_> {
             "min" => AggFunc::Min,
             "max" => AggFunc::Max,
             "if" => return self.if_call(args, span),
+            "ytd" | "qtd" | "mtd" | "rolling" | "cumulative" | "change" | "pct_change" => {
+                return self.time_call(name, args, span)
+            }
             other => {
                 return self.error(
                     Diagnostic::error(
@@ -324,7 +358,7 @@ impl Lowering<'_, '_> {
                     span,
                     format!("`{}` takes one argument", func.name()),
                 )
-                .label(format!("{} arguments given", args.len()))
+                .label(given(args.len()))
                 .help(format!(
                     "for example `{}(orders.revenue where channel = \"online\")`",
                     func.name()
@@ -499,7 +533,7 @@ impl Lowering<'_, '_> {
                     span,
                     "`if` takes three arguments: a condition, then, otherwise",
                 )
-                .label(format!("{} arguments given", args.len()))
+                .label(given(args.len()))
                 .help("for example `if(sum(orders.units) > 0, a, b)`"),
             );
         }
@@ -534,6 +568,243 @@ impl Lowering<'_, '_> {
     }
 }
 
+impl Lowering<'_, '_> {
+    /// `[-1]` or `[same period last year]`.
+    fn shift(&mut self, index: &ast::Expr) -> Option<Shift> {
+        match &index.kind {
+            ExprKind::SamePeriodLastYear => return Some(Shift::YearAgo),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => {
+                if let ExprKind::Number(n) = &operand.kind {
+                    if let Ok(n) = n.parse::<i64>() {
+                        if n >= 1 {
+                            return Some(Shift::Periods { n: -n });
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.cx.report(
+            Diagnostic::error(Code::InvalidValue, index.span, "expected an earlier period")
+                .label("not a period offset")
+                .help("write `x[-1]` for the previous period, `x[-12]` for twelve before, or `x[same period last year]`"),
+        );
+        None
+    }
+
+    /// `ytd(x)`, `qtd(x)`, `mtd(x)`, `cumulative(x)`, `rolling(x, 12 months)`, `change(x)`,
+    /// `pct_change(x)`, `pct_change(x, [same period last year])`.
+    fn time_call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Option<(Expr, Ty)> {
+        let f = name.text.as_str();
+        let takes = match f {
+            "rolling" => "two arguments: a value and a window such as `12 months`",
+            "pct_change" => "a value, and optionally `[same period last year]`",
+            _ => "one argument",
+        };
+        let count_ok = match f {
+            "rolling" => args.len() == 2,
+            "pct_change" => args.len() == 1 || args.len() == 2,
+            _ => args.len() == 1,
+        };
+        if !count_ok || args.iter().any(|a| a.name.is_some() || a.filter.is_some()) {
+            return self.error(
+                Diagnostic::error(Code::WrongArguments, span, format!("`{f}` takes {takes}"))
+                    .label(given(args.len()))
+                    .help(format!("for example `{}`", example(f))),
+            );
+        }
+        let (x, t) = self.lower(&args[0].value)?;
+        self.numeric(t, args[0].span)?;
+        let operand = Box::new(x);
+        match f {
+            "change" => {
+                let earlier = Expr::Shift {
+                    shift: Shift::Periods { n: -1 },
+                    operand: operand.clone(),
+                };
+                Some((
+                    Expr::Arith {
+                        op: ArithOp::Sub,
+                        left: operand,
+                        right: Box::new(earlier),
+                    },
+                    t,
+                ))
+            }
+            "pct_change" => {
+                let shift = match args.get(1).map(|a| &a.value) {
+                    None => Shift::Periods { n: -1 },
+                    Some(ast::Expr {
+                        kind: ExprKind::List(items),
+                        ..
+                    }) if items.len() == 1 => self.shift(&items[0])?,
+                    Some(other) => self.shift(other)?,
+                };
+                let earlier = Expr::Shift {
+                    shift,
+                    operand: operand.clone(),
+                };
+                let ratio = Expr::Arith {
+                    op: ArithOp::Div,
+                    left: operand,
+                    right: Box::new(earlier),
+                };
+                let change = Expr::Arith {
+                    op: ArithOp::Sub,
+                    left: Box::new(ratio),
+                    right: Box::new(Expr::Number {
+                        value: Decimal::ONE,
+                    }),
+                };
+                Some((change, Ty::NUMBER))
+            }
+            _ => {
+                let window = match f {
+                    "ytd" => self.period_to_date(Window::Ytd, Grain::Year, span)?,
+                    "qtd" => self.period_to_date(Window::Qtd, Grain::Quarter, span)?,
+                    "mtd" => self.period_to_date(Window::Mtd, Grain::Month, span)?,
+                    "cumulative" => Window::Cumulative,
+                    _ => Window::Rolling {
+                        periods: self.window_length(&args[1].value)?,
+                    },
+                };
+                if self.counts_distinct(&operand) {
+                    return self.error(
+                        Diagnostic::error(Code::InvalidValue, args[0].span, format!("`{f}` cannot combine distinct counts across periods"))
+                            .label("counts distinct values")
+                            .help("a customer counted in two months would be counted twice; count distinct values in a single period, or sum a column instead"),
+                    );
+                }
+                Some((Expr::Window { window, operand }, t))
+            }
+        }
+    }
+
+    fn period_to_date(&mut self, window: Window, container: Grain, span: Span) -> Option<Window> {
+        if self.scope.periods.nests_in(container) {
+            return Some(window);
+        }
+        let grain = self.scope.periods.grain.name();
+        let help = if self.scope.periods.grain == Grain::Week {
+            "weeks of a gregorian or fiscal calendar do not fit in months or quarters; use a retail calendar, `grain: day`, or `ytd`".to_string()
+        } else {
+            format!(
+                "a {grain} is not part of a {}: use a finer grain",
+                container.name()
+            )
+        };
+        self.error(
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                format!(
+                    "a {}-to-date window needs periods that fit in a {}",
+                    container.name(),
+                    container.name()
+                ),
+            )
+            .label(format!("the grain is {grain}"))
+            .help(help),
+        )
+        .map(|_| window)
+    }
+
+    /// `12 months` in periods at the scorecard's grain.
+    fn window_length(&mut self, e: &ast::Expr) -> Option<i64> {
+        let grain = self.scope.periods.grain;
+        let bad = |cx: &mut Checker, span: Span, why: String| {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, span, why)
+                    .label("not a window length")
+                    .help(format!(
+                        "write a count of periods, such as `3 periods` or `12 {}s`",
+                        grain.name()
+                    )),
+            );
+            None
+        };
+        let ExprKind::Duration { count, unit } = &e.kind else {
+            return bad(
+                self.cx,
+                e.span,
+                "expected a window length such as `12 months`".into(),
+            );
+        };
+        let n: i64 = match count.parse() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return bad(
+                    self.cx,
+                    e.span,
+                    "a window is a whole number of periods, at least 1".into(),
+                )
+            }
+        };
+        let unit_name = unit.text.trim_end_matches('s');
+        let per = match (unit_name, grain) {
+            ("period", _) => Some(1),
+            (u, g) if u == g.name() => Some(1),
+            ("year", Grain::Month) => Some(12),
+            ("year", Grain::Quarter) => Some(4),
+            ("quarter", Grain::Month) => Some(3),
+            ("week", Grain::Day) => Some(7),
+            _ => None,
+        };
+        match per {
+            Some(per) => Some(n * per),
+            None => bad(
+                self.cx,
+                unit.span,
+                format!(
+                    "`{count} {}` is not a whole number of {}s",
+                    unit.text,
+                    grain.name()
+                ),
+            ),
+        }
+    }
+
+    fn counts_distinct(&self, e: &Expr) -> bool {
+        uses_distinct(e, self.aggregates, self.scope.distinct)
+    }
+}
+
+fn example(f: &str) -> &'static str {
+    match f {
+        "rolling" => "rolling(net_revenue, 12 months)",
+        "pct_change" => "pct_change(net_revenue, [same period last year])",
+        "change" => "change(net_revenue)",
+        "qtd" => "qtd(net_revenue)",
+        "mtd" => "mtd(net_revenue)",
+        "cumulative" => "cumulative(net_revenue)",
+        _ => "ytd(net_revenue)",
+    }
+}
+
+/// Whether an expression counts distinct values, directly or through the KPIs it names.
+pub fn uses_distinct(
+    e: &Expr,
+    aggregates: &[Aggregate],
+    distinct: &BTreeMap<String, bool>,
+) -> bool {
+    match e {
+        Expr::Aggregate { index } => aggregates[*index].func == AggFunc::CountDistinct,
+        Expr::Kpi { name } => distinct.get(name).copied().unwrap_or(false),
+        other => other
+            .children()
+            .into_iter()
+            .any(|c| uses_distinct(c, aggregates, distinct)),
+    }
+}
+
 fn first_numeric(ds: &Dataset) -> &str {
     ds.columns
         .iter()
@@ -545,4 +816,9 @@ fn first_numeric(ds: &Dataset) -> &str {
 /// A literal's exact value; literals are digits only, so this fails only beyond 28 digits.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     Decimal::from_str(text).ok()
+}
+
+/// "1 argument given", "3 arguments given".
+fn given(n: usize) -> String {
+    format!("{n} argument{} given", if n == 1 { "" } else { "s" })
 }

@@ -3,10 +3,11 @@
 //! another KPI knows its unit.
 
 use super::entries::{self, Entries};
-use super::expr::{Lowering, Scope};
+use super::expr::{uses_distinct, Lowering, Scope};
 use super::model::*;
 use super::units::{Lit, Ty};
 use super::{graph, thresholds, Checker};
+use crate::calendar::Periods;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Declaration, ExprKind, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +32,7 @@ pub fn check_all(
     decls: &[&Declaration],
     datasets: &[Dataset],
     money_scale: u32,
+    periods: Periods,
 ) -> (Vec<Kpi>, Vec<Aggregate>) {
     let mut decls: Vec<&Declaration> = decls.to_vec();
     decls.retain(|d| {
@@ -87,18 +89,37 @@ pub fn check_all(
     let mut units: BTreeMap<String, Ty> = names.iter().map(|n| (n.clone(), Ty::Unknown)).collect();
     let mut aggregates = Vec::new();
     let mut kpis = Vec::new();
+    let mut distinct = BTreeMap::new();
     for name in &order {
         let Some(d) = by_name.get(name.as_str()) else {
             continue;
         };
-        let checked = check_one(cx, d, datasets, &units, &mut aggregates, money_scale);
+        let known = Known {
+            datasets,
+            units: &units,
+            distinct: &distinct,
+            periods,
+            money_scale,
+        };
+        let checked = check_one(cx, d, known, &mut aggregates);
         if let Some((kpi, ty)) = checked {
             if !in_cycle.contains(name) {
                 units.insert(name.clone(), ty);
             }
+            distinct.insert(
+                name.clone(),
+                uses_distinct(&kpi.value, &aggregates, &distinct),
+            );
             kpis.push(kpi);
         }
     }
+    // Checked in dependency order; reported in the order the file declares them.
+    let position: BTreeMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    kpis.sort_by_key(|k| position.get(k.name.as_str()).copied().unwrap_or(usize::MAX));
     segments(cx, &kpis, &aggregates, datasets, &by_name);
     (kpis, aggregates)
 }
@@ -128,14 +149,28 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
     }
 }
 
+/// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.
+struct Known<'a> {
+    datasets: &'a [Dataset],
+    units: &'a BTreeMap<String, Ty>,
+    distinct: &'a BTreeMap<String, bool>,
+    periods: Periods,
+    money_scale: u32,
+}
+
 fn check_one(
     cx: &mut Checker,
     d: &Declaration,
-    datasets: &[Dataset],
-    units: &BTreeMap<String, Ty>,
+    known: Known,
     aggregates: &mut Vec<Aggregate>,
-    money_scale: u32,
 ) -> Option<(Kpi, Ty)> {
+    let Known {
+        datasets,
+        units,
+        distinct,
+        periods,
+        money_scale,
+    } = known;
     let what = format!("kpi `{}`", d.name.text);
     let e = Entries::read(cx, "a kpi", &d.entries, KEYS);
     let owner = e.get("owner").and_then(|x| entries::string(cx, x));
@@ -145,6 +180,8 @@ fn check_one(
             datasets,
             kpis: units,
             this: None,
+            periods,
+            distinct,
         },
         aggregates,
     };

@@ -134,7 +134,18 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         .filter_map(|d| dataset::check(cx, d))
         .collect();
     let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
-    let (kpis, aggregates) = kpi::check_all(cx, &kpis, &datasets, money_scale);
+    let periods = header
+        .as_ref()
+        .map(crate::calendar::Periods::of)
+        .unwrap_or_else(|| {
+            crate::calendar::Periods::new(
+                model::Grain::Month,
+                model::Calendar::Gregorian,
+                0,
+                model::YearName::End,
+            )
+        });
+    let (kpis, aggregates) = kpi::check_all(cx, &kpis, &datasets, money_scale, periods);
     Some(Model {
         header: header?,
         datasets,

@@ -8,7 +8,7 @@ use serde::Serialize;
 pub struct Model {
     pub header: Header,
     pub datasets: Vec<Dataset>,
-    /// In dependency order: a KPI comes after every KPI it refers to.
+    /// In the order the file declares them.
     pub kpis: Vec<Kpi>,
     /// The distinct aggregates that KPI expressions use; `Expr::Aggregate` indexes this list.
     pub aggregates: Vec<Aggregate>,
@@ -317,6 +317,40 @@ pub enum Expr {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
+    /// The operand in an earlier period: `x[-1]`, `x[same period last year]`.
+    Shift {
+        shift: Shift,
+        operand: Box<Expr>,
+    },
+    /// The operand with every aggregate taken over a window of periods: `ytd(x)`, `rolling(x, 3 periods)`.
+    Window {
+        window: Window,
+        operand: Box<Expr>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shift {
+    /// `n` periods later (negative: earlier).
+    Periods { n: i64 },
+    /// The same period of the previous year (see `calendar::Periods::year_ago`).
+    YearAgo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Window {
+    /// From the first period of the year (quarter, month) to the current one.
+    Ytd,
+    Qtd,
+    Mtd,
+    /// The last `periods` periods, the current one included.
+    Rolling {
+        periods: i64,
+    },
+    /// From the first period in the data to the current one.
+    Cumulative,
 }
 
 impl Expr {
@@ -333,7 +367,13 @@ impl Expr {
                 then,
                 otherwise,
             } => vec![cond, then, otherwise],
-            _ => Vec::new(),
+            Expr::Shift { operand, .. } | Expr::Window { operand, .. } => vec![operand],
+            // No wildcard: a new variant must say whether it has children.
+            Expr::Number { .. }
+            | Expr::Aggregate { .. }
+            | Expr::Kpi { .. }
+            | Expr::Value
+            | Expr::Target => Vec::new(),
         }
     }
 }

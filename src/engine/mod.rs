@@ -15,20 +15,35 @@ pub use error::DataError;
 
 use crate::calendar::Periods;
 use crate::check::model::{AggFunc, Model};
+use chrono::NaiveDate;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 pub struct Options {
     /// The directory relative dataset sources resolve against.
     pub data_dir: PathBuf,
-    /// First and last period to evaluate, by name (`2026-05`) or as a date.
+    /// First and last period to report, by name (`2026-05`) or as a date.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Evaluate as of this day: later rows are left out, and its period is the last, marked partial.
+    pub as_of: Option<NaiveDate>,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
+}
+
+impl Options {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Options {
+            data_dir,
+            from: None,
+            to: None,
+            as_of: None,
+            threads: None,
+        }
+    }
 }
 
 /// One data file read, for the manifest.
@@ -48,6 +63,10 @@ pub struct Aggregates {
     pub inputs: Vec<Input>,
     /// The periods to report, in order.
     pub periods: Vec<i64>,
+    /// The earliest period in which any dataset has rows: where `cumulative` windows begin.
+    pub first_period: Option<i64>,
+    /// The period holding `--as-of` when that day is not its last: reported as partial.
+    pub partial: Option<i64>,
     tables: BTreeMap<plan::Pass, Table>,
 }
 
@@ -58,56 +77,103 @@ type RowKey = (i64, Vec<Option<String>>);
 struct Table {
     /// Where each aggregate's value sits in a row.
     slots: HashMap<usize, usize>,
-    rows: HashMap<RowKey, Vec<Option<Decimal>>>,
+    rows: HashMap<RowKey, Vec<Cell>>,
 }
 
-/// What the data says about one aggregate in one period and segment.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One aggregate in one period and segment. For `avg`, `value` is the sum and `count` the number of
+/// values, so that averages over several periods divide the total by the count.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    value: Option<Decimal>,
+    count: Decimal,
+}
+
+/// What the data says about one aggregate over a frame of periods in one segment.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Found {
-    /// The dataset has no rows in this period and segment.
+    /// The dataset has no rows in any period of the frame for this segment.
     NoRows,
-    /// Rows exist; the aggregate over them (no value when, say, an average has nothing to average).
-    Value(Option<Decimal>),
+    /// Rows exist in `periods` of the frame; the aggregate over them (no value when, say, an average
+    /// has nothing to average).
+    Value {
+        value: Option<Decimal>,
+        periods: Vec<i64>,
+    },
 }
 
 impl Aggregates {
+    /// The aggregate over the periods `first..=last` of one segment: sums and counts add up, the
+    /// extremes are the extremes of the periods', averages divide the summed values by the summed
+    /// counts. A distinct count is never asked for over more than one period (the checker refuses
+    /// it).
     pub fn get(
         &self,
         model: &Model,
         aggregate: usize,
         by: &[String],
-        period: i64,
+        (first, last): (i64, i64),
         segment: &[Option<String>],
-    ) -> Found {
+    ) -> Result<Found, DataError> {
+        let func = model.aggregates[aggregate].func;
         let pass = plan::Pass {
             dataset: model.aggregates[aggregate].dataset.clone(),
             by: by.to_vec(),
         };
         let Some(table) = self.tables.get(&pass) else {
-            return Found::NoRows;
+            return Ok(Found::NoRows);
         };
-        let (Some(slot), Some(row)) = (
-            table.slots.get(&aggregate),
-            table.rows.get(&(period, segment.to_vec())),
-        ) else {
-            return Found::NoRows;
+        let Some(slot) = table.slots.get(&aggregate) else {
+            return Ok(Found::NoRows);
         };
-        Found::Value(row[*slot])
+        let overflow = || DataError::Overflow {
+            what: format!("a {} over several periods", func.name()),
+        };
+        let mut periods = Vec::new();
+        let mut value: Option<Decimal> = None;
+        let mut count = Decimal::ZERO;
+        let mut key = (first, segment.to_vec());
+        for p in first..=last {
+            key.0 = p;
+            let Some(row) = table.rows.get(&key) else {
+                continue;
+            };
+            periods.push(p);
+            let cell = row[*slot];
+            count = count.checked_add(cell.count).ok_or_else(overflow)?;
+            let Some(v) = cell.value else { continue };
+            value = Some(match (value, func) {
+                (None, _) => v,
+                (Some(a), AggFunc::Min) => a.min(v),
+                (Some(a), AggFunc::Max) => a.max(v),
+                (Some(a), _) => a.checked_add(v).ok_or_else(overflow)?,
+            });
+        }
+        if periods.is_empty() {
+            return Ok(Found::NoRows);
+        }
+        if func == AggFunc::Avg {
+            value = match value {
+                Some(sum) if !count.is_zero() => Some(sum.checked_div(count).ok_or_else(overflow)?),
+                _ => None,
+            };
+        }
+        Ok(Found::Value { value, periods })
     }
 
-    /// The segment values seen in a pass, sorted.
+    /// The segment values seen in a pass within the reported periods, sorted.
     pub fn segments(&self, dataset: &str, by: &[String]) -> Vec<Vec<Option<String>>> {
         let pass = plan::Pass {
             dataset: dataset.to_string(),
             by: by.to_vec(),
         };
+        let reported: BTreeSet<i64> = self.periods.iter().copied().collect();
         let mut seen: Vec<Vec<Option<String>>> = self
             .tables
             .get(&pass)
             .map(|t| {
                 t.rows
                     .keys()
-                    .filter(|(p, _)| self.periods.contains(p))
+                    .filter(|(p, _)| reported.contains(p))
                     .map(|(_, s)| s.clone())
                     .collect()
             })
@@ -166,8 +232,7 @@ async fn run(
     );
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
-    let used: std::collections::BTreeSet<&str> =
-        passes.keys().map(|p| p.dataset.as_str()).collect();
+    let used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
     for ds in model
         .datasets
         .iter()
@@ -176,24 +241,39 @@ async fn run(
         out.inputs
             .push(load::register(&ctx, ds, &options.data_dir, model.header.money_scale).await?);
     }
-    let mut seen_periods = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut all = BTreeSet::new();
     for (pass, aggregates) in &passes {
         let Some(ds) = model.dataset(&pass.dataset) else {
             continue;
         };
-        let table = query::run_pass(&ctx, model, ds, pass, aggregates, periods, (from, to)).await?;
-        if pass.by.is_empty() && value_datasets.contains(&pass.dataset) {
-            seen_periods.extend(table.rows.keys().map(|(p, _)| *p));
+        let table =
+            query::run_pass(&ctx, model, ds, pass, aggregates, periods, options.as_of).await?;
+        if pass.by.is_empty() {
+            all.extend(table.rows.keys().map(|(p, _)| *p));
+            if value_datasets.contains(&pass.dataset) {
+                seen.extend(table.rows.keys().map(|(p, _)| *p));
+            }
         }
         out.tables.insert(pass.clone(), table);
     }
-    out.periods = match (from, to, seen_periods.first(), seen_periods.last()) {
-        (Some(f), Some(t), _, _) => (f..=t).collect(),
-        (f, t, Some(lo), Some(hi)) => (f.unwrap_or(*lo)..=t.unwrap_or(*hi)).collect(),
-        (Some(f), None, None, None) => vec![f],
-        (None, Some(t), None, None) => vec![t],
+    out.first_period = all.first().copied();
+    // The last period: `--to`, else the period of `--as-of`, else the last with data.
+    let as_of = options.as_of.map(|d| periods.of_date(d));
+    let last = match (to, as_of) {
+        (Some(t), Some(a)) => Some(t.min(a)),
+        (t, a) => t.or(a).or(seen.last().copied()),
+    };
+    let first = from.or(seen.first().copied()).or(last);
+    out.periods = match (first, last) {
+        (Some(f), Some(l)) => (f..=l).collect(),
         _ => Vec::new(),
     };
+    if let (Some(day), Some(p)) = (options.as_of, as_of) {
+        if day < periods.bounds(p).1 {
+            out.partial = Some(p);
+        }
+    }
     Ok(out)
 }
 

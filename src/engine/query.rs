@@ -4,7 +4,7 @@
 
 use super::error::DataError;
 use super::plan::Pass;
-use super::Table;
+use super::{Cell, Table};
 use crate::calendar::Periods;
 use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
@@ -35,16 +35,16 @@ pub async fn run_pass(
     pass: &Pass,
     aggregates: &BTreeSet<usize>,
     periods: Periods,
-    (from, to): (Option<i64>, Option<i64>),
+    as_of: Option<chrono::NaiveDate>,
 ) -> Result<Table, DataError> {
+    // Every period is aggregated, whatever `--from` and `--to` report: windows and comparisons with
+    // earlier periods need the rows before them. Only `--as-of` leaves rows out.
     let mut df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
+    if let Some(day) = as_of {
+        let day = ScalarValue::Date32(Some(crate::calendar::days(day) as i32));
+        df = df.filter(cast(ident(&ds.time), DataType::Date32).lt_eq(lit(day)))?;
+    }
     let period = super::period::period_of(&ds.time, periods);
-    if let Some(f) = from {
-        df = df.filter(period.clone().gt_eq(lit(f)))?;
-    }
-    if let Some(t) = to {
-        df = df.filter(period.clone().lt_eq(lit(t)))?;
-    }
     let mut group = vec![period.alias("__period")];
     for (i, b) in pass.by.iter().enumerate() {
         group.push(cast(ident(b), DataType::Utf8).alias(format!("__segment{i}")));
@@ -161,7 +161,7 @@ pub async fn run_pass(
                     (!a.is_null(row)).then(|| a.value(row).to_string())
                 })
                 .collect();
-            let mut values = vec![None; value_slots.len()];
+            let mut values = vec![Cell::default(); value_slots.len()];
             for (c, out) in (first..).zip(&outs) {
                 match out {
                     Out::Value(i) => {
@@ -173,23 +173,12 @@ pub async fn run_pass(
                                 v = Some(Decimal::ZERO);
                             }
                         }
-                        values[table.slots[i]] = v;
+                        values[table.slots[i]].value = v;
                     }
                     Out::AvgSum(i) => {
-                        let (s, n) = (
-                            decimal_at(&columns[c], row)?,
-                            decimal_at(&columns[c + 1], row)?,
-                        );
-                        values[table.slots[i]] = match (s, n) {
-                            (Some(s), Some(n)) if !n.is_zero() => {
-                                Some(s.checked_div(n).ok_or_else(|| DataError::Overflow {
-                                    what: format!(
-                                        "the average of `{}`",
-                                        model.aggregates[*i].column.clone().unwrap_or_default()
-                                    ),
-                                })?)
-                            }
-                            _ => None,
+                        values[table.slots[i]] = Cell {
+                            value: decimal_at(&columns[c], row)?,
+                            count: decimal_at(&columns[c + 1], row)?.unwrap_or_default(),
                         };
                     }
                     Out::AvgCount | Out::Matched => {}

@@ -5,7 +5,18 @@ use crate::rules::Evaluation;
 pub fn csv(e: &Evaluation) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record([
-        "kpi", "label", "unit", "period", "segment", "value", "target", "variance", "status",
+        "kpi",
+        "label",
+        "unit",
+        "period",
+        "partial",
+        "segment",
+        "value",
+        "target",
+        "variance",
+        "status",
+        "window_periods",
+        "window_covered",
     ]);
     for k in &e.kpis {
         for r in &k.results {
@@ -14,16 +25,23 @@ pub fn csv(e: &Evaluation) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default();
+            let (periods, covered) = match r.window {
+                Some(c) => (c.periods.to_string(), c.covered.to_string()),
+                None => (String::new(), String::new()),
+            };
             let _ = w.write_record([
                 k.name.as_str(),
                 k.label.as_deref().unwrap_or(""),
                 k.unit.name(),
                 r.period.as_str(),
+                if r.partial { "true" } else { "false" },
                 &super::segment_label(&r.segment),
                 &d(r.value),
                 &d(r.target),
                 &d(r.variance),
                 &status,
+                &periods,
+                &covered,
             ]);
         }
     }

@@ -41,7 +41,11 @@ pub fn table(e: &Evaluation, color: bool) -> String {
             t.add_row(vec![
                 Cell::new(&name),
                 Cell::new(segment_label(&r.segment)),
-                Cell::new(&r.period),
+                Cell::new(if r.partial {
+                    format!("{} (partial)", r.period)
+                } else {
+                    r.period.clone()
+                }),
                 Cell::new(number(r.value, k.unit)).set_alignment(CellAlignment::Right),
                 Cell::new(if k.results.iter().any(|r| r.target.is_some()) {
                     number(r.target, k.unit)

@@ -1,9 +1,11 @@
 //! Owns evaluating KPI expressions in one period and segment: exact decimal arithmetic, "no value"
-//! that propagates, division by zero as no value with a warning, and overflow as an error.
+//! that propagates, division by zero as no value with a warning, overflow as an error, and time:
+//! shifts to earlier periods and windows over several.
 
 use super::Warning;
-use crate::check::model::{AggFunc, ArithOp, Expr, Kpi, Missing, Model};
-use crate::engine::{self, Aggregates, Found};
+use crate::calendar::Periods;
+use crate::check::model::{AggFunc, ArithOp, Expr, Grain, Kpi, Missing, Model, Shift, Window};
+use crate::engine::{self, Aggregates, DataError, Found};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use thiserror::Error;
@@ -18,20 +20,37 @@ pub enum EvalError {
         period: String,
         what: String,
     },
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+/// A KPI's value remembered in one period and frame, with the periods its data came from.
+#[derive(Clone)]
+struct Memo {
+    value: Option<Decimal>,
+    seen: Vec<i64>,
+    coverage: Option<(usize, usize)>,
 }
 
 /// One period and segment of one evaluation.
 pub struct Context<'a> {
     pub model: &'a Model,
     aggregates: &'a Aggregates,
+    periods: Periods,
     by: &'a [String],
-    pub period: i64,
-    period_label: String,
     segment: &'a [Option<String>],
-    /// Unrounded KPI values already computed here.
-    memo: HashMap<String, Option<Decimal>>,
+    period_label: String,
+    /// The period expressions are evaluated at; `x[-1]` moves it.
+    period: i64,
+    /// The periods aggregates are taken over: the current period, or a window's periods.
+    frame: (i64, i64),
+    memo: HashMap<(String, i64, i64, i64), Memo>,
     /// (kpi, message) pairs raised here.
     warnings: Vec<(String, String)>,
+    /// While a window is evaluated: the periods in which its aggregates found rows.
+    seen: Option<BTreeSet<i64>>,
+    /// The first window met: periods that had data, of periods in the window.
+    pub coverage: Option<(usize, usize)>,
 }
 
 /// The KPI's own value and target, inside its thresholds.
@@ -52,12 +71,16 @@ impl<'a> Context<'a> {
         Context {
             model,
             aggregates,
+            periods: Periods::of(&model.header),
             by,
-            period,
-            period_label,
             segment,
+            period_label,
+            period,
+            frame: (period, period),
             memo: HashMap::new(),
             warnings: Vec::new(),
+            seen: None,
+            coverage: None,
         }
     }
 
@@ -86,23 +109,69 @@ impl<'a> Context<'a> {
             .collect()
     }
 
-    /// A KPI's unrounded value here.
-    pub fn kpi_value(&mut self, k: &Kpi) -> Result<Option<Decimal>, super::EvalError> {
-        if let Some(v) = self.memo.get(&k.name) {
-            return Ok(*v);
+    /// A KPI's unrounded value at the current period and frame.
+    pub fn kpi_value(&mut self, k: &Kpi) -> Result<Option<Decimal>, EvalError> {
+        let key = (k.name.clone(), self.period, self.frame.0, self.frame.1);
+        if let Some(m) = self.memo.get(&key).cloned() {
+            if let Some(s) = &mut self.seen {
+                s.extend(m.seen);
+            }
+            self.coverage = self.coverage.or(m.coverage);
+            return Ok(m.value);
         }
-        let v = self.num(k, &k.value, This::default())?;
-        self.memo.insert(k.name.clone(), v);
-        Ok(v)
+        let outer = self.seen.replace(BTreeSet::new());
+        let before = self.coverage;
+        let value = self.num(k, &k.value, This::default());
+        let seen = std::mem::replace(&mut self.seen, outer).unwrap_or_default();
+        let value = value?;
+        if let Some(s) = &mut self.seen {
+            s.extend(seen.iter().copied());
+        }
+        let coverage = if before.is_none() {
+            self.coverage
+        } else {
+            None
+        };
+        self.memo.insert(
+            key,
+            Memo {
+                value,
+                seen: seen.into_iter().collect(),
+                coverage,
+            },
+        );
+        Ok(value)
+    }
+
+    /// Runs `f` at another period and frame, then comes back.
+    fn at<T>(&mut self, period: i64, frame: (i64, i64), f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = (self.period, self.frame);
+        (self.period, self.frame) = (period, frame);
+        let out = f(self);
+        (self.period, self.frame) = saved;
+        out
+    }
+
+    fn shifted(&self, p: i64, shift: Shift) -> Option<i64> {
+        match shift {
+            Shift::Periods { n } => Some(p + n),
+            Shift::YearAgo => self.periods.year_ago(p),
+        }
+    }
+
+    /// The first period of a window ending at `p`.
+    fn window_start(&self, p: i64, window: Window) -> i64 {
+        match window {
+            Window::Ytd => self.periods.start_of(p, Grain::Year),
+            Window::Qtd => self.periods.start_of(p, Grain::Quarter),
+            Window::Mtd => self.periods.start_of(p, Grain::Month),
+            Window::Rolling { periods } => p - periods + 1,
+            Window::Cumulative => self.aggregates.first_period.unwrap_or(p).min(p),
+        }
     }
 
     /// Evaluates a numeric expression belonging to `k`.
-    pub fn num(
-        &mut self,
-        k: &Kpi,
-        e: &Expr,
-        this: This,
-    ) -> Result<Option<Decimal>, super::EvalError> {
+    pub fn num(&mut self, k: &Kpi, e: &Expr, this: This) -> Result<Option<Decimal>, EvalError> {
         Ok(match e {
             Expr::Number { value } => Some(*value),
             Expr::Value => this.value,
@@ -110,9 +179,14 @@ impl<'a> Context<'a> {
             Expr::Aggregate { index } => {
                 match self
                     .aggregates
-                    .get(self.model, *index, self.by, self.period, self.segment)
+                    .get(self.model, *index, self.by, self.frame, self.segment)?
                 {
-                    Found::Value(v) => v,
+                    Found::Value { value, periods } => {
+                        if let Some(s) = &mut self.seen {
+                            s.extend(periods);
+                        }
+                        value
+                    }
                     Found::NoRows => {
                         let func: AggFunc = self.model.aggregates[*index].func;
                         (k.missing == Missing::Zero && engine::zero_when_empty(func))
@@ -130,7 +204,7 @@ impl<'a> Context<'a> {
                 else {
                     return Ok(None);
                 };
-                let overflow = |what: &str| super::EvalError::Overflow {
+                let overflow = |what: &str| EvalError::Overflow {
                     kpi: k.name.clone(),
                     period: self.period_label.clone(),
                     what: what.to_string(),
@@ -158,18 +232,42 @@ impl<'a> Context<'a> {
                 Some(false) => self.num(k, otherwise, this)?,
                 None => None,
             },
+            Expr::Shift { shift, operand } => {
+                let moved = (
+                    self.shifted(self.period, *shift),
+                    self.shifted(self.frame.0, *shift),
+                    self.shifted(self.frame.1, *shift),
+                );
+                let (Some(p), Some(a), Some(b)) = moved else {
+                    return Ok(None);
+                };
+                self.at(p, (a, b), |cx| cx.num(k, operand, this))?
+            }
+            Expr::Window { window, operand } => {
+                let p = self.period;
+                let start = self.window_start(p, *window);
+                let outer = self.seen.replace(BTreeSet::new());
+                let first_window = self.coverage.is_none();
+                let value = self.at(p, (start, p), |cx| cx.num(k, operand, this));
+                let seen = std::mem::replace(&mut self.seen, outer).unwrap_or_default();
+                let value = value?;
+                if first_window {
+                    let of = (p - start + 1).max(0) as usize;
+                    self.coverage =
+                        Some((seen.iter().filter(|q| (start..=p).contains(q)).count(), of));
+                }
+                if let Some(s) = &mut self.seen {
+                    s.extend(seen);
+                }
+                value
+            }
             Expr::Compare { .. } | Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => None,
         })
     }
 
     /// Evaluates a condition; `None` when it cannot be decided because a value is missing.
     /// `and` and `or` follow three-valued logic: `false and ?` is false, `true or ?` is true.
-    pub fn cond(
-        &mut self,
-        k: &Kpi,
-        e: &Expr,
-        this: This,
-    ) -> Result<Option<bool>, super::EvalError> {
+    pub fn cond(&mut self, k: &Kpi, e: &Expr, this: This) -> Result<Option<bool>, EvalError> {
         Ok(match e {
             Expr::Compare { op, left, right } => {
                 match (self.num(k, left, this)?, self.num(k, right, this)?) {

@@ -55,6 +55,8 @@ pub struct KpiResult {
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub period: String,
+    /// The period holding `--as-of`, evaluated before its end.
+    pub partial: bool,
     /// Segment column to value; empty for the total. A `null` value is a row whose column was empty.
     pub segment: BTreeMap<String, Option<String>>,
     #[serde(with = "opt_decimal")]
@@ -65,6 +67,16 @@ pub struct Row {
     #[serde(with = "opt_decimal")]
     pub variance: Option<Decimal>,
     pub status: Status,
+    /// For a value taken over a window (`ytd`, `rolling`, ...): how many periods it spans and in how
+    /// many of them the data had rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Coverage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub periods: usize,
+    pub covered: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,7 +131,7 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
             for seg in &segments {
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
                 let mut cx = eval::Context::new(model, aggregates, by, (p, periods.label(p)), seg);
-                let row = status::row(&mut cx, k, periods.label(p))?;
+                let row = status::row(&mut cx, k, periods.label(p), aggregates.partial == Some(p))?;
                 warnings.extend(cx.into_warnings());
                 results.push(row);
             }

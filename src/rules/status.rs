@@ -6,8 +6,11 @@ use super::{EvalError, Row, Status};
 use crate::check::model::{Better, Kpi, RoundMode, Status as Declared, Unit};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-pub fn row(cx: &mut Context, k: &Kpi, period: String) -> Result<Row, EvalError> {
+pub fn row(cx: &mut Context, k: &Kpi, period: String, partial: bool) -> Result<Row, EvalError> {
     let value = cx.kpi_value(k)?.map(|v| round(v, k));
+    let window = cx
+        .coverage
+        .map(|(covered, periods)| super::Coverage { periods, covered });
     let target = match &k.target {
         Some(t) => cx.num(k, t, This::default())?.map(|v| round(v, k)),
         None => None,
@@ -29,6 +32,8 @@ pub fn row(cx: &mut Context, k: &Kpi, period: String) -> Result<Row, EvalError> 
     };
     Ok(Row {
         period,
+        partial,
+        window,
         segment: cx.segment_map(),
         value,
         target,

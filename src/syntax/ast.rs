@@ -95,10 +95,17 @@ pub enum ExprKind {
         left: Box<Expr>,
         right: Box<Expr>,
     },
-    /// `x[-1]`
+    /// `x[-1]`, `x[same period last year]`
     Index {
         target: Box<Expr>,
         index: Box<Expr>,
+    },
+    /// `same period last year`
+    SamePeriodLastYear,
+    /// `12 months`: a count and its unit as written.
+    Duration {
+        count: String,
+        unit: Ident,
     },
 }
 

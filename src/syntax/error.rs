@@ -74,7 +74,13 @@ fn describe(rules: &[Rule]) -> String {
             Rule::value | Rule::items | Rule::item | Rule::expr => "a value",
             Rule::declaration | Rule::doc_comment => "a declaration",
             Rule::EOI => "end of file",
-            Rule::number | Rule::percent | Rule::date | Rule::call | Rule::list => "a value",
+            Rule::number
+            | Rule::percent
+            | Rule::date
+            | Rule::call
+            | Rule::list
+            | Rule::duration
+            | Rule::same_period_last_year => "a value",
             Rule::modifier => "a word",
             Rule::or
             | Rule::and

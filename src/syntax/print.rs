@@ -86,5 +86,7 @@ pub fn expr(e: &Expr) -> String {
             format!("({} {} {})", op.symbol(), expr(left), expr(right))
         }
         ExprKind::Index { target, index } => format!("(at {} {})", expr(target), expr(index)),
+        ExprKind::SamePeriodLastYear => "same_period_last_year".into(),
+        ExprKind::Duration { count, unit } => format!("({count} {})", unit.text),
     }
 }

@@ -228,6 +228,19 @@ fn primary(cx: &Ctx, p: P) -> Expr {
         Rule::number => ExprKind::Number(p.as_str().to_string()),
         Rule::percent => ExprKind::Percent(p.as_str().trim_end_matches('%').to_string()),
         Rule::date => ExprKind::Date(p.as_str().to_string()),
+        Rule::same_period_last_year => ExprKind::SamePeriodLastYear,
+        Rule::duration => {
+            let mut inner = p.into_inner();
+            let count = inner
+                .next()
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default();
+            let unit = inner
+                .next()
+                .map(|u| cx.ident(u))
+                .unwrap_or_else(|| empty_ident(span));
+            ExprKind::Duration { count, unit }
+        }
         Rule::string => ExprKind::Str(string(cx, p).text),
         Rule::path => ExprKind::Path(p.into_inner().map(|i| cx.ident(i)).collect()),
         Rule::list => ExprKind::List(p.into_inner().map(|e| expr(cx, e.into_inner())).collect()),
