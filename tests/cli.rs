@@ -22,7 +22,7 @@ fn check_exit_codes() {
     let (code, out, _) = scorecard(&["check", RETAIL]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("ok: scorecards/retail/retail.scorecard (2 datasets, 6 KPIs)"),
+        out.contains("ok: scorecards/retail/retail.scorecard (2 datasets, 8 KPIs)"),
         "{out}"
     );
 

@@ -22,9 +22,9 @@ kpi rolling_growth "Rolling revenue growth" {
 }
 kpi revenue_prior { unit: money  value: net_revenue[-1] }
 kpi revenue_change { unit: money  value: change(net_revenue) }
-kpi revenue_ytd { unit: money  value: ytd(net_revenue) }
 kpi margin_ytd { unit: percent  value: ytd(gross_margin)  rounding: 1 decimal  by: region }
-kpi revenue_mtd { unit: money  value: net_revenue }
+kpi revenue_ytd_last_year { unit: money  value: ytd(net_revenue)[same period last year] }
+kpi revenue_year { unit: money  value: rolling(net_revenue, 1 year) }
 "#;
 
 #[test]
@@ -75,6 +75,16 @@ fn earlier_periods_and_year_to_date() {
     assert!(row(&e, "margin_ytd", "2026-10", "region=EMEA")
         .value
         .is_some());
+    // fytd 2025-10: 513209.93 — the whole window moves back a year (2025-04-01 to 2025-10-31).
+    assert_eq!(
+        cells(row(&e, "revenue_ytd_last_year", "2026-10", "total")).0,
+        "513209.93"
+    );
+    // `1 year` at a monthly grain is 12 months: the rolling 12 months figure, 984417.69.
+    assert_eq!(
+        cells(row(&e, "revenue_year", "2026-10", "total")).0,
+        "984417.69"
+    );
     // The earliest month has no previous month.
     assert_eq!(cells(row(&e, "revenue_prior", "2024-11", "total")).0, "-");
 }
@@ -174,4 +184,34 @@ kpi growth { unit: percent  value: pct_change(revenue, [same period last year]) 
     // 15 / 10 − 1 = 50.0%
     assert_eq!(cells(row(&e, "growth", "FY2024-W02", "total")).0, "0.500");
     assert_eq!(cells(row(&e, "growth", "FY2024-W01", "total")).0, "-");
+}
+
+const MONTHLY: &str = r#"
+scorecard t {}
+dataset sales { source: "sales.csv"  time: day  columns: { day: date  amount: money } }
+kpi revenue {
+  value: sum(sales.amount)
+  target: {
+    "2026-Q1": 10        // every month of the first quarter...
+    "2026-02": 20        // ...but February, named on its own, is more specific
+    otherwise: 5
+  }
+  thresholds: {
+    "2026-Q4": green >= 10, amber >= 5, red otherwise      // a wider amber band in Q4
+    otherwise: green >= 10, red otherwise
+  }
+}
+"#;
+
+#[test]
+fn targets_and_thresholds_that_change_by_period() {
+    let csv = "day,amount\n2026-01-15,7.00\n2026-02-15,7.00\n2026-05-15,7.00\n2026-11-15,7.00\n";
+    let e = run(MONTHLY, &[("sales.csv", csv)]);
+    // January: the Q1 target, 10. February: its own, 20. May: the default, 5.
+    assert_eq!(cells(row(&e, "revenue", "2026-01", "total")).1, "10.00");
+    assert_eq!(cells(row(&e, "revenue", "2026-02", "total")).1, "20.00");
+    assert_eq!(cells(row(&e, "revenue", "2026-05", "total")).1, "5.00");
+    // 7 is red under the default rules (green ≥ 10, red otherwise) but amber in Q4 (amber ≥ 5).
+    assert_eq!(cells(row(&e, "revenue", "2026-05", "total")).2, "red");
+    assert_eq!(cells(row(&e, "revenue", "2026-11", "total")).2, "amber");
 }

@@ -71,6 +71,11 @@ impl Periods {
         }
     }
 
+    /// The same calendar at another grain.
+    pub fn at_grain(&self, grain: Grain) -> Periods {
+        Periods { grain, ..*self }
+    }
+
     fn fiscal(&self) -> bool {
         !matches!(self.kind, Kind::Months { start_month: 1 })
     }

@@ -285,3 +285,41 @@ fn same_period_last_year() {
         Some("FY2024-P12".into())
     );
 }
+
+#[test]
+fn period_table_of_a_53_week_445_year() {
+    // A 4-4-5 year ending on the Saturday nearest the end of January: FY2024 runs 2023-01-29 to
+    // 2024-02-03 (53 weeks), so its last month has 5 + 1 = 6 weeks. Worked by hand and checked by
+    // adding weeks with Python's datetime.
+    let expected = [
+        ("FY2024-P01", "2023-01-29", "2023-02-25"),
+        ("FY2024-P02", "2023-02-26", "2023-03-25"),
+        ("FY2024-P03", "2023-03-26", "2023-04-29"),
+        ("FY2024-P04", "2023-04-30", "2023-05-27"),
+        ("FY2024-P05", "2023-05-28", "2023-06-24"),
+        ("FY2024-P06", "2023-06-25", "2023-07-29"),
+        ("FY2024-P07", "2023-07-30", "2023-08-26"),
+        ("FY2024-P08", "2023-08-27", "2023-09-23"),
+        ("FY2024-P09", "2023-09-24", "2023-10-28"),
+        ("FY2024-P10", "2023-10-29", "2023-11-25"),
+        ("FY2024-P11", "2023-11-26", "2023-12-23"),
+        ("FY2024-P12", "2023-12-24", "2024-02-03"),
+    ];
+    let m = p(
+        Grain::Month,
+        Calendar::Retail {
+            pattern: [4, 4, 5],
+            end_weekday: 5,
+            end_month: 1,
+        },
+    );
+    let first = m.of_date(d("2023-01-29"));
+    for (i, (name, start, end)) in expected.iter().enumerate() {
+        let period = first + i as i64;
+        assert_eq!(
+            (m.label(period).as_str(), m.bounds(period)),
+            (*name, (d(start), d(end)))
+        );
+    }
+    assert_eq!(m.label(first + 12), "FY2025-P01");
+}

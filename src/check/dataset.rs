@@ -49,6 +49,19 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
         }
         Some(Value::Block(list, _)) => {
             for c in list {
+                if c.quoted {
+                    cx.report(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            c.key.span,
+                            "a column name is written without quotes",
+                        )
+                        .label("quoted")
+                        .help("columns are named like scorecard names: letters, digits and `_`"),
+                    );
+                    ok = false;
+                    continue;
+                }
                 if let Some(first) = columns.iter().find(|x| x.name == c.key.text) {
                     cx.report(
                         Diagnostic::error(

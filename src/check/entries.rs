@@ -15,6 +15,20 @@ impl<'a> Entries<'a> {
         let mut by_key: BTreeMap<&'a str, &'a Entry> = BTreeMap::new();
         for e in list {
             let key = e.key.text.as_str();
+            if e.quoted {
+                cx.report(
+                    Diagnostic::error(
+                        Code::UnknownKey,
+                        e.key.span,
+                        format!("a quoted key `\"{key}\"` in {what}"),
+                    )
+                    .label("keys are names")
+                    .help(
+                        "quoted period names are keys only inside `target` and `thresholds` blocks",
+                    ),
+                );
+                continue;
+            }
             if !allowed.contains(&key) {
                 cx.report(
                     Diagnostic::error(

@@ -6,7 +6,7 @@ use super::entries::{self, Entries};
 use super::expr::{uses_distinct, Lowering, Scope};
 use super::model::*;
 use super::units::{Lit, Ty};
-use super::{graph, thresholds, Checker};
+use super::{dated, graph, thresholds, Checker};
 use crate::calendar::Periods;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Declaration, ExprKind, Value};
@@ -193,32 +193,19 @@ fn check_one(
         }
         Some(v) => expression(&mut lw, v),
     };
-    let target = e.get("target").map(|t| (t, expression(&mut lw, t)));
     let Some((value, value_ty)) = value else {
         // Still check the rest for errors of its own.
-        let _ = e
-            .get("thresholds")
-            .map(|t| thresholds::check(&mut lw, t, Ty::Unknown));
+        if let Some(t) = e.get("target") {
+            let _ = dated::read(&mut lw, t, expression);
+        }
+        if let Some(t) = e.get("thresholds") {
+            let _ = dated::read(&mut lw, t, |lw, t| thresholds::check(lw, t, Ty::Unknown));
+        }
         return None;
     };
-    let target = match target {
-        None => None,
-        Some((_, None)) => return None,
-        Some((entry, Some((x, t)))) => {
-            if super::units::same(value_ty, t).is_none() || t == Ty::Bool {
-                lw.cx.report(
-                    Diagnostic::error(
-                        Code::UnitMismatch,
-                        entry.value.span(),
-                        format!("the target is {} but the value is {}", t.describe(), value_ty.describe()),
-                    )
-                    .label("target in another unit")
-                    .help("a target is in the KPI's own unit: money against money, a percent against a ratio"),
-                );
-                return None;
-            }
-            Some(x)
-        }
+    let target = match e.get("target") {
+        None => Dated::always(None),
+        Some(t) => dated::read(&mut lw, t, |lw, t| target(lw, t, value_ty))?,
     };
     let ok_unit = value_ty.money().is_some_and(|m| m == 0 || m == 1) || value_ty == Ty::Unknown;
     if !ok_unit {
@@ -245,8 +232,8 @@ fn check_one(
     let target_ty = value_ty;
     lw.scope.this = Some((value_ty, target_ty));
     let thresholds = match e.get("thresholds") {
-        Some(t) => thresholds::check(&mut lw, t, value_ty)?,
-        None => Vec::new(),
+        Some(t) => dated::read(&mut lw, t, |lw, t| thresholds::check(lw, t, value_ty))?,
+        None => Dated::always(None),
     };
     let better = match e.get("better") {
         None => Better::Higher,
@@ -309,6 +296,30 @@ fn check_one(
         },
         value_ty,
     ))
+}
+
+/// A target, in the unit of the value.
+fn target(lw: &mut Lowering, entry: &ast::Entry, value_ty: Ty) -> Option<Expr> {
+    let (x, t) = expression(lw, entry)?;
+    if super::units::same(value_ty, t).is_none() || t == Ty::Bool {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::UnitMismatch,
+                entry.value.span(),
+                format!(
+                    "the target is {} but the value is {}",
+                    t.describe(),
+                    value_ty.describe()
+                ),
+            )
+            .label("target in another unit")
+            .help(
+                "a target is in the KPI's own unit: money against money, a percent against a ratio",
+            ),
+        );
+        return None;
+    }
+    Some(x)
 }
 
 fn expression(lw: &mut Lowering, e: &ast::Entry) -> Option<(Expr, Ty)> {
@@ -572,8 +583,7 @@ fn datasets_read<'a>(
         return;
     }
     let mut exprs: Vec<&Expr> = vec![&k.value];
-    exprs.extend(k.target.iter());
-    exprs.extend(k.thresholds.iter().filter_map(|t| t.when.as_ref()));
+    exprs.extend(k.judging());
     while let Some(e) = exprs.pop() {
         match e {
             Expr::Aggregate { index } => {

@@ -2,6 +2,7 @@
 //! reported at once and sorted by position.
 
 mod dataset;
+mod dated;
 mod entries;
 mod expr;
 mod filter;

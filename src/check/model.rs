@@ -182,15 +182,74 @@ pub struct Kpi {
     pub owner: Option<String>,
     pub unit: Unit,
     pub value: Expr,
-    pub target: Option<Expr>,
+    pub target: Dated<Expr>,
     pub better: Better,
     /// In order; the first whose condition holds gives the status. The last has no condition.
-    pub thresholds: Vec<Threshold>,
+    pub thresholds: Dated<Vec<Threshold>>,
     /// Segment columns: a value per combination of these, plus the total.
     pub by: Vec<String>,
     pub rounding: Rounding,
     pub missing: Missing,
     pub line: usize,
+}
+
+impl Kpi {
+    /// The expressions that judge the value: every target and every threshold condition.
+    pub fn judging(&self) -> impl Iterator<Item = &Expr> {
+        let conditions = self
+            .thresholds
+            .all()
+            .flat_map(|rules| rules.iter().filter_map(|t| t.when.as_ref()));
+        self.target.all().chain(conditions)
+    }
+}
+
+/// A property that may differ by period: the value for the most specific period that contains the
+/// one being evaluated, else the default.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dated<T> {
+    pub default: Option<T>,
+    pub periods: Vec<ForPeriod<T>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ForPeriod<T> {
+    /// The period's name as written, such as `FY2027-Q4`.
+    pub period: String,
+    /// Its first and last day, in days since 1970-01-01.
+    pub first_day: i64,
+    pub last_day: i64,
+    pub value: T,
+}
+
+impl<T> Dated<T> {
+    pub fn always(value: Option<T>) -> Self {
+        Dated {
+            default: value,
+            periods: Vec::new(),
+        }
+    }
+
+    /// The value for a period running from `first_day` to `last_day`.
+    pub fn at(&self, first_day: i64, last_day: i64) -> Option<&T> {
+        self.periods
+            .iter()
+            .filter(|p| p.first_day <= first_day && last_day <= p.last_day)
+            .min_by_key(|p| p.last_day - p.first_day)
+            .map(|p| &p.value)
+            .or(self.default.as_ref())
+    }
+
+    pub fn is_declared(&self) -> bool {
+        self.default.is_some() || !self.periods.is_empty()
+    }
+
+    /// Every value, the default first.
+    pub fn all(&self) -> impl Iterator<Item = &T> {
+        self.default
+            .iter()
+            .chain(self.periods.iter().map(|p| &p.value))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

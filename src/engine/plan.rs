@@ -21,11 +21,7 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
         let mut of_value = BTreeSet::new();
         reach(model, &k.value, &mut of_value, &mut BTreeSet::new());
         all.extend(&of_value);
-        for e in k
-            .target
-            .iter()
-            .chain(k.thresholds.iter().filter_map(|t| t.when.as_ref()))
-        {
+        for e in k.judging() {
             reach(model, e, &mut all, &mut BTreeSet::new());
         }
         value_datasets.extend(

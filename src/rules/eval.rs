@@ -109,6 +109,12 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// The first and last day of the period being reported, in days since 1970-01-01.
+    pub fn bounds(&self) -> (i64, i64) {
+        let (first, last) = self.periods.bounds(self.period);
+        (crate::calendar::days(first), crate::calendar::days(last))
+    }
+
     /// A KPI's unrounded value at the current period and frame.
     pub fn kpi_value(&mut self, k: &Kpi) -> Result<Option<Decimal>, EvalError> {
         let key = (k.name.clone(), self.period, self.frame.0, self.frame.1);

@@ -3,7 +3,7 @@
 
 use super::eval::{Context, This};
 use super::{EvalError, Row, Status};
-use crate::check::model::{Better, Kpi, RoundMode, Status as Declared, Unit};
+use crate::check::model::{Better, Kpi, RoundMode, Status as Declared, Threshold, Unit};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 pub fn row(cx: &mut Context, k: &Kpi, period: String, partial: bool) -> Result<Row, EvalError> {
@@ -11,7 +11,9 @@ pub fn row(cx: &mut Context, k: &Kpi, period: String, partial: bool) -> Result<R
     let window = cx
         .coverage
         .map(|(covered, periods)| super::Coverage { periods, covered });
-    let target = match &k.target {
+    let (first_day, last_day) = cx.bounds();
+    let target_expr = k.target.at(first_day, last_day);
+    let target = match target_expr {
         Some(t) => cx.num(k, t, This::default())?.map(|v| round(v, k)),
         None => None,
     };
@@ -21,14 +23,23 @@ pub fn row(cx: &mut Context, k: &Kpi, period: String, partial: bool) -> Result<R
     };
     let status = match value {
         None => Status::NoValue,
-        Some(v) => status(
-            cx,
-            k,
-            This {
-                value: Some(v),
-                target,
-            },
-        )?,
+        Some(v) => {
+            let rules = k
+                .thresholds
+                .at(first_day, last_day)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            status(
+                cx,
+                k,
+                rules,
+                This {
+                    value: Some(v),
+                    target,
+                },
+                target_expr.is_some(),
+            )?
+        }
     };
     Ok(Row {
         period,
@@ -56,9 +67,16 @@ pub fn round(v: Decimal, k: &Kpi) -> Decimal {
     r
 }
 
-fn status(cx: &mut Context, k: &Kpi, this: This) -> Result<Status, EvalError> {
-    if !k.thresholds.is_empty() {
-        for t in &k.thresholds {
+/// The status from the thresholds that apply in this period, or from the target and `better`.
+fn status(
+    cx: &mut Context,
+    k: &Kpi,
+    rules: &[Threshold],
+    this: This,
+    has_target: bool,
+) -> Result<Status, EvalError> {
+    if !rules.is_empty() {
+        for t in rules {
             let holds = match &t.when {
                 None => Some(true),
                 Some(c) => cx.cond(k, c, this)?,
@@ -80,7 +98,7 @@ fn status(cx: &mut Context, k: &Kpi, this: This) -> Result<Status, EvalError> {
         (Better::Within { low, high }, _) => pass(low <= v && v <= high),
         (Better::Higher, Some(t)) => pass(v >= t),
         (Better::Lower, Some(t)) => pass(v <= t),
-        (_, None) if k.target.is_some() => Status::NoValue,
+        (_, None) if has_target => Status::NoValue,
         (_, None) => Status::Unrated,
     })
 }

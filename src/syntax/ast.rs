@@ -35,7 +35,9 @@ pub struct Str {
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub doc: Option<String>,
+    /// For a quoted key (`"FY2027-Q4": ...`), the text inside the quotes.
     pub key: Ident,
+    pub quoted: bool,
     pub value: Value,
     pub span: Span,
 }

@@ -27,15 +27,20 @@ fn entries(out: &mut String, list: &[Entry], depth: usize) {
         if let Some(doc) = &e.doc {
             let _ = writeln!(out, "{pad}(doc {doc:?})");
         }
+        let key = if e.quoted {
+            format!("{:?}", e.key.text)
+        } else {
+            e.key.text.clone()
+        };
         match &e.value {
             Value::Block(inner, _) => {
-                let _ = writeln!(out, "{pad}({}", e.key.text);
+                let _ = writeln!(out, "{pad}({key}");
                 entries(out, inner, depth + 1);
                 let _ = writeln!(out, "{pad})");
             }
             Value::Items(items, _) => {
                 let shown: Vec<String> = items.iter().map(item).collect();
-                let _ = writeln!(out, "{pad}({} {})", e.key.text, shown.join(" "));
+                let _ = writeln!(out, "{pad}({key} {})", shown.join(" "));
             }
         }
     }

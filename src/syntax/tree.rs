@@ -114,11 +114,20 @@ fn entry(cx: &Ctx, p: P) -> Entry {
     let span = cx.span(&p);
     let mut doc_lines = Vec::new();
     let mut key = None;
+    let mut quoted = false;
     let mut value = None;
     for part in p.into_inner() {
         match part.as_rule() {
             Rule::doc_comment => doc_lines.push(doc_text(part)),
             Rule::ident => key = Some(cx.ident(part)),
+            Rule::string => {
+                let s = string(cx, part);
+                key = Some(Ident {
+                    text: s.text,
+                    span: s.span,
+                });
+                quoted = true;
+            }
             Rule::value => value = Some(value_of(cx, part)),
             _ => {}
         }
@@ -126,6 +135,7 @@ fn entry(cx: &Ctx, p: P) -> Entry {
     Entry {
         doc: join_doc(doc_lines),
         key: key.unwrap_or_else(|| empty_ident(span)),
+        quoted,
         value: value.unwrap_or(Value::Items(Vec::new(), span)),
         span,
     }

@@ -20,3 +20,5 @@ print("fytd margin 2026-10:", q("select round((sum(revenue) - sum(cogs)) / sum(r
 sep = q("select sum(revenue) from orders where order_date between '2026-09-01' and '2026-09-30'")[0][0]
 oct_ = q("select sum(revenue) from orders where order_date between '2026-10-01' and '2026-10-31'")[0][0]
 print("2026-09:", sep, " change to 2026-10:", oct_ - sep)
+# Last year's fiscal year to date at the same month: 2025-04-01 to 2025-10-31.
+print("fytd 2025-10:", q("select sum(revenue) from orders where order_date between '2025-04-01' and '2025-10-31'")[0][0])
