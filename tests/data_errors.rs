@@ -156,11 +156,7 @@ fn parquet_floats_are_refused_for_money() {
         ],
     )
     .expect("batch");
-    let dir = tempfile::tempdir().expect("dir");
-    let file = std::fs::File::create(dir.path().join("f.parquet")).expect("create");
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
-    w.write(&batch).expect("write");
-    w.close().expect("close");
+    let dir = crate::support::parquet_folder("f.parquet", &batch);
     let src = "scorecard t {}\ndataset f { source: \"f.parquet\"  time: day  columns: { day: date  amount: money } }\nkpi x { value: sum(f.amount) }";
     let e = scorecard::evaluate(&model(src), &options(dir.path()))
         .err()

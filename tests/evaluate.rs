@@ -594,11 +594,7 @@ fn parquet_gives_the_same_numbers_as_csv() {
         ],
     )
     .expect("batch");
-    let dir = tempfile::tempdir().expect("dir");
-    let file = std::fs::File::create(dir.path().join("sales.parquet")).expect("create");
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
-    w.write(&batch).expect("write");
-    w.close().expect("close");
+    let dir = crate::support::parquet_folder("sales.parquet", &batch);
     let src = SALES.replace("sales.csv", "sales.parquet")
         + "\nkpi avg_sale { unit: money  value: sum(sales.amount) / count(sales)  by: region }\nkpi qty { value: sum(sales.qty) }";
     let e = scorecard::evaluate(&model(&src), &options(dir.path())).expect("runs");

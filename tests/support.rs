@@ -91,3 +91,16 @@ pub fn examples() -> Vec<(String, std::path::PathBuf)> {
     assert!(!found.is_empty(), "no examples found");
     found
 }
+
+/// A fresh temporary folder holding one Parquet file `name` with the rows of `batch`.
+pub fn parquet_folder(
+    name: &str,
+    batch: &datafusion::arrow::record_batch::RecordBatch,
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = std::fs::File::create(dir.path().join(name)).expect("create");
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+    w.write(batch).expect("write");
+    w.close().expect("close");
+    dir
+}

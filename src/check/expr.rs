@@ -443,29 +443,7 @@ impl Lowering<'_, '_> {
             }
             [_, col] => match ds.column(&col.text) {
                 Some(c) => Some(c),
-                None => {
-                    return self.error(
-                        Diagnostic::error(
-                            Code::UnknownColumn,
-                            col.span,
-                            format!("dataset `{}` has no column `{}`", ds.name, col.text),
-                        )
-                        .label("not a column of this dataset")
-                        .help(
-                            did_you_mean(&col.text, ds.columns.iter().map(|c| c.name.as_str()))
-                                .unwrap_or_else(|| {
-                                    format!(
-                                        "its columns are: {}",
-                                        ds.columns
-                                            .iter()
-                                            .map(|c| c.name.as_str())
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    )
-                                }),
-                        ),
-                    )
-                }
+                None => return self.error(filter::unknown_column(ds, col)),
             },
             _ => {
                 return self.error(

@@ -3,7 +3,7 @@
 use super::model::{ArithOp, CmpOp, ColumnType, Dataset, RowExpr};
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::syntax::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -115,18 +115,7 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                 }
             };
             let Some(col) = ds.column(&column.text) else {
-                cx.report(
-                    Diagnostic::error(
-                        Code::UnknownColumn,
-                        column.span,
-                        format!("dataset `{}` has no column `{}`", ds.name, column.text),
-                    )
-                    .label("not a column of this dataset")
-                    .help(
-                        did_you_mean(&column.text, ds.columns.iter().map(|c| c.name.as_str()))
-                            .unwrap_or_else(|| format!("its columns are: {}", names(ds))),
-                    ),
-                );
+                cx.report(unknown_column(ds, column));
                 return None;
             };
             (
@@ -273,6 +262,20 @@ pub fn cmp(op: BinaryOp) -> CmpOp {
         BinaryOp::Gt => CmpOp::Gt,
         _ => CmpOp::Ge,
     }
+}
+
+/// `dataset has no column x`, with the closest column or the list of them.
+pub fn unknown_column(ds: &Dataset, column: &Ident) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnknownColumn,
+        column.span,
+        format!("dataset `{}` has no column `{}`", ds.name, column.text),
+    )
+    .label("not a column of this dataset")
+    .help(
+        did_you_mean(&column.text, ds.columns.iter().map(|c| c.name.as_str()))
+            .unwrap_or_else(|| format!("its columns are: {}", names(ds))),
+    )
 }
 
 fn names(ds: &Dataset) -> String {

@@ -314,36 +314,46 @@ fn word_arg(e: &ast::Expr) -> Option<&Ident> {
 }
 
 fn month_arg(cx: &mut Checker, e: &ast::Expr) -> Option<u32> {
-    let found = word_arg(e).and_then(|w| month_number(&w.text));
-    if found.is_none() {
-        let written = word_arg(e).map(|w| w.text.as_str()).unwrap_or("");
-        cx.report(
-            Diagnostic::error(Code::InvalidValue, e.span, "expected a month name")
-                .label("not a month")
-                .help(
-                    did_you_mean(written, MONTHS.iter().copied())
-                        .unwrap_or_else(|| "write a month in full, such as `april`".into()),
-                ),
-        );
-    }
-    found
+    let words = (
+        "expected a month name",
+        "not a month",
+        "write a month in full, such as `april`",
+    );
+    named_word(cx, e, month_number, MONTHS, words)
 }
 
 fn day_arg(cx: &mut Checker, e: &ast::Expr) -> Option<u32> {
-    let found = word_arg(e).and_then(|w| {
+    let weekday = |w: &str| {
         WEEKDAYS
             .iter()
-            .position(|d| *d == w.text.to_ascii_lowercase())
+            .position(|d| *d == w.to_ascii_lowercase())
             .map(|i| i as u32)
-    });
+    };
+    let words = (
+        "expected a day of the week",
+        "not a weekday",
+        "write a weekday in full, such as `saturday`",
+    );
+    named_word(cx, e, weekday, WEEKDAYS, words)
+}
+
+/// A word looked up in `names` (a month, a weekday), reported with "did you mean" when it is none.
+fn named_word(
+    cx: &mut Checker,
+    e: &ast::Expr,
+    lookup: impl Fn(&str) -> Option<u32>,
+    names: &[&str],
+    (message, label, hint): (&str, &str, &str),
+) -> Option<u32> {
+    let found = word_arg(e).and_then(|w| lookup(&w.text));
     if found.is_none() {
         let written = word_arg(e).map(|w| w.text.as_str()).unwrap_or("");
         cx.report(
-            Diagnostic::error(Code::InvalidValue, e.span, "expected a day of the week")
-                .label("not a weekday")
+            Diagnostic::error(Code::InvalidValue, e.span, message)
+                .label(label)
                 .help(
-                    did_you_mean(written, WEEKDAYS.iter().copied())
-                        .unwrap_or_else(|| "write a weekday in full, such as `saturday`".into()),
+                    did_you_mean(written, names.iter().copied())
+                        .unwrap_or_else(|| hint.to_string()),
                 ),
         );
     }
