@@ -167,3 +167,45 @@ fn parquet_floats_are_refused_for_money() {
         "{e}"
     );
 }
+
+#[test]
+fn parquet_rows_without_a_time_are_reported_not_dropped() {
+    use datafusion::arrow::array::{Date32Array, Decimal128Array};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+    // Three rows, two of them with no day. The KPI's only aggregate has a filter, so the count of
+    // rows without a day must not come from that filter's count (which would say 1, not 2).
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("day", DataType::Date32, true),
+        Field::new("amount", DataType::Decimal128(18, 2), false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(Date32Array::from(vec![Some(20458), None, None])),
+            Arc::new(
+                Decimal128Array::from(vec![100, 200, -300])
+                    .with_precision_and_scale(18, 2)
+                    .expect("decimal"),
+            ),
+        ],
+    )
+    .expect("batch");
+    let dir = crate::support::parquet_folder("f.parquet", &batch);
+    let src = "scorecard t {}\ndataset f { source: \"f.parquet\"  time: day  columns: { day: date  amount: money } }\nkpi x { value: sum(f.amount where amount > 0) }";
+    let expected = "f.parquet: 2 rows have no value in time column `day`";
+    let mut opts = options(dir.path());
+    let e = scorecard::evaluate(&model(src), &opts)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains(expected), "{e}");
+    // With --as-of the cut-off must not quietly drop them either.
+    opts.as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 31);
+    let e = scorecard::evaluate(&model(src), &opts)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains(expected), "{e}");
+}

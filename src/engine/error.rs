@@ -52,7 +52,7 @@ pub enum DataError {
         column: String,
     },
 
-    #[error("{path}: {rows} rows have no value in time column `{column}`, so they cannot be placed in a period")]
+    #[error("{path}: {} no value in time column `{column}`, so they cannot be placed in a period", rows_have(*.rows))]
     NoTimeRows {
         path: String,
         rows: u64,
@@ -83,6 +83,15 @@ pub enum DataError {
 
     #[error("the query engine failed: {0}")]
     Engine(String),
+}
+
+/// "1 row has", "2 rows have".
+fn rows_have(n: u64) -> String {
+    if n == 1 {
+        "1 row has".into()
+    } else {
+        format!("{n} rows have")
+    }
 }
 
 fn help_line(h: &Option<String>) -> String {

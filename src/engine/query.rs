@@ -42,7 +42,9 @@ pub async fn run_pass(
     let mut df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
     if let Some(day) = as_of {
         let day = ScalarValue::Date32(Some(crate::calendar::days(day) as i32));
-        df = df.filter(cast(ident(&ds.time), DataType::Date32).lt_eq(lit(day)))?;
+        // Rows with no time are kept so that they are reported below, not dropped by the filter.
+        let time = cast(ident(&ds.time), DataType::Date32);
+        df = df.filter(time.clone().lt_eq(lit(day)).or(time.is_null()))?;
     }
     let period = super::period::period_of(&ds.time, periods);
     let mut group = vec![period.alias("__period")];
@@ -50,7 +52,8 @@ pub async fn run_pass(
         group.push(cast(ident(b), DataType::Utf8).alias(format!("__segment{i}")));
     }
 
-    let mut filters: Vec<Option<RowExpr>> = Vec::new();
+    // The first row count is always of every row (no filter): it is what the group holds.
+    let mut filters: Vec<Option<RowExpr>> = vec![None];
     let mut aggs = Vec::new();
     let mut outs = Vec::new();
     for &i in aggregates {
