@@ -25,6 +25,8 @@ kpi revenue_change { unit: money  value: change(net_revenue) }
 kpi margin_ytd { unit: percent  value: ytd(gross_margin)  rounding: 1 decimal  by: region }
 kpi revenue_ytd_last_year { unit: money  value: ytd(net_revenue)[same period last year] }
 kpi revenue_year { unit: money  value: rolling(net_revenue, 1 year) }
+kpi revenue_qtd { unit: money  value: qtd(net_revenue) }
+kpi units_to_date { value: cumulative(units_sold) }
 "#;
 
 #[test]
@@ -85,6 +87,15 @@ fn earlier_periods_and_year_to_date() {
         cells(row(&e, "revenue_year", "2026-10", "total")).0,
         "984417.69"
     );
+    // fqtd 2026-05: 147639.44 (the fiscal quarter starts in April).
+    assert_eq!(
+        cells(row(&e, "revenue_qtd", "2026-05", "total")).0,
+        "147639.44"
+    );
+    // cumulative units 2025-01: 8147, over the 3 months since the data began.
+    let units = row(&e, "units_to_date", "2025-01", "total");
+    assert_eq!(cells(units).0, "8147");
+    assert_eq!(units.window.map(|w| (w.periods, w.covered)), Some((3, 3)));
     // The earliest month has no previous month.
     assert_eq!(cells(row(&e, "revenue_prior", "2024-11", "total")).0, "-");
 }
@@ -156,11 +167,23 @@ dataset sales { source: "sales.csv"  time: day  columns: { day: date  amount: mo
 kpi margin { unit: percent  value: (sum(sales.amount) - sum(sales.cost)) / sum(sales.amount) }
 kpi margin_ytd { unit: percent  value: ytd(margin) }
 kpi average_sale_ytd { unit: money  value: ytd(avg(sales.amount)) }
+kpi margin_ytd_inferred { value: ytd(margin) }
 "#;
     let csv = "day,amount,cost\n2026-01-10,100.00,50.00\n2026-02-10,100.00,20.00\n2026-02-11,200.00,40.00\n";
     let e = run(src, &[("sales.csv", csv)]);
     assert_eq!(cells(row(&e, "margin", "2026-01", "total")).0, "0.500");
     assert_eq!(cells(row(&e, "margin_ytd", "2026-02", "total")).0, "0.725");
+    // With no `unit`, a KPI over time takes the unit of the KPI it wraps: a percent, to 1 place.
+    let inferred = e
+        .kpis
+        .iter()
+        .find(|k| k.name == "margin_ytd_inferred")
+        .expect("kpi");
+    assert_eq!(inferred.unit, scorecard::check::model::Unit::Percent);
+    assert_eq!(
+        cells(row(&e, "margin_ytd_inferred", "2026-02", "total")).0,
+        "0.725"
+    );
     // The average sale to date is (100 + 100 + 200) / 3 = 133.33, not the average of the monthly
     // averages ((100 + 150) / 2 = 125).
     assert_eq!(

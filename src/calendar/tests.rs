@@ -323,3 +323,19 @@ fn period_table_of_a_53_week_445_year() {
     }
     assert_eq!(m.label(first + 12), "FY2025-P01");
 }
+
+#[test]
+fn same_day_last_year_in_a_retail_calendar() {
+    // Mondays, NRF 4-5-4. FY2024 (53 weeks) starts Sunday 2023-01-29: Monday 2023-02-06 is in its week
+    // 2, which compares with week 1 of FY2023 (from 2022-01-30): Monday 2022-01-31. FY2025, after the
+    // 53-week year, starts 2024-02-04: Monday 2024-02-05 (week 1) compares with week 2 of FY2024:
+    // Monday 2023-02-06. FY2026 starts 2025-02-02: Monday 2025-02-03 compares with week 1 of FY2025:
+    // Monday 2024-02-05.
+    let r = p(Grain::Day, NRF);
+    let back = |day: &str| r.year_ago(r.of_date(d(day))).map(|x| r.label(x));
+    assert_eq!(back("2023-02-06"), Some("2022-01-31".into()));
+    assert_eq!(back("2024-02-05"), Some("2023-02-06".into()));
+    assert_eq!(back("2025-02-03"), Some("2024-02-05".into()));
+    // Week 1 of the 53-week year has no comparison.
+    assert_eq!(back("2023-01-30"), None);
+}

@@ -90,12 +90,14 @@ pub fn check_all(
     let mut aggregates = Vec::new();
     let mut kpis = Vec::new();
     let mut distinct = BTreeMap::new();
+    let mut kpi_units = BTreeMap::new();
     for name in &order {
         let Some(d) = by_name.get(name.as_str()) else {
             continue;
         };
         let known = Known {
             datasets,
+            kpi_units: &kpi_units,
             units: &units,
             distinct: &distinct,
             periods,
@@ -106,6 +108,7 @@ pub fn check_all(
             if !in_cycle.contains(name) {
                 units.insert(name.clone(), ty);
             }
+            kpi_units.insert(kpi.name.clone(), kpi.unit);
             distinct.insert(
                 name.clone(),
                 uses_distinct(&kpi.value, &aggregates, &distinct),
@@ -152,6 +155,7 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
 /// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.
 struct Known<'a> {
     datasets: &'a [Dataset],
+    kpi_units: &'a BTreeMap<String, Unit>,
     units: &'a BTreeMap<String, Ty>,
     distinct: &'a BTreeMap<String, bool>,
     periods: Periods,
@@ -166,6 +170,7 @@ fn check_one(
 ) -> Option<(Kpi, Ty)> {
     let Known {
         datasets,
+        kpi_units,
         units,
         distinct,
         periods,
@@ -228,7 +233,7 @@ fn check_one(
         return None;
     }
 
-    let unit = unit(lw.cx, &e, &value, value_ty, lw.aggregates)?;
+    let unit = unit(lw.cx, &e, &value, value_ty, (lw.aggregates, kpi_units))?;
     let target_ty = value_ty;
     lw.scope.this = Some((value_ty, target_ty));
     let thresholds = match e.get("thresholds") {
@@ -353,9 +358,26 @@ fn expression(lw: &mut Lowering, e: &ast::Entry) -> Option<(Expr, Ty)> {
 }
 
 /// The declared unit, checked against the value; or the inferred one.
-fn unit(cx: &mut Checker, e: &Entries, value: &Expr, ty: Ty, aggs: &[Aggregate]) -> Option<Unit> {
+fn unit(
+    cx: &mut Checker,
+    e: &Entries,
+    value: &Expr,
+    ty: Ty,
+    known: (&[Aggregate], &BTreeMap<String, Unit>),
+) -> Option<Unit> {
+    let (aggs, kpi_units) = known;
     let is_money = ty.money() == Some(1);
     let Some(entry) = e.get("unit") else {
+        // Another KPI over time (`ytd(x)`, `x[-1]`, `rolling(x, ...)`) is in that KPI's unit.
+        let mut inner = value;
+        while let Expr::Window { operand, .. } | Expr::Shift { operand, .. } = inner {
+            inner = operand;
+        }
+        if let Expr::Kpi { name } = inner {
+            if let Some(u) = kpi_units.get(name) {
+                return Some(*u);
+            }
+        }
         let counted = matches!(value, Expr::Aggregate { index } if matches!(aggs[*index].func, AggFunc::Count | AggFunc::CountDistinct));
         return Some(if is_money {
             Unit::Money

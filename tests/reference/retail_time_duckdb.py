@@ -22,3 +22,7 @@ oct_ = q("select sum(revenue) from orders where order_date between '2026-10-01' 
 print("2026-09:", sep, " change to 2026-10:", oct_ - sep)
 # Last year's fiscal year to date at the same month: 2025-04-01 to 2025-10-31.
 print("fytd 2025-10:", q("select sum(revenue) from orders where order_date between '2025-04-01' and '2025-10-31'")[0][0])
+# Fiscal quarter to date at 2026-05: the quarter starts in April (2026-04-01 to 2026-05-31).
+print("fqtd 2026-05:", q("select sum(revenue) from orders where order_date between '2026-04-01' and '2026-05-31'")[0][0])
+# Units since the data began (2024-11) up to 2025-01.
+print("cumulative units 2025-01:", q("select sum(units) from orders where order_date <= '2025-01-31'")[0][0])
