@@ -22,11 +22,13 @@ struct Cli {
 enum Command {
     /// Parse and check scorecard files, printing every problem found.
     Check {
+        /// The `.scorecard` files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Evaluate a scorecard against its data: every KPI, period and segment.
     Run {
+        /// The `.scorecard` file to evaluate.
         file: PathBuf,
         /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
         #[arg(long)]
@@ -41,6 +43,7 @@ enum Command {
         /// its period, if not over, is marked partial.
         #[arg(long, value_parser = parse_day)]
         as_of: Option<chrono::NaiveDate>,
+        /// How to write the results (JSON is described in docs/json-output.md).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Write to this file instead of standard output (written whole, then renamed into place).
