@@ -11,7 +11,8 @@ use std::process::ExitCode;
 #[command(
     name = "scorecard",
     version,
-    about = "Check and evaluate finance scorecards written as text"
+    about = "Check and evaluate finance scorecards written as text",
+    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error."
 )]
 struct Cli {
     #[command(subcommand)]
