@@ -28,11 +28,7 @@ fn each_bad_scorecard_reports_its_codes() {
             path.display()
         );
         let compiled = scorecard::compile(&source);
-        let codes: Vec<&str> = compiled
-            .diagnostics
-            .iter()
-            .map(|d| d.code.as_str())
-            .collect();
+        let codes = crate::support::codes(&compiled);
         for code in &expected {
             assert!(
                 codes.contains(code),
@@ -78,11 +74,7 @@ fn every_syntax_error_is_found_not_just_the_first() {
     // Two broken declarations and one unknown key in a third: three diagnostics, in source order.
     let source = std::fs::read_to_string("tests/check/many_syntax_errors.scorecard").expect("read");
     let compiled = scorecard::compile(&source);
-    let codes: Vec<&str> = compiled
-        .diagnostics
-        .iter()
-        .map(|d| d.code.as_str())
-        .collect();
+    let codes = crate::support::codes(&compiled);
     assert_eq!(
         codes,
         vec![

@@ -117,13 +117,10 @@ fn bom_crlf_and_blank_fields_are_read() {
     let csv = "\u{feff}id,day,amount,qty,share\r\na,2026-01-01,1.50,1,5%\r\nb,2026-01-02,,2,5%\r\nc,2026-01-03,2.00,3,0.05\r\n";
     let e = crate::support::run(SRC, &[("sales.csv", csv)]);
     assert_eq!(
-        crate::support::cells(crate::support::row(&e, "revenue", "2026-01", "total")).0,
+        crate::support::value(&e, "revenue", "2026-01", "total"),
         "3.50"
     );
-    assert_eq!(
-        crate::support::cells(crate::support::row(&e, "qty", "2026-01", "total")).0,
-        "6.00"
-    );
+    assert_eq!(crate::support::value(&e, "qty", "2026-01", "total"), "6.00");
 }
 
 #[test]
@@ -133,7 +130,7 @@ fn integer_sums_do_not_wrap() {
     let csv = format!("{HEADER}a,2026-01-01,1.00,9000000000000000000,5%\nb,2026-01-01,1.00,9000000000000000000,5%\n");
     let e = crate::support::run(SRC, &[("sales.csv", &csv)]);
     assert_eq!(
-        crate::support::cells(crate::support::row(&e, "qty", "2026-01", "total")).0,
+        crate::support::value(&e, "qty", "2026-01", "total"),
         "18000000000000000000.00"
     );
 }

@@ -2,7 +2,7 @@
 //! (tests/reference/retail_duckdb.py, whose output is quoted beside them), the small fixtures by hand
 //! (the arithmetic is in the comments).
 
-use crate::support::{cells, model, options, row, run};
+use crate::support::{cells, model, options, row, run, value};
 use std::path::Path;
 
 fn retail() -> scorecard::rules::Evaluation {
@@ -402,7 +402,7 @@ fn money_is_exact_decimal() {
         &format!("{SALES}\nkpi total {{ value: sum(sales.amount) }}"),
         &[("sales.csv", &csv)],
     );
-    assert_eq!(cells(row(&e, "total", "2026-02", "total")).0, "10.00");
+    assert_eq!(value(&e, "total", "2026-02", "total"), "10.00");
 }
 
 #[test]
@@ -414,7 +414,7 @@ fn division_by_zero_is_no_value_with_a_warning() {
         cells(row(&e, "ratio", "2026-01", "total")),
         ("-".into(), "-".into(), "no_value")
     );
-    assert_eq!(cells(row(&e, "ratio", "2026-02", "total")).0, "2.00");
+    assert_eq!(value(&e, "ratio", "2026-02", "total"), "2.00");
     assert_eq!(e.warnings.len(), 1);
     assert_eq!(e.warnings[0].code, "scorecard::eval::division_by_zero");
     assert_eq!(
@@ -441,13 +441,10 @@ fn an_empty_period_has_no_value_unless_missing_is_zero() {
         cells(row(&e, "revenue", "2026-02", "total")),
         ("-".into(), "1.00".into(), "no_value")
     );
-    assert_eq!(
-        cells(row(&e, "revenue_or_zero", "2026-02", "total")).0,
-        "0.00"
-    );
+    assert_eq!(value(&e, "revenue_or_zero", "2026-02", "total"), "0.00");
     // An average over no rows stays no value even with `missing: zero`.
-    assert_eq!(cells(row(&e, "avg_or_none", "2026-02", "total")).0, "-");
-    assert_eq!(cells(row(&e, "revenue", "2026-03", "total")).0, "4.00");
+    assert_eq!(value(&e, "avg_or_none", "2026-02", "total"), "-");
+    assert_eq!(value(&e, "revenue", "2026-03", "total"), "4.00");
 }
 
 #[test]
@@ -468,16 +465,13 @@ kpi store_share {{ unit: percent  value: store_revenue / sum(sales.amount) }}"
             "day,region,channel,amount,qty\n2026-01-05,N,web,1.50,1\n2026-01-06,S,web,2.25,2\n",
         )],
     );
-    assert_eq!(
-        cells(row(&e, "store_revenue", "2026-01", "total")).0,
-        "0.00"
-    );
-    assert_eq!(cells(row(&e, "store_sales", "2026-01", "total")).0, "0");
-    assert_eq!(cells(row(&e, "store_average", "2026-01", "total")).0, "-");
+    assert_eq!(value(&e, "store_revenue", "2026-01", "total"), "0.00");
+    assert_eq!(value(&e, "store_sales", "2026-01", "total"), "0");
+    assert_eq!(value(&e, "store_average", "2026-01", "total"), "-");
     // (1.50 + 2.25) / 2 = 1.875, rounded half-even to the cent: 1.88.
-    assert_eq!(cells(row(&e, "web_average", "2026-01", "total")).0, "1.88");
+    assert_eq!(value(&e, "web_average", "2026-01", "total"), "1.88");
     // 0 / 3.75 = 0.0%.
-    assert_eq!(cells(row(&e, "store_share", "2026-01", "total")).0, "0.000");
+    assert_eq!(value(&e, "store_share", "2026-01", "total"), "0.000");
 }
 
 #[test]
@@ -486,9 +480,9 @@ fn segments_and_totals_are_computed_from_rows() {
     // average of the regional averages ((5 + 30) / 2 = 17.50).
     let src = format!("{SALES}\nkpi avg_sale {{ unit: money  value: sum(sales.amount) / count(sales)  by: region }}");
     let e = run(&src, &[("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,4.00,1\n2026-01-06,N,web,6.00,1\n2026-01-07,S,web,30.00,1\n")]);
-    assert_eq!(cells(row(&e, "avg_sale", "2026-01", "total")).0, "13.33");
-    assert_eq!(cells(row(&e, "avg_sale", "2026-01", "region=N")).0, "5.00");
-    assert_eq!(cells(row(&e, "avg_sale", "2026-01", "region=S")).0, "30.00");
+    assert_eq!(value(&e, "avg_sale", "2026-01", "total"), "13.33");
+    assert_eq!(value(&e, "avg_sale", "2026-01", "region=N"), "5.00");
+    assert_eq!(value(&e, "avg_sale", "2026-01", "region=S"), "30.00");
 }
 
 #[test]
@@ -509,10 +503,10 @@ kpi pct_up {{ unit: percent  value: sum(sales.amount where channel = \"web\") / 
             "day,region,channel,amount,qty\n2026-01-05,N,web,2.25,1\n2026-01-05,N,store,97.75,1\n",
         )],
     );
-    assert_eq!(cells(row(&e, "even", "2026-01", "total")).0, "0.12");
-    assert_eq!(cells(row(&e, "up", "2026-01", "total")).0, "0.13");
-    assert_eq!(cells(row(&e, "pct_even", "2026-01", "total")).0, "0.022");
-    assert_eq!(cells(row(&e, "pct_up", "2026-01", "total")).0, "0.023");
+    assert_eq!(value(&e, "even", "2026-01", "total"), "0.12");
+    assert_eq!(value(&e, "up", "2026-01", "total"), "0.13");
+    assert_eq!(value(&e, "pct_even", "2026-01", "total"), "0.022");
+    assert_eq!(value(&e, "pct_up", "2026-01", "total"), "0.023");
 }
 
 #[test]
@@ -526,14 +520,14 @@ fn fiscal_quarters_and_years() {
     let csv = "day,region,channel,amount,qty\n2026-03-31,N,web,1.00,1\n2026-04-01,N,web,2.00,1\n2026-06-30,N,web,4.00,1\n2026-07-01,N,web,8.00,1\n";
     let e = run(&src, &[("sales.csv", csv)]);
     assert_eq!(e.periods, vec!["FY2026-Q4", "FY2027-Q1", "FY2027-Q2"]);
-    assert_eq!(cells(row(&e, "revenue", "FY2027-Q1", "total")).0, "6.00");
+    assert_eq!(value(&e, "revenue", "FY2027-Q1", "total"), "6.00");
     let yearly = SALES.replace(
         "currency: USD",
         "currency: USD  grain: year  calendar: fiscal(start: apr)",
     ) + "\nkpi revenue { value: sum(sales.amount) }";
     let e = run(&yearly, &[("sales.csv", csv)]);
     assert_eq!(e.periods, vec!["FY2026", "FY2027"]);
-    assert_eq!(cells(row(&e, "revenue", "FY2027", "total")).0, "14.00");
+    assert_eq!(value(&e, "revenue", "FY2027", "total"), "14.00");
 }
 
 #[test]
@@ -598,9 +592,9 @@ fn parquet_gives_the_same_numbers_as_csv() {
     let src = SALES.replace("sales.csv", "sales.parquet")
         + "\nkpi avg_sale { unit: money  value: sum(sales.amount) / count(sales)  by: region }\nkpi qty { value: sum(sales.qty) }";
     let e = scorecard::evaluate(&model(&src), &options(dir.path())).expect("runs");
-    assert_eq!(cells(row(&e, "avg_sale", "2026-01", "total")).0, "13.33");
-    assert_eq!(cells(row(&e, "avg_sale", "2026-01", "region=S")).0, "30.00");
-    assert_eq!(cells(row(&e, "qty", "2026-01", "total")).0, "3.00");
+    assert_eq!(value(&e, "avg_sale", "2026-01", "total"), "13.33");
+    assert_eq!(value(&e, "avg_sale", "2026-01", "region=S"), "30.00");
+    assert_eq!(value(&e, "qty", "2026-01", "total"), "3.00");
     assert_eq!(e.inputs[0].rows, 3);
     assert_eq!(e.inputs[0].format, "parquet");
 }
@@ -645,7 +639,7 @@ kpi band {{ unit: money  value: sum(sales.amount)  better: within(2, 5) }}"
     );
     // S has no rows in February: no value there, not zero.
     assert_eq!(
-        cells(row(&e, "revenue", "2026-02", "channel=web, region=S")).0,
+        value(&e, "revenue", "2026-02", "channel=web, region=S"),
         "-"
     );
     assert_eq!(
@@ -669,7 +663,7 @@ fn retail_calendar_and_week_grains_end_to_end() {
     let csv = "day,region,channel,amount,qty\n2023-01-28,N,web,1.00,1\n2023-01-29,N,web,2.00,1\n2023-02-25,N,web,4.00,1\n2023-02-26,N,web,8.00,1\n";
     let e = run(&src, &[("sales.csv", csv)]);
     assert_eq!(e.periods, vec!["FY2023-P12", "FY2024-P01", "FY2024-P02"]);
-    assert_eq!(cells(row(&e, "revenue", "FY2024-P01", "total")).0, "6.00");
+    assert_eq!(value(&e, "revenue", "FY2024-P01", "total"), "6.00");
     assert_eq!(
         e.scorecard.calendar,
         "retail_454(end_day: saturday, end_month: january)"
@@ -680,7 +674,7 @@ fn retail_calendar_and_week_grains_end_to_end() {
     let csv = "day,region,channel,amount,qty\n2023-01-01,N,web,1.00,1\n2023-01-02,N,web,2.00,1\n2023-01-08,N,web,4.00,1\n";
     let e = run(&weekly, &[("sales.csv", csv)]);
     assert_eq!(e.periods, vec!["2022-W52", "2023-W01"]);
-    assert_eq!(cells(row(&e, "revenue", "2023-W01", "total")).0, "6.00");
+    assert_eq!(value(&e, "revenue", "2023-W01", "total"), "6.00");
 }
 
 #[test]

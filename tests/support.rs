@@ -51,6 +51,20 @@ pub fn row<'e>(e: &'e Evaluation, kpi: &str, period: &str, segment: &str) -> &'e
         .unwrap_or_else(|| panic!("no row for {kpi} {period} {segment}"))
 }
 
+/// The value of `kpi` in `period` for `segment`, as text (`-` for no value).
+pub fn value(e: &Evaluation, kpi: &str, period: &str, segment: &str) -> String {
+    cells(row(e, kpi, period, segment)).0
+}
+
+/// The codes of a compiled file's diagnostics, in order.
+pub fn codes(compiled: &scorecard::Compiled) -> Vec<&'static str> {
+    compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect()
+}
+
 /// `value`, `target` and `status` of a row as text (`-` for no value).
 pub fn cells(r: &Row) -> (String, String, &'static str) {
     let d =

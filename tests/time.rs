@@ -1,7 +1,7 @@
 //! Time intelligence: windows, earlier periods, `--as-of`. The retail figures come from DuckDB
 //! (tests/reference/retail_time_duckdb.py, output quoted beside them); fixtures are worked by hand.
 
-use crate::support::{cells, model, options, row, run};
+use crate::support::{cells, model, options, row, run, value};
 use std::path::Path;
 
 /// The retail example with extra KPIs, run over its own data.
@@ -34,17 +34,14 @@ fn rolling_twelve_months_and_its_growth() {
     let e = retail_with(TIME_KPIS, None);
     // rolling12 2026-10: 984417.69, 2025-10: 878814.29, yoy: 0.1202
     assert_eq!(
-        cells(row(&e, "revenue_rolling", "2026-10", "total")).0,
+        value(&e, "revenue_rolling", "2026-10", "total"),
         "984417.69"
     );
     assert_eq!(
-        cells(row(&e, "revenue_rolling", "2025-10", "total")).0,
+        value(&e, "revenue_rolling", "2025-10", "total"),
         "878814.29"
     );
-    assert_eq!(
-        cells(row(&e, "rolling_growth", "2026-10", "total")).0,
-        "0.1202"
-    );
+    assert_eq!(value(&e, "rolling_growth", "2026-10", "total"), "0.1202");
     let w = row(&e, "revenue_rolling", "2026-10", "total")
         .window
         .expect("a window");
@@ -54,23 +51,17 @@ fn rolling_twelve_months_and_its_growth() {
     assert_eq!(cells(early).0, "365604.36");
     assert_eq!(early.window.map(|w| (w.periods, w.covered)), Some((12, 5)));
     // The first year has no year-earlier window to compare with.
-    assert_eq!(cells(row(&e, "rolling_growth", "2025-10", "total")).0, "-");
+    assert_eq!(value(&e, "rolling_growth", "2025-10", "total"), "-");
 }
 
 #[test]
 fn earlier_periods_and_year_to_date() {
     let e = retail_with(TIME_KPIS, None);
     // 2026-09: 77288.32, change to 2026-10: 1761.09
-    assert_eq!(
-        cells(row(&e, "revenue_prior", "2026-10", "total")).0,
-        "77288.32"
-    );
-    assert_eq!(
-        cells(row(&e, "revenue_change", "2026-10", "total")).0,
-        "1761.09"
-    );
+    assert_eq!(value(&e, "revenue_prior", "2026-10", "total"), "77288.32");
+    assert_eq!(value(&e, "revenue_change", "2026-10", "total"), "1761.09");
     // The scorecard's fiscal year starts in April: fytd margin 2026-10 is 0.39 (a ratio of sums).
-    assert_eq!(cells(row(&e, "margin_ytd", "2026-10", "total")).0, "0.390");
+    assert_eq!(value(&e, "margin_ytd", "2026-10", "total"), "0.390");
     let ytd = row(&e, "revenue_ytd", "2026-10", "total");
     assert_eq!(ytd.window.map(|w| (w.periods, w.covered)), Some((7, 7)));
     // By region too: the window is taken in the segment.
@@ -79,25 +70,19 @@ fn earlier_periods_and_year_to_date() {
         .is_some());
     // fytd 2025-10: 513209.93 — the whole window moves back a year (2025-04-01 to 2025-10-31).
     assert_eq!(
-        cells(row(&e, "revenue_ytd_last_year", "2026-10", "total")).0,
+        value(&e, "revenue_ytd_last_year", "2026-10", "total"),
         "513209.93"
     );
     // `1 year` at a monthly grain is 12 months: the rolling 12 months figure, 984417.69.
-    assert_eq!(
-        cells(row(&e, "revenue_year", "2026-10", "total")).0,
-        "984417.69"
-    );
+    assert_eq!(value(&e, "revenue_year", "2026-10", "total"), "984417.69");
     // fqtd 2026-05: 147639.44 (the fiscal quarter starts in April).
-    assert_eq!(
-        cells(row(&e, "revenue_qtd", "2026-05", "total")).0,
-        "147639.44"
-    );
+    assert_eq!(value(&e, "revenue_qtd", "2026-05", "total"), "147639.44");
     // cumulative units 2025-01: 8147, over the 3 months since the data began.
     let units = row(&e, "units_to_date", "2025-01", "total");
     assert_eq!(cells(units).0, "8147");
     assert_eq!(units.window.map(|w| (w.periods, w.covered)), Some((3, 3)));
     // The earliest month has no previous month.
-    assert_eq!(cells(row(&e, "revenue_prior", "2024-11", "total")).0, "-");
+    assert_eq!(value(&e, "revenue_prior", "2024-11", "total"), "-");
 }
 
 #[test]
@@ -107,10 +92,7 @@ fn as_of_the_middle_of_a_month() {
     let oct = row(&e, "net_revenue", "2026-10", "total");
     assert!(oct.partial);
     assert_eq!(cells(oct).0, "42729.20");
-    assert_eq!(
-        cells(row(&e, "revenue_ytd", "2026-10", "total")).0,
-        "527611.35"
-    );
+    assert_eq!(value(&e, "revenue_ytd", "2026-10", "total"), "527611.35");
     assert!(!row(&e, "net_revenue", "2026-09", "total").partial);
     assert_eq!(e.periods.last().map(String::as_str), Some("2026-10"));
     // As of the last day of a month, nothing is partial.
@@ -142,19 +124,10 @@ fn fiscal_year_to_date_across_a_leap_day() {
     let ytd = row(&e, "revenue_ytd", "2024-03-01", "total");
     assert_eq!(cells(ytd).0, "30.00");
     assert_eq!(ytd.window.map(|w| (w.periods, w.covered)), Some((30, 30)));
-    assert_eq!(
-        cells(row(&e, "revenue_ytd", "2023-03-01", "total")).0,
-        "29.00"
-    );
-    assert_eq!(
-        cells(row(&e, "revenue_ytd", "2024-02-29", "total")).0,
-        "29.00"
-    );
+    assert_eq!(value(&e, "revenue_ytd", "2023-03-01", "total"), "29.00");
+    assert_eq!(value(&e, "revenue_ytd", "2024-02-29", "total"), "29.00");
     // Month to date on 2024-02-29: 29 days.
-    assert_eq!(
-        cells(row(&e, "revenue_mtd", "2024-02-29", "total")).0,
-        "29.00"
-    );
+    assert_eq!(value(&e, "revenue_mtd", "2024-02-29", "total"), "29.00");
 }
 
 #[test]
@@ -171,8 +144,8 @@ kpi margin_ytd_inferred { value: ytd(margin) }
 "#;
     let csv = "day,amount,cost\n2026-01-10,100.00,50.00\n2026-02-10,100.00,20.00\n2026-02-11,200.00,40.00\n";
     let e = run(src, &[("sales.csv", csv)]);
-    assert_eq!(cells(row(&e, "margin", "2026-01", "total")).0, "0.500");
-    assert_eq!(cells(row(&e, "margin_ytd", "2026-02", "total")).0, "0.725");
+    assert_eq!(value(&e, "margin", "2026-01", "total"), "0.500");
+    assert_eq!(value(&e, "margin_ytd", "2026-02", "total"), "0.725");
     // With no `unit`, a KPI over time takes the unit of the KPI it wraps: a percent, to 1 place.
     let inferred = e
         .kpis
@@ -181,15 +154,12 @@ kpi margin_ytd_inferred { value: ytd(margin) }
         .expect("kpi");
     assert_eq!(inferred.unit, scorecard::check::model::Unit::Percent);
     assert_eq!(
-        cells(row(&e, "margin_ytd_inferred", "2026-02", "total")).0,
+        value(&e, "margin_ytd_inferred", "2026-02", "total"),
         "0.725"
     );
     // The average sale to date is (100 + 100 + 200) / 3 = 133.33, not the average of the monthly
     // averages ((100 + 150) / 2 = 125).
-    assert_eq!(
-        cells(row(&e, "average_sale_ytd", "2026-02", "total")).0,
-        "133.33"
-    );
+    assert_eq!(value(&e, "average_sale_ytd", "2026-02", "total"), "133.33");
 }
 
 #[test]
@@ -205,8 +175,8 @@ kpi growth { unit: percent  value: pct_change(revenue, [same period last year]) 
     let csv = "day,amount\n2022-01-31,10.00\n2023-01-30,12.00\n2023-02-06,15.00\n";
     let e = run(src, &[("sales.csv", csv)]);
     // 15 / 10 − 1 = 50.0%
-    assert_eq!(cells(row(&e, "growth", "FY2024-W02", "total")).0, "0.500");
-    assert_eq!(cells(row(&e, "growth", "FY2024-W01", "total")).0, "-");
+    assert_eq!(value(&e, "growth", "FY2024-W02", "total"), "0.500");
+    assert_eq!(value(&e, "growth", "FY2024-W01", "total"), "-");
 }
 
 const MONTHLY: &str = r#"
