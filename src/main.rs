@@ -54,6 +54,24 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Print the strategy map: perspectives as layers, objectives, and the `drives` links.
+    Graph {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz: `dot -Tsvg map.dot -o map.svg`
+    Dot,
+    /// Mermaid, for Markdown
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -71,6 +89,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Command::Check { files } => check(&files),
+        Command::Graph {
+            file,
+            format,
+            output,
+        } => graph(&file, format, output.as_deref()),
         Command::Run {
             file,
             data,
@@ -152,6 +175,20 @@ fn check(files: &[PathBuf]) -> u8 {
     }
 }
 
+fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
+    let Some((compiled, _)) = compile(file) else {
+        return SCORECARD_ERRORS;
+    };
+    let Some(model) = compiled.model else {
+        return SCORECARD_ERRORS;
+    };
+    let text = match format {
+        GraphFormat::Dot => report::strategy_map::dot(&model),
+        GraphFormat::Mermaid => report::strategy_map::mermaid(&model),
+    };
+    emit(output, &text)
+}
+
 fn s(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -221,6 +258,11 @@ fn run(
             );
         }
     }
+    emit(output, &text)
+}
+
+/// Writes the output to `path` (whole, then renamed into place) or to standard output.
+fn emit(output: Option<&Path>, text: &str) -> u8 {
     let written = match output {
         Some(path) => write_atomically(path, text.as_bytes()),
         None => std::io::stdout().write_all(text.as_bytes()),

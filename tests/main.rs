@@ -5,5 +5,6 @@ mod cli;
 mod data_errors;
 mod evaluate;
 mod parse;
+mod strategy;
 mod support;
 mod time;

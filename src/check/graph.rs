@@ -3,12 +3,30 @@
 use crate::diagnostic::{Code, Diagnostic, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// KPI names in dependency order (a KPI after those it refers to), and one diagnostic per cycle.
-/// `refs` maps each KPI to the KPIs it names, with where it names them; `spans` gives each KPI's name.
+/// How a cycle is reported: its code, what forms it ("KPIs refer to each other"), the link
+/// ("refers to") and the hint.
+pub struct Wording {
+    pub code: Code,
+    pub cycle: &'static str,
+    pub link: &'static str,
+    pub help: &'static str,
+}
+
+pub const KPI_REFERENCES: Wording = Wording {
+    code: Code::KpiCycle,
+    cycle: "KPIs refer to each other in a cycle",
+    link: "refers to",
+    help: "a KPI cannot depend on itself, directly or through others: break the cycle",
+};
+
+/// Names in dependency order (each after those it links to), one diagnostic per cycle, and the
+/// names on a cycle. `refs` maps each name to the names it links to, with where; `spans` gives each
+/// name's declaration.
 pub fn order(
     names: &[String],
     refs: &BTreeMap<String, Vec<(String, Span)>>,
     spans: &BTreeMap<String, Span>,
+    wording: &Wording,
 ) -> (Vec<String>, Vec<Diagnostic>, BTreeSet<String>) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -55,9 +73,10 @@ pub fn order(
                         .copied()
                         .collect::<Vec<_>>()
                         .join(" → ");
-                    let mut d = Diagnostic::error(Code::KpiCycle, *at, format!("KPIs refer to each other in a cycle: {path}"))
-                        .label(format!("`{node}` refers to `{to}` here"))
-                        .help("a KPI cannot depend on itself, directly or through others: break the cycle");
+                    let mut d =
+                        Diagnostic::error(wording.code, *at, format!("{}: {path}", wording.cycle))
+                            .label(format!("`{node}` {} `{to}` here", wording.link))
+                            .help(wording.help);
                     if let Some(s) = spans.get(to.as_str()) {
                         d = d.related(*s, format!("`{to}` is declared here"));
                     }
@@ -82,7 +101,7 @@ mod tests {
                 .or_default()
                 .push((b.to_string(), Span::default()));
         }
-        let (o, d, _) = order(&names, &refs, &BTreeMap::new());
+        let (o, d, _) = order(&names, &refs, &BTreeMap::new(), &KPI_REFERENCES);
         (o, d.len())
     }
 

@@ -13,6 +13,8 @@ use crate::syntax::ast::{self, Declaration, ExprKind, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const KEYS: &[&str] = &[
+    "objective",
+    "weight",
     "owner",
     "unit",
     "value",
@@ -33,6 +35,7 @@ pub fn check_all(
     datasets: &[Dataset],
     money_scale: u32,
     periods: Periods,
+    objectives: &[Objective],
 ) -> (Vec<Kpi>, Vec<Aggregate>) {
     let mut decls: Vec<&Declaration> = decls.to_vec();
     decls.retain(|d| {
@@ -80,7 +83,7 @@ pub fn check_all(
         }
         refs.insert(d.name.text.clone(), found);
     }
-    let (order, cycles, in_cycle) = graph::order(&names, &refs, &spans);
+    let (order, cycles, in_cycle) = graph::order(&names, &refs, &spans, &graph::KPI_REFERENCES);
     for c in cycles {
         cx.report(c);
     }
@@ -97,6 +100,7 @@ pub fn check_all(
         };
         let known = Known {
             datasets,
+            objectives,
             kpi_units: &kpi_units,
             units: &units,
             distinct: &distinct,
@@ -155,6 +159,7 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
 /// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.
 struct Known<'a> {
     datasets: &'a [Dataset],
+    objectives: &'a [Objective],
     kpi_units: &'a BTreeMap<String, Unit>,
     units: &'a BTreeMap<String, Ty>,
     distinct: &'a BTreeMap<String, bool>,
@@ -170,6 +175,7 @@ fn check_one(
 ) -> Option<(Kpi, Ty)> {
     let Known {
         datasets,
+        objectives,
         kpi_units,
         units,
         distinct,
@@ -179,6 +185,10 @@ fn check_one(
     let what = format!("kpi `{}`", d.name.text);
     let e = Entries::read(cx, "a kpi", &d.entries, KEYS);
     let owner = e.get("owner").and_then(|x| entries::string(cx, x));
+    let objective = e
+        .get("objective")
+        .and_then(|o| objective(cx, o, objectives));
+    let weight = super::strategy::weight(cx, e.get("weight"));
     let mut lw = Lowering {
         cx,
         scope: Scope {
@@ -289,6 +299,8 @@ fn check_one(
             label: d.label.as_ref().map(|l| l.text.clone()),
             doc: d.doc.clone(),
             owner,
+            objective,
+            weight: weight?,
             unit,
             value,
             target,
@@ -301,6 +313,33 @@ fn check_one(
         },
         value_ty,
     ))
+}
+
+/// The objective a KPI measures, which must be declared.
+fn objective(cx: &mut Checker, e: &ast::Entry, objectives: &[Objective]) -> Option<String> {
+    let w = entries::word(cx, e, "an objective's name")?;
+    if objectives.iter().any(|o| o.name == w.text) || cx.is_broken(&w.text) {
+        return Some(w.text.clone());
+    }
+    cx.report(
+        Diagnostic::error(
+            Code::UnknownName,
+            w.span,
+            format!("no objective is named `{}`", w.text),
+        )
+        .label("unknown objective")
+        .help(
+            did_you_mean(&w.text, objectives.iter().map(|o| o.name.as_str())).unwrap_or_else(
+                || {
+                    format!(
+                        "declare it: `objective {} \"Label\" {{ perspective: financial }}`",
+                        w.text
+                    )
+                },
+            ),
+        ),
+    );
+    None
 }
 
 /// A target, in the unit of the value.

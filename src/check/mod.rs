@@ -10,6 +10,7 @@ mod graph;
 mod header;
 mod kpi;
 pub mod model;
+mod strategy;
 mod thresholds;
 mod units;
 
@@ -32,7 +33,7 @@ impl Checked {
 }
 
 /// The declaration keywords this version understands.
-pub const DECLARATION_KINDS: &[&str] = &["scorecard", "dataset", "kpi"];
+pub const DECLARATION_KINDS: &[&str] = &["scorecard", "perspective", "objective", "dataset", "kpi"];
 
 /// Shared state while checking one file.
 pub struct Checker<'a> {
@@ -83,6 +84,8 @@ pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
 fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let mut seen: BTreeMap<&str, &Declaration> = BTreeMap::new();
     let mut headers = Vec::new();
+    let mut perspectives = Vec::new();
+    let mut objectives = Vec::new();
     let mut datasets = Vec::new();
     let mut kpis = Vec::new();
     for d in &file.declarations {
@@ -125,11 +128,15 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         }
         match kind {
             "scorecard" => headers.push(d),
+            "perspective" => perspectives.push(d),
+            "objective" => objectives.push(d),
             "dataset" => datasets.push(d),
             _ => kpis.push(d),
         }
     }
     let header = header::check(cx, &headers);
+    let perspectives = strategy::perspectives(cx, &perspectives);
+    let objectives = strategy::objectives(cx, &objectives, &perspectives);
     let datasets: Vec<model::Dataset> = datasets
         .into_iter()
         .filter_map(|d| dataset::check(cx, d))
@@ -146,9 +153,12 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
                 model::YearName::End,
             )
         });
-    let (kpis, aggregates) = kpi::check_all(cx, &kpis, &datasets, money_scale, periods);
+    let (kpis, aggregates) =
+        kpi::check_all(cx, &kpis, &datasets, money_scale, periods, &objectives);
     Some(Model {
         header: header?,
+        perspectives,
+        objectives,
         datasets,
         kpis,
         aggregates,

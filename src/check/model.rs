@@ -7,6 +7,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
     pub header: Header,
+    /// Balanced-scorecard perspectives, in the order declared (top layer of the strategy map first).
+    pub perspectives: Vec<Perspective>,
+    pub objectives: Vec<Objective>,
     pub datasets: Vec<Dataset>,
     /// In the order the file declares them.
     pub kpis: Vec<Kpi>,
@@ -21,6 +24,31 @@ impl Model {
     pub fn kpi(&self, name: &str) -> Option<&Kpi> {
         self.kpis.iter().find(|k| k.name == name)
     }
+}
+
+/// A balanced-scorecard perspective, such as Financial or Customer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Perspective {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    pub owner: Option<String>,
+    /// Relative to sibling perspectives (see docs/language.md for the normalization rule).
+    pub weight: Decimal,
+}
+
+/// A strategic objective under one perspective, with the objectives it drives on the strategy map.
+#[derive(Debug, Clone, Serialize)]
+pub struct Objective {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    pub owner: Option<String>,
+    pub perspective: String,
+    /// Relative to the other objectives of its perspective.
+    pub weight: Decimal,
+    /// Objectives this one drives: cause-and-effect links, this → each.
+    pub drives: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +208,10 @@ pub struct Kpi {
     pub label: Option<String>,
     pub doc: Option<String>,
     pub owner: Option<String>,
+    /// The objective this KPI measures, if any.
+    pub objective: Option<String>,
+    /// Relative to the other KPIs of its objective (1 when not written).
+    pub weight: Decimal,
     pub unit: Unit,
     pub value: Expr,
     pub target: Dated<Expr>,

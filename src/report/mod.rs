@@ -1,8 +1,9 @@
-//! Owns rendering an evaluation: a terminal table, JSON (docs/json-output.md) and CSV. Every format is
-//! made from the same `Evaluation`; rendering never recomputes a number.
+//! Owns rendering: an evaluation as a terminal table, JSON (docs/json-output.md) or CSV, all made from
+//! the same `Evaluation` (rendering never recomputes a number); and the model's strategy map.
 
 mod csv;
 mod format;
+pub mod strategy_map;
 mod table;
 
 pub use format::{number, segment_label};

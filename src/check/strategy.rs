@@ -1,0 +1,151 @@
+//! Owns the balanced-scorecard structure: `perspective` and `objective` declarations, their weights,
+//! and the `drives` links of the strategy map (unknown names and cycles are errors).
+
+use super::entries::{self, Entries};
+use super::model::{Objective, Perspective};
+use super::{graph, Checker};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
+use crate::syntax::ast::{Declaration, Entry, ExprKind};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+const PERSPECTIVE_KEYS: &[&str] = &["owner", "weight"];
+const OBJECTIVE_KEYS: &[&str] = &["perspective", "owner", "weight", "drives"];
+
+pub fn perspectives(cx: &mut Checker, decls: &[&Declaration]) -> Vec<Perspective> {
+    decls
+        .iter()
+        .filter_map(|d| {
+            let e = Entries::read(cx, "a perspective", &d.entries, PERSPECTIVE_KEYS);
+            let owner = e.get("owner").and_then(|x| entries::string(cx, x));
+            let weight = weight(cx, e.get("weight"))?;
+            Some(Perspective {
+                name: d.name.text.clone(),
+                label: d.label.as_ref().map(|l| l.text.clone()),
+                doc: d.doc.clone(),
+                owner,
+                weight,
+            })
+        })
+        .collect()
+}
+
+pub fn objectives(
+    cx: &mut Checker,
+    decls: &[&Declaration],
+    perspectives: &[Perspective],
+) -> Vec<Objective> {
+    let names: Vec<&str> = decls.iter().map(|d| d.name.text.as_str()).collect();
+    let mut out = Vec::new();
+    let mut links: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
+    for d in decls {
+        let what = format!("objective `{}`", d.name.text);
+        let e = Entries::read(cx, "an objective", &d.entries, OBJECTIVE_KEYS);
+        let owner = e.get("owner").and_then(|x| entries::string(cx, x));
+        let weight = weight(cx, e.get("weight"));
+        let perspective = match e.get("perspective") {
+            None => {
+                entries::missing_key(cx, d.name.span, &what, "perspective", "financial");
+                None
+            }
+            Some(p) => entries::word(cx, p, "a perspective's name").and_then(|w| {
+                if perspectives.iter().any(|p| p.name == w.text) || cx.is_broken(&w.text) {
+                    return Some(w.text.clone());
+                }
+                cx.report(
+                    Diagnostic::error(
+                        Code::UnknownName,
+                        w.span,
+                        format!("no perspective is named `{}`", w.text),
+                    )
+                    .label("unknown perspective")
+                    .help(
+                        did_you_mean(&w.text, perspectives.iter().map(|p| p.name.as_str()))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "declare it: `perspective {} \"Label\" {{ weight: 1 }}`",
+                                    w.text
+                                )
+                            }),
+                    ),
+                );
+                None
+            }),
+        };
+        let mut drives = Vec::new();
+        if let Some(list) = e.get("drives") {
+            for w in entries::word_list(cx, list) {
+                if names.contains(&w.text.as_str()) {
+                    drives.push(w.text.clone());
+                    links
+                        .entry(d.name.text.clone())
+                        .or_default()
+                        .push((w.text.clone(), w.span));
+                } else if !cx.is_broken(&w.text) {
+                    cx.report(
+                        Diagnostic::error(
+                            Code::UnknownName,
+                            w.span,
+                            format!("no objective is named `{}`", w.text),
+                        )
+                        .label("unknown objective")
+                        .maybe_help(did_you_mean(&w.text, names.iter().copied())),
+                    );
+                }
+            }
+        }
+        if let (Some(perspective), Some(weight)) = (perspective, weight) {
+            out.push(Objective {
+                name: d.name.text.clone(),
+                label: d.label.as_ref().map(|l| l.text.clone()),
+                doc: d.doc.clone(),
+                owner,
+                perspective,
+                weight,
+                drives,
+            });
+        }
+    }
+    // A strategy map reads cause to effect: a cycle would make an objective its own cause.
+    let all: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let spans = decls
+        .iter()
+        .map(|d| (d.name.text.clone(), d.name.span))
+        .collect();
+    let wording = graph::Wording {
+        code: Code::DriveCycle,
+        cycle: "objectives drive each other in a cycle",
+        link: "drives",
+        help: "a strategy map runs from causes to effects: remove one of the `drives` links",
+    };
+    let (_, cycles, _) = graph::order(&all, &links, &spans, &wording);
+    for c in cycles {
+        cx.report(c);
+    }
+    out
+}
+
+/// A weight: a positive number or percent; 1 when not written.
+pub fn weight(cx: &mut Checker, e: Option<&Entry>) -> Option<Decimal> {
+    let Some(e) = e else {
+        return Some(Decimal::ONE);
+    };
+    let item = entries::single(cx, e, "a weight such as `2` or `40%`")?;
+    let value = match (&item.expr.kind, item.modifiers.is_empty()) {
+        (ExprKind::Number(n), true) => Decimal::from_str(n).ok(),
+        (ExprKind::Percent(p), true) => Decimal::from_str(p).ok().map(|p| p / Decimal::ONE_HUNDRED),
+        _ => None,
+    };
+    match value {
+        Some(w) if w > Decimal::ZERO => Some(w),
+        _ => {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, item.span, "a weight is a number or percent above zero")
+                    .label("not a weight")
+                    .help("weights are relative: `weight: 2` counts twice as much as `weight: 1`; `40%` is 0.4"),
+            );
+            None
+        }
+    }
+}
