@@ -98,3 +98,90 @@ fn the_model_keeps_weights_and_links() {
     let net = model.kpi("net_revenue").expect("kpi");
     assert_eq!(net.objective.as_deref(), Some("grow_revenue"));
 }
+
+#[test]
+fn scores_roll_up_by_weight() {
+    // October 2026 in the retail example (values from DuckDB, see tests/evaluate.rs). Scores:
+    // net revenue green → 10 (bands); gross margin 39.3% under goal_red_flag(goal 40%, red flag 36%):
+    // 10 × (1 + (0.393 − 0.36) / 0.04) / 3 = 10 × 1.825 / 3 = 6.0833…, shown 6.08; online share
+    // green → 10. Objectives: grow_revenue 10, protect_margin 6.0833…, win_online 10.
+    // Financial (grow_revenue weight 2, protect_margin 1): (2 × 10 + 6.0833…) / 3 = 8.6944…, 8.69.
+    // Customer: 10. Overall (60% and 40%): 0.6 × 8.6944… + 0.4 × 10 = 9.2166…, 9.22.
+    let source = std::fs::read_to_string("scorecards/retail/retail.scorecard").expect("read");
+    let mut opts = crate::support::options(std::path::Path::new("scorecards/retail"));
+    opts.from = Some("2026-10".into());
+    opts.to = Some("2026-10".into());
+    let e = scorecard::evaluate(&crate::support::model(&source), &opts).expect("runs");
+    let score = |kpi: &str| {
+        crate::support::row(&e, kpi, "2026-10", "total")
+            .score
+            .map(|s| s.to_string())
+    };
+    assert_eq!(score("gross_margin"), Some("6.08".into()));
+    assert_eq!(score("net_revenue"), Some("10.00".into()));
+    assert_eq!(score("units_sold"), None, "an unrated KPI has no score");
+    let find = |list: &[scorecard::rules::rollup::Scored], name: &str| {
+        list.iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.results[0].score)
+            .map(|s| s.to_string())
+    };
+    assert_eq!(
+        find(&e.scores.objectives, "protect_margin"),
+        Some("6.08".into())
+    );
+    assert_eq!(
+        find(&e.scores.perspectives, "financial"),
+        Some("8.69".into())
+    );
+    assert_eq!(
+        find(&e.scores.perspectives, "customer"),
+        Some("10.00".into())
+    );
+    assert_eq!(
+        e.scores.overall[0].score.map(|s| s.to_string()),
+        Some("9.22".into())
+    );
+}
+
+#[test]
+fn a_child_without_a_score_is_left_out() {
+    // Objective `o` has KPIs a (weight 3) and b (weight 1). In January both have values: a (2) is
+    // green, 10; b (an average of 1) is red, 0: (3 × 10 + 1 × 0) / 4 = 7.50. In February there is no
+    // `b` row, so b's average has no value and no score: only a counts, 10.00. In March there are no
+    // rows at all: no score, and the perspective and overall have none either.
+    let src = r#"
+scorecard t {}
+perspective p { }
+objective o { perspective: p }
+dataset d { source: "d.csv"  time: day  columns: { day: date  kind: text  n: integer } }
+kpi a { objective: o  weight: 3  value: sum(d.n where kind = "a")  thresholds: green >= 1, red otherwise }
+kpi b { objective: o  value: avg(d.n where kind = "b")  thresholds: green >= 5, red otherwise }
+"#;
+    let csv = "day,kind,n\n2026-01-05,a,2\n2026-01-06,b,1\n2026-02-05,a,2\n2026-04-01,a,1\n";
+    let e = crate::support::run(src, &[("d.csv", csv)]);
+    let o = |period: &str| {
+        let s = e
+            .scores
+            .objectives
+            .iter()
+            .find(|s| s.name == "o")
+            .expect("o");
+        s.results
+            .iter()
+            .find(|r| r.period == period)
+            .and_then(|r| r.score)
+            .map(|s| s.to_string())
+    };
+    assert_eq!(o("2026-01"), Some("7.50".into()));
+    assert_eq!(o("2026-02"), Some("10.00".into()));
+    assert_eq!(o("2026-03"), None);
+    let overall: Vec<Option<String>> = e
+        .scores
+        .overall
+        .iter()
+        .map(|r| r.score.map(|s| s.to_string()))
+        .collect();
+    assert_eq!(overall[2], None);
+    assert_eq!(overall[0], Some("7.50".into()));
+}

@@ -1,12 +1,12 @@
 //! Owns the `scorecard` header: name, owner, currency, grain and calendar.
 
 use super::entries::{self, Entries};
-use super::model::{Calendar, Grain, Header, YearName};
+use super::model::{Calendar, Grain, Header, Scoring, YearName};
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Arg, Declaration, Entry, ExprKind, Ident};
 
-const KEYS: &[&str] = &["owner", "currency", "grain", "calendar"];
+const KEYS: &[&str] = &["owner", "currency", "grain", "calendar", "scoring"];
 const GRAINS: &[&str] = &["day", "week", "month", "quarter", "year"];
 pub const MONTHS: &[&str] = &[
     "january",
@@ -73,6 +73,10 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         }
         None => "USD".into(),
     };
+    let scoring = e
+        .get("scoring")
+        .and_then(|x| super::scoring::read(cx, x, false))
+        .unwrap_or_else(Scoring::default_bands);
     let (grain, week_start) = e
         .get("grain")
         .map(|x| grain(cx, x))
@@ -106,6 +110,7 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         calendar,
         week_start,
         year_name,
+        scoring,
     })
 }
 

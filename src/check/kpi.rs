@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "by",
     "rounding",
     "missing",
+    "scoring",
 ];
 const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
 /// Names that mean something inside thresholds, so no KPI may take them.
@@ -36,6 +37,7 @@ pub fn check_all(
     money_scale: u32,
     periods: Periods,
     objectives: &[Objective],
+    default_scoring: Scoring,
 ) -> (Vec<Kpi>, Vec<Aggregate>) {
     let mut decls: Vec<&Declaration> = decls.to_vec();
     decls.retain(|d| {
@@ -99,6 +101,7 @@ pub fn check_all(
             continue;
         };
         let known = Known {
+            default_scoring,
             datasets,
             objectives,
             kpi_units: &kpi_units,
@@ -158,6 +161,7 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
 
 /// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.
 struct Known<'a> {
+    default_scoring: Scoring,
     datasets: &'a [Dataset],
     objectives: &'a [Objective],
     kpi_units: &'a BTreeMap<String, Unit>,
@@ -174,6 +178,7 @@ fn check_one(
     aggregates: &mut Vec<Aggregate>,
 ) -> Option<(Kpi, Ty)> {
     let Known {
+        default_scoring,
         datasets,
         objectives,
         kpi_units,
@@ -189,6 +194,10 @@ fn check_one(
         .get("objective")
         .and_then(|o| objective(cx, o, objectives));
     let weight = super::strategy::weight(cx, e.get("weight"));
+    let scoring = match e.get("scoring") {
+        Some(x) => super::scoring::read(cx, x, true),
+        None => Some(default_scoring),
+    };
     let mut lw = Lowering {
         cx,
         scope: Scope {
@@ -301,6 +310,7 @@ fn check_one(
             owner,
             objective,
             weight: weight?,
+            scoring: scoring?,
             unit,
             value,
             target,

@@ -10,6 +10,7 @@ mod graph;
 mod header;
 mod kpi;
 pub mod model;
+mod scoring;
 mod strategy;
 mod thresholds;
 mod units;
@@ -142,6 +143,10 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         .filter_map(|d| dataset::check(cx, d))
         .collect();
     let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
+    let default_scoring = header
+        .as_ref()
+        .map(|h| h.scoring)
+        .unwrap_or_else(model::Scoring::default_bands);
     let periods = header
         .as_ref()
         .map(crate::calendar::Periods::of)
@@ -153,8 +158,15 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
                 model::YearName::End,
             )
         });
-    let (kpis, aggregates) =
-        kpi::check_all(cx, &kpis, &datasets, money_scale, periods, &objectives);
+    let (kpis, aggregates) = kpi::check_all(
+        cx,
+        &kpis,
+        &datasets,
+        money_scale,
+        periods,
+        &objectives,
+        default_scoring,
+    );
     Some(Model {
         header: header?,
         perspectives,

@@ -64,6 +64,8 @@ pub struct Header {
     /// First day of a week, 0 (Monday) to 6 (Sunday); retail weeks start after the year's end day.
     pub week_start: u32,
     pub year_name: YearName,
+    /// How KPIs that declare no `scoring` are scored.
+    pub scoring: Scoring,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -212,6 +214,8 @@ pub struct Kpi {
     pub objective: Option<String>,
     /// Relative to the other KPIs of its objective (1 when not written).
     pub weight: Decimal,
+    /// How the value becomes a 0–10 score (the scorecard's default when not written).
+    pub scoring: Scoring,
     pub unit: Unit,
     pub value: Expr,
     pub target: Dated<Expr>,
@@ -281,6 +285,36 @@ impl<T> Dated<T> {
         self.default
             .iter()
             .chain(self.periods.iter().map(|p| &p.value))
+    }
+}
+
+/// A method that turns a KPI's value into a score from 0 to 10 (see `rules::score`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Scoring {
+    /// The red flag scores 10/3 and the goal 20/3, linearly, clamped to 0..10; lower is better when
+    /// the goal is below the red flag.
+    GoalRedFlag { goal: Decimal, red_flag: Decimal },
+    /// A score per status.
+    Bands {
+        green: Decimal,
+        amber: Decimal,
+        red: Decimal,
+    },
+    /// 10 × (1 ± (value − target) / |target|), clamped: 10 at or beyond the target.
+    PercentOfTarget,
+    /// 10 inside the range, falling to 0 one range-width outside it.
+    Within { low: Decimal, high: Decimal },
+}
+
+impl Scoring {
+    /// The default: green 10, amber 5, red 0.
+    pub fn default_bands() -> Scoring {
+        Scoring::Bands {
+            green: Decimal::TEN,
+            amber: Decimal::from(5),
+            red: Decimal::ZERO,
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub fn csv(e: &Evaluation) -> String {
         "target",
         "variance",
         "status",
+        "score",
         "window_periods",
         "window_covered",
     ]);
@@ -40,6 +41,7 @@ pub fn csv(e: &Evaluation) -> String {
                 &d(r.target),
                 &d(r.variance),
                 &status,
+                &d(r.score),
                 &periods,
                 &covered,
             ]);

@@ -60,11 +60,16 @@ pub fn table(e: &Evaluation, color: bool) -> String {
                 })
                 .set_alignment(CellAlignment::Right),
                 status,
+                Cell::new(r.score.map(|s| s.to_string()).unwrap_or_default())
+                    .set_alignment(CellAlignment::Right),
             ]);
         }
     }
     out.push_str(&t.to_string());
     out.push('\n');
+    if !e.scores.perspectives.is_empty() {
+        out.push_str(&scores(e));
+    }
     for w in &e.warnings {
         out.push_str(&format!(
             "warning: {} ({}, {})\n",
@@ -74,4 +79,38 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         ));
     }
     out
+}
+
+/// Perspective, objective and overall scores, each perspective followed by its objectives.
+fn scores(e: &Evaluation) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.force_no_tty();
+    t.set_header(["Scores", "Period", "Score"]);
+    let name =
+        |label: &Option<String>, name: &str| label.clone().unwrap_or_else(|| name.to_string());
+    let mut add = |who: String, results: &[crate::rules::rollup::PeriodScore]| {
+        for r in results {
+            let shown = r.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into());
+            t.add_row(vec![
+                Cell::new(&who),
+                Cell::new(&r.period),
+                Cell::new(shown).set_alignment(CellAlignment::Right),
+            ]);
+        }
+    };
+    for p in &e.scores.perspectives {
+        add(name(&p.label, &p.name), &p.results);
+        for o in e
+            .scores
+            .objectives
+            .iter()
+            .filter(|o| o.perspective.as_deref() == Some(p.name.as_str()))
+        {
+            add(format!("  {}", name(&o.label, &o.name)), &o.results);
+        }
+    }
+    add("Overall".into(), &e.scores.overall);
+    format!("{t}\n")
 }

@@ -3,6 +3,8 @@
 //! zero.
 
 mod eval;
+pub mod rollup;
+pub mod score;
 mod status;
 
 pub use eval::EvalError;
@@ -22,6 +24,9 @@ pub struct Evaluation {
     pub inputs: Vec<Input>,
     pub periods: Vec<String>,
     pub kpis: Vec<KpiResult>,
+    /// Objective, perspective and overall scores per period.
+    #[serde(flatten)]
+    pub scores: rollup::Rollup,
     pub warnings: Vec<Warning>,
 }
 
@@ -67,6 +72,9 @@ pub struct Row {
     #[serde(with = "opt_decimal")]
     pub variance: Option<Decimal>,
     pub status: Status,
+    /// The value's score from 0 to 10 by the KPI's scoring method, to 2 places.
+    #[serde(with = "opt_decimal")]
+    pub score: Option<Decimal>,
     /// For a value taken over a window (`ytd`, `rolling`, ...): how many periods it spans and in how
     /// many of them the data had rows.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,6 +125,7 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
     let periods = Periods::of(&model.header);
     let mut warnings = Vec::new();
     let mut kpis = Vec::new();
+    let mut exact_scores = std::collections::BTreeMap::new();
     for k in &model.kpis {
         let mut segments: Vec<Vec<Option<String>>> = vec![Vec::new()];
         if !k.by.is_empty() {
@@ -131,8 +140,13 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
             for seg in &segments {
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
                 let mut cx = eval::Context::new(model, aggregates, by, (p, periods.label(p)), seg);
-                let row = status::row(&mut cx, k, periods.label(p), aggregates.partial == Some(p))?;
+                let label = periods.label(p);
+                let (row, exact) =
+                    status::row(&mut cx, k, label.clone(), aggregates.partial == Some(p))?;
                 warnings.extend(cx.into_warnings());
+                if let (true, Some(s)) = (seg.is_empty(), exact) {
+                    exact_scores.insert((k.name.clone(), label), s);
+                }
                 results.push(row);
             }
         }
@@ -145,6 +159,12 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
             results,
         });
     }
+    let labels: Vec<String> = aggregates
+        .periods
+        .iter()
+        .map(|p| periods.label(*p))
+        .collect();
+    let scores = rollup::rollup(model, &labels, &exact_scores);
     let h = &model.header;
     let (grain, calendar) = crate::calendar::written(h);
     Ok(Evaluation {
@@ -161,18 +181,15 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
             version: env!("CARGO_PKG_VERSION"),
         },
         inputs: aggregates.inputs.clone(),
-        periods: aggregates
-            .periods
-            .iter()
-            .map(|p| periods.label(*p))
-            .collect(),
+        periods: labels,
         kpis,
+        scores,
         warnings,
     })
 }
 
 /// Decimals as strings in JSON, so no reader turns them into binary floating point.
-mod opt_decimal {
+pub(crate) mod opt_decimal {
     use rust_decimal::Decimal;
     use serde::Serializer;
 

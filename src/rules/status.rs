@@ -6,7 +6,13 @@ use super::{EvalError, Row, Status};
 use crate::check::model::{Better, Kpi, RoundMode, Status as Declared, Threshold, Unit};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-pub fn row(cx: &mut Context, k: &Kpi, period: String, partial: bool) -> Result<Row, EvalError> {
+/// The row, and the score before it is rounded for show (the roll-up uses exact scores).
+pub fn row(
+    cx: &mut Context,
+    k: &Kpi,
+    period: String,
+    partial: bool,
+) -> Result<(Row, Option<Decimal>), EvalError> {
     let value = cx.kpi_value(k)?.map(|v| round(v, k));
     let window = cx
         .coverage
@@ -41,16 +47,19 @@ pub fn row(cx: &mut Context, k: &Kpi, period: String, partial: bool) -> Result<R
             )?
         }
     };
-    Ok(Row {
+    let exact = super::score::score(k.scoring, k.better, value, target, status);
+    let row = Row {
         period,
         partial,
+        score: exact.map(super::score::shown),
         window,
         segment: cx.segment_map(),
         value,
         target,
         variance,
         status,
-    })
+    };
+    Ok((row, exact))
 }
 
 /// Rounds a value as the KPI declares: places of the figure shown (a percent's places are places of
