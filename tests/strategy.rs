@@ -69,7 +69,7 @@ fn the_model_keeps_weights_and_links() {
     let weights: Vec<(&str, String)> = model
         .perspectives
         .iter()
-        .map(|p| (p.name.as_str(), p.weight.to_string()))
+        .map(|p| (p.name.as_str(), p.weight.initial.to_string()))
         .collect();
     // 60% and 40% are the ratios 0.60 and 0.40; objectives default to weight 1.
     assert_eq!(
@@ -84,7 +84,7 @@ fn the_model_keeps_weights_and_links() {
         .iter()
         .find(|o| o.name == "protect_margin")
         .expect("objective");
-    assert_eq!(protect.weight.to_string(), "1");
+    assert_eq!(protect.weight.initial.to_string(), "1");
     let win = model
         .objectives
         .iter()
@@ -184,4 +184,33 @@ kpi b { objective: o  value: avg(d.n where kind = "b")  thresholds: green >= 5, 
         .collect();
     assert_eq!(overall[2], None);
     assert_eq!(overall[0], Some("7.50".into()));
+}
+
+#[test]
+fn weights_change_from_a_date() {
+    // KPI a is green (10) and b red (0) every month. a's weight is 1, and 3 from 2026-02-15 on: the
+    // first month starting on or after that day is March. January and February: (1 × 10 + 1 × 0) / 2
+    // = 5.00; March: (3 × 10 + 0) / 4 = 7.50.
+    let src = r#"
+scorecard t {}
+perspective p { }
+objective o { perspective: p }
+dataset d { source: "d.csv"  time: day  columns: { day: date  n: integer } }
+kpi a { objective: o  weight: { otherwise: 1  "2026-02-15": 3 }  value: sum(d.n)  thresholds: green >= 1, red otherwise }
+kpi b { objective: o  value: sum(d.n)  thresholds: green >= 100, red otherwise }
+"#;
+    let csv = "day,n\n2026-01-05,2\n2026-02-05,2\n2026-03-05,2\n";
+    let e = crate::support::run(src, &[("d.csv", csv)]);
+    let o = e
+        .scores
+        .objectives
+        .iter()
+        .find(|s| s.name == "o")
+        .expect("o");
+    let scores: Vec<String> = o
+        .results
+        .iter()
+        .map(|r| r.score.map(|s| s.to_string()).unwrap_or_default())
+        .collect();
+    assert_eq!(scores, vec!["5.00", "5.00", "7.50"]);
 }

@@ -34,7 +34,35 @@ pub struct Perspective {
     pub doc: Option<String>,
     pub owner: Option<String>,
     /// Relative to sibling perspectives (see docs/language.md for the normalization rule).
-    pub weight: Decimal,
+    pub weight: Weight,
+}
+
+/// A weight, possibly changing from given dates on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Weight {
+    /// The weight before the first change (1 when not written).
+    pub initial: Decimal,
+    /// (first day the new weight applies, in days since 1970-01-01; weight), by date.
+    pub changes: Vec<(i64, Decimal)>,
+}
+
+impl Weight {
+    pub fn fixed(w: Decimal) -> Self {
+        Weight {
+            initial: w,
+            changes: Vec::new(),
+        }
+    }
+
+    /// The weight of a period starting on `first_day`: the last change on or before that day.
+    pub fn at(&self, first_day: i64) -> Decimal {
+        self.changes
+            .iter()
+            .rev()
+            .find(|(day, _)| *day <= first_day)
+            .map(|(_, w)| *w)
+            .unwrap_or(self.initial)
+    }
 }
 
 /// A strategic objective under one perspective, with the objectives it drives on the strategy map.
@@ -46,7 +74,7 @@ pub struct Objective {
     pub owner: Option<String>,
     pub perspective: String,
     /// Relative to the other objectives of its perspective.
-    pub weight: Decimal,
+    pub weight: Weight,
     /// Objectives this one drives: cause-and-effect links, this → each.
     pub drives: Vec<String>,
 }
@@ -213,7 +241,7 @@ pub struct Kpi {
     /// The objective this KPI measures, if any.
     pub objective: Option<String>,
     /// Relative to the other KPIs of its objective (1 when not written).
-    pub weight: Decimal,
+    pub weight: Weight,
     /// How the value becomes a 0–10 score (the scorecard's default when not written).
     pub scoring: Scoring,
     pub unit: Unit,

@@ -2,10 +2,10 @@
 //! and the `drives` links of the strategy map (unknown names and cycles are errors).
 
 use super::entries::{self, Entries};
-use super::model::{Objective, Perspective};
+use super::model::{Objective, Perspective, Weight};
 use super::{graph, Checker};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
-use crate::syntax::ast::{Declaration, Entry, ExprKind};
+use crate::syntax::ast::{Declaration, Entry, ExprKind, Value};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -126,11 +126,59 @@ pub fn objectives(
     out
 }
 
-/// A weight: a positive number or percent; 1 when not written.
-pub fn weight(cx: &mut Checker, e: Option<&Entry>) -> Option<Decimal> {
+/// A weight: a positive number or percent, 1 when not written; or a block of the weight
+/// `otherwise` and the weights that apply from dates on (`"2026-07-01": 3`).
+pub fn weight(cx: &mut Checker, e: Option<&Entry>) -> Option<Weight> {
     let Some(e) = e else {
-        return Some(Decimal::ONE);
+        return Some(Weight::fixed(Decimal::ONE));
     };
+    let Value::Block(list, _) = &e.value else {
+        return one_weight(cx, e).map(Weight::fixed);
+    };
+    let mut weight = Weight::fixed(Decimal::ONE);
+    let mut ok = true;
+    for inner in list {
+        let value = one_weight(cx, inner);
+        if !inner.quoted && inner.key.text == "otherwise" {
+            weight.initial = value.unwrap_or(Decimal::ONE);
+            ok &= value.is_some();
+            continue;
+        }
+        let day = chrono::NaiveDate::parse_from_str(&inner.key.text, "%Y-%m-%d")
+            .ok()
+            .filter(|_| inner.quoted);
+        match (day, value) {
+            (Some(day), Some(w)) => {
+                let day = crate::calendar::days(day);
+                if weight.changes.iter().any(|(d, _)| *d == day) {
+                    cx.report(
+                        Diagnostic::error(
+                            Code::DuplicateKey,
+                            inner.key.span,
+                            "this date is given twice",
+                        )
+                        .label("second weight"),
+                    );
+                    ok = false;
+                }
+                weight.changes.push((day, w));
+            }
+            (None, _) => {
+                cx.report(
+                    Diagnostic::error(Code::InvalidValue, inner.key.span, "expected a date in quotes, or `otherwise`")
+                        .label("not a date")
+                        .help("weights change from a date on: `weight: { otherwise: 2  \"2026-07-01\": 3 }`"),
+                );
+                ok = false;
+            }
+            (Some(_), None) => ok = false,
+        }
+    }
+    weight.changes.sort_by_key(|(d, _)| *d);
+    ok.then_some(weight)
+}
+
+fn one_weight(cx: &mut Checker, e: &Entry) -> Option<Decimal> {
     let item = entries::single(cx, e, "a weight such as `2` or `40%`")?;
     let value = match (&item.expr.kind, item.modifiers.is_empty()) {
         (ExprKind::Number(n), true) => Decimal::from_str(n).ok(),

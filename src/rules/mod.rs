@@ -164,7 +164,13 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
         .iter()
         .map(|p| periods.label(*p))
         .collect();
-    let scores = rollup::rollup(model, &labels, &exact_scores);
+    let dated: Vec<(String, i64)> = aggregates
+        .periods
+        .iter()
+        .zip(&labels)
+        .map(|(p, label)| (label.clone(), crate::calendar::days(periods.bounds(*p).0)))
+        .collect();
+    let scores = rollup::rollup(model, &dated, &exact_scores);
     let h = &model.header;
     let (grain, calendar) = crate::calendar::written(h);
     Ok(Evaluation {

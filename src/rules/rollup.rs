@@ -52,9 +52,10 @@ fn weighted(children: &[(Decimal, Option<Decimal>)]) -> Option<Decimal> {
 
 /// Rolls the KPIs' exact scores (the total of each period, not its segments) up the structure.
 /// `exact` maps a KPI to its unrounded score per period.
+/// `periods` are the reported periods' names with their first days (which decide dated weights).
 pub fn rollup(
     model: &Model,
-    periods: &[String],
+    periods: &[(String, i64)],
     exact: &BTreeMap<(String, String), Decimal>,
 ) -> Rollup {
     let mut out = Rollup::default();
@@ -67,10 +68,15 @@ pub fn rollup(
             .collect();
         let results = periods
             .iter()
-            .map(|p| {
+            .map(|(p, day)| {
                 let children: Vec<_> = kpis
                     .iter()
-                    .map(|k| (k.weight, exact.get(&(k.name.clone(), p.clone())).copied()))
+                    .map(|k| {
+                        (
+                            k.weight.at(*day),
+                            exact.get(&(k.name.clone(), p.clone())).copied(),
+                        )
+                    })
                     .collect();
                 let score = weighted(&children);
                 if let Some(s) = score {
@@ -98,12 +104,12 @@ pub fn rollup(
             .collect();
         let results = periods
             .iter()
-            .map(|p| {
+            .map(|(p, day)| {
                 let children: Vec<_> = objectives
                     .iter()
                     .map(|o| {
                         (
-                            o.weight,
+                            o.weight.at(*day),
                             objective_scores.get(&(o.name.clone(), p.clone())).copied(),
                         )
                     })
@@ -128,13 +134,13 @@ pub fn rollup(
     if !model.perspectives.is_empty() {
         out.overall = periods
             .iter()
-            .map(|p| {
+            .map(|(p, day)| {
                 let children: Vec<_> = model
                     .perspectives
                     .iter()
                     .map(|x| {
                         (
-                            x.weight,
+                            x.weight.at(*day),
                             perspective_scores
                                 .get(&(x.name.clone(), p.clone()))
                                 .copied(),
