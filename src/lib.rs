@@ -3,7 +3,7 @@
 //! The stages, each a folder, in the order data flows through them:
 //! `syntax` (text to tree) → `check` (tree to model) → `engine` (model and data to aggregates) →
 //! `rules` (aggregates to values and statuses) → `report` (evaluation to table, JSON, CSV).
-//! `diagnostic` and `calendar` are vocabulary shared by all of them. The library never prints.
+//! `diagnostic`, `calendar` and `script` (the Rhai sandbox) are shared by the stages. The library never prints.
 
 pub mod calendar;
 pub mod check;
@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod report;
 pub mod rules;
+pub mod script;
 pub mod syntax;
 
 use check::model::Model;

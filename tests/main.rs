@@ -5,6 +5,7 @@ mod cli;
 mod data_errors;
 mod evaluate;
 mod parse;
+mod script;
 mod strategy;
 mod support;
 mod time;

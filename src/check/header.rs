@@ -75,7 +75,7 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
     };
     let scoring = e
         .get("scoring")
-        .and_then(|x| super::scoring::read(cx, x, false))
+        .and_then(|x| super::scoring::read(cx, x, None))
         .unwrap_or_else(Scoring::default_bands);
     let (grain, week_start) = e
         .get("grain")

@@ -30,15 +30,29 @@ const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
 /// Names that mean something inside thresholds, so no KPI may take them.
 const RESERVED: &[&str] = &["value", "target", "otherwise", "true", "false"];
 
+/// What KPIs are checked against: the rest of the scorecard, already checked.
+pub struct Surroundings<'a> {
+    pub datasets: &'a [Dataset],
+    pub objectives: &'a [Objective],
+    pub functions: &'a [Function],
+    pub money_scale: u32,
+    pub periods: Periods,
+    pub default_scoring: Scoring,
+}
+
 pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
-    datasets: &[Dataset],
-    money_scale: u32,
-    periods: Periods,
-    objectives: &[Objective],
-    default_scoring: Scoring,
+    around: Surroundings,
 ) -> (Vec<Kpi>, Vec<Aggregate>) {
+    let Surroundings {
+        datasets,
+        objectives,
+        functions,
+        money_scale,
+        periods,
+        default_scoring,
+    } = around;
     let mut decls: Vec<&Declaration> = decls.to_vec();
     decls.retain(|d| {
         let reserved = RESERVED.contains(&d.name.text.as_str());
@@ -101,7 +115,8 @@ pub fn check_all(
             continue;
         };
         let known = Known {
-            default_scoring,
+            default_scoring: default_scoring.clone(),
+            functions,
             datasets,
             objectives,
             kpi_units: &kpi_units,
@@ -162,6 +177,7 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
 /// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.
 struct Known<'a> {
     default_scoring: Scoring,
+    functions: &'a [Function],
     datasets: &'a [Dataset],
     objectives: &'a [Objective],
     kpi_units: &'a BTreeMap<String, Unit>,
@@ -179,6 +195,7 @@ fn check_one(
 ) -> Option<(Kpi, Ty)> {
     let Known {
         default_scoring,
+        functions,
         datasets,
         objectives,
         kpi_units,
@@ -195,7 +212,7 @@ fn check_one(
         .and_then(|o| objective(cx, o, objectives));
     let weight = super::strategy::weight(cx, e.get("weight"));
     let scoring = match e.get("scoring") {
-        Some(x) => super::scoring::read(cx, x, true),
+        Some(x) => super::scoring::read(cx, x, Some(functions)),
         None => Some(default_scoring),
     };
     let mut lw = Lowering {

@@ -6,6 +6,7 @@ mod dated;
 mod entries;
 mod expr;
 mod filter;
+mod function;
 mod graph;
 mod header;
 mod kpi;
@@ -34,7 +35,14 @@ impl Checked {
 }
 
 /// The declaration keywords this version understands.
-pub const DECLARATION_KINDS: &[&str] = &["scorecard", "perspective", "objective", "dataset", "kpi"];
+pub const DECLARATION_KINDS: &[&str] = &[
+    "scorecard",
+    "perspective",
+    "objective",
+    "function",
+    "dataset",
+    "kpi",
+];
 
 /// Shared state while checking one file.
 pub struct Checker<'a> {
@@ -87,6 +95,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let mut headers = Vec::new();
     let mut perspectives = Vec::new();
     let mut objectives = Vec::new();
+    let mut functions = Vec::new();
     let mut datasets = Vec::new();
     let mut kpis = Vec::new();
     for d in &file.declarations {
@@ -131,6 +140,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
             "scorecard" => headers.push(d),
             "perspective" => perspectives.push(d),
             "objective" => objectives.push(d),
+            "function" => functions.push(d),
             "dataset" => datasets.push(d),
             _ => kpis.push(d),
         }
@@ -138,6 +148,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let header = header::check(cx, &headers);
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
+    let functions = function::check(cx, &functions);
     let datasets: Vec<model::Dataset> = datasets
         .into_iter()
         .filter_map(|d| dataset::check(cx, d))
@@ -145,7 +156,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
     let default_scoring = header
         .as_ref()
-        .map(|h| h.scoring)
+        .map(|h| h.scoring.clone())
         .unwrap_or_else(model::Scoring::default_bands);
     let periods = header
         .as_ref()
@@ -158,19 +169,20 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
                 model::YearName::End,
             )
         });
-    let (kpis, aggregates) = kpi::check_all(
-        cx,
-        &kpis,
-        &datasets,
+    let around = kpi::Surroundings {
+        datasets: &datasets,
+        objectives: &objectives,
+        functions: &functions,
         money_scale,
         periods,
-        &objectives,
         default_scoring,
-    );
+    };
+    let (kpis, aggregates) = kpi::check_all(cx, &kpis, around);
     Some(Model {
         header: header?,
         perspectives,
         objectives,
+        functions,
         datasets,
         kpis,
         aggregates,

@@ -10,6 +10,7 @@ pub struct Model {
     /// Balanced-scorecard perspectives, in the order declared (top layer of the strategy map first).
     pub perspectives: Vec<Perspective>,
     pub objectives: Vec<Objective>,
+    pub functions: Vec<Function>,
     pub datasets: Vec<Dataset>,
     /// In the order the file declares them.
     pub kpis: Vec<Kpi>,
@@ -317,7 +318,7 @@ impl<T> Dated<T> {
 }
 
 /// A method that turns a KPI's value into a score from 0 to 10 (see `rules::score`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Scoring {
     /// The red flag scores 10/3 and the goal 20/3, linearly, clamped to 0..10; lower is better when
@@ -333,6 +334,18 @@ pub enum Scoring {
     PercentOfTarget,
     /// 10 inside the range, falling to 0 one range-width outside it.
     Within { low: Decimal, high: Decimal },
+    /// A `function` declared in the scorecard, called with the value and the target.
+    Script { function: String },
+}
+
+/// A scoring function written in Rhai, run in a sandbox (see `rules::script`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    /// The Rhai source; it defines `fn NAME(value, target)`.
+    pub source: String,
 }
 
 impl Scoring {

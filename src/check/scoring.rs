@@ -2,7 +2,7 @@
 //! scorecard's default.
 
 use super::entries;
-use super::model::Scoring;
+use super::model::{Function, Scoring};
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{Arg, Entry, ExprKind};
@@ -11,14 +11,28 @@ use std::str::FromStr;
 
 const METHODS: &[&str] = &["goal_red_flag", "bands", "percent_of_target", "within"];
 
-/// Reads a `scoring:` value. `per_kpi` allows the methods that need a KPI's own numbers.
-pub fn read(cx: &mut Checker, e: &Entry, per_kpi: bool) -> Option<Scoring> {
+/// Reads a `scoring:` value. On a KPI, `functions` are the declared scoring functions, and the
+/// methods that need a KPI's own numbers are allowed; the scorecard's default passes `None`.
+pub fn read(cx: &mut Checker, e: &Entry, functions: Option<&[Function]>) -> Option<Scoring> {
+    let per_kpi = functions.is_some();
     let item = entries::single(cx, e, "a scoring method")?;
     let (name, args) = match &item.expr.kind {
         ExprKind::Path(p) if p.len() == 1 => (&p[0], &[][..]),
         ExprKind::Call { name, args } => (name, args.as_slice()),
         _ => return bad(cx, item.span),
     };
+    if let Some(f) = functions
+        .unwrap_or(&[])
+        .iter()
+        .find(|f| f.name == name.text)
+    {
+        if !args.is_empty() {
+            return bad(cx, item.span);
+        }
+        return Some(Scoring::Script {
+            function: f.name.clone(),
+        });
+    }
     let scoring = match name.text.as_str() {
         "bands" => {
             let n = numbers(cx, args, &["green", "amber", "red"], false)?;
@@ -96,10 +110,17 @@ pub fn read(cx: &mut Checker, e: &Entry, per_kpi: bool) -> Option<Scoring> {
                     format!("unknown scoring method `{other}`"),
                 )
                 .label("not a scoring method")
-                .help(
-                    did_you_mean(other, METHODS.iter().copied())
-                        .unwrap_or_else(|| format!("the methods are: {}", METHODS.join(", "))),
-                ),
+                .help({
+                    let declared = functions.unwrap_or(&[]).iter().map(|f| f.name.as_str());
+                    did_you_mean(other, METHODS.iter().copied().chain(declared)).unwrap_or_else(
+                        || {
+                            format!(
+                                "the methods are: {}, or a declared `function`",
+                                METHODS.join(", ")
+                            )
+                        },
+                    )
+                }),
             );
             return None;
         }

@@ -45,6 +45,7 @@ codes! {
     SegmentColumn => "scorecard::check::segment_column",
     UnsupportedSource => "scorecard::check::unsupported_source",
     Thresholds => "scorecard::check::thresholds",
+    Script => "scorecard::check::script",
     ReadSource => "scorecard::io::read_scorecard",
 }
 

@@ -20,6 +20,12 @@ pub enum EvalError {
         period: String,
         what: String,
     },
+    #[error("kpi `{kpi}` in {period}: its scoring function failed: {why}")]
+    Script {
+        kpi: String,
+        period: String,
+        why: String,
+    },
     #[error(transparent)]
     Data(#[from] DataError),
 }

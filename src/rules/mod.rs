@@ -126,6 +126,12 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
     let mut warnings = Vec::new();
     let mut kpis = Vec::new();
     let mut exact_scores = std::collections::BTreeMap::new();
+    let scripts =
+        crate::script::Scripts::new(&model.functions).map_err(|why| EvalError::Script {
+            kpi: String::new(),
+            period: String::new(),
+            why,
+        })?;
     for k in &model.kpis {
         let mut segments: Vec<Vec<Option<String>>> = vec![Vec::new()];
         if !k.by.is_empty() {
@@ -141,8 +147,12 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
                 let mut cx = eval::Context::new(model, aggregates, by, (p, periods.label(p)), seg);
                 let label = periods.label(p);
-                let (row, exact) =
-                    status::row(&mut cx, k, label.clone(), aggregates.partial == Some(p))?;
+                let (row, exact) = status::row(
+                    &mut cx,
+                    k,
+                    (label.clone(), aggregates.partial == Some(p)),
+                    &scripts,
+                )?;
                 warnings.extend(cx.into_warnings());
                 if let (true, Some(s)) = (seg.is_empty(), exact) {
                     exact_scores.insert((k.name.clone(), label), s);

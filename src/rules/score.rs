@@ -3,20 +3,33 @@
 
 use super::Status;
 use crate::check::model::{Better, Scoring};
+use crate::script::Scripts;
 use rust_decimal::Decimal;
 
 /// The score of a value, or `None` when there is nothing to score (no value, no status for bands, no
-/// or a zero target for percent of target).
+/// or a zero target for percent of target). A scoring function that fails is an error.
 pub fn score(
-    method: Scoring,
+    method: &Scoring,
     better: Better,
-    value: Option<Decimal>,
+    (value, target, status): (Option<Decimal>, Option<Decimal>, Status),
+    scripts: &Scripts,
+) -> Result<Option<Decimal>, String> {
+    let Some(v) = value else { return Ok(None) };
+    if let Scoring::Script { function } = method {
+        return scripts.call(function, v, target).map(Some);
+    }
+    Ok(builtin(method, better, v, target, status))
+}
+
+fn builtin(
+    method: &Scoring,
+    better: Better,
+    v: Decimal,
     target: Option<Decimal>,
     status: Status,
 ) -> Option<Decimal> {
-    let v = value?;
     let ten = Decimal::TEN;
-    let raw = match method {
+    let raw = match *method {
         Scoring::Bands { green, amber, red } => match status {
             Status::Green => green,
             Status::Amber => amber,
@@ -63,6 +76,7 @@ pub fn score(
                 }
             }
         }
+        Scoring::Script { .. } => return None,
     };
     Some(raw.clamp(Decimal::ZERO, ten))
 }
@@ -84,13 +98,13 @@ mod tests {
     }
 
     fn grf(goal: &str, red_flag: &str, value: &str) -> String {
-        let s = score(
-            Scoring::GoalRedFlag {
+        let s = builtin(
+            &Scoring::GoalRedFlag {
                 goal: d(goal),
                 red_flag: d(red_flag),
             },
             Better::Higher,
-            Some(d(value)),
+            d(value),
             None,
             Status::Green,
         );
@@ -122,10 +136,10 @@ mod tests {
     #[test]
     fn percent_of_target_and_within() {
         let pot = |t: &str, v: &str, b: Better| {
-            score(
-                Scoring::PercentOfTarget,
+            builtin(
+                &Scoring::PercentOfTarget,
                 b,
-                Some(d(v)),
+                d(v),
                 Some(d(t)),
                 Status::Green,
             )
@@ -141,13 +155,13 @@ mod tests {
         assert_eq!(pot("100", "120", Better::Lower), Some("8.00".into()));
         assert_eq!(pot("0", "5", Better::Higher), None);
         let within = |v: &str| {
-            score(
-                Scoring::Within {
+            builtin(
+                &Scoring::Within {
                     low: d("2"),
                     high: d("4"),
                 },
                 Better::Higher,
-                Some(d(v)),
+                d(v),
                 None,
                 Status::Green,
             )
@@ -162,14 +176,28 @@ mod tests {
     #[test]
     fn bands_follow_the_status() {
         let b = Scoring::default_bands();
+        let none = Scripts::new(&[]).expect("no scripts");
         assert_eq!(
-            score(b, Better::Higher, Some(d("1")), None, Status::Amber),
-            Some(d("5"))
+            score(
+                &b,
+                Better::Higher,
+                (Some(d("1")), None, Status::Amber),
+                &none
+            ),
+            Ok(Some(d("5")))
         );
         assert_eq!(
-            score(b, Better::Higher, Some(d("1")), None, Status::Unrated),
-            None
+            score(
+                &b,
+                Better::Higher,
+                (Some(d("1")), None, Status::Unrated),
+                &none
+            ),
+            Ok(None)
         );
-        assert_eq!(score(b, Better::Higher, None, None, Status::NoValue), None);
+        assert_eq!(
+            score(&b, Better::Higher, (None, None, Status::NoValue), &none),
+            Ok(None)
+        );
     }
 }

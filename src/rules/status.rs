@@ -10,8 +10,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub fn row(
     cx: &mut Context,
     k: &Kpi,
-    period: String,
-    partial: bool,
+    (period, partial): (String, bool),
+    scripts: &crate::script::Scripts,
 ) -> Result<(Row, Option<Decimal>), EvalError> {
     let value = cx.kpi_value(k)?.map(|v| round(v, k));
     let window = cx
@@ -47,7 +47,12 @@ pub fn row(
             )?
         }
     };
-    let exact = super::score::score(k.scoring, k.better, value, target, status);
+    let exact = super::score::score(&k.scoring, k.better, (value, target, status), scripts)
+        .map_err(|why| EvalError::Script {
+            kpi: k.name.clone(),
+            period: period.clone(),
+            why,
+        })?;
     let row = Row {
         period,
         partial,

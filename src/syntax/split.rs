@@ -36,6 +36,14 @@ pub fn declarations(source: &str) -> Vec<Range<usize>> {
         }
         start.get_or_insert(i);
         match b {
+            b'"' if rest.starts_with(b"\"\"\"") => {
+                // A triple-quoted block runs to the next `"""`, across lines and braces.
+                i = match source[i + 3..].find("\"\"\"") {
+                    Some(p) => i + 3 + p + 3,
+                    None => bytes.len(),
+                };
+                continue;
+            }
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
@@ -86,6 +94,14 @@ mod tests {
                 "kpi b { }"
             ]
         );
+    }
+
+    #[test]
+    fn triple_quoted_text_may_hold_braces_and_lines() {
+        let src = "function f { rhai: \"\"\"\nfn f(v, t) { if v > 1 { 10 } else { 0 } }\n\"\"\" }\nkpi k { }";
+        let parts: Vec<&str> = declarations(src).into_iter().map(|r| &src[r]).collect();
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].ends_with("\"\"\" }"));
     }
 
     #[test]

@@ -297,7 +297,14 @@ fn arg(cx: &Ctx, p: P) -> Arg {
 
 fn string(cx: &Ctx, p: P) -> Str {
     let span = cx.span(&p);
-    let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+    let inner = p.into_inner().next();
+    if let Some(triple) = inner.as_ref().filter(|i| i.as_rule() == Rule::triple_inner) {
+        return Str {
+            text: triple.as_str().to_string(),
+            span,
+        };
+    }
+    let raw = inner.map(|i| i.as_str()).unwrap_or("");
     let mut text = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {

@@ -1,0 +1,94 @@
+//! Owns running scoring functions written in Rhai, in a sandbox: no modules (so no files), no
+//! `eval`, no printing, and limits on operations, call depth, expression depth and the size of
+//! strings, arrays and maps, so that a hostile or mistaken script stops with an error, quickly.
+
+use rhai::{Dynamic, Engine, Scope, AST};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// Operations one call may run: enough for any honest scoring rule, far too few for an endless loop.
+pub const MAX_OPERATIONS: u64 = 100_000;
+pub const MAX_CALL_LEVELS: usize = 32;
+pub const MAX_SIZE: usize = 10_000;
+
+/// The sandboxed engine.
+pub fn engine() -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_operations(MAX_OPERATIONS);
+    engine.set_max_call_levels(MAX_CALL_LEVELS);
+    engine.set_max_expr_depths(64, 32);
+    engine.set_max_string_size(MAX_SIZE);
+    engine.set_max_array_size(MAX_SIZE);
+    engine.set_max_map_size(MAX_SIZE);
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine
+}
+
+/// Compiles a function's source, checking that it defines `fn name(value, target)`.
+pub fn compile(engine: &Engine, name: &str, source: &str) -> Result<AST, String> {
+    let ast = engine.compile(source).map_err(|e| e.to_string())?;
+    if !ast
+        .iter_functions()
+        .any(|f| f.name == name && f.params.len() == 2)
+    {
+        return Err(format!(
+            "the script does not define `fn {name}(value, target)`"
+        ));
+    }
+    Ok(ast)
+}
+
+/// The declared functions, compiled once for a run.
+pub struct Scripts {
+    engine: Engine,
+    compiled: BTreeMap<String, AST>,
+}
+
+impl Scripts {
+    pub fn new(functions: &[crate::check::model::Function]) -> Result<Self, String> {
+        let engine = engine();
+        let mut compiled = BTreeMap::new();
+        for f in functions {
+            compiled.insert(f.name.clone(), compile(&engine, &f.name, &f.source)?);
+        }
+        Ok(Scripts { engine, compiled })
+    }
+
+    /// Calls `name(value, target)`; the target is `()` when there is none. The result must be a
+    /// number from 0 to 10.
+    pub fn call(
+        &self,
+        name: &str,
+        value: Decimal,
+        target: Option<Decimal>,
+    ) -> Result<Decimal, String> {
+        let ast = self
+            .compiled
+            .get(name)
+            .ok_or_else(|| format!("no function `{name}`"))?;
+        let target = target.map(Dynamic::from_decimal).unwrap_or(Dynamic::UNIT);
+        let out: Dynamic = self
+            .engine
+            .call_fn(
+                &mut Scope::new(),
+                ast,
+                name,
+                (Dynamic::from_decimal(value), target),
+            )
+            .map_err(|e| e.to_string())?;
+        let score = if out.is_int() {
+            out.as_int()
+                .map(Decimal::from)
+                .map_err(|t| format!("returned {t}, not a number"))?
+        } else {
+            out.as_decimal()
+                .map_err(|t| format!("returned {t}, not a number"))?
+        };
+        if score < Decimal::ZERO || score > Decimal::TEN {
+            return Err(format!("returned {score}, outside the scores 0 to 10"));
+        }
+        Ok(score)
+    }
+}

@@ -1,0 +1,105 @@
+//! Scoring functions in Rhai: a custom rule scores as written, and hostile scripts stop with an error
+//! (exit code 2 from the command line) in bounded time instead of hanging, recursing or eating memory.
+
+use std::time::{Duration, Instant};
+
+/// A scorecard whose KPI `n` (the sum of column n) is scored by `fn score(value, target)`.
+fn scorecard(body: &str) -> String {
+    format!(
+        r#"
+scorecard t {{}}
+function score "Custom score" {{
+  rhai: """
+{body}
+"""
+}}
+dataset d {{ source: "d.csv"  time: day  columns: {{ day: date  n: integer }} }}
+kpi n {{ value: sum(d.n)  target: 8  scoring: score }}
+"#
+    )
+}
+
+fn evaluate(body: &str) -> Result<scorecard::rules::Evaluation, String> {
+    let dir = crate::support::folder(&[("d.csv", "day,n\n2026-01-05,6\n")]);
+    let model = crate::support::model(&scorecard(body));
+    scorecard::evaluate(&model, &crate::support::options(dir.path())).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_custom_rule_scores_as_written() {
+    // Half marks below the target, full above: value 6 against target 8 scores 10 × 6 / 8 / 2 = 3.75.
+    let e = evaluate("fn score(value, target) { if value >= target { 10 } else { 10.0 * value / target / 2.0 } }")
+        .expect("runs");
+    assert_eq!(
+        crate::support::row(&e, "n", "2026-01", "total")
+            .score
+            .map(|s| s.to_string()),
+        Some("3.75".into())
+    );
+}
+
+#[test]
+fn hostile_scripts_stop_with_an_error() {
+    let cases = [
+        (
+            "an endless loop",
+            "fn score(value, target) { loop { } }",
+            "operations",
+        ),
+        // Rhai reports its call-depth limit as a stack overflow (its own guard, not the process's).
+        (
+            "deep recursion",
+            "fn score(value, target) { score(value, target) }",
+            "stack overflow",
+        ),
+        (
+            "a huge string",
+            "fn score(value, target) { let s = \"x\"; loop { s += s; } }",
+            "string",
+        ),
+        (
+            "a huge array",
+            "fn score(value, target) { let a = []; loop { a.push(1); } }",
+            "array",
+        ),
+        (
+            "a result out of scale",
+            "fn score(value, target) { 11 }",
+            "outside the scores 0 to 10",
+        ),
+        (
+            "a result that is no number",
+            "fn score(value, target) { \"ten\" }",
+            "not a number",
+        ),
+    ];
+    for (what, body, expected) in cases {
+        let start = Instant::now();
+        let error = evaluate(body)
+            .err()
+            .unwrap_or_else(|| panic!("{what} should fail"));
+        assert!(error.to_lowercase().contains(expected), "{what}: {error}");
+        assert!(error.contains("kpi `n` in 2026-01"), "{what}: {error}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what} took {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[test]
+fn scripts_cannot_reach_files_or_eval() {
+    // No modules, so no `import` of a file; `eval` is disabled. Both are refused at check time.
+    for body in [
+        "import \"secrets\" as s; fn score(value, target) { 10 }",
+        "fn score(value, target) { eval(\"10\") }",
+    ] {
+        let compiled = scorecard::compile(&scorecard(body));
+        let codes = crate::support::codes(&compiled);
+        assert!(
+            codes.contains(&"scorecard::check::script"),
+            "{body}: {codes:?}"
+        );
+    }
+}
