@@ -214,3 +214,61 @@ kpi b { objective: o  value: sum(d.n)  thresholds: green >= 100, red otherwise }
         .collect();
     assert_eq!(scores, vec!["5.00", "5.00", "7.50"]);
 }
+
+#[test]
+fn the_balanced_example_matches_an_independent_computation() {
+    // tests/reference/balanced_duckdb.py computes FY2027-Q1 (April to June 2026) with DuckDB for the
+    // values and Python decimals for the scores and roll-up. It printed:
+    //   values: growth 0.072, margin 0.393, sat 7.67, recommend 0.555, share 0.377, training 3.29,
+    //           retention 0.9833
+    //   scores: net_revenue 10.00, revenue_growth 10.00, gross_margin 6.08, satisfaction 5.93,
+    //           recommend_rate 10.00, online_share 10.00, training_hours 7.63, retention 8.32
+    //   financial 8.69 customer 7.97 process 10.00 learning 7.86 overall 8.65
+    let source = std::fs::read_to_string("scorecards/balanced/balanced.scorecard").expect("read");
+    let mut opts = crate::support::options(std::path::Path::new("scorecards/balanced"));
+    opts.from = Some("FY2027-Q1".into());
+    opts.to = Some("FY2027-Q1".into());
+    let e = scorecard::evaluate(&crate::support::model(&source), &opts).expect("runs");
+    let expected = [
+        ("revenue_growth", "0.072", "10.00"),
+        ("gross_margin", "0.393", "6.08"),
+        ("satisfaction", "7.67", "5.93"),
+        ("recommend_rate", "0.555", "10.00"),
+        ("online_share", "0.377", "10.00"),
+        ("training_hours", "3.29", "7.63"),
+        ("retention", "0.9833", "8.32"),
+    ];
+    for (kpi, value, score) in expected {
+        let r = crate::support::row(&e, kpi, "FY2027-Q1", "total");
+        let got = (crate::support::cells(r).0, r.score.map(|s| s.to_string()));
+        assert_eq!(got, (value.to_string(), Some(score.to_string())), "{kpi}");
+    }
+    let perspectives: Vec<(String, String)> = e
+        .scores
+        .perspectives
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.results[0]
+                    .score
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let want = [
+        ("financial", "8.69"),
+        ("customer", "7.97"),
+        ("process", "10.00"),
+        ("learning", "7.86"),
+    ];
+    assert_eq!(
+        perspectives,
+        want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
+    );
+    assert_eq!(
+        e.scores.overall[0].score.map(|s| s.to_string()),
+        Some("8.65".into())
+    );
+}

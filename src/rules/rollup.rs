@@ -162,6 +162,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn weights_are_shares_of_their_sum() {
+        // The Intrafocus guide to weighting elements (intrafocus.com/kb/weighting-elements): three
+        // objectives weigh 33.3% each by default, and weights entered as 50, 30 and 20 are the
+        // percentages 50%, 30% and 20%. With scores 8, 6 and 3: 0.5 × 8 + 0.3 × 6 + 0.2 × 3 = 6.4,
+        // and with equal weights (8 + 6 + 3) / 3 = 5.67.
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let scores = [d("8"), d("6"), d("3")];
+        let with = |w: [&str; 3]| {
+            weighted(&[
+                (d(w[0]), Some(scores[0])),
+                (d(w[1]), Some(scores[1])),
+                (d(w[2]), Some(scores[2])),
+            ])
+        };
+        assert_eq!(with(["50", "30", "20"]), Some(d("6.4")));
+        assert_eq!(with(["0.5", "0.3", "0.2"]), Some(d("6.4")));
+        assert_eq!(with(["1", "1", "1"]).map(shown), Some(d("5.67")));
+    }
+
+    #[test]
     fn weighted_average_renormalizes_over_children_with_scores() {
         let d = |n: i64| Decimal::from(n);
         // Weights 2 and 1, scores 9 and 3: (18 + 3) / 3 = 7.
