@@ -217,3 +217,32 @@ fn data_folder_and_period_range_flags() {
         "{err}"
     );
 }
+
+#[test]
+fn the_table_is_grouped_by_perspective_and_objective() {
+    let (code, out, _) = scorecard(&["run", RETAIL, "--from", "2026-10", "--to", "2026-10"]);
+    assert_eq!(code, 0);
+    let header = out.lines().find(|l| l.contains("KPI")).expect("a header");
+    for column in [
+        "Segment", "Period", "Value", "Target", "Variance", "Status", "Score",
+    ] {
+        assert!(header.contains(column), "{column} missing from {header}");
+    }
+    // Headings in the order declared, each KPI under its objective, the rest after.
+    let at = |text: &str| {
+        out.find(text)
+            .unwrap_or_else(|| panic!("{text} not in the table"))
+    };
+    assert!(at("Financial › Grow revenue to plan") < at("  Net revenue"));
+    assert!(at("  Net revenue") < at("Financial › Protect gross margin"));
+    assert!(at("Financial › Protect gross margin") < at("  Gross margin %"));
+    assert!(at("Customer › Win online customers") < at("  Online share of revenue"));
+    assert!(at("  Online share of revenue") < at("Not under an objective"));
+    assert!(at("Not under an objective") < at("  Units sold"));
+    // Then the scores: Overall 9.22 in October 2026 (worked out in tests/strategy.rs).
+    let overall = out
+        .lines()
+        .find(|l| l.contains("Overall"))
+        .expect("an overall line");
+    assert!(overall.contains("9.22"), "{overall}");
+}

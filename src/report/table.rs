@@ -1,8 +1,9 @@
-//! Owns the terminal table: KPI, segment, period, value, target, variance and status, the status in
-//! colour (when asked) and always as a word, so it reads without colour.
+//! Owns the terminal table: KPI, segment, period, value, target, variance, status and score, grouped by
+//! perspective and objective; the status in colour (when asked) and always as a word, so it reads
+//! without colour. Then the scores of objectives, perspectives and the scorecard.
 
 use super::format::{number, segment_label};
-use crate::rules::{Evaluation, Status};
+use crate::rules::{Evaluation, KpiResult, Status};
 use comfy_table::{
     presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table,
 };
@@ -24,45 +25,14 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         t.enforce_styling();
     }
     t.set_header([
-        "KPI", "Segment", "Period", "Value", "Target", "Variance", "Status",
+        "KPI", "Segment", "Period", "Value", "Target", "Variance", "Status", "Score",
     ]);
-    for k in &e.kpis {
-        let name = k.label.clone().unwrap_or_else(|| k.name.clone());
-        for r in &k.results {
-            let mut status = Cell::new(r.status.name());
-            if color {
-                status = status.fg(match r.status {
-                    Status::Green => Color::Green,
-                    Status::Amber => Color::Yellow,
-                    Status::Red => Color::Red,
-                    Status::NoValue | Status::Unrated => Color::DarkGrey,
-                });
-            }
-            t.add_row(vec![
-                Cell::new(&name),
-                Cell::new(segment_label(&r.segment)),
-                Cell::new(if r.partial {
-                    format!("{} (partial)", r.period)
-                } else {
-                    r.period.clone()
-                }),
-                Cell::new(number(r.value, k.unit)).set_alignment(CellAlignment::Right),
-                Cell::new(if k.results.iter().any(|r| r.target.is_some()) {
-                    number(r.target, k.unit)
-                } else {
-                    String::new()
-                })
-                .set_alignment(CellAlignment::Right),
-                Cell::new(if r.variance.is_some() {
-                    number(r.variance, k.unit)
-                } else {
-                    String::new()
-                })
-                .set_alignment(CellAlignment::Right),
-                status,
-                Cell::new(r.score.map(|s| s.to_string()).unwrap_or_default())
-                    .set_alignment(CellAlignment::Right),
-            ]);
+    for (heading, kpis) in groups(e) {
+        if let Some(h) = heading {
+            t.add_row(vec![Cell::new(h)]);
+        }
+        for k in kpis {
+            kpi_rows(&mut t, k, color, e.scores.perspectives.is_empty());
         }
     }
     out.push_str(&t.to_string());
@@ -79,6 +49,89 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         ));
     }
     out
+}
+
+/// KPIs grouped under "Perspective › Objective" headings in the order declared, then those with no
+/// objective; one group with no heading when the scorecard declares no perspectives.
+fn groups(e: &Evaluation) -> Vec<(Option<String>, Vec<&KpiResult>)> {
+    if e.scores.perspectives.is_empty() {
+        return vec![(None, e.kpis.iter().collect())];
+    }
+    let name =
+        |label: &Option<String>, name: &str| label.clone().unwrap_or_else(|| name.to_string());
+    let mut out = Vec::new();
+    for p in &e.scores.perspectives {
+        for o in e
+            .scores
+            .objectives
+            .iter()
+            .filter(|o| o.perspective.as_deref() == Some(p.name.as_str()))
+        {
+            let kpis: Vec<&KpiResult> = e
+                .kpis
+                .iter()
+                .filter(|k| k.objective.as_deref() == Some(o.name.as_str()))
+                .collect();
+            if !kpis.is_empty() {
+                out.push((
+                    Some(format!(
+                        "{} › {}",
+                        name(&p.label, &p.name),
+                        name(&o.label, &o.name)
+                    )),
+                    kpis,
+                ));
+            }
+        }
+    }
+    let loose: Vec<&KpiResult> = e.kpis.iter().filter(|k| k.objective.is_none()).collect();
+    if !loose.is_empty() {
+        out.push((Some("Not under an objective".to_string()), loose));
+    }
+    out
+}
+
+fn kpi_rows(t: &mut Table, k: &KpiResult, color: bool, flat: bool) {
+    let label = k.label.clone().unwrap_or_else(|| k.name.clone());
+    let name = if flat { label } else { format!("  {label}") };
+    let has_target = k.results.iter().any(|r| r.target.is_some());
+    for r in &k.results {
+        let mut status = Cell::new(r.status.name());
+        if color {
+            status = status.fg(match r.status {
+                Status::Green => Color::Green,
+                Status::Amber => Color::Yellow,
+                Status::Red => Color::Red,
+                Status::NoValue | Status::Unrated => Color::DarkGrey,
+            });
+        }
+        let period = if r.partial {
+            format!("{} (partial)", r.period)
+        } else {
+            r.period.clone()
+        };
+        let target = if has_target {
+            number(r.target, k.unit)
+        } else {
+            String::new()
+        };
+        let variance = if r.variance.is_some() {
+            number(r.variance, k.unit)
+        } else {
+            String::new()
+        };
+        let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+        t.add_row(vec![
+            Cell::new(&name),
+            Cell::new(segment_label(&r.segment)),
+            Cell::new(period),
+            right(number(r.value, k.unit)),
+            right(target),
+            right(variance),
+            status,
+            right(r.score.map(|s| s.to_string()).unwrap_or_default()),
+        ]);
+    }
 }
 
 /// Perspective, objective and overall scores, each perspective followed by its objectives.

@@ -51,6 +51,8 @@ pub struct KpiResult {
     pub name: String,
     pub label: Option<String>,
     pub owner: Option<String>,
+    /// The objective the KPI measures, if any.
+    pub objective: Option<String>,
     pub unit: Unit,
     pub by: Vec<String>,
     pub results: Vec<Row>,
@@ -164,6 +166,7 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
             name: k.name.clone(),
             label: k.label.clone(),
             owner: k.owner.clone(),
+            objective: k.objective.clone(),
             unit: k.unit,
             by: k.by.clone(),
             results,
