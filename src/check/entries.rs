@@ -68,6 +68,17 @@ impl<'a> Entries<'a> {
     }
 }
 
+/// A range whose low bound is above its high bound.
+pub fn empty_range(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidValue,
+        span,
+        "the low bound is above the high bound",
+    )
+    .label("empty range")
+    .help("write the lower bound first")
+}
+
 pub fn missing_key(cx: &mut Checker, span: Span, what: &str, key: &str, example: &str) {
     cx.report(
         Diagnostic::error(Code::MissingKey, span, format!("{what} has no `{key}`"))

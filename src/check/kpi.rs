@@ -345,28 +345,8 @@ fn check_one(
 /// The objective a KPI measures, which must be declared.
 fn objective(cx: &mut Checker, e: &ast::Entry, objectives: &[Objective]) -> Option<String> {
     let w = entries::word(cx, e, "an objective's name")?;
-    if objectives.iter().any(|o| o.name == w.text) || cx.is_broken(&w.text) {
-        return Some(w.text.clone());
-    }
-    cx.report(
-        Diagnostic::error(
-            Code::UnknownName,
-            w.span,
-            format!("no objective is named `{}`", w.text),
-        )
-        .label("unknown objective")
-        .help(
-            did_you_mean(&w.text, objectives.iter().map(|o| o.name.as_str())).unwrap_or_else(
-                || {
-                    format!(
-                        "declare it: `objective {} \"Label\" {{ perspective: financial }}`",
-                        w.text
-                    )
-                },
-            ),
-        ),
-    );
-    None
+    let names = objectives.iter().map(|o| o.name.as_str());
+    super::strategy::declared(cx, w, ("objective", "perspective: financial"), names)
 }
 
 /// A target, in the unit of the value.
@@ -544,15 +524,7 @@ fn better(cx: &mut Checker, e: &ast::Entry, value_ty: Ty) -> Option<Better> {
                 return None;
             }
             if low > high {
-                cx.report(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        item.span,
-                        "the low bound is above the high bound",
-                    )
-                    .label("empty range")
-                    .help("write the lower bound first"),
-                );
+                cx.report(entries::empty_range(item.span));
                 return None;
             }
             Some(Better::Within { low, high })

@@ -86,15 +86,7 @@ pub fn read(cx: &mut Checker, e: &Entry, functions: Option<&[Function]>) -> Opti
         "within" => {
             let n = numbers(cx, args, &["low", "high"], true)?;
             if n[0].1 > n[1].1 {
-                cx.report(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        item.span,
-                        "the low bound is above the high bound",
-                    )
-                    .label("empty range")
-                    .help("write the lower bound first"),
-                );
+                cx.report(entries::empty_range(item.span));
                 return None;
             }
             Scoring::Within {

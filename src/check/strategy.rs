@@ -5,7 +5,7 @@ use super::entries::{self, Entries};
 use super::model::{Objective, Perspective, Weight};
 use super::{graph, Checker};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
-use crate::syntax::ast::{Declaration, Entry, ExprKind, Value};
+use crate::syntax::ast::{Declaration, Entry, ExprKind, Ident, Value};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -50,27 +50,8 @@ pub fn objectives(
                 None
             }
             Some(p) => entries::word(cx, p, "a perspective's name").and_then(|w| {
-                if perspectives.iter().any(|p| p.name == w.text) || cx.is_broken(&w.text) {
-                    return Some(w.text.clone());
-                }
-                cx.report(
-                    Diagnostic::error(
-                        Code::UnknownName,
-                        w.span,
-                        format!("no perspective is named `{}`", w.text),
-                    )
-                    .label("unknown perspective")
-                    .help(
-                        did_you_mean(&w.text, perspectives.iter().map(|p| p.name.as_str()))
-                            .unwrap_or_else(|| {
-                                format!(
-                                    "declare it: `perspective {} \"Label\" {{ weight: 1 }}`",
-                                    w.text
-                                )
-                            }),
-                    ),
-                );
-                None
+                let names = perspectives.iter().map(|p| p.name.as_str());
+                declared(cx, w, ("perspective", "weight: 1"), names)
             }),
         };
         let mut drives = Vec::new();
@@ -124,6 +105,31 @@ pub fn objectives(
         cx.report(c);
     }
     out
+}
+
+/// The name `w` gives, when a `kind` of that name is declared; otherwise an `unknown_name` error
+/// with the closest name, or how to declare one (`example` is a line of its body).
+pub fn declared<'a>(
+    cx: &mut Checker,
+    w: &Ident,
+    (kind, example): (&str, &str),
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Option<String> {
+    if names.clone().any(|n| n == w.text) || cx.is_broken(&w.text) {
+        return Some(w.text.clone());
+    }
+    cx.report(
+        Diagnostic::error(
+            Code::UnknownName,
+            w.span,
+            format!("no {kind} is named `{}`", w.text),
+        )
+        .label(format!("unknown {kind}"))
+        .help(did_you_mean(&w.text, names).unwrap_or_else(|| {
+            format!("declare it: `{kind} {} \"Label\" {{ {example} }}`", w.text)
+        })),
+    );
+    None
 }
 
 /// A weight: a positive number or percent, 1 when not written; or a block of the weight

@@ -3,7 +3,7 @@
 //! over the children that have a score.
 
 use super::score::shown;
-use crate::check::model::Model;
+use crate::check::model::{Model, Weight};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -51,43 +51,22 @@ fn weighted(children: &[(Decimal, Option<Decimal>)]) -> Option<Decimal> {
 }
 
 /// Rolls the KPIs' exact scores (the total of each period, not its segments) up the structure.
-/// `exact` maps a KPI to its unrounded score per period.
-/// `periods` are the reported periods' names with their first days (which decide dated weights).
+/// `exact` maps (KPI, period) to its unrounded score; `periods` are the reported periods' names with
+/// their first days (which decide dated weights).
 pub fn rollup(
     model: &Model,
     periods: &[(String, i64)],
     exact: &BTreeMap<(String, String), Decimal>,
 ) -> Rollup {
     let mut out = Rollup::default();
-    let mut objective_scores: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    let mut scores = exact.clone();
     for o in &model.objectives {
-        let kpis: Vec<_> = model
+        let kpis = model
             .kpis
             .iter()
-            .filter(|k| k.objective.as_deref() == Some(&o.name))
-            .collect();
-        let results = periods
-            .iter()
-            .map(|(p, day)| {
-                let children: Vec<_> = kpis
-                    .iter()
-                    .map(|k| {
-                        (
-                            k.weight.at(*day),
-                            exact.get(&(k.name.clone(), p.clone())).copied(),
-                        )
-                    })
-                    .collect();
-                let score = weighted(&children);
-                if let Some(s) = score {
-                    objective_scores.insert((o.name.clone(), p.clone()), s);
-                }
-                PeriodScore {
-                    period: p.clone(),
-                    score: score.map(shown),
-                }
-            })
-            .collect();
+            .filter(|k| k.objective.as_deref() == Some(&o.name));
+        let children: Vec<(&str, &Weight)> = kpis.map(|k| (k.name.as_str(), &k.weight)).collect();
+        let results = roll(&o.name, &children, periods, &mut scores);
         out.objectives.push(Scored {
             name: o.name.clone(),
             label: o.label.clone(),
@@ -95,66 +74,59 @@ pub fn rollup(
             results,
         });
     }
-    let mut perspective_scores: BTreeMap<(String, String), Decimal> = BTreeMap::new();
-    for persp in &model.perspectives {
-        let objectives: Vec<_> = model
-            .objectives
-            .iter()
-            .filter(|o| o.perspective == persp.name)
-            .collect();
-        let results = periods
-            .iter()
-            .map(|(p, day)| {
-                let children: Vec<_> = objectives
-                    .iter()
-                    .map(|o| {
-                        (
-                            o.weight.at(*day),
-                            objective_scores.get(&(o.name.clone(), p.clone())).copied(),
-                        )
-                    })
-                    .collect();
-                let score = weighted(&children);
-                if let Some(s) = score {
-                    perspective_scores.insert((persp.name.clone(), p.clone()), s);
-                }
-                PeriodScore {
-                    period: p.clone(),
-                    score: score.map(shown),
-                }
-            })
-            .collect();
+    for p in &model.perspectives {
+        let objectives = model.objectives.iter().filter(|o| o.perspective == p.name);
+        let children: Vec<(&str, &Weight)> =
+            objectives.map(|o| (o.name.as_str(), &o.weight)).collect();
+        let results = roll(&p.name, &children, periods, &mut scores);
         out.perspectives.push(Scored {
-            name: persp.name.clone(),
-            label: persp.label.clone(),
+            name: p.name.clone(),
+            label: p.label.clone(),
             perspective: None,
             results,
         });
     }
     if !model.perspectives.is_empty() {
-        out.overall = periods
+        let children: Vec<(&str, &Weight)> = model
+            .perspectives
             .iter()
-            .map(|(p, day)| {
-                let children: Vec<_> = model
-                    .perspectives
-                    .iter()
-                    .map(|x| {
-                        (
-                            x.weight.at(*day),
-                            perspective_scores
-                                .get(&(x.name.clone(), p.clone()))
-                                .copied(),
-                        )
-                    })
-                    .collect();
-                PeriodScore {
-                    period: p.clone(),
-                    score: weighted(&children).map(shown),
-                }
-            })
+            .map(|p| (p.name.as_str(), &p.weight))
             .collect();
+        out.overall = roll("", &children, periods, &mut scores);
     }
     out
+}
+
+/// The scores of `parent` per period from its children's exact scores in `scores`, which it joins
+/// (names are unique across KPIs, objectives and perspectives).
+fn roll(
+    parent: &str,
+    children: &[(&str, &Weight)],
+    periods: &[(String, i64)],
+    scores: &mut BTreeMap<(String, String), Decimal>,
+) -> Vec<PeriodScore> {
+    periods
+        .iter()
+        .map(|(period, first_day)| {
+            let weighted_children: Vec<(Decimal, Option<Decimal>)> = children
+                .iter()
+                .map(|(name, w)| {
+                    (
+                        w.at(*first_day),
+                        scores.get(&(name.to_string(), period.clone())).copied(),
+                    )
+                })
+                .collect();
+            let score = weighted(&weighted_children);
+            if let Some(s) = score {
+                scores.insert((parent.to_string(), period.clone()), s);
+            }
+            PeriodScore {
+                period: period.clone(),
+                score: score.map(shown),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
