@@ -28,12 +28,6 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Checked {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-}
-
 /// The declaration keywords this version understands.
 pub const DECLARATION_KINDS: &[&str] = &[
     "scorecard",

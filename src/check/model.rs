@@ -305,10 +305,6 @@ impl<T> Dated<T> {
             .or(self.default.as_ref())
     }
 
-    pub fn is_declared(&self) -> bool {
-        self.default.is_some() || !self.periods.is_empty()
-    }
-
     /// Every value, the default first.
     pub fn all(&self) -> impl Iterator<Item = &T> {
         self.default

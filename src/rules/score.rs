@@ -122,15 +122,16 @@ mod tests {
         assert_eq!(grf("100", "80", "60"), "0.00");
         assert_eq!(grf("100", "80", "120"), "10.00");
         // Clamped at both ends.
-        assert_eq!(grf("100", "80", "10.00"), "0.00");
+        assert_eq!(grf("100", "80", "10"), "0.00");
         assert_eq!(grf("100", "80", "500"), "10.00");
-        // Lower is better when the goal is below the red flag: goal 10 days, red flag 20 days;
-        // 15 days is halfway, 5.00; 25 days (one gap past the red flag) is 0.
+        // Lower is better when the goal is below the red flag: goal 10 days, red flag 20 days (a gap
+        // of 10); 15 days is halfway, 5.00; 25 days, half a gap past the red flag, is 1.67; 30 days,
+        // a whole gap past it, is 0; 0 days, a gap beyond the goal, is 10.
         assert_eq!(grf("10", "20", "15"), "5.00");
-        assert_eq!(grf("10", "20", "10.00"), "6.67");
+        assert_eq!(grf("10", "20", "10"), "6.67");
         assert_eq!(grf("10", "20", "25"), "1.67");
         assert_eq!(grf("10", "20", "30"), "0.00");
-        assert_eq!(grf("10", "20", "0.00"), "10.00");
+        assert_eq!(grf("10", "20", "0"), "10.00");
     }
 
     #[test]
