@@ -131,14 +131,9 @@ impl<'a> Context<'a> {
             self.coverage = self.coverage.or(m.coverage);
             return Ok(m.value);
         }
-        let outer = self.seen.replace(BTreeSet::new());
         let before = self.coverage;
-        let value = self.num(k, &k.value, This::default());
-        let seen = std::mem::replace(&mut self.seen, outer).unwrap_or_default();
+        let (value, seen) = self.collecting(|cx| cx.num(k, &k.value, This::default()));
         let value = value?;
-        if let Some(s) = &mut self.seen {
-            s.extend(seen.iter().copied());
-        }
         let coverage = if before.is_none() {
             self.coverage
         } else {
@@ -153,6 +148,18 @@ impl<'a> Context<'a> {
             },
         );
         Ok(value)
+    }
+
+    /// Runs `f` collecting, apart, the periods in which its aggregates find rows; passes them on to
+    /// the collection around it, if any, and returns them with `f`'s result.
+    fn collecting<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, BTreeSet<i64>) {
+        let outer = self.seen.replace(BTreeSet::new());
+        let out = f(self);
+        let seen = std::mem::replace(&mut self.seen, outer).unwrap_or_default();
+        if let Some(s) = &mut self.seen {
+            s.extend(seen.iter().copied());
+        }
+        (out, seen)
     }
 
     /// Runs `f` at another period and frame, then comes back.
@@ -258,18 +265,14 @@ impl<'a> Context<'a> {
             Expr::Window { window, operand } => {
                 let p = self.period;
                 let start = self.window_start(p, *window);
-                let outer = self.seen.replace(BTreeSet::new());
                 let first_window = self.coverage.is_none();
-                let value = self.at(p, (start, p), |cx| cx.num(k, operand, this));
-                let seen = std::mem::replace(&mut self.seen, outer).unwrap_or_default();
+                let (value, seen) =
+                    self.collecting(|cx| cx.at(p, (start, p), |cx| cx.num(k, operand, this)));
                 let value = value?;
                 if first_window {
                     let of = (p - start + 1).max(0) as usize;
                     self.coverage =
                         Some((seen.iter().filter(|q| (start..=p).contains(q)).count(), of));
-                }
-                if let Some(s) = &mut self.seen {
-                    s.extend(seen);
                 }
                 value
             }
