@@ -691,3 +691,24 @@ fn kpis_are_reported_in_the_order_written() {
     let names: Vec<&str> = e.kpis.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, vec!["share", "total"]);
 }
+
+#[test]
+fn a_segmented_kpi_may_refer_to_one_whose_target_has_no_segments() {
+    // `share` is by region and refers to `revenue`, whose target reads `plan`, which has no region.
+    // Only revenue's value is evaluated inside `share`, so `plan` needs no region column.
+    // North: 3.00 of 4.00 web = 75.0%.
+    let src = format!(
+        "{SALES}
+dataset plan {{ source: \"plan.csv\"  time: month  columns: {{ month: date  amount: money }} }}
+kpi revenue {{ value: sum(sales.amount)  target: sum(plan.amount) }}
+kpi share {{ unit: percent  value: sum(sales.amount where channel = \"web\") / revenue  by: region }}"
+    );
+    let e = run(
+        &src,
+        &[
+            ("sales.csv", "day,region,channel,amount,qty\n2026-01-05,N,web,3.00,1\n2026-01-06,N,store,1.00,1\n"),
+            ("plan.csv", "month,amount\n2026-01-01,10.00\n"),
+        ],
+    );
+    assert_eq!(value(&e, "share", "2026-01", "region=N"), "0.750");
+}

@@ -579,7 +579,6 @@ fn segments(
     datasets: &[Dataset],
     decls: &BTreeMap<&str, &Declaration>,
 ) {
-    let by_name: BTreeMap<&str, &Kpi> = kpis.iter().map(|k| (k.name.as_str(), k)).collect();
     for k in kpis {
         if k.by.is_empty() {
             continue;
@@ -593,9 +592,16 @@ fn segments(
             .find(|e| e.key.text == "by")
             .map(|e| e.value.span())
             .unwrap_or(decl.name.span);
-        let mut seen = BTreeSet::new();
-        let mut reads = BTreeSet::new();
-        datasets_read(k, &by_name, aggregates, &mut seen, &mut reads);
+        // The KPI's own value, targets and thresholds, with the values of the KPIs they name: what
+        // is evaluated in each of its segments.
+        let mut read = BTreeSet::new();
+        for e in std::iter::once(&k.value).chain(k.judging()) {
+            reach(e, kpis, &mut read, &mut BTreeSet::new());
+        }
+        let reads: BTreeSet<&str> = read
+            .iter()
+            .map(|i| aggregates[*i].dataset.as_str())
+            .collect();
         let mut dup = BTreeSet::new();
         for col in &k.by {
             if !dup.insert(col) {
@@ -628,33 +634,6 @@ fn segments(
                     );
                 }
             }
-        }
-    }
-}
-
-fn datasets_read<'a>(
-    k: &'a Kpi,
-    kpis: &BTreeMap<&str, &'a Kpi>,
-    aggregates: &'a [Aggregate],
-    seen: &mut BTreeSet<&'a str>,
-    out: &mut BTreeSet<&'a str>,
-) {
-    if !seen.insert(&k.name) {
-        return;
-    }
-    let mut exprs: Vec<&Expr> = vec![&k.value];
-    exprs.extend(k.judging());
-    while let Some(e) = exprs.pop() {
-        match e {
-            Expr::Aggregate { index } => {
-                out.insert(&aggregates[*index].dataset);
-            }
-            Expr::Kpi { name } => {
-                if let Some(other) = kpis.get(name.as_str()) {
-                    datasets_read(other, kpis, aggregates, seen, out);
-                }
-            }
-            _ => exprs.extend(e.children()),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
@@ -256,6 +257,33 @@ pub struct Kpi {
     pub rounding: Rounding,
     pub missing: Missing,
     pub line: usize,
+}
+
+/// The aggregates an expression reads, following references to other KPIs into their values (a
+/// referenced KPI is only ever evaluated for its value). The one walk that the checker, the planner
+/// and the evaluator share.
+pub fn reach<'m>(
+    e: &'m Expr,
+    kpis: &'m [Kpi],
+    out: &mut BTreeSet<usize>,
+    seen: &mut BTreeSet<&'m str>,
+) {
+    match e {
+        Expr::Aggregate { index } => {
+            out.insert(*index);
+        }
+        Expr::Kpi { name } => {
+            if let Some(k) = kpis.iter().find(|k| k.name == *name) {
+                if seen.insert(&k.name) {
+                    reach(&k.value, kpis, out, seen);
+                }
+            }
+        }
+        _ => e
+            .children()
+            .into_iter()
+            .for_each(|c| reach(c, kpis, out, seen)),
+    }
 }
 
 impl Kpi {

@@ -1,7 +1,7 @@
 //! Owns deciding the aggregate passes: for each dataset and segmentation, the aggregates all KPIs
 //! need from it, so that each pass reads the data once however many KPIs use it.
 
-use crate::check::model::{Expr, Kpi, Model};
+use crate::check::model::{reach, Model};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One aggregate pass: a dataset grouped by period and these segment columns.
@@ -19,10 +19,10 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
     for k in &model.kpis {
         let mut all = BTreeSet::new();
         let mut of_value = BTreeSet::new();
-        reach(model, &k.value, &mut of_value, &mut BTreeSet::new());
+        reach(&k.value, &model.kpis, &mut of_value, &mut BTreeSet::new());
         all.extend(&of_value);
         for e in k.judging() {
-            reach(model, e, &mut all, &mut BTreeSet::new());
+            reach(e, &model.kpis, &mut all, &mut BTreeSet::new());
         }
         value_datasets.extend(
             of_value
@@ -40,29 +40,4 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
         }
     }
     (passes, value_datasets)
-}
-
-/// The aggregates an expression reads, following references to other KPIs' values.
-pub fn reach<'m>(
-    model: &'m Model,
-    e: &'m Expr,
-    out: &mut BTreeSet<usize>,
-    seen: &mut BTreeSet<&'m str>,
-) {
-    match e {
-        Expr::Aggregate { index } => {
-            out.insert(*index);
-        }
-        Expr::Kpi { name } => {
-            if let Some(k) = model.kpis.iter().find(|k: &&Kpi| k.name == *name) {
-                if seen.insert(&k.name) {
-                    reach(model, &k.value, out, seen);
-                }
-            }
-        }
-        _ => e
-            .children()
-            .into_iter()
-            .for_each(|c| reach(model, c, out, seen)),
-    }
 }

@@ -313,7 +313,7 @@ impl<'a> Context<'a> {
 /// Datasets a KPI's value reads, directly or through other KPIs: where its segments come from.
 pub fn value_datasets(model: &Model, k: &Kpi) -> BTreeSet<String> {
     let mut aggs = BTreeSet::new();
-    engine::plan::reach(model, &k.value, &mut aggs, &mut BTreeSet::new());
+    crate::check::model::reach(&k.value, &model.kpis, &mut aggs, &mut BTreeSet::new());
     aggs.into_iter()
         .map(|i| model.aggregates[i].dataset.clone())
         .collect()
