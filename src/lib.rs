@@ -3,12 +3,14 @@
 //! The stages, each a folder, in the order data flows through them:
 //! `syntax` (text to tree) → `check` (tree to model) → `engine` (model and data to aggregates) →
 //! `rules` (aggregates to values and statuses) → `report` (evaluation to table, JSON, CSV).
-//! `diagnostic`, `calendar` and `script` (the Rhai sandbox) are shared by the stages. The library never prints.
+//! `diagnostic`, `calendar`, `finance` (formulas such as CLV) and `script` (the Rhai sandbox) are
+//! shared by the stages. The library never prints.
 
 pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod engine;
+pub mod finance;
 pub mod report;
 pub mod rules;
 pub mod script;
@@ -57,5 +59,5 @@ pub enum RunError {
 /// Reads the data and evaluates every KPI.
 pub fn evaluate(model: &Model, options: &engine::Options) -> Result<rules::Evaluation, RunError> {
     let aggregates = engine::aggregate(model, options)?;
-    Ok(rules::evaluate(model, &aggregates)?)
+    Ok(rules::evaluate(model, aggregates)?)
 }

@@ -53,6 +53,10 @@ enum Command {
         /// Worker threads for the query engine [default: one per core].
         #[arg(long)]
         threads: Option<usize>,
+        /// Also write every attribution's credit table (conversion, touch, weight, credit) to this
+        /// CSV file, for audit.
+        #[arg(long)]
+        credits: Option<PathBuf>,
     },
     /// Print the strategy map: perspectives as layers, objectives, and the `drives` links.
     Graph {
@@ -103,9 +107,15 @@ fn main() -> ExitCode {
             format,
             output,
             threads,
+            credits,
         } => {
             let window = Window { from, to, as_of };
-            run(&file, data, window, format, output.as_deref(), threads)
+            let outputs = Outputs {
+                format,
+                output: output.as_deref(),
+                credits: credits.as_deref(),
+            };
+            run(&file, data, window, outputs, threads)
         }
     })
 }
@@ -209,12 +219,22 @@ struct Window {
     as_of: Option<chrono::NaiveDate>,
 }
 
+/// What to write, and where.
+struct Outputs<'a> {
+    format: Format,
+    output: Option<&'a Path>,
+    credits: Option<&'a Path>,
+}
+
 fn run(
     file: &Path,
     data: Option<PathBuf>,
     Window { from, to, as_of }: Window,
-    format: Format,
-    output: Option<&Path>,
+    Outputs {
+        format,
+        output,
+        credits,
+    }: Outputs,
     threads: Option<usize>,
 ) -> u8 {
     let Some((compiled, _)) = compile(file) else {
@@ -235,6 +255,7 @@ fn run(
         to,
         as_of,
         threads,
+        credits: credits.is_some(),
     };
     let evaluation = match scorecard::evaluate(&model, &options) {
         Ok(e) => e,
@@ -256,6 +277,12 @@ fn run(
                 w.period,
                 report::segment_label(&w.segment)
             );
+        }
+    }
+    if let Some(path) = credits {
+        if let Err(e) = write_atomically(path, report::credits(&evaluation).as_bytes()) {
+            eprintln!("error: cannot write the credit table: {e}");
+            return DATA_ERRORS;
         }
     }
     emit(output, &text)

@@ -1,7 +1,10 @@
 //! Owns KPI expressions: resolving aggregates, KPI references and functions, and checking units.
 
 use super::filter;
-use super::model::{AggFunc, Aggregate, ArithOp, ColumnType, Dataset, Expr, Grain, Shift, Window};
+use super::model::{
+    AggFunc, Aggregate, ArithOp, CmpOp, ColumnType, Dataset, Expr, Grain, RowExpr, Shift,
+    SourceFormat, Window,
+};
 use super::units::{self, Lit, Ty};
 use super::Checker;
 use crate::calendar::Periods;
@@ -26,6 +29,11 @@ pub const FUNCTIONS: &[&str] = &[
     "cumulative",
     "change",
     "pct_change",
+    "attributed",
+    "allocated",
+    "unused_capacity",
+    "top_share",
+    "clv",
 ];
 
 /// What names mean inside one KPI's expressions.
@@ -39,6 +47,8 @@ pub struct Scope<'a> {
     pub periods: Periods,
     /// KPIs whose value counts distinct values, which no window can combine across periods.
     pub distinct: &'a BTreeMap<String, bool>,
+    /// Inside a view: its columns declared so far, by name.
+    pub locals: Option<&'a BTreeMap<String, (Expr, Ty)>>,
 }
 
 pub struct Lowering<'a, 'c> {
@@ -172,6 +182,15 @@ impl Lowering<'_, '_> {
                 };
                 Some((Expr::Arith { op, left, right }, t))
             }
+            BinaryOp::In => self.error(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    ls.to(rs),
+                    "`in` compares a row's column with a list, in filters only",
+                )
+                .label("not a KPI expression")
+                .help("write it in a `where` filter: `sum(orders.revenue where channel in (\"a\", \"b\"))`"),
+            ),
             BinaryOp::Mul | BinaryOp::Of | BinaryOp::Div => {
                 self.numeric(lt, ls)?;
                 self.numeric(rt, rs)?;
@@ -267,6 +286,9 @@ impl Lowering<'_, '_> {
                     _ => {}
                 }
             }
+            if let Some((x, t)) = self.scope.locals.and_then(|l| l.get(n)) {
+                return Some((x.clone(), *t));
+            }
             if let Some(t) = self.scope.kpis.get(n) {
                 return Some((
                     Expr::Kpi {
@@ -335,6 +357,11 @@ impl Lowering<'_, '_> {
             "ytd" | "qtd" | "mtd" | "rolling" | "cumulative" | "change" | "pct_change" => {
                 return self.time_call(name, args, span)
             }
+            "attributed" | "allocated" | "unused_capacity" => {
+                return self.rule_call(name, args, span)
+            }
+            "top_share" => return self.top_share(args, span),
+            "clv" => return self.clv(args, span),
             other => {
                 return self.error(
                     Diagnostic::error(
@@ -492,7 +519,13 @@ impl Lowering<'_, '_> {
             func,
             column: column.map(|c| c.name.clone()),
             filter,
+            over_view: ds.format == SourceFormat::View,
         };
+        Some((self.intern(agg), ty))
+    }
+
+    /// The aggregate's place in the model's list, added when new.
+    fn intern(&mut self, agg: Aggregate) -> Expr {
         let index = match self.aggregates.iter().position(|a| *a == agg) {
             Some(i) => i,
             None => {
@@ -500,7 +533,221 @@ impl Lowering<'_, '_> {
                 self.aggregates.len() - 1
             }
         };
-        Some((Expr::Aggregate { index }, ty))
+        Expr::Aggregate { index }
+    }
+
+    /// `attributed(rule)`, `allocated(rule)`, `unused_capacity(rule)`: the credit or cost of a rule,
+    /// optionally filtered (`attributed(channel_credit where channel = "email")`).
+    fn rule_call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Option<(Expr, Ty)> {
+        let f = name.text.as_str();
+        let (kind, format) = if f == "attributed" {
+            ("attribution", SourceFormat::Attribution)
+        } else {
+            ("allocation", SourceFormat::Allocation)
+        };
+        let rule = match args {
+            [a] if a.name.is_none() => match &a.value.kind {
+                ExprKind::Path(p) if p.len() == 1 => Some((&p[0], a)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((rule, arg)) = rule else {
+            return self.error(
+                Diagnostic::error(
+                    Code::WrongArguments,
+                    span,
+                    format!("`{f}` takes the name of an {kind}"),
+                )
+                .label(given(args.len()))
+                .help(format!("for example `{f}(channel_credit)`")),
+            );
+        };
+        let Some(ds) = self
+            .scope
+            .datasets
+            .iter()
+            .find(|d| d.name == rule.text && d.format == format)
+        else {
+            if self.cx.is_broken(&rule.text) {
+                return None;
+            }
+            let names = self
+                .scope
+                .datasets
+                .iter()
+                .filter(|d| d.format == format)
+                .map(|d| d.name.as_str());
+            return self.error(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    rule.span,
+                    format!("no {kind} is named `{}`", rule.text),
+                )
+                .label(format!("unknown {kind}"))
+                .maybe_help(did_you_mean(&rule.text, names)),
+            );
+        };
+        let mut filter = match &arg.filter {
+            Some(x) => Some(filter::lower(self.cx, ds, x)?),
+            None => None,
+        };
+        if format == SourceFormat::Allocation {
+            let kind = RowExpr::Compare {
+                op: CmpOp::Eq,
+                left: Box::new(RowExpr::Column {
+                    name: "kind".into(),
+                }),
+                right: Box::new(RowExpr::Text {
+                    value: if f == "allocated" {
+                        "assigned"
+                    } else {
+                        "unused"
+                    }
+                    .into(),
+                }),
+            };
+            filter = Some(match filter {
+                Some(x) => RowExpr::And {
+                    left: Box::new(kind),
+                    right: Box::new(x),
+                },
+                None => kind,
+            });
+        }
+        let column = if format == SourceFormat::Attribution {
+            "credit"
+        } else {
+            "cost"
+        };
+        let agg = Aggregate {
+            dataset: ds.name.clone(),
+            func: AggFunc::Sum,
+            column: Some(column.into()),
+            filter,
+            over_view: false,
+        };
+        Some((self.intern(agg), Ty::MONEY))
+    }
+
+    /// `top_share(customer_pnl.profit, 20%)`: the share of the total held by the top fifth of rows.
+    fn top_share(&mut self, args: &[ast::Arg], span: Span) -> Option<(Expr, Ty)> {
+        let [x, share] = args else {
+            return self.error(
+                Diagnostic::error(
+                    Code::WrongArguments,
+                    span,
+                    "`top_share` takes a column and a percentage",
+                )
+                .label(given(args.len()))
+                .help("for example `top_share(customer_pnl.profit, 20%)`"),
+            );
+        };
+        let fraction = match &share.value.kind {
+            ExprKind::Percent(p) => parse_decimal(p).map(|p| p / Decimal::ONE_HUNDRED),
+            _ => None,
+        };
+        let Some(fraction) = fraction.filter(|f| *f > Decimal::ZERO && *f <= Decimal::ONE) else {
+            return self.error(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    share.value.span,
+                    "expected a percentage above 0% and at most 100%",
+                )
+                .label("not a share of rows")
+                .help("for example `20%`"),
+            );
+        };
+        if x.filter.is_some() || share.filter.is_some() || x.name.is_some() {
+            return self.error(
+                Diagnostic::error(
+                    Code::WrongArguments,
+                    x.span,
+                    "`top_share` ranks every row: it takes no filter or names",
+                )
+                .label("unexpected `where` or name")
+                .help("filter in the view instead, with an `if` in its column"),
+            );
+        }
+        let (Expr::Aggregate { index }, ty) = self.aggregate(AggFunc::Sum, x)? else {
+            return None;
+        };
+        let mut agg = self.aggregates[index].clone();
+        agg.func = AggFunc::TopShare { fraction };
+        let _ = ty;
+        Some((self.intern(agg), Ty::NUMBER))
+    }
+
+    /// `clv(margin, retention, discount)` or with `horizon: 5` periods.
+    fn clv(&mut self, args: &[ast::Arg], span: Span) -> Option<(Expr, Ty)> {
+        let positional: Vec<&ast::Arg> = args.iter().filter(|a| a.name.is_none()).collect();
+        let named: Vec<&ast::Arg> = args.iter().filter(|a| a.name.is_some()).collect();
+        let horizon_ok = named
+            .iter()
+            .all(|a| a.name.as_ref().is_some_and(|n| n.text == "horizon"));
+        if positional.len() != 3
+            || named.len() > 1
+            || !horizon_ok
+            || args.iter().any(|a| a.filter.is_some())
+        {
+            return self.error(
+                Diagnostic::error(Code::WrongArguments, span, "`clv` takes a margin, a retention rate and a discount rate, and optionally `horizon:`")
+                    .label(given(args.len()))
+                    .help("for example `clv(avg(customer_pnl.profit), 80%, 10%, horizon: 5)`"),
+            );
+        }
+        let horizon = match named.first() {
+            None => None,
+            Some(a) => match &a.value.kind {
+                ExprKind::Number(n) => n.parse::<u32>().ok().filter(|h| (1..=1000).contains(h)),
+                _ => None,
+            }
+            .or_else(|| {
+                self.cx.report(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        a.value.span,
+                        "a horizon is a whole number of periods from 1 to 1000",
+                    )
+                    .label("not a number of periods")
+                    .help("for example `horizon: 5`"),
+                );
+                None
+            })
+            .map(Some)?,
+        };
+        let m = self.lower(&positional[0].value);
+        let r = self.lower(&positional[1].value);
+        let d = self.lower(&positional[2].value);
+        let ((m, mt), (r, rt), (d, dt)) = (m?, r?, d?);
+        self.numeric(mt, positional[0].span)?;
+        for (t, a) in [(rt, positional[1]), (dt, positional[2])] {
+            if !matches!(t, Ty::Num { money: 0, .. }) {
+                return self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        a.span,
+                        "a rate is a percentage or a plain number",
+                    )
+                    .label(format!("this is {}", t.describe()))
+                    .help("for example `80%`"),
+                );
+            }
+        }
+        Some((
+            Expr::Clv {
+                margin: Box::new(m),
+                retention: Box::new(r),
+                discount: Box::new(d),
+                horizon,
+            },
+            mt,
+        ))
     }
 
     fn if_call(&mut self, args: &[ast::Arg], span: Span) -> Option<(Expr, Ty)> {
@@ -656,9 +903,9 @@ impl Lowering<'_, '_> {
                 };
                 if self.counts_distinct(&operand) {
                     return self.error(
-                        Diagnostic::error(Code::InvalidValue, args[0].span, format!("`{f}` cannot combine distinct counts across periods"))
-                            .label("counts distinct values")
-                            .help("a customer counted in two months would be counted twice; count distinct values in a single period, or sum a column instead"),
+                        Diagnostic::error(Code::InvalidValue, args[0].span, format!("`{f}` cannot combine distinct counts, top shares or view rows across periods"))
+                            .label("only meaningful within one period")
+                            .help("a customer counted in two months would be counted twice; use these within a single period (or a coarser grain), or sum a dataset's column instead"),
                     );
                 }
                 Some((Expr::Window { window, operand }, t))
@@ -774,7 +1021,7 @@ pub fn uses_distinct(
     distinct: &BTreeMap<String, bool>,
 ) -> bool {
     match e {
-        Expr::Aggregate { index } => aggregates[*index].func == AggFunc::CountDistinct,
+        Expr::Aggregate { index } => aggregates[*index].single_period(),
         Expr::Kpi { name } => distinct.get(name).copied().unwrap_or(false),
         other => other
             .children()

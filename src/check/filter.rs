@@ -52,6 +52,13 @@ pub fn lower(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<RowExpr> {
     Some(x)
 }
 
+/// Lowers a row-level quantity over `ds`: a numeric column or arithmetic over columns.
+pub fn quantity(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<RowExpr> {
+    let (x, ty) = row(cx, ds, e)?;
+    expect(cx, ty, RowTy::Num, e)?;
+    Some(x)
+}
+
 fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
     Some(match &e.kind {
         ExprKind::Number(n) => (
@@ -147,6 +154,34 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
             (
                 RowExpr::Not {
                     operand: Box::new(x),
+                },
+                RowTy::Bool,
+            )
+        }
+        ExprKind::Binary {
+            op: BinaryOp::In,
+            left,
+            right,
+        } => {
+            let (x, t) = row(cx, ds, left)?;
+            let ExprKind::List(items) = &right.kind else {
+                cx.report(
+                    Diagnostic::error(Code::TypeMismatch, right.span, "`in` needs a list")
+                        .label("expected a list of values")
+                        .help("for example `channel in (\"organic\", \"direct\")`"),
+                );
+                return None;
+            };
+            let mut values = Vec::new();
+            for item in items {
+                let (v, vt) = row(cx, ds, item)?;
+                expect(cx, vt, t, item)?;
+                values.push(v);
+            }
+            (
+                RowExpr::In {
+                    operand: Box::new(x),
+                    values,
                 },
                 RowTy::Bool,
             )

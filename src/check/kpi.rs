@@ -40,10 +40,12 @@ pub struct Surroundings<'a> {
     pub default_scoring: Scoring,
 }
 
+/// Checks every KPI, adding the aggregates they use to `aggregates` (which holds the views' already).
 pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
     around: Surroundings,
+    mut aggregates: Vec<Aggregate>,
 ) -> (Vec<Kpi>, Vec<Aggregate>) {
     let Surroundings {
         datasets,
@@ -106,7 +108,6 @@ pub fn check_all(
 
     // Units of KPIs known so far; KPIs on a cycle stay unknown so their errors are not repeated.
     let mut units: BTreeMap<String, Ty> = names.iter().map(|n| (n.clone(), Ty::Unknown)).collect();
-    let mut aggregates = Vec::new();
     let mut kpis = Vec::new();
     let mut distinct = BTreeMap::new();
     let mut kpi_units = BTreeMap::new();
@@ -223,6 +224,7 @@ fn check_one(
             this: None,
             periods,
             distinct,
+            locals: None,
         },
         aggregates,
     };

@@ -1,6 +1,8 @@
 //! Owns checking a syntax tree into a `Model`: names resolved, units and types checked, every problem
 //! reported at once and sorted by position.
 
+mod allocation;
+mod attribution;
 mod dataset;
 mod dated;
 mod entries;
@@ -11,10 +13,12 @@ mod graph;
 mod header;
 mod kpi;
 pub mod model;
+mod parts;
 mod scoring;
 mod strategy;
 mod thresholds;
 mod units;
+mod view;
 
 use crate::diagnostic::{self, Code, Diagnostic, Span};
 use crate::syntax::ast::{Declaration, File};
@@ -35,6 +39,9 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "objective",
     "function",
     "dataset",
+    "attribution",
+    "allocation",
+    "view",
     "kpi",
 ];
 
@@ -91,6 +98,9 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let mut objectives = Vec::new();
     let mut functions = Vec::new();
     let mut datasets = Vec::new();
+    let mut attributions = Vec::new();
+    let mut allocations = Vec::new();
+    let mut views = Vec::new();
     let mut kpis = Vec::new();
     for d in &file.declarations {
         let kind = d.keyword.text.as_str();
@@ -136,6 +146,9 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
             "objective" => objectives.push(d),
             "function" => functions.push(d),
             "dataset" => datasets.push(d),
+            "attribution" => attributions.push(d),
+            "allocation" => allocations.push(d),
+            "view" => views.push(d),
             _ => kpis.push(d),
         }
     }
@@ -143,9 +156,26 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
     let functions = function::check(cx, &functions);
-    let datasets: Vec<model::Dataset> = datasets
+    let mut datasets: Vec<model::Dataset> = datasets
         .into_iter()
         .filter_map(|d| dataset::check(cx, d))
+        .collect();
+    let declared = datasets.len();
+    let attributions: Vec<model::Attribution> = attributions
+        .into_iter()
+        .filter_map(|d| {
+            let (rule, table) = attribution::check(cx, d, &datasets[..declared], &functions)?;
+            datasets.push(table);
+            Some(rule)
+        })
+        .collect();
+    let allocations: Vec<model::Allocation> = allocations
+        .into_iter()
+        .filter_map(|d| {
+            let (rule, table) = allocation::check(cx, d, &datasets[..declared])?;
+            datasets.push(table);
+            Some(rule)
+        })
         .collect();
     let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
     let default_scoring = header
@@ -163,6 +193,16 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
                 model::YearName::End,
             )
         });
+    // Views in the order written: a view may read the rule tables and the views before it.
+    let mut aggregates = Vec::new();
+    let views: Vec<model::View> = views
+        .into_iter()
+        .filter_map(|d| {
+            let (view, table) = view::check(cx, d, &datasets, periods, &mut aggregates)?;
+            datasets.push(table);
+            Some(view)
+        })
+        .collect();
     let around = kpi::Surroundings {
         datasets: &datasets,
         objectives: &objectives,
@@ -171,13 +211,16 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         periods,
         default_scoring,
     };
-    let (kpis, aggregates) = kpi::check_all(cx, &kpis, around);
+    let (kpis, aggregates) = kpi::check_all(cx, &kpis, around, aggregates);
     Some(Model {
         header: header?,
         perspectives,
         objectives,
         functions,
         datasets,
+        attributions,
+        allocations,
+        views,
         kpis,
         aggregates,
     })

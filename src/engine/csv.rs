@@ -16,6 +16,21 @@ use std::sync::Arc;
 
 const BATCH_ROWS: usize = 64 * 1024;
 
+/// The hidden column holding each row's place in its file: the line for CSV, the row for Parquet.
+pub const LINE: &str = "__line";
+
+fn with_line(
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> datafusion::arrow::datatypes::SchemaRef {
+    let mut fields: Vec<datafusion::arrow::datatypes::FieldRef> = schema.fields().to_vec();
+    fields.push(Arc::new(datafusion::arrow::datatypes::Field::new(
+        LINE,
+        datafusion::arrow::datatypes::DataType::Int64,
+        false,
+    )));
+    Arc::new(datafusion::arrow::datatypes::Schema::new(fields))
+}
+
 /// The batches and the number of data rows read.
 pub struct Loaded {
     pub batches: Vec<RecordBatch>,
@@ -54,7 +69,7 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
             }
         }
     }
-    let schema = schema(ds, money_scale);
+    let schema = with_line(schema(ds, money_scale));
     let time_index = ds.columns.iter().position(|c| c.name == ds.time);
     let mut keys: Vec<Option<HashMap<Vec<u8>, u64>>> = ds
         .columns
@@ -111,6 +126,9 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
                     }
                 }
             }
+            if i == 0 {
+                builders.lines.append_value(line as i64);
+            }
             builders.push(i, text).map_err(|m| {
                 DataError::BadValue(Box::new(super::error::BadValue {
                     path: path.into(),
@@ -159,6 +177,8 @@ enum Builder {
 
 struct Builders {
     columns: Vec<Builder>,
+    /// Each row's line in the file: the `__line` column.
+    lines: Int64Builder,
     shapes: Vec<(u32, u32)>,
     len: usize,
 }
@@ -189,6 +209,7 @@ impl Builders {
             .collect();
         Builders {
             columns,
+            lines: Int64Builder::new(),
             shapes,
             len: 0,
         }
@@ -222,7 +243,7 @@ impl Builders {
         &mut self,
         schema: datafusion::arrow::datatypes::SchemaRef,
     ) -> Result<RecordBatch, DataError> {
-        let arrays: Vec<ArrayRef> = self
+        let mut arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
             .zip(&self.shapes)
@@ -241,6 +262,7 @@ impl Builders {
                 })
             })
             .collect::<Result<_, _>>()?;
+        arrays.push(Arc::new(self.lines.finish()));
         self.len = 0;
         RecordBatch::try_new(schema, arrays).map_err(|e| DataError::Engine(e.to_string()))
     }

@@ -81,8 +81,24 @@ pub enum DataError {
     #[error("`--from {from}` comes after `--to {to}`: no period is in between")]
     EmptyRange { from: String, to: String },
 
+    #[error("attribution `{rule}`: {message}")]
+    Attribution { rule: String, message: String },
+
+    #[error("allocation `{rule}`: {message}{}", help_line(.hint))]
+    Allocation {
+        rule: String,
+        message: String,
+        hint: Option<String>,
+    },
+
     #[error("the query engine failed: {0}")]
     Engine(String),
+}
+
+impl From<datafusion::arrow::error::ArrowError> for DataError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        DataError::Engine(e.to_string())
+    }
 }
 
 /// "1 row has", "2 rows have".

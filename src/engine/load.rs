@@ -45,6 +45,12 @@ pub async fn register(
                 "parquet",
             )
         }
+        SourceFormat::Attribution | SourceFormat::Allocation | SourceFormat::View => {
+            return Err(DataError::Engine(format!(
+                "`{}` is computed by the scorecard, not read from a file",
+                ds.name
+            )))
+        }
     };
     Ok(Input {
         dataset: ds.name.clone(),

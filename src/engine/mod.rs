@@ -1,20 +1,26 @@
 //! Owns running the aggregate passes on DataFusion: loading each dataset once, computing every
 //! aggregate per period and segment, and recording the inputs (path, sha256, rows) for the manifest.
 
+mod allocation;
+mod attribution;
+pub mod credits;
 mod csv;
 pub mod error;
 mod load;
+mod markov;
 mod parquet;
 mod period;
 pub mod plan;
 mod query;
 mod schema;
+mod udf;
 pub mod values;
+pub mod view;
 
 pub use error::DataError;
 
 use crate::calendar::Periods;
-use crate::check::model::{AggFunc, Model};
+use crate::check::model::{AggFunc, Model, SourceFormat};
 use chrono::NaiveDate;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use rust_decimal::Decimal;
@@ -32,6 +38,8 @@ pub struct Options {
     pub as_of: Option<NaiveDate>,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// Keep every attribution's credit rows (for `--credits`).
+    pub credits: bool,
 }
 
 impl Options {
@@ -42,6 +50,7 @@ impl Options {
             to: None,
             as_of: None,
             threads: None,
+            credits: false,
         }
     }
 }
@@ -68,6 +77,12 @@ pub struct Aggregates {
     /// The period holding `--as-of` when that day is not its last: reported as partial.
     pub partial: Option<i64>,
     tables: BTreeMap<plan::Pass, Table>,
+    /// The cumulative curves of views that ask for one.
+    pub curves: Vec<view::Curve>,
+    /// Every attribution's credit rows, when asked for.
+    pub credits: Vec<credits::Credit>,
+    /// Problems in derived tables that leave values empty: (rule, message).
+    pub notes: Vec<(String, String)>,
 }
 
 /// A period and the values of the segment columns (`None` where a row's column was empty).
@@ -151,7 +166,8 @@ impl Aggregates {
         if periods.is_empty() {
             return Ok(Found::NoRows);
         }
-        if func == AggFunc::Avg {
+        // A top share's cell holds the top rows' sum and, as its count, the total.
+        if matches!(func, AggFunc::Avg | AggFunc::TopShare { .. }) {
             value = match value {
                 Some(sum) if !count.is_zero() => Some(sum.checked_div(count).ok_or_else(overflow)?),
                 _ => None,
@@ -227,19 +243,51 @@ async fn run(
     (from, to): (Option<i64>, Option<i64>),
     threads: usize,
 ) -> Result<Aggregates, DataError> {
+    // File scans are not split, so that a Parquet file's row numbers follow its order.
     let ctx = SessionContext::new_with_config(
-        SessionConfig::new().with_target_partitions(threads.max(1)),
+        SessionConfig::new()
+            .with_target_partitions(threads.max(1))
+            .with_repartition_file_scans(false),
     );
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
-    let used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
+    let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
+    used.extend(plan::rule_inputs(model));
     for ds in model
         .datasets
         .iter()
-        .filter(|d| used.contains(d.name.as_str()))
+        .filter(|d| used.contains(d.name.as_str()) && d.is_file())
     {
         out.inputs
             .push(load::register(&ctx, ds, &options.data_dir, model.header.money_scale).await?);
+    }
+    let scripts = crate::script::Scripts::new(&model.functions).map_err(DataError::Engine)?;
+    for ds in &model.datasets {
+        match ds.format {
+            SourceFormat::Attribution => {
+                if let Some(rule) = model.attributions.iter().find(|a| a.name == ds.name) {
+                    attribution::register(&ctx, model, rule, &scripts).await?;
+                    if options.credits {
+                        out.credits
+                            .extend(credits::collect(&ctx, model, rule).await?);
+                    }
+                }
+            }
+            SourceFormat::Allocation => {
+                if let Some(rule) = model.allocations.iter().find(|a| a.name == ds.name) {
+                    allocation::register(&ctx, model, rule, periods, options.as_of).await?;
+                }
+            }
+            SourceFormat::View => {
+                if let Some(v) = model.views.iter().find(|v| v.name == ds.name) {
+                    let (curves, notes) =
+                        view::register(&ctx, model, v, periods, options.as_of).await?;
+                    out.curves.extend(curves);
+                    out.notes.extend(notes);
+                }
+            }
+            SourceFormat::Csv | SourceFormat::Parquet => {}
+        }
     }
     let mut seen = BTreeSet::new();
     let mut all = BTreeSet::new();

@@ -63,6 +63,8 @@ pub async fn register(
         }
         columns.push(cast(ident(&c.name), target).alias(&c.name));
     }
+    // Row numbers follow the file's order because scans are not split (see `engine::run`).
+    columns.push(datafusion::functions_window::expr_fn::row_number().alias(super::csv::LINE));
     let typed = df.select(columns)?;
     ctx.register_table(TableReference::bare(ds.name.as_str()), typed.into_view())?;
     Ok(rows)

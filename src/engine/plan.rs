@@ -41,3 +41,24 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
     }
     (passes, value_datasets)
 }
+
+/// The datasets that attributions, allocations and views read.
+pub fn rule_inputs(model: &Model) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    for a in &model.attributions {
+        out.insert(a.touches.as_str());
+        out.insert(a.conversions.as_str());
+    }
+    for a in &model.allocations {
+        out.insert(a.capacity.as_str());
+        out.insert(a.activity.as_str());
+    }
+    for v in &model.views {
+        let mut reads = BTreeSet::new();
+        for c in &v.columns {
+            reach(&c.value, &[], &mut reads, &mut BTreeSet::new());
+        }
+        out.extend(reads.iter().map(|i| model.aggregates[*i].dataset.as_str()));
+    }
+    out
+}

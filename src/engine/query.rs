@@ -10,8 +10,11 @@ use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, R
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
 use datafusion::common::{ScalarValue, TableReference};
+use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
-use datafusion::logical_expr::{binary_expr, when, Expr, Operator};
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::{binary_expr, when, Expr, ExprFunctionExt, Operator};
 use datafusion::prelude::{cast, ident, lit, SessionContext};
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
@@ -47,9 +50,34 @@ pub async fn run_pass(
         df = df.filter(time.clone().lt_eq(lit(day)).or(time.is_null()))?;
     }
     let period = super::period::period_of(&ds.time, periods);
-    let mut group = vec![period.alias("__period")];
+    let mut group = vec![period.clone().alias("__period")];
+    let mut partition = vec![period];
     for (i, b) in pass.by.iter().enumerate() {
         group.push(cast(ident(b), DataType::Utf8).alias(format!("__segment{i}")));
+        partition.push(cast(ident(b), DataType::Utf8));
+    }
+    // Top shares rank the rows of each period and segment first.
+    let mut ranks = Vec::new();
+    for &i in aggregates {
+        let a = &model.aggregates[i];
+        if let (AggFunc::TopShare { .. }, Some(c)) = (a.func, &a.column) {
+            ranks.push(
+                row_number()
+                    .partition_by(partition.clone())
+                    .order_by(vec![ident(c).sort(false, false)])
+                    .build()?
+                    .alias(format!("__rank{i}")),
+            );
+            ranks.push(
+                Expr::from(WindowFunction::new(count_udaf(), vec![ident(c)]))
+                    .partition_by(partition.clone())
+                    .build()?
+                    .alias(format!("__ranked{i}")),
+            );
+        }
+    }
+    if !ranks.is_empty() {
+        df = super::attribution::Windows::windows(df, ranks)?;
     }
 
     // The first row count is always of every row (no filter): it is what the group holds.
@@ -99,6 +127,17 @@ pub async fn run_pass(
             AggFunc::Max => {
                 aggs.push(max(only(counted)?));
                 outs.push(Out::Value(i));
+            }
+            AggFunc::TopShare { fraction } => {
+                // The rows ranked 1..k where k is the smallest count at least `fraction` of them:
+                // rank - 1 < fraction × rows.
+                let whole = |e: Expr| cast(e, DataType::Decimal128(20, 0));
+                let top = (whole(ident(format!("__rank{i}"))) - decimal_lit(Decimal::ONE))
+                    .lt(whole(ident(format!("__ranked{i}"))) * decimal_lit(fraction));
+                aggs.push(sum(when(top, counted.clone()).end()?));
+                outs.push(Out::AvgSum(i));
+                aggs.push(sum(counted));
+                outs.push(Out::AvgCount);
             }
             AggFunc::Avg => {
                 aggs.push(sum(only(counted.clone())?));
@@ -193,7 +232,7 @@ pub async fn run_pass(
     Ok(table)
 }
 
-fn row_expr(e: &RowExpr) -> Expr {
+pub fn row_expr(e: &RowExpr) -> Expr {
     match e {
         RowExpr::Column { name } => ident(name),
         RowExpr::Text { value } => lit(value.clone()),
@@ -229,6 +268,9 @@ fn row_expr(e: &RowExpr) -> Expr {
         RowExpr::And { left, right } => row_expr(left).and(row_expr(right)),
         RowExpr::Or { left, right } => row_expr(left).or(row_expr(right)),
         RowExpr::Not { operand } => Expr::Not(Box::new(row_expr(operand))),
+        RowExpr::In { operand, values } => {
+            row_expr(operand).in_list(values.iter().map(row_expr).collect(), false)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Owns rendering: an evaluation as a terminal table, JSON (docs/json-output.md) or CSV, all made from
 //! the same `Evaluation` (rendering never recomputes a number); and the model's strategy map.
 
+mod credits;
 mod csv;
 mod format;
 pub mod strategy_map;
@@ -20,3 +21,4 @@ pub fn json(e: &Evaluation) -> String {
 }
 
 pub use self::csv::csv;
+pub use credits::credits;

@@ -242,6 +242,20 @@ impl<'a> Context<'a> {
                     ArithOp::Div => Some(a.checked_div(b).ok_or_else(|| overflow("a quotient"))?),
                 }
             }
+            Expr::Clv {
+                margin,
+                retention,
+                discount,
+                horizon,
+            } => {
+                let m = self.num(k, margin, this)?;
+                let r = self.num(k, retention, this)?;
+                let d = self.num(k, discount, this)?;
+                match (m, r, d) {
+                    (Some(m), Some(r), Some(d)) => crate::finance::clv(m, r, d, *horizon),
+                    _ => None,
+                }
+            }
             Expr::If {
                 cond,
                 then,

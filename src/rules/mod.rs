@@ -27,7 +27,12 @@ pub struct Evaluation {
     /// Objective, perspective and overall scores per period.
     #[serde(flatten)]
     pub scores: rollup::Rollup,
+    /// Cumulative ("whale") curves of the views that declare `whale:`, per reported period.
+    pub curves: Vec<crate::engine::view::Curve>,
     pub warnings: Vec<Warning>,
+    /// Every attribution's credit rows, when asked for (`--credits`); not part of the JSON.
+    #[serde(skip)]
+    pub credits: Vec<crate::engine::credits::Credit>,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,9 +128,19 @@ pub struct Warning {
 }
 
 /// Evaluates every KPI for every period and segment the data holds.
-pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, EvalError> {
+pub fn evaluate(model: &Model, aggregates: Aggregates) -> Result<Evaluation, EvalError> {
     let periods = Periods::of(&model.header);
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = aggregates
+        .notes
+        .iter()
+        .map(|(rule, message)| Warning {
+            code: "scorecard::eval::division_by_zero",
+            kpi: rule.clone(),
+            period: String::new(),
+            segment: BTreeMap::new(),
+            message: message.clone(),
+        })
+        .collect();
     let mut kpis = Vec::new();
     let mut exact_scores = std::collections::BTreeMap::new();
     let scripts =
@@ -147,7 +162,7 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
         for &p in &aggregates.periods {
             for seg in &segments {
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
-                let mut cx = eval::Context::new(model, aggregates, by, (p, periods.label(p)), seg);
+                let mut cx = eval::Context::new(model, &aggregates, by, (p, periods.label(p)), seg);
                 let label = periods.label(p);
                 let (row, exact) = status::row(
                     &mut cx,
@@ -200,10 +215,17 @@ pub fn evaluate(model: &Model, aggregates: &Aggregates) -> Result<Evaluation, Ev
             version: env!("CARGO_PKG_VERSION"),
         },
         inputs: aggregates.inputs.clone(),
+        curves: aggregates
+            .curves
+            .iter()
+            .filter(|c| labels.contains(&c.period))
+            .cloned()
+            .collect(),
         periods: labels,
         kpis,
         scores,
         warnings,
+        credits: aggregates.credits,
     })
 }
 

@@ -64,31 +64,47 @@ impl Scripts {
         value: Decimal,
         target: Option<Decimal>,
     ) -> Result<Decimal, String> {
-        let ast = self
-            .compiled
-            .get(name)
-            .ok_or_else(|| format!("no function `{name}`"))?;
         let target = target.map(Dynamic::from_decimal).unwrap_or(Dynamic::UNIT);
-        let out: Dynamic = self
-            .engine
-            .call_fn(
-                &mut Scope::new(),
-                ast,
-                name,
-                (Dynamic::from_decimal(value), target),
-            )
-            .map_err(|e| e.to_string())?;
-        let score = if out.is_int() {
-            out.as_int()
-                .map(Decimal::from)
-                .map_err(|t| format!("returned {t}, not a number"))?
-        } else {
-            out.as_decimal()
-                .map_err(|t| format!("returned {t}, not a number"))?
-        };
+        let score = self.number(name, (Dynamic::from_decimal(value), target))?;
         if score < Decimal::ZERO || score > Decimal::TEN {
             return Err(format!("returned {score}, outside the scores 0 to 10"));
         }
         Ok(score)
+    }
+
+    /// Calls an attribution weight function `name(position, touches, age_days)`: the touch's place
+    /// in its journey (1 is the first), the journey's length, and whole days before the conversion.
+    /// The result must be a number from 0 to 1,000,000.
+    pub fn weight(
+        &self,
+        name: &str,
+        position: i64,
+        touches: i64,
+        age_days: i64,
+    ) -> Result<Decimal, String> {
+        let w = self.number(name, (position, touches, age_days))?;
+        if w < Decimal::ZERO || w > Decimal::from(1_000_000) {
+            return Err(format!("returned {w}, outside the weights 0 to 1000000"));
+        }
+        Ok(w)
+    }
+
+    fn number(&self, name: &str, args: impl rhai::FuncArgs) -> Result<Decimal, String> {
+        let ast = self
+            .compiled
+            .get(name)
+            .ok_or_else(|| format!("no function `{name}`"))?;
+        let out: Dynamic = self
+            .engine
+            .call_fn(&mut Scope::new(), ast, name, args)
+            .map_err(|e| e.to_string())?;
+        if out.is_int() {
+            out.as_int()
+                .map(Decimal::from)
+                .map_err(|t| format!("returned {t}, not a number"))
+        } else {
+            out.as_decimal()
+                .map_err(|t| format!("returned {t}, not a number"))
+        }
     }
 }

@@ -136,6 +136,8 @@ pub enum BinaryOp {
     Le,
     Gt,
     Ge,
+    /// `channel in ("organic", "direct")`: membership, in filters.
+    In,
     Add,
     Sub,
     Mul,
@@ -155,6 +157,7 @@ impl BinaryOp {
             BinaryOp::Le => "<=",
             BinaryOp::Gt => ">",
             BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
             BinaryOp::Add => "+",
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",

@@ -22,7 +22,8 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::infix(Rule::lt, Assoc::Left)
                 | Op::infix(Rule::le, Assoc::Left)
                 | Op::infix(Rule::gt, Assoc::Left)
-                | Op::infix(Rule::ge, Assoc::Left))
+                | Op::infix(Rule::ge, Assoc::Left)
+                | Op::infix(Rule::in_list, Assoc::Left))
             .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
             .op(Op::infix(Rule::mul, Assoc::Left)
                 | Op::infix(Rule::div, Assoc::Left)
@@ -213,6 +214,7 @@ fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
                 Rule::le => BinaryOp::Le,
                 Rule::gt => BinaryOp::Gt,
                 Rule::ge => BinaryOp::Ge,
+                Rule::in_list => BinaryOp::In,
                 Rule::add => BinaryOp::Add,
                 Rule::sub => BinaryOp::Sub,
                 Rule::mul => BinaryOp::Mul,

@@ -1,6 +1,10 @@
 //! Owns the checked model: every name resolved, every unit and type known. Plain data, serializable;
 //! later stages read this and never the syntax tree.
 
+mod rules;
+
+pub use rules::{Allocation, Attribution, AttributionModel, View, ViewColumn};
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -12,7 +16,12 @@ pub struct Model {
     pub perspectives: Vec<Perspective>,
     pub objectives: Vec<Objective>,
     pub functions: Vec<Function>,
+    /// Declared datasets, then the tables that attributions, allocations and views derive (their
+    /// `format` says which), in the order they are computed.
     pub datasets: Vec<Dataset>,
+    pub attributions: Vec<Attribution>,
+    pub allocations: Vec<Allocation>,
+    pub views: Vec<View>,
     /// In the order the file declares them.
     pub kpis: Vec<Kpi>,
     /// The distinct aggregates that KPI expressions use; `Expr::Aggregate` indexes this list.
@@ -161,6 +170,12 @@ pub enum YearName {
 pub enum SourceFormat {
     Csv,
     Parquet,
+    /// The credit table of the attribution of the same name.
+    Attribution,
+    /// The cost table of the allocation of the same name.
+    Allocation,
+    /// The rows of the view of the same name.
+    View,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +196,10 @@ pub struct Dataset {
 impl Dataset {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+    /// Read from a file, not derived by a rule.
+    pub fn is_file(&self) -> bool {
+        matches!(self.format, SourceFormat::Csv | SourceFormat::Parquet)
     }
 }
 
@@ -517,6 +536,15 @@ pub enum Expr {
         window: Window,
         operand: Box<Expr>,
     },
+    /// Customer lifetime value: the margins of the periods after the first, each kept with
+    /// probability `retention` per period and discounted at `discount` per period, over `horizon`
+    /// periods (for ever when `None`).
+    Clv {
+        margin: Box<Expr>,
+        retention: Box<Expr>,
+        discount: Box<Expr>,
+        horizon: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -558,6 +586,12 @@ impl Expr {
                 otherwise,
             } => vec![cond, then, otherwise],
             Expr::Shift { operand, .. } | Expr::Window { operand, .. } => vec![operand],
+            Expr::Clv {
+                margin,
+                retention,
+                discount,
+                ..
+            } => vec![margin, retention, discount],
             // No wildcard: a new variant must say whether it has children.
             Expr::Number { .. }
             | Expr::Aggregate { .. }
@@ -610,6 +644,16 @@ pub struct Aggregate {
     /// `None` counts rows (`count(orders)`).
     pub column: Option<String>,
     pub filter: Option<RowExpr>,
+    /// Over a view's rows (one per entity and period), which no window can add up across periods.
+    pub over_view: bool,
+}
+
+impl Aggregate {
+    /// Whether the aggregate means something only within one period: a window over several periods
+    /// cannot be made by combining the periods' values.
+    pub fn single_period(&self) -> bool {
+        self.over_view || matches!(self.func, AggFunc::CountDistinct | AggFunc::TopShare { .. })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -621,6 +665,11 @@ pub enum AggFunc {
     Avg,
     Min,
     Max,
+    /// The share of the column's total held by the top `fraction` of rows by that column: the
+    /// smallest number of rows that is at least `fraction` of them.
+    TopShare {
+        fraction: Decimal,
+    },
 }
 
 impl AggFunc {
@@ -632,6 +681,7 @@ impl AggFunc {
             AggFunc::Avg => "avg",
             AggFunc::Min => "min",
             AggFunc::Max => "max",
+            AggFunc::TopShare { .. } => "top_share",
         }
     }
 }
@@ -679,5 +729,10 @@ pub enum RowExpr {
     },
     Not {
         operand: Box<RowExpr>,
+    },
+    /// `channel in ("organic", "direct")`.
+    In {
+        operand: Box<RowExpr>,
+        values: Vec<RowExpr>,
     },
 }

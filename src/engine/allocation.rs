@@ -1,0 +1,284 @@
+//! Owns time-driven activity-based costing: each resource's capacity cost rate per period (cost of
+//! the capacity supplied / practical capacity), the cost it assigns to each entity by the driver
+//! quantities used, and the unused capacity left over, as one cost table.
+
+use super::error::DataError;
+use super::period::period_of;
+use super::query::row_expr;
+use crate::calendar::Periods;
+use crate::check::model::{Allocation, ColumnType, Model};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, RecordBatch, StringArray,
+};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int64Type};
+use datafusion::common::{ScalarValue, TableReference};
+use datafusion::datasource::MemTable;
+use datafusion::functions_aggregate::expr_fn::sum;
+use datafusion::prelude::{cast, ident, lit, DataFrame, SessionContext};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Resource and period: the values of the matched columns, and the period number.
+type Resource = (i64, Vec<Option<String>>);
+
+/// Computes the cost table of `rule` and registers it under the rule's name.
+pub async fn register(
+    ctx: &SessionContext,
+    model: &Model,
+    rule: &Allocation,
+    periods: Periods,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<(), DataError> {
+    let scale = model.header.money_scale;
+    let capacity_ds = model
+        .dataset(&rule.capacity)
+        .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", rule.capacity)))?;
+    let activity_ds = model
+        .dataset(&rule.activity)
+        .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", rule.activity)))?;
+    let text = |c: &str| cast(ident(c), DataType::Utf8);
+
+    // Capacity supplied per resource and period.
+    let mut group = vec![period_of(&capacity_ds.time, periods).alias("__p")];
+    group.extend(rule.matches.iter().map(|(_, r)| text(r)));
+    let practical = match capacity_ds.column(&rule.practical).map(|c| c.ty) {
+        Some(ColumnType::Integer) => cast(ident(&rule.practical), DataType::Decimal128(20, 0)),
+        _ => ident(&rule.practical),
+    };
+    let supplied = until(ctx, &rule.capacity, &capacity_ds.time, as_of)
+        .await?
+        .aggregate(
+            group,
+            vec![
+                sum(ident(&rule.cost)).alias("__cost"),
+                sum(practical).alias("__minutes"),
+            ],
+        )?
+        .collect()
+        .await?;
+    let mut capacity: BTreeMap<Resource, (Decimal, Decimal)> = BTreeMap::new();
+    for b in &supplied {
+        for row in 0..b.num_rows() {
+            let key = resource(b, row, rule.matches.len())?;
+            let at = 1 + rule.matches.len();
+            let cost = decimal(b.column(at), row)?.unwrap_or_default();
+            let minutes = decimal(b.column(at + 1), row)?.unwrap_or_default();
+            capacity.insert(key, (cost, minutes));
+        }
+    }
+
+    // Driver quantities used per resource, entity and period.
+    let mut group = vec![period_of(&activity_ds.time, periods).alias("__p")];
+    group.extend(rule.matches.iter().map(|(a, _)| text(a)));
+    group.push(text(&rule.to).alias("__to"));
+    let used = until(ctx, &rule.activity, &activity_ds.time, as_of)
+        .await?
+        .aggregate(
+            group,
+            vec![sum(cast(row_expr(&rule.driver), DataType::Decimal128(38, 10))).alias("__driver")],
+        )?
+        .collect()
+        .await?;
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut assigned: BTreeMap<Resource, (Decimal, Decimal)> = BTreeMap::new();
+    let overflow = || DataError::Overflow {
+        what: format!("a cost assigned by `{}`", rule.name),
+    };
+    for b in &used {
+        for row in 0..b.num_rows() {
+            let key = resource(b, row, rule.matches.len())?;
+            let at = 1 + rule.matches.len();
+            let to = b.column(at).as_string::<i32>();
+            let to = (!to.is_null(row)).then(|| to.value(row).to_string());
+            let Some(driver) = decimal(b.column(at + 1), row)? else {
+                continue;
+            };
+            let Some(&(cost, minutes)) = capacity.get(&key) else {
+                return Err(no_capacity(rule, &key, periods, "has no capacity row"));
+            };
+            if minutes <= Decimal::ZERO {
+                return Err(no_capacity(
+                    rule,
+                    &key,
+                    periods,
+                    "has no practical capacity",
+                ));
+            }
+            // Multiply before dividing: the rate cost / minutes is never rounded.
+            let exact = driver
+                .checked_mul(cost)
+                .and_then(|x| x.checked_div(minutes))
+                .ok_or_else(overflow)?;
+            let charged =
+                exact.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven);
+            let sums = assigned.entry(key.clone()).or_default();
+            sums.0 += driver;
+            sums.1 = sums.1.checked_add(charged).ok_or_else(overflow)?;
+            rows.push(Row {
+                period: key.0,
+                to,
+                resource: key.1,
+                driver,
+                cost: charged,
+                kind: "assigned",
+            });
+        }
+    }
+    // What each resource's capacity cost and the cost assigned leave: unused capacity.
+    for (key, (cost, minutes)) in &capacity {
+        let (driver, charged) = assigned.get(key).copied().unwrap_or_default();
+        rows.push(Row {
+            period: key.0,
+            to: None,
+            resource: key.1.clone(),
+            driver: *minutes - driver,
+            cost: cost.checked_sub(charged).ok_or_else(overflow)?,
+            kind: "unused",
+        });
+    }
+    let ds = model
+        .dataset(&rule.name)
+        .ok_or_else(|| DataError::Engine(format!("no table `{}`", rule.name)))?;
+    let batch = table(&rows, ds, periods, scale)?;
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ctx.register_table(TableReference::bare(rule.name.as_str()), Arc::new(table))?;
+    Ok(())
+}
+
+struct Row {
+    period: i64,
+    to: Option<String>,
+    resource: Vec<Option<String>>,
+    driver: Decimal,
+    cost: Decimal,
+    kind: &'static str,
+}
+
+/// The dataset's rows up to `--as-of`, when given.
+async fn until(
+    ctx: &SessionContext,
+    name: &str,
+    time: &str,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<DataFrame, DataError> {
+    let df = ctx.table(TableReference::bare(name)).await?;
+    Ok(match as_of {
+        Some(day) => {
+            let day = ScalarValue::Date32(Some(crate::calendar::days(day) as i32));
+            df.filter(cast(ident(time), DataType::Date32).lt_eq(lit(day)))?
+        }
+        None => df,
+    })
+}
+
+fn resource(b: &RecordBatch, row: usize, n: usize) -> Result<Resource, DataError> {
+    let p = b.column(0);
+    if p.is_null(row) {
+        return Err(DataError::Engine("a row with no period".into()));
+    }
+    let period = match p.data_type() {
+        DataType::Int64 => p.as_primitive::<Int64Type>().value(row),
+        other => return Err(DataError::Engine(format!("unexpected period type {other}"))),
+    };
+    let values = (1..=n)
+        .map(|c| {
+            let a = b.column(c).as_string::<i32>();
+            (!a.is_null(row)).then(|| a.value(row).to_string())
+        })
+        .collect();
+    Ok((period, values))
+}
+
+fn decimal(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
+    if a.is_null(row) {
+        return Ok(None);
+    }
+    match a.data_type() {
+        DataType::Decimal128(_, s) => {
+            let v = a.as_primitive::<Decimal128Type>().value(row);
+            Decimal::try_from_i128_with_scale(v, *s as u32)
+                .map(Some)
+                .map_err(|_| DataError::Overflow {
+                    what: "a capacity or driver total".into(),
+                })
+        }
+        other => Err(DataError::Engine(format!("unexpected type {other}"))),
+    }
+}
+
+fn no_capacity(rule: &Allocation, key: &Resource, periods: Periods, what: &str) -> DataError {
+    let shown: Vec<String> = rule
+        .matches
+        .iter()
+        .zip(&key.1)
+        .map(|((_, r), v)| format!("{r} {}", v.as_deref().unwrap_or("(empty)")))
+        .collect();
+    DataError::Allocation {
+        rule: rule.name.clone(),
+        message: format!(
+            "`{}` has activity for {} in {}, but `{}` {what} for it",
+            rule.activity,
+            shown.join(", "),
+            periods.label(key.0),
+            rule.capacity,
+        ),
+        hint: Some(format!(
+            "add the cost and practical capacity of {} for {} to `{}`",
+            shown.join(", "),
+            periods.label(key.0),
+            rule.capacity
+        )),
+    }
+}
+
+fn table(
+    rows: &[Row],
+    ds: &crate::check::model::Dataset,
+    periods: Periods,
+    scale: u32,
+) -> Result<RecordBatch, DataError> {
+    let schema = super::schema::schema(ds, scale);
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| {
+            crate::calendar::days(periods.bounds(r.period).0) as i32
+        }))),
+        Arc::new(StringArray::from_iter(rows.iter().map(|r| r.to.as_deref()))),
+    ];
+    // The table's columns: period_start, the entity, the resources, then driver, cost and kind.
+    let resources = ds.columns.len().saturating_sub(5);
+    for i in 0..resources {
+        columns.push(Arc::new(StringArray::from_iter(
+            rows.iter().map(|r| r.resource.get(i).cloned().flatten()),
+        )));
+    }
+    let exact = |d: Decimal, s: u32| -> Result<i128, DataError> {
+        let mut d = d;
+        d.rescale(s);
+        if d.scale() != s {
+            return Err(DataError::Overflow {
+                what: "a cost table value".into(),
+            });
+        }
+        Ok(d.mantissa())
+    };
+    let drivers: Vec<i128> = rows
+        .iter()
+        .map(|r| exact(r.driver, 10))
+        .collect::<Result<_, _>>()?;
+    let costs: Vec<i128> = rows
+        .iter()
+        .map(|r| exact(r.cost, scale))
+        .collect::<Result<_, _>>()?;
+    columns.push(Arc::new(
+        Decimal128Array::from(drivers).with_precision_and_scale(28, 10)?,
+    ));
+    columns.push(Arc::new(
+        Decimal128Array::from(costs).with_precision_and_scale(28, scale as i8)?,
+    ));
+    columns.push(Arc::new(StringArray::from_iter_values(
+        rows.iter().map(|r| r.kind),
+    )));
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
