@@ -343,7 +343,7 @@ fn model(
             }
             AttributionModel::PositionBased { first, last }
         }
-        other if args.is_empty() && functions.iter().any(|f| f.name == other) => {
+        other if args.is_empty() && functions.iter().any(|f| f.name == other && f.params == 3) => {
             AttributionModel::Script {
                 function: other.to_string(),
             }

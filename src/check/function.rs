@@ -28,29 +28,33 @@ pub fn check(cx: &mut Checker, decls: &[&Declaration]) -> Vec<Function> {
         let Some(source) = entries::string(cx, entry) else {
             continue;
         };
-        if let Err(why) = crate::script::compile(&engine, &d.name.text, &source) {
-            cx.report(
-                Diagnostic::error(
-                    Code::Script,
-                    entry.value.span(),
-                    format!(
-                        "the Rhai script of `{}` does not compile: {why}",
+        let params = match crate::script::compile(&engine, &d.name.text, &source) {
+            Ok((_, params)) => params,
+            Err(why) => {
+                cx.report(
+                    Diagnostic::error(
+                        Code::Script,
+                        entry.value.span(),
+                        format!(
+                            "the Rhai script of `{}` does not compile: {why}",
+                            d.name.text
+                        ),
+                    )
+                    .label("in this script")
+                    .help(format!(
+                        "define `fn {}(value, target)` returning a score from 0 to 10",
                         d.name.text
-                    ),
-                )
-                .label("in this script")
-                .help(format!(
-                    "define `fn {}(value, target)` returning a score from 0 to 10",
-                    d.name.text
-                )),
-            );
-            continue;
-        }
+                    )),
+                );
+                continue;
+            }
+        };
         out.push(Function {
             name: d.name.text.clone(),
             label: d.label.as_ref().map(|l| l.text.clone()),
             doc: d.doc.clone(),
             source,
+            params,
         });
     }
     out

@@ -24,7 +24,7 @@ pub fn read(cx: &mut Checker, e: &Entry, functions: Option<&[Function]>) -> Opti
     if let Some(f) = functions
         .unwrap_or(&[])
         .iter()
-        .find(|f| f.name == name.text)
+        .find(|f| f.name == name.text && f.params == 2)
     {
         if !args.is_empty() {
             return bad(cx, item.span);

@@ -494,7 +494,7 @@ async fn removal_effects(
 /// the previous touch) into each touch, and from the last touch into `end`.
 fn journey_steps(j: DataFrame, journey: Vec<Expr>, end: &str) -> Result<DataFrame, DataError> {
     let j = j.with_column("__state", state(ident("__to")))?;
-    let j = j.windows(vec![lag(ident("__state"), None, None)
+    let j = j.windows(vec![lag(ident("__state"), Some(1), None)
         .partition_by(journey)
         .order_by(vec![ident("__seq").sort(true, true)])
         .build()?

@@ -111,8 +111,9 @@ fn conversion_probability(p: &[Vec<(Target, f64)>], removed: Option<usize>) -> f
             if row != col {
                 let factor = a[row][col] / a[col][col];
                 if factor != 0.0 {
-                    for k in col..=size {
-                        a[row][k] -= factor * a[col][k];
+                    let pivot_row = a[col].clone();
+                    for (cell, p) in a[row].iter_mut().zip(&pivot_row).skip(col) {
+                        *cell -= factor * p;
                     }
                 }
             }
@@ -168,9 +169,9 @@ mod tests {
     }
 
     /// Self-loops and cycles, by hand: paths A > A > conversion and A > B > A > null. From A each
-    /// of A, B, conversion and null has probability 1/4; from B, A has 1. So x_A = 1/4 x_A + 1/4
-    /// + 1/4 x_B with x_B = x_A, giving 1/2. Without B, x_A = 1/4 x_A + 1/4 = 1/3, an effect of
-    /// 1 − (1/3)/(1/2) = 1/3.
+    /// of A, B, conversion and null has probability 1/4; from B, A has 1. So
+    /// x_A = 1/4 x_A + 1/4 + 1/4 x_B with x_B = x_A, giving 1/2. Without B,
+    /// x_A = 1/4 x_A + 1/4 = 1/3, an effect of 1 − (1/3)/(1/2) = 1/3.
     #[test]
     fn loops() {
         let mut t = path(&["A", "A"], true);

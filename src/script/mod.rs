@@ -26,18 +26,21 @@ pub fn engine() -> Engine {
     engine
 }
 
-/// Compiles a function's source, checking that it defines `fn name(value, target)`.
-pub fn compile(engine: &Engine, name: &str, source: &str) -> Result<AST, String> {
+/// Compiles a function's source, checking that it defines `fn name(value, target)` (a scoring
+/// function) or `fn name(position, touches, age_days)` (an attribution weight); returns the AST
+/// and the number of parameters.
+pub fn compile(engine: &Engine, name: &str, source: &str) -> Result<(AST, usize), String> {
     let ast = engine.compile(source).map_err(|e| e.to_string())?;
-    if !ast
+    let Some(params) = ast
         .iter_functions()
-        .any(|f| f.name == name && f.params.len() == 2)
-    {
+        .find(|f| f.name == name && (f.params.len() == 2 || f.params.len() == 3))
+        .map(|f| f.params.len())
+    else {
         return Err(format!(
-            "the script does not define `fn {name}(value, target)`"
+            "the script does not define `fn {name}(value, target)` (a scoring function) or `fn {name}(position, touches, age_days)` (an attribution weight)"
         ));
-    }
-    Ok(ast)
+    };
+    Ok((ast, params))
 }
 
 /// The declared functions, compiled once for a run.
@@ -51,7 +54,7 @@ impl Scripts {
         let engine = engine();
         let mut compiled = BTreeMap::new();
         for f in functions {
-            compiled.insert(f.name.clone(), compile(&engine, &f.name, &f.source)?);
+            compiled.insert(f.name.clone(), compile(&engine, &f.name, &f.source)?.0);
         }
         Ok(Scripts { engine, compiled })
     }

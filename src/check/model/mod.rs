@@ -387,8 +387,11 @@ pub struct Function {
     pub name: String,
     pub label: Option<String>,
     pub doc: Option<String>,
-    /// The Rhai source; it defines `fn NAME(value, target)`.
+    /// The Rhai source; it defines `fn NAME(value, target)` (scoring) or
+    /// `fn NAME(position, touches, age_days)` (an attribution weight).
     pub source: String,
+    /// How many parameters `fn NAME` takes: 2 for scoring, 3 for a weight.
+    pub params: usize,
 }
 
 impl Scoring {
