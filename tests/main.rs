@@ -6,6 +6,7 @@ mod cli;
 mod data_errors;
 mod evaluate;
 mod parse;
+mod profitability;
 mod script;
 mod strategy;
 mod support;

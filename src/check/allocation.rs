@@ -10,13 +10,13 @@ use crate::syntax::ast::{BinaryOp, Declaration, ExprKind};
 
 const KEYS: &[&str] = &["capacity", "rate", "activity", "match", "driver", "to"];
 /// The columns of a cost table besides the entity and the resource columns.
-pub const COST_COLUMNS: &[&str] = &["period_start", "driver", "cost", "kind"];
+pub const COST_COLUMNS: &[&str] = &["period_start", "driver", "cost"];
 
 pub fn check(
     cx: &mut Checker,
     d: &Declaration,
     datasets: &[Dataset],
-) -> Option<(Allocation, Dataset)> {
+) -> Option<(Allocation, [Dataset; 2])> {
     let what = format!("allocation `{}`", d.name.text);
     let e = Entries::read(cx, "an allocation", &d.entries, KEYS);
     let mut need = |key: &str, example: &str| {
@@ -133,9 +133,24 @@ pub fn check(
             },
             "driver quantity used (minutes)",
         ),
-        column("cost", ColumnType::Money, "cost assigned, or unused"),
-        column("kind", ColumnType::Text, "`assigned` or `unused`"),
+        column("cost", ColumnType::Money, "cost assigned"),
     ]);
+    // Unused capacity: per resource and period, without the entity column.
+    let mut unused_columns = columns.clone();
+    unused_columns.remove(1);
+    if let Some(c) = unused_columns.iter_mut().find(|c| c.name == "cost") {
+        c.doc = Some("cost of the capacity no entity used".into());
+    }
+    let unused = Dataset {
+        name: unused_table(&d.name.text),
+        label: None,
+        doc: None,
+        source: String::new(),
+        format: SourceFormat::Allocation,
+        time: "period_start".into(),
+        columns: unused_columns,
+        line: cx.line(d.name.span),
+    };
     let table = Dataset {
         name: d.name.text.clone(),
         label: d.label.as_ref().map(|l| l.text.clone()),
@@ -160,6 +175,11 @@ pub fn check(
             to,
             line: cx.line(d.name.span),
         },
-        table,
+        [table, unused],
     ))
+}
+
+/// The name of an allocation's table of unused capacity (a name no declaration can take).
+pub fn unused_table(rule: &str) -> String {
+    format!("{rule}.unused")
 }

@@ -2,8 +2,7 @@
 
 use super::filter;
 use super::model::{
-    AggFunc, Aggregate, ArithOp, CmpOp, ColumnType, Dataset, Expr, Grain, RowExpr, Shift,
-    SourceFormat, Window,
+    AggFunc, Aggregate, ArithOp, ColumnType, Dataset, Expr, Grain, Shift, SourceFormat, Window,
 };
 use super::units::{self, Lit, Ty};
 use super::Checker;
@@ -568,12 +567,17 @@ impl Lowering<'_, '_> {
                 .help(format!("for example `{f}(channel_credit)`")),
             );
         };
-        let Some(ds) = self
+        let table = if f == "unused_capacity" {
+            super::allocation::unused_table(&rule.text)
+        } else {
+            rule.text.clone()
+        };
+        let found = self
             .scope
             .datasets
             .iter()
-            .find(|d| d.name == rule.text && d.format == format)
-        else {
+            .find(|d| d.name == table && d.format == format);
+        let Some(ds) = found else {
             if self.cx.is_broken(&rule.text) {
                 return None;
             }
@@ -581,7 +585,7 @@ impl Lowering<'_, '_> {
                 .scope
                 .datasets
                 .iter()
-                .filter(|d| d.format == format)
+                .filter(|d| d.format == format && !d.name.contains('.'))
                 .map(|d| d.name.as_str());
             return self.error(
                 Diagnostic::error(
@@ -593,33 +597,10 @@ impl Lowering<'_, '_> {
                 .maybe_help(did_you_mean(&rule.text, names)),
             );
         };
-        let mut filter = match &arg.filter {
+        let filter = match &arg.filter {
             Some(x) => Some(filter::lower(self.cx, ds, x)?),
             None => None,
         };
-        if format == SourceFormat::Allocation {
-            let kind = RowExpr::Compare {
-                op: CmpOp::Eq,
-                left: Box::new(RowExpr::Column {
-                    name: "kind".into(),
-                }),
-                right: Box::new(RowExpr::Text {
-                    value: if f == "allocated" {
-                        "assigned"
-                    } else {
-                        "unused"
-                    }
-                    .into(),
-                }),
-            };
-            filter = Some(match filter {
-                Some(x) => RowExpr::And {
-                    left: Box::new(kind),
-                    right: Box::new(x),
-                },
-                None => kind,
-            });
-        }
         let column = if format == SourceFormat::Attribution {
             "credit"
         } else {

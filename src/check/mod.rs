@@ -1,7 +1,7 @@
 //! Owns checking a syntax tree into a `Model`: names resolved, units and types checked, every problem
 //! reported at once and sorted by position.
 
-mod allocation;
+pub mod allocation;
 mod attribution;
 mod dataset;
 mod dated;
@@ -172,8 +172,8 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let allocations: Vec<model::Allocation> = allocations
         .into_iter()
         .filter_map(|d| {
-            let (rule, table) = allocation::check(cx, d, &datasets[..declared])?;
-            datasets.push(table);
+            let (rule, tables) = allocation::check(cx, d, &datasets[..declared])?;
+            datasets.extend(tables);
             Some(rule)
         })
         .collect();

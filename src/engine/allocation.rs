@@ -1,6 +1,6 @@
 //! Owns time-driven activity-based costing: each resource's capacity cost rate per period (cost of
 //! the capacity supplied / practical capacity), the cost it assigns to each entity by the driver
-//! quantities used, and the unused capacity left over, as one cost table.
+//! quantities used (the cost table), and the unused capacity left over (a second table).
 
 use super::error::DataError;
 use super::period::period_of;
@@ -122,28 +122,30 @@ pub async fn register(
                 resource: key.1,
                 driver,
                 cost: charged,
-                kind: "assigned",
             });
         }
     }
     // What each resource's capacity cost and the cost assigned leave: unused capacity.
+    let mut unused = Vec::new();
     for (key, (cost, minutes)) in &capacity {
         let (driver, charged) = assigned.get(key).copied().unwrap_or_default();
-        rows.push(Row {
+        unused.push(Row {
             period: key.0,
             to: None,
             resource: key.1.clone(),
             driver: *minutes - driver,
             cost: cost.checked_sub(charged).ok_or_else(overflow)?,
-            kind: "unused",
         });
     }
-    let ds = model
-        .dataset(&rule.name)
-        .ok_or_else(|| DataError::Engine(format!("no table `{}`", rule.name)))?;
-    let batch = table(&rows, ds, periods, scale)?;
-    let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ctx.register_table(TableReference::bare(rule.name.as_str()), Arc::new(table))?;
+    let unused_name = crate::check::allocation::unused_table(&rule.name);
+    for (name, rows, with_to) in [(&rule.name, &rows, true), (&unused_name, &unused, false)] {
+        let ds = model
+            .dataset(name)
+            .ok_or_else(|| DataError::Engine(format!("no table `{name}`")))?;
+        let batch = table(rows, ds, periods, scale, with_to)?;
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+        ctx.register_table(TableReference::bare(name.as_str()), Arc::new(table))?;
+    }
     Ok(())
 }
 
@@ -153,7 +155,6 @@ struct Row {
     resource: Vec<Option<String>>,
     driver: Decimal,
     cost: Decimal,
-    kind: &'static str,
 }
 
 /// The dataset's rows up to `--as-of`, when given.
@@ -238,16 +239,20 @@ fn table(
     ds: &crate::check::model::Dataset,
     periods: Periods,
     scale: u32,
+    with_to: bool,
 ) -> Result<RecordBatch, DataError> {
     let schema = super::schema::schema(ds, scale);
-    let mut columns: Vec<ArrayRef> = vec![
-        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| {
-            crate::calendar::days(periods.bounds(r.period).0) as i32
-        }))),
-        Arc::new(StringArray::from_iter(rows.iter().map(|r| r.to.as_deref()))),
-    ];
-    // The table's columns: period_start, the entity, the resources, then driver, cost and kind.
-    let resources = ds.columns.len().saturating_sub(5);
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(Date32Array::from_iter_values(
+        rows.iter()
+            .map(|r| crate::calendar::days(periods.bounds(r.period).0) as i32),
+    ))];
+    if with_to {
+        columns.push(Arc::new(StringArray::from_iter(
+            rows.iter().map(|r| r.to.as_deref()),
+        )));
+    }
+    // The columns: period_start, the entity (not for unused capacity), the resources, driver, cost.
+    let resources = ds.columns.len().saturating_sub(3 + usize::from(with_to));
     for i in 0..resources {
         columns.push(Arc::new(StringArray::from_iter(
             rows.iter().map(|r| r.resource.get(i).cloned().flatten()),
@@ -277,8 +282,5 @@ fn table(
     columns.push(Arc::new(
         Decimal128Array::from(costs).with_precision_and_scale(28, scale as i8)?,
     ));
-    columns.push(Arc::new(StringArray::from_iter_values(
-        rows.iter().map(|r| r.kind),
-    )));
     Ok(RecordBatch::try_new(schema, columns)?)
 }
