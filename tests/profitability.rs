@@ -118,3 +118,37 @@ fn activity_without_capacity_is_an_error() {
         .to_string();
     assert!(err.contains("department legal in 2026-01"), "{err}");
 }
+
+/// A resource used beyond its practical capacity is warned about: its unused capacity is negative
+/// (100.00 − 100 minutes × 100.00 / 60 = −66.67, by hand).
+#[test]
+fn over_capacity_is_a_warning() {
+    let dir = crate::support::folder(&[
+        (
+            "departments.csv",
+            "department,month,cost,practical_minutes\nsupport,2026-01-01,100.00,60\n",
+        ),
+        (
+            "service_log.csv",
+            "customer,day,department,minutes\nacme,2026-01-05,support,100\n",
+        ),
+        (
+            "orders.csv",
+            "order_id,customer,order_date,revenue,cogs\n1,acme,2026-01-10,1.00,0.50\n",
+        ),
+    ]);
+    let source = std::fs::read_to_string(data().join("profitability.scorecard")).expect("fixture");
+    let e = scorecard::evaluate(&model(&source), &options(dir.path())).expect("the run succeeds");
+    assert_eq!(value(&e, "unused", "2026-01", "total"), "-66.67");
+    let w = e
+        .warnings
+        .iter()
+        .find(|w| w.code == "scorecard::eval::over_capacity")
+        .expect("an over-capacity warning");
+    assert!(
+        w.message
+            .contains("support used 100 of its 60 practical minutes in 2026-01"),
+        "{}",
+        w.message
+    );
+}

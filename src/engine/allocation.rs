@@ -29,7 +29,7 @@ pub async fn register(
     rule: &Allocation,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<(), DataError> {
+) -> Result<Vec<super::Note>, DataError> {
     let scale = model.header.money_scale;
     let capacity_ds = model
         .dataset(&rule.capacity)
@@ -127,8 +127,20 @@ pub async fn register(
     }
     // What each resource's capacity cost and the cost assigned leave: unused capacity.
     let mut unused = Vec::new();
+    let mut notes = Vec::new();
     for (key, (cost, minutes)) in &capacity {
         let (driver, charged) = assigned.get(key).copied().unwrap_or_default();
+        if driver > *minutes {
+            notes.push(super::Note {
+                code: "scorecard::eval::over_capacity",
+                rule: rule.name.clone(),
+                message: format!(
+                    "{} used {driver} of its {minutes} practical minutes in {}: its unused capacity is negative",
+                    key.1.iter().map(|v| v.as_deref().unwrap_or("(empty)")).collect::<Vec<_>>().join(", "),
+                    periods.label(key.0)
+                ),
+            });
+        }
         unused.push(Row {
             period: key.0,
             to: None,
@@ -146,7 +158,7 @@ pub async fn register(
         let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
         ctx.register_table(TableReference::bare(name.as_str()), Arc::new(table))?;
     }
-    Ok(())
+    Ok(notes)
 }
 
 struct Row {

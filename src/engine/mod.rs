@@ -81,8 +81,18 @@ pub struct Aggregates {
     pub curves: Vec<view::Curve>,
     /// Every attribution's credit rows, when asked for.
     pub credits: Vec<credits::Credit>,
-    /// Problems in derived tables that leave values empty: (rule, message).
-    pub notes: Vec<(String, String)>,
+    /// Warnings about derived tables (a view's division by zero, a resource over capacity).
+    pub notes: Vec<Note>,
+}
+
+/// A warning raised while deriving a table.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// A stable code, such as `scorecard::eval::over_capacity`.
+    pub code: &'static str,
+    /// The attribution, allocation or view.
+    pub rule: String,
+    pub message: String,
 }
 
 /// A period and the values of the segment columns (`None` where a row's column was empty).
@@ -275,7 +285,9 @@ async fn run(
             }
             SourceFormat::Allocation => {
                 if let Some(rule) = model.allocations.iter().find(|a| a.name == ds.name) {
-                    allocation::register(&ctx, model, rule, periods, options.as_of).await?;
+                    let notes =
+                        allocation::register(&ctx, model, rule, periods, options.as_of).await?;
+                    out.notes.extend(notes);
                 }
             }
             SourceFormat::View => {

@@ -38,7 +38,7 @@ pub async fn register(
     view: &View,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<(Vec<Curve>, Vec<(String, String)>), DataError> {
+) -> Result<(Vec<Curve>, Vec<super::Note>), DataError> {
     let scale = model.header.money_scale;
     let mut reads = BTreeSet::new();
     for c in &view.columns {
@@ -137,14 +137,15 @@ pub async fn register(
 
     let mut notes = Vec::new();
     if divisions_by_zero.get() > 0 {
-        notes.push((
-            view.name.clone(),
-            format!(
+        notes.push(super::Note {
+            code: "scorecard::eval::division_by_zero",
+            rule: view.name.clone(),
+            message: format!(
                 "division by zero in {} rows of view `{}`: those values are left empty",
                 divisions_by_zero.get(),
                 view.name
             ),
-        ));
+        });
     }
     let Some(whale) = &view.whale else {
         return Ok((Vec::new(), notes));

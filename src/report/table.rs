@@ -40,12 +40,42 @@ pub fn table(e: &Evaluation, color: bool) -> String {
     if !e.scores.perspectives.is_empty() {
         out.push_str(&scores(e));
     }
+    out.push_str(&curves(e));
     for w in &e.warnings {
         out.push_str(&format!(
             "warning: {} ({}, {})\n",
             w.message,
             w.period,
             segment_label(&w.segment)
+        ));
+    }
+    out
+}
+
+/// One line per whale curve for the last period reported: where the cumulative share peaks (the
+/// full curve is in the JSON output).
+fn curves(e: &Evaluation) -> String {
+    let Some(last) = e.periods.last() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for c in e.curves.iter().filter(|c| &c.period == last) {
+        let Some((pct, peak)) = c
+            .points
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        else {
+            continue;
+        };
+        let top20 = c.points.get(20).map(|p| p.1).unwrap_or_default();
+        out.push_str(&format!(
+            "whale curve of {}.{} in {} ({} entities): the top 20% hold {}% of the total; the cumulative share peaks at {}% with the top {pct}%\n",
+            c.view,
+            c.column,
+            c.period,
+            c.entities,
+            (top20 * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1),
+            (*peak * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1),
         ));
     }
     out

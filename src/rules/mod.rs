@@ -133,12 +133,12 @@ pub fn evaluate(model: &Model, aggregates: Aggregates) -> Result<Evaluation, Eva
     let mut warnings: Vec<Warning> = aggregates
         .notes
         .iter()
-        .map(|(rule, message)| Warning {
-            code: "scorecard::eval::division_by_zero",
-            kpi: rule.clone(),
+        .map(|n| Warning {
+            code: n.code,
+            kpi: n.rule.clone(),
             period: String::new(),
             segment: BTreeMap::new(),
-            message: message.clone(),
+            message: n.message.clone(),
         })
         .collect();
     let mut kpis = Vec::new();
