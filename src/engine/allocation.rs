@@ -135,8 +135,10 @@ pub async fn register(
                 code: "scorecard::eval::over_capacity",
                 rule: rule.name.clone(),
                 message: format!(
-                    "{} used {driver} of its {minutes} practical minutes in {}: its unused capacity is negative",
+                    "{} used {} of its {} practical minutes in {}: its unused capacity is negative",
                     key.1.iter().map(|v| v.as_deref().unwrap_or("(empty)")).collect::<Vec<_>>().join(", "),
+                    driver.normalize(),
+                    minutes.normalize(),
                     periods.label(key.0)
                 ),
             });
