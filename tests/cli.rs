@@ -246,3 +246,59 @@ fn the_table_is_grouped_by_perspective_and_objective() {
         .expect("an overall line");
     assert!(overall.contains("9.22"), "{overall}");
 }
+
+/// `--credits` writes every touch's credit as CSV beside the normal output; the JSON carries the
+/// whale curve of a view that asks for one.
+#[test]
+fn credits_file_and_curves() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let credits = dir.path().join("credits.csv");
+    let scorecard_file = dir.path().join("t.scorecard");
+    std::fs::write(&scorecard_file, crate::attribution::scorecard("linear", ""))
+        .expect("write the scorecard");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/attribution");
+    let (code, _, err) = scorecard(&[
+        "run",
+        scorecard_file.to_str().unwrap(),
+        "--data",
+        data,
+        "--credits",
+        credits.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&credits).expect("the credit table");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("attribution,conversion_line,converted_at,touch_line,credited_to,weight,credit")
+    );
+    // o1 ($90, line 2) has two touches, lines 2 and 3: $45 each.
+    assert_eq!(
+        lines.next(),
+        Some("credit,2,2026-03-10,2,display,0.500000000000,45.00")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("credit,2,2026-03-10,3,email,0.500000000000,45.00")
+    );
+    // o10 (line 11) has no touch.
+    assert!(text.contains("credit,11,2026-03-06,,unattributed,1.000000000000,25.00\n"));
+
+    let (code, out, err) = scorecard(&[
+        "run",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/profitability/profitability.scorecard"
+        ),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(
+        json["curves"][0]["points"][34],
+        serde_json::json!([34, "1.2684"])
+    );
+}

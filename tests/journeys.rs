@@ -163,3 +163,30 @@ fn renaming_channels_changes_nothing() {
         );
     }
 }
+
+/// The marketing example: under both models every month's attributed revenue, unattributed
+/// included, is the month's order revenue summed straight from the CSV here.
+#[test]
+fn marketing_example_credits_all_revenue() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scorecards/marketing");
+    let orders = std::fs::read_to_string(dir.join("data/orders.csv")).expect("orders");
+    let mut by_month: BTreeMap<String, Decimal> = BTreeMap::new();
+    for line in orders.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        *by_month.entry(f[2][..7].to_string()).or_default() += f[3].parse::<Decimal>().unwrap();
+    }
+    assert_eq!(by_month.len(), 6);
+    let source = std::fs::read_to_string(dir.join("marketing.scorecard")).expect("example");
+    let e = scorecard::evaluate(&model(&source), &options(&dir)).expect("the run succeeds");
+    for (month, total) in &by_month {
+        let expected = total.to_string();
+        assert_eq!(
+            crate::support::value(&e, "attributed_revenue", month, "total"),
+            expected
+        );
+        assert_eq!(
+            crate::support::value(&e, "attributed_revenue_markov", month, "total"),
+            expected
+        );
+    }
+}

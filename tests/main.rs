@@ -1,6 +1,6 @@
 //! The integration tests, in one binary so the engine is linked once.
 
-mod attribution;
+pub mod attribution;
 mod check_diagnostics;
 mod cli;
 mod data_errors;

@@ -136,7 +136,11 @@ pub async fn register(
                 rule: rule.name.clone(),
                 message: format!(
                     "{} used {} of its {} practical minutes in {}: its unused capacity is negative",
-                    key.1.iter().map(|v| v.as_deref().unwrap_or("(empty)")).collect::<Vec<_>>().join(", "),
+                    key.1
+                        .iter()
+                        .map(|v| v.as_deref().unwrap_or("(empty)"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     driver.normalize(),
                     minutes.normalize(),
                     periods.label(key.0)
