@@ -10,7 +10,7 @@ use crate::check::model::{Allocation, ColumnType, Model};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Decimal128Array, RecordBatch, StringArray,
 };
-use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int64Type};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{ScalarValue, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::functions_aggregate::expr_fn::sum;
@@ -193,13 +193,8 @@ async fn until(
 }
 
 fn resource(b: &RecordBatch, row: usize, n: usize) -> Result<Resource, DataError> {
-    let p = b.column(0);
-    if p.is_null(row) {
+    let Some(period) = super::query::integer_at(b.column(0), row)? else {
         return Err(DataError::Engine("a row with no period".into()));
-    }
-    let period = match p.data_type() {
-        DataType::Int64 => p.as_primitive::<Int64Type>().value(row),
-        other => return Err(DataError::Engine(format!("unexpected period type {other}"))),
     };
     let values = (1..=n)
         .map(|c| {
@@ -211,20 +206,7 @@ fn resource(b: &RecordBatch, row: usize, n: usize) -> Result<Resource, DataError
 }
 
 fn decimal(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
-    if a.is_null(row) {
-        return Ok(None);
-    }
-    match a.data_type() {
-        DataType::Decimal128(_, s) => {
-            let v = a.as_primitive::<Decimal128Type>().value(row);
-            Decimal::try_from_i128_with_scale(v, *s as u32)
-                .map(Some)
-                .map_err(|_| DataError::Overflow {
-                    what: "a capacity or driver total".into(),
-                })
-        }
-        other => Err(DataError::Engine(format!("unexpected type {other}"))),
-    }
+    super::query::decimal_of(a, row, "a capacity or driver total")
 }
 
 fn no_capacity(rule: &Allocation, key: &Resource, periods: Periods, what: &str) -> DataError {

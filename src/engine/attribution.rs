@@ -8,6 +8,7 @@ use super::error::DataError;
 use super::markov;
 use super::query::row_expr;
 use super::udf::{self, WEIGHT_UNIT};
+use super::window::{over, Windows};
 use crate::check::model::{Attribution, AttributionModel, ColumnType, Model};
 use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, TimeUnit, UInt64Type};
@@ -19,7 +20,6 @@ use datafusion::functions_aggregate::expr_fn::{count, sum};
 use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::functions_window::expr_fn::{lag, row_number};
-use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::logical_expr::{when, Expr, ExprFunctionExt};
 use datafusion::prelude::{cast, ident, lit, DataFrame, SessionContext};
 use rust_decimal::Decimal;
@@ -532,33 +532,6 @@ fn effects_table(effects: &[(String, i64)]) -> Result<MemTable, DataError> {
         ],
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
-}
-
-/// Window functions one at a time: DataFusion plans one window step per sort order, and the
-/// DataFrame API leaves that split to the caller.
-pub trait Windows: Sized {
-    fn windows(self, exprs: Vec<Expr>) -> Result<Self, DataError>;
-}
-
-impl Windows for DataFrame {
-    fn windows(self, exprs: Vec<Expr>) -> Result<Self, DataError> {
-        let mut df = self;
-        for e in exprs {
-            df = df.window(vec![e])?;
-        }
-        Ok(df)
-    }
-}
-
-/// An aggregate function over every row of a partition.
-fn over(
-    f: Arc<datafusion::logical_expr::AggregateUDF>,
-    arg: Expr,
-    partition: Vec<Expr>,
-) -> Result<Expr, DataError> {
-    Ok(Expr::from(WindowFunction::new(f, vec![arg]))
-        .partition_by(partition)
-        .build()?)
 }
 
 /// A date or timestamp column as seconds since 1970-01-01 (a date at its midnight).

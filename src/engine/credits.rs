@@ -3,8 +3,8 @@
 
 use super::error::DataError;
 use crate::check::model::{Attribution, Model};
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int64Type};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::TableReference;
 use datafusion::prelude::{ident, SessionContext};
@@ -68,27 +68,14 @@ pub async fn collect(
                 converted_at: times.value(i).to_string(),
                 touch: touch.is_valid(i).then(|| touch.value(i)),
                 credited: credited.is_valid(i).then(|| credited.value(i).to_string()),
-                weight: decimal(b.column(4).as_ref(), i)?.unwrap_or_default(),
-                credit: decimal(b.column(5).as_ref(), i)?,
+                weight: decimal(b.column(4), i)?.unwrap_or_default(),
+                credit: decimal(b.column(5), i)?,
             });
         }
     }
     Ok(out)
 }
 
-fn decimal(a: &dyn Array, i: usize) -> Result<Option<Decimal>, DataError> {
-    if a.is_null(i) {
-        return Ok(None);
-    }
-    match a.data_type() {
-        DataType::Decimal128(_, s) => Decimal::try_from_i128_with_scale(
-            a.as_primitive::<Decimal128Type>().value(i),
-            *s as u32,
-        )
-        .map(Some)
-        .map_err(|_| DataError::Overflow {
-            what: "a credit".into(),
-        }),
-        other => Err(DataError::Engine(format!("unexpected credit type {other}"))),
-    }
+fn decimal(a: &ArrayRef, i: usize) -> Result<Option<Decimal>, DataError> {
+    super::query::decimal_of(a, i, "a credit")
 }

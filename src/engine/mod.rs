@@ -16,6 +16,7 @@ mod schema;
 mod udf;
 pub mod values;
 pub mod view;
+mod window;
 
 pub use error::DataError;
 

@@ -4,6 +4,7 @@
 
 use super::error::DataError;
 use super::plan::Pass;
+use super::window::{over, Windows};
 use super::{Cell, Table};
 use crate::calendar::Periods;
 use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
@@ -13,7 +14,6 @@ use datafusion::common::{ScalarValue, TableReference};
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
 use datafusion::functions_window::expr_fn::row_number;
-use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::logical_expr::{binary_expr, when, Expr, ExprFunctionExt, Operator};
 use datafusion::prelude::{cast, ident, lit, SessionContext};
 use rust_decimal::Decimal;
@@ -69,15 +69,12 @@ pub async fn run_pass(
                     .alias(format!("__rank{i}")),
             );
             ranks.push(
-                Expr::from(WindowFunction::new(count_udaf(), vec![ident(c)]))
-                    .partition_by(partition.clone())
-                    .build()?
-                    .alias(format!("__ranked{i}")),
+                over(count_udaf(), ident(c), partition.clone())?.alias(format!("__ranked{i}")),
             );
         }
     }
     if !ranks.is_empty() {
-        df = super::attribution::Windows::windows(df, ranks)?;
+        df = df.windows(ranks)?;
     }
 
     // The first row count is always of every row (no filter): it is what the group holds.
@@ -282,7 +279,7 @@ fn decimal_lit(d: Decimal) -> Expr {
     ))
 }
 
-fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
+pub(super) fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
     if a.is_null(row) {
         return Ok(None);
     }
@@ -295,11 +292,20 @@ fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
 
 /// An aggregate result as an exact decimal.
 fn decimal_at(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
+    decimal_of(a, row, "an aggregate")
+}
+
+/// A decimal or integer result as an exact decimal; `what` names it if it does not fit.
+pub(super) fn decimal_of(
+    a: &ArrayRef,
+    row: usize,
+    what: &str,
+) -> Result<Option<Decimal>, DataError> {
     if a.is_null(row) {
         return Ok(None);
     }
     let overflow = || DataError::Overflow {
-        what: "an aggregate".into(),
+        what: what.to_string(),
     };
     Ok(Some(match a.data_type() {
         DataType::Decimal128(_, s) => {
