@@ -4,13 +4,14 @@
 //! `syntax` (text to tree) → `check` (tree to model) → `engine` (model and data to aggregates) →
 //! `rules` (aggregates to values and statuses) → `report` (evaluation to table, JSON, CSV).
 //! `diagnostic`, `calendar`, `finance` (formulas such as CLV) and `script` (the Rhai sandbox) are
-//! shared by the stages. The library never prints.
+//! shared by the stages; `generate` writes synthetic datasets for benchmarks, beside the pipeline. The library never prints.
 
 pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod engine;
 pub mod finance;
+pub mod generate;
 pub mod report;
 pub mod rules;
 pub mod script;

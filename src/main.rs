@@ -58,6 +58,24 @@ enum Command {
         #[arg(long)]
         credits: Option<PathBuf>,
     },
+    /// Write seeded synthetic data (retail order lines or marketing touches) at any size, as CSV
+    /// and Parquet: for benchmarks and for trying scorecards on large data.
+    Generate {
+        #[arg(value_enum)]
+        kind: GenerateKind,
+        /// Rows of the main table: order lines (retail) or touches (marketing).
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// The directory to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Which formats to write.
+        #[arg(long, value_enum, default_value_t = GenerateFormat::Both)]
+        format: GenerateFormat,
+        /// The same seed and rows always give byte-identical files.
+        #[arg(long, default_value_t = 20261123)]
+        seed: u64,
+    },
     /// Print the strategy map: perspectives as layers, objectives, and the `drives` links.
     Graph {
         /// The `.scorecard` file.
@@ -79,6 +97,21 @@ enum GraphFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum GenerateKind {
+    /// `orders.*` (order lines over 36 fiscal months, four regions) and `budget.*`
+    Retail,
+    /// `touchpoints.*`, `orders.*` (a tenth as many conversions) and `spend.*`
+    Marketing,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GenerateFormat {
+    Csv,
+    Parquet,
+    Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Json,
@@ -93,6 +126,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Command::Check { files } => check(&files),
+        Command::Generate {
+            kind,
+            rows,
+            out,
+            format,
+            seed,
+        } => generate(kind, rows, &out, format, seed),
         Command::Graph {
             file,
             format,
@@ -197,6 +237,34 @@ fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
         GraphFormat::Mermaid => report::strategy_map::mermaid(&model),
     };
     emit(output, &text)
+}
+
+fn generate(kind: GenerateKind, rows: u64, out: &Path, format: GenerateFormat, seed: u64) -> u8 {
+    use scorecard::generate::{Format as F, Kind};
+    let kind = match kind {
+        GenerateKind::Retail => Kind::Retail,
+        GenerateKind::Marketing => Kind::Marketing,
+    };
+    let formats: &[F] = match format {
+        GenerateFormat::Csv => &[F::Csv],
+        GenerateFormat::Parquet => &[F::Parquet],
+        GenerateFormat::Both => &[F::Csv, F::Parquet],
+    };
+    match scorecard::generate::generate(kind, rows, seed, out, formats) {
+        Ok(written) => {
+            for (path, n) in written.files {
+                println!("{} ({n} rows)", path.display());
+            }
+            OK
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write generated data to `{}`: {e}",
+                out.display()
+            );
+            DATA_ERRORS
+        }
+    }
 }
 
 fn s(n: usize) -> &'static str {
