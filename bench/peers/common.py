@@ -105,3 +105,34 @@ def write(path, results):
     ]
     with open(path, "w") as f:
         json.dump(rows, f)
+
+
+# The marketing scorecard: a 7-day half-life, in seconds, and weights rounded to 12 decimal places
+# (docs/attribution.md: "Exact cents").
+HALF_LIFE_SECONDS = 7 * 86400
+WEIGHT_UNIT = 10**12
+
+
+def marketing_kpis(linear, decay, spend):
+    """linear, decay: {(period, channel): cents credited}; spend: {(period, channel): amount}.
+    Returns {(kpi, period, channel or None): value}: attributed revenue per channel and in total
+    (every conversion's value, `unattributed` included), and ROI where the channel has spend."""
+    out = {}
+    for kpi, credit in (("linear_revenue", linear), ("decay_revenue", decay)):
+        totals = {}
+        for (period, channel), cents in credit.items():
+            out[(kpi, period, channel)] = Decimal(int(cents)).scaleb(-2)
+            totals[period] = totals.get(period, 0) + int(cents)
+        for period, cents in totals.items():
+            out[(kpi, period, None)] = Decimal(cents).scaleb(-2)
+    spent_total = {}
+    for (period, channel), amount in spend.items():
+        spent_total[period] = spent_total.get(period, Decimal(0)) + Decimal(str(amount))
+    for (period, channel), cents in decay.items():
+        amount = spend.get((period, channel))
+        value = Decimal(int(cents)).scaleb(-2)
+        out[("marketing_roi", period, channel)] = (
+            None if amount is None else div(value - Decimal(str(amount)), Decimal(str(amount))))
+    for period, amount in spent_total.items():
+        out[("marketing_roi", period, None)] = div(out[("decay_revenue", period, None)] - amount, amount)
+    return out
