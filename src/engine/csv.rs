@@ -31,14 +31,25 @@ fn with_line(
     Arc::new(datafusion::arrow::datatypes::Schema::new(fields))
 }
 
-/// The batches and the number of data rows read.
+/// The batches (one list per partition, in file order) and the number of data rows read.
 pub struct Loaded {
-    pub batches: Vec<RecordBatch>,
+    pub partitions: Vec<Vec<RecordBatch>>,
     pub rows: u64,
 }
 
-/// Reads `bytes` (the whole file) as CSV with a header row.
-pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<Loaded, DataError> {
+/// Files smaller than this are parsed on one thread.
+const PARALLEL_FROM: usize = 4 << 20;
+
+/// Reads `bytes` (the whole file) as CSV with a header row. Large files without quotes or key
+/// columns are cut at line ends into one piece per thread and parsed in parallel; the first error
+/// in file order is reported, with its line in the whole file.
+pub fn read(
+    ds: &Dataset,
+    path: &str,
+    bytes: &[u8],
+    money_scale: u32,
+    threads: usize,
+) -> Result<Loaded, DataError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -46,7 +57,7 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
         .from_reader(bytes);
     let header = reader
         .byte_headers()
-        .map_err(|e| csv_error(path, e))?
+        .map_err(|e| csv_error(path, e, 0))?
         .clone();
     let names: Vec<String> = header
         .iter()
@@ -69,90 +80,211 @@ pub fn read(ds: &Dataset, path: &str, bytes: &[u8], money_scale: u32) -> Result<
             }
         }
     }
-    let schema = with_line(schema(ds, money_scale));
-    let time_index = ds.columns.iter().position(|c| c.name == ds.time);
-    let mut keys: Vec<Option<HashMap<Vec<u8>, u64>>> = ds
-        .columns
-        .iter()
-        .map(|c| c.key.then(HashMap::new))
-        .collect();
-
-    let mut batches = Vec::new();
-    let mut builders = Builders::new(ds, money_scale);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = 0u64;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(path, e)),
-        }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.len() != names.len() {
-            // A blank last line is not a row.
-            if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
-                continue;
-            }
-            return Err(DataError::Ragged {
-                path: path.into(),
-                line,
-                found: record.len(),
-                expected: names.len(),
-            });
-        }
-        for (i, &pos) in positions.iter().enumerate() {
-            let raw = record.get(pos).unwrap_or(b"");
-            let text = std::str::from_utf8(raw).map_err(|_| DataError::NotUtf8 {
-                path: path.into(),
-                line,
-            })?;
-            if Some(i) == time_index && text.trim().is_empty() {
-                return Err(DataError::NoTime {
-                    path: path.into(),
-                    line,
-                    column: ds.time.clone(),
-                });
-            }
-            if let Some(seen) = &mut keys[i] {
-                if !text.is_empty() {
-                    if let Some(first_line) = seen.insert(raw.to_vec(), line) {
-                        return Err(DataError::DuplicateKey {
-                            path: path.into(),
-                            line,
-                            column: ds.columns[i].name.clone(),
-                            value: text.to_string(),
-                            first_line,
-                        });
-                    }
-                }
-            }
-            if i == 0 {
-                builders.lines.append_value(line as i64);
-            }
-            builders.push(i, text).map_err(|m| {
-                DataError::BadValue(Box::new(super::error::BadValue {
-                    path: path.into(),
-                    line,
-                    column: ds.columns[i].name.clone(),
-                    value: text.to_string(),
-                    expected: m.expected,
-                    hint: m.hint,
-                }))
-            })?;
-        }
-        rows += 1;
-        if builders.len == BATCH_ROWS {
-            batches.push(builders.finish(schema.clone())?);
-        }
+    // Where the data begins, and the line it begins on.
+    let body_start = (reader.position().byte() as usize).min(bytes.len());
+    let body_line = reader.position().line();
+    let body = &bytes[body_start..];
+    let parser = Parser {
+        ds,
+        path,
+        money_scale,
+        width: names.len(),
+        positions,
+        schema: with_line(schema(ds, money_scale)),
+    };
+    // A quoted field may hold a line break, and a key must be unique across the whole file: both
+    // are read on one thread.
+    let keyed = ds.columns.iter().any(|c| c.key);
+    let pieces = if keyed || body.len() < PARALLEL_FROM || body.contains(&b'"') {
+        vec![body]
+    } else {
+        split_at_lines(body, threads.max(1))
+    };
+    if pieces.len() == 1 {
+        let (batches, rows) = parser.parse(body, body_line)?;
+        return Ok(Loaded {
+            partitions: vec![batches],
+            rows,
+        });
     }
-    if builders.len > 0 || batches.is_empty() {
-        batches.push(builders.finish(schema)?);
+    // Each piece's first line: the lines before it, counted in parallel.
+    let newlines: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .map(|p| scope.spawn(move || p.iter().filter(|&&b| b == b'\n').count() as u64))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+    });
+    let mut first_lines = Vec::with_capacity(pieces.len());
+    let mut line = body_line;
+    for n in &newlines {
+        first_lines.push(line);
+        line += n;
     }
-    Ok(Loaded { batches, rows })
+    let results: Vec<Result<(Vec<RecordBatch>, u64), DataError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .zip(&first_lines)
+            .map(|(piece, &first)| {
+                let parser = &parser;
+                scope.spawn(move || parser.parse(piece, first))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(DataError::Engine("a CSV reading thread failed".into()))
+                })
+            })
+            .collect()
+    });
+    let mut loaded = Loaded {
+        partitions: Vec::with_capacity(results.len()),
+        rows: 0,
+    };
+    for r in results {
+        let (batches, rows) = r?;
+        loaded.rows += rows;
+        loaded.partitions.push(batches);
+    }
+    Ok(loaded)
 }
 
-fn csv_error(path: &str, e: csv::Error) -> DataError {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
+/// Cuts `body` into up to `n` pieces of about equal size, each ending just after a line break.
+fn split_at_lines(body: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(n);
+    let mut rest = body;
+    for left in (1..=n).rev() {
+        if left == 1 || rest.is_empty() {
+            pieces.push(rest);
+            break;
+        }
+        let target = rest.len() / left;
+        match rest[target..].iter().position(|&b| b == b'\n') {
+            Some(at) => {
+                let (piece, tail) = rest.split_at(target + at + 1);
+                pieces.push(piece);
+                rest = tail;
+            }
+            None => {
+                pieces.push(rest);
+                break;
+            }
+        }
+    }
+    pieces.retain(|p| !p.is_empty());
+    if pieces.is_empty() {
+        pieces.push(body);
+    }
+    pieces
+}
+
+/// What every piece of one file is parsed with.
+struct Parser<'a> {
+    ds: &'a Dataset,
+    path: &'a str,
+    money_scale: u32,
+    /// Fields in each line of the file.
+    width: usize,
+    /// Where each declared column sits in a line.
+    positions: Vec<usize>,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+}
+
+impl Parser<'_> {
+    /// Parses data lines (no header) whose first line is `first_line` of the file.
+    fn parse(&self, piece: &[u8], first_line: u64) -> Result<(Vec<RecordBatch>, u64), DataError> {
+        let (ds, path) = (self.ds, self.path);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(piece);
+        let offset = first_line.saturating_sub(1);
+        let time_index = ds.columns.iter().position(|c| c.name == ds.time);
+        let mut keys: Vec<Option<HashMap<Vec<u8>, u64>>> = ds
+            .columns
+            .iter()
+            .map(|c| c.key.then(HashMap::new))
+            .collect();
+        let mut batches = Vec::new();
+        let mut builders = Builders::new(ds, self.money_scale);
+        let mut record = csv::ByteRecord::new();
+        let mut rows = 0u64;
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(path, e, offset)),
+            }
+            let line = offset + record.position().map(|p| p.line()).unwrap_or(0);
+            if record.len() != self.width {
+                // A blank last line is not a row.
+                if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+                    continue;
+                }
+                return Err(DataError::Ragged {
+                    path: path.into(),
+                    line,
+                    found: record.len(),
+                    expected: self.width,
+                });
+            }
+            for (i, &pos) in self.positions.iter().enumerate() {
+                let raw = record.get(pos).unwrap_or(b"");
+                let text = std::str::from_utf8(raw).map_err(|_| DataError::NotUtf8 {
+                    path: path.into(),
+                    line,
+                })?;
+                if Some(i) == time_index && text.trim().is_empty() {
+                    return Err(DataError::NoTime {
+                        path: path.into(),
+                        line,
+                        column: ds.time.clone(),
+                    });
+                }
+                if let Some(seen) = &mut keys[i] {
+                    if !text.is_empty() {
+                        if let Some(first_line) = seen.insert(raw.to_vec(), line) {
+                            return Err(DataError::DuplicateKey {
+                                path: path.into(),
+                                line,
+                                column: ds.columns[i].name.clone(),
+                                value: text.to_string(),
+                                first_line,
+                            });
+                        }
+                    }
+                }
+                if i == 0 {
+                    builders.lines.append_value(line as i64);
+                }
+                builders.push(i, text).map_err(|m| {
+                    DataError::BadValue(Box::new(super::error::BadValue {
+                        path: path.into(),
+                        line,
+                        column: ds.columns[i].name.clone(),
+                        value: text.to_string(),
+                        expected: m.expected,
+                        hint: m.hint,
+                    }))
+                })?;
+            }
+            rows += 1;
+            if builders.len == BATCH_ROWS {
+                batches.push(builders.finish(self.schema.clone())?);
+            }
+        }
+        if builders.len > 0 || batches.is_empty() {
+            batches.push(builders.finish(self.schema.clone())?);
+        }
+        Ok((batches, rows))
+    }
+}
+
+/// A tokenizer error; `offset` is the lines of the file before the piece being read.
+fn csv_error(path: &str, e: csv::Error, offset: u64) -> DataError {
+    let line = offset + e.position().map(|p| p.line()).unwrap_or(0);
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => DataError::NotUtf8 {
             path: path.into(),

@@ -15,6 +15,7 @@ pub async fn register(
     ds: &Dataset,
     data_dir: &Path,
     money_scale: u32,
+    threads: usize,
 ) -> Result<Input, DataError> {
     let path = data_dir.join(&ds.source);
     let shown = path.display().to_string();
@@ -32,9 +33,9 @@ pub async fn register(
     let sha256 = hex(&Sha256::digest(&bytes));
     let (rows, format) = match ds.format {
         SourceFormat::Csv => {
-            let loaded = csv::read(ds, &shown, &bytes, money_scale)?;
-            let schema = loaded.batches[0].schema();
-            let table = MemTable::try_new(schema, vec![loaded.batches])?;
+            let loaded = csv::read(ds, &shown, &bytes, money_scale, threads)?;
+            let schema = loaded.partitions[0][0].schema();
+            let table = MemTable::try_new(schema, loaded.partitions)?;
             ctx.register_table(TableReference::bare(ds.name.as_str()), Arc::new(table))?;
             (loaded.rows, "csv")
         }

@@ -269,8 +269,16 @@ async fn run(
         .iter()
         .filter(|d| used.contains(d.name.as_str()) && d.is_file())
     {
-        out.inputs
-            .push(load::register(&ctx, ds, &options.data_dir, model.header.money_scale).await?);
+        out.inputs.push(
+            load::register(
+                &ctx,
+                ds,
+                &options.data_dir,
+                model.header.money_scale,
+                threads,
+            )
+            .await?,
+        );
     }
     let scripts = crate::script::Scripts::new(&model.functions).map_err(DataError::Engine)?;
     for ds in &model.datasets {
