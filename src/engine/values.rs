@@ -1,7 +1,7 @@
 //! Owns reading one text field as a declared type, strictly: a value that does not fit is refused with
 //! the reason, never rounded, truncated or guessed.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 /// Why a field does not fit its type, and what the user can do.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +106,11 @@ pub fn integer(text: &str) -> Result<i64, Misfit> {
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
 pub fn date(text: &str) -> Result<i32, Misfit> {
-    let d = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+    let text = text.trim();
+    if let Some(d) = iso_date(text.as_bytes()) {
+        return Ok(days(d));
+    }
+    let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
         misfit(
             "a date written YYYY-MM-DD",
             Some("dates are ISO 8601, such as 2026-05-31"),
@@ -116,13 +120,62 @@ pub fn date(text: &str) -> Result<i32, Misfit> {
 }
 
 pub fn days(d: NaiveDate) -> i32 {
-    (d - NaiveDate::default()).num_days() as i32
+    // 719163 days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+    d.num_days_from_ce() - 719_163
+}
+
+/// The common shape `YYYY-MM-DD`, read without the general parser (a fast path: anything else, and
+/// any invalid day, goes to chrono, which decides).
+fn iso_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
+}
+
+/// `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (a space or `T` between), in microseconds; no
+/// fraction, no offset (those go to the general parser).
+fn iso_minute_or_second(b: &[u8]) -> Option<i64> {
+    if !(b.len() == 16 || b.len() == 19) || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
+        return None;
+    }
+    let day = iso_date(&b[..10])?;
+    let (hour, minute) = (digits(&b[11..13])?, digits(&b[14..16])?);
+    let second = if b.len() == 19 {
+        if b[16] != b':' {
+            return None;
+        }
+        digits(&b[17..19])?
+    } else {
+        0
+    };
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let seconds = i64::from(days(day)) * 86_400
+        + i64::from(hour) * 3600
+        + i64::from(minute) * 60
+        + i64::from(second);
+    Some(seconds * 1_000_000)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
 }
 
 /// Microseconds since 1970-01-01T00:00:00 UTC. A timestamp with an offset is converted to UTC; one
 /// without is taken as written.
 pub fn timestamp(text: &str) -> Result<i64, Misfit> {
     let t = text.trim();
+    if let Some(micros) = iso_minute_or_second(t.as_bytes()) {
+        return Ok(micros);
+    }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(dt.naive_utc().and_utc().timestamp_micros());
     }
@@ -204,5 +257,32 @@ mod tests {
         assert!(boolean("maybe").is_err());
         assert_eq!(integer("+42"), Ok(42));
         assert!(integer("4.2").is_err());
+    }
+
+    #[test]
+    fn the_fast_date_and_time_paths_agree_with_chrono() {
+        // Every day from 1899 to 2101, leap days included, read both ways.
+        let mut d = NaiveDate::from_ymd_opt(1899, 1, 1).unwrap();
+        while d.year() < 2102 {
+            let text = d.format("%Y-%m-%d").to_string();
+            let by_chrono = (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
+            assert_eq!(date(&text), Ok(by_chrono), "{text}");
+            d = d.succ_opt().unwrap();
+        }
+        // 2024-02-29 is 19782 days after 1970-01-01; 13:45 is 49,500 seconds into the day.
+        let micros = (19_782i64 * 86_400 + 49_500) * 1_000_000;
+        assert_eq!(timestamp("2024-02-29 13:45"), Ok(micros));
+        assert_eq!(timestamp("2024-02-29T13:45:00"), Ok(micros));
+        assert_eq!(timestamp("2024-02-29 13:45:07"), Ok(micros + 7_000_000));
+        // Not days or times: the general parser has the last word.
+        assert!(date("2023-02-29").is_err());
+        assert!(date("2026-13-01").is_err());
+        assert!(date("2026-1a-01").is_err());
+        assert!(timestamp("2026-01-01 24:00").is_err());
+        assert!(timestamp("2026-01-01 12:60").is_err());
+        assert_eq!(
+            timestamp("2026-01-01 12:00:00.5"),
+            Ok((20_454i64 * 86_400 + 43_200) * 1_000_000 + 500_000)
+        );
     }
 }
