@@ -64,7 +64,7 @@ enum Command {
         #[arg(value_enum)]
         kind: GenerateKind,
         /// Rows of the main table: order lines (retail) or touches (marketing).
-        #[arg(long, default_value_t = 1_000_000)]
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
         rows: u64,
         /// The directory to write into (created if missing).
         #[arg(long)]

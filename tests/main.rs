@@ -5,6 +5,7 @@ mod check_diagnostics;
 mod cli;
 mod data_errors;
 mod evaluate;
+mod generate;
 mod journeys;
 mod parse;
 mod profitability;

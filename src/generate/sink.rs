@@ -218,12 +218,10 @@ impl Sink {
             std::fs::rename(tmp, &path)?;
             out.push((path, self.rows));
         }
-        if let Some((writer, tmp, path)) = self.parquet {
-            if let Some(w) = writer {
-                w.close().map_err(std::io::Error::other)?;
-                std::fs::rename(tmp, &path)?;
-                out.push((path, self.rows));
-            }
+        if let Some((Some(w), tmp, path)) = self.parquet {
+            w.close().map_err(std::io::Error::other)?;
+            std::fs::rename(tmp, &path)?;
+            out.push((path, self.rows));
         }
         Ok(out)
     }
