@@ -66,6 +66,26 @@ fn evaluate_monthly(dir: &Path, format: &str) -> scorecard::rules::Evaluation {
     scorecard::evaluate(&m, &options(dir)).expect("the run succeeds")
 }
 
+/// Each month's revenue and line count as the engine found them equal the text's.
+fn assert_monthly(
+    e: &scorecard::rules::Evaluation,
+    expected: &BTreeMap<String, (i64, i64)>,
+    what: &str,
+) {
+    for (month, (cents, lines)) in expected {
+        assert_eq!(
+            value(e, "revenue", month, "total"),
+            cents_text(*cents),
+            "{what} {month}"
+        );
+        assert_eq!(
+            value(e, "lines", month, "total"),
+            lines.to_string(),
+            "{what} {month}"
+        );
+    }
+}
+
 #[test]
 fn csv_and_parquet_hold_the_rows_the_text_shows() {
     let dir = tempdir();
@@ -81,19 +101,7 @@ fn csv_and_parquet_hold_the_rows_the_text_shows() {
     assert_eq!(expected.keys().next().unwrap(), "2023-04");
     assert_eq!(expected.keys().last().unwrap(), "2026-03");
     for format in ["csv", "parquet"] {
-        let e = evaluate_monthly(dir.path(), format);
-        for (month, (cents, lines)) in &expected {
-            assert_eq!(
-                value(&e, "revenue", month, "total"),
-                cents_text(*cents),
-                "{format} {month}"
-            );
-            assert_eq!(
-                value(&e, "lines", month, "total"),
-                lines.to_string(),
-                "{format} {month}"
-            );
-        }
+        assert_monthly(&evaluate_monthly(dir.path(), format), &expected, format);
     }
 }
 
@@ -136,19 +144,7 @@ fn a_large_csv_is_read_in_pieces_with_the_whole_files_sums_and_line_numbers() {
     let text = String::from_utf8(read(&path)).unwrap();
     assert!(text.len() > 4 << 20);
     let expected = monthly_from_text(&text);
-    let e = evaluate_monthly(dir.path(), "csv");
-    for (month, (cents, lines)) in &expected {
-        assert_eq!(
-            value(&e, "revenue", month, "total"),
-            cents_text(*cents),
-            "{month}"
-        );
-        assert_eq!(
-            value(&e, "lines", month, "total"),
-            lines.to_string(),
-            "{month}"
-        );
-    }
+    assert_monthly(&evaluate_monthly(dir.path(), "csv"), &expected, "pieces");
 
     // A bad value on line 59,000 (in the second piece) is reported at that line of the file.
     let spoil = |text: &str, line: usize| -> String {
