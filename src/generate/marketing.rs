@@ -2,7 +2,7 @@
 //! channels, their orders (the conversions, about one for every ten touches), and monthly spend.
 
 use super::random::Random;
-use super::sink::{Format, Sink, Values};
+use super::sink::{write_monthly, Format, Sink, Values};
 use super::{Written, CHUNK};
 use chrono::{Datelike, NaiveDate};
 use std::path::Path;
@@ -94,28 +94,24 @@ pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io
     };
     out.files.extend(orders.finish()?);
 
-    let mut spend = Sink::create(dir, "spend", &["month", "channel", "amount"], formats)?;
-    let (mut months, mut channels, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rows = Vec::new();
     for (m, per_channel) in counts.iter().enumerate() {
-        let first = start
-            .checked_add_months(chrono::Months::new(m as u32))
-            .expect("a month within range");
         for (c, n) in per_channel.iter().enumerate() {
             let (low, high) = COST_PER_TOUCH[c];
             if high == 0 {
                 continue;
             }
-            months.push(crate::calendar::days(first) as i32);
-            channels.push(CHANNELS[c].to_string());
-            amounts.push(n * r.between(low, high));
+            rows.push((m as u32, CHANNELS[c], n * r.between(low, high)));
         }
     }
-    spend.write(&[
-        Values::Date(months),
-        Values::Text(channels),
-        Values::Money(amounts),
-    ])?;
-    out.files.extend(spend.finish()?);
+    out.files.extend(write_monthly(
+        dir,
+        "spend",
+        &["month", "channel", "amount"],
+        formats,
+        start,
+        rows,
+    )?);
     Ok(out)
 }
 

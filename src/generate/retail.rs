@@ -2,7 +2,7 @@
 //! regions, three channels and six categories, and a monthly budget per region near the actuals.
 
 use super::random::Random;
-use super::sink::{Format, Sink, Values};
+use super::sink::{write_monthly, Format, Sink, Values};
 use super::{Written, CHUNK};
 use chrono::{Datelike, NaiveDate};
 use std::path::Path;
@@ -115,26 +115,22 @@ pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io
         files: sink.finish()?,
     };
 
-    // The budget: each month and region's actual revenue, 4% under to 6% over, in whole hundreds.
-    let mut budget = Sink::create(dir, "budget", &["month", "region", "revenue"], formats)?;
-    let (mut months, mut regions, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+    // The budget: each month and region's actual revenue, 6% under to 4% over, in whole hundreds.
+    let mut rows = Vec::new();
     for (m, per_region) in actual.iter().enumerate() {
-        let first = start
-            .checked_add_months(chrono::Months::new(m as u32))
-            .expect("a month within range");
         for (g, cents) in per_region.iter().enumerate() {
             let planned = cents * r.between(94, 104) / 100;
-            months.push(crate::calendar::days(first) as i32);
-            regions.push(REGIONS[g].to_string());
-            amounts.push(planned / 10_000 * 10_000);
+            rows.push((m as u32, REGIONS[g], planned / 10_000 * 10_000));
         }
     }
-    budget.write(&[
-        Values::Date(months),
-        Values::Text(regions),
-        Values::Money(amounts),
-    ])?;
-    written.files.extend(budget.finish()?);
+    written.files.extend(write_monthly(
+        dir,
+        "budget",
+        &["month", "region", "revenue"],
+        formats,
+        start,
+        rows,
+    )?);
     Ok(written)
 }
 

@@ -226,3 +226,31 @@ impl Sink {
         Ok(out)
     }
 }
+
+/// Writes a small table with one row per month and name (a budget, a spend): the columns are the
+/// month's first day, a text and an amount in cents; `rows` give the month as an offset from `start`.
+pub fn write_monthly(
+    dir: &Path,
+    name: &str,
+    columns: &[&'static str; 3],
+    formats: &[Format],
+    start: chrono::NaiveDate,
+    rows: Vec<(u32, &str, i64)>,
+) -> std::io::Result<Vec<(PathBuf, u64)>> {
+    let mut sink = Sink::create(dir, name, columns, formats)?;
+    let (mut months, mut names, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+    for (m, text, cents) in rows {
+        let first = start
+            .checked_add_months(chrono::Months::new(m))
+            .expect("a month within range");
+        months.push(crate::calendar::days(first) as i32);
+        names.push(text.to_string());
+        amounts.push(cents);
+    }
+    sink.write(&[
+        Values::Date(months),
+        Values::Text(names),
+        Values::Money(amounts),
+    ])?;
+    sink.finish()
+}
