@@ -238,3 +238,46 @@ fn attributed_by_channel() {
         "390.00"
     );
 }
+
+/// Rules over the same touches, conversions, match, window and filters read them once and share
+/// the journeys; a rule that differs in a filter reads its own. Each rule's credits are the same
+/// as when it is the scorecard's only rule.
+#[test]
+fn rules_sharing_their_inputs_credit_as_if_alone() {
+    let exclude = "  exclude: touchpoints.channel in (\"direct\", \"display\")\n";
+    let rule = |name: &str, model_text: &str, filter: &str| {
+        format!(
+            "attribution {name} {{\n  touches: touchpoints\n  conversions: orders\n  match: touchpoints.customer = orders.customer\n  window: 30 days\n  value: orders.revenue\n  credit_to: touchpoints.channel\n  model: {model_text}\n{filter}}}\n"
+        )
+    };
+    let extra = format!(
+        "{}{}",
+        rule("firsts", "first_touch", ""),
+        rule("filtered", "linear", exclude)
+    );
+    let mut opts = options(&data());
+    opts.credits = true;
+    let together = scorecard::evaluate(&model(&scorecard("linear", &extra)), &opts)
+        .expect("the run succeeds")
+        .credits;
+    let of = |name: &str| -> BTreeMap<(i64, Option<i64>), String> {
+        together
+            .iter()
+            .filter(|c| c.attribution == name)
+            .map(|c| ((c.conversion, c.touch), c.credit.unwrap().to_string()))
+            .collect()
+    };
+    assert_eq!(of("credit"), credits("linear", ""));
+    assert_eq!(of("firsts"), credits("first_touch", ""));
+    let alone = scorecard("linear", "")
+        .replace("  model: linear\n", &format!("  model: linear\n{exclude}"));
+    let alone = scorecard::evaluate(&model(&alone), &opts).expect("the run succeeds");
+    let alone: BTreeMap<_, _> = alone
+        .credits
+        .iter()
+        .map(|c| ((c.conversion, c.touch), c.credit.unwrap().to_string()))
+        .collect();
+    assert_eq!(of("filtered"), alone);
+    // The filter changes something: o1's display touch (line 2) earns nothing there.
+    assert_ne!(of("filtered"), of("credit"));
+}

@@ -136,6 +136,69 @@ fn the_benchmark_scorecards_run_on_generated_data() {
 }
 
 #[test]
+fn credits_from_parquet_are_the_csv_credits_one_row_up() {
+    // Parquet rows are numbered from 1 and CSV lines from the header's 1, so the conversion on
+    // CSV line n is Parquet row n - 1; every credit is otherwise the same. (Reading the credit
+    // table of a Parquet attribution used to panic on the row numbers' type.)
+    let dir = tempdir();
+    generate(Kind::Marketing, 3_000, 9, dir.path(), BOTH).unwrap();
+    let source = std::fs::read_to_string("bench/marketing.scorecard").unwrap();
+    let credits = |text: &str| {
+        let opts = scorecard::engine::Options {
+            credits: true,
+            ..options(dir.path())
+        };
+        scorecard::evaluate(&model(text), &opts)
+            .expect("the run succeeds")
+            .credits
+    };
+    let csv = credits(&source);
+    let parquet = credits(&source.replace(".csv\"", ".parquet\""));
+    assert_eq!(csv.len(), parquet.len());
+    assert!(!csv.is_empty());
+    for (c, p) in csv.iter().zip(&parquet) {
+        assert_eq!(
+            (
+                &c.attribution,
+                c.conversion - 1,
+                &c.converted_at,
+                c.touch.map(|t| t - 1),
+                &c.credited,
+                c.weight,
+                c.credit
+            ),
+            (
+                &p.attribution,
+                p.conversion,
+                &p.converted_at,
+                p.touch,
+                &p.credited,
+                p.weight,
+                p.credit
+            )
+        );
+    }
+    // Each order's credits under each rule add up to its revenue as the CSV text gives it.
+    let text = String::from_utf8(read(&dir.path().join("orders.csv"))).unwrap();
+    let revenue: BTreeMap<i64, String> = text
+        .lines()
+        .enumerate()
+        .skip(1)
+        .map(|(i, l)| (i as i64 + 1, l.rsplit(',').next().unwrap().to_string()))
+        .collect();
+    let mut sums: BTreeMap<(String, i64), rust_decimal::Decimal> = BTreeMap::new();
+    for c in &parquet {
+        *sums
+            .entry((c.attribution.clone(), c.conversion + 1))
+            .or_default() += c.credit.unwrap();
+    }
+    assert_eq!(sums.len(), 2 * revenue.len());
+    for ((_, line), sum) in sums {
+        assert_eq!(format!("{sum:.2}"), revenue[&line], "order on line {line}");
+    }
+}
+
+#[test]
 fn a_large_csv_is_read_in_pieces_with_the_whole_files_sums_and_line_numbers() {
     // 60,000 lines is about 5.5 MB: past the 4 MB from which a file is read on every thread.
     let dir = tempdir();

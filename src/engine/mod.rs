@@ -7,13 +7,11 @@ pub mod credits;
 mod csv;
 pub mod error;
 mod load;
-mod markov;
 mod parquet;
 mod period;
 pub mod plan;
 mod query;
 mod schema;
-mod udf;
 pub mod values;
 pub mod view;
 mod window;
@@ -281,11 +279,12 @@ async fn run(
         );
     }
     let scripts = crate::script::Scripts::new(&model.functions).map_err(DataError::Engine)?;
+    let mut shared = attribution::Shared::new(model);
     for ds in &model.datasets {
         match ds.format {
             SourceFormat::Attribution => {
                 if let Some(rule) = model.attributions.iter().find(|a| a.name == ds.name) {
-                    attribution::register(&ctx, model, rule, &scripts).await?;
+                    attribution::register(&ctx, model, rule, &scripts, &mut shared).await?;
                     if options.credits {
                         out.credits
                             .extend(credits::collect(&ctx, model, rule).await?);
