@@ -245,6 +245,16 @@ pub fn aggregate(model: &Model, options: &Options) -> Result<Aggregates, DataErr
     runtime.block_on(run(model, options, periods, range, threads))
 }
 
+/// The engine's session: `threads` partitions, and a large Parquet file's scan split between them
+/// (except where row numbers are read: `parquet::in_file_order`).
+fn session(threads: usize) -> SessionContext {
+    SessionContext::new_with_config(
+        SessionConfig::new()
+            .with_target_partitions(threads.max(1))
+            .with_repartition_file_scans(true),
+    )
+}
+
 async fn run(
     model: &Model,
     options: &Options,
@@ -252,12 +262,7 @@ async fn run(
     (from, to): (Option<i64>, Option<i64>),
     threads: usize,
 ) -> Result<Aggregates, DataError> {
-    // File scans are not split, so that a Parquet file's row numbers follow its order.
-    let ctx = SessionContext::new_with_config(
-        SessionConfig::new()
-            .with_target_partitions(threads.max(1))
-            .with_repartition_file_scans(false),
-    );
+    let ctx = session(threads);
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();

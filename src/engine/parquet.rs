@@ -7,7 +7,7 @@ use crate::check::model::{ColumnType, Dataset};
 use crate::diagnostic::did_you_mean;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::TableReference;
-use datafusion::prelude::{cast, ident, ParquetReadOptions, SessionContext};
+use datafusion::prelude::{cast, ident, DataFrame, ParquetReadOptions, SessionContext};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::Path;
 
@@ -63,11 +63,24 @@ pub async fn register(
         }
         columns.push(cast(ident(&c.name), target).alias(&c.name));
     }
-    // Row numbers follow the file's order because scans are not split (see `engine::run`).
+    // Row numbers follow the file's order only where the scan is not split: see `in_file_order`.
     columns.push(datafusion::functions_window::expr_fn::row_number().alias(super::csv::LINE));
     let typed = df.select(columns)?;
     ctx.register_table(TableReference::bare(ds.name.as_str()), typed.into_view())?;
     Ok(rows)
+}
+
+/// The frame with its Parquet scans read whole, in file order, so that the hidden row numbers
+/// (`csv::LINE`) are each row's place in its file. Every other query splits a large file's scan
+/// between threads, and a row number computed over a split scan follows no order.
+pub fn in_file_order(df: DataFrame) -> DataFrame {
+    let (mut state, plan) = df.into_parts();
+    state
+        .config_mut()
+        .options_mut()
+        .optimizer
+        .repartition_file_scans = false;
+    DataFrame::new(state, plan)
 }
 
 /// Whether a stored Arrow type converts to the declared one without losing anything.
@@ -101,5 +114,113 @@ fn converts(found: &DataType, declared: ColumnType, target: &DataType) -> Result
         Err(format!(
             "declare the column with the type it holds, or convert it in the file ({found})"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{AsArray, Date32Array, Int64Array, RecordBatch};
+    use datafusion::arrow::datatypes::{Field, Int64Type, Schema};
+    use datafusion::physical_plan::displayable;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+
+    /// A file of 3,000 rows `n` = 1..3000 in 30 row groups, registered in a session that splits
+    /// scans between two threads however small the file.
+    async fn numbered() -> (tempfile::TempDir, SessionContext) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.parquet");
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("day", DataType::Date32, false),
+        ]));
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(100))
+            .build();
+        let mut w = ArrowWriter::try_new(
+            std::fs::File::create(&path).unwrap(),
+            schema.clone(),
+            Some(props),
+        )
+        .unwrap();
+        let n = Int64Array::from_iter_values(1..=3000);
+        let day = Date32Array::from(vec![20_000; 3000]);
+        w.write(&RecordBatch::try_new(schema, vec![Arc::new(n), Arc::new(day)]).unwrap())
+            .unwrap();
+        w.close().unwrap();
+        let compiled = crate::compile(
+            "scorecard t { grain: month }\ndataset rows { source: \"rows.parquet\" time: day columns: { n: integer day: date } }\nkpi k { value: count(rows) }\n",
+        );
+        let model = compiled.model.expect("the test scorecard compiles");
+        let ctx = super::super::session(2);
+        {
+            let state = ctx.state_ref();
+            let mut state = state.write();
+            let options = state.config_mut().options_mut();
+            options.optimizer.repartition_file_min_size = 0;
+            // Splitting pays, by DataFusion's estimate, only for more rows than one batch.
+            options.execution.batch_size = "256".parse().unwrap();
+        }
+        register(
+            &ctx,
+            model.dataset("rows").unwrap(),
+            &path,
+            "rows.parquet",
+            2,
+        )
+        .await
+        .unwrap();
+        (dir, ctx)
+    }
+
+    async fn plan(df: DataFrame) -> String {
+        let plan = df.create_physical_plan().await.unwrap();
+        let shown = displayable(plan.as_ref()).indent(true).to_string();
+        shown
+    }
+
+    #[test]
+    fn row_numbers_follow_the_file_where_scans_are_split_elsewhere() {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap()
+            .block_on(row_numbers());
+    }
+
+    async fn row_numbers() {
+        let (_dir, ctx) = numbered().await;
+        let rows = || async { ctx.table("rows").await.unwrap() };
+        // Other queries split the scan...
+        let sum = datafusion::functions_aggregate::expr_fn::sum(ident("n"));
+        let split = plan(rows().await.aggregate(vec![], vec![sum]).unwrap()).await;
+        assert!(split.contains("file_groups={2 groups"), "{split}");
+        // ...but a frame that reads the row numbers scans the file whole, in order.
+        let ordered = in_file_order(
+            rows()
+                .await
+                .select_columns(&["n", super::super::csv::LINE])
+                .unwrap(),
+        );
+        let whole = plan(ordered.clone()).await;
+        assert!(whole.contains("file_groups={1 group"), "{whole}");
+        let mut seen = 0;
+        for b in ordered.collect().await.unwrap() {
+            let n = b.column(0).as_primitive::<Int64Type>();
+            let line = b.column(1);
+            for i in 0..b.num_rows() {
+                let line = match line.data_type() {
+                    DataType::UInt64 => line
+                        .as_primitive::<datafusion::arrow::datatypes::UInt64Type>()
+                        .value(i) as i64,
+                    _ => line.as_primitive::<Int64Type>().value(i),
+                };
+                assert_eq!(line, n.value(i));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 3000);
     }
 }

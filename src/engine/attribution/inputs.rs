@@ -3,6 +3,7 @@
 
 use super::super::csv::LINE;
 use super::super::error::DataError;
+use super::super::parquet::in_file_order;
 use super::super::query::row_expr;
 use crate::check::model::{Attribution, RowExpr};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -61,18 +62,21 @@ pub async fn load(
     flags: &[&RowExpr],
     money_scale: u32,
 ) -> Result<(Touches, Conversions), DataError> {
-    let mut t = ctx
-        .table(TableReference::bare(rule.touches.as_str()))
-        .await?;
+    // Lines are read, so Parquet scans must not be split.
+    let mut t = in_file_order(
+        ctx.table(TableReference::bare(rule.touches.as_str()))
+            .await?,
+    );
     if let Some(r) = &rule.require {
         t = t.filter(row_expr(r).is_true())?;
     }
     if let Some(x) = &rule.exclude {
         t = t.filter(row_expr(x).is_not_true())?;
     }
-    let c = ctx
-        .table(TableReference::bare(rule.conversions.as_str()))
-        .await?;
+    let c = in_file_order(
+        ctx.table(TableReference::bare(rule.conversions.as_str()))
+            .await?,
+    );
     // Both sides' keys in one type each, so that equal keys have equal rows.
     let mut touch_keys = Vec::new();
     let mut conversion_keys = Vec::new();
