@@ -267,6 +267,12 @@ async fn run(
     let mut out = Aggregates::default();
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
     used.extend(plan::rule_inputs(model));
+    // Only attributions read rows' lines (for tie order and audit).
+    let numbered: BTreeSet<&str> = model
+        .attributions
+        .iter()
+        .flat_map(|a| [a.touches.as_str(), a.conversions.as_str()])
+        .collect();
     for ds in model
         .datasets
         .iter()
@@ -279,6 +285,7 @@ async fn run(
                 &options.data_dir,
                 model.header.money_scale,
                 threads,
+                numbered.contains(ds.name.as_str()),
             )
             .await?,
         );

@@ -60,6 +60,10 @@ pub fn split(value: Option<i128>, raw: &[i64], out: &mut Vec<Share>) -> Result<(
             share.credit = share.credit.map(|c| -c);
         }
     }
+    // Exact by construction; checked because a wrong credit must never pass silently.
+    if out.iter().map(|s| s.credit.unwrap_or(0)).sum::<i128>() != value {
+        return Err("the credits do not add up to the conversion's value (an engine bug)".into());
+    }
     Ok(())
 }
 
