@@ -15,6 +15,15 @@ use std::sync::Arc;
 /// Rows per batch.
 pub const BATCH_ROWS: usize = 64 * 1024;
 
+/// Whether a field is empty or only whitespace; a first byte that is not a space answers at once.
+pub fn blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(&b) if b.is_ascii() && !(b as char).is_whitespace() => false,
+        Some(_) => text.trim().is_empty(),
+    }
+}
+
 enum Builder {
     Text(StringBuilder),
     Integer(Int64Builder),
@@ -69,7 +78,7 @@ impl Builders {
         if i == 0 {
             self.len += 1;
         }
-        let empty = text.trim().is_empty();
+        let empty = blank(text);
         match &mut self.columns[i] {
             Builder::Text(b) if text.is_empty() => b.append_null(),
             Builder::Text(b) => b.append_value(text),

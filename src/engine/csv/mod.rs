@@ -294,9 +294,13 @@ mod tests {
     }
 
     fn read_small(text: &str, key: bool) -> Result<Loaded, DataError> {
+        read_bytes(text.as_bytes(), key)
+    }
+
+    fn read_bytes(mut bytes: &[u8], key: bool) -> Result<Loaded, DataError> {
         let m = model(key);
         let ds = m.dataset("t").unwrap();
-        read_in(ds, "t.csv", &mut text.as_bytes(), 2, 2, true, SMALL)
+        read_in(ds, "t.csv", &mut bytes, 2, 2, true, SMALL)
     }
 
     /// (line, id, amount in cents, note) of every row, in line order.
@@ -384,5 +388,28 @@ mod tests {
             }) => assert_eq!((line, first_line), (2801, 18)),
             other => panic!("expected a duplicate key, got {:?}", other.err()),
         }
+    }
+
+    #[test]
+    fn bad_utf8_in_a_late_chunk_names_its_line() {
+        let mut bytes = text(3_000).into_bytes();
+        let at = bytes.windows(7).position(|w| w == b",n2600\n").unwrap();
+        bytes[at + 2] = 0xFF;
+        match read_bytes(&bytes, false) {
+            Err(DataError::NotUtf8 { line, .. }) => assert_eq!(line, 2601),
+            other => panic!("expected bad UTF-8, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn blank_fields_are_empty_or_whitespace_of_any_kind() {
+        use builders::blank;
+        assert!(blank(""));
+        assert!(blank("  \t"));
+        assert!(blank("\u{a0}"));
+        assert!(blank("\u{0b}"));
+        assert!(!blank("1"));
+        assert!(!blank(" 1"));
+        assert!(!blank("\u{e9}t\u{e9}"));
     }
 }

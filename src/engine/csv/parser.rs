@@ -2,7 +2,7 @@
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
 use super::super::error::DataError;
-use super::builders::{Builders, BATCH_ROWS};
+use super::builders::{blank, Builders, BATCH_ROWS};
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
 use std::collections::HashMap;
@@ -43,10 +43,11 @@ impl Parser<'_> {
             .collect();
         let mut batches = Vec::new();
         let mut builders = Builders::new(ds, self.money_scale, self.numbered);
-        let mut record = csv::ByteRecord::new();
+        // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
+        let mut record = csv::StringRecord::new();
         let mut rows = 0u64;
         loop {
-            match reader.read_byte_record(&mut record) {
+            match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => return Err(csv_error(path, e, offset)),
@@ -65,12 +66,8 @@ impl Parser<'_> {
                 });
             }
             for (i, &pos) in self.positions.iter().enumerate() {
-                let raw = record.get(pos).unwrap_or(b"");
-                let text = std::str::from_utf8(raw).map_err(|_| DataError::NotUtf8 {
-                    path: path.into(),
-                    line,
-                })?;
-                if Some(i) == time_index && text.trim().is_empty() {
+                let text = record.get(pos).unwrap_or("");
+                if Some(i) == time_index && blank(text) {
                     return Err(DataError::NoTime {
                         path: path.into(),
                         line,
@@ -79,7 +76,7 @@ impl Parser<'_> {
                 }
                 if let Some(seen) = &mut keys[i] {
                     if !text.is_empty() {
-                        if let Some(first_line) = seen.insert(raw.to_vec(), line) {
+                        if let Some(first_line) = seen.insert(text.as_bytes().to_vec(), line) {
                             return Err(DataError::DuplicateKey {
                                 path: path.into(),
                                 line,
