@@ -50,10 +50,41 @@ pub struct Scope<'a> {
     pub locals: Option<&'a BTreeMap<String, (Expr, Ty)>>,
 }
 
+/// The model's aggregates, each once, in the order first used, with an index by value (a scorecard
+/// of a thousand KPIs has about as many aggregates to look up).
+#[derive(Debug, Default)]
+pub struct Aggregates {
+    list: Vec<Aggregate>,
+    index: std::collections::HashMap<Aggregate, usize>,
+}
+
+impl Aggregates {
+    /// The place of `agg` in the list, added at the end when new.
+    pub fn intern(&mut self, agg: Aggregate) -> usize {
+        if let Some(&i) = self.index.get(&agg) {
+            return i;
+        }
+        self.list.push(agg.clone());
+        self.index.insert(agg, self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    pub fn into_vec(self) -> Vec<Aggregate> {
+        self.list
+    }
+}
+
+impl std::ops::Deref for Aggregates {
+    type Target = [Aggregate];
+    fn deref(&self) -> &[Aggregate] {
+        &self.list
+    }
+}
+
 pub struct Lowering<'a, 'c> {
     pub cx: &'a mut Checker<'c>,
     pub scope: Scope<'a>,
-    pub aggregates: &'a mut Vec<Aggregate>,
+    pub aggregates: &'a mut Aggregates,
 }
 
 impl Lowering<'_, '_> {
@@ -525,14 +556,9 @@ impl Lowering<'_, '_> {
 
     /// The aggregate's place in the model's list, added when new.
     fn intern(&mut self, agg: Aggregate) -> Expr {
-        let index = match self.aggregates.iter().position(|a| *a == agg) {
-            Some(i) => i,
-            None => {
-                self.aggregates.push(agg);
-                self.aggregates.len() - 1
-            }
-        };
-        Expr::Aggregate { index }
+        Expr::Aggregate {
+            index: self.aggregates.intern(agg),
+        }
     }
 
     /// `attributed(rule)`, `allocated(rule)`, `unused_capacity(rule)`: the credit or cost of a rule,

@@ -3,7 +3,7 @@
 //! another KPI knows its unit.
 
 use super::entries::{self, Entries};
-use super::expr::{uses_distinct, Lowering, Scope};
+use super::expr::{uses_distinct, Aggregates, Lowering, Scope};
 use super::model::*;
 use super::units::{Lit, Ty};
 use super::{dated, graph, thresholds, Checker};
@@ -45,7 +45,7 @@ pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
     around: Surroundings,
-    mut aggregates: Vec<Aggregate>,
+    mut aggregates: Aggregates,
 ) -> (Vec<Kpi>, Vec<Aggregate>) {
     let Surroundings {
         datasets,
@@ -147,7 +147,7 @@ pub fn check_all(
         .collect();
     kpis.sort_by_key(|k| position.get(k.name.as_str()).copied().unwrap_or(usize::MAX));
     segments(cx, &kpis, &aggregates, datasets, &by_name);
-    (kpis, aggregates)
+    (kpis, aggregates.into_vec())
 }
 
 /// Names of KPIs mentioned in a value (outside `where` filters).
@@ -192,7 +192,7 @@ fn check_one(
     cx: &mut Checker,
     d: &Declaration,
     known: Known,
-    aggregates: &mut Vec<Aggregate>,
+    aggregates: &mut Aggregates,
 ) -> Option<(Kpi, Ty)> {
     let Known {
         default_scoring,

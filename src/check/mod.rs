@@ -194,7 +194,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
             )
         });
     // Views in the order written: a view may read the rule tables and the views before it.
-    let mut aggregates = Vec::new();
+    let mut aggregates = expr::Aggregates::default();
     let views: Vec<model::View> = views
         .into_iter()
         .filter_map(|d| {

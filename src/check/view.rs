@@ -3,7 +3,7 @@
 
 use super::entries::{self, Entries};
 use super::expr::{Lowering, Scope};
-use super::model::{Aggregate, ColumnType, Dataset, Expr, SourceFormat, Unit, View, ViewColumn};
+use super::model::{ColumnType, Dataset, Expr, SourceFormat, Unit, View, ViewColumn};
 use super::parts::derived_column as column;
 use super::units::Ty;
 use super::Checker;
@@ -21,7 +21,7 @@ pub fn check(
     d: &Declaration,
     datasets: &[Dataset],
     periods: Periods,
-    aggregates: &mut Vec<Aggregate>,
+    aggregates: &mut super::expr::Aggregates,
 ) -> Option<(View, Dataset)> {
     let what = format!("view `{}`", d.name.text);
     let e = Entries::read(cx, "a view", &d.entries, KEYS);

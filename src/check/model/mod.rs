@@ -605,7 +605,7 @@ impl Expr {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ArithOp {
     Add,
@@ -640,7 +640,7 @@ impl CmpOp {
 }
 
 /// One aggregate over one dataset, computed by the engine for every period and segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Aggregate {
     pub dataset: String,
     pub func: AggFunc,
@@ -659,7 +659,7 @@ impl Aggregate {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AggFunc {
     Sum,
@@ -690,7 +690,7 @@ impl AggFunc {
 }
 
 /// A row-level expression in a `where` filter, over one dataset's columns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RowExpr {
     Column {
