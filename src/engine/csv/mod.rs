@@ -52,10 +52,10 @@ const SIZES: Sizes = Sizes {
 };
 
 /// Reads `input` as CSV with a header row, a chunk at a time; `numbered` rows keep their line in
-/// the `__line` column. Each chunk's whole lines are cut into
-/// one piece per thread and parsed in parallel; from the first `"` on (a quoted field may hold a
-/// line break), and for a file with a `key` column (unique across the whole file), the rest of the
-/// file is parsed on one thread. The first error in file order is reported, with its line.
+/// the `__line` column. Each chunk's whole lines are cut into one piece per thread and parsed in
+/// parallel; from the first `"` on (a quoted field may hold a line break), and for a file with a
+/// `key` column (unique across the whole file), the rest of the file is parsed on one thread. The
+/// first error in file order is reported, with its line.
 pub fn read(
     ds: &Dataset,
     path: &str,
