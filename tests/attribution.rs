@@ -26,17 +26,17 @@ dataset orders {{
   columns: {{ order_id: text key customer: text order_date: date revenue: money }}
 }}
 {extra}
-attribution credit {{
-  touches: touchpoints
-  conversions: orders
-  match: touchpoints.customer = orders.customer
-  window: 30 days
-  value: orders.revenue
-  credit_to: touchpoints.channel
-  model: {model_text}
-}}
-kpi attributed_revenue {{ value: attributed(credit) by: channel }}
-"#
+{rule}kpi attributed_revenue {{ value: attributed(credit) by: channel }}
+"#,
+        rule = attribution("credit", model_text, "")
+    )
+}
+
+/// An attribution `name` of touchpoints to orders by customer under `model_text`, with `more`
+/// lines (filters) after the model.
+fn attribution(name: &str, model_text: &str, more: &str) -> String {
+    format!(
+        "attribution {name} {{\n  touches: touchpoints\n  conversions: orders\n  match: touchpoints.customer = orders.customer\n  window: 30 days\n  value: orders.revenue\n  credit_to: touchpoints.channel\n  model: {model_text}\n{more}}}\n"
     )
 }
 
@@ -245,15 +245,10 @@ fn attributed_by_channel() {
 #[test]
 fn rules_sharing_their_inputs_credit_as_if_alone() {
     let exclude = "  exclude: touchpoints.channel in (\"direct\", \"display\")\n";
-    let rule = |name: &str, model_text: &str, filter: &str| {
-        format!(
-            "attribution {name} {{\n  touches: touchpoints\n  conversions: orders\n  match: touchpoints.customer = orders.customer\n  window: 30 days\n  value: orders.revenue\n  credit_to: touchpoints.channel\n  model: {model_text}\n{filter}}}\n"
-        )
-    };
     let extra = format!(
         "{}{}",
-        rule("firsts", "first_touch", ""),
-        rule("filtered", "linear", exclude)
+        attribution("firsts", "first_touch", ""),
+        attribution("filtered", "linear", exclude)
     );
     let mut opts = options(&data());
     opts.credits = true;
