@@ -3,14 +3,15 @@
 //! The stages, each a folder, in the order data flows through them:
 //! `syntax` (text to tree) → `check` (tree to model) → `engine` (model and data to aggregates) →
 //! `rules` (aggregates to values and statuses) → `report` (evaluation to table, JSON, CSV).
-//! `diagnostic`, `calendar`, `finance` (formulas such as CLV) and `script` (the Rhai sandbox) are
-//! shared by the stages; `generate` writes synthetic datasets for benchmarks, beside the pipeline. The library never prints.
+//! `diagnostic`, `calendar`, `finance` (formulas such as CLV), `format` (numbers as text) and
+//! `script` (the Rhai sandbox) are shared by the stages; `generate` writes synthetic datasets for benchmarks, beside the pipeline. The library never prints.
 
 pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod engine;
 pub mod finance;
+pub mod format;
 pub mod generate;
 pub mod report;
 pub mod rules;

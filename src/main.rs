@@ -1,7 +1,9 @@
 //! The `scorecard` command line: parses arguments, calls the library, prints, and maps outcomes to
-//! exit codes (0 ok, 1 scorecard errors, 2 data or runtime errors).
+//! exit codes (0 ok, 1 scorecard errors, 2 data or runtime errors, 3 an escalation open at or above
+//! `--fail-on`).
 
 use clap::{Parser, Subcommand, ValueEnum};
+use scorecard::check::model::Severity;
 use scorecard::{diagnostic, engine, report};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use std::process::ExitCode;
     name = "scorecard",
     version,
     about = "Check and evaluate finance scorecards written as text",
-    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error."
+    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error, 3 an escalation at or above `run --fail-on` is open in the last period."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -57,6 +59,10 @@ enum Command {
         /// CSV file, for audit.
         #[arg(long)]
         credits: Option<PathBuf>,
+        /// Exit with code 3 (after writing the results) when an escalation of this severity or
+        /// above is open in the last period reported.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
     },
     /// Write seeded synthetic data (retail order lines or marketing touches) at any size, as CSV
     /// and Parquet: for benchmarks and for trying scorecards on large data.
@@ -112,6 +118,27 @@ enum GenerateFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Json,
@@ -121,6 +148,7 @@ enum Format {
 const OK: u8 = 0;
 const SCORECARD_ERRORS: u8 = 1;
 const DATA_ERRORS: u8 = 2;
+const ESCALATED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -148,12 +176,14 @@ fn main() -> ExitCode {
             output,
             threads,
             credits,
+            fail_on,
         } => {
             let window = Window { from, to, as_of };
             let outputs = Outputs {
                 format,
                 output: output.as_deref(),
                 credits: credits.as_deref(),
+                fail_on: fail_on.map(FailOn::severity),
             };
             run(&file, data, window, outputs, threads)
         }
@@ -292,6 +322,7 @@ struct Outputs<'a> {
     format: Format,
     output: Option<&'a Path>,
     credits: Option<&'a Path>,
+    fail_on: Option<Severity>,
 }
 
 fn run(
@@ -302,6 +333,7 @@ fn run(
         format,
         output,
         credits,
+        fail_on,
     }: Outputs,
     threads: Option<usize>,
 ) -> u8 {
@@ -353,7 +385,22 @@ fn run(
             return DATA_ERRORS;
         }
     }
-    emit(output, &text)
+    let written = emit(output, &text);
+    if written != OK {
+        return written;
+    }
+    let open = scorecard::rules::escalation::open_severity(&evaluation.escalations);
+    match (fail_on, open) {
+        (Some(bar), Some(worst)) if worst >= bar => {
+            eprintln!(
+                "escalation: a {} escalation is open in the last period (--fail-on {})",
+                worst.name(),
+                bar.name()
+            );
+            ESCALATED
+        }
+        _ => OK,
+    }
 }
 
 /// Writes the output to `path` (whole, then renamed into place) or to standard output.

@@ -13,6 +13,10 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+/// The longest window, in periods: longer than any history (833 years of months), and short enough
+/// that walking it is quick.
+pub const MAX_WINDOW: i64 = 10_000;
+
 pub const FUNCTIONS: &[&str] = &[
     "sum",
     "count",
@@ -33,6 +37,7 @@ pub const FUNCTIONS: &[&str] = &[
     "unused_capacity",
     "top_share",
     "clv",
+    "anomaly",
 ];
 
 /// What names mean inside one KPI's expressions.
@@ -100,7 +105,7 @@ impl Lowering<'_, '_> {
                 Expr::Number { value: self.literal(n, e.span)? },
                 Ty::Num { money: 0, lit: Lit::Plain },
             )),
-            ExprKind::Percent(p) => Some((
+            ExprKind::Percent(p) | ExprKind::Points(p) => Some((
                 Expr::Number { value: self.literal(p, e.span)? / Decimal::ONE_HUNDRED },
                 Ty::Num { money: 0, lit: Lit::Percent },
             )),
@@ -146,6 +151,7 @@ impl Lowering<'_, '_> {
                     .label("not a value on its own")
                     .help("write `net_revenue[same period last year]`"),
             ),
+            ExprKind::StatusTest { .. } | ExprKind::Deviates { .. } => self.error(escalation_only(e.span)),
             ExprKind::Duration { .. } => self.error(
                 Diagnostic::error(Code::InvalidValue, e.span, "a duration is only the length of a window")
                     .label("not a value on its own")
@@ -154,7 +160,7 @@ impl Lowering<'_, '_> {
         }
     }
 
-    fn literal(&mut self, text: &str, span: Span) -> Option<Decimal> {
+    pub fn literal(&mut self, text: &str, span: Span) -> Option<Decimal> {
         let value = parse_decimal(text);
         if value.is_none() {
             self.cx.report(
@@ -392,6 +398,7 @@ impl Lowering<'_, '_> {
             }
             "top_share" => return self.top_share(args, span),
             "clv" => return self.clv(args, span),
+            "anomaly" => return self.error(escalation_only(span)),
             other => {
                 return self.error(
                     Diagnostic::error(
@@ -950,7 +957,8 @@ impl Lowering<'_, '_> {
     }
 
     /// `12 months` in periods at the scorecard's grain.
-    fn window_length(&mut self, e: &ast::Expr) -> Option<i64> {
+    /// A duration (`12 months`) in periods at the scorecard's grain, from 1 to `MAX_WINDOW`.
+    pub fn window_length(&mut self, e: &ast::Expr) -> Option<i64> {
         let grain = self.scope.periods.grain;
         let bad = |cx: &mut Checker, span: Span, why: String| {
             cx.report(
@@ -971,12 +979,12 @@ impl Lowering<'_, '_> {
             );
         };
         let n: i64 = match count.parse() {
-            Ok(n) if n >= 1 => n,
+            Ok(n) if (1..=MAX_WINDOW).contains(&n) => n,
             _ => {
                 return bad(
                     self.cx,
                     e.span,
-                    "a window is a whole number of periods, at least 1".into(),
+                    format!("a window is a whole number of periods, from 1 to {MAX_WINDOW}"),
                 )
             }
         };
@@ -991,7 +999,12 @@ impl Lowering<'_, '_> {
             _ => None,
         };
         match per {
-            Some(per) => Some(n * per),
+            Some(per) if n * per <= MAX_WINDOW => Some(n * per),
+            Some(_) => bad(
+                self.cx,
+                e.span,
+                format!("a window is at most {MAX_WINDOW} periods"),
+            ),
             None => bad(
                 self.cx,
                 unit.span,
@@ -1053,4 +1066,16 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 /// "1 argument given", "3 arguments given".
 fn given(n: usize) -> String {
     format!("{n} argument{} given", if n == 1 { "" } else { "s" })
+}
+
+/// A condition over a KPI's series of periods, written where only a value or a single period's
+/// condition can go.
+pub fn escalation_only(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::EscalationOnly,
+        span,
+        "this condition reads a series of periods, which only an escalation can",
+    )
+    .label("only in an escalation's `when` or `recover`")
+    .help("status tests (`is red for 2 periods`), `deviates from` and `anomaly(...)` belong in `escalation` declarations")
 }

@@ -40,13 +40,24 @@ pub struct Surroundings<'a> {
     pub default_scoring: Scoring,
 }
 
+/// The checked KPIs, with what later declarations (escalations) need to read them.
+pub struct Checked {
+    pub kpis: Vec<Kpi>,
+    /// The aggregates so far, the views' and the KPIs'.
+    pub aggregates: Aggregates,
+    /// The unit of every KPI name (unknown for one that failed its check).
+    pub units: BTreeMap<String, Ty>,
+    /// Whether a KPI counts distinct values.
+    pub distinct: BTreeMap<String, bool>,
+}
+
 /// Checks every KPI, adding the aggregates they use to `aggregates` (which holds the views' already).
 pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
     around: Surroundings,
     mut aggregates: Aggregates,
-) -> (Vec<Kpi>, Vec<Aggregate>) {
+) -> Checked {
     let Surroundings {
         datasets,
         objectives,
@@ -147,7 +158,12 @@ pub fn check_all(
         .collect();
     kpis.sort_by_key(|k| position.get(k.name.as_str()).copied().unwrap_or(usize::MAX));
     segments(cx, &kpis, &aggregates, datasets, &by_name);
-    (kpis, aggregates.into_vec())
+    Checked {
+        kpis,
+        aggregates,
+        units,
+        distinct,
+    }
 }
 
 /// Names of KPIs mentioned in a value (outside `where` filters).

@@ -6,6 +6,7 @@ mod attribution;
 mod dataset;
 mod dated;
 mod entries;
+mod escalation;
 mod expr;
 mod filter;
 mod function;
@@ -43,6 +44,7 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "allocation",
     "view",
     "kpi",
+    "escalation",
 ];
 
 /// Shared state while checking one file.
@@ -64,6 +66,13 @@ impl<'a> Checker<'a> {
             .filter(|b| **b == b'\n')
             .count()
             + 1
+    }
+    /// The source text of a span, as written.
+    pub fn text(&self, span: Span) -> String {
+        self.source
+            .get(span.start..span.end)
+            .unwrap_or_default()
+            .to_string()
     }
     pub fn is_broken(&self, name: &str) -> bool {
         self.broken.contains(name)
@@ -102,6 +111,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let mut allocations = Vec::new();
     let mut views = Vec::new();
     let mut kpis = Vec::new();
+    let mut escalations = Vec::new();
     for d in &file.declarations {
         let kind = d.keyword.text.as_str();
         if !DECLARATION_KINDS.contains(&kind) {
@@ -149,6 +159,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
             "attribution" => attributions.push(d),
             "allocation" => allocations.push(d),
             "view" => views.push(d),
+            "escalation" => escalations.push(d),
             _ => kpis.push(d),
         }
     }
@@ -211,7 +222,9 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         periods,
         default_scoring,
     };
-    let (kpis, aggregates) = kpi::check_all(cx, &kpis, around, aggregates);
+    let checked = kpi::check_all(cx, &kpis, around, aggregates);
+    let (kpis, aggregates, escalations) =
+        escalation::check_all(cx, &escalations, checked, &datasets, periods);
     Some(Model {
         header: header?,
         perspectives,
@@ -223,6 +236,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         views,
         kpis,
         aggregates,
+        escalations,
     })
 }
 

@@ -46,6 +46,10 @@ codes! {
     UnsupportedSource => "scorecard::check::unsupported_source",
     Thresholds => "scorecard::check::thresholds",
     Script => "scorecard::check::script",
+    EscalationOnly => "scorecard::check::escalation_only",
+    UnknownPlaceholder => "scorecard::check::unknown_placeholder",
+    ImpossibleWindow => "scorecard::check::impossible_window",
+    NoStatus => "scorecard::check::no_status",
     ReadSource => "scorecard::io::read_scorecard",
 }
 

@@ -29,17 +29,38 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
                 .iter()
                 .map(|i| model.aggregates[*i].dataset.clone()),
         );
-        for segmentation in [Vec::new(), k.by.clone()] {
-            for &i in &all {
-                let pass = Pass {
-                    dataset: model.aggregates[i].dataset.clone(),
-                    by: segmentation.clone(),
-                };
-                passes.entry(pass).or_default().insert(i);
+        file(&mut passes, model, &all, &k.by);
+    }
+    // What escalation conditions read beyond the KPIs they name (`sum(forecast.margin)`), in the
+    // total and in the escalation's segments.
+    for e in &model.escalations {
+        let mut all = BTreeSet::new();
+        for c in std::iter::once(&e.when).chain(&e.recover) {
+            for x in c.exprs() {
+                reach(x, &model.kpis, &mut all, &mut BTreeSet::new());
             }
         }
+        file(&mut passes, model, &all, &e.by);
     }
     (passes, value_datasets)
+}
+
+/// Files each aggregate under its dataset's pass for the total and for the segments `by`.
+fn file(
+    passes: &mut BTreeMap<Pass, BTreeSet<usize>>,
+    model: &Model,
+    aggregates: &BTreeSet<usize>,
+    by: &[String],
+) {
+    for segmentation in [Vec::new(), by.to_vec()] {
+        for &i in aggregates {
+            let pass = Pass {
+                dataset: model.aggregates[i].dataset.clone(),
+                by: segmentation.clone(),
+            };
+            passes.entry(pass).or_default().insert(i);
+        }
+    }
 }
 
 /// The datasets that attributions, allocations and views read.

@@ -3,11 +3,11 @@
 
 mod credits;
 mod csv;
-mod format;
+mod escalations;
 pub mod strategy_map;
 mod table;
 
-pub use format::{number, segment_label};
+pub use crate::format::{number, segment_label};
 pub use table::table;
 
 use crate::rules::Evaluation;

@@ -2,7 +2,7 @@
 //! perspective and objective; the status in colour (when asked) and always as a word, so it reads
 //! without colour. Then the scores of objectives, perspectives and the scorecard.
 
-use super::format::{number, segment_label};
+use crate::format::{number, segment_label};
 use crate::rules::{Evaluation, KpiResult, Status};
 use comfy_table::{
     presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table,
@@ -41,6 +41,7 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         out.push_str(&scores(e));
     }
     out.push_str(&curves(e));
+    out.push_str(&super::escalations::escalations(e, color));
     for w in &e.warnings {
         out.push_str(&format!(
             "warning: {} ({}, {})\n",

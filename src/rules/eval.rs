@@ -59,6 +59,23 @@ pub struct Context<'a> {
     pub coverage: Option<(usize, usize)>,
 }
 
+/// Whose expression is evaluated: a KPI, or an escalation's condition. Its name goes into warnings
+/// and errors; its missing-data policy decides what an aggregate over no rows is.
+#[derive(Clone, Copy)]
+pub struct Owner<'a> {
+    pub name: &'a str,
+    pub missing: Missing,
+}
+
+impl<'a> From<&'a Kpi> for Owner<'a> {
+    fn from(k: &'a Kpi) -> Self {
+        Owner {
+            name: &k.name,
+            missing: k.missing,
+        }
+    }
+}
+
 /// The KPI's own value and target, inside its thresholds.
 #[derive(Clone, Copy, Default)]
 pub struct This {
@@ -132,7 +149,7 @@ impl<'a> Context<'a> {
             return Ok(m.value);
         }
         let before = self.coverage;
-        let (value, seen) = self.collecting(|cx| cx.num(k, &k.value, This::default()));
+        let (value, seen) = self.collecting(|cx| cx.num(k.into(), &k.value, This::default()));
         let value = value?;
         let coverage = if before.is_none() {
             self.coverage
@@ -190,7 +207,7 @@ impl<'a> Context<'a> {
     }
 
     /// Evaluates a numeric expression belonging to `k`.
-    pub fn num(&mut self, k: &Kpi, e: &Expr, this: This) -> Result<Option<Decimal>, EvalError> {
+    pub fn num(&mut self, k: Owner, e: &Expr, this: This) -> Result<Option<Decimal>, EvalError> {
         Ok(match e {
             Expr::Number { value } => Some(*value),
             Expr::Value => this.value,
@@ -224,7 +241,7 @@ impl<'a> Context<'a> {
                     return Ok(None);
                 };
                 let overflow = |what: &str| EvalError::Overflow {
-                    kpi: k.name.clone(),
+                    kpi: k.name.to_string(),
                     period: self.period_label.clone(),
                     what: what.to_string(),
                 };
@@ -234,7 +251,7 @@ impl<'a> Context<'a> {
                     ArithOp::Mul => Some(a.checked_mul(b).ok_or_else(|| overflow("a product"))?),
                     ArithOp::Div if b.is_zero() => {
                         self.warnings.push((
-                            k.name.clone(),
+                            k.name.to_string(),
                             format!("division by zero in `{}`: the value is left empty", k.name),
                         ));
                         None
@@ -296,7 +313,7 @@ impl<'a> Context<'a> {
 
     /// Evaluates a condition; `None` when it cannot be decided because a value is missing.
     /// `and` and `or` follow three-valued logic: `false and ?` is false, `true or ?` is true.
-    pub fn cond(&mut self, k: &Kpi, e: &Expr, this: This) -> Result<Option<bool>, EvalError> {
+    pub fn cond(&mut self, k: Owner, e: &Expr, this: This) -> Result<Option<bool>, EvalError> {
         Ok(match e {
             Expr::Compare { op, left, right } => {
                 match (self.num(k, left, this)?, self.num(k, right, this)?) {

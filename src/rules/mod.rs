@@ -2,6 +2,7 @@
 //! every period and segment, with rounding, the missing-data policy and warnings such as division by
 //! zero.
 
+pub mod escalation;
 mod eval;
 pub mod rollup;
 pub mod score;
@@ -27,6 +28,12 @@ pub struct Evaluation {
     /// Objective, perspective and overall scores per period.
     #[serde(flatten)]
     pub scores: rollup::Rollup,
+    /// Escalation episodes open at some time in the reported periods (see docs/json-output.md).
+    pub escalations: Vec<escalation::Escalated>,
+    /// Whether the scorecard declares any escalation (so "none raised" can be told from "none
+    /// declared").
+    #[serde(skip)]
+    pub escalations_declared: bool,
     /// Cumulative ("whale") curves of the views that declare `whale:`, per reported period.
     pub curves: Vec<crate::engine::view::Curve>,
     pub warnings: Vec<Warning>,
@@ -187,6 +194,12 @@ pub fn evaluate(model: &Model, aggregates: Aggregates) -> Result<Evaluation, Eva
             results,
         });
     }
+    let (escalations, more) = escalation::evaluate(model, &aggregates, &scripts, &kpis)?;
+    for w in more {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
     let labels: Vec<String> = aggregates
         .periods
         .iter()
@@ -224,6 +237,8 @@ pub fn evaluate(model: &Model, aggregates: Aggregates) -> Result<Evaluation, Eva
         periods: labels,
         kpis,
         scores,
+        escalations,
+        escalations_declared: !model.escalations.is_empty(),
         warnings,
         credits: aggregates.credits,
     })

@@ -20,7 +20,7 @@ pub fn row(
     let (first_day, last_day) = cx.bounds();
     let target_expr = k.target.at(first_day, last_day);
     let target = match target_expr {
-        Some(t) => cx.num(k, t, This::default())?.map(|v| round(v, k)),
+        Some(t) => cx.num(k.into(), t, This::default())?.map(|v| round(v, k)),
         None => None,
     };
     let variance = match (value, target) {
@@ -93,7 +93,7 @@ fn status(
         for t in rules {
             let holds = match &t.when {
                 None => Some(true),
-                Some(c) => cx.cond(k, c, this)?,
+                Some(c) => cx.cond(k.into(), c, this)?,
             };
             match holds {
                 Some(true) => return Ok(declared(t.status)),

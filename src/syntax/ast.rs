@@ -58,7 +58,9 @@ impl Value {
     }
 }
 
-/// An expression followed by bare words: `text key`, `1 decimal half_even`, `red otherwise`.
+/// An expression followed by bare words: `text key`, `1 decimal half_even`, `red otherwise`. A quoted
+/// word (`escalate to "Audit Committee"`) keeps its quotes in the modifier's text, so that it never
+/// reads as a bare word.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub expr: Expr,
@@ -109,6 +111,31 @@ pub enum ExprKind {
         count: String,
         unit: Ident,
     },
+    /// `5 points`: percentage points, the number as written.
+    Points(String),
+    /// `gross_margin is not green in 2 of the last 3 periods`, in escalation conditions.
+    StatusTest {
+        subject: Box<Expr>,
+        negated: bool,
+        status: Ident,
+        window: Option<StatusWindow>,
+    },
+    /// `net_revenue deviates from sum(budget.revenue) by more than 5%`, in escalation conditions.
+    Deviates {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        /// `5%` (of the other side), `5 points`, or an amount.
+        tolerance: Box<Expr>,
+    },
+}
+
+/// How many periods a status test looks at.
+#[derive(Debug, Clone, Serialize)]
+pub enum StatusWindow {
+    /// `for 2 periods`: every one of the last N.
+    For { length: Box<Expr> },
+    /// `in 2 of the last 3 periods`.
+    InLast { count: Str, length: Box<Expr> },
 }
 
 /// A call argument: `name: expr`, `expr`, or `expr where filter`.

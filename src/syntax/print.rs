@@ -93,5 +93,32 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Index { target, index } => format!("(at {} {})", expr(target), expr(index)),
         ExprKind::SamePeriodLastYear => "same_period_last_year".into(),
         ExprKind::Duration { count, unit } => format!("({count} {})", unit.text),
+        ExprKind::Points(n) => format!("({n} points)"),
+        ExprKind::StatusTest {
+            subject,
+            negated,
+            status,
+            window,
+        } => {
+            let not = if *negated { "not " } else { "" };
+            let window = match window {
+                None => String::new(),
+                Some(StatusWindow::For { length }) => format!(" for {}", expr(length)),
+                Some(StatusWindow::InLast { count, length }) => {
+                    format!(" in {} of last {}", count.text, expr(length))
+                }
+            };
+            format!("(is {} {not}{}{window})", expr(subject), status.text)
+        }
+        ExprKind::Deviates {
+            left,
+            right,
+            tolerance,
+        } => format!(
+            "(deviates {} {} {})",
+            expr(left),
+            expr(right),
+            expr(tolerance)
+        ),
     }
 }

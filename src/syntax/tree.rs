@@ -29,7 +29,9 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::infix(Rule::div, Assoc::Left)
                 | Op::infix(Rule::of, Assoc::Left))
             .op(Op::prefix(Rule::neg))
-            .op(Op::postfix(Rule::index))
+            .op(Op::postfix(Rule::index)
+                | Op::postfix(Rule::status_test)
+                | Op::postfix(Rule::deviates))
     })
 }
 
@@ -163,7 +165,7 @@ fn item(cx: &Ctx, p: P) -> Item {
         });
     Item {
         expr: e,
-        modifiers: inner.map(|m| cx.ident(m)).collect(),
+        modifiers: inner.map(|m| modifier(cx, m)).collect(),
         span,
     }
 }
@@ -188,6 +190,11 @@ fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
         })
         .map_postfix(|target, op| {
             let span = target.span.to(cx.span(&op));
+            match op.as_rule() {
+                Rule::status_test => return status_test(cx, target, op, span),
+                Rule::deviates => return deviates(cx, target, op, span),
+                _ => {}
+            }
             let index = op
                 .into_inner()
                 .next()
@@ -234,11 +241,112 @@ fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
         .parse(pairs)
 }
 
+/// A bare word as written; a quoted one with its quotes around its text.
+fn modifier(cx: &Ctx, p: P) -> Ident {
+    if p.as_rule() != Rule::quoted_modifier {
+        return cx.ident(p);
+    }
+    let raw = p.as_str();
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    Ident {
+        text: format!("\"{}\"", unescape(inner)),
+        span: cx.span(&p),
+    }
+}
+
+/// `subject is not red in 2 of the last 3 periods`
+fn status_test(cx: &Ctx, subject: Expr, op: P, span: Span) -> Expr {
+    let mut negated = false;
+    let mut status = None;
+    let mut window = None;
+    for part in op.into_inner() {
+        match part.as_rule() {
+            Rule::negated => negated = true,
+            Rule::ident => status = Some(cx.ident(part)),
+            Rule::for_window => {
+                let length = part
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::duration)
+                    .map(|d| primary(cx, d));
+                window = length.map(|l| StatusWindow::For {
+                    length: Box::new(l),
+                });
+            }
+            Rule::in_last => {
+                let mut count = None;
+                let mut length = None;
+                for p in part.into_inner() {
+                    match p.as_rule() {
+                        Rule::number => {
+                            count = Some(Str {
+                                text: p.as_str().to_string(),
+                                span: cx.span(&p),
+                            })
+                        }
+                        Rule::duration => length = Some(primary(cx, p)),
+                        _ => {}
+                    }
+                }
+                if let (Some(count), Some(length)) = (count, length) {
+                    window = Some(StatusWindow::InLast {
+                        count,
+                        length: Box::new(length),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Expr {
+        kind: ExprKind::StatusTest {
+            subject: Box::new(subject),
+            negated,
+            status: status.unwrap_or_else(|| empty_ident(span)),
+            window,
+        },
+        span,
+    }
+}
+
+/// `left deviates from right by more than tolerance`
+fn deviates(cx: &Ctx, left: Expr, op: P, span: Span) -> Expr {
+    let mut right = None;
+    let mut tolerance = None;
+    for part in op.into_inner() {
+        match part.as_rule() {
+            Rule::operand => right = Some(expr(cx, part.into_inner())),
+            Rule::points | Rule::percent | Rule::number => tolerance = Some(primary(cx, part)),
+            _ => {}
+        }
+    }
+    let empty = || Expr {
+        kind: ExprKind::List(Vec::new()),
+        span,
+    };
+    Expr {
+        kind: ExprKind::Deviates {
+            left: Box::new(left),
+            right: Box::new(right.unwrap_or_else(empty)),
+            tolerance: Box::new(tolerance.unwrap_or_else(empty)),
+        },
+        span,
+    }
+}
+
 fn primary(cx: &Ctx, p: P) -> Expr {
     let span = cx.span(&p);
     let kind = match p.as_rule() {
         Rule::number => ExprKind::Number(p.as_str().to_string()),
         Rule::percent => ExprKind::Percent(p.as_str().trim_end_matches('%').to_string()),
+        Rule::points => ExprKind::Points(
+            p.into_inner()
+                .next()
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+        ),
         Rule::date => ExprKind::Date(p.as_str().to_string()),
         Rule::same_period_last_year => ExprKind::SamePeriodLastYear,
         Rule::duration => {
@@ -307,6 +415,14 @@ fn string(cx: &Ctx, p: P) -> Str {
         };
     }
     let raw = inner.map(|i| i.as_str()).unwrap_or("");
+    Str {
+        text: unescape(raw),
+        span,
+    }
+}
+
+/// The text of a one-line string: `\n`, `\t`, `\"` and `\\` stand for what they escape.
+fn unescape(raw: &str) -> String {
     let mut text = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
@@ -321,5 +437,5 @@ fn string(cx: &Ctx, p: P) -> Str {
             text.push(c);
         }
     }
-    Str { text, span }
+    text
 }

@@ -1,8 +1,12 @@
 //! Owns the checked model: every name resolved, every unit and type known. Plain data, serializable;
 //! later stages read this and never the syntax tree.
 
+mod escalation;
 mod rules;
 
+pub use escalation::{
+    Condition, Escalation, Part, Severity, Step, Template, Tolerance, PLACEHOLDERS,
+};
 pub use rules::{Allocation, Attribution, AttributionModel, View, ViewColumn};
 
 use rust_decimal::Decimal;
@@ -26,6 +30,8 @@ pub struct Model {
     pub kpis: Vec<Kpi>,
     /// The distinct aggregates that KPI expressions use; `Expr::Aggregate` indexes this list.
     pub aggregates: Vec<Aggregate>,
+    /// In the order the file declares them.
+    pub escalations: Vec<Escalation>,
 }
 
 impl Model {
