@@ -70,6 +70,65 @@ fn run_exit_codes() {
 }
 
 #[test]
+fn fail_on_exits_3_when_an_escalation_that_severe_is_open_in_the_last_period() {
+    // Units 5, 20, 5, 5 against a target of 10: red in January, March and April. `twice` (high)
+    // is raised in April, when March and April are both red; `once` (low) was raised in January,
+    // recovered in February and raised again in March.
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "day,units\n2026-01-05,5\n2026-02-05,20\n2026-03-05,5\n2026-04-05,5\n",
+    )
+    .expect("write");
+    let file = dir.path().join("t.scorecard");
+    std::fs::write(
+        &file,
+        "scorecard t { currency: USD  grain: month }\n\
+         dataset d { source: \"d.csv\"  time: day  columns: { day: date  units: integer } }\n\
+         kpi units { unit: count  value: sum(d.units)  target: 10 }\n\
+         escalation twice { when: units is red for 2 periods  severity: high }\n\
+         escalation once { when: units is red  severity: low }\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let (code, out, err) = scorecard(&["run", path, "--fail-on", "high"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("a high escalation is open"), "{err}");
+    // The results are still written in full.
+    assert!(
+        out.contains("Escalations") && out.contains("2026-04"),
+        "{out}"
+    );
+    let (code, _, _) = scorecard(&["run", path, "--fail-on", "critical"]);
+    assert_eq!(code, 0);
+    let (code, _, _) = scorecard(&["run", path]);
+    assert_eq!(code, 0);
+    // Up to March only `once` is open (raised again in March): low, not high.
+    let (code, _, _) = scorecard(&["run", path, "--to", "2026-03", "--fail-on", "high"]);
+    assert_eq!(code, 0);
+    let (code, _, _) = scorecard(&["run", path, "--to", "2026-03", "--fail-on", "low"]);
+    assert_eq!(code, 3);
+    // Up to February nothing is open: `once` recovered in February.
+    let (code, out, _) = scorecard(&[
+        "run",
+        path,
+        "--to",
+        "2026-02",
+        "--fail-on",
+        "info",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let episodes = json["escalations"].as_array().expect("escalations");
+    assert_eq!(episodes.len(), 1);
+    assert_eq!(episodes[0]["raised"], "2026-01");
+    assert_eq!(episodes[0]["recovered"], "2026-02");
+    assert_eq!(episodes[0]["open"], false);
+}
+
+#[test]
 fn json_output_has_values_statuses_and_inputs() {
     let (code, out, _) = scorecard(&[
         "run", RETAIL, "--format", "json", "--from", "2026-10", "--to", "2026-10",

@@ -58,6 +58,27 @@ fn precedence_worked_by_hand() {
             "(count orders where (>= order_date #2026-01-01))",
         ),
         ("order_total + offset", "(+ order_total offset)"),
+        // Escalation conditions: a status test and `deviates from` bind to the operand before them.
+        (
+            "margin is red for 2 periods or margin < f - 5 points",
+            "(or (is margin red for (2 periods)) (< margin (- f (5 points))))",
+        ),
+        (
+            "m is not green in 2 of the last 3 months and not x is amber",
+            "(and (is m not green in 2 of last (3 months)) (not (is x amber)))",
+        ),
+        (
+            "revenue deviates from sum(budget.revenue) by more than 5%",
+            "(deviates revenue (sum budget.revenue) 5%)",
+        ),
+        (
+            "(a + b) deviates from -c[-1] by more than 1000",
+            "(deviates (+ a b) (neg (at c (neg 1))) 1000)",
+        ),
+        (
+            "anomaly(revenue, window: 12 periods, z: 3)",
+            "(anomaly revenue window:(12 periods) z:3)",
+        ),
     ];
     for (input, tree) in cases {
         assert_eq!(value(input), tree, "{input}");

@@ -818,7 +818,7 @@ impl Lowering<'_, '_> {
             } => {
                 if let ExprKind::Number(n) = &operand.kind {
                     if let Ok(n) = n.parse::<i64>() {
-                        if n >= 1 {
+                        if (1..=MAX_WINDOW).contains(&n) {
                             return Some(Shift::Periods { n: -n });
                         }
                     }

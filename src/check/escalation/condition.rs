@@ -170,7 +170,10 @@ fn status_test(
                     format!("unknown status `{other}`"),
                 )
                 .label("expected green, amber or red")
-                .maybe_help(did_you_mean(other, STATUSES.iter().copied())),
+                .help(
+                    did_you_mean(other, STATUSES.iter().copied())
+                        .unwrap_or_else(|| "a KPI's status is green, amber or red".into()),
+                ),
             );
             None
         }

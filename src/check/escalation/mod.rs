@@ -233,9 +233,9 @@ fn segments(cx: &mut Checker, named: &[String], kpis: &[Kpi], span: Span) -> Opt
     let first = found.first()?;
     let describe = |k: &Kpi| {
         if k.by.is_empty() {
-            format!("`{}`, which has no `by`", k.name)
+            format!("`{}` (no `by`)", k.name)
         } else {
-            format!("`{}`, segmented by {}", k.name, k.by.join(", "))
+            format!("`{}` (by {})", k.name, k.by.join(", "))
         }
     };
     for k in &found[1..] {
