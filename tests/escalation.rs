@@ -404,3 +404,88 @@ fn an_escalation_raised_before_the_reported_periods_is_still_shown_open() {
     let e = scorecard::evaluate(&crate::support::model(&source), &options).expect("runs");
     assert_eq!(episodes(&e, "red"), vec![total("2026-02", "open")]);
 }
+
+/// The retail example's escalations, from tests/reference/retail_escalations_duckdb.py, which
+/// prints (raised, recovered, chain steps reached) per escalation and segment:
+/// revenue_behind_budget EMEA [('2025-07', '2025-08', 0), ('2025-12', '2026-03', 1)]
+/// revenue_behind_budget NA [('2026-03', '2026-04', 0), ('2026-08', '2026-09', 0)]
+/// margin_slipping total [('2026-01', '2026-06', 0)]
+/// margin_slipping APAC [('2026-04', '2026-06', 0), ('2026-09', 'open', 0)]
+/// margin_slipping EMEA [('2025-12', '2026-10', 0)]
+/// margin_slipping LATAM [('2025-12', '2026-05', 0), ('2026-10', 'open', 0)]
+/// margin_slipping NA [('2025-03', '2025-07', 0), ('2026-01', '2026-06', 0)]
+/// revenue_out_of_pattern total [('2025-12', '2026-01', 0)]
+/// revenue_out_of_pattern EMEA [('2026-03', '2026-04', 0)]
+/// revenue_out_of_pattern LATAM [('2025-12', '2026-01', 0)]
+/// revenue_out_of_pattern NA [('2025-11', '2026-01', 0)]
+/// (every other escalation and segment: none)
+#[test]
+fn the_retail_example_escalates_as_duckdb_and_the_written_rules_say() {
+    let path = std::path::Path::new("scorecards/retail/retail.scorecard");
+    let source = std::fs::read_to_string(path).expect("the retail example");
+    let e = scorecard::evaluate(
+        &crate::support::model(&source),
+        &crate::support::options(std::path::Path::new("scorecards/retail")),
+    )
+    .expect("the example runs");
+    let seg = |s: &str| {
+        if s == "total" {
+            "total".to_string()
+        } else {
+            format!("region={s}")
+        }
+    };
+    let expect = |list: &[(&str, &str, &str)]| -> Vec<(String, String, String)> {
+        list.iter()
+            .map(|(s, a, b)| (seg(s), a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        episodes(&e, "revenue_behind_budget"),
+        expect(&[
+            ("EMEA", "2025-07", "2025-08"),
+            ("EMEA", "2025-12", "2026-03"),
+            ("NA", "2026-03", "2026-04"),
+            ("NA", "2026-08", "2026-09"),
+        ])
+    );
+    let emea: Vec<Option<String>> = e
+        .escalations
+        .iter()
+        .filter(|x| x.escalation == "revenue_behind_budget")
+        .map(|x| x.owner.clone())
+        .collect();
+    // One step up the chain for the second EMEA episode only; the owner is net revenue's.
+    assert_eq!(
+        emea,
+        [
+            Some("VP Sales"),
+            Some("CFO"),
+            Some("VP Sales"),
+            Some("VP Sales")
+        ]
+        .map(|o| o.map(String::from))
+    );
+    assert_eq!(
+        episodes(&e, "margin_slipping"),
+        expect(&[
+            ("total", "2026-01", "2026-06"),
+            ("APAC", "2026-04", "2026-06"),
+            ("APAC", "2026-09", "open"),
+            ("EMEA", "2025-12", "2026-10"),
+            ("LATAM", "2025-12", "2026-05"),
+            ("LATAM", "2026-10", "open"),
+            ("NA", "2025-03", "2025-07"),
+            ("NA", "2026-01", "2026-06"),
+        ])
+    );
+    assert_eq!(
+        episodes(&e, "revenue_out_of_pattern"),
+        expect(&[
+            ("total", "2025-12", "2026-01"),
+            ("EMEA", "2026-03", "2026-04"),
+            ("LATAM", "2025-12", "2026-01"),
+            ("NA", "2025-11", "2026-01"),
+        ])
+    );
+}

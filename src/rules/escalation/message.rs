@@ -44,12 +44,15 @@ pub fn render(e: &Escalation, f: &Facts) -> String {
             })
             .collect(),
         None => {
+            let target = match f.point.target {
+                Some(_) => format!(" against target {}", fill("target")),
+                None => String::new(),
+            };
             let mut s = format!(
-                "{}: {} is {} against target {} ({}) in {}",
+                "{}: {} is {}{target} ({}) in {}",
                 fill("escalation"),
                 fill("kpi"),
                 fill("value"),
-                fill("target"),
                 fill("status"),
                 fill("period")
             );
