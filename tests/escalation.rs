@@ -391,18 +391,33 @@ fn the_evidence_shows_the_periods_the_raising_condition_read() {
     );
 }
 
-#[test]
-fn an_escalation_raised_before_the_reported_periods_is_still_shown_open() {
-    // Red from January; reporting from March shows the escalation raised in February (red for 2).
-    let dir = crate::support::folder(&[("series.csv", &monthly(&[80, 80, 80, 80]))]);
+/// Episodes of `red for 2 periods` over `values`, reporting from `from`.
+fn reported_from(values: &[i64], from: &str) -> Vec<(String, String, String)> {
+    let dir = crate::support::folder(&[("series.csv", &monthly(values))]);
     let source =
         format!("{HEADER}\nescalation red {{ when: level is red for 2 periods  severity: high }}");
     let options = scorecard::engine::Options {
-        from: Some("2026-03".into()),
+        from: Some(from.into()),
         ..crate::support::options(dir.path())
     };
     let e = scorecard::evaluate(&crate::support::model(&source), &options).expect("runs");
-    assert_eq!(episodes(&e, "red"), vec![total("2026-02", "open")]);
+    episodes(&e, "red")
+}
+
+#[test]
+fn an_escalation_raised_before_the_reported_periods_is_shown_while_open_or_recovering() {
+    // Red from January, raised in February (red for 2): reported from March it is still open.
+    assert_eq!(
+        reported_from(&[80, 80, 80, 80], "2026-03"),
+        vec![total("2026-02", "open")]
+    );
+    // Green in March: it recovers in March, which the report from March shows; from April it is
+    // over before the first period reported and is left out.
+    assert_eq!(
+        reported_from(&[80, 80, 100, 100], "2026-03"),
+        vec![total("2026-02", "2026-03")]
+    );
+    assert!(reported_from(&[80, 80, 100, 100], "2026-04").is_empty());
 }
 
 /// The retail example's escalations, from tests/reference/retail_escalations_duckdb.py, which

@@ -28,7 +28,7 @@ pub struct Evaluation {
     /// Objective, perspective and overall scores per period.
     #[serde(flatten)]
     pub scores: rollup::Rollup,
-    /// Escalation episodes open at some time in the reported periods (see docs/json-output.md).
+    /// Escalation episodes open, or recovered, in the reported periods (see docs/json-output.md).
     pub escalations: Vec<escalation::Escalated>,
     /// Whether the scorecard declares any escalation (so "none raised" can be told from "none
     /// declared").

@@ -56,7 +56,7 @@ pub struct Evidence {
     pub point: Point,
 }
 
-/// Every escalation's episodes that were open at some time in the reported periods, in declaration
+/// Every escalation's episodes that were open or recovered in the reported periods, in declaration
 /// order, then by segment (the total first), then by period; with warnings raised on the way.
 pub fn evaluate(
     model: &Model,
@@ -82,10 +82,11 @@ pub fn evaluate(
         for segment in segments(e, kpis) {
             let mut judge = Judge::new((model, aggregates, scripts), e, &segment);
             for life in lifecycle::live(e, (first, last), &mut judge)? {
-                let end = life.recovered.map(|r| r - 1).unwrap_or(last);
-                if end < shown_first {
+                // Shown when open, or recovered, in a reported period.
+                if life.recovered.unwrap_or(last) < shown_first {
                     continue;
                 }
+                let end = life.recovered.map(|r| r - 1).unwrap_or(last);
                 let owner_at = |level: usize| match level {
                     0 => e.owner.clone(),
                     n => e.chain.get(n - 1).map(|s| s.to.clone()),
