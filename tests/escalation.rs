@@ -266,6 +266,13 @@ fn change_and_pct_change_compare_with_the_period_before() {
     );
     assert_eq!(episodes(&e, "drop"), vec![total("2026-03", "2026-04")]);
     assert_eq!(episodes(&e, "pct_drop"), vec![total("2026-03", "2026-04")]);
+    // The evidence covers the period `change` compared with.
+    let periods: Vec<&str> = one(&e, "drop")
+        .evidence
+        .iter()
+        .map(|v| v.period.as_str())
+        .collect();
+    assert_eq!(periods, ["2026-02", "2026-03"]);
     let check = &one(&e, "drop").checks[0];
     assert_eq!(check.condition, "change(level) < -15");
     assert_eq!(check.holds, Some(true));

@@ -4,6 +4,7 @@
 use super::expr::Lowering;
 use super::model::{Expr, Status, Threshold};
 use super::units::{self, Ty};
+use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{Entry, ExprKind, Ident, Item, Value};
 
@@ -126,22 +127,23 @@ fn is_otherwise(item: &Item) -> bool {
 }
 
 fn status(lw: &mut Lowering, word: &Ident) -> Option<Status> {
+    status_word(lw.cx, word, Code::Thresholds)
+}
+
+/// A status written as a word (`green`, `amber`, `red`), reported under `code` when it is none.
+pub fn status_word(cx: &mut Checker, word: &Ident, code: Code) -> Option<Status> {
     match word.text.as_str() {
         "green" => Some(Status::Green),
         "amber" => Some(Status::Amber),
         "red" => Some(Status::Red),
         other => {
-            lw.cx.report(
-                Diagnostic::error(
-                    Code::Thresholds,
-                    word.span,
-                    format!("unknown status `{other}`"),
-                )
-                .label("not a status")
-                .help(
-                    did_you_mean(other, STATUSES.iter().copied())
-                        .unwrap_or_else(|| "the statuses are green, amber and red".into()),
-                ),
+            cx.report(
+                Diagnostic::error(code, word.span, format!("unknown status `{other}`"))
+                    .label("not a status")
+                    .help(
+                        did_you_mean(other, STATUSES.iter().copied())
+                            .unwrap_or_else(|| "the statuses are green, amber and red".into()),
+                    ),
             );
             None
         }

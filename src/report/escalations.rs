@@ -3,7 +3,7 @@
 
 use crate::format::segment_label;
 use crate::rules::Evaluation;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Color};
 
 pub fn escalations(e: &Evaluation, color: bool) -> String {
     if e.escalations.is_empty() {
@@ -13,14 +13,7 @@ pub fn escalations(e: &Evaluation, color: bool) -> String {
             String::new()
         };
     }
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    if !color {
-        t.force_no_tty();
-    } else {
-        t.enforce_styling();
-    }
+    let mut t = super::table::new_table(color);
     t.set_header([
         "Escalation",
         "Severity",

@@ -16,14 +16,7 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         .clone()
         .unwrap_or_else(|| e.scorecard.name.clone());
     out.push_str(&format!("{title}\n"));
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
-    if !color {
-        t.force_no_tty();
-    } else {
-        t.enforce_styling();
-    }
+    let mut t = new_table(color);
     t.set_header([
         "KPI", "Segment", "Period", "Value", "Target", "Variance", "Status", "Score",
     ]);
@@ -51,6 +44,19 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         ));
     }
     out
+}
+
+/// A table drawn in the report's style, in colour when asked.
+pub(super) fn new_table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if !color {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t
 }
 
 /// One line per whale curve for the last period reported: where the cumulative share peaks (the

@@ -4,12 +4,11 @@
 use super::super::entries;
 use super::super::expr::Lowering;
 use super::super::model::{Condition, Expr, Kpi, Status, Tolerance};
+use super::super::thresholds;
 use super::super::units::{self, Ty};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, BinaryOp, Entry, ExprKind, StatusWindow, UnaryOp};
 use rust_decimal::Decimal;
-
-const STATUSES: &[&str] = &["green", "amber", "red"];
 
 /// The condition of a `when` or `recover` entry.
 pub fn entry(lw: &mut Lowering, e: &Entry, kpis: &[Kpi]) -> Option<Condition> {
@@ -158,26 +157,7 @@ fn status_test(
             return None;
         }
     };
-    let wanted = match status.text.as_str() {
-        "green" => Some(Status::Green),
-        "amber" => Some(Status::Amber),
-        "red" => Some(Status::Red),
-        other => {
-            lw.cx.report(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    status.span,
-                    format!("unknown status `{other}`"),
-                )
-                .label("expected green, amber or red")
-                .help(
-                    did_you_mean(other, STATUSES.iter().copied())
-                        .unwrap_or_else(|| "a KPI's status is green, amber or red".into()),
-                ),
-            );
-            None
-        }
-    };
+    let wanted = thresholds::status_word(lw.cx, status, Code::InvalidValue);
     let lengths = match window {
         None => Some((1, 1)),
         Some(StatusWindow::For { length }) => lw.window_length(length).map(|n| (n, n)),

@@ -1,7 +1,7 @@
 //! Owns the checked form of escalations: the condition over KPI series that raises one, the
 //! condition that ends it, who hears about it and when it moves up the chain.
 
-use super::{CmpOp, Expr, Status};
+use super::{CmpOp, Expr, Shift, Status, Window};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -194,13 +194,18 @@ impl Condition {
         out
     }
 
-    /// How many periods before the one judged the condition looks at, apart from shifts inside its
-    /// expressions (`x[-1]`, `change(x)`): the periods its evidence shows.
+    /// How many periods before the one judged the condition looks at: the periods its evidence
+    /// shows. Shifts (`x[-1]`, `change(x)`) and rolling windows count; a year back
+    /// (`[same period last year]`, `ytd`) does not.
     pub fn lookback(&self) -> i64 {
         match self {
             Condition::Status { of, .. } => of - 1,
-            Condition::Anomaly { window, .. } => *window,
-            Condition::Compare { .. } | Condition::Deviates { .. } => 0,
+            Condition::Anomaly {
+                window, operand, ..
+            } => window + reach_back(operand),
+            Condition::Compare { left, right, .. } | Condition::Deviates { left, right, .. } => {
+                reach_back(left).max(reach_back(right))
+            }
             _ => self
                 .children()
                 .into_iter()
@@ -216,4 +221,20 @@ impl Condition {
             c.walk(f);
         }
     }
+}
+
+/// Periods before the current one that an expression's shifts and rolling windows read.
+fn reach_back(e: &Expr) -> i64 {
+    let own = match e {
+        Expr::Shift {
+            shift: Shift::Periods { n },
+            ..
+        } => -n,
+        Expr::Window {
+            window: Window::Rolling { periods },
+            ..
+        } => periods - 1,
+        _ => 0,
+    };
+    own.max(0) + e.children().into_iter().map(reach_back).max().unwrap_or(0)
 }

@@ -197,29 +197,22 @@ impl<'a> Judge<'a> {
                 };
             }
             Condition::Compare {
-                op,
-                left,
-                right,
-                text,
-            } => {
-                out.condition = text.clone();
-                out.left = self.value(left, p)?;
-                out.right = self.value(right, p)?;
-                if let (Some(a), Some(b)) = (out.left, out.right) {
-                    out.holds = Some(op.holds(a.cmp(&b)));
-                }
+                left, right, text, ..
             }
-            Condition::Deviates {
-                left,
-                right,
-                tolerance,
-                text,
+            | Condition::Deviates {
+                left, right, text, ..
             } => {
                 out.condition = text.clone();
                 out.left = self.value(left, p)?;
                 out.right = self.value(right, p)?;
                 if let (Some(a), Some(b)) = (out.left, out.right) {
-                    out.holds = self.deviates(a, b, *tolerance, p)?;
+                    out.holds = match c {
+                        Condition::Deviates { tolerance, .. } => {
+                            self.deviates(a, b, *tolerance, p)?
+                        }
+                        Condition::Compare { op, .. } => Some(op.holds(a.cmp(&b))),
+                        _ => None,
+                    };
                 }
             }
             Condition::Anomaly {
