@@ -19,12 +19,19 @@ pub enum State {
 }
 
 /// One episode: from the period it was raised to the period it recovered in, if it did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Life {
     pub raised: i64,
     pub recovered: Option<i64>,
     /// (period, state, level): level 0 is the owner, level `i` the chain's step `i`.
     pub events: Vec<(i64, State, usize)>,
+}
+
+impl Life {
+    /// How far up the chain it has gone: 0 while with the owner.
+    pub fn level(&self) -> usize {
+        self.events.last().map(|e| e.2).unwrap_or(0)
+    }
 }
 
 /// Every episode from period `first` to `last`, oldest first.
@@ -51,8 +58,7 @@ pub fn live(
             None => judge.holds(&escalation.when, p)? == Some(false),
         };
         if recovered {
-            let level = life.events.last().map(|e| e.2).unwrap_or(0);
-            life.events.push((p, State::Recovered, level));
+            life.events.push((p, State::Recovered, life.level()));
             life.recovered = Some(p);
             lives.push(life);
             continue;
@@ -62,8 +68,7 @@ pub fn live(
             .iter()
             .filter(|s| s.after <= p - life.raised)
             .count();
-        let before = life.events.last().map(|e| e.2).unwrap_or(0);
-        let state = if level > before {
+        let state = if level > life.level() {
             State::Escalated
         } else {
             State::Ongoing

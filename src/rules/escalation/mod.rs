@@ -73,6 +73,12 @@ pub fn evaluate(
         .first_period
         .unwrap_or(shown_first)
         .min(shown_first);
+    let periods = crate::calendar::Periods::of(&model.header);
+    let reported: BTreeSet<String> = aggregates
+        .periods
+        .iter()
+        .map(|p| periods.label(*p))
+        .collect();
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     for e in &model.escalations {
@@ -91,8 +97,7 @@ pub fn evaluate(
                     0 => e.owner.clone(),
                     n => e.chain.get(n - 1).map(|s| s.to.clone()),
                 };
-                let level = life.events.last().map(|x| x.2).unwrap_or(0);
-                let owner = owner_at(level);
+                let owner = owner_at(life.level());
                 let lookback = e.when.lookback();
                 let mut evidence = Vec::new();
                 for q in life.raised - lookback..=life.raised {
@@ -143,8 +148,6 @@ pub fn evaluate(
                     checks,
                 });
             }
-            let reported: BTreeSet<String> =
-                aggregates.periods.iter().map(|p| judge.label(*p)).collect();
             warnings.extend(
                 judge
                     .warnings
