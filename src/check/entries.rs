@@ -105,6 +105,24 @@ pub fn single<'a>(cx: &mut Checker, e: &'a Entry, expected: &str) -> Option<&'a 
     }
 }
 
+/// The expression of an entry written as one expression, with no words after it.
+pub fn expression<'a>(cx: &mut Checker, e: &'a Entry, expected: &str) -> Option<&'a Expr> {
+    let item = single(cx, e, expected)?;
+    if let Some(m) = item.modifiers.first() {
+        cx.report(
+            Diagnostic::error(
+                Code::Syntax,
+                m.span,
+                format!("unexpected `{}` after the expression", m.text),
+            )
+            .label("expected an operator or the end of the line")
+            .help("join parts of an expression with an operator such as `+` or `and`"),
+        );
+        return None;
+    }
+    Some(&item.expr)
+}
+
 /// An item that must be a bare word (`month`, `higher`).
 pub fn word<'a>(cx: &mut Checker, e: &'a Entry, expected: &str) -> Option<&'a Ident> {
     let item = single(cx, e, expected)?;

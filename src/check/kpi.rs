@@ -392,25 +392,13 @@ fn target(lw: &mut Lowering, entry: &ast::Entry, value_ty: Ty) -> Option<Expr> {
 }
 
 fn expression(lw: &mut Lowering, e: &ast::Entry) -> Option<(Expr, Ty)> {
-    let item = entries::single(lw.cx, e, "an expression")?;
-    if let Some(m) = item.modifiers.first() {
-        lw.cx.report(
-            Diagnostic::error(
-                Code::Syntax,
-                m.span,
-                format!("unexpected `{}` after the expression", m.text),
-            )
-            .label("expected an operator or the end of the line")
-            .help("join parts of an expression with an operator such as `+` or `and`"),
-        );
-        return None;
-    }
-    let (x, t) = lw.lower(&item.expr)?;
+    let expr = entries::expression(lw.cx, e, "an expression")?;
+    let (x, t) = lw.lower(expr)?;
     if t == Ty::Bool {
         lw.cx.report(
             Diagnostic::error(
                 Code::TypeMismatch,
-                item.span,
+                expr.span,
                 format!("`{}` must be a number, found a condition", e.key.text),
             )
             .label("a condition")

@@ -12,20 +12,8 @@ use rust_decimal::Decimal;
 
 /// The condition of a `when` or `recover` entry.
 pub fn entry(lw: &mut Lowering, e: &Entry, kpis: &[Kpi]) -> Option<Condition> {
-    let item = entries::single(lw.cx, e, "a condition")?;
-    if let Some(m) = item.modifiers.first() {
-        lw.cx.report(
-            Diagnostic::error(
-                Code::InvalidValue,
-                m.span,
-                format!("unexpected `{}` after the condition", m.text),
-            )
-            .label("not part of a condition")
-            .help("join conditions with `and` or `or`"),
-        );
-        return None;
-    }
-    lower(lw, &item.expr, kpis)
+    let expr = entries::expression(lw.cx, e, "a condition")?;
+    lower(lw, expr, kpis)
 }
 
 /// The KPIs a condition names, in the order written, each once.
