@@ -61,5 +61,6 @@ pub enum RunError {
 /// Reads the data and evaluates every KPI.
 pub fn evaluate(model: &Model, options: &engine::Options) -> Result<rules::Evaluation, RunError> {
     let aggregates = engine::aggregate(model, options)?;
-    Ok(rules::evaluate(model, aggregates)?)
+    let recorded = rules::manifest::RunOptions::of(options);
+    Ok(rules::evaluate(model, aggregates, recorded)?)
 }

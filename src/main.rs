@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use scorecard::check::model::Severity;
+use scorecard::rules::manifest::{Manifest, SourceFile};
 use scorecard::{diagnostic, engine, report};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,10 @@ enum Command {
         /// above is open in the last period reported.
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        /// Leave the evaluation time out of the manifest (`evaluated_at: null`), so that the same
+        /// inputs give byte-identical JSON whenever they run.
+        #[arg(long)]
+        deterministic: bool,
     },
     /// Write seeded synthetic data (retail order lines or marketing touches) at any size, as CSV
     /// and Parquet: for benchmarks and for trying scorecards on large data.
@@ -177,6 +182,7 @@ fn main() -> ExitCode {
             threads,
             credits,
             fail_on,
+            deterministic,
         } => {
             let window = Window { from, to, as_of };
             let outputs = Outputs {
@@ -184,6 +190,7 @@ fn main() -> ExitCode {
                 output: output.as_deref(),
                 credits: credits.as_deref(),
                 fail_on: fail_on.map(FailOn::severity),
+                deterministic,
             };
             run(&file, data, window, outputs, threads)
         }
@@ -323,6 +330,7 @@ struct Outputs<'a> {
     output: Option<&'a Path>,
     credits: Option<&'a Path>,
     fail_on: Option<Severity>,
+    deterministic: bool,
 }
 
 fn run(
@@ -334,10 +342,11 @@ fn run(
         output,
         credits,
         fail_on,
+        deterministic,
     }: Outputs,
     threads: Option<usize>,
 ) -> u8 {
-    let Some((compiled, _)) = compile(file) else {
+    let Some((compiled, source)) = compile(file) else {
         return SCORECARD_ERRORS;
     };
     let Some(model) = compiled.model else {
@@ -357,13 +366,14 @@ fn run(
         threads,
         credits: credits.is_some(),
     };
-    let evaluation = match scorecard::evaluate(&model, &options) {
+    let mut evaluation = match scorecard::evaluate(&model, &options) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return DATA_ERRORS;
         }
     };
+    stamp(&mut evaluation.manifest, file, &source, deterministic);
     let text = match format {
         Format::Table => report::table(&evaluation, output.is_none() && stdout_color()),
         Format::Json => report::json(&evaluation),
@@ -401,6 +411,12 @@ fn run(
         }
         _ => OK,
     }
+}
+
+/// Records the scorecard file read and, unless the output must be deterministic, the time.
+fn stamp(manifest: &mut Manifest, file: &Path, source: &str, deterministic: bool) {
+    manifest.scorecards = vec![SourceFile::new(&file.display().to_string(), source)];
+    manifest.evaluated_at = (!deterministic).then(scorecard::rules::manifest::now);
 }
 
 /// Writes the output to `path` (whole, then renamed into place) or to standard output.

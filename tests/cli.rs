@@ -16,6 +16,7 @@ fn scorecard(args: &[&str]) -> (i32, String, String) {
 }
 
 const RETAIL: &str = "scorecards/retail/retail.scorecard";
+const MARKETING: &str = "scorecards/marketing/marketing.scorecard";
 
 #[test]
 fn check_exit_codes() {
@@ -129,7 +130,7 @@ fn fail_on_exits_3_when_an_escalation_that_severe_is_open_in_the_last_period() {
 }
 
 #[test]
-fn json_output_has_values_statuses_and_inputs() {
+fn json_output_has_values_statuses_and_the_inputs_in_its_manifest() {
     let (code, out, _) = scorecard(&[
         "run", RETAIL, "--format", "json", "--from", "2026-10", "--to", "2026-10",
     ]);
@@ -156,23 +157,10 @@ fn json_output_has_values_statuses_and_inputs() {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_eq!(json["inputs"][0]["path"], "data/orders.csv");
-    assert_eq!(json["inputs"][0]["sha256"], sha);
-    assert_eq!(json["inputs"][0]["rows"], 8869);
-    // The same inputs give byte-identical output.
-    let (_, again, _) = scorecard(&[
-        "run",
-        RETAIL,
-        "--format",
-        "json",
-        "--from",
-        "2026-10",
-        "--to",
-        "2026-10",
-        "--threads",
-        "1",
-    ]);
-    assert_eq!(out, again);
+    let inputs = &json["manifest"]["inputs"];
+    assert_eq!(inputs[0]["path"], "data/orders.csv");
+    assert_eq!(inputs[0]["sha256"], sha);
+    assert_eq!(inputs[0]["rows"], 8869);
 }
 
 #[test]
@@ -360,4 +348,90 @@ fn credits_file_and_curves() {
         json["curves"][0]["points"][34],
         serde_json::json!([34, "1.2684"])
     );
+}
+
+/// The sha256 of a file, computed here apart from the engine's own fingerprinting.
+fn sha256_of(path: &str) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).expect("read");
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn the_manifest_records_scorecard_data_engine_options_and_time() {
+    let (code, out, _) = scorecard(&["run", RETAIL, "--format", "json", "--to", "2026-10"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let m = &json["manifest"];
+    assert_eq!(m["engine"]["name"], "scorecard");
+    assert_eq!(m["engine"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(m["scorecards"][0]["path"], RETAIL);
+    assert_eq!(m["scorecards"][0]["sha256"], sha256_of(RETAIL));
+    let data: Vec<(&str, String)> = m["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().expect("path"),
+                i["sha256"].as_str().expect("sha").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        data,
+        vec![
+            (
+                "data/orders.csv",
+                sha256_of("scorecards/retail/data/orders.csv")
+            ),
+            (
+                "data/budget.csv",
+                sha256_of("scorecards/retail/data/budget.csv")
+            ),
+        ]
+    );
+    assert_eq!(m["options"]["data"], "scorecards/retail");
+    assert_eq!(m["options"]["to"], "2026-10");
+    assert_eq!(m["options"]["from"], serde_json::Value::Null);
+    // UTC to the second: 2026-11-23T09:41:07Z.
+    let at = m["evaluated_at"].as_str().expect("a time");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%SZ").is_ok(),
+        "{at}"
+    );
+}
+
+#[test]
+fn json_is_byte_identical_across_runs_and_thread_counts() {
+    // Retail (CSV, segments, windows, escalations) and marketing (attribution with Markov and
+    // time-decay weights, the only binary floating point): one thread against every core, twice.
+    for file in [RETAIL, MARKETING] {
+        let one = [
+            "run",
+            file,
+            "--format",
+            "json",
+            "--deterministic",
+            "--threads",
+            "1",
+        ];
+        let (code, first, _) = scorecard(&one);
+        assert_eq!(code, 0);
+        let (_, again, _) = scorecard(&one);
+        let (_, all_cores, _) = scorecard(&["run", file, "--format", "json", "--deterministic"]);
+        assert_eq!(first, again, "{file}: two runs differ");
+        assert_eq!(first, all_cores, "{file}: one thread and every core differ");
+        let json: serde_json::Value = serde_json::from_str(&first).expect("valid JSON");
+        assert_eq!(json["manifest"]["evaluated_at"], serde_json::Value::Null);
+        // Without --deterministic, the time is the only difference.
+        let (_, timed, _) = scorecard(&["run", file, "--format", "json", "--threads", "1"]);
+        let mut timed: serde_json::Value = serde_json::from_str(&timed).expect("valid JSON");
+        assert!(timed["manifest"]["evaluated_at"].is_string());
+        timed["manifest"]["evaluated_at"] = serde_json::Value::Null;
+        assert_eq!(timed, json, "{file}");
+    }
 }

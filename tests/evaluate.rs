@@ -360,6 +360,7 @@ fn retail_example_covers_every_month_and_region() {
     assert_eq!(net.results.len(), 24 * 5);
     // Inputs: both datasets with their row counts (8869 order lines, 96 budget rows: `wc -l` less the header).
     let rows: Vec<(&str, u64)> = e
+        .manifest
         .inputs
         .iter()
         .map(|i| (i.dataset.as_str(), i.rows))
@@ -595,8 +596,8 @@ fn parquet_gives_the_same_numbers_as_csv() {
     assert_eq!(value(&e, "avg_sale", "2026-01", "total"), "13.33");
     assert_eq!(value(&e, "avg_sale", "2026-01", "region=S"), "30.00");
     assert_eq!(value(&e, "qty", "2026-01", "total"), "3.00");
-    assert_eq!(e.inputs[0].rows, 3);
-    assert_eq!(e.inputs[0].format, "parquet");
+    assert_eq!(e.manifest.inputs[0].rows, 3);
+    assert_eq!(e.manifest.inputs[0].format, "parquet");
 }
 
 #[test]

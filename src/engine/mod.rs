@@ -17,6 +17,7 @@ pub mod view;
 mod window;
 
 pub use error::DataError;
+pub use load::hex;
 
 use crate::calendar::Periods;
 use crate::check::model::{AggFunc, Model, SourceFormat};

@@ -4,6 +4,7 @@
 
 pub mod escalation;
 mod eval;
+pub mod manifest;
 pub mod rollup;
 pub mod score;
 mod status;
@@ -12,7 +13,7 @@ pub use eval::EvalError;
 
 use crate::calendar::Periods;
 use crate::check::model::{Model, Unit};
-use crate::engine::{Aggregates, Input};
+use crate::engine::Aggregates;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,8 +22,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Serialize)]
 pub struct Evaluation {
     pub scorecard: ScorecardInfo,
-    pub generator: Generator,
-    pub inputs: Vec<Input>,
+    /// What produced the document, from which files and options, and when.
+    pub manifest: manifest::Manifest,
     pub periods: Vec<String>,
     pub kpis: Vec<KpiResult>,
     /// Objective, perspective and overall scores per period.
@@ -50,12 +51,6 @@ pub struct ScorecardInfo {
     pub currency: String,
     pub grain: String,
     pub calendar: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Generator {
-    pub name: &'static str,
-    pub version: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -135,7 +130,11 @@ pub struct Warning {
 }
 
 /// Evaluates every KPI for every period and segment the data holds.
-pub fn evaluate(model: &Model, aggregates: Aggregates) -> Result<Evaluation, EvalError> {
+pub fn evaluate(
+    model: &Model,
+    aggregates: Aggregates,
+    options: manifest::RunOptions,
+) -> Result<Evaluation, EvalError> {
     let periods = Periods::of(&model.header);
     let mut warnings: Vec<Warning> = aggregates
         .notes
@@ -223,11 +222,7 @@ pub fn evaluate(model: &Model, aggregates: Aggregates) -> Result<Evaluation, Eva
             grain,
             calendar,
         },
-        generator: Generator {
-            name: "scorecard",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        inputs: aggregates.inputs.clone(),
+        manifest: manifest::Manifest::new(aggregates.inputs.clone(), options),
         curves: aggregates
             .curves
             .iter()
