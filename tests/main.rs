@@ -4,6 +4,7 @@ pub mod attribution;
 mod check_diagnostics;
 mod cli;
 mod data_errors;
+mod definitions;
 mod escalation;
 mod evaluate;
 mod generate;

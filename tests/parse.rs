@@ -96,3 +96,17 @@ fn comments_and_doc_comments() {
         Some("The doc\nof x.")
     );
 }
+
+#[test]
+fn a_doc_comment_after_an_expression_belongs_to_the_next_entry() {
+    // Once read as `1 / target` followed by a `//` comment, leaving `: 5` unparsed.
+    let source =
+        "kpi x {\n  value: 1\n  /// Why it changed.\n  target: 5\n  ratio: 6 / 3 // halved\n}\n";
+    let parsed = scorecard::syntax::parse(source);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let entries = &parsed.file.declarations[0].entries;
+    let keys: Vec<&str> = entries.iter().map(|e| e.key.text.as_str()).collect();
+    assert_eq!(keys, ["value", "target", "ratio"]);
+    assert_eq!(entries[1].doc.as_deref(), Some("Why it changed."));
+    assert_eq!(value("6 / 3"), "(/ 6 3)");
+}

@@ -6,7 +6,7 @@ use super::entries::{self, Entries};
 use super::expr::{uses_distinct, Aggregates, Lowering, Scope};
 use super::model::*;
 use super::units::{Lit, Ty};
-use super::{dated, graph, thresholds, Checker};
+use super::{dated, definitions, graph, thresholds, Checker};
 use crate::calendar::Periods;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Declaration, ExprKind, Value};
@@ -25,6 +25,9 @@ const KEYS: &[&str] = &[
     "rounding",
     "missing",
     "scoring",
+    "effective",
+    "previously",
+    "renamed_from",
 ];
 const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
 /// Names that mean something inside thresholds, so no KPI may take them.
@@ -97,7 +100,7 @@ pub fn check_all(
         let mut found = Vec::new();
         for e in &d.entries {
             match (e.key.text.as_str(), &e.value) {
-                ("value" | "target", v) => references(v, &by_name, &mut found),
+                ("value" | "target" | "previously", v) => references(v, &by_name, &mut found),
                 // In the shorthand `green >= 40%, red otherwise` the first word is a status.
                 ("thresholds", Value::Items(items, _)) => {
                     for item in items {
@@ -145,7 +148,8 @@ pub fn check_all(
             kpi_units.insert(kpi.name.clone(), kpi.unit);
             distinct.insert(
                 name.clone(),
-                uses_distinct(&kpi.value, &aggregates, &distinct),
+                kpi.values()
+                    .any(|v| uses_distinct(v, &aggregates, &distinct)),
             );
             kpis.push(kpi);
         }
@@ -158,11 +162,40 @@ pub fn check_all(
         .collect();
     kpis.sort_by_key(|k| position.get(k.name.as_str()).copied().unwrap_or(usize::MAX));
     segments(cx, &kpis, &aggregates, datasets, &by_name);
+    former_names_once(cx, &kpis, &by_name);
     Checked {
         kpis,
         aggregates,
         units,
         distinct,
+    }
+}
+
+/// A former name (`renamed_from`) belongs to one KPI only, or `diff` could not tell which it became.
+fn former_names_once(cx: &mut Checker, kpis: &[Kpi], decls: &BTreeMap<&str, &Declaration>) {
+    let mut claimed: BTreeMap<&str, &str> = BTreeMap::new();
+    for k in kpis {
+        for old in &k.renamed_from {
+            let Some(first) = claimed.insert(old, &k.name) else {
+                continue;
+            };
+            let span = decls
+                .get(k.name.as_str())
+                .and_then(|d| d.entries.iter().find(|e| e.key.text == "renamed_from"))
+                .map_or(Span::default(), |e| e.value.span());
+            cx.report(
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    span,
+                    format!(
+                        "`{old}` is a former name of both `{first}` and `{}`",
+                        k.name
+                    ),
+                )
+                .label("claimed twice")
+                .help("a former name becomes one KPI; remove it from one of them"),
+            );
+        }
     }
 }
 
@@ -262,6 +295,14 @@ fn check_one(
         }
         return None;
     };
+    let history = definitions::read(&mut lw, &e, value_ty, &expression);
+    let current: Vec<String> = units
+        .keys()
+        .filter(|n| **n != d.name.text)
+        .cloned()
+        .collect();
+    let renamed_from = definitions::renamed_from(&mut lw, e.get("renamed_from"), &current);
+    let (effective, previously) = history?;
     let target = match e.get("target") {
         None => Dated::always(None),
         Some(t) => dated::read(&mut lw, t, |lw, t| target(lw, t, value_ty))?,
@@ -348,6 +389,9 @@ fn check_one(
             scoring: scoring?,
             unit,
             value,
+            effective,
+            previously,
+            renamed_from,
             target,
             better,
             thresholds,
@@ -601,7 +645,7 @@ fn segments(
         // The KPI's own value, targets and thresholds, with the values of the KPIs they name: what
         // is evaluated in each of its segments.
         let mut read = BTreeSet::new();
-        for e in std::iter::once(&k.value).chain(k.judging()) {
+        for e in k.values().chain(k.judging()) {
             reach(e, kpis, &mut read, &mut BTreeSet::new());
         }
         let reads: BTreeSet<&str> = read

@@ -5,6 +5,7 @@ pub mod allocation;
 mod attribution;
 mod dataset;
 mod dated;
+mod definitions;
 mod entries;
 mod escalation;
 mod expr;

@@ -50,6 +50,7 @@ codes! {
     UnknownPlaceholder => "scorecard::check::unknown_placeholder",
     ImpossibleWindow => "scorecard::check::impossible_window",
     NoStatus => "scorecard::check::no_status",
+    EffectiveMidPeriod => "scorecard::check::effective_mid_period",
     ReadSource => "scorecard::io::read_scorecard",
 }
 

@@ -19,7 +19,9 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
     for k in &model.kpis {
         let mut all = BTreeSet::new();
         let mut of_value = BTreeSet::new();
-        reach(&k.value, &model.kpis, &mut of_value, &mut BTreeSet::new());
+        for v in k.values() {
+            reach(v, &model.kpis, &mut of_value, &mut BTreeSet::new());
+        }
         all.extend(&of_value);
         for e in k.judging() {
             reach(e, &model.kpis, &mut all, &mut BTreeSet::new());

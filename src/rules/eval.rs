@@ -149,7 +149,11 @@ impl<'a> Context<'a> {
             return Ok(m.value);
         }
         let before = self.coverage;
-        let (value, seen) = self.collecting(|cx| cx.num(k.into(), &k.value, This::default()));
+        // The definition in effect in the period the value is for: a shift (`x[-1]`) moves that
+        // period, a window does not.
+        let first_day = crate::calendar::days(self.periods.bounds(self.period).0);
+        let definition = k.definition_at(first_day).value;
+        let (value, seen) = self.collecting(|cx| cx.num(k.into(), definition, This::default()));
         let value = value?;
         let coverage = if before.is_none() {
             self.coverage
@@ -344,7 +348,9 @@ impl<'a> Context<'a> {
 /// Datasets a KPI's value reads, directly or through other KPIs: where its segments come from.
 pub fn value_datasets(model: &Model, k: &Kpi) -> BTreeSet<String> {
     let mut aggs = BTreeSet::new();
-    crate::check::model::reach(&k.value, &model.kpis, &mut aggs, &mut BTreeSet::new());
+    for v in k.values() {
+        crate::check::model::reach(v, &model.kpis, &mut aggs, &mut BTreeSet::new());
+    }
     aggs.into_iter()
         .map(|i| model.aggregates[i].dataset.clone())
         .collect()

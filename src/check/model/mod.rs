@@ -272,7 +272,15 @@ pub struct Kpi {
     /// How the value becomes a 0–10 score (the scorecard's default when not written).
     pub scoring: Scoring,
     pub unit: Unit,
+    /// The current definition.
     pub value: Expr,
+    /// The day `value` took effect (`effective:`), when it replaced an earlier definition.
+    pub effective: Option<Effective>,
+    /// The definitions `value` replaced, newest first (`previously:`): a period uses the newest
+    /// definition in effect on its first day.
+    pub previously: Vec<Definition>,
+    /// The names this KPI had before (`renamed_from:`), so that `diff` keeps its identity.
+    pub renamed_from: Vec<String>,
     pub target: Dated<Expr>,
     pub better: Better,
     /// In order; the first whose condition holds gives the status. The last has no condition.
@@ -300,7 +308,7 @@ pub fn reach<'m>(
         Expr::Kpi { name } => {
             if let Some(k) = kpis.iter().find(|k| k.name == *name) {
                 if seen.insert(&k.name) {
-                    reach(&k.value, kpis, out, seen);
+                    k.values().for_each(|v| reach(v, kpis, out, seen));
                 }
             }
         }
@@ -311,7 +319,70 @@ pub fn reach<'m>(
     }
 }
 
+/// An earlier definition of a KPI's value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Definition {
+    pub value: Expr,
+    /// When it took effect; `None` for the first definition, which applies to every period before
+    /// the next one took effect.
+    pub effective: Option<Effective>,
+    /// Its `///` comment: why it changed, who decided.
+    pub doc: Option<String>,
+    pub line: usize,
+}
+
+/// The day a definition took effect, always the first day of a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Effective {
+    /// As written, `2026-07-01`.
+    pub date: String,
+    /// Days since 1970-01-01.
+    pub day: i64,
+}
+
+/// The definition a period uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Applied<'k> {
+    pub value: &'k Expr,
+    /// 0 for the current definition, 1 for the one it replaced, and so on back.
+    pub age: usize,
+    pub effective: Option<&'k Effective>,
+    /// The day the next newer definition took effect, when this one is not the current.
+    pub until: Option<&'k Effective>,
+    pub doc: Option<&'k str>,
+}
+
 impl Kpi {
+    /// The definition in effect for a period that starts on `first_day`: the newest whose
+    /// effective day is on or before it.
+    pub fn definition_at(&self, first_day: i64) -> Applied<'_> {
+        let mut applied = Applied {
+            value: &self.value,
+            age: 0,
+            effective: self.effective.as_ref(),
+            until: None,
+            doc: self.doc.as_deref(),
+        };
+        for (i, d) in self.previously.iter().enumerate() {
+            if applied.effective.is_none_or(|e| first_day >= e.day) {
+                break;
+            }
+            applied = Applied {
+                value: &d.value,
+                age: i + 1,
+                until: applied.effective,
+                effective: d.effective.as_ref(),
+                doc: d.doc.as_deref(),
+            };
+        }
+        applied
+    }
+
+    /// Every definition of the value, the current first.
+    pub fn values(&self) -> impl Iterator<Item = &Expr> {
+        std::iter::once(&self.value).chain(self.previously.iter().map(|d| &d.value))
+    }
+
     /// The expressions that judge the value: every target and every threshold condition.
     pub fn judging(&self) -> impl Iterator<Item = &Expr> {
         let conditions = self
