@@ -64,3 +64,102 @@ pub fn evaluate(model: &Model, options: &engine::Options) -> Result<rules::Evalu
     let recorded = rules::manifest::RunOptions::of(options);
     Ok(rules::evaluate(model, aggregates, recorded)?)
 }
+
+/// Which value to explain.
+#[derive(Debug, Clone, Default)]
+pub struct ExplainRequest {
+    pub kpi: String,
+    /// A period name (`2026-10`, `FY2027-Q2`) or a day inside it.
+    pub period: String,
+    /// Segment column and value pairs; an empty value means rows whose column is empty. None for the
+    /// total.
+    pub segment: Vec<(String, String)>,
+    /// How many rows to list under each aggregate; `None` for all of them.
+    pub rows: Option<usize>,
+}
+
+/// Why an explanation could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("{message}")]
+    Request { message: String },
+}
+
+impl From<engine::DataError> for ExplainError {
+    fn from(e: engine::DataError) -> Self {
+        ExplainError::Run(RunError::Data(e))
+    }
+}
+
+impl From<rules::EvalError> for ExplainError {
+    fn from(e: rules::EvalError) -> Self {
+        ExplainError::Run(RunError::Eval(e))
+    }
+}
+
+/// Explains one KPI value: reads the data once, evaluates the KPI in the period and segment with
+/// every step kept, and asks the engine for the rows behind each aggregate.
+pub fn explain(
+    model: &Model,
+    options: &engine::Options,
+    request: &ExplainRequest,
+) -> Result<rules::explain::Explanation, ExplainError> {
+    let refuse = |message: String| ExplainError::Request { message };
+    let Some(k) = model.kpi(&request.kpi) else {
+        let hint =
+            diagnostic::did_you_mean(&request.kpi, model.kpis.iter().map(|k| k.name.as_str()))
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+        return Err(refuse(format!("no KPI named `{}`{hint}", request.kpi)));
+    };
+    let periods = calendar::Periods::of(&model.header);
+    let Some(p) = periods.parse(&request.period) else {
+        return Err(refuse(format!(
+            "`{}` is not a period of this scorecard (such as {})",
+            request.period,
+            periods.example()
+        )));
+    };
+    let mut segment = Vec::new();
+    for (column, _) in &request.segment {
+        if !k.by.contains(column) {
+            return Err(refuse(format!(
+                "`{}` is not segmented by `{column}` (its segments: {})",
+                k.name,
+                if k.by.is_empty() {
+                    "none".to_string()
+                } else {
+                    k.by.join(", ")
+                }
+            )));
+        }
+    }
+    if !request.segment.is_empty() {
+        for column in &k.by {
+            let Some((_, v)) = request.segment.iter().find(|(c, _)| c == column) else {
+                return Err(refuse(format!(
+                    "give a value for every segment column of `{}`: --segment {column}=...",
+                    k.name
+                )));
+            };
+            segment.push((!v.is_empty()).then(|| v.clone()));
+        }
+    }
+    let options = engine::Options {
+        lines: true,
+        ..options.clone()
+    };
+    let (session, aggregates) = engine::Session::open(model, &options)?;
+    let manifest = rules::manifest::Manifest::new(
+        aggregates.inputs.clone(),
+        rules::manifest::RunOptions::of(&options),
+    );
+    let mut e = rules::explain::explain(model, &aggregates, k, p, &segment, manifest)?;
+    let wanted: Vec<_> = e.aggregates.iter().map(|a| a.wanted.clone()).collect();
+    let found = session.contributing(model, &wanted, request.rows)?;
+    let matched = session.matched_by_dataset(model, &wanted)?;
+    rules::explain::add_rows(&mut e, model, found, matched);
+    Ok(e)
+}

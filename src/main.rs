@@ -69,6 +69,40 @@ enum Command {
         #[arg(long)]
         deterministic: bool,
     },
+    /// Explain one KPI value: its definition, the calculation with every step's value, the rows
+    /// behind each aggregate, the target, the threshold that decided the status, and the score.
+    Explain {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        /// The KPI to explain.
+        kpi: String,
+        /// The period, such as 2026-10, 2026-Q1, FY2027 or a date inside it.
+        #[arg(long)]
+        period: String,
+        /// A segment, as COLUMN=VALUE (repeat for each segment column); the total when absent.
+        #[arg(long = "segment", value_parser = parse_segment)]
+        segment: Vec<(String, String)>,
+        /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Evaluate as of this day (YYYY-MM-DD), as `run --as-of` does.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<chrono::NaiveDate>,
+        /// List up to this many source rows under each aggregate.
+        #[arg(long, default_value_t = 0)]
+        rows: usize,
+        /// Write every source row behind the value to this CSV file.
+        #[arg(long)]
+        rows_out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Leave the evaluation time out of the manifest.
+        #[arg(long)]
+        deterministic: bool,
+    },
     /// Write seeded synthetic data (retail order lines or marketing touches) at any size, as CSV
     /// and Parquet: for benchmarks and for trying scorecards on large data.
     Generate {
@@ -97,6 +131,12 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -171,6 +211,34 @@ fn main() -> ExitCode {
             format,
             output,
         } => graph(&file, format, output.as_deref()),
+        Command::Explain {
+            file,
+            kpi,
+            period,
+            segment,
+            data,
+            as_of,
+            rows,
+            rows_out,
+            format,
+            output,
+            deterministic,
+        } => {
+            let request = scorecard::ExplainRequest {
+                kpi,
+                period,
+                segment,
+                rows: if rows_out.is_some() { None } else { Some(rows) },
+            };
+            let outputs = ExplainOutputs {
+                format,
+                output: output.as_deref(),
+                rows_out: rows_out.as_deref(),
+                shown_rows: rows,
+                deterministic,
+            };
+            explain(&file, data, as_of, &request, outputs)
+        }
         Command::Run {
             file,
             data,
@@ -312,6 +380,13 @@ fn s(n: usize) -> &'static str {
     }
 }
 
+fn parse_segment(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(c, v)| (c.trim().to_string(), v.to_string()))
+        .filter(|(c, _)| !c.is_empty())
+        .ok_or_else(|| format!("`{text}` is not COLUMN=VALUE, such as region=EMEA"))
+}
+
 fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))
@@ -365,6 +440,7 @@ fn run(
         as_of,
         threads,
         credits: credits.is_some(),
+        lines: false,
     };
     let mut evaluation = match scorecard::evaluate(&model, &options) {
         Ok(e) => e,
@@ -411,6 +487,58 @@ fn run(
         }
         _ => OK,
     }
+}
+
+/// Where an explanation goes.
+struct ExplainOutputs<'a> {
+    format: ExplainFormat,
+    output: Option<&'a Path>,
+    rows_out: Option<&'a Path>,
+    /// Rows listed under each aggregate in the text and JSON (all are written to `rows_out`).
+    shown_rows: usize,
+    deterministic: bool,
+}
+
+fn explain(
+    file: &Path,
+    data: Option<PathBuf>,
+    as_of: Option<chrono::NaiveDate>,
+    request: &scorecard::ExplainRequest,
+    out: ExplainOutputs,
+) -> u8 {
+    let Some((compiled, source)) = compile(file) else {
+        return SCORECARD_ERRORS;
+    };
+    let Some(model) = compiled.model else {
+        return SCORECARD_ERRORS;
+    };
+    let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+    let options = engine::Options {
+        as_of,
+        ..engine::Options::new(data_dir)
+    };
+    let mut e = match scorecard::explain(&model, &options, request) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return DATA_ERRORS;
+        }
+    };
+    stamp(&mut e.manifest, file, &source, out.deterministic);
+    if let Some(path) = out.rows_out {
+        if let Err(err) = write_atomically(path, report::explain::rows_csv(&e).as_bytes()) {
+            eprintln!("error: cannot write the rows: {err}");
+            return DATA_ERRORS;
+        }
+        for a in &mut e.aggregates {
+            a.rows.truncate(out.shown_rows);
+        }
+    }
+    let text = match out.format {
+        ExplainFormat::Text => report::explain::text(&e, out.output.is_none() && stdout_color()),
+        ExplainFormat::Json => report::explain::json(&e),
+    };
+    emit(out.output, &text)
 }
 
 /// Records the scorecard file read and, unless the output must be deterministic, the time.

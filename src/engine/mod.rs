@@ -11,6 +11,7 @@ mod parquet;
 mod period;
 pub mod plan;
 mod query;
+pub mod rows;
 mod schema;
 pub mod values;
 pub mod view;
@@ -28,6 +29,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The directory relative dataset sources resolve against.
     pub data_dir: PathBuf,
@@ -40,6 +42,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Keep every attribution's credit rows (for `--credits`).
     pub credits: bool,
+    /// Keep every file row's line (for `explain`, which lists the rows behind a value).
+    pub lines: bool,
 }
 
 impl Options {
@@ -51,6 +55,7 @@ impl Options {
             as_of: None,
             threads: None,
             credits: false,
+            lines: false,
         }
     }
 }
@@ -212,38 +217,92 @@ impl Aggregates {
 
 /// Loads the data and computes every aggregate the model's KPIs need.
 pub fn aggregate(model: &Model, options: &Options) -> Result<Aggregates, DataError> {
-    let periods = Periods::of(&model.header);
-    let parse = |flag: &'static str, v: &Option<String>| -> Result<Option<i64>, DataError> {
-        v.as_ref()
-            .map(|text| {
-                periods.parse(text).ok_or_else(|| DataError::BadPeriod {
-                    flag,
-                    value: text.clone(),
-                    example: periods.example(),
+    Session::open(model, options).map(|(_, aggregates)| aggregates)
+}
+
+/// The engine with every dataset loaded, kept after the aggregates are computed so that `explain`
+/// can ask which rows made a value without reading the files again.
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    ctx: SessionContext,
+    periods: Periods,
+    as_of: Option<NaiveDate>,
+}
+
+impl Session {
+    /// Loads the data and computes every aggregate, keeping the loaded tables.
+    pub fn open(model: &Model, options: &Options) -> Result<(Session, Aggregates), DataError> {
+        let periods = Periods::of(&model.header);
+        let parse = |flag: &'static str, v: &Option<String>| -> Result<Option<i64>, DataError> {
+            v.as_ref()
+                .map(|text| {
+                    periods.parse(text).ok_or_else(|| DataError::BadPeriod {
+                        flag,
+                        value: text.clone(),
+                        example: periods.example(),
+                    })
                 })
-            })
-            .transpose()
-    };
-    let range = (parse("from", &options.from)?, parse("to", &options.to)?);
-    if let (Some(f), Some(t)) = range {
-        if f > t {
-            return Err(DataError::EmptyRange {
-                from: periods.label(f),
-                to: periods.label(t),
-            });
+                .transpose()
+        };
+        let range = (parse("from", &options.from)?, parse("to", &options.to)?);
+        if let (Some(f), Some(t)) = range {
+            if f > t {
+                return Err(DataError::EmptyRange {
+                    from: periods.label(f),
+                    to: periods.label(t),
+                });
+            }
         }
+        let threads = options.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.max(1))
+            .enable_all()
+            .build()
+            .map_err(|e| DataError::Engine(e.to_string()))?;
+        let ctx = session(threads);
+        let aggregates = runtime.block_on(run(&ctx, model, options, periods, range, threads))?;
+        let session = Session {
+            runtime,
+            ctx,
+            periods,
+            as_of: options.as_of,
+        };
+        Ok((session, aggregates))
     }
-    let threads = options.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .enable_all()
-        .build()
-        .map_err(|e| DataError::Engine(e.to_string()))?;
-    runtime.block_on(run(model, options, periods, range, threads))
+
+    /// The rows behind each aggregate use in `wanted`: how many matched, and up to `limit` of them.
+    pub fn contributing(
+        &self,
+        model: &Model,
+        wanted: &[rows::Wanted],
+        limit: Option<usize>,
+    ) -> Result<Vec<rows::Contributing>, DataError> {
+        self.runtime.block_on(rows::contributing(
+            &self.ctx,
+            model,
+            wanted,
+            limit,
+            (self.periods, self.as_of),
+        ))
+    }
+
+    /// For each dataset the aggregates in `wanted` read, how many rows at least one of them kept.
+    pub fn matched_by_dataset(
+        &self,
+        model: &Model,
+        wanted: &[rows::Wanted],
+    ) -> Result<Vec<(String, u64)>, DataError> {
+        self.runtime.block_on(rows::matched_by_dataset(
+            &self.ctx,
+            model,
+            wanted,
+            (self.periods, self.as_of),
+        ))
+    }
 }
 
 /// The engine's session: `threads` partitions, and a large Parquet file's scan split between them
@@ -257,23 +316,28 @@ fn session(threads: usize) -> SessionContext {
 }
 
 async fn run(
+    ctx: &SessionContext,
     model: &Model,
     options: &Options,
     periods: Periods,
     (from, to): (Option<i64>, Option<i64>),
     threads: usize,
 ) -> Result<Aggregates, DataError> {
-    let ctx = session(threads);
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
     used.extend(plan::rule_inputs(model));
-    // Only attributions read rows' lines (for tie order and audit).
-    let numbered: BTreeSet<&str> = model
-        .attributions
-        .iter()
-        .flat_map(|a| [a.touches.as_str(), a.conversions.as_str()])
-        .collect();
+    // Attributions read rows' lines (for tie order and audit), and so does `explain`, which lists
+    // the rows behind a value.
+    let numbered: BTreeSet<&str> = if options.lines {
+        model.datasets.iter().map(|d| d.name.as_str()).collect()
+    } else {
+        model
+            .attributions
+            .iter()
+            .flat_map(|a| [a.touches.as_str(), a.conversions.as_str()])
+            .collect()
+    };
     for ds in model
         .datasets
         .iter()
@@ -281,7 +345,7 @@ async fn run(
     {
         out.inputs.push(
             load::register(
-                &ctx,
+                ctx,
                 ds,
                 &options.data_dir,
                 model.header.money_scale,
@@ -297,24 +361,24 @@ async fn run(
         match ds.format {
             SourceFormat::Attribution => {
                 if let Some(rule) = model.attributions.iter().find(|a| a.name == ds.name) {
-                    attribution::register(&ctx, model, rule, &scripts, &mut shared).await?;
+                    attribution::register(ctx, model, rule, &scripts, &mut shared).await?;
                     if options.credits {
                         out.credits
-                            .extend(credits::collect(&ctx, model, rule).await?);
+                            .extend(credits::collect(ctx, model, rule).await?);
                     }
                 }
             }
             SourceFormat::Allocation => {
                 if let Some(rule) = model.allocations.iter().find(|a| a.name == ds.name) {
                     let notes =
-                        allocation::register(&ctx, model, rule, periods, options.as_of).await?;
+                        allocation::register(ctx, model, rule, periods, options.as_of).await?;
                     out.notes.extend(notes);
                 }
             }
             SourceFormat::View => {
                 if let Some(v) = model.views.iter().find(|v| v.name == ds.name) {
                     let (curves, notes) =
-                        view::register(&ctx, model, v, periods, options.as_of).await?;
+                        view::register(ctx, model, v, periods, options.as_of).await?;
                     out.curves.extend(curves);
                     out.notes.extend(notes);
                 }
@@ -329,7 +393,7 @@ async fn run(
             continue;
         };
         let table =
-            query::run_pass(&ctx, model, ds, pass, aggregates, periods, options.as_of).await?;
+            query::run_pass(ctx, model, ds, pass, aggregates, periods, options.as_of).await?;
         if pass.by.is_empty() {
             all.extend(table.rows.keys().map(|(p, _)| *p));
             if value_datasets.contains(&pass.dataset) {

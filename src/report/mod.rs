@@ -4,6 +4,7 @@
 mod credits;
 mod csv;
 mod escalations;
+pub mod explain;
 pub mod strategy_map;
 mod table;
 

@@ -151,8 +151,7 @@ impl<'a> Context<'a> {
         let before = self.coverage;
         // The definition in effect in the period the value is for: a shift (`x[-1]`) moves that
         // period, a window does not.
-        let first_day = crate::calendar::days(self.periods.bounds(self.period).0);
-        let definition = k.definition_at(first_day).value;
+        let definition = k.definition_at(self.first_day(self.period)).value;
         let (value, seen) = self.collecting(|cx| cx.num(k.into(), definition, This::default()));
         let value = value?;
         let coverage = if before.is_none() {
@@ -183,12 +182,55 @@ impl<'a> Context<'a> {
         (out, seen)
     }
 
+    /// The period expressions are evaluated at, and the frame of periods aggregates are taken over.
+    pub fn place(&self) -> (i64, (i64, i64)) {
+        (self.period, self.frame)
+    }
+
+    /// The segment columns and this context's values of them (both empty for the total).
+    pub fn segmentation(&self) -> (&'a [String], &'a [Option<String>]) {
+        (self.by, self.segment)
+    }
+
+    pub fn label(&self, p: i64) -> String {
+        self.periods.label(p)
+    }
+
+    /// The first day of period `p`, in days since 1970-01-01.
+    pub fn first_day(&self, p: i64) -> i64 {
+        crate::calendar::days(self.periods.bounds(p).0)
+    }
+
+    /// Where the operand of a shift or a window is evaluated (its period and frame), exactly as
+    /// `num` moves there; `None` for a shift to no period, and for other expressions.
+    pub fn inner_place(&self, e: &Expr) -> Option<(i64, (i64, i64))> {
+        match e {
+            Expr::Shift { shift, .. } => Some((
+                self.shifted(self.period, *shift)?,
+                (
+                    self.shifted(self.frame.0, *shift)?,
+                    self.shifted(self.frame.1, *shift)?,
+                ),
+            )),
+            Expr::Window { window, .. } => {
+                let p = self.period;
+                Some((p, (self.window_start(p, *window), p)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Moves to another period and frame (see `place`).
+    pub fn set_place(&mut self, (period, frame): (i64, (i64, i64))) {
+        (self.period, self.frame) = (period, frame);
+    }
+
     /// Runs `f` at another period and frame, then comes back.
     fn at<T>(&mut self, period: i64, frame: (i64, i64), f: impl FnOnce(&mut Self) -> T) -> T {
-        let saved = (self.period, self.frame);
-        (self.period, self.frame) = (period, frame);
+        let saved = self.place();
+        self.set_place((period, frame));
         let out = f(self);
-        (self.period, self.frame) = saved;
+        self.set_place(saved);
         out
     }
 
@@ -286,20 +328,16 @@ impl<'a> Context<'a> {
                 Some(false) => self.num(k, otherwise, this)?,
                 None => None,
             },
-            Expr::Shift { shift, operand } => {
-                let moved = (
-                    self.shifted(self.period, *shift),
-                    self.shifted(self.frame.0, *shift),
-                    self.shifted(self.frame.1, *shift),
-                );
-                let (Some(p), Some(a), Some(b)) = moved else {
+            Expr::Shift { operand, .. } => {
+                let Some((p, frame)) = self.inner_place(e) else {
                     return Ok(None);
                 };
-                self.at(p, (a, b), |cx| cx.num(k, operand, this))?
+                self.at(p, frame, |cx| cx.num(k, operand, this))?
             }
-            Expr::Window { window, operand } => {
-                let p = self.period;
-                let start = self.window_start(p, *window);
+            Expr::Window { operand, .. } => {
+                let Some((p, (start, _))) = self.inner_place(e) else {
+                    return Ok(None);
+                };
                 let first_window = self.coverage.is_none();
                 let (value, seen) =
                     self.collecting(|cx| cx.at(p, (start, p), |cx| cx.num(k, operand, this)));

@@ -4,6 +4,7 @@
 
 pub mod escalation;
 mod eval;
+pub mod explain;
 pub mod manifest;
 pub mod rollup;
 pub mod score;

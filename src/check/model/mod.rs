@@ -2,6 +2,7 @@
 //! later stages read this and never the syntax tree.
 
 mod escalation;
+pub mod print;
 mod rules;
 
 pub use escalation::{
