@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-fn scorecard(args: &[&str]) -> (i32, String, String) {
+pub fn scorecard(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
         .args(args)
         .env("NO_COLOR", "1")
@@ -15,7 +15,7 @@ fn scorecard(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-const RETAIL: &str = "scorecards/retail/retail.scorecard";
+pub const RETAIL: &str = "scorecards/retail/retail.scorecard";
 const MARKETING: &str = "scorecards/marketing/marketing.scorecard";
 
 #[test]
@@ -351,7 +351,7 @@ fn credits_file_and_curves() {
 }
 
 /// The sha256 of a file, computed here apart from the engine's own fingerprinting.
-fn sha256_of(path: &str) -> String {
+pub fn sha256_of(path: &str) -> String {
     use sha2::Digest;
     let bytes = std::fs::read(path).expect("read");
     sha2::Sha256::digest(&bytes)

@@ -7,7 +7,7 @@ use crate::support::{run, value};
 // Percents to one place are ratios to three: 40.0% is 0.400.
 
 /// Gross margin that subtracts freight from 2026-07-01 on.
-const MARGIN: &str = r#"
+pub const MARGIN: &str = r#"
 scorecard t { currency: USD  grain: month }
 dataset orders {
   source: "orders.csv"
@@ -28,7 +28,7 @@ kpi prior_margin { unit: percent  value: margin_pct[-1] }
 kpi ytd_margin { unit: percent  value: ytd(margin_pct) }
 "#;
 
-const ORDERS: &str = "day,revenue,cogs,freight
+pub const ORDERS: &str = "day,revenue,cogs,freight
 2026-05-10,100,60,5
 2026-06-10,200,120,10
 2026-07-10,400,200,20

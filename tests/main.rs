@@ -7,6 +7,7 @@ mod data_errors;
 mod definitions;
 mod escalation;
 mod evaluate;
+mod explain;
 mod generate;
 mod journeys;
 mod parse;

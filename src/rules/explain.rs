@@ -437,12 +437,18 @@ fn decision(
 /// A scoring method as text.
 fn scoring(s: &Scoring) -> String {
     match s {
-        Scoring::GoalRedFlag { goal, red_flag } => format!("goal {goal}, red flag {red_flag}"),
+        Scoring::GoalRedFlag { goal, red_flag } => format!(
+            "goal_red_flag(goal: {goal}, red_flag: {red_flag}): 10 × (1 + (value − {red_flag}) / ({goal} − {red_flag})) / 3, kept within 0 to 10"
+        ),
         Scoring::Bands { green, amber, red } => {
             format!("by status: green {green}, amber {amber}, red {red}")
         }
-        Scoring::PercentOfTarget => "percent of target".into(),
-        Scoring::Within { low, high } => format!("within {low} to {high}"),
+        Scoring::PercentOfTarget => {
+            "percent_of_target: 10 × (1 + (value − target) / |target|), falling when lower is better, kept within 0 to 10".into()
+        }
+        Scoring::Within { low, high } => format!(
+            "within({low}, {high}): 10 inside, falling to 0 one range-width beyond the nearer bound"
+        ),
         Scoring::Script { function } => format!("the function `{function}`"),
     }
 }
