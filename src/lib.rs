@@ -9,6 +9,7 @@
 pub mod calendar;
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod finance;
 pub mod format;
@@ -162,4 +163,47 @@ pub fn explain(
     let matched = session.matched_by_dataset(model, &wanted)?;
     rules::explain::add_rows(&mut e, model, found, matched);
     Ok(e)
+}
+
+/// The semantic difference between two scorecards and, when `data` is given, its effect on every
+/// value and status: both are evaluated on the same data.
+pub fn diff(
+    old: &Model,
+    new: &Model,
+    data: Option<&engine::Options>,
+) -> Result<diff::Diff, RunError> {
+    let changes = diff::models(old, new);
+    let (effect, manifest) = match data {
+        None => {
+            let options = rules::manifest::RunOptions {
+                data: None,
+                from: None,
+                to: None,
+                as_of: None,
+            };
+            (None, rules::manifest::Manifest::new(Vec::new(), options))
+        }
+        Some(options) => {
+            let before = evaluate(old, options)?;
+            let after = evaluate(new, options)?;
+            let mut inputs = after.manifest.inputs.clone();
+            for i in &before.manifest.inputs {
+                if !inputs
+                    .iter()
+                    .any(|x| x.path == i.path && x.sha256 == i.sha256)
+                {
+                    inputs.push(i.clone());
+                }
+            }
+            let effect = diff::effect::effect((old, &before), (new, &after));
+            let manifest =
+                rules::manifest::Manifest::new(inputs, rules::manifest::RunOptions::of(options));
+            (Some(effect), manifest)
+        }
+    };
+    Ok(diff::Diff {
+        manifest,
+        changes,
+        effect,
+    })
 }

@@ -94,8 +94,28 @@ enum Command {
         /// Write every source row behind the value to this CSV file.
         #[arg(long)]
         rows_out: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
-        format: ExplainFormat,
+        #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+        format: DocumentFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Leave the evaluation time out of the manifest.
+        #[arg(long)]
+        deterministic: bool,
+    },
+    /// Show what changed between two versions of a scorecard: declarations added, removed,
+    /// renamed or changed (layout and comments ignored) and, with --data, every value and status
+    /// that changes as a result.
+    Diff {
+        /// The old version: a file, or REVISION:PATH to read it from git (`HEAD~1:acme.scorecard`).
+        old: String,
+        /// The new version, in the same forms.
+        new: String,
+        /// Evaluate both on the data in this directory and show the effect on the numbers.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+        format: DocumentFormat,
         /// Write to this file instead of standard output.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
@@ -133,8 +153,9 @@ enum Command {
     },
 }
 
+/// For documents that read as text or as JSON (explain, diff).
 #[derive(Clone, Copy, ValueEnum)]
-enum ExplainFormat {
+enum DocumentFormat {
     Text,
     Json,
 }
@@ -211,6 +232,20 @@ fn main() -> ExitCode {
             format,
             output,
         } => graph(&file, format, output.as_deref()),
+        Command::Diff {
+            old,
+            new,
+            data,
+            format,
+            output,
+            deterministic,
+        } => diff(
+            (&old, &new),
+            data.as_deref(),
+            format,
+            output.as_deref(),
+            deterministic,
+        ),
         Command::Explain {
             file,
             kpi,
@@ -449,7 +484,8 @@ fn run(
             return DATA_ERRORS;
         }
     };
-    stamp(&mut evaluation.manifest, file, &source, deterministic);
+    let read = SourceFile::new(&file.display().to_string(), &source);
+    stamp(&mut evaluation.manifest, vec![read], deterministic);
     let text = match format {
         Format::Table => report::table(&evaluation, output.is_none() && stdout_color()),
         Format::Json => report::json(&evaluation),
@@ -489,9 +525,79 @@ fn run(
     }
 }
 
+/// Reads a scorecard's text from a file, or from git when written `REVISION:PATH` and no file
+/// has that name.
+fn read_version(arg: &str) -> Result<String, String> {
+    let path = Path::new(arg);
+    if path.exists() {
+        return std::fs::read_to_string(path).map_err(|e| format!("cannot read `{arg}`: {e}"));
+    }
+    let Some((revision, file)) = arg.split_once(':') else {
+        return Err(format!("cannot read `{arg}`: no such file"));
+    };
+    let shown = std::process::Command::new("git")
+        .args(["show", &format!("{revision}:{file}")])
+        .output()
+        .map_err(|e| format!("cannot run git to read `{arg}`: {e}"))?;
+    if !shown.status.success() {
+        return Err(format!(
+            "cannot read `{file}` at git revision `{revision}`: {}",
+            String::from_utf8_lossy(&shown.stderr).trim()
+        ));
+    }
+    String::from_utf8(shown.stdout).map_err(|_| format!("`{arg}` is not UTF-8 text"))
+}
+
+fn diff(
+    (old, new): (&str, &str),
+    data: Option<&Path>,
+    format: DocumentFormat,
+    output: Option<&Path>,
+    deterministic: bool,
+) -> u8 {
+    let mut models = Vec::new();
+    let mut sources = Vec::new();
+    for arg in [old, new] {
+        let text = match read_version(arg) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error[{}]: {e}", diagnostic::Code::ReadSource.as_str());
+                return SCORECARD_ERRORS;
+            }
+        };
+        let compiled = scorecard::compile(&text);
+        if !compiled.diagnostics.is_empty() {
+            eprint!(
+                "{}",
+                diagnostic::render(arg, &text, &compiled.diagnostics, stderr_color())
+            );
+        }
+        let Some(model) = compiled.model else {
+            eprintln!("{arg} has errors: nothing was compared");
+            return SCORECARD_ERRORS;
+        };
+        sources.push(SourceFile::new(arg, &text));
+        models.push(model);
+    }
+    let options = data.map(|d| engine::Options::new(d.to_path_buf()));
+    let mut d = match scorecard::diff(&models[0], &models[1], options.as_ref()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return DATA_ERRORS;
+        }
+    };
+    stamp(&mut d.manifest, sources, deterministic);
+    let text = match format {
+        DocumentFormat::Text => report::diff::text(&d, output.is_none() && stdout_color()),
+        DocumentFormat::Json => report::pretty(&d),
+    };
+    emit(output, &text)
+}
+
 /// Where an explanation goes.
 struct ExplainOutputs<'a> {
-    format: ExplainFormat,
+    format: DocumentFormat,
     output: Option<&'a Path>,
     rows_out: Option<&'a Path>,
     /// Rows listed under each aggregate in the text and JSON (all are written to `rows_out`).
@@ -524,7 +630,8 @@ fn explain(
             return DATA_ERRORS;
         }
     };
-    stamp(&mut e.manifest, file, &source, out.deterministic);
+    let read = SourceFile::new(&file.display().to_string(), &source);
+    stamp(&mut e.manifest, vec![read], out.deterministic);
     if let Some(path) = out.rows_out {
         if let Err(err) = write_atomically(path, report::explain::rows_csv(&e).as_bytes()) {
             eprintln!("error: cannot write the rows: {err}");
@@ -535,15 +642,15 @@ fn explain(
         }
     }
     let text = match out.format {
-        ExplainFormat::Text => report::explain::text(&e, out.output.is_none() && stdout_color()),
-        ExplainFormat::Json => report::explain::json(&e),
+        DocumentFormat::Text => report::explain::text(&e, out.output.is_none() && stdout_color()),
+        DocumentFormat::Json => report::pretty(&e),
     };
     emit(out.output, &text)
 }
 
-/// Records the scorecard file read and, unless the output must be deterministic, the time.
-fn stamp(manifest: &mut Manifest, file: &Path, source: &str, deterministic: bool) {
-    manifest.scorecards = vec![SourceFile::new(&file.display().to_string(), source)];
+/// Records the scorecard files read and, unless the output must be deterministic, the time.
+fn stamp(manifest: &mut Manifest, scorecards: Vec<SourceFile>, deterministic: bool) {
+    manifest.scorecards = scorecards;
     manifest.evaluated_at = (!deterministic).then(scorecard::rules::manifest::now);
 }
 

@@ -5,6 +5,7 @@ mod check_diagnostics;
 mod cli;
 mod data_errors;
 mod definitions;
+mod diff;
 mod escalation;
 mod evaluate;
 mod explain;

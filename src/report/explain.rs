@@ -1,6 +1,6 @@
 //! Owns rendering an explanation: as text for a terminal (the calculation as an indented tree of
-//! unrounded values, then the target, status, score, aggregates with their rows, and sources), as
-//! JSON, and the rows behind it as one CSV file.
+//! unrounded values, then the target, status, score, aggregates with their rows, and sources), and
+//! the rows behind it as one CSV file. Its JSON is `report::pretty`.
 
 use crate::format::{number, segment_label};
 use crate::rules::explain::{Explanation, Node};
@@ -141,14 +141,6 @@ pub fn text(e: &Explanation, color: bool) -> String {
         ));
     }
     out
-}
-
-/// The explanation as pretty-printed JSON, ending in a newline.
-pub fn json(e: &Explanation) -> String {
-    let mut s =
-        serde_json::to_string_pretty(e).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    s.push('\n');
-    s
 }
 
 /// Every row listed, one CSV: the aggregate (`A1`, ...), its dataset, then the columns of all the

@@ -3,6 +3,7 @@
 
 mod credits;
 mod csv;
+pub mod diff;
 mod escalations;
 pub mod explain;
 pub mod strategy_map;
@@ -15,8 +16,13 @@ use crate::rules::Evaluation;
 
 /// The evaluation as pretty-printed JSON, ending in a newline.
 pub fn json(e: &Evaluation) -> String {
+    pretty(e)
+}
+
+/// Any output document (evaluation, explanation, diff) as pretty-printed JSON, ending in a newline.
+pub fn pretty<T: serde::Serialize>(x: &T) -> String {
     let mut s =
-        serde_json::to_string_pretty(e).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+        serde_json::to_string_pretty(x).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
     s.push('\n');
     s
 }

@@ -56,8 +56,9 @@ impl SourceFile {
 /// fast a run is, never what it computes, and the document is the same whatever their number.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunOptions {
-    /// The directory relative dataset sources were resolved against.
-    pub data: String,
+    /// The directory relative dataset sources were resolved against (`null` when no data was
+    /// read, as in `diff` without `--data`).
+    pub data: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub as_of: Option<String>,
@@ -66,7 +67,7 @@ pub struct RunOptions {
 impl RunOptions {
     pub fn of(options: &crate::engine::Options) -> Self {
         RunOptions {
-            data: options.data_dir.display().to_string(),
+            data: Some(options.data_dir.display().to_string()),
             from: options.from.clone(),
             to: options.to.clone(),
             as_of: options.as_of.map(|d| d.to_string()),
