@@ -84,20 +84,20 @@ pub struct ExplainRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
     #[error(transparent)]
-    Run(#[from] RunError),
+    Run(Box<RunError>),
     #[error("{message}")]
     Request { message: String },
 }
 
 impl From<engine::DataError> for ExplainError {
     fn from(e: engine::DataError) -> Self {
-        ExplainError::Run(RunError::Data(e))
+        ExplainError::Run(Box::new(RunError::Data(e)))
     }
 }
 
 impl From<rules::EvalError> for ExplainError {
     fn from(e: rules::EvalError) -> Self {
-        ExplainError::Run(RunError::Eval(e))
+        ExplainError::Run(Box::new(RunError::Eval(e)))
     }
 }
 

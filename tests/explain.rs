@@ -209,3 +209,57 @@ fn explain_refuses_what_it_cannot_explain() {
         "{err}"
     );
 }
+
+#[test]
+fn a_filter_and_a_segment_keep_only_their_rows() {
+    let src = r#"
+scorecard t { currency: USD  grain: month }
+dataset orders {
+  source: "orders.csv"
+  time: day
+  columns: { day: date  region: text  channel: text  revenue: money }
+}
+kpi online_share {
+  unit: percent
+  value: sum(orders.revenue where channel = "online") / sum(orders.revenue)
+  by: region
+}
+"#;
+    let orders = "day,region,channel,revenue
+2026-03-01,EU,online,100
+2026-03-02,EU,store,300
+2026-03-03,US,online,50
+2026-03-04,EU,online,100
+2026-04-01,EU,online,999
+";
+    let dir = crate::support::folder(&[("orders.csv", orders)]);
+    let request = scorecard::ExplainRequest {
+        kpi: "online_share".into(),
+        period: "2026-03".into(),
+        segment: vec![("region".into(), "EU".into())],
+        rows: None,
+    };
+    let e = scorecard::explain(
+        &crate::support::model(src),
+        &crate::support::options(dir.path()),
+        &request,
+    )
+    .expect("explained");
+    let lines =
+        |i: usize| -> Vec<&str> { e.aggregates[i].rows.iter().map(|r| r[0].as_str()).collect() };
+    // March in EU: online lines 2 and 5 (100 + 100), all of lines 2, 3 and 5 (500); US (line 4)
+    // and April (line 6) are left out.
+    assert_eq!(
+        e.aggregates[0].filter.as_deref(),
+        Some(r#"channel = "online""#)
+    );
+    assert_eq!(lines(0), ["2", "5"]);
+    assert_eq!(lines(1), ["2", "3", "5"]);
+    assert_eq!(e.aggregates[0].rows_matched, 2);
+    assert_eq!(e.aggregates[1].rows_matched, 3);
+    // 200 / 500 = 40.0%.
+    assert_eq!(e.exact_value, Some(dec("0.4")));
+    // The dataset's rows that counted for either aggregate: the three EU rows of March.
+    assert_eq!(e.sources[0].rows_matched, 3);
+    assert_eq!(e.sources[0].rows_read, Some(5));
+}
