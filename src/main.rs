@@ -94,14 +94,8 @@ enum Command {
         /// Write every source row behind the value to this CSV file.
         #[arg(long)]
         rows_out: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
-        format: DocumentFormat,
-        /// Write to this file instead of standard output.
-        #[arg(short = 'o', long)]
-        output: Option<PathBuf>,
-        /// Leave the evaluation time out of the manifest.
-        #[arg(long)]
-        deterministic: bool,
+        #[command(flatten)]
+        out: DocumentOutput,
     },
     /// Show what changed between two versions of a scorecard: declarations added, removed,
     /// renamed or changed (layout and comments ignored) and, with --data, every value and status
@@ -114,14 +108,8 @@ enum Command {
         /// Evaluate both on the data in this directory and show the effect on the numbers.
         #[arg(long)]
         data: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
-        format: DocumentFormat,
-        /// Write to this file instead of standard output.
-        #[arg(short = 'o', long)]
-        output: Option<PathBuf>,
-        /// Leave the evaluation time out of the manifest.
-        #[arg(long)]
-        deterministic: bool,
+        #[command(flatten)]
+        out: DocumentOutput,
     },
     /// Write seeded synthetic data (retail order lines or marketing touches) at any size, as CSV
     /// and Parquet: for benchmarks and for trying scorecards on large data.
@@ -151,6 +139,31 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+}
+
+/// Where a document that reads as text or JSON (explain, diff) goes.
+#[derive(clap::Args)]
+struct DocumentOutput {
+    /// Text for a terminal, or JSON (described in docs/audit.md).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    format: DocumentFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    /// Leave the evaluation time out of the manifest.
+    #[arg(long)]
+    deterministic: bool,
+}
+
+impl DocumentOutput {
+    /// Writes the document as JSON, or as the text `text` draws (in colour on a terminal).
+    fn write<T: serde::Serialize>(&self, doc: &T, text: impl FnOnce(bool) -> String) -> u8 {
+        let written = match self.format {
+            DocumentFormat::Text => text(self.output.is_none() && stdout_color()),
+            DocumentFormat::Json => report::pretty(doc),
+        };
+        emit(self.output.as_deref(), &written)
+    }
 }
 
 /// For documents that read as text or as JSON (explain, diff).
@@ -236,16 +249,8 @@ fn main() -> ExitCode {
             old,
             new,
             data,
-            format,
-            output,
-            deterministic,
-        } => diff(
-            (&old, &new),
-            data.as_deref(),
-            format,
-            output.as_deref(),
-            deterministic,
-        ),
+            out,
+        } => diff((&old, &new), data.as_deref(), &out),
         Command::Explain {
             file,
             kpi,
@@ -255,9 +260,7 @@ fn main() -> ExitCode {
             as_of,
             rows,
             rows_out,
-            format,
-            output,
-            deterministic,
+            out,
         } => {
             let request = scorecard::ExplainRequest {
                 kpi,
@@ -265,14 +268,11 @@ fn main() -> ExitCode {
                 segment,
                 rows: if rows_out.is_some() { None } else { Some(rows) },
             };
-            let outputs = ExplainOutputs {
-                format,
-                output: output.as_deref(),
-                rows_out: rows_out.as_deref(),
-                shown_rows: rows,
-                deterministic,
+            let rows = Rows {
+                out: rows_out.as_deref(),
+                shown: rows,
             };
-            explain(&file, data, as_of, &request, outputs)
+            explain(&file, (data, as_of), &request, rows, &out)
         }
         Command::Run {
             file,
@@ -548,13 +548,7 @@ fn read_version(arg: &str) -> Result<String, String> {
     String::from_utf8(shown.stdout).map_err(|_| format!("`{arg}` is not UTF-8 text"))
 }
 
-fn diff(
-    (old, new): (&str, &str),
-    data: Option<&Path>,
-    format: DocumentFormat,
-    output: Option<&Path>,
-    deterministic: bool,
-) -> u8 {
+fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> u8 {
     let mut models = Vec::new();
     let mut sources = Vec::new();
     for arg in [old, new] {
@@ -587,30 +581,22 @@ fn diff(
             return DATA_ERRORS;
         }
     };
-    stamp(&mut d.manifest, sources, deterministic);
-    let text = match format {
-        DocumentFormat::Text => report::diff::text(&d, output.is_none() && stdout_color()),
-        DocumentFormat::Json => report::pretty(&d),
-    };
-    emit(output, &text)
+    stamp(&mut d.manifest, sources, out.deterministic);
+    out.write(&d, |color| report::diff::text(&d, color))
 }
 
-/// Where an explanation goes.
-struct ExplainOutputs<'a> {
-    format: DocumentFormat,
-    output: Option<&'a Path>,
-    rows_out: Option<&'a Path>,
-    /// Rows listed under each aggregate in the text and JSON (all are written to `rows_out`).
-    shown_rows: usize,
-    deterministic: bool,
+/// The source rows behind an explanation: how many to show, and a CSV file for all of them.
+struct Rows<'a> {
+    out: Option<&'a Path>,
+    shown: usize,
 }
 
 fn explain(
     file: &Path,
-    data: Option<PathBuf>,
-    as_of: Option<chrono::NaiveDate>,
+    (data, as_of): (Option<PathBuf>, Option<chrono::NaiveDate>),
     request: &scorecard::ExplainRequest,
-    out: ExplainOutputs,
+    rows: Rows,
+    out: &DocumentOutput,
 ) -> u8 {
     let Some((compiled, source)) = compile(file) else {
         return SCORECARD_ERRORS;
@@ -632,20 +618,16 @@ fn explain(
     };
     let read = SourceFile::new(&file.display().to_string(), &source);
     stamp(&mut e.manifest, vec![read], out.deterministic);
-    if let Some(path) = out.rows_out {
+    if let Some(path) = rows.out {
         if let Err(err) = write_atomically(path, report::explain::rows_csv(&e).as_bytes()) {
             eprintln!("error: cannot write the rows: {err}");
             return DATA_ERRORS;
         }
         for a in &mut e.aggregates {
-            a.rows.truncate(out.shown_rows);
+            a.rows.truncate(rows.shown);
         }
     }
-    let text = match out.format {
-        DocumentFormat::Text => report::explain::text(&e, out.output.is_none() && stdout_color()),
-        DocumentFormat::Json => report::pretty(&e),
-    };
-    emit(out.output, &text)
+    out.write(&e, |color| report::explain::text(&e, color))
 }
 
 /// Records the scorecard files read and, unless the output must be deterministic, the time.
