@@ -54,15 +54,9 @@ impl Diff {
 /// The semantic difference between `old` and `new`.
 pub fn models(old: &Model, new: &Model) -> Vec<Change> {
     let mut out = Vec::new();
-    let header = |m: &Model| {
-        let mut h = canonical(m, &m.header);
-        // The header's name is its identity; a new name is a change of the scorecard.
-        if let Value::Object(o) = &mut h {
-            o.remove("line");
-        }
-        h
-    };
-    let properties = compare(&header(old), &header(new), &mut |_, v| shown(v));
+    // There is one header: a new name is a change of it, not another scorecard.
+    let (a, b) = (canonical(old, &old.header), canonical(new, &new.header));
+    let properties = compare(&a, &b, &mut |_, v| shown(v));
     if !properties.is_empty() {
         out.push(Change {
             kind: "scorecard",
