@@ -263,3 +263,46 @@ kpi online_share {
     assert_eq!(e.sources[0].rows_matched, 3);
     assert_eq!(e.sources[0].rows_read, Some(5));
 }
+
+#[test]
+fn a_threshold_that_cannot_be_told_decides_no_status() {
+    let src = r#"
+scorecard t { currency: USD  grain: month }
+dataset orders { source: "orders.csv"  time: day  columns: { day: date  revenue: money } }
+dataset budget { source: "budget.csv"  time: day  columns: { day: date  revenue: money } }
+kpi revenue {
+  value: sum(orders.revenue)
+  target: sum(budget.revenue)
+  thresholds: { green: value >= target  red: otherwise }
+}
+"#;
+    // March has orders but no budget row, so the target has no value and `value >= target` cannot
+    // be told: `otherwise` must not decide in its place.
+    let dir = crate::support::folder(&[
+        ("orders.csv", "day,revenue\n2026-03-05,10\n"),
+        ("budget.csv", "day,revenue\n2026-02-01,8\n"),
+    ]);
+    let request = scorecard::ExplainRequest {
+        kpi: "revenue".into(),
+        period: "2026-03".into(),
+        ..Default::default()
+    };
+    let e = scorecard::explain(
+        &crate::support::model(src),
+        &crate::support::options(dir.path()),
+        &request,
+    )
+    .expect("explained");
+    assert_eq!(e.result.status, scorecard::rules::Status::NoValue);
+    let rules: Vec<(Option<bool>, bool)> = e
+        .status
+        .rules
+        .iter()
+        .map(|r| (r.holds, r.reached))
+        .collect();
+    assert_eq!(rules, [(None, true), (None, false)]);
+    assert_eq!(
+        e.status.decided_by,
+        "green: value >= target could not be told, so there is no status"
+    );
+}

@@ -5,7 +5,7 @@
 
 use super::eval::{Context, Owner, This};
 use super::manifest::Manifest;
-use super::{opt_decimal, status, EvalError, Row};
+use super::{opt_decimal, status, EvalError, Row, Status};
 use crate::check::model::{print, Better, Expr, Kpi, Model, Scoring, Unit};
 use crate::engine::rows::{Contributing, Wanted};
 use crate::engine::Aggregates;
@@ -158,7 +158,9 @@ pub fn explain(
         })?;
     let label = crate::calendar::Periods::of(&model.header).label(p);
     let mut cx = Context::new(model, aggregates, by, (p, label.clone()), segment);
-    let (result, _) = status::row(
+    let status::Judged {
+        row: result, rule, ..
+    } = status::row(
         &mut cx,
         k,
         (label.clone(), aggregates.partial == Some(p)),
@@ -180,7 +182,7 @@ pub fn explain(
         Some(t) => Some(tracer.node(k.into(), t, This::default())?),
         None => None,
     };
-    let status = decision(&mut tracer, k, (first_day, last_day), this)?;
+    let status = decision(model, k, (first_day, last_day), this, (rule, result.status));
     let Tracer { uses, .. } = tracer;
     Ok(Explanation {
         manifest,
@@ -369,14 +371,16 @@ impl Tracer<'_> {
     }
 }
 
-/// The thresholds in effect with whether each held, and which decided.
+/// The thresholds in effect with whether each held, and which decided. `rule` is the one that
+/// decided (`status::row` found it): those before it did not hold, it held or could not be told (no
+/// status then), and those after it were not tried.
 fn decision(
-    tracer: &mut Tracer,
+    model: &Model,
     k: &Kpi,
     (first_day, last_day): (i64, i64),
     this: This,
-) -> Result<Decision, EvalError> {
-    let model = tracer.cx.model;
+    (rule, shown): (Option<usize>, Status),
+) -> Decision {
     let rules = k
         .thresholds
         .at(first_day, last_day)
@@ -384,26 +388,30 @@ fn decision(
         .unwrap_or(&[]);
     let mut out = Vec::new();
     let mut decided_by = None;
-    for t in rules {
-        let reached = decided_by.is_none();
-        let holds = match (&t.when, reached) {
-            (_, false) => None,
-            (None, true) => Some(true),
-            (Some(c), true) => tracer.cx.cond(k.into(), c, this)?,
-        };
+    for (i, t) in rules.iter().enumerate() {
         let when = t
             .when
             .as_ref()
             .map_or("otherwise".to_string(), |c| print::expr(model, c));
-        if decided_by.is_none() && holds != Some(false) {
-            decided_by = Some(match holds {
-                Some(_) => format!("{}: {when}", t.status.name()),
-                None => format!(
-                    "{}: {when} could not be told, so there is no status",
-                    t.status.name()
-                ),
-            });
-        }
+        let reached = rule.is_none_or(|r| i <= r);
+        let holds = match rule {
+            Some(r) if i == r => {
+                // It held, unless the value's status is "no value": then it could not be told.
+                let told = shown != Status::NoValue;
+                let text = if told {
+                    format!("{}: {when}", t.status.name())
+                } else {
+                    format!(
+                        "{}: {when} could not be told, so there is no status",
+                        t.status.name()
+                    )
+                };
+                decided_by = Some(text);
+                told.then_some(true)
+            }
+            Some(r) if i > r => None,
+            _ => Some(false),
+        };
         out.push(Rule {
             status: t.status.name(),
             when,
@@ -428,10 +436,10 @@ fn decision(
             _ => "no thresholds and no target: unrated".into(),
         },
     };
-    Ok(Decision {
+    Decision {
         rules: out,
         decided_by,
-    })
+    }
 }
 
 /// A scoring method as text.

@@ -171,7 +171,11 @@ pub fn evaluate(
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
                 let mut cx = eval::Context::new(model, &aggregates, by, (p, periods.label(p)), seg);
                 let label = periods.label(p);
-                let (row, exact) = status::row(
+                let status::Judged {
+                    row,
+                    exact_score: exact,
+                    ..
+                } = status::row(
                     &mut cx,
                     k,
                     (label.clone(), aggregates.partial == Some(p)),

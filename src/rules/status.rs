@@ -6,13 +6,23 @@ use super::{EvalError, Row, Status};
 use crate::check::model::{Better, Kpi, RoundMode, Status as Declared, Threshold, Unit};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// The row, and the score before it is rounded for show (the roll-up uses exact scores).
+/// One result row with what decided it.
+pub struct Judged {
+    pub row: Row,
+    /// The score before it is rounded for show (the roll-up uses exact scores).
+    pub exact_score: Option<Decimal>,
+    /// The threshold (by its place among those in effect) that decided the status: the first that
+    /// held, or the first that could not be told. `None` when none did, or there are none.
+    pub rule: Option<usize>,
+}
+
+/// The row of `k` in the context's period and segment.
 pub fn row(
     cx: &mut Context,
     k: &Kpi,
     (period, partial): (String, bool),
     scripts: &crate::script::Scripts,
-) -> Result<(Row, Option<Decimal>), EvalError> {
+) -> Result<Judged, EvalError> {
     let value = cx.kpi_value(k)?.map(|v| round(v, k));
     let window = cx
         .coverage
@@ -27,8 +37,8 @@ pub fn row(
         (Some(v), Some(t)) => v.checked_sub(t),
         _ => None,
     };
-    let status = match value {
-        None => Status::NoValue,
+    let (status, rule) = match value {
+        None => (Status::NoValue, None),
         Some(v) => {
             let rules = k
                 .thresholds
@@ -64,7 +74,11 @@ pub fn row(
         variance,
         status,
     };
-    Ok((row, exact))
+    Ok(Judged {
+        row,
+        exact_score: exact,
+        rule,
+    })
 }
 
 /// Rounds a value as the KPI declares: places of the figure shown (a percent's places are places of
@@ -81,40 +95,42 @@ pub fn round(v: Decimal, k: &Kpi) -> Decimal {
     r
 }
 
-/// The status from the thresholds that apply in this period, or from the target and `better`.
+/// The status from the thresholds that apply in this period (with the place of the rule that
+/// decided), or from the target and `better`.
 fn status(
     cx: &mut Context,
     k: &Kpi,
     rules: &[Threshold],
     this: This,
     has_target: bool,
-) -> Result<Status, EvalError> {
+) -> Result<(Status, Option<usize>), EvalError> {
     if !rules.is_empty() {
-        for t in rules {
+        for (i, t) in rules.iter().enumerate() {
             let holds = match &t.when {
                 None => Some(true),
                 Some(c) => cx.cond(k.into(), c, this)?,
             };
             match holds {
-                Some(true) => return Ok(declared(t.status)),
+                Some(true) => return Ok((declared(t.status), Some(i))),
                 Some(false) => continue,
                 // Cannot tell whether this rule holds (say, the target has no value): a later rule
                 // must not decide instead, so there is no status.
-                None => return Ok(Status::NoValue),
+                None => return Ok((Status::NoValue, Some(i))),
             }
         }
-        return Ok(Status::NoValue);
+        return Ok((Status::NoValue, None));
     }
     let (Some(v), target) = (this.value, this.target) else {
-        return Ok(Status::NoValue);
+        return Ok((Status::NoValue, None));
     };
-    Ok(match (k.better, target) {
+    let by_better = match (k.better, target) {
         (Better::Within { low, high }, _) => pass(low <= v && v <= high),
         (Better::Higher, Some(t)) => pass(v >= t),
         (Better::Lower, Some(t)) => pass(v <= t),
         (_, None) if has_target => Status::NoValue,
         (_, None) => Status::Unrated,
-    })
+    };
+    Ok((by_better, None))
 }
 
 fn pass(ok: bool) -> Status {

@@ -107,7 +107,7 @@ impl<'a> Judge<'a> {
         }
         let mut cx = self.context(p);
         let partial = self.aggregates.partial == Some(p);
-        let (row, _) = status::row(&mut cx, k, (self.label(p), partial), self.scripts)?;
+        let row = status::row(&mut cx, k, (self.label(p), partial), self.scripts)?.row;
         let pt = Point {
             value: row.value,
             target: row.target,
