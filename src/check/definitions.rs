@@ -202,15 +202,19 @@ fn same_unit(lw: &mut Lowering, e: &Entry, ty: Ty, current: Ty) -> bool {
     false
 }
 
-/// `renamed_from: margin_pct` or `[margin_pct, gm_pct]`: names that must not belong to a KPI
-/// declared now.
-pub fn renamed_from(lw: &mut Lowering, e: Option<&Entry>, current: &[String]) -> Vec<String> {
+/// `renamed_from: margin_pct` or `[margin_pct, gm_pct]`: names that must not belong to another KPI
+/// declared now (`declared_now`).
+pub fn renamed_from(
+    lw: &mut Lowering,
+    e: Option<&Entry>,
+    declared_now: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let Some(e) = e else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for w in entries::word_list(lw.cx, e) {
-        if current.contains(&w.text) {
+        if declared_now(&w.text) {
             lw.cx.report(
                 Diagnostic::error(
                     Code::DuplicateName,

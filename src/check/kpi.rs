@@ -296,12 +296,8 @@ fn check_one(
         return None;
     };
     let history = definitions::read(&mut lw, &e, value_ty, &expression);
-    let current: Vec<String> = units
-        .keys()
-        .filter(|n| **n != d.name.text)
-        .cloned()
-        .collect();
-    let renamed_from = definitions::renamed_from(&mut lw, e.get("renamed_from"), &current);
+    let declared_now = |name: &str| name != d.name.text && units.contains_key(name);
+    let renamed_from = definitions::renamed_from(&mut lw, e.get("renamed_from"), declared_now);
     let (effective, previously) = history?;
     let target = match e.get("target") {
         None => Dated::always(None),
