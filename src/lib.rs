@@ -15,6 +15,7 @@ pub mod engine;
 pub mod finance;
 pub mod format;
 pub mod generate;
+pub mod layout;
 pub mod report;
 pub mod rules;
 pub mod script;

@@ -2,6 +2,8 @@
 //! exit codes (0 ok, 1 scorecard errors, 2 data or runtime errors, 3 an escalation open at or above
 //! `--fail-on`).
 
+mod cli;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use scorecard::check::model::Severity;
 use scorecard::rules::manifest::{Manifest, SourceFile};
@@ -29,6 +31,16 @@ enum Command {
         /// The `.scorecard` files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Rewrite scorecard files in the one canonical layout (docs/formatting.md). Comments are
+    /// kept and the meaning never changes: the result is parsed again and compared first.
+    Fmt {
+        /// Files, or folders to search for `.scorecard` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing: list the files that would change, and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
     },
     /// Evaluate a scorecard against its data: every KPI, period and segment.
     Run {
@@ -233,6 +245,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Command::Check { files } => check(&files),
+        Command::Fmt { files, check } => cli::fmt::run(&files, check),
         Command::Generate {
             kind,
             rows,

@@ -9,6 +9,7 @@ mod diff;
 mod escalation;
 mod evaluate;
 mod explain;
+mod format;
 mod generate;
 mod journeys;
 mod parse;

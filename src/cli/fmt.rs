@@ -1,0 +1,72 @@
+//! Owns `scorecard fmt`: rewrites files in the canonical layout, or with `--check` lists the files
+//! that would change.
+
+use crate::{stderr_color, write_atomically, DATA_ERRORS, OK, SCORECARD_ERRORS};
+use scorecard::diagnostic;
+use scorecard::layout::{self, FormatError};
+use std::path::PathBuf;
+
+pub fn run(paths: &[PathBuf], check: bool) -> u8 {
+    let files = match super::files::scorecards(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return DATA_ERRORS;
+        }
+    };
+    let (mut changed, mut syntax, mut failed) = (0, 0, 0);
+    for f in &files {
+        let name = f.display().to_string();
+        let source = match std::fs::read_to_string(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "error[{}]: cannot read `{name}`: {e}",
+                    diagnostic::Code::ReadSource.as_str()
+                );
+                failed += 1;
+                continue;
+            }
+        };
+        match layout::format(&source) {
+            Ok(formatted) if formatted == source => {}
+            Ok(formatted) => {
+                changed += 1;
+                if check {
+                    println!("would reformat {name}");
+                } else if let Err(e) = write_atomically(f, formatted.as_bytes()) {
+                    eprintln!("error: cannot write `{name}`: {e}");
+                    failed += 1;
+                } else {
+                    println!("formatted {name}");
+                }
+            }
+            Err(FormatError::Syntax(diagnostics)) => {
+                eprint!(
+                    "{}",
+                    diagnostic::render(&name, &source, &diagnostics, stderr_color())
+                );
+                syntax += 1;
+            }
+            Err(e @ FormatError::WouldChange) => {
+                eprintln!("error: `{name}`: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if check && changed > 0 {
+        eprintln!(
+            "{changed} of {} file{} would be reformatted: run `scorecard fmt` on {}",
+            files.len(),
+            crate::s(files.len()),
+            if changed == 1 { "it" } else { "them" }
+        );
+    }
+    if failed > 0 {
+        DATA_ERRORS
+    } else if syntax > 0 || (check && changed > 0) {
+        SCORECARD_ERRORS
+    } else {
+        OK
+    }
+}
