@@ -20,6 +20,7 @@ pub mod report;
 pub mod rules;
 pub mod script;
 pub mod syntax;
+pub mod testing;
 
 use check::model::Model;
 use diagnostic::Diagnostic;
@@ -41,8 +42,21 @@ impl Compiled {
 
 /// Parses and checks one file's text, collecting every problem.
 pub fn compile(source: &str) -> Compiled {
+    compile_with(source, check::check)
+}
+
+/// Parses and checks one file for `scorecard test`: the model also holds the KPIs that its tests
+/// derive from expressions (`check::check_for_tests`).
+pub fn compile_for_tests(source: &str) -> Compiled {
+    compile_with(source, check::check_for_tests)
+}
+
+fn compile_with(
+    source: &str,
+    check: fn(&syntax::ast::File, &str, &[String]) -> check::Checked,
+) -> Compiled {
     let parsed = syntax::parse(source);
-    let checked = check::check(&parsed.file, source, &parsed.broken);
+    let checked = check(&parsed.file, source, &parsed.broken);
     let mut diagnostics = parsed.diagnostics;
     diagnostics.extend(checked.diagnostics);
     diagnostic::sort(&mut diagnostics);

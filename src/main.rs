@@ -42,6 +42,16 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the `test` declarations of scorecard files: each on its own inline data, every
+    /// `expect` compared with the result. Exit 0 when all pass, 1 when one fails, 2 when one
+    /// cannot run (or a file has errors).
+    Test {
+        /// Files, or folders to search for `.scorecard` files [default: the current folder].
+        files: Vec<PathBuf>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+    },
     /// Evaluate a scorecard against its data: every KPI, period and segment.
     Run {
         /// The `.scorecard` file to evaluate.
@@ -246,6 +256,7 @@ fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Check { files } => check(&files),
         Command::Fmt { files, check } => cli::fmt::run(&files, check),
+        Command::Test { files, junit } => cli::test::run(&files, junit.as_deref()),
         Command::Generate {
             kind,
             rows,

@@ -1,6 +1,7 @@
 //! The integration tests, in one binary so the engine is linked once.
 
 pub mod attribution;
+mod authoring;
 mod check_diagnostics;
 mod cli;
 mod data_errors;

@@ -152,6 +152,7 @@ impl Lowering<'_, '_> {
                     .help("write `net_revenue[same period last year]`"),
             ),
             ExprKind::StatusTest { .. } | ExprKind::Deviates { .. } => self.error(escalation_only(e.span)),
+            ExprKind::Period(_) | ExprKind::Raised { .. } => self.error(test_only(e.span)),
             ExprKind::Duration { .. } => self.error(
                 Diagnostic::error(Code::InvalidValue, e.span, "a duration is only the length of a window")
                     .label("not a value on its own")
@@ -812,6 +813,10 @@ impl Lowering<'_, '_> {
     fn shift(&mut self, index: &ast::Expr) -> Option<Shift> {
         match &index.kind {
             ExprKind::SamePeriodLastYear => return Some(Shift::YearAgo),
+            ExprKind::Period(_) => {
+                self.cx.report(test_only(index.span));
+                return None;
+            }
             ExprKind::Unary {
                 op: UnaryOp::Neg,
                 operand,
@@ -1070,6 +1075,17 @@ fn given(n: usize) -> String {
 
 /// A condition over a KPI's series of periods, written where only a value or a single period's
 /// condition can go.
+/// A period name or `escalation ... raised in ...` outside a test's `expect`.
+pub fn test_only(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::TestOnly,
+        span,
+        "period names and `raised in` only appear in a test's `expect`",
+    )
+    .label("only in a `test` declaration")
+    .help("write a date to compare with (`order_date >= 2026-05-01`), or `x - y` with spaces for a subtraction")
+}
+
 pub fn escalation_only(span: Span) -> Diagnostic {
     Diagnostic::error(
         Code::EscalationOnly,

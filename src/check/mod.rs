@@ -18,6 +18,7 @@ pub mod model;
 mod parts;
 mod scoring;
 mod strategy;
+pub mod test;
 mod thresholds;
 mod units;
 mod view;
@@ -46,6 +47,7 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "view",
     "kpi",
     "escalation",
+    "test",
 ];
 
 /// Shared state while checking one file.
@@ -82,12 +84,49 @@ impl<'a> Checker<'a> {
 
 /// Checks a parsed file. `broken` names declarations that had syntax errors.
 pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
+    let derived = test::expression_kpis(file, source);
     let mut cx = Checker {
         source,
         diagnostics: Vec::new(),
         broken: broken.iter().cloned().collect(),
     };
-    let model = check_file(&mut cx, file);
+    let model = check_file(&mut cx, file, &[]);
+    if !derived.is_empty() {
+        // The KPIs that tests derive from expressions are checked in a second pass, so that they
+        // never reach the model that `run` evaluates; only what that pass adds is reported.
+        let mut again = Checker {
+            source,
+            diagnostics: Vec::new(),
+            broken: cx.broken.clone(),
+        };
+        check_file(&mut again, file, &derived);
+        for d in again.diagnostics {
+            let seen = cx
+                .diagnostics
+                .iter()
+                .any(|x| x.code == d.code && x.span == d.span && x.message == d.message);
+            if !seen {
+                cx.diagnostics.push(d);
+            }
+        }
+    }
+    finish(cx, model, broken)
+}
+
+/// Checks a parsed file for `scorecard test`: the model also holds, as KPIs named
+/// `__expect_LINE_COLUMN`, the expressions that tests expect values of.
+pub fn check_for_tests(file: &File, source: &str, broken: &[String]) -> Checked {
+    let derived = test::expression_kpis(file, source);
+    let mut cx = Checker {
+        source,
+        diagnostics: Vec::new(),
+        broken: broken.iter().cloned().collect(),
+    };
+    let model = check_file(&mut cx, file, &derived);
+    finish(cx, model, broken)
+}
+
+fn finish(cx: Checker, model: Option<Model>, broken: &[String]) -> Checked {
     let mut diagnostics = cx.diagnostics;
     diagnostic::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -101,7 +140,7 @@ pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
     }
 }
 
-fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
+fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<Model> {
     let mut seen: BTreeMap<&str, &Declaration> = BTreeMap::new();
     let mut headers = Vec::new();
     let mut perspectives = Vec::new();
@@ -113,7 +152,8 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let mut views = Vec::new();
     let mut kpis = Vec::new();
     let mut escalations = Vec::new();
-    for d in &file.declarations {
+    let mut tests = Vec::new();
+    for d in file.declarations.iter().chain(derived) {
         let kind = d.keyword.text.as_str();
         if !DECLARATION_KINDS.contains(&kind) {
             cx.report(
@@ -161,6 +201,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
             "allocation" => allocations.push(d),
             "view" => views.push(d),
             "escalation" => escalations.push(d),
+            "test" => tests.push(d),
             _ => kpis.push(d),
         }
     }
@@ -226,6 +267,18 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let checked = kpi::check_all(cx, &kpis, around, aggregates);
     let (kpis, aggregates, escalations) =
         escalation::check_all(cx, &escalations, checked, &datasets, periods);
+    let tests = test::check_all(
+        cx,
+        &tests,
+        &test::Known {
+            kpis: &kpis,
+            escalations: &escalations,
+            datasets: &datasets[..declared],
+            objectives: &objectives,
+            perspectives: &perspectives,
+            periods,
+        },
+    );
     Some(Model {
         header: header?,
         perspectives,
@@ -238,6 +291,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         kpis,
         aggregates,
         escalations,
+        tests,
     })
 }
 

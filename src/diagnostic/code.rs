@@ -51,6 +51,8 @@ codes! {
     ImpossibleWindow => "scorecard::check::impossible_window",
     NoStatus => "scorecard::check::no_status",
     EffectiveMidPeriod => "scorecard::check::effective_mid_period",
+    TestOnly => "scorecard::check::test_only",
+    InvalidExpect => "scorecard::check::invalid_expect",
     ReadSource => "scorecard::io::read_scorecard",
 }
 

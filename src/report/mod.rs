@@ -8,6 +8,7 @@ mod escalations;
 pub mod explain;
 pub mod strategy_map;
 mod table;
+pub mod testing;
 
 pub use crate::format::{number, segment_label};
 pub use table::table;

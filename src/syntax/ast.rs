@@ -83,6 +83,8 @@ pub enum ExprKind {
     Str(String),
     /// `2026-07-01`
     Date(String),
+    /// `2026-05`, `FY2027-Q4`: a period's name, in tests.
+    Period(String),
     /// `name` or `dataset.column`
     Path(Vec<Ident>),
     Call {
@@ -113,6 +115,14 @@ pub enum ExprKind {
     },
     /// `5 points`: percentage points, the number as written.
     Points(String),
+    /// `escalation margin_erosion[region = "EMEA"] not raised in 2026-05`, in tests.
+    Raised {
+        escalation: Ident,
+        /// The segment, as `column = "value"` comparisons; empty for any segment.
+        segment: Vec<Expr>,
+        negated: bool,
+        period: Box<Expr>,
+    },
     /// `gross_margin is not green in 2 of the last 3 periods`, in escalation conditions.
     StatusTest {
         subject: Box<Expr>,

@@ -60,6 +60,22 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Percent(p) => format!("{p}%"),
         ExprKind::Str(s) => format!("{s:?}"),
         ExprKind::Date(d) => format!("#{d}"),
+        ExprKind::Period(p) => format!("#{p}"),
+        ExprKind::Raised {
+            escalation,
+            segment,
+            negated,
+            period,
+        } => {
+            let seg: Vec<String> = segment.iter().map(expr).collect();
+            let not = if *negated { "not " } else { "" };
+            format!(
+                "(escalation {}[{}] {not}raised in {})",
+                escalation.text,
+                seg.join(" "),
+                expr(period)
+            )
+        }
         ExprKind::Path(parts) => parts
             .iter()
             .map(|p| p.text.as_str())

@@ -195,14 +195,7 @@ fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
                 Rule::deviates => return deviates(cx, target, op, span),
                 _ => {}
             }
-            let index = op
-                .into_inner()
-                .next()
-                .map(|e| expr(cx, e.into_inner()))
-                .unwrap_or(Expr {
-                    kind: ExprKind::List(Vec::new()),
-                    span,
-                });
+            let index = index_of(cx, op, span);
             Expr {
                 kind: ExprKind::Index {
                     target: Box::new(target),
@@ -348,6 +341,8 @@ fn primary(cx: &Ctx, p: P) -> Expr {
                 .unwrap_or_default(),
         ),
         Rule::date => ExprKind::Date(p.as_str().to_string()),
+        Rule::period => ExprKind::Period(p.as_str().to_string()),
+        Rule::raised_test => raised_test(cx, p, span),
         Rule::same_period_last_year => ExprKind::SamePeriodLastYear,
         Rule::duration => {
             let mut inner = p.into_inner();
@@ -379,6 +374,59 @@ fn primary(cx: &Ctx, p: P) -> Expr {
         _ => ExprKind::List(Vec::new()),
     };
     Expr { kind, span }
+}
+
+/// What is inside `[...]`: one expression, or a list when commas separate several (a period and
+/// a segment, in tests).
+fn index_of(cx: &Ctx, p: P, span: Span) -> Expr {
+    let inner = cx.span(&p);
+    let mut parts: Vec<Expr> = p.into_inner().map(|e| expr(cx, e.into_inner())).collect();
+    match parts.len() {
+        0 => Expr {
+            kind: ExprKind::List(Vec::new()),
+            span,
+        },
+        1 => parts.remove(0),
+        _ => Expr {
+            kind: ExprKind::List(parts),
+            span: inner,
+        },
+    }
+}
+
+/// `escalation name[segment] not raised in period`
+fn raised_test(cx: &Ctx, p: P, span: Span) -> ExprKind {
+    let mut escalation = empty_ident(span);
+    let mut segment = Vec::new();
+    let mut negated = false;
+    let mut period = None;
+    for part in p.into_inner() {
+        match part.as_rule() {
+            Rule::ident => escalation = cx.ident(part),
+            Rule::index => {
+                let s = cx.span(&part);
+                segment = match index_of(cx, part, s) {
+                    Expr {
+                        kind: ExprKind::List(items),
+                        ..
+                    } => items,
+                    one => vec![one],
+                };
+            }
+            Rule::negated => negated = true,
+            Rule::operand => period = Some(expr(cx, part.into_inner())),
+            _ => {}
+        }
+    }
+    ExprKind::Raised {
+        escalation,
+        segment,
+        negated,
+        period: Box::new(period.unwrap_or(Expr {
+            kind: ExprKind::List(Vec::new()),
+            span,
+        })),
+    }
 }
 
 fn arg(cx: &Ctx, p: P) -> Arg {

@@ -4,6 +4,7 @@
 mod escalation;
 pub mod print;
 mod rules;
+pub mod test;
 
 pub use escalation::{
     Condition, Escalation, Part, Severity, Step, Template, Tolerance, PLACEHOLDERS,
@@ -33,6 +34,8 @@ pub struct Model {
     pub aggregates: Vec<Aggregate>,
     /// In the order the file declares them.
     pub escalations: Vec<Escalation>,
+    /// `test` declarations, in the order the file declares them; only `scorecard test` runs them.
+    pub tests: Vec<test::Test>,
 }
 
 impl Model {

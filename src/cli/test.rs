@@ -1,0 +1,80 @@
+//! Owns `scorecard test`: runs the `test` declarations of each file, prints expected against actual
+//! for every failure, optionally writes JUnit XML, and names what no test exercises.
+
+use crate::{emit, stderr_color, stdout_color, DATA_ERRORS, OK, SCORECARD_ERRORS};
+use scorecard::report::testing::{self, FileTests};
+use scorecard::testing::TestRun;
+use scorecard::{diagnostic, Compiled};
+use std::path::{Path, PathBuf};
+
+pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let files = match super::files::scorecards(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return DATA_ERRORS;
+        }
+    };
+    let mut broken = 0;
+    let mut runs: Vec<(String, Vec<TestRun>)> = Vec::new();
+    let mut models = Vec::new();
+    for f in &files {
+        let name = f.display().to_string();
+        let source = match std::fs::read_to_string(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "error[{}]: cannot read `{name}`: {e}",
+                    diagnostic::Code::ReadSource.as_str()
+                );
+                broken += 1;
+                continue;
+            }
+        };
+        let compiled: Compiled = scorecard::compile_for_tests(&source);
+        if !compiled.diagnostics.is_empty() {
+            eprint!(
+                "{}",
+                diagnostic::render(&name, &source, &compiled.diagnostics, stderr_color())
+            );
+        }
+        let Some(model) = compiled.model else {
+            broken += 1;
+            continue;
+        };
+        runs.push((name, scorecard::testing::run(&model)));
+        models.push(model);
+    }
+    let shown: Vec<FileTests> = runs
+        .iter()
+        .map(|(path, tests)| FileTests { path, tests })
+        .collect();
+    let refs: Vec<&_> = models.iter().collect();
+    let (kpis, escalations) = scorecard::testing::unexercised(&refs);
+    print!(
+        "{}",
+        testing::text(&shown, (&kpis, &escalations), stdout_color())
+    );
+    if let Some(path) = junit {
+        let xml = testing::junit(&shown, &scorecard::rules::manifest::now());
+        if emit(Some(path), &xml) != OK {
+            return DATA_ERRORS;
+        }
+    }
+    let (_, failed, errors) = testing::counts(&shown);
+    if broken > 0 || errors > 0 {
+        if broken > 0 {
+            eprintln!(
+                "{broken} file{} could not be tested: fix the errors above",
+                crate::s(broken)
+            );
+        }
+        DATA_ERRORS
+    } else if failed > 0 {
+        SCORECARD_ERRORS
+    } else {
+        OK
+    }
+}
