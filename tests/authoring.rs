@@ -124,14 +124,29 @@ const WRONG: &[(&str, &str, &str)] = &[
     ("margin[2026-01] < 40%", "< 40%", "40%"),
     ("score(margin[2026-01]) = 7", "= 7", "6.67"),
     ("score(grow[2026-02]) < 10", "< 10", "10"),
-    ("attributed(credit)[2026-02, channel = \"search\"] = 500", "= 500", "none"),
-    ("escalation revenue_red not raised in 2026-03", "not raised in 2026-03", "open: raised in 2026-03 (region=EMEA)"),
-    ("escalation revenue_red raised in 2026-02", "raised in 2026-02", "not raised in 2026-02"),
+    (
+        "attributed(credit)[2026-02, channel = \"search\"] = 500",
+        "= 500",
+        "none",
+    ),
+    (
+        "escalation revenue_red not raised in 2026-03",
+        "not raised in 2026-03",
+        "open: raised in 2026-03 (region=EMEA)",
+    ),
+    (
+        "escalation revenue_red raised in 2026-02",
+        "raised in 2026-02",
+        "not raised in 2026-02",
+    ),
     ("revenue[2026-04] = 0", "= 0", "none"),
 ];
 
 fn shop_with_tests() -> String {
-    let wrong: String = WRONG.iter().map(|(x, _, _)| format!("  expect: {x}\n")).collect();
+    let wrong: String = WRONG
+        .iter()
+        .map(|(x, _, _)| format!("  expect: {x}\n"))
+        .collect();
     format!(
         "{SHOP}\ntest holds \"Everything worked out by hand\" {{\n{DATA}{HOLDS}}}\n\ntest wrong \"Each kind, wrong\" {{\n{DATA}{wrong}}}\n"
     )
@@ -143,7 +158,10 @@ fn each_kind_of_expectation_passes_when_it_holds_and_fails_when_it_does_not() {
     let file = dir.path().join("shop.scorecard");
     let (code, out, err) = scorecard(&["test", file.to_str().unwrap_or_default()]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("ok     holds \"Everything worked out by hand\""), "{out}");
+    assert!(
+        out.contains("ok     holds \"Everything worked out by hand\""),
+        "{out}"
+    );
     assert!(out.contains("FAIL   wrong \"Each kind, wrong\""), "{out}");
     // Each wrong expectation is listed once, with what was expected and what the run gave.
     for (text, expected, actual) in WRONG {
@@ -161,9 +179,15 @@ fn each_kind_of_expectation_passes_when_it_holds_and_fails_when_it_does_not() {
         );
     }
     assert_eq!(out.matches("- expected").count(), WRONG.len(), "{out}");
-    assert!(out.contains("2 tests: 1 passed, 1 failed, 0 could not run"), "{out}");
+    assert!(
+        out.contains("2 tests: 1 passed, 1 failed, 0 could not run"),
+        "{out}"
+    );
     // Every KPI and the escalation are named by an expectation, except `order_count`.
-    assert!(out.contains("KPIs no test expects anything of: order_count\n"), "{out}");
+    assert!(
+        out.contains("KPIs no test expects anything of: order_count\n"),
+        "{out}"
+    );
     assert!(!out.contains("escalations no test"), "{out}");
 }
 
@@ -173,7 +197,12 @@ fn a_passing_file_exits_0_and_junit_has_every_element_the_schema_requires() {
     let dir = folder(&[("shop.scorecard", &source)]);
     let file = dir.path().join("shop.scorecard");
     let xml = dir.path().join("junit.xml");
-    let (code, out, _) = scorecard(&["test", file.to_str().unwrap_or_default(), "--junit", xml.to_str().unwrap_or_default()]);
+    let (code, out, _) = scorecard(&[
+        "test",
+        file.to_str().unwrap_or_default(),
+        "--junit",
+        xml.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(code, 1, "{out}");
 
     // Read back by a second XML parser (Python's), against the required attributes and elements
@@ -209,33 +238,58 @@ print(cases[1].find("failure").text)
         .output()
         .expect("python3 runs");
     let said = String::from_utf8_lossy(&checked.stdout);
-    assert!(checked.status.success(), "{said}{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(
+        checked.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
     let mut lines = said.lines();
     assert_eq!(
         lines.next(),
         Some("2 1 0 [('holds \"All hold\"', []), ('wrong', ['failure'])]")
     );
     // February revenue is 500 (hand sum of o3), not 1.
-    assert!(said.contains("expect: revenue[2026-02] = 1\n  - expected = 1\n  + actual   500"), "{said}");
+    assert!(
+        said.contains("expect: revenue[2026-02] = 1\n  - expected = 1\n  + actual   500"),
+        "{said}"
+    );
 
     let only_passing = format!("{SHOP}\ntest holds {{\n{DATA}{HOLDS}}}\n");
     let dir = folder(&[("shop.scorecard", &only_passing)]);
     let (code, out, err) = scorecard(&["test", dir.path().to_str().unwrap_or_default()]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("1 test: 1 passed, 0 failed, 0 could not run"), "{out}");
+    assert!(
+        out.contains("1 test: 1 passed, 0 failed, 0 could not run"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_test_whose_data_does_not_load_could_not_run_and_names_the_scorecard_line() {
-    let bad = DATA.replace("o2,c2,2026-01-20,EMEA,300.00,240.00", "o2,c2,2026-01-20,EMEA,lots,240.00");
+    let bad = DATA.replace(
+        "o2,c2,2026-01-20,EMEA,300.00,240.00",
+        "o2,c2,2026-01-20,EMEA,lots,240.00",
+    );
     let source = format!("{SHOP}\ntest broken {{\n{bad}  expect: revenue[2026-01] = 900\n}}\n");
     let dir = folder(&[("shop.scorecard", &source)]);
-    let (code, out, _) = scorecard(&["test", dir.path().join("shop.scorecard").to_str().unwrap_or_default()]);
+    let (code, out, _) = scorecard(&[
+        "test",
+        dir.path()
+            .join("shop.scorecard")
+            .to_str()
+            .unwrap_or_default(),
+    ]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("ERROR  broken"), "{out}");
     // The CSV header is on the line after `orders: """`.
-    let header_line = source.lines().position(|l| l.trim() == "order_id,customer,order_date,region,revenue,cogs").map(|i| i + 1);
-    let expected = format!("the data for `orders` (CSV line 1 is scorecard line {})", header_line.unwrap_or(0));
+    let header_line = source
+        .lines()
+        .position(|l| l.trim() == "order_id,customer,order_date,region,revenue,cogs")
+        .map(|i| i + 1);
+    let expected = format!(
+        "the data for `orders` (CSV line 1 is scorecard line {})",
+        header_line.unwrap_or(0)
+    );
     assert!(out.contains(&expected), "{out}");
     assert!(out.contains("lots"), "the bad value is shown: {out}");
     assert!(out.contains("0 passed, 0 failed, 1 could not run"), "{out}");
@@ -277,15 +331,36 @@ fn tests_do_not_change_what_run_evaluates() {
     let model = compiled.model.expect("checks clean");
     let names: Vec<&str> = model.kpis.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, vec!["revenue", "margin", "order_count"]);
-    let for_tests = scorecard::compile_for_tests(&source).model.expect("checks clean");
-    assert_eq!(for_tests.kpis.len(), 6, "three derived from the `attributed` expectations");
+    let for_tests = scorecard::compile_for_tests(&source)
+        .model
+        .expect("checks clean");
+    assert_eq!(
+        for_tests.kpis.len(),
+        6,
+        "three derived from the `attributed` expectations"
+    );
 }
 
 #[test]
 fn the_examples_pass_their_tests() {
     let (code, out, err) = scorecard(&["test", "scorecards"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(!out.contains("FAIL") && out.contains(" passed, 0 failed, 0 could not run"), "{out}");
+    assert!(
+        !out.contains("FAIL") && out.contains(" passed, 0 failed, 0 could not run"),
+        "{out}"
+    );
+    for example in ["balanced", "customer_profitability", "marketing", "retail"] {
+        let at = out
+            .find(&format!("scorecards/{example}/{example}.scorecard\n"))
+            .unwrap_or(0);
+        assert!(
+            out[at..]
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("  ok ")),
+            "{example} has no test:\n{out}"
+        );
+    }
 }
 
 #[test]
@@ -298,11 +373,21 @@ fn fmt_check_lists_the_files_that_would_change_and_fmt_rewrites_them() {
     assert_eq!(code, 1, "{out}{err}");
     assert_eq!(out, format!("would reformat {}\n", path("a.scorecard")));
     assert!(err.contains("1 of 2 files would be reformatted"), "{err}");
-    assert_eq!(std::fs::read_to_string(path("a.scorecard")).ok().as_deref(), Some(messy), "--check changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(path("a.scorecard")).ok().as_deref(),
+        Some(messy),
+        "--check changes nothing"
+    );
 
     let (code, out, _) = scorecard(&["fmt", &path("a.scorecard"), &path("b.scorecard")]);
-    assert_eq!((code, out), (0, format!("formatted {}\n", path("a.scorecard"))));
-    assert_eq!(std::fs::read_to_string(path("a.scorecard")).ok().as_deref(), Some(tidy));
+    assert_eq!(
+        (code, out),
+        (0, format!("formatted {}\n", path("a.scorecard")))
+    );
+    assert_eq!(
+        std::fs::read_to_string(path("a.scorecard")).ok().as_deref(),
+        Some(tidy)
+    );
     let (code, _, _) = scorecard(&["fmt", "--check", dir.path().to_str().unwrap_or_default()]);
     assert_eq!(code, 0);
 

@@ -8,7 +8,9 @@ use super::model::{Dataset, Escalation, Kpi, Objective, Perspective};
 use super::Checker;
 use crate::calendar::Periods;
 use crate::diagnostic::{self, Code, Diagnostic, Span};
-use crate::syntax::ast::{BinaryOp, Declaration, Entry, Expr, ExprKind, File, Ident, Item, UnaryOp, Value};
+use crate::syntax::ast::{
+    BinaryOp, Declaration, Entry, Expr, ExprKind, File, Ident, Item, UnaryOp, Value,
+};
 use rust_decimal::Decimal;
 
 const KEYS: &[&str] = &["data", "expect"];
@@ -35,13 +37,22 @@ pub fn expression_kpis(file: &File, source: &str) -> Vec<Declaration> {
         .map(|d| d.name.text.as_str())
         .collect();
     let mut out = Vec::new();
-    for d in file.declarations.iter().filter(|d| d.keyword.text == "test") {
+    for d in file
+        .declarations
+        .iter()
+        .filter(|d| d.keyword.text == "test")
+    {
         for e in d.entries.iter().filter(|e| e.key.text == "expect") {
-            let Value::Items(items, _) = &e.value else { continue };
-            let Some(ExprKind::Binary { op, left, .. }) = items.first().map(|i| &i.expr.kind) else {
+            let Value::Items(items, _) = &e.value else {
                 continue;
             };
-            let ExprKind::Index { target, index } = &left.kind else { continue };
+            let Some(ExprKind::Binary { op, left, .. }) = items.first().map(|i| &i.expr.kind)
+            else {
+                continue;
+            };
+            let ExprKind::Index { target, index } = &left.kind else {
+                continue;
+            };
             let named = matches!(&target.kind, ExprKind::Path(p) if p.len() == 1 && declared.contains(&p[0].text.as_str()));
             if named || !op.is_comparison() {
                 continue;
@@ -121,7 +132,10 @@ fn parts(index: &Expr) -> (&Expr, &[Expr]) {
 }
 
 pub fn check_all(cx: &mut Checker, decls: &[&Declaration], known: &Known) -> Vec<Test> {
-    decls.iter().filter_map(|d| check_one(cx, d, known)).collect()
+    decls
+        .iter()
+        .filter_map(|d| check_one(cx, d, known))
+        .collect()
 }
 
 fn check_one(cx: &mut Checker, d: &Declaration, known: &Known) -> Option<Test> {
@@ -150,9 +164,13 @@ fn check_one(cx: &mut Checker, d: &Declaration, known: &Known) -> Option<Test> {
     }
     if expects.is_empty() && ok {
         cx.report(
-            Diagnostic::error(Code::MissingKey, d.name.span, format!("test `{}` expects nothing", d.name.text))
-                .label("no `expect` line")
-                .help("add `expect: kpi[period] = value`"),
+            Diagnostic::error(
+                Code::MissingKey,
+                d.name.span,
+                format!("test `{}` expects nothing", d.name.text),
+            )
+            .label("no `expect` line")
+            .help("add `expect: kpi[period] = value`"),
         );
         return None;
     }
@@ -179,43 +197,62 @@ fn fixtures(cx: &mut Checker, e: &Entry, known: &Known, out: &mut Vec<Fixture>) 
     for f in entries {
         let name = &f.key.text;
         let Some(ds) = known.datasets.iter().find(|d| &d.name == name) else {
-            let hint = diagnostic::did_you_mean(name, known.datasets.iter().map(|d| d.name.as_str()));
+            let hint =
+                diagnostic::did_you_mean(name, known.datasets.iter().map(|d| d.name.as_str()));
             cx.report(
-                Diagnostic::error(Code::UnknownDataset, f.key.span, format!("no dataset named `{name}`"))
-                    .label("not a declared dataset")
-                    .maybe_help(hint),
+                Diagnostic::error(
+                    Code::UnknownDataset,
+                    f.key.span,
+                    format!("no dataset named `{name}`"),
+                )
+                .label("not a declared dataset")
+                .maybe_help(hint),
             );
             ok = false;
             continue;
         };
         if !ds.is_file() {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, f.key.span, format!("`{name}` is derived by the scorecard, not read from a file"))
-                    .label("derived table")
-                    .help("give data for the datasets it is derived from"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    f.key.span,
+                    format!("`{name}` is derived by the scorecard, not read from a file"),
+                )
+                .label("derived table")
+                .help("give data for the datasets it is derived from"),
             );
             ok = false;
             continue;
         }
         if out.iter().any(|x: &Fixture| &x.dataset == name) {
             cx.report(
-                Diagnostic::error(Code::DuplicateKey, f.key.span, format!("data for `{name}` is given twice"))
-                    .label("second time"),
+                Diagnostic::error(
+                    Code::DuplicateKey,
+                    f.key.span,
+                    format!("data for `{name}` is given twice"),
+                )
+                .label("second time"),
             );
             ok = false;
             continue;
         }
         let text = match &f.value {
-            Value::Items(items, _) if items.len() == 1 && items[0].modifiers.is_empty() => match &items[0].expr.kind {
-                ExprKind::Str(s) => Some((s.clone(), items[0].expr.span)),
-                _ => None,
-            },
+            Value::Items(items, _) if items.len() == 1 && items[0].modifiers.is_empty() => {
+                match &items[0].expr.kind {
+                    ExprKind::Str(s) => Some((s.clone(), items[0].expr.span)),
+                    _ => None,
+                }
+            }
             _ => None,
         };
         let Some((text, span)) = text else {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, f.value.span(), format!("the data for `{name}` is CSV text in triple quotes"))
-                    .label("expected `\"\"\"...\"\"\"`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    f.value.span(),
+                    format!("the data for `{name}` is CSV text in triple quotes"),
+                )
+                .label("expected `\"\"\"...\"\"\"`"),
             );
             ok = false;
             continue;
@@ -256,8 +293,17 @@ pub fn dedent(text: &str) -> (String, usize) {
     (csv, skipped)
 }
 
-fn invalid(cx: &mut Checker, span: Span, message: impl Into<String>, label: &str) -> Option<Expect> {
-    cx.report(Diagnostic::error(Code::InvalidExpect, span, message).label(label).help(SHAPES));
+fn invalid(
+    cx: &mut Checker,
+    span: Span,
+    message: impl Into<String>,
+    label: &str,
+) -> Option<Expect> {
+    cx.report(
+        Diagnostic::error(Code::InvalidExpect, span, message)
+            .label(label)
+            .help(SHAPES),
+    );
     None
 }
 
@@ -266,37 +312,79 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
     let (line, column) = {
         let line = cx.line(expr.span);
         let text_before = cx.text(Span::new(0, expr.span.start));
-        (line, text_before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+        (
+            line,
+            text_before
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                + 1,
+        )
     };
     // A span that ends in a repetition may take in the spaces after it.
     let text = cx.text(expr.span).trim_end().to_string();
     let check = match &expr.kind {
-        ExprKind::Raised { escalation, segment, negated, period } => {
+        ExprKind::Raised {
+            escalation,
+            segment,
+            negated,
+            period,
+        } => {
             if !known.escalations.iter().any(|x| x.name == escalation.text) {
-                let hint = diagnostic::did_you_mean(&escalation.text, known.escalations.iter().map(|x| x.name.as_str()));
+                let hint = diagnostic::did_you_mean(
+                    &escalation.text,
+                    known.escalations.iter().map(|x| x.name.as_str()),
+                );
                 cx.report(
-                    Diagnostic::error(Code::UnknownName, escalation.span, format!("no escalation named `{}`", escalation.text))
-                        .label("not a declared escalation")
-                        .maybe_help(hint),
+                    Diagnostic::error(
+                        Code::UnknownName,
+                        escalation.span,
+                        format!("no escalation named `{}`", escalation.text),
+                    )
+                    .label("not a declared escalation")
+                    .maybe_help(hint),
                 );
                 return None;
             }
             let period = period_name(cx, period, known)?;
             let segment = segment_of(cx, segment)?;
-            Check::Raised { escalation: escalation.text.clone(), period, segment, raised: !negated }
+            Check::Raised {
+                escalation: escalation.text.clone(),
+                period,
+                segment,
+                raised: !negated,
+            }
         }
         ExprKind::Binary { op, left, right } if op.is_comparison() => {
             let compare = compare(*op);
             match &left.kind {
                 ExprKind::Call { name, args } if name.text == "status" || name.text == "score" => {
                     let [arg] = args.as_slice() else {
-                        return invalid(cx, left.span, format!("`{}` takes one value: `{}(kpi[period])`", name.text, name.text), "one value");
+                        return invalid(
+                            cx,
+                            left.span,
+                            format!(
+                                "`{}` takes one value: `{}(kpi[period])`",
+                                name.text, name.text
+                            ),
+                            "one value",
+                        );
                     };
                     let ExprKind::Index { target, index } = &arg.value.kind else {
-                        return invalid(cx, arg.span, "name the period in brackets", "expected `kpi[period]`");
+                        return invalid(
+                            cx,
+                            arg.span,
+                            "name the period in brackets",
+                            "expected `kpi[period]`",
+                        );
                     };
                     let ExprKind::Path(p) = &target.kind else {
-                        return invalid(cx, target.span, format!("`{}` reads a KPI by name", name.text), "expected a name");
+                        return invalid(
+                            cx,
+                            target.span,
+                            format!("`{}` reads a KPI by name", name.text),
+                            "expected a name",
+                        );
                     };
                     let subject = &p[0];
                     let (period, segment) = parts(index);
@@ -307,9 +395,20 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
                         segment_fits(cx, kpi, &segment, index.span)?;
                         let status = status_word(cx, right)?;
                         if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
-                            return invalid(cx, expr.span, "a status is compared with `=` or `!=`", "statuses have no order");
+                            return invalid(
+                                cx,
+                                expr.span,
+                                "a status is compared with `=` or `!=`",
+                                "statuses have no order",
+                            );
                         }
-                        Check::Status { kpi: kpi.name.clone(), period, segment, expected: status, negated: *op == BinaryOp::Ne }
+                        Check::Status {
+                            kpi: kpi.name.clone(),
+                            period,
+                            segment,
+                            expected: status,
+                            negated: *op == BinaryOp::Ne,
+                        }
                     } else {
                         let of = if subject.text == "overall" {
                             Scored::Overall
@@ -323,10 +422,22 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
                             Scored::Kpi
                         };
                         if of != Scored::Kpi && !segment.is_empty() {
-                            return invalid(cx, index.span, "objective, perspective and overall scores have no segments", "a segment");
+                            return invalid(
+                                cx,
+                                index.span,
+                                "objective, perspective and overall scores have no segments",
+                                "a segment",
+                            );
                         }
                         let expected = literal(cx, right)?;
-                        Check::Score { of, name: subject.text.clone(), period, segment, op: compare, expected }
+                        Check::Score {
+                            of,
+                            name: subject.text.clone(),
+                            period,
+                            segment,
+                            op: compare,
+                            expected,
+                        }
                     }
                 }
                 ExprKind::Index { target, index } => {
@@ -334,7 +445,9 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
                     let period = period_name(cx, period, known)?;
                     let segment = segment_of(cx, segment)?;
                     let kpi = match &target.kind {
-                        ExprKind::Path(p) if p.len() == 1 && known.kpis.iter().any(|k| k.name == p[0].text) => {
+                        ExprKind::Path(p)
+                            if p.len() == 1 && known.kpis.iter().any(|k| k.name == p[0].text) =>
+                        {
                             let kpi = kpi_named(cx, &p[0], known)?;
                             segment_fits(cx, kpi, &segment, index.span)?;
                             kpi.name.clone()
@@ -343,14 +456,39 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
                         _ => derived_name(cx.source, target.span),
                     };
                     let expected = literal(cx, right)?;
-                    Check::Value { kpi, period, segment, op: compare, expected }
+                    Check::Value {
+                        kpi,
+                        period,
+                        segment,
+                        op: compare,
+                        expected,
+                    }
                 }
-                _ => return invalid(cx, left.span, "expected a value in a period: `kpi[2026-05]`", "no period"),
+                _ => {
+                    return invalid(
+                        cx,
+                        left.span,
+                        "expected a value in a period: `kpi[2026-05]`",
+                        "no period",
+                    )
+                }
             }
         }
-        _ => return invalid(cx, expr.span, "not an expectation", "expected a comparison or `raised in`"),
+        _ => {
+            return invalid(
+                cx,
+                expr.span,
+                "not an expectation",
+                "expected a comparison or `raised in`",
+            )
+        }
     };
-    Some(Expect { line, column, text, check })
+    Some(Expect {
+        line,
+        column,
+        text,
+        check,
+    })
 }
 
 fn compare(op: BinaryOp) -> Compare {
@@ -371,9 +509,13 @@ fn kpi_named<'k>(cx: &mut Checker, name: &Ident, known: &Known<'k>) -> Option<&'
     if !cx.is_broken(&name.text) {
         let hint = diagnostic::did_you_mean(&name.text, known.kpis.iter().map(|k| k.name.as_str()));
         cx.report(
-            Diagnostic::error(Code::UnknownKpi, name.span, format!("no KPI named `{}`", name.text))
-                .label("not a declared KPI")
-                .maybe_help(hint),
+            Diagnostic::error(
+                Code::UnknownKpi,
+                name.span,
+                format!("no KPI named `{}`", name.text),
+            )
+            .label("not a declared KPI")
+            .maybe_help(hint),
         );
     }
     None
@@ -383,16 +525,25 @@ fn kpi_named<'k>(cx: &mut Checker, name: &Ident, known: &Known<'k>) -> Option<&'
 /// calendar names it.
 fn period_name(cx: &mut Checker, e: &Expr, known: &Known) -> Option<String> {
     let text = match &e.kind {
-        ExprKind::Period(t) | ExprKind::Date(t) | ExprKind::Str(t) | ExprKind::Number(t) => t.clone(),
+        ExprKind::Period(t) | ExprKind::Date(t) | ExprKind::Str(t) | ExprKind::Number(t) => {
+            t.clone()
+        }
         _ => String::new(),
     };
     match known.periods.parse(&text) {
         Some(p) => Some(known.periods.label(p)),
         None => {
             cx.report(
-                Diagnostic::error(Code::InvalidExpect, e.span, format!("`{}` is not a period of this scorecard", cx.text(e.span)))
-                    .label("expected a period")
-                    .help(format!("name a period as the calendar does, such as {}", known.periods.example())),
+                Diagnostic::error(
+                    Code::InvalidExpect,
+                    e.span,
+                    format!("`{}` is not a period of this scorecard", cx.text(e.span)),
+                )
+                .label("expected a period")
+                .help(format!(
+                    "name a period as the calendar does, such as {}",
+                    known.periods.example()
+                )),
             );
             None
         }
@@ -404,9 +555,17 @@ fn segment_of(cx: &mut Checker, items: &[Expr]) -> Option<Segment> {
     let mut out = Vec::new();
     for s in items {
         let pair = match &s.kind {
-            ExprKind::Binary { op: BinaryOp::Eq, left, right } => match (&left.kind, &right.kind) {
-                (ExprKind::Path(c), ExprKind::Str(v)) if c.len() == 1 => Some((c[0].text.clone(), Some(v.clone()))),
-                (ExprKind::Path(c), ExprKind::Path(v)) if c.len() == 1 && v.len() == 1 && v[0].text == "none" => {
+            ExprKind::Binary {
+                op: BinaryOp::Eq,
+                left,
+                right,
+            } => match (&left.kind, &right.kind) {
+                (ExprKind::Path(c), ExprKind::Str(v)) if c.len() == 1 => {
+                    Some((c[0].text.clone(), Some(v.clone())))
+                }
+                (ExprKind::Path(c), ExprKind::Path(v))
+                    if c.len() == 1 && v.len() == 1 && v[0].text == "none" =>
+                {
                     Some((c[0].text.clone(), None))
                 }
                 _ => None,
@@ -439,9 +598,21 @@ fn segment_fits(cx: &mut Checker, kpi: &Kpi, segment: &Segment, span: Span) -> O
         return Some(());
     }
     cx.report(
-        Diagnostic::error(Code::SegmentColumn, span, format!("`{}` is segmented by {}", kpi.name, if by.is_empty() { "nothing".to_string() } else { by.join(", ") }))
-            .label("these columns do not match")
-            .help("name a value for every `by` column, or none for the total"),
+        Diagnostic::error(
+            Code::SegmentColumn,
+            span,
+            format!(
+                "`{}` is segmented by {}",
+                kpi.name,
+                if by.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    by.join(", ")
+                }
+            ),
+        )
+        .label("these columns do not match")
+        .help("name a value for every `by` column, or none for the total"),
     );
     None
 }
@@ -454,9 +625,13 @@ fn status_word(cx: &mut Checker, e: &Expr) -> Option<String> {
         }
     }
     cx.report(
-        Diagnostic::error(Code::InvalidExpect, e.span, format!("`{}` is not a status", cx.text(e.span)))
-            .label("expected a status")
-            .help("a status is green, amber, red, unrated (no thresholds) or none (no value)"),
+        Diagnostic::error(
+            Code::InvalidExpect,
+            e.span,
+            format!("`{}` is not a status", cx.text(e.span)),
+        )
+        .label("expected a status")
+        .help("a status is green, amber, red, unrated (no thresholds) or none (no value)"),
     );
     None
 }
@@ -466,20 +641,33 @@ fn literal(cx: &mut Checker, e: &Expr) -> Option<Option<Decimal>> {
     let number = |t: &str| t.parse::<Decimal>().ok();
     let value = match &e.kind {
         ExprKind::Number(t) => number(t).map(Some),
-        ExprKind::Percent(t) | ExprKind::Points(t) => number(t).map(|d| Some(d / Decimal::ONE_HUNDRED)),
+        ExprKind::Percent(t) | ExprKind::Points(t) => {
+            number(t).map(|d| Some(d / Decimal::ONE_HUNDRED))
+        }
         ExprKind::Path(p) if p.len() == 1 && p[0].text == "none" => Some(None),
-        ExprKind::Unary { op: UnaryOp::Neg, operand } => match &operand.kind {
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => match &operand.kind {
             ExprKind::Number(t) => number(t).map(|d| Some(-d)),
-            ExprKind::Percent(t) | ExprKind::Points(t) => number(t).map(|d| Some(-d / Decimal::ONE_HUNDRED)),
+            ExprKind::Percent(t) | ExprKind::Points(t) => {
+                number(t).map(|d| Some(-d / Decimal::ONE_HUNDRED))
+            }
             _ => None,
         },
         _ => None,
     };
     if value.is_none() {
         cx.report(
-            Diagnostic::error(Code::InvalidExpect, e.span, format!("`{}` is not a number to expect", cx.text(e.span)))
-                .label("expected a number, a percent or `none`")
-                .help("write the value as the report shows it: `1200.50`, `30%`, or `none` for no value"),
+            Diagnostic::error(
+                Code::InvalidExpect,
+                e.span,
+                format!("`{}` is not a number to expect", cx.text(e.span)),
+            )
+            .label("expected a number, a percent or `none`")
+            .help(
+                "write the value as the report shows it: `1200.50`, `30%`, or `none` for no value",
+            ),
         );
     }
     value

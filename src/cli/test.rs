@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 
 pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let files = match super::files::scorecards(paths) {
         Ok(f) => f,
         Err(e) => {

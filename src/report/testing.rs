@@ -53,9 +53,21 @@ pub fn text(files: &[FileTests], unexercised: (&[String], &[String]), color: boo
                 Outcome::Failed(failures) => {
                     let _ = writeln!(out, "  {}  {}", paint("FAIL ", "31;1", color), title(t));
                     for x in failures {
-                        let _ = writeln!(out, "        {}:{}:{}  expect: {}", f.path, x.line, x.column, x.text);
-                        let _ = writeln!(out, "{}", paint(&format!("          - expected {}", x.expected), "31", color));
-                        let _ = writeln!(out, "{}", paint(&format!("          + actual   {}", x.actual), "32", color));
+                        let _ = writeln!(
+                            out,
+                            "        {}:{}:{}  expect: {}",
+                            f.path, x.line, x.column, x.text
+                        );
+                        let _ = writeln!(
+                            out,
+                            "{}",
+                            paint(&format!("          - expected {}", x.expected), "31", color)
+                        );
+                        let _ = writeln!(
+                            out,
+                            "{}",
+                            paint(&format!("          + actual   {}", x.actual), "32", color)
+                        );
                     }
                 }
                 Outcome::Error(message) => {
@@ -70,14 +82,22 @@ pub fn text(files: &[FileTests], unexercised: (&[String], &[String]), color: boo
         out,
         "\n{} test{}: {passed} passed, {failed} failed, {errors} could not run",
         passed + failed + errors,
-        if passed + failed + errors == 1 { "" } else { "s" }
+        if passed + failed + errors == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     let (kpis, escalations) = unexercised;
     if !kpis.is_empty() {
         let _ = writeln!(out, "KPIs no test expects anything of: {}", kpis.join(", "));
     }
     if !escalations.is_empty() {
-        let _ = writeln!(out, "escalations no test expects raised or not: {}", escalations.join(", "));
+        let _ = writeln!(
+            out,
+            "escalations no test expects raised or not: {}",
+            escalations.join(", ")
+        );
     }
     out
 }

@@ -161,48 +161,98 @@ fn judge(model: &Model, e: &Evaluation, x: &Expect) -> Option<Failure> {
     };
     let row = |kpi: &str, period: &str, segment: &Segment| {
         let want = segment_map(segment);
-        e.kpis
-            .iter()
-            .find(|k| k.name == kpi)
-            .and_then(|k| k.results.iter().find(|r| r.period == period && r.segment == want))
+        e.kpis.iter().find(|k| k.name == kpi).and_then(|k| {
+            k.results
+                .iter()
+                .find(|r| r.period == period && r.segment == want)
+        })
     };
     let unit = |kpi: &str| model.kpi(kpi).map_or(Unit::Number, |k| k.unit);
     match &x.check {
-        Check::Value { kpi, period, segment, op, expected } => {
+        Check::Value {
+            kpi,
+            period,
+            segment,
+            op,
+            expected,
+        } => {
             let actual = row(kpi, period, segment).and_then(|r| r.value);
             let u = unit(kpi);
             (!op.holds(actual, *expected)).then(|| {
-                fail(format!("{} {}", op.symbol(), show(*expected, u)), show(actual, u))
+                fail(
+                    format!("{} {}", op.symbol(), show(*expected, u)),
+                    show(actual, u),
+                )
             })
         }
-        Check::Status { kpi, period, segment, expected, negated } => {
+        Check::Status {
+            kpi,
+            period,
+            segment,
+            expected,
+            negated,
+        } => {
             let actual = row(kpi, period, segment).map_or("none", |r| status_word(r.status));
             let holds = (actual == expected) != *negated;
-            let shown = if *negated { format!("not {expected}") } else { expected.clone() };
+            let shown = if *negated {
+                format!("not {expected}")
+            } else {
+                expected.clone()
+            };
             (!holds).then(|| fail(shown, actual.to_string()))
         }
-        Check::Score { of, name, period, segment, op, expected } => {
+        Check::Score {
+            of,
+            name,
+            period,
+            segment,
+            op,
+            expected,
+        } => {
             let in_period = |results: &[crate::rules::rollup::PeriodScore]| {
-                results.iter().find(|r| &r.period == period).and_then(|r| r.score)
+                results
+                    .iter()
+                    .find(|r| &r.period == period)
+                    .and_then(|r| r.score)
             };
             let actual = match of {
                 Scored::Kpi => row(name, period, segment).and_then(|r| r.score),
-                Scored::Objective => e.scores.objectives.iter().find(|o| &o.name == name).and_then(|o| in_period(&o.results)),
-                Scored::Perspective => e.scores.perspectives.iter().find(|o| &o.name == name).and_then(|o| in_period(&o.results)),
+                Scored::Objective => e
+                    .scores
+                    .objectives
+                    .iter()
+                    .find(|o| &o.name == name)
+                    .and_then(|o| in_period(&o.results)),
+                Scored::Perspective => e
+                    .scores
+                    .perspectives
+                    .iter()
+                    .find(|o| &o.name == name)
+                    .and_then(|o| in_period(&o.results)),
                 Scored::Overall => in_period(&e.scores.overall),
             };
             (!op.holds(actual, *expected)).then(|| {
-                fail(format!("{} {}", op.symbol(), show(*expected, Unit::Number)), show(actual, Unit::Number))
+                fail(
+                    format!("{} {}", op.symbol(), show(*expected, Unit::Number)),
+                    show(actual, Unit::Number),
+                )
             })
         }
-        Check::Raised { escalation, period, segment, raised } => {
+        Check::Raised {
+            escalation,
+            period,
+            segment,
+            raised,
+        } => {
             let periods = Periods::of(&model.header);
             let at = |p: &str| periods.parse(p);
             let want = segment_map(segment);
             let open: Vec<String> = e
                 .escalations
                 .iter()
-                .filter(|ep| &ep.escalation == escalation && (segment.is_empty() || ep.segment == want))
+                .filter(|ep| {
+                    &ep.escalation == escalation && (segment.is_empty() || ep.segment == want)
+                })
                 .filter(|ep| {
                     let p = at(period);
                     let from = at(&ep.raised);
@@ -215,8 +265,16 @@ fn judge(model: &Model, e: &Evaluation, x: &Expect) -> Option<Failure> {
                 })
                 .collect();
             let holds = open.is_empty() != *raised;
-            let expected = if *raised { format!("raised in {period}") } else { format!("not raised in {period}") };
-            let actual = if open.is_empty() { format!("not raised in {period}") } else { format!("open: {}", open.join("; ")) };
+            let expected = if *raised {
+                format!("raised in {period}")
+            } else {
+                format!("not raised in {period}")
+            };
+            let actual = if open.is_empty() {
+                format!("not raised in {period}")
+            } else {
+                format!("open: {}", open.join("; "))
+            };
             (!holds).then(|| fail(expected, actual))
         }
     }
@@ -233,7 +291,11 @@ pub fn unexercised(models: &[&Model]) -> (Vec<String>, Vec<String>) {
             .flat_map(|t| &t.expects)
             .filter_map(|x| match &x.check {
                 Check::Value { kpi, .. } | Check::Status { kpi, .. } => Some(kpi.as_str()),
-                Check::Score { of: Scored::Kpi, name, .. } => Some(name.as_str()),
+                Check::Score {
+                    of: Scored::Kpi,
+                    name,
+                    ..
+                } => Some(name.as_str()),
                 _ => None,
             })
             .collect();
@@ -249,7 +311,9 @@ pub fn unexercised(models: &[&Model]) -> (Vec<String>, Vec<String>) {
         kpis.extend(
             m.kpis
                 .iter()
-                .filter(|k| !k.name.starts_with(DERIVED_PREFIX) && !named.contains(&k.name.as_str()))
+                .filter(|k| {
+                    !k.name.starts_with(DERIVED_PREFIX) && !named.contains(&k.name.as_str())
+                })
                 .map(|k| k.name.clone()),
         );
         escalations.extend(
@@ -261,4 +325,3 @@ pub fn unexercised(models: &[&Model]) -> (Vec<String>, Vec<String>) {
     }
     (kpis, escalations)
 }
-
