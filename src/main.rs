@@ -31,6 +31,12 @@ enum Command {
         /// The `.scorecard` files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Text for a terminal, or SARIF 2.1.0 for code-review tools to annotate pull requests.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Write the SARIF log to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
     },
     /// Rewrite scorecard files in the one canonical layout (docs/formatting.md). Comments are
     /// kept and the meaning never changes: the result is parsed again and compared first.
@@ -188,6 +194,12 @@ impl DocumentOutput {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Sarif,
+}
+
 /// For documents that read as text or as JSON (explain, diff).
 #[derive(Clone, Copy, ValueEnum)]
 enum DocumentFormat {
@@ -254,7 +266,12 @@ const ESCALATED: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
-        Command::Check { files } => check(&files),
+        Command::Check {
+            files,
+            format: CheckFormat::Text,
+            ..
+        } => check(&files),
+        Command::Check { files, output, .. } => check_sarif(&files, output.as_deref()),
         Command::Fmt { files, check } => cli::fmt::run(&files, check),
         Command::Test { files, junit } => cli::test::run(&files, junit.as_deref()),
         Command::Generate {
@@ -383,6 +400,53 @@ fn check(files: &[PathBuf]) -> u8 {
             files.len(),
             s(files.len())
         );
+        SCORECARD_ERRORS
+    } else {
+        OK
+    }
+}
+
+/// `check --format sarif`: every file's diagnostics as one SARIF log; exit 1 when any is an
+/// error, as `check` does.
+fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
+    let read: Vec<(String, Option<String>, Vec<diagnostic::Diagnostic>)> = files
+        .iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            match std::fs::read_to_string(f) {
+                Ok(source) => {
+                    let d = scorecard::compile(&source).diagnostics;
+                    (name, Some(source), d)
+                }
+                Err(e) => {
+                    let d = diagnostic::Diagnostic::error(
+                        diagnostic::Code::ReadSource,
+                        diagnostic::Span::default(),
+                        format!("cannot read `{name}`: {e}"),
+                    );
+                    (name, None, vec![d])
+                }
+            }
+        })
+        .collect();
+    let checked: Vec<diagnostic::sarif::Checked> = read
+        .iter()
+        .map(|(path, source, diagnostics)| diagnostic::sarif::Checked {
+            path,
+            source: source.as_deref(),
+            diagnostics,
+        })
+        .collect();
+    let log = diagnostic::sarif::log(&checked, env!("CARGO_PKG_VERSION"));
+    let written = emit(output, &report::pretty(&log));
+    let errors = read
+        .iter()
+        .flat_map(|(_, _, d)| d)
+        .filter(|d| d.is_error())
+        .count();
+    if written != OK {
+        written
+    } else if errors > 0 {
         SCORECARD_ERRORS
     } else {
         OK

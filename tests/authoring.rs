@@ -396,3 +396,61 @@ fn fmt_check_lists_the_files_that_would_change_and_fmt_rewrites_them() {
     assert_eq!(code, 1);
     assert!(err.contains("scorecard::syntax::unexpected"), "{err}");
 }
+
+#[test]
+fn check_writes_sarif_that_code_review_tools_can_place_on_the_line() {
+    let (code, out, _) = scorecard(&[
+        "check",
+        "--format",
+        "sarif",
+        "tests/check/unknown_column.scorecard",
+        "scorecards/retail/retail.scorecard",
+        "no/such/file.scorecard",
+    ]);
+    assert_eq!(code, 1);
+    let log: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    // What the SARIF 2.1.0 schema requires: `version` and `runs` on the log, `tool.driver.name` on a
+    // run, `message.text` on a result; a `ruleIndex` points into the driver's rules.
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "scorecard");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2, "{out}");
+    for r in results {
+        assert!(r["message"]["text"].is_string());
+        let i = r["ruleIndex"].as_u64().expect("a rule index") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+    }
+    // `revnue` is on line 8, columns 33 to 38 of tests/check/unknown_column.scorecard (read off
+    // the file); SARIF's end column is the one after the last character.
+    let first = &results[0];
+    assert_eq!(first["ruleId"], "scorecard::check::unknown_column");
+    assert_eq!(first["level"], "error");
+    let place = &first["locations"][0]["physicalLocation"];
+    assert_eq!(
+        place["artifactLocation"]["uri"],
+        "tests/check/unknown_column.scorecard"
+    );
+    assert_eq!(
+        place["region"],
+        serde_json::json!({"startLine": 8, "startColumn": 33, "endLine": 8, "endColumn": 39})
+    );
+    assert!(first["message"]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("did you mean `revenue`")));
+    // A file that cannot be read is a result on the file, with no region.
+    assert_eq!(results[1]["ruleId"], "scorecard::io::read_scorecard");
+    assert!(results[1]["locations"][0]["physicalLocation"]
+        .get("region")
+        .is_none());
+
+    let (code, out, _) = scorecard(&[
+        "check",
+        "--format",
+        "sarif",
+        "scorecards/retail/retail.scorecard",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"results\": []"), "{out}");
+}

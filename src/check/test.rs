@@ -111,16 +111,8 @@ pub fn expression_kpis(file: &File, source: &str) -> Vec<Declaration> {
 }
 
 fn derived_name(source: &str, span: Span) -> String {
-    let (line, column) = line_column(source, span.start);
+    let (line, column) = diagnostic::position(source, span.start);
     format!("{DERIVED_PREFIX}{line}_{column}")
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(source: &str, at: usize) -> (usize, usize) {
-    let before = &source[..at.min(source.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// The period and the segment comparisons inside `[...]`.
@@ -309,18 +301,7 @@ fn invalid(
 
 fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
     let expr = super::entries::expression(cx, e, "an expectation")?;
-    let (line, column) = {
-        let line = cx.line(expr.span);
-        let text_before = cx.text(Span::new(0, expr.span.start));
-        (
-            line,
-            text_before
-                .rsplit('\n')
-                .next()
-                .map_or(0, |l| l.chars().count())
-                + 1,
-        )
-    };
+    let (line, column) = diagnostic::position(cx.source, expr.span.start);
     // A span that ends in a repetition may take in the spaces after it.
     let text = cx.text(expr.span).trim_end().to_string();
     let check = match &expr.kind {

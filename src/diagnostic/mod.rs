@@ -5,6 +5,7 @@
 
 mod code;
 mod render;
+pub mod sarif;
 mod suggest;
 
 pub use code::Code;
@@ -28,6 +29,18 @@ impl Span {
     pub fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
+}
+
+/// The 1-based line and column (in characters) of a byte offset in `source`.
+pub fn position(source: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
