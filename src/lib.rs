@@ -16,6 +16,7 @@ pub mod finance;
 pub mod format;
 pub mod generate;
 pub mod layout;
+pub mod lsp;
 pub mod report;
 pub mod rules;
 pub mod script;

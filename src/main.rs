@@ -58,6 +58,9 @@ enum Command {
         #[arg(long)]
         junit: Option<PathBuf>,
     },
+    /// Start the language server on standard input and output, for editors: diagnostics as you
+    /// type, hover, go to definition, completion and formatting.
+    Lsp,
     /// Evaluate a scorecard against its data: every KPI, period and segment.
     Run {
         /// The `.scorecard` file to evaluate.
@@ -273,6 +276,17 @@ fn main() -> ExitCode {
         } => check(&files),
         Command::Check { files, output, .. } => check_sarif(&files, output.as_deref()),
         Command::Fmt { files, check } => cli::fmt::run(&files, check),
+        Command::Lsp => {
+            match scorecard::lsp::serve(std::io::stdin().lock(), std::io::stdout().lock()) {
+                Ok(true) => OK,
+                // Exit before `shutdown`, or the editor's pipe broke: the protocol's exit code 1.
+                Ok(false) => SCORECARD_ERRORS,
+                Err(e) => {
+                    eprintln!("error: the language server stopped: {e}");
+                    DATA_ERRORS
+                }
+            }
+        }
         Command::Test { files, junit } => cli::test::run(&files, junit.as_deref()),
         Command::Generate {
             kind,

@@ -454,3 +454,20 @@ fn check_writes_sarif_that_code_review_tools_can_place_on_the_line() {
     assert_eq!(code, 0);
     assert!(out.contains("\"results\": []"), "{out}");
 }
+
+#[test]
+fn an_expectation_on_a_kpi_that_failed_its_own_check_is_not_reported_again() {
+    // Found with the language server: a typo in `margin` also reported "no KPI named `margin`" at
+    // each expectation, and "no escalation named" for an escalation on a broken KPI.
+    let broken = SHOP
+        .replace("sum(orders.cogs)", "sum(orders.cgos)")
+        .replace(
+            "when: revenue is red for 2 periods",
+            "when: margin is red for 2 periods",
+        );
+    let source = format!(
+        "{broken}\ntest t {{\n{DATA}  expect: margin[2026-01] = 40%\n  expect: escalation revenue_red not raised in 2026-01\n}}\n"
+    );
+    let compiled = scorecard::compile(&source);
+    assert_eq!(codes(&compiled), vec!["scorecard::check::unknown_column"]);
+}

@@ -13,6 +13,7 @@ mod explain;
 mod format;
 mod generate;
 mod journeys;
+mod lsp;
 mod parse;
 mod profitability;
 mod script;

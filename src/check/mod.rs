@@ -267,6 +267,12 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
     let checked = kpi::check_all(cx, &kpis, around, aggregates);
     let (kpis, aggregates, escalations) =
         escalation::check_all(cx, &escalations, checked, &datasets, periods);
+    let declared_names: BTreeSet<&str> = file
+        .declarations
+        .iter()
+        .filter(|d| matches!(d.keyword.text.as_str(), "kpi" | "escalation"))
+        .map(|d| d.name.text.as_str())
+        .collect();
     let tests = test::check_all(
         cx,
         &tests,
@@ -277,6 +283,7 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
             objectives: &objectives,
             perspectives: &perspectives,
             periods,
+            declared: &declared_names,
         },
     );
     Some(Model {

@@ -25,6 +25,9 @@ pub struct Known<'a> {
     pub objectives: &'a [Objective],
     pub perspectives: &'a [Perspective],
     pub periods: Periods,
+    /// Every KPI and escalation declared, including those that failed their own check: an
+    /// expectation on one of those is not reported again.
+    pub declared: &'a std::collections::BTreeSet<&'a str>,
 }
 
 /// The KPI a test derives from each expectation on an expression that is not a KPI's name:
@@ -311,6 +314,11 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
             negated,
             period,
         } => {
+            if known.declared.contains(escalation.text.as_str())
+                && !known.escalations.iter().any(|x| x.name == escalation.text)
+            {
+                return None;
+            }
             if !known.escalations.iter().any(|x| x.name == escalation.text) {
                 let hint = diagnostic::did_you_mean(
                     &escalation.text,
@@ -487,7 +495,7 @@ fn kpi_named<'k>(cx: &mut Checker, name: &Ident, known: &Known<'k>) -> Option<&'
     if let Some(k) = known.kpis.iter().find(|k| k.name == name.text) {
         return Some(k);
     }
-    if !cx.is_broken(&name.text) {
+    if !cx.is_broken(&name.text) && !known.declared.contains(name.text.as_str()) {
         let hint = diagnostic::did_you_mean(&name.text, known.kpis.iter().map(|k| k.name.as_str()));
         cx.report(
             Diagnostic::error(
