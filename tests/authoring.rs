@@ -466,7 +466,7 @@ fn an_expectation_on_a_kpi_that_failed_its_own_check_is_not_reported_again() {
             "when: margin is red for 2 periods",
         );
     let source = format!(
-        "{broken}\ntest t {{\n{DATA}  expect: margin[2026-01] = 40%\n  expect: escalation revenue_red not raised in 2026-01\n}}\n"
+        "{broken}\ntest t {{\n{DATA}  expect: margin[2026-01] = 40%\n  expect: status(margin[2026-01]) = green\n  expect: escalation revenue_red not raised in 2026-01\n}}\n"
     );
     let compiled = scorecard::compile(&source);
     assert_eq!(codes(&compiled), vec!["scorecard::check::unknown_column"]);
