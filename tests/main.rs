@@ -7,6 +7,7 @@ mod cli;
 mod data_errors;
 mod definitions;
 mod diff;
+mod editors;
 mod escalation;
 mod evaluate;
 mod explain;
