@@ -15,7 +15,7 @@ fn grammar() -> Value {
 /// first capture, or the begin and end of a region).
 fn patterns(g: &Value) -> Vec<(Regex, String, Option<Regex>)> {
     let mut out = Vec::new();
-    let mut add = |p: &Value, out: &mut Vec<(Regex, String, Option<Regex>)>| {
+    let add = |p: &Value, out: &mut Vec<(Regex, String, Option<Regex>)>| {
         let scope = p["name"]
             .as_str()
             .or_else(|| p["captures"]["1"]["name"].as_str())

@@ -94,7 +94,7 @@ fn respace(text: &str, choices: &[u8]) -> (String, Vec<String>) {
             let sep = if colon {
                 " ".to_string()
             } else if atom {
-                if c % 2 == 0 {
+                if c.is_multiple_of(2) {
                     " ".to_string()
                 } else {
                     " \t ".to_string()

@@ -62,15 +62,15 @@ pub fn tokens(source: &str) -> Vec<Token<'_>> {
             (Kind::Doc, line_len(rest))
         } else if rest.starts_with("//") {
             (Kind::LineComment, line_len(rest))
-        } else if rest.starts_with("/*") {
+        } else if let Some(inner) = rest.strip_prefix("/*") {
             (
                 Kind::BlockComment,
-                rest[2..].find("*/").map_or(rest.len(), |p| p + 4),
+                inner.find("*/").map_or(rest.len(), |p| p + 4),
             )
-        } else if rest.starts_with("\"\"\"") {
+        } else if let Some(inner) = rest.strip_prefix("\"\"\"") {
             (
                 Kind::Triple,
-                rest[3..].find("\"\"\"").map_or(rest.len(), |p| p + 6),
+                inner.find("\"\"\"").map_or(rest.len(), |p| p + 6),
             )
         } else if b == b'"' {
             (Kind::Str, quoted_len(rest))
