@@ -363,19 +363,23 @@ fn stdout_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
+/// Reads a scorecard file, saying why when it cannot.
+fn read_scorecard(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| {
+            eprintln!(
+                "error[{}]: cannot read `{}`: {e}",
+                diagnostic::Code::ReadSource.as_str(),
+                path.display()
+            );
+        })
+        .ok()
+}
+
 /// Reads and checks one file, printing its diagnostics; `None` when it cannot be read.
 fn compile(path: &Path) -> Option<(scorecard::Compiled, String)> {
     let name = path.display().to_string();
-    let source = match std::fs::read_to_string(path) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "error[{}]: cannot read `{name}`: {e}",
-                diagnostic::Code::ReadSource.as_str()
-            );
-            return None;
-        }
-    };
+    let source = read_scorecard(path)?;
     let compiled = scorecard::compile(&source);
     if !compiled.diagnostics.is_empty() {
         eprint!(

@@ -3,7 +3,7 @@
 //! name (`attributed(channel_credit)[2026-05, channel = "search"]`) becomes a KPI of its own, which
 //! `expression_kpis` writes for the KPI checker.
 
-use super::model::test::{Check, Compare, Expect, Fixture, Scored, Segment, Test, DERIVED_PREFIX};
+use super::model::test::{Check, Expect, Fixture, Scored, Segment, Test, DERIVED_PREFIX};
 use super::model::{Dataset, Escalation, Kpi, Objective, Perspective};
 use super::Checker;
 use crate::calendar::Periods;
@@ -345,7 +345,7 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
             }
         }
         ExprKind::Binary { op, left, right } if op.is_comparison() => {
-            let compare = compare(*op);
+            let compare = super::filter::cmp(*op);
             match &left.kind {
                 ExprKind::Call { name, args } if name.text == "status" || name.text == "score" => {
                     let [arg] = args.as_slice() else {
@@ -478,17 +478,6 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
         text,
         check,
     })
-}
-
-fn compare(op: BinaryOp) -> Compare {
-    match op {
-        BinaryOp::Ne => Compare::Ne,
-        BinaryOp::Lt => Compare::Lt,
-        BinaryOp::Le => Compare::Le,
-        BinaryOp::Gt => Compare::Gt,
-        BinaryOp::Ge => Compare::Ge,
-        _ => Compare::Eq,
-    }
 }
 
 fn kpi_named<'k>(cx: &mut Checker, name: &Ident, known: &Known<'k>) -> Option<&'k Kpi> {

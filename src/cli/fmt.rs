@@ -17,16 +17,9 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
     let (mut changed, mut syntax, mut failed) = (0, 0, 0);
     for f in &files {
         let name = f.display().to_string();
-        let source = match std::fs::read_to_string(f) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!(
-                    "error[{}]: cannot read `{name}`: {e}",
-                    diagnostic::Code::ReadSource.as_str()
-                );
-                failed += 1;
-                continue;
-            }
+        let Some(source) = crate::read_scorecard(f) else {
+            failed += 1;
+            continue;
         };
         match layout::format(&source) {
             Ok(formatted) if formatted == source => {}

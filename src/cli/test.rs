@@ -26,16 +26,9 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
     let mut models = Vec::new();
     for f in &files {
         let name = f.display().to_string();
-        let source = match std::fs::read_to_string(f) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!(
-                    "error[{}]: cannot read `{name}`: {e}",
-                    diagnostic::Code::ReadSource.as_str()
-                );
-                broken += 1;
-                continue;
-            }
+        let Some(source) = crate::read_scorecard(f) else {
+            broken += 1;
+            continue;
         };
         let compiled: Compiled = scorecard::compile_for_tests(&source);
         if !compiled.diagnostics.is_empty() {

@@ -4,7 +4,8 @@
 //! reads the real data.
 
 use crate::calendar::Periods;
-use crate::check::model::test::{Check, Expect, Scored, Segment, Test, DERIVED_PREFIX};
+use crate::check::model::print::cmp;
+use crate::check::model::test::{holds, Check, Expect, Scored, Segment, Test, DERIVED_PREFIX};
 use crate::check::model::{Model, SourceFormat, Unit};
 use crate::rules::{Evaluation, Status};
 use rust_decimal::Decimal;
@@ -178,9 +179,9 @@ fn judge(model: &Model, e: &Evaluation, x: &Expect) -> Option<Failure> {
         } => {
             let actual = row(kpi, period, segment).and_then(|r| r.value);
             let u = unit(kpi);
-            (!op.holds(actual, *expected)).then(|| {
+            (!holds(*op, actual, *expected)).then(|| {
                 fail(
-                    format!("{} {}", op.symbol(), show(*expected, u)),
+                    format!("{} {}", cmp(*op), show(*expected, u)),
                     show(actual, u),
                 )
             })
@@ -231,9 +232,9 @@ fn judge(model: &Model, e: &Evaluation, x: &Expect) -> Option<Failure> {
                     .and_then(|o| in_period(&o.results)),
                 Scored::Overall => in_period(&e.scores.overall),
             };
-            (!op.holds(actual, *expected)).then(|| {
+            (!holds(*op, actual, *expected)).then(|| {
                 fail(
-                    format!("{} {}", op.symbol(), show(*expected, Unit::Number)),
+                    format!("{} {}", cmp(*op), show(*expected, Unit::Number)),
                     show(actual, Unit::Number),
                 )
             })

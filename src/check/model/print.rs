@@ -179,7 +179,8 @@ fn arith(op: ArithOp) -> &'static str {
     }
 }
 
-fn cmp(op: CmpOp) -> &'static str {
+/// A comparison as scorecard text: `>=`.
+pub fn cmp(op: CmpOp) -> &'static str {
     match op {
         CmpOp::Eq => "=",
         CmpOp::Ne => "!=",

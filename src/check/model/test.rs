@@ -1,6 +1,7 @@
 //! Owns the checked form of `test` declarations: the inline data that replaces datasets, and the
 //! expectations, each resolved to the result it reads.
 
+use super::CmpOp;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -50,7 +51,7 @@ pub enum Check {
         kpi: String,
         period: String,
         segment: Segment,
-        op: Compare,
+        op: CmpOp,
         /// `None` for `none`: the value must be missing.
         expected: Option<Decimal>,
     },
@@ -69,7 +70,7 @@ pub enum Check {
         name: String,
         period: String,
         segment: Segment,
-        op: Compare,
+        op: CmpOp,
         expected: Option<Decimal>,
     },
     /// `escalation margin_erosion not raised in 2026-05`: whether an episode is open in the period.
@@ -91,41 +92,12 @@ pub enum Scored {
     Overall,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Compare {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Compare {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Compare::Eq => "=",
-            Compare::Ne => "!=",
-            Compare::Lt => "<",
-            Compare::Le => "<=",
-            Compare::Gt => ">",
-            Compare::Ge => ">=",
-        }
-    }
-    /// Whether `actual op expected` holds; a missing value equals only a missing value and is
-    /// neither above nor below anything.
-    pub fn holds(self, actual: Option<Decimal>, expected: Option<Decimal>) -> bool {
-        match (actual, expected) {
-            (Some(a), Some(e)) => match self {
-                Compare::Eq => a == e,
-                Compare::Ne => a != e,
-                Compare::Lt => a < e,
-                Compare::Le => a <= e,
-                Compare::Gt => a > e,
-                Compare::Ge => a >= e,
-            },
-            (None, None) => matches!(self, Compare::Eq | Compare::Le | Compare::Ge),
-            _ => self == Compare::Ne,
-        }
+/// Whether `actual op expected` holds; a missing value equals only a missing value and is neither
+/// above nor below anything.
+pub fn holds(op: CmpOp, actual: Option<Decimal>, expected: Option<Decimal>) -> bool {
+    match (actual, expected) {
+        (Some(a), Some(e)) => op.holds(a.cmp(&e)),
+        (None, None) => matches!(op, CmpOp::Eq | CmpOp::Le | CmpOp::Ge),
+        _ => op == CmpOp::Ne,
     }
 }
