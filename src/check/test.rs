@@ -277,7 +277,7 @@ pub fn dedent(text: &str) -> (String, usize) {
     let indent = lines
         .iter()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
         .min()
         .unwrap_or(0);
     let mut csv = String::new();
@@ -649,4 +649,23 @@ fn literal(cx: &mut Checker, e: &Expr) -> Option<Option<Decimal>> {
         );
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dedent;
+
+    #[test]
+    fn dedent_removes_the_shared_indentation_and_blank_ends() {
+        let (csv, skipped) = dedent("\n\n    a,b\n      1,2\n    3,4\n  ");
+        assert_eq!((csv.as_str(), skipped), ("a,b\n  1,2\n3,4\n", 2));
+    }
+
+    #[test]
+    fn a_line_starting_with_other_whitespace_keeps_its_text() {
+        // An ideographic space (3 bytes) is text to the CSV reader, not indentation: cutting two
+        // bytes off it would have split the character and lost the line.
+        let (csv, _) = dedent("  a,b\n\u{3000}x,1\n");
+        assert_eq!(csv, "  a,b\n\u{3000}x,1\n");
+    }
 }

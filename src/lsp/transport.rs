@@ -24,7 +24,16 @@ pub fn read(input: &mut impl BufRead) -> std::io::Result<Option<Value>> {
             }
         }
     }
-    let mut body = vec![0; length.unwrap_or(0)];
+    // No editor sends a document anywhere near this; a larger length is a broken stream.
+    const LIMIT: usize = 256 << 20;
+    let length = length.unwrap_or(0);
+    if length > LIMIT {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("a message of {length} bytes is over the limit of {LIMIT}"),
+        ));
+    }
+    let mut body = vec![0; length];
     input.read_exact(&mut body)?;
     Ok(Some(serde_json::from_slice(&body).unwrap_or(Value::Null)))
 }
