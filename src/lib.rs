@@ -3,7 +3,9 @@
 //! The stages, each a folder, in the order data flows through them:
 //! `syntax` (text to tree) → `check` (tree to model) → `engine` (model and data to aggregates) →
 //! `rules` (aggregates to values and statuses; `rules::explain` takes one value apart) → `report`
-//! (evaluation to table, JSON, CSV). `diff` compares two models and, with data, their evaluations.
+//! (evaluation to table, JSON, CSV). `diff` compares two models and, with data, their evaluations;
+//! `testing` runs a scorecard's `test` declarations on their own data. For authors and their tools:
+//! `layout` (`scorecard fmt`, the canonical layout) and `lsp` (the language server).
 //! `diagnostic`, `calendar`, `finance` (formulas such as CLV), `format` (numbers as text) and
 //! `script` (the Rhai sandbox) are shared by the stages; `generate` writes synthetic datasets for benchmarks, beside the pipeline. The library never prints.
 
