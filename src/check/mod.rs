@@ -59,6 +59,13 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    fn new(source: &'a str, broken: BTreeSet<String>) -> Self {
+        Checker {
+            source,
+            diagnostics: Vec::new(),
+            broken,
+        }
+    }
     pub fn report(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
@@ -85,20 +92,12 @@ impl<'a> Checker<'a> {
 /// Checks a parsed file. `broken` names declarations that had syntax errors.
 pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
     let derived = test::expression_kpis(file, source);
-    let mut cx = Checker {
-        source,
-        diagnostics: Vec::new(),
-        broken: broken.iter().cloned().collect(),
-    };
+    let mut cx = Checker::new(source, broken.iter().cloned().collect());
     let model = check_file(&mut cx, file, &[]);
     if !derived.is_empty() {
         // The KPIs that tests derive from expressions are checked in a second pass, so that they
         // never reach the model that `run` evaluates; only what that pass adds is reported.
-        let mut again = Checker {
-            source,
-            diagnostics: Vec::new(),
-            broken: cx.broken.clone(),
-        };
+        let mut again = Checker::new(source, cx.broken.clone());
         check_file(&mut again, file, &derived);
         for d in again.diagnostics {
             let seen = cx
@@ -117,11 +116,7 @@ pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
 /// `__expect_LINE_COLUMN`, the expressions that tests expect values of.
 pub fn check_for_tests(file: &File, source: &str, broken: &[String]) -> Checked {
     let derived = test::expression_kpis(file, source);
-    let mut cx = Checker {
-        source,
-        diagnostics: Vec::new(),
-        broken: broken.iter().cloned().collect(),
-    };
+    let mut cx = Checker::new(source, broken.iter().cloned().collect());
     let model = check_file(&mut cx, file, &derived);
     finish(cx, model, broken)
 }
