@@ -305,8 +305,7 @@ fn invalid(
 fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
     let expr = super::entries::expression(cx, e, "an expectation")?;
     let (line, column) = diagnostic::position(cx.source, expr.span.start);
-    // A span that ends in a repetition may take in the spaces after it.
-    let text = cx.text(expr.span).trim_end().to_string();
+    let text = cx.text(expr.span);
     let check = match &expr.kind {
         ExprKind::Raised {
             escalation,

@@ -40,9 +40,12 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// The pair's place in the file. A rule that ends in a repetition (`operand`'s `index*`) takes
+    /// in the whitespace pest skipped before the repetition found nothing more: that is left out.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        let trailing = p.as_str().len() - p.as_str().trim_end().len();
+        Span::new(s.start() + self.offset, s.end() - trailing + self.offset)
     }
     fn ident(&self, p: P) -> Ident {
         Ident {
