@@ -15,9 +15,11 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use symbols::{Symbols, Target};
 
-/// One open document: its text, and its model when it checks clean (for units the checker infers).
+/// One open document: its text, its names and places, and its model when it checks clean (for
+/// units the checker infers). All three are made once per change, not per request.
 struct Document {
     text: String,
+    symbols: Symbols,
     model: Option<Model>,
 }
 
@@ -138,6 +140,7 @@ fn publish(
     documents.insert(
         uri,
         Document {
+            symbols: Symbols::of(&text),
             text,
             model: compiled.model,
         },
@@ -187,7 +190,7 @@ fn answer(method: &str, uri: &str, doc: &Document, params: &Value) -> Value {
         at["line"].as_u64().unwrap_or(0) as usize,
         at["character"].as_u64().unwrap_or(0) as usize,
     );
-    let symbols = Symbols::of(&doc.text);
+    let symbols = &doc.symbols;
     match method {
         "textDocument/hover" => match symbols.resolve(&doc.text, offset) {
             Some(target) => {
@@ -204,7 +207,7 @@ fn answer(method: &str, uri: &str, doc: &Document, params: &Value) -> Value {
             }
             None => Value::Null,
         },
-        _ => json!({ "isIncomplete": false, "items": completions(&symbols, &doc.text, offset) }),
+        _ => json!({ "isIncomplete": false, "items": completions(symbols, &doc.text, offset) }),
     }
 }
 
