@@ -85,6 +85,17 @@ pub fn evaluate(model: &Model, options: &engine::Options) -> Result<rules::Evalu
     Ok(rules::evaluate(model, aggregates, recorded)?)
 }
 
+/// Evaluates for a report: every KPI, and each attribution's credit by what it credits
+/// (`Evaluation::attribution`), so that the declared models can be set side by side.
+pub fn evaluate_for_report(
+    model: &Model,
+    options: &engine::Options,
+) -> Result<rules::Evaluation, RunError> {
+    let mut evaluation = evaluate(&model.with_credit_kpis(), options)?;
+    evaluation.take_credit_kpis();
+    Ok(evaluation)
+}
+
 /// Which value to explain.
 #[derive(Debug, Clone, Default)]
 pub struct ExplainRequest {

@@ -5,6 +5,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use cli::run::{Format, Source};
 use scorecard::check::model::Severity;
 use scorecard::rules::manifest::{Manifest, SourceFile};
 use scorecard::{diagnostic, engine, report};
@@ -78,7 +79,8 @@ enum Command {
         /// its period, if not over, is marked partial.
         #[arg(long, value_parser = parse_day)]
         as_of: Option<chrono::NaiveDate>,
-        /// How to write the results (JSON is described in docs/json-output.md).
+        /// How to write the results (JSON is described in docs/json-output.md, Markdown and Excel
+        /// in docs/reports.md).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Write to this file instead of standard output (written whole, then renamed into place).
@@ -97,6 +99,34 @@ enum Command {
         fail_on: Option<FailOn>,
         /// Leave the evaluation time out of the manifest (`evaluated_at: null`), so that the same
         /// inputs give byte-identical JSON whenever they run.
+        #[arg(long)]
+        deterministic: bool,
+    },
+    /// Write the self-contained HTML report: statuses, trends against targets and threshold bands,
+    /// escalations, attribution, whale curves and the strategy map, in one file (docs/reports.md).
+    Report {
+        /// The `.scorecard` file to evaluate.
+        file: PathBuf,
+        /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// First period to report.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period to report.
+        #[arg(long)]
+        to: Option<String>,
+        /// Evaluate as of this day (YYYY-MM-DD), as `run --as-of` does.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Write the page to this file (written whole, then renamed into place) instead of
+        /// standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Worker threads for the query engine [default: one per core].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Leave the evaluation time out of the page, so that the same inputs give the same bytes.
         #[arg(long)]
         deterministic: bool,
     },
@@ -254,13 +284,6 @@ impl FailOn {
     }
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-    Csv,
-}
-
 const OK: u8 = 0;
 const SCORECARD_ERRORS: u8 = 1;
 const DATA_ERRORS: u8 = 2;
@@ -342,15 +365,41 @@ fn main() -> ExitCode {
             fail_on,
             deterministic,
         } => {
-            let window = Window { from, to, as_of };
-            let outputs = Outputs {
+            let source = Source {
+                data,
+                from,
+                to,
+                as_of,
+                threads,
+                deterministic,
+            };
+            let outputs = cli::run::Outputs {
                 format,
                 output: output.as_deref(),
                 credits: credits.as_deref(),
                 fail_on: fail_on.map(FailOn::severity),
+            };
+            cli::run::run(&file, source, outputs)
+        }
+        Command::Report {
+            file,
+            data,
+            from,
+            to,
+            as_of,
+            output,
+            threads,
+            deterministic,
+        } => {
+            let source = Source {
+                data,
+                from,
+                to,
+                as_of,
+                threads,
                 deterministic,
             };
-            run(&file, data, window, outputs, threads)
+            cli::run::report(&file, source, output.as_deref())
         }
     })
 }
@@ -533,104 +582,6 @@ fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))
 }
 
-/// Which periods to report, and the day to evaluate as of.
-struct Window {
-    from: Option<String>,
-    to: Option<String>,
-    as_of: Option<chrono::NaiveDate>,
-}
-
-/// What to write, and where.
-struct Outputs<'a> {
-    format: Format,
-    output: Option<&'a Path>,
-    credits: Option<&'a Path>,
-    fail_on: Option<Severity>,
-    deterministic: bool,
-}
-
-fn run(
-    file: &Path,
-    data: Option<PathBuf>,
-    Window { from, to, as_of }: Window,
-    Outputs {
-        format,
-        output,
-        credits,
-        fail_on,
-        deterministic,
-    }: Outputs,
-    threads: Option<usize>,
-) -> u8 {
-    let Some((compiled, source)) = compile(file) else {
-        return SCORECARD_ERRORS;
-    };
-    let Some(model) = compiled.model else {
-        eprintln!(
-            "{} error{}: nothing was evaluated",
-            compiled.errors(),
-            s(compiled.errors())
-        );
-        return SCORECARD_ERRORS;
-    };
-    let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    let options = engine::Options {
-        data_dir,
-        from,
-        to,
-        as_of,
-        threads,
-        credits: credits.is_some(),
-        lines: false,
-    };
-    let mut evaluation = match scorecard::evaluate(&model, &options) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return DATA_ERRORS;
-        }
-    };
-    let read = SourceFile::new(&file.display().to_string(), &source);
-    stamp(&mut evaluation.manifest, vec![read], deterministic);
-    let text = match format {
-        Format::Table => report::table(&evaluation, output.is_none() && stdout_color()),
-        Format::Json => report::json(&evaluation),
-        Format::Csv => report::csv(&evaluation),
-    };
-    if !matches!(format, Format::Table) || output.is_some() {
-        for w in &evaluation.warnings {
-            eprintln!(
-                "warning: {} ({}, {})",
-                w.message,
-                w.period,
-                report::segment_label(&w.segment)
-            );
-        }
-    }
-    if let Some(path) = credits {
-        if let Err(e) = write_atomically(path, report::credits(&evaluation).as_bytes()) {
-            eprintln!("error: cannot write the credit table: {e}");
-            return DATA_ERRORS;
-        }
-    }
-    let written = emit(output, &text);
-    if written != OK {
-        return written;
-    }
-    let open = scorecard::rules::escalation::open_severity(&evaluation.escalations);
-    match (fail_on, open) {
-        (Some(bar), Some(worst)) if worst >= bar => {
-            eprintln!(
-                "escalation: a {} escalation is open in the last period (--fail-on {})",
-                worst.name(),
-                bar.name()
-            );
-            ESCALATED
-        }
-        _ => OK,
-    }
-}
-
 /// Reads a scorecard's text from a file, or from git when written `REVISION:PATH` and no file
 /// has that name.
 fn read_version(arg: &str) -> Result<String, String> {
@@ -744,9 +695,13 @@ fn stamp(manifest: &mut Manifest, scorecards: Vec<SourceFile>, deterministic: bo
 
 /// Writes the output to `path` (whole, then renamed into place) or to standard output.
 fn emit(output: Option<&Path>, text: &str) -> u8 {
+    emit_bytes(output, text.as_bytes())
+}
+
+fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> u8 {
     let written = match output {
-        Some(path) => write_atomically(path, text.as_bytes()),
-        None => std::io::stdout().write_all(text.as_bytes()),
+        Some(path) => write_atomically(path, bytes),
+        None => std::io::stdout().write_all(bytes),
     };
     match written {
         Ok(()) => OK,

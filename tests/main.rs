@@ -2,6 +2,7 @@
 
 pub mod attribution;
 mod authoring;
+mod browser;
 mod check_diagnostics;
 mod cli;
 mod data_errors;
@@ -17,6 +18,7 @@ mod journeys;
 mod lsp;
 mod parse;
 mod profitability;
+mod report;
 mod script;
 mod strategy;
 mod support;

@@ -1,6 +1,8 @@
-//! Owns the commands of the authoring workflow (`fmt`, `test`, `lsp`): each turns its arguments into
-//! library calls, prints, and returns an exit code. The older commands are still in `main.rs`.
+//! Owns the commands that have grown past a few lines (`fmt`, `test`, `run`, `report`): each turns
+//! its arguments into library calls, prints, and returns an exit code. The smaller commands are
+//! still in `main.rs`.
 
 pub mod files;
 pub mod fmt;
+pub mod run;
 pub mod test;

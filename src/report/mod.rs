@@ -1,14 +1,18 @@
-//! Owns rendering: an evaluation as a terminal table, JSON (docs/json-output.md) or CSV, all made from
-//! the same `Evaluation` (rendering never recomputes a number); and the model's strategy map.
+//! Owns rendering: an evaluation as a terminal table, JSON (docs/json-output.md), CSV, Markdown, an
+//! Excel workbook or the self-contained HTML report (docs/reports.md), all made from the same
+//! `Evaluation` (rendering never recomputes a number); and the model's strategy map.
 
 mod credits;
 mod csv;
 pub mod diff;
 mod escalations;
 pub mod explain;
+pub mod html;
+mod markdown;
 pub mod strategy_map;
 mod table;
 pub mod testing;
+mod xlsx;
 
 pub use crate::format::{number, segment_label};
 pub use table::table;
@@ -30,3 +34,5 @@ pub fn pretty<T: serde::Serialize>(x: &T) -> String {
 
 pub use self::csv::csv;
 pub use credits::credits;
+pub use markdown::markdown;
+pub use xlsx::xlsx;

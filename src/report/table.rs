@@ -90,7 +90,7 @@ fn curves(e: &Evaluation) -> String {
 
 /// KPIs grouped under "Perspective › Objective" headings in the order declared, then those with no
 /// objective; one group with no heading when the scorecard declares no perspectives.
-fn groups(e: &Evaluation) -> Vec<(Option<String>, Vec<&KpiResult>)> {
+pub(super) fn groups(e: &Evaluation) -> Vec<(Option<String>, Vec<&KpiResult>)> {
     if e.scores.perspectives.is_empty() {
         return vec![(None, e.kpis.iter().collect())];
     }

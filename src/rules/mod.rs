@@ -2,6 +2,7 @@
 //! every period and segment, with rounding, the missing-data policy and warnings such as division by
 //! zero.
 
+pub mod bands;
 pub mod escalation;
 mod eval;
 pub mod explain;
@@ -39,6 +40,10 @@ pub struct Evaluation {
     /// Cumulative ("whale") curves of the views that declare `whale:`, per reported period.
     pub curves: Vec<crate::engine::view::Curve>,
     pub warnings: Vec<Warning>,
+    /// Each attribution's credit by what it credits, per period and segment, when a report asked
+    /// for it (`crate::evaluate_for_report`); the rule's name stands as the KPI's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attribution: Vec<KpiResult>,
     /// Every attribution's credit rows, when asked for (`--credits`); not part of the JSON.
     #[serde(skip)]
     pub credits: Vec<crate::engine::credits::Credit>,
@@ -85,6 +90,10 @@ pub struct Row {
     /// The value's score from 0 to 10 by the KPI's scoring method, to 2 places.
     #[serde(with = "opt_decimal")]
     pub score: Option<Decimal>,
+    /// The thresholds in effect as numbers, in the order they are tried (see docs/json-output.md);
+    /// empty when they are not all comparisons of the value with a number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<bands::Band>,
     /// For a value taken over a window (`ytd`, `rolling`, ...): how many periods it spans and in how
     /// many of them the data had rows.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,6 +116,24 @@ pub enum Status {
     NoValue,
     /// The KPI declares no thresholds, no target and no `within` range.
     Unrated,
+}
+
+impl Evaluation {
+    /// Moves the results of the KPIs `Model::with_credit_kpis` added into `attribution`.
+    pub fn take_credit_kpis(&mut self) {
+        let prefix = crate::check::model::CREDIT_PREFIX;
+        let (credits, kpis) = std::mem::take(&mut self.kpis)
+            .into_iter()
+            .partition::<Vec<_>, _>(|k| k.name.starts_with(prefix));
+        self.kpis = kpis;
+        self.attribution = credits
+            .into_iter()
+            .map(|mut k| {
+                k.name = k.name[prefix.len()..].to_string();
+                k
+            })
+            .collect();
+    }
 }
 
 impl Status {
@@ -236,6 +263,7 @@ pub fn evaluate(
             .collect(),
         periods: labels,
         kpis,
+        attribution: Vec::new(),
         scores,
         escalations,
         escalations_declared: !model.escalations.is_empty(),

@@ -37,25 +37,24 @@ pub fn row(
         (Some(v), Some(t)) => v.checked_sub(t),
         _ => None,
     };
+    let rules = k
+        .thresholds
+        .at(first_day, last_day)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let bands = super::bands::bands(cx, k, rules, target)?;
     let (status, rule) = match value {
         None => (Status::NoValue, None),
-        Some(v) => {
-            let rules = k
-                .thresholds
-                .at(first_day, last_day)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            status(
-                cx,
-                k,
-                rules,
-                This {
-                    value: Some(v),
-                    target,
-                },
-                target_expr.is_some(),
-            )?
-        }
+        Some(v) => status(
+            cx,
+            k,
+            rules,
+            This {
+                value: Some(v),
+                target,
+            },
+            target_expr.is_some(),
+        )?,
     };
     let exact = super::score::score(&k.scoring, k.better, (value, target, status), scripts)
         .map_err(|why| EvalError::Script {
@@ -73,6 +72,7 @@ pub fn row(
         target,
         variance,
         status,
+        bands,
     };
     Ok(Judged {
         row,
@@ -141,7 +141,7 @@ fn pass(ok: bool) -> Status {
     }
 }
 
-fn declared(s: Declared) -> Status {
+pub(super) fn declared(s: Declared) -> Status {
     match s {
         Declared::Green => Status::Green,
         Declared::Amber => Status::Amber,

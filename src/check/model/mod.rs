@@ -1,11 +1,13 @@
 //! Owns the checked model: every name resolved, every unit and type known. Plain data, serializable;
 //! later stages read this and never the syntax tree.
 
+mod credit;
 mod escalation;
 pub mod print;
 mod rules;
 pub mod test;
 
+pub use credit::CREDIT_PREFIX;
 pub use escalation::{
     Condition, Escalation, Part, Severity, Step, Template, Tolerance, PLACEHOLDERS,
 };
