@@ -215,13 +215,28 @@ impl Browser {
             content["height"].as_f64().unwrap_or(0.0),
             content["width"].as_f64().unwrap_or(0.0),
         );
+        // The window grows to the shot, so that everything in it is on screen and laid out (the
+        // report lays out sections only as they come into view), then waits two frames.
+        let height = visit.size.0.min(shot_height).ceil();
+        self.call(
+            s,
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        );
+        self.call(
+            s,
+            "Runtime.evaluate",
+            json!({
+                "expression": "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))",
+                "awaitPromise": true
+            }),
+        );
         let shot = self.call(
             s,
             "Page.captureScreenshot",
             json!({
                 "format": "png",
-                "captureBeyondViewport": true,
-                "clip": {"x": 0, "y": 0, "width": 1280, "height": visit.size.0.min(shot_height), "scale": 1}
+                "clip": {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}
             }),
         );
         visit.png = base64::engine::general_purpose::STANDARD

@@ -602,3 +602,26 @@ fn a_report_that_fails_keeps_the_earlier_file() {
         "the earlier report"
     );
 }
+
+/// A KPI by customer can have thousands of segments; the page lists the first 100 and says so.
+#[test]
+fn a_detail_lists_at_most_a_hundred_segments_and_says_how_many_there_are() {
+    let source = r#"
+scorecard wide { currency: USD  grain: month }
+dataset sales { source: "sales.csv"  time: day  columns: { day: date  customer: text  amount: money } }
+kpi revenue { value: sum(sales.amount)  by: customer }
+"#;
+    let mut csv = String::from("day,customer,amount\n");
+    for c in 0..150 {
+        csv.push_str(&format!("2026-01-05,c{c:03},10.00\n"));
+    }
+    let dir = folder(&[("sales.csv", &csv)]);
+    let m = model(source);
+    let e = scorecard::evaluate_for_report(&m, &options(dir.path())).expect("runs");
+    let page = scorecard::report::html::html(&e, &m);
+    let detail = section(&page, "kpi-revenue");
+    assert_eq!(detail.matches("<tr><td>customer=c").count(), 100);
+    assert!(detail.contains("<tr><td>customer=c099</td>"));
+    assert!(!detail.contains("customer=c100"));
+    assert!(detail.contains("The first 100 of 150 segments"), "{detail}");
+}

@@ -43,6 +43,9 @@ fn series<'a>(e: &'a Evaluation, k: &'a KpiResult) -> Vec<Point<'a>> {
         .collect()
 }
 
+/// A KPI segmented by customer can have thousands of segments: the page lists this many.
+const SEGMENTS_SHOWN: usize = 100;
+
 fn anchor(k: &KpiResult) -> String {
     format!("kpi-{}", k.name)
 }
@@ -232,10 +235,17 @@ fn detail(e: &Evaluation, k: &KpiResult, model: &Model) -> String {
             esc(&k.by.join(", ")),
             esc(last_period.unwrap_or_default())
         );
-        for r in segments {
+        for r in segments.iter().take(SEGMENTS_SHOWN) {
             out.push_str(&period_row(&segment_label(&r.segment), Some(r), k.unit));
         }
         out.push_str("</tbody></table>\n");
+        if segments.len() > SEGMENTS_SHOWN {
+            let _ = writeln!(
+                out,
+                "<p class=\"note\">The first {SEGMENTS_SHOWN} of {} segments, in sorted order; every one is in <code>scorecard run --format csv</code>.</p>",
+                segments.len()
+            );
+        }
     }
     out.push_str("</article>\n");
     out
