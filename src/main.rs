@@ -66,19 +66,8 @@ enum Command {
     Run {
         /// The `.scorecard` file to evaluate.
         file: PathBuf,
-        /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// First period to evaluate, such as 2026-01, 2026-Q1, FY2027 or a date.
-        #[arg(long)]
-        from: Option<String>,
-        /// Last period to evaluate.
-        #[arg(long)]
-        to: Option<String>,
-        /// Evaluate as of this day (YYYY-MM-DD): later rows are left out, windows stop there, and
-        /// its period, if not over, is marked partial.
-        #[arg(long, value_parser = parse_day)]
-        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        source: Source,
         /// How to write the results (JSON is described in docs/json-output.md, Markdown and Excel
         /// in docs/reports.md).
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -86,9 +75,6 @@ enum Command {
         /// Write to this file instead of standard output (written whole, then renamed into place).
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
-        /// Worker threads for the query engine [default: one per core].
-        #[arg(long)]
-        threads: Option<usize>,
         /// Also write every attribution's credit table (conversion, touch, weight, credit) to this
         /// CSV file, for audit.
         #[arg(long)]
@@ -97,38 +83,18 @@ enum Command {
         /// above is open in the last period reported.
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
-        /// Leave the evaluation time out of the manifest (`evaluated_at: null`), so that the same
-        /// inputs give byte-identical JSON whenever they run.
-        #[arg(long)]
-        deterministic: bool,
     },
     /// Write the self-contained HTML report: statuses, trends against targets and threshold bands,
     /// escalations, attribution, whale curves and the strategy map, in one file (docs/reports.md).
     Report {
         /// The `.scorecard` file to evaluate.
         file: PathBuf,
-        /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// First period to report.
-        #[arg(long)]
-        from: Option<String>,
-        /// Last period to report.
-        #[arg(long)]
-        to: Option<String>,
-        /// Evaluate as of this day (YYYY-MM-DD), as `run --as-of` does.
-        #[arg(long, value_parser = parse_day)]
-        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        source: Source,
         /// Write the page to this file (written whole, then renamed into place) instead of
         /// standard output.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
-        /// Worker threads for the query engine [default: one per core].
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Leave the evaluation time out of the page, so that the same inputs give the same bytes.
-        #[arg(long)]
-        deterministic: bool,
     },
     /// Explain one KPI value: its definition, the calculation with every step's value, the rows
     /// behind each aggregate, the target, the threshold that decided the status, and the score.
@@ -354,25 +320,12 @@ fn main() -> ExitCode {
         }
         Command::Run {
             file,
-            data,
-            from,
-            to,
-            as_of,
+            source,
             format,
             output,
-            threads,
             credits,
             fail_on,
-            deterministic,
         } => {
-            let source = Source {
-                data,
-                from,
-                to,
-                as_of,
-                threads,
-                deterministic,
-            };
             let outputs = cli::run::Outputs {
                 format,
                 output: output.as_deref(),
@@ -383,24 +336,9 @@ fn main() -> ExitCode {
         }
         Command::Report {
             file,
-            data,
-            from,
-            to,
-            as_of,
+            source,
             output,
-            threads,
-            deterministic,
-        } => {
-            let source = Source {
-                data,
-                from,
-                to,
-                as_of,
-                threads,
-                deterministic,
-            };
-            cli::run::report(&file, source, output.as_deref())
-        }
+        } => cli::run::report(&file, source, output.as_deref()),
     })
 }
 
@@ -577,7 +515,7 @@ fn parse_segment(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{text}` is not COLUMN=VALUE, such as region=EMEA"))
 }
 
-fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))
 }

@@ -22,15 +22,28 @@ pub enum Format {
     Xlsx,
 }
 
-/// Which data, which periods, and how to run.
+/// Which data, which periods, and how to run (the options `run` and `report` share).
+#[derive(clap::Args)]
 pub struct Source {
-    /// Directory that relative dataset sources resolve against; the scorecard's folder when absent.
+    /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
+    #[arg(long)]
     pub data: Option<PathBuf>,
+    /// First period to report, such as 2026-01, 2026-Q1, FY2027 or a date.
+    #[arg(long)]
     pub from: Option<String>,
+    /// Last period to report.
+    #[arg(long)]
     pub to: Option<String>,
+    /// Evaluate as of this day (YYYY-MM-DD): later rows are left out, windows stop there, and
+    /// its period, if not over, is marked partial.
+    #[arg(long, value_parser = crate::parse_day)]
     pub as_of: Option<chrono::NaiveDate>,
+    /// Worker threads for the query engine [default: one per core].
+    #[arg(long)]
     pub threads: Option<usize>,
-    /// Leave the evaluation time out of the manifest.
+    /// Leave the evaluation time out of the manifest (`evaluated_at: null`), so that the same
+    /// inputs give byte-identical output whenever they run.
+    #[arg(long)]
     pub deterministic: bool,
 }
 

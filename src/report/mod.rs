@@ -15,6 +15,24 @@ pub mod testing;
 mod xlsx;
 
 pub use crate::format::{number, segment_label};
+
+/// Text made safe inside HTML or XML elements and attribute values; control characters XML 1.0
+/// cannot hold are dropped.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
 pub use table::table;
 
 use crate::rules::Evaluation;

@@ -1,6 +1,7 @@
 //! Owns how `scorecard test` results read: text for a terminal, with expected against actual for
 //! every expectation that failed, and JUnit XML for CI systems.
 
+use super::escape;
 use crate::testing::{Outcome, TestRun};
 use std::fmt::Write;
 
@@ -98,22 +99,6 @@ pub fn text(files: &[FileTests], unexercised: (&[String], &[String]), color: boo
             "escalations no test expects raised or not: {}",
             escalations.join(", ")
         );
-    }
-    out
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
     }
     out
 }

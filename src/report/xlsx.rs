@@ -60,23 +60,21 @@ impl Default for Formats {
 impl Formats {
     /// `#,##0.00` for money to cents, `0.0%` for a percent kept to a tenth of a percent.
     fn number(&mut self, unit: Unit, scale: u32) -> &Format {
-        self.numbers
-            .entry((unit_name(unit), scale))
-            .or_insert_with(|| {
-                let places = |n: u32| {
-                    if n == 0 {
-                        String::new()
-                    } else {
-                        format!(".{}", "0".repeat(n as usize))
-                    }
-                };
-                let pattern = match unit {
-                    Unit::Percent => format!("0{}%", places(scale.saturating_sub(2))),
-                    Unit::Money | Unit::Count => format!("#,##0{}", places(scale)),
-                    Unit::Ratio | Unit::Number => format!("0{}", places(scale)),
-                };
-                Format::new().set_num_format(pattern)
-            })
+        self.numbers.entry((unit.name(), scale)).or_insert_with(|| {
+            let places = |n: u32| {
+                if n == 0 {
+                    String::new()
+                } else {
+                    format!(".{}", "0".repeat(n as usize))
+                }
+            };
+            let pattern = match unit {
+                Unit::Percent => format!("0{}%", places(scale.saturating_sub(2))),
+                Unit::Money | Unit::Count => format!("#,##0{}", places(scale)),
+                Unit::Ratio | Unit::Number => format!("0{}", places(scale)),
+            };
+            Format::new().set_num_format(pattern)
+        })
     }
 }
 
@@ -118,16 +116,6 @@ fn decimal(
         }
     }
     Ok(())
-}
-
-fn unit_name(u: Unit) -> &'static str {
-    match u {
-        Unit::Money => "money",
-        Unit::Percent => "percent",
-        Unit::Ratio => "ratio",
-        Unit::Number => "number",
-        Unit::Count => "count",
-    }
 }
 
 /// Sheet rows start at 1, under the header; Excel holds 1,048,576 rows in all.
@@ -173,7 +161,7 @@ fn kpis(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxE
             ws.write_string(row, 0, &k.name)?;
             ws.write_string(row, 1, k.label.as_deref().unwrap_or(""))?;
             ws.write_string(row, 2, k.objective.as_deref().unwrap_or(""))?;
-            ws.write_string(row, 3, unit_name(k.unit))?;
+            ws.write_string(row, 3, k.unit.name())?;
             ws.write_string(row, 4, segment_label(&r.segment))?;
             ws.write_string(row, 5, &r.period)?;
             ws.write_boolean(row, 6, r.partial)?;

@@ -184,11 +184,7 @@ fn detail(e: &Evaluation, k: &KpiResult, model: &Model) -> String {
     if let Some(o) = &k.owner {
         let _ = write!(out, "<div><dt>Owner</dt><dd>{}</dd></div>", esc(o));
     }
-    let _ = write!(
-        out,
-        "<div><dt>Unit</dt><dd>{}</dd></div>",
-        unit_name(k.unit)
-    );
+    let _ = write!(out, "<div><dt>Unit</dt><dd>{}</dd></div>", k.unit.name());
     if !k.by.is_empty() {
         let _ = write!(
             out,
@@ -303,14 +299,4 @@ fn cut(at: Decimal) -> Decimal {
         n.rescale(keep);
     }
     n
-}
-
-fn unit_name(u: Unit) -> &'static str {
-    match u {
-        Unit::Money => "money",
-        Unit::Percent => "percent",
-        Unit::Ratio => "ratio",
-        Unit::Number => "number",
-        Unit::Count => "count",
-    }
 }

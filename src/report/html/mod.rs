@@ -58,21 +58,7 @@ pub fn html(e: &Evaluation, model: &Model) -> String {
     out
 }
 
-/// Text made safe inside HTML elements and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use super::escape as esc;
 
 /// A status as colour, shape and word, so that it reads without colour.
 pub(crate) fn badge(s: Status) -> String {
@@ -255,7 +241,7 @@ mod tests {
     fn escapes_what_html_would_read_as_markup() {
         assert_eq!(
             super::esc(r#"<b>"R&D" 'x'</b>"#),
-            "&lt;b&gt;&quot;R&amp;D&quot; &#39;x&#39;&lt;/b&gt;"
+            "&lt;b&gt;&quot;R&amp;D&quot; &apos;x&apos;&lt;/b&gt;"
         );
     }
 }

@@ -93,6 +93,31 @@ fn lines(points: &[Option<(f64, f64)>]) -> Vec<String> {
     out.into_iter().map(|s| s.trim_end().to_string()).collect()
 }
 
+/// The target as a dashed line under the values' line, each broken where a period has none.
+fn target_and_value(
+    points: &[Point],
+    at: &dyn Fn(usize, Option<Decimal>) -> Option<(f64, f64)>,
+) -> String {
+    let mut out = String::new();
+    for (class, pick) in [
+        (
+            "target",
+            (|p: &Point| p.target) as fn(&Point) -> Option<Decimal>,
+        ),
+        ("value", |p: &Point| p.value),
+    ] {
+        let line: Vec<_> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| at(i, pick(p)))
+            .collect();
+        for l in lines(&line) {
+            let _ = write!(out, r#"<polyline class="{class}" points="{l}"/>"#);
+        }
+    }
+    out
+}
+
 /// A small line of the values, the target dashed, the last value's dot in its status colour.
 pub fn sparkline(points: &[Point]) -> String {
     let (w, h) = (120.0, 28.0);
@@ -118,22 +143,7 @@ pub fn sparkline(points: &[Point]) -> String {
         points.len()
     );
     let at = |i: usize, v: Option<Decimal>| v.map(|v| (x(i), scale.y(f(v))));
-    let targets: Vec<_> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| at(i, p.target))
-        .collect();
-    for l in lines(&targets) {
-        let _ = write!(out, r#"<polyline class="target" points="{l}"/>"#);
-    }
-    let values: Vec<_> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| at(i, p.value))
-        .collect();
-    for l in lines(&values) {
-        let _ = write!(out, r#"<polyline class="value" points="{l}"/>"#);
-    }
+    out.push_str(&target_and_value(points, &at));
     if let Some((i, p)) = points
         .iter()
         .enumerate()
@@ -223,22 +233,7 @@ pub fn trend(points: &[Point], unit: Unit, title: &str) -> String {
         }
     }
     let at = |i: usize, v: Option<Decimal>| v.map(|v| (x(i), scale.y(f(v))));
-    let targets: Vec<_> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| at(i, p.target))
-        .collect();
-    for l in lines(&targets) {
-        let _ = write!(out, r#"<polyline class="target" points="{l}"/>"#);
-    }
-    let values: Vec<_> = points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| at(i, p.value))
-        .collect();
-    for l in lines(&values) {
-        let _ = write!(out, r#"<polyline class="value" points="{l}"/>"#);
-    }
+    out.push_str(&target_and_value(points, &at));
     for (i, p) in points.iter().enumerate() {
         if let Some((cx, cy)) = at(i, p.value) {
             let _ = write!(
