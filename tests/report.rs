@@ -625,3 +625,33 @@ kpi revenue { value: sum(sales.amount)  by: customer }
     assert!(!detail.contains("customer=c100"));
     assert!(detail.contains("The first 100 of 150 segments"), "{detail}");
 }
+
+/// The contents bar links only to parts the page has: with data files holding no rows there are no
+/// periods, so no attribution section, and no link to one.
+#[test]
+fn the_contents_link_only_to_parts_the_page_shows() {
+    let source = std::fs::read_to_string("scorecards/marketing/marketing.scorecard")
+        .expect("the example")
+        .replace("\"data/", "\"");
+    let dir = folder(&[
+        (
+            "touchpoints.csv",
+            "customer,touched_at,channel,impressions\n",
+        ),
+        ("orders.csv", "order_id,customer,order_date,revenue\n"),
+        ("spend.csv", "month,channel,amount\n"),
+    ]);
+    let m = model(&source);
+    let e = scorecard::evaluate_for_report(&m, &options(dir.path())).expect("runs");
+    assert!(e.periods.is_empty() && !e.attribution.is_empty());
+    let page = scorecard::report::html::html(&e, &m);
+    let nav = &page[page.find("<nav>").expect("a nav")..page.find("</nav>").expect("an end")];
+    for link in nav.split("<a href=\"#").skip(1) {
+        let target = &link[..link.find('"').expect("an end")];
+        assert!(
+            page.contains(&format!("id=\"{target}\"")),
+            "the contents link to #{target}, which the page does not have"
+        );
+    }
+    assert!(!page.contains("href=\"#attribution\""));
+}

@@ -38,22 +38,35 @@ pub fn html(e: &Evaluation, model: &Model) -> String {
         esc(&title)
     );
     out.push_str(&header(e, &title));
-    out.push_str(&contents(e, model));
-    out.push_str("<main>\n");
-    out.push_str(&kpis::summary(e));
-    out.push_str(&sections::escalations(e));
-    if let Some(map) = strategy::map(model, e) {
-        let _ = write!(
-            out,
+    let map = strategy::map(model, e).map(|map| {
+        format!(
             "<section id=\"strategy-map\">\n<h2>Strategy map</h2>\n<p class=\"note\">Arrows run from cause to effect; each objective shows its score in {}.</p>\n{map}\n</section>\n",
             esc(e.periods.last().map(String::as_str).unwrap_or("the last period"))
-        );
+        )
+    });
+    // Each part in page order with its link; a part with nothing to show is left out of both.
+    let parts = [
+        ("kpis", "KPIs", kpis::summary(e)),
+        ("escalations", "Escalations", sections::escalations(e)),
+        ("strategy-map", "Strategy map", map.unwrap_or_default()),
+        (
+            "attribution",
+            "Attribution",
+            sections::attribution(e, model),
+        ),
+        ("whale-curves", "Whale curves", sections::curves(e)),
+        ("details", "KPI details", kpis::details(e, model)),
+        ("warnings", "Warnings", sections::warnings(e)),
+        ("manifest", "Run manifest", manifest(e)),
+    ];
+    out.push_str("<nav>");
+    for (id, text, _) in parts.iter().filter(|p| !p.2.is_empty()) {
+        let _ = write!(out, "<a href=\"#{id}\">{text}</a>");
     }
-    out.push_str(&sections::attribution(e, model));
-    out.push_str(&sections::curves(e));
-    out.push_str(&kpis::details(e, model));
-    out.push_str(&sections::warnings(e));
-    out.push_str(&manifest(e));
+    out.push_str("</nav>\n<main>\n");
+    for (_, _, part) in &parts {
+        out.push_str(part);
+    }
     out.push_str("</main>\n</body>\n</html>\n");
     out
 }
@@ -150,34 +163,6 @@ fn header(e: &Evaluation, title: &str) -> String {
         }
     }
     out.push_str("</p>\n</header>\n");
-    out
-}
-
-/// Links to each section, so that a long report can be walked.
-fn contents(e: &Evaluation, model: &Model) -> String {
-    let mut links = vec![("kpis", "KPIs")];
-    if !e.escalations.is_empty() || e.escalations_declared {
-        links.push(("escalations", "Escalations"));
-    }
-    if model.objectives.iter().any(|o| !o.perspective.is_empty()) {
-        links.push(("strategy-map", "Strategy map"));
-    }
-    if !e.attribution.is_empty() {
-        links.push(("attribution", "Attribution"));
-    }
-    if !e.curves.is_empty() {
-        links.push(("whale-curves", "Whale curves"));
-    }
-    links.push(("details", "KPI details"));
-    if !e.warnings.is_empty() {
-        links.push(("warnings", "Warnings"));
-    }
-    links.push(("manifest", "Run manifest"));
-    let mut out = String::from("<nav>");
-    for (id, text) in links {
-        let _ = write!(out, "<a href=\"#{id}\">{text}</a>");
-    }
-    out.push_str("</nav>\n");
     out
 }
 
