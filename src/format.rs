@@ -18,6 +18,16 @@ pub fn number(v: Option<Decimal>, unit: Unit) -> String {
     }
 }
 
+/// A value as `number` shows it, or nothing at all for no value: for a target or variance, whose
+/// absence is not news the way a missing value is.
+pub fn number_or_blank(v: Option<Decimal>, unit: Unit) -> String {
+    if v.is_some() {
+        number(v, unit)
+    } else {
+        String::new()
+    }
+}
+
 fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
     let (whole, frac) = rest

@@ -599,10 +599,9 @@ fn explain(
     let Some(model) = compiled.model else {
         return SCORECARD_ERRORS;
     };
-    let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
     let options = engine::Options {
         as_of,
-        ..engine::Options::new(data_dir)
+        ..engine::Options::new(data_dir(file, data))
     };
     let mut e = match scorecard::explain(&model, &options, request) {
         Ok(e) => e,
@@ -623,6 +622,11 @@ fn explain(
         }
     }
     out.write(&e, |color| report::explain::text(&e, color))
+}
+
+/// Where relative dataset sources resolve: `--data`, or else the scorecard's own folder.
+fn data_dir(file: &Path, data: Option<PathBuf>) -> PathBuf {
+    data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
 /// Records the scorecard files read and, unless the output must be deterministic, the time.

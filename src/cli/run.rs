@@ -76,11 +76,8 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
         );
         return Err(SCORECARD_ERRORS);
     };
-    let data_dir = source
-        .data
-        .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
     let options = engine::Options {
-        data_dir,
+        data_dir: crate::data_dir(file, source.data),
         from: source.from,
         to: source.to,
         as_of: source.as_of,

@@ -2,7 +2,7 @@
 //! with status as emoji and word, the scores, the open escalations, then every period and segment
 //! in a collapsed block.
 
-use crate::format::{number, segment_label};
+use crate::format::{number, number_or_blank, segment_label};
 use crate::rules::{Evaluation, Row, Status};
 use std::fmt::Write;
 
@@ -119,18 +119,11 @@ fn columns(r: Option<&Row>, unit: crate::check::model::Unit) -> String {
     let Some(r) = r else {
         return format!("— | | | {} |", status(Status::NoValue));
     };
-    let or_blank = |v| {
-        if v == "—" {
-            String::new()
-        } else {
-            v
-        }
-    };
     format!(
         "{} | {} | {} | {} | {}",
         cell(&number(r.value, unit)),
-        cell(&or_blank(number(r.target, unit))),
-        cell(&or_blank(number(r.variance, unit))),
+        cell(&number_or_blank(r.target, unit)),
+        cell(&number_or_blank(r.variance, unit)),
         status(r.status),
         r.score.map(|s| s.to_string()).unwrap_or_default()
     )

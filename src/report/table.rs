@@ -2,7 +2,7 @@
 //! perspective and objective; the status in colour (when asked) and always as a word, so it reads
 //! without colour. Then the scores of objectives, perspectives and the scorecard.
 
-use crate::format::{number, segment_label};
+use crate::format::{number, number_or_blank, segment_label};
 use crate::rules::{Evaluation, KpiResult, Status};
 use comfy_table::{
     presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Color, ContentArrangement, Table,
@@ -152,11 +152,7 @@ fn kpi_rows(t: &mut Table, k: &KpiResult, color: bool, flat: bool) {
         } else {
             String::new()
         };
-        let variance = if r.variance.is_some() {
-            number(r.variance, k.unit)
-        } else {
-            String::new()
-        };
+        let variance = number_or_blank(r.variance, k.unit);
         let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
         t.add_row(vec![
             Cell::new(&name),

@@ -44,6 +44,7 @@ fn build(e: &Evaluation) -> Result<Vec<u8>, XlsxError> {
 struct Formats {
     header: Format,
     numbers: HashMap<(&'static str, u32), Format>,
+    statuses: HashMap<&'static str, Format>,
 }
 
 impl Default for Formats {
@@ -53,11 +54,25 @@ impl Default for Formats {
                 .set_bold()
                 .set_background_color(Color::RGB(0xEEF2F6)),
             numbers: HashMap::new(),
+            statuses: HashMap::new(),
         }
     }
 }
 
 impl Formats {
+    /// The status word in its colour.
+    fn status(&mut self, s: Status) -> &Format {
+        self.statuses.entry(s.name()).or_insert_with(|| {
+            let color = match s {
+                Status::Green => 0x1A7F37,
+                Status::Amber => 0x9A6700,
+                Status::Red => 0xCF222E,
+                Status::NoValue | Status::Unrated => 0x6E7781,
+            };
+            Format::new().set_font_color(Color::RGB(color))
+        })
+    }
+
     /// `#,##0.00` for money to cents, `0.0%` for a percent kept to a tenth of a percent.
     fn number(&mut self, unit: Unit, scale: u32) -> &Format {
         self.numbers.entry((unit.name(), scale)).or_insert_with(|| {
@@ -76,16 +91,6 @@ impl Formats {
             Format::new().set_num_format(pattern)
         })
     }
-}
-
-fn status_format(s: Status) -> Format {
-    let color = match s {
-        Status::Green => 0x1A7F37,
-        Status::Amber => 0x9A6700,
-        Status::Red => 0xCF222E,
-        Status::NoValue | Status::Unrated => 0x6E7781,
-    };
-    Format::new().set_font_color(Color::RGB(color))
 }
 
 fn headers(ws: &mut Worksheet, names: &[&str], f: &Formats) -> Result<(), XlsxError> {
@@ -143,16 +148,6 @@ fn kpis(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxE
         "Score",
     ];
     headers(ws, &names, f)?;
-    let statuses: HashMap<&str, Format> = [
-        Status::Green,
-        Status::Amber,
-        Status::Red,
-        Status::NoValue,
-        Status::Unrated,
-    ]
-    .into_iter()
-    .map(|s| (s.name(), status_format(s)))
-    .collect();
     let mut i = 0;
     for k in &e.kpis {
         for r in &k.results {
@@ -168,11 +163,7 @@ fn kpis(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxE
             decimal(ws, (row, 7), r.value, k.unit, f)?;
             decimal(ws, (row, 8), r.target, k.unit, f)?;
             decimal(ws, (row, 9), r.variance, k.unit, f)?;
-            let name = r.status.name();
-            match statuses.get(name) {
-                Some(format) => ws.write_string_with_format(row, 10, name, format)?,
-                None => ws.write_string(row, 10, name)?,
-            };
+            ws.write_string_with_format(row, 10, r.status.name(), f.status(r.status))?;
             decimal(ws, (row, 11), r.score, Unit::Number, f)?;
         }
     }

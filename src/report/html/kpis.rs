@@ -5,7 +5,7 @@
 use super::svg::{self, Point};
 use super::{badge, esc, TREND_PERIODS};
 use crate::check::model::{print, Model, Unit};
-use crate::format::{number, segment_label};
+use crate::format::{number, number_or_blank, segment_label};
 use crate::rules::bands::Band;
 use crate::rules::{Evaluation, KpiResult, Row};
 use rust_decimal::Decimal;
@@ -74,35 +74,9 @@ pub fn summary(e: &Evaluation) -> String {
             );
         }
         for k in kpis {
-            let r = total_in(k, last);
-            let cell = |v: Option<Decimal>| esc(&number(v, k.unit));
-            let (value, target, variance, status, score) = match r {
-                Some(r) => (
-                    cell(r.value),
-                    if r.target.is_some() {
-                        cell(r.target)
-                    } else {
-                        String::new()
-                    },
-                    if r.variance.is_some() {
-                        cell(r.variance)
-                    } else {
-                        String::new()
-                    },
-                    badge(r.status),
-                    r.score.map(|s| s.to_string()).unwrap_or_default(),
-                ),
-                None => (
-                    "—".into(),
-                    String::new(),
-                    String::new(),
-                    badge(crate::rules::Status::NoValue),
-                    String::new(),
-                ),
-            };
             let _ = writeln!(
                 out,
-                "<tr><td><a href=\"#{}\">{}</a>{}</td><td>{}</td><td class=\"num\">{value}</td><td class=\"num\">{target}</td><td class=\"num\">{variance}</td><td>{status}</td><td class=\"num\">{score}</td></tr>",
+                "<tr><td><a href=\"#{}\">{}</a>{}</td><td>{}</td>{}</tr>",
                 esc(&anchor(k)),
                 esc(title(k)),
                 k.owner
@@ -110,6 +84,7 @@ pub fn summary(e: &Evaluation) -> String {
                     .map(|o| format!("<div class=\"owner\">{}</div>", esc(o)))
                     .unwrap_or_default(),
                 svg::sparkline(&series(e, k)),
+                result_cells(total_in(k, last), k.unit),
             );
         }
     }
@@ -248,27 +223,32 @@ fn detail(e: &Evaluation, k: &KpiResult, model: &Model) -> String {
 }
 
 fn period_row(first: &str, r: Option<&Row>, unit: Unit) -> String {
+    let partial = if r.is_some_and(|r| r.partial) {
+        " (partial)"
+    } else {
+        ""
+    };
+    format!(
+        "<tr><td>{}{partial}</td>{}</tr>",
+        esc(first),
+        result_cells(r, unit)
+    )
+}
+
+/// A result's value, target, variance, status and score as table cells; a dash and "no value" when
+/// there is no result.
+fn result_cells(r: Option<&Row>, unit: Unit) -> String {
     let Some(r) = r else {
         return format!(
-            "<tr><td>{}</td><td class=\"num\">—</td><td></td><td></td><td>{}</td><td></td></tr>",
-            esc(first),
+            "<td class=\"num\">—</td><td></td><td></td><td>{}</td><td></td>",
             badge(crate::rules::Status::NoValue)
         );
     };
-    let shown = |v: Option<Decimal>| {
-        if v.is_some() {
-            esc(&number(v, unit))
-        } else {
-            String::new()
-        }
-    };
     format!(
-        "<tr><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-        esc(first),
-        if r.partial { " (partial)" } else { "" },
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td>",
         esc(&number(r.value, unit)),
-        shown(r.target),
-        shown(r.variance),
+        esc(&number_or_blank(r.target, unit)),
+        esc(&number_or_blank(r.variance, unit)),
         badge(r.status),
         r.score.map(|s| s.to_string()).unwrap_or_default()
     )

@@ -211,14 +211,7 @@ pub fn trend(points: &[Point], unit: Unit, title: &str) -> String {
                 number(Some(d), unit)
             })
             .unwrap_or_default();
-        let _ = write!(
-            out,
-            r#"<line class="grid" x1="{left}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            w - right,
-            left - 6.0,
-            y + 4.0,
-            esc(&label)
-        );
+        out.push_str(&gridline((left, w - right), y, &label));
     }
     let label_every = points.len().div_ceil(12).max(1);
     for (i, p) in points.iter().enumerate() {
@@ -248,6 +241,16 @@ pub fn trend(points: &[Point], unit: Unit, title: &str) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// A horizontal grid line across the plot at `y`, labelled at its left end.
+fn gridline((left, right): (f64, f64), y: f64, label: &str) -> String {
+    format!(
+        r#"<line class="grid" x1="{left}" x2="{right:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+        left - 6.0,
+        y + 4.0,
+        esc(label)
+    )
 }
 
 /// Places an axis label keeps: a percent's to a tenth of a percent, money to cents, and more when
@@ -399,14 +402,11 @@ pub fn whale(points: &[(u32, Decimal)], title: &str) -> String {
     }
     for v in ticks {
         let y = scale.y(v);
-        let _ = write!(
-            out,
-            r#"<line class="grid" x1="{left}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{:.0}%</text>"#,
-            w - right,
-            left - 6.0,
-            y + 4.0,
-            v * 100.0
-        );
+        out.push_str(&gridline(
+            (left, w - right),
+            y,
+            &format!("{:.0}%", v * 100.0),
+        ));
     }
     for pct in [0u32, 20, 50, 100] {
         let _ = write!(
