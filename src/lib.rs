@@ -19,6 +19,7 @@ pub mod format;
 pub mod generate;
 pub mod layout;
 pub mod lsp;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod script;
@@ -78,6 +79,16 @@ pub enum RunError {
     Eval(#[from] rules::EvalError),
 }
 
+impl RunError {
+    /// The stable code of this kind of problem.
+    pub fn code(&self) -> diagnostic::Code {
+        match self {
+            RunError::Data(e) => e.code(),
+            RunError::Eval(e) => e.code(),
+        }
+    }
+}
+
 /// Reads the data and evaluates every KPI.
 pub fn evaluate(model: &Model, options: &engine::Options) -> Result<rules::Evaluation, RunError> {
     let aggregates = engine::aggregate(model, options)?;
@@ -116,6 +127,16 @@ pub enum ExplainError {
     Run(Box<RunError>),
     #[error("{message}")]
     Request { message: String },
+}
+
+impl ExplainError {
+    /// The stable code of a run that failed; a request that cannot be met has none.
+    pub fn code(&self) -> Option<diagnostic::Code> {
+        match self {
+            ExplainError::Run(e) => Some(e.code()),
+            ExplainError::Request { .. } => None,
+        }
+    }
 }
 
 impl From<engine::DataError> for ExplainError {

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use cli::run::{Format, Source};
 use scorecard::check::model::Severity;
 use scorecard::rules::manifest::{Manifest, SourceFile};
-use scorecard::{diagnostic, engine, report};
+use scorecard::{diagnostic, engine, project, report};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -568,11 +568,26 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
         sources.push(SourceFile::new(arg, &text));
         models.push(model);
     }
-    let options = data.map(|d| engine::Options::new(d.to_path_buf()));
+    // The project is the new version's, when it is a file here, or else the working folder's.
+    let options = match data {
+        Some(d) => {
+            let here = Path::new(new);
+            let file = if here.is_file() {
+                here
+            } else {
+                Path::new(project::FILE)
+            };
+            match engine_options(file, Some(d.to_path_buf())) {
+                Ok(o) => Some(o),
+                Err(code) => return code,
+            }
+        }
+        None => None,
+    };
     let mut d = match scorecard::diff(&models[0], &models[1], options.as_ref()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error[{}]: {e}", e.code().as_str());
             return DATA_ERRORS;
         }
     };
@@ -599,14 +614,17 @@ fn explain(
     let Some(model) = compiled.model else {
         return SCORECARD_ERRORS;
     };
-    let options = engine::Options {
-        as_of,
-        ..engine::Options::new(data_dir(file, data))
+    let options = match engine_options(file, data) {
+        Ok(o) => engine::Options { as_of, ..o },
+        Err(code) => return code,
     };
     let mut e = match scorecard::explain(&model, &options, request) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {e}");
+            match e.code() {
+                Some(code) => eprintln!("error[{}]: {e}", code.as_str()),
+                None => eprintln!("error: {e}"),
+            }
             return DATA_ERRORS;
         }
     };
@@ -624,9 +642,20 @@ fn explain(
     out.write(&e, |color| report::explain::text(&e, color))
 }
 
-/// Where relative dataset sources resolve: `--data`, or else the scorecard's own folder.
-fn data_dir(file: &Path, data: Option<PathBuf>) -> PathBuf {
-    data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default())
+/// The engine's options for the scorecard at `file`: relative dataset sources resolve against
+/// `--data`, or else the scorecard's own folder, and files are read only from inside its project
+/// (`scorecard.toml`), the `--data` folder, and the folders the project allows.
+fn engine_options(file: &Path, data: Option<PathBuf>) -> Result<engine::Options, u8> {
+    let project = scorecard::project::Project::of(file).map_err(|e| {
+        eprintln!("error[{}]: {e}", e.code().as_str());
+        SCORECARD_ERRORS
+    })?;
+    let sandbox = project.sandbox(data.as_deref());
+    let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+    Ok(engine::Options {
+        sandbox,
+        ..engine::Options::new(data_dir)
+    })
 }
 
 /// Records the scorecard files read and, unless the output must be deterministic, the time.
@@ -648,7 +677,10 @@ fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> u8 {
     match written {
         Ok(()) => OK,
         Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
+            eprintln!(
+                "error[{}]: cannot write the output: {e}",
+                diagnostic::Code::WriteOutput.as_str()
+            );
             DATA_ERRORS
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod attribution;
 mod authoring;
+mod bad_inputs;
 mod browser;
 mod check_diagnostics;
 mod cli;

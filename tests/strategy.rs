@@ -226,6 +226,12 @@ fn the_balanced_example_matches_an_independent_computation() {
     //   financial 8.69 customer 7.97 process 10.00 learning 7.86 overall 8.65
     let source = std::fs::read_to_string("scorecards/balanced/balanced.scorecard").expect("read");
     let mut opts = crate::support::options(std::path::Path::new("scorecards/balanced"));
+    // It reads the retail example's data, which the examples' project (scorecards/) allows.
+    let project = scorecard::project::Project::of(std::path::Path::new(
+        "scorecards/balanced/balanced.scorecard",
+    ))
+    .expect("the examples' project file");
+    opts.sandbox = project.sandbox(None);
     opts.from = Some("FY2027-Q1".into());
     opts.to = Some("FY2027-Q1".into());
     let e = scorecard::evaluate(&crate::support::model(&source), &opts).expect("runs");

@@ -85,6 +85,7 @@ pub fn examples() -> Vec<(String, std::path::PathBuf)> {
     for dir in std::fs::read_dir("scorecards")
         .expect("scorecards/")
         .filter_map(Result::ok)
+        .filter(|d| d.path().is_dir())
     {
         for file in std::fs::read_dir(dir.path())
             .expect("an example folder")

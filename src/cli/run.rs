@@ -77,20 +77,20 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
         return Err(SCORECARD_ERRORS);
     };
     let options = engine::Options {
-        data_dir: crate::data_dir(file, source.data),
         from: source.from,
         to: source.to,
         as_of: source.as_of,
         threads: source.threads,
         credits: matches!(purpose, Purpose::Run { credits: true }),
         lines: false,
+        ..crate::engine_options(file, source.data)?
     };
     let evaluated = match purpose {
         Purpose::Run { .. } => scorecard::evaluate(&model, &options),
         Purpose::Report => scorecard::evaluate_for_report(&model, &options),
     };
     let mut evaluation = evaluated.map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error[{}]: {e}", e.code().as_str());
         DATA_ERRORS
     })?;
     let read = SourceFile::new(&file.display().to_string(), &text);

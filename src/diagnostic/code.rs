@@ -54,6 +54,39 @@ codes! {
     TestOnly => "scorecard::check::test_only",
     InvalidExpect => "scorecard::check::invalid_expect",
     ReadSource => "scorecard::io::read_scorecard",
+    // Data and runtime errors: found while reading the data or evaluating (exit code 2).
+    Unreadable => "scorecard::data::unreadable",
+    OutsideProject => "scorecard::data::outside_project",
+    EmptyFile => "scorecard::data::empty_file",
+    MissingColumn => "scorecard::data::missing_column",
+    DuplicateColumn => "scorecard::data::duplicate_column",
+    BadValue => "scorecard::data::bad_value",
+    RaggedRow => "scorecard::data::ragged_row",
+    NotUtf8 => "scorecard::data::not_utf8",
+    RepeatedKey => "scorecard::data::repeated_key",
+    NoTime => "scorecard::data::no_time",
+    ColumnType => "scorecard::data::column_type",
+    Overflow => "scorecard::run::overflow",
+    BadPeriod => "scorecard::run::bad_period",
+    EmptyRange => "scorecard::run::empty_range",
+    AttributionFailed => "scorecard::run::attribution",
+    AllocationFailed => "scorecard::run::allocation",
+    ScriptFailed => "scorecard::run::script",
+    ScriptLimit => "scorecard::run::script_limit",
+    EngineFailed => "scorecard::run::engine",
+    Project => "scorecard::project::invalid",
+    WriteOutput => "scorecard::io::write_output",
+}
+
+impl Code {
+    /// A script that ran into a sandbox limit, or failed on its own.
+    pub fn of_script(e: &crate::script::ScriptError) -> Code {
+        if e.limit {
+            Code::ScriptLimit
+        } else {
+            Code::ScriptFailed
+        }
+    }
 }
 
 impl Serialize for Code {

@@ -1,6 +1,7 @@
 //! Owns data and runtime errors: problems found in the data files or while evaluating, each naming
 //! the file, and where it can, the line, column and value.
 
+use crate::diagnostic::Code;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -10,6 +11,26 @@ pub enum DataError {
         dataset: String,
         path: String,
         reason: String,
+    },
+
+    #[error("`{path}` (dataset `{dataset}`) is outside the project folder `{root}`{}", help_line(&Some("move the file into the project, or allow its folder in scorecard.toml: [project] allow_paths = [\"...\"]".to_string())))]
+    OutsideProject {
+        dataset: String,
+        path: String,
+        root: String,
+    },
+
+    #[error(
+        "{path}: the file is empty, expected a header row naming the columns (dataset `{dataset}`)"
+    )]
+    EmptyFile { dataset: String, path: String },
+
+    #[error("{path}: the header names column `{column}` twice, as columns {first} and {second}, so its values are ambiguous{}", help_line(&Some("rename or remove one of them".to_string())))]
+    DuplicateColumn {
+        path: String,
+        column: String,
+        first: usize,
+        second: usize,
     },
 
     #[error("{path}: the header has no column `{column}` (dataset `{dataset}` declares it){}", help_line(.hint))]
@@ -23,12 +44,13 @@ pub enum DataError {
     #[error("{0}")]
     BadValue(Box<BadValue>),
 
-    #[error("{path}:{line}: the row has {found} fields but the header has {expected}")]
+    #[error("{path}:{line}: the row has {found} fields but the header has {expected}{}", help_line(&open_quote.then(|| "a field here is quoted and holds a comma or a line break: look for a `\"` that is never closed".to_string())))]
     Ragged {
         path: String,
         line: u64,
         found: usize,
         expected: usize,
+        open_quote: bool,
     },
 
     #[error("{path}:{line}: the row is not valid UTF-8 text{}", help_line(&Some("save the file as UTF-8".to_string())))]
@@ -91,8 +113,40 @@ pub enum DataError {
         hint: Option<String>,
     },
 
+    #[error("attribution `{rule}`: {error}")]
+    Script {
+        rule: String,
+        error: crate::script::ScriptError,
+    },
+
     #[error("the query engine failed: {0}")]
     Engine(String),
+}
+
+impl DataError {
+    /// The stable code of this kind of problem.
+    pub fn code(&self) -> Code {
+        match self {
+            DataError::Unreadable { .. } => Code::Unreadable,
+            DataError::OutsideProject { .. } => Code::OutsideProject,
+            DataError::EmptyFile { .. } => Code::EmptyFile,
+            DataError::MissingColumn { .. } => Code::MissingColumn,
+            DataError::DuplicateColumn { .. } => Code::DuplicateColumn,
+            DataError::BadValue(_) => Code::BadValue,
+            DataError::Ragged { .. } => Code::RaggedRow,
+            DataError::NotUtf8 { .. } => Code::NotUtf8,
+            DataError::DuplicateKey { .. } => Code::RepeatedKey,
+            DataError::NoTime { .. } | DataError::NoTimeRows { .. } => Code::NoTime,
+            DataError::ColumnType { .. } => Code::ColumnType,
+            DataError::Overflow { .. } => Code::Overflow,
+            DataError::BadPeriod { .. } => Code::BadPeriod,
+            DataError::EmptyRange { .. } => Code::EmptyRange,
+            DataError::Attribution { .. } => Code::AttributionFailed,
+            DataError::Allocation { .. } => Code::AllocationFailed,
+            DataError::Script { error, .. } => Code::of_script(error),
+            DataError::Engine(_) => Code::EngineFailed,
+        }
+    }
 }
 
 impl From<datafusion::arrow::error::ArrowError> for DataError {

@@ -8,7 +8,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Registers `ds` under its name, with its rows' lines (`__line`) kept when `numbered`, and returns
@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub async fn register(
     ctx: &SessionContext,
     ds: &Dataset,
-    data_dir: &Path,
+    (data_dir, sandbox): (&Path, &[PathBuf]),
     money_scale: u32,
     threads: usize,
     numbered: bool,
@@ -34,6 +34,16 @@ pub async fn register(
             _ => e.to_string(),
         },
     };
+    if !crate::project::inside(&path, sandbox) {
+        return Err(DataError::OutsideProject {
+            dataset: ds.name.clone(),
+            path: shown,
+            root: sandbox
+                .first()
+                .map(|r| r.display().to_string())
+                .unwrap_or_default(),
+        });
+    }
     let mut file = Hashing {
         inner: std::fs::File::open(&path).map_err(unreadable)?,
         hash: Sha256::new(),

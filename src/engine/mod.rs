@@ -33,6 +33,9 @@ use std::path::PathBuf;
 pub struct Options {
     /// The directory relative dataset sources resolve against.
     pub data_dir: PathBuf,
+    /// The folders dataset files may be read from (`project::Project::sandbox`); a source that
+    /// resolves outside all of them, links followed, is refused.
+    pub sandbox: Vec<PathBuf>,
     /// First and last period to report, by name (`2026-05`) or as a date.
     pub from: Option<String>,
     pub to: Option<String>,
@@ -49,6 +52,7 @@ pub struct Options {
 impl Options {
     pub fn new(data_dir: PathBuf) -> Self {
         Options {
+            sandbox: vec![data_dir.clone()],
             data_dir,
             from: None,
             to: None,
@@ -347,7 +351,7 @@ async fn run(
             load::register(
                 ctx,
                 ds,
-                &options.data_dir,
+                (&options.data_dir, &options.sandbox),
                 model.header.money_scale,
                 threads,
                 numbered.contains(ds.name.as_str()),
@@ -355,7 +359,8 @@ async fn run(
             .await?,
         );
     }
-    let scripts = crate::script::Scripts::new(&model.functions).map_err(DataError::Engine)?;
+    let scripts =
+        crate::script::Scripts::new(&model.functions).map_err(|e| DataError::Engine(e.message))?;
     let mut shared = attribution::Shared::new(model);
     for ds in &model.datasets {
         match ds.format {

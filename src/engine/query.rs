@@ -204,7 +204,7 @@ pub async fn run_pass(
             for (c, out) in (first..).zip(&outs) {
                 match out {
                     Out::Value(i) => {
-                        let mut v = decimal_at(&columns[c], row)?;
+                        let mut v = decimal_of(&columns[c], row, &named(&model.aggregates[*i]))?;
                         if v.is_none() && model.aggregates[*i].func == AggFunc::Sum {
                             // A sum over rows the filter did not match is 0; over empty values, no value.
                             let matched = decimal_at(&columns[matched_start + matched_of[i]], row)?;
@@ -216,7 +216,7 @@ pub async fn run_pass(
                     }
                     Out::AvgSum(i) => {
                         values[table.slots[i]] = Cell {
-                            value: decimal_at(&columns[c], row)?,
+                            value: decimal_of(&columns[c], row, &named(&model.aggregates[*i]))?,
                             count: decimal_at(&columns[c + 1], row)?.unwrap_or_default(),
                         };
                     }
@@ -287,6 +287,14 @@ pub(super) fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataEr
         DataType::Int64 => Ok(Some(a.as_primitive::<Int64Type>().value(row))),
         DataType::Int32 => Ok(Some(i64::from(a.as_primitive::<Int32Type>().value(row)))),
         other => Err(DataError::Engine(format!("unexpected period type {other}"))),
+    }
+}
+
+/// An aggregate as errors name it: "the sum of `orders.revenue`".
+fn named(a: &crate::check::model::Aggregate) -> String {
+    match &a.column {
+        Some(c) => format!("the {} of `{}.{c}`", a.func.name(), a.dataset),
+        None => format!("the {} of `{}`", a.func.name(), a.dataset),
     }
 }
 

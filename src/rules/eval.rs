@@ -24,10 +24,22 @@ pub enum EvalError {
     Script {
         kpi: String,
         period: String,
-        why: String,
+        why: crate::script::ScriptError,
     },
     #[error(transparent)]
     Data(#[from] DataError),
+}
+
+impl EvalError {
+    /// The stable code of this kind of problem.
+    pub fn code(&self) -> crate::diagnostic::Code {
+        use crate::diagnostic::Code;
+        match self {
+            EvalError::Overflow { .. } => Code::Overflow,
+            EvalError::Script { why, .. } => Code::of_script(why),
+            EvalError::Data(e) => e.code(),
+        }
+    }
 }
 
 /// A KPI's value remembered in one period and frame, with the periods its data came from.

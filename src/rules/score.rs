@@ -3,7 +3,7 @@
 
 use super::Status;
 use crate::check::model::{Better, Scoring};
-use crate::script::Scripts;
+use crate::script::{ScriptError, Scripts};
 use rust_decimal::Decimal;
 
 /// The score of a value, or `None` when there is nothing to score (no value, no status for bands, no
@@ -13,7 +13,7 @@ pub fn score(
     better: Better,
     (value, target, status): (Option<Decimal>, Option<Decimal>, Status),
     scripts: &Scripts,
-) -> Result<Option<Decimal>, String> {
+) -> Result<Option<Decimal>, ScriptError> {
     let Some(v) = value else { return Ok(None) };
     if let Scoring::Script { function } = method {
         return scripts.call(function, v, target).map(Some);

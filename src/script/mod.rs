@@ -43,6 +43,57 @@ pub fn compile(engine: &Engine, name: &str, source: &str) -> Result<(AST, usize)
     Ok((ast, params))
 }
 
+/// Why a call into a script failed: a sandbox limit it ran into (an endless loop, runaway recursion,
+/// a string or array grown too large), or an error of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    pub limit: bool,
+    pub message: String,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ScriptError {
+    pub fn failed(message: String) -> Self {
+        ScriptError {
+            limit: false,
+            message,
+        }
+    }
+
+    /// Says which limit a script ran into, in words, or passes its own error on.
+    fn of(e: &rhai::EvalAltResult) -> Self {
+        use rhai::EvalAltResult as E;
+        let limit = |message: String| ScriptError {
+            limit: true,
+            message,
+        };
+        match e {
+            E::ErrorInFunctionCall(_, _, inner, _) | E::ErrorInModule(_, inner, _) => {
+                ScriptError::of(inner)
+            }
+            E::ErrorTooManyOperations(_) => limit(format!(
+                "it ran more than {MAX_OPERATIONS} operations, the sandbox's limit (an endless loop?)"
+            )),
+            E::ErrorStackOverflow(_) => limit(format!(
+                "it called functions more than {MAX_CALL_LEVELS} deep, the sandbox's limit (endless recursion?)"
+            )),
+            E::ErrorDataTooLarge(what, _) => limit(format!(
+                "{} grew beyond the sandbox's limit of {MAX_SIZE}",
+                what.to_lowercase()
+            )),
+            E::ErrorTooManyModules(_) | E::ErrorTooManyVariables(_) => {
+                limit(format!("it ran into a sandbox limit: {e}"))
+            }
+            other => ScriptError::failed(other.to_string()),
+        }
+    }
+}
+
 /// The declared functions, compiled once for a run.
 pub struct Scripts {
     engine: Engine,
@@ -50,11 +101,12 @@ pub struct Scripts {
 }
 
 impl Scripts {
-    pub fn new(functions: &[crate::check::model::Function]) -> Result<Self, String> {
+    pub fn new(functions: &[crate::check::model::Function]) -> Result<Self, ScriptError> {
         let engine = engine();
         let mut compiled = BTreeMap::new();
         for f in functions {
-            compiled.insert(f.name.clone(), compile(&engine, &f.name, &f.source)?.0);
+            let (ast, _) = compile(&engine, &f.name, &f.source).map_err(ScriptError::failed)?;
+            compiled.insert(f.name.clone(), ast);
         }
         Ok(Scripts { engine, compiled })
     }
@@ -66,11 +118,13 @@ impl Scripts {
         name: &str,
         value: Decimal,
         target: Option<Decimal>,
-    ) -> Result<Decimal, String> {
+    ) -> Result<Decimal, ScriptError> {
         let target = target.map(Dynamic::from_decimal).unwrap_or(Dynamic::UNIT);
         let score = self.number(name, (Dynamic::from_decimal(value), target))?;
         if score < Decimal::ZERO || score > Decimal::TEN {
-            return Err(format!("returned {score}, outside the scores 0 to 10"));
+            return Err(ScriptError::failed(format!(
+                "returned {score}, outside the scores 0 to 10"
+            )));
         }
         Ok(score)
     }
@@ -84,30 +138,30 @@ impl Scripts {
         position: i64,
         touches: i64,
         age_days: i64,
-    ) -> Result<Decimal, String> {
+    ) -> Result<Decimal, ScriptError> {
         let w = self.number(name, (position, touches, age_days))?;
         if w < Decimal::ZERO || w > Decimal::from(1_000_000) {
-            return Err(format!("returned {w}, outside the weights 0 to 1000000"));
+            return Err(ScriptError::failed(format!(
+                "returned {w}, outside the weights 0 to 1000000"
+            )));
         }
         Ok(w)
     }
 
-    fn number(&self, name: &str, args: impl rhai::FuncArgs) -> Result<Decimal, String> {
+    fn number(&self, name: &str, args: impl rhai::FuncArgs) -> Result<Decimal, ScriptError> {
         let ast = self
             .compiled
             .get(name)
-            .ok_or_else(|| format!("no function `{name}`"))?;
+            .ok_or_else(|| ScriptError::failed(format!("no function `{name}`")))?;
         let out: Dynamic = self
             .engine
             .call_fn(&mut Scope::new(), ast, name, args)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ScriptError::of(&e))?;
+        let not_a_number = |t: &str| ScriptError::failed(format!("returned {t}, not a number"));
         if out.is_int() {
-            out.as_int()
-                .map(Decimal::from)
-                .map_err(|t| format!("returned {t}, not a number"))
+            out.as_int().map(Decimal::from).map_err(not_a_number)
         } else {
-            out.as_decimal()
-                .map_err(|t| format!("returned {t}, not a number"))
+            out.as_decimal().map_err(not_a_number)
         }
     }
 }

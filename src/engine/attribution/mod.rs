@@ -177,7 +177,10 @@ pub async fn register(
         let converted = conversions.time[c].unwrap_or_default();
         weigher
             .weigh(touches, journey, converted, &mut raw)
-            .map_err(failed)?;
+            .map_err(|error| DataError::Script {
+                rule: rule.name.clone(),
+                error,
+            })?;
         shares::split(value, &raw, &mut split).map_err(failed)?;
         for (&t, share) in journey.iter().zip(&split) {
             let t = t as usize;

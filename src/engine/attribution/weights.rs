@@ -5,7 +5,7 @@ use super::inputs::{Touches, NO_NAME};
 use super::journeys::Journeys;
 use super::markov;
 use crate::check::model::{Attribution, AttributionModel, RowExpr};
-use crate::script::Scripts;
+use crate::script::{ScriptError, Scripts};
 use datafusion::common::HashMap;
 use rust_decimal::Decimal;
 
@@ -107,7 +107,7 @@ impl<'a> Weigher<'a> {
         journey: &[u32],
         converted: i64,
         out: &mut Vec<i64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScriptError> {
         out.clear();
         let n = journey.len();
         let at = |seq: usize| journey[seq] as usize;
@@ -174,19 +174,24 @@ impl<'a> Weigher<'a> {
                 for (s, &i) in journey.iter().enumerate() {
                     let age = (converted.saturating_sub(touches.time[i as usize]) / DAY).max(0);
                     let key = (s as i64 + 1, n as i64, age);
-                    let w =
-                        match known.get(&key) {
-                            Some(w) => *w,
-                            None => {
-                                let w = scripts.weight(function, key.0, key.1, key.2).map_err(
-                                    |why| format!("the weight function `{function}` failed: {why}"),
-                                )?;
-                                let w = i64::try_from((w * Decimal::from(SCRIPT_UNIT)).round())
-                                    .unwrap_or(0);
-                                known.insert(key, w);
-                                w
-                            }
-                        };
+                    let w = match known.get(&key) {
+                        Some(w) => *w,
+                        None => {
+                            let w =
+                                scripts
+                                    .weight(function, key.0, key.1, key.2)
+                                    .map_err(|why| ScriptError {
+                                        message: format!(
+                                            "the weight function `{function}` failed: {why}"
+                                        ),
+                                        ..why
+                                    })?;
+                            let w = i64::try_from((w * Decimal::from(SCRIPT_UNIT)).round())
+                                .unwrap_or(0);
+                            known.insert(key, w);
+                            w
+                        }
+                    };
                     out.push(w);
                 }
             }

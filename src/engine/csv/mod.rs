@@ -91,6 +91,12 @@ fn read_in(
     } else {
         0
     };
+    if text[start..].iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::EmptyFile {
+            dataset: ds.name.clone(),
+            path: path.to_string(),
+        });
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -106,7 +112,17 @@ fn read_in(
     let mut positions = Vec::with_capacity(ds.columns.len());
     for c in &ds.columns {
         match names.iter().position(|n| *n == c.name) {
-            Some(p) => positions.push(p),
+            Some(p) => {
+                if let Some(again) = names[p + 1..].iter().position(|n| *n == c.name) {
+                    return Err(DataError::DuplicateColumn {
+                        path: path.to_string(),
+                        column: c.name.clone(),
+                        first: p + 1,
+                        second: p + 2 + again,
+                    });
+                }
+                positions.push(p)
+            }
             None => {
                 let hint = did_you_mean(&c.name, names.iter().map(String::as_str))
                     .map(|h| format!("the file has a similar column: {h}"))

@@ -58,11 +58,15 @@ impl Parser<'_> {
                 if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
                     continue;
                 }
+                // A field holding the separator or a line break was quoted: with the wrong
+                // width, most likely a quote that is never closed swallowed the rest.
+                let open_quote = record.iter().any(|f| f.contains(',') || f.contains('\n'));
                 return Err(DataError::Ragged {
                     path: path.into(),
                     line,
                     found: record.len(),
                     expected: self.width,
+                    open_quote,
                 });
             }
             for (i, &pos) in self.positions.iter().enumerate() {
