@@ -632,7 +632,10 @@ fn explain(
     stamp(&mut e.manifest, vec![read], out.deterministic);
     if let Some(path) = rows.out {
         if let Err(err) = write_atomically(path, report::explain::rows_csv(&e).as_bytes()) {
-            eprintln!("error: cannot write the rows: {err}");
+            eprintln!(
+                "error[{}]: cannot write the rows: {err}",
+                diagnostic::Code::WriteOutput.as_str()
+            );
             return DATA_ERRORS;
         }
         for a in &mut e.aggregates {

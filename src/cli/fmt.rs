@@ -28,7 +28,10 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
                 if check {
                     println!("would reformat {name}");
                 } else if let Err(e) = write_atomically(f, formatted.as_bytes()) {
-                    eprintln!("error: cannot write `{name}`: {e}");
+                    eprintln!(
+                        "error[{}]: cannot write `{name}`: {e}",
+                        scorecard::diagnostic::Code::WriteOutput.as_str()
+                    );
                     failed += 1;
                 } else {
                     println!("formatted {name}");

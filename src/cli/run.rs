@@ -143,7 +143,10 @@ pub fn run(file: &Path, source: Source, out: Outputs) -> u8 {
     }
     if let Some(path) = out.credits {
         if let Err(e) = write_atomically(path, report::credits(&evaluation).as_bytes()) {
-            eprintln!("error: cannot write the credit table: {e}");
+            eprintln!(
+                "error[{}]: cannot write the credit table: {e}",
+                scorecard::diagnostic::Code::WriteOutput.as_str()
+            );
             return DATA_ERRORS;
         }
     }

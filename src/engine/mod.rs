@@ -4,7 +4,7 @@
 mod allocation;
 mod attribution;
 pub mod credits;
-mod csv;
+pub mod csv;
 pub mod error;
 mod load;
 mod parquet;

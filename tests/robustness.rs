@@ -1,0 +1,181 @@
+//! A run that is killed midway leaves every earlier output as it was, and the committed fuzz
+//! corpora (fuzz/corpus/) replay through the same calls as the fuzz targets without a panic.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const EARLIER: &str = "the earlier output, which a killed run must leave alone\n";
+
+/// Starts the binary, lets it work for a while, checks that it is still working, and kills it.
+fn kill_midway(mut child: Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(600) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.try_wait().expect("poll the run");
+    assert!(
+        status.is_none(),
+        "the run ended ({status:?}) before it could be killed: give it more work"
+    );
+    child.kill().expect("kill the run");
+    child.wait().expect("reap the run");
+}
+
+fn binary() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_scorecard"));
+    c.stdout(Stdio::null()).stderr(Stdio::null());
+    c
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_killed_run_leaves_the_earlier_output_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // 400,000 order lines: seconds of work for a debug build, so the kill lands mid-run.
+    let made = binary()
+        .args([
+            "generate", "retail", "--rows", "400000", "--format", "csv", "--out",
+        ])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = tmp.path().join("results.json");
+    std::fs::write(&out, EARLIER).unwrap();
+    let run = |c: &mut Command| {
+        c.args(["run", crate::cli::RETAIL, "--format", "json", "--data"])
+            .arg(tmp.path())
+            .arg("-o")
+            .arg(&out)
+            .spawn()
+            .unwrap()
+    };
+    kill_midway(run(&mut binary()));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), EARLIER);
+    assert!(
+        leftovers(tmp.path()).is_empty(),
+        "{:?}",
+        leftovers(tmp.path())
+    );
+
+    // Left to finish, the same run replaces it with the whole evaluation.
+    assert!(run(&mut binary()).wait().unwrap().success());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).expect("whole JSON");
+    assert!(json["kpis"].as_array().is_some_and(|k| !k.is_empty()));
+}
+
+#[test]
+fn a_killed_generate_leaves_the_earlier_files_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let orders = tmp.path().join("orders.csv");
+    std::fs::write(&orders, EARLIER).unwrap();
+    let child = binary()
+        .args([
+            "generate", "retail", "--rows", "5000000", "--format", "csv", "--out",
+        ])
+        .arg(tmp.path())
+        .spawn()
+        .unwrap();
+    kill_midway(child);
+    assert_eq!(std::fs::read_to_string(&orders).unwrap(), EARLIER);
+}
+
+// ---- the fuzz corpora, replayed
+
+fn corpus(target: &str) -> Vec<Vec<u8>> {
+    let mut files: Vec<_> = std::fs::read_dir(Path::new("fuzz/corpus").join(target))
+        .unwrap_or_else(|_| panic!("fuzz/corpus/{target}"))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 5,
+        "fuzz/corpus/{target} has {} inputs",
+        files.len()
+    );
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+#[test]
+fn the_parse_check_corpus_replays() {
+    // As fuzz/fuzz_targets/parse_check.rs: check, render, and formatting is stable.
+    for input in corpus("parse_check") {
+        let Ok(text) = std::str::from_utf8(&input) else {
+            continue;
+        };
+        let compiled = scorecard::compile(text);
+        let _ = scorecard::diagnostic::render_plain("fuzz.scorecard", text, &compiled.diagnostics);
+        if let Ok(once) = scorecard::layout::format(text) {
+            let twice = scorecard::layout::format(&once).expect("formatted text formats again");
+            assert_eq!(once, twice, "formatting is not stable for:\n{text}");
+            assert_eq!(
+                compiled.errors(),
+                scorecard::compile(&once).errors(),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_csv_ingest_corpus_replays() {
+    // As fuzz/fuzz_targets/csv_ingest.rs: under the same schema, rows or an error.
+    let schema = std::fs::read_to_string("fuzz/csv_ingest.scorecard").unwrap();
+    let model = crate::support::model(&schema);
+    let mut read = 0;
+    for input in corpus("csv_ingest") {
+        let mut cursor = std::io::Cursor::new(&input);
+        let loaded =
+            scorecard::engine::csv::read(&model.datasets[0], "rows.csv", &mut cursor, 2, 1, true);
+        if let Ok(loaded) = loaded {
+            let lines = input.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            assert!(loaded.rows <= lines);
+            read += 1;
+        }
+    }
+    assert!(
+        read > 0,
+        "no input in the corpus reads: the schema and the seeds disagree"
+    );
+}
+
+#[test]
+fn the_rhai_function_corpus_replays() {
+    // As fuzz/fuzz_targets/rhai_function.rs, and each input ends within the sandbox's limits.
+    let engine = scorecard::script::engine();
+    for input in corpus("rhai_function") {
+        let Ok(source) = std::str::from_utf8(&input) else {
+            continue;
+        };
+        let Ok((_, params)) = scorecard::script::compile(&engine, "f", source) else {
+            continue;
+        };
+        let function = scorecard::check::model::Function {
+            name: "f".into(),
+            label: None,
+            doc: None,
+            source: source.into(),
+            params,
+        };
+        let Ok(scripts) = scorecard::script::Scripts::new(&[function]) else {
+            continue;
+        };
+        let start = Instant::now();
+        if params == 2 {
+            let _ = scripts.call("f", rust_decimal::Decimal::new(95, 2), None);
+        } else {
+            let _ = scripts.weight("f", 1, 2, 3);
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{source}");
+    }
+}
