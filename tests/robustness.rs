@@ -106,43 +106,26 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
     files.iter().map(|f| std::fs::read(f).unwrap()).collect()
 }
 
+/// The fuzz targets' checks, the very code they run.
+mod checks {
+    include!("../fuzz/checks.rs");
+}
+
 #[test]
 fn the_parse_check_corpus_replays() {
-    // As fuzz/fuzz_targets/parse_check.rs: check, render, and formatting is stable.
     for input in corpus("parse_check") {
-        let Ok(text) = std::str::from_utf8(&input) else {
-            continue;
-        };
-        let compiled = scorecard::compile(text);
-        let _ = scorecard::diagnostic::render_plain("fuzz.scorecard", text, &compiled.diagnostics);
-        if let Ok(once) = scorecard::layout::format(text) {
-            let twice = scorecard::layout::format(&once).expect("formatted text formats again");
-            assert_eq!(once, twice, "formatting is not stable for:\n{text}");
-            assert_eq!(
-                compiled.errors(),
-                scorecard::compile(&once).errors(),
-                "{text}"
-            );
-        }
+        checks::parse_check(&input);
     }
 }
 
 #[test]
 fn the_csv_ingest_corpus_replays() {
-    // As fuzz/fuzz_targets/csv_ingest.rs: under the same schema, rows or an error.
     let schema = std::fs::read_to_string("fuzz/csv_ingest.scorecard").unwrap();
     let model = crate::support::model(&schema);
-    let mut read = 0;
-    for input in corpus("csv_ingest") {
-        let mut cursor = std::io::Cursor::new(&input);
-        let loaded =
-            scorecard::engine::csv::read(&model.datasets[0], "rows.csv", &mut cursor, 2, 1, true);
-        if let Ok(loaded) = loaded {
-            let lines = input.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            assert!(loaded.rows <= lines);
-            read += 1;
-        }
-    }
+    let read = corpus("csv_ingest")
+        .iter()
+        .filter(|input| checks::csv_ingest(&model.datasets[0], input))
+        .count();
     assert!(
         read > 0,
         "no input in the corpus reads: the schema and the seeds disagree"
@@ -151,31 +134,14 @@ fn the_csv_ingest_corpus_replays() {
 
 #[test]
 fn the_rhai_function_corpus_replays() {
-    // As fuzz/fuzz_targets/rhai_function.rs, and each input ends within the sandbox's limits.
-    let engine = scorecard::script::engine();
+    // Every input also ends well within the sandbox's limits.
     for input in corpus("rhai_function") {
-        let Ok(source) = std::str::from_utf8(&input) else {
-            continue;
-        };
-        let Ok((_, params)) = scorecard::script::compile(&engine, "f", source) else {
-            continue;
-        };
-        let function = scorecard::check::model::Function {
-            name: "f".into(),
-            label: None,
-            doc: None,
-            source: source.into(),
-            params,
-        };
-        let Ok(scripts) = scorecard::script::Scripts::new(&[function]) else {
-            continue;
-        };
         let start = Instant::now();
-        if params == 2 {
-            let _ = scripts.call("f", rust_decimal::Decimal::new(95, 2), None);
-        } else {
-            let _ = scripts.weight("f", 1, 2, 3);
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "{source}");
+        checks::rhai_function(&input);
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            String::from_utf8_lossy(&input)
+        );
     }
 }
