@@ -78,17 +78,6 @@ codes! {
     WriteOutput => "scorecard::io::write_output",
 }
 
-impl Code {
-    /// A script that ran into a sandbox limit, or failed on its own.
-    pub fn of_script(e: &crate::script::ScriptError) -> Code {
-        if e.limit {
-            Code::ScriptLimit
-        } else {
-            Code::ScriptFailed
-        }
-    }
-}
-
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -143,7 +143,7 @@ impl DataError {
             DataError::EmptyRange { .. } => Code::EmptyRange,
             DataError::Attribution { .. } => Code::AttributionFailed,
             DataError::Allocation { .. } => Code::AllocationFailed,
-            DataError::Script { error, .. } => Code::of_script(error),
+            DataError::Script { error, .. } => error.code(),
             DataError::Engine(_) => Code::EngineFailed,
         }
     }

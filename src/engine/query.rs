@@ -178,6 +178,11 @@ pub async fn run_pass(
             )
         })
         .collect();
+    // How an overflow names each aggregate: made once here, not for every result row.
+    let names: HashMap<usize, String> = aggregates
+        .iter()
+        .map(|&i| (i, named(&model.aggregates[i])))
+        .collect();
     let first = 1 + pass.by.len();
     let matched_start = first + outs.len() - filters.len();
     for batch in &batches {
@@ -204,7 +209,7 @@ pub async fn run_pass(
             for (c, out) in (first..).zip(&outs) {
                 match out {
                     Out::Value(i) => {
-                        let mut v = decimal_of(&columns[c], row, &named(&model.aggregates[*i]))?;
+                        let mut v = decimal_of(&columns[c], row, &names[i])?;
                         if v.is_none() && model.aggregates[*i].func == AggFunc::Sum {
                             // A sum over rows the filter did not match is 0; over empty values, no value.
                             let matched = decimal_at(&columns[matched_start + matched_of[i]], row)?;
@@ -216,7 +221,7 @@ pub async fn run_pass(
                     }
                     Out::AvgSum(i) => {
                         values[table.slots[i]] = Cell {
-                            value: decimal_of(&columns[c], row, &named(&model.aggregates[*i]))?,
+                            value: decimal_of(&columns[c], row, &names[i])?,
                             count: decimal_at(&columns[c + 1], row)?.unwrap_or_default(),
                         };
                     }

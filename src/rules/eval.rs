@@ -36,7 +36,7 @@ impl EvalError {
         use crate::diagnostic::Code;
         match self {
             EvalError::Overflow { .. } => Code::Overflow,
-            EvalError::Script { why, .. } => Code::of_script(why),
+            EvalError::Script { why, .. } => why.code(),
             EvalError::Data(e) => e.code(),
         }
     }

@@ -58,6 +58,15 @@ impl std::fmt::Display for ScriptError {
 }
 
 impl ScriptError {
+    /// A script that ran into a sandbox limit, or failed on its own.
+    pub fn code(&self) -> crate::diagnostic::Code {
+        if self.limit {
+            crate::diagnostic::Code::ScriptLimit
+        } else {
+            crate::diagnostic::Code::ScriptFailed
+        }
+    }
+
     pub fn failed(message: String) -> Self {
         ScriptError {
             limit: false,
