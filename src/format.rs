@@ -28,7 +28,8 @@ pub fn number_or_blank(v: Option<Decimal>, unit: Unit) -> String {
     }
 }
 
-fn group_thousands(s: &str) -> String {
+/// `-1234567.5` as `-1,234,567.5`.
+pub fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
     let (whole, frac) = rest
         .split_once('.')

@@ -64,8 +64,9 @@ enum Command {
     Lsp,
     /// Evaluate a scorecard against its data: every KPI, period and segment.
     Run {
-        /// The `.scorecard` file to evaluate.
-        file: PathBuf,
+        /// The `.scorecard` files (or folders of them) to evaluate [default: the scorecards the
+        /// project's scorecard.toml names].
+        files: Vec<PathBuf>,
         #[command(flatten)]
         source: Source,
         /// How to write the results (JSON is described in docs/json-output.md, Markdown and Excel
@@ -319,7 +320,7 @@ fn main() -> ExitCode {
             explain(&file, (data, as_of), &request, rows, &out)
         }
         Command::Run {
-            file,
+            files,
             source,
             format,
             output,
@@ -332,7 +333,7 @@ fn main() -> ExitCode {
                 credits: credits.as_deref(),
                 fail_on: fail_on.map(FailOn::severity),
             };
-            cli::run::run(&file, source, outputs)
+            cli::run::run(&files, source, outputs)
         }
         Command::Report {
             file,
@@ -649,16 +650,34 @@ fn explain(
 /// `--data`, or else the scorecard's own folder, and files are read only from inside its project
 /// (`scorecard.toml`), the `--data` folder, and the folders the project allows.
 fn engine_options(file: &Path, data: Option<PathBuf>) -> Result<engine::Options, u8> {
-    let project = scorecard::project::Project::of(file).map_err(|e| {
+    Ok(project_options(&project_of(file, None)?, file, data))
+}
+
+/// The project `--config` names, or else the one the scorecard at `file` belongs to.
+fn project_of(file: &Path, config: Option<&Path>) -> Result<project::Project, u8> {
+    match config {
+        Some(c) => project::Project::read(c),
+        None => project::Project::of(file),
+    }
+    .map_err(|e| {
         eprintln!("error[{}]: {e}", e.code().as_str());
         SCORECARD_ERRORS
-    })?;
+    })
+}
+
+/// The engine's options for the scorecard at `file` in `project`, with the project's bindings.
+fn project_options(
+    project: &project::Project,
+    file: &Path,
+    data: Option<PathBuf>,
+) -> engine::Options {
     let sandbox = project.sandbox(data.as_deref());
     let data_dir = data.unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-    Ok(engine::Options {
+    engine::Options {
         sandbox,
+        bindings: project.sources(),
         ..engine::Options::new(data_dir)
-    })
+    }
 }
 
 /// Records the scorecard files read and, unless the output must be deterministic, the time.

@@ -23,6 +23,7 @@ mod property;
 mod report;
 mod robustness;
 mod script;
+mod sources;
 mod strategy;
 mod support;
 mod time;

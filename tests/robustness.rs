@@ -1,5 +1,5 @@
-//! A run that is killed midway leaves every earlier output as it was, and the committed fuzz
-//! corpora (fuzz/corpus/) replay through the same calls as the fuzz targets without a panic.
+//! A run that is killed midway leaves every earlier output as it was, a long run shows its progress
+//! on a terminal only, and the committed fuzz corpora (fuzz/corpus/) replay through the same calls as the fuzz targets without a panic.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -72,6 +72,46 @@ fn a_killed_run_leaves_the_earlier_output_intact() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).expect("whole JSON");
     assert!(json["kpis"].as_array().is_some_and(|k| !k.is_empty()));
+}
+
+/// A run long enough to need a progress bar draws one on a terminal (here a pseudo-terminal that
+/// `script` gives it), and nothing of it when stderr is a pipe.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let made = binary()
+        .args([
+            "generate", "retail", "--rows", "200000", "--format", "csv", "--out",
+        ])
+        .arg(tmp.path().join("data"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let run = format!(
+        "{} run {} --data {} --format json -o {}",
+        env!("CARGO_BIN_EXE_scorecard"),
+        crate::cli::RETAIL,
+        tmp.path().display(),
+        tmp.path().join("out.json").display()
+    );
+    let on_terminal = Command::new("script")
+        .args(["-qfec", &run, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(on_terminal.status.success());
+    let drawn = String::from_utf8_lossy(&on_terminal.stdout);
+    // 200,000 orders and the 144 budget rows; both datasets.
+    assert!(drawn.contains("reading orders"), "{drawn}");
+    assert!(drawn.contains("200,144 rows read"), "{drawn}");
+    assert!(drawn.contains("2 of 2 datasets"), "{drawn}");
+
+    let piped = binary()
+        .args(["run", crate::cli::RETAIL, "--format", "json", "--data"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert_eq!(String::from_utf8_lossy(&piped.stderr), "");
 }
 
 #[test]

@@ -133,6 +133,8 @@ pub fn check(
         doc: d.doc.clone(),
         source: String::new(),
         format: SourceFormat::Attribution,
+        sheet: None,
+        range: None,
         time: conversions.time.clone(),
         columns: vec![
             column(&conversions.time, time_ty, "the conversion's time"),

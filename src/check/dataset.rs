@@ -1,12 +1,12 @@
 //! Owns `dataset` declarations: the source, its format, the time column and the typed columns.
 
 use super::entries::{self, Entries};
-use super::model::{Column, ColumnType, Dataset, SourceFormat, MAX_PRECISION};
+use super::model::{Column, ColumnType, Dataset, SheetRange, SourceFormat, MAX_PRECISION};
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{Declaration, ExprKind, Item, Value};
 
-const KEYS: &[&str] = &["source", "time", "columns"];
+const KEYS: &[&str] = &["source", "time", "columns", "sheet", "range"];
 const TYPES: &[&str] = &[
     "text",
     "integer",
@@ -97,29 +97,19 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
             entries::missing_key(cx, d.name.span, &what, "source", "\"data/orders.csv\"");
             None
         }
-        Some(s) => entries::string(cx, s).and_then(|path| {
-            let lower = path.to_ascii_lowercase();
-            let format = if lower.ends_with(".csv") {
-                Some(SourceFormat::Csv)
-            } else if lower.ends_with(".parquet") {
-                Some(SourceFormat::Parquet)
-            } else {
+        Some(s) => entries::string(cx, s).and_then(|path| match SourceFormat::of_path(&path) {
+            Some(f) => Some((path, f)),
+            None => {
+                cx.report(
+                    Diagnostic::error(
+                        Code::UnsupportedSource,
+                        s.value.span(),
+                        format!("cannot tell the format of `{path}`"),
+                    )
+                    .label("expected a file ending in .csv, .parquet, .jsonl or .xlsx")
+                    .help(SourceFormat::KNOWN),
+                );
                 None
-            };
-            match format {
-                Some(f) => Some((path, f)),
-                None => {
-                    cx.report(
-                        Diagnostic::error(
-                            Code::UnsupportedSource,
-                            s.value.span(),
-                            format!("cannot tell the format of `{path}`"),
-                        )
-                        .label("expected a file ending in .csv or .parquet")
-                        .help("this version reads CSV (.csv) and Parquet (.parquet) files"),
-                    );
-                    None
-                }
             }
         }),
     };
@@ -164,6 +154,38 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
         }),
     };
 
+    let sheet = e.get("sheet").and_then(|v| entries::string(cx, v));
+    let range = e.get("range").and_then(|v| {
+        let text = entries::string(cx, v)?;
+        if SheetRange::parse(&text).is_none() {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    v.value.span(),
+                    format!("`{text}` is not a range of cells"),
+                )
+                .label("expected a range such as \"A1:H500\"")
+                .help("write the top-left and bottom-right cells, or only the top-left cell (\"B3\") to read to the end of the sheet"),
+            );
+        }
+        Some(text)
+    });
+    for key in ["sheet", "range"] {
+        if let (Some(entry), Some((_, f))) = (e.get(key), &source) {
+            if *f != SourceFormat::Excel {
+                cx.report(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        entry.key.span,
+                        format!("`{key}` is for a spreadsheet source"),
+                    )
+                    .label("the source is not an .xlsx file")
+                    .help(format!("remove `{key}`, or read from an .xlsx workbook")),
+                );
+            }
+        }
+    }
+
     let (Some((source, format)), Some(time), true) = (source, time, ok) else {
         return None;
     };
@@ -173,6 +195,8 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
         doc: d.doc.clone(),
         source,
         format,
+        sheet,
+        range,
         time,
         columns,
         line: cx.line(d.span),

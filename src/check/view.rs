@@ -176,6 +176,8 @@ pub fn check(
         doc: d.doc.clone(),
         source: String::new(),
         format: SourceFormat::View,
+        sheet: None,
+        range: None,
         time: "period_start".into(),
         columns: table_columns,
         line: cx.line(d.name.span),

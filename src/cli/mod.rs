@@ -4,5 +4,6 @@
 
 pub mod files;
 pub mod fmt;
+pub mod progress;
 pub mod run;
 pub mod test;

@@ -1,13 +1,15 @@
-//! Owns `scorecard run` and `scorecard report`: evaluate one scorecard on its data, then write the
-//! result as a terminal table, JSON, CSV, Markdown, an Excel workbook, or the HTML report.
+//! Owns `scorecard run` and `scorecard report`: evaluate scorecards on their data (bound by the
+//! project's scorecard.toml where it binds them), then write each result as a terminal table, JSON, CSV, Markdown, an Excel workbook, or the HTML report.
 
 use crate::{compile, emit_bytes, s, stamp, stdout_color, write_atomically};
 use crate::{DATA_ERRORS, ESCALATED, OK, SCORECARD_ERRORS};
 use clap::ValueEnum;
 use scorecard::check::model::{Model, Severity};
+use scorecard::project::Project;
 use scorecard::rules::manifest::SourceFile;
 use scorecard::rules::Evaluation;
 use scorecard::{engine, report};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -23,8 +25,12 @@ pub enum Format {
 }
 
 /// Which data, which periods, and how to run (the options `run` and `report` share).
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct Source {
+    /// The project file to use (its dataset bindings, its scorecards) instead of the nearest
+    /// scorecard.toml above the scorecard.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -48,6 +54,7 @@ pub struct Source {
 }
 
 /// What `run` writes, and where.
+#[derive(Clone, Copy)]
 pub struct Outputs<'a> {
     pub format: Format,
     pub output: Option<&'a Path>,
@@ -76,6 +83,8 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
         );
         return Err(SCORECARD_ERRORS);
     };
+    let project = crate::project_of(file, source.config.as_deref())?;
+    check_bindings(&project, file, &model)?;
     let options = engine::Options {
         from: source.from,
         to: source.to,
@@ -83,12 +92,18 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
         threads: source.threads,
         credits: matches!(purpose, Purpose::Run { credits: true }),
         lines: false,
-        ..crate::engine_options(file, source.data)?
+        ..crate::project_options(&project, file, source.data)
+    };
+    let (progress, bar) = super::progress::start();
+    let options = engine::Options {
+        progress,
+        ..options
     };
     let evaluated = match purpose {
         Purpose::Run { .. } => scorecard::evaluate(&model, &options),
         Purpose::Report => scorecard::evaluate_for_report(&model, &options),
     };
+    drop(bar);
     let mut evaluation = evaluated.map_err(|e| {
         eprintln!("error[{}]: {e}", e.code().as_str());
         DATA_ERRORS
@@ -96,6 +111,38 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
     let read = SourceFile::new(&file.display().to_string(), &text);
     stamp(&mut evaluation.manifest, vec![read], source.deterministic);
     Ok((model, evaluation))
+}
+
+/// Refuses a project whose bindings name a dataset that neither this scorecard nor any other of
+/// the project's scorecards declares: the binding was meant for a dataset that would otherwise
+/// quietly read its sample.
+fn check_bindings(project: &Project, file: &Path, model: &Model) -> Result<(), u8> {
+    if project.bindings.is_empty() {
+        return Ok(());
+    }
+    let mut declared: BTreeSet<String> = model.datasets.iter().map(|d| d.name.clone()).collect();
+    for other in project.scorecards.iter().filter(|p| !same_file(p, file)) {
+        if let Ok(text) = std::fs::read_to_string(other) {
+            if let Some(m) = scorecard::compile(&text).model {
+                declared.extend(m.datasets.into_iter().map(|d| d.name));
+            }
+        }
+    }
+    let errors = project.unknown_bindings(&declared);
+    for e in &errors {
+        eprintln!("error[{}]: {e}", e.code().as_str());
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(SCORECARD_ERRORS),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 fn print_warnings(evaluation: &Evaluation) {
@@ -109,7 +156,144 @@ fn print_warnings(evaluation: &Evaluation) {
     }
 }
 
-pub fn run(file: &Path, source: Source, out: Outputs) -> u8 {
+/// `scorecard run`: each scorecard named (folders searched), or else every scorecard the project
+/// names. Several scorecards are each run in turn, even after one fails: a table or Markdown is
+/// printed under each one's name, other formats go to a folder (`-o FOLDER`), one file each.
+pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
+    let files = match scorecards_to_run(paths, source.config.as_deref()) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    if let [file] = files.as_slice() {
+        return run_one(file, source, out);
+    }
+    if out.credits.is_some() {
+        eprintln!("error: `--credits` writes one scorecard's credit table: run the scorecards one at a time");
+        return DATA_ERRORS;
+    }
+    let folder = match (out.output, out.format) {
+        (Some(folder), _) => Some(folder),
+        (None, Format::Table | Format::Markdown) => None,
+        (None, _) => {
+            eprintln!(
+                "error: {} scorecards are run: write their results to a folder with `-o FOLDER`, one file each",
+                files.len()
+            );
+            return DATA_ERRORS;
+        }
+    };
+    let targets = match folder.map(|f| targets(&files, f, out.format)).transpose() {
+        Ok(t) => t,
+        Err(message) => {
+            eprintln!(
+                "error[{}]: {message}",
+                scorecard::diagnostic::Code::WriteOutput.as_str()
+            );
+            return DATA_ERRORS;
+        }
+    };
+    let mut worst = OK;
+    for (i, file) in files.iter().enumerate() {
+        let target = targets.as_ref().map(|t| t[i].as_path());
+        if target.is_none() {
+            let heading = format!("── {} ──\n", file.display());
+            if i > 0 {
+                println!();
+            }
+            print!("{heading}");
+        }
+        let code = run_one(
+            file,
+            source.clone(),
+            Outputs {
+                output: target,
+                ..out
+            },
+        );
+        if let Some(t) = target.filter(|_| code == OK || code == ESCALATED) {
+            eprintln!("wrote {}", t.display());
+        }
+        worst = worse(worst, code);
+    }
+    worst
+}
+
+/// The files to run: those named (folders searched), or else the scorecards of the project that
+/// `--config` names or that the working folder is in.
+fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<PathBuf>, u8> {
+    if !paths.is_empty() {
+        let files = super::files::scorecards(paths).map_err(|e| {
+            eprintln!("error: {e}");
+            SCORECARD_ERRORS
+        })?;
+        if files.is_empty() {
+            eprintln!("error: no .scorecard file in the folders given");
+            return Err(SCORECARD_ERRORS);
+        }
+        return Ok(files);
+    }
+    let project = crate::project_of(Path::new(scorecard::project::FILE), config)?;
+    let Some(found) = &project.file else {
+        eprintln!(
+            "error: no scorecard to run: name a .scorecard file, or run in a project whose scorecard.toml lists them (`[project] scorecards = [\"*.scorecard\"]`)"
+        );
+        return Err(SCORECARD_ERRORS);
+    };
+    if project.scorecards.is_empty() {
+        eprintln!(
+            "error: {} names no scorecards: add `scorecards = [\"*.scorecard\"]` under [project], or name a .scorecard file",
+            found.display()
+        );
+        return Err(SCORECARD_ERRORS);
+    }
+    Ok(project.scorecards.clone())
+}
+
+/// One output file per scorecard in `folder`, named after the scorecard; two scorecards of the
+/// same name would overwrite each other, so they are refused.
+fn targets(files: &[PathBuf], folder: &Path, format: Format) -> Result<Vec<PathBuf>, String> {
+    let extension = match format {
+        Format::Table => "txt",
+        Format::Json => "json",
+        Format::Csv => "csv",
+        Format::Markdown => "md",
+        Format::Xlsx => "xlsx",
+    };
+    std::fs::create_dir_all(folder)
+        .map_err(|e| format!("cannot make the folder `{}`: {e}", folder.display()))?;
+    let mut out: Vec<PathBuf> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let stem = f.file_stem().unwrap_or_default().to_string_lossy();
+        let target = folder.join(format!("{stem}.{extension}"));
+        if let Some(j) = out.iter().position(|t| *t == target) {
+            return Err(format!(
+                "`{}` and `{}` would both be written to `{}`: rename one, or run them one at a time",
+                files[j].display(),
+                files[i].display(),
+                target.display()
+            ));
+        }
+        out.push(target);
+    }
+    Ok(out)
+}
+
+/// Of two exit codes, the one to report: an error over an escalation over success.
+fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        OK => 0,
+        ESCALATED => 1,
+        SCORECARD_ERRORS => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn run_one(file: &Path, source: Source, out: Outputs) -> u8 {
     if out.format == Format::Xlsx && out.output.is_none() && std::io::stdout().is_terminal() {
         eprintln!(
             "error: an Excel workbook is not text: write it to a file with `-o results.xlsx`"

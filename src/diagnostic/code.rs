@@ -61,6 +61,7 @@ codes! {
     MissingColumn => "scorecard::data::missing_column",
     DuplicateColumn => "scorecard::data::duplicate_column",
     BadValue => "scorecard::data::bad_value",
+    BadRecord => "scorecard::data::bad_record",
     RaggedRow => "scorecard::data::ragged_row",
     NotUtf8 => "scorecard::data::not_utf8",
     RepeatedKey => "scorecard::data::repeated_key",

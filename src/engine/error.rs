@@ -44,6 +44,13 @@ pub enum DataError {
     #[error("{0}")]
     BadValue(Box<BadValue>),
 
+    #[error("{path}:{line}: {reason}")]
+    BadRecord {
+        path: String,
+        line: u64,
+        reason: String,
+    },
+
     #[error("{path}:{line}: the row has {found} fields but the header has {expected}{}", help_line(&open_quote.then(|| "a field here is quoted and holds a comma or a line break: look for a `\"` that is never closed".to_string())))]
     Ragged {
         path: String,
@@ -133,6 +140,7 @@ impl DataError {
             DataError::MissingColumn { .. } => Code::MissingColumn,
             DataError::DuplicateColumn { .. } => Code::DuplicateColumn,
             DataError::BadValue(_) => Code::BadValue,
+            DataError::BadRecord { .. } => Code::BadRecord,
             DataError::Ragged { .. } => Code::RaggedRow,
             DataError::NotUtf8 { .. } => Code::NotUtf8,
             DataError::DuplicateKey { .. } => Code::RepeatedKey,

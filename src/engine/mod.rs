@@ -6,11 +6,16 @@ mod attribution;
 pub mod credits;
 pub mod csv;
 pub mod error;
+mod excel;
+mod jsonl;
 mod load;
 mod parquet;
 mod period;
 pub mod plan;
+mod postgres;
+pub mod progress;
 mod query;
+mod records;
 pub mod rows;
 mod schema;
 pub mod values;
@@ -28,6 +33,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -47,6 +53,10 @@ pub struct Options {
     pub credits: bool,
     /// Keep every file row's line (for `explain`, which lists the rows behind a value).
     pub lines: bool,
+    /// Where the project reads a dataset from instead of the source its scorecard declares.
+    pub bindings: BTreeMap<String, crate::project::source::Source>,
+    /// Counters the run keeps up to date as it goes, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 impl Options {
@@ -60,6 +70,8 @@ impl Options {
             threads: None,
             credits: false,
             lines: false,
+            bindings: BTreeMap::new(),
+            progress: None,
         }
     }
 }
@@ -342,22 +354,39 @@ async fn run(
             .flat_map(|a| [a.touches.as_str(), a.conversions.as_str()])
             .collect()
     };
-    for ds in model
+    let progress = options.progress.as_deref();
+    let reading = load::Reading {
+        sandbox: &options.sandbox,
+        money_scale: model.header.money_scale,
+        threads,
+        as_of: options.as_of,
+        counter: progress.map(|p| &p.rows),
+    };
+    let files: Vec<_> = model
         .datasets
         .iter()
         .filter(|d| used.contains(d.name.as_str()) && d.is_file())
-    {
-        out.inputs.push(
-            load::register(
-                ctx,
-                ds,
-                (&options.data_dir, &options.sandbox),
-                model.header.money_scale,
-                threads,
-                numbered.contains(ds.name.as_str()),
-            )
-            .await?,
-        );
+        .collect();
+    if let Some(p) = progress {
+        p.datasets.store(files.len(), Ordering::Relaxed);
+    }
+    for ds in files {
+        if let Some(p) = progress {
+            p.set_now(format!("reading {}", ds.name));
+        }
+        let source = match options.bindings.get(&ds.name) {
+            Some(bound) => bound.clone(),
+            None => crate::project::source::Source::declared(ds, &options.data_dir),
+        };
+        let numbered = numbered.contains(ds.name.as_str());
+        out.inputs
+            .push(load::register(ctx, ds, &source, &reading, numbered).await?);
+        if let Some(p) = progress {
+            p.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if let Some(p) = progress {
+        p.set_now("computing");
     }
     let scripts =
         crate::script::Scripts::new(&model.functions).map_err(|e| DataError::Engine(e.message))?;
@@ -388,15 +417,26 @@ async fn run(
                     out.notes.extend(notes);
                 }
             }
-            SourceFormat::Csv | SourceFormat::Parquet => {}
+            SourceFormat::Csv
+            | SourceFormat::Parquet
+            | SourceFormat::JsonLines
+            | SourceFormat::Excel => {}
         }
     }
     let mut seen = BTreeSet::new();
     let mut all = BTreeSet::new();
-    for (pass, aggregates) in &passes {
+    for (i, (pass, aggregates)) in passes.iter().enumerate() {
         let Some(ds) = model.dataset(&pass.dataset) else {
             continue;
         };
+        if let Some(p) = progress {
+            p.set_now(format!(
+                "computing {} ({} of {} passes)",
+                ds.name,
+                i + 1,
+                passes.len()
+            ));
+        }
         let table =
             query::run_pass(ctx, model, ds, pass, aggregates, periods, options.as_of).await?;
         if pass.by.is_empty() {

@@ -1,10 +1,17 @@
-//! Owns `scorecard.toml`: finding the project a scorecard belongs to, and the folders its datasets
-//! may be read from. A dataset source outside them is refused, so a scorecard under review cannot
+//! Owns `scorecard.toml`: finding the project a scorecard belongs to, its scorecards, where its
+//! datasets are read from (bindings), how the engine runs, and the folders datasets may be read
+//! from. A dataset source outside them is refused, so a scorecard under review cannot
 //! read (and quote in its errors) any file on the machine that runs it.
 
-use crate::diagnostic::Code;
+pub mod source;
+
+use crate::check::model::{SheetRange, SourceFormat};
+use crate::diagnostic::{did_you_mean, Code};
 use serde::Deserialize;
+use source::{FileSource, PostgresRows, PostgresSource, Source};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
+use toml::Spanned;
 
 /// The project file's name.
 pub const FILE: &str = "scorecard.toml";
@@ -19,12 +26,28 @@ pub struct Project {
     /// Folders outside the root that dataset sources may also be read from, resolved against
     /// the root.
     pub allow_paths: Vec<PathBuf>,
+    /// The project's scorecards (`[project] scorecards`, patterns expanded and sorted); empty
+    /// when the file names none.
+    pub scorecards: Vec<PathBuf>,
+    /// Datasets read from somewhere else than their scorecard's `source`.
+    pub bindings: BTreeMap<String, Binding>,
+}
+
+/// A dataset bound in `scorecard.toml`, with where the binding is written, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub source: Source,
+    pub line: usize,
+    pub column: usize,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProjectFile {
     project: Option<ProjectTable>,
+    #[serde(default)]
+    datasets: BTreeMap<String, Spanned<BindingTable>>,
+    engine: Option<EngineTable>,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +57,33 @@ struct ProjectTable {
     name: Option<String>,
     #[serde(default)]
     allow_paths: Vec<String>,
+    #[serde(default)]
+    scorecards: Vec<Spanned<String>>,
+}
+
+/// `[datasets.NAME]`: a file, or a PostgreSQL table or query.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingTable {
+    path: Option<Spanned<String>>,
+    sheet: Option<String>,
+    range: Option<Spanned<String>>,
+    postgres: Option<Spanned<PostgresTable>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostgresTable {
+    url: Option<String>,
+    url_env: Option<Spanned<String>>,
+    table: Option<String>,
+    query: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EngineTable {
+    kind: Option<Spanned<String>>,
 }
 
 /// Why the project file could not be used.
@@ -74,6 +124,8 @@ impl Project {
             root: folder,
             file: None,
             allow_paths: Vec::new(),
+            scorecards: Vec::new(),
+            bindings: BTreeMap::new(),
         })
     }
 
@@ -84,29 +136,131 @@ impl Project {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
-        let parsed: ProjectFile = toml::from_str(&text).map_err(|e| {
-            let at = e.span().map(|s| s.start).unwrap_or(0);
+        let invalid = |at: usize, message: String| {
             let (line, column) = line_column(&text, at);
             ProjectError::Invalid {
                 path: shown.clone(),
                 line,
                 column,
-                message: e.message().trim().to_string(),
+                message,
             }
+        };
+        let parsed: ProjectFile = toml::from_str(&text).map_err(|e| {
+            invalid(
+                e.span().map(|s| s.start).unwrap_or(0),
+                e.message().trim().to_string(),
+            )
         })?;
         let root = absolute(path.parent().unwrap_or(Path::new("")));
-        let allow_paths = parsed
-            .project
-            .map(|p| p.allow_paths)
-            .unwrap_or_default()
-            .iter()
-            .map(|a| root.join(a))
-            .collect();
+        let table = parsed.project.unwrap_or(ProjectTable {
+            name: None,
+            allow_paths: Vec::new(),
+            scorecards: Vec::new(),
+        });
+        let allow_paths = table.allow_paths.iter().map(|a| root.join(a)).collect();
+        let mut scorecards = Vec::new();
+        for pattern in &table.scorecards {
+            let full = root.join(pattern.get_ref());
+            let matched = full
+                .to_str()
+                .and_then(|p| glob::glob(p).ok())
+                .ok_or_else(|| {
+                    invalid(
+                        pattern.span().start,
+                        format!("`{}` is not a file pattern", pattern.get_ref()),
+                    )
+                })?;
+            let before = scorecards.len();
+            scorecards.extend(matched.filter_map(Result::ok).filter(|p| p.is_file()));
+            if scorecards.len() == before {
+                return Err(invalid(
+                    pattern.span().start,
+                    format!(
+                        "`{}` matches no file (patterns resolve against the folder of scorecard.toml)",
+                        pattern.get_ref()
+                    ),
+                ));
+            }
+        }
+        // Shown as the person running wrote them: relative to the working folder, where they are in it.
+        if let Ok(here) = std::env::current_dir() {
+            for path in &mut scorecards {
+                if let Ok(relative) = path.strip_prefix(&here) {
+                    *path = relative.to_path_buf();
+                }
+            }
+        }
+        scorecards.sort();
+        scorecards.dedup();
+        let mut bindings = BTreeMap::new();
+        for (name, binding) in parsed.datasets {
+            let at = binding.span().start;
+            let (line, column) = line_column(&text, at);
+            let source = bind(&root, &name, binding.into_inner(), at, &invalid)?;
+            bindings.insert(
+                name,
+                Binding {
+                    source,
+                    line,
+                    column,
+                },
+            );
+        }
+        if let Some(e) = parsed.engine {
+            if let Some(kind) = e.kind {
+                if kind.get_ref() != "embedded" {
+                    return Err(invalid(
+                        kind.span().start,
+                        format!(
+                            "unknown engine `{}`: this version runs the embedded engine (kind = \"embedded\")",
+                            kind.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(Project {
             root,
             file: Some(path.to_path_buf()),
             allow_paths,
+            scorecards,
+            bindings,
         })
+    }
+
+    /// The bindings as the engine takes them.
+    pub fn sources(&self) -> BTreeMap<String, Source> {
+        self.bindings
+            .iter()
+            .map(|(name, b)| (name.clone(), b.source.clone()))
+            .collect()
+    }
+
+    /// An error for each binding that names a dataset none of `declared` is: such a binding
+    /// would leave the dataset reading its sample while production data was meant.
+    pub fn unknown_bindings(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
+        let shown = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        self.bindings
+            .iter()
+            .filter(|(name, _)| !declared.contains(*name))
+            .map(|(name, b)| {
+                let hint = did_you_mean(name, declared.iter().map(String::as_str))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                ProjectError::Invalid {
+                    path: shown.clone(),
+                    line: b.line,
+                    column: b.column,
+                    message: format!(
+                        "`[datasets.{name}]` binds a dataset that no scorecard of the project declares{hint}"
+                    ),
+                }
+            })
+            .collect()
     }
 
     /// The folders dataset sources may be read from: the project's root, the `--data` folder the
@@ -116,6 +270,97 @@ impl Project {
         folders.extend(data.map(absolute));
         folders.extend(self.allow_paths.iter().cloned());
         folders
+    }
+}
+
+/// A `[datasets.NAME]` table as a source: exactly one of `path` and `postgres`.
+fn bind(
+    root: &Path,
+    name: &str,
+    table: BindingTable,
+    at: usize,
+    invalid: &dyn Fn(usize, String) -> ProjectError,
+) -> Result<Source, ProjectError> {
+    match (table.path, table.postgres) {
+        (Some(path), None) => {
+            let written = path.get_ref().clone();
+            let Some(format) = SourceFormat::of_path(&written) else {
+                return Err(invalid(
+                    path.span().start,
+                    format!("cannot tell the format of `{written}`: {}", SourceFormat::KNOWN),
+                ));
+            };
+            let spreadsheet = table.sheet.is_some() || table.range.is_some();
+            if spreadsheet && format != SourceFormat::Excel {
+                return Err(invalid(
+                    path.span().start,
+                    format!("`sheet` and `range` are for an .xlsx workbook, and `{written}` is not one"),
+                ));
+            }
+            if let Some(range) = &table.range {
+                if SheetRange::parse(range.get_ref()).is_none() {
+                    return Err(invalid(
+                        range.span().start,
+                        format!(
+                            "`{}` is not a range of cells: write one such as \"A1:H500\", or \"B3\" to read from B3 to the end",
+                            range.get_ref()
+                        ),
+                    ));
+                }
+            }
+            let full = root.join(&written);
+            Ok(Source::File(FileSource {
+                shown: full.display().to_string(),
+                path: full,
+                written,
+                format,
+                sheet: table.sheet,
+                range: table.range.map(Spanned::into_inner),
+            }))
+        }
+        (None, Some(pg)) => {
+            let pg_at = pg.span().start;
+            let pg = pg.into_inner();
+            let url = match (pg.url, pg.url_env) {
+                (Some(url), None) => url,
+                (None, Some(var)) => std::env::var(var.get_ref()).map_err(|_| {
+                    invalid(
+                        var.span().start,
+                        format!(
+                            "the environment variable `{}` is not set: set it to the connection string of the database for `{name}`",
+                            var.get_ref()
+                        ),
+                    )
+                })?,
+                _ => {
+                    return Err(invalid(
+                        pg_at,
+                        "write the connection as `url = \"postgresql://…\"` or name the environment variable holding it with `url_env = \"…\"`, one of the two".into(),
+                    ))
+                }
+            };
+            let rows = match (pg.table, pg.query) {
+                (Some(t), None) => PostgresRows::Table(t),
+                (None, Some(q)) => PostgresRows::Query(q),
+                _ => {
+                    return Err(invalid(
+                        pg_at,
+                        "name the rows with `table = \"orders\"` or `query = \"select …\"`, one of the two".into(),
+                    ))
+                }
+            };
+            if table.sheet.is_some() || table.range.is_some() {
+                return Err(invalid(
+                    at,
+                    "`sheet` and `range` are for an .xlsx workbook, not a PostgreSQL table".into(),
+                ));
+            }
+            Ok(Source::Postgres(PostgresSource { url, rows }))
+        }
+        _ => Err(invalid(
+            at,
+            format!("`[datasets.{name}]` needs `path = \"…\"` or `postgres = {{ url = \"…\", table = \"…\" }}`, one of the two"),
+        )),
     }
 }
 

@@ -118,6 +118,8 @@ fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
             .map_err(|e| format!("cannot write the test data for `{}`: {e}", ds.name))?;
         ds.source = file;
         ds.format = SourceFormat::Csv;
+        ds.sheet = None;
+        ds.range = None;
     }
     let options = crate::engine::Options::new(scratch.0.clone());
     crate::evaluate(&model, &options).map_err(|e| {

@@ -182,6 +182,10 @@ pub enum YearName {
 pub enum SourceFormat {
     Csv,
     Parquet,
+    /// One JSON object per line (`.jsonl`, `.ndjson`).
+    JsonLines,
+    /// A sheet of an Excel workbook (`.xlsx`), optionally a range of it.
+    Excel,
     /// The credit table of the attribution of the same name.
     Attribution,
     /// The cost table of the allocation of the same name.
@@ -198,6 +202,11 @@ pub struct Dataset {
     /// The source path as written; relative paths resolve against the data directory.
     pub source: String,
     pub format: SourceFormat,
+    /// For a workbook: the sheet to read (else the first) and the range of it (else all of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
     /// The column that places a row in a period.
     pub time: String,
     pub columns: Vec<Column>,
@@ -211,8 +220,99 @@ impl Dataset {
     }
     /// Read from a file, not derived by a rule.
     pub fn is_file(&self) -> bool {
-        matches!(self.format, SourceFormat::Csv | SourceFormat::Parquet)
+        self.format.is_file()
     }
+}
+
+impl SourceFormat {
+    /// What a source's formats are, for messages.
+    pub const KNOWN: &'static str = "this version reads CSV (.csv), Parquet (.parquet), JSON lines (.jsonl, .ndjson) and Excel (.xlsx) files; PostgreSQL tables are bound in scorecard.toml";
+
+    /// The format of a file, told by its extension.
+    pub fn of_path(path: &str) -> Option<SourceFormat> {
+        let lower = path.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        match ext {
+            "csv" => Some(SourceFormat::Csv),
+            "parquet" => Some(SourceFormat::Parquet),
+            "jsonl" | "ndjson" => Some(SourceFormat::JsonLines),
+            "xlsx" => Some(SourceFormat::Excel),
+            _ => None,
+        }
+    }
+
+    /// Read from a file, not derived by a rule.
+    pub fn is_file(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Csv
+                | SourceFormat::Parquet
+                | SourceFormat::JsonLines
+                | SourceFormat::Excel
+        )
+    }
+
+    /// The name the manifest records.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::Csv => "csv",
+            SourceFormat::Parquet => "parquet",
+            SourceFormat::JsonLines => "jsonl",
+            SourceFormat::Excel => "xlsx",
+            SourceFormat::Attribution => "attribution",
+            SourceFormat::Allocation => "allocation",
+            SourceFormat::View => "view",
+        }
+    }
+}
+
+/// A rectangle of a sheet's cells, 0-based and inclusive: `A1:H500`, or `B3` for everything from
+/// that cell to the end of the sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetRange {
+    pub start: (u32, u32),
+    pub end: Option<(u32, u32)>,
+}
+
+impl SheetRange {
+    pub fn parse(text: &str) -> Option<SheetRange> {
+        let (a, b) = match text.split_once(':') {
+            Some((a, b)) => (a, Some(b)),
+            None => (text, None),
+        };
+        let start = cell(a)?;
+        let end = match b {
+            Some(b) => Some(cell(b)?),
+            None => None,
+        };
+        if let Some(end) = end {
+            if end.0 < start.0 || end.1 < start.1 {
+                return None;
+            }
+        }
+        Some(SheetRange { start, end })
+    }
+}
+
+/// `H500` as (row 499, column 7).
+fn cell(text: &str) -> Option<(u32, u32)> {
+    let text = text.trim().trim_start_matches('$');
+    let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (col, row) = text.split_at(letters);
+    let row = row.trim_start_matches('$');
+    if col.is_empty() || col.len() > 3 || row.is_empty() || !row.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let col = col.bytes().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    let row: u32 = row.parse().ok()?;
+    // Excel's last cell is XFD1048576.
+    if row == 0 || row > 1_048_576 || col > 16_384 {
+        return None;
+    }
+    Some((row - 1, col - 1))
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,24 +2,23 @@
 //! and reporting the first misfit with its file, line, column and value. The file is read a chunk
 //! at a time, and each chunk's lines are parsed in parallel pieces.
 
-mod builders;
+pub mod builders;
 mod parser;
 
 use super::error::DataError;
-use super::schema::schema;
 use crate::check::model::Dataset;
-use crate::diagnostic::did_you_mean;
 use builders::Builders;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use parser::{csv_error, Parser};
 use std::io::{Cursor, Read};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 /// The hidden column holding each row's place in its file: the line for CSV, the row for Parquet.
 pub const LINE: &str = "__line";
 
-fn with_line(
+pub fn with_line(
     schema: datafusion::arrow::datatypes::SchemaRef,
 ) -> datafusion::arrow::datatypes::SchemaRef {
     let mut fields: Vec<datafusion::arrow::datatypes::FieldRef> = schema.fields().to_vec();
@@ -52,7 +51,7 @@ const SIZES: Sizes = Sizes {
 };
 
 /// Reads `input` as CSV with a header row, a chunk at a time; `numbered` rows keep their line in
-/// the `__line` column. Each chunk's whole lines are cut into one piece per thread and parsed in
+/// the `__line` column, and rows are counted in `counter` as they are read. Each chunk's whole lines are cut into one piece per thread and parsed in
 /// parallel; from the first `"` on (a quoted field may hold a line break), and for a file with a
 /// `key` column (unique across the whole file), the rest of the file is parsed on one thread. The
 /// first error in file order is reported, with its line.
@@ -61,10 +60,17 @@ pub fn read(
     path: &str,
     input: &mut dyn Read,
     money_scale: u32,
-    threads: usize,
-    numbered: bool,
+    (threads, numbered): (usize, bool),
+    counter: Option<&AtomicU64>,
 ) -> Result<Loaded, DataError> {
-    read_in(ds, path, input, money_scale, threads, numbered, SIZES)
+    read_in(
+        ds,
+        path,
+        input,
+        money_scale,
+        (threads, numbered, counter),
+        SIZES,
+    )
 }
 
 fn read_in(
@@ -72,8 +78,7 @@ fn read_in(
     path: &str,
     input: &mut dyn Read,
     money_scale: u32,
-    threads: usize,
-    numbered: bool,
+    (threads, numbered, counter): (usize, bool, Option<&AtomicU64>),
     sizes: Sizes,
 ) -> Result<Loaded, DataError> {
     let unreadable = |e: std::io::Error| DataError::Unreadable {
@@ -109,33 +114,7 @@ fn read_in(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let mut positions = Vec::with_capacity(ds.columns.len());
-    for c in &ds.columns {
-        match names.iter().position(|n| *n == c.name) {
-            Some(p) => {
-                if let Some(again) = names[p + 1..].iter().position(|n| *n == c.name) {
-                    return Err(DataError::DuplicateColumn {
-                        path: path.to_string(),
-                        column: c.name.clone(),
-                        first: p + 1,
-                        second: p + 2 + again,
-                    });
-                }
-                positions.push(p)
-            }
-            None => {
-                let hint = did_you_mean(&c.name, names.iter().map(String::as_str))
-                    .map(|h| format!("the file has a similar column: {h}"))
-                    .or_else(|| Some(format!("the file's columns are: {}", names.join(", "))));
-                return Err(DataError::MissingColumn {
-                    dataset: ds.name.clone(),
-                    path: path.to_string(),
-                    column: c.name.clone(),
-                    hint,
-                });
-            }
-        }
-    }
+    let positions = super::records::positions(ds, path, &names, "the file")?;
     // Where the data begins, and the line it begins on.
     let body_start = (start + reader.position().byte() as usize).min(text.len());
     let mut line = reader.position().line();
@@ -146,11 +125,8 @@ fn read_in(
         money_scale,
         width: names.len(),
         positions,
-        schema: match numbered {
-            true => with_line(schema(ds, money_scale)),
-            false => schema(ds, money_scale),
-        },
-        numbered,
+        schema: super::records::table_schema(ds, money_scale, numbered),
+        counter,
     };
     let threads = threads.max(1);
     let mut loaded = Loaded {
@@ -316,7 +292,7 @@ mod tests {
     fn read_bytes(mut bytes: &[u8], key: bool) -> Result<Loaded, DataError> {
         let m = model(key);
         let ds = m.dataset("t").unwrap();
-        read_in(ds, "t.csv", &mut bytes, 2, 2, true, SMALL)
+        read_in(ds, "t.csv", &mut bytes, 2, (2, true, None), SMALL)
     }
 
     /// (line, id, amount in cents, note) of every row, in line order.

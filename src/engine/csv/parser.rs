@@ -2,10 +2,9 @@
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
 use super::super::error::DataError;
-use super::builders::{blank, Builders, BATCH_ROWS};
+use super::super::records::Typer;
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
-use std::collections::HashMap;
 use std::io::Read;
 
 /// What every piece of one file is parsed with.
@@ -17,9 +16,10 @@ pub struct Parser<'a> {
     pub width: usize,
     /// Where each declared column sits in a line.
     pub positions: Vec<usize>,
+    /// The table's schema; with `__line` when rows keep their line.
     pub schema: datafusion::arrow::datatypes::SchemaRef,
-    /// Whether rows keep their line (`__line`).
-    pub numbered: bool,
+    /// Where rows read are counted, for a progress display.
+    pub counter: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
 impl Parser<'_> {
@@ -35,17 +35,10 @@ impl Parser<'_> {
             .flexible(true)
             .from_reader(piece);
         let offset = first_line.saturating_sub(1);
-        let time_index = ds.columns.iter().position(|c| c.name == ds.time);
-        let mut keys: Vec<Option<HashMap<Vec<u8>, u64>>> = ds
-            .columns
-            .iter()
-            .map(|c| c.key.then(HashMap::new))
-            .collect();
-        let mut batches = Vec::new();
-        let mut builders = Builders::new(ds, self.money_scale, self.numbered);
+        let mut typer =
+            Typer::new(ds, path, self.money_scale, self.schema.clone()).counting(self.counter);
         // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
         let mut record = csv::StringRecord::new();
-        let mut rows = 0u64;
         loop {
             match reader.read_record(&mut record) {
                 Ok(false) => break,
@@ -69,51 +62,9 @@ impl Parser<'_> {
                     open_quote,
                 });
             }
-            for (i, &pos) in self.positions.iter().enumerate() {
-                let text = record.get(pos).unwrap_or("");
-                if Some(i) == time_index && blank(text) {
-                    return Err(DataError::NoTime {
-                        path: path.into(),
-                        line,
-                        column: ds.time.clone(),
-                    });
-                }
-                if let Some(seen) = &mut keys[i] {
-                    if !text.is_empty() {
-                        if let Some(first_line) = seen.insert(text.as_bytes().to_vec(), line) {
-                            return Err(DataError::DuplicateKey {
-                                path: path.into(),
-                                line,
-                                column: ds.columns[i].name.clone(),
-                                value: text.to_string(),
-                                first_line,
-                            });
-                        }
-                    }
-                }
-                if let (0, Some(lines)) = (i, &mut builders.lines) {
-                    lines.append_value(line as i64);
-                }
-                builders.push(i, text).map_err(|m| {
-                    DataError::BadValue(Box::new(super::super::error::BadValue {
-                        path: path.into(),
-                        line,
-                        column: ds.columns[i].name.clone(),
-                        value: text.to_string(),
-                        expected: m.expected,
-                        hint: m.hint,
-                    }))
-                })?;
-            }
-            rows += 1;
-            if builders.len == BATCH_ROWS {
-                batches.push(builders.finish(self.schema.clone())?);
-            }
+            typer.row(line, |i| record.get(self.positions[i]).unwrap_or(""))?;
         }
-        if builders.len > 0 || batches.is_empty() {
-            batches.push(builders.finish(self.schema.clone())?);
-        }
-        Ok((batches, rows))
+        typer.finish()
     }
 }
 

@@ -1,0 +1,143 @@
+//! Owns reading JSON lines (one object per line) under the declared schema. A number is typed from
+//! its digits as written, never through binary floating point; a key a line leaves out is no value,
+//! and a declared column that no line has is an error, so a misspelt name cannot read as empty.
+
+use super::csv::Loaded;
+use super::error::DataError;
+use super::records::{positions, table_schema, Typer};
+use crate::check::model::Dataset;
+use serde_json::value::RawValue;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::sync::atomic::AtomicU64;
+
+/// Reads `input`, a line at a time.
+pub fn read(
+    ds: &Dataset,
+    path: &str,
+    input: &mut dyn Read,
+    money_scale: u32,
+    numbered: bool,
+    counter: Option<&AtomicU64>,
+) -> Result<Loaded, DataError> {
+    let unreadable = |reason: String| DataError::Unreadable {
+        dataset: ds.name.clone(),
+        path: path.to_string(),
+        reason,
+    };
+    let mut typer = Typer::new(
+        ds,
+        path,
+        money_scale,
+        table_schema(ds, money_scale, numbered),
+    )
+    .counting(counter);
+    let mut found = vec![false; ds.columns.len()];
+    let mut keys_seen = BTreeSet::new();
+    let mut fields: Vec<String> = vec![String::new(); ds.columns.len()];
+    let mut reader = BufReader::new(input);
+    let mut line_text = Vec::new();
+    let mut line = 0u64;
+    let mut any = false;
+    loop {
+        line_text.clear();
+        let n = reader
+            .read_until(b'\n', &mut line_text)
+            .map_err(|e| unreadable(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let bytes = match (line, line_text.strip_prefix(b"\xEF\xBB\xBF")) {
+            (1, Some(rest)) => rest,
+            _ => &line_text[..],
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Err(DataError::NotUtf8 {
+                path: path.into(),
+                line,
+            });
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        any = true;
+        let object: HashMap<String, &RawValue> =
+            serde_json::from_str(text).map_err(|e| DataError::BadRecord {
+                path: path.into(),
+                line,
+                reason: format!("not a JSON object: {e}"),
+            })?;
+        for (i, c) in ds.columns.iter().enumerate() {
+            fields[i].clear();
+            let Some(raw) = object.get(&c.name) else {
+                continue;
+            };
+            found[i] = true;
+            fields[i] = plain(raw).ok_or_else(|| DataError::BadRecord {
+                path: path.into(),
+                line,
+                reason: format!(
+                    "`{}` holds {}, expected a string, a number, true, false or null",
+                    c.name,
+                    raw.get()
+                ),
+            })?;
+        }
+        if found.iter().any(|f| !f) {
+            keys_seen.extend(object.keys().cloned());
+        }
+        typer.row(line, |i| fields[i].as_str())?;
+    }
+    if !any {
+        return Err(DataError::EmptyFile {
+            dataset: ds.name.clone(),
+            path: path.to_string(),
+        });
+    }
+    if found.iter().any(|f| !f) {
+        // No line has the column: name it the way a CSV header's missing column is named.
+        keys_seen.extend(
+            ds.columns
+                .iter()
+                .zip(&found)
+                .filter(|(_, f)| **f)
+                .map(|(c, _)| c.name.clone()),
+        );
+        let present: Vec<String> = keys_seen.into_iter().collect();
+        positions(ds, path, &present, "the file")?;
+    }
+    typer.loaded()
+}
+
+/// A JSON value's text: a string's contents, a number's digits as written, `true`/`false`; null
+/// is no value (the empty text). An object or array is not a plain value.
+fn plain(raw: &RawValue) -> Option<String> {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text).ok(),
+        Some(b'{' | b'[') => None,
+        _ if text == "null" => Some(String::new()),
+        _ => Some(text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_digits_and_null_is_no_value() {
+        let raw = |t: &str| plain(&serde_json::from_str::<Box<RawValue>>(t).unwrap());
+        assert_eq!(
+            raw("12345678901234567.89").as_deref(),
+            Some("12345678901234567.89")
+        );
+        assert_eq!(raw("0.1").as_deref(), Some("0.1"));
+        assert_eq!(raw("\"a\\\"b\"").as_deref(), Some("a\"b"));
+        assert_eq!(raw("null").as_deref(), Some(""));
+        assert_eq!(raw("true").as_deref(), Some("true"));
+        assert_eq!(raw("[1]"), None);
+        assert_eq!(raw("{}"), None);
+    }
+}

@@ -1,0 +1,204 @@
+//! Owns reading a PostgreSQL table or query under the declared schema. Only the declared columns
+//! are selected, and `--as-of` is pushed down as a filter on the time column, so the server sends
+//! no more than the run reads. Rows come back as text (PostgreSQL's own exact rendering of
+//! `numeric`), and a money column stored as a binary float is refused, as it is from Parquet.
+
+use super::csv::Loaded;
+use super::error::DataError;
+use super::records::{positions, table_schema, Typer};
+use crate::check::model::{ColumnType, Dataset};
+use crate::project::source::{PostgresRows, PostgresSource};
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::AtomicU64;
+use tokio_postgres::types::Type;
+use tokio_postgres::{NoTls, SimpleQueryMessage};
+
+/// The rows, and the fingerprint of what was read: the sha256 of the rows taken as a multiset
+/// (each row's own digest, summed), so that it does not depend on the order the server sends.
+pub async fn read(
+    ds: &Dataset,
+    source: &PostgresSource,
+    money_scale: u32,
+    numbered: bool,
+    (as_of, counter): (Option<NaiveDate>, Option<&AtomicU64>),
+) -> Result<(Loaded, String), DataError> {
+    let shown = source.shown();
+    let failed = |what: &str, e: tokio_postgres::Error| DataError::Unreadable {
+        dataset: ds.name.clone(),
+        path: shown.clone(),
+        reason: format!("{what}: {}", reason(&e)),
+    };
+    let (client, connection) = tokio_postgres::connect(&source.url, NoTls)
+        .await
+        .map_err(|e| failed("cannot connect", e))?;
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'")
+        .await
+        .map_err(|e| failed("cannot set up the session", e))?;
+    let (from, what) = match &source.rows {
+        PostgresRows::Table(t) => (table_name(t), "the table"),
+        PostgresRows::Query(q) => (format!("({})", q.trim().trim_end_matches(';')), "the query"),
+    };
+    // Preparing runs nothing: it names the source's columns and their types.
+    let probe = client
+        .prepare(&format!("SELECT * FROM {from} AS s"))
+        .await
+        .map_err(|e| failed(&format!("cannot read {what}"), e))?;
+    let names: Vec<String> = probe
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let at = positions(ds, &shown, &names, what)?;
+    let mut select = Vec::with_capacity(ds.columns.len());
+    for (c, &p) in ds.columns.iter().zip(&at) {
+        let found = probe.columns()[p].type_();
+        let exact = !matches!(*found, Type::FLOAT4 | Type::FLOAT8);
+        let decimal = matches!(
+            c.ty,
+            ColumnType::Money | ColumnType::Decimal { .. } | ColumnType::Percent
+        );
+        if decimal && !exact {
+            return Err(DataError::ColumnType {
+                path: shown.clone(),
+                column: c.name.clone(),
+                found: found.name().to_string(),
+                declared: c.ty.name(),
+                hint: Some(format!(
+                    "a binary float cannot hold cents exactly: store `{}` as numeric, or cast it in a query binding (`{}::numeric(18, 2)`)",
+                    c.name,
+                    quote(&c.name)
+                )),
+            });
+        }
+        let column = format!("s.{}", quote(&c.name));
+        select.push(match *found {
+            // An instant is read as the UTC time it is.
+            Type::TIMESTAMPTZ => format!("({column} AT TIME ZONE 'UTC')"),
+            _ => column,
+        });
+    }
+    let mut sql = format!("SELECT {} FROM {from} AS s", select.join(", "));
+    if let Some(next) = as_of.and_then(|d| d.succ_opt()) {
+        sql.push_str(&format!(
+            " WHERE s.{} < DATE '{}'",
+            quote(&ds.time),
+            next.format("%Y-%m-%d")
+        ));
+    }
+    // Row numbers are only kept where they are read (attribution ties, `explain`): there the
+    // rows come in one fixed order, so that the numbers are the same on every run.
+    if numbered {
+        let all: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
+        sql.push_str(&format!(" ORDER BY {}", all.join(", ")));
+    }
+    let stream = client
+        .simple_query_raw(&sql)
+        .await
+        .map_err(|e| failed(&format!("cannot read {what}"), e))?;
+    futures::pin_mut!(stream);
+    let mut typer = Typer::new(
+        ds,
+        &shown,
+        money_scale,
+        table_schema(ds, money_scale, numbered),
+    )
+    .counting(counter);
+    let mut sum = [0u8; 32];
+    let mut line = 0u64;
+    while let Some(message) = stream
+        .try_next()
+        .await
+        .map_err(|e| failed(&format!("cannot read {what}"), e))?
+    {
+        let SimpleQueryMessage::Row(row) = message else {
+            continue;
+        };
+        line += 1;
+        let mut digest = Sha256::new();
+        for i in 0..select.len() {
+            match row.get(i) {
+                None => digest.update([0u8]),
+                Some(text) => {
+                    digest.update([1u8]);
+                    digest.update((text.len() as u64).to_le_bytes());
+                    digest.update(text.as_bytes());
+                }
+            }
+        }
+        add(&mut sum, &digest.finalize().into());
+        typer.row(line, |i| row.get(i).unwrap_or(""))?;
+    }
+    drop(client);
+    let _ = connection.await;
+    let mut whole = Sha256::new();
+    whole.update(sum);
+    whole.update(line.to_le_bytes());
+    Ok((typer.loaded()?, super::load::hex(&whole.finalize())))
+}
+
+/// `a` plus `b`, as 256-bit big-endian numbers, wrapping.
+fn add(a: &mut [u8; 32], b: &[u8; 32]) {
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = u16::from(a[i]) + u16::from(b[i]) + carry;
+        a[i] = s as u8;
+        carry = s >> 8;
+    }
+}
+
+/// A name quoted for SQL: `"order date"`.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `schema.table` or `table`, each part quoted.
+fn table_name(table: &str) -> String {
+    table.split('.').map(quote).collect::<Vec<_>>().join(".")
+}
+
+/// What went wrong, in the server's words where it said any.
+fn reason(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut text = db.message().to_string();
+            if let Some(hint) = db.hint() {
+                text.push_str(&format!(" ({hint})"));
+            }
+            text
+        }
+        None => {
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_part_by_part() {
+        assert_eq!(table_name("sales.orders"), "\"sales\".\"orders\"");
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn the_multiset_sum_carries() {
+        let mut a = [0u8; 32];
+        a[31] = 0xff;
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        add(&mut a, &one);
+        assert_eq!((a[30], a[31]), (1, 0));
+    }
+}
