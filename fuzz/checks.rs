@@ -25,7 +25,7 @@ pub fn parse_check(data: &[u8]) {
 /// has lines) or an error. Says whether the bytes read.
 pub fn csv_ingest(dataset: &scorecard::check::model::Dataset, data: &[u8]) -> bool {
     let mut input = std::io::Cursor::new(data);
-    match scorecard::engine::csv::read(dataset, "rows.csv", &mut input, 2, (1, true), None) {
+    match scorecard::engine::csv::read(dataset, "rows.csv", &mut input, 2, (1, true), &Default::default()) {
         Ok(loaded) => {
             let lines = data.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
             assert!(loaded.rows <= lines, "{} rows from {lines} lines", loaded.rows);

@@ -1,5 +1,5 @@
 //! A run that is killed midway leaves every earlier output as it was, a long run shows its progress
-//! on a terminal only, and the committed fuzz corpora (fuzz/corpus/) replay through the same calls as the fuzz targets without a panic.
+//! on a terminal only, a run under a memory limit gives the numbers it gives without one, and the committed fuzz corpora (fuzz/corpus/) replay through the same calls as the fuzz targets without a panic.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -26,6 +26,11 @@ fn binary() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_scorecard"));
     c.stdout(Stdio::null()).stderr(Stdio::null());
     c
+}
+
+/// The binary with its output captured.
+fn captured() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_scorecard"))
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
@@ -105,13 +110,101 @@ fn progress_shows_on_a_terminal_only() {
     assert!(drawn.contains("200,144 rows read"), "{drawn}");
     assert!(drawn.contains("2 of 2 datasets"), "{drawn}");
 
-    let piped = binary()
+    let piped = captured()
         .args(["run", crate::cli::RETAIL, "--format", "json", "--data"])
         .arg(tmp.path())
         .output()
         .unwrap();
     assert!(piped.status.success());
     assert_eq!(String::from_utf8_lossy(&piped.stderr), "");
+}
+
+/// 600,000 order lines (a 55 MB file, more in memory) run under a 48 MiB limit: the rows are
+/// staged on disk and the key column checked by a sort that spills, and every number, byte for
+/// byte, is the unlimited run's.
+#[test]
+fn a_run_whose_data_exceeds_its_memory_limit_gives_the_same_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let made = binary()
+        .args([
+            "generate", "retail", "--rows", "600000", "--format", "csv", "--out",
+        ])
+        .arg(tmp.path().join("data"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let size = std::fs::metadata(tmp.path().join("data/orders.csv"))
+        .unwrap()
+        .len();
+    assert!(size > 48 << 20, "the data ({size} bytes) exceeds the limit");
+    let run = |limit: Option<&str>| {
+        let mut c = captured();
+        c.args([
+            "run",
+            crate::cli::RETAIL,
+            "--format",
+            "json",
+            "--deterministic",
+            "--data",
+        ])
+        .arg(tmp.path());
+        if let Some(l) = limit {
+            c.args(["--memory-limit", l]);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let free = run(None);
+    assert!(free.len() > 1000);
+    assert!(
+        run(Some("48MiB")) == free,
+        "the limited run's numbers differ"
+    );
+}
+
+/// A repeated key found by the staged rows' sort is reported as the in-memory check reports it.
+#[test]
+fn a_repeated_key_under_a_memory_limit_names_the_same_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("data")).unwrap();
+    let orders = std::fs::read_to_string("scorecards/retail/data/orders.csv").unwrap();
+    // Line 9 repeats at the end (line 8871) of the 8,870-line file.
+    let line9 = orders.lines().nth(8).unwrap().to_string();
+    std::fs::write(
+        tmp.path().join("data/orders.csv"),
+        format!("{orders}{line9}\n"),
+    )
+    .unwrap();
+    std::fs::copy(
+        "scorecards/retail/data/budget.csv",
+        tmp.path().join("data/budget.csv"),
+    )
+    .unwrap();
+    let run = |limit: &[&str]| {
+        let out = captured()
+            .args(["run", crate::cli::RETAIL, "--data"])
+            .arg(tmp.path())
+            .args(limit)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let free = run(&[]);
+    assert!(
+        free.contains("error[scorecard::data::repeated_key]"),
+        "{free}"
+    );
+    assert!(
+        free.contains(":8871:") && free.contains("first seen on line 9\n"),
+        "{free}"
+    );
+    assert_eq!(run(&["--memory-limit", "64MiB"]), free);
 }
 
 #[test]

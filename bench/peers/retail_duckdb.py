@@ -20,6 +20,9 @@ else:
     budget = f"read_parquet('{data}/budget.parquet')"
 
 con = duckdb.connect()
+# The memory workload gives DuckDB the same limit as scorecard (bench/run --only memory).
+if len(sys.argv) > 4:
+    con.execute(f"set memory_limit = '{sys.argv[4]}'")
 sums = ",\n".join(
     [f"coalesce(sum(revenue) filter (where channel = '{c}'), 0) as {c}" for c in CHANNELS]
     + [f"coalesce(sum(revenue) filter (where category = '{c}'), 0) as {c}" for c in CATEGORIES]

@@ -47,6 +47,10 @@ pub struct Source {
     /// Worker threads for the query engine [default: one per core].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// The memory the query engine may hold, such as 512MiB or 4GiB: past it, work spills to
+    /// disk, and rows read are staged on disk [default: no limit, or `[engine] memory_limit`].
+    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
+    pub memory_limit: Option<usize>,
     /// Leave the evaluation time out of the manifest (`evaluated_at: null`), so that the same
     /// inputs give byte-identical output whenever they run.
     #[arg(long)]
@@ -97,6 +101,7 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
     let (progress, bar) = super::progress::start();
     let options = engine::Options {
         progress,
+        memory_limit: source.memory_limit.or(project.memory_limit),
         ..options
     };
     let evaluated = match purpose {
@@ -111,6 +116,13 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
     let read = SourceFile::new(&file.display().to_string(), &text);
     stamp(&mut evaluation.manifest, vec![read], source.deterministic);
     Ok((model, evaluation))
+}
+
+/// `--memory-limit`: a size with a unit.
+fn memory_size(text: &str) -> Result<usize, String> {
+    scorecard::project::parse_size(text).ok_or_else(|| {
+        format!("`{text}` is not a size: write a number with a unit, such as 512MiB or 4GiB")
+    })
 }
 
 /// Refuses a project whose bindings name a dataset that neither this scorecard nor any other of

@@ -74,6 +74,7 @@ codes! {
     AllocationFailed => "scorecard::run::allocation",
     ScriptFailed => "scorecard::run::script",
     ScriptLimit => "scorecard::run::script_limit",
+    MemoryLimit => "scorecard::run::memory",
     EngineFailed => "scorecard::run::engine",
     Project => "scorecard::project::invalid",
     WriteOutput => "scorecard::io::write_output",

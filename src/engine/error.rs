@@ -126,6 +126,9 @@ pub enum DataError {
         error: crate::script::ScriptError,
     },
 
+    #[error("the run needs more memory than its limit allows: {reason}{}", help_line(&Some("raise --memory-limit (or `[engine] memory_limit` in scorecard.toml), or leave it out".to_string())))]
+    Memory { reason: String },
+
     #[error("the query engine failed: {0}")]
     Engine(String),
 }
@@ -152,6 +155,7 @@ impl DataError {
             DataError::Attribution { .. } => Code::AttributionFailed,
             DataError::Allocation { .. } => Code::AllocationFailed,
             DataError::Script { error, .. } => error.code(),
+            DataError::Memory { .. } => Code::MemoryLimit,
             DataError::Engine(_) => Code::EngineFailed,
         }
     }
@@ -180,7 +184,12 @@ fn help_line(h: &Option<String>) -> String {
 
 impl From<datafusion::error::DataFusionError> for DataError {
     fn from(e: datafusion::error::DataFusionError) -> Self {
-        DataError::Engine(e.to_string())
+        match e.find_root() {
+            datafusion::error::DataFusionError::ResourcesExhausted(why) => DataError::Memory {
+                reason: why.clone(),
+            },
+            _ => DataError::Engine(e.to_string()),
+        }
     }
 }
 

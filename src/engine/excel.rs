@@ -4,11 +4,10 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, table_schema, Typer};
+use super::records::{positions, table_schema, Sinks, Typer};
 use crate::check::model::{ColumnType, Dataset, SheetRange};
 use calamine::{Data, Reader, Xlsx};
 use std::io::Cursor;
-use std::sync::atomic::AtomicU64;
 
 /// The sheet (or the first) and the range (or all of it) of the workbook in `bytes`.
 pub fn read(
@@ -18,7 +17,7 @@ pub fn read(
     (sheet, range): (Option<&str>, Option<&str>),
     money_scale: u32,
     numbered: bool,
-    counter: Option<&AtomicU64>,
+    sinks: &Sinks,
 ) -> Result<Loaded, DataError> {
     let unreadable = |reason: String| DataError::Unreadable {
         dataset: ds.name.clone(),
@@ -76,7 +75,7 @@ pub fn read(
         money_scale,
         table_schema(ds, money_scale, numbered),
     )
-    .counting(counter);
+    .sinks(sinks);
     let mut fields = vec![String::new(); ds.columns.len()];
     for (i, row) in rows {
         // The sheet's own row number (1-based), as Excel shows it.

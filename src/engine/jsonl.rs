@@ -4,12 +4,11 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, table_schema, Typer};
+use super::records::{positions, table_schema, Sinks, Typer};
 use crate::check::model::Dataset;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read};
-use std::sync::atomic::AtomicU64;
 
 /// Reads `input`, a line at a time.
 pub fn read(
@@ -18,7 +17,7 @@ pub fn read(
     input: &mut dyn Read,
     money_scale: u32,
     numbered: bool,
-    counter: Option<&AtomicU64>,
+    sinks: &Sinks,
 ) -> Result<Loaded, DataError> {
     let unreadable = |reason: String| DataError::Unreadable {
         dataset: ds.name.clone(),
@@ -31,7 +30,7 @@ pub fn read(
         money_scale,
         table_schema(ds, money_scale, numbered),
     )
-    .counting(counter);
+    .sinks(sinks);
     let mut found = vec![false; ds.columns.len()];
     let mut keys_seen = BTreeSet::new();
     let mut fields: Vec<String> = vec![String::new(); ds.columns.len()];

@@ -2,16 +2,21 @@
 //! Excel, PostgreSQL), and fingerprinting what was read.
 
 use super::error::DataError;
+use super::records::{self, Sinks, Staged};
 use super::{csv, excel, jsonl, parquet, postgres, Input};
 use crate::check::model::{Dataset, SourceFormat};
 use crate::project::source::Source;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::Int64Type;
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{cast, ident, ParquetReadOptions, SessionContext};
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// How every dataset of a run is read.
 pub struct Reading<'a> {
@@ -23,6 +28,28 @@ pub struct Reading<'a> {
     pub as_of: Option<chrono::NaiveDate>,
     /// Where rows read are counted.
     pub counter: Option<&'a std::sync::atomic::AtomicU64>,
+    /// Under a memory limit, the folder rows read are staged in (as Parquet files) instead of
+    /// being held in memory, and the limit.
+    pub staging: Option<(&'a Path, usize)>,
+}
+
+impl Reading<'_> {
+    /// Where `ds`'s rows go as they are read: counted, and staged when there is a staging folder.
+    fn sinks(&self, ds: &Dataset, numbered: bool) -> Result<Sinks<'_>, DataError> {
+        let staged = match self.staging {
+            Some((folder, _)) => {
+                let schema = records::table_schema(ds, self.money_scale, numbered);
+                let path = folder.join(format!("{}.parquet", ds.name));
+                Some(Arc::new(Mutex::new(Staged::create(path, schema)?)))
+            }
+            None => None,
+        };
+        Ok(Sinks {
+            counter: self.counter,
+            staged,
+            memory_limit: self.staging.map(|(_, limit)| limit),
+        })
+    }
 }
 
 /// Registers `ds`, read from `source`, under its name, with its rows' lines (`__line`) kept when
@@ -34,19 +61,22 @@ pub async fn register(
     reading: &Reading<'_>,
     numbered: bool,
 ) -> Result<Input, DataError> {
+    // Staged rows' keys are checked by a query that names the lines: the rows keep them.
+    let keyed = ds.columns.iter().any(|c| c.key);
+    let numbered = numbered || (keyed && reading.staging.is_some());
     let file = match source {
         Source::File(file) => file,
         Source::Postgres(pg) => {
+            let sinks = reading.sinks(ds, numbered)?;
             let (loaded, sha256) = postgres::read(
                 ds,
                 pg,
                 reading.money_scale,
                 numbered,
-                (reading.as_of, reading.counter),
+                (reading.as_of, &sinks),
             )
             .await?;
-            let rows = loaded.rows;
-            register_loaded(ctx, ds, loaded)?;
+            let rows = register_loaded(ctx, ds, (loaded, &pg.shown()), sinks).await?;
             return Ok(Input {
                 dataset: ds.name.clone(),
                 path: pg.shown(),
@@ -88,35 +118,23 @@ pub async fn register(
     let money_scale = reading.money_scale;
     let rows = match file.format {
         SourceFormat::Csv => {
+            let sinks = reading.sinks(ds, numbered)?;
             let how = (reading.threads, numbered);
-            let loaded = csv::read(ds, &shown, &mut input, money_scale, how, reading.counter)?;
-            register_loaded(ctx, ds, loaded)?
+            let loaded = csv::read(ds, &shown, &mut input, money_scale, how, &sinks)?;
+            register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::JsonLines => {
-            let loaded = jsonl::read(
-                ds,
-                &shown,
-                &mut input,
-                money_scale,
-                numbered,
-                reading.counter,
-            )?;
-            register_loaded(ctx, ds, loaded)?
+            let sinks = reading.sinks(ds, numbered)?;
+            let loaded = jsonl::read(ds, &shown, &mut input, money_scale, numbered, &sinks)?;
+            register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::Excel => {
             let mut bytes = Vec::new();
             input.read_to_end(&mut bytes).map_err(unreadable)?;
             let part = (file.sheet.as_deref(), file.range.as_deref());
-            let loaded = excel::read(
-                ds,
-                &shown,
-                bytes,
-                part,
-                money_scale,
-                numbered,
-                reading.counter,
-            )?;
-            register_loaded(ctx, ds, loaded)?
+            let sinks = reading.sinks(ds, numbered)?;
+            let loaded = excel::read(ds, &shown, bytes, part, money_scale, numbered, &sinks)?;
+            register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::Parquet => {
             let rows = parquet::register(ctx, ds, path, &shown, money_scale).await?;
@@ -145,15 +163,86 @@ pub async fn register(
     })
 }
 
-/// Registers rows read into memory as the dataset's table; returns how many there are.
-fn register_loaded(
+/// Registers the rows read as the dataset's table: from memory, or from the file they were staged
+/// in; returns how many there are.
+async fn register_loaded(
     ctx: &SessionContext,
     ds: &Dataset,
-    loaded: csv::Loaded,
+    (loaded, shown): (csv::Loaded, &str),
+    sinks: Sinks<'_>,
 ) -> Result<u64, DataError> {
-    let table = MemTable::try_new(loaded.schema, loaded.partitions)?;
-    ctx.register_table(TableReference::bare(ds.name.as_str()), Arc::new(table))?;
+    let name = TableReference::bare(ds.name.as_str());
+    let Some(staged) = sinks.staged else {
+        let table = MemTable::try_new(loaded.schema, loaded.partitions)?;
+        ctx.register_table(name, Arc::new(table))?;
+        return Ok(loaded.rows);
+    };
+    let staged = Arc::into_inner(staged)
+        .and_then(|m| m.into_inner().ok())
+        .ok_or_else(|| DataError::Engine("the staged rows are still being written".into()))?;
+    let path = staged.close()?;
+    let location = path
+        .to_str()
+        .ok_or_else(|| DataError::Engine("the staging folder's path is not UTF-8".into()))?;
+    let options = ParquetReadOptions::default().schema(&loaded.schema);
+    ctx.register_parquet(name, location, options).await?;
+    for key in ds.columns.iter().filter(|c| c.key) {
+        repeated_key(ctx, ds, &key.name, shown).await?;
+    }
     Ok(loaded.rows)
+}
+
+/// The first row, in the source's order, whose `key` value an earlier row has: the same error the
+/// readers give when they hold the keys in memory, found by sorting the staged rows by key (a sort
+/// spills to disk) and reading them in that order.
+async fn repeated_key(
+    ctx: &SessionContext,
+    ds: &Dataset,
+    key: &str,
+    shown: &str,
+) -> Result<(), DataError> {
+    let mut sorted = ctx
+        .table(TableReference::bare(ds.name.as_str()))
+        .await?
+        .filter(ident(key).is_not_null())?
+        .select(vec![
+            cast(ident(key), DataType::Utf8).alias("key"),
+            ident(csv::LINE),
+        ])?
+        .sort(vec![
+            ident("key").sort(true, false),
+            ident(csv::LINE).sort(true, false),
+        ])?
+        .execute_stream()
+        .await?;
+    // The current key and its first line; the earliest repeat found (line, first line, value).
+    let mut current: Option<(String, i64)> = None;
+    let mut repeat: Option<(i64, i64, String)> = None;
+    while let Some(batch) = sorted.next().await.transpose()? {
+        let keys = batch.column(0).as_string::<i32>();
+        let lines = batch.column(1).as_primitive::<Int64Type>();
+        for i in 0..batch.num_rows() {
+            let (k, line) = (keys.value(i), lines.value(i));
+            match &current {
+                Some((seen, first)) if seen == k => {
+                    if repeat.as_ref().is_none_or(|(l, ..)| line < *l) {
+                        repeat = Some((line, *first, k.to_string()));
+                    }
+                }
+                _ => current = Some((k.to_string(), line)),
+            }
+        }
+    }
+    match repeat {
+        None => Ok(()),
+        Some((line, first_line, value)) => Err(DataError::DuplicateKey {
+            path: shown.to_string(),
+            line: line as u64,
+            column: key.to_string(),
+            value,
+            first_line: first_line as u64,
+        }),
+    }
 }
 
 /// A reader that fingerprints what passes through it.

@@ -15,7 +15,7 @@ pub mod plan;
 mod postgres;
 pub mod progress;
 mod query;
-mod records;
+pub mod records;
 pub mod rows;
 mod schema;
 pub mod values;
@@ -28,6 +28,9 @@ pub use load::hex;
 use crate::calendar::Periods;
 use crate::check::model::{AggFunc, Model, SourceFormat};
 use chrono::NaiveDate;
+use datafusion::execution::disk_manager::DiskManagerBuilder;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -57,6 +60,10 @@ pub struct Options {
     pub bindings: BTreeMap<String, crate::project::source::Source>,
     /// Counters the run keeps up to date as it goes, for a progress display.
     pub progress: Option<std::sync::Arc<progress::Progress>>,
+    /// The memory the query engine may hold, in bytes: past it, sorts and aggregations spill to
+    /// disk, and the rows read from CSV, JSON lines, Excel and PostgreSQL are staged on disk as
+    /// they are read instead of being held.
+    pub memory_limit: Option<usize>,
 }
 
 impl Options {
@@ -72,6 +79,7 @@ impl Options {
             lines: false,
             bindings: BTreeMap::new(),
             progress: None,
+            memory_limit: None,
         }
     }
 }
@@ -243,6 +251,33 @@ pub struct Session {
     ctx: SessionContext,
     periods: Periods,
     as_of: Option<NaiveDate>,
+    /// The files rows were staged in under a memory limit, kept while the tables are.
+    _staging: Option<Staging>,
+}
+
+/// A folder of the rows a run staged on disk, removed when the run is over.
+struct Staging(PathBuf);
+
+impl Staging {
+    fn new() -> Result<Staging, DataError> {
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, Ordering::Relaxed);
+        let folder =
+            std::env::temp_dir().join(format!("scorecard-staging-{}-{run}", std::process::id()));
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            DataError::Engine(format!(
+                "cannot make the staging folder `{}`: {e}",
+                folder.display()
+            ))
+        })?;
+        Ok(Staging(folder))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Session {
@@ -279,13 +314,20 @@ impl Session {
             .enable_all()
             .build()
             .map_err(|e| DataError::Engine(e.to_string()))?;
-        let ctx = session(threads);
-        let aggregates = runtime.block_on(run(&ctx, model, options, periods, range, threads))?;
+        let staging = options.memory_limit.map(|_| Staging::new()).transpose()?;
+        let ctx = session(threads, options.memory_limit)?;
+        let staged = staging
+            .as_ref()
+            .zip(options.memory_limit)
+            .map(|(s, limit)| (s.0.as_path(), limit));
+        let aggregates =
+            runtime.block_on(run(&ctx, model, options, periods, range, (threads, staged)))?;
         let session = Session {
             runtime,
             ctx,
             periods,
             as_of: options.as_of,
+            _staging: staging,
         };
         Ok((session, aggregates))
     }
@@ -322,13 +364,21 @@ impl Session {
 }
 
 /// The engine's session: `threads` partitions, and a large Parquet file's scan split between them
-/// (except where row numbers are read: `parquet::in_file_order`).
-fn session(threads: usize) -> SessionContext {
-    SessionContext::new_with_config(
-        SessionConfig::new()
-            .with_target_partitions(threads.max(1))
-            .with_repartition_file_scans(true),
-    )
+/// (except where row numbers are read: `parquet::in_file_order`); with a memory limit, a pool of
+/// that size shared fairly between the operators that can spill, and spill files in the system's
+/// temporary folder.
+fn session(threads: usize, memory_limit: Option<usize>) -> Result<SessionContext, DataError> {
+    let config = SessionConfig::new()
+        .with_target_partitions(threads.max(1))
+        .with_repartition_file_scans(true);
+    let Some(limit) = memory_limit else {
+        return Ok(SessionContext::new_with_config(config));
+    };
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(limit)))
+        .with_disk_manager_builder(DiskManagerBuilder::default())
+        .build_arc()?;
+    Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
 async fn run(
@@ -337,7 +387,7 @@ async fn run(
     options: &Options,
     periods: Periods,
     (from, to): (Option<i64>, Option<i64>),
-    threads: usize,
+    (threads, staging): (usize, Option<(&std::path::Path, usize)>),
 ) -> Result<Aggregates, DataError> {
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
@@ -361,6 +411,7 @@ async fn run(
         threads,
         as_of: options.as_of,
         counter: progress.map(|p| &p.rows),
+        staging,
     };
     let files: Vec<_> = model
         .datasets

@@ -154,7 +154,7 @@ mod tests {
             "scorecard t { grain: month }\ndataset rows { source: \"rows.parquet\" time: day columns: { n: integer day: date } }\nkpi k { value: count(rows) }\n",
         );
         let model = compiled.model.expect("the test scorecard compiles");
-        let ctx = super::super::session(2);
+        let ctx = super::super::session(2, None).expect("a session");
         {
             let state = ctx.state_ref();
             let mut state = state.write();

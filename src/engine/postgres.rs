@@ -5,13 +5,12 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, table_schema, Typer};
+use super::records::{positions, table_schema, Sinks, Typer};
 use crate::check::model::{ColumnType, Dataset};
 use crate::project::source::{PostgresRows, PostgresSource};
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
-use std::sync::atomic::AtomicU64;
 use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
@@ -22,7 +21,7 @@ pub async fn read(
     source: &PostgresSource,
     money_scale: u32,
     numbered: bool,
-    (as_of, counter): (Option<NaiveDate>, Option<&AtomicU64>),
+    (as_of, sinks): (Option<NaiveDate>, &Sinks<'_>),
 ) -> Result<(Loaded, String), DataError> {
     let shown = source.shown();
     let failed = |what: &str, e: tokio_postgres::Error| DataError::Unreadable {
@@ -106,7 +105,7 @@ pub async fn read(
         money_scale,
         table_schema(ds, money_scale, numbered),
     )
-    .counting(counter);
+    .sinks(sinks);
     let mut sum = [0u8; 32];
     let mut line = 0u64;
     while let Some(message) = stream

@@ -10,8 +10,12 @@ use crate::check::model::Dataset;
 use crate::diagnostic::did_you_mean;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where each declared column sits among a source's `names`, or the error naming the first
 /// declared column that is missing or named twice. `source` says what the names are, for the hint
@@ -71,10 +75,53 @@ pub struct Typer<'a> {
     builders: Builders,
     batches: Vec<RecordBatch>,
     rows: u64,
-    /// Where rows typed are counted as they go, for a progress display; and how many of this
-    /// typer's rows it has been told of.
-    counter: Option<&'a AtomicU64>,
+    /// Where rows typed are counted and batches written; and how many of this typer's rows the
+    /// counter has been told of.
+    sinks: Sinks<'a>,
     counted: u64,
+}
+
+/// Where a reader's rows go besides its batches: a counter of rows read (for a progress display),
+/// and a file the batches are written to as they fill instead of being kept in memory.
+#[derive(Clone, Default)]
+pub struct Sinks<'a> {
+    pub counter: Option<&'a AtomicU64>,
+    pub staged: Option<Arc<Mutex<Staged>>>,
+    /// The run's memory limit, which sizes how much text a reader holds at once.
+    pub memory_limit: Option<usize>,
+}
+
+/// A dataset's rows written to a Parquet file as they are read, so that a run with a memory limit
+/// holds one batch of them at a time; the file is then scanned like any Parquet source.
+pub struct Staged {
+    writer: ArrowWriter<std::fs::File>,
+    pub path: PathBuf,
+}
+
+impl Staged {
+    pub fn create(path: PathBuf, schema: SchemaRef) -> Result<Staged, DataError> {
+        let file = std::fs::File::create(&path).map_err(|e| staging(e.to_string()))?;
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(BATCH_ROWS))
+            .build();
+        let writer = ArrowWriter::try_new(file, schema, Some(properties))
+            .map_err(|e| staging(e.to_string()))?;
+        Ok(Staged { writer, path })
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), DataError> {
+        self.writer.write(batch).map_err(|e| staging(e.to_string()))
+    }
+
+    /// Finishes the file; its path.
+    pub fn close(self) -> Result<PathBuf, DataError> {
+        self.writer.close().map_err(|e| staging(e.to_string()))?;
+        Ok(self.path)
+    }
+}
+
+fn staging(reason: String) -> DataError {
+    DataError::Engine(format!("cannot stage rows on disk: {reason}"))
 }
 
 impl<'a> Typer<'a> {
@@ -93,21 +140,38 @@ impl<'a> Typer<'a> {
             builders: Builders::new(ds, money_scale, numbered),
             batches: Vec::new(),
             rows: 0,
-            counter: None,
+            sinks: Sinks::default(),
             counted: 0,
         }
     }
 
-    /// Counts the rows in `counter` as they are typed, a batch at a time.
-    pub fn counting(mut self, counter: Option<&'a AtomicU64>) -> Self {
-        self.counter = counter;
+    /// Counts the rows and stages the batches where `sinks` says. Staged rows' keys are not
+    /// remembered here (that would hold every key in memory): `load` checks them with a query
+    /// over the staged file, which can spill.
+    pub fn sinks(mut self, sinks: &Sinks<'a>) -> Self {
+        self.sinks = sinks.clone();
+        if sinks.staged.is_some() {
+            self.keys.iter_mut().for_each(|k| *k = None);
+        }
         self
     }
 
-    fn count(&mut self) {
-        if let Some(c) = self.counter {
+    /// A full batch: counted, then written to the staging file or kept.
+    fn batch(&mut self) -> Result<(), DataError> {
+        let batch = self.builders.finish(self.schema.clone())?;
+        if let Some(c) = self.sinks.counter {
             c.fetch_add(self.rows - self.counted, Ordering::Relaxed);
             self.counted = self.rows;
+        }
+        match &self.sinks.staged {
+            Some(staged) => staged
+                .lock()
+                .map_err(|_| staging("a reading thread failed".into()))?
+                .write(&batch),
+            None => {
+                self.batches.push(batch);
+                Ok(())
+            }
         }
     }
 
@@ -156,19 +220,17 @@ impl<'a> Typer<'a> {
         }
         self.rows += 1;
         if self.builders.len == BATCH_ROWS {
-            self.batches
-                .push(self.builders.finish(self.schema.clone())?);
-            self.count();
+            self.batch()?;
         }
         Ok(())
     }
 
     /// The batches (at least one, perhaps empty) and the number of rows.
+    /// The batches kept (none when they were staged; else at least one, perhaps empty) and the
+    /// number of rows.
     pub fn finish(mut self) -> Result<(Vec<RecordBatch>, u64), DataError> {
-        self.count();
-        if self.builders.len > 0 || self.batches.is_empty() {
-            self.batches
-                .push(self.builders.finish(self.schema.clone())?);
+        if self.builders.len > 0 || (self.batches.is_empty() && self.sinks.staged.is_none()) {
+            self.batch()?;
         }
         Ok((self.batches, self.rows))
     }

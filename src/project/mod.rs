@@ -31,6 +31,8 @@ pub struct Project {
     pub scorecards: Vec<PathBuf>,
     /// Datasets read from somewhere else than their scorecard's `source`.
     pub bindings: BTreeMap<String, Binding>,
+    /// `[engine] memory_limit`, in bytes.
+    pub memory_limit: Option<usize>,
 }
 
 /// A dataset bound in `scorecard.toml`, with where the binding is written, for messages.
@@ -84,6 +86,7 @@ struct PostgresTable {
 #[serde(deny_unknown_fields)]
 struct EngineTable {
     kind: Option<Spanned<String>>,
+    memory_limit: Option<Spanned<String>>,
 }
 
 /// Why the project file could not be used.
@@ -126,6 +129,7 @@ impl Project {
             allow_paths: Vec::new(),
             scorecards: Vec::new(),
             bindings: BTreeMap::new(),
+            memory_limit: None,
         })
     }
 
@@ -206,7 +210,19 @@ impl Project {
                 },
             );
         }
+        let mut memory_limit = None;
         if let Some(e) = parsed.engine {
+            if let Some(limit) = e.memory_limit {
+                memory_limit = Some(parse_size(limit.get_ref()).ok_or_else(|| {
+                    invalid(
+                        limit.span().start,
+                        format!(
+                            "`{}` is not a size: write a number with a unit, such as \"512MiB\" or \"4GiB\"",
+                            limit.get_ref()
+                        ),
+                    )
+                })?);
+            }
             if let Some(kind) = e.kind {
                 if kind.get_ref() != "embedded" {
                     return Err(invalid(
@@ -225,6 +241,7 @@ impl Project {
             allow_paths,
             scorecards,
             bindings,
+            memory_limit,
         })
     }
 
@@ -364,6 +381,34 @@ fn bind(
     }
 }
 
+/// A size such as `512MiB`, `4GiB`, `1.5GB` or `1000000` (bytes); none for zero or nonsense.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let digits = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let unit: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => return None,
+    };
+    let number: rust_decimal::Decimal = number.parse().ok()?;
+    let bytes: u64 = number
+        .checked_mul(rust_decimal::Decimal::from(unit))?
+        .floor()
+        .try_into()
+        .ok()?;
+    usize::try_from(bytes).ok().filter(|b| *b > 0)
+}
+
 /// `path` made absolute against the working folder (not resolved through links); the empty path
 /// (the folder of a bare file name) is the working folder.
 fn absolute(path: &Path) -> PathBuf {
@@ -438,6 +483,17 @@ mod tests {
         assert!(!inside(&project.join("../missing.csv"), &folders));
         assert!(!inside(&project.join("a/../../missing.csv"), &folders));
         assert!(!inside(Path::new("/etc/missing.csv"), &folders));
+    }
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        assert_eq!(parse_size("512MiB"), Some(512 << 20));
+        assert_eq!(parse_size("1.5 GB"), Some(1_500_000_000));
+        assert_eq!(parse_size("64kib"), Some(65_536));
+        assert_eq!(parse_size("1000"), Some(1000));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("5 parsecs"), None);
     }
 
     #[test]

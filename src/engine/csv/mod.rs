@@ -6,13 +6,13 @@ pub mod builders;
 mod parser;
 
 use super::error::DataError;
+use super::records::Sinks;
 use crate::check::model::Dataset;
 use builders::Builders;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use parser::{csv_error, Parser};
 use std::io::{Cursor, Read};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 /// The hidden column holding each row's place in its file: the line for CSV, the row for Parquet.
@@ -51,7 +51,7 @@ const SIZES: Sizes = Sizes {
 };
 
 /// Reads `input` as CSV with a header row, a chunk at a time; `numbered` rows keep their line in
-/// the `__line` column, and rows are counted in `counter` as they are read. Each chunk's whole lines are cut into one piece per thread and parsed in
+/// the `__line` column, and rows are counted and batches staged where `sinks` says. Each chunk's whole lines are cut into one piece per thread and parsed in
 /// parallel; from the first `"` on (a quoted field may hold a line break), and for a file with a
 /// `key` column (unique across the whole file), the rest of the file is parsed on one thread. The
 /// first error in file order is reported, with its line.
@@ -61,15 +61,27 @@ pub fn read(
     input: &mut dyn Read,
     money_scale: u32,
     (threads, numbered): (usize, bool),
-    counter: Option<&AtomicU64>,
+    sinks: &Sinks,
 ) -> Result<Loaded, DataError> {
+    let sizes = match sinks.memory_limit {
+        // Under a memory limit, an eighth of it at a time (from 1 MiB), pieces from a sixteenth
+        // of that.
+        Some(limit) => {
+            let chunk = (limit / 8).clamp(1 << 20, SIZES.chunk);
+            Sizes {
+                chunk,
+                parallel_from: chunk / 16,
+            }
+        }
+        None => SIZES,
+    };
     read_in(
         ds,
         path,
         input,
         money_scale,
-        (threads, numbered, counter),
-        SIZES,
+        (threads, numbered, sinks),
+        sizes,
     )
 }
 
@@ -78,7 +90,7 @@ fn read_in(
     path: &str,
     input: &mut dyn Read,
     money_scale: u32,
-    (threads, numbered, counter): (usize, bool, Option<&AtomicU64>),
+    (threads, numbered, sinks): (usize, bool, &Sinks),
     sizes: Sizes,
 ) -> Result<Loaded, DataError> {
     let unreadable = |e: std::io::Error| DataError::Unreadable {
@@ -126,7 +138,7 @@ fn read_in(
         width: names.len(),
         positions,
         schema: super::records::table_schema(ds, money_scale, numbered),
-        counter,
+        sinks: sinks.clone(),
     };
     let threads = threads.max(1);
     let mut loaded = Loaded {
@@ -155,7 +167,7 @@ fn read_in(
         }
         eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?;
     }
-    if loaded.partitions.iter().all(Vec::is_empty) {
+    if loaded.partitions.iter().all(Vec::is_empty) && sinks.staged.is_none() {
         let empty = Builders::new(ds, money_scale, numbered).finish(loaded.schema.clone())?;
         loaded.partitions[0].push(empty);
     }
@@ -292,7 +304,14 @@ mod tests {
     fn read_bytes(mut bytes: &[u8], key: bool) -> Result<Loaded, DataError> {
         let m = model(key);
         let ds = m.dataset("t").unwrap();
-        read_in(ds, "t.csv", &mut bytes, 2, (2, true, None), SMALL)
+        read_in(
+            ds,
+            "t.csv",
+            &mut bytes,
+            2,
+            (2, true, &Sinks::default()),
+            SMALL,
+        )
     }
 
     /// (line, id, amount in cents, note) of every row, in line order.

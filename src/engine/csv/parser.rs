@@ -2,7 +2,7 @@
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
 use super::super::error::DataError;
-use super::super::records::Typer;
+use super::super::records::{Sinks, Typer};
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
 use std::io::Read;
@@ -18,8 +18,8 @@ pub struct Parser<'a> {
     pub positions: Vec<usize>,
     /// The table's schema; with `__line` when rows keep their line.
     pub schema: datafusion::arrow::datatypes::SchemaRef,
-    /// Where rows read are counted, for a progress display.
-    pub counter: Option<&'a std::sync::atomic::AtomicU64>,
+    /// Where rows read are counted and batches staged.
+    pub sinks: Sinks<'a>,
 }
 
 impl Parser<'_> {
@@ -36,7 +36,7 @@ impl Parser<'_> {
             .from_reader(piece);
         let offset = first_line.saturating_sub(1);
         let mut typer =
-            Typer::new(ds, path, self.money_scale, self.schema.clone()).counting(self.counter);
+            Typer::new(ds, path, self.money_scale, self.schema.clone()).sinks(&self.sinks);
         // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
         let mut record = csv::StringRecord::new();
         loop {
