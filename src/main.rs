@@ -387,7 +387,13 @@ fn check(files: &[PathBuf]) -> u8 {
             Some((c, _)) => {
                 errors += c.errors();
                 warnings += c.diagnostics.len() - c.errors();
-                if let Some(m) = &c.model {
+                // The project file is checked with the scorecard: a mistake in it stops a run.
+                let project = c
+                    .model
+                    .as_ref()
+                    .map_or(0, |m| cli::run::project_errors(f, m));
+                errors += project;
+                if let Some(m) = c.model.as_ref().filter(|_| project == 0) {
                     println!(
                         "ok: {} ({} datasets, {} KPIs)",
                         f.display(),

@@ -302,6 +302,40 @@ fn a_binding_no_scorecard_declares_is_an_error_with_a_suggestion() {
 }
 
 #[test]
+fn check_reads_the_project_file_too() {
+    let dir = project(&[
+        ("s.scorecard", &with_suffix("csv")),
+        (
+            "scorecard.toml",
+            "[datasets.order]\npath = \"orders.csv\"\n",
+        ),
+    ]);
+    let (code, out, err) = scorecard_in(dir.path(), &["check", "s.scorecard"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("`[datasets.order]` binds a dataset"), "{err}");
+    assert!(err.contains("1 error"), "{err}");
+    std::fs::write(
+        dir.path().join("scorecard.toml"),
+        "[datasets.orders]\npath = 3\n",
+    )
+    .unwrap();
+    let (code, _, err) = scorecard_in(dir.path(), &["check", "s.scorecard"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error[scorecard::project::invalid]") && err.contains(":2:8"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("scorecard.toml"),
+        "[datasets.orders]\npath = \"orders.csv\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = scorecard_in(dir.path(), &["check", "s.scorecard"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ok: s.scorecard"), "{out}");
+}
+
+#[test]
 fn a_project_runs_all_its_scorecards() {
     let other = "scorecard t { grain: month }\n\
 dataset orders {\n  source: \"orders.csv\"\n  time: day\n  columns: { id: text  day: date  region: text  revenue: money }\n}\n\

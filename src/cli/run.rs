@@ -1,5 +1,6 @@
 //! Owns `scorecard run` and `scorecard report`: evaluate scorecards on their data (bound by the
-//! project's scorecard.toml where it binds them), then write each result as a terminal table, JSON, CSV, Markdown, an Excel workbook, or the HTML report.
+//! project's scorecard.toml where it binds them), then write each result as a terminal table,
+//! JSON, CSV, Markdown, an Excel workbook, or the HTML report.
 
 use crate::{compile, emit_bytes, s, stamp, stdout_color, write_atomically};
 use crate::{DATA_ERRORS, ESCALATED, OK, SCORECARD_ERRORS};
@@ -129,14 +130,39 @@ fn memory_size(text: &str) -> Result<usize, String> {
 /// the project's scorecards declares: the binding was meant for a dataset that would otherwise
 /// quietly read its sample.
 fn check_bindings(project: &Project, file: &Path, model: &Model) -> Result<(), u8> {
-    if project.bindings.is_empty() {
-        return Ok(());
+    match binding_errors(project, file, model) {
+        0 => Ok(()),
+        _ => Err(SCORECARD_ERRORS),
     }
-    let mut declared: BTreeSet<String> = model.datasets.iter().map(|d| d.name.clone()).collect();
+}
+
+/// For `check`: the mistakes of the project file the scorecard at `file` belongs to (unreadable,
+/// invalid, or a binding no scorecard declares), printed; how many there are.
+pub fn project_errors(file: &Path, model: &Model) -> usize {
+    match Project::of(file) {
+        Ok(project) => binding_errors(&project, file, model),
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code().as_str());
+            1
+        }
+    }
+}
+
+/// Prints an error for each binding no scorecard of the project declares; how many.
+fn binding_errors(project: &Project, file: &Path, model: &Model) -> usize {
+    if project.bindings.is_empty() {
+        return 0;
+    }
+    // Only datasets read from a source can be bound: a rule's table is computed.
+    let read = |m: &Model| -> Vec<String> {
+        let files = m.datasets.iter().filter(|d| d.is_file());
+        files.map(|d| d.name.clone()).collect()
+    };
+    let mut declared: BTreeSet<String> = read(model).into_iter().collect();
     for other in project.scorecards.iter().filter(|p| !same_file(p, file)) {
         if let Ok(text) = std::fs::read_to_string(other) {
             if let Some(m) = scorecard::compile(&text).model {
-                declared.extend(m.datasets.into_iter().map(|d| d.name));
+                declared.extend(read(&m));
             }
         }
     }
@@ -144,10 +170,7 @@ fn check_bindings(project: &Project, file: &Path, model: &Model) -> Result<(), u
     for e in &errors {
         eprintln!("error[{}]: {e}", e.code().as_str());
     }
-    match errors.is_empty() {
-        true => Ok(()),
-        false => Err(SCORECARD_ERRORS),
-    }
+    errors.len()
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -273,7 +273,7 @@ impl Project {
                     line: b.line,
                     column: b.column,
                     message: format!(
-                        "`[datasets.{name}]` binds a dataset that no scorecard of the project declares{hint}"
+                        "`[datasets.{name}]` binds a dataset that no scorecard of the project reads from a source{hint}"
                     ),
                 }
             })
