@@ -579,3 +579,42 @@ fn postgres_rows_with_bad_values_name_the_row_and_a_missing_table_is_named() {
     assert!(err.contains("error[scorecard::data::unreadable]"), "{err}");
     assert!(err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn a_postgres_instant_is_read_in_utc_as_csv_reads_an_offset() {
+    let s = Schema::new("instants");
+    let schema = &s.0;
+    // 23:30 at UTC-2 on 31 May is 01:30 UTC on 1 June; the second row has no zone and stays in May.
+    psql(&format!(
+        "create table {schema}.events (id text, at timestamp with time zone, amount numeric(18, 2)); \
+         insert into {schema}.events values ('e1', '2026-05-31 23:30:00-02', 5.00), ('e2', '2026-05-31 12:00:00+00', 7.00)"
+    ));
+    let card = "scorecard s { grain: month }\n\
+dataset events {\n  source: \"events.csv\"\n  time: at\n  columns: { id: text  at: timestamp  amount: money }\n}\n\
+kpi amount { unit: money  value: sum(events.amount) }\n";
+    let csv = "id,at,amount\ne1,2026-05-31T23:30:00-02:00,5.00\ne2,2026-05-31 12:00:00,7.00\n";
+    let url = postgres_url();
+    let dir = project(&[("s.scorecard", card), ("events.csv", csv)]);
+    let args = ["run", "s.scorecard", "--format", "json", "--deterministic"];
+    let (code, on_csv, err) = scorecard_in(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    let toml = format!(
+        "[datasets.events]\npostgres = {{ url = \"{url}\", table = \"{schema}.events\" }}\n"
+    );
+    std::fs::write(dir.path().join("scorecard.toml"), toml).unwrap();
+    let (code, on_postgres, err) = scorecard_in(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(numbers(&on_postgres), numbers(&on_csv));
+    let v: serde_json::Value = serde_json::from_str(&on_postgres).unwrap();
+    let results = &v["kpis"][0]["results"];
+    let month = |p: &str| {
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["period"] == p)
+            .map(|r| r["value"].clone())
+    };
+    assert_eq!(month("2026-05"), Some(serde_json::json!("7.00")));
+    assert_eq!(month("2026-06"), Some(serde_json::json!("5.00")));
+}

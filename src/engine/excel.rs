@@ -4,7 +4,7 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, table_schema, Sinks, Typer};
+use super::records::{positions, Sinks, Typer};
 use crate::check::model::{ColumnType, Dataset, SheetRange};
 use calamine::{Data, Reader, Xlsx};
 use std::io::Cursor;
@@ -69,13 +69,7 @@ pub fn read(
         });
     }
     let at = positions(ds, &shown, &header, "the sheet")?;
-    let mut typer = Typer::new(
-        ds,
-        &shown,
-        money_scale,
-        table_schema(ds, money_scale, numbered),
-    )
-    .sinks(sinks);
+    let mut typer = Typer::whole(ds, &shown, (money_scale, numbered), sinks);
     let mut fields = vec![String::new(); ds.columns.len()];
     for (i, row) in rows {
         // The sheet's own row number (1-based), as Excel shows it.

@@ -4,7 +4,7 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, table_schema, Sinks, Typer};
+use super::records::{positions, Sinks, Typer};
 use crate::check::model::Dataset;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
@@ -24,13 +24,7 @@ pub fn read(
         path: path.to_string(),
         reason,
     };
-    let mut typer = Typer::new(
-        ds,
-        path,
-        money_scale,
-        table_schema(ds, money_scale, numbered),
-    )
-    .sinks(sinks);
+    let mut typer = Typer::whole(ds, path, (money_scale, numbered), sinks);
     let mut found = vec![false; ds.columns.len()];
     let mut keys_seen = BTreeSet::new();
     let mut fields: Vec<String> = vec![String::new(); ds.columns.len()];

@@ -5,7 +5,7 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, table_schema, Sinks, Typer};
+use super::records::{positions, Sinks, Typer};
 use crate::check::model::{ColumnType, Dataset};
 use crate::project::source::{PostgresRows, PostgresSource};
 use chrono::NaiveDate;
@@ -99,13 +99,7 @@ pub async fn read(
         .await
         .map_err(|e| failed(&format!("cannot read {what}"), e))?;
     futures::pin_mut!(stream);
-    let mut typer = Typer::new(
-        ds,
-        &shown,
-        money_scale,
-        table_schema(ds, money_scale, numbered),
-    )
-    .sinks(sinks);
+    let mut typer = Typer::whole(ds, &shown, (money_scale, numbered), sinks);
     let mut sum = [0u8; 32];
     let mut line = 0u64;
     while let Some(message) = stream

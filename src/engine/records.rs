@@ -145,6 +145,23 @@ impl<'a> Typer<'a> {
         }
     }
 
+    /// A typer for a whole source read in one go (not in pieces): its table's schema, and its rows
+    /// counted and staged where `sinks` says.
+    pub fn whole(
+        ds: &'a Dataset,
+        path: &'a str,
+        (money_scale, numbered): (u32, bool),
+        sinks: &Sinks<'a>,
+    ) -> Self {
+        Typer::new(
+            ds,
+            path,
+            money_scale,
+            table_schema(ds, money_scale, numbered),
+        )
+        .sinks(sinks)
+    }
+
     /// Counts the rows and stages the batches where `sinks` says. Staged rows' keys are not
     /// remembered here (that would hold every key in memory): `load` checks them with a query
     /// over the staged file, which can spill.
