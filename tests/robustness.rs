@@ -28,6 +28,24 @@ fn binary() -> Command {
     c
 }
 
+/// `rows` generated retail order lines (and the budget) as CSV in `folder`.
+fn generate_retail(rows: usize, folder: &Path) {
+    let made = binary()
+        .args([
+            "generate",
+            "retail",
+            "--rows",
+            &rows.to_string(),
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(folder)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
 /// The binary with its output captured.
 fn captured() -> Command {
     Command::new(env!("CARGO_BIN_EXE_scorecard"))
@@ -46,14 +64,7 @@ fn a_killed_run_leaves_the_earlier_output_intact() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     // 400,000 order lines: seconds of work for a debug build, so the kill lands mid-run.
-    let made = binary()
-        .args([
-            "generate", "retail", "--rows", "400000", "--format", "csv", "--out",
-        ])
-        .arg(&data)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    generate_retail(400_000, &data);
     let out = tmp.path().join("results.json");
     std::fs::write(&out, EARLIER).unwrap();
     let run = |c: &mut Command| {
@@ -84,14 +95,7 @@ fn a_killed_run_leaves_the_earlier_output_intact() {
 #[test]
 fn progress_shows_on_a_terminal_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let made = binary()
-        .args([
-            "generate", "retail", "--rows", "200000", "--format", "csv", "--out",
-        ])
-        .arg(tmp.path().join("data"))
-        .status()
-        .unwrap();
-    assert!(made.success());
+    generate_retail(200_000, &tmp.path().join("data"));
     let run = format!(
         "{} run {} --data {} --format json -o {}",
         env!("CARGO_BIN_EXE_scorecard"),
@@ -125,14 +129,7 @@ fn progress_shows_on_a_terminal_only() {
 #[test]
 fn a_run_whose_data_exceeds_its_memory_limit_gives_the_same_numbers() {
     let tmp = tempfile::tempdir().unwrap();
-    let made = binary()
-        .args([
-            "generate", "retail", "--rows", "600000", "--format", "csv", "--out",
-        ])
-        .arg(tmp.path().join("data"))
-        .status()
-        .unwrap();
-    assert!(made.success());
+    generate_retail(600_000, &tmp.path().join("data"));
     let size = std::fs::metadata(tmp.path().join("data/orders.csv"))
         .unwrap()
         .len();

@@ -134,6 +134,15 @@ pub enum DataError {
 }
 
 impl DataError {
+    /// A source of dataset `dataset`, shown as `path`, that could not be read, and why.
+    pub fn unreadable(dataset: &str, path: &str, reason: impl Into<String>) -> DataError {
+        DataError::Unreadable {
+            dataset: dataset.to_string(),
+            path: path.to_string(),
+            reason: reason.into(),
+        }
+    }
+
     /// The stable code of this kind of problem.
     pub fn code(&self) -> Code {
         match self {

@@ -19,11 +19,7 @@ pub fn read(
     numbered: bool,
     sinks: &Sinks,
 ) -> Result<Loaded, DataError> {
-    let unreadable = |reason: String| DataError::Unreadable {
-        dataset: ds.name.clone(),
-        path: path.to_string(),
-        reason,
-    };
+    let unreadable = |reason: String| DataError::unreadable(&ds.name, path, reason);
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| unreadable(format!("not a readable .xlsx workbook: {e}")))?;
     let names = book.sheet_names();

@@ -19,14 +19,11 @@ pub fn read(
     numbered: bool,
     sinks: &Sinks,
 ) -> Result<Loaded, DataError> {
-    let unreadable = |reason: String| DataError::Unreadable {
-        dataset: ds.name.clone(),
-        path: path.to_string(),
-        reason,
-    };
+    let unreadable = |reason: String| DataError::unreadable(&ds.name, path, reason);
     let mut typer = Typer::whole(ds, path, (money_scale, numbered), sinks);
     let mut found = vec![false; ds.columns.len()];
-    let mut keys_seen = BTreeSet::new();
+    // The first object's keys stand for a header, to name in a missing column's hint.
+    let mut first_keys: Option<BTreeSet<String>> = None;
     let mut fields: Vec<String> = vec![String::new(); ds.columns.len()];
     let mut reader = BufReader::new(input);
     let mut line_text = Vec::new();
@@ -77,8 +74,8 @@ pub fn read(
                 ),
             })?;
         }
-        if found.iter().any(|f| !f) {
-            keys_seen.extend(object.keys().cloned());
+        if first_keys.is_none() {
+            first_keys = Some(object.keys().cloned().collect());
         }
         typer.row(line, |i| fields[i].as_str())?;
     }
@@ -90,6 +87,7 @@ pub fn read(
     }
     if found.iter().any(|f| !f) {
         // No line has the column: name it the way a CSV header's missing column is named.
+        let mut keys_seen = first_keys.unwrap_or_default();
         keys_seen.extend(
             ds.columns
                 .iter()

@@ -18,6 +18,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Why a source file is not found, and where relative paths are looked for.
+const NO_SUCH_FILE: &str = "no such file (relative sources resolve against --data, or the \
+scorecard's folder; a path bound in scorecard.toml, against its folder)";
+
 /// How every dataset of a run is read.
 pub struct Reading<'a> {
     /// The folders dataset files may be read from.
@@ -76,10 +80,11 @@ pub async fn register(
                 (reading.as_of, &sinks),
             )
             .await?;
-            let rows = register_loaded(ctx, ds, (loaded, &pg.shown()), sinks).await?;
+            let shown = pg.shown();
+            let rows = register_loaded(ctx, ds, (loaded, &shown), sinks).await?;
             return Ok(Input {
                 dataset: ds.name.clone(),
-                path: pg.shown(),
+                path: shown,
                 format: "postgres".into(),
                 sha256,
                 rows,
@@ -88,17 +93,11 @@ pub async fn register(
     };
     let (path, shown) = (&file.path, file.shown.clone());
     let unreadable = |e: std::io::Error| {
-        DataError::Unreadable {
-        dataset: ds.name.clone(),
-        path: shown.clone(),
-        reason: match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                "no such file (relative sources resolve against --data, or the scorecard's folder; a path bound in scorecard.toml, against its folder)"
-                    .into()
-            }
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => NO_SUCH_FILE.to_string(),
             _ => e.to_string(),
-        },
-    }
+        };
+        DataError::unreadable(&ds.name, &shown, reason)
     };
     if !crate::project::inside(path, reading.sandbox) {
         return Err(DataError::OutsideProject {

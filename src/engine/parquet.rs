@@ -19,11 +19,7 @@ pub async fn register(
     shown: &str,
     money_scale: u32,
 ) -> Result<u64, DataError> {
-    let unreadable = |reason: String| DataError::Unreadable {
-        dataset: ds.name.clone(),
-        path: shown.to_string(),
-        reason,
-    };
+    let unreadable = |reason: String| DataError::unreadable(&ds.name, shown, reason);
     let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
     let reader = SerializedFileReader::new(file)
         .map_err(|e| unreadable(format!("not a readable Parquet file: {e}")))?;

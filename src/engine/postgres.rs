@@ -24,10 +24,8 @@ pub async fn read(
     (as_of, sinks): (Option<NaiveDate>, &Sinks<'_>),
 ) -> Result<(Loaded, String), DataError> {
     let shown = source.shown();
-    let failed = |what: &str, e: tokio_postgres::Error| DataError::Unreadable {
-        dataset: ds.name.clone(),
-        path: shown.clone(),
-        reason: format!("{what}: {}", reason(&e)),
+    let failed = |what: &str, e: tokio_postgres::Error| {
+        DataError::unreadable(&ds.name, &shown, format!("{what}: {}", reason(&e)))
     };
     let (client, connection) = tokio_postgres::connect(&source.url, NoTls)
         .await

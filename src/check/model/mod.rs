@@ -183,8 +183,10 @@ pub enum SourceFormat {
     Csv,
     Parquet,
     /// One JSON object per line (`.jsonl`, `.ndjson`).
+    #[serde(rename = "jsonl")]
     JsonLines,
     /// A sheet of an Excel workbook (`.xlsx`), optionally a range of it.
+    #[serde(rename = "xlsx")]
     Excel,
     /// The credit table of the attribution of the same name.
     Attribution,

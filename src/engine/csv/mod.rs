@@ -93,11 +93,7 @@ fn read_in(
     (threads, numbered, sinks): (usize, bool, &Sinks),
     sizes: Sizes,
 ) -> Result<Loaded, DataError> {
-    let unreadable = |e: std::io::Error| DataError::Unreadable {
-        dataset: ds.name.clone(),
-        path: path.to_string(),
-        reason: e.to_string(),
-    };
+    let unreadable = |e: std::io::Error| DataError::unreadable(&ds.name, path, e.to_string());
     let mut text = Vec::new();
     let mut eof = false;
     while !eof && !text.contains(&b'\n') {
