@@ -7,7 +7,8 @@
 //! `testing` runs a scorecard's `test` declarations on their own data. For authors and their tools:
 //! `layout` (`scorecard fmt`, the canonical layout) and `lsp` (the language server).
 //! `diagnostic`, `calendar`, `finance` (formulas such as CLV), `format` (numbers as text) and
-//! `script` (the Rhai sandbox) are shared by the stages; `generate` writes synthetic datasets for benchmarks, beside the pipeline. The library never prints.
+//! `script` (the Rhai sandbox) are shared by the stages; `generate` writes synthetic datasets for benchmarks, and `sql` writes a model's aggregate passes as SQL
+//! for a warehouse, beside the pipeline. The library never prints.
 
 pub mod calendar;
 pub mod check;
@@ -23,6 +24,7 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod script;
+pub mod sql;
 pub mod syntax;
 pub mod testing;
 

@@ -157,6 +157,21 @@ enum Command {
         #[arg(long, default_value_t = 20261123)]
         seed: u64,
     },
+    /// Write the KPI aggregations as SQL a warehouse can run: one grouped SELECT per dataset and
+    /// segmentation, each row a period (named by its first day) and segment (docs/sql.md).
+    Sql {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = cli::sql::DialectArg::Postgres)]
+        dialect: cli::sql::DialectArg,
+        /// Read a dataset from this table or view (repeat for each): DATASET=TABLE, such as
+        /// orders=analytics.fct_order_lines [default: a table named as the dataset].
+        #[arg(long = "table", value_parser = cli::sql::parse_table)]
+        tables: Vec<(String, String)>,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
     /// Print the strategy map: perspectives as layers, objectives, and the `drives` links.
     Graph {
         /// The `.scorecard` file.
@@ -252,7 +267,7 @@ impl FailOn {
 }
 
 const OK: u8 = 0;
-const SCORECARD_ERRORS: u8 = 1;
+pub(crate) const SCORECARD_ERRORS: u8 = 1;
 const DATA_ERRORS: u8 = 2;
 const ESCALATED: u8 = 3;
 
@@ -290,6 +305,12 @@ fn main() -> ExitCode {
             format,
             output,
         } => graph(&file, format, output.as_deref()),
+        Command::Sql {
+            file,
+            dialect,
+            tables,
+            output,
+        } => cli::sql::run(&file, dialect, &tables, output.as_deref()),
         Command::Diff {
             old,
             new,
@@ -365,7 +386,7 @@ fn read_scorecard(path: &Path) -> Option<String> {
 }
 
 /// Reads and checks one file, printing its diagnostics; `None` when it cannot be read.
-fn compile(path: &Path) -> Option<(scorecard::Compiled, String)> {
+pub(crate) fn compile(path: &Path) -> Option<(scorecard::Compiled, String)> {
     let name = path.display().to_string();
     let source = read_scorecard(path)?;
     let compiled = scorecard::compile(&source);
@@ -693,7 +714,7 @@ fn stamp(manifest: &mut Manifest, scorecards: Vec<SourceFile>, deterministic: bo
 }
 
 /// Writes the output to `path` (whole, then renamed into place) or to standard output.
-fn emit(output: Option<&Path>, text: &str) -> u8 {
+pub(crate) fn emit(output: Option<&Path>, text: &str) -> u8 {
     emit_bytes(output, text.as_bytes())
 }
 

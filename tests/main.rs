@@ -24,6 +24,7 @@ mod report;
 mod robustness;
 mod script;
 mod sources;
+mod sql;
 mod strategy;
 mod support;
 mod time;

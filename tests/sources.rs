@@ -387,13 +387,13 @@ kpi emea { unit: money  value: sum(orders.revenue where region = \"EMEA\") }\n";
 // ---- PostgreSQL ----
 
 /// The server `.ci/postgres` starts (or `SCORECARD_TEST_POSTGRES`).
-fn postgres_url() -> String {
+pub(crate) fn postgres_url() -> String {
     std::env::var("SCORECARD_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgresql://scorecard:scorecard@localhost:5432/scorecard".into())
 }
 
 /// Runs SQL with psql on the test server; a failure says how to start it.
-fn psql(sql: &str) {
+pub(crate) fn psql(sql: &str) {
     let out = Command::new("psql")
         .args([&postgres_url(), "-v", "ON_ERROR_STOP=1", "-qc", sql])
         .output()
@@ -406,10 +406,10 @@ fn psql(sql: &str) {
 }
 
 /// A schema of its own for one test, dropped when it ends.
-struct Schema(String);
+pub(crate) struct Schema(pub(crate) String);
 
 impl Schema {
-    fn new(name: &str) -> Schema {
+    pub(crate) fn new(name: &str) -> Schema {
         let schema = format!("t_{name}_{}", std::process::id());
         psql(&format!(
             "drop schema if exists {schema} cascade; create schema {schema}"
@@ -440,7 +440,7 @@ fn first_difference(a: &str, b: &str) -> String {
         .unwrap_or_else(|| "one is longer".into())
 }
 
-fn absolute(path: &str) -> String {
+pub(crate) fn absolute(path: &str) -> String {
     std::fs::canonicalize(path).unwrap().display().to_string()
 }
 

@@ -12,7 +12,7 @@ mod expr;
 mod filter;
 mod function;
 mod graph;
-mod header;
+pub(crate) mod header;
 mod kpi;
 pub mod model;
 mod parts;

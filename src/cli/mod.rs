@@ -6,4 +6,5 @@ pub mod files;
 pub mod fmt;
 pub mod progress;
 pub mod run;
+pub mod sql;
 pub mod test;

@@ -78,6 +78,9 @@ codes! {
     EngineFailed => "scorecard::run::engine",
     Project => "scorecard::project::invalid",
     WriteOutput => "scorecard::io::write_output",
+    SqlUnsupported => "scorecard::sql::unsupported",
+    SqlTable => "scorecard::sql::unknown_table",
+    SqlDerived => "scorecard::sql::derived",
 }
 
 impl Serialize for Code {

@@ -1,0 +1,96 @@
+//! Owns `scorecard sql`: the scorecard's KPI aggregations written as SQL for a warehouse to run.
+
+use clap::ValueEnum;
+use scorecard::diagnostic::{did_you_mean, Code};
+use scorecard::sql::{self, Dialect, SqlError};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DialectArg {
+    Postgres,
+    Duckdb,
+    Spark,
+}
+
+impl DialectArg {
+    fn dialect(self) -> Dialect {
+        match self {
+            DialectArg::Postgres => Dialect::Postgres,
+            DialectArg::Duckdb => Dialect::DuckDb,
+            DialectArg::Spark => Dialect::Spark,
+        }
+    }
+}
+
+/// `DATASET=RELATION`, such as `orders=analytics.fct_order_lines`.
+pub fn parse_table(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(d, t)| (d.trim().to_string(), t.trim().to_string()))
+        .filter(|(d, t)| !d.is_empty() && !t.is_empty())
+        .ok_or_else(|| {
+            format!("`{text}` is not DATASET=TABLE, such as orders=analytics.fct_order_lines")
+        })
+}
+
+pub fn run(
+    file: &Path,
+    dialect: DialectArg,
+    tables: &[(String, String)],
+    output: Option<&Path>,
+) -> u8 {
+    let Some((compiled, _)) = crate::compile(file) else {
+        return crate::SCORECARD_ERRORS;
+    };
+    let Some(model) = compiled.model else {
+        return crate::SCORECARD_ERRORS;
+    };
+    let read: Vec<&str> = model
+        .datasets
+        .iter()
+        .filter(|d| d.is_file())
+        .map(|d| d.name.as_str())
+        .collect();
+    let mut wrong = 0;
+    for (name, _) in tables {
+        if !read.contains(&name.as_str()) {
+            let hint = did_you_mean(name, read.iter().copied()).unwrap_or_else(|| {
+                format!("the datasets read from a source are {}", read.join(", "))
+            });
+            eprintln!(
+                "error[{}]: `--table {name}=…` names no dataset of `{}` read from a source\n  help: {hint}",
+                Code::SqlTable.as_str(),
+                file.display()
+            );
+            wrong += 1;
+        }
+    }
+    if wrong > 0 {
+        return crate::SCORECARD_ERRORS;
+    }
+    let tables: BTreeMap<String, String> = tables.iter().cloned().collect();
+    match sql::emit(&model, dialect.dialect(), &tables) {
+        Ok(written) => {
+            for name in &written.derived {
+                let rule = model
+                    .datasets
+                    .iter()
+                    .find(|d| d.name == *name)
+                    .map_or("rule", |d| d.format.name());
+                eprintln!(
+                    "warning[{}]: `{name}` is derived by the scorecard's own {rule}, which no warehouse table holds: its aggregates are listed in a comment, not written",
+                    Code::SqlDerived.as_str()
+                );
+            }
+            crate::emit(output, &written.text)
+        }
+        Err(SqlError::RetailCalendar) => {
+            eprintln!(
+                "error[{}]: `{}` uses a retail calendar, whose 4-4-5 months no SQL date function computes\n  help: `scorecard run` evaluates it; the SQL is written for gregorian and fiscal calendars",
+                Code::SqlUnsupported.as_str(),
+                file.display()
+            );
+            crate::SCORECARD_ERRORS
+        }
+    }
+}
