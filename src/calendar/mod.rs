@@ -31,6 +31,9 @@ enum Kind {
     Retail(Retail),
 }
 
+/// How many numbers `Periods::parameters` gives.
+pub const PARAMETERS: usize = 10;
+
 /// 1970-01-01 was a Thursday: 3 days after Monday.
 const EPOCH_WEEKDAY: i64 = 3;
 
@@ -69,6 +72,81 @@ impl Periods {
             week_start,
             year_name,
         }
+    }
+
+    /// The calendar as whole numbers, so that a query can carry it as literal arguments to the
+    /// period function (which an executor of a cluster rebuilds it from, `from_parameters`).
+    pub fn parameters(&self) -> [i64; PARAMETERS] {
+        let grain = match self.grain {
+            Grain::Day => 0,
+            Grain::Week => 1,
+            Grain::Month => 2,
+            Grain::Quarter => 3,
+            Grain::Year => 4,
+        };
+        let (kind, start_month, [a, b, c], end_weekday, end_month) = match self.kind {
+            Kind::Months { start_month } => (0, start_month, [0; 3], 0, 0),
+            Kind::Retail(r) => (
+                1,
+                0,
+                r.pattern,
+                r.end_weekday.num_days_from_monday(),
+                r.end_month,
+            ),
+        };
+        let year_name = match self.year_name {
+            YearName::End => 0,
+            YearName::Start => 1,
+        };
+        [
+            grain,
+            kind,
+            i64::from(start_month),
+            i64::from(a),
+            i64::from(b),
+            i64::from(c),
+            i64::from(end_weekday),
+            i64::from(end_month),
+            i64::from(self.week_start.num_days_from_monday()),
+            year_name,
+        ]
+    }
+
+    /// The calendar `parameters` gave; `None` for numbers it never gives.
+    pub fn from_parameters(p: &[i64]) -> Option<Periods> {
+        let small = |i: usize, max: i64| {
+            p.get(i)
+                .copied()
+                .filter(|v| (0..=max).contains(v))
+                .map(|v| v as u32)
+        };
+        let grain = match small(0, 4)? {
+            0 => Grain::Day,
+            1 => Grain::Week,
+            2 => Grain::Month,
+            3 => Grain::Quarter,
+            _ => Grain::Year,
+        };
+        let kind = match small(1, 1)? {
+            0 => Kind::Months {
+                start_month: small(2, 12)?.max(1),
+            },
+            _ => Kind::Retail(Retail {
+                pattern: [small(3, 5)?, small(4, 5)?, small(5, 5)?],
+                end_weekday: weekday(small(6, 6)?),
+                end_month: small(7, 12)?.max(1),
+            }),
+        };
+        let year_name = match small(9, 1)? {
+            0 => YearName::End,
+            _ => YearName::Start,
+        };
+        Some(Periods {
+            grain,
+            kind,
+            week_start: weekday(small(8, 6)?),
+            year_name,
+        })
     }
 
     /// The same calendar at another grain.

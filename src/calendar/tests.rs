@@ -339,3 +339,37 @@ fn same_day_last_year_in_a_retail_calendar() {
     // Week 1 of the 53-week year has no comparison.
     assert_eq!(back("2023-01-30"), None);
 }
+
+#[test]
+fn parameters_give_back_the_same_calendar() {
+    let calendars = [
+        Calendar::Gregorian,
+        Calendar::Fiscal { start_month: 4 },
+        NRF,
+        Calendar::Retail {
+            pattern: [5, 4, 4],
+            end_weekday: 6,
+            end_month: 12,
+        },
+    ];
+    for grain in [
+        Grain::Day,
+        Grain::Week,
+        Grain::Month,
+        Grain::Quarter,
+        Grain::Year,
+    ] {
+        for calendar in calendars {
+            for (week_start, year_name) in [(0, YearName::End), (6, YearName::Start)] {
+                let periods = Periods::new(grain, calendar, week_start, year_name);
+                let again = Periods::from_parameters(&periods.parameters());
+                assert_eq!(again, Some(periods), "{grain:?} {calendar:?}");
+            }
+        }
+    }
+    // Numbers no calendar gives are refused, not guessed.
+    let mut wrong = p(Grain::Month, Calendar::Gregorian).parameters();
+    wrong[0] = 5;
+    assert_eq!(Periods::from_parameters(&wrong), None);
+    assert_eq!(Periods::from_parameters(&wrong[..3]), None);
+}
