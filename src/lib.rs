@@ -233,6 +233,7 @@ pub fn diff(
                 from: None,
                 to: None,
                 as_of: None,
+                cluster: None,
             };
             (None, rules::manifest::Manifest::new(Vec::new(), options))
         }

@@ -157,6 +157,11 @@ enum Command {
         #[arg(long, default_value_t = 20261123)]
         seed: u64,
     },
+    /// Run a Ballista scheduler or executor for `[engine] kind = "ballista"` (docs/distributed.md).
+    Cluster {
+        #[command(subcommand)]
+        role: cli::cluster::Role,
+    },
     /// Write the KPI aggregations as SQL a warehouse can run: one grouped SELECT per dataset and
     /// segmentation, each row a period (named by its first day) and segment (docs/sql.md).
     Sql {
@@ -266,9 +271,9 @@ impl FailOn {
     }
 }
 
-const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 pub(crate) const SCORECARD_ERRORS: u8 = 1;
-const DATA_ERRORS: u8 = 2;
+pub(crate) const DATA_ERRORS: u8 = 2;
 const ESCALATED: u8 = 3;
 
 fn main() -> ExitCode {
@@ -305,6 +310,7 @@ fn main() -> ExitCode {
             format,
             output,
         } => graph(&file, format, output.as_deref()),
+        Command::Cluster { role } => cli::cluster::run(role),
         Command::Sql {
             file,
             dialect,
@@ -703,6 +709,7 @@ fn project_options(
     engine::Options {
         sandbox,
         bindings: project.sources(),
+        cluster: project.cluster.clone(),
         ..engine::Options::new(data_dir)
     }
 }

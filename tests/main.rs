@@ -9,6 +9,7 @@ mod cli;
 mod data_errors;
 mod definitions;
 mod diff;
+mod distributed;
 mod editors;
 mod escalation;
 mod evaluate;

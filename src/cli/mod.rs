@@ -2,6 +2,7 @@
 //! its arguments into library calls, prints, and returns an exit code. The smaller commands are
 //! still in `main.rs`.
 
+pub mod cluster;
 pub mod files;
 pub mod fmt;
 pub mod progress;

@@ -76,6 +76,7 @@ codes! {
     ScriptLimit => "scorecard::run::script_limit",
     MemoryLimit => "scorecard::run::memory",
     EngineFailed => "scorecard::run::engine",
+    Cluster => "scorecard::run::cluster",
     Project => "scorecard::project::invalid",
     WriteOutput => "scorecard::io::write_output",
     SqlUnsupported => "scorecard::sql::unsupported",

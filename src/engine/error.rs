@@ -129,6 +129,9 @@ pub enum DataError {
     #[error("the run needs more memory than its limit allows: {reason}{}", help_line(&Some("raise --memory-limit (or `[engine] memory_limit` in scorecard.toml), or leave it out".to_string())))]
     Memory { reason: String },
 
+    #[error("the cluster at `{scheduler}` could not run the query: {reason}{}", help_line(&Some("start its scheduler and executors (`scorecard cluster scheduler`, `scorecard cluster executor`, docs/distributed.md), or run on this machine with `[engine] kind = \"embedded\"`".to_string())))]
+    Cluster { scheduler: String, reason: String },
+
     #[error("the query engine failed: {0}")]
     Engine(String),
 }
@@ -165,6 +168,7 @@ impl DataError {
             DataError::Allocation { .. } => Code::AllocationFailed,
             DataError::Script { error, .. } => error.code(),
             DataError::Memory { .. } => Code::MemoryLimit,
+            DataError::Cluster { .. } => Code::Cluster,
             DataError::Engine(_) => Code::EngineFailed,
         }
     }

@@ -32,16 +32,18 @@ pub struct Reading<'a> {
     pub as_of: Option<chrono::NaiveDate>,
     /// Where rows read are counted.
     pub counter: Option<&'a std::sync::atomic::AtomicU64>,
-    /// Under a memory limit, the folder rows read are staged in (as Parquet files) instead of
-    /// being held in memory, and the limit.
-    pub staging: Option<(&'a Path, usize)>,
+    /// Under a memory limit or for a cluster, the folder rows read are staged in (as Parquet
+    /// files) instead of being held in memory.
+    pub staging: Option<&'a Path>,
+    /// The run's memory limit, which sizes how much text a reader holds at once.
+    pub memory_limit: Option<usize>,
 }
 
 impl Reading<'_> {
     /// Where `ds`'s rows go as they are read: counted, and staged when there is a staging folder.
     fn sinks(&self, ds: &Dataset, numbered: bool) -> Result<Sinks<'_>, DataError> {
         let staged = match self.staging {
-            Some((folder, _)) => {
+            Some(folder) => {
                 let schema = records::table_schema(ds, self.money_scale, numbered);
                 let path = folder.join(format!("{}.parquet", ds.name));
                 Some(Arc::new(Mutex::new(Staged::create(path, schema)?)))
@@ -51,7 +53,7 @@ impl Reading<'_> {
         Ok(Sinks {
             counter: self.counter,
             staged,
-            memory_limit: self.staging.map(|(_, limit)| limit),
+            memory_limit: self.memory_limit,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 mod allocation;
 mod attribution;
+pub mod cluster;
 pub mod credits;
 pub mod csv;
 pub mod error;
@@ -64,6 +65,9 @@ pub struct Options {
     /// disk, and the rows read from CSV, JSON lines, Excel and PostgreSQL are staged on disk as
     /// they are read instead of being held.
     pub memory_limit: Option<usize>,
+    /// Run the aggregate passes over datasets read from a source on this Ballista cluster; the
+    /// rows read are staged as Parquet files for its executors to scan (docs/distributed.md).
+    pub cluster: Option<crate::project::Cluster>,
 }
 
 impl Options {
@@ -80,6 +84,7 @@ impl Options {
             bindings: BTreeMap::new(),
             progress: None,
             memory_limit: None,
+            cluster: None,
         }
     }
 }
@@ -251,7 +256,8 @@ pub struct Session {
     ctx: SessionContext,
     periods: Periods,
     as_of: Option<NaiveDate>,
-    /// The files rows were staged in under a memory limit, kept while the tables are.
+    /// The files rows were staged in under a memory limit or for a cluster, kept while the
+    /// tables are.
     _staging: Option<Staging>,
 }
 
@@ -259,11 +265,14 @@ pub struct Session {
 struct Staging(PathBuf);
 
 impl Staging {
-    fn new() -> Result<Staging, DataError> {
+    /// A new folder in `under`, or in the system's temporary folder.
+    fn new(under: Option<&std::path::Path>) -> Result<Staging, DataError> {
         static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let run = RUNS.fetch_add(1, Ordering::Relaxed);
-        let folder =
-            std::env::temp_dir().join(format!("scorecard-staging-{}-{run}", std::process::id()));
+        let folder = under
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir)
+            .join(format!("scorecard-staging-{}-{run}", std::process::id()));
         std::fs::create_dir_all(&folder).map_err(|e| {
             DataError::Engine(format!(
                 "cannot make the staging folder `{}`: {e}",
@@ -314,14 +323,31 @@ impl Session {
             .enable_all()
             .build()
             .map_err(|e| DataError::Engine(e.to_string()))?;
-        let staging = options.memory_limit.map(|_| Staging::new()).transpose()?;
+        // A cluster's executors scan files: every row read is staged, and none held in memory.
+        let cluster = options.cluster.as_ref();
+        let staging = if options.memory_limit.is_some() || cluster.is_some() {
+            Some(Staging::new(cluster.and_then(|c| c.staging.as_deref()))?)
+        } else {
+            None
+        };
         let ctx = session(threads, options.memory_limit)?;
-        let staged = staging
-            .as_ref()
-            .zip(options.memory_limit)
-            .map(|(s, limit)| (s.0.as_path(), limit));
-        let aggregates =
-            runtime.block_on(run(&ctx, model, options, periods, range, (threads, staged)))?;
+        let remote = match cluster {
+            Some(c) => Some(runtime.block_on(cluster::connect(&c.scheduler, threads))?),
+            None => None,
+        };
+        let contexts = Contexts {
+            local: &ctx,
+            cluster: remote.as_ref().zip(cluster.map(|c| c.scheduler.as_str())),
+        };
+        let staged = staging.as_ref().map(|s| s.0.as_path());
+        let aggregates = runtime.block_on(run(
+            contexts,
+            model,
+            options,
+            periods,
+            range,
+            (threads, staged),
+        ))?;
         let session = Session {
             runtime,
             ctx,
@@ -381,14 +407,23 @@ fn session(threads: usize, memory_limit: Option<usize>) -> Result<SessionContext
     Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
+/// Where a run's queries go: all of them to the local session, or, with a cluster, the passes over
+/// datasets read from a source to the cluster (with its scheduler's address, for messages).
+#[derive(Clone, Copy)]
+struct Contexts<'a> {
+    local: &'a SessionContext,
+    cluster: Option<(&'a SessionContext, &'a str)>,
+}
+
 async fn run(
-    ctx: &SessionContext,
+    contexts: Contexts<'_>,
     model: &Model,
     options: &Options,
     periods: Periods,
     (from, to): (Option<i64>, Option<i64>),
-    (threads, staging): (usize, Option<(&std::path::Path, usize)>),
+    (threads, staging): (usize, Option<&std::path::Path>),
 ) -> Result<Aggregates, DataError> {
+    let ctx = contexts.local;
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
@@ -412,6 +447,7 @@ async fn run(
         as_of: options.as_of,
         counter: progress.map(|p| &p.rows),
         staging,
+        memory_limit: options.memory_limit,
     };
     let files: Vec<_> = model
         .datasets
@@ -432,6 +468,11 @@ async fn run(
         let numbered = numbered.contains(ds.name.as_str());
         out.inputs
             .push(load::register(ctx, ds, &source, &reading, numbered).await?);
+        // The cluster scans the same files: the staged Parquet, or the source's own.
+        if let Some((cluster, _)) = contexts.cluster {
+            let name = datafusion::common::TableReference::bare(ds.name.as_str());
+            cluster.register_table(name.clone(), ctx.table_provider(name).await?)?;
+        }
         if let Some(p) = progress {
             p.done.fetch_add(1, Ordering::Relaxed);
         }
@@ -481,15 +522,31 @@ async fn run(
             continue;
         };
         if let Some(p) = progress {
+            let on = match contexts.cluster {
+                Some((_, scheduler)) if ds.is_file() => format!(" on {scheduler}"),
+                _ => String::new(),
+            };
             p.set_now(format!(
-                "computing {} ({} of {} passes)",
+                "computing {}{on} ({} of {} passes)",
                 ds.name,
                 i + 1,
                 passes.len()
             ));
         }
-        let table =
-            query::run_pass(ctx, model, ds, pass, aggregates, periods, options.as_of).await?;
+        let table = match contexts.cluster {
+            Some((cluster, scheduler)) if ds.is_file() => {
+                query::run_pass(cluster, model, ds, pass, aggregates, periods, options.as_of)
+                    .await
+                    .map_err(|e| match e {
+                        DataError::Engine(reason) => DataError::Cluster {
+                            scheduler: scheduler.to_string(),
+                            reason,
+                        },
+                        other => other,
+                    })?
+            }
+            _ => query::run_pass(ctx, model, ds, pass, aggregates, periods, options.as_of).await?,
+        };
         if pass.by.is_empty() {
             all.extend(table.rows.keys().map(|(p, _)| *p));
             if value_datasets.contains(&pass.dataset) {

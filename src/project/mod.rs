@@ -33,6 +33,20 @@ pub struct Project {
     pub bindings: BTreeMap<String, Binding>,
     /// `[engine] memory_limit`, in bytes.
     pub memory_limit: Option<usize>,
+    /// `[engine] kind = "ballista"`: the cluster the aggregate passes run on.
+    pub cluster: Option<Cluster>,
+}
+
+/// A Ballista cluster (docs/distributed.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// The scheduler, as `df://host:port`.
+    pub scheduler: String,
+    /// The folder rows read from CSV, JSON lines, Excel and PostgreSQL are staged in as Parquet
+    /// for the executors to scan: a path every executor sees as this machine does (a shared
+    /// file system). `None` is the system's temporary folder, which serves a cluster on this
+    /// machine only.
+    pub staging: Option<PathBuf>,
 }
 
 /// A dataset bound in `scorecard.toml`, with where the binding is written, for messages.
@@ -87,6 +101,8 @@ struct PostgresTable {
 struct EngineTable {
     kind: Option<Spanned<String>>,
     memory_limit: Option<Spanned<String>>,
+    scheduler: Option<Spanned<String>>,
+    staging: Option<Spanned<String>>,
 }
 
 /// Why the project file could not be used.
@@ -130,6 +146,7 @@ impl Project {
             scorecards: Vec::new(),
             bindings: BTreeMap::new(),
             memory_limit: None,
+            cluster: None,
         })
     }
 
@@ -211,8 +228,9 @@ impl Project {
             );
         }
         let mut memory_limit = None;
+        let mut cluster = None;
         if let Some(e) = parsed.engine {
-            if let Some(limit) = e.memory_limit {
+            if let Some(limit) = &e.memory_limit {
                 memory_limit = Some(parse_size(limit.get_ref()).ok_or_else(|| {
                     invalid(
                         limit.span().start,
@@ -223,17 +241,7 @@ impl Project {
                     )
                 })?);
             }
-            if let Some(kind) = e.kind {
-                if kind.get_ref() != "embedded" {
-                    return Err(invalid(
-                        kind.span().start,
-                        format!(
-                            "unknown engine `{}`: this version runs the embedded engine (kind = \"embedded\")",
-                            kind.get_ref()
-                        ),
-                    ));
-                }
-            }
+            cluster = engine_cluster(&root, e, &invalid)?;
         }
         Ok(Project {
             root,
@@ -242,6 +250,7 @@ impl Project {
             scorecards,
             bindings,
             memory_limit,
+            cluster,
         })
     }
 
@@ -465,6 +474,56 @@ fn resolve(path: &Path) -> PathBuf {
             }
             _ => return whole,
         }
+    }
+}
+
+/// `[engine]`'s kind, and for `kind = "ballista"` the scheduler (required) and the staging folder.
+fn engine_cluster(
+    root: &Path,
+    e: EngineTable,
+    invalid: &dyn Fn(usize, String) -> ProjectError,
+) -> Result<Option<Cluster>, ProjectError> {
+    let at = e.kind.as_ref().map(|k| k.span().start).unwrap_or(0);
+    let kind = e.kind.as_ref().map(|k| k.get_ref().as_str());
+    match (kind, e.scheduler) {
+        (None | Some("embedded"), None) => {
+            if let Some(staging) = e.staging {
+                return Err(invalid(
+                    staging.span().start,
+                    "`staging` is for a cluster's executors: set `kind = \"ballista\"` and a `scheduler`, or leave it out".into(),
+                ));
+            }
+            Ok(None)
+        }
+        (Some("ballista"), Some(scheduler)) => {
+            let url = scheduler.get_ref();
+            let well_formed = url
+                .strip_prefix("df://")
+                .and_then(|rest| rest.rsplit_once(':'))
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+            if !well_formed {
+                return Err(invalid(
+                    scheduler.span().start,
+                    format!("`{url}` is not a scheduler address: write it as \"df://host:50050\""),
+                ));
+            }
+            Ok(Some(Cluster {
+                scheduler: url.clone(),
+                staging: e.staging.map(|s| root.join(s.get_ref())),
+            }))
+        }
+        (Some("ballista"), None) => Err(invalid(
+            at,
+            "a ballista engine needs its scheduler: add `scheduler = \"df://host:50050\"`".into(),
+        )),
+        (None | Some("embedded"), Some(scheduler)) => Err(invalid(
+            scheduler.span().start,
+            "`scheduler` is for a cluster: set `kind = \"ballista\"` beside it, or leave it out".into(),
+        )),
+        (Some(other), _) => Err(invalid(
+            at,
+            format!("unknown engine `{other}`: write kind = \"embedded\" (the default) or kind = \"ballista\""),
+        )),
     }
 }
 

@@ -62,6 +62,10 @@ pub struct RunOptions {
     pub from: Option<String>,
     pub to: Option<String>,
     pub as_of: Option<String>,
+    /// The Ballista scheduler the aggregate passes ran on; left out when they ran on this
+    /// machine. It never changes a number: the same plans run either way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 impl RunOptions {
@@ -71,6 +75,7 @@ impl RunOptions {
             from: options.from.clone(),
             to: options.to.clone(),
             as_of: options.as_of.map(|d| d.to_string()),
+            cluster: options.cluster.as_ref().map(|c| c.scheduler.clone()),
         }
     }
 }
