@@ -462,55 +462,64 @@ fn the_retail_scorecard_on_postgres_gives_every_number_it_gives_on_csv() {
         absolute("scorecards/retail/data/budget.csv")
     ));
     let url = postgres_url();
-    // Orders from a table, the budget through a query.
-    let toml = format!(
-        "[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.orders\" }}\n\n\
-         [datasets.budget]\npostgres = {{ url = \"{url}\", query = \"select * from {schema}.budget where revenue is not null\" }}\n"
-    );
-    let dir = project(&[
-        (
-            "retail.scorecard",
-            &std::fs::read_to_string(RETAIL).unwrap(),
-        ),
-        ("scorecard.toml", &toml),
-    ]);
-    let card = dir.path().join("retail.scorecard");
-    let card = card.to_str().unwrap();
-    for extra in [&[][..], &["--as-of", "2026-05-14"][..]] {
-        let mut args = vec!["run", "--format", "json", "--deterministic"];
-        args.extend_from_slice(extra);
-        let (code, on_csv, err) = scorecard(&[&args[..], &[RETAIL]].concat());
-        assert_eq!(code, 0, "{err}");
-        let (code, on_postgres, err) = scorecard(&[&args[..], &[card]].concat());
-        assert_eq!(code, 0, "{err}");
-        assert!(
-            numbers(&on_postgres) == numbers(&on_csv),
-            "with {extra:?}, PostgreSQL and CSV differ:\n{}",
-            first_difference(&on_postgres, &on_csv)
+    // Read row by row, and aggregated by the server (`pushdown`): the same numbers either way.
+    for (pushdown, format) in [
+        ("", "postgres"),
+        (", pushdown = true", "postgres-aggregates"),
+    ] {
+        // Orders from a table, the budget through a query.
+        let toml = format!(
+            "[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.orders\"{pushdown} }}\n\n\
+             [datasets.budget]\npostgres = {{ url = \"{url}\", query = \"select * from {schema}.budget where revenue is not null\"{pushdown} }}\n"
         );
-        let v: serde_json::Value = serde_json::from_str(&on_postgres).unwrap();
-        let inputs = &v["manifest"]["inputs"];
-        assert_eq!(inputs[0]["format"], "postgres");
-        assert!(
-            !inputs[0]["path"].as_str().unwrap().contains(":scorecard@"),
-            "{inputs}"
-        );
-        // The as-of day is pushed down: the server sends only the orders up to it.
-        if !extra.is_empty() {
+        let dir = project(&[
+            (
+                "retail.scorecard",
+                &std::fs::read_to_string(RETAIL).unwrap(),
+            ),
+            ("scorecard.toml", &toml),
+        ]);
+        let card = dir.path().join("retail.scorecard");
+        let card = card.to_str().unwrap();
+        for extra in [&[][..], &["--as-of", "2026-05-14"][..]] {
+            let mut args = vec!["run", "--format", "json", "--deterministic"];
+            args.extend_from_slice(extra);
+            let (code, on_csv, err) = scorecard(&[&args[..], &[RETAIL]].concat());
+            assert_eq!(code, 0, "{err}");
+            let (code, on_postgres, err) = scorecard(&[&args[..], &[card]].concat());
+            assert_eq!(code, 0, "{err}");
+            assert!(
+                numbers(&on_postgres) == numbers(&on_csv),
+                "{format} with {extra:?}: PostgreSQL and CSV differ:\n{}",
+                first_difference(&on_postgres, &on_csv)
+            );
+            let v: serde_json::Value = serde_json::from_str(&on_postgres).unwrap();
+            let inputs = &v["manifest"]["inputs"];
+            assert_eq!(inputs[0]["format"], format);
+            assert_eq!(inputs[1]["format"], format);
+            assert!(
+                !inputs[0]["path"].as_str().unwrap().contains(":scorecard@"),
+                "{inputs}"
+            );
+            // The as-of day is pushed down: the server sends (or aggregates) only the orders up
+            // to it.
             let through = std::fs::read_to_string("scorecards/retail/data/orders.csv")
                 .unwrap()
                 .lines()
                 .skip(1)
-                .filter(|l| l.split(',').nth(2).is_some_and(|d| d <= "2026-05-14"))
+                .filter(|l| {
+                    extra.is_empty() || l.split(',').nth(2).is_some_and(|d| d <= "2026-05-14")
+                })
                 .count();
             assert_eq!(inputs[0]["rows"], through as u64);
         }
+        // The fingerprint is the rows' (or the aggregates'), whatever order the server sends
+        // them in.
+        let (_, again, _) = scorecard(&["run", "--format", "json", "--deterministic", card]);
+        psql(&format!("cluster {schema}.orders using orders_pkey"));
+        let (_, reordered, _) = scorecard(&["run", "--format", "json", "--deterministic", card]);
+        assert_eq!(again, reordered);
     }
-    // The fingerprint is the rows', whatever order the server sends them in.
-    let (_, again, _) = scorecard(&["run", "--format", "json", "--deterministic", card]);
-    psql(&format!("cluster {schema}.orders using orders_pkey"));
-    let (_, reordered, _) = scorecard(&["run", "--format", "json", "--deterministic", card]);
-    assert_eq!(again, reordered);
 }
 
 #[test]
@@ -617,4 +626,115 @@ kpi amount { unit: money  value: sum(events.amount) }\n";
     };
     assert_eq!(month("2026-05"), Some(serde_json::json!("7.00")));
     assert_eq!(month("2026-06"), Some(serde_json::json!("5.00")));
+}
+
+#[test]
+fn pushdown_refuses_what_reading_refuses_and_reads_rows_where_it_must() {
+    let s = Schema::new("pushdown");
+    let schema = &s.0;
+    // Worked by hand: May 100.10 + 20.00 = 120.10 over 2 orders; June 50.00 over 1 (o4 has no
+    // revenue, so June counts 2 orders).
+    psql(&format!(
+        "create table {schema}.orders (id text, day date, region text, revenue numeric(18, 3)); \
+         insert into {schema}.orders values ('o1', '2026-05-03', 'EMEA', 100.10), \
+         ('o2', '2026-05-20', 'APAC', 20), ('o3', '2026-06-01', 'EMEA', 50), ('o4', '2026-06-02', 'APAC', null); \
+         create table {schema}.texts (id text, day text, region text, revenue numeric(18, 2)); \
+         insert into {schema}.texts select id, day::text, region, revenue from {schema}.orders"
+    ));
+    let url = postgres_url();
+    let bind = |table: &str| {
+        format!(
+            "[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.{table}\", pushdown = true }}\n"
+        )
+    };
+    let dir = project(&[
+        ("s.scorecard", &with_suffix("csv")),
+        ("scorecard.toml", &bind("orders")),
+    ]);
+    let run = |args: &[&str]| scorecard_in(dir.path(), args);
+    let (code, out, err) = run(&["run", "s.scorecard", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["manifest"]["inputs"][0]["format"], "postgres-aggregates");
+    assert_eq!(v["manifest"]["inputs"][0]["rows"], 4);
+    let kpi = |name: &str| {
+        v["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["period"].as_str().unwrap().to_string(),
+                    r["value"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kpi("revenue"),
+        [
+            ("2026-05".to_string(), serde_json::json!("120.10")),
+            ("2026-06".to_string(), serde_json::json!("50.00"))
+        ]
+    );
+    assert_eq!(
+        kpi("order_count"),
+        [
+            ("2026-05".to_string(), serde_json::json!("2")),
+            ("2026-06".to_string(), serde_json::json!("2"))
+        ]
+    );
+
+    // A value with more places than money has is refused by the server's check, as by the reader.
+    psql(&format!(
+        "insert into {schema}.orders values ('o5', '2026-06-03', 'EMEA', 1.005)"
+    ));
+    let (code, _, err) = run(&["run", "s.scorecard"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("error[scorecard::data::unreadable]"), "{err}");
+    assert!(
+        err.contains("column `revenue` has the value `1.005`, expected a decimal number"),
+        "{err}"
+    );
+    // So is a key given twice.
+    psql(&format!(
+        "delete from {schema}.orders where id = 'o5'; insert into {schema}.orders values ('o1', '2026-06-04', 'EMEA', 1)"
+    ));
+    let (code, _, err) = run(&["run", "s.scorecard"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the key column `id` has the value `o1` in more than one row"),
+        "{err}"
+    );
+    psql(&format!(
+        "delete from {schema}.orders where day = '2026-06-04'"
+    ));
+
+    // A time column stored as text is read row by row, each value checked by the reader.
+    std::fs::write(dir.path().join("scorecard.toml"), bind("texts")).unwrap();
+    let (code, out, err) = run(&["run", "s.scorecard", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"format\": \"postgres\""), "{out}");
+
+    // `explain` lists rows, so it reads them even with pushdown.
+    std::fs::write(dir.path().join("scorecard.toml"), bind("orders")).unwrap();
+    let (code, out, err) = run(&[
+        "explain",
+        "s.scorecard",
+        "revenue",
+        "--period",
+        "2026-05",
+        "--rows",
+        "5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"format\": \"postgres\""), "{out}");
+    assert!(out.contains("100.1"), "{out}");
 }

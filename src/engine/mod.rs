@@ -15,10 +15,12 @@ mod period;
 pub mod plan;
 mod postgres;
 pub mod progress;
+mod pushdown;
 mod query;
 pub mod records;
 pub mod rows;
 mod schema;
+pub mod sql;
 pub mod values;
 pub mod view;
 mod window;
@@ -427,7 +429,8 @@ async fn run(
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
-    used.extend(plan::rule_inputs(model));
+    let rule_inputs = plan::rule_inputs(model);
+    used.extend(rule_inputs.iter().copied());
     // Attributions read rows' lines (for tie order and audit), and so does `explain`, which lists
     // the rows behind a value.
     let numbered: BTreeSet<&str> = if options.lines {
@@ -457,6 +460,8 @@ async fn run(
     if let Some(p) = progress {
         p.datasets.store(files.len(), Ordering::Relaxed);
     }
+    // The datasets whose passes PostgreSQL runs, with where their input is in `out.inputs`.
+    let mut pushed: BTreeMap<String, (pushdown::Pushed, usize)> = BTreeMap::new();
     for ds in files {
         if let Some(p) = progress {
             p.set_now(format!("reading {}", ds.name));
@@ -466,6 +471,31 @@ async fn run(
             None => crate::project::source::Source::declared(ds, &options.data_dir),
         };
         let numbered = numbered.contains(ds.name.as_str());
+        // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
+        if let crate::project::source::Source::Postgres(pg) = &source {
+            let rows_needed = numbered || rule_inputs.contains(ds.name.as_str());
+            if pushdown::applies(model, pg, rows_needed) {
+                let money_scale = model.header.money_scale;
+                if let Some((p, rows)) = pushdown::open(ds, pg, money_scale, options.as_of).await? {
+                    if let Some(c) = reading.counter {
+                        c.fetch_add(rows, Ordering::Relaxed);
+                    }
+                    out.inputs.push(Input {
+                        dataset: ds.name.clone(),
+                        path: pg.shown(),
+                        format: "postgres-aggregates".into(),
+                        // Set when the passes are done: the fingerprint of what they received.
+                        sha256: String::new(),
+                        rows,
+                    });
+                    pushed.insert(ds.name.clone(), (p, out.inputs.len() - 1));
+                    if let Some(p) = progress {
+                        p.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    continue;
+                }
+            }
+        }
         out.inputs
             .push(load::register(ctx, ds, &source, &reading, numbered).await?);
         // The cluster scans the same files: the staged Parquet, or the source's own.
@@ -523,6 +553,7 @@ async fn run(
         };
         if let Some(p) = progress {
             let on = match contexts.cluster {
+                _ if pushed.contains_key(&ds.name) => " in PostgreSQL".to_string(),
                 Some((_, scheduler)) if ds.is_file() => format!(" on {scheduler}"),
                 _ => String::new(),
             };
@@ -533,8 +564,13 @@ async fn run(
                 passes.len()
             ));
         }
-        let table = match contexts.cluster {
-            Some((cluster, scheduler)) if ds.is_file() => {
+        let table = match (contexts.cluster, pushed.get_mut(&ds.name)) {
+            (_, Some((server, _))) => {
+                server
+                    .run_pass(model, ds, pass, aggregates, periods)
+                    .await?
+            }
+            (Some((cluster, scheduler)), None) if ds.is_file() => {
                 query::run_pass(cluster, model, ds, pass, aggregates, periods, options.as_of)
                     .await
                     .map_err(|e| match e {
@@ -554,6 +590,9 @@ async fn run(
             }
         }
         out.tables.insert(pass.clone(), table);
+    }
+    for (server, input) in std::mem::take(&mut pushed).into_values() {
+        out.inputs[input].sha256 = server.finish().await;
     }
     out.first_period = all.first().copied();
     // The last period: `--to`, else the period of `--as-of`, else the last with data.

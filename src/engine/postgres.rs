@@ -14,15 +14,36 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
-/// The rows, and the fingerprint of what was read: the sha256 of the rows taken as a multiset
-/// (each row's own digest, summed), so that it does not depend on the order the server sends.
-pub async fn read(
-    ds: &Dataset,
-    source: &PostgresSource,
-    money_scale: u32,
-    numbered: bool,
-    (as_of, sinks): (Option<NaiveDate>, &Sinks<'_>),
-) -> Result<(Loaded, String), DataError> {
+/// A session with the server, the source's declared columns found and their types checked.
+pub(super) struct Connected {
+    pub client: tokio_postgres::Client,
+    connection: tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+    /// The rows as a FROM item: a quoted table name, or the query in parentheses.
+    pub from: String,
+    /// "the table" or "the query", for messages.
+    pub what: &'static str,
+    pub shown: String,
+    /// Each declared column's type on the server, in declaration order.
+    pub types: Vec<Type>,
+    /// Each declared column as selected from `s`: an instant converted to its UTC time.
+    pub select: Vec<String>,
+}
+
+impl Connected {
+    /// An error naming the source, what was being done, and the server's reason.
+    pub fn failed(&self, ds: &Dataset, what: &str, e: tokio_postgres::Error) -> DataError {
+        DataError::unreadable(&ds.name, &self.shown, format!("{what}: {}", reason(&e)))
+    }
+
+    pub async fn close(self) {
+        drop(self.client);
+        let _ = self.connection.await;
+    }
+}
+
+/// Connects in UTC, finds the declared columns in the source (preparing runs nothing), and
+/// refuses a money column the server stores as a binary float.
+pub(super) async fn connect(ds: &Dataset, source: &PostgresSource) -> Result<Connected, DataError> {
     let shown = source.shown();
     let failed = |what: &str, e: tokio_postgres::Error| {
         DataError::unreadable(&ds.name, &shown, format!("{what}: {}", reason(&e)))
@@ -39,7 +60,6 @@ pub async fn read(
         PostgresRows::Table(t) => (table_name(t), "the table"),
         PostgresRows::Query(q) => (format!("({})", q.trim().trim_end_matches(';')), "the query"),
     };
-    // Preparing runs nothing: it names the source's columns and their types.
     let probe = client
         .prepare(&format!("SELECT * FROM {from} AS s"))
         .await
@@ -51,6 +71,7 @@ pub async fn read(
         .collect();
     let at = positions(ds, &shown, &names, what)?;
     let mut select = Vec::with_capacity(ds.columns.len());
+    let mut types = Vec::with_capacity(ds.columns.len());
     for (c, &p) in ds.columns.iter().zip(&at) {
         let found = probe.columns()[p].type_();
         let exact = !matches!(*found, Type::FLOAT4 | Type::FLOAT8);
@@ -77,7 +98,31 @@ pub async fn read(
             Type::TIMESTAMPTZ => format!("({column} AT TIME ZONE 'UTC')"),
             _ => column,
         });
+        types.push(found.clone());
     }
+    Ok(Connected {
+        client,
+        connection,
+        from,
+        what,
+        shown,
+        types,
+        select,
+    })
+}
+
+/// The rows, and the fingerprint of what was read: the sha256 of the rows taken as a multiset
+/// (each row's own digest, summed), so that it does not depend on the order the server sends.
+pub async fn read(
+    ds: &Dataset,
+    source: &PostgresSource,
+    money_scale: u32,
+    numbered: bool,
+    (as_of, sinks): (Option<NaiveDate>, &Sinks<'_>),
+) -> Result<(Loaded, String), DataError> {
+    let connected = connect(ds, source).await?;
+    let (from, what, select) = (&connected.from, connected.what, &connected.select);
+    let shown = connected.shown.clone();
     let mut sql = format!("SELECT {} FROM {from} AS s", select.join(", "));
     if let Some(next) = as_of.and_then(|d| d.succ_opt()) {
         sql.push_str(&format!(
@@ -92,10 +137,11 @@ pub async fn read(
         let all: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
         sql.push_str(&format!(" ORDER BY {}", all.join(", ")));
     }
-    let stream = client
+    let stream = connected
+        .client
         .simple_query_raw(&sql)
         .await
-        .map_err(|e| failed(&format!("cannot read {what}"), e))?;
+        .map_err(|e| connected.failed(ds, &format!("cannot read {what}"), e))?;
     futures::pin_mut!(stream);
     let mut typer = Typer::whole(ds, &shown, (money_scale, numbered), sinks);
     let mut sum = [0u8; 32];
@@ -103,36 +149,45 @@ pub async fn read(
     while let Some(message) = stream
         .try_next()
         .await
-        .map_err(|e| failed(&format!("cannot read {what}"), e))?
+        .map_err(|e| connected.failed(ds, &format!("cannot read {what}"), e))?
     {
         let SimpleQueryMessage::Row(row) = message else {
             continue;
         };
         line += 1;
-        let mut digest = Sha256::new();
-        for i in 0..select.len() {
-            match row.get(i) {
-                None => digest.update([0u8]),
-                Some(text) => {
-                    digest.update([1u8]);
-                    digest.update((text.len() as u64).to_le_bytes());
-                    digest.update(text.as_bytes());
-                }
-            }
-        }
-        add(&mut sum, &digest.finalize().into());
+        add(&mut sum, &row_digest((0..select.len()).map(|i| row.get(i))));
         typer.row(line, |i| row.get(i).unwrap_or(""))?;
     }
-    drop(client);
-    let _ = connection.await;
+    connected.close().await;
+    Ok((typer.loaded()?, fingerprint(&sum, line)))
+}
+
+/// A row's own digest: each field's presence, length and text.
+pub(super) fn row_digest<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> [u8; 32] {
+    let mut digest = Sha256::new();
+    for field in fields {
+        match field {
+            None => digest.update([0u8]),
+            Some(text) => {
+                digest.update([1u8]);
+                digest.update((text.len() as u64).to_le_bytes());
+                digest.update(text.as_bytes());
+            }
+        }
+    }
+    digest.finalize().into()
+}
+
+/// The fingerprint of `rows` rows whose digests add up to `sum`.
+pub(super) fn fingerprint(sum: &[u8; 32], rows: u64) -> String {
     let mut whole = Sha256::new();
     whole.update(sum);
-    whole.update(line.to_le_bytes());
-    Ok((typer.loaded()?, super::load::hex(&whole.finalize())))
+    whole.update(rows.to_le_bytes());
+    super::load::hex(&whole.finalize())
 }
 
 /// `a` plus `b`, as 256-bit big-endian numbers, wrapping.
-fn add(a: &mut [u8; 32], b: &[u8; 32]) {
+pub(super) fn add(a: &mut [u8; 32], b: &[u8; 32]) {
     let mut carry = 0u16;
     for i in (0..32).rev() {
         let s = u16::from(a[i]) + u16::from(b[i]) + carry;
@@ -142,7 +197,7 @@ fn add(a: &mut [u8; 32], b: &[u8; 32]) {
 }
 
 /// A name quoted for SQL: `"order date"`.
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

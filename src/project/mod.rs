@@ -94,6 +94,8 @@ struct PostgresTable {
     url_env: Option<Spanned<String>>,
     table: Option<String>,
     query: Option<String>,
+    #[serde(default)]
+    pushdown: bool,
 }
 
 #[derive(Deserialize)]
@@ -381,7 +383,11 @@ fn bind(
                     "`sheet` and `range` are for an .xlsx workbook, not a PostgreSQL table".into(),
                 ));
             }
-            Ok(Source::Postgres(PostgresSource { url, rows }))
+            Ok(Source::Postgres(PostgresSource {
+                url,
+                rows,
+                pushdown: pg.pushdown,
+            }))
         }
         _ => Err(invalid(
             at,

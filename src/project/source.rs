@@ -30,6 +30,9 @@ pub struct PostgresSource {
     pub url: String,
     /// The rows: a table (optionally `schema.table`), or the rows of a query.
     pub rows: PostgresRows,
+    /// `pushdown = true`: the server computes the aggregate passes, and only their results are
+    /// sent (docs/sources.md says when the rows are read all the same).
+    pub pushdown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

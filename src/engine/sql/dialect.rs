@@ -93,6 +93,15 @@ impl Dialect {
         }
     }
 
+    /// The type text is cast to.
+    pub fn text_type(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "TEXT",
+            Dialect::DuckDb => "VARCHAR",
+            Dialect::Spark => "STRING",
+        }
+    }
+
     /// A 20-digit whole-number decimal, which integer sums are taken in: a 64-bit sum could
     /// overflow (Spark's wraps or fails), a 20-digit decimal cannot in 10^18 rows.
     pub fn whole(self, x: &str) -> String {
