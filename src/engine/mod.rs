@@ -472,29 +472,19 @@ async fn run(
         };
         let numbered = numbered.contains(ds.name.as_str());
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
-        if let crate::project::source::Source::Postgres(pg) = &source {
-            let rows_needed = numbered || rule_inputs.contains(ds.name.as_str());
-            if pushdown::applies(model, pg, rows_needed) {
-                let money_scale = model.header.money_scale;
-                if let Some((p, rows)) = pushdown::open(ds, pg, money_scale, options.as_of).await? {
-                    if let Some(c) = reading.counter {
-                        c.fetch_add(rows, Ordering::Relaxed);
-                    }
-                    out.inputs.push(Input {
-                        dataset: ds.name.clone(),
-                        path: pg.shown(),
-                        format: "postgres-aggregates".into(),
-                        // Set when the passes are done: the fingerprint of what they received.
-                        sha256: String::new(),
-                        rows,
-                    });
-                    pushed.insert(ds.name.clone(), (p, out.inputs.len() - 1));
-                    if let Some(p) = progress {
-                        p.done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    continue;
-                }
+        let rows_needed = numbered || rule_inputs.contains(ds.name.as_str());
+        if let Some((server, input)) =
+            pushdown::start(model, ds, &source, rows_needed, options.as_of).await?
+        {
+            if let Some(c) = reading.counter {
+                c.fetch_add(input.rows, Ordering::Relaxed);
             }
+            out.inputs.push(input);
+            pushed.insert(ds.name.clone(), (server, out.inputs.len() - 1));
+            if let Some(p) = progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            continue;
         }
         out.inputs
             .push(load::register(ctx, ds, &source, &reading, numbered).await?);
@@ -591,7 +581,7 @@ async fn run(
         }
         out.tables.insert(pass.clone(), table);
     }
-    for (server, input) in std::mem::take(&mut pushed).into_values() {
+    for (server, input) in pushed.into_values() {
         out.inputs[input].sha256 = server.finish().await;
     }
     out.first_period = all.first().copied();

@@ -8,10 +8,10 @@ use super::plan::Pass;
 use super::postgres::{add, connect, fingerprint, quote, row_digest, Connected};
 use super::schema::decimal_shape;
 use super::sql::{self, Dialect, Part, Shape, GROUP_ROWS};
-use super::{Cell, Table};
+use super::{Cell, Input, Table};
 use crate::calendar::Periods;
 use crate::check::model::{Calendar, ColumnType, Dataset, Model};
-use crate::project::source::PostgresSource;
+use crate::project::source::{PostgresSource, Source};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,11 +28,35 @@ pub struct Pushed {
     received: u64,
 }
 
-/// Whether a dataset's passes can run on the server: it is bound to PostgreSQL with `pushdown`,
-/// no rule or `explain` reads its rows (`rows_needed`), and its calendar's periods are ones SQL
-/// computes (a retail calendar's are not).
-pub fn applies(model: &Model, source: &PostgresSource, rows_needed: bool) -> bool {
-    source.pushdown && !rows_needed && !matches!(model.header.calendar, Calendar::Retail { .. })
+/// The server's side of a dataset whose passes can run there, with the input the manifest records
+/// (its fingerprint is `finish`'s). They can when the dataset is bound to PostgreSQL with
+/// `pushdown`, no rule or `explain` reads its rows (`rows_needed`), its calendar's periods are
+/// ones SQL computes (a retail calendar's are not), and its columns are stored in natural types
+/// (`open`).
+pub async fn start(
+    model: &Model,
+    ds: &Dataset,
+    source: &Source,
+    rows_needed: bool,
+    as_of: Option<NaiveDate>,
+) -> Result<Option<(Pushed, Input)>, DataError> {
+    let Source::Postgres(pg) = source else {
+        return Ok(None);
+    };
+    if !pg.pushdown || rows_needed || matches!(model.header.calendar, Calendar::Retail { .. }) {
+        return Ok(None);
+    }
+    let Some((server, rows)) = open(ds, pg, model.header.money_scale, as_of).await? else {
+        return Ok(None);
+    };
+    let input = Input {
+        dataset: ds.name.clone(),
+        path: pg.shown(),
+        format: "postgres-aggregates".into(),
+        sha256: String::new(),
+        rows,
+    };
+    Ok(Some((server, input)))
 }
 
 /// Connects and checks the rows on the server as the readers check them: every money, decimal or
@@ -41,7 +65,7 @@ pub fn applies(model: &Model, source: &PostgresSource, rows_needed: bool) -> boo
 /// (text as text, numbers as numeric or integers, dates and timestamps as such, booleans as
 /// boolean): the server would read or compare it more loosely than the engine, so its rows are
 /// read instead, each value checked. Also gives the number of rows.
-pub async fn open(
+async fn open(
     ds: &Dataset,
     source: &PostgresSource,
     money_scale: u32,
