@@ -1,7 +1,7 @@
 //! `scorecard sql`: the emitted statements are run on the real PostgreSQL server (`.ci/postgres`)
 //! and on DuckDB and a local Spark session (Python's `duckdb` and `pyspark`, `.ci/peers`), over the
-//! same rows the engine reads from CSV, and every value of every period and segment is compared with the engine's aggregate, at each
-//! grain and calendar the SQL writes differently.
+//! same rows the engine reads from CSV, and every value of every period and segment is compared
+//! with the engine's aggregate, at each grain and calendar the SQL writes differently.
 
 use crate::cli::{scorecard, RETAIL};
 use crate::sources::{absolute, postgres_url, psql, Schema};
