@@ -71,12 +71,7 @@ pub fn run(
     let tables: BTreeMap<String, String> = tables.iter().cloned().collect();
     match sql::emit(&model, dialect.dialect(), &tables) {
         Ok(written) => {
-            for name in &written.derived {
-                let rule = model
-                    .datasets
-                    .iter()
-                    .find(|d| d.name == *name)
-                    .map_or("rule", |d| d.format.name());
+            for (name, rule) in &written.derived {
                 eprintln!(
                     "warning[{}]: `{name}` is derived by the scorecard's own {rule}, which no warehouse table holds: its aggregates are listed in a comment, not written",
                     Code::SqlDerived.as_str()

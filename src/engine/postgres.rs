@@ -124,12 +124,8 @@ pub async fn read(
     let (from, what, select) = (&connected.from, connected.what, &connected.select);
     let shown = connected.shown.clone();
     let mut sql = format!("SELECT {} FROM {from} AS s", select.join(", "));
-    if let Some(next) = as_of.and_then(|d| d.succ_opt()) {
-        sql.push_str(&format!(
-            " WHERE s.{} < DATE '{}'",
-            quote(&ds.time),
-            next.format("%Y-%m-%d")
-        ));
+    if let Some(condition) = through(ds, as_of) {
+        sql.push_str(&format!(" WHERE {condition}"));
     }
     // Row numbers are only kept where they are read (attribution ties, `explain`): there the
     // rows come in one fixed order, so that the numbers are the same on every run.
@@ -184,6 +180,17 @@ pub(super) fn fingerprint(sum: &[u8; 32], rows: u64) -> String {
     whole.update(sum);
     whole.update(rows.to_le_bytes());
     super::load::hex(&whole.finalize())
+}
+
+/// The condition on `s` that keeps the rows up to `as_of`, so that the server sends (or
+/// aggregates) none after it.
+pub(super) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> {
+    let next = as_of?.succ_opt()?;
+    Some(format!(
+        "s.{} < DATE '{}'",
+        quote(&ds.time),
+        next.format("%Y-%m-%d")
+    ))
 }
 
 /// `a` plus `b`, as 256-bit big-endian numbers, wrapping.

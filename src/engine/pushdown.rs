@@ -5,7 +5,7 @@
 
 use super::error::DataError;
 use super::plan::Pass;
-use super::postgres::{add, connect, fingerprint, quote, row_digest, Connected};
+use super::postgres::{add, connect, fingerprint, quote, row_digest, through, Connected};
 use super::schema::decimal_shape;
 use super::sql::{self, Dialect, Part, Shape, GROUP_ROWS};
 use super::{Cell, Input, Table};
@@ -81,13 +81,10 @@ async fn open(
         connected.close().await;
         return Ok(None);
     }
-    // The rows `postgres::read` would read.
-    let filter = as_of
-        .and_then(|d| d.succ_opt())
-        .map(|next| format!("s.{} < DATE '{}'", quote(&ds.time), next.format("%Y-%m-%d")));
     let mut pushed = Pushed {
         connected,
-        filter,
+        // The rows `postgres::read` would read.
+        filter: through(ds, as_of),
         sum: [0; 32],
         received: 0,
     };

@@ -15,8 +15,9 @@ use std::fmt::Write;
 pub struct Sql {
     pub statements: Vec<Statement>,
     /// Datasets that a rule of the scorecard derives (attribution credits, allocated costs, view
-    /// rows), which no warehouse table holds: their aggregates are named in a comment, not written.
-    pub derived: Vec<String>,
+    /// rows), which no warehouse table holds, with the kind of rule (`attribution`, `allocation`,
+    /// `view`): their aggregates are named in a comment, not written.
+    pub derived: Vec<(String, &'static str)>,
     /// The whole script: a header comment, then each statement under a comment naming its columns.
     pub text: String,
 }
@@ -39,12 +40,12 @@ pub fn emit(
     let mut statements = Vec::new();
     let mut derived = Vec::new();
     for (pass, aggregates) in &passes {
-        let Some(ds) = model.datasets.iter().find(|d| d.name == pass.dataset) else {
+        let Some(ds) = model.dataset(&pass.dataset) else {
             continue;
         };
         if !ds.is_file() {
-            if !derived.contains(&ds.name) {
-                derived.push(ds.name.clone());
+            if !derived.iter().any(|(name, _)| *name == ds.name) {
+                derived.push((ds.name.clone(), ds.format.name()));
             }
             continue;
         }
@@ -100,7 +101,7 @@ fn script(
     model: &Model,
     dialect: Dialect,
     statements: &[Statement],
-    derived: &[String],
+    derived: &[(String, &'static str)],
     passes: &BTreeMap<Pass, BTreeSet<usize>>,
 ) -> String {
     let h = &model.header;
@@ -136,12 +137,7 @@ fn script(
         "-- Rows with no time group under no period, which `scorecard run` refuses. An average comes\n\
          -- as a _sum column to divide by its _count, a top share as a _top column to divide by its _total.\n",
     );
-    for name in derived {
-        let rule = model
-            .datasets
-            .iter()
-            .find(|d| d.name == *name)
-            .map_or("rule", |d| d.format.name());
+    for (name, rule) in derived {
         let _ = writeln!(
             out,
             "--\n-- Not written: `{name}` is derived by the scorecard's own {rule}, which no warehouse"
