@@ -12,7 +12,7 @@ mod expr;
 mod filter;
 mod function;
 mod graph;
-pub(crate) mod header;
+mod header;
 mod kpi;
 pub mod model;
 mod parts;
@@ -297,7 +297,7 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
     })
 }
 
-pub use header::WEEKDAYS;
+pub use header::{MONTHS, WEEKDAYS};
 
 /// The English name of a month, 1 = January.
 pub fn month_name(month: u32) -> &'static str {

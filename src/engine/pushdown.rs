@@ -72,12 +72,12 @@ async fn open(
     as_of: Option<NaiveDate>,
 ) -> Result<Option<(Pushed, u64)>, DataError> {
     let connected = connect(ds, source).await?;
-    let natural = ds
+    let stored_naturally = ds
         .columns
         .iter()
         .zip(&connected.types)
         .all(|(c, found)| natural(c.ty, found));
-    if !natural {
+    if !stored_naturally {
         connected.close().await;
         return Ok(None);
     }
@@ -171,14 +171,9 @@ impl Pushed {
         for key in ds.columns.iter().filter(|c| c.key) {
             let x = format!("s.{}", quote(&key.name));
             let sql = format!(
-                "SELECT CAST({x} AS TEXT) FROM {} {} {x} IS NOT NULL GROUP BY {x} \
-                 HAVING COUNT(*) > 1 ORDER BY 1 LIMIT 1",
-                self.filtered(),
-                if self.filter.is_some() {
-                    "AND"
-                } else {
-                    "WHERE"
-                }
+                "SELECT CAST({x} AS TEXT) FROM {} GROUP BY {x} \
+                 HAVING {x} IS NOT NULL AND COUNT(*) > 1 ORDER BY 1 LIMIT 1",
+                self.filtered()
             );
             if let Some(Some(value)) = self.rows(ds, &sql).await?.first().and_then(|r| r.first()) {
                 return Err(self.refused(

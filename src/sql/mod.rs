@@ -113,11 +113,11 @@ fn script(
         dialect.name(),
         env!("CARGO_PKG_VERSION")
     );
-    let month = |m: u32| capitalized(crate::check::header::MONTHS[(m as usize - 1) % 12]);
+    let month = |m: u32| capitalized(crate::check::MONTHS[(m as usize - 1) % 12]);
     let period = match (h.grain, h.calendar) {
         (Grain::Week, _) => format!(
             "a week starting on {}",
-            capitalized(crate::check::header::WEEKDAYS[h.week_start as usize % 7])
+            capitalized(crate::check::WEEKDAYS[h.week_start as usize % 7])
         ),
         (Grain::Quarter | Grain::Year, Calendar::Fiscal { start_month }) if start_month != 1 => {
             format!(

@@ -28,6 +28,19 @@ pub enum Part {
     Total,
 }
 
+impl Part {
+    /// For a part of a two-column aggregate, the suffix of its column's name and what it holds.
+    fn named(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Part::Value => None,
+            Part::Sum => Some(("sum", "the sum")),
+            Part::Count => Some(("count", "the count")),
+            Part::Top => Some(("top", "the top rows' sum")),
+            Part::Total => Some(("total", "every row's sum")),
+        }
+    }
+}
+
 /// A result column after the period and the segment columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
@@ -155,20 +168,14 @@ impl Writer<'_> {
                 AggFunc::Max => vec![(Part::Value, self.aggregate("MAX(", i, false))],
             };
             let used = users.get(&i).map(|u| u.join(", ")).unwrap_or_default();
+            let written = print::aggregate(self.model, i);
             for (part, sql) in parts {
-                let column = match part {
-                    Part::Value => name.clone(),
-                    Part::Sum => unique(&format!("{name}_sum"), &mut taken),
-                    Part::Count => unique(&format!("{name}_count"), &mut taken),
-                    Part::Top => unique(&format!("{name}_top"), &mut taken),
-                    Part::Total => unique(&format!("{name}_total"), &mut taken),
-                };
-                let meaning = match part {
-                    Part::Value => print::aggregate(self.model, i),
-                    Part::Sum => format!("{}: the sum", print::aggregate(self.model, i)),
-                    Part::Count => format!("{}: the count", print::aggregate(self.model, i)),
-                    Part::Top => format!("{}: the top rows' sum", print::aggregate(self.model, i)),
-                    Part::Total => format!("{}: every row's sum", print::aggregate(self.model, i)),
+                let (column, meaning) = match part.named() {
+                    None => (name.clone(), written.clone()),
+                    Some((suffix, what)) => (
+                        unique(&format!("{name}_{suffix}"), &mut taken),
+                        format!("{written}: {what}"),
+                    ),
                 };
                 comments.push((column.clone(), meaning, used.clone()));
                 select.push(format!("{sql} AS {}", d.ident(&column)));
