@@ -7,7 +7,8 @@
 //! `testing` runs a scorecard's `test` declarations on their own data. For authors and their tools:
 //! `layout` (`scorecard fmt`, the canonical layout) and `lsp` (the language server).
 //! `diagnostic`, `calendar`, `finance` (formulas such as CLV), `format` (numbers as text) and
-//! `script` (the Rhai sandbox) are shared by the stages; `generate` writes synthetic datasets for benchmarks, and `sql` writes a model's aggregate passes as SQL
+//! `script` (the Rhai sandbox) are shared by the stages; `output` writes every file a command
+//! produces (staged, committed together, never over what the command reads); `generate` writes synthetic datasets for benchmarks, and `sql` writes a model's aggregate passes as SQL
 //! for a warehouse, beside the pipeline. The library never prints.
 
 pub mod calendar;
@@ -20,6 +21,7 @@ pub mod format;
 pub mod generate;
 pub mod layout;
 pub mod lsp;
+pub mod output;
 pub mod project;
 pub mod report;
 pub mod rules;

@@ -6,10 +6,12 @@ mod cli;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cli::run::{Format, Source};
+use cli::write;
 use scorecard::check::model::Severity;
+use scorecard::output::Batch;
 use scorecard::rules::manifest::{Manifest, SourceFile};
 use scorecard::{diagnostic, engine, project, report};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -144,12 +146,18 @@ enum Command {
     Generate {
         #[arg(value_enum)]
         kind: GenerateKind,
-        /// Rows of the main table: order lines (retail) or touches (marketing).
-        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+        /// Rows of the main table: order lines (retail) or touches (marketing), from 1 to
+        /// 1,000,000,000.
+        #[arg(long, default_value_t = 1_000_000, value_parser = generate_rows)]
         rows: u64,
-        /// The directory to write into (created if missing).
+        /// The directory to write into (created if missing). It must be empty, or hold only files
+        /// an earlier `generate` wrote.
         #[arg(long)]
         out: PathBuf,
+        /// Write into a folder that holds other files too: the files `generate` writes are
+        /// replaced, the others left as they are.
+        #[arg(long)]
+        force: bool,
         /// Which formats to write.
         #[arg(long, value_enum, default_value_t = GenerateFormat::Both)]
         format: GenerateFormat,
@@ -204,13 +212,19 @@ struct DocumentOutput {
 }
 
 impl DocumentOutput {
-    /// Writes the document as JSON, or as the text `text` draws (in colour on a terminal).
-    fn write<T: serde::Serialize>(&self, doc: &T, text: impl FnOnce(bool) -> String) -> u8 {
+    /// Writes the document as JSON, or as the text `text` draws (in colour on a terminal), with the
+    /// command's other outputs in `batch`: all are renamed into place together.
+    fn write<T: serde::Serialize>(
+        &self,
+        batch: Batch,
+        doc: &T,
+        text: impl FnOnce(bool) -> String,
+    ) -> u8 {
         let written = match self.format {
             DocumentFormat::Text => text(self.output.is_none() && stdout_color()),
             DocumentFormat::Json => report::pretty(doc),
         };
-        emit(self.output.as_deref(), &written)
+        write::finish(batch, self.output.as_deref(), written.as_bytes())
     }
 }
 
@@ -276,8 +290,15 @@ pub(crate) const SCORECARD_ERRORS: u8 = 1;
 pub(crate) const DATA_ERRORS: u8 = 2;
 const ESCALATED: u8 = 3;
 
+/// The exit code of a command stopped by SIGINT, SIGTERM or SIGHUP (128 + SIGINT's number).
+const INTERRUPTED: i32 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The servers keep their own signal handling; every other command may be staging outputs.
+    if !matches!(cli.command, Command::Lsp | Command::Cluster { .. }) {
+        remove_staged_files_on_signal();
+    }
     ExitCode::from(match cli.command {
         Command::Check {
             files,
@@ -304,7 +325,8 @@ fn main() -> ExitCode {
             out,
             format,
             seed,
-        } => generate(kind, rows, &out, format, seed),
+            force,
+        } => generate(kind, rows, (&out, force), format, seed),
         Command::Graph {
             file,
             format,
@@ -368,6 +390,19 @@ fn main() -> ExitCode {
             output,
         } => cli::run::report(&file, source, output.as_deref()),
     })
+}
+
+/// On SIGINT, SIGTERM or SIGHUP, removes the temporary files of outputs not yet renamed into
+/// place, then exits: an interrupted command leaves its targets as they were and nothing beside
+/// them. (SIGKILL cannot be caught: `generate` removes what such a run left.)
+fn remove_staged_files_on_signal() {
+    let installed = ctrlc::set_handler(|| {
+        scorecard::output::remove_staged_files();
+        std::process::exit(INTERRUPTED);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: an interrupted command may leave temporary files behind: {e}");
+    }
 }
 
 fn stderr_color() -> bool {
@@ -448,6 +483,9 @@ fn check(files: &[PathBuf]) -> u8 {
 /// `check --format sarif`: every file's diagnostics as one SARIF log; exit 1 when any is an
 /// error, as `check` does.
 fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
+    if let Err(code) = write::guard(&write::named(&[(output, "-o")]), &write::scorecards(files)) {
+        return code;
+    }
     let read: Vec<(String, Option<String>, Vec<diagnostic::Diagnostic>)> = files
         .iter()
         .map(|f| {
@@ -477,7 +515,7 @@ fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
         })
         .collect();
     let log = diagnostic::sarif::log(&checked, env!("CARGO_PKG_VERSION"));
-    let written = emit(output, &report::pretty(&log));
+    let written = write::emit(output, &report::pretty(&log));
     let errors = read
         .iter()
         .flat_map(|(_, _, d)| d)
@@ -493,6 +531,12 @@ fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
 }
 
 fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
+    if let Err(code) = write::guard(
+        &write::named(&[(output, "-o")]),
+        &write::scorecards(&[file]),
+    ) {
+        return code;
+    }
     let Some((compiled, _)) = compile(file) else {
         return SCORECARD_ERRORS;
     };
@@ -503,10 +547,29 @@ fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
         GraphFormat::Dot => report::strategy_map::dot(&model),
         GraphFormat::Mermaid => report::strategy_map::mermaid(&model),
     };
-    emit(output, &text)
+    write::emit(output, &text)
 }
 
-fn generate(kind: GenerateKind, rows: u64, out: &Path, format: GenerateFormat, seed: u64) -> u8 {
+/// `--rows`: at least one, and at most `generate::MAX_ROWS`.
+fn generate_rows(text: &str) -> Result<u64, String> {
+    use scorecard::generate::MAX_ROWS;
+    let most = scorecard::format::group_thousands(&MAX_ROWS.to_string());
+    match text.replace(['_', ','], "").parse::<u64>() {
+        Ok(n) if (1..=MAX_ROWS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of rows from 1 to {most} (the most, as retail CSV, takes about {} GB)",
+            MAX_ROWS * scorecard::generate::RETAIL_CSV_BYTES_PER_ROW / 1_000_000_000
+        )),
+    }
+}
+
+fn generate(
+    kind: GenerateKind,
+    rows: u64,
+    (out, force): (&Path, bool),
+    format: GenerateFormat,
+    seed: u64,
+) -> u8 {
     use scorecard::generate::{Format as F, Kind};
     let kind = match kind {
         GenerateKind::Retail => Kind::Retail,
@@ -517,20 +580,15 @@ fn generate(kind: GenerateKind, rows: u64, out: &Path, format: GenerateFormat, s
         GenerateFormat::Parquet => &[F::Parquet],
         GenerateFormat::Both => &[F::Csv, F::Parquet],
     };
-    match scorecard::generate::generate(kind, rows, seed, out, formats) {
+    let into = scorecard::generate::Folder { path: out, force };
+    match scorecard::generate::generate(kind, rows, seed, into, formats) {
         Ok(written) => {
             for (path, n) in written.files {
                 println!("{} ({n} rows)", path.display());
             }
             OK
         }
-        Err(e) => {
-            eprintln!(
-                "error: cannot write generated data to `{}`: {e}",
-                out.display()
-            );
-            DATA_ERRORS
-        }
+        Err(e) => write::failed(&e),
     }
 }
 
@@ -564,8 +622,16 @@ fn read_version(arg: &str) -> Result<String, String> {
     let Some((revision, file)) = arg.split_once(':') else {
         return Err(format!("cannot read `{arg}`: no such file"));
     };
+    // Git would take it as an option (`--output=FILE` writes a file): a revision never starts so.
+    if revision.starts_with('-') {
+        return Err(format!(
+            "`{revision}` is not a git revision: a revision cannot start with `-`\n  help: name a commit, branch or tag, such as `HEAD~1:{file}`"
+        ));
+    }
+    // `--end-of-options`: whatever the argument holds, git reads it as a revision, not an option.
     let shown = std::process::Command::new("git")
-        .args(["show", &format!("{revision}:{file}")])
+        .args(["show", "--no-textconv", "--end-of-options"])
+        .arg(format!("{revision}:{file}"))
         .output()
         .map_err(|e| format!("cannot run git to read `{arg}`: {e}"))?;
     if !shown.status.success() {
@@ -578,6 +644,15 @@ fn read_version(arg: &str) -> Result<String, String> {
 }
 
 fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> u8 {
+    let versions: Vec<&str> = [old, new]
+        .into_iter()
+        .filter(|v| Path::new(v).exists())
+        .collect();
+    let mut reads = write::scorecards(&versions);
+    let outputs = write::named(&[(out.output.as_deref(), "-o")]);
+    if let Err(code) = write::guard(&outputs, &reads) {
+        return code;
+    }
     let mut models = Vec::new();
     let mut sources = Vec::new();
     for arg in [old, new] {
@@ -612,12 +687,21 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
                 Path::new(project::FILE)
             };
             match engine_options(file, Some(d.to_path_buf())) {
-                Ok(o) => Some(o),
+                Ok((project, o)) => {
+                    reads.extend(write::project_file(&project));
+                    Some(o)
+                }
                 Err(code) => return code,
             }
         }
         None => None,
     };
+    if let Some(o) = &options {
+        reads.extend(models.iter().flat_map(|m| o.data_files(m)));
+        if let Err(code) = write::guard(&outputs, &reads) {
+            return code;
+        }
+    }
     let mut d = match scorecard::diff(&models[0], &models[1], options.as_ref()) {
         Ok(d) => d,
         Err(e) => {
@@ -626,7 +710,7 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
         }
     };
     stamp(&mut d.manifest, sources, out.deterministic);
-    out.write(&d, |color| report::diff::text(&d, color))
+    out.write(Batch::new(), &d, |color| report::diff::text(&d, color))
 }
 
 /// The source rows behind an explanation: how many to show, and a CSV file for all of them.
@@ -642,6 +726,10 @@ fn explain(
     rows: Rows,
     out: &DocumentOutput,
 ) -> u8 {
+    let outputs = write::named(&[(rows.out, "--rows-out"), (out.output.as_deref(), "-o")]);
+    if let Err(code) = write::guard(&outputs, &write::scorecards(&[file])) {
+        return code;
+    }
     let Some((compiled, source)) = compile(file) else {
         return SCORECARD_ERRORS;
     };
@@ -649,7 +737,13 @@ fn explain(
         return SCORECARD_ERRORS;
     };
     let options = match engine_options(file, data) {
-        Ok(o) => engine::Options { as_of, ..o },
+        Ok((project, o)) => {
+            let reads = write::run_reads(file, &project, &o, &model);
+            if let Err(code) = write::guard(&outputs, &reads) {
+                return code;
+            }
+            engine::Options { as_of, ..o }
+        }
         Err(code) => return code,
     };
     let mut e = match scorecard::explain(&model, &options, request) {
@@ -664,26 +758,29 @@ fn explain(
     };
     let read = SourceFile::new(&file.display().to_string(), &source);
     stamp(&mut e.manifest, vec![read], out.deterministic);
+    let mut batch = Batch::new();
     if let Some(path) = rows.out {
-        if let Err(err) = write_atomically(path, report::explain::rows_csv(&e).as_bytes()) {
-            eprintln!(
-                "error[{}]: cannot write the rows: {err}",
-                diagnostic::Code::WriteOutput.as_str()
-            );
-            return DATA_ERRORS;
+        let csv = report::explain::rows_csv(&e);
+        if let Err(code) = write::stage(&mut batch, path, csv.as_bytes()) {
+            return code;
         }
         for a in &mut e.aggregates {
             a.rows.truncate(rows.shown);
         }
     }
-    out.write(&e, |color| report::explain::text(&e, color))
+    out.write(batch, &e, |color| report::explain::text(&e, color))
 }
 
 /// The engine's options for the scorecard at `file`: relative dataset sources resolve against
 /// `--data`, or else the scorecard's own folder, and files are read only from inside its project
 /// (`scorecard.toml`), the `--data` folder, and the folders the project allows.
-fn engine_options(file: &Path, data: Option<PathBuf>) -> Result<engine::Options, u8> {
-    Ok(project_options(&project_of(file, None)?, file, data))
+fn engine_options(
+    file: &Path,
+    data: Option<PathBuf>,
+) -> Result<(project::Project, engine::Options), u8> {
+    let project = project_of(file, None)?;
+    let options = project_options(&project, file, data);
+    Ok((project, options))
 }
 
 /// The project `--config` names, or else the one the scorecard at `file` belongs to.
@@ -718,50 +815,4 @@ fn project_options(
 fn stamp(manifest: &mut Manifest, scorecards: Vec<SourceFile>, deterministic: bool) {
     manifest.scorecards = scorecards;
     manifest.evaluated_at = (!deterministic).then(scorecard::rules::manifest::now);
-}
-
-/// Writes the output to `path` (whole, then renamed into place) or to standard output.
-pub(crate) fn emit(output: Option<&Path>, text: &str) -> u8 {
-    emit_bytes(output, text.as_bytes())
-}
-
-fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> u8 {
-    let written = match output {
-        Some(path) => write_atomically(path, bytes),
-        None => std::io::stdout().write_all(bytes),
-    };
-    match written {
-        Ok(()) => OK,
-        Err(e) => {
-            eprintln!(
-                "error[{}]: cannot write the output: {e}",
-                diagnostic::Code::WriteOutput.as_str()
-            );
-            DATA_ERRORS
-        }
-    }
-}
-
-/// Writes to a temporary file beside `path` and renames it into place, so a failed run never leaves
-/// a half-written file and an earlier output survives until the new one is complete.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -3,7 +3,7 @@
 //! enough to be read in pieces gives the sums and the line numbers of the whole file.
 
 use crate::support::{model, options, value};
-use scorecard::generate::{generate, Format, Kind};
+use scorecard::generate::{generate, Folder, Format, Kind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,9 +16,16 @@ fn read(path: &Path) -> Vec<u8> {
 #[test]
 fn the_same_seed_and_size_write_the_same_bytes() {
     let (a, b, c) = (tempdir(), tempdir(), tempdir());
-    generate(Kind::Retail, 3_000, 7, a.path(), BOTH).unwrap();
-    generate(Kind::Retail, 3_000, 7, b.path(), BOTH).unwrap();
-    generate(Kind::Retail, 3_000, 8, c.path(), &[Format::Csv]).unwrap();
+    generate(Kind::Retail, 3_000, 7, Folder::new(a.path()), BOTH).unwrap();
+    generate(Kind::Retail, 3_000, 7, Folder::new(b.path()), BOTH).unwrap();
+    generate(
+        Kind::Retail,
+        3_000,
+        8,
+        Folder::new(c.path()),
+        &[Format::Csv],
+    )
+    .unwrap();
     for f in [
         "orders.csv",
         "orders.parquet",
@@ -89,7 +96,7 @@ fn assert_monthly(
 #[test]
 fn csv_and_parquet_hold_the_rows_the_text_shows() {
     let dir = tempdir();
-    let written = generate(Kind::Retail, 3_000, 11, dir.path(), BOTH).unwrap();
+    let written = generate(Kind::Retail, 3_000, 11, Folder::new(dir.path()), BOTH).unwrap();
     assert!(written
         .files
         .iter()
@@ -108,7 +115,14 @@ fn csv_and_parquet_hold_the_rows_the_text_shows() {
 #[test]
 fn marketing_data_has_the_asked_touches_and_a_tenth_as_many_orders() {
     let dir = tempdir();
-    let written = generate(Kind::Marketing, 5_000, 3, dir.path(), &[Format::Csv]).unwrap();
+    let written = generate(
+        Kind::Marketing,
+        5_000,
+        3,
+        Folder::new(dir.path()),
+        &[Format::Csv],
+    )
+    .unwrap();
     let rows: BTreeMap<String, u64> = written
         .files
         .iter()
@@ -125,7 +139,7 @@ fn marketing_data_has_the_asked_touches_and_a_tenth_as_many_orders() {
 fn the_benchmark_scorecards_run_on_generated_data() {
     for (name, kind) in [("retail", Kind::Retail), ("marketing", Kind::Marketing)] {
         let dir = tempdir();
-        generate(kind, 4_000, 5, dir.path(), BOTH).unwrap();
+        generate(kind, 4_000, 5, Folder::new(dir.path()), BOTH).unwrap();
         let source = std::fs::read_to_string(format!("bench/{name}.scorecard")).unwrap();
         for text in [source.clone(), source.replace(".csv\"", ".parquet\"")] {
             let e = scorecard::evaluate(&model(&text), &options(dir.path()))
@@ -141,7 +155,7 @@ fn credits_from_parquet_are_the_csv_credits_one_row_up() {
     // CSV line n is Parquet row n - 1; every credit is otherwise the same. (Reading the credit
     // table of a Parquet attribution used to panic on the row numbers' type.)
     let dir = tempdir();
-    generate(Kind::Marketing, 3_000, 9, dir.path(), BOTH).unwrap();
+    generate(Kind::Marketing, 3_000, 9, Folder::new(dir.path()), BOTH).unwrap();
     let source = std::fs::read_to_string("bench/marketing.scorecard").unwrap();
     let credits = |text: &str| {
         let opts = scorecard::engine::Options {
@@ -202,7 +216,14 @@ fn credits_from_parquet_are_the_csv_credits_one_row_up() {
 fn a_large_csv_is_read_in_pieces_with_the_whole_files_sums_and_line_numbers() {
     // 60,000 lines is about 5.5 MB: past the 4 MB from which a file is read on every thread.
     let dir = tempdir();
-    generate(Kind::Retail, 60_000, 13, dir.path(), &[Format::Csv]).unwrap();
+    generate(
+        Kind::Retail,
+        60_000,
+        13,
+        Folder::new(dir.path()),
+        &[Format::Csv],
+    )
+    .unwrap();
     let path = dir.path().join("orders.csv");
     let text = String::from_utf8(read(&path)).unwrap();
     assert!(text.len() > 4 << 20);

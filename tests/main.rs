@@ -18,6 +18,7 @@ mod format;
 mod generate;
 mod journeys;
 mod lsp;
+mod outputs;
 mod parse;
 mod profitability;
 mod property;

@@ -207,8 +207,9 @@ fn a_repeated_key_under_a_memory_limit_names_the_same_lines() {
 #[test]
 fn a_killed_generate_leaves_the_earlier_files_intact() {
     let tmp = tempfile::tempdir().unwrap();
+    generate_retail(100, tmp.path());
     let orders = tmp.path().join("orders.csv");
-    std::fs::write(&orders, EARLIER).unwrap();
+    let earlier = std::fs::read(&orders).unwrap();
     let child = binary()
         .args([
             "generate", "retail", "--rows", "5000000", "--format", "csv", "--out",
@@ -217,7 +218,7 @@ fn a_killed_generate_leaves_the_earlier_files_intact() {
         .spawn()
         .unwrap();
     kill_midway(child);
-    assert_eq!(std::fs::read_to_string(&orders).unwrap(), EARLIER);
+    assert_eq!(std::fs::read(&orders).unwrap(), earlier);
 }
 
 // ---- the fuzz corpora, replayed

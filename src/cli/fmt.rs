@@ -1,9 +1,11 @@
 //! Owns `scorecard fmt`: rewrites files in the canonical layout, or with `--check` lists the files
 //! that would change.
 
-use crate::{stderr_color, write_atomically, DATA_ERRORS, OK, SCORECARD_ERRORS};
+use super::write;
+use crate::{stderr_color, DATA_ERRORS, OK, SCORECARD_ERRORS};
 use scorecard::diagnostic;
 use scorecard::layout::{self, FormatError};
+use scorecard::output::Batch;
 use std::path::PathBuf;
 
 pub fn run(paths: &[PathBuf], check: bool) -> u8 {
@@ -15,6 +17,9 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
         }
     };
     let (mut changed, mut syntax, mut failed) = (0, 0, 0);
+    // The files formatted, renamed into place together at the end (a link is written through,
+    // and each file keeps its permissions).
+    let (mut batch, mut formatted_names) = (Batch::new(), Vec::new());
     for f in &files {
         let name = f.display().to_string();
         let Some(source) = crate::read_scorecard(f) else {
@@ -27,14 +32,10 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
                 changed += 1;
                 if check {
                     println!("would reformat {name}");
-                } else if let Err(e) = write_atomically(f, formatted.as_bytes()) {
-                    eprintln!(
-                        "error[{}]: cannot write `{name}`: {e}",
-                        scorecard::diagnostic::Code::WriteOutput.as_str()
-                    );
+                } else if write::stage(&mut batch, f, formatted.as_bytes()).is_err() {
                     failed += 1;
                 } else {
-                    println!("formatted {name}");
+                    formatted_names.push(name);
                 }
             }
             Err(FormatError::Syntax(diagnostics)) => {
@@ -48,6 +49,13 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
                 eprintln!("error: `{name}`: {e}");
                 failed += 1;
             }
+        }
+    }
+    if write::commit(batch) != OK {
+        failed += formatted_names.len();
+    } else {
+        for name in formatted_names {
+            println!("formatted {name}");
         }
     }
     if check && changed > 0 {

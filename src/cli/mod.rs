@@ -9,3 +9,4 @@ pub mod progress;
 pub mod run;
 pub mod sql;
 pub mod test;
+pub mod write;

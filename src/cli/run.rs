@@ -2,10 +2,12 @@
 //! project's scorecard.toml where it binds them), then write each result as a terminal table,
 //! JSON, CSV, Markdown, an Excel workbook, or the HTML report.
 
-use crate::{compile, emit_bytes, s, stamp, stdout_color, write_atomically};
+use super::write;
+use crate::{compile, s, stamp, stdout_color};
 use crate::{DATA_ERRORS, ESCALATED, OK, SCORECARD_ERRORS};
 use clap::ValueEnum;
 use scorecard::check::model::{Model, Severity};
+use scorecard::output::{Batch, Output, Read};
 use scorecard::project::Project;
 use scorecard::rules::manifest::SourceFile;
 use scorecard::rules::Evaluation;
@@ -75,8 +77,18 @@ enum Purpose {
     Report,
 }
 
-/// Compiles and evaluates `file`, printing what went wrong; the exit code when something did.
-fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Evaluation), u8> {
+/// A scorecard compiled and its run set up, before any data is read.
+struct Prepared {
+    file: PathBuf,
+    text: String,
+    model: Model,
+    options: engine::Options,
+    /// Every file the run reads, which no output may replace.
+    reads: Vec<Read>,
+}
+
+/// Compiles `file` and sets up its run, printing what went wrong; the exit code when something did.
+fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, u8> {
     let Some((compiled, text)) = compile(file) else {
         return Err(SCORECARD_ERRORS);
     };
@@ -91,32 +103,48 @@ fn evaluate(file: &Path, source: Source, purpose: Purpose) -> Result<(Model, Eva
     let project = crate::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
     let options = engine::Options {
-        from: source.from,
-        to: source.to,
+        from: source.from.clone(),
+        to: source.to.clone(),
         as_of: source.as_of,
         threads: source.threads,
         credits: matches!(purpose, Purpose::Run { credits: true }),
         lines: false,
-        ..crate::project_options(&project, file, source.data)
+        memory_limit: source.memory_limit.or(project.memory_limit),
+        ..crate::project_options(&project, file, source.data.clone())
     };
+    let reads = write::run_reads(file, &project, &options, &model);
+    Ok(Prepared {
+        file: file.to_path_buf(),
+        text,
+        model,
+        options,
+        reads,
+    })
+}
+
+/// Evaluates a prepared run, printing what went wrong; the exit code when something did.
+fn evaluate(
+    run: Prepared,
+    purpose: Purpose,
+    deterministic: bool,
+) -> Result<(Model, Evaluation), u8> {
     let (progress, bar) = super::progress::start();
     let options = engine::Options {
         progress,
-        memory_limit: source.memory_limit.or(project.memory_limit),
-        ..options
+        ..run.options
     };
     let evaluated = match purpose {
-        Purpose::Run { .. } => scorecard::evaluate(&model, &options),
-        Purpose::Report => scorecard::evaluate_for_report(&model, &options),
+        Purpose::Run { .. } => scorecard::evaluate(&run.model, &options),
+        Purpose::Report => scorecard::evaluate_for_report(&run.model, &options),
     };
     drop(bar);
     let mut evaluation = evaluated.map_err(|e| {
         eprintln!("error[{}]: {e}", e.code().as_str());
         DATA_ERRORS
     })?;
-    let read = SourceFile::new(&file.display().to_string(), &text);
-    stamp(&mut evaluation.manifest, vec![read], source.deterministic);
-    Ok((model, evaluation))
+    let read = SourceFile::new(&run.file.display().to_string(), &run.text);
+    stamp(&mut evaluation.manifest, vec![read], deterministic);
+    Ok((run.model, evaluation))
 }
 
 /// `--memory-limit`: a size with a unit.
@@ -193,14 +221,25 @@ fn print_warnings(evaluation: &Evaluation) {
 
 /// `scorecard run`: each scorecard named (folders searched), or else every scorecard the project
 /// names. Several scorecards are each run in turn, even after one fails: a table or Markdown is
-/// printed under each one's name, other formats go to a folder (`-o FOLDER`), one file each.
+/// printed under each one's name, other formats go to a folder (`-o FOLDER`), one file each. No
+/// scorecard's output may replace a file any of them reads.
 pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
     let files = match scorecards_to_run(paths, source.config.as_deref()) {
         Ok(files) => files,
         Err(code) => return code,
     };
+    let purpose = Purpose::Run {
+        credits: out.credits.is_some(),
+    };
     if let [file] = files.as_slice() {
-        return run_one(file, source, out);
+        let outputs = write::named(&[(out.output, "-o"), (out.credits, "--credits")]);
+        return match prepare(file, &source, purpose) {
+            Ok(run) => match write::guard(&outputs, &run.reads) {
+                Ok(()) => run_one(run, &source, out),
+                Err(code) => code,
+            },
+            Err(code) => code,
+        };
     }
     if out.credits.is_some() {
         eprintln!("error: `--credits` writes one scorecard's credit table: run the scorecards one at a time");
@@ -227,8 +266,25 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
             return DATA_ERRORS;
         }
     };
+    // Every scorecard is set up first, so that no output is written before all are checked
+    // against every file any of them reads.
+    let prepared: Vec<Result<Prepared, u8>> =
+        files.iter().map(|f| prepare(f, &source, purpose)).collect();
+    let reads: Vec<Read> = prepared
+        .iter()
+        .flatten()
+        .flat_map(|p| p.reads.iter().cloned())
+        .collect();
+    let outputs: Vec<Output> = targets
+        .iter()
+        .flatten()
+        .map(|path| Output { path, option: "-o" })
+        .collect();
+    if let Err(code) = write::guard(&outputs, &reads) {
+        return code;
+    }
     let mut worst = OK;
-    for (i, file) in files.iter().enumerate() {
+    for (i, (file, run)) in files.iter().zip(prepared).enumerate() {
         let target = targets.as_ref().map(|t| t[i].as_path());
         if target.is_none() {
             let heading = format!("── {} ──\n", file.display());
@@ -237,14 +293,17 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
             }
             print!("{heading}");
         }
-        let code = run_one(
-            file,
-            source.clone(),
-            Outputs {
-                output: target,
-                ..out
-            },
-        );
+        let code = match run {
+            Ok(run) => run_one(
+                run,
+                &source,
+                Outputs {
+                    output: target,
+                    ..out
+                },
+            ),
+            Err(code) => code,
+        };
         if let Some(t) = target.filter(|_| code == OK || code == ESCALATED) {
             eprintln!("wrote {}", t.display());
         }
@@ -328,7 +387,9 @@ fn worse(a: u8, b: u8) -> u8 {
     }
 }
 
-fn run_one(file: &Path, source: Source, out: Outputs) -> u8 {
+/// Evaluates one prepared scorecard and writes its results (and credit table), renamed into
+/// place together once both are complete.
+fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
     if out.format == Format::Xlsx && out.output.is_none() && std::io::stdout().is_terminal() {
         eprintln!(
             "error: an Excel workbook is not text: write it to a file with `-o results.xlsx`"
@@ -338,7 +399,7 @@ fn run_one(file: &Path, source: Source, out: Outputs) -> u8 {
     let purpose = Purpose::Run {
         credits: out.credits.is_some(),
     };
-    let (_, evaluation) = match evaluate(file, source, purpose) {
+    let (_, evaluation) = match evaluate(run, purpose, source.deterministic) {
         Ok(done) => done,
         Err(code) => return code,
     };
@@ -360,16 +421,14 @@ fn run_one(file: &Path, source: Source, out: Outputs) -> u8 {
     if out.format != Format::Table || out.output.is_some() {
         print_warnings(&evaluation);
     }
+    let mut batch = Batch::new();
     if let Some(path) = out.credits {
-        if let Err(e) = write_atomically(path, report::credits(&evaluation).as_bytes()) {
-            eprintln!(
-                "error[{}]: cannot write the credit table: {e}",
-                scorecard::diagnostic::Code::WriteOutput.as_str()
-            );
-            return DATA_ERRORS;
+        let credits = report::credits(&evaluation);
+        if let Err(code) = write::stage(&mut batch, path, credits.as_bytes()) {
+            return code;
         }
     }
-    let written = emit_bytes(out.output, &bytes);
+    let written = write::finish(batch, out.output, &bytes);
     if written != OK {
         return written;
     }
@@ -389,13 +448,20 @@ fn run_one(file: &Path, source: Source, out: Outputs) -> u8 {
 
 /// `scorecard report`: the self-contained HTML page.
 pub fn report(file: &Path, source: Source, output: Option<&Path>) -> u8 {
-    let (model, evaluation) = match evaluate(file, source, Purpose::Report) {
+    let run = match prepare(file, &source, Purpose::Report) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    if let Err(code) = write::guard(&write::named(&[(output, "-o")]), &run.reads) {
+        return code;
+    }
+    let (model, evaluation) = match evaluate(run, Purpose::Report, source.deterministic) {
         Ok(done) => done,
         Err(code) => return code,
     };
     print_warnings(&evaluation);
     let page = report::html::html(&evaluation, &model);
-    let written = emit_bytes(output, page.as_bytes());
+    let written = write::emit_bytes(output, page.as_bytes());
     if written == OK {
         if let Some(path) = output {
             eprintln!("wrote {}", path.display());

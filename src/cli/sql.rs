@@ -39,6 +39,10 @@ pub fn run(
     tables: &[(String, String)],
     output: Option<&Path>,
 ) -> u8 {
+    let outputs = super::write::named(&[(output, "-o")]);
+    if let Err(code) = super::write::guard(&outputs, &super::write::scorecards(&[file])) {
+        return code;
+    }
     let Some((compiled, _)) = crate::compile(file) else {
         return crate::SCORECARD_ERRORS;
     };
@@ -77,7 +81,7 @@ pub fn run(
                     Code::SqlDerived.as_str()
                 );
             }
-            crate::emit(output, &written.text)
+            super::write::emit(output, &written.text)
         }
         Err(SqlError::RetailCalendar) => {
             eprintln!(

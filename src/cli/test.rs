@@ -1,7 +1,8 @@
 //! Owns `scorecard test`: runs the `test` declarations of each file, prints expected against actual
 //! for every failure, optionally writes JUnit XML, and names what no test exercises.
 
-use crate::{emit, stderr_color, stdout_color, DATA_ERRORS, OK, SCORECARD_ERRORS};
+use super::write;
+use crate::{stderr_color, stdout_color, DATA_ERRORS, OK, SCORECARD_ERRORS};
 use scorecard::report::testing::{self, FileTests};
 use scorecard::testing::TestRun;
 use scorecard::{diagnostic, Compiled};
@@ -21,6 +22,12 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
             return DATA_ERRORS;
         }
     };
+    if let Err(code) = write::guard(
+        &write::named(&[(junit, "--junit")]),
+        &write::scorecards(&files),
+    ) {
+        return code;
+    }
     let mut broken = 0;
     let mut runs: Vec<(String, Vec<TestRun>)> = Vec::new();
     let mut models = Vec::new();
@@ -56,7 +63,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
     );
     if let Some(path) = junit {
         let xml = testing::junit(&shown, &scorecard::rules::manifest::now());
-        if emit(Some(path), &xml) != OK {
+        if write::emit(Some(path), &xml) != OK {
             return DATA_ERRORS;
         }
     }

@@ -79,6 +79,8 @@ codes! {
     Cluster => "scorecard::run::cluster",
     Project => "scorecard::project::invalid",
     WriteOutput => "scorecard::io::write_output",
+    OutputClash => "scorecard::io::output_clash",
+    ForeignFiles => "scorecard::io::foreign_files",
     SqlUnsupported => "scorecard::sql::unsupported",
     SqlTable => "scorecard::sql::unknown_table",
     SqlDerived => "scorecard::sql::derived",

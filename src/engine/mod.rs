@@ -91,6 +91,32 @@ impl Options {
     }
 }
 
+impl Options {
+    /// Where a run reads the dataset `ds` from: what the project binds it to, or else the file
+    /// it declares.
+    pub fn source(&self, ds: &crate::check::model::Dataset) -> crate::project::source::Source {
+        match self.bindings.get(&ds.name) {
+            Some(bound) => bound.clone(),
+            None => crate::project::source::Source::declared(ds, &self.data_dir),
+        }
+    }
+
+    /// Every file a run of `model` may read a dataset from, for refusing an output that would
+    /// replace one (`output::check`).
+    pub fn data_files(&self, model: &Model) -> Vec<crate::output::Read> {
+        let files = model.datasets.iter().filter(|d| d.is_file());
+        files
+            .filter_map(|ds| match self.source(ds) {
+                crate::project::source::Source::File(f) => Some(crate::output::Read::new(
+                    f.path,
+                    format!("the data of dataset `{}`", ds.name),
+                )),
+                crate::project::source::Source::Postgres(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// One data file read, for the manifest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Input {
@@ -263,31 +289,31 @@ pub struct Session {
     _staging: Option<Staging>,
 }
 
-/// A folder of the rows a run staged on disk, removed when the run is over.
-struct Staging(PathBuf);
+/// A folder of the rows a run staged on disk, removed when the run is over. It is created
+/// exclusively under a random name, so nobody can have made it (or a link in it) beforehand.
+struct Staging(tempfile::TempDir);
 
 impl Staging {
-    /// A new folder in `under`, or in the system's temporary folder.
+    /// A new folder in `under` (a cluster's `staging`, which its executors read: it gets a new
+    /// folder's usual permissions), or in the system's temporary folder (private to the owner).
     fn new(under: Option<&std::path::Path>) -> Result<Staging, DataError> {
-        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let run = RUNS.fetch_add(1, Ordering::Relaxed);
-        let folder = under
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_else(std::env::temp_dir)
-            .join(format!("scorecard-staging-{}-{run}", std::process::id()));
-        std::fs::create_dir_all(&folder).map_err(|e| {
+        let mut folder = tempfile::Builder::new();
+        folder.prefix("scorecard-staging-");
+        let made = match under {
+            Some(shared) => {
+                #[cfg(unix)]
+                folder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
+                folder.tempdir_in(shared)
+            }
+            None => folder.tempdir(),
+        };
+        made.map(Staging).map_err(|e| {
+            let place = under.map_or(std::env::temp_dir(), std::path::Path::to_path_buf);
             DataError::Engine(format!(
-                "cannot make the staging folder `{}`: {e}",
-                folder.display()
+                "cannot make a staging folder in `{}`: {e}",
+                place.display()
             ))
-        })?;
-        Ok(Staging(folder))
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        })
     }
 }
 
@@ -341,7 +367,7 @@ impl Session {
             local: &ctx,
             cluster: remote.as_ref().zip(cluster.map(|c| c.scheduler.as_str())),
         };
-        let staged = staging.as_ref().map(|s| s.0.as_path());
+        let staged = staging.as_ref().map(|s| s.0.path());
         let aggregates = runtime.block_on(run(
             contexts,
             model,
@@ -466,10 +492,7 @@ async fn run(
         if let Some(p) = progress {
             p.set_now(format!("reading {}", ds.name));
         }
-        let source = match options.bindings.get(&ds.name) {
-            Some(bound) => bound.clone(),
-            None => crate::project::source::Source::declared(ds, &options.data_dir),
-        };
+        let source = options.source(ds);
         let numbered = numbered.contains(ds.name.as_str());
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
         let rows_needed = numbered || rule_inputs.contains(ds.name.as_str());

@@ -4,6 +4,7 @@
 use super::random::Random;
 use super::sink::{write_monthly, Format, Sink, Values};
 use super::{Written, CHUNK};
+use crate::output::{Batch, OutputError};
 use chrono::{Datelike, NaiveDate};
 use std::path::Path;
 
@@ -21,7 +22,13 @@ const COST_PER_TOUCH: [(i64, i64); 6] = [(60, 90), (30, 50), (2, 4), (10, 20), (
 const DISPLAY_IMPRESSIONS: [i64; 5] = [0, 200, 1500, 3000, 8000];
 const MONTHS: usize = 12;
 
-pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io::Result<Written> {
+pub fn generate(
+    rows: u64,
+    seed: u64,
+    dir: &Path,
+    formats: &[Format],
+    batch: &mut Batch,
+) -> Result<Written, OutputError> {
     let mut r = Random::new(seed);
     let start = NaiveDate::from_ymd_opt(2025, 7, 1).expect("a valid date");
     let first_day = crate::calendar::days(start);
@@ -90,9 +97,9 @@ pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io
         orders.write(&o.columns())?;
     }
     let mut out = Written {
-        files: touches.finish()?,
+        files: touches.finish(batch)?,
     };
-    out.files.extend(orders.finish()?);
+    out.files.extend(orders.finish(batch)?);
 
     let mut rows = Vec::new();
     for (m, per_channel) in counts.iter().enumerate() {
@@ -111,6 +118,7 @@ pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io
         formats,
         start,
         rows,
+        batch,
     )?);
     Ok(out)
 }

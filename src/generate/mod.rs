@@ -4,14 +4,24 @@
 //! The same seed and size always give byte-identical files. Rows are built a chunk at a time in
 //! columns, then written to every requested format, so memory stays flat however many rows are asked.
 
+mod folder;
 mod marketing;
 mod random;
 mod retail;
 mod sink;
 
+pub use folder::MARKER;
 pub use sink::Format;
 
+use crate::output::{Batch, OutputError};
 use std::path::{Path, PathBuf};
+
+/// The most rows `generate` writes: a billion order lines is about 100 GB of CSV already.
+pub const MAX_ROWS: u64 = 1_000_000_000;
+
+/// About how many bytes a generated retail order line takes as CSV, for saying what `MAX_ROWS`
+/// means on disk.
+pub const RETAIL_CSV_BYTES_PER_ROW: u64 = 100;
 
 /// Which data to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +32,30 @@ pub enum Kind {
     Marketing,
 }
 
+impl Kind {
+    /// The tables this kind writes, each as one file per format.
+    fn tables(self) -> &'static [&'static str] {
+        match self {
+            Kind::Retail => &["orders", "budget"],
+            Kind::Marketing => &["touchpoints", "orders", "spend"],
+        }
+    }
+}
+
+/// The folder to write into, and whether it may hold files `generate` did not write.
+#[derive(Debug, Clone, Copy)]
+pub struct Folder<'a> {
+    pub path: &'a Path,
+    pub force: bool,
+}
+
+impl<'a> Folder<'a> {
+    /// A folder that must be new, empty, or hold only what `generate` wrote.
+    pub fn new(path: &'a Path) -> Folder<'a> {
+        Folder { path, force: false }
+    }
+}
+
 /// What a generation wrote: each file and its row count.
 #[derive(Debug, Default)]
 pub struct Written {
@@ -29,19 +63,45 @@ pub struct Written {
 }
 
 /// Writes `rows` rows of the kind's main table (order lines, or touches) and its companion tables
-/// into `dir`, in each of `formats`.
+/// into the folder, in each of `formats`; all the files are renamed into place together at the end,
+/// with the folder's list of what `generate` wrote (`MARKER`). A folder that holds other files is
+/// refused unless forced (`folder::claim`).
 pub fn generate(
     kind: Kind,
     rows: u64,
     seed: u64,
-    dir: &Path,
+    into: Folder,
     formats: &[Format],
-) -> std::io::Result<Written> {
-    std::fs::create_dir_all(dir)?;
-    match kind {
-        Kind::Retail => retail::generate(rows, seed, dir, formats),
-        Kind::Marketing => marketing::generate(rows, seed, dir, formats),
+) -> Result<Written, OutputError> {
+    if !(1..=MAX_ROWS).contains(&rows) {
+        return Err(OutputError::Unwritable {
+            path: into.path.display().to_string(),
+            reason: format!("{rows} rows were asked for"),
+            help: format!("generate writes from 1 to {MAX_ROWS} rows"),
+        });
     }
+    let names: Vec<String> = kind
+        .tables()
+        .iter()
+        .flat_map(|t| {
+            formats
+                .iter()
+                .map(move |f| format!("{t}.{}", f.extension()))
+        })
+        .collect();
+    let earlier = folder::claim(into, &names)?;
+    let dir = into.path;
+    let mut batch = Batch::new();
+    let written = match kind {
+        Kind::Retail => retail::generate(rows, seed, dir, formats, &mut batch)?,
+        Kind::Marketing => marketing::generate(rows, seed, dir, formats, &mut batch)?,
+    };
+    batch.stage(
+        &dir.join(MARKER),
+        folder::marker(&earlier, &names).as_bytes(),
+    )?;
+    batch.commit()?;
+    Ok(written)
 }
 
 /// The rows per chunk: small enough to keep memory flat, large enough for Parquet row groups.

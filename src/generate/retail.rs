@@ -4,6 +4,7 @@
 use super::random::Random;
 use super::sink::{write_monthly, Format, Sink, Values};
 use super::{Written, CHUNK};
+use crate::output::{Batch, OutputError};
 use chrono::{Datelike, NaiveDate};
 use std::path::Path;
 
@@ -24,7 +25,13 @@ const STATUSES: [&str; 3] = ["complete", "returned", "cancelled"];
 const STATUS_WEIGHTS: [u64; 3] = [94, 4, 2];
 const MONTHS: usize = 36;
 
-pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io::Result<Written> {
+pub fn generate(
+    rows: u64,
+    seed: u64,
+    dir: &Path,
+    formats: &[Format],
+    batch: &mut Batch,
+) -> Result<Written, OutputError> {
     let mut r = Random::new(seed);
     let start = NaiveDate::from_ymd_opt(2023, 4, 1).expect("a valid date");
     let end = NaiveDate::from_ymd_opt(2026, 3, 31).expect("a valid date");
@@ -112,7 +119,7 @@ pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io
         sink.write(&chunk.columns())?;
     }
     let mut written = Written {
-        files: sink.finish()?,
+        files: sink.finish(batch)?,
     };
 
     // The budget: each month and region's actual revenue, 6% under to 4% over, in whole hundreds.
@@ -130,6 +137,7 @@ pub fn generate(rows: u64, seed: u64, dir: &Path, formats: &[Format]) -> std::io
         formats,
         start,
         rows,
+        batch,
     )?);
     Ok(written)
 }

@@ -1,6 +1,7 @@
-//! Owns writing generated columns to CSV and Parquet files: each file is written beside its final
-//! name and renamed into place when complete.
+//! Owns writing generated columns to CSV and Parquet files, each staged through `crate::output`
+//! and handed to the command's batch when complete, to be renamed into place with the others.
 
+use crate::output::{Batch, OutputError, Staged};
 use datafusion::arrow::array::{
     ArrayRef, Date32Array, Decimal128Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
@@ -9,7 +10,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +19,15 @@ use std::sync::Arc;
 pub enum Format {
     Csv,
     Parquet,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
 }
 
 /// One column of a chunk of rows.
@@ -118,16 +127,40 @@ impl DayNames {
 /// One table being written, in every requested format.
 pub struct Sink {
     columns: Vec<&'static str>,
-    csv: Option<(BufWriter<File>, PathBuf, PathBuf)>,
-    parquet: Option<(Option<ArrowWriter<File>>, PathBuf, PathBuf)>,
+    csv: Option<(BufWriter<Staged>, PathBuf)>,
+    parquet: Option<Parquet>,
     schema: Option<SchemaRef>,
     days: DayNames,
     rows: u64,
 }
 
-fn temporary(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+/// A Parquet file, whose writer starts with the first chunk (the schema comes from its values).
+struct Parquet {
+    path: PathBuf,
+    file: Option<Staged>,
+    writer: Option<ArrowWriter<Staged>>,
+}
+
+impl Parquet {
+    fn writer(&mut self, schema: &SchemaRef) -> Result<&mut ArrowWriter<Staged>, OutputError> {
+        if let Some(file) = self.file.take() {
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .build();
+            let w = ArrowWriter::try_new(file, schema.clone(), Some(props));
+            self.writer = Some(w.map_err(failed(&self.path))?);
+        }
+        self.writer
+            .as_mut()
+            .ok_or_else(|| failed(&self.path)("the Parquet writer failed earlier"))
+    }
+}
+
+/// An error while writing `path`.
+fn failed<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
+    path: &Path,
+) -> impl Fn(E) -> OutputError + '_ {
+    move |e| OutputError::write(path, std::io::Error::other(e))
 }
 
 impl Sink {
@@ -137,7 +170,7 @@ impl Sink {
         name: &str,
         columns: &[&'static str],
         formats: &[Format],
-    ) -> std::io::Result<Sink> {
+    ) -> Result<Sink, OutputError> {
         let mut sink = Sink {
             columns: columns.to_vec(),
             csv: None,
@@ -147,23 +180,26 @@ impl Sink {
             rows: 0,
         };
         if formats.contains(&Format::Csv) {
-            let path = dir.join(format!("{name}.csv"));
-            let tmp = temporary(&path);
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-            writeln!(w, "{}", columns.join(","))?;
-            sink.csv = Some((w, tmp, path));
+            let path = dir.join(format!("{name}.{}", Format::Csv.extension()));
+            let mut w = BufWriter::with_capacity(1 << 20, Staged::create(&path)?);
+            writeln!(w, "{}", columns.join(",")).map_err(failed(&path))?;
+            sink.csv = Some((w, path));
         }
         if formats.contains(&Format::Parquet) {
-            let path = dir.join(format!("{name}.parquet"));
-            sink.parquet = Some((None, temporary(&path), path));
+            let path = dir.join(format!("{name}.{}", Format::Parquet.extension()));
+            sink.parquet = Some(Parquet {
+                file: Some(Staged::create(&path)?),
+                path,
+                writer: None,
+            });
         }
         Ok(sink)
     }
 
     /// Appends a chunk: one `Values` per column, all of the same length.
-    pub fn write(&mut self, chunk: &[Values]) -> std::io::Result<()> {
+    pub fn write(&mut self, chunk: &[Values]) -> Result<(), OutputError> {
         let rows = chunk.first().map(Values::len).unwrap_or(0);
-        if let Some((w, ..)) = &mut self.csv {
+        if let Some((w, path)) = &mut self.csv {
             let mut line = Vec::with_capacity(128);
             for row in 0..rows {
                 line.clear();
@@ -174,10 +210,10 @@ impl Sink {
                     v.write_csv(row, &mut line, &self.days);
                 }
                 line.push(b'\n');
-                w.write_all(&line)?;
+                w.write_all(&line).map_err(failed(path))?;
             }
         }
-        if let Some((writer, tmp, _)) = &mut self.parquet {
+        if let Some(parquet) = &mut self.parquet {
             let schema = self
                 .schema
                 .get_or_insert_with(|| {
@@ -190,37 +226,36 @@ impl Sink {
                     ))
                 })
                 .clone();
-            if writer.is_none() {
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::SNAPPY)
-                    .build();
-                *writer = Some(
-                    ArrowWriter::try_new(File::create(&*tmp)?, schema.clone(), Some(props))
-                        .map_err(std::io::Error::other)?,
-                );
-            }
-            let batch = RecordBatch::try_new(schema, chunk.iter().map(Values::array).collect())
-                .map_err(std::io::Error::other)?;
-            if let Some(w) = writer {
-                w.write(&batch).map_err(std::io::Error::other)?;
-            }
+            let batch =
+                RecordBatch::try_new(schema.clone(), chunk.iter().map(Values::array).collect())
+                    .map_err(failed(&parquet.path))?;
+            let path = parquet.path.clone();
+            parquet
+                .writer(&schema)?
+                .write(&batch)
+                .map_err(failed(&path))?;
         }
         self.rows += rows as u64;
         Ok(())
     }
 
-    /// Finishes every file and renames it into place; returns the paths and the row count.
-    pub fn finish(self) -> std::io::Result<Vec<(PathBuf, u64)>> {
+    /// Finishes every file and hands it to `batch`; returns the paths and the row count.
+    pub fn finish(self, batch: &mut Batch) -> Result<Vec<(PathBuf, u64)>, OutputError> {
         let mut out = Vec::new();
-        if let Some((mut w, tmp, path)) = self.csv {
-            w.flush()?;
-            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            std::fs::rename(tmp, &path)?;
+        if let Some((w, path)) = self.csv {
+            batch.add(
+                w.into_inner()
+                    .map_err(|e| OutputError::write(&path, e.into_error()))?,
+            );
             out.push((path, self.rows));
         }
-        if let Some((Some(w), tmp, path)) = self.parquet {
-            w.close().map_err(std::io::Error::other)?;
-            std::fs::rename(tmp, &path)?;
+        if let Some(Parquet {
+            writer: Some(w),
+            path,
+            ..
+        }) = self.parquet
+        {
+            batch.add(w.into_inner().map_err(failed(&path))?);
             out.push((path, self.rows));
         }
         Ok(out)
@@ -236,7 +271,8 @@ pub fn write_monthly(
     formats: &[Format],
     start: chrono::NaiveDate,
     rows: Vec<(u32, &str, i64)>,
-) -> std::io::Result<Vec<(PathBuf, u64)>> {
+    batch: &mut Batch,
+) -> Result<Vec<(PathBuf, u64)>, OutputError> {
     let mut sink = Sink::create(dir, name, columns, formats)?;
     let (mut months, mut names, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
     for (m, text, cents) in rows {
@@ -252,5 +288,5 @@ pub fn write_monthly(
         Values::Text(names),
         Values::Money(amounts),
     ])?;
-    sink.finish()
+    sink.finish(batch)
 }

@@ -11,7 +11,6 @@ use crate::rules::{Evaluation, Status};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 /// One test's outcome.
@@ -77,36 +76,21 @@ fn run_one(model: &Model, test: &Test) -> TestRun {
     }
 }
 
-/// A folder of its own under the system's temporary folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> std::io::Result<Scratch> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("scorecard-test-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Scratch(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The scorecard evaluated on the test's data.
 fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
-    let scratch = Scratch::new().map_err(|e| format!("cannot make a temporary folder: {e}"))?;
+    // Created exclusively under a random name, private to the owner: nobody can have made it, or
+    // planted a link in it, beforehand.
+    let scratch = tempfile::Builder::new()
+        .prefix("scorecard-test-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
     let mut model = model.clone();
     let mut names = Vec::new();
     for ds in model.datasets.iter_mut().filter(|d| d.is_file()) {
         let file = format!("{}.csv", ds.name);
         let csv = match test.data.iter().find(|f| f.dataset == ds.name) {
             Some(f) => {
-                names.push((scratch.0.join(&file), ds.name.clone(), f.line));
+                names.push((scratch.path().join(&file), ds.name.clone(), f.line));
                 f.csv.clone()
             }
             None => {
@@ -114,14 +98,14 @@ fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
                 format!("{}\n", header.join(","))
             }
         };
-        std::fs::write(scratch.0.join(&file), csv)
+        std::fs::write(scratch.path().join(&file), csv)
             .map_err(|e| format!("cannot write the test data for `{}`: {e}", ds.name))?;
         ds.source = file;
         ds.format = SourceFormat::Csv;
         ds.sheet = None;
         ds.range = None;
     }
-    let options = crate::engine::Options::new(scratch.0.clone());
+    let options = crate::engine::Options::new(scratch.path().to_path_buf());
     crate::evaluate(&model, &options).map_err(|e| {
         let mut message = e.to_string();
         for (path, dataset, line) in &names {

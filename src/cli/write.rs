@@ -1,0 +1,110 @@
+//! Owns how the command line writes what a command produces, through `scorecard::output`: the
+//! outputs checked against every file the command reads before it reads any data, staged whole,
+//! and renamed into place together once the command has succeeded; standard output otherwise.
+
+use crate::{DATA_ERRORS, OK};
+use scorecard::check::model::Model;
+use scorecard::engine;
+use scorecard::output::{self, Batch, Output, OutputError, Read};
+use scorecard::project::Project;
+use std::io::Write;
+use std::path::Path;
+
+/// Prints why an output was refused or failed; the exit code.
+pub fn failed(e: &OutputError) -> u8 {
+    eprintln!("error[{}]: {e}", e.code().as_str());
+    DATA_ERRORS
+}
+
+/// Refuses, with its message, an output that is a file the command reads or another output.
+pub fn guard(outputs: &[Output], reads: &[Read]) -> Result<(), u8> {
+    output::check(outputs, reads).map_err(|e| failed(&e))
+}
+
+/// The named outputs among `(path, option)` pairs, for `guard`.
+pub fn named<'a>(outputs: &[(Option<&'a Path>, &'a str)]) -> Vec<Output<'a>> {
+    outputs
+        .iter()
+        .filter_map(|(path, option)| path.map(|path| Output { path, option }))
+        .collect()
+}
+
+/// The scorecard files given to a command, as files it reads.
+pub fn scorecards<P: AsRef<Path>>(files: &[P]) -> Vec<Read> {
+    let read = |f: &P| Read::new(f.as_ref(), "a scorecard");
+    files.iter().map(read).collect()
+}
+
+/// The project file a command reads, if there is one.
+pub fn project_file(project: &Project) -> Option<Read> {
+    let file = project.file.as_ref();
+    file.map(|f| Read::new(f, "the project file"))
+}
+
+/// Every file a run of the scorecard at `file` reads: the scorecard, the project file, the
+/// project's other scorecards (whose datasets its bindings are checked against), and every
+/// dataset's file.
+pub fn run_reads(
+    file: &Path,
+    project: &Project,
+    options: &engine::Options,
+    model: &Model,
+) -> Vec<Read> {
+    let mut reads = scorecards(&[file]);
+    reads.extend(project_file(project));
+    let others = project.scorecards.iter();
+    reads.extend(others.map(|s| Read::new(s, "a scorecard of the project")));
+    reads.extend(options.data_files(model));
+    reads
+}
+
+/// Stages `bytes` for `path` in `batch`; printed and the exit code when it cannot.
+pub fn stage(batch: &mut Batch, path: &Path, bytes: &[u8]) -> Result<(), u8> {
+    batch.stage(path, bytes).map_err(|e| failed(&e))
+}
+
+/// Renames every staged output into place; the exit code.
+pub fn commit(batch: Batch) -> u8 {
+    match batch.commit() {
+        Ok(_) => OK,
+        Err(e) => failed(&e),
+    }
+}
+
+/// Writes a command's one output to `path` (staged, then renamed into place), or to standard
+/// output.
+pub fn emit(output: Option<&Path>, text: &str) -> u8 {
+    finish(Batch::new(), output, text.as_bytes())
+}
+
+pub fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> u8 {
+    finish(Batch::new(), output, bytes)
+}
+
+/// Writes a command's main output to `path` with the other outputs staged in `batch`, all renamed
+/// into place together; or, with no `path`, commits the others and prints it.
+pub fn finish(mut batch: Batch, output: Option<&Path>, bytes: &[u8]) -> u8 {
+    if let Some(path) = output {
+        if let Err(code) = stage(&mut batch, path, bytes) {
+            return code;
+        }
+    }
+    match commit(batch) {
+        OK if output.is_none() => stdout(bytes),
+        code => code,
+    }
+}
+
+/// Writes to standard output.
+pub fn stdout(bytes: &[u8]) -> u8 {
+    match std::io::stdout().write_all(bytes) {
+        Ok(()) => OK,
+        Err(e) => {
+            eprintln!(
+                "error[{}]: cannot write the output: {e}",
+                scorecard::diagnostic::Code::WriteOutput.as_str()
+            );
+            DATA_ERRORS
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Owns the folder `generate` writes into: it must be new, empty, or hold only files an earlier
+//! `generate` wrote there (listed in the folder's marker file), unless forced; a file it would
+//! replace must be a regular file, not a link, even then; and the temporary files an earlier
+//! generate left when it was killed are removed before it starts.
+
+use super::Folder;
+use crate::output::OutputError;
+use std::path::Path;
+
+/// The file listing what `generate` wrote into a folder.
+pub const MARKER: &str = ".scorecard-generate";
+
+/// How many of the files `generate` did not write an error names.
+const NAMED: usize = 5;
+
+/// Makes `into` ready for `generate` to write `names`: the folder created if missing, refused when
+/// it holds files generate did not write (unless forced) or when a file to replace is not a
+/// regular file, and the temporary files of an earlier, killed generate removed. Returns the names
+/// the folder's marker lists that are still there, to be listed again.
+pub fn claim(into: Folder, names: &[String]) -> Result<Vec<String>, OutputError> {
+    let dir = into.path;
+    let io = |e| OutputError::write(dir, e);
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let earlier = listed(dir);
+    let ours = |name: &str| name == MARKER || earlier.iter().any(|n| n == name);
+    let (mut foreign, mut leftovers) = (Vec::new(), Vec::new());
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // The entry itself: a link is a link, whatever it names.
+        let regular = entry.file_type().map_err(io)?.is_file();
+        let replaced = name == MARKER || names.contains(&name);
+        if replaced && !regular {
+            return Err(OutputError::Unwritable {
+                path: entry.path().display().to_string(),
+                reason: "it is a link or not a regular file, which generate never writes".into(),
+                help: "remove it, or generate into another folder".into(),
+            });
+        }
+        if regular && is_leftover(&name, names, &earlier) {
+            leftovers.push(entry.path());
+        } else if !(regular && ours(&name)) {
+            foreign.push(name);
+        }
+    }
+    if !foreign.is_empty() && !into.force {
+        foreign.sort();
+        let more = foreign.len().saturating_sub(NAMED);
+        foreign.truncate(NAMED);
+        if more > 0 {
+            foreign.push(format!("and {more} more"));
+        }
+        return Err(OutputError::ForeignFiles {
+            folder: dir.display().to_string(),
+            files: foreign,
+        });
+    }
+    for path in leftovers {
+        std::fs::remove_file(&path).map_err(|e| OutputError::write(&path, e))?;
+    }
+    Ok(earlier
+        .into_iter()
+        .filter(|n| dir.join(n).is_file())
+        .collect())
+}
+
+/// The names the folder's marker lists, when it is a regular file.
+fn listed(dir: &Path) -> Vec<String> {
+    let marker = dir.join(MARKER);
+    let regular = std::fs::symlink_metadata(&marker).is_ok_and(|m| m.is_file());
+    let text = match regular {
+        true => std::fs::read_to_string(&marker).unwrap_or_default(),
+        false => String::new(),
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.contains(['/', '\\']))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A temporary file staged for one of the files generate writes or wrote (`.NAME.RANDOM.tmp`, or
+/// `.NAME.PID.tmp` from before), which only a killed generate leaves behind.
+fn is_leftover(name: &str, names: &[String], earlier: &[String]) -> bool {
+    let Some(middle) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let targets = names.iter().chain(earlier).map(String::as_str);
+    targets.chain([MARKER]).any(|t| {
+        middle
+            .strip_prefix(t)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// The marker's text: every file generate wrote or had written that is still listed, sorted.
+pub fn marker(earlier: &[String], names: &[String]) -> String {
+    let mut all: Vec<&String> = earlier.iter().chain(names).collect();
+    all.sort();
+    all.dedup();
+    let mut text = String::from(
+        "# The files `scorecard generate` wrote into this folder, which a later generate may replace.\n",
+    );
+    for name in all {
+        text.push_str(name);
+        text.push('\n');
+    }
+    text
+}

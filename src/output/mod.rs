@@ -1,0 +1,169 @@
+//! Owns writing every file a command produces (`run -o`, `--credits`, `report -o`, `--rows-out`,
+//! `--junit`, SARIF, workbooks, `fmt`, `generate`), the one way it is done:
+//!
+//! - each output is staged in a temporary file created exclusively, under an unpredictable name,
+//!   in its target's folder (`staged.rs`), so nobody can plant the file the data goes into;
+//! - the outputs of one command are renamed into place together, after all of them are complete
+//!   (`Batch::commit`): a command that fails writes none of them;
+//! - a target that exists keeps its permissions, and its owner and group where the process may set
+//!   them (never wider: a group that cannot be kept gets no access);
+//! - a link is written through to the file it names, and stays a link;
+//! - before anything is read, no output may be a file the command reads, nor another of its
+//!   outputs (`target.rs`, `check`);
+//! - a process stopped by a signal removes its staged files first (`remove_staged_files`, which the
+//!   command line calls from its signal handler).
+
+mod staged;
+mod target;
+
+pub use staged::{remove_staged_files, Staged};
+pub use target::{check, resolve, Output, Read};
+
+use crate::diagnostic::Code;
+use std::path::{Path, PathBuf};
+
+/// Why an output was refused or could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+
+    #[error("cannot write `{path}`: {reason}\n  help: {help}")]
+    Unwritable {
+        path: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("`{path}` ({option}) is {what}, which this command reads: writing it would replace what it reads\n  help: write the output to another file")]
+    IsInput {
+        path: String,
+        option: String,
+        what: String,
+    },
+
+    #[error("`{path}` is named as two outputs of this command ({first} and {second}): one would replace the other\n  help: give each output a file of its own")]
+    Twice {
+        path: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("`{folder}` holds files that `scorecard generate` did not write ({}): generating there would replace or mix with them\n  help: generate into an empty or new folder, or pass --force to replace only the files it writes", .files.join(", "))]
+    ForeignFiles { folder: String, files: Vec<String> },
+}
+
+impl OutputError {
+    pub fn code(&self) -> Code {
+        match self {
+            OutputError::Write { .. } | OutputError::Unwritable { .. } => Code::WriteOutput,
+            OutputError::IsInput { .. } | OutputError::Twice { .. } => Code::OutputClash,
+            OutputError::ForeignFiles { .. } => Code::ForeignFiles,
+        }
+    }
+
+    pub(crate) fn write(path: &Path, source: std::io::Error) -> OutputError {
+        OutputError::Write {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// The outputs of one command, staged until all are complete and then renamed into place
+/// together. Dropping a batch without committing it removes every staged file.
+#[derive(Default)]
+pub struct Batch {
+    files: Vec<Staged>,
+}
+
+impl Batch {
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+
+    /// Stages `bytes` as the whole of the file at `path`.
+    pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+        let mut file = Staged::create(path)?;
+        std::io::Write::write_all(&mut file, bytes).map_err(|e| OutputError::write(path, e))?;
+        self.files.push(file);
+        Ok(())
+    }
+
+    /// Adds a file written a piece at a time (see `Staged::create`).
+    pub fn add(&mut self, file: Staged) {
+        self.files.push(file);
+    }
+
+    /// Makes every staged file durable, then renames each into place, in the order staged. Every
+    /// file is complete on disk before the first rename, so the renames, which only fail if a
+    /// folder changes under the command, are all that is left to fail.
+    pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
+        for f in &self.files {
+            f.sync()?;
+        }
+        let mut written = Vec::with_capacity(self.files.len());
+        for f in self.files {
+            written.push(f.persist()?);
+        }
+        Ok(written)
+    }
+}
+
+/// Writes one file whole, staged and renamed into place.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut batch = Batch::new();
+    batch.stage(path, bytes)?;
+    batch.commit().map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn a_batch_that_fails_or_is_dropped_writes_nothing_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        std::fs::write(&a, "earlier").unwrap();
+        let mut batch = Batch::new();
+        batch.stage(&a, b"new").unwrap();
+        batch.stage(&dir.path().join("b.txt"), b"new").unwrap();
+        assert_eq!(names(dir.path()).len(), 3, "a.txt and two staged files");
+        let err = batch.stage(&dir.path().join("missing/c.txt"), b"x");
+        assert!(err.is_err());
+        drop(batch);
+        assert!(!super::staged::any_in(dir.path()));
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "earlier");
+        assert_eq!(names(dir.path()), ["a.txt"]);
+    }
+
+    #[test]
+    fn a_committed_batch_puts_every_file_in_place_and_nothing_beside_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut batch = Batch::new();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&a, "earlier").unwrap();
+        batch.stage(&a, b"one").unwrap();
+        let mut streamed = Staged::create(&b).unwrap();
+        std::io::Write::write_all(&mut streamed, b"two").unwrap();
+        batch.add(streamed);
+        assert_eq!(batch.commit().unwrap(), [a.clone(), b.clone()]);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "one");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "two");
+        assert_eq!(names(dir.path()), ["a.txt", "b.txt"]);
+        assert!(!super::staged::any_in(dir.path()));
+    }
+}
