@@ -13,6 +13,7 @@
 
 pub mod calendar;
 pub mod check;
+pub mod depth;
 pub mod diagnostic;
 pub mod diff;
 pub mod engine;

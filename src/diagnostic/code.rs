@@ -23,6 +23,8 @@ macro_rules! codes {
 codes! {
     Syntax => "scorecard::syntax::unexpected",
     UnclosedBlock => "scorecard::syntax::unclosed_block",
+    TooDeep => "scorecard::syntax::too_deep",
+    TooLong => "scorecard::syntax::too_long",
     MissingHeader => "scorecard::check::missing_header",
     DuplicateHeader => "scorecard::check::duplicate_header",
     UnknownDeclaration => "scorecard::check::unknown_declaration",

@@ -266,131 +266,149 @@ impl<'a> Context<'a> {
 
     /// Evaluates a numeric expression belonging to `k`.
     pub fn num(&mut self, k: Owner, e: &Expr, this: This) -> Result<Option<Decimal>, EvalError> {
-        Ok(match e {
-            Expr::Number { value } => Some(*value),
-            Expr::Value => this.value,
-            Expr::Target => this.target,
-            Expr::Aggregate { index } => {
-                match self
-                    .aggregates
-                    .get(self.model, *index, self.by, self.frame, self.segment)?
-                {
-                    Found::Value { value, periods } => {
-                        if let Some(s) = &mut self.seen {
-                            s.extend(periods);
+        crate::depth::deep(|| {
+            Ok(match e {
+                Expr::Number { value } => Some(*value),
+                Expr::Value => this.value,
+                Expr::Target => this.target,
+                Expr::Aggregate { index } => {
+                    match self.aggregates.get(
+                        self.model,
+                        *index,
+                        self.by,
+                        self.frame,
+                        self.segment,
+                    )? {
+                        Found::Value { value, periods } => {
+                            if let Some(s) = &mut self.seen {
+                                s.extend(periods);
+                            }
+                            value
                         }
-                        value
+                        Found::NoRows => {
+                            let func: AggFunc = self.model.aggregates[*index].func;
+                            (k.missing == Missing::Zero && engine::zero_when_empty(func))
+                                .then_some(Decimal::ZERO)
+                        }
                     }
-                    Found::NoRows => {
-                        let func: AggFunc = self.model.aggregates[*index].func;
-                        (k.missing == Missing::Zero && engine::zero_when_empty(func))
-                            .then_some(Decimal::ZERO)
+                }
+                Expr::Kpi { name } => match self.model.kpi(name) {
+                    Some(other) => self.kpi_value(other)?,
+                    None => None,
+                },
+                Expr::Neg { operand } => self.num(k, operand, this)?.map(|v| -v),
+                Expr::Arith { op, left, right } => {
+                    let (Some(a), Some(b)) = (self.num(k, left, this)?, self.num(k, right, this)?)
+                    else {
+                        return Ok(None);
+                    };
+                    let overflow = |what: &str| EvalError::Overflow {
+                        kpi: k.name.to_string(),
+                        period: self.period_label.clone(),
+                        what: what.to_string(),
+                    };
+                    match op {
+                        ArithOp::Add => Some(a.checked_add(b).ok_or_else(|| overflow("a sum"))?),
+                        ArithOp::Sub => {
+                            Some(a.checked_sub(b).ok_or_else(|| overflow("a difference"))?)
+                        }
+                        ArithOp::Mul => {
+                            Some(a.checked_mul(b).ok_or_else(|| overflow("a product"))?)
+                        }
+                        ArithOp::Div if b.is_zero() => {
+                            self.warnings.push((
+                                k.name.to_string(),
+                                format!(
+                                    "division by zero in `{}`: the value is left empty",
+                                    k.name
+                                ),
+                            ));
+                            None
+                        }
+                        ArithOp::Div => {
+                            Some(a.checked_div(b).ok_or_else(|| overflow("a quotient"))?)
+                        }
                     }
                 }
-            }
-            Expr::Kpi { name } => match self.model.kpi(name) {
-                Some(other) => self.kpi_value(other)?,
-                None => None,
-            },
-            Expr::Neg { operand } => self.num(k, operand, this)?.map(|v| -v),
-            Expr::Arith { op, left, right } => {
-                let (Some(a), Some(b)) = (self.num(k, left, this)?, self.num(k, right, this)?)
-                else {
-                    return Ok(None);
-                };
-                let overflow = |what: &str| EvalError::Overflow {
-                    kpi: k.name.to_string(),
-                    period: self.period_label.clone(),
-                    what: what.to_string(),
-                };
-                match op {
-                    ArithOp::Add => Some(a.checked_add(b).ok_or_else(|| overflow("a sum"))?),
-                    ArithOp::Sub => Some(a.checked_sub(b).ok_or_else(|| overflow("a difference"))?),
-                    ArithOp::Mul => Some(a.checked_mul(b).ok_or_else(|| overflow("a product"))?),
-                    ArithOp::Div if b.is_zero() => {
-                        self.warnings.push((
-                            k.name.to_string(),
-                            format!("division by zero in `{}`: the value is left empty", k.name),
-                        ));
-                        None
+                Expr::Clv {
+                    margin,
+                    retention,
+                    discount,
+                    horizon,
+                } => {
+                    let m = self.num(k, margin, this)?;
+                    let r = self.num(k, retention, this)?;
+                    let d = self.num(k, discount, this)?;
+                    match (m, r, d) {
+                        (Some(m), Some(r), Some(d)) => crate::finance::clv(m, r, d, *horizon),
+                        _ => None,
                     }
-                    ArithOp::Div => Some(a.checked_div(b).ok_or_else(|| overflow("a quotient"))?),
                 }
-            }
-            Expr::Clv {
-                margin,
-                retention,
-                discount,
-                horizon,
-            } => {
-                let m = self.num(k, margin, this)?;
-                let r = self.num(k, retention, this)?;
-                let d = self.num(k, discount, this)?;
-                match (m, r, d) {
-                    (Some(m), Some(r), Some(d)) => crate::finance::clv(m, r, d, *horizon),
-                    _ => None,
+                Expr::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => match self.cond(k, cond, this)? {
+                    Some(true) => self.num(k, then, this)?,
+                    Some(false) => self.num(k, otherwise, this)?,
+                    None => None,
+                },
+                Expr::Shift { operand, .. } => {
+                    let Some((p, frame)) = self.inner_place(e) else {
+                        return Ok(None);
+                    };
+                    self.at(p, frame, |cx| cx.num(k, operand, this))?
                 }
-            }
-            Expr::If {
-                cond,
-                then,
-                otherwise,
-            } => match self.cond(k, cond, this)? {
-                Some(true) => self.num(k, then, this)?,
-                Some(false) => self.num(k, otherwise, this)?,
-                None => None,
-            },
-            Expr::Shift { operand, .. } => {
-                let Some((p, frame)) = self.inner_place(e) else {
-                    return Ok(None);
-                };
-                self.at(p, frame, |cx| cx.num(k, operand, this))?
-            }
-            Expr::Window { operand, .. } => {
-                let Some((p, (start, _))) = self.inner_place(e) else {
-                    return Ok(None);
-                };
-                let first_window = self.coverage.is_none();
-                let (value, seen) =
-                    self.collecting(|cx| cx.at(p, (start, p), |cx| cx.num(k, operand, this)));
-                let value = value?;
-                if first_window {
-                    let of = (p - start + 1).max(0) as usize;
-                    self.coverage =
-                        Some((seen.iter().filter(|q| (start..=p).contains(q)).count(), of));
+                Expr::Window { operand, .. } => {
+                    let Some((p, (start, _))) = self.inner_place(e) else {
+                        return Ok(None);
+                    };
+                    let first_window = self.coverage.is_none();
+                    let (value, seen) =
+                        self.collecting(|cx| cx.at(p, (start, p), |cx| cx.num(k, operand, this)));
+                    let value = value?;
+                    if first_window {
+                        let of = (p - start + 1).max(0) as usize;
+                        self.coverage =
+                            Some((seen.iter().filter(|q| (start..=p).contains(q)).count(), of));
+                    }
+                    value
                 }
-                value
-            }
-            Expr::Compare { .. } | Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => None,
+                Expr::Compare { .. } | Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => {
+                    None
+                }
+            })
         })
     }
 
     /// Evaluates a condition; `None` when it cannot be decided because a value is missing.
     /// `and` and `or` follow three-valued logic: `false and ?` is false, `true or ?` is true.
     pub fn cond(&mut self, k: Owner, e: &Expr, this: This) -> Result<Option<bool>, EvalError> {
-        Ok(match e {
-            Expr::Compare { op, left, right } => {
-                match (self.num(k, left, this)?, self.num(k, right, this)?) {
-                    (Some(a), Some(b)) => Some(op.holds(a.cmp(&b))),
-                    _ => None,
+        crate::depth::deep(|| {
+            Ok(match e {
+                Expr::Compare { op, left, right } => {
+                    match (self.num(k, left, this)?, self.num(k, right, this)?) {
+                        (Some(a), Some(b)) => Some(op.holds(a.cmp(&b))),
+                        _ => None,
+                    }
                 }
-            }
-            Expr::And { left, right } => {
-                match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
-                    (Some(false), _) | (_, Some(false)) => Some(false),
-                    (Some(true), Some(true)) => Some(true),
-                    _ => None,
+                Expr::And { left, right } => {
+                    match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
+                        (Some(false), _) | (_, Some(false)) => Some(false),
+                        (Some(true), Some(true)) => Some(true),
+                        _ => None,
+                    }
                 }
-            }
-            Expr::Or { left, right } => {
-                match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
-                    (Some(true), _) | (_, Some(true)) => Some(true),
-                    (Some(false), Some(false)) => Some(false),
-                    _ => None,
+                Expr::Or { left, right } => {
+                    match (self.cond(k, left, this)?, self.cond(k, right, this)?) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    }
                 }
-            }
-            Expr::Not { operand } => self.cond(k, operand, this)?.map(|b| !b),
-            _ => None,
+                Expr::Not { operand } => self.cond(k, operand, this)?.map(|b| !b),
+                _ => None,
+            })
         })
     }
 }

@@ -79,6 +79,7 @@ fn describe(rules: &[Rule]) -> String {
             | Rule::date
             | Rule::call
             | Rule::list
+            | Rule::group
             | Rule::duration
             | Rule::same_period_last_year => "a value",
             Rule::modifier => "a word",

@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod error;
+pub mod limits;
 mod print;
 mod split;
 mod tree;
@@ -30,25 +31,34 @@ pub fn parse(source: &str) -> Parsed {
     let mut parsed = Parsed::default();
     for chunk in split::declarations(source) {
         let text = &source[chunk.clone()];
-        match ScorecardParser::parse(Rule::declaration_only, text) {
-            Ok(mut pairs) => {
-                let Some(decl) = pairs.next().and_then(|p| p.into_inner().next()) else {
-                    continue;
-                };
-                parsed
-                    .file
-                    .declarations
-                    .push(tree::declaration(decl, chunk.start));
-            }
+        match declaration(source, text, chunk.start) {
+            Ok(Some(d)) => parsed.file.declarations.push(d),
+            Ok(None) => {}
             Err(e) => {
-                parsed
-                    .diagnostics
-                    .push(error::from_pest(e, source, chunk.start));
+                parsed.diagnostics.push(e);
                 parsed.broken.extend(declared_name(text));
             }
         }
     }
     parsed
+}
+
+/// One declaration's text (at `offset` in `source`) parsed, or its first syntax error. Nesting is
+/// checked before pest sees the text, so pest's recursion stays within `limits::MAX_NESTING`.
+fn declaration(
+    source: &str,
+    text: &str,
+    offset: usize,
+) -> Result<Option<ast::Declaration>, Diagnostic> {
+    if let Some(d) = limits::nesting(text, offset) {
+        return Err(d);
+    }
+    let mut pairs = ScorecardParser::parse(Rule::declaration_only, text)
+        .map_err(|e| error::from_pest(e, source, offset))?;
+    match pairs.next().and_then(|p| p.into_inner().next()) {
+        Some(decl) => tree::declaration(decl, offset).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The name a declaration that failed to parse was probably giving: its second word.

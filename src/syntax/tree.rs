@@ -1,10 +1,12 @@
 //! Owns building the syntax tree from pest's pairs, with expression precedence.
 
 use super::ast::*;
+use super::limits::{self, MAX_NESTING, MAX_OPERATORS};
 use super::Rule;
-use crate::diagnostic::Span;
+use crate::diagnostic::{Diagnostic, Span};
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 type P<'a> = Pair<'a, Rule>;
@@ -37,6 +39,11 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 struct Ctx {
     offset: usize,
+    /// The operators of the value being built so far, nested ones included.
+    operators: Cell<usize>,
+    /// A value or a run of prefix operators beyond the limits (`limits.rs`): the declaration is
+    /// reported and left out.
+    beyond: RefCell<Option<Diagnostic>>,
 }
 
 impl Ctx {
@@ -55,9 +62,22 @@ impl Ctx {
     }
 }
 
-/// Builds a declaration from a `declaration` pair whose positions start at `offset` in the file.
-pub fn declaration(p: P, offset: usize) -> Declaration {
-    let cx = Ctx { offset };
+/// Builds a declaration from a `declaration` pair whose positions start at `offset` in the file,
+/// or says where it passes a limit on the shape of a value.
+pub fn declaration(p: P, offset: usize) -> Result<Declaration, Diagnostic> {
+    let cx = Ctx {
+        offset,
+        operators: Cell::new(0),
+        beyond: RefCell::new(None),
+    };
+    let built = build_declaration(&cx, p);
+    match cx.beyond.into_inner() {
+        Some(d) => Err(d),
+        None => Ok(built),
+    }
+}
+
+fn build_declaration(cx: &Ctx, p: P) -> Declaration {
     let span = cx.span(&p);
     let mut doc_lines = Vec::new();
     let mut idents = Vec::new();
@@ -67,8 +87,8 @@ pub fn declaration(p: P, offset: usize) -> Declaration {
         match part.as_rule() {
             Rule::doc_comment => doc_lines.push(doc_text(part)),
             Rule::ident => idents.push(cx.ident(part)),
-            Rule::string => label = Some(string(&cx, part)),
-            Rule::block => entries = block(&cx, part),
+            Rule::string => label = Some(string(cx, part)),
+            Rule::block => entries = block(cx, part),
             _ => {}
         }
     }
@@ -158,6 +178,7 @@ fn value_of(cx: &Ctx, p: P) -> Value {
 
 fn item(cx: &Ctx, p: P) -> Item {
     let span = cx.span(&p);
+    cx.operators.set(0);
     let mut inner = p.into_inner();
     let e = inner
         .next()
@@ -173,7 +194,76 @@ fn item(cx: &Ctx, p: P) -> Item {
     }
 }
 
+/// The operators of one level of an expression (pest lists them flat) counted against the
+/// limits: a run of prefix operators nests, and every operator counts towards its value's total.
+/// Beyond either, the expression is not built (an empty list stands in) and the place is kept.
+fn within_limits(cx: &Ctx, pairs: &Pairs<Rule>) -> bool {
+    let (mut operators, mut run, mut run_start) = (0, 0, None);
+    for p in pairs.clone() {
+        let rule = p.as_rule();
+        let prefix = matches!(rule, Rule::neg | Rule::not);
+        if prefix {
+            run += 1;
+            let start = *run_start.get_or_insert(cx.span(&p));
+            if run > MAX_NESTING {
+                return beyond(cx, limits::too_deep(start.to(cx.span(&p))));
+            }
+        } else {
+            (run, run_start) = (0, None);
+        }
+        if prefix || is_operator(rule) {
+            operators += 1;
+        }
+    }
+    let total = cx.operators.get() + operators;
+    cx.operators.set(total);
+    if total > MAX_OPERATORS {
+        let first = pairs
+            .clone()
+            .next()
+            .map(|p| cx.span(&p))
+            .unwrap_or_default();
+        return beyond(cx, limits::too_long(first));
+    }
+    true
+}
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::or
+            | Rule::and
+            | Rule::in_list
+            | Rule::eq
+            | Rule::ne
+            | Rule::le
+            | Rule::ge
+            | Rule::lt
+            | Rule::gt
+            | Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::of
+            | Rule::index
+            | Rule::status_test
+            | Rule::deviates
+    )
+}
+
+/// Keeps the first place a limit is passed; `false`, so the caller stops building.
+fn beyond(cx: &Ctx, d: Diagnostic) -> bool {
+    cx.beyond.borrow_mut().get_or_insert(d);
+    false
+}
+
 fn expr(cx: &Ctx, pairs: Pairs<Rule>) -> Expr {
+    if cx.beyond.borrow().is_some() || !within_limits(cx, &pairs) {
+        return Expr {
+            kind: ExprKind::List(Vec::new()),
+            span: Span::default(),
+        };
+    }
     pratt()
         .map_primary(|p| primary(cx, p))
         .map_prefix(|op, operand| {
@@ -362,6 +452,13 @@ fn primary(cx: &Ctx, p: P) -> Expr {
         Rule::string => ExprKind::Str(string(cx, p).text),
         Rule::path => ExprKind::Path(p.into_inner().map(|i| cx.ident(i)).collect()),
         Rule::list => ExprKind::List(p.into_inner().map(|e| expr(cx, e.into_inner())).collect()),
+        Rule::group => {
+            let mut items: Vec<Expr> = p.into_inner().map(|e| expr(cx, e.into_inner())).collect();
+            if items.len() == 1 {
+                return items.remove(0);
+            }
+            ExprKind::List(items)
+        }
         Rule::call => {
             let mut inner = p.into_inner();
             let name = inner
@@ -373,7 +470,6 @@ fn primary(cx: &Ctx, p: P) -> Expr {
                 args: inner.map(|a| arg(cx, a)).collect(),
             }
         }
-        Rule::expr => return expr(cx, p.into_inner()),
         _ => ExprKind::List(Vec::new()),
     };
     Expr { kind, span }
