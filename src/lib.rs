@@ -29,6 +29,7 @@ pub mod rules;
 pub mod script;
 pub mod sql;
 pub mod syntax;
+pub mod temporary;
 pub mod testing;
 
 use check::model::Model;

@@ -297,7 +297,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The servers keep their own signal handling; every other command may be staging outputs.
     if !matches!(cli.command, Command::Lsp | Command::Cluster { .. }) {
-        remove_staged_files_on_signal();
+        remove_temporary_files_on_signal();
     }
     ExitCode::from(match cli.command {
         Command::Check {
@@ -393,11 +393,12 @@ fn main() -> ExitCode {
 }
 
 /// On SIGINT, SIGTERM or SIGHUP, removes the temporary files of outputs not yet renamed into
-/// place, then exits: an interrupted command leaves its targets as they were and nothing beside
-/// them. (SIGKILL cannot be caught: `generate` removes what such a run left.)
-fn remove_staged_files_on_signal() {
+/// place and the temporary folders (staged rows, test data), then exits: an interrupted command
+/// leaves its targets as they were and nothing beside them. A commit under way finishes first.
+/// (SIGKILL cannot be caught: `generate` removes what such a run left beside its files.)
+fn remove_temporary_files_on_signal() {
     let installed = ctrlc::set_handler(|| {
-        scorecard::output::remove_staged_files();
+        scorecard::temporary::remove_all();
         std::process::exit(INTERRUPTED);
     });
     if let Err(e) = installed {
@@ -483,7 +484,10 @@ fn check(files: &[PathBuf]) -> u8 {
 /// `check --format sarif`: every file's diagnostics as one SARIF log; exit 1 when any is an
 /// error, as `check` does.
 fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
-    if let Err(code) = write::guard(&write::named(&[(output, "-o")]), &write::scorecards(files)) {
+    if let Err(code) = write::guard(
+        &write::named(&[(output, "-o")]),
+        &write::scorecards_and_projects(files),
+    ) {
         return code;
     }
     let read: Vec<(String, Option<String>, Vec<diagnostic::Diagnostic>)> = files
@@ -533,7 +537,7 @@ fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
 fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
     if let Err(code) = write::guard(
         &write::named(&[(output, "-o")]),
-        &write::scorecards(&[file]),
+        &write::scorecards_and_projects(&[file]),
     ) {
         return code;
     }
@@ -648,7 +652,7 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
         .into_iter()
         .filter(|v| Path::new(v).exists())
         .collect();
-    let mut reads = write::scorecards(&versions);
+    let mut reads = write::scorecards_and_projects(&versions);
     let outputs = write::named(&[(out.output.as_deref(), "-o")]);
     if let Err(code) = write::guard(&outputs, &reads) {
         return code;

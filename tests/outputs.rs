@@ -696,8 +696,11 @@ fn generate_removes_what_a_killed_generate_left() {
         "a killed generate leaves its temporary files"
     );
     assert_eq!(std::fs::read(g.join("orders.csv")).unwrap(), earlier);
-    // One of an old binary's (`.NAME.PID.tmp`), and one of someone else's that is not generate's.
+    // One of an old binary's (`.NAME.PID.tmp`), a killed marketing generate's, a second name kept
+    // during a commit, and one of someone else's that is not generate's.
     std::fs::write(g.join(".orders.csv.4242.tmp"), "old").unwrap();
+    std::fs::write(g.join(".touchpoints.parquet.Ab12Cd.tmp"), "marketing").unwrap();
+    std::fs::write(g.join(".budget.csv.Xy98Zw.bak"), "kept").unwrap();
     std::fs::write(g.join(".notes.txt.1.tmp"), "not generate's").unwrap();
     let (code, _, err) = run_in(
         tmp.path(),
@@ -829,4 +832,254 @@ fn temporary_folders_planted_in_advance_receive_nothing() {
         "something was written into a planted folder"
     );
     assert_eq!(planted().len(), 6000, "every folder the runs made is gone");
+}
+
+#[test]
+fn an_output_that_fails_last_takes_back_the_ones_written_before_it() {
+    // `/dev/full` is written last (a device cannot be renamed into place) and fails: the credit
+    // table, already renamed into place, is put back.
+    let tmp = examples();
+    let dir = tmp.path().join("marketing");
+    std::fs::write(dir.join("credits.csv"), "earlier credits\n").unwrap();
+    let (code, _, err) = run_in(
+        &dir,
+        &[
+            "run",
+            "marketing.scorecard",
+            "--credits",
+            "credits.csv",
+            "-o",
+            "/dev/full",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("scorecard::io::write_output"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("credits.csv")).unwrap(),
+        "earlier credits\n"
+    );
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_signal_during_the_commit_waits_for_it_to_finish() {
+    // The results go to a named pipe, written last: the command blocks there, after the credit
+    // table was renamed into place, until something reads the pipe. A SIGTERM then must not stop
+    // it halfway.
+    let tmp = examples();
+    let dir = tmp.path().join("marketing");
+    let fifo = dir.join("results.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::write(dir.join("credits.csv"), "earlier credits\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "run",
+            "marketing.scorecard",
+            "--format",
+            "json",
+            "--credits",
+            "credits.csv",
+            "-o",
+            "results.fifo",
+        ])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::fs::read_to_string(dir.join("credits.csv")).unwrap() == "earlier credits\n" {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the credits were never written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it stopped in the middle of its commit"
+    );
+    let results = std::fs::read_to_string(&fifo).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let json: serde_json::Value = serde_json::from_str(&results).expect("the whole results");
+    assert!(json["kpis"].as_array().is_some_and(|k| !k.is_empty()));
+    assert!(std::fs::read_to_string(dir.join("credits.csv"))
+        .unwrap()
+        .starts_with("attribution,"));
+}
+
+#[test]
+fn dev_stdout_is_the_stream_the_shell_gave() {
+    let tmp = examples();
+    let dir = tmp.path().join("balanced");
+    let bin = env!("CARGO_BIN_EXE_scorecard");
+    // Appended to a file the shell opened: what was there stays.
+    let script = format!(
+        "echo HEADER > out.txt; {bin} graph balanced.scorecard -o /dev/stdout >> out.txt; echo FOOTER >> out.txt; {bin} graph balanced.scorecard -o /dev/stdout | cat > piped.txt"
+    );
+    let status = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = std::fs::read_to_string(dir.join("out.txt")).unwrap();
+    assert!(
+        out.starts_with("HEADER\ndigraph") && out.ends_with("}\nFOOTER\n"),
+        "{out}"
+    );
+    let piped = std::fs::read_to_string(dir.join("piped.txt")).unwrap();
+    assert!(piped.starts_with("digraph"), "{piped}");
+    // Another process's open files are not places to write.
+    let (code, _, err) = run_in(&dir, &["graph", "balanced.scorecard", "-o", "/proc/1/fd/1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a file a process holds open"), "{err}");
+}
+
+#[test]
+fn an_interrupted_run_removes_the_rows_it_staged_which_only_its_owner_could_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let system = tmp.path().join("system-tmp");
+    std::fs::create_dir(&system).unwrap();
+    let (code, _, err) = run_in(
+        tmp.path(),
+        &[
+            "generate", "retail", "--rows", "1500000", "--format", "csv", "--out", "data",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    std::fs::copy(
+        "scorecards/retail/retail.scorecard",
+        tmp.path().join("retail.scorecard"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "run",
+            "retail.scorecard",
+            "--memory-limit",
+            "256MiB",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+        ])
+        .current_dir(tmp.path())
+        .env("TMPDIR", &system)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let staged = loop {
+        let found = std::fs::read_dir(&system)
+            .unwrap()
+            .next()
+            .map(|e| e.unwrap().path());
+        if let Some(f) =
+            found.filter(|f| std::fs::read_dir(f).is_ok_and(|mut d| d.next().is_some()))
+        {
+            break f;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "nothing was staged"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(mode(&staged), 0o700, "{}", staged.display());
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let left: Vec<_> = std::fs::read_dir(&system).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(!tmp.path().join("out.json").exists());
+}
+
+#[test]
+fn a_mistyped_output_never_costs_a_scorecard_of_the_project() {
+    let tmp = examples();
+    let before = snapshot(tmp.path());
+    let cases: &[&[&str]] = &[
+        &[
+            "test",
+            "retail/retail.scorecard",
+            "--junit",
+            "balanced/balanced.scorecard",
+        ],
+        &[
+            "sql",
+            "retail/retail.scorecard",
+            "-o",
+            "marketing/marketing.scorecard",
+        ],
+        &["graph", "retail/retail.scorecard", "-o", "scorecard.toml"],
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "retail/retail.scorecard",
+            "-o",
+            "balanced/balanced.scorecard",
+        ],
+        &[
+            "diff",
+            "retail/retail.scorecard",
+            "retail/retail.scorecard",
+            "-o",
+            "balanced/balanced.scorecard",
+        ],
+    ];
+    for args in cases {
+        let (code, _, err) = run_in(tmp.path(), args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("scorecard::io::output_clash"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(snapshot(tmp.path()) == before);
+    // Two scorecards of one name in a project run: refused as a clash, and no folder is made.
+    std::fs::create_dir(tmp.path().join("other")).unwrap();
+    std::fs::copy(
+        tmp.path().join("retail/retail.scorecard"),
+        tmp.path().join("other/retail.scorecard"),
+    )
+    .unwrap();
+    let (code, _, err) = run_in(tmp.path(), &["run", "--format", "json", "-o", "results"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("scorecard::io::output_clash") && err.contains("results/retail.json"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("results").exists());
+    // `generate --out` naming a file says it wants a folder.
+    let (code, _, err) = run_in(
+        tmp.path(),
+        &["generate", "retail", "--out", "scorecard.toml"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("it is not a folder") && err.contains("`--out` names the folder"),
+        "{err}"
+    );
 }

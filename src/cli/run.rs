@@ -7,7 +7,7 @@ use crate::{compile, s, stamp, stdout_color};
 use crate::{DATA_ERRORS, ESCALATED, OK, SCORECARD_ERRORS};
 use clap::ValueEnum;
 use scorecard::check::model::{Model, Severity};
-use scorecard::output::{Batch, Output, Read};
+use scorecard::output::{Batch, Output, OutputError, Read};
 use scorecard::project::Project;
 use scorecard::rules::manifest::SourceFile;
 use scorecard::rules::Evaluation;
@@ -258,13 +258,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
     };
     let targets = match folder.map(|f| targets(&files, f, out.format)).transpose() {
         Ok(t) => t,
-        Err(message) => {
-            eprintln!(
-                "error[{}]: {message}",
-                scorecard::diagnostic::Code::WriteOutput.as_str()
-            );
-            return DATA_ERRORS;
-        }
+        Err(e) => return write::failed(&e),
     };
     // Every scorecard is set up first, so that no output is written before all are checked
     // against every file any of them reads.
@@ -345,7 +339,7 @@ fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<Pat
 
 /// One output file per scorecard in `folder`, named after the scorecard; two scorecards of the
 /// same name would overwrite each other, so they are refused.
-fn targets(files: &[PathBuf], folder: &Path, format: Format) -> Result<Vec<PathBuf>, String> {
+fn targets(files: &[PathBuf], folder: &Path, format: Format) -> Result<Vec<PathBuf>, OutputError> {
     let extension = match format {
         Format::Table => "txt",
         Format::Json => "json",
@@ -353,22 +347,30 @@ fn targets(files: &[PathBuf], folder: &Path, format: Format) -> Result<Vec<PathB
         Format::Markdown => "md",
         Format::Xlsx => "xlsx",
     };
-    std::fs::create_dir_all(folder)
-        .map_err(|e| format!("cannot make the folder `{}`: {e}", folder.display()))?;
     let mut out: Vec<PathBuf> = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let stem = f.file_stem().unwrap_or_default().to_string_lossy();
         let target = folder.join(format!("{stem}.{extension}"));
         if let Some(j) = out.iter().position(|t| *t == target) {
-            return Err(format!(
-                "`{}` and `{}` would both be written to `{}`: rename one, or run them one at a time",
-                files[j].display(),
-                files[i].display(),
-                target.display()
-            ));
+            return Err(OutputError::Twice {
+                path: target.display().to_string(),
+                first: format!("the results of `{}`", files[j].display()),
+                second: format!(
+                    "of `{}`; rename one, or run them one at a time",
+                    files[i].display()
+                ),
+            });
         }
         out.push(target);
     }
+    if std::fs::symlink_metadata(folder).is_ok() && !folder.is_dir() {
+        return Err(OutputError::Unwritable {
+            path: folder.display().to_string(),
+            reason: "it is not a folder, and the results of several scorecards go into one".into(),
+            help: "name a folder with `-o`, or run the scorecards one at a time".into(),
+        });
+    }
+    std::fs::create_dir_all(folder).map_err(|e| OutputError::write(folder, e))?;
     Ok(out)
 }
 

@@ -40,7 +40,9 @@ pub fn run(
     output: Option<&Path>,
 ) -> u8 {
     let outputs = super::write::named(&[(output, "-o")]);
-    if let Err(code) = super::write::guard(&outputs, &super::write::scorecards(&[file])) {
+    if let Err(code) =
+        super::write::guard(&outputs, &super::write::scorecards_and_projects(&[file]))
+    {
         return code;
     }
     let Some((compiled, _)) = crate::compile(file) else {

@@ -24,7 +24,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
     };
     if let Err(code) = write::guard(
         &write::named(&[(junit, "--junit")]),
-        &write::scorecards(&files),
+        &write::scorecards_and_projects(&files),
     ) {
         return code;
     }

@@ -35,6 +35,21 @@ pub fn scorecards<P: AsRef<Path>>(files: &[P]) -> Vec<Read> {
     files.iter().map(read).collect()
 }
 
+/// The scorecard files given to a command, and the project each belongs to (its `scorecard.toml`
+/// and the project's other scorecards): a command that does not read the project still must not
+/// replace them, for a mistyped output path should not cost a scorecard.
+pub fn scorecards_and_projects<P: AsRef<Path>>(files: &[P]) -> Vec<Read> {
+    let mut reads = scorecards(files);
+    for f in files {
+        if let Ok(project) = Project::of(f.as_ref()) {
+            reads.extend(project_file(&project));
+            let others = project.scorecards.iter();
+            reads.extend(others.map(|s| Read::new(s, "a scorecard of the project")));
+        }
+    }
+    reads
+}
+
 /// The project file a command reads, if there is one.
 pub fn project_file(project: &Project) -> Option<Read> {
     let file = project.file.as_ref();

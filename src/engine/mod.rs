@@ -289,24 +289,15 @@ pub struct Session {
     _staging: Option<Staging>,
 }
 
-/// A folder of the rows a run staged on disk, removed when the run is over. It is created
-/// exclusively under a random name, so nobody can have made it (or a link in it) beforehand.
-struct Staging(tempfile::TempDir);
+/// A folder of the rows a run staged on disk, removed when the run is over (or the process is
+/// stopped by a signal).
+struct Staging(crate::temporary::Folder);
 
 impl Staging {
     /// A new folder in `under` (a cluster's `staging`, which its executors read: it gets a new
     /// folder's usual permissions), or in the system's temporary folder (private to the owner).
     fn new(under: Option<&std::path::Path>) -> Result<Staging, DataError> {
-        let mut folder = tempfile::Builder::new();
-        folder.prefix("scorecard-staging-");
-        let made = match under {
-            Some(shared) => {
-                #[cfg(unix)]
-                folder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
-                folder.tempdir_in(shared)
-            }
-            None => folder.tempdir(),
-        };
+        let made = crate::temporary::Folder::new("scorecard-staging-", under, under.is_some());
         made.map(Staging).map_err(|e| {
             let place = under.map_or(std::env::temp_dir(), std::path::Path::to_path_buf);
             DataError::Engine(format!(

@@ -15,11 +15,23 @@ const NAMED: usize = 5;
 
 /// Makes `into` ready for `generate` to write `names`: the folder created if missing, refused when
 /// it holds files generate did not write (unless forced) or when a file to replace is not a
-/// regular file, and the temporary files of an earlier, killed generate removed. Returns the names
-/// the folder's marker lists that are still there, to be listed again.
-pub fn claim(into: Folder, names: &[String]) -> Result<Vec<String>, OutputError> {
+/// regular file, and the temporary files of an earlier, killed generate removed (those of any file
+/// a generate of any kind writes). Returns the names the folder's marker lists that are still
+/// there, to be listed again.
+pub fn claim(
+    into: Folder,
+    names: &[String],
+    any_kind: &[String],
+) -> Result<Vec<String>, OutputError> {
     let dir = into.path;
     let io = |e| OutputError::write(dir, e);
+    if std::fs::symlink_metadata(dir).is_ok() && !dir.is_dir() {
+        return Err(OutputError::Unwritable {
+            path: dir.display().to_string(),
+            reason: "it is not a folder".into(),
+            help: "`--out` names the folder to write the files into".into(),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(io)?;
     let earlier = listed(dir);
     let ours = |name: &str| name == MARKER || earlier.iter().any(|n| n == name);
@@ -37,7 +49,7 @@ pub fn claim(into: Folder, names: &[String]) -> Result<Vec<String>, OutputError>
                 help: "remove it, or generate into another folder".into(),
             });
         }
-        if regular && is_leftover(&name, names, &earlier) {
+        if regular && is_leftover(&name, any_kind) {
             leftovers.push(entry.path());
         } else if !(regular && ours(&name)) {
             foreign.push(name);
@@ -79,13 +91,17 @@ fn listed(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// A temporary file staged for one of the files generate writes or wrote (`.NAME.RANDOM.tmp`, or
-/// `.NAME.PID.tmp` from before), which only a killed generate leaves behind.
-fn is_leftover(name: &str, names: &[String], earlier: &[String]) -> bool {
-    let Some(middle) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+/// A temporary file staged for one of the files a generate of any kind writes, or a second name
+/// kept while one was renamed into place (`.NAME.RANDOM.tmp`, `.NAME.RANDOM.bak`, or `.NAME.PID.tmp`
+/// from before), which only a killed generate leaves behind.
+fn is_leftover(name: &str, any_kind: &[String]) -> bool {
+    let Some(middle) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp").or_else(|| n.strip_suffix(".bak")))
+    else {
         return false;
     };
-    let targets = names.iter().chain(earlier).map(String::as_str);
+    let targets = any_kind.iter().map(String::as_str);
     targets.chain([MARKER]).any(|t| {
         middle
             .strip_prefix(t)

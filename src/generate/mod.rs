@@ -40,6 +40,18 @@ impl Kind {
             Kind::Marketing => &["touchpoints", "orders", "spend"],
         }
     }
+
+    /// The files this kind writes in `formats`.
+    fn files(self, formats: &[Format]) -> Vec<String> {
+        let tables = self.tables().iter();
+        tables
+            .flat_map(|t| {
+                formats
+                    .iter()
+                    .map(move |f| format!("{t}.{}", f.extension()))
+            })
+            .collect()
+    }
 }
 
 /// The folder to write into, and whether it may hold files `generate` did not write.
@@ -80,16 +92,13 @@ pub fn generate(
             help: format!("generate writes from 1 to {MAX_ROWS} rows"),
         });
     }
-    let names: Vec<String> = kind
-        .tables()
+    let names = kind.files(formats);
+    let every = [Format::Csv, Format::Parquet];
+    let any_kind: Vec<String> = [Kind::Retail, Kind::Marketing]
         .iter()
-        .flat_map(|t| {
-            formats
-                .iter()
-                .map(move |f| format!("{t}.{}", f.extension()))
-        })
+        .flat_map(|k| k.files(&every))
         .collect();
-    let earlier = folder::claim(into, &names)?;
+    let earlier = folder::claim(into, &names, &any_kind)?;
     let dir = into.path;
     let mut batch = Batch::new();
     let written = match kind {

@@ -10,14 +10,14 @@
 //! - a link is written through to the file it names, and stays a link;
 //! - before anything is read, no output may be a file the command reads, nor another of its
 //!   outputs (`target.rs`, `check`);
-//! - a process stopped by a signal removes its staged files first (`remove_staged_files`, which the
-//!   command line calls from its signal handler).
+//! - a process stopped by a signal removes its staged files first (`crate::temporary::remove_all`,
+//!   which the command line calls from its signal handler), and waits for a commit under way.
 
 mod staged;
 mod target;
 
-pub use staged::{remove_staged_files, Staged};
-pub use target::{check, resolve, Output, Read};
+pub use staged::Staged;
+pub use target::{check, resolve, stream, Output, Read, Stream};
 
 use crate::diagnostic::Code;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// Why an output was refused or could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`: {source}{}", help_for(source))]
     Write {
         path: String,
         source: std::io::Error,
@@ -56,6 +56,19 @@ pub enum OutputError {
     ForeignFiles { folder: String, files: Vec<String> },
 }
 
+/// What a user can do about a failed write, by its kind.
+fn help_for(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::PermissionDenied => "\n  help: this user may not write there: check the permissions of the file and its folder, or write the output elsewhere",
+        K::ReadOnlyFilesystem => "\n  help: the file system is read-only: write the output elsewhere",
+        K::StorageFull | K::QuotaExceeded => "\n  help: the disk is full: free some space, or write the output elsewhere",
+        K::AlreadyExists | K::NotADirectory => "\n  help: something that is not a folder is in the way: check the path",
+        K::InvalidFilename => "\n  help: the name is too long or not allowed here: choose a shorter name",
+        _ => "",
+    }
+}
+
 impl OutputError {
     pub fn code(&self) -> Code {
         match self {
@@ -65,7 +78,7 @@ impl OutputError {
         }
     }
 
-    pub(crate) fn write(path: &Path, source: std::io::Error) -> OutputError {
+    pub fn write(path: &Path, source: std::io::Error) -> OutputError {
         OutputError::Write {
             path: path.display().to_string(),
             source,
@@ -98,18 +111,32 @@ impl Batch {
         self.files.push(file);
     }
 
-    /// Makes every staged file durable, then renames each into place, in the order staged. Every
-    /// file is complete on disk before the first rename, so the renames, which only fail if a
-    /// folder changes under the command, are all that is left to fail.
+    /// Makes every staged file durable, then renames each into place in the order staged, and
+    /// last writes the outputs that are devices or streams. When one fails, the renames before it
+    /// are taken back (each replaced file was given a second name first), so the command leaves
+    /// every target as it was. A signal that arrives meanwhile waits until the commit is over.
     pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
         for f in &self.files {
             f.sync()?;
         }
-        let mut written = Vec::with_capacity(self.files.len());
-        for f in self.files {
-            written.push(f.persist()?);
+        let mut list = crate::temporary::list();
+        let (renamed, written): (Vec<Staged>, Vec<Staged>) =
+            self.files.into_iter().partition(Staged::renamed);
+        let mut undo = Vec::new();
+        let mut paths = Vec::new();
+        for f in renamed.into_iter().chain(written) {
+            match f.persist(&mut list) {
+                Ok((path, u)) => {
+                    paths.push(path);
+                    undo.push(u);
+                }
+                Err(e) => {
+                    undo.into_iter().rev().for_each(staged::Undo::undo);
+                    return Err(e);
+                }
+            }
         }
-        Ok(written)
+        Ok(paths)
     }
 }
 
@@ -148,6 +175,44 @@ mod tests {
         assert!(!super::staged::any_in(dir.path()));
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "earlier");
         assert_eq!(names(dir.path()), ["a.txt"]);
+    }
+
+    #[test]
+    fn a_rename_that_fails_takes_back_the_renames_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.txt"),
+            dir.path().join("b.txt"),
+            dir.path().join("c.txt"),
+        );
+        std::fs::write(&a, "earlier a").unwrap();
+        let mut batch = Batch::new();
+        batch.stage(&a, b"new a").unwrap();
+        batch.stage(&b, b"new b").unwrap();
+        batch.stage(&c, b"new c").unwrap();
+        // A folder, with a file in it, appears where `c.txt` goes: its rename fails.
+        std::fs::create_dir(&c).unwrap();
+        std::fs::write(c.join("inside"), "x").unwrap();
+        let err = batch.commit().unwrap_err();
+        assert_eq!(err.code().as_str(), "scorecard::io::write_output");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "earlier a");
+        assert!(!b.exists(), "a new file is removed again");
+        assert_eq!(
+            names(dir.path()),
+            ["a.txt", "c.txt"],
+            "no second name is left"
+        );
+        assert!(!super::staged::any_in(dir.path()));
+    }
+
+    #[test]
+    fn a_very_long_name_can_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = dir.path().join(format!("{}.json", "é".repeat(125)));
+        write(&long, b"{}").unwrap();
+        write(&long, b"[]").unwrap();
+        assert_eq!(std::fs::read_to_string(&long).unwrap(), "[]");
+        assert_eq!(names(dir.path()).len(), 1);
     }
 
     #[test]

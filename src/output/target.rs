@@ -8,11 +8,50 @@ use std::path::{Path, PathBuf};
 /// How many links a path may pass through, as the kernel allows (`ELOOP`).
 const MAX_LINKS: usize = 40;
 
+/// The process's standard output or error, named as a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+/// Which of the process's own streams `path` names, if any: `/dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/1` and the like, or a link to one. Such a path is not a file to replace: it is
+/// what the shell gave the process, perhaps a file it opened for appending.
+pub fn stream(path: &Path) -> Option<Stream> {
+    let mut current = std::path::absolute(path).ok()?;
+    let own = format!("/proc/{}/fd/", std::process::id());
+    for _ in 0..MAX_LINKS {
+        let text = current.to_str()?;
+        let fd = ["/dev/fd/", "/proc/self/fd/", own.as_str()]
+            .iter()
+            .find_map(|folder| text.strip_prefix(folder));
+        match (text, fd) {
+            ("/dev/stdout", _) | (_, Some("1")) => return Some(Stream::Out),
+            ("/dev/stderr", _) | (_, Some("2")) => return Some(Stream::Err),
+            _ => {}
+        }
+        let link = std::fs::read_link(&current).ok()?;
+        current = match current.parent() {
+            Some(folder) => folder.join(link),
+            None => link,
+        };
+    }
+    None
+}
+
 /// The file that writing `path` replaces: the path made absolute, and a link at its end followed
-/// (and a link it names, and so on) to the file it names, which need not exist yet.
+/// (and a link it names, and so on) to the file it names, which need not exist yet. A path through
+/// another process's files (`/proc`, `/dev/fd`) is refused: what it names is an open file, not a
+/// place to put one.
 pub fn resolve(path: &Path) -> std::io::Result<PathBuf> {
     let mut current = std::path::absolute(path)?;
     for _ in 0..MAX_LINKS {
+        if current.starts_with("/proc") || current.starts_with("/dev/fd") {
+            return Err(std::io::Error::other(
+                "it is a file a process holds open: of these, only /dev/stdout and /dev/stderr can be written",
+            ));
+        }
         let meta = match std::fs::symlink_metadata(&current) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(current),
@@ -63,7 +102,7 @@ impl Read {
 /// not a regular file (`/dev/null`) replaces nothing and is not compared.
 pub fn check(outputs: &[Output], reads: &[Read]) -> Result<(), OutputError> {
     let mut seen: Vec<(Identity, &Output)> = Vec::new();
-    for out in outputs {
+    for out in outputs.iter().filter(|o| stream(o.path).is_none()) {
         writable(out.path)?;
         let id = Identity::of(out.path);
         if id.special {

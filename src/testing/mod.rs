@@ -80,9 +80,7 @@ fn run_one(model: &Model, test: &Test) -> TestRun {
 fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
     // Created exclusively under a random name, private to the owner: nobody can have made it, or
     // planted a link in it, beforehand.
-    let scratch = tempfile::Builder::new()
-        .prefix("scorecard-test-")
-        .tempdir()
+    let scratch = crate::temporary::Folder::new("scorecard-test-", None, false)
         .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
     let mut model = model.clone();
     let mut names = Vec::new();
