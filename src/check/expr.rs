@@ -100,7 +100,8 @@ impl Lowering<'_, '_> {
 
     /// Lowers an expression, returning it with its unit, or `None` after reporting why not.
     pub fn lower(&mut self, e: &ast::Expr) -> Option<(Expr, Ty)> {
-        match &e.kind {
+        crate::depth::deep(|| {
+            match &e.kind {
             ExprKind::Number(n) => Some((
                 Expr::Number { value: self.literal(n, e.span)? },
                 Ty::Num { money: 0, lit: Lit::Plain },
@@ -159,6 +160,7 @@ impl Lowering<'_, '_> {
                     .help("write `rolling(net_revenue, 12 months)`"),
             ),
         }
+        })
     }
 
     pub fn literal(&mut self, text: &str, span: Span) -> Option<Decimal> {
@@ -1045,14 +1047,14 @@ pub fn uses_distinct(
     aggregates: &[Aggregate],
     distinct: &BTreeMap<String, bool>,
 ) -> bool {
-    match e {
+    crate::depth::deep(|| match e {
         Expr::Aggregate { index } => aggregates[*index].single_period(),
         Expr::Kpi { name } => distinct.get(name).copied().unwrap_or(false),
         other => other
             .children()
             .into_iter()
             .any(|c| uses_distinct(c, aggregates, distinct)),
-    }
+    })
 }
 
 fn first_numeric(ds: &Dataset) -> &str {

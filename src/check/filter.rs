@@ -60,175 +60,186 @@ pub fn quantity(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<RowExpr> {
 }
 
 fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
-    Some(match &e.kind {
-        ExprKind::Number(n) => (
-            RowExpr::Number {
-                value: Decimal::from_str(n).ok()?,
-            },
-            RowTy::Num,
-        ),
-        ExprKind::Percent(p) => (
-            RowExpr::Number {
-                value: Decimal::from_str(p).ok()? / Decimal::ONE_HUNDRED,
-            },
-            RowTy::Num,
-        ),
-        ExprKind::Str(s) => (RowExpr::Text { value: s.clone() }, RowTy::Text),
-        ExprKind::Date(d) => {
-            if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                cx.report(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        e.span,
-                        format!("`{d}` is not a valid date"),
-                    )
-                    .label("no such day")
-                    .help("dates are written YYYY-MM-DD"),
-                );
-                return None;
-            }
-            (RowExpr::Date { value: d.clone() }, RowTy::Date)
-        }
-        ExprKind::Path(parts) => {
-            let column = match parts.as_slice() {
-                [c] if c.text == "true" || c.text == "false" => {
-                    return Some((
-                        RowExpr::Bool {
-                            value: c.text == "true",
-                        },
-                        RowTy::Bool,
-                    ))
-                }
-                [c] => c,
-                [d, c] if d.text == ds.name => c,
-                [d, _] => {
-                    cx.report(
-                        Diagnostic::error(
-                            Code::UnknownColumn,
-                            d.span,
-                            format!("this filter is over `{}`, not `{}`", ds.name, d.text),
-                        )
-                        .label("another dataset")
-                        .help("a `where` filter reads columns of the dataset being aggregated"),
-                    );
-                    return None;
-                }
-                _ => {
-                    cx.report(
-                        Diagnostic::error(Code::UnknownColumn, e.span, "expected a column name")
-                            .label("not a column"),
-                    );
-                    return None;
-                }
-            };
-            let Some(col) = ds.column(&column.text) else {
-                cx.report(unknown_column(ds, column));
-                return None;
-            };
-            (
-                RowExpr::Column {
-                    name: col.name.clone(),
-                },
-                RowTy::of(col.ty),
-            )
-        }
-        ExprKind::Unary {
-            op: UnaryOp::Neg,
-            operand,
-        } => {
-            let (x, t) = row(cx, ds, operand)?;
-            expect(cx, t, RowTy::Num, operand)?;
-            (
-                RowExpr::Neg {
-                    operand: Box::new(x),
+    crate::depth::deep(|| {
+        Some(match &e.kind {
+            ExprKind::Number(n) => (
+                RowExpr::Number {
+                    value: Decimal::from_str(n).ok()?,
                 },
                 RowTy::Num,
-            )
-        }
-        ExprKind::Unary {
-            op: UnaryOp::Not,
-            operand,
-        } => {
-            let (x, t) = row(cx, ds, operand)?;
-            expect(cx, t, RowTy::Bool, operand)?;
-            (
-                RowExpr::Not {
-                    operand: Box::new(x),
+            ),
+            ExprKind::Percent(p) => (
+                RowExpr::Number {
+                    value: Decimal::from_str(p).ok()? / Decimal::ONE_HUNDRED,
                 },
-                RowTy::Bool,
-            )
-        }
-        ExprKind::Binary {
-            op: BinaryOp::In,
-            left,
-            right,
-        } => {
-            let (x, t) = row(cx, ds, left)?;
-            let ExprKind::List(items) = &right.kind else {
-                cx.report(
-                    Diagnostic::error(Code::TypeMismatch, right.span, "`in` needs a list")
-                        .label("expected a list of values")
-                        .help("for example `channel in (\"organic\", \"direct\")`"),
-                );
-                return None;
-            };
-            let mut values = Vec::new();
-            for item in items {
-                let (v, vt) = row(cx, ds, item)?;
-                expect(cx, vt, t, item)?;
-                values.push(v);
+                RowTy::Num,
+            ),
+            ExprKind::Str(s) => (RowExpr::Text { value: s.clone() }, RowTy::Text),
+            ExprKind::Date(d) => {
+                if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                    cx.report(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            e.span,
+                            format!("`{d}` is not a valid date"),
+                        )
+                        .label("no such day")
+                        .help("dates are written YYYY-MM-DD"),
+                    );
+                    return None;
+                }
+                (RowExpr::Date { value: d.clone() }, RowTy::Date)
             }
-            (
-                RowExpr::In {
-                    operand: Box::new(x),
-                    values,
-                },
-                RowTy::Bool,
-            )
-        }
-        ExprKind::Binary { op, left, right } => {
-            let l = row(cx, ds, left);
-            let r = row(cx, ds, right);
-            let ((lx, lt), (rx, rt)) = (l?, r?);
-            let (lb, rb) = (Box::new(lx), Box::new(rx));
-            match op {
-                BinaryOp::And | BinaryOp::Or => {
-                    expect(cx, lt, RowTy::Bool, left)?;
-                    expect(cx, rt, RowTy::Bool, right)?;
-                    let x = if *op == BinaryOp::And {
-                        RowExpr::And {
-                            left: lb,
-                            right: rb,
-                        }
-                    } else {
-                        RowExpr::Or {
-                            left: lb,
-                            right: rb,
-                        }
-                    };
-                    (x, RowTy::Bool)
-                }
-                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Of => {
-                    expect(cx, lt, RowTy::Num, left)?;
-                    expect(cx, rt, RowTy::Num, right)?;
-                    let op = match op {
-                        BinaryOp::Add => ArithOp::Add,
-                        BinaryOp::Sub => ArithOp::Sub,
-                        BinaryOp::Div => ArithOp::Div,
-                        _ => ArithOp::Mul,
-                    };
-                    (
-                        RowExpr::Arith {
-                            op,
-                            left: lb,
-                            right: rb,
-                        },
-                        RowTy::Num,
-                    )
-                }
-                _ => {
-                    if lt != rt || lt == RowTy::Bool && !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            ExprKind::Path(parts) => {
+                let column = match parts.as_slice() {
+                    [c] if c.text == "true" || c.text == "false" => {
+                        return Some((
+                            RowExpr::Bool {
+                                value: c.text == "true",
+                            },
+                            RowTy::Bool,
+                        ))
+                    }
+                    [c] => c,
+                    [d, c] if d.text == ds.name => c,
+                    [d, _] => {
                         cx.report(
+                            Diagnostic::error(
+                                Code::UnknownColumn,
+                                d.span,
+                                format!("this filter is over `{}`, not `{}`", ds.name, d.text),
+                            )
+                            .label("another dataset")
+                            .help("a `where` filter reads columns of the dataset being aggregated"),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        cx.report(
+                            Diagnostic::error(
+                                Code::UnknownColumn,
+                                e.span,
+                                "expected a column name",
+                            )
+                            .label("not a column"),
+                        );
+                        return None;
+                    }
+                };
+                let Some(col) = ds.column(&column.text) else {
+                    cx.report(unknown_column(ds, column));
+                    return None;
+                };
+                (
+                    RowExpr::Column {
+                        name: col.name.clone(),
+                    },
+                    RowTy::of(col.ty),
+                )
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => {
+                let (x, t) = row(cx, ds, operand)?;
+                expect(cx, t, RowTy::Num, operand)?;
+                (
+                    RowExpr::Neg {
+                        operand: Box::new(x),
+                    },
+                    RowTy::Num,
+                )
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => {
+                let (x, t) = row(cx, ds, operand)?;
+                expect(cx, t, RowTy::Bool, operand)?;
+                (
+                    RowExpr::Not {
+                        operand: Box::new(x),
+                    },
+                    RowTy::Bool,
+                )
+            }
+            ExprKind::Binary {
+                op: BinaryOp::In,
+                left,
+                right,
+            } => {
+                let (x, t) = row(cx, ds, left)?;
+                let ExprKind::List(items) = &right.kind else {
+                    cx.report(
+                        Diagnostic::error(Code::TypeMismatch, right.span, "`in` needs a list")
+                            .label("expected a list of values")
+                            .help("for example `channel in (\"organic\", \"direct\")`"),
+                    );
+                    return None;
+                };
+                let mut values = Vec::new();
+                for item in items {
+                    let (v, vt) = row(cx, ds, item)?;
+                    expect(cx, vt, t, item)?;
+                    values.push(v);
+                }
+                (
+                    RowExpr::In {
+                        operand: Box::new(x),
+                        values,
+                    },
+                    RowTy::Bool,
+                )
+            }
+            ExprKind::Binary { op, left, right } => {
+                let l = row(cx, ds, left);
+                let r = row(cx, ds, right);
+                let ((lx, lt), (rx, rt)) = (l?, r?);
+                let (lb, rb) = (Box::new(lx), Box::new(rx));
+                match op {
+                    BinaryOp::And | BinaryOp::Or => {
+                        expect(cx, lt, RowTy::Bool, left)?;
+                        expect(cx, rt, RowTy::Bool, right)?;
+                        let x = if *op == BinaryOp::And {
+                            RowExpr::And {
+                                left: lb,
+                                right: rb,
+                            }
+                        } else {
+                            RowExpr::Or {
+                                left: lb,
+                                right: rb,
+                            }
+                        };
+                        (x, RowTy::Bool)
+                    }
+                    BinaryOp::Add
+                    | BinaryOp::Sub
+                    | BinaryOp::Mul
+                    | BinaryOp::Div
+                    | BinaryOp::Of => {
+                        expect(cx, lt, RowTy::Num, left)?;
+                        expect(cx, rt, RowTy::Num, right)?;
+                        let op = match op {
+                            BinaryOp::Add => ArithOp::Add,
+                            BinaryOp::Sub => ArithOp::Sub,
+                            BinaryOp::Div => ArithOp::Div,
+                            _ => ArithOp::Mul,
+                        };
+                        (
+                            RowExpr::Arith {
+                                op,
+                                left: lb,
+                                right: rb,
+                            },
+                            RowTy::Num,
+                        )
+                    }
+                    _ => {
+                        if lt != rt
+                            || lt == RowTy::Bool && !matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+                        {
+                            cx.report(
                             Diagnostic::error(
                                 Code::TypeMismatch,
                                 e.span,
@@ -243,21 +254,21 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                                 "compare a column with a value of its own type"
                             }),
                         );
-                        return None;
+                            return None;
+                        }
+                        (
+                            RowExpr::Compare {
+                                op: cmp(*op),
+                                left: lb,
+                                right: rb,
+                            },
+                            RowTy::Bool,
+                        )
                     }
-                    (
-                        RowExpr::Compare {
-                            op: cmp(*op),
-                            left: lb,
-                            right: rb,
-                        },
-                        RowTy::Bool,
-                    )
                 }
             }
-        }
-        _ => {
-            cx.report(
+            _ => {
+                cx.report(
                 Diagnostic::error(
                     Code::InvalidValue,
                     e.span,
@@ -268,8 +279,9 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                     "filters compare a row's columns with values, such as `channel = \"online\"`",
                 ),
             );
-            return None;
-        }
+                return None;
+            }
+        })
     })
 }
 

@@ -208,7 +208,7 @@ fn references(v: &Value, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(Str
 }
 
 fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(String, Span)>) {
-    match &e.kind {
+    crate::depth::deep(|| match &e.kind {
         ExprKind::Path(p) if p.len() == 1 && kpis.contains_key(p[0].text.as_str()) => {
             out.push((p[0].text.clone(), e.span))
         }
@@ -221,7 +221,7 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
         ExprKind::Index { target, .. } => expr_refs(target, kpis, out),
         ExprKind::List(items) => items.iter().for_each(|x| expr_refs(x, kpis, out)),
         _ => {}
-    }
+    })
 }
 
 /// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.

@@ -198,10 +198,10 @@ pub fn check(
 
 /// Whether an expression is one value per entity and period: no time functions, no KPIs.
 fn per_entity(e: &Expr) -> Result<(), &'static str> {
-    match e {
+    crate::depth::deep(|| match e {
         Expr::Shift { .. } => Err("an earlier period"),
         Expr::Window { .. } => Err("a window of periods"),
         Expr::Kpi { .. } | Expr::Value | Expr::Target => Err("a KPI"),
         other => other.children().into_iter().try_for_each(per_entity),
-    }
+    })
 }

@@ -285,7 +285,7 @@ fn canonical<T: Serialize>(m: &Model, x: &T) -> Value {
 }
 
 fn normalize(m: &Model, v: &mut Value) {
-    match v {
+    crate::depth::deep(|| match v {
         Value::Object(o) => {
             o.remove("line");
             let kind = o
@@ -310,7 +310,7 @@ fn normalize(m: &Model, v: &mut Value) {
         }
         Value::Array(list) => list.iter_mut().for_each(|x| normalize(m, x)),
         _ => {}
-    }
+    })
 }
 
 /// A weight: `0.60`, or `0.60, 0.70 from day 20636` when it changes on dates.

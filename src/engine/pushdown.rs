@@ -98,10 +98,10 @@ impl Pushed {
     }
 
     fn filtered(&self) -> String {
-        match &self.filter {
+        crate::depth::deep(|| match &self.filter {
             Some(f) => format!("{} WHERE {f}", self.relation()),
             None => self.relation(),
-        }
+        })
     }
 
     /// Runs `sql`, every value as text.

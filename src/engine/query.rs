@@ -235,7 +235,7 @@ pub async fn run_pass(
 }
 
 pub fn row_expr(e: &RowExpr) -> Expr {
-    match e {
+    crate::depth::deep(|| match e {
         RowExpr::Column { name } => ident(name),
         RowExpr::Text { value } => lit(value.clone()),
         RowExpr::Number { value } => decimal_lit(*value),
@@ -273,7 +273,7 @@ pub fn row_expr(e: &RowExpr) -> Expr {
         RowExpr::In { operand, values } => {
             row_expr(operand).in_list(values.iter().map(row_expr).collect(), false)
         }
-    }
+    })
 }
 
 fn decimal_lit(d: Decimal) -> Expr {

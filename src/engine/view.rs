@@ -206,94 +206,98 @@ struct Lookup<'a> {
 impl Lookup<'_> {
     /// The column's value (`Some(None)` is no value); `None` on overflow.
     fn eval(&self, e: &Expr) -> Option<Option<Decimal>> {
-        Some(match e {
-            Expr::Number { value } => Some(*value),
-            Expr::Aggregate { index } => {
-                let func = self.model.aggregates[*index].func;
-                let cell: Option<Cell> = self.tables.get(index).and_then(|t| {
-                    let slot = *t.slots.get(index)?;
-                    t.rows.get(&self.row).map(|r| r[slot])
-                });
-                match (cell, func) {
-                    // An entity with no rows in this dataset: sums and counts are 0.
-                    (None, AggFunc::Sum | AggFunc::Count | AggFunc::CountDistinct) => {
-                        Some(Decimal::ZERO)
+        crate::depth::deep(|| {
+            Some(match e {
+                Expr::Number { value } => Some(*value),
+                Expr::Aggregate { index } => {
+                    let func = self.model.aggregates[*index].func;
+                    let cell: Option<Cell> = self.tables.get(index).and_then(|t| {
+                        let slot = *t.slots.get(index)?;
+                        t.rows.get(&self.row).map(|r| r[slot])
+                    });
+                    match (cell, func) {
+                        // An entity with no rows in this dataset: sums and counts are 0.
+                        (None, AggFunc::Sum | AggFunc::Count | AggFunc::CountDistinct) => {
+                            Some(Decimal::ZERO)
+                        }
+                        (None, _) => None,
+                        (Some(c), AggFunc::Avg | AggFunc::TopShare { .. }) => match c.value {
+                            Some(v) if !c.count.is_zero() => Some(v.checked_div(c.count)?),
+                            _ => None,
+                        },
+                        (Some(c), _) => c.value,
                     }
-                    (None, _) => None,
-                    (Some(c), AggFunc::Avg | AggFunc::TopShare { .. }) => match c.value {
-                        Some(v) if !c.count.is_zero() => Some(v.checked_div(c.count)?),
-                        _ => None,
-                    },
-                    (Some(c), _) => c.value,
                 }
-            }
-            Expr::Neg { operand } => self.eval(operand)?.map(|v| -v),
-            Expr::Arith { op, left, right } => {
-                let (Some(a), Some(b)) = (self.eval(left)?, self.eval(right)?) else {
-                    return Some(None);
-                };
-                match op {
-                    ArithOp::Add => Some(a.checked_add(b)?),
-                    ArithOp::Sub => Some(a.checked_sub(b)?),
-                    ArithOp::Mul => Some(a.checked_mul(b)?),
-                    ArithOp::Div if b.is_zero() => {
-                        self.divisions_by_zero.set(self.divisions_by_zero.get() + 1);
-                        None
+                Expr::Neg { operand } => self.eval(operand)?.map(|v| -v),
+                Expr::Arith { op, left, right } => {
+                    let (Some(a), Some(b)) = (self.eval(left)?, self.eval(right)?) else {
+                        return Some(None);
+                    };
+                    match op {
+                        ArithOp::Add => Some(a.checked_add(b)?),
+                        ArithOp::Sub => Some(a.checked_sub(b)?),
+                        ArithOp::Mul => Some(a.checked_mul(b)?),
+                        ArithOp::Div if b.is_zero() => {
+                            self.divisions_by_zero.set(self.divisions_by_zero.get() + 1);
+                            None
+                        }
+                        ArithOp::Div => Some(a.checked_div(b)?),
                     }
-                    ArithOp::Div => Some(a.checked_div(b)?),
                 }
-            }
-            Expr::If {
-                cond,
-                then,
-                otherwise,
-            } => match self.cond(cond)? {
-                Some(true) => self.eval(then)?,
-                Some(false) => self.eval(otherwise)?,
-                None => None,
-            },
-            Expr::Clv {
-                margin,
-                retention,
-                discount,
-                horizon,
-            } => match (
-                self.eval(margin)?,
-                self.eval(retention)?,
-                self.eval(discount)?,
-            ) {
-                (Some(m), Some(r), Some(d)) => crate::finance::clv(m, r, d, *horizon),
-                _ => None,
-            },
-            // The checker keeps these out of views.
-            Expr::Kpi { .. }
-            | Expr::Value
-            | Expr::Target
-            | Expr::Shift { .. }
-            | Expr::Window { .. }
-            | Expr::Compare { .. }
-            | Expr::And { .. }
-            | Expr::Or { .. }
-            | Expr::Not { .. } => None,
+                Expr::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => match self.cond(cond)? {
+                    Some(true) => self.eval(then)?,
+                    Some(false) => self.eval(otherwise)?,
+                    None => None,
+                },
+                Expr::Clv {
+                    margin,
+                    retention,
+                    discount,
+                    horizon,
+                } => match (
+                    self.eval(margin)?,
+                    self.eval(retention)?,
+                    self.eval(discount)?,
+                ) {
+                    (Some(m), Some(r), Some(d)) => crate::finance::clv(m, r, d, *horizon),
+                    _ => None,
+                },
+                // The checker keeps these out of views.
+                Expr::Kpi { .. }
+                | Expr::Value
+                | Expr::Target
+                | Expr::Shift { .. }
+                | Expr::Window { .. }
+                | Expr::Compare { .. }
+                | Expr::And { .. }
+                | Expr::Or { .. }
+                | Expr::Not { .. } => None,
+            })
         })
     }
 
     fn cond(&self, e: &Expr) -> Option<Option<bool>> {
-        Some(match e {
-            Expr::Compare { op, left, right } => match (self.eval(left)?, self.eval(right)?) {
-                (Some(a), Some(b)) => Some(op.holds(a.cmp(&b))),
+        crate::depth::deep(|| {
+            Some(match e {
+                Expr::Compare { op, left, right } => match (self.eval(left)?, self.eval(right)?) {
+                    (Some(a), Some(b)) => Some(op.holds(a.cmp(&b))),
+                    _ => None,
+                },
+                Expr::And { left, right } => match (self.cond(left)?, self.cond(right)?) {
+                    (Some(a), Some(b)) => Some(a && b),
+                    _ => None,
+                },
+                Expr::Or { left, right } => match (self.cond(left)?, self.cond(right)?) {
+                    (Some(a), Some(b)) => Some(a || b),
+                    _ => None,
+                },
+                Expr::Not { operand } => self.cond(operand)?.map(|b| !b),
                 _ => None,
-            },
-            Expr::And { left, right } => match (self.cond(left)?, self.cond(right)?) {
-                (Some(a), Some(b)) => Some(a && b),
-                _ => None,
-            },
-            Expr::Or { left, right } => match (self.cond(left)?, self.cond(right)?) {
-                (Some(a), Some(b)) => Some(a || b),
-                _ => None,
-            },
-            Expr::Not { operand } => self.cond(operand)?.map(|b| !b),
-            _ => None,
+            })
         })
     }
 }

@@ -172,22 +172,24 @@ pub fn rows_csv(e: &Explanation) -> String {
 }
 
 fn tree(out: &mut String, n: &Node, depth: usize) {
-    let value = match n.holds {
-        Some(h) => truth(h).to_string(),
-        None => exact(n.value),
-    };
-    let mut line = format!("{}{value}  {}", "  ".repeat(depth), n.formula);
-    if let Some(a) = n.aggregate {
-        line.push_str(&format!("  [A{}]", a + 1));
-    }
-    if let Some(note) = &n.note {
-        line.push_str(&format!("  ({note})"));
-    }
-    out.push_str(&line);
-    out.push('\n');
-    for c in &n.children {
-        tree(out, c, depth + 1);
-    }
+    crate::depth::deep(|| {
+        let value = match n.holds {
+            Some(h) => truth(h).to_string(),
+            None => exact(n.value),
+        };
+        let mut line = format!("{}{value}  {}", "  ".repeat(depth), n.formula);
+        if let Some(a) = n.aggregate {
+            line.push_str(&format!("  [A{}]", a + 1));
+        }
+        if let Some(note) = &n.note {
+            line.push_str(&format!("  ({note})"));
+        }
+        out.push_str(&line);
+        out.push('\n');
+        for c in &n.children {
+            tree(out, c, depth + 1);
+        }
+    })
 }
 
 fn exact(v: Option<Decimal>) -> String {

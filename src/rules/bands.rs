@@ -22,10 +22,10 @@ pub struct Band {
 impl Band {
     /// Whether `v` falls in this band (ignoring the bands before it).
     pub fn holds(&self, v: Decimal) -> bool {
-        match (self.op, self.at) {
+        crate::depth::deep(|| match (self.op, self.at) {
             (Some(op), Some(at)) => op.holds(v.cmp(&at)),
             _ => true,
-        }
+        })
     }
 }
 

@@ -273,77 +273,86 @@ struct Tracer<'a> {
 
 impl Tracer<'_> {
     fn node(&mut self, k: Owner, e: &Expr, this: This) -> Result<Node, EvalError> {
-        let model = self.cx.model;
-        let condition = matches!(
-            e,
-            Expr::Compare { .. } | Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. }
-        );
-        let (value, holds) = if condition {
-            (None, Some(self.cx.cond(k, e, this)?))
-        } else {
-            (self.cx.num(k, e, this)?, None)
-        };
-        let mut node = Node {
-            formula: print::expr(model, e),
-            value,
-            holds,
-            note: None,
-            aggregate: None,
-            children: Vec::new(),
-        };
-        match e {
-            Expr::Aggregate { index } => {
-                let (_, frame) = self.cx.place();
-                let (by, segment) = self.cx.segmentation();
-                let wanted = Wanted {
-                    aggregate: *index,
-                    frame,
-                    by: by.to_vec(),
-                    segment: segment.to_vec(),
-                };
-                node.aggregate = Some(self.aggregate(wanted, value));
-            }
-            Expr::Kpi { name } => {
-                if let Some(other) = model.kpi(name) {
-                    let (p, _) = self.cx.place();
-                    let applied = other.definition_at(self.cx.first_day(p));
-                    node.note = Some(match applied.age {
-                        0 => format!("kpi `{name}`"),
-                        _ => format!(
-                            "kpi `{name}`, definition in effect before {}",
-                            applied.until.map_or("?", |u| u.date.as_str())
-                        ),
-                    });
-                    node.children
-                        .push(self.node(other.into(), applied.value, This::default())?);
+        crate::depth::deep(|| {
+            let model = self.cx.model;
+            let condition = matches!(
+                e,
+                Expr::Compare { .. } | Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. }
+            );
+            let (value, holds) = if condition {
+                (None, Some(self.cx.cond(k, e, this)?))
+            } else {
+                (self.cx.num(k, e, this)?, None)
+            };
+            let mut node = Node {
+                formula: print::expr(model, e),
+                value,
+                holds,
+                note: None,
+                aggregate: None,
+                children: Vec::new(),
+            };
+            match e {
+                Expr::Aggregate { index } => {
+                    let (_, frame) = self.cx.place();
+                    let (by, segment) = self.cx.segmentation();
+                    let wanted = Wanted {
+                        aggregate: *index,
+                        frame,
+                        by: by.to_vec(),
+                        segment: segment.to_vec(),
+                    };
+                    node.aggregate = Some(self.aggregate(wanted, value));
                 }
-            }
-            Expr::Shift { operand, .. } | Expr::Window { operand, .. } => {
-                match self.cx.inner_place(e) {
-                    None => node.note = Some("no such period".into()),
-                    Some((p, (first, last))) => {
-                        node.note = Some(match e {
-                            Expr::Shift { .. } => format!("in {}", self.cx.label(p)),
-                            _ => {
-                                format!("over {} to {}", self.cx.label(first), self.cx.label(last))
-                            }
+                Expr::Kpi { name } => {
+                    if let Some(other) = model.kpi(name) {
+                        let (p, _) = self.cx.place();
+                        let applied = other.definition_at(self.cx.first_day(p));
+                        node.note = Some(match applied.age {
+                            0 => format!("kpi `{name}`"),
+                            _ => format!(
+                                "kpi `{name}`, definition in effect before {}",
+                                applied.until.map_or("?", |u| u.date.as_str())
+                            ),
                         });
-                        let back = self.cx.place();
-                        self.cx.set_place((p, (first, last)));
-                        let child = self.node(k, operand, this);
-                        self.cx.set_place(back);
-                        let child = child?;
-                        node.children.push(child);
+                        node.children.push(self.node(
+                            other.into(),
+                            applied.value,
+                            This::default(),
+                        )?);
+                    }
+                }
+                Expr::Shift { operand, .. } | Expr::Window { operand, .. } => {
+                    match self.cx.inner_place(e) {
+                        None => node.note = Some("no such period".into()),
+                        Some((p, (first, last))) => {
+                            node.note = Some(match e {
+                                Expr::Shift { .. } => format!("in {}", self.cx.label(p)),
+                                _ => {
+                                    format!(
+                                        "over {} to {}",
+                                        self.cx.label(first),
+                                        self.cx.label(last)
+                                    )
+                                }
+                            });
+                            let back = self.cx.place();
+                            self.cx.set_place((p, (first, last)));
+                            let child = self.node(k, operand, this);
+                            self.cx.set_place(back);
+                            let child = child?;
+                            node.children.push(child);
+                        }
+                    }
+                }
+                _ => {
+                    for c in e.children() {
+                        node.children.push(self.node(k, c, this)?);
                     }
                 }
             }
-            _ => {
-                for c in e.children() {
-                    node.children.push(self.node(k, c, this)?);
-                }
-            }
-        }
-        Ok(node)
+            Ok(node)
+        })
     }
 
     /// The place of an aggregate use in the list, adding it when new.

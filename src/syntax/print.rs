@@ -55,7 +55,7 @@ fn item(i: &Item) -> String {
 }
 
 pub fn expr(e: &Expr) -> String {
-    match &e.kind {
+    crate::depth::deep(|| match &e.kind {
         ExprKind::Number(n) => n.clone(),
         ExprKind::Percent(p) => format!("{p}%"),
         ExprKind::Str(s) => format!("{s:?}"),
@@ -136,5 +136,5 @@ pub fn expr(e: &Expr) -> String {
             expr(right),
             expr(tolerance)
         ),
-    }
+    })
 }

@@ -45,14 +45,16 @@ pub fn kpis_named(c: &Condition, out: &mut Vec<String>) {
 }
 
 fn expr_kpis(e: &Expr, out: &mut Vec<String>) {
-    if let Expr::Kpi { name } = e {
-        out.push(name.clone());
-    }
-    e.children().into_iter().for_each(|c| expr_kpis(c, out));
+    crate::depth::deep(|| {
+        if let Expr::Kpi { name } = e {
+            out.push(name.clone());
+        }
+        e.children().into_iter().for_each(|c| expr_kpis(c, out));
+    })
 }
 
 fn lower(lw: &mut Lowering, e: &ast::Expr, kpis: &[Kpi]) -> Option<Condition> {
-    match &e.kind {
+    crate::depth::deep(|| match &e.kind {
         ExprKind::Binary {
             op: op @ (BinaryOp::And | BinaryOp::Or),
             left,
@@ -113,7 +115,7 @@ fn lower(lw: &mut Lowering, e: &ast::Expr, kpis: &[Kpi]) -> Option<Condition> {
                 }
             }
         }
-    }
+    })
 }
 
 type Test<'a> = (

@@ -216,25 +216,29 @@ impl Condition {
     }
 
     fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Condition)) {
-        f(self);
-        for c in self.children() {
-            c.walk(f);
-        }
+        crate::depth::deep(|| {
+            f(self);
+            for c in self.children() {
+                c.walk(f);
+            }
+        })
     }
 }
 
 /// Periods before the current one that an expression's shifts and rolling windows read.
 fn reach_back(e: &Expr) -> i64 {
-    let own = match e {
-        Expr::Shift {
-            shift: Shift::Periods { n },
-            ..
-        } => -n,
-        Expr::Window {
-            window: Window::Rolling { periods },
-            ..
-        } => periods - 1,
-        _ => 0,
-    };
-    own.max(0) + e.children().into_iter().map(reach_back).max().unwrap_or(0)
+    crate::depth::deep(|| {
+        let own = match e {
+            Expr::Shift {
+                shift: Shift::Periods { n },
+                ..
+            } => -n,
+            Expr::Window {
+                window: Window::Rolling { periods },
+                ..
+            } => periods - 1,
+            _ => 0,
+        };
+        own.max(0) + e.children().into_iter().map(reach_back).max().unwrap_or(0)
+    })
 }

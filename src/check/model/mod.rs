@@ -409,7 +409,7 @@ pub fn reach<'m>(
     out: &mut BTreeSet<usize>,
     seen: &mut BTreeSet<&'m str>,
 ) {
-    match e {
+    crate::depth::deep(|| match e {
         Expr::Aggregate { index } => {
             out.insert(*index);
         }
@@ -424,7 +424,7 @@ pub fn reach<'m>(
             .children()
             .into_iter()
             .for_each(|c| reach(c, kpis, out, seen)),
-    }
+    })
 }
 
 /// An earlier definition of a KPI's value.

@@ -95,9 +95,9 @@ pub enum Scored {
 /// Whether `actual op expected` holds; a missing value equals only a missing value and is neither
 /// above nor below anything.
 pub fn holds(op: CmpOp, actual: Option<Decimal>, expected: Option<Decimal>) -> bool {
-    match (actual, expected) {
+    crate::depth::deep(|| match (actual, expected) {
         (Some(a), Some(e)) => op.holds(a.cmp(&e)),
         (None, None) => matches!(op, CmpOp::Eq | CmpOp::Le | CmpOp::Ge),
         _ => op == CmpOp::Ne,
-    }
+    })
 }

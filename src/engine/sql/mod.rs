@@ -275,45 +275,49 @@ impl Writer<'_> {
 
     /// A row filter, every operation in parentheses so that no dialect's precedence matters.
     fn row(&self, e: &RowExpr) -> String {
-        let d = self.dialect;
-        match e {
-            RowExpr::Column { name } => d.ident(name),
-            RowExpr::Text { value } => d.text(value),
-            RowExpr::Number { value } if value.is_sign_negative() => format!("({value})"),
-            RowExpr::Number { value } => value.to_string(),
-            RowExpr::Date { value } => format!("DATE '{value}'"),
-            RowExpr::Bool { value } => if *value { "TRUE" } else { "FALSE" }.to_string(),
-            RowExpr::Neg { operand } => format!("(-{})", self.row(operand)),
-            RowExpr::Not { operand } => format!("(NOT {})", self.row(operand)),
-            RowExpr::Arith { op, left, right } => {
-                let op = match op {
-                    ArithOp::Add => "+",
-                    ArithOp::Sub => "-",
-                    ArithOp::Mul => "*",
-                    ArithOp::Div => "/",
-                };
-                format!("({} {op} {})", self.row(left), self.row(right))
+        crate::depth::deep(|| {
+            let d = self.dialect;
+            match e {
+                RowExpr::Column { name } => d.ident(name),
+                RowExpr::Text { value } => d.text(value),
+                RowExpr::Number { value } if value.is_sign_negative() => format!("({value})"),
+                RowExpr::Number { value } => value.to_string(),
+                RowExpr::Date { value } => format!("DATE '{value}'"),
+                RowExpr::Bool { value } => if *value { "TRUE" } else { "FALSE" }.to_string(),
+                RowExpr::Neg { operand } => format!("(-{})", self.row(operand)),
+                RowExpr::Not { operand } => format!("(NOT {})", self.row(operand)),
+                RowExpr::Arith { op, left, right } => {
+                    let op = match op {
+                        ArithOp::Add => "+",
+                        ArithOp::Sub => "-",
+                        ArithOp::Mul => "*",
+                        ArithOp::Div => "/",
+                    };
+                    format!("({} {op} {})", self.row(left), self.row(right))
+                }
+                RowExpr::Compare { op, left, right } => {
+                    let op = match op {
+                        CmpOp::Eq => "=",
+                        CmpOp::Ne => "<>",
+                        CmpOp::Lt => "<",
+                        CmpOp::Le => "<=",
+                        CmpOp::Gt => ">",
+                        CmpOp::Ge => ">=",
+                    };
+                    format!("({} {op} {})", self.row(left), self.row(right))
+                }
+                RowExpr::And { left, right } => {
+                    format!("({} AND {})", self.row(left), self.row(right))
+                }
+                RowExpr::Or { left, right } => {
+                    format!("({} OR {})", self.row(left), self.row(right))
+                }
+                RowExpr::In { operand, values } => {
+                    let list: Vec<String> = values.iter().map(|v| self.row(v)).collect();
+                    format!("({} IN ({}))", self.row(operand), list.join(", "))
+                }
             }
-            RowExpr::Compare { op, left, right } => {
-                let op = match op {
-                    CmpOp::Eq => "=",
-                    CmpOp::Ne => "<>",
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "<=",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => ">=",
-                };
-                format!("({} {op} {})", self.row(left), self.row(right))
-            }
-            RowExpr::And { left, right } => {
-                format!("({} AND {})", self.row(left), self.row(right))
-            }
-            RowExpr::Or { left, right } => format!("({} OR {})", self.row(left), self.row(right)),
-            RowExpr::In { operand, values } => {
-                let list: Vec<String> = values.iter().map(|v| self.row(v)).collect();
-                format!("({} IN ({}))", self.row(operand), list.join(", "))
-            }
-        }
+        })
     }
 }
 

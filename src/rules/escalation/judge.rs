@@ -131,19 +131,25 @@ impl<'a> Judge<'a> {
 
     /// Whether `c` holds in period `p`; `None` when it cannot be told.
     pub fn holds(&mut self, c: &Condition, p: i64) -> Result<Option<bool>, EvalError> {
-        Ok(match c {
-            Condition::And { left, right } => match (self.holds(left, p)?, self.holds(right, p)?) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            },
-            Condition::Or { left, right } => match (self.holds(left, p)?, self.holds(right, p)?) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            },
-            Condition::Not { operand } => self.holds(operand, p)?.map(|b| !b),
-            leaf => self.check(leaf, p)?.holds,
+        crate::depth::deep(|| {
+            Ok(match c {
+                Condition::And { left, right } => {
+                    match (self.holds(left, p)?, self.holds(right, p)?) {
+                        (Some(false), _) | (_, Some(false)) => Some(false),
+                        (Some(true), Some(true)) => Some(true),
+                        _ => None,
+                    }
+                }
+                Condition::Or { left, right } => {
+                    match (self.holds(left, p)?, self.holds(right, p)?) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    }
+                }
+                Condition::Not { operand } => self.holds(operand, p)?.map(|b| !b),
+                leaf => self.check(leaf, p)?.holds,
+            })
         })
     }
 
