@@ -34,6 +34,11 @@ fn draw(
 ) -> String {
     let mut out = String::new();
     for d in diagnostics {
+        if on_a_long_line(source, d) {
+            out.push_str(&excerpt(name, source, d));
+            out.push('\n');
+            continue;
+        }
         let shown = Shown {
             d,
             source: NamedSource::new(name, source.to_string()),
@@ -46,6 +51,60 @@ fn draw(
         out.push('\n');
     }
     out
+}
+
+/// Lines longer than this are not drawn whole (miette would draw every character, and cannot place
+/// a label past column 65,535): a diagnostic on one shows the text around its place.
+const LONG_LINE: usize = 1000;
+
+/// How many characters either side of the place an excerpt of a long line shows.
+const AROUND: usize = 60;
+
+/// Whether a span of the diagnostic is on a line longer than `LONG_LINE`.
+fn on_a_long_line(source: &str, d: &Diagnostic) -> bool {
+    let spans = std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s));
+    spans
+        .flat_map(|s| [s.start, s.end])
+        .any(|at| line_at(source, at).chars().count() > LONG_LINE)
+}
+
+/// The line holding byte `at`, without its line end.
+fn line_at(source: &str, at: usize) -> &str {
+    let mut at = at.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+    &source[start..end]
+}
+
+/// A diagnostic drawn as miette draws one, its snippet cut to `AROUND` characters either side of
+/// its place on a long line.
+fn excerpt(name: &str, source: &str, d: &Diagnostic) -> String {
+    let (line, column) = super::position(source, d.span.start);
+    let chars: Vec<char> = line_at(source, d.span.start)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let at = (column - 1).min(chars.len());
+    let (from, to) = (at.saturating_sub(AROUND), (at + AROUND).min(chars.len()));
+    let before = if from > 0 { "…" } else { "" };
+    let after = if to < chars.len() { "…" } else { "" };
+    let shown: String = chars[from..to].iter().collect();
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret = " ".repeat(at - from + before.chars().count());
+    let mut text = format!(
+        "{}\n\n  × {}\n{pad} ╭─[{name}:{line}:{column}]\n{number} │ {before}{shown}{after}\n{pad} · {caret}^ {}\n{pad} ╰────\n",
+        d.code.as_str(),
+        d.message,
+        d.label
+    );
+    if let Some(h) = &d.help {
+        text.push_str(&format!("  help: {h}\n"));
+    }
+    text
 }
 
 struct Shown<'a> {
@@ -100,4 +159,28 @@ impl miette::Diagnostic for Shown<'_> {
 
 fn to_miette(span: super::Span) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.end.saturating_sub(span.start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_far_along_a_long_line_shows_the_text_around_it() {
+        // miette panicked placing a label past column 65,535.
+        let source = format!("kpi k {{ value: 1{}@ }}\n", " ".repeat(70_000));
+        let parsed = crate::syntax::parse(&source);
+        let text = render_plain("long.scorecard", &source, &parsed.diagnostics);
+        assert!(text.contains("╭─[long.scorecard:1:70017]"), "{text}");
+        assert!(text.contains("1 │ …") && text.contains("@ }"), "{text}");
+        assert!(text.len() < 1_000, "the line is not drawn whole");
+        // A short line is drawn by miette as before.
+        let parsed = crate::syntax::parse("kpi k { value: 1 @ }");
+        let text = render_plain(
+            "short.scorecard",
+            "kpi k { value: 1 @ }",
+            &parsed.diagnostics,
+        );
+        assert!(text.contains("╭─[short.scorecard:1:18]"), "{text}");
+    }
 }
