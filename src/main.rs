@@ -612,8 +612,15 @@ fn parse_segment(text: &str) -> Result<(String, String), String> {
 }
 
 pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))?;
+    if !scorecard::calendar::supported(day) {
+        return Err(format!(
+            "`{text}` is not a day the engine takes: dates run {}",
+            scorecard::calendar::SUPPORTED
+        ));
+    }
+    Ok(day)
 }
 
 /// Reads a scorecard's text from a file, or from git when written `REVISION:PATH` and no file

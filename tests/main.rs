@@ -10,6 +10,7 @@ mod data_errors;
 mod definitions;
 mod diff;
 mod distributed;
+mod edges;
 mod editors;
 mod escalation;
 mod evaluate;

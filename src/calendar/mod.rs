@@ -37,6 +37,29 @@ pub const PARAMETERS: usize = 10;
 /// 1970-01-01 was a Thursday: 3 days after Monday.
 const EPOCH_WEEKDAY: i64 = 3;
 
+/// The first day the engine takes, in data, options and period names: years 1 to 9999, the
+/// range of SQL's DATE, of Excel and of ISO 8601's four-digit years. Inside it, every period's
+/// first and last day, the year before and the year after are days chrono can hold, so no
+/// calendar arithmetic can fail.
+pub const FIRST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The last day the engine takes (see `FIRST_DAY`).
+pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// The supported days, as messages say them.
+pub const SUPPORTED: &str = "from 0001-01-01 to 9999-12-31";
+
+/// Whether the engine takes this day (see `FIRST_DAY`).
+pub fn supported(d: NaiveDate) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&d)
+}
+
 impl Periods {
     pub fn of(header: &Header) -> Self {
         Periods::new(
@@ -196,7 +219,7 @@ impl Periods {
                     NaiveDate::from_ymd_opt(m.div_euclid(12) as i32, m.rem_euclid(12) as u32 + 1, 1)
                         .unwrap_or(NaiveDate::MIN)
                 };
-                (first(p), first(p + 1) - Days::new(1))
+                (first(p), day_before(first(p + 1)))
             }
             (g, Kind::Retail(r)) => {
                 let months = g.months();
@@ -365,13 +388,14 @@ impl Periods {
     }
 
     /// Reads a period name as `label` writes it; a date `YYYY-MM-DD` names the period it falls in.
+    /// Only periods of supported days (`supported`) are read.
     pub fn parse(&self, text: &str) -> Option<i64> {
         if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            return Some(self.of_date(d));
+            return supported(d).then(|| self.of_date(d));
         }
         if self.grain == Grain::Month && matches!(self.kind, Kind::Months { .. }) {
             let d = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok()?;
-            return (self.label(self.of_date(d)) == text).then(|| self.of_date(d));
+            return (supported(d) && self.label(self.of_date(d)) == text).then(|| self.of_date(d));
         }
         // Every other name is a year followed by a position in it: find the year, then check that
         // the candidate period prints back as written.
@@ -398,10 +422,12 @@ impl Periods {
         if position < 1 || !(1..=9999).contains(&digits) {
             return None;
         }
-        (digits - 2..=digits + 1).find_map(|y| {
+        let found = (digits - 2..=digits + 1).find_map(|y| {
             let candidate = self.first_of_year(y) + position - 1;
             (self.label(candidate) == text).then_some(candidate)
-        })
+        })?;
+        let (first, last) = self.bounds(found);
+        (supported(first) && supported(last)).then_some(found)
     }
 
     /// What a period name looks like at this grain, for messages.
@@ -455,6 +481,12 @@ fn weekday_name(n: u32) -> &'static str {
 
 pub fn days(d: NaiveDate) -> i64 {
     (d - NaiveDate::default()).num_days()
+}
+
+/// The day before `d`, or `d` itself at the first day chrono holds (never reached from supported
+/// days; it keeps the arithmetic total).
+fn day_before(d: NaiveDate) -> NaiveDate {
+    d.checked_sub_days(Days::new(1)).unwrap_or(d)
 }
 
 /// The date `day` days after 1970-01-01.

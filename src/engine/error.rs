@@ -100,7 +100,7 @@ pub enum DataError {
     #[error("{what} is beyond the exact decimal range (28 significant digits){}", help_line(&Some("check the data for a misplaced value or a unit error".to_string())))]
     Overflow { what: String },
 
-    #[error("`--{flag}` is `{value}`, which is not a period at this scorecard's grain (such as `{example}`)")]
+    #[error("`--{flag}` is `{value}`, which is not a period at this scorecard's grain (such as `{example}`){}", help_line(&Some(format!("name a period at the grain, or a date in it; dates run {}", crate::calendar::SUPPORTED))))]
     BadPeriod {
         flag: &'static str,
         value: String,

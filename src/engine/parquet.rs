@@ -59,11 +59,102 @@ pub async fn register(
         }
         columns.push(cast(ident(&c.name), target).alias(&c.name));
     }
+    for c in ds.columns.iter().filter(|c| c.ty.is_time()) {
+        if !within_statistics(reader.metadata(), &c.name) {
+            first_day_out_of_range(&df, &c.name, shown).await?;
+        }
+    }
     // Row numbers follow the file's order only where the scan is not split: see `in_file_order`.
     columns.push(datafusion::functions_window::expr_fn::row_number().alias(super::csv::LINE));
     let typed = df.select(columns)?;
     ctx.register_table(TableReference::bare(ds.name.as_str()), typed.into_view())?;
     Ok(rows)
+}
+
+/// Whether the file's statistics show every value of a date or timestamp column within the days the
+/// engine takes (`calendar::supported`), so that no scan is needed to know. Only a plain date column
+/// (days, in 32 bits) is judged this way; any other, or a row group without statistics, is not.
+fn within_statistics(meta: &parquet::file::metadata::ParquetMetaData, column: &str) -> bool {
+    use parquet::basic::LogicalType;
+    use parquet::file::statistics::Statistics;
+    let schema = meta.file_metadata().schema_descr();
+    let Some(i) = (0..schema.num_columns()).find(|i| schema.column(*i).name() == column) else {
+        return false;
+    };
+    if !matches!(schema.column(i).logical_type_ref(), Some(LogicalType::Date)) {
+        return false;
+    }
+    let (first, last) = (
+        super::values::days(crate::calendar::FIRST_DAY),
+        super::values::days(crate::calendar::LAST_DAY),
+    );
+    meta.row_groups()
+        .iter()
+        .all(|rg| match rg.column(i).statistics() {
+            Some(Statistics::Int32(s)) => match (s.min_opt(), s.max_opt()) {
+                (Some(lo), Some(hi)) => *lo >= first && *hi <= last,
+                // Every value is empty.
+                (None, None) => true,
+                _ => false,
+            },
+            _ => false,
+        })
+}
+
+/// Refuses a date or timestamp column holding a day the engine does not take, naming the first
+/// such row (its place in the file) and its value.
+async fn first_day_out_of_range(
+    raw: &DataFrame,
+    column: &str,
+    shown: &str,
+) -> Result<(), DataError> {
+    use datafusion::prelude::{col, lit};
+    use datafusion::scalar::ScalarValue;
+    let day = cast(col(column), DataType::Date32);
+    let bound = |d| lit(ScalarValue::Date32(Some(super::values::days(d))));
+    let outside = day
+        .clone()
+        .lt(bound(crate::calendar::FIRST_DAY))
+        .or(day.gt(bound(crate::calendar::LAST_DAY)));
+    let found = in_file_order(raw.clone())
+        .select(vec![
+            datafusion::functions_window::expr_fn::row_number().alias("row"),
+            col(column),
+        ])?
+        .filter(outside)?
+        .limit(0, Some(1))?
+        .collect()
+        .await?;
+    let Some(batch) = found.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(());
+    };
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::{Date32Type, Date64Type, UInt64Type};
+    let row = batch.column(0).as_primitive::<UInt64Type>().value(0);
+    let stored = batch.column(1);
+    // A day beyond what chrono holds cannot be printed as a date: it is given as a count of days.
+    let value = match stored.data_type() {
+        DataType::Date32 => day_text(i64::from(stored.as_primitive::<Date32Type>().value(0))),
+        DataType::Date64 => day_text(stored.as_primitive::<Date64Type>().value(0) / 86_400_000),
+        _ => datafusion::arrow::util::display::array_value_to_string(stored, 0)
+            .unwrap_or_else(|_| "(a timestamp beyond any calendar)".into()),
+    };
+    Err(DataError::BadValue(Box::new(super::error::BadValue {
+        path: shown.to_string(),
+        line: row,
+        column: column.to_string(),
+        value,
+        expected: format!("a date {}", crate::calendar::SUPPORTED),
+        hint: Some("a year beyond these is a mistake in the data, or a placeholder such as `infinity`: leave the value empty for no date".into()),
+    })))
+}
+
+/// A day as a date, or as a count of days when no calendar holds it.
+fn day_text(days: i64) -> String {
+    chrono::NaiveDate::default()
+        .checked_add_signed(chrono::TimeDelta::days(days))
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| format!("day {days} after 1970-01-01"))
 }
 
 /// The frame with its Parquet scans read whole, in file order, so that the hidden row numbers
@@ -218,5 +309,26 @@ mod tests {
             }
         }
         assert_eq!(seen, 3000);
+    }
+
+    #[test]
+    fn statistics_decide_the_range_of_a_date_column_without_a_scan() {
+        let write = |days: Vec<i32>| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("d.parquet");
+            let schema = Arc::new(Schema::new(vec![Field::new("day", DataType::Date32, true)]));
+            let mut w =
+                ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema.clone(), None)
+                    .unwrap();
+            let batch = RecordBatch::try_new(schema, vec![Arc::new(Date32Array::from(days))]);
+            w.write(&batch.unwrap()).unwrap();
+            w.close().unwrap();
+            let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+            within_statistics(reader.metadata(), "day")
+        };
+        // 0001-01-01 and 9999-12-31 are the first and last days taken.
+        assert!(write(vec![-719_162, 20_000, 2_932_896]));
+        assert!(!write(vec![20_000, 2_932_897]));
+        assert!(!write(vec![-719_163]));
     }
 }

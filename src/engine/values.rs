@@ -107,16 +107,28 @@ pub fn integer(text: &str) -> Result<i64, Misfit> {
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
 pub fn date(text: &str) -> Result<i32, Misfit> {
     let text = text.trim();
-    if let Some(d) = iso_date(text.as_bytes()) {
-        return Ok(days(d));
-    }
-    let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        misfit(
-            "a date written YYYY-MM-DD",
-            Some("dates are ISO 8601, such as 2026-05-31"),
-        )
-    })?;
+    let d = match iso_date(text.as_bytes()) {
+        Some(d) => d,
+        None => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            misfit(
+                "a date written YYYY-MM-DD",
+                Some("dates are ISO 8601, such as 2026-05-31"),
+            )
+        })?,
+    };
+    within_range(d)?;
     Ok(days(d))
+}
+
+/// Refuses a day outside the range the engine takes (`calendar::supported`).
+fn within_range(d: NaiveDate) -> Result<(), Misfit> {
+    if crate::calendar::supported(d) {
+        return Ok(());
+    }
+    Err(misfit(
+        format!("a date {}", crate::calendar::SUPPORTED),
+        Some("a year beyond these is a mistake in the data, or a placeholder such as `infinity`: leave the field empty for no date"),
+    ))
 }
 
 pub fn days(d: NaiveDate) -> i32 {
@@ -143,7 +155,7 @@ fn iso_minute_or_second(b: &[u8]) -> Option<i64> {
     if !(b.len() == 16 || b.len() == 19) || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
         return None;
     }
-    let day = iso_date(&b[..10])?;
+    let day = iso_date(&b[..10]).filter(|d| crate::calendar::supported(*d))?;
     let (hour, minute) = (digits(&b[11..13])?, digits(&b[14..16])?);
     let second = if b.len() == 19 {
         if b[16] != b':' {
@@ -176,18 +188,22 @@ pub fn timestamp(text: &str) -> Result<i64, Misfit> {
     if let Some(micros) = iso_minute_or_second(t.as_bytes()) {
         return Ok(micros);
     }
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.naive_utc().and_utc().timestamp_micros());
-    }
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(dt.and_utc().timestamp_micros());
-        }
+    let parsed = chrono::DateTime::parse_from_rfc3339(t)
+        .map(|dt| dt.naive_utc())
+        .ok()
+        .or_else(|| {
+            [
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M",
+            ]
+            .iter()
+            .find_map(|fmt| NaiveDateTime::parse_from_str(t, fmt).ok())
+        });
+    if let Some(dt) = parsed {
+        within_range(dt.date())?;
+        return Ok(dt.and_utc().timestamp_micros());
     }
     Err(misfit(
         "a timestamp such as 2026-05-31 14:30:00",

@@ -339,6 +339,11 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// A date or a timestamp: a column whose values name days.
+    pub fn is_time(self) -> bool {
+        matches!(self, ColumnType::Date | ColumnType::Timestamp)
+    }
+
     pub fn is_numeric(self) -> bool {
         matches!(
             self,

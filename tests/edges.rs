@@ -1,0 +1,150 @@
+//! Inputs at the edges of what the engine holds (docs/robustness.md): days outside years 1 to
+//! 9999 in every place a day enters (data of every format, options, period names), refused with a
+//! coded error, never a panic and never a period of their own.
+
+use crate::support::{model, options, parquet_folder};
+use datafusion::arrow::array::{Date32Array, Decimal128Array, TimestampMicrosecondArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
+use std::sync::Arc;
+
+fn days_batch(days: Vec<i32>) -> RecordBatch {
+    let n = days.len();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("day", DataType::Date32, false),
+        Field::new("amount", DataType::Decimal128(18, 2), false),
+    ]));
+    let amounts = Decimal128Array::from(vec![500; n])
+        .with_precision_and_scale(18, 2)
+        .unwrap();
+    RecordBatch::try_new(
+        schema,
+        vec![Arc::new(Date32Array::from(days)), Arc::new(amounts)],
+    )
+    .unwrap()
+}
+
+const PARQUET: &str = "scorecard t { currency: USD }\ndataset f { source: \"f.parquet\"  time: day  columns: { day: date  amount: money } }\nkpi k { value: sum(f.amount) }";
+
+fn parquet_error(batch: &RecordBatch, src: &str) -> (String, &'static str) {
+    let dir = parquet_folder("f.parquet", batch);
+    match scorecard::evaluate(&model(src), &options(dir.path())) {
+        Ok(_) => (String::new(), ""),
+        Err(e) => (e.to_string(), e.code().as_str()),
+    }
+}
+
+#[test]
+fn a_parquet_day_outside_years_1_to_9999_is_named_by_its_row() {
+    // 2026-01-05, then 300000-01-01 (beyond any calendar library's range), then PostgreSQL's and
+    // DuckDB's `infinity` (the largest 32-bit day).
+    let far = 108_853_222;
+    for (days, row, shown) in [
+        (
+            vec![20_458, 20_459, far],
+            3,
+            "day 108853222 after 1970-01-01",
+        ),
+        (vec![20_458, i32::MAX], 2, "day 2147483647 after 1970-01-01"),
+        (vec![-719_163, 20_458], 1, "0000-12-31"),
+    ] {
+        let (e, code) = parquet_error(&days_batch(days), PARQUET);
+        assert_eq!(code, "scorecard::data::bad_value", "{e}");
+        assert!(
+            e.contains(&format!(
+                "f.parquet:{row}: column `day` has the value `{shown}`"
+            )) && e.contains("expected a date from 0001-01-01 to 9999-12-31"),
+            "{e}"
+        );
+    }
+    // The first and last supported days are read.
+    let (e, _) = parquet_error(&days_batch(vec![-719_162, 2_932_896]), PARQUET);
+    assert_eq!(e, "");
+}
+
+#[test]
+fn a_parquet_timestamp_outside_years_1_to_9999_is_named_by_its_row() {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(
+            "at",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+        Field::new("amount", DataType::Decimal128(18, 2), false),
+    ]));
+    // 2026-01-05 and 12000-01-01 (both at midnight).
+    let micros = vec![1_767_571_200_000_000, 316_516_204_800_000_000];
+    let amounts = Decimal128Array::from(vec![500, 600])
+        .with_precision_and_scale(18, 2)
+        .unwrap();
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(TimestampMicrosecondArray::from(micros)),
+            Arc::new(amounts),
+        ],
+    )
+    .unwrap();
+    let src = "scorecard t { currency: USD }\ndataset f { source: \"f.parquet\"  time: at  columns: { at: timestamp  amount: money } }\nkpi k { value: sum(f.amount) }";
+    let (e, code) = parquet_error(&batch, src);
+    assert_eq!(code, "scorecard::data::bad_value", "{e}");
+    assert!(
+        e.contains("f.parquet:2: column `at` has the value `+12000-01-01T00:00:00`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn options_and_period_names_outside_years_1_to_9999_are_refused() {
+    let dir = crate::support::folder(&[("f.csv", "day,amount\n2026-01-05,5.00\n")]);
+    let card = dir.path().join("t.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard t { currency: USD }\ndataset f { source: \"f.csv\"  time: day  columns: { day: date  amount: money } }\nkpi k { value: sum(f.amount) }\n",
+    )
+    .unwrap();
+    let card = card.to_str().unwrap();
+    // The days at the edge of what chrono holds panicked in each of these.
+    for (edge, why) in [
+        ("+262142-12-31", "dates run from 0001-01-01 to 9999-12-31"),
+        ("0000-06-30", "dates run from 0001-01-01 to 9999-12-31"),
+        ("10000-01-01", "is not a date written YYYY-MM-DD"),
+    ] {
+        let (code, _, err) = crate::cli::scorecard(&["run", card, &format!("--as-of={edge}")]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(why), "{err}");
+        for flag in ["--from", "--to"] {
+            let (code, _, err) = crate::cli::scorecard(&["run", card, &format!("{flag}={edge}")]);
+            assert_eq!(code, 2, "{err}");
+            assert!(err.contains("error[scorecard::run::bad_period]"), "{err}");
+        }
+        let (code, _, err) =
+            crate::cli::scorecard(&["explain", card, "k", &format!("--period={edge}")]);
+        assert_eq!(code, 2, "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // The supported edges themselves are periods.
+    let (code, out, err) = crate::cli::scorecard(&[
+        "run",
+        card,
+        "--from=0001-01-01",
+        "--to=0001-02",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(",0001-01,") && out.contains(",0001-02,"),
+        "{out}"
+    );
+    let (code, out, err) = crate::cli::scorecard(&[
+        "run",
+        card,
+        "--from=9999-12",
+        "--to=9999-12-31",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(",9999-12,"), "the last month is reported");
+}
