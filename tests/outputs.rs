@@ -867,10 +867,10 @@ fn an_output_that_fails_last_takes_back_the_ones_written_before_it() {
 }
 
 #[test]
-fn a_signal_during_the_commit_waits_for_it_to_finish() {
-    // The results go to a named pipe, written last: the command blocks there, after the credit
-    // table was renamed into place, until something reads the pipe. A SIGTERM then must not stop
-    // it halfway.
+fn a_signal_while_a_device_is_written_ends_the_command_at_once() {
+    // The results go to a named pipe, written after the credit table was renamed into place: the
+    // command blocks there until something reads the pipe. A SIGTERM then ends it at once (it
+    // waited for the commit's lock, forever), with the credit table whole and nothing left behind.
     let tmp = examples();
     let dir = tmp.path().join("marketing");
     let fifo = dir.join("results.fifo");
@@ -910,18 +910,22 @@ fn a_signal_during_the_commit_waits_for_it_to_finish() {
         .status()
         .unwrap();
     assert!(sent.success());
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "it stopped in the middle of its commit"
-    );
-    let results = std::fs::read_to_string(&fifo).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(130));
-    let json: serde_json::Value = serde_json::from_str(&results).expect("the whole results");
-    assert!(json["kpis"].as_array().is_some_and(|k| !k.is_empty()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("the command did not end on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
     assert!(std::fs::read_to_string(dir.join("credits.csv"))
         .unwrap()
         .starts_with("attribution,"));
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
 }
 
 #[test]
@@ -1082,4 +1086,168 @@ fn a_mistyped_output_never_costs_a_scorecard_of_the_project() {
         err.contains("it is not a folder") && err.contains("`--out` names the folder"),
         "{err}"
     );
+}
+
+#[test]
+fn standard_output_pointed_at_a_file_is_that_file() {
+    let tmp = examples();
+    let dir = tmp.path().join("retail");
+    let bin = env!("CARGO_BIN_EXE_scorecard");
+    let budget = std::fs::read(dir.join("data/budget.csv")).unwrap();
+    std::fs::write(dir.join("both.csv"), "earlier\n").unwrap();
+    for (script, says) in [
+        // Appended to a dataset the command reads, as `-o /dev/stdout`, as `-o -` and unnamed.
+        (format!("{bin} run retail.scorecard --format csv -o /dev/stdout >> data/budget.csv"), "(-o) is the data of dataset `budget`"),
+        (format!("{bin} run retail.scorecard --format csv -o - >> data/budget.csv"), "(-o) is the data of dataset `budget`"),
+        (format!("{bin} run retail.scorecard --format csv >> data/budget.csv"), "(standard output) is the data of dataset `budget`"),
+        // The same file as another output.
+        (format!("{bin} run retail.scorecard --format csv -o /dev/stdout --credits both.csv > both.csv"), "named as two outputs of this command (-o and --credits)"),
+    ] {
+        let out = Command::new("sh").args(["-c", &script]).current_dir(&dir).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{script}: {err}");
+        assert!(err.contains("scorecard::io::output_clash") && err.contains(says), "{script}: {err}");
+        assert_eq!(std::fs::read(dir.join("data/budget.csv")).unwrap(), budget, "{script}");
+    }
+    // `-o -` is standard output.
+    let (code, out, err) = run_in(
+        &dir,
+        &["run", "retail.scorecard", "--format", "csv", "-o", "-"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("kpi,") && !dir.join("-").exists(), "{out}");
+    // A stream written last: a device that fails before it leaves it unwritten.
+    let (code, out, err) = run_in(
+        &tmp.path().join("marketing"),
+        &[
+            "run",
+            "marketing.scorecard",
+            "--credits",
+            "/dev/stdout",
+            "-o",
+            "/dev/full",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    // A reader that goes away early (`| head`) is no error.
+    let out = Command::new("sh")
+        .args(["-c", &format!("{bin} report retail.scorecard | head -c 10 > /dev/null; {bin} report retail.scorecard -o /dev/stdout | head -c 10 > /dev/null; echo ${{PIPESTATUS:-}}")])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("error"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_second_generate_into_a_folder_being_written_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut first, earlier) = long_generate(tmp.path());
+    let (code, _, err) = run_in(
+        tmp.path(),
+        &[
+            "generate", "retail", "--rows", "10", "--format", "csv", "--out", "g",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("another `scorecard generate` is writing into it"),
+        "{err}"
+    );
+    assert!(
+        !temporaries(&tmp.path().join("g")).is_empty(),
+        "the first one's files are left to it"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(
+        std::fs::read(tmp.path().join("g/orders.csv")).unwrap(),
+        earlier
+    );
+}
+
+#[test]
+fn hidden_files_of_someone_else_are_not_taken_for_leftovers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = tmp.path().join("g");
+    std::fs::create_dir(&g).unwrap();
+    for name in [".orders.csv.notes.tmp", ".budget.csv.2024.bak"] {
+        std::fs::write(g.join(name), "mine\n").unwrap();
+    }
+    let args = [
+        "generate", "retail", "--rows", "10", "--format", "csv", "--out", "g",
+    ];
+    let (code, _, err) = run_in(tmp.path(), &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("(.budget.csv.2024.bak, .orders.csv.notes.tmp)"),
+        "{err}"
+    );
+    let (code, _, err) = run_in(tmp.path(), &[&args[..], &["--force"]].concat());
+    assert_eq!(code, 0, "{err}");
+    for name in [".orders.csv.notes.tmp", ".budget.csv.2024.bak"] {
+        assert_eq!(std::fs::read_to_string(g.join(name)).unwrap(), "mine\n");
+    }
+}
+
+#[test]
+fn a_file_of_another_user_in_a_sticky_folder_is_refused_before_anything_is_written() {
+    // Only its owner may replace a file in a folder with the sticky bit (as /tmp): the rename
+    // would fail after a second name for the file was made, which could not be removed either.
+    // Played as `nobody` against a file of root's, so the suite runs as root (as CI does).
+    let root = Command::new("id").arg("-u").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&root.stdout).trim(),
+        "0",
+        "this test acts as another user: run the suite as root, as CI does"
+    );
+    let tmp = examples();
+    for path in [tmp.path().to_path_buf(), tmp.path().join("retail")] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::write(shared.join("f.csv"), "root's\n").unwrap();
+    std::fs::set_permissions(shared.join("f.csv"), std::fs::Permissions::from_mode(0o666)).unwrap();
+    let readable = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(tmp.path())
+        .status()
+        .unwrap();
+    assert!(readable.success());
+    let out = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_scorecard"))
+        .args([
+            "run",
+            "retail/retail.scorecard",
+            "--format",
+            "csv",
+            "-o",
+            "shared/f.csv",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "it belongs to another user, in a folder where only a file's owner may replace it"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(shared.join("f.csv")).unwrap(),
+        "root's\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
 }

@@ -21,11 +21,20 @@ pub fn guard(outputs: &[Output], reads: &[Read]) -> Result<(), u8> {
     output::check(outputs, reads).map_err(|e| failed(&e))
 }
 
-/// The named outputs among `(path, option)` pairs, for `guard`.
+/// The outputs among `(path, option)` pairs, for `guard`: those named, and for `-o` when it is
+/// not given, standard output (which the shell may have pointed at a file the command reads).
 pub fn named<'a>(outputs: &[(Option<&'a Path>, &'a str)]) -> Vec<Output<'a>> {
+    let stdout = Path::new("-");
     outputs
         .iter()
-        .filter_map(|(path, option)| path.map(|path| Output { path, option }))
+        .filter_map(|(path, option)| match (path, *option) {
+            (Some(path), _) => Some(Output { path, option }),
+            (None, "-o") => Some(Output {
+                path: stdout,
+                option: "standard output",
+            }),
+            (None, _) => None,
+        })
         .collect()
 }
 
@@ -114,6 +123,8 @@ pub fn finish(mut batch: Batch, output: Option<&Path>, bytes: &[u8]) -> u8 {
 pub fn stdout(bytes: &[u8]) -> u8 {
     match std::io::stdout().write_all(bytes) {
         Ok(()) => OK,
+        // The reader has gone (`| head`): it had what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => OK,
         Err(e) => {
             eprintln!(
                 "error[{}]: cannot write the output: {e}",

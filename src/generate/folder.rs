@@ -17,12 +17,14 @@ const NAMED: usize = 5;
 /// it holds files generate did not write (unless forced) or when a file to replace is not a
 /// regular file, and the temporary files of an earlier, killed generate removed (those of any file
 /// a generate of any kind writes). Returns the names the folder's marker lists that are still
-/// there, to be listed again.
+/// there, to be listed again. The folder stays locked (`flock`) while the returned file is held,
+/// so a second generate into it is refused rather than taking the first one's temporary files for
+/// leftovers; the lock goes with the process, however it ends.
 pub fn claim(
     into: Folder,
     names: &[String],
     any_kind: &[String],
-) -> Result<Vec<String>, OutputError> {
+) -> Result<(Vec<String>, std::fs::File), OutputError> {
     let dir = into.path;
     let io = |e| OutputError::write(dir, e);
     if std::fs::symlink_metadata(dir).is_ok() && !dir.is_dir() {
@@ -33,6 +35,14 @@ pub fn claim(
         });
     }
     std::fs::create_dir_all(dir).map_err(io)?;
+    let lock = std::fs::File::open(dir).map_err(io)?;
+    if lock.try_lock().is_err() {
+        return Err(OutputError::Unwritable {
+            path: dir.display().to_string(),
+            reason: "another `scorecard generate` is writing into it".into(),
+            help: "wait for it to finish, or generate into another folder".into(),
+        });
+    }
     let earlier = listed(dir);
     let ours = |name: &str| name == MARKER || earlier.iter().any(|n| n == name);
     let (mut foreign, mut leftovers) = (Vec::new(), Vec::new());
@@ -70,10 +80,8 @@ pub fn claim(
     for path in leftovers {
         std::fs::remove_file(&path).map_err(|e| OutputError::write(&path, e))?;
     }
-    Ok(earlier
-        .into_iter()
-        .filter(|n| dir.join(n).is_file())
-        .collect())
+    let earlier = earlier.into_iter().filter(|n| dir.join(n).is_file());
+    Ok((earlier.collect(), lock))
 }
 
 /// The names the folder's marker lists, when it is a regular file.
@@ -92,21 +100,24 @@ fn listed(dir: &Path) -> Vec<String> {
 }
 
 /// A temporary file staged for one of the files a generate of any kind writes, or a second name
-/// kept while one was renamed into place (`.NAME.RANDOM.tmp`, `.NAME.RANDOM.bak`, or `.NAME.PID.tmp`
-/// from before), which only a killed generate leaves behind.
+/// kept while one was renamed into place, which only a killed generate leaves behind: exactly
+/// `.NAME.RANDOM.tmp` or `.NAME.RANDOM.bak` (six letters or digits, as `output` makes them), or
+/// `.NAME.PID.tmp` from before. Other hidden files are someone else's.
 fn is_leftover(name: &str, any_kind: &[String]) -> bool {
-    let Some(middle) = name
-        .strip_prefix('.')
-        .and_then(|n| n.strip_suffix(".tmp").or_else(|| n.strip_suffix(".bak")))
-    else {
+    let Some(inner) = name.strip_prefix('.') else {
         return false;
     };
-    let targets = any_kind.iter().map(String::as_str);
-    targets.chain([MARKER]).any(|t| {
-        middle
-            .strip_prefix(t)
-            .is_some_and(|rest| rest.starts_with('.'))
-    })
+    let (middle, old_style) = match (inner.strip_suffix(".tmp"), inner.strip_suffix(".bak")) {
+        (Some(m), _) => (m, true),
+        (None, Some(m)) => (m, false),
+        (None, None) => return false,
+    };
+    let random = |r: &str| r.len() == 6 && r.bytes().all(|b| b.is_ascii_alphanumeric());
+    let pid = |r: &str| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit());
+    let targets = any_kind.iter().map(String::as_str).chain([MARKER]);
+    targets
+        .filter_map(|t| middle.strip_prefix(t)?.strip_prefix('.'))
+        .any(|rest| random(rest) || (old_style && pid(rest)))
 }
 
 /// The marker's text: every file generate wrote or had written that is still listed, sorted.

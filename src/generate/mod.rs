@@ -98,7 +98,7 @@ pub fn generate(
         .iter()
         .flat_map(|k| k.files(&every))
         .collect();
-    let earlier = folder::claim(into, &names, &any_kind)?;
+    let (earlier, _locked) = folder::claim(into, &names, &any_kind)?;
     let dir = into.path;
     let mut batch = Batch::new();
     let written = match kind {

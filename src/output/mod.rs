@@ -17,6 +17,7 @@ mod staged;
 mod target;
 
 pub use staged::Staged;
+use staged::Undo;
 pub use target::{check, resolve, stream, Output, Read, Stream};
 
 use crate::diagnostic::Code;
@@ -111,27 +112,48 @@ impl Batch {
         self.files.push(file);
     }
 
-    /// Makes every staged file durable, then renames each into place in the order staged, and
-    /// last writes the outputs that are devices or streams. When one fails, the renames before it
-    /// are taken back (each replaced file was given a second name first), so the command leaves
-    /// every target as it was. A signal that arrives meanwhile waits until the commit is over.
+    /// Makes every staged file durable and renames each into place in the order staged, then
+    /// writes the outputs that are devices, then the process's own streams: those two cannot be
+    /// taken back, so they come last. Before the first rename, every file a later output could
+    /// fail after gets a way back (a second name for it, or a copy); when one cannot be made,
+    /// nothing is renamed. When an output fails, the renames before it are taken back, so the
+    /// command leaves every target as it was. A signal that arrives during the renames waits for
+    /// them; one that arrives while a device or stream is written ends the process at once.
     pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
-        for f in &self.files {
+        let mut files = self.files;
+        for f in &files {
             f.sync()?;
         }
-        let mut list = crate::temporary::list();
-        let (renamed, written): (Vec<Staged>, Vec<Staged>) =
-            self.files.into_iter().partition(Staged::renamed);
+        files.sort_by_key(Staged::order);
+        let renamed = files.iter().filter(|f| f.renamed()).count();
         let mut undo = Vec::new();
+        if files.len() > 1 {
+            for f in &files[..renamed] {
+                undo.push(f.way_back()?);
+            }
+        }
         let mut paths = Vec::new();
-        for f in renamed.into_iter().chain(written) {
-            match f.persist(&mut list) {
-                Ok((path, u)) => {
-                    paths.push(path);
-                    undo.push(u);
+        let mut rest = files.into_iter();
+        {
+            let mut list = crate::temporary::list();
+            for (i, f) in rest.by_ref().take(renamed).enumerate() {
+                match f.rename(&mut list) {
+                    Ok(path) => paths.push(path),
+                    Err(e) => {
+                        // The list is released before the outputs left are dropped, which
+                        // takes them off it.
+                        drop(list);
+                        undo.drain(..i.min(undo.len())).rev().for_each(Undo::undo);
+                        return Err(e);
+                    }
                 }
+            }
+        }
+        for f in rest {
+            match f.write_through() {
+                Ok(path) => paths.push(path),
                 Err(e) => {
-                    undo.into_iter().rev().for_each(staged::Undo::undo);
+                    undo.into_iter().rev().for_each(Undo::undo);
                     return Err(e);
                 }
             }
@@ -180,29 +202,41 @@ mod tests {
     #[test]
     fn a_rename_that_fails_takes_back_the_renames_before_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (a, b, c) = (
-            dir.path().join("a.txt"),
-            dir.path().join("b.txt"),
-            dir.path().join("c.txt"),
-        );
+        let [a, b, c, d] = ["a.txt", "b.txt", "c.txt", "d.txt"].map(|n| dir.path().join(n));
         std::fs::write(&a, "earlier a").unwrap();
         let mut batch = Batch::new();
-        batch.stage(&a, b"new a").unwrap();
-        batch.stage(&b, b"new b").unwrap();
-        batch.stage(&c, b"new c").unwrap();
-        // A folder, with a file in it, appears where `c.txt` goes: its rename fails.
+        for path in [&a, &b, &c, &d] {
+            batch.stage(path, b"new").unwrap();
+        }
+        // A folder, with a file in it, appears where `c.txt` goes: its rename fails, with `d.txt`
+        // still to come (which once waited forever for a lock the commit held).
         std::fs::create_dir(&c).unwrap();
         std::fs::write(c.join("inside"), "x").unwrap();
         let err = batch.commit().unwrap_err();
         assert_eq!(err.code().as_str(), "scorecard::io::write_output");
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "earlier a");
-        assert!(!b.exists(), "a new file is removed again");
+        assert!(!b.exists() && !d.exists(), "new files are removed again");
         assert_eq!(
             names(dir.path()),
             ["a.txt", "c.txt"],
             "no second name is left"
         );
         assert!(!super::staged::any_in(dir.path()));
+    }
+
+    #[test]
+    fn one_output_needs_no_way_back_and_a_device_comes_after_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        std::fs::write(&a, "earlier").unwrap();
+        // `/dev/full` is staged first but written last, after `a.txt` was renamed: its failure
+        // puts `a.txt` back.
+        let mut batch = Batch::new();
+        batch.stage(Path::new("/dev/full"), b"x").unwrap();
+        batch.stage(&a, b"new").unwrap();
+        assert!(batch.commit().is_err());
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "earlier");
+        assert_eq!(names(dir.path()), ["a.txt"]);
     }
 
     #[test]

@@ -118,67 +118,108 @@ impl Staged {
         matches!(self.how, Some(How::Temporary { .. }))
     }
 
-    /// Renames the file into place (or writes a device or stream); the path written, as given, and
-    /// how to take it back. `list` is `temporary::list()`, held by the caller for the whole commit.
-    pub(super) fn persist(
-        mut self,
-        list: &mut Vec<PathBuf>,
-    ) -> Result<(PathBuf, Undo), OutputError> {
+    /// Where this output comes in a commit: files, then devices, then streams.
+    pub(super) fn order(&self) -> u8 {
+        match self.how {
+            Some(How::Temporary { .. }) | None => 0,
+            Some(How::Direct { .. }) => 1,
+            Some(How::Stream { .. }) => 2,
+        }
+    }
+
+    /// A way to take back renaming this output into place, made before anything is renamed: a
+    /// second name for the file there now (a hard link beside it), or where the file system
+    /// refuses one, a copy of it; or, with no file there, removing the new one.
+    pub(super) fn way_back(&self) -> Result<Undo, OutputError> {
+        let Some(How::Temporary { target, .. }) = &self.how else {
+            return Ok(Undo::Nothing);
+        };
+        let Ok(was) = std::fs::metadata(target) else {
+            return Ok(Undo::Remove {
+                target: target.clone(),
+            });
+        };
+        if !was.is_file() {
+            // Something else took the file's place: renaming over it fails, replacing nothing.
+            return Ok(Undo::Nothing);
+        }
+        let (prefix, suffix) = hidden_name(target, ".bak");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(suffix).rand_bytes(RANDOM);
+        let folder = folder_of(target);
+        let earlier = builder
+            .make_in(folder, |p| std::fs::hard_link(target, p))
+            .or_else(|_| builder.make_in(folder, |p| copy_new(target, p, &was)))
+            .map_err(|e| OutputError::Unwritable {
+                path: self.shown.display().to_string(),
+                reason: format!(
+                    "no copy of the file there could be kept to put it back should another output of the command fail ({e})"
+                ),
+                help: "write the outputs one command at a time, or check the folder's permissions"
+                    .into(),
+            })?;
+        Ok(Undo::Restore {
+            earlier,
+            target: target.clone(),
+        })
+    }
+
+    /// Renames the staged file into place; the path written, as given. `list` is
+    /// `temporary::list()`, held by the caller for all the renames of a commit.
+    pub(super) fn rename(mut self, list: &mut Vec<PathBuf>) -> Result<PathBuf, OutputError> {
         let shown = std::mem::take(&mut self.shown);
-        let failed = |e| OutputError::write(&shown, e);
-        let undo = match self.how.take() {
-            None => Undo::Nothing,
-            Some(How::Temporary { file, target }) => {
-                let temporary = file.path().to_path_buf();
-                let undo = undo_for(&target);
-                // A failed rename hands the file back, and dropping it removes it.
-                let renamed = file.persist(&target).map(drop).map_err(|e| e.error);
-                temporary::forget(list, &temporary);
-                renamed.map_err(failed)?;
-                undo
-            }
-            Some(How::Direct { bytes, target }) => {
-                let opened = std::fs::OpenOptions::new().write(true).open(&target);
-                opened
-                    .and_then(|mut f| f.write_all(&bytes))
-                    .map_err(failed)?;
-                Undo::Nothing
-            }
+        let Some(How::Temporary { file, target }) = self.how.take() else {
+            return Ok(shown);
+        };
+        let temporary = file.path().to_path_buf();
+        // A failed rename hands the file back, and dropping it removes it.
+        let renamed = file.persist(&target).map(drop).map_err(|e| e.error);
+        temporary::forget(list, &temporary);
+        renamed.map_err(|e| OutputError::write(&shown, e))?;
+        Ok(shown)
+    }
+
+    /// Writes a device or one of the process's streams; the path written, as given. A stream whose
+    /// reader has gone (`| head`) has had what it wanted.
+    pub(super) fn write_through(mut self) -> Result<PathBuf, OutputError> {
+        let shown = std::mem::take(&mut self.shown);
+        let written = match self.how.take() {
+            Some(How::Direct { bytes, target }) => std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .and_then(|mut f| f.write_all(&bytes)),
             Some(How::Stream { bytes, stream }) => {
                 let written = match stream {
                     Stream::Out => std::io::stdout().lock().write_all(&bytes),
                     Stream::Err => std::io::stderr().lock().write_all(&bytes),
                 };
-                written.map_err(failed)?;
-                Undo::Nothing
+                written.or_else(|e| match e.kind() {
+                    std::io::ErrorKind::BrokenPipe => Ok(()),
+                    _ => Err(e),
+                })
             }
+            Some(How::Temporary { .. }) | None => Ok(()),
         };
-        Ok((shown, undo))
+        written.map_err(|e| OutputError::write(&shown, e))?;
+        Ok(shown)
     }
 }
 
-/// How to take back replacing `target`: a second name for the file there now (a hard link, made
-/// under a random name beside it), or removing the new file when there is none.
-fn undo_for(target: &Path) -> Undo {
-    if std::fs::symlink_metadata(target).is_err() {
-        return Undo::Remove {
-            target: target.to_path_buf(),
-        };
+/// Copies `from` into a new file at `to` (created exclusively), with `from`'s owner and mode; a
+/// copy that fails midway is removed.
+fn copy_new(from: &Path, to: &Path, was: &Metadata) -> std::io::Result<()> {
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)?;
+    let copied = File::open(from)
+        .and_then(|mut f| std::io::copy(&mut f, &mut out))
+        .and_then(|_| out.sync_all())
+        .and_then(|()| keep_owner_and_mode(&out, was));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(to);
     }
-    let folder = folder_of(target);
-    let (prefix, suffix) = hidden_name(target, ".bak");
-    let linked = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(suffix)
-        .rand_bytes(RANDOM)
-        .make_in(folder, |p| std::fs::hard_link(target, p));
-    match linked {
-        Ok(earlier) => Undo::Restore {
-            earlier,
-            target: target.to_path_buf(),
-        },
-        Err(_) => Undo::Nothing,
-    }
+    copied
 }
 
 fn folder_of(target: &Path) -> &Path {
@@ -222,9 +263,37 @@ fn temporary_for(
     list.push(file.path().to_path_buf());
     drop(list);
     if let Some(was) = existing {
+        let mine = file.as_file().metadata();
+        if mine.is_ok_and(|mine| sticky_refuses(target, was, &mine)) {
+            return Err(OutputError::Unwritable {
+                path: shown.display().to_string(),
+                reason: "it belongs to another user, in a folder where only a file's owner may replace it (a sticky folder, such as /tmp)".into(),
+                help: "write the output elsewhere, or ask its owner to remove it".into(),
+            });
+        }
         keep_owner_and_mode(file.as_file(), was).map_err(|e| OutputError::write(shown, e))?;
     }
     Ok(file)
+}
+
+/// Whether the folder's sticky bit keeps this process from replacing the file there: neither the
+/// file nor the folder is its own, and it is not root. Found before anything is written, so no
+/// second name for the file is made that could not be removed again.
+#[cfg(unix)]
+fn sticky_refuses(target: &Path, was: &Metadata, mine: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(folder) = std::fs::metadata(folder_of(target)) else {
+        return false;
+    };
+    folder.mode() & 0o1000 != 0
+        && mine.uid() != 0
+        && was.uid() != mine.uid()
+        && folder.uid() != mine.uid()
+}
+
+#[cfg(not(unix))]
+fn sticky_refuses(_: &Path, _: &Metadata, _: &Metadata) -> bool {
+    false
 }
 
 impl Write for Staged {

@@ -17,8 +17,11 @@ pub enum Stream {
 
 /// Which of the process's own streams `path` names, if any: `/dev/stdout`, `/dev/fd/1`,
 /// `/proc/self/fd/1` and the like, or a link to one. Such a path is not a file to replace: it is
-/// what the shell gave the process, perhaps a file it opened for appending.
+/// what the shell gave the process, perhaps a file it opened for appending. `-` is standard output.
 pub fn stream(path: &Path) -> Option<Stream> {
+    if path == Path::new("-") {
+        return Some(Stream::Out);
+    }
     let mut current = std::path::absolute(path).ok()?;
     let own = format!("/proc/{}/fd/", std::process::id());
     for _ in 0..MAX_LINKS {
@@ -102,8 +105,10 @@ impl Read {
 /// not a regular file (`/dev/null`) replaces nothing and is not compared.
 pub fn check(outputs: &[Output], reads: &[Read]) -> Result<(), OutputError> {
     let mut seen: Vec<(Identity, &Output)> = Vec::new();
-    for out in outputs.iter().filter(|o| stream(o.path).is_none()) {
-        writable(out.path)?;
+    for out in outputs {
+        if stream(out.path).is_none() {
+            writable(out.path)?;
+        }
         let id = Identity::of(out.path);
         if id.special {
             continue;
@@ -165,6 +170,9 @@ struct Identity {
 
 impl Identity {
     fn of(path: &Path) -> Identity {
+        if let Some(s) = stream(path) {
+            return Identity::of_stream(s);
+        }
         let resolved = resolve(path).unwrap_or_else(|_| path.to_path_buf());
         let canonical = match (resolved.parent(), resolved.file_name()) {
             (Some(folder), Some(name)) => folder
@@ -178,6 +186,21 @@ impl Identity {
             path: canonical,
             file: meta.as_ref().and_then(inode),
             special: meta.is_some_and(|m| !m.is_file() && !m.is_dir()),
+        }
+    }
+
+    /// What the process's stream is connected to: a file the shell opened (`> out.csv`,
+    /// `>> data.csv`) is that file; a terminal or a pipe replaces nothing.
+    fn of_stream(s: Stream) -> Identity {
+        let fd = match s {
+            Stream::Out => 1,
+            Stream::Err => 2,
+        };
+        let meta = std::fs::metadata(format!("/proc/self/fd/{fd}")).ok();
+        Identity {
+            path: PathBuf::from(format!("/proc/self/fd/{fd}")),
+            file: meta.as_ref().and_then(inode),
+            special: !meta.is_some_and(|m| m.is_file()),
         }
     }
 
