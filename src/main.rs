@@ -4,6 +4,11 @@
 
 mod cli;
 
+/// Counts the memory each thread holds, so that the Rhai sandbox can bound a script's.
+#[global_allocator]
+static ALLOCATOR: scorecard::script::memory::CountingAllocator =
+    scorecard::script::memory::CountingAllocator;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use cli::run::{Format, Source};
 use cli::write;

@@ -1,5 +1,10 @@
 //! The integration tests, in one binary so the engine is linked once.
 
+/// As in the binary: the Rhai sandbox's memory limit counts what each thread allocates.
+#[global_allocator]
+static ALLOCATOR: scorecard::script::memory::CountingAllocator =
+    scorecard::script::memory::CountingAllocator;
+
 pub mod attribution;
 mod authoring;
 mod bad_inputs;

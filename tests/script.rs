@@ -63,6 +63,21 @@ fn hostile_scripts_stop_with_an_error() {
             "array",
         ),
         (
+            "a busy comparator (Rhai counts each call of it afresh)",
+            "fn score(value, target) { let a = []; for i in 0..1000 { a.push(i); } a.sort(|x, y| { let n = 0; while n < 5000 { n += 1; } y - x }); 5 }",
+            "operations",
+        ),
+        (
+            "a map of long keys, copied (keys count towards no size limit)",
+            "fn score(value, target) { let s = \"\"; s.pad(9990, \"x\"); let m = #{}; for i in 0..9999 { m[s + i] = 1; } let n = m; n.x = 1; let o = m; o.x = 2; 5 }",
+            "64 mib",
+        ),
+        (
+            "an undefined tangent (the decimal library panicked)",
+            "fn score(value, target) { tan(PI() / 2) }",
+            "undefined",
+        ),
+        (
             "a result out of scale",
             "fn score(value, target) { 11 }",
             "outside the scores 0 to 10",

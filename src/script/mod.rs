@@ -1,15 +1,55 @@
 //! Owns running scoring functions written in Rhai, in a sandbox: no modules (so no files), no
-//! `eval`, no printing, and limits on operations, call depth, expression depth and the size of
-//! strings, arrays and maps, so that a hostile or mistaken script stops with an error, quickly.
+//! `eval`, no printing, and limits on operations, call depth, expression depth, the size of
+//! strings, arrays and maps, and the memory a call holds, so that a hostile or mistaken script
+//! stops with an error, quickly.
+//!
+//! Rhai counts a call's operations afresh inside a callback (the comparator of `sort`, the function
+//! of `map`), and checks sizes only at some steps, so the sandbox keeps its own count of both
+//! (`Budget`), watched at every operation wherever it runs.
 
-use rhai::{Dynamic, Engine, Scope, AST};
-use rust_decimal::Decimal;
+pub mod memory;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Scope, AST};
+use rust_decimal::{Decimal, MathematicalOps};
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Operations one call may run: enough for any honest scoring rule, far too few for an endless loop.
 pub const MAX_OPERATIONS: u64 = 100_000;
 pub const MAX_CALL_LEVELS: usize = 32;
 pub const MAX_SIZE: usize = 10_000;
+/// The memory one call may hold, in bytes (where the binary counts it: `memory`).
+pub const MAX_MEMORY: isize = 64 * 1024 * 1024;
+
+/// What ended a call that ran out of its budget, carried by Rhai's termination.
+const OUT_OF_OPERATIONS: &str = "operations";
+const OUT_OF_MEMORY: &str = "memory";
+
+/// One call's operations and memory so far, counted across every callback it makes.
+#[derive(Default)]
+struct Budget {
+    operations: Cell<u64>,
+    memory_at_start: Cell<isize>,
+}
+
+impl Budget {
+    fn start(&self) {
+        self.operations.set(0);
+        self.memory_at_start.set(memory::held());
+    }
+
+    /// Called at every operation: a token that stops the call when the budget is spent.
+    fn step(&self) -> Option<Dynamic> {
+        let n = self.operations.get() + 1;
+        self.operations.set(n);
+        if n > MAX_OPERATIONS {
+            return Some(Dynamic::from(OUT_OF_OPERATIONS));
+        }
+        let grown = memory::held().wrapping_sub(self.memory_at_start.get());
+        (grown > MAX_MEMORY).then(|| Dynamic::from(OUT_OF_MEMORY))
+    }
+}
 
 /// The sandboxed engine.
 pub fn engine() -> Engine {
@@ -23,6 +63,21 @@ pub fn engine() -> Engine {
     engine.disable_symbol("eval");
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
+    // The decimal library's own `sin`, `cos` and `tan` panic where the result is undefined (`tan`
+    // near π/2) or too large: these say so instead.
+    type Checked = fn(&Decimal) -> Option<Decimal>;
+    for (name, f) in [
+        ("sin", Decimal::checked_sin as Checked),
+        ("cos", Decimal::checked_cos as Checked),
+        ("tan", Decimal::checked_tan as Checked),
+    ] {
+        engine.register_fn(
+            name,
+            move |x: Decimal| -> Result<Decimal, Box<EvalAltResult>> {
+                f(&x).ok_or_else(|| format!("{name}({x}) is undefined or too large").into())
+            },
+        );
+    }
     engine
 }
 
@@ -85,9 +140,12 @@ impl ScriptError {
             E::ErrorInFunctionCall(_, _, inner, _) | E::ErrorInModule(_, inner, _) => {
                 ScriptError::of(inner)
             }
-            E::ErrorTooManyOperations(_) => limit(format!(
-                "it ran more than {MAX_OPERATIONS} operations, the sandbox's limit (an endless loop?)"
+            E::ErrorTooManyOperations(_) => limit(too_many_operations()),
+            E::ErrorTerminated(token, _) if token.to_string() == OUT_OF_MEMORY => limit(format!(
+                "it held more than {} MiB, the sandbox's limit (data grown without end?)",
+                MAX_MEMORY / (1024 * 1024)
             )),
+            E::ErrorTerminated(..) => limit(too_many_operations()),
             E::ErrorStackOverflow(_) => limit(format!(
                 "it called functions more than {MAX_CALL_LEVELS} deep, the sandbox's limit (endless recursion?)"
             )),
@@ -103,21 +161,33 @@ impl ScriptError {
     }
 }
 
+fn too_many_operations() -> String {
+    format!("it ran more than {MAX_OPERATIONS} operations, the sandbox's limit (an endless loop?)")
+}
+
 /// The declared functions, compiled once for a run.
 pub struct Scripts {
     engine: Engine,
     compiled: BTreeMap<String, AST>,
+    budget: Rc<Budget>,
 }
 
 impl Scripts {
     pub fn new(functions: &[crate::check::model::Function]) -> Result<Self, ScriptError> {
-        let engine = engine();
+        let mut engine = engine();
+        let budget = Rc::new(Budget::default());
+        let watched = budget.clone();
+        engine.on_progress(move |_| watched.step());
         let mut compiled = BTreeMap::new();
         for f in functions {
             let (ast, _) = compile(&engine, &f.name, &f.source).map_err(ScriptError::failed)?;
             compiled.insert(f.name.clone(), ast);
         }
-        Ok(Scripts { engine, compiled })
+        Ok(Scripts {
+            engine,
+            compiled,
+            budget,
+        })
     }
 
     /// Calls `name(value, target)`; the target is `()` when there is none. The result must be a
@@ -162,6 +232,7 @@ impl Scripts {
             .compiled
             .get(name)
             .ok_or_else(|| ScriptError::failed(format!("no function `{name}`")))?;
+        self.budget.start();
         let out: Dynamic = self
             .engine
             .call_fn(&mut Scope::new(), ast, name, args)
