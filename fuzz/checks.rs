@@ -1,13 +1,19 @@
 // What each fuzz target checks of one input. The targets `include!` this file, and so does the
 // corpus replay in tests/robustness.rs, so that `cargo test` does exactly what the fuzzer did.
 
-/// Parse and check any text: no panic, diagnostics that render, and formatting that is stable
-/// (formatting a formatted file changes nothing) and keeps the number of errors.
+/// Parse and check any text: no panic, no declaration left out of the model without an error
+/// saying why, diagnostics that render, and formatting that is stable (formatting a formatted file
+/// changes nothing) and keeps the number of errors.
 pub fn parse_check(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let compiled = scorecard::compile(text);
+    let unreached = scorecard::diagnostic::Code::Unreached;
+    assert!(
+        !compiled.diagnostics.iter().any(|d| d.code == unreached),
+        "a declaration was left out without an error"
+    );
     let _ = scorecard::diagnostic::render_plain("fuzz.scorecard", text, &compiled.diagnostics);
     if let Ok(once) = scorecard::layout::format(text) {
         let twice = scorecard::layout::format(&once).expect("formatted text formats again");

@@ -219,6 +219,10 @@ fn judge(case: &Case, o: &Outcome) -> Option<String> {
     if o.stderr.contains("panicked") || o.stderr.contains("RUST_BACKTRACE") {
         wrong.push("panicked".into());
     }
+    // Every declaration reaches the model or has an error of its own.
+    if o.stderr.contains("scorecard::check::unreached") {
+        wrong.push("a declaration was left out without an error".into());
+    }
     match &case.expect {
         Some(code) if !o.stderr.contains(code.as_str()) => {
             wrong.push(format!("no `{code}` in stderr"))

@@ -98,3 +98,41 @@ fn every_code_is_documented() {
         );
     }
 }
+
+#[test]
+fn every_number_in_a_scorecard_is_read_in_one_place() {
+    // `Checker::decimal` reports a number beyond the exact range where it stands; a check that
+    // read numbers its own way could drop one (and with it a KPI) without a word.
+    let mut others = Vec::new();
+    for entry in walk(std::path::Path::new("src/check")) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let reads = [
+                "Decimal::from_str",
+                "parse::<Decimal>",
+                "parse::<rust_decimal::Decimal>",
+            ];
+            if reads.iter().any(|r| line.contains(r)) && !entry.ends_with("check/mod.rs") {
+                others.push(format!("{}:{}: {}", entry.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        others.is_empty(),
+        "numbers read outside `Checker::decimal`:\n{}",
+        others.join("\n")
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}

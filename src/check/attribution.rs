@@ -9,7 +9,6 @@ use super::{filter, parts, Checker};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{Arg, Declaration, ExprKind};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 const KEYS: &[&str] = &[
     "touches",
@@ -256,7 +255,7 @@ fn model(
         };
     let share = |cx: &mut Checker, x: &crate::syntax::ast::Expr| -> Option<Decimal> {
         match &x.kind {
-            ExprKind::Percent(p) => Decimal::from_str(p).ok().map(|p| p / Decimal::ONE_HUNDRED),
+            ExprKind::Percent(p) => cx.percent(p, x.span),
             _ => {
                 cx.report(
                     Diagnostic::error(Code::InvalidValue, x.span, "expected a percentage")

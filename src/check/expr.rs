@@ -11,7 +11,6 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// The longest window, in periods: longer than any history (833 years of months), and short enough
 /// that walking it is quick.
@@ -164,19 +163,7 @@ impl Lowering<'_, '_> {
     }
 
     pub fn literal(&mut self, text: &str, span: Span) -> Option<Decimal> {
-        let value = parse_decimal(text);
-        if value.is_none() {
-            self.cx.report(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    span,
-                    "this number is beyond the exact decimal range",
-                )
-                .label("more than 28 significant digits")
-                .help("numbers are exact decimals of at most 28 significant digits"),
-            );
-        }
-        value
+        self.cx.decimal(text, span)
     }
 
     fn binary(
@@ -666,7 +653,7 @@ impl Lowering<'_, '_> {
             );
         };
         let fraction = match &share.value.kind {
-            ExprKind::Percent(p) => parse_decimal(p).map(|p| p / Decimal::ONE_HUNDRED),
+            ExprKind::Percent(p) => self.cx.percent(p, share.value.span),
             _ => None,
         };
         let Some(fraction) = fraction.filter(|f| *f > Decimal::ZERO && *f <= Decimal::ONE) else {
@@ -1063,11 +1050,6 @@ fn first_numeric(ds: &Dataset) -> &str {
         .find(|c| c.ty.is_numeric())
         .map(|c| c.name.as_str())
         .unwrap_or("column")
-}
-
-/// A literal's exact value; literals are digits only, so this fails only beyond 28 digits.
-pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    Decimal::from_str(text).ok()
 }
 
 /// "1 argument given", "3 arguments given".

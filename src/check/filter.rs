@@ -4,8 +4,6 @@ use super::model::{ArithOp, CmpOp, ColumnType, Dataset, RowExpr};
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
-use rust_decimal::Decimal;
-use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RowTy {
@@ -64,13 +62,13 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
         Some(match &e.kind {
             ExprKind::Number(n) => (
                 RowExpr::Number {
-                    value: Decimal::from_str(n).ok()?,
+                    value: cx.decimal(n, e.span)?,
                 },
                 RowTy::Num,
             ),
             ExprKind::Percent(p) => (
                 RowExpr::Number {
-                    value: Decimal::from_str(p).ok()? / Decimal::ONE_HUNDRED,
+                    value: cx.percent(p, e.span)?,
                 },
                 RowTy::Num,
             ),

@@ -548,13 +548,13 @@ fn better(cx: &mut Checker, e: &ast::Entry, value_ty: Ty) -> Option<Better> {
         ExprKind::Path(p) if p.len() == 1 && p[0].text == "higher" => Some(Better::Higher),
         ExprKind::Path(p) if p.len() == 1 && p[0].text == "lower" => Some(Better::Lower),
         ExprKind::Call { name, args } if name.text == "within" && args.len() == 2 => {
-            let bound = |a: &ast::Arg| match &a.value.kind {
-                ExprKind::Number(n) => super::expr::parse_decimal(n).map(|v| (v, false)),
-                ExprKind::Percent(p) => super::expr::parse_decimal(p)
-                    .map(|v| (v / rust_decimal::Decimal::ONE_HUNDRED, true)),
+            let bound = |cx: &mut Checker, a: &ast::Arg| match &a.value.kind {
+                ExprKind::Number(n) => cx.decimal(n, a.value.span).map(|v| (v, false)),
+                ExprKind::Percent(p) => cx.percent(p, a.value.span).map(|v| (v, true)),
                 _ => None,
             };
-            let (Some((low, lp)), Some((high, hp))) = (bound(&args[0]), bound(&args[1])) else {
+            let (Some((low, lp)), Some((high, hp))) = (bound(cx, &args[0]), bound(cx, &args[1]))
+            else {
                 return bad(cx);
             };
             if (lp || hp) && value_ty.money() == Some(1) {

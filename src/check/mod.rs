@@ -87,6 +87,31 @@ impl<'a> Checker<'a> {
     pub fn is_broken(&self, name: &str) -> bool {
         self.broken.contains(name)
     }
+
+    /// The exact value of a number written in the scorecard (`12`, `12.5`, the digits of `40%`):
+    /// the one place every literal is read, so that one beyond the exact decimal range (more than
+    /// 28 significant digits) is reported where it stands, never dropped or read another way.
+    pub fn decimal(&mut self, text: &str, span: Span) -> Option<rust_decimal::Decimal> {
+        let value = text.parse::<rust_decimal::Decimal>().ok();
+        if value.is_none() {
+            self.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    span,
+                    "this number is beyond the exact decimal range",
+                )
+                .label("more than 28 significant digits")
+                .help("numbers are exact decimals of at most 28 significant digits"),
+            );
+        }
+        value
+    }
+
+    /// A percentage's value (`40%` is 0.4), read as `decimal` reads its digits.
+    pub fn percent(&mut self, text: &str, span: Span) -> Option<rust_decimal::Decimal> {
+        self.decimal(text, span)
+            .map(|p| p / rust_decimal::Decimal::ONE_HUNDRED)
+    }
 }
 
 /// Checks a parsed file. `broken` names declarations that had syntax errors.
@@ -109,7 +134,7 @@ pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
             }
         }
     }
-    finish(cx, model, broken)
+    finish(cx, model, file, broken)
 }
 
 /// Checks a parsed file for `scorecard test`: the model also holds, as KPIs named
@@ -118,11 +143,15 @@ pub fn check_for_tests(file: &File, source: &str, broken: &[String]) -> Checked 
     let derived = test::expression_kpis(file, source);
     let mut cx = Checker::new(source, broken.iter().cloned().collect());
     let model = check_file(&mut cx, file, &derived);
-    finish(cx, model, broken)
+    finish(cx, model, file, broken)
 }
 
-fn finish(cx: Checker, model: Option<Model>, broken: &[String]) -> Checked {
+fn finish(cx: Checker, model: Option<Model>, file: &File, broken: &[String]) -> Checked {
     let mut diagnostics = cx.diagnostics;
+    let clean = !diagnostics.iter().any(Diagnostic::is_error) && broken.is_empty();
+    if let Some(m) = model.as_ref().filter(|_| clean) {
+        diagnostics.extend(unreached(file, m));
+    }
     diagnostic::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     Checked {
@@ -133,6 +162,52 @@ fn finish(cx: Checker, model: Option<Model>, broken: &[String]) -> Checked {
         },
         diagnostics,
     }
+}
+
+/// Every declaration of a file that checked without an error must be in its model: one that is not
+/// was dropped without a word, which is a bug. It is reported as one, so that a run never leaves out
+/// a KPI silently; the corpus, the fuzz targets and the property tests hold that this never happens.
+fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
+    let named = |names: &mut dyn Iterator<Item = &String>, name: &str| {
+        let mut found = false;
+        for n in names {
+            found |= n == name;
+        }
+        found
+    };
+    let reached = |d: &Declaration| {
+        let name = d.name.text.as_str();
+        match d.keyword.text.as_str() {
+            "scorecard" => true,
+            "perspective" => named(&mut m.perspectives.iter().map(|x| &x.name), name),
+            "objective" => named(&mut m.objectives.iter().map(|x| &x.name), name),
+            "function" => named(&mut m.functions.iter().map(|x| &x.name), name),
+            "dataset" => named(&mut m.datasets.iter().map(|x| &x.name), name),
+            "attribution" => named(&mut m.attributions.iter().map(|x| &x.name), name),
+            "allocation" => named(&mut m.allocations.iter().map(|x| &x.name), name),
+            "view" => named(&mut m.views.iter().map(|x| &x.name), name),
+            "kpi" => named(&mut m.kpis.iter().map(|x| &x.name), name),
+            "escalation" => named(&mut m.escalations.iter().map(|x| &x.name), name),
+            "test" => named(&mut m.tests.iter().map(|x| &x.name), name),
+            _ => false,
+        }
+    };
+    file.declarations
+        .iter()
+        .filter(|d| !reached(d))
+        .map(|d| {
+            Diagnostic::error(
+                Code::Unreached,
+                d.name.span,
+                format!(
+                    "`{} {}` was left out of the checked scorecard, and no error says why",
+                    d.keyword.text, d.name.text
+                ),
+            )
+            .label("left out")
+            .help("this is a bug in scorecard: please report it with this file")
+        })
+        .collect()
 }
 
 fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<Model> {

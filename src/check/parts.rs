@@ -8,7 +8,6 @@ use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{BinaryOp, Entry, Expr, ExprKind};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// The dataset an entry names: `touches: touchpoints`.
 pub fn dataset<'d>(cx: &mut Checker, e: &Entry, datasets: &'d [Dataset]) -> Option<&'d Dataset> {
@@ -176,9 +175,10 @@ pub fn days(cx: &mut Checker, e: &Expr) -> Option<Decimal> {
         "week" => Decimal::from(7),
         _ => return bad(cx),
     };
-    match Decimal::from_str(count) {
-        Ok(n) if n > Decimal::ZERO => Some(n * per),
-        _ => bad(cx),
+    match cx.decimal(count, e.span) {
+        Some(n) if n > Decimal::ZERO => n.checked_mul(per).or_else(|| bad(cx)),
+        Some(_) => bad(cx),
+        None => None,
     }
 }
 

@@ -7,7 +7,6 @@ use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{Arg, Entry, ExprKind};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 const METHODS: &[&str] = &["goal_red_flag", "bands", "percent_of_target", "within"];
 
@@ -129,17 +128,16 @@ fn numbers(
 ) -> Option<Vec<(String, Decimal)>> {
     let mut found: Vec<(String, Decimal)> = Vec::new();
     for a in args {
+        let span = a.value.span;
         let value = match &a.value.kind {
-            ExprKind::Number(n) => Decimal::from_str(n).ok(),
-            ExprKind::Percent(p) => Decimal::from_str(p).ok().map(|p| p / Decimal::ONE_HUNDRED),
+            ExprKind::Number(n) => cx.decimal(n, span),
+            ExprKind::Percent(p) => cx.percent(p, span),
             ExprKind::Unary {
                 op: crate::syntax::ast::UnaryOp::Neg,
                 operand,
             } => match &operand.kind {
-                ExprKind::Number(n) => Decimal::from_str(n).ok().map(|v| -v),
-                ExprKind::Percent(p) => {
-                    Decimal::from_str(p).ok().map(|p| -p / Decimal::ONE_HUNDRED)
-                }
+                ExprKind::Number(n) => cx.decimal(n, span).map(|v| -v),
+                ExprKind::Percent(p) => cx.percent(p, span).map(|p| -p),
                 _ => None,
             },
             _ => None,

@@ -8,7 +8,6 @@ use crate::diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use crate::syntax::ast::{Declaration, Entry, ExprKind, Ident, Value};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 const PERSPECTIVE_KEYS: &[&str] = &["owner", "weight"];
 const OBJECTIVE_KEYS: &[&str] = &["perspective", "owner", "weight", "drives"];
@@ -187,8 +186,8 @@ pub fn weight(cx: &mut Checker, e: Option<&Entry>) -> Option<Weight> {
 fn one_weight(cx: &mut Checker, e: &Entry) -> Option<Decimal> {
     let item = entries::single(cx, e, "a weight such as `2` or `40%`")?;
     let value = match (&item.expr.kind, item.modifiers.is_empty()) {
-        (ExprKind::Number(n), true) => Decimal::from_str(n).ok(),
-        (ExprKind::Percent(p), true) => Decimal::from_str(p).ok().map(|p| p / Decimal::ONE_HUNDRED),
+        (ExprKind::Number(n), true) => cx.decimal(n, item.span),
+        (ExprKind::Percent(p), true) => cx.percent(p, item.span),
         _ => None,
     };
     match value {

@@ -615,21 +615,16 @@ fn status_word(cx: &mut Checker, e: &Expr) -> Option<String> {
 
 /// `30%`, `-1200.50`, `5 points`, or `none` (no value).
 fn literal(cx: &mut Checker, e: &Expr) -> Option<Option<Decimal>> {
-    let number = |t: &str| t.parse::<Decimal>().ok();
     let value = match &e.kind {
-        ExprKind::Number(t) => number(t).map(Some),
-        ExprKind::Percent(t) | ExprKind::Points(t) => {
-            number(t).map(|d| Some(d / Decimal::ONE_HUNDRED))
-        }
+        ExprKind::Number(t) => cx.decimal(t, e.span).map(Some),
+        ExprKind::Percent(t) | ExprKind::Points(t) => cx.percent(t, e.span).map(Some),
         ExprKind::Path(p) if p.len() == 1 && p[0].text == "none" => Some(None),
         ExprKind::Unary {
             op: UnaryOp::Neg,
             operand,
         } => match &operand.kind {
-            ExprKind::Number(t) => number(t).map(|d| Some(-d)),
-            ExprKind::Percent(t) | ExprKind::Points(t) => {
-                number(t).map(|d| Some(-d / Decimal::ONE_HUNDRED))
-            }
+            ExprKind::Number(t) => cx.decimal(t, e.span).map(|d| Some(-d)),
+            ExprKind::Percent(t) | ExprKind::Points(t) => cx.percent(t, e.span).map(|d| Some(-d)),
             _ => None,
         },
         _ => None,

@@ -55,6 +55,7 @@ codes! {
     EffectiveMidPeriod => "scorecard::check::effective_mid_period",
     TestOnly => "scorecard::check::test_only",
     InvalidExpect => "scorecard::check::invalid_expect",
+    Unreached => "scorecard::check::unreached",
     ReadSource => "scorecard::io::read_scorecard",
     // Data and runtime errors: found while reading the data or evaluating (exit code 2).
     Unreadable => "scorecard::data::unreadable",
