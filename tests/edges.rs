@@ -148,3 +148,32 @@ fn options_and_period_names_outside_years_1_to_9999_are_refused() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(",9999-12,"), "the last month is reported");
 }
+
+#[test]
+fn thread_counts_are_bounded() {
+    // 100,000 threads panicked; 5,000 did not finish.
+    for n in ["0", "100000", "5000", "-1"] {
+        let (code, _, err) =
+            crate::cli::scorecard(&["run", crate::cli::RETAIL, &format!("--threads={n}")]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("threads from 1 to 256"), "{err}");
+    }
+    let (code, _, err) = crate::cli::scorecard(&[
+        "run",
+        crate::cli::RETAIL,
+        "--threads",
+        "256",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // A library caller asking for more is held to the same bound.
+    let dir = crate::support::folder(&[("f.csv", "day,amount\n2026-01-05,5.00\n")]);
+    let src = "scorecard t { currency: USD }\ndataset f { source: \"f.csv\"  time: day  columns: { day: date  amount: money } }\nkpi k { value: sum(f.amount) }";
+    let many = scorecard::engine::Options {
+        threads: Some(100_000),
+        ..options(dir.path())
+    };
+    let e = scorecard::evaluate(&model(src), &many).expect("runs on 256 threads");
+    assert_eq!(crate::support::value(&e, "k", "2026-01", "total"), "5.00");
+}

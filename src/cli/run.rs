@@ -47,8 +47,8 @@ pub struct Source {
     /// its period, if not over, is marked partial.
     #[arg(long, value_parser = crate::parse_day)]
     pub as_of: Option<chrono::NaiveDate>,
-    /// Worker threads for the query engine [default: one per core].
-    #[arg(long)]
+    /// Worker threads for the query engine, from 1 to 256 [default: one per core].
+    #[arg(long, value_parser = thread_count)]
     pub threads: Option<usize>,
     /// The memory the query engine may hold, such as 512MiB or 4GiB: past it, work spills to
     /// disk, and rows read are staged on disk [default: no limit, or `[engine] memory_limit`].
@@ -145,6 +145,17 @@ fn evaluate(
     let read = SourceFile::new(&run.file.display().to_string(), &run.text);
     stamp(&mut evaluation.manifest, vec![read], deterministic);
     Ok((run.model, evaluation))
+}
+
+/// `--threads`: from 1 to `engine::MAX_THREADS`.
+fn thread_count(text: &str) -> Result<usize, String> {
+    let most = engine::MAX_THREADS;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of threads from 1 to {most}: one per core is the most that helps"
+        )),
+    }
 }
 
 /// `--memory-limit`: a size with a unit.

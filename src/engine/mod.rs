@@ -91,6 +91,10 @@ impl Options {
     }
 }
 
+/// The most worker threads a run starts (`--threads` is refused past it): each thread is a
+/// partition of every aggregate pass, and thousands of them only add work.
+pub const MAX_THREADS: usize = 256;
+
 impl Options {
     /// Where a run reads the dataset `ds` from: what the project binds it to, or else the file
     /// it declares.
@@ -332,11 +336,14 @@ impl Session {
                 });
             }
         }
-        let threads = options.threads.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        });
+        let threads = options
+            .threads
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            })
+            .clamp(1, MAX_THREADS);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
             .enable_all()
