@@ -24,6 +24,7 @@ mod format;
 mod generate;
 mod journeys;
 mod lsp;
+mod nothing_missing;
 mod outputs;
 mod parse;
 mod profitability;

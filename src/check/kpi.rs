@@ -331,6 +331,27 @@ fn check_one(
         Some(t) => dated::read(&mut lw, t, |lw, t| thresholds::check(lw, t, value_ty))?,
         None => Dated::always(None),
     };
+    if target.all().next().is_none() {
+        let compares = thresholds.all().flatten().filter_map(|t| t.when.as_ref());
+        if let (true, Some(entry)) = (
+            compares.into_iter().any(mentions_target),
+            e.get("thresholds"),
+        ) {
+            lw.cx.report(
+                Diagnostic::error(
+                    Code::NoTarget,
+                    entry.value.span(),
+                    format!(
+                        "the thresholds of `{}` compare with `target`, but it has no target",
+                        d.name.text
+                    ),
+                )
+                .label("compares with a target that is never set")
+                .help("give the KPI a `target:`, or compare with a number (`green: value >= 40%`)"),
+            );
+            return None;
+        }
+    }
     let better = match e.get("better") {
         None => Better::Higher,
         Some(b) => better(lw.cx, b, value_ty)?,
@@ -682,4 +703,11 @@ fn segments(
             }
         }
     }
+}
+
+/// Whether an expression reads the KPI's target.
+fn mentions_target(e: &Expr) -> bool {
+    crate::depth::deep(|| {
+        matches!(e, Expr::Target) || e.children().into_iter().any(mentions_target)
+    })
 }

@@ -56,6 +56,7 @@ codes! {
     TestOnly => "scorecard::check::test_only",
     InvalidExpect => "scorecard::check::invalid_expect",
     Unreached => "scorecard::check::unreached",
+    NoTarget => "scorecard::check::no_target",
     ReadSource => "scorecard::io::read_scorecard",
     // Data and runtime errors: found while reading the data or evaluating (exit code 2).
     Unreadable => "scorecard::data::unreadable",

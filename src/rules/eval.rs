@@ -63,13 +63,18 @@ pub struct Context<'a> {
     /// The periods aggregates are taken over: the current period, or a window's periods.
     frame: (i64, i64),
     memo: HashMap<(String, i64, i64, i64), Memo>,
-    /// (kpi, message) pairs raised here.
-    warnings: Vec<(String, String)>,
+    /// (code, kpi, message) raised here.
+    warnings: Vec<(&'static str, String, String)>,
     /// While a window is evaluated: the periods in which its aggregates found rows.
     seen: Option<BTreeSet<i64>>,
     /// The first window met: periods that had data, of periods in the window.
     pub coverage: Option<(usize, usize)>,
 }
+
+/// The warning of a division by zero.
+pub const DIVISION_BY_ZERO: &str = "scorecard::eval::division_by_zero";
+/// The warning of a KPI with a value whose thresholds cannot decide a status.
+pub const NO_STATUS: &str = "scorecard::eval::no_status";
 
 /// Whose expression is evaluated: a KPI, or an escalation's condition. Its name goes into warnings
 /// and errors; its missing-data policy decides what an aggregate over no rows is.
@@ -127,6 +132,11 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// Records a warning about `kpi` in the place evaluated now.
+    pub fn warn(&mut self, code: &'static str, kpi: &str, message: String) {
+        self.warnings.push((code, kpi.to_string(), message));
+    }
+
     pub fn into_warnings(self) -> Vec<Warning> {
         let segment = self.segment_map();
         let period = self.period_label.clone();
@@ -134,8 +144,8 @@ impl<'a> Context<'a> {
         self.warnings
             .into_iter()
             .filter(|w| seen.insert(w.clone()))
-            .map(|(kpi, message)| Warning {
-                code: "scorecard::eval::division_by_zero",
+            .map(|(code, kpi, message)| Warning {
+                code,
                 kpi,
                 period: period.clone(),
                 segment: segment.clone(),
@@ -316,13 +326,14 @@ impl<'a> Context<'a> {
                             Some(a.checked_mul(b).ok_or_else(|| overflow("a product"))?)
                         }
                         ArithOp::Div if b.is_zero() => {
-                            self.warnings.push((
-                                k.name.to_string(),
+                            self.warn(
+                                DIVISION_BY_ZERO,
+                                k.name,
                                 format!(
                                     "division by zero in `{}`: the value is left empty",
                                     k.name
                                 ),
-                            ));
+                            );
                             None
                         }
                         ArithOp::Div => {
@@ -413,11 +424,13 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Datasets a KPI's value reads, directly or through other KPIs: where its segments come from.
-pub fn value_datasets(model: &Model, k: &Kpi) -> BTreeSet<String> {
+/// Datasets a KPI's value, targets and thresholds read, directly or through other KPIs: where its
+/// segments come from, so that a segment with a target and no actuals is shown (with no value, or
+/// zero under `missing: zero`) rather than left out while its target counts in the total.
+pub fn segment_datasets(model: &Model, k: &Kpi) -> BTreeSet<String> {
     let mut aggs = BTreeSet::new();
-    for v in k.values() {
-        crate::check::model::reach(v, &model.kpis, &mut aggs, &mut BTreeSet::new());
+    for e in k.values().chain(k.judging()) {
+        crate::check::model::reach(e, &model.kpis, &mut aggs, &mut BTreeSet::new());
     }
     aggs.into_iter()
         .map(|i| model.aggregates[i].dataset.clone())

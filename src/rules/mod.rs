@@ -187,7 +187,7 @@ pub fn evaluate(
         let mut segments: Vec<Vec<Option<String>>> = vec![Vec::new()];
         if !k.by.is_empty() {
             let mut found = std::collections::BTreeSet::new();
-            for ds in eval::value_datasets(model, k) {
+            for ds in eval::segment_datasets(model, k) {
                 found.extend(aggregates.segments(&ds, &k.by));
             }
             segments.extend(found);

@@ -114,8 +114,19 @@ fn status(
                 Some(true) => return Ok((declared(t.status), Some(i))),
                 Some(false) => continue,
                 // Cannot tell whether this rule holds (say, the target has no value): a later rule
-                // must not decide instead, so there is no status.
-                None => return Ok((Status::NoValue, Some(i))),
+                // must not decide instead, so there is no status, and the run says why.
+                None => {
+                    cx.warn(
+                        super::eval::NO_STATUS,
+                        &k.name,
+                        format!(
+                            "`{}` has a value but no status: its `{}` threshold compares with a value that is missing (a target for this period?)",
+                            k.name,
+                            declared(t.status).name()
+                        ),
+                    );
+                    return Ok((Status::NoValue, Some(i)));
+                }
             }
         }
         return Ok((Status::NoValue, None));
