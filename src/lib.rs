@@ -17,6 +17,7 @@ pub mod depth;
 pub mod diagnostic;
 pub mod diff;
 pub mod engine;
+pub mod exact;
 pub mod finance;
 pub mod format;
 pub mod generate;

@@ -72,6 +72,7 @@ codes! {
     NoTime => "scorecard::data::no_time",
     ColumnType => "scorecard::data::column_type",
     Overflow => "scorecard::run::overflow",
+    Precision => "scorecard::run::precision",
     BadPeriod => "scorecard::run::bad_period",
     EmptyRange => "scorecard::run::empty_range",
     AttributionFailed => "scorecard::run::attribution",

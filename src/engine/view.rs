@@ -236,12 +236,14 @@ impl Lookup<'_> {
                     match op {
                         ArithOp::Add => Some(a.checked_add(b)?),
                         ArithOp::Sub => Some(a.checked_sub(b)?),
-                        ArithOp::Mul => Some(a.checked_mul(b)?),
+                        // A product or quotient beyond the exact range, or too small for 28 places
+                        // to hold, stops the view as an overflow does.
+                        ArithOp::Mul => Some(crate::exact::product(a, b).ok()?),
                         ArithOp::Div if b.is_zero() => {
                             self.divisions_by_zero.set(self.divisions_by_zero.get() + 1);
                             None
                         }
-                        ArithOp::Div => Some(a.checked_div(b)?),
+                        ArithOp::Div => Some(crate::exact::quotient(a, b).ok()?),
                     }
                 }
                 Expr::If {

@@ -20,6 +20,12 @@ pub enum EvalError {
         period: String,
         what: String,
     },
+    #[error("kpi `{kpi}` in {period}: {what} is smaller than 28 decimal places hold exactly, and would be rounded away\n  help: the values are tiny: scale them (a rate per thousand, not per unit), or divide before you multiply")]
+    Precision {
+        kpi: String,
+        period: String,
+        what: String,
+    },
     #[error("kpi `{kpi}` in {period}: its scoring function failed: {why}")]
     Script {
         kpi: String,
@@ -36,6 +42,7 @@ impl EvalError {
         use crate::diagnostic::Code;
         match self {
             EvalError::Overflow { .. } => Code::Overflow,
+            EvalError::Precision { .. } => Code::Precision,
             EvalError::Script { why, .. } => why.code(),
             EvalError::Data(e) => e.code(),
         }
@@ -317,14 +324,22 @@ impl<'a> Context<'a> {
                         period: self.period_label.clone(),
                         what: what.to_string(),
                     };
+                    let inexact = |what: &str, why| match why {
+                        crate::exact::Inexact::Overflow => overflow(what),
+                        crate::exact::Inexact::Precision => EvalError::Precision {
+                            kpi: k.name.to_string(),
+                            period: self.period_label.clone(),
+                            what: what.to_string(),
+                        },
+                    };
                     match op {
                         ArithOp::Add => Some(a.checked_add(b).ok_or_else(|| overflow("a sum"))?),
                         ArithOp::Sub => {
                             Some(a.checked_sub(b).ok_or_else(|| overflow("a difference"))?)
                         }
-                        ArithOp::Mul => {
-                            Some(a.checked_mul(b).ok_or_else(|| overflow("a product"))?)
-                        }
+                        ArithOp::Mul => Some(
+                            crate::exact::product(a, b).map_err(|w| inexact("a product", w))?,
+                        ),
                         ArithOp::Div if b.is_zero() => {
                             self.warn(
                                 DIVISION_BY_ZERO,
@@ -336,9 +351,9 @@ impl<'a> Context<'a> {
                             );
                             None
                         }
-                        ArithOp::Div => {
-                            Some(a.checked_div(b).ok_or_else(|| overflow("a quotient"))?)
-                        }
+                        ArithOp::Div => Some(
+                            crate::exact::quotient(a, b).map_err(|w| inexact("a quotient", w))?,
+                        ),
                     }
                 }
                 Expr::Clv {

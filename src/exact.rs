@@ -1,0 +1,78 @@
+//! Owns multiplying and dividing exact decimals without losing a value quietly: `rust_decimal`
+//! keeps 28 decimal places, and rounds a product or quotient that needs more, so one of tiny
+//! inputs (a `decimal(28, 20)` column holding 1e-15) silently becomes zero or keeps a digit or two.
+//! Each result is checked by undoing the operation: one that does not come back to its input to
+//! nine significant digits lost its precision, and is an error rather than a wrong number.
+
+use rust_decimal::Decimal;
+
+/// Why a product or quotient has no exact value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inexact {
+    /// Beyond 28 significant digits.
+    Overflow,
+    /// Smaller than 28 decimal places hold: rounding would lose the value.
+    Precision,
+}
+
+/// `a × b`.
+pub fn product(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
+    let r = a.checked_mul(b).ok_or(Inexact::Overflow)?;
+    if b.is_zero() || kept(a, r.checked_div(b)) {
+        Ok(r)
+    } else {
+        Err(Inexact::Precision)
+    }
+}
+
+/// `a ÷ b`, `b` not zero (division by zero is the caller's to decide).
+pub fn quotient(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
+    let r = a.checked_div(b).ok_or(Inexact::Overflow)?;
+    if kept(a, r.checked_mul(b)) {
+        Ok(r)
+    } else {
+        Err(Inexact::Precision)
+    }
+}
+
+/// Whether `back`, the result with the operation undone, is `a` to nine significant digits.
+fn kept(a: Decimal, back: Option<Decimal>) -> bool {
+    let Some(back) = back else {
+        return false;
+    };
+    if a.is_zero() {
+        return back.is_zero();
+    }
+    let tolerance = Decimal::new(1, 9);
+    match (back - a).checked_div(a) {
+        Some(relative) => relative.abs() <= tolerance,
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn tiny_products_and_quotients_are_refused_not_rounded_to_zero() {
+        let b = d("0.000000000000001");
+        // 1e-30 is beyond 28 places: it was 0, and sum(b)² / sum(b) / sum(b) gave 0 for 1.
+        assert_eq!(product(b, b), Err(Inexact::Precision));
+        assert_eq!(quotient(b, d("1000000000000000000000")), Err(Inexact::Precision));
+        // 1.5e-28 would keep one digit (2e-28).
+        assert_eq!(product(d("0.000000000000000000000000001"), d("0.15")), Err(Inexact::Precision));
+        // What decimals hold is exact, and a quotient rounded in its 28th digit is fine.
+        assert_eq!(product(b, d("1000")), Ok(d("0.000000000001")));
+        assert_eq!(quotient(d("1"), d("3")), Ok(d("0.3333333333333333333333333333")));
+        assert_eq!(quotient(d("2"), d("3")), Ok(d("0.6666666666666666666666666667")));
+        assert_eq!(product(d("0"), b), Ok(d("0")));
+        assert_eq!(product(d("12345.67"), d("0.0825")), Ok(d("1018.517775")));
+        assert_eq!(product(Decimal::MAX, d("2")), Err(Inexact::Overflow));
+    }
+}
