@@ -64,13 +64,25 @@ mod tests {
         let b = d("0.000000000000001");
         // 1e-30 is beyond 28 places: it was 0, and sum(b)² / sum(b) / sum(b) gave 0 for 1.
         assert_eq!(product(b, b), Err(Inexact::Precision));
-        assert_eq!(quotient(b, d("1000000000000000000000")), Err(Inexact::Precision));
+        assert_eq!(
+            quotient(b, d("1000000000000000000000")),
+            Err(Inexact::Precision)
+        );
         // 1.5e-28 would keep one digit (2e-28).
-        assert_eq!(product(d("0.000000000000000000000000001"), d("0.15")), Err(Inexact::Precision));
+        assert_eq!(
+            product(d("0.000000000000000000000000001"), d("0.15")),
+            Err(Inexact::Precision)
+        );
         // What decimals hold is exact, and a quotient rounded in its 28th digit is fine.
         assert_eq!(product(b, d("1000")), Ok(d("0.000000000001")));
-        assert_eq!(quotient(d("1"), d("3")), Ok(d("0.3333333333333333333333333333")));
-        assert_eq!(quotient(d("2"), d("3")), Ok(d("0.6666666666666666666666666667")));
+        assert_eq!(
+            quotient(d("1"), d("3")),
+            Ok(d("0.3333333333333333333333333333"))
+        );
+        assert_eq!(
+            quotient(d("2"), d("3")),
+            Ok(d("0.6666666666666666666666666667"))
+        );
         assert_eq!(product(d("0"), b), Ok(d("0")));
         assert_eq!(product(d("12345.67"), d("0.0825")), Ok(d("1018.517775")));
         assert_eq!(product(Decimal::MAX, d("2")), Err(Inexact::Overflow));

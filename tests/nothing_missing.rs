@@ -69,3 +69,58 @@ fn thresholds_that_need_a_target_need_one() {
         .collect();
     assert_eq!(warned, [("scorecard::eval::no_status", "2026-01")]);
 }
+
+#[test]
+fn a_parquet_key_is_unique_and_never_empty() {
+    use datafusion::arrow::array::{Date32Array, Decimal128Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+    // A Parquet file's key was not checked at all: a repeated row counted twice.
+    let src = "scorecard t { currency: USD }\ndataset f { source: \"f.parquet\"  time: day  columns: { id: text key  day: date  amount: money } }\nkpi k { value: sum(f.amount) }";
+    let batch = |ids: Vec<Option<&str>>| {
+        let n = ids.len();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("day", DataType::Date32, false),
+            Field::new("amount", DataType::Decimal128(18, 2), false),
+        ]));
+        let amounts = Decimal128Array::from(vec![500; n])
+            .with_precision_and_scale(18, 2)
+            .unwrap();
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(ids)),
+                Arc::new(Date32Array::from(vec![20_458; n])),
+                Arc::new(amounts),
+            ],
+        )
+        .unwrap()
+    };
+    // The run's outcome as (code, message), or the total.
+    let run = |ids| {
+        let dir = crate::support::parquet_folder("f.parquet", &batch(ids));
+        let model = crate::support::model(src);
+        match scorecard::evaluate(&model, &crate::support::options(dir.path())) {
+            Ok(e) => ("", crate::support::value(&e, "k", "2026-01", "total")),
+            Err(e) => (e.code().as_str(), e.to_string()),
+        }
+    };
+    let (code, e) = run(vec![Some("a"), Some("b"), Some("c"), Some("b")]);
+    assert_eq!(code, "scorecard::data::repeated_key", "{e}");
+    assert!(
+        e.contains("f.parquet:4") && e.contains("first seen on line 2"),
+        "{e}"
+    );
+    let (code, e) = run(vec![Some("a"), None, Some("c")]);
+    assert_eq!(code, "scorecard::data::bad_value", "{e}");
+    assert!(
+        e.contains("f.parquet:2: column `id` has the value ``"),
+        "{e}"
+    );
+    assert_eq!(
+        run(vec![Some("a"), Some("b"), Some("c")]),
+        ("", "15.00".to_string())
+    );
+}

@@ -52,12 +52,14 @@ pub fn read(
             continue;
         }
         any = true;
-        let object: HashMap<String, &RawValue> =
-            serde_json::from_str(text).map_err(|e| DataError::BadRecord {
-                path: path.into(),
-                line,
-                reason: format!("not a JSON object: {e}"),
-            })?;
+        let Object(object) = serde_json::from_str(text).map_err(|e| DataError::BadRecord {
+            path: path.into(),
+            line,
+            reason: match e.to_string() {
+                twice if twice.contains(GIVEN_TWICE) => twice,
+                other => format!("not a JSON object: {other}"),
+            },
+        })?;
         for (i, c) in ds.columns.iter().enumerate() {
             fields[i].clear();
             let Some(raw) = object.get(&c.name) else {
@@ -99,6 +101,40 @@ pub fn read(
         positions(ds, path, &present, "the file")?;
     }
     typer.loaded()
+}
+
+const GIVEN_TWICE: &str = "is given twice";
+
+/// A JSON object's members. A key given twice is refused, as a CSV header naming a column twice
+/// is: serde_json would keep the last value, silently.
+struct Object<'a>(HashMap<String, &'a RawValue>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Object<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Members<'a> {
+            type Value = Object<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Object<'a>, A::Error> {
+                let mut members = HashMap::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    if members.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "the key `{key}` {GIVEN_TWICE}, so which value to read is ambiguous"
+                        )));
+                    }
+                    members.insert(key, value);
+                }
+                Ok(Object(members))
+            }
+        }
+        d.deserialize_map(Members(std::marker::PhantomData))
+    }
 }
 
 /// A JSON value's text: a string's contents, a number's digits as written, `true`/`false`; null

@@ -139,6 +139,9 @@ pub async fn register(
         }
         SourceFormat::Parquet => {
             let rows = parquet::register(ctx, ds, path, &shown, money_scale).await?;
+            for key in ds.columns.iter().filter(|c| c.key) {
+                scanned_key(ctx, ds, &key.name, &shown).await?;
+            }
             // A Parquet file is scanned by the queries, not read here: its rows count as read.
             if let Some(c) = reading.counter {
                 c.fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
@@ -188,31 +191,86 @@ async fn register_loaded(
     let options = ParquetReadOptions::default().schema(&loaded.schema);
     ctx.register_parquet(name, location, options).await?;
     for key in ds.columns.iter().filter(|c| c.key) {
-        repeated_key(ctx, ds, &key.name, shown).await?;
+        repeated_key(ctx, ds, &key.name, shown, false).await?;
     }
     Ok(loaded.rows)
 }
 
-/// The first row, in the source's order, whose `key` value an earlier row has: the same error the
-/// readers give when they hold the keys in memory, found by sorting the staged rows by key (a sort
-/// spills to disk) and reading them in that order.
-async fn repeated_key(
+/// A key column of a table the queries scan from its file (Parquet), which no reader typed row by
+/// row: every row has a key, and no two rows the same. Counted first, in parallel; only a file
+/// that fails is read again in its order, to name the rows as the readers would.
+async fn scanned_key(
     ctx: &SessionContext,
     ds: &Dataset,
     key: &str,
     shown: &str,
 ) -> Result<(), DataError> {
-    let mut sorted = ctx
-        .table(TableReference::bare(ds.name.as_str()))
-        .await?
+    use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
+    use datafusion::prelude::lit;
+    let table = ctx.table(TableReference::bare(ds.name.as_str())).await?;
+    let counted = table
+        .clone()
+        .aggregate(
+            vec![],
+            vec![
+                count(lit(1)).alias("rows"),
+                count(ident(key)).alias("keyed"),
+                count_distinct(ident(key)).alias("distinct"),
+            ],
+        )?
+        .collect()
+        .await?;
+    let number = |i: usize| {
+        let batch = counted.iter().find(|b| b.num_rows() > 0);
+        batch.map_or(0, |b| b.column(i).as_primitive::<Int64Type>().value(0))
+    };
+    let (rows, keyed, distinct) = (number(0), number(1), number(2));
+    if keyed < rows {
+        let first = parquet::in_file_order(table)
+            .filter(ident(key).is_null())?
+            .select(vec![cast(ident(csv::LINE), DataType::Int64)])?
+            .limit(0, Some(1))?
+            .collect()
+            .await?;
+        let line = first
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
+        return Err(records::missing_key(shown, line as u64, key));
+    }
+    if distinct < keyed {
+        repeated_key(ctx, ds, key, shown, true).await?;
+    }
+    Ok(())
+}
+
+/// The first row, in the source's order, whose `key` value an earlier row has: the same error the
+/// readers give when they hold the keys in memory, found by sorting the staged (or `scanned`) rows
+/// by key (a sort spills to disk) and reading them in that order.
+async fn repeated_key(
+    ctx: &SessionContext,
+    ds: &Dataset,
+    key: &str,
+    shown: &str,
+    scanned: bool,
+) -> Result<(), DataError> {
+    let table = ctx.table(TableReference::bare(ds.name.as_str())).await?;
+    // The row numbers of a scanned file follow its order only where the scan is not split.
+    let table = if scanned {
+        parquet::in_file_order(table)
+    } else {
+        table
+    };
+    let mut sorted = table
         .filter(ident(key).is_not_null())?
         .select(vec![
             cast(ident(key), DataType::Utf8).alias("key"),
-            ident(csv::LINE),
+            // Lines of a file read are 64-bit integers; row numbers of a scanned one unsigned.
+            cast(ident(csv::LINE), DataType::Int64).alias("line"),
         ])?
         .sort(vec![
             ident("key").sort(true, false),
-            ident(csv::LINE).sort(true, false),
+            ident("line").sort(true, false),
         ])?
         .execute_stream()
         .await?;

@@ -91,6 +91,21 @@ pub struct Sinks<'a> {
     pub memory_limit: Option<usize>,
 }
 
+/// A row with no value in a `key` column: a key names every row, so two rows without one would
+/// pass for different rows unchecked.
+pub fn missing_key(path: &str, line: u64, column: &str) -> DataError {
+    DataError::BadValue(Box::new(BadValue {
+        path: path.into(),
+        line,
+        column: column.to_string(),
+        value: String::new(),
+        expected: "a value: it is the dataset's key, which names every row".into(),
+        hint: Some(
+            "give the row its key, or remove `key` from the column if rows may lack one".into(),
+        ),
+    }))
+}
+
 /// A dataset's rows written to a Parquet file as they are read, so that a run with a memory limit
 /// holds one batch of them at a time; the file is then scanned like any Parquet source.
 pub struct Staged {
@@ -207,6 +222,9 @@ impl<'a> Typer<'a> {
                     line,
                     column: ds.time.clone(),
                 });
+            }
+            if ds.columns[i].key && text.is_empty() {
+                return Err(missing_key(path, line, &ds.columns[i].name));
             }
             if let Some(seen) = &mut self.keys[i] {
                 if !text.is_empty() {

@@ -337,9 +337,9 @@ impl<'a> Context<'a> {
                         ArithOp::Sub => {
                             Some(a.checked_sub(b).ok_or_else(|| overflow("a difference"))?)
                         }
-                        ArithOp::Mul => Some(
-                            crate::exact::product(a, b).map_err(|w| inexact("a product", w))?,
-                        ),
+                        ArithOp::Mul => {
+                            Some(crate::exact::product(a, b).map_err(|w| inexact("a product", w))?)
+                        }
                         ArithOp::Div if b.is_zero() => {
                             self.warn(
                                 DIVISION_BY_ZERO,
