@@ -2,7 +2,8 @@
 //! keeps 28 decimal places, and rounds a product or quotient that needs more, so one of tiny
 //! inputs (a `decimal(28, 20)` column holding 1e-15) silently becomes zero or keeps a digit or two.
 //! Each result is checked by undoing the operation: one that does not come back to its input to
-//! nine significant digits lost its precision, and is an error rather than a wrong number.
+//! nine significant digits lost its precision, and is an error rather than a wrong number. A
+//! negated zero is zero.
 
 use rust_decimal::Decimal;
 
@@ -33,6 +34,15 @@ pub fn quotient(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
     } else {
         Err(Inexact::Precision)
     }
+}
+
+/// `-a`, and zero for zero: the decimal type keeps a sign on zero, which prints as `-0.00`.
+pub fn negate(a: Decimal) -> Decimal {
+    let mut n = -a;
+    if n.is_zero() {
+        n.set_sign_positive(true);
+    }
+    n
 }
 
 /// Whether `back`, the result with the operation undone, is `a` to nine significant digits.
@@ -86,5 +96,11 @@ mod tests {
         assert_eq!(product(d("0"), b), Ok(d("0")));
         assert_eq!(product(d("12345.67"), d("0.0825")), Ok(d("1018.517775")));
         assert_eq!(product(Decimal::MAX, d("2")), Err(Inexact::Overflow));
+    }
+
+    #[test]
+    fn the_negation_of_zero_is_zero() {
+        assert_eq!(negate(d("0.00")).to_string(), "0.00");
+        assert_eq!(negate(d("1.50")).to_string(), "-1.50");
     }
 }

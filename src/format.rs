@@ -55,9 +55,70 @@ pub fn segment_label(segment: &BTreeMap<String, Option<String>>) -> String {
     }
     segment
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("(empty)")))
+        .map(|(k, v)| format!("{k}={}", segment_value(v.as_deref())))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// How a segment's value reads: as it is, or `(empty)` for no value; in double quotes when it
+/// would read otherwise as something else (`"EMEA "` beside `EMEA`, `""`, `"(empty)"`, a value
+/// holding `,` `=` or `"`), so that two segments never print alike.
+pub fn segment_value(v: Option<&str>) -> String {
+    let Some(v) = v else {
+        return EMPTY.into();
+    };
+    let plain = !v.is_empty()
+        && v.trim() == v
+        && v != EMPTY
+        && !v.contains([',', '=', '"', '\\'])
+        && !v.chars().any(char::is_control);
+    if plain {
+        return v.to_string();
+    }
+    let mut quoted = String::from('"');
+    for c in v.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// A segment with no value.
+pub const EMPTY: &str = "(empty)";
+
+/// Reads a segment value as `segment_value` writes it: `(empty)` is no value, a quoted value is
+/// taken out of its quotes; anything else as it stands.
+pub fn read_segment_value(text: &str) -> Option<String> {
+    if text == EMPTY || text.is_empty() {
+        return None;
+    }
+    let Some(inner) = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|_| text.len() >= 2)
+    else {
+        return Some(text.to_string());
+    };
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match (c, c == '\\') {
+            (_, true) => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            (c, false) => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -74,5 +135,43 @@ mod tests {
         assert_eq!(number(d("0.424"), Unit::Percent), "42.4%");
         assert_eq!(number(d("-0.0500"), Unit::Percent), "-5.00%");
         assert_eq!(number(None, Unit::Money), "—");
+    }
+
+    #[test]
+    fn segments_that_differ_never_print_alike() {
+        let shown: Vec<String> = [
+            Some("EMEA"),
+            Some("EMEA "),
+            Some(""),
+            None,
+            Some("(empty)"),
+            Some("a, b"),
+            Some("say \"hi\""),
+        ]
+        .iter()
+        .map(|v| segment_value(*v))
+        .collect();
+        assert_eq!(
+            shown,
+            [
+                "EMEA",
+                "\"EMEA \"",
+                "\"\"",
+                "(empty)",
+                "\"(empty)\"",
+                "\"a, b\"",
+                "\"say \\\"hi\\\"\""
+            ]
+        );
+        for v in [
+            Some("EMEA"),
+            Some("EMEA "),
+            None,
+            Some("(empty)"),
+            Some("a, b"),
+            Some("say \"hi\""),
+        ] {
+            assert_eq!(read_segment_value(&segment_value(v)).as_deref(), v, "{v:?}");
+        }
     }
 }

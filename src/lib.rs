@@ -133,15 +133,18 @@ pub enum ExplainError {
     #[error(transparent)]
     Run(Box<RunError>),
     #[error("{message}")]
-    Request { message: String },
+    Request {
+        code: diagnostic::Code,
+        message: String,
+    },
 }
 
 impl ExplainError {
-    /// The stable code of a run that failed; a request that cannot be met has none.
-    pub fn code(&self) -> Option<diagnostic::Code> {
+    /// The stable code of a run that failed, or of a request the scorecard cannot meet.
+    pub fn code(&self) -> diagnostic::Code {
         match self {
-            ExplainError::Run(e) => Some(e.code()),
-            ExplainError::Request { .. } => None,
+            ExplainError::Run(e) => e.code(),
+            ExplainError::Request { code, .. } => *code,
         }
     }
 }
@@ -165,45 +168,67 @@ pub fn explain(
     options: &engine::Options,
     request: &ExplainRequest,
 ) -> Result<rules::explain::Explanation, ExplainError> {
-    let refuse = |message: String| ExplainError::Request { message };
+    use diagnostic::Code;
+    let refuse = |code: Code, message: String| ExplainError::Request { code, message };
     let Some(k) = model.kpi(&request.kpi) else {
         let hint =
             diagnostic::did_you_mean(&request.kpi, model.kpis.iter().map(|k| k.name.as_str()))
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
-        return Err(refuse(format!("no KPI named `{}`{hint}", request.kpi)));
+        return Err(refuse(
+            Code::ExplainKpi,
+            format!("no KPI named `{}`{hint}", request.kpi),
+        ));
     };
     let periods = calendar::Periods::of(&model.header);
     let Some(p) = periods.parse(&request.period) else {
-        return Err(refuse(format!(
-            "`{}` is not a period of this scorecard (such as {})",
-            request.period,
-            periods.example()
-        )));
+        return Err(refuse(
+            Code::ExplainPeriod,
+            format!(
+                "`{}` is not a period of this scorecard (such as {}; dates run {})",
+                request.period,
+                periods.example(),
+                calendar::SUPPORTED
+            ),
+        ));
     };
     let mut segment = Vec::new();
-    for (column, _) in &request.segment {
+    for (i, (column, _)) in request.segment.iter().enumerate() {
         if !k.by.contains(column) {
-            return Err(refuse(format!(
-                "`{}` is not segmented by `{column}` (its segments: {})",
-                k.name,
-                if k.by.is_empty() {
-                    "none".to_string()
-                } else {
-                    k.by.join(", ")
-                }
-            )));
+            return Err(refuse(
+                Code::ExplainSegment,
+                format!(
+                    "`{}` is not segmented by `{column}` (its segments: {})",
+                    k.name,
+                    if k.by.is_empty() {
+                        "none".to_string()
+                    } else {
+                        k.by.join(", ")
+                    }
+                ),
+            ));
+        }
+        if request.segment[..i].iter().any(|(c, _)| c == column) {
+            return Err(refuse(
+                Code::ExplainSegment,
+                format!(
+                    "`--segment {column}=...` is given twice: give each segment column one value"
+                ),
+            ));
         }
     }
     if !request.segment.is_empty() {
         for column in &k.by {
             let Some((_, v)) = request.segment.iter().find(|(c, _)| c == column) else {
-                return Err(refuse(format!(
-                    "give a value for every segment column of `{}`: --segment {column}=...",
-                    k.name
-                )));
+                return Err(refuse(
+                    Code::ExplainSegment,
+                    format!(
+                        "give a value for every segment column of `{}`: --segment {column}=...",
+                        k.name
+                    ),
+                ));
             };
-            segment.push((!v.is_empty()).then(|| v.clone()));
+            segment.push(format::read_segment_value(v));
         }
     }
     let options = engine::Options {
@@ -217,7 +242,9 @@ pub fn explain(
     );
     let mut e = rules::explain::explain(model, &aggregates, k, p, &segment, manifest)?;
     let wanted: Vec<_> = e.aggregates.iter().map(|a| a.wanted.clone()).collect();
-    let found = session.contributing(model, &wanted, request.rows)?;
+    // A query's limit is a signed 64-bit number: more rows than that is every row.
+    let shown = request.rows.filter(|n| i64::try_from(*n).is_ok());
+    let found = session.contributing(model, &wanted, shown)?;
     let matched = session.matched_by_dataset(model, &wanted)?;
     rules::explain::add_rows(&mut e, model, found, matched);
     Ok(e)

@@ -765,10 +765,7 @@ fn explain(
     let mut e = match scorecard::explain(&model, &options, request) {
         Ok(e) => e,
         Err(e) => {
-            match e.code() {
-                Some(code) => eprintln!("error[{}]: {e}", code.as_str()),
-                None => eprintln!("error: {e}"),
-            }
+            eprintln!("error[{}]: {e}", e.code().as_str());
             return DATA_ERRORS;
         }
     };

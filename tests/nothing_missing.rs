@@ -124,3 +124,27 @@ fn a_parquet_key_is_unique_and_never_empty() {
         ("", "15.00".to_string())
     );
 }
+
+#[test]
+fn a_negated_zero_is_zero_and_segments_that_differ_print_differently() {
+    // `-sum(...)` over no rows under `missing: zero` printed `-0.00`; the regions `EMEA` and
+    // `EMEA ` (and an empty one and the text `(empty)`) all printed alike.
+    let src = "scorecard t { currency: USD }\ndataset orders { source: \"orders.csv\"  time: order_date  columns: { order_date: date  region: text  revenue: money } }\nkpi refunds { value: -sum(orders.revenue where region = \"nowhere\")  missing: zero }\nkpi revenue { value: sum(orders.revenue)  by: region }";
+    let e = run(
+        src,
+        &[(
+            "orders.csv",
+            "order_date,region,revenue\n2026-01-05,EMEA,1.00\n2026-01-05,EMEA ,2.00\n2026-01-05,,4.00\n2026-01-05,(empty),8.00\n",
+        )],
+    );
+    assert_eq!(cells(row(&e, "refunds", "2026-01", "total")).0, "0.00");
+    let csv = scorecard::report::csv(&e);
+    for line in [
+        ",region=EMEA,1.00,",
+        ",\"region=\"\"EMEA \"\"\",2.00,",
+        ",region=(empty),4.00,",
+        ",\"region=\"\"(empty)\"\"\",8.00,",
+    ] {
+        assert!(csv.contains(line), "{line} in\n{csv}");
+    }
+}

@@ -138,7 +138,7 @@ pub async fn register(
                     "{} used {} of its {} practical minutes in {}: its unused capacity is negative",
                     key.1
                         .iter()
-                        .map(|v| v.as_deref().unwrap_or("(empty)"))
+                        .map(|v| crate::format::segment_value(v.as_deref()))
                         .collect::<Vec<_>>()
                         .join(", "),
                     driver.normalize(),
@@ -214,7 +214,7 @@ fn no_capacity(rule: &Allocation, key: &Resource, periods: Periods, what: &str) 
         .matches
         .iter()
         .zip(&key.1)
-        .map(|((_, r), v)| format!("{r} {}", v.as_deref().unwrap_or("(empty)")))
+        .map(|((_, r), v)| format!("{r} {}", crate::format::segment_value(v.as_deref())))
         .collect();
     DataError::Allocation {
         rule: rule.name.clone(),

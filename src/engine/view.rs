@@ -228,7 +228,7 @@ impl Lookup<'_> {
                         (Some(c), _) => c.value,
                     }
                 }
-                Expr::Neg { operand } => self.eval(operand)?.map(|v| -v),
+                Expr::Neg { operand } => self.eval(operand)?.map(crate::exact::negate),
                 Expr::Arith { op, left, right } => {
                     let (Some(a), Some(b)) = (self.eval(left)?, self.eval(right)?) else {
                         return Some(None);

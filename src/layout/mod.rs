@@ -27,7 +27,9 @@ pub enum FormatError {
 
 /// The canonical layout of a scorecard file. Refuses a file that does not parse, and never returns
 /// a text that parses differently or has lost a comment.
+/// A byte-order mark at the start is dropped: the canonical layout has none.
 pub fn format(source: &str) -> Result<String, FormatError> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let before = syntax::parse(source);
     if !before.diagnostics.is_empty() {
         return Err(FormatError::Syntax(before.diagnostics));

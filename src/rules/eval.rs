@@ -313,7 +313,7 @@ impl<'a> Context<'a> {
                     Some(other) => self.kpi_value(other)?,
                     None => None,
                 },
-                Expr::Neg { operand } => self.num(k, operand, this)?.map(|v| -v),
+                Expr::Neg { operand } => self.num(k, operand, this)?.map(crate::exact::negate),
                 Expr::Arith { op, left, right } => {
                     let (Some(a), Some(b)) = (self.num(k, left, this)?, self.num(k, right, this)?)
                     else {

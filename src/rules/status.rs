@@ -92,6 +92,10 @@ pub fn round(v: Decimal, k: &Kpi) -> Decimal {
     };
     let mut r = v.round_dp_with_strategy(places, strategy);
     r.rescale(places);
+    // A negative value that rounds to zero, or the negation of zero, is zero: never `-0.00`.
+    if r.is_zero() {
+        r.set_sign_positive(true);
+    }
     r
 }
 

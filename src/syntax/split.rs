@@ -2,13 +2,21 @@
 
 use std::ops::Range;
 
+/// The byte-order mark that may open a UTF-8 file.
+pub const BOM: char = '\u{feff}';
+
 /// Byte ranges of the top-level declarations, each from its first doc comment or word to its closing
 /// brace. Text after the last closing brace that is not blank forms a chunk of its own, so the parser
 /// reports it.
 pub fn declarations(source: &str) -> Vec<Range<usize>> {
     let bytes = source.as_bytes();
     let mut chunks = Vec::new();
-    let mut i = 0;
+    // A byte-order mark before the first declaration (editors on Windows write one) is no text.
+    let mut i = if source.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
     let mut start: Option<usize> = None;
     let mut depth = 0usize;
     while i < bytes.len() {
@@ -102,6 +110,13 @@ mod tests {
         let parts: Vec<&str> = declarations(src).into_iter().map(|r| &src[r]).collect();
         assert_eq!(parts.len(), 2);
         assert!(parts[0].ends_with("\"\"\" }"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_opens_no_declaration() {
+        let src = "\u{feff}scorecard t { }\nkpi k { }";
+        let parts: Vec<&str> = declarations(src).into_iter().map(|r| &src[r]).collect();
+        assert_eq!(parts, vec!["scorecard t { }", "kpi k { }"]);
     }
 
     #[test]

@@ -104,6 +104,15 @@ fn read_in(
     } else {
         0
     };
+    // UTF-16 text (Excel's "Unicode text") is not UTF-8, though its header's bytes, a NUL between
+    // letters, would read as UTF-8 columns no file declares: say what it is.
+    let header_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+    if text.starts_with(b"\xFF\xFE") || text.starts_with(b"\xFE\xFF") || header_line.contains(&0) {
+        return Err(DataError::NotUtf8 {
+            path: path.to_string(),
+            line: 1,
+        });
+    }
     if text[start..].iter().all(u8::is_ascii_whitespace) {
         return Err(DataError::EmptyFile {
             dataset: ds.name.clone(),

@@ -29,7 +29,7 @@ pub fn render(e: &Escalation, f: &Facts) -> String {
             "escalation" => e.label.clone().unwrap_or_else(|| e.name.clone()),
             // A segment column: its value, or `total` for the escalation of the total.
             column => match f.segment.get(column) {
-                Some(v) => v.clone().unwrap_or_else(|| "(empty)".into()),
+                Some(v) => crate::format::segment_value(v.as_deref()),
                 None => "total".into(),
             },
         }
