@@ -177,3 +177,35 @@ fn thread_counts_are_bounded() {
     let e = scorecard::evaluate(&model(src), &many).expect("runs on 256 threads");
     assert_eq!(crate::support::value(&e, "k", "2026-01", "total"), "5.00");
 }
+
+#[test]
+fn a_chain_of_10000_kpis_each_using_the_one_before_runs() {
+    // Every kind of nesting at 10,000 deep: KPIs that use KPIs overflowed the stack at 300 in a
+    // debug build, and took minutes at 3,000 (each KPI's chain was walked again for every KPI).
+    let n = 10_000;
+    let mut src = String::from("scorecard t { currency: USD }\ndataset d { source: \"d.csv\"  time: day  columns: { day: date  amount: money } }\nkpi k0 { value: sum(d.amount) }\n");
+    for i in 1..n {
+        src.push_str(&format!("kpi k{i} {{ value: k{} + 1 }}\n", i - 1));
+    }
+    let dir = crate::support::folder(&[
+        ("t.scorecard", &src),
+        ("d.csv", "day,amount\n2026-01-05,5.00\n"),
+    ]);
+    let card = dir.path().join("t.scorecard");
+    let card = card.to_str().unwrap();
+    let (code, out, err) = crate::cli::scorecard(&["check", card]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("10000 KPIs"), "{out}");
+    let (code, out, err) = crate::cli::scorecard(&["run", card, "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    // k9999 = 5.00 + 9,999.
+    assert!(
+        out.contains("\nk9999,,money,2026-01,false,total,10004.00,"),
+        "{}",
+        &out[out.len().saturating_sub(300)..]
+    );
+    let (code, out, err) =
+        crate::cli::scorecard(&["explain", card, "k9999", "--period", "2026-01"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("10,004.00"), "{}", &out[..out.len().min(600)]);
+}

@@ -646,6 +646,7 @@ fn segments(
     datasets: &[Dataset],
     decls: &BTreeMap<&str, &Declaration>,
 ) {
+    let mut reach = super::model::Reach::new(kpis);
     for k in kpis {
         if k.by.is_empty() {
             continue;
@@ -663,7 +664,7 @@ fn segments(
         // is evaluated in each of its segments.
         let mut read = BTreeSet::new();
         for e in k.values().chain(k.judging()) {
-            reach(e, kpis, &mut read, &mut BTreeSet::new());
+            reach.expr(e, &mut read);
         }
         let reads: BTreeSet<&str> = read
             .iter()

@@ -53,6 +53,9 @@ pub const DECLARATION_KINDS: &[&str] = &[
 /// Shared state while checking one file.
 pub struct Checker<'a> {
     source: &'a str,
+    /// Where each line after the first starts: lines are found by a binary search, not by counting
+    /// every line break before a place (which made checking a file of many KPIs quadratic).
+    line_starts: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
     /// Names of declarations that failed to parse: references to them are not reported again.
     broken: BTreeSet<String>,
@@ -62,6 +65,12 @@ impl<'a> Checker<'a> {
     fn new(source: &'a str, broken: BTreeSet<String>) -> Self {
         Checker {
             source,
+            line_starts: source
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1)
+                .collect(),
             diagnostics: Vec::new(),
             broken,
         }
@@ -70,12 +79,8 @@ impl<'a> Checker<'a> {
         self.diagnostics.push(d);
     }
     pub fn line(&self, span: Span) -> usize {
-        let end = span.start.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        let at = span.start.min(self.source.len());
+        self.line_starts.partition_point(|start| *start <= at) + 1
     }
     /// The source text of a span, as written.
     pub fn text(&self, span: Span) -> String {
@@ -168,29 +173,38 @@ fn finish(cx: Checker, model: Option<Model>, file: &File, broken: &[String]) -> 
 /// was dropped without a word, which is a bug. It is reported as one, so that a run never leaves out
 /// a KPI silently; the corpus, the fuzz targets and the property tests hold that this never happens.
 fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
-    let named = |names: &mut dyn Iterator<Item = &String>, name: &str| {
-        let mut found = false;
-        for n in names {
-            found |= n == name;
-        }
-        found
-    };
-    let reached = |d: &Declaration| {
-        let name = d.name.text.as_str();
-        match d.keyword.text.as_str() {
-            "scorecard" => true,
-            "perspective" => named(&mut m.perspectives.iter().map(|x| &x.name), name),
-            "objective" => named(&mut m.objectives.iter().map(|x| &x.name), name),
-            "function" => named(&mut m.functions.iter().map(|x| &x.name), name),
-            "dataset" => named(&mut m.datasets.iter().map(|x| &x.name), name),
-            "attribution" => named(&mut m.attributions.iter().map(|x| &x.name), name),
-            "allocation" => named(&mut m.allocations.iter().map(|x| &x.name), name),
-            "view" => named(&mut m.views.iter().map(|x| &x.name), name),
-            "kpi" => named(&mut m.kpis.iter().map(|x| &x.name), name),
-            "escalation" => named(&mut m.escalations.iter().map(|x| &x.name), name),
-            "test" => named(&mut m.tests.iter().map(|x| &x.name), name),
-            _ => false,
-        }
+    let names =
+        |list: &mut dyn Iterator<Item = &String>| -> BTreeSet<String> { list.cloned().collect() };
+    let kinds: BTreeMap<&str, BTreeSet<String>> = BTreeMap::from([
+        (
+            "perspective",
+            names(&mut m.perspectives.iter().map(|x| &x.name)),
+        ),
+        (
+            "objective",
+            names(&mut m.objectives.iter().map(|x| &x.name)),
+        ),
+        ("function", names(&mut m.functions.iter().map(|x| &x.name))),
+        ("dataset", names(&mut m.datasets.iter().map(|x| &x.name))),
+        (
+            "attribution",
+            names(&mut m.attributions.iter().map(|x| &x.name)),
+        ),
+        (
+            "allocation",
+            names(&mut m.allocations.iter().map(|x| &x.name)),
+        ),
+        ("view", names(&mut m.views.iter().map(|x| &x.name))),
+        ("kpi", names(&mut m.kpis.iter().map(|x| &x.name))),
+        (
+            "escalation",
+            names(&mut m.escalations.iter().map(|x| &x.name)),
+        ),
+        ("test", names(&mut m.tests.iter().map(|x| &x.name))),
+    ]);
+    let reached = |d: &Declaration| match d.keyword.text.as_str() {
+        "scorecard" => true,
+        kind => kinds.get(kind).is_some_and(|n| n.contains(&d.name.text)),
     };
     file.declarations
         .iter()
@@ -369,6 +383,7 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
         aggregates,
         escalations,
         tests,
+        kpi_index: Default::default(),
     })
 }
 

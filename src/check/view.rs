@@ -93,7 +93,7 @@ pub fn check(
         }
         // Every dataset read must have the entity column.
         let mut reads = std::collections::BTreeSet::new();
-        super::model::reach(&value, &[], &mut reads, &mut Default::default());
+        super::model::reach(&value, &[], &mut reads);
         let missing = reads.iter().map(|i| &aggregates[*i].dataset).find(|ds| {
             datasets
                 .iter()

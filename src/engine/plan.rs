@@ -1,7 +1,7 @@
 //! Owns deciding the aggregate passes: for each dataset and segmentation, the aggregates all KPIs
 //! need from it, so that each pass reads the data once however many KPIs use it.
 
-use crate::check::model::{reach, Model};
+use crate::check::model::{reach, Model, Reach};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One aggregate pass: a dataset grouped by period and these segment columns.
@@ -16,15 +16,16 @@ pub struct Pass {
 pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<String>) {
     let mut passes: BTreeMap<Pass, BTreeSet<usize>> = BTreeMap::new();
     let mut value_datasets = BTreeSet::new();
+    let mut reach = Reach::new(&model.kpis);
     for k in &model.kpis {
         let mut all = BTreeSet::new();
         let mut of_value = BTreeSet::new();
         for v in k.values() {
-            reach(v, &model.kpis, &mut of_value, &mut BTreeSet::new());
+            reach.expr(v, &mut of_value);
         }
         all.extend(&of_value);
         for e in k.judging() {
-            reach(e, &model.kpis, &mut all, &mut BTreeSet::new());
+            reach.expr(e, &mut all);
         }
         value_datasets.extend(
             of_value
@@ -39,7 +40,7 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
         let mut all = BTreeSet::new();
         for c in std::iter::once(&e.when).chain(&e.recover) {
             for x in c.exprs() {
-                reach(x, &model.kpis, &mut all, &mut BTreeSet::new());
+                reach.expr(x, &mut all);
             }
         }
         file(&mut passes, model, &all, &e.by);
@@ -79,7 +80,7 @@ pub fn rule_inputs(model: &Model) -> BTreeSet<&str> {
     for v in &model.views {
         let mut reads = BTreeSet::new();
         for c in &v.columns {
-            reach(&c.value, &[], &mut reads, &mut BTreeSet::new());
+            reach(&c.value, &[], &mut reads);
         }
         out.extend(reads.iter().map(|i| model.aggregates[*i].dataset.as_str()));
     }

@@ -42,7 +42,7 @@ pub async fn register(
     let scale = model.header.money_scale;
     let mut reads = BTreeSet::new();
     for c in &view.columns {
-        crate::check::model::reach(&c.value, &[], &mut reads, &mut BTreeSet::new());
+        crate::check::model::reach(&c.value, &[], &mut reads);
     }
     let mut by_dataset: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
     for &i in &reads {

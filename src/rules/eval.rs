@@ -144,11 +144,16 @@ impl<'a> Context<'a> {
         self.warnings.push((code, kpi.to_string(), message));
     }
 
-    pub fn into_warnings(self) -> Vec<Warning> {
+    pub fn into_warnings(mut self) -> Vec<Warning> {
+        self.take_warnings()
+    }
+
+    /// The warnings raised since the last call, each once, in the order raised.
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
         let segment = self.segment_map();
         let period = self.period_label.clone();
         let mut seen = BTreeSet::new();
-        self.warnings
+        std::mem::take(&mut self.warnings)
             .into_iter()
             .filter(|w| seen.insert(w.clone()))
             .map(|(code, kpi, message)| Warning {
@@ -442,10 +447,14 @@ impl<'a> Context<'a> {
 /// Datasets a KPI's value, targets and thresholds read, directly or through other KPIs: where its
 /// segments come from, so that a segment with a target and no actuals is shown (with no value, or
 /// zero under `missing: zero`) rather than left out while its target counts in the total.
-pub fn segment_datasets(model: &Model, k: &Kpi) -> BTreeSet<String> {
+pub fn segment_datasets<'m>(
+    model: &'m Model,
+    k: &'m Kpi,
+    reach: &mut crate::check::model::Reach<'m>,
+) -> BTreeSet<String> {
     let mut aggs = BTreeSet::new();
     for e in k.values().chain(k.judging()) {
-        crate::check::model::reach(e, &model.kpis, &mut aggs, &mut BTreeSet::new());
+        reach.expr(e, &mut aggs);
     }
     aggs.into_iter()
         .map(|i| model.aggregates[i].dataset.clone())

@@ -183,38 +183,55 @@ pub fn evaluate(
             period: String::new(),
             why,
         })?;
-    for k in &model.kpis {
-        let mut segments: Vec<Vec<Option<String>>> = vec![Vec::new()];
-        if !k.by.is_empty() {
+    // Each KPI's segments: the total, and every segment its value, target or thresholds have.
+    let mut reach = crate::check::model::Reach::new(&model.kpis);
+    let segments: Vec<Vec<Vec<Option<String>>>> = model
+        .kpis
+        .iter()
+        .map(|k| {
             let mut found = std::collections::BTreeSet::new();
-            for ds in eval::segment_datasets(model, k) {
-                found.extend(aggregates.segments(&ds, &k.by));
+            if !k.by.is_empty() {
+                for ds in eval::segment_datasets(model, k, &mut reach) {
+                    found.extend(aggregates.segments(&ds, &k.by));
+                }
             }
-            segments.extend(found);
-        }
-        let mut results = Vec::new();
-        for &p in &aggregates.periods {
-            for seg in &segments {
+            std::iter::once(Vec::new()).chain(found).collect()
+        })
+        .collect();
+    let mut results: Vec<Vec<Row>> = model.kpis.iter().map(|_| Vec::new()).collect();
+    let mut kpi_warnings: Vec<Vec<Warning>> = model.kpis.iter().map(|_| Vec::new()).collect();
+    for &p in &aggregates.periods {
+        let label = periods.label(p);
+        // One context per segmentation and segment in the period, shared by the KPIs evaluated
+        // there, so that a KPI another uses is evaluated once, not once per KPI that uses it.
+        let mut contexts: std::collections::HashMap<(&[String], &[Option<String>]), eval::Context> =
+            std::collections::HashMap::new();
+        for (i, k) in model.kpis.iter().enumerate() {
+            for seg in &segments[i] {
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
-                let mut cx = eval::Context::new(model, &aggregates, by, (p, periods.label(p)), seg);
-                let label = periods.label(p);
+                let cx = contexts.entry((by, seg.as_slice())).or_insert_with(|| {
+                    eval::Context::new(model, &aggregates, by, (p, label.clone()), seg)
+                });
                 let status::Judged {
                     row,
                     exact_score: exact,
                     ..
                 } = status::row(
-                    &mut cx,
+                    cx,
                     k,
                     (label.clone(), aggregates.partial == Some(p)),
                     &scripts,
                 )?;
-                warnings.extend(cx.into_warnings());
+                kpi_warnings[i].extend(cx.take_warnings());
                 if let (true, Some(s)) = (seg.is_empty(), exact) {
-                    exact_scores.insert((k.name.clone(), label), s);
+                    exact_scores.insert((k.name.clone(), label.clone()), s);
                 }
-                results.push(row);
+                results[i].push(row);
             }
         }
+    }
+    for ((k, results), more) in model.kpis.iter().zip(results).zip(kpi_warnings) {
+        warnings.extend(more);
         kpis.push(KpiResult {
             name: k.name.clone(),
             label: k.label.clone(),

@@ -23,6 +23,8 @@ pub fn row(
     (period, partial): (String, bool),
     scripts: &crate::script::Scripts,
 ) -> Result<Judged, EvalError> {
+    // The window coverage is this row's own, whatever the context evaluated before it.
+    cx.coverage = None;
     let value = cx.kpi_value(k)?.map(|v| round(v, k));
     let window = cx
         .coverage

@@ -80,7 +80,7 @@ fn users(model: &Model) -> BTreeMap<usize, Vec<String>> {
     let mut add = |name: &str, exprs: Vec<&crate::check::model::Expr>| {
         let mut read = BTreeSet::new();
         for e in exprs {
-            reach(e, &[], &mut read, &mut BTreeSet::new());
+            reach(e, &[], &mut read);
         }
         for i in read {
             out.entry(i).or_default().push(name.to_string());

@@ -267,7 +267,7 @@ fn segment_columns<'m>(
     let mut read = BTreeSet::new();
     for c in std::iter::once(when).chain(recover) {
         for e in c.exprs() {
-            reach(e, kpis, &mut read, &mut BTreeSet::new());
+            reach(e, kpis, &mut read);
         }
     }
     let datasets: BTreeSet<&str> = read

@@ -38,14 +38,38 @@ pub struct Model {
     pub escalations: Vec<Escalation>,
     /// `test` declarations, in the order the file declares them; only `scorecard test` runs them.
     pub tests: Vec<test::Test>,
+    /// KPIs by name, made at the first lookup: a chain of KPIs each using the one before is looked
+    /// up once per link, not by scanning the list each time.
+    #[serde(skip)]
+    pub kpi_index: KpiIndex,
 }
 
 impl Model {
     pub fn dataset(&self, name: &str) -> Option<&Dataset> {
         self.datasets.iter().find(|d| d.name == name)
     }
+
+    /// The KPI named `name`. The index is checked against the list, which it falls back to, so a
+    /// model whose KPIs changed after the index was made still finds every KPI.
     pub fn kpi(&self, name: &str) -> Option<&Kpi> {
-        self.kpis.iter().find(|k| k.name == name)
+        let index = self.kpi_index.0.get_or_init(|| {
+            let names = self.kpis.iter().enumerate();
+            names.map(|(i, k)| (k.name.clone(), i)).collect()
+        });
+        let indexed = index.get(name).and_then(|i| self.kpis.get(*i));
+        indexed
+            .filter(|k| k.name == name)
+            .or_else(|| self.kpis.iter().find(|k| k.name == name))
+    }
+}
+
+/// The index of `Model::kpi`. A copy starts empty, since the copy's KPIs may be changed.
+#[derive(Debug, Default)]
+pub struct KpiIndex(std::sync::OnceLock<std::collections::HashMap<String, usize>>);
+
+impl Clone for KpiIndex {
+    fn clone(&self) -> Self {
+        KpiIndex::default()
     }
 }
 
@@ -407,29 +431,58 @@ pub struct Kpi {
 
 /// The aggregates an expression reads, following references to other KPIs into their values (a
 /// referenced KPI is only ever evaluated for its value). The one walk that the checker, the planner
-/// and the evaluator share.
-pub fn reach<'m>(
-    e: &'m Expr,
-    kpis: &'m [Kpi],
-    out: &mut BTreeSet<usize>,
-    seen: &mut BTreeSet<&'m str>,
-) {
-    crate::depth::deep(|| match e {
-        Expr::Aggregate { index } => {
-            out.insert(*index);
+/// and the evaluator share; to walk many expressions of one model, keep a `Reach`.
+pub fn reach<'m>(e: &'m Expr, kpis: &'m [Kpi], out: &mut BTreeSet<usize>) {
+    Reach::new(kpis).expr(e, out);
+}
+
+/// `reach`, remembering what each KPI reaches: a chain of KPIs each using the one before is walked
+/// once in all, not once per KPI that uses it.
+pub struct Reach<'m> {
+    kpis: std::collections::HashMap<&'m str, &'m Kpi>,
+    reached: std::collections::HashMap<&'m str, std::rc::Rc<BTreeSet<usize>>>,
+}
+
+impl<'m> Reach<'m> {
+    pub fn new(kpis: &'m [Kpi]) -> Self {
+        Reach {
+            kpis: kpis.iter().map(|k| (k.name.as_str(), k)).collect(),
+            reached: Default::default(),
         }
-        Expr::Kpi { name } => {
-            if let Some(k) = kpis.iter().find(|k| k.name == *name) {
-                if seen.insert(&k.name) {
-                    k.values().for_each(|v| reach(v, kpis, out, seen));
+    }
+
+    /// Adds to `out` the aggregates `e` reads.
+    pub fn expr(&mut self, e: &'m Expr, out: &mut BTreeSet<usize>) {
+        crate::depth::deep(|| match e {
+            Expr::Aggregate { index } => {
+                out.insert(*index);
+            }
+            Expr::Kpi { name } => {
+                if let Some(reached) = self.kpi(name) {
+                    out.extend(reached.iter());
                 }
             }
+            _ => e.children().into_iter().for_each(|c| self.expr(c, out)),
+        })
+    }
+
+    /// The aggregates the values of the KPI named `name` read.
+    fn kpi(&mut self, name: &str) -> Option<std::rc::Rc<BTreeSet<usize>>> {
+        if let Some(known) = self.reached.get(name) {
+            return Some(known.clone());
         }
-        _ => e
-            .children()
-            .into_iter()
-            .for_each(|c| reach(c, kpis, out, seen)),
-    })
+        let k: &'m Kpi = self.kpis.get(name)?;
+        // While its values are walked, a KPI reaches nothing more: a cycle (which the checker
+        // reports) ends there.
+        self.reached.insert(&k.name, Default::default());
+        let mut out = BTreeSet::new();
+        for v in k.values() {
+            self.expr(v, &mut out);
+        }
+        let out = std::rc::Rc::new(out);
+        self.reached.insert(&k.name, out.clone());
+        Some(out)
+    }
 }
 
 /// An earlier definition of a KPI's value.
