@@ -25,6 +25,7 @@ mod generate;
 mod journeys;
 mod lsp;
 mod nothing_missing;
+mod oracle;
 mod outputs;
 mod parse;
 mod profitability;
