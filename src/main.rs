@@ -490,7 +490,7 @@ fn check(files: &[PathBuf]) -> u8 {
 /// error, as `check` does.
 fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
     if let Err(code) = write::guard(
-        &write::named(&[(output, "-o")]),
+        &write::with_main(output, &[]),
         &write::scorecards_and_projects(files),
     ) {
         return code;
@@ -541,7 +541,7 @@ fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
 
 fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
     if let Err(code) = write::guard(
-        &write::named(&[(output, "-o")]),
+        &write::with_main(output, &[]),
         &write::scorecards_and_projects(&[file]),
     ) {
         return code;
@@ -665,7 +665,7 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
         .filter(|v| Path::new(v).exists())
         .collect();
     let mut reads = write::scorecards_and_projects(&versions);
-    let outputs = write::named(&[(out.output.as_deref(), "-o")]);
+    let outputs = write::with_main(out.output.as_deref(), &[]);
     if let Err(code) = write::guard(&outputs, &reads) {
         return code;
     }
@@ -742,7 +742,7 @@ fn explain(
     rows: Rows,
     out: &DocumentOutput,
 ) -> u8 {
-    let outputs = write::named(&[(rows.out, "--rows-out"), (out.output.as_deref(), "-o")]);
+    let outputs = write::with_main(out.output.as_deref(), &[(rows.out, "--rows-out")]);
     if let Err(code) = write::guard(&outputs, &write::scorecards(&[file])) {
         return code;
     }

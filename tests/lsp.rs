@@ -302,3 +302,38 @@ fn the_language_server_checks_hovers_defines_completes_and_formats() {
     let status = s.child.wait().expect("the server exits");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn the_language_server_answers_on_deep_text_and_days_at_the_edge_of_the_calendar() {
+    // 10,000 nested parentheses took the parser minutes (every `check`, and every keystroke);
+    // a period name at the edge of the calendar panicked the checker, and with it the server.
+    let mut s = Server::start();
+    s.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+    );
+    s.notify("initialized", json!({}));
+    let deep = format!(
+        "scorecard t {{ currency: USD }}\ndataset d {{ source: \"d.csv\"  time: day  columns: {{ day: date  amount: money }} }}\nkpi k {{ value: {}sum(d.amount){} }}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let doc = json!({ "uri": URI, "languageId": "scorecard", "version": 1, "text": deep });
+    s.notify("textDocument/didOpen", json!({ "textDocument": doc }));
+    let codes: Vec<Value> = s.diagnostics().iter().map(|d| d["code"].clone()).collect();
+    assert_eq!(codes, [json!("scorecard::syntax::too_deep")]);
+    let edge = "scorecard t { currency: USD  grain: quarter }\ndataset d { source: \"d.csv\"  time: day  columns: { day: date  amount: money } }\nkpi k { value: sum(d.amount)  target: { \"+262142-12-31\": 5 } }\n";
+    s.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": edge }] }),
+    );
+    let codes: Vec<Value> = s.diagnostics().iter().map(|d| d["code"].clone()).collect();
+    assert_eq!(codes, [json!("scorecard::check::invalid_value")]);
+    // Still answering.
+    let formatted = s.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert!(formatted.is_array() || formatted.is_null(), "{formatted}");
+    s.child.kill().ok();
+}

@@ -411,25 +411,13 @@ fn expr_text(e: &Expr) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 fn scorecard(c: &Case) -> String {
     let calendar = match c.fiscal_start {
         1 => String::new(),
-        s => format!("  calendar: fiscal(start: {})", MONTHS[s as usize - 1]),
+        s => format!(
+            "  calendar: fiscal(start: {})",
+            scorecard::check::MONTHS[s as usize - 1]
+        ),
     };
     let mut text = format!(
         "scorecard oracle {{ currency: USD  grain: month{calendar} }}\n\

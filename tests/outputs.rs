@@ -4,6 +4,7 @@
 //! file keeps its permissions; `generate` writes only into a folder of its own and cleans up after
 //! an interrupted run; `diff` never hands git an option.
 
+use crate::support::scorecard_in;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,21 +28,6 @@ fn copy_folder(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
-}
-
-/// Runs the binary in `dir`: exit code, stdout, stderr.
-fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn mode(path: &Path) -> u32 {
@@ -79,7 +65,7 @@ fn links_planted_at_the_temporary_names_an_output_could_take_receive_nothing() {
     for pid in last + 1..=last + 3000 {
         symlink(&victim, dir.join(format!(".out.json.{pid}.tmp"))).unwrap();
     }
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         &dir,
         &[
             "run",
@@ -105,7 +91,7 @@ fn a_replaced_output_keeps_its_permissions_and_a_new_one_gets_the_usual_ones() {
         let path = dir.join(name);
         std::fs::write(&path, "earlier").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
-        let (code, _, err) = run_in(
+        let (code, _, err) = scorecard_in(
             &dir,
             &["run", "retail.scorecard", "--format", "json", "-o", name],
         );
@@ -116,7 +102,7 @@ fn a_replaced_output_keeps_its_permissions_and_a_new_one_gets_the_usual_ones() {
     // A new output gets what any new file gets under the umask, not a temporary file's 0600.
     let usual = dir.join("usual");
     std::fs::File::create(&usual).unwrap();
-    let (code, _, err) = run_in(&dir, &["report", "retail.scorecard", "-o", "new.html"]);
+    let (code, _, err) = scorecard_in(&dir, &["report", "retail.scorecard", "-o", "new.html"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(mode(&dir.join("new.html")), mode(&usual));
 
@@ -125,7 +111,7 @@ fn a_replaced_output_keeps_its_permissions_and_a_new_one_gets_the_usual_ones() {
     let text = std::fs::read_to_string(&card).unwrap();
     std::fs::write(&card, text.replacen("kpi ", "kpi  ", 1)).unwrap();
     std::fs::set_permissions(&card, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let (code, out, err) = run_in(&dir, &["fmt", "retail.scorecard"]);
+    let (code, out, err) = scorecard_in(&dir, &["fmt", "retail.scorecard"]);
     assert_eq!(
         (code, out.as_str()),
         (0, "formatted retail.scorecard\n"),
@@ -146,7 +132,7 @@ fn an_output_that_is_a_link_is_written_through_to_its_target() {
     // A dangling link: its target is created.
     symlink("../published/new.json", dir.join("new.json")).unwrap();
     for name in ["results.json", "new.json"] {
-        let (code, _, err) = run_in(
+        let (code, _, err) = scorecard_in(
             &dir,
             &["run", "retail.scorecard", "--format", "json", "-o", name],
         );
@@ -161,7 +147,7 @@ fn an_output_that_is_a_link_is_written_through_to_its_target() {
     let real = tmp.path().join("published/real.scorecard");
     std::fs::write(&real, "scorecard  x { currency: USD }\n").unwrap();
     symlink(&real, dir.join("linked.scorecard")).unwrap();
-    let (code, _, err) = run_in(&dir, &["fmt", "linked.scorecard"]);
+    let (code, _, err) = scorecard_in(&dir, &["fmt", "linked.scorecard"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read_to_string(&real).unwrap(),
@@ -323,7 +309,7 @@ fn an_output_that_is_a_file_the_command_reads_is_refused_before_it_reads_data() 
         ],
     ];
     for args in cases {
-        let (code, _, err) = run_in(root, args);
+        let (code, _, err) = scorecard_in(root, args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.contains("error[scorecard::io::output_clash]")
@@ -333,7 +319,7 @@ fn an_output_that_is_a_file_the_command_reads_is_refused_before_it_reads_data() 
         assert!(!err.contains("scorecard::data::"), "{args:?}: {err}");
         assert!(snapshot(root) == before, "{args:?} changed a file");
     }
-    let (_, _, err) = run_in(root, cases[0]);
+    let (_, _, err) = scorecard_in(root, cases[0]);
     assert!(
         err.contains("`retail/data/orders.csv` (-o) is the data of dataset `orders`"),
         "{err}"
@@ -374,7 +360,7 @@ fn two_outputs_of_one_command_may_not_be_one_file() {
         ],
     ];
     for args in cases {
-        let (code, _, err) = run_in(&dir, args);
+        let (code, _, err) = scorecard_in(&dir, args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.contains("error[scorecard::io::output_clash]")
@@ -384,7 +370,7 @@ fn two_outputs_of_one_command_may_not_be_one_file() {
         assert!(!dir.join("out.csv").exists());
     }
     // Devices replace nothing: both outputs may go to /dev/null.
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         &dir,
         &[
             "run",
@@ -405,7 +391,7 @@ fn a_command_that_fails_writes_none_of_its_outputs() {
     std::fs::write(dir.join("credits.csv"), "earlier credits\n").unwrap();
     std::fs::write(dir.join("out.json"), "earlier results\n").unwrap();
     // The case: the results cannot be written, so the credit table is not either.
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         &dir,
         &[
             "run",
@@ -425,7 +411,7 @@ fn a_command_that_fails_writes_none_of_its_outputs() {
     let spend = dir.join("data/spend.csv");
     let text = std::fs::read_to_string(&spend).unwrap();
     std::fs::write(&spend, format!("{text}2026-01-01,email,12.345\n")).unwrap();
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         &dir,
         &[
             "run",
@@ -452,7 +438,7 @@ fn a_command_that_fails_writes_none_of_its_outputs() {
 
     // With good data, both are written.
     std::fs::write(&spend, text).unwrap();
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         &dir,
         &[
             "run",
@@ -496,7 +482,7 @@ fn no_output_of_a_project_run_may_replace_what_another_of_its_scorecards_reads()
     std::fs::write(root.join("data/other.csv"), "day,amount\n2026-01-02,7.00\n").unwrap();
     std::fs::write(root.join("sales.scorecard"), card("data/orders.csv")).unwrap();
     let before = snapshot(root);
-    let (code, _, err) = run_in(root, &["run", "--format", "csv", "-o", "data"]);
+    let (code, _, err) = scorecard_in(root, &["run", "--format", "csv", "-o", "data"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("`data/orders.csv` (-o) is the data of dataset `d`"),
@@ -504,7 +490,7 @@ fn no_output_of_a_project_run_may_replace_what_another_of_its_scorecards_reads()
     );
     assert!(snapshot(root) == before);
     // Into another folder, both are written.
-    let (code, _, err) = run_in(root, &["run", "--format", "csv", "-o", "results"]);
+    let (code, _, err) = scorecard_in(root, &["run", "--format", "csv", "-o", "results"]);
     assert_eq!(code, 0, "{err}");
     let sales = std::fs::read_to_string(root.join("results/sales.csv")).unwrap();
     assert!(sales.contains("5.00"), "{sales}");
@@ -516,7 +502,7 @@ fn generate_writes_only_into_a_folder_of_its_own() {
     let data = tmp.path().join("retail/data");
     let before = snapshot(&data);
     // The case: the example's real data.
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         tmp.path(),
         &["generate", "retail", "--rows", "10", "--out", "retail/data"],
     );
@@ -531,7 +517,7 @@ fn generate_writes_only_into_a_folder_of_its_own() {
     // A new folder, then the same folder again (it holds only what generate wrote).
     let out = tmp.path().join("generated");
     for rows in ["50", "20"] {
-        let (code, stdout, err) = run_in(
+        let (code, stdout, err) = scorecard_in(
             tmp.path(),
             &[
                 "generate",
@@ -566,13 +552,13 @@ fn generate_writes_only_into_a_folder_of_its_own() {
         "--out",
         "generated",
     ];
-    let (code, _, err) = run_in(tmp.path(), &args);
+    let (code, _, err) = scorecard_in(tmp.path(), &args);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("(notes.txt)") && err.contains("--force"),
         "{err}"
     );
-    let (code, _, err) = run_in(tmp.path(), &[&args[..], &["--force"]].concat());
+    let (code, _, err) = scorecard_in(tmp.path(), &[&args[..], &["--force"]].concat());
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read_to_string(out.join("notes.txt")).unwrap(),
@@ -593,7 +579,7 @@ fn generate_writes_only_into_a_folder_of_its_own() {
         out.join("budget.csv"),
     )
     .unwrap();
-    let (code, _, err) = run_in(tmp.path(), &[&args[..], &["--force"]].concat());
+    let (code, _, err) = scorecard_in(tmp.path(), &[&args[..], &["--force"]].concat());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is a link or not a regular file"), "{err}");
     assert!(snapshot(&data) == before);
@@ -603,7 +589,7 @@ fn generate_writes_only_into_a_folder_of_its_own() {
 fn generate_rows_are_bounded() {
     let tmp = tempfile::tempdir().unwrap();
     for rows in ["0", "1000000001", "18446744073709551615", "1e9", "lots"] {
-        let (code, _, err) = run_in(
+        let (code, _, err) = scorecard_in(
             tmp.path(),
             &["generate", "retail", "--rows", rows, "--out", "g"],
         );
@@ -611,7 +597,7 @@ fn generate_rows_are_bounded() {
         assert!(err.contains("from 1 to 1,000,000,000"), "{rows}: {err}");
     }
     assert!(!tmp.path().join("g").exists());
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         tmp.path(),
         &[
             "generate", "retail", "--rows", "1_000", "--format", "csv", "--out", "g",
@@ -625,7 +611,7 @@ fn long_generate(dir: &Path) -> (std::process::Child, Vec<u8>) {
     let small = [
         "generate", "retail", "--rows", "100", "--format", "csv", "--out",
     ];
-    let (code, _, err) = run_in(dir, &[&small[..], &["g"]].concat());
+    let (code, _, err) = scorecard_in(dir, &[&small[..], &["g"]].concat());
     assert_eq!(code, 0, "{err}");
     let earlier = std::fs::read(dir.join("g/orders.csv")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
@@ -702,7 +688,7 @@ fn generate_removes_what_a_killed_generate_left() {
     std::fs::write(g.join(".touchpoints.parquet.Ab12Cd.tmp"), "marketing").unwrap();
     std::fs::write(g.join(".budget.csv.Xy98Zw.bak"), "kept").unwrap();
     std::fs::write(g.join(".notes.txt.1.tmp"), "not generate's").unwrap();
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         tmp.path(),
         &[
             "generate", "retail", "--rows", "100", "--format", "csv", "--out", "g", "--force",
@@ -743,7 +729,7 @@ fn diff_never_hands_git_an_option() {
     for form in &forms {
         // After `--`, as a script passes what it was given; without it the first would be
         // taken for `diff`'s own `--output`.
-        let (code, _, err) = run_in(repo, &["diff", "--", form, "a.scorecard"]);
+        let (code, _, err) = scorecard_in(repo, &["diff", "--", form, "a.scorecard"]);
         assert_eq!(code, 1, "{form}: {err}");
         assert!(
             err.contains("error[scorecard::io::read_scorecard]")
@@ -753,13 +739,13 @@ fn diff_never_hands_git_an_option() {
         assert!(!pwned.exists(), "{form} wrote a file");
     }
     // A revision git reads as one, not as an option, even with an option's look further on.
-    let (code, out, err) = run_in(repo, &["diff", "HEAD:a.scorecard", "a.scorecard"]);
+    let (code, out, err) = scorecard_in(repo, &["diff", "HEAD:a.scorecard", "a.scorecard"]);
     assert_eq!(
         (code, out.trim()),
         (0, "no change to any definition"),
         "{err}"
     );
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         repo,
         &["diff", "HEAD~0--output=x:a.scorecard", "a.scorecard"],
     );
@@ -841,7 +827,7 @@ fn an_output_that_fails_last_takes_back_the_ones_written_before_it() {
     let tmp = examples();
     let dir = tmp.path().join("marketing");
     std::fs::write(dir.join("credits.csv"), "earlier credits\n").unwrap();
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         &dir,
         &[
             "run",
@@ -951,7 +937,7 @@ fn dev_stdout_is_the_stream_the_shell_gave() {
     let piped = std::fs::read_to_string(dir.join("piped.txt")).unwrap();
     assert!(piped.starts_with("digraph"), "{piped}");
     // Another process's open files are not places to write.
-    let (code, _, err) = run_in(&dir, &["graph", "balanced.scorecard", "-o", "/proc/1/fd/1"]);
+    let (code, _, err) = scorecard_in(&dir, &["graph", "balanced.scorecard", "-o", "/proc/1/fd/1"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("a file a process holds open"), "{err}");
 }
@@ -961,7 +947,7 @@ fn an_interrupted_run_removes_the_rows_it_staged_which_only_its_owner_could_read
     let tmp = tempfile::tempdir().unwrap();
     let system = tmp.path().join("system-tmp");
     std::fs::create_dir(&system).unwrap();
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         tmp.path(),
         &[
             "generate", "retail", "--rows", "1500000", "--format", "csv", "--out", "data",
@@ -1054,7 +1040,7 @@ fn a_mistyped_output_never_costs_a_scorecard_of_the_project() {
         ],
     ];
     for args in cases {
-        let (code, _, err) = run_in(tmp.path(), args);
+        let (code, _, err) = scorecard_in(tmp.path(), args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(
             err.contains("scorecard::io::output_clash"),
@@ -1069,7 +1055,7 @@ fn a_mistyped_output_never_costs_a_scorecard_of_the_project() {
         tmp.path().join("other/retail.scorecard"),
     )
     .unwrap();
-    let (code, _, err) = run_in(tmp.path(), &["run", "--format", "json", "-o", "results"]);
+    let (code, _, err) = scorecard_in(tmp.path(), &["run", "--format", "json", "-o", "results"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("scorecard::io::output_clash") && err.contains("results/retail.json"),
@@ -1077,7 +1063,7 @@ fn a_mistyped_output_never_costs_a_scorecard_of_the_project() {
     );
     assert!(!tmp.path().join("results").exists());
     // `generate --out` naming a file says it wants a folder.
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         tmp.path(),
         &["generate", "retail", "--out", "scorecard.toml"],
     );
@@ -1110,14 +1096,14 @@ fn standard_output_pointed_at_a_file_is_that_file() {
         assert_eq!(std::fs::read(dir.join("data/budget.csv")).unwrap(), budget, "{script}");
     }
     // `-o -` is standard output.
-    let (code, out, err) = run_in(
+    let (code, out, err) = scorecard_in(
         &dir,
         &["run", "retail.scorecard", "--format", "csv", "-o", "-"],
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("kpi,") && !dir.join("-").exists(), "{out}");
     // A stream written last: a device that fails before it leaves it unwritten.
-    let (code, out, err) = run_in(
+    let (code, out, err) = scorecard_in(
         &tmp.path().join("marketing"),
         &[
             "run",
@@ -1146,7 +1132,7 @@ fn standard_output_pointed_at_a_file_is_that_file() {
 fn a_second_generate_into_a_folder_being_written_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut first, earlier) = long_generate(tmp.path());
-    let (code, _, err) = run_in(
+    let (code, _, err) = scorecard_in(
         tmp.path(),
         &[
             "generate", "retail", "--rows", "10", "--format", "csv", "--out", "g",
@@ -1180,13 +1166,13 @@ fn hidden_files_of_someone_else_are_not_taken_for_leftovers() {
     let args = [
         "generate", "retail", "--rows", "10", "--format", "csv", "--out", "g",
     ];
-    let (code, _, err) = run_in(tmp.path(), &args);
+    let (code, _, err) = scorecard_in(tmp.path(), &args);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("(.budget.csv.2024.bak, .orders.csv.notes.tmp)"),
         "{err}"
     );
-    let (code, _, err) = run_in(tmp.path(), &[&args[..], &["--force"]].concat());
+    let (code, _, err) = scorecard_in(tmp.path(), &[&args[..], &["--force"]].concat());
     assert_eq!(code, 0, "{err}");
     for name in [".orders.csv.notes.tmp", ".budget.csv.2024.bak"] {
         assert_eq!(std::fs::read_to_string(g.join(name)).unwrap(), "mine\n");

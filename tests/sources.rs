@@ -5,6 +5,7 @@
 //! by hand.
 
 use crate::cli::{scorecard, RETAIL};
+use crate::support::scorecard_in;
 use crate::support::{folder, model, options, value};
 use std::path::Path;
 use std::process::Command;
@@ -206,21 +207,6 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(path, text).unwrap();
     }
     dir
-}
-
-/// Runs the binary in `cwd`.
-fn scorecard_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The evaluation JSON without what names the scorecard file, its data folder and the inputs
@@ -743,4 +729,42 @@ fn pushdown_refuses_what_reading_refuses_and_reads_rows_where_it_must() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"format\": \"postgres\""), "{out}");
     assert!(out.contains("100.1"), "{out}");
+}
+
+#[test]
+fn a_postgres_date_of_infinity_is_refused_whether_read_or_pushed_down() {
+    // PostgreSQL's `infinity` is no day: read, it is named by its row; pushed down, the server's
+    // period of it was an internal error of the engine.
+    let s = Schema::new("infinity");
+    let schema = &s.0;
+    psql(&format!(
+        "create table {schema}.orders (id text, day date, region text, revenue numeric(18, 2)); \
+         insert into {schema}.orders values ('o1', '2026-05-03', 'EMEA', 1.00), ('o2', 'infinity', 'EMEA', 2.00)"
+    ));
+    let url = postgres_url();
+    for (pushdown, says) in [
+        (
+            "",
+            format!("table {schema}.orders:2: column `day` has the value `infinity`"),
+        ),
+        (
+            ", pushdown = true",
+            "time column `day` holds `infinity`, which is no day from 0001-01-01 to 9999-12-31"
+                .to_string(),
+        ),
+    ] {
+        let dir = project(&[
+            ("s.scorecard", &with_suffix("csv")),
+            (
+                "scorecard.toml",
+                &format!("[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.orders\"{pushdown} }}\n"),
+            ),
+        ]);
+        let (code, _, err) = scorecard_in(dir.path(), &["run", "s.scorecard"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("error[scorecard::data::bad_value]") && err.contains(&says),
+            "{err}"
+        );
+    }
 }

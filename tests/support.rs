@@ -119,3 +119,18 @@ pub fn parquet_folder(
     w.close().expect("close");
     dir
 }
+
+/// Runs the binary in `cwd`: its exit code, standard output and standard error.
+pub fn scorecard_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

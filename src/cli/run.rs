@@ -243,7 +243,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
         credits: out.credits.is_some(),
     };
     if let [file] = files.as_slice() {
-        let outputs = write::named(&[(out.output, "-o"), (out.credits, "--credits")]);
+        let outputs = write::with_main(out.output, &[(out.credits, "--credits")]);
         return match prepare(file, &source, purpose) {
             Ok(run) => match write::guard(&outputs, &run.reads) {
                 Ok(()) => run_one(run, &source, out),
@@ -465,7 +465,7 @@ pub fn report(file: &Path, source: Source, output: Option<&Path>) -> u8 {
         Ok(run) => run,
         Err(code) => return code,
     };
-    if let Err(code) = write::guard(&write::named(&[(output, "-o")]), &run.reads) {
+    if let Err(code) = write::guard(&write::with_main(output, &[]), &run.reads) {
         return code;
     }
     let (model, evaluation) = match evaluate(run, Purpose::Report, source.deterministic) {

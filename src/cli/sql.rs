@@ -39,7 +39,7 @@ pub fn run(
     tables: &[(String, String)],
     output: Option<&Path>,
 ) -> u8 {
-    let outputs = super::write::named(&[(output, "-o")]);
+    let outputs = super::write::with_main(output, &[]);
     if let Err(code) =
         super::write::guard(&outputs, &super::write::scorecards_and_projects(&[file]))
     {

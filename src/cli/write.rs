@@ -21,21 +21,28 @@ pub fn guard(outputs: &[Output], reads: &[Read]) -> Result<(), u8> {
     output::check(outputs, reads).map_err(|e| failed(&e))
 }
 
-/// The outputs among `(path, option)` pairs, for `guard`: those named, and for `-o` when it is
-/// not given, standard output (which the shell may have pointed at a file the command reads).
+/// The outputs named among `(path, option)` pairs, for `guard`.
 pub fn named<'a>(outputs: &[(Option<&'a Path>, &'a str)]) -> Vec<Output<'a>> {
-    let stdout = Path::new("-");
     outputs
         .iter()
-        .filter_map(|(path, option)| match (path, *option) {
-            (Some(path), _) => Some(Output { path, option }),
-            (None, "-o") => Some(Output {
-                path: stdout,
-                option: "standard output",
-            }),
-            (None, _) => None,
-        })
+        .filter_map(|(path, option)| path.map(|path| Output { path, option }))
         .collect()
+}
+
+/// A command's outputs for `guard`: its main one (`-o`, or else standard output, which the shell
+/// may have pointed at a file the command reads) and the others named.
+pub fn with_main<'a>(
+    main: Option<&'a Path>,
+    others: &[(Option<&'a Path>, &'a str)],
+) -> Vec<Output<'a>> {
+    let main = match main {
+        Some(path) => Output { path, option: "-o" },
+        None => Output {
+            path: Path::new("-"),
+            option: "standard output",
+        },
+    };
+    std::iter::once(main).chain(named(others)).collect()
 }
 
 /// The scorecard files given to a command, as files it reads.

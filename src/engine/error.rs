@@ -88,6 +88,13 @@ pub enum DataError {
         column: String,
     },
 
+    #[error("{path}: time column `{column}` holds `{value}`, which is no day from 0001-01-01 to 9999-12-31 (the server aggregated the rows, so none is named){}", help_line(&Some("a year beyond these is a mistake in the data, or a placeholder such as `infinity`: leave the value empty for no date".to_string())))]
+    TimeOutOfRange {
+        path: String,
+        column: String,
+        value: String,
+    },
+
     #[error("{path}: column `{column}` is stored as {found}, which cannot be read as {declared}{}", help_line(.hint))]
     ColumnType {
         path: String,
@@ -160,6 +167,7 @@ impl DataError {
             DataError::NotUtf8 { .. } => Code::NotUtf8,
             DataError::DuplicateKey { .. } => Code::RepeatedKey,
             DataError::NoTime { .. } | DataError::NoTimeRows { .. } => Code::NoTime,
+            DataError::TimeOutOfRange { .. } => Code::BadValue,
             DataError::ColumnType { .. } => Code::ColumnType,
             DataError::Overflow { .. } => Code::Overflow,
             DataError::BadPeriod { .. } => Code::BadPeriod,

@@ -255,9 +255,16 @@ impl Pushed {
                     column: ds.time.clone(),
                 });
             };
-            let start = NaiveDate::parse_from_str(&start, "%Y-%m-%d").map_err(|_| {
-                DataError::Engine(format!("the server gave `{start}` as a period's first day"))
-            })?;
+            // A day the engine does not take (PostgreSQL's `infinity`, year 10000) has no
+            // period: the same refusal as reading the row would give, without its line.
+            let day = NaiveDate::parse_from_str(&start, "%Y-%m-%d").ok();
+            let Some(start) = day.filter(|d| crate::calendar::supported(*d)) else {
+                return Err(DataError::TimeOutOfRange {
+                    path: self.connected.shown.clone(),
+                    column: ds.time.clone(),
+                    value: start,
+                });
+            };
             let segment: Vec<Option<String>> = row[1..first].to_vec();
             let mut cells = vec![Cell::default(); aggregates.len()];
             for (column, text) in statement.columns.iter().zip(&row[first..group_rows]) {
