@@ -11,6 +11,7 @@ mod bad_inputs;
 mod browser;
 mod check_diagnostics;
 mod cli;
+mod csv_shapes;
 mod data_errors;
 mod definitions;
 mod diff;

@@ -153,6 +153,19 @@ impl DataError {
         }
     }
 
+    /// The line of the source the problem is on, where it names one.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            DataError::BadValue(v) => Some(v.line),
+            DataError::BadRecord { line, .. }
+            | DataError::Ragged { line, .. }
+            | DataError::NotUtf8 { line, .. }
+            | DataError::DuplicateKey { line, .. }
+            | DataError::NoTime { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
     /// The stable code of this kind of problem.
     pub fn code(&self) -> Code {
         match self {

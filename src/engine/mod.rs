@@ -9,6 +9,7 @@ pub mod csv;
 pub mod error;
 mod excel;
 mod jsonl;
+pub mod keys;
 mod load;
 mod parquet;
 mod period;

@@ -5,6 +5,7 @@
 use super::csv::builders::{blank, Builders, BATCH_ROWS};
 use super::csv::{with_line, Loaded};
 use super::error::{BadValue, DataError};
+use super::keys::{KeySet, Repeat};
 use super::schema::schema;
 use crate::check::model::Dataset;
 use crate::diagnostic::did_you_mean;
@@ -12,7 +13,6 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -71,7 +71,8 @@ pub struct Typer<'a> {
     path: &'a str,
     schema: SchemaRef,
     time_index: Option<usize>,
-    keys: Vec<Option<HashMap<Vec<u8>, u64>>>,
+    /// The keys seen, shared with the typers of the file's other pieces; none when rows are staged.
+    keys: Option<Arc<KeySet>>,
     builders: Builders,
     batches: Vec<RecordBatch>,
     rows: u64,
@@ -104,6 +105,17 @@ pub fn missing_key(path: &str, line: u64, column: &str) -> DataError {
             "give the row its key, or remove `key` from the column if rows may lack one".into(),
         ),
     }))
+}
+
+/// A key value seen on two lines of `path`.
+pub fn repeated_key(ds: &Dataset, path: &str, r: Repeat) -> DataError {
+    DataError::DuplicateKey {
+        path: path.into(),
+        line: r.line,
+        column: ds.columns[r.column].name.clone(),
+        value: r.value,
+        first_line: r.first_line,
+    }
 }
 
 /// A dataset's rows written to a Parquet file as they are read, so that a run with a memory limit
@@ -147,11 +159,7 @@ impl<'a> Typer<'a> {
             path,
             schema,
             time_index: ds.columns.iter().position(|c| c.name == ds.time),
-            keys: ds
-                .columns
-                .iter()
-                .map(|c| c.key.then(HashMap::new))
-                .collect(),
+            keys: Some(Arc::new(KeySet::new(ds.columns.iter().map(|c| c.key)))),
             builders: Builders::new(ds, money_scale, numbered),
             batches: Vec::new(),
             rows: 0,
@@ -183,7 +191,16 @@ impl<'a> Typer<'a> {
     pub fn sinks(mut self, sinks: &Sinks<'a>) -> Self {
         self.sinks = sinks.clone();
         if sinks.staged.is_some() {
-            self.keys.iter_mut().for_each(|k| *k = None);
+            self.keys = None;
+        }
+        self
+    }
+
+    /// Checks keys in `keys`, which the typers of a file's other pieces share (unless rows are
+    /// staged, whose keys `load` checks).
+    pub fn keys(mut self, keys: &Arc<KeySet>) -> Self {
+        if self.keys.is_some() {
+            self.keys = Some(keys.clone());
         }
         self
     }
@@ -226,17 +243,10 @@ impl<'a> Typer<'a> {
             if ds.columns[i].key && text.is_empty() {
                 return Err(missing_key(path, line, &ds.columns[i].name));
             }
-            if let Some(seen) = &mut self.keys[i] {
+            if let Some(keys) = &self.keys {
                 if !text.is_empty() {
-                    if let Some(first_line) = seen.insert(text.as_bytes().to_vec(), line) {
-                        return Err(DataError::DuplicateKey {
-                            path: path.into(),
-                            line,
-                            column: ds.columns[i].name.clone(),
-                            value: text.to_string(),
-                            first_line,
-                        });
-                    }
+                    keys.insert(i, text, line)
+                        .map_err(|r| repeated_key(ds, path, r))?;
                 }
             }
             if let (0, Some(lines)) = (i, &mut self.builders.lines) {

@@ -1,18 +1,20 @@
 //! Owns reading a CSV file into Arrow record batches under the declared schema, checking every field
 //! and reporting the first misfit with its file, line, column and value. The file is read a chunk
-//! at a time, and each chunk's lines are parsed in parallel pieces.
+//! at a time, and each chunk's records are parsed in parallel pieces.
 
 pub mod builders;
+mod cuts;
 mod parser;
 
 use super::error::DataError;
-use super::records::Sinks;
+use super::keys::KeySet;
+use super::records::{repeated_key, Sinks};
 use crate::check::model::Dataset;
 use builders::Builders;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use parser::{csv_error, Parser};
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::sync::Arc;
 
 /// The hidden column holding each row's place in its file: the line for CSV, the row for Parquet.
@@ -51,10 +53,10 @@ const SIZES: Sizes = Sizes {
 };
 
 /// Reads `input` as CSV with a header row, a chunk at a time; `numbered` rows keep their line in
-/// the `__line` column, and rows are counted and batches staged where `sinks` says. Each chunk's whole lines are cut into one piece per thread and parsed in
-/// parallel; from the first `"` on (a quoted field may hold a line break), and for a file with a
-/// `key` column (unique across the whole file), the rest of the file is parsed on one thread. The
-/// first error in file order is reported, with its line.
+/// the `__line` column, and rows are counted and batches staged where `sinks` says. Each chunk's
+/// whole records are cut into one piece per thread where records end (outside quotes: a quoted
+/// field may hold a line break) and parsed in parallel, keys checked unique across the pieces.
+/// The first error in file order is reported, with its line.
 pub fn read(
     ds: &Dataset,
     path: &str,
@@ -144,6 +146,7 @@ fn read_in(
         positions,
         schema: super::records::table_schema(ds, money_scale, numbered),
         sinks: sinks.clone(),
+        keys: Arc::new(KeySet::new(ds.columns.iter().map(|c| c.key))),
     };
     let threads = threads.max(1);
     let mut loaded = Loaded {
@@ -151,21 +154,26 @@ fn read_in(
         partitions: vec![Vec::new(); threads],
         rows: 0,
     };
-    let keyed = ds.columns.iter().any(|c| c.key);
     loop {
-        if keyed || text.contains(&b'"') {
-            let rest = Cursor::new(&text).chain(&mut *input);
-            let (batches, rows) = parser.parse(rest, line)?;
-            loaded.partitions[0].extend(batches);
-            loaded.rows += rows;
-            break;
-        }
-        // The whole lines read so far (all of it at the end of the file).
-        let end = match eof {
-            true => text.len(),
-            false => text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1),
+        // Where to cut the text into pieces, and where its last whole record ends (all of it at
+        // the end of the file).
+        let targets: Vec<usize> = match text.len() < sizes.parallel_from {
+            true => Vec::new(),
+            false => (1..threads).map(|i| text.len() / threads * i).collect(),
         };
-        line += parse_lines(&parser, &text[..end], line, threads, sizes, &mut loaded)?;
+        let cut = cuts::cuts(&text, &targets);
+        let end = if eof { text.len() } else { cut.last };
+        if let Some(open) = cut.open.filter(|_| eof) {
+            return Err(never_closed(path, line, &text[..open]));
+        }
+        if end == 0 && text.len() >= 2 * sizes.chunk {
+            return Err(no_record_end(path, line, &text, cut.open));
+        }
+        let mut bounds = vec![0];
+        bounds.extend(cut.at.into_iter().flatten().filter(|&at| at < end));
+        bounds.push(end);
+        bounds.dedup();
+        line += parse_pieces(&parser, &text, &bounds, line, &mut loaded)?;
         text.drain(..end);
         if eof {
             break;
@@ -180,31 +188,58 @@ fn read_in(
     Ok(loaded)
 }
 
+/// A quoted field that opens after `before` (text starting at `line`) and is never closed: the
+/// csv crate would read the rest of the file as that one field.
+fn never_closed(path: &str, line: u64, before: &[u8]) -> DataError {
+    DataError::BadRecord {
+        path: path.into(),
+        line: line + memchr::memchr_iter(b'\n', before).count() as u64,
+        reason: "a quoted field opens on this line and is never closed, so the rest of the file \
+                 would be one field\n  help: close the quote, or double a `\"` meant as text (`\"\"`)"
+            .into(),
+    }
+}
+
+/// No record ends in the whole of `text` (two chunks), which begins at `line`: a quote left open,
+/// or a line far longer than any record.
+fn no_record_end(path: &str, line: u64, text: &[u8], open: Option<usize>) -> DataError {
+    match open {
+        Some(open) => never_closed(path, line, &text[..open]),
+        None => DataError::BadRecord {
+            path: path.into(),
+            line,
+            reason: format!(
+                "the record on this line runs past {} MiB with no line break, far longer than a \
+                 row of data\n  help: check that the file is CSV, with one row to a line",
+                text.len() >> 20
+            ),
+        },
+    }
+}
+
 /// Appends up to `chunk` more bytes of `input` to `text`; whether the input has ended.
 fn fill(input: &mut dyn Read, text: &mut Vec<u8>, chunk: usize) -> std::io::Result<bool> {
     let read = input.take(chunk as u64).read_to_end(text)?;
     Ok(read < chunk)
 }
 
-/// Parses whole lines whose first is `first_line`, in up to `threads` pieces, piece `i` into
-/// partition `i`; returns the line breaks they held.
-fn parse_lines(
+/// Parses the whole records of `text` between successive `bounds` in parallel, piece `i` into
+/// partition `i`; the first line of the first piece is `first_line`. Returns the line breaks the
+/// pieces held. The error reported is the first in the file: the first piece's that failed, or
+/// a repeated key two pieces found between them, whichever line comes first.
+fn parse_pieces(
     parser: &Parser,
-    lines: &[u8],
+    text: &[u8],
+    bounds: &[usize],
     first_line: u64,
-    threads: usize,
-    sizes: Sizes,
     loaded: &mut Loaded,
 ) -> Result<u64, DataError> {
-    let pieces = match lines.len() < sizes.parallel_from {
-        true => vec![lines],
-        false => split_at_lines(lines, threads),
-    };
+    let pieces: Vec<&[u8]> = bounds.windows(2).map(|w| &text[w[0]..w[1]]).collect();
     // Each piece's line breaks, counted in parallel: the lines before the next piece.
     let newlines: Vec<u64> = std::thread::scope(|scope| {
         let handles: Vec<_> = pieces
             .iter()
-            .map(|p| scope.spawn(move || p.iter().filter(|&&b| b == b'\n').count() as u64))
+            .map(|p| scope.spawn(move || memchr::memchr_iter(b'\n', p).count() as u64))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
     });
@@ -229,41 +264,26 @@ fn parse_lines(
             })
             .collect()
     });
+    let mut failed = None;
     for (i, r) in results.into_iter().enumerate() {
-        let (batches, rows) = r?;
-        loaded.rows += rows;
-        loaded.partitions[i].extend(batches.into_iter().filter(|b| b.num_rows() > 0));
-    }
-    Ok(line - first_line)
-}
-
-/// Cuts `body` into up to `n` pieces of about equal size, each ending just after a line break.
-fn split_at_lines(body: &[u8], n: usize) -> Vec<&[u8]> {
-    let mut pieces = Vec::with_capacity(n);
-    let mut rest = body;
-    for left in (1..=n).rev() {
-        if left == 1 || rest.is_empty() {
-            pieces.push(rest);
-            break;
-        }
-        let target = rest.len() / left;
-        match rest[target..].iter().position(|&b| b == b'\n') {
-            Some(at) => {
-                let (piece, tail) = rest.split_at(target + at + 1);
-                pieces.push(piece);
-                rest = tail;
+        match r {
+            Ok((batches, rows)) => {
+                loaded.rows += rows;
+                loaded.partitions[i].extend(batches.into_iter().filter(|b| b.num_rows() > 0));
             }
-            None => {
-                pieces.push(rest);
+            Err(e) => {
+                failed = Some(e);
                 break;
             }
         }
     }
-    pieces.retain(|p| !p.is_empty());
-    if pieces.is_empty() {
-        pieces.push(body);
+    let repeat = parser.keys.earliest(None);
+    match (failed, repeat) {
+        (None, None) => Ok(line - first_line),
+        (Some(e), Some(r)) if e.line().is_none_or(|l| l <= r.line) => Err(e),
+        (_, Some(r)) => Err(repeated_key(parser.ds, parser.path, r)),
+        (Some(e), None) => Err(e),
     }
-    pieces
 }
 
 #[cfg(test)]
@@ -403,6 +423,104 @@ mod tests {
                 line, first_line, ..
             }) => assert_eq!((line, first_line), (2801, 18)),
             other => panic!("expected a duplicate key, got {:?}", other.err()),
+        }
+    }
+
+    /// `text(n)` as a spreadsheet exports it: every field quoted; note `n7` (and every 500th)
+    /// holds a line break and a doubled quote.
+    fn quoted(n: i64) -> String {
+        let mut s = String::from("\"id\",\"day\",\"amount\",\"note\"\n");
+        for i in 1..=n {
+            let note = match i % 500 == 7 {
+                true => format!("n{i}\n\"\"x\"\""),
+                false => format!("n{i}"),
+            };
+            s.push_str(&format!(
+                "\"{i}\",\"2025-01-{:02}\",\"{i}.{:02}\",\"{note}\"\n",
+                i % 28 + 1,
+                i % 100
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn a_quoted_file_with_a_key_is_read_in_parallel_pieces_with_every_line_right() {
+        let loaded = read_small(&quoted(3_000), true).unwrap();
+        assert_eq!(loaded.rows, 3_000);
+        assert_eq!(
+            loaded.partitions.len(),
+            2,
+            "records were parsed in two pieces"
+        );
+        let mut breaks_before = 0;
+        for (line, id, cents, note) in rows(&loaded) {
+            assert_eq!(line, id + 1 + breaks_before, "row {id}");
+            assert_eq!(cents, i128::from(id * 100 + id % 100));
+            if id % 500 == 7 {
+                assert_eq!(note, format!("n{id}\n\"x\""));
+                breaks_before += 1;
+            } else {
+                assert_eq!(note, format!("n{id}"));
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_of_a_repeated_key_and_a_bad_value_in_other_pieces_is_reported() {
+        // Chunks of 1,000 bytes hold about 30 rows, cut in two pieces: rows 1501 and 1511 are
+        // in the same chunk, in different pieces.
+        let repeat = text(3_000).replace("\n1511,", "\n1501,");
+        match read_small(&repeat, true) {
+            Err(DataError::DuplicateKey {
+                line, first_line, ..
+            }) => assert_eq!((line, first_line), (1512, 1502)),
+            other => panic!("expected a repeated key, got {:?}", other.err()),
+        }
+        // A repeat whose first line is in the second piece and its second in a later chunk.
+        let late = text(3_000).replace("\n2990,", "\n1511,");
+        match read_small(&late, true) {
+            Err(DataError::DuplicateKey {
+                line, first_line, ..
+            }) => assert_eq!((line, first_line), (2991, 1512)),
+            other => panic!("expected a repeated key, got {:?}", other.err()),
+        }
+        // A bad value before the repeat's second line is the first error; after it, the repeat.
+        let bad_first = repeat.replace("\n1505,2025-01-22,1505.05,", "\n1505,2025-01-22,oops,");
+        match read_small(&bad_first, true) {
+            Err(DataError::BadValue(v)) => assert_eq!(v.line, 1506),
+            other => panic!("expected a bad value, got {:?}", other.err()),
+        }
+        let bad_after = repeat.replace("\n1515,2025-01-04,1515.15,", "\n1515,2025-01-04,oops,");
+        match read_small(&bad_after, true) {
+            Err(DataError::DuplicateKey { line, .. }) => assert_eq!(line, 1512),
+            other => panic!("expected a repeated key, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_named_by_its_line_wherever_it_is() {
+        // The quote opened on row 100 would swallow the rest of the file: more than two chunks.
+        for (at, line) in [(",n100\n", 101), (",n2990\n", 2991), (",n3000\n", 3001)] {
+            let open = text(3_000).replace(at, &at.replace(",n", ",\"n"));
+            match read_small(&open, false) {
+                Err(DataError::BadRecord {
+                    line: l, reason, ..
+                }) => {
+                    assert_eq!(l, line);
+                    assert!(reason.contains("never closed"), "{reason}");
+                }
+                other => panic!("expected an open quote, got {:?}", other.err()),
+            }
+        }
+        // Two chunks of one line with no break at all.
+        let long = format!("id,day,amount,note\n1,2025-01-01,1,{}\n", "x".repeat(3_000));
+        match read_small(&long, false) {
+            Err(DataError::BadRecord { line, reason, .. }) => {
+                assert_eq!(line, 2);
+                assert!(reason.contains("no line break"), "{reason}");
+            }
+            other => panic!("expected a record too long, got {:?}", other.err()),
         }
     }
 

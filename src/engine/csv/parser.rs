@@ -2,10 +2,12 @@
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
 use super::super::error::DataError;
+use super::super::keys::KeySet;
 use super::super::records::{Sinks, Typer};
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
 use std::io::Read;
+use std::sync::Arc;
 
 /// What every piece of one file is parsed with.
 pub struct Parser<'a> {
@@ -20,6 +22,8 @@ pub struct Parser<'a> {
     pub schema: datafusion::arrow::datatypes::SchemaRef,
     /// Where rows read are counted and batches staged.
     pub sinks: Sinks<'a>,
+    /// The keys seen in every piece of the file.
+    pub keys: Arc<KeySet>,
 }
 
 impl Parser<'_> {
@@ -35,8 +39,9 @@ impl Parser<'_> {
             .flexible(true)
             .from_reader(piece);
         let offset = first_line.saturating_sub(1);
-        let mut typer =
-            Typer::new(ds, path, self.money_scale, self.schema.clone()).sinks(&self.sinks);
+        let mut typer = Typer::new(ds, path, self.money_scale, self.schema.clone())
+            .sinks(&self.sinks)
+            .keys(&self.keys);
         // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
         let mut record = csv::StringRecord::new();
         loop {

@@ -1,0 +1,184 @@
+//! Owns finding where CSV records end in text that begins at the start of a record, so that a
+//! chunk of a file can be cut into pieces that are parsed in parallel even when fields are quoted
+//! and hold line breaks.
+//!
+//! The rules are the csv crate's (as `csv_core` reads with its defaults): a `"` opens a quoted
+//! field only at the start of a field (the start of the text, or after `,`, `\n` or `\r`); inside
+//! one, `""` is a quote and a lone `"` closes it; any other `"` is an ordinary character. A line
+//! break outside quotes ends a record.
+
+use memchr::{memchr, memchr_iter, memrchr};
+
+/// Where records end in a text: `at[i]` is the first record end at or after `targets[i]` (none
+/// when the rest holds none), and `last` the last record end in the text (0 when it holds none).
+/// A record end is the position just after its line break. `open` is where a quoted field opens
+/// that the text does not close.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cuts {
+    pub at: Vec<Option<usize>>,
+    pub last: usize,
+    pub open: Option<usize>,
+}
+
+/// The record ends of `text` nearest after each of `targets` (in increasing order), and its last.
+pub fn cuts(text: &[u8], targets: &[usize]) -> Cuts {
+    let mut cuts = Cuts {
+        at: Vec::with_capacity(targets.len()),
+        last: 0,
+        open: None,
+    };
+    let (stretches, open) = unquoted(text);
+    cuts.open = open;
+    for (start, end) in stretches {
+        let stretch = &text[start..end];
+        while let Some(&target) = targets.get(cuts.at.len()) {
+            let from = target.max(start);
+            if from >= end {
+                break;
+            }
+            match memchr(b'\n', &text[from..end]) {
+                Some(k) => cuts.at.push(Some(from + k + 1)),
+                None => break,
+            }
+        }
+        if let Some(k) = memrchr(b'\n', stretch) {
+            cuts.last = start + k + 1;
+        }
+    }
+    cuts.at.resize(targets.len(), None);
+    cuts
+}
+
+/// The stretches `(start, end)` of `text` outside quoted fields, in order, and where a quoted
+/// field opens that the text does not close.
+fn unquoted(text: &[u8]) -> (Vec<(usize, usize)>, Option<usize>) {
+    let mut stretches = Vec::new();
+    let (mut start, mut pos) = (0, 0);
+    while pos < text.len() {
+        let Some(k) = memchr(b'"', &text[pos..]) else {
+            break;
+        };
+        let quote = pos + k;
+        let opens = quote == 0 || matches!(text[quote - 1], b',' | b'\n' | b'\r');
+        pos = quote + 1;
+        if !opens {
+            continue;
+        }
+        stretches.push((start, quote));
+        match closing(text, quote + 1) {
+            Some(close) => (start, pos) = (close + 1, close + 1),
+            // The text ends inside the quotes.
+            None => return (stretches, Some(quote)),
+        }
+    }
+    stretches.push((start, text.len()));
+    (stretches, None)
+}
+
+/// The lone `"` that closes a quoted field whose text begins at `from`, if the text holds it.
+fn closing(text: &[u8], from: usize) -> Option<usize> {
+    let mut quotes = memchr_iter(b'"', &text[from..]).map(|k| from + k);
+    while let Some(q) = quotes.next() {
+        if text.get(q + 1) != Some(&b'"') {
+            return Some(q);
+        }
+        // `""` is a quote inside the field: skip its second half.
+        quotes.next();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The records the csv crate reads from `text`, field by field.
+    fn records(text: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut record = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap_or(false) {
+            out.push(record.iter().map(<[u8]>::to_vec).collect());
+        }
+        out
+    }
+
+    /// Every cut of `text`: one asked for at each byte.
+    fn all_cuts(text: &[u8]) -> Vec<usize> {
+        let targets: Vec<usize> = (0..text.len()).collect();
+        let mut at: Vec<usize> = cuts(text, &targets).at.into_iter().flatten().collect();
+        at.dedup();
+        at
+    }
+
+    /// The records of the pieces `text` is cut into at `at`, read one piece at a time.
+    fn records_in_pieces(text: &[u8], at: &[usize]) -> Vec<Vec<Vec<u8>>> {
+        let mut bounds = vec![0];
+        bounds.extend(at);
+        bounds.push(text.len());
+        bounds
+            .windows(2)
+            .flat_map(|w| records(&text[w[0]..w[1]]))
+            .collect()
+    }
+
+    #[test]
+    fn record_ends_are_the_line_breaks_outside_quotes() {
+        let text = b"1,\"a\nb\",x\n2,\"say \"\"hi\"\"\nthere\",y\n3,5\" screen,z\n";
+        // Counted by hand: the records end after bytes 10, 33 and 47.
+        assert_eq!(all_cuts(text), vec![10, 33, 47]);
+        assert_eq!(cuts(text, &[]).last, 47);
+        // A cut asked for inside the quoted line break lands after its record.
+        assert_eq!(cuts(text, &[4, 11]).at, vec![Some(10), Some(33)]);
+        assert_eq!(records_in_pieces(text, &[10, 33]), records(text));
+    }
+
+    #[test]
+    fn a_text_that_ends_inside_quotes_has_no_cut_past_its_last_whole_record() {
+        let text = b"1,a\n2,\"open\nstill open\n";
+        let c = cuts(text, &[5, 10]);
+        assert_eq!((c.at, c.last, c.open), (vec![None, None], 4, Some(6)));
+        assert_eq!(cuts(b"\"never closed\n", &[0]).last, 0);
+        assert_eq!(cuts(b"1,\"closed\"\n", &[0]).open, None);
+    }
+
+    #[test]
+    fn quotes_after_a_closed_field_or_mid_field_do_not_open_one() {
+        // `"ab"c"` closes at the second quote; the third is an ordinary character, so the line
+        // break after it ends the record.
+        assert_eq!(all_cuts(b"\"ab\"c\",1\n2,3\n"), vec![9, 13]);
+        assert_eq!(all_cuts(b"x\"y,1\n\"z\"\"\",2\n"), vec![6, 14]);
+        assert_eq!(all_cuts(b"\r\n\"a\r\nb\"\r\n"), vec![2, 10]);
+    }
+
+    #[test]
+    fn random_texts_read_the_same_whole_and_cut_into_pieces() {
+        // SplitMix64, so the texts are the same on every run.
+        let mut state = 20261206u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for _ in 0..1_000 {
+            let len = (next() % 60) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| [b'"', b',', b'\n', b'\r', b'a', b' '][(next() % 6) as usize])
+                .collect();
+            let whole = records(&text);
+            let shown = String::from_utf8_lossy(&text);
+            assert_eq!(
+                records_in_pieces(&text, &all_cuts(&text)),
+                whole,
+                "{shown:?}"
+            );
+            let last = cuts(&text, &[]).last;
+            assert_eq!(records_in_pieces(&text, &[last]), whole, "{shown:?}");
+        }
+    }
+}
