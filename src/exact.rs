@@ -1,6 +1,7 @@
-//! Owns multiplying and dividing exact decimals without losing a value quietly: `rust_decimal`
-//! keeps 28 decimal places, and rounds a product or quotient that needs more, so one of tiny
-//! inputs (a `decimal(28, 20)` column holding 1e-15) silently becomes zero or keeps a digit or two.
+//! Owns adding, subtracting, multiplying and dividing exact decimals without losing a value
+//! quietly: `rust_decimal` keeps 28 significant digits, and rounds a result that needs more, so a
+//! product of tiny inputs (a `decimal(28, 20)` column holding 1e-15) silently becomes zero, and
+//! 1e-15 added to 1e16 is lost.
 //! Each result is checked by undoing the operation: one that does not come back to its input to
 //! nine significant digits lost its precision, and is an error rather than a wrong number. A
 //! negated zero is zero.
@@ -24,6 +25,21 @@ pub fn product(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
     } else {
         Err(Inexact::Precision)
     }
+}
+
+/// `a + b`.
+pub fn sum(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
+    let r = a.checked_add(b).ok_or(Inexact::Overflow)?;
+    if kept(a, r.checked_sub(b)) && kept(b, r.checked_sub(a)) {
+        Ok(r)
+    } else {
+        Err(Inexact::Precision)
+    }
+}
+
+/// `a - b`.
+pub fn difference(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
+    sum(a, negate(b))
 }
 
 /// `a ÷ b`, `b` not zero (division by zero is the caller's to decide).
@@ -96,6 +112,28 @@ mod tests {
         assert_eq!(product(d("0"), b), Ok(d("0")));
         assert_eq!(product(d("12345.67"), d("0.0825")), Ok(d("1018.517775")));
         assert_eq!(product(Decimal::MAX, d("2")), Err(Inexact::Overflow));
+    }
+
+    #[test]
+    fn a_sum_that_would_lose_an_addend_is_refused() {
+        let b = d("0.000000000000001");
+        let big = d("10000000000000000");
+        // 1e16 + 1e-15 needs 32 digits: it was 1e16, and (x + 1e16) - 1e16 gave 0 for 1e-15.
+        assert_eq!(sum(b, big), Err(Inexact::Precision));
+        assert_eq!(difference(b, big), Err(Inexact::Precision));
+        assert_eq!(
+            sum(d("100000000000000000000"), d("0.000000000001")),
+            Err(Inexact::Precision)
+        );
+        // Money is exact, a 28th digit rounded is kept, and zero is zero.
+        assert_eq!(sum(d("1018.52"), d("-0.52")), Ok(d("1018.00")));
+        assert_eq!(
+            sum(d("9"), d("0.3333333333333333333333333333")),
+            Ok(d("9.333333333333333333333333333"))
+        );
+        assert_eq!(difference(d("5.00"), d("5.00")), Ok(d("0.00")));
+        assert_eq!(sum(d("0"), d("0")), Ok(d("0")));
+        assert_eq!(sum(Decimal::MAX, d("1")), Err(Inexact::Overflow));
     }
 
     #[test]

@@ -60,9 +60,21 @@ pub fn segment_label(segment: &BTreeMap<String, Option<String>>) -> String {
         .join(", ")
 }
 
+/// `region=EMEA, channel=web` for the values of the columns `by`, in that order.
+pub fn segment_values(by: &[String], values: &[Option<String>]) -> String {
+    by.iter()
+        .zip(values)
+        .map(|(k, v)| format!("{k}={}", segment_value(v.as_deref())))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// How a segment's value reads: as it is, or `(empty)` for no value; in double quotes when it
 /// would read otherwise as something else (`"EMEA "` beside `EMEA`, `""`, `"(empty)"`, a value
-/// holding `,` `=` or `"`), so that two segments never print alike.
+/// holding `,` `=` or `"`), so that two segments never print alike. In quotes, a character that
+/// does not show (a control character such as ESC, which would also act on the terminal; a
+/// zero-width or direction mark) or that combines with the one before (`e` and U+0301, which
+/// print as `é`) is written as `\u{301}`.
 pub fn segment_value(v: Option<&str>) -> String {
     let Some(v) = v else {
         return EMPTY.into();
@@ -71,7 +83,7 @@ pub fn segment_value(v: Option<&str>) -> String {
         && v.trim() == v
         && v != EMPTY
         && !v.contains([',', '=', '"', '\\'])
-        && !v.chars().any(char::is_control);
+        && !v.chars().any(unseen);
     if plain {
         return v.to_string();
     }
@@ -82,11 +94,30 @@ pub fn segment_value(v: Option<&str>) -> String {
             '\\' => quoted.push_str("\\\\"),
             '\n' => quoted.push_str("\\n"),
             '\t' => quoted.push_str("\\t"),
+            c if unseen(c) => quoted.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             c => quoted.push(c),
         }
     }
     quoted.push('"');
     quoted
+}
+
+/// A character that does not show as itself: a control character, an invisible formatting
+/// character (zero-width spaces and joiners, direction marks and overrides, the byte-order mark,
+/// the soft hyphen), or a combining accent.
+fn unseen(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            u32::from(c),
+            0xAD | 0x300..=0x36F
+                | 0x61C
+                | 0x180E
+                | 0x200B..=0x200F
+                | 0x202A..=0x202E
+                | 0x2060..=0x206F
+                | 0xFEFF
+                | 0xFFF9..=0xFFFB
+        )
 }
 
 /// A segment with no value.
@@ -112,6 +143,10 @@ pub fn read_segment_value(text: &str) -> Option<String> {
             (_, true) => match chars.next() {
                 Some('n') => out.push('\n'),
                 Some('t') => out.push('\t'),
+                Some('u') => match unicode_escape(&mut chars) {
+                    Some(c) => out.push(c),
+                    None => out.push_str("\\u"),
+                },
                 Some(other) => out.push(other),
                 None => out.push('\\'),
             },
@@ -119,6 +154,15 @@ pub fn read_segment_value(text: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The character of a `{hex}` after `\u`, consumed from `chars` only when it is one.
+fn unicode_escape(chars: &mut std::str::Chars) -> Option<char> {
+    let rest = chars.as_str();
+    let hex = rest.strip_prefix('{')?.split_once('}')?.0;
+    let c = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+    *chars = rest[hex.len() + 2..].chars();
+    Some(c)
 }
 
 #[cfg(test)]
@@ -170,8 +214,19 @@ mod tests {
             Some("(empty)"),
             Some("a, b"),
             Some("say \"hi\""),
+            Some("EMEA\u{200b}"),
+            Some("\u{202e}AEME"),
+            Some("EMEA\u{1b}[2J"),
+            Some("Cafe\u{301}"),
+            Some("Caf\u{e9}"),
+            Some("a\\u{41}"),
         ] {
             assert_eq!(read_segment_value(&segment_value(v)).as_deref(), v, "{v:?}");
         }
+        // What does not show is written out, and the escape acts on no terminal.
+        assert_eq!(segment_value(Some("EMEA\u{200b}")), "\"EMEA\\u{200b}\"");
+        assert_eq!(segment_value(Some("EMEA\u{1b}[2J")), "\"EMEA\\u{1b}[2J\"");
+        assert_eq!(segment_value(Some("Cafe\u{301}")), "\"Cafe\\u{301}\"");
+        assert_eq!(segment_value(Some("Caf\u{e9}")), "Caf\u{e9}");
     }
 }

@@ -236,6 +236,34 @@ pub fn explain(
         ..options.clone()
     };
     let (session, aggregates) = engine::Session::open(model, &options)?;
+    if !segment.is_empty() {
+        let mut reach = check::model::Reach::new(&model.kpis);
+        let known = rules::kpi_segments(model, k, &aggregates, &mut reach);
+        if !known.contains(&segment) {
+            let shown: Vec<String> = known
+                .iter()
+                .take(10)
+                .map(|s| format::segment_values(&k.by, s))
+                .collect();
+            let more = match known.len() > 10 {
+                true => format!(", and {} more", known.len() - 10),
+                false => String::new(),
+            };
+            return Err(refuse(
+                Code::ExplainSegment,
+                format!(
+                    "`{}` has no segment {} in the data or its targets (its segments: {}{more})",
+                    k.name,
+                    format::segment_values(&k.by, &segment),
+                    if shown.is_empty() {
+                        "none".to_string()
+                    } else {
+                        shown.join("; ")
+                    }
+                ),
+            ));
+        }
+    }
     let manifest = rules::manifest::Manifest::new(
         aggregates.inputs.clone(),
         rules::manifest::RunOptions::of(&options),

@@ -57,9 +57,21 @@ fn a_parquet_day_outside_years_1_to_9999_is_named_by_its_row() {
             "{e}"
         );
     }
-    // The first and last supported days are read.
-    let (e, _) = parquet_error(&days_batch(vec![-719_162, 2_932_896]), PARQUET);
-    assert_eq!(e, "");
+    // The first and last supported days are read (and reported a period at a time: both at once
+    // would be 119,988 months, more than a run reports).
+    let both = days_batch(vec![-719_162, 2_932_896]);
+    let (e, code) = parquet_error(&both, PARQUET);
+    assert_eq!(code, "scorecard::run::too_many_periods", "{e}");
+    let dir = parquet_folder("f.parquet", &both);
+    for month in ["0001-01", "9999-12"] {
+        let one = scorecard::engine::Options {
+            from: Some(month.into()),
+            to: Some(month.into()),
+            ..options(dir.path())
+        };
+        let e = scorecard::evaluate(&model(PARQUET), &one).expect("the day is read");
+        assert_eq!(crate::support::value(&e, "k", month, "total"), "5.00");
+    }
 }
 
 #[test]

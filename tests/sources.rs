@@ -768,3 +768,34 @@ fn a_postgres_date_of_infinity_is_refused_whether_read_or_pushed_down() {
         );
     }
 }
+
+#[test]
+fn a_date_cell_holding_no_day_is_refused_not_read_as_1899() {
+    // A date-formatted cell of 0 or a negative number was read as 1899-12-30 and its row counted
+    // there; such a serial is no day.
+    use rust_xlsxwriter::{Format, Workbook};
+    for serial in [-1.0, 0.0, 0.5] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet().set_name("Orders").unwrap();
+        for (c, h) in ["id", "day", "region", "revenue"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        sheet.write_string(1, 0, "o1").unwrap();
+        sheet
+            .write_number_with_format(1, 1, 46150.0, &date)
+            .unwrap();
+        sheet.write_string(1, 2, "EMEA").unwrap();
+        sheet.write_number(1, 3, 10.0).unwrap();
+        sheet.write_string(2, 0, "o2").unwrap();
+        sheet.write_number_with_format(2, 1, serial, &date).unwrap();
+        sheet.write_string(2, 2, "EMEA").unwrap();
+        sheet.write_number(2, 3, 20.0).unwrap();
+        book.save(dir.path().join("orders.xlsx")).unwrap();
+        let err = scorecard::evaluate(&model(&with_suffix("xlsx")), &options(dir.path()))
+            .expect_err("a serial below 1 is no day");
+        assert_eq!(err.code().as_str(), "scorecard::data::bad_value", "{err}");
+        assert!(err.to_string().contains("orders.xlsx[Orders]:3"), "{err}");
+    }
+}

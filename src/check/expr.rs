@@ -91,10 +91,36 @@ pub struct Lowering<'a, 'c> {
     pub aggregates: &'a mut Aggregates,
 }
 
+/// Expression nodes a whole scorecard may copy where a value is used twice: far more than any
+/// scorecard written by hand needs, and few enough to check and run at once. Without a bound,
+/// `change(change(...))` doubles at each level: 26 levels took 8 GB.
+pub const MAX_COPIED: usize = 1_000_000;
+
 impl Lowering<'_, '_> {
     fn error(&mut self, d: Diagnostic) -> Option<(Expr, Ty)> {
         self.cx.report(d);
         None
+    }
+
+    /// A copy of `x` for a second use at `span`, counted against `MAX_COPIED`.
+    fn copy(&mut self, x: &Expr, span: Span, why: &str) -> Option<Expr> {
+        let size = x.size();
+        if self.cx.copied + size > MAX_COPIED {
+            self.cx.report(
+                Diagnostic::error(
+                    Code::TooLarge,
+                    span,
+                    format!(
+                        "{why} copies its value, and the copies in this scorecard pass 1,000,000 parts"
+                    ),
+                )
+                .label("copied once more here")
+                .help("compute the value once as a KPI of its own and use it by name: a KPI is evaluated once however often it is used"),
+            );
+            return None;
+        }
+        self.cx.copied += size;
+        Some(x.clone())
     }
 
     /// Lowers an expression, returning it with its unit, or `None` after reporting why not.
@@ -313,7 +339,9 @@ impl Lowering<'_, '_> {
                 }
             }
             if let Some((x, t)) = self.scope.locals.and_then(|l| l.get(n)) {
-                return Some((x.clone(), *t));
+                let t = *t;
+                let x = self.copy(x, span, &format!("naming `{n}`"))?;
+                return Some((x, t));
             }
             if let Some(t) = self.scope.kpis.get(n) {
                 return Some((
@@ -828,6 +856,56 @@ impl Lowering<'_, '_> {
         None
     }
 
+    /// `change(x)` is `x - x[-1]`; `pct_change(x)` is `x / x[-1] - 1` (or against
+    /// `[same period last year]`). `copy` is `x` copied for its second use.
+    fn change(
+        &mut self,
+        f: &str,
+        x: Expr,
+        copy: Expr,
+        t: Ty,
+        args: &[ast::Arg],
+    ) -> Option<(Expr, Ty)> {
+        let (operand, copy) = (Box::new(x), Box::new(copy));
+        if f == "change" {
+            let earlier = Expr::Shift {
+                shift: Shift::Periods { n: -1 },
+                operand: copy,
+            };
+            let change = Expr::Arith {
+                op: ArithOp::Sub,
+                left: operand,
+                right: Box::new(earlier),
+            };
+            return Some((change, t));
+        }
+        let shift = match args.get(1).map(|a| &a.value) {
+            None => Shift::Periods { n: -1 },
+            Some(ast::Expr {
+                kind: ExprKind::List(items),
+                ..
+            }) if items.len() == 1 => self.shift(&items[0])?,
+            Some(other) => self.shift(other)?,
+        };
+        let earlier = Expr::Shift {
+            shift,
+            operand: copy,
+        };
+        let ratio = Expr::Arith {
+            op: ArithOp::Div,
+            left: operand,
+            right: Box::new(earlier),
+        };
+        let change = Expr::Arith {
+            op: ArithOp::Sub,
+            left: Box::new(ratio),
+            right: Box::new(Expr::Number {
+                value: Decimal::ONE,
+            }),
+        };
+        Some((change, Ty::NUMBER))
+    }
+
     /// `ytd(x)`, `qtd(x)`, `mtd(x)`, `cumulative(x)`, `rolling(x, 12 months)`, `change(x)`,
     /// `pct_change(x)`, `pct_change(x, [same period last year])`.
     fn time_call(
@@ -856,69 +934,28 @@ impl Lowering<'_, '_> {
         }
         let (x, t) = self.lower(&args[0].value)?;
         self.numeric(t, args[0].span)?;
-        let operand = Box::new(x);
-        match f {
-            "change" => {
-                let earlier = Expr::Shift {
-                    shift: Shift::Periods { n: -1 },
-                    operand: operand.clone(),
-                };
-                Some((
-                    Expr::Arith {
-                        op: ArithOp::Sub,
-                        left: operand,
-                        right: Box::new(earlier),
-                    },
-                    t,
-                ))
-            }
-            "pct_change" => {
-                let shift = match args.get(1).map(|a| &a.value) {
-                    None => Shift::Periods { n: -1 },
-                    Some(ast::Expr {
-                        kind: ExprKind::List(items),
-                        ..
-                    }) if items.len() == 1 => self.shift(&items[0])?,
-                    Some(other) => self.shift(other)?,
-                };
-                let earlier = Expr::Shift {
-                    shift,
-                    operand: operand.clone(),
-                };
-                let ratio = Expr::Arith {
-                    op: ArithOp::Div,
-                    left: operand,
-                    right: Box::new(earlier),
-                };
-                let change = Expr::Arith {
-                    op: ArithOp::Sub,
-                    left: Box::new(ratio),
-                    right: Box::new(Expr::Number {
-                        value: Decimal::ONE,
-                    }),
-                };
-                Some((change, Ty::NUMBER))
-            }
-            _ => {
-                let window = match f {
-                    "ytd" => self.period_to_date(Window::Ytd, Grain::Year, span)?,
-                    "qtd" => self.period_to_date(Window::Qtd, Grain::Quarter, span)?,
-                    "mtd" => self.period_to_date(Window::Mtd, Grain::Month, span)?,
-                    "cumulative" => Window::Cumulative,
-                    _ => Window::Rolling {
-                        periods: self.window_length(&args[1].value)?,
-                    },
-                };
-                if self.counts_distinct(&operand) {
-                    return self.error(
-                        Diagnostic::error(Code::InvalidValue, args[0].span, format!("`{f}` cannot combine distinct counts, top shares or view rows across periods"))
-                            .label("only meaningful within one period")
-                            .help("a customer counted in two months would be counted twice; use these within a single period (or a coarser grain), or sum a dataset's column instead"),
-                    );
-                }
-                Some((Expr::Window { window, operand }, t))
-            }
+        if f == "change" || f == "pct_change" {
+            let copy = self.copy(&x, span, &format!("`{f}`"))?;
+            return self.change(f, x, copy, t, args);
         }
+        let operand = Box::new(x);
+        let window = match f {
+            "ytd" => self.period_to_date(Window::Ytd, Grain::Year, span)?,
+            "qtd" => self.period_to_date(Window::Qtd, Grain::Quarter, span)?,
+            "mtd" => self.period_to_date(Window::Mtd, Grain::Month, span)?,
+            "cumulative" => Window::Cumulative,
+            _ => Window::Rolling {
+                periods: self.window_length(&args[1].value)?,
+            },
+        };
+        if self.counts_distinct(&operand) {
+            return self.error(
+                Diagnostic::error(Code::InvalidValue, args[0].span, format!("`{f}` cannot combine distinct counts, top shares or view rows across periods"))
+                    .label("only meaningful within one period")
+                    .help("a customer counted in two months would be counted twice; use these within a single period (or a coarser grain), or sum a dataset's column instead"),
+            );
+        }
+        Some((Expr::Window { window, operand }, t))
     }
 
     fn period_to_date(&mut self, window: Window, container: Grain, span: Span) -> Option<Window> {

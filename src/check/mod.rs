@@ -59,6 +59,9 @@ pub struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Names of declarations that failed to parse: references to them are not reported again.
     broken: BTreeSet<String>,
+    /// Expression nodes copied so far where a value is used twice (`change(x)` is `x - x[-1]`, a
+    /// view's column names an earlier one), against `expr::MAX_COPIED`.
+    pub copied: usize,
 }
 
 impl<'a> Checker<'a> {
@@ -73,6 +76,7 @@ impl<'a> Checker<'a> {
                 .collect(),
             diagnostics: Vec::new(),
             broken,
+            copied: 0,
         }
     }
     pub fn report(&mut self, d: Diagnostic) {
@@ -97,7 +101,10 @@ impl<'a> Checker<'a> {
     /// the one place every literal is read, so that one beyond the exact decimal range (more than
     /// 28 significant digits) is reported where it stands, never dropped or read another way.
     pub fn decimal(&mut self, text: &str, span: Span) -> Option<rust_decimal::Decimal> {
-        let value = text.parse::<rust_decimal::Decimal>().ok();
+        let value = text
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .filter(|v| same_number(text, *v));
         if value.is_none() {
             self.report(
                 Diagnostic::error(
@@ -105,7 +112,7 @@ impl<'a> Checker<'a> {
                     span,
                     "this number is beyond the exact decimal range",
                 )
-                .label("more than 28 significant digits")
+                .label("more than 28 significant digits: it would be rounded")
                 .help("numbers are exact decimals of at most 28 significant digits"),
             );
         }
@@ -117,6 +124,22 @@ impl<'a> Checker<'a> {
         self.decimal(text, span)
             .map(|p| p / rust_decimal::Decimal::ONE_HUNDRED)
     }
+}
+
+/// Whether `value` is exactly the number `text` writes (digits, perhaps a fraction): the decimal
+/// library rounds a number of more than 28 significant digits instead of refusing it.
+fn same_number(text: &str, value: rust_decimal::Decimal) -> bool {
+    /// Digits without leading zeros, and a fraction without trailing ones.
+    fn plain(text: &str) -> String {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let whole = whole.trim_start_matches('0');
+        let fraction = fraction.trim_end_matches('0');
+        match fraction.is_empty() {
+            true => whole.to_string(),
+            false => format!("{whole}.{fraction}"),
+        }
+    }
+    plain(text) == plain(&value.normalize().to_string())
 }
 
 /// Checks a parsed file. `broken` names declarations that had syntax errors.

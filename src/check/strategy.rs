@@ -183,15 +183,28 @@ pub fn weight(cx: &mut Checker, e: Option<&Entry>) -> Option<Weight> {
     ok.then_some(weight)
 }
 
+/// The largest weight: weights are relative, and a weighted sum of scores must stay within the
+/// exact decimal range however many children share a parent (7.9e27 overflowed it with two).
+const MAX_WEIGHT: u32 = 1_000_000_000;
+
 fn one_weight(cx: &mut Checker, e: &Entry) -> Option<Decimal> {
     let item = entries::single(cx, e, "a weight such as `2` or `40%`")?;
     let value = match (&item.expr.kind, item.modifiers.is_empty()) {
-        (ExprKind::Number(n), true) => cx.decimal(n, item.span),
-        (ExprKind::Percent(p), true) => cx.percent(p, item.span),
+        // A number's own problems are reported where it is read.
+        (ExprKind::Number(n), true) => Some(cx.decimal(n, item.span)?),
+        (ExprKind::Percent(p), true) => Some(cx.percent(p, item.span)?),
         _ => None,
     };
     match value {
-        Some(w) if w > Decimal::ZERO => Some(w),
+        Some(w) if w > Decimal::ZERO && w <= Decimal::from(MAX_WEIGHT) => Some(w),
+        Some(w) if w > Decimal::ZERO => {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, item.span, "a weight is at most 1,000,000,000")
+                    .label("too large a weight")
+                    .help("weights are relative: `weight: 2` counts twice as much as `weight: 1`, so scale them down together"),
+            );
+            None
+        }
         _ => {
             cx.report(
                 Diagnostic::error(Code::InvalidValue, item.span, "a weight is a number or percent above zero")

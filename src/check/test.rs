@@ -615,34 +615,33 @@ fn status_word(cx: &mut Checker, e: &Expr) -> Option<String> {
 
 /// `30%`, `-1200.50`, `5 points`, or `none` (no value).
 fn literal(cx: &mut Checker, e: &Expr) -> Option<Option<Decimal>> {
-    let value = match &e.kind {
-        ExprKind::Number(t) => cx.decimal(t, e.span).map(Some),
-        ExprKind::Percent(t) | ExprKind::Points(t) => cx.percent(t, e.span).map(Some),
-        ExprKind::Path(p) if p.len() == 1 && p[0].text == "none" => Some(None),
+    // A number's own problems (more digits than are exact) are reported where it is read.
+    let (negative, kind) = match &e.kind {
         ExprKind::Unary {
             op: UnaryOp::Neg,
             operand,
-        } => match &operand.kind {
-            ExprKind::Number(t) => cx.decimal(t, e.span).map(|d| Some(-d)),
-            ExprKind::Percent(t) | ExprKind::Points(t) => cx.percent(t, e.span).map(|d| Some(-d)),
-            _ => None,
-        },
-        _ => None,
+        } => (true, &operand.kind),
+        kind => (false, kind),
     };
-    if value.is_none() {
-        cx.report(
-            Diagnostic::error(
-                Code::InvalidExpect,
-                e.span,
-                format!("`{}` is not a number to expect", cx.text(e.span)),
-            )
-            .label("expected a number, a percent or `none`")
-            .help(
-                "write the value as the report shows it: `1200.50`, `30%`, or `none` for no value",
-            ),
-        );
+    let sign = |d: Decimal| if negative { -d } else { d };
+    match kind {
+        ExprKind::Number(t) => return cx.decimal(t, e.span).map(|d| Some(sign(d))),
+        ExprKind::Percent(t) | ExprKind::Points(t) => {
+            return cx.percent(t, e.span).map(|d| Some(sign(d)))
+        }
+        ExprKind::Path(p) if !negative && p.len() == 1 && p[0].text == "none" => return Some(None),
+        _ => {}
     }
-    value
+    cx.report(
+        Diagnostic::error(
+            Code::InvalidExpect,
+            e.span,
+            format!("`{}` is not a number to expect", cx.text(e.span)),
+        )
+        .label("expected a number, a percent or `none`")
+        .help("write the value as the report shows it: `1200.50`, `30%`, or `none` for no value"),
+    );
+    None
 }
 
 #[cfg(test)]

@@ -57,6 +57,7 @@ codes! {
     InvalidExpect => "scorecard::check::invalid_expect",
     Unreached => "scorecard::check::unreached",
     NoTarget => "scorecard::check::no_target",
+    TooLarge => "scorecard::check::too_large",
     ReadSource => "scorecard::io::read_scorecard",
     // Data and runtime errors: found while reading the data or evaluating (exit code 2).
     Unreadable => "scorecard::data::unreadable",
@@ -78,6 +79,7 @@ codes! {
     ExplainSegment => "scorecard::explain::bad_segment",
     BadPeriod => "scorecard::run::bad_period",
     EmptyRange => "scorecard::run::empty_range",
+    TooManyPeriods => "scorecard::run::too_many_periods",
     AttributionFailed => "scorecard::run::attribution",
     AllocationFailed => "scorecard::run::allocation",
     ScriptFailed => "scorecard::run::script",

@@ -117,6 +117,9 @@ pub enum DataError {
     #[error("`--from {from}` comes after `--to {to}`: no period is in between")]
     EmptyRange { from: String, to: String },
 
+    #[error("the run would report {count} periods, {range}; at most 50,000 are reported at once{}", help_line(&Some("a date far beyond the data is most likely a typing mistake: name a nearer `--to` (or `--from`)".to_string())))]
+    TooManyPeriods { count: i64, range: String },
+
     #[error("attribution `{rule}`: {message}")]
     Attribution { rule: String, message: String },
 
@@ -185,6 +188,7 @@ impl DataError {
             DataError::Overflow { .. } => Code::Overflow,
             DataError::BadPeriod { .. } => Code::BadPeriod,
             DataError::EmptyRange { .. } => Code::EmptyRange,
+            DataError::TooManyPeriods { .. } => Code::TooManyPeriods,
             DataError::Attribution { .. } => Code::AttributionFailed,
             DataError::Allocation { .. } => Code::AllocationFailed,
             DataError::Script { error, .. } => error.code(),

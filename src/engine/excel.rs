@@ -104,6 +104,10 @@ fn typed_text(cell: &Data, ty: ColumnType) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => format!("{f}"),
         Data::Bool(b) => b.to_string(),
+        // A serial below 1 (0, negative, or not a number at all) is no day: Excel shows 0 as
+        // `1900-01-00`, and the library would read NaN and -1 as 1899-12-30. Its number is
+        // passed on, for the column's type to refuse with the cell named.
+        Data::DateTime(d) if d.as_f64().is_nan() || d.as_f64() < 1.0 => d.as_f64().to_string(),
         Data::DateTime(d) => match d.as_datetime() {
             Some(t) if ty == ColumnType::Timestamp => t.format("%Y-%m-%d %H:%M:%S%.f").to_string(),
             Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),

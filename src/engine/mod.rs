@@ -614,16 +614,60 @@ async fn run(
         (t, a) => t.or(a).or(seen.last().copied()),
     };
     let first = from.or(seen.first().copied()).or(last);
-    out.periods = match (first, last) {
-        (Some(f), Some(l)) => (f..=l).collect(),
-        _ => Vec::new(),
-    };
+    let (reported, empty) = reported(periods, (first, from.is_some()), (last, to, as_of))?;
+    out.periods = reported;
+    out.notes.extend(empty.map(|why| Note {
+        code: NO_PERIODS,
+        rule: String::new(),
+        message: format!("no period to report: {why}, so the results are empty (name the periods with `--from` and `--to`, or check that the data holds rows in them)"),
+    }));
     if let (Some(day), Some(p)) = (options.as_of, as_of) {
         if day < periods.bounds(p).1 {
             out.partial = Some(p);
         }
     }
     Ok(out)
+}
+
+/// The most periods one run reports: 137 years of days, 4,000 of months. Every KPI is evaluated
+/// in every period, so a range beyond this (`--to 9999-12` over data of 2026) is a mistake.
+pub const MAX_PERIODS: i64 = 50_000;
+
+/// The warning that a run reports no period: its results are empty, which is not an error (a
+/// file of headers only is data too) but is never silent.
+pub const NO_PERIODS: &str = "scorecard::eval::no_periods";
+
+/// The periods from `first` to `last` (and why there are none), or the error of too many.
+/// `first` is `--from` when `from_flag`, else the first period with data; `last` is `to`, else the
+/// period of `as_of`, else the last period with data.
+fn reported(
+    periods: Periods,
+    (first, from_flag): (Option<i64>, bool),
+    (last, to, as_of): (Option<i64>, Option<i64>, Option<i64>),
+) -> Result<(Vec<i64>, Option<String>), DataError> {
+    let (Some(f), Some(l)) = (first, last) else {
+        let why = "no KPI reads a dataset with rows, and no `--from` or `--to` names a period";
+        return Ok((Vec::new(), Some(why.into())));
+    };
+    let start = match from_flag {
+        true => format!("`--from {}`", periods.label(f)),
+        false => format!("{}, the first period with data,", periods.label(f)),
+    };
+    let end = match (to, as_of) {
+        (Some(_), _) if Some(l) == to => format!("`--to {}`", periods.label(l)),
+        (_, Some(a)) if a == l => format!("{}, the period of `--as-of`", periods.label(l)),
+        _ => format!("{}, the last period with data", periods.label(l)),
+    };
+    if f > l {
+        return Ok((Vec::new(), Some(format!("{start} comes after {end}"))));
+    }
+    if l - f >= MAX_PERIODS {
+        return Err(DataError::TooManyPeriods {
+            count: l - f + 1,
+            range: format!("from {start} to {end}"),
+        });
+    }
+    Ok(((f..=l).collect(), None))
 }
 
 /// Whether an aggregate over no rows counts as 0 under `missing: zero`.

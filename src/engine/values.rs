@@ -203,7 +203,14 @@ pub fn timestamp(text: &str) -> Result<i64, Misfit> {
         });
     if let Some(dt) = parsed {
         within_range(dt.date())?;
-        return Ok(dt.and_utc().timestamp_micros());
+        let (utc, micros) = (dt.and_utc(), dt.and_utc().timestamp_micros());
+        // A leap second (`23:59:60`) counts as a second past its minute: midnight of the next
+        // day. It is kept in its own day, as the last microsecond of the second before it.
+        let leap = utc.timestamp_subsec_nanos() >= 1_000_000_000;
+        return Ok(match leap {
+            true => micros - i64::from(utc.timestamp_subsec_micros()) + 999_999,
+            false => micros,
+        });
     }
     Err(misfit(
         "a timestamp such as 2026-05-31 14:30:00",
@@ -296,6 +303,14 @@ mod tests {
         assert!(date("2026-1a-01").is_err());
         assert!(timestamp("2026-01-01 24:00").is_err());
         assert!(timestamp("2026-01-01 12:60").is_err());
+        // A leap second stays in its day (it was counted at midnight of the next one, and at
+        // the end of 9999 in a year 10000 of its own).
+        let last = timestamp("2026-01-01 23:59:59.999999").unwrap();
+        assert_eq!(timestamp("2026-01-01T23:59:60Z"), Ok(last));
+        assert_eq!(timestamp("2026-01-01 23:59:60.5"), Ok(last));
+        assert_eq!(timestamp("2026-01-02T00:59:60+01:00"), Ok(last));
+        let end = timestamp("9999-12-31 23:59:59.999999").unwrap();
+        assert_eq!(timestamp("9999-12-31T23:59:60Z"), Ok(end));
         assert_eq!(
             timestamp("2026-01-01 12:00:00.5"),
             Ok((20_454i64 * 86_400 + 43_200) * 1_000_000 + 500_000)

@@ -234,10 +234,10 @@ impl Lookup<'_> {
                         return Some(None);
                     };
                     match op {
-                        ArithOp::Add => Some(a.checked_add(b)?),
-                        ArithOp::Sub => Some(a.checked_sub(b)?),
-                        // A product or quotient beyond the exact range, or too small for 28 places
-                        // to hold, stops the view as an overflow does.
+                        // A result beyond the exact range, or that 28 digits cannot hold, stops
+                        // the view as an overflow does.
+                        ArithOp::Add => Some(crate::exact::sum(a, b).ok()?),
+                        ArithOp::Sub => Some(crate::exact::difference(a, b).ok()?),
                         ArithOp::Mul => Some(crate::exact::product(a, b).ok()?),
                         ArithOp::Div if b.is_zero() => {
                             self.divisions_by_zero.set(self.divisions_by_zero.get() + 1);

@@ -20,7 +20,7 @@ pub enum EvalError {
         period: String,
         what: String,
     },
-    #[error("kpi `{kpi}` in {period}: {what} is smaller than 28 decimal places hold exactly, and would be rounded away\n  help: the values are tiny: scale them (a rate per thousand, not per unit), or divide before you multiply")]
+    #[error("kpi `{kpi}` in {period}: {what}, and would be rounded away\n  help: the values are tiny, or apart in size by more than 28 digits: scale them (a rate per thousand, not per unit), or divide before you multiply")]
     Precision {
         kpi: String,
         period: String,
@@ -329,19 +329,27 @@ impl<'a> Context<'a> {
                         period: self.period_label.clone(),
                         what: what.to_string(),
                     };
-                    let inexact = |what: &str, why| match why {
+                    let inexact = |what: &str, why| {
+                        match why {
                         crate::exact::Inexact::Overflow => overflow(what),
                         crate::exact::Inexact::Precision => EvalError::Precision {
                             kpi: k.name.to_string(),
                             period: self.period_label.clone(),
-                            what: what.to_string(),
+                            what: match what {
+                                "a sum" | "a difference" => format!("{what} needs more than the 28 significant digits a decimal holds exactly"),
+                                _ => format!("{what} is smaller than 28 decimal places hold exactly"),
+                            },
                         },
+                    }
                     };
                     match op {
-                        ArithOp::Add => Some(a.checked_add(b).ok_or_else(|| overflow("a sum"))?),
-                        ArithOp::Sub => {
-                            Some(a.checked_sub(b).ok_or_else(|| overflow("a difference"))?)
+                        ArithOp::Add => {
+                            Some(crate::exact::sum(a, b).map_err(|w| inexact("a sum", w))?)
                         }
+                        ArithOp::Sub => Some(
+                            crate::exact::difference(a, b)
+                                .map_err(|w| inexact("a difference", w))?,
+                        ),
                         ArithOp::Mul => {
                             Some(crate::exact::product(a, b).map_err(|w| inexact("a product", w))?)
                         }

@@ -157,6 +157,23 @@ pub struct Warning {
     pub message: String,
 }
 
+/// The segments of KPI `k` (none when it is not segmented): every one its value, target or
+/// thresholds have in the reported periods, sorted.
+pub fn kpi_segments<'m>(
+    model: &'m Model,
+    k: &'m crate::check::model::Kpi,
+    aggregates: &Aggregates,
+    reach: &mut crate::check::model::Reach<'m>,
+) -> std::collections::BTreeSet<Vec<Option<String>>> {
+    let mut found = std::collections::BTreeSet::new();
+    if !k.by.is_empty() {
+        for ds in eval::segment_datasets(model, k, reach) {
+            found.extend(aggregates.segments(&ds, &k.by));
+        }
+    }
+    found
+}
+
 /// Evaluates every KPI for every period and segment the data holds.
 pub fn evaluate(
     model: &Model,
@@ -189,12 +206,7 @@ pub fn evaluate(
         .kpis
         .iter()
         .map(|k| {
-            let mut found = std::collections::BTreeSet::new();
-            if !k.by.is_empty() {
-                for ds in eval::segment_datasets(model, k, &mut reach) {
-                    found.extend(aggregates.segments(&ds, &k.by));
-                }
-            }
+            let found = kpi_segments(model, k, &aggregates, &mut reach);
             std::iter::once(Vec::new()).chain(found).collect()
         })
         .collect();

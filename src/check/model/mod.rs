@@ -846,6 +846,17 @@ impl Expr {
             | Expr::Target => Vec::new(),
         }
     }
+
+    /// The number of nodes in the expression (walked without recursion).
+    pub fn size(&self) -> usize {
+        let mut stack = vec![self];
+        let mut n = 0;
+        while let Some(e) = stack.pop() {
+            n += 1;
+            stack.extend(e.children());
+        }
+        n
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
