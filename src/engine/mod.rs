@@ -21,6 +21,8 @@ mod query;
 pub mod records;
 pub mod rows;
 mod schema;
+mod series;
+pub use series::{count_covered, Covered};
 pub mod sql;
 pub mod values;
 pub mod view;
@@ -143,7 +145,7 @@ pub struct Aggregates {
     pub first_period: Option<i64>,
     /// The period holding `--as-of` when that day is not its last: reported as partial.
     pub partial: Option<i64>,
-    tables: BTreeMap<plan::Pass, Table>,
+    tables: BTreeMap<plan::Pass, Indexed>,
     /// The cumulative curves of views that ask for one.
     pub curves: Vec<view::Curve>,
     /// Every attribution's credit rows, when asked for.
@@ -172,6 +174,14 @@ struct Table {
     rows: HashMap<RowKey, Vec<Cell>>,
 }
 
+/// A pass's aggregates, segment by segment, each over its periods in order (`series`).
+#[derive(Debug, Default)]
+struct Indexed {
+    /// Where each aggregate's value sits in a row.
+    slots: HashMap<usize, usize>,
+    series: HashMap<Vec<Option<String>>, series::Series>,
+}
+
 /// One aggregate in one period and segment. For `avg`, `value` is the sum and `count` the number of
 /// values, so that averages over several periods divide the total by the count.
 #[derive(Debug, Clone, Copy, Default)]
@@ -185,11 +195,11 @@ struct Cell {
 pub enum Found {
     /// The dataset has no rows in any period of the frame for this segment.
     NoRows,
-    /// Rows exist in `periods` of the frame; the aggregate over them (no value when, say, an average
-    /// has nothing to average).
+    /// Rows exist in the `covered` periods of the frame; the aggregate over them (no value when,
+    /// say, an average has nothing to average).
     Value {
         value: Option<Decimal>,
-        periods: Vec<i64>,
+        covered: series::Covered,
     },
 }
 
@@ -203,7 +213,7 @@ impl Aggregates {
         model: &Model,
         aggregate: usize,
         by: &[String],
-        (first, last): (i64, i64),
+        frame: (i64, i64),
         segment: &[Option<String>],
     ) -> Result<Found, DataError> {
         let func = model.aggregates[aggregate].func;
@@ -214,43 +224,11 @@ impl Aggregates {
         let Some(table) = self.tables.get(&pass) else {
             return Ok(Found::NoRows);
         };
-        let Some(slot) = table.slots.get(&aggregate) else {
+        let (Some(slot), Some(series)) = (table.slots.get(&aggregate), table.series.get(segment))
+        else {
             return Ok(Found::NoRows);
         };
-        let overflow = || DataError::Overflow {
-            what: format!("a {} over several periods", func.name()),
-        };
-        let mut periods = Vec::new();
-        let mut value: Option<Decimal> = None;
-        let mut count = Decimal::ZERO;
-        let mut key = (first, segment.to_vec());
-        for p in first..=last {
-            key.0 = p;
-            let Some(row) = table.rows.get(&key) else {
-                continue;
-            };
-            periods.push(p);
-            let cell = row[*slot];
-            count = count.checked_add(cell.count).ok_or_else(overflow)?;
-            let Some(v) = cell.value else { continue };
-            value = Some(match (value, func) {
-                (None, _) => v,
-                (Some(a), AggFunc::Min) => a.min(v),
-                (Some(a), AggFunc::Max) => a.max(v),
-                (Some(a), _) => a.checked_add(v).ok_or_else(overflow)?,
-            });
-        }
-        if periods.is_empty() {
-            return Ok(Found::NoRows);
-        }
-        // A top share's cell holds the top rows' sum and, as its count, the total.
-        if matches!(func, AggFunc::Avg | AggFunc::TopShare { .. }) {
-            value = match value {
-                Some(sum) if !count.is_zero() => Some(sum.checked_div(count).ok_or_else(overflow)?),
-                _ => None,
-            };
-        }
-        Ok(Found::Value { value, periods })
+        series.get(func, *slot, frame)
     }
 
     /// The segment values seen in a pass within the reported periods, sorted.
@@ -259,15 +237,17 @@ impl Aggregates {
             dataset: dataset.to_string(),
             by: by.to_vec(),
         };
-        let reported: BTreeSet<i64> = self.periods.iter().copied().collect();
+        let (Some(&first), Some(&last)) = (self.periods.first(), self.periods.last()) else {
+            return Vec::new();
+        };
         let mut seen: Vec<Vec<Option<String>>> = self
             .tables
             .get(&pass)
             .map(|t| {
-                t.rows
-                    .keys()
-                    .filter(|(p, _)| reported.contains(p))
-                    .map(|(_, s)| s.clone())
+                t.series
+                    .iter()
+                    .filter(|(_, s)| s.has_rows_in(first, last))
+                    .map(|(segment, _)| segment.clone())
                     .collect()
             })
             .unwrap_or_default();
@@ -601,7 +581,11 @@ async fn run(
                 seen.extend(table.rows.keys().map(|(p, _)| *p));
             }
         }
-        out.tables.insert(pass.clone(), table);
+        let indexed = Indexed {
+            series: series::index(&table),
+            slots: table.slots,
+        };
+        out.tables.insert(pass.clone(), indexed);
     }
     for (server, input) in pushed.into_values() {
         out.inputs[input].sha256 = server.finish().await;

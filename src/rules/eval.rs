@@ -5,7 +5,7 @@
 use super::Warning;
 use crate::calendar::Periods;
 use crate::check::model::{AggFunc, ArithOp, Expr, Grain, Kpi, Missing, Model, Shift, Window};
-use crate::engine::{self, Aggregates, DataError, Found};
+use crate::engine::{self, count_covered, Aggregates, Covered, DataError, Found};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use thiserror::Error;
@@ -49,11 +49,19 @@ impl EvalError {
     }
 }
 
+/// Adds `c` to `spans` unless the same span is there: a chain of KPIs reading one aggregate would
+/// otherwise pass on a longer list at each step.
+fn add_covered(spans: &mut Vec<Covered>, c: Covered) {
+    if !spans.contains(&c) {
+        spans.push(c);
+    }
+}
+
 /// A KPI's value remembered in one period and frame, with the periods its data came from.
 #[derive(Clone)]
 struct Memo {
     value: Option<Decimal>,
-    seen: Vec<i64>,
+    seen: Vec<Covered>,
     coverage: Option<(usize, usize)>,
 }
 
@@ -73,7 +81,7 @@ pub struct Context<'a> {
     /// (code, kpi, message) raised here.
     warnings: Vec<(&'static str, String, String)>,
     /// While a window is evaluated: the periods in which its aggregates found rows.
-    seen: Option<BTreeSet<i64>>,
+    seen: Option<Vec<Covered>>,
     /// The first window met: periods that had data, of periods in the window.
     pub coverage: Option<(usize, usize)>,
 }
@@ -177,7 +185,7 @@ impl<'a> Context<'a> {
         let key = (k.name.clone(), self.period, self.frame.0, self.frame.1);
         if let Some(m) = self.memo.get(&key).cloned() {
             if let Some(s) = &mut self.seen {
-                s.extend(m.seen);
+                m.seen.into_iter().for_each(|c| add_covered(s, c));
             }
             self.coverage = self.coverage.or(m.coverage);
             return Ok(m.value);
@@ -197,7 +205,7 @@ impl<'a> Context<'a> {
             key,
             Memo {
                 value,
-                seen: seen.into_iter().collect(),
+                seen,
                 coverage,
             },
         );
@@ -206,12 +214,12 @@ impl<'a> Context<'a> {
 
     /// Runs `f` collecting, apart, the periods in which its aggregates find rows; passes them on to
     /// the collection around it, if any, and returns them with `f`'s result.
-    fn collecting<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, BTreeSet<i64>) {
-        let outer = self.seen.replace(BTreeSet::new());
+    fn collecting<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<Covered>) {
+        let outer = self.seen.replace(Vec::new());
         let out = f(self);
         let seen = std::mem::replace(&mut self.seen, outer).unwrap_or_default();
         if let Some(s) = &mut self.seen {
-            s.extend(seen.iter().copied());
+            seen.iter().for_each(|c| add_covered(s, c.clone()));
         }
         (out, seen)
     }
@@ -301,9 +309,9 @@ impl<'a> Context<'a> {
                         self.frame,
                         self.segment,
                     )? {
-                        Found::Value { value, periods } => {
+                        Found::Value { value, covered } => {
                             if let Some(s) = &mut self.seen {
-                                s.extend(periods);
+                                add_covered(s, covered);
                             }
                             value
                         }
@@ -408,8 +416,7 @@ impl<'a> Context<'a> {
                     let value = value?;
                     if first_window {
                         let of = (p - start + 1).max(0) as usize;
-                        self.coverage =
-                            Some((seen.iter().filter(|q| (start..=p).contains(q)).count(), of));
+                        self.coverage = Some((count_covered(&seen, (start, p)), of));
                     }
                     value
                 }

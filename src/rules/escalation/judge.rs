@@ -52,6 +52,10 @@ pub struct Judge<'a> {
     by: &'a [String],
     segment: &'a [Option<String>],
     points: HashMap<(String, i64), Point>,
+    /// The values of condition expressions (by address) in each period, each evaluated once.
+    values: HashMap<(usize, i64), Option<Decimal>>,
+    /// The running moments of each `anomaly` operand (by address).
+    moments: HashMap<usize, super::moments::Running>,
     pub warnings: Vec<Warning>,
 }
 
@@ -82,6 +86,8 @@ impl<'a> Judge<'a> {
             },
             segment,
             points: HashMap::new(),
+            values: HashMap::new(),
+            moments: HashMap::new(),
             warnings: Vec::new(),
         }
     }
@@ -123,10 +129,38 @@ impl<'a> Judge<'a> {
         e: &crate::check::model::Expr,
         p: i64,
     ) -> Result<Option<Decimal>, EvalError> {
+        let key = (e as *const crate::check::model::Expr as usize, p);
+        if let Some(v) = self.values.get(&key) {
+            return Ok(*v);
+        }
         let mut cx = self.context(p);
         let v = cx.num(self.owner, e, This::default())?;
         self.warnings.extend(cx.into_warnings());
+        self.values.insert(key, v);
         Ok(v)
+    }
+
+    /// The moments of `e`'s values in the `window` periods before `p`, from running totals
+    /// carried from period to period; none when they are not exact.
+    fn moments_before(
+        &mut self,
+        e: &crate::check::model::Expr,
+        p: i64,
+        window: i64,
+    ) -> Result<Option<super::moments::Moments>, EvalError> {
+        use super::moments::Running;
+        let key = e as *const crate::check::model::Expr as usize;
+        let first = p - window;
+        if self.moments.get(&key).is_none_or(|r| r.origin() > first) {
+            self.moments.insert(key, Running::new(first));
+        }
+        while let Some(q) = self.moments.get(&key).map(Running::next).filter(|q| *q < p) {
+            let v = self.value(e, q)?;
+            if let Some(r) = self.moments.get_mut(&key) {
+                r.push(v);
+            }
+        }
+        Ok(self.moments.get(&key).and_then(|r| r.between(first, p)))
     }
 
     /// Whether `c` holds in period `p`; `None` when it cannot be told.
@@ -229,16 +263,30 @@ impl<'a> Judge<'a> {
             } => {
                 out.condition = text.clone();
                 out.left = self.value(operand, p)?;
-                let mut before = Vec::new();
-                for q in p - window..p {
-                    if let Some(v) = self.value(operand, q)? {
-                        before.push(v);
+                let moments = self.moments_before(operand, p, *window)?;
+                let exact = match (out.left, moments) {
+                    (Some(x), Some(m)) => exact_anomaly(x, m, *window, *z),
+                    _ => None,
+                };
+                let found = match exact {
+                    Some(a) => a,
+                    None if out.left.is_none() => None,
+                    None => {
+                        // Sums beyond what is exact: the window value by value.
+                        let mut before = Vec::new();
+                        for q in p - window..p {
+                            if let Some(v) = self.value(operand, q)? {
+                                before.push(v);
+                            }
+                        }
+                        match out.left {
+                            Some(x) => self.anomaly(x, &before, *window, *z, p)?,
+                            None => None,
+                        }
                     }
-                }
-                if let Some(x) = out.left {
-                    if let Some(a) = self.anomaly(x, &before, *window, *z, p)? {
-                        (out.holds, out.right, out.z) = (Some(a.holds), Some(a.mean), a.z);
-                    }
+                };
+                if let Some(a) = found {
+                    (out.holds, out.right, out.z) = (Some(a.holds), Some(a.mean), a.z);
                 }
             }
             Condition::And { .. } | Condition::Or { .. } | Condition::Not { .. } => {}
@@ -352,6 +400,32 @@ struct Anomaly {
     holds: bool,
     mean: Decimal,
     z: Option<Decimal>,
+}
+
+/// `anomaly` decided on a window's moments: `Some(None)` when fewer than half the window's
+/// periods (or fewer than 2) have a value; `None` when a product is not exact.
+fn exact_anomaly(
+    x: Decimal,
+    m: super::moments::Moments,
+    window: i64,
+    z: Decimal,
+) -> Option<Option<Anomaly>> {
+    use rust_decimal::MathematicalOps;
+    if m.n < 2 || 2 * m.n < window {
+        return Some(None);
+    }
+    let holds = super::moments::beyond(x, m, z)?;
+    let mean = m.sum.checked_div(Decimal::from(m.n))?;
+    let shown = super::moments::variance(m)
+        .and_then(|v| v.sqrt())
+        .filter(|sd| !sd.is_zero())
+        .and_then(|sd| x.checked_sub(mean)?.abs().checked_div(sd))
+        .map(|z| z.round_dp(2));
+    Some(Some(Anomaly {
+        holds,
+        mean: mean.round_dp(12),
+        z: shown,
+    }))
 }
 
 /// The declared status a result status is; `None` for no value or no rating.

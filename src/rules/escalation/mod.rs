@@ -4,6 +4,7 @@
 mod judge;
 mod lifecycle;
 mod message;
+mod moments;
 
 pub use judge::{Check, Point};
 pub use lifecycle::State;
