@@ -42,6 +42,24 @@ pub fn difference(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
     sum(a, negate(b))
 }
 
+/// `a + b` only when it is exact to the last digit (running totals, which are subtracted again).
+pub fn strict_sum(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let r = a.checked_add(b)?;
+    (r.checked_sub(b) == Some(a) && r.checked_sub(a) == Some(b)).then_some(r)
+}
+
+/// `a - b` only when it is exact to the last digit.
+pub fn strict_difference(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let r = a.checked_sub(b)?;
+    (r.checked_add(b) == Some(a)).then_some(r)
+}
+
+/// `a × b` only when it is exact to the last digit.
+pub fn strict_product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let r = a.checked_mul(b)?;
+    (b.is_zero() || r.checked_div(b) == Some(a)).then_some(r)
+}
+
 /// `a ÷ b`, `b` not zero (division by zero is the caller's to decide).
 pub fn quotient(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
     let r = a.checked_div(b).ok_or(Inexact::Overflow)?;

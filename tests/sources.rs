@@ -522,25 +522,15 @@ fn a_money_column_postgres_stores_as_a_float_is_refused() {
         "create table {schema}.orders (id text, day date, region text, revenue double precision); \
          insert into {schema}.orders values ('o1', '2026-05-03', 'EMEA', 100.10)"
     ));
-    let url = postgres_url();
-    let dir = project(&[
-        ("s.scorecard", &with_suffix("csv")),
-        (
-            "scorecard.toml",
-            &format!("[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.orders\" }}\n"),
-        ),
-    ]);
-    let (code, _, err) = scorecard_in(dir.path(), &["run", "s.scorecard"]);
+    let (code, _, err) = run_orders_from_postgres(&format!("table = \"{schema}.orders\""));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("error[scorecard::data::column_type]"), "{err}");
     assert!(err.contains("float8"), "{err}");
 
     // Cast in a query binding, the same rows read exactly.
-    let cast = format!(
-        "[datasets.orders]\npostgres = {{ url = \"{url}\", query = \"select id, day, region, revenue::numeric(18, 2) as revenue from {schema}.orders\" }}\n"
-    );
-    std::fs::write(dir.path().join("scorecard.toml"), cast).unwrap();
-    let (code, out, err) = scorecard_in(dir.path(), &["run", "s.scorecard", "--format", "csv"]);
+    let (code, out, err) = run_orders_from_postgres(&format!(
+        "query = \"select id, day, region, revenue::numeric(18, 2) as revenue from {schema}.orders\""
+    ));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("100.10"), "{out}");
 }
@@ -741,7 +731,6 @@ fn a_postgres_date_of_infinity_is_refused_whether_read_or_pushed_down() {
         "create table {schema}.orders (id text, day date, region text, revenue numeric(18, 2)); \
          insert into {schema}.orders values ('o1', '2026-05-03', 'EMEA', 1.00), ('o2', 'infinity', 'EMEA', 2.00)"
     ));
-    let url = postgres_url();
     for (pushdown, says) in [
         (
             "",
@@ -753,20 +742,28 @@ fn a_postgres_date_of_infinity_is_refused_whether_read_or_pushed_down() {
                 .to_string(),
         ),
     ] {
-        let dir = project(&[
-            ("s.scorecard", &with_suffix("csv")),
-            (
-                "scorecard.toml",
-                &format!("[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.orders\"{pushdown} }}\n"),
-            ),
-        ]);
-        let (code, _, err) = scorecard_in(dir.path(), &["run", "s.scorecard"]);
+        let (code, _, err) =
+            run_orders_from_postgres(&format!("table = \"{schema}.orders\"{pushdown}"));
         assert_eq!(code, 2, "{err}");
         assert!(
             err.contains("error[scorecard::data::bad_value]") && err.contains(&says),
             "{err}"
         );
     }
+}
+
+/// `run` of the CSV scorecard, as CSV, with `orders` read from PostgreSQL as `entry` says
+/// (`table = ...` or `query = ...`, options after it): exit code, standard output and error.
+fn run_orders_from_postgres(entry: &str) -> (i32, String, String) {
+    let url = postgres_url();
+    let dir = project(&[
+        ("s.scorecard", &with_suffix("csv")),
+        (
+            "scorecard.toml",
+            &format!("[datasets.orders]\npostgres = {{ url = \"{url}\", {entry} }}\n"),
+        ),
+    ]);
+    scorecard_in(dir.path(), &["run", "s.scorecard", "--format", "csv"])
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! so a run costs time in proportion to its periods, not their square.
 
 use super::{AggFunc, Cell, DataError, Found, Table};
+use crate::exact::{strict_difference, strict_sum};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -91,18 +92,6 @@ struct Running {
     count: Decimal,
 }
 
-/// `a + b` only when it is exact.
-fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let r = a.checked_add(b)?;
-    (r.checked_sub(b) == Some(a) && r.checked_sub(a) == Some(b)).then_some(r)
-}
-
-/// `a - b` only when it is exact.
-fn exact_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let r = a.checked_sub(b)?;
-    (r.checked_add(b) == Some(a)).then_some(r)
-}
-
 /// A period and its row of cells.
 type Dated<'t> = (i64, &'t Vec<Cell>);
 
@@ -164,10 +153,10 @@ fn running(cells: &[Cell]) -> Option<Vec<Running>> {
         .iter()
         .map(|cell| {
             if let Some(v) = cell.value {
-                now.value = exact_add(now.value, v)?;
+                now.value = strict_sum(now.value, v)?;
                 now.values += 1;
             }
-            now.count = exact_add(now.count, cell.count)?;
+            now.count = strict_sum(now.count, cell.count)?;
             Some(now)
         })
         .collect()
@@ -227,9 +216,9 @@ impl Series {
             _ => {
                 let before = running[from - 1];
                 (
-                    exact_sub(end.value, before.value)?,
+                    strict_difference(end.value, before.value)?,
                     end.values - before.values,
-                    exact_sub(end.count, before.count)?,
+                    strict_difference(end.count, before.count)?,
                 )
             }
         };

@@ -4,6 +4,7 @@
 //! exactly, on whole sums: (n·x − Σv)²·(n − 1) > z²·n·(n·Σv² − (Σv)²), which is
 //! (x − mean)² > z² × sample variance multiplied out.
 
+use crate::exact::{strict_difference, strict_product, strict_sum};
 use rust_decimal::Decimal;
 
 /// A window's count of values, their sum and their sum of squares.
@@ -21,24 +22,6 @@ pub struct Running {
     /// `totals[i]`: the moments of the periods `origin..origin + i`; none from the first total
     /// that is not exact (the window is then summed value by value).
     totals: Vec<Option<Moments>>,
-}
-
-/// `a + b` only when it is exact.
-fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let r = a.checked_add(b)?;
-    (r.checked_sub(b) == Some(a) && r.checked_sub(a) == Some(b)).then_some(r)
-}
-
-/// `a × b` only when it is exact.
-fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let r = a.checked_mul(b)?;
-    (b.is_zero() || r.checked_div(b) == Some(a)).then_some(r)
-}
-
-/// `a - b` only when it is exact.
-fn exact_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let r = a.checked_sub(b)?;
-    (r.checked_add(b) == Some(a)).then_some(r)
 }
 
 impl Running {
@@ -69,8 +52,8 @@ impl Running {
             None => Some(m),
             Some(v) => Some(Moments {
                 n: m.n + 1,
-                sum: exact_add(m.sum, v)?,
-                squares: exact_add(m.squares, exact_mul(v, v)?)?,
+                sum: strict_sum(m.sum, v)?,
+                squares: strict_sum(m.squares, strict_product(v, v)?)?,
             }),
         });
         self.totals.push(now);
@@ -83,8 +66,8 @@ impl Running {
         let (a, b) = (a?, b?);
         Some(Moments {
             n: b.n - a.n,
-            sum: exact_sub(b.sum, a.sum)?,
-            squares: exact_sub(b.squares, a.squares)?,
+            sum: strict_difference(b.sum, a.sum)?,
+            squares: strict_difference(b.squares, a.squares)?,
         })
     }
 }
@@ -93,10 +76,10 @@ impl Running {
 /// decided on whole sums; none when a product is not exact (the caller decides it another way).
 pub fn beyond(x: Decimal, m: Moments, z: Decimal) -> Option<bool> {
     let n = Decimal::from(m.n);
-    let spread = exact_sub(exact_mul(n, m.squares)?, exact_mul(m.sum, m.sum)?)?;
-    let d = exact_sub(exact_mul(n, x)?, m.sum)?;
-    let left = exact_mul(exact_mul(d, d)?, n - Decimal::ONE)?;
-    let right = exact_mul(exact_mul(exact_mul(z, z)?, n)?, spread)?;
+    let spread = strict_difference(strict_product(n, m.squares)?, strict_product(m.sum, m.sum)?)?;
+    let d = strict_difference(strict_product(n, x)?, m.sum)?;
+    let left = strict_product(strict_product(d, d)?, n - Decimal::ONE)?;
+    let right = strict_product(strict_product(strict_product(z, z)?, n)?, spread)?;
     Some(left > right)
 }
 
