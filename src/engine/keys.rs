@@ -2,20 +2,43 @@
 //! seen, shared by the threads that read pieces of one file at once, which still reports the
 //! repeat that comes first in the file.
 //!
+//! The keys' text is kept in one growing buffer per shard, and the table holds where each key
+//! sits: ten million keys are ten million entries, not ten million allocations to make and free.
+//!
 //! Threads insert in no fixed order, so a key may arrive from a later line before its first one.
 //! Then the earlier line takes its place and the pair is remembered; a thread stops only when its
 //! line repeats an earlier one. The repeat reported is the one whose second line comes first in the
 //! file, with the line before it: the same whichever thread got there first.
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
 use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 /// Shards per key column: enough that two to a few dozen threads rarely wait for one another.
 const SHARDS: usize = 64;
 
-/// Some of one column's keys, each with the line it was first seen on.
-type Shard = Mutex<HashMap<Box<[u8]>, u64>>;
+/// Some of one column's keys: their text, one after another, and where each sits with the line it
+/// was first seen on.
+#[derive(Default)]
+struct Keys {
+    text: Vec<u8>,
+    table: HashTable<Entry>,
+}
+
+type Shard = Mutex<Keys>;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    start: usize,
+    len: usize,
+    line: u64,
+}
+
+impl Entry {
+    fn key<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        &text[self.start..self.start + self.len]
+    }
+}
 
 /// A key value seen on two lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +83,22 @@ impl KeySet {
         let Some(Some(shards)) = self.columns.get(column) else {
             return Ok(());
         };
-        let shard = (self.hasher.hash_one(value.as_bytes()) % SHARDS as u64) as usize;
-        let mut seen = shards[shard].lock().unwrap_or_else(|p| p.into_inner());
-        let Some(other) = seen.get_mut(value.as_bytes()) else {
-            seen.insert(value.as_bytes().into(), line);
+        let bytes = value.as_bytes();
+        let hash = self.hasher.hash_one(bytes);
+        // The shard from bits the table does not use for its buckets (the low ones) or its tags
+        // (the top seven).
+        let shard = ((hash >> 32) % SHARDS as u64) as usize;
+        let mut guard = shards[shard].lock().unwrap_or_else(|p| p.into_inner());
+        let Keys { text, table } = &mut *guard;
+        let Some(other) = table.find_mut(hash, |e| e.key(text) == bytes) else {
+            let entry = Entry {
+                start: text.len(),
+                len: bytes.len(),
+                line,
+            };
+            text.extend_from_slice(bytes);
+            let hasher = &self.hasher;
+            table.insert_unique(hash, entry, |e| hasher.hash_one(e.key(text)));
             return Ok(());
         };
         let repeat = |line, first_line| Repeat {
@@ -72,11 +107,11 @@ impl KeySet {
             line,
             first_line,
         };
-        if *other < line {
-            return Err(repeat(line, *other));
+        if other.line < line {
+            return Err(repeat(line, other.line));
         }
-        let later = std::mem::replace(other, line);
-        drop(seen);
+        let later = std::mem::replace(&mut other.line, line);
+        drop(guard);
         self.pass(repeat(later, line));
         Ok(())
     }
