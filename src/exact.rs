@@ -43,21 +43,25 @@ pub fn difference(a: Decimal, b: Decimal) -> Result<Decimal, Inexact> {
 }
 
 /// `a + b` only when it is exact to the last digit (running totals, which are subtracted again).
+/// The decimal type keeps a sum's scale unless it has to round: a smaller scale, or a result that
+/// does not give back its parts, is a rounded one.
 pub fn strict_sum(a: Decimal, b: Decimal) -> Option<Decimal> {
     let r = a.checked_add(b)?;
-    (r.checked_sub(b) == Some(a) && r.checked_sub(a) == Some(b)).then_some(r)
+    let kept = r.scale() >= a.scale().max(b.scale());
+    (kept && r.checked_sub(b) == Some(a) && r.checked_sub(a) == Some(b)).then_some(r)
 }
 
 /// `a - b` only when it is exact to the last digit.
 pub fn strict_difference(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let r = a.checked_sub(b)?;
-    (r.checked_add(b) == Some(a)).then_some(r)
+    strict_sum(a, negate(b))
 }
 
-/// `a × b` only when it is exact to the last digit.
+/// `a × b` only when it is exact to the last digit: the product of scales `s` and `t` has scale
+/// `s + t` unless it was rounded.
 pub fn strict_product(a: Decimal, b: Decimal) -> Option<Decimal> {
     let r = a.checked_mul(b)?;
-    (b.is_zero() || r.checked_div(b) == Some(a)).then_some(r)
+    let zero = a.is_zero() || b.is_zero();
+    (zero || r.scale() >= a.scale() + b.scale()).then_some(r)
 }
 
 /// `a ÷ b`, `b` not zero (division by zero is the caller's to decide).
@@ -152,6 +156,25 @@ mod tests {
         assert_eq!(difference(d("5.00"), d("5.00")), Ok(d("0.00")));
         assert_eq!(sum(d("0"), d("0")), Ok(d("0")));
         assert_eq!(sum(Decimal::MAX, d("1")), Err(Inexact::Overflow));
+    }
+
+    #[test]
+    fn strict_results_are_exact_to_the_last_digit_or_none() {
+        // 1000000.0000000001² needs 33 digits: rounded, though dividing back gives the input.
+        let v = d("1000000.0000000001");
+        assert_eq!(strict_product(v, v), None);
+        assert_eq!(strict_product(d("1.5"), d("2.25")), Some(d("3.375")));
+        assert_eq!(strict_product(d("0"), v), Some(d("0")));
+        // Eight of 9999999999999999.999999999999 need 29 digits: the sum was rounded to 11 places.
+        let big = d("9999999999999999.999999999999");
+        let seven = (0..6).fold(big, |t, _| strict_sum(t, big).unwrap());
+        assert_eq!(strict_sum(seven, big), None);
+        assert_eq!(strict_sum(d("0.1"), d("0.25")), Some(d("0.35")));
+        assert_eq!(strict_difference(d("5.00"), d("0.001")), Some(d("4.999")));
+        assert_eq!(
+            strict_difference(d("0.0000000000000000000000000001"), d("10")),
+            None
+        );
     }
 
     #[test]

@@ -349,6 +349,24 @@ fn an_anomaly_is_a_value_more_than_z_deviations_from_the_window_mean() {
 }
 
 #[test]
+fn an_anomaly_of_values_with_many_decimals_is_decided_on_their_exact_spread() {
+    // 1000000.0000000001, ...02, ...01, ...01, ...02, ...01 with a window of 3 and z 3 (found by
+    // an adversary: the running sum of squares was rounded, and March was raised). March: window
+    // ...01, ...02, mean ...015, variance 5e-21; (...01 − ...015)² = 2.5e-21 ≤ 9 × 5e-21. No
+    // period's value is 3 deviations from its window's mean (worked with 80-digit decimals).
+    let card = "scorecard t { currency: USD  grain: month }\ndataset d { source: \"d.csv\"  time: day  columns: { day: date  x: decimal(28, 10) } }\nkpi v { value: sum(d.x)  unit: number  rounding: 10 decimals }\nescalation spike { when: anomaly(v, window: 3 periods, z: 3)  severity: low }";
+    let mut csv = String::from("day,x\n");
+    for (m, last) in [1, 2, 1, 1, 2, 1].iter().enumerate() {
+        csv.push_str(&format!("2025-{:02}-15,1000000.000000000{last}\n", m + 1));
+    }
+    let e = run(card, &[("d.csv", &csv)]);
+    assert_eq!(
+        episodes(&e, "spike"),
+        Vec::<(String, String, String)>::new()
+    );
+}
+
+#[test]
 fn and_or_not_combine_conditions_in_three_valued_logic() {
     // 100, 85, 80, 95, 85: not green for 2 periods and not rising.
     // Feb: Jan green → no. Mar: Feb, Mar not green, change −5 ≤ 0 → raised.

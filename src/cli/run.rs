@@ -222,11 +222,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Each warning with its code, and where it applies when that is one period.
 fn print_warnings(evaluation: &Evaluation) {
     for w in &evaluation.warnings {
-        let place = match w.period.is_empty() {
-            true => String::new(),
-            false => format!(" ({}, {})", w.period, report::segment_label(&w.segment)),
-        };
-        eprintln!("warning[{}]: {}{place}", w.code, w.message);
+        eprintln!("{}", report::table::warning_line(w));
     }
 }
 

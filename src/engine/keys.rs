@@ -77,9 +77,10 @@ impl KeySet {
         self.columns.get(column).is_some_and(Option::is_some)
     }
 
-    /// Records `value` of key column `column` on `line`. An error when an earlier line holds the
-    /// same value; when only a later one does, the pair is remembered and this line takes its place.
-    pub fn insert(&self, column: usize, value: &str, line: u64) -> Result<(), Repeat> {
+    /// Records `value` of key column `column` on `line` (written there as `shown`). An error when
+    /// an earlier line holds the same value; when only a later one does, the pair is remembered and
+    /// this line takes its place.
+    pub fn insert(&self, column: usize, value: &str, shown: &str, line: u64) -> Result<(), Repeat> {
         let Some(Some(shards)) = self.columns.get(column) else {
             return Ok(());
         };
@@ -103,7 +104,7 @@ impl KeySet {
         };
         let repeat = |line, first_line| Repeat {
             column,
-            value: value.to_string(),
+            value: shown.to_string(),
             line,
             first_line,
         };
@@ -146,10 +147,10 @@ mod tests {
     fn a_key_seen_again_later_is_refused_with_the_line_before_it() {
         let keys = KeySet::new([true, false].into_iter());
         assert!(keys.checks(0) && !keys.checks(1));
-        keys.insert(0, "A-1", 2).unwrap();
-        keys.insert(1, "A-1", 3).unwrap();
-        keys.insert(0, "A-2", 3).unwrap();
-        let repeat = keys.insert(0, "A-1", 9).unwrap_err();
+        keys.insert(0, "A-1", "A-1", 2).unwrap();
+        keys.insert(1, "A-1", "A-1", 3).unwrap();
+        keys.insert(0, "A-2", "A-2", 3).unwrap();
+        let repeat = keys.insert(0, "A-1", "A-1", 9).unwrap_err();
         assert_eq!((repeat.line, repeat.first_line), (9, 2));
         assert_eq!(keys.earliest(None), None);
     }
@@ -158,17 +159,17 @@ mod tests {
     fn a_key_met_first_on_a_later_line_gives_way_and_the_earliest_repeat_wins() {
         // A second thread read lines 500 and 700 before the first read lines 10 and 20.
         let keys = KeySet::new([true].into_iter());
-        keys.insert(0, "X", 700).unwrap();
-        keys.insert(0, "Y", 500).unwrap();
-        keys.insert(0, "X", 10).unwrap(); // X on 700 repeats 10: passed over
-        keys.insert(0, "Y", 20).unwrap(); // Y on 500 repeats 20: earlier, passed over
+        keys.insert(0, "X", "X", 700).unwrap();
+        keys.insert(0, "Y", "Y", 500).unwrap();
+        keys.insert(0, "X", "X", 10).unwrap(); // X on 700 repeats 10: passed over
+        keys.insert(0, "Y", "Y", 20).unwrap(); // Y on 500 repeats 20: earlier, passed over
         let earliest = keys.earliest(None).unwrap();
         assert_eq!(
             (earliest.value.as_str(), earliest.line, earliest.first_line),
             ("Y", 500, 20)
         );
         // A thread that stopped at an earlier repeat wins over those passed.
-        let stopped = keys.insert(0, "X", 30).unwrap_err();
+        let stopped = keys.insert(0, "X", "X", 30).unwrap_err();
         assert_eq!((stopped.line, stopped.first_line), (30, 10));
         assert_eq!(keys.earliest(Some(stopped)).unwrap().line, 30);
     }

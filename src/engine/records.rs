@@ -107,6 +107,25 @@ pub fn missing_key(path: &str, line: u64, column: &str) -> DataError {
     }))
 }
 
+/// A key's value as it is compared: a number or a day by its value (`100`, `+100` and `0100` are one
+/// key, and `1.5` and `1.50`), text as written. A field that is no value of its type is kept as
+/// written (the column's own check refuses it).
+fn key_value(ty: crate::check::model::ColumnType, text: &str) -> std::borrow::Cow<'_, str> {
+    use crate::check::model::ColumnType as T;
+    let value = match ty {
+        T::Integer | T::Decimal { .. } | T::Money => text
+            .trim()
+            .trim_start_matches('+')
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .map(|d| d.normalize().to_string()),
+        T::Date => super::values::date(text).ok().map(|d| d.to_string()),
+        T::Timestamp => super::values::timestamp(text).ok().map(|t| t.to_string()),
+        T::Text | T::Percent | T::Bool => None,
+    };
+    value.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
+}
+
 /// A key value seen on two lines of `path`.
 pub fn repeated_key(ds: &Dataset, path: &str, r: Repeat) -> DataError {
     DataError::DuplicateKey {
@@ -245,7 +264,7 @@ impl<'a> Typer<'a> {
             }
             if let Some(keys) = &self.keys {
                 if !text.is_empty() {
-                    keys.insert(i, text, line)
+                    keys.insert(i, &key_value(ds.columns[i].ty, text), text, line)
                         .map_err(|r| repeated_key(ds, path, r))?;
                 }
             }

@@ -225,15 +225,16 @@ impl Series {
         Some(((values > 0).then_some(value), count))
     }
 
-    /// The same, period by period; none when a sum passes the decimal range.
+    /// The same, period by period; none when a sum is not exact (beyond the decimal range, or
+    /// more digits than it holds, which the decimal type would round).
     fn walk(&self, slot: usize, from: usize, to: usize) -> Option<(Option<Decimal>, Decimal)> {
         let (mut value, mut count): (Option<Decimal>, Decimal) = (None, Decimal::ZERO);
         for cell in &self.cells.get(slot)?[from..to] {
-            count = count.checked_add(cell.count)?;
+            count = strict_sum(count, cell.count)?;
             if let Some(v) = cell.value {
                 value = Some(match value {
                     None => v,
-                    Some(a) => a.checked_add(v)?,
+                    Some(a) => strict_sum(a, v)?,
                 });
             }
         }
@@ -349,6 +350,34 @@ mod tests {
         assert!(matches!(
             s.get(AggFunc::Sum, 0, (1, 2)),
             Err(DataError::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn a_window_sum_that_would_be_rounded_is_an_overflow() {
+        // Eight of 9999999999999999.999999999999 need 29 digits: the total was rounded to 11
+        // places and shown, where a single period's sum of the same is an overflow.
+        let big: Decimal = "9999999999999999.999999999999".parse().unwrap();
+        let rows: Vec<(i64, Vec<Cell>)> = (1..=8)
+            .map(|p| {
+                (
+                    p,
+                    vec![Cell {
+                        value: Some(big),
+                        count: d(1),
+                    }],
+                )
+            })
+            .collect();
+        let refs: Vec<Dated> = rows.iter().map(|(p, r)| (*p, r)).collect();
+        let s = series(&refs, 1);
+        assert!(matches!(
+            s.get(AggFunc::Sum, 0, (1, 8)),
+            Err(DataError::Overflow { .. })
+        ));
+        assert!(matches!(
+            s.get(AggFunc::Sum, 0, (2, 8)),
+            Ok(Found::Value { value: Some(_), .. })
         ));
     }
 

@@ -10,7 +10,7 @@ pub mod explain;
 pub mod html;
 mod markdown;
 pub mod strategy_map;
-mod table;
+pub mod table;
 pub mod testing;
 mod xlsx;
 

@@ -36,14 +36,19 @@ pub fn table(e: &Evaluation, color: bool) -> String {
     out.push_str(&curves(e));
     out.push_str(&super::escalations::escalations(e, color));
     for w in &e.warnings {
-        out.push_str(&format!(
-            "warning: {} ({}, {})\n",
-            w.message,
-            w.period,
-            segment_label(&w.segment)
-        ));
+        out.push_str(&warning_line(w));
+        out.push('\n');
     }
     out
+}
+
+/// A warning as one line: its code, its message, and where it applies when that is one period.
+pub fn warning_line(w: &crate::rules::Warning) -> String {
+    let place = match w.period.is_empty() {
+        true => String::new(),
+        false => format!(" ({}, {})", w.period, segment_label(&w.segment)),
+    };
+    format!("warning[{}]: {}{place}", w.code, w.message)
 }
 
 /// A table drawn in the report's style, in colour when asked.

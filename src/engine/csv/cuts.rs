@@ -5,9 +5,9 @@
 //! The rules are the csv crate's (as `csv_core` reads with its defaults): a `"` opens a quoted
 //! field only at the start of a field (the start of the text, or after `,`, `\n` or `\r`); inside
 //! one, `""` is a quote and a lone `"` closes it; any other `"` is an ordinary character. A line
-//! break outside quotes ends a record.
+//! break outside quotes ends a record: `\n`, `\r\n`, or `\r` alone (as old Mac files end lines).
 
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr, memchr2, memchr_iter, memrchr2};
 
 /// Where records end in a text: `at[i]` is the first record end at or after `targets[i]` (none
 /// when the rest holds none), and `last` the last record end in the text (0 when it holds none).
@@ -36,17 +36,25 @@ pub fn cuts(text: &[u8], targets: &[usize]) -> Cuts {
             if from >= end {
                 break;
             }
-            match memchr(b'\n', &text[from..end]) {
-                Some(k) => cuts.at.push(Some(from + k + 1)),
+            match memchr2(b'\n', b'\r', &text[from..end]) {
+                Some(k) => cuts.at.push(Some(record_end(text, from + k))),
                 None => break,
             }
         }
-        if let Some(k) = memrchr(b'\n', stretch) {
-            cuts.last = start + k + 1;
+        if let Some(k) = memrchr2(b'\n', b'\r', stretch) {
+            cuts.last = record_end(text, start + k);
         }
     }
     cuts.at.resize(targets.len(), None);
     cuts
+}
+
+/// Where the record whose line break is at `at` ends: after it, or after the `\n` of a `\r\n`.
+fn record_end(text: &[u8], at: usize) -> usize {
+    match (text[at], text.get(at + 1)) {
+        (b'\r', Some(b'\n')) => at + 2,
+        _ => at + 1,
+    }
 }
 
 /// The stretches `(start, end)` of `text` outside quoted fields, in order, and where a quoted
@@ -152,6 +160,9 @@ mod tests {
         assert_eq!(all_cuts(b"\"ab\"c\",1\n2,3\n"), vec![9, 13]);
         assert_eq!(all_cuts(b"x\"y,1\n\"z\"\"\",2\n"), vec![6, 14]);
         assert_eq!(all_cuts(b"\r\n\"a\r\nb\"\r\n"), vec![2, 10]);
+        // Lines ended by `\r` alone, one holding a quoted `\n` (a valid file was refused once it
+        // spanned two chunks, as one endless record).
+        assert_eq!(all_cuts(b"a,1\r\"b\nc\",2\rd,3\r"), vec![4, 12, 16]);
     }
 
     #[test]

@@ -162,18 +162,25 @@ fn read_in(
             false => (1..threads).map(|i| text.len() / threads * i).collect(),
         };
         let cut = cuts::cuts(&text, &targets);
-        let end = if eof { text.len() } else { cut.last };
-        if let Some(open) = cut.open.filter(|_| eof) {
-            return Err(never_closed(path, line, &text[..open]));
-        }
-        if end == 0 && text.len() >= 2 * sizes.chunk {
+        // A quote still open at the end of the file: the records before it are read first, so
+        // that an error among them is reported before it.
+        let open_at_end = cut.open.filter(|_| eof);
+        let end = match eof && open_at_end.is_none() {
+            true => text.len(),
+            false => cut.last,
+        };
+        if end == 0 && !eof && text.len() >= 2 * sizes.chunk {
             return Err(no_record_end(path, line, &text, cut.open));
         }
+        let unclosed = open_at_end.map(|open| never_closed(path, line, &text[..open]));
         let mut bounds = vec![0];
         bounds.extend(cut.at.into_iter().flatten().filter(|&at| at < end));
         bounds.push(end);
         bounds.dedup();
         line += parse_pieces(&parser, &text, &bounds, line, &mut loaded)?;
+        if let Some(e) = unclosed {
+            return Err(e);
+        }
         text.drain(..end);
         if eof {
             break;
@@ -200,20 +207,24 @@ fn never_closed(path: &str, line: u64, before: &[u8]) -> DataError {
     }
 }
 
-/// No record ends in the whole of `text` (two chunks), which begins at `line`: a quote left open,
-/// or a line far longer than any record.
+/// No record ends in the whole of `text` (two chunks), which begins at `line`: a quote left open
+/// (or a quoted field longer than any value), or a line far longer than any record.
 fn no_record_end(path: &str, line: u64, text: &[u8], open: Option<usize>) -> DataError {
-    match open {
-        Some(open) => never_closed(path, line, &text[..open]),
-        None => DataError::BadRecord {
-            path: path.into(),
-            line,
-            reason: format!(
-                "the record on this line runs past {} MiB with no line break, far longer than a \
-                 row of data\n  help: check that the file is CSV, with one row to a line",
-                text.len() >> 20
-            ),
-        },
+    let (line, what) = match open {
+        Some(open) => (
+            line + memchr::memchr_iter(b'\n', &text[..open]).count() as u64,
+            "a quoted field opens on this line and runs on",
+        ),
+        None => (line, "the record on this line runs on"),
+    };
+    DataError::BadRecord {
+        path: path.into(),
+        line,
+        reason: format!(
+            "{what} for more than {} MiB without ending, far longer than any value\n  help: look \
+             for a `\"` that is never closed; check that the file is CSV, with one row to a line",
+            text.len() >> 20
+        ),
     }
 }
 
@@ -499,6 +510,19 @@ mod tests {
     }
 
     #[test]
+    fn the_rows_before_a_quote_never_closed_are_read_first() {
+        // A bad value on line 11, and a quote opened on line 2001 that never closes: the bad value
+        // comes first in the file (the quote was reported alone).
+        let both = text(3_000)
+            .replace("\n10,2025-01-11,10.10,", "\n10,2025-01-11,oops,")
+            .replace(",n2000\n", ",\"n2000\n");
+        match read_small(&both, false) {
+            Err(DataError::BadValue(v)) => assert_eq!(v.line, 11),
+            other => panic!("expected a bad value, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
     fn a_quote_never_closed_is_named_by_its_line_wherever_it_is() {
         // The quote opened on row 100 would swallow the rest of the file: more than two chunks.
         for (at, line) in [(",n100\n", 101), (",n2990\n", 2991), (",n3000\n", 3001)] {
@@ -518,7 +542,7 @@ mod tests {
         match read_small(&long, false) {
             Err(DataError::BadRecord { line, reason, .. }) => {
                 assert_eq!(line, 2);
-                assert!(reason.contains("no line break"), "{reason}");
+                assert!(reason.contains("runs on for more than"), "{reason}");
             }
             other => panic!("expected a record too long, got {:?}", other.err()),
         }
