@@ -364,6 +364,23 @@ fn an_anomaly_of_values_with_many_decimals_is_decided_on_their_exact_spread() {
         episodes(&e, "spike"),
         Vec::<(String, String, String)>::new()
     );
+    // 1.00000000000000000001, ...02, ...01, ...09 at 20 decimals: April is 13.28 deviations from
+    // its window's mean (mean 4/3, variance 1/3 in units of 1e-20; (9 − 4/3)² = 58.8 > 9 × 1/3).
+    // The squares of the values' spread, 1e-40, rounded to nothing, and nothing was raised.
+    let card = card
+        .replace("decimal(28, 10)", "decimal(28, 20)")
+        .replace("10 decimals", "12 decimals");
+    let mut csv = String::from("day,x\n");
+    for (m, last) in [1, 2, 1, 9].iter().enumerate() {
+        csv.push_str(&format!(
+            "2025-{:02}-15,1.0000000000000000000{last}\n",
+            m + 1
+        ));
+    }
+    let e = run(&card, &[("d.csv", &csv)]);
+    assert_eq!(episodes(&e, "spike"), vec![total("2025-04", "open")]);
+    let check = &one(&e, "spike").checks[0];
+    assert_eq!(check.z.map(|d| d.to_string()).as_deref(), Some("13.28"));
 }
 
 #[test]

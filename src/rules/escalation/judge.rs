@@ -147,7 +147,7 @@ impl<'a> Judge<'a> {
         e: &crate::check::model::Expr,
         p: i64,
         window: i64,
-    ) -> Result<Option<super::moments::Moments>, EvalError> {
+    ) -> Result<Option<(super::moments::Moments, Option<super::moments::Frame>)>, EvalError> {
         use super::moments::Running;
         let key = e as *const crate::check::model::Expr as usize;
         let first = p - window;
@@ -160,7 +160,10 @@ impl<'a> Judge<'a> {
                 r.push(v);
             }
         }
-        Ok(self.moments.get(&key).and_then(|r| r.between(first, p)))
+        Ok(self
+            .moments
+            .get(&key)
+            .and_then(|r| Some((r.between(first, p)?, r.frame()))))
     }
 
     /// Whether `c` holds in period `p`; `None` when it cannot be told.
@@ -265,7 +268,7 @@ impl<'a> Judge<'a> {
                 out.left = self.value(operand, p)?;
                 let moments = self.moments_before(operand, p, *window)?;
                 let exact = match (out.left, moments) {
-                    (Some(x), Some(m)) => exact_anomaly(x, m, *window, *z),
+                    (Some(x), Some((m, frame))) => exact_anomaly(x, (m, frame), *window, *z),
                     _ => None,
                 };
                 let found = match exact {
@@ -402,11 +405,12 @@ struct Anomaly {
     z: Option<Decimal>,
 }
 
-/// `anomaly` decided on a window's moments: `Some(None)` when fewer than half the window's
-/// periods (or fewer than 2) have a value; `None` when a product is not exact.
+/// `anomaly` decided on a window's moments, in the frame they were taken in (none before any value):
+/// `Some(None)` when fewer than half the window's periods (or fewer than 2) have a value; `None`
+/// when `x` or a product is not exact in the frame.
 fn exact_anomaly(
     x: Decimal,
-    m: super::moments::Moments,
+    (m, frame): (super::moments::Moments, Option<super::moments::Frame>),
     window: i64,
     z: Decimal,
 ) -> Option<Option<Anomaly>> {
@@ -414,16 +418,18 @@ fn exact_anomaly(
     if m.n < 2 || 2 * m.n < window {
         return Some(None);
     }
-    let holds = super::moments::beyond(x, m, z)?;
+    let frame = frame?;
+    let wx = frame.of(x)?;
+    let holds = super::moments::beyond(wx, m, z)?;
     let mean = m.sum.checked_div(Decimal::from(m.n))?;
     let shown = super::moments::variance(m)
         .and_then(|v| v.sqrt())
         .filter(|sd| !sd.is_zero())
-        .and_then(|sd| x.checked_sub(mean)?.abs().checked_div(sd))
+        .and_then(|sd| wx.checked_sub(mean)?.abs().checked_div(sd))
         .map(|z| z.round_dp(2));
     Some(Some(Anomaly {
         holds,
-        mean: mean.round_dp(12),
+        mean: frame.back(mean)?.round_dp(12),
         z: shown,
     }))
 }

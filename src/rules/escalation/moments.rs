@@ -3,6 +3,11 @@
 //! that every period's window costs the same however long it is. The test itself is then decided
 //! exactly, on whole sums: (n·x − Σv)²·(n − 1) > z²·n·(n·Σv² − (Σv)²), which is
 //! (x − mean)² > z² × sample variance multiplied out.
+//!
+//! The values are measured from the first one, in units of its last decimal place (`Frame`):
+//! a window of 1000000.0000000001 and 1000000.0000000002 becomes 0 and 1, whose squares are exact,
+//! where the values' own squares need 33 digits and the spread of 1e-20 values, 1e-40, would round
+//! to nothing. The test is the same after the change, which moves and stretches every value alike.
 
 use crate::exact::{strict_difference, strict_product, strict_sum};
 use rust_decimal::Decimal;
@@ -15,10 +20,46 @@ pub struct Moments {
     pub squares: Decimal,
 }
 
+/// Values measured as `(v − from) × factor`, `factor` being 10 to the power of `scale`: whole
+/// numbers for values of up to `scale` decimal places.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub from: Decimal,
+    pub factor: Decimal,
+    scale: u32,
+}
+
+impl Frame {
+    fn new(from: Decimal) -> Frame {
+        let scale = from.scale();
+        Frame {
+            from,
+            factor: Decimal::from_i128_with_scale(10i128.pow(scale), 0),
+            scale,
+        }
+    }
+
+    /// `v` in this frame; none when it has more decimals or the result is not exact.
+    pub fn of(&self, v: Decimal) -> Option<Decimal> {
+        if v.scale() > self.scale {
+            return None;
+        }
+        // Whole numbers kept at scale 0, so that their squares need no decimal places.
+        strict_product(strict_difference(v, self.from)?, self.factor).map(|w| w.normalize())
+    }
+
+    /// A value back from this frame (rounded to 28 digits, for showing).
+    pub fn back(&self, w: Decimal) -> Option<Decimal> {
+        self.from.checked_add(w.checked_div(self.factor)?)
+    }
+}
+
 /// The running moments of one expression's values, period by period from `origin`.
 #[derive(Debug)]
 pub struct Running {
     origin: i64,
+    /// Set by the first value.
+    frame: Option<Frame>,
     /// `totals[i]`: the moments of the periods `origin..origin + i`; none from the first total
     /// that is not exact (the window is then summed value by value).
     totals: Vec<Option<Moments>>,
@@ -28,6 +69,7 @@ impl Running {
     pub fn new(origin: i64) -> Running {
         Running {
             origin,
+            frame: None,
             totals: vec![Some(Moments {
                 n: 0,
                 sum: Decimal::ZERO,
@@ -45,12 +87,24 @@ impl Running {
         self.origin
     }
 
+    /// The frame the moments are in: none until a value has been added.
+    pub fn frame(&self) -> Option<Frame> {
+        self.frame
+    }
+
     /// Adds the value of period `next()`.
     pub fn push(&mut self, v: Option<Decimal>) {
+        if let (None, Some(first)) = (self.frame, v) {
+            self.frame = Some(Frame::new(first));
+        }
+        let frame = self.frame;
+        let v = v.map(|v| frame.and_then(|f| f.of(v)));
         let last = *self.totals.last().unwrap_or(&None);
         let now = last.and_then(|m| match v {
             None => Some(m),
-            Some(v) => Some(Moments {
+            // A value this frame cannot hold exactly: no exact totals from here on.
+            Some(None) => None,
+            Some(Some(v)) => Some(Moments {
                 n: m.n + 1,
                 sum: strict_sum(m.sum, v)?,
                 squares: strict_sum(m.squares, strict_product(v, v)?)?,
@@ -103,30 +157,52 @@ mod tests {
 
     #[test]
     fn a_window_is_the_difference_of_two_running_totals() {
-        // Periods 10..15: 2, none, 4, 4, 5, 7.
+        // Periods 10..15: 2, none, 4, 4, 5, 7, measured from the first: 0, none, 2, 2, 3, 5.
         let mut r = Running::new(10);
         for v in [Some(2), None, Some(4), Some(4), Some(5), Some(7)] {
             r.push(v.map(Decimal::from));
         }
         assert_eq!(r.next(), 16);
         let m = r.between(11, 16).unwrap();
-        assert_eq!((m.n, m.sum, m.squares), (4, d("20"), d("106")));
+        assert_eq!((m.n, m.sum, m.squares), (4, d("12"), d("42")));
         // 4, 4, 5, 7: mean 5, sample variance (1 + 1 + 0 + 4) / 3 = 2.
         assert_eq!(variance(m), Some(d("2")));
+        let f = r.frame().unwrap();
+        assert_eq!(f.back(m.sum / d("4")), Some(d("5")));
         // 10 is 5 from the mean: 25 > 9 × 2 at z = 3, not at z = 4 (25 < 32).
-        assert_eq!(beyond(d("10"), m, d("3")), Some(true));
-        assert_eq!(beyond(d("10"), m, d("4")), Some(false));
+        assert_eq!(beyond(f.of(d("10")).unwrap(), m, d("3")), Some(true));
+        assert_eq!(beyond(f.of(d("10")).unwrap(), m, d("4")), Some(false));
         // 7 is 2 from the mean: 4 < 1.5² × 2 = 4.5.
-        assert_eq!(beyond(d("7"), m, d("1.5")), Some(false));
+        assert_eq!(beyond(f.of(d("7")).unwrap(), m, d("1.5")), Some(false));
         assert_eq!(r.between(9, 12), None, "before the origin");
+    }
+
+    #[test]
+    fn values_with_many_decimals_are_measured_in_their_last_place() {
+        // 1.00000000000000000001, ...02, ...01, then ...09: the window's spread is 1e-40 in the
+        // values' own units, beyond 28 places; measured from the first, it is 0, 1, 0 and 8.
+        let mut r = Running::new(0);
+        for last in ["1", "2", "1"] {
+            r.push(Some(d(&format!("1.0000000000000000000{last}"))));
+        }
+        let m = r.between(0, 3).unwrap();
+        let f = r.frame().unwrap();
+        let x = f.of(d("1.00000000000000000009")).unwrap();
+        assert_eq!(x, d("8"));
+        // mean 1/3, variance 1/3: (8 − 1/3)² = 58.8 > 9 × 1/3, and 13.28 deviations out.
+        assert_eq!(beyond(x, m, d("3")), Some(true));
+        assert_eq!(beyond(x, m, d("14")), Some(false));
+        // A value with more decimals than the first cannot be placed exactly: no totals.
+        r.push(Some(d("1.000000000000000000011")));
+        assert_eq!(r.between(0, 4), None);
     }
 
     #[test]
     fn totals_that_are_not_exact_are_not_used() {
         let mut r = Running::new(0);
-        r.push(Some(d("79228162514264337593543950")));
         r.push(Some(d("1")));
-        // The square of the first is beyond the decimal range.
+        r.push(Some(d("79228162514264337593543950")));
+        // The square of the second, measured from the first, is beyond the decimal range.
         assert_eq!(r.between(0, 2), None);
     }
 }
