@@ -581,8 +581,13 @@ async fn run(
                 seen.extend(table.rows.keys().map(|(p, _)| *p));
             }
         }
+        let mut extreme = vec![false; table.slots.values().max().map_or(0, |m| m + 1)];
+        for (&aggregate, &slot) in &table.slots {
+            let func = model.aggregates[aggregate].func;
+            extreme[slot] = matches!(func, AggFunc::Min | AggFunc::Max);
+        }
         let indexed = Indexed {
-            series: series::index(&table),
+            series: series::index(&table, &extreme),
             slots: table.slots,
         };
         out.tables.insert(pass.clone(), indexed);

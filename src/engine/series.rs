@@ -77,10 +77,10 @@ pub struct Series {
     periods: Arc<[i64]>,
     /// Per slot, the cell of each period.
     cells: Vec<Vec<Cell>>,
-    /// Per slot, the totals up to and including each period; none where a total would not be
-    /// exact (beyond the decimal range), which is then summed period by period.
+    /// Per slot of a sum, count or average, the totals up to and including each period; none where
+    /// a total would not be exact (beyond the decimal range), which is then summed period by period.
     running: Vec<Option<Vec<Running>>>,
-    /// Per slot, the least and greatest value up to and including each period.
+    /// Per slot of a `min` or `max`, the least and greatest value up to and including each period.
     extremes: Vec<Vec<Option<(Decimal, Decimal)>>>,
 }
 
@@ -95,9 +95,9 @@ struct Running {
 /// A period and its row of cells.
 type Dated<'t> = (i64, &'t Vec<Cell>);
 
-/// The series of every segment of `table`.
-pub fn index(table: &Table) -> HashMap<Vec<Option<String>>, Series> {
-    let slots = table.slots.values().copied().max().map_or(0, |m| m + 1);
+/// The series of every segment of `table`. `extreme[s]` says slot `s` holds a `min` or `max`, which
+/// keeps running extremes; the others keep running totals.
+pub fn index(table: &Table, extreme: &[bool]) -> HashMap<Vec<Option<String>>, Series> {
     let mut by_segment: HashMap<&[Option<String>], Vec<Dated>> = HashMap::new();
     for ((p, segment), row) in &table.rows {
         by_segment.entry(segment).or_default().push((*p, row));
@@ -106,24 +106,32 @@ pub fn index(table: &Table) -> HashMap<Vec<Option<String>>, Series> {
         .into_iter()
         .map(|(segment, mut rows)| {
             rows.sort_unstable_by_key(|(p, _)| *p);
-            (segment.to_vec(), series(&rows, slots))
+            (segment.to_vec(), series(&rows, extreme))
         })
         .collect()
 }
 
-fn series(rows: &[Dated], slots: usize) -> Series {
+fn series(rows: &[Dated], extreme: &[bool]) -> Series {
     let periods: Arc<[i64]> = rows.iter().map(|(p, _)| *p).collect();
-    let cells: Vec<Vec<Cell>> = (0..slots)
+    let cells: Vec<Vec<Cell>> = (0..extreme.len())
         .map(|s| {
             rows.iter()
                 .map(|(_, row)| row.get(s).copied().unwrap_or_default())
                 .collect()
         })
         .collect();
-    let running = cells.iter().map(|c| running(c)).collect();
+    let running = cells
+        .iter()
+        .zip(extreme)
+        .map(|(c, x)| if *x { None } else { running(c) })
+        .collect();
     let extremes = cells
         .iter()
-        .map(|c| {
+        .zip(extreme)
+        .map(|(c, x)| {
+            if !x {
+                return Vec::new();
+            }
             let mut now: Option<(Decimal, Decimal)> = None;
             c.iter()
                 .map(|cell| {
@@ -248,8 +256,8 @@ impl Series {
             AggFunc::Min => lo,
             _ => hi,
         };
-        if from == 0 {
-            return self.extremes.get(slot)?[to - 1].map(pick);
+        if let (0, Some(now)) = (from, self.extremes.get(slot).and_then(|e| e.get(to - 1))) {
+            return now.map(pick);
         }
         self.cells.get(slot)?[from..to]
             .iter()
@@ -276,8 +284,9 @@ mod tests {
         }
     }
 
-    /// Periods 1, 2, 4, 7 of one segment; slot 0 has values 5, none, 3, 10 and counts 1, 1, 2, 4.
-    fn example() -> Series {
+    /// Periods 1, 2, 4, 7 of one segment; slot 0 has values 5, none, 3, 10 and counts 1, 1, 2, 4,
+    /// kept as a `min` or `max` when `extreme`.
+    fn example(extreme: bool) -> Series {
         let rows = [
             (1, vec![cell(Some(5), 1)]),
             (2, vec![cell(None, 1)]),
@@ -285,7 +294,7 @@ mod tests {
             (7, vec![cell(Some(10), 4)]),
         ];
         let refs: Vec<(i64, &Vec<Cell>)> = rows.iter().map(|(p, r)| (*p, r)).collect();
-        series(&refs, 1)
+        series(&refs, &[extreme])
     }
 
     fn value(found: Found) -> Option<Decimal> {
@@ -297,16 +306,18 @@ mod tests {
 
     #[test]
     fn windows_are_the_sums_extremes_and_averages_of_their_periods() {
-        let s = example();
+        let s = example(false);
         assert_eq!(value(s.get(AggFunc::Sum, 0, (1, 7)).unwrap()), Some(d(18)));
         assert_eq!(value(s.get(AggFunc::Sum, 0, (2, 6)).unwrap()), Some(d(3)));
         // Period 2 has rows and no value: the sum over it alone has no value.
         assert_eq!(value(s.get(AggFunc::Sum, 0, (2, 3)).unwrap()), None);
         assert_eq!(s.get(AggFunc::Sum, 0, (5, 6)).unwrap(), Found::NoRows);
         assert_eq!(s.get(AggFunc::Sum, 0, (8, 90)).unwrap(), Found::NoRows);
+        let s = example(true);
         assert_eq!(value(s.get(AggFunc::Min, 0, (1, 7)).unwrap()), Some(d(3)));
         assert_eq!(value(s.get(AggFunc::Max, 0, (2, 4)).unwrap()), Some(d(3)));
         assert_eq!(value(s.get(AggFunc::Max, 0, (-5, 4)).unwrap()), Some(d(5)));
+        let s = example(false);
         // (5 + 3 + 10) / (1 + 1 + 2 + 4)
         assert_eq!(
             value(s.get(AggFunc::Avg, 0, (1, 7)).unwrap()),
@@ -341,7 +352,7 @@ mod tests {
             ),
         ];
         let refs: Vec<(i64, &Vec<Cell>)> = rows.iter().map(|(p, r)| (*p, r)).collect();
-        let s = series(&refs, 1);
+        let s = series(&refs, &[false]);
         assert!(s.running[0].is_none(), "the running total overflowed");
         assert_eq!(
             value(s.get(AggFunc::Sum, 0, (2, 3)).unwrap()),
@@ -370,7 +381,7 @@ mod tests {
             })
             .collect();
         let refs: Vec<Dated> = rows.iter().map(|(p, r)| (*p, r)).collect();
-        let s = series(&refs, 1);
+        let s = series(&refs, &[false]);
         assert!(matches!(
             s.get(AggFunc::Sum, 0, (1, 8)),
             Err(DataError::Overflow { .. })
@@ -383,7 +394,7 @@ mod tests {
 
     #[test]
     fn covered_periods_are_counted_once_across_spans() {
-        let s = example();
+        let s = example(false);
         let spans = |frames: &[(i64, i64)]| -> Vec<Covered> {
             frames
                 .iter()
@@ -396,7 +407,7 @@ mod tests {
         assert_eq!(count_covered(&spans(&[(1, 7)]), (1, 7)), 4);
         assert_eq!(count_covered(&spans(&[(1, 4), (2, 7)]), (1, 7)), 4);
         assert_eq!(count_covered(&spans(&[(1, 4), (2, 7)]), (3, 7)), 2);
-        let other = example();
+        let other = example(false);
         let mut mixed = spans(&[(1, 2)]);
         if let Found::Value { covered, .. } = other.get(AggFunc::Sum, 0, (2, 7)).unwrap() {
             mixed.push(covered);
