@@ -200,11 +200,16 @@ fn read_in(
 fn never_closed(path: &str, line: u64, before: &[u8]) -> DataError {
     DataError::BadRecord {
         path: path.into(),
-        line: line + memchr::memchr_iter(b'\n', before).count() as u64,
+        line: line_after(line, before),
         reason: "a quoted field opens on this line and is never closed, so the rest of the file \
                  would be one field\n  help: close the quote, or double a `\"` meant as text (`\"\"`)"
             .into(),
     }
+}
+
+/// The line that `text`, starting on `line`, has reached at its end.
+fn line_after(line: u64, text: &[u8]) -> u64 {
+    line + memchr::memchr_iter(b'\n', text).count() as u64
 }
 
 /// No record ends in the whole of `text` (two chunks), which begins at `line`: a quote left open
@@ -212,7 +217,7 @@ fn never_closed(path: &str, line: u64, before: &[u8]) -> DataError {
 fn no_record_end(path: &str, line: u64, text: &[u8], open: Option<usize>) -> DataError {
     let (line, what) = match open {
         Some(open) => (
-            line + memchr::memchr_iter(b'\n', &text[..open]).count() as u64,
+            line_after(line, &text[..open]),
             "a quoted field opens on this line and runs on",
         ),
         None => (line, "the record on this line runs on"),
@@ -250,7 +255,7 @@ fn parse_pieces(
     let newlines: Vec<u64> = std::thread::scope(|scope| {
         let handles: Vec<_> = pieces
             .iter()
-            .map(|p| scope.spawn(move || memchr::memchr_iter(b'\n', p).count() as u64))
+            .map(|p| scope.spawn(move || line_after(0, p)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
     });
