@@ -140,7 +140,10 @@ pub async fn register(
         SourceFormat::Parquet => {
             let rows = parquet::register(ctx, ds, path, &shown, money_scale).await?;
             for key in ds.columns.iter().filter(|c| c.key) {
-                scanned_key(ctx, ds, &key.name, &shown).await?;
+                let hashes_fit = reading
+                    .memory_limit
+                    .is_none_or(|limit| rows * 8 < limit as u64 / 4);
+                scanned_key(ctx, ds, &key.name, &shown, hashes_fit).await?;
             }
             // A Parquet file is scanned by the queries, not read here: its rows count as read.
             if let Some(c) = reading.counter {
@@ -197,35 +200,20 @@ async fn register_loaded(
 }
 
 /// A key column of a table the queries scan from its file (Parquet), which no reader typed row by
-/// row: every row has a key, and no two rows the same. Counted first, in parallel; only a file
-/// that fails is read again in its order, to name the rows as the readers would.
+/// row: every row has a key, and no two rows the same. The column is scanned in parallel and its
+/// keys' hashes sorted (`keys`), where the hashes fit in memory (under a memory limit, a quarter
+/// of it); only a file where two hashes are equal, or whose hashes would not fit, is sorted by key
+/// in its order, to name the rows as the readers would.
 async fn scanned_key(
     ctx: &SessionContext,
     ds: &Dataset,
     key: &str,
     shown: &str,
+    hashes_fit: bool,
 ) -> Result<(), DataError> {
-    use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
-    use datafusion::prelude::lit;
     let table = ctx.table(TableReference::bare(ds.name.as_str())).await?;
-    let counted = table
-        .clone()
-        .aggregate(
-            vec![],
-            vec![
-                count(lit(1)).alias("rows"),
-                count(ident(key)).alias("keyed"),
-                count_distinct(ident(key)).alias("distinct"),
-            ],
-        )?
-        .collect()
-        .await?;
-    let number = |i: usize| {
-        let batch = counted.iter().find(|b| b.num_rows() > 0);
-        batch.map_or(0, |b| b.column(i).as_primitive::<Int64Type>().value(0))
-    };
-    let (rows, keyed, distinct) = (number(0), number(1), number(2));
-    if keyed < rows {
+    let (missing, hashes) = key_hashes(table.clone().select(vec![ident(key)])?, hashes_fit).await?;
+    if missing {
         let first = parquet::in_file_order(table)
             .filter(ident(key).is_null())?
             .select(vec![cast(ident(csv::LINE), DataType::Int64)])?
@@ -238,10 +226,53 @@ async fn scanned_key(
             .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
         return Err(records::missing_key(shown, line as u64, key));
     }
-    if distinct < keyed {
+    let threads = ctx.state().config().target_partitions();
+    if hashes.is_none_or(|h| super::keys::hashes_repeat(h, threads)) {
         repeated_key(ctx, ds, key, shown, true).await?;
     }
     Ok(())
+}
+
+/// Whether any row of the one-column `table` has no value; and, when `hashes` is asked for, the
+/// hash of every value (by value, whatever the column's type).
+async fn key_hashes(
+    table: datafusion::dataframe::DataFrame,
+    hashes: bool,
+) -> Result<(bool, Option<Vec<u64>>), DataError> {
+    use datafusion::common::hash_utils::{create_hashes, RandomState};
+    // Each partition on a task of its own, so that the scans run on every thread.
+    let tasks: Vec<_> = table
+        .execute_stream_partitioned()
+        .await?
+        .into_iter()
+        .map(|mut stream| {
+            tokio::spawn(async move {
+                let state = RandomState::with_seed(0);
+                let (mut missing, mut kept, mut buffer) = (false, Vec::new(), Vec::new());
+                while let Some(batch) = stream.next().await.transpose()? {
+                    let column = batch.column(0);
+                    missing |= column.null_count() > 0;
+                    if hashes && !missing {
+                        buffer.clear();
+                        buffer.resize(column.len(), 0);
+                        create_hashes([column], &state, &mut buffer)?;
+                        kept.extend_from_slice(&buffer);
+                    }
+                }
+                Ok::<_, DataError>((missing, kept))
+            })
+        })
+        .collect();
+    let mut parts = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let part = task
+            .await
+            .map_err(|e| DataError::Engine(format!("a key-checking task failed: {e}")))?;
+        parts.push(part?);
+    }
+    let missing = parts.iter().any(|(m, _)| *m);
+    let kept = hashes.then(|| parts.into_iter().flat_map(|(_, h)| h).collect());
+    Ok((missing, kept))
 }
 
 /// The first row, in the source's order, whose `key` value an earlier row has: the same error the

@@ -5,7 +5,7 @@
 use super::csv::builders::{blank, Builders, BATCH_ROWS};
 use super::csv::{with_line, Loaded};
 use super::error::{BadValue, DataError};
-use super::keys::{KeySet, Repeat};
+use super::keys::{first_repeat, key_value, Met, Repeat};
 use super::schema::schema;
 use crate::check::model::Dataset;
 use crate::diagnostic::did_you_mean;
@@ -71,8 +71,8 @@ pub struct Typer<'a> {
     path: &'a str,
     schema: SchemaRef,
     time_index: Option<usize>,
-    /// The keys seen, shared with the typers of the file's other pieces; none when rows are staged.
-    keys: Option<Arc<KeySet>>,
+    /// The keys met, in order; none when rows are staged.
+    keys: Option<Met>,
     builders: Builders,
     batches: Vec<RecordBatch>,
     rows: u64,
@@ -105,25 +105,6 @@ pub fn missing_key(path: &str, line: u64, column: &str) -> DataError {
             "give the row its key, or remove `key` from the column if rows may lack one".into(),
         ),
     }))
-}
-
-/// A key's value as it is compared: a number or a day by its value (`100`, `+100` and `0100` are one
-/// key, and `1.5` and `1.50`), text as written. A field that is no value of its type is kept as
-/// written (the column's own check refuses it).
-fn key_value(ty: crate::check::model::ColumnType, text: &str) -> std::borrow::Cow<'_, str> {
-    use crate::check::model::ColumnType as T;
-    let value = match ty {
-        T::Integer | T::Decimal { .. } | T::Money => text
-            .trim()
-            .trim_start_matches('+')
-            .parse::<rust_decimal::Decimal>()
-            .ok()
-            .map(|d| d.normalize().to_string()),
-        T::Date => super::values::date(text).ok().map(|d| d.to_string()),
-        T::Timestamp => super::values::timestamp(text).ok().map(|t| t.to_string()),
-        T::Text | T::Percent | T::Bool => None,
-    };
-    value.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
 }
 
 /// A key value seen on two lines of `path`.
@@ -178,7 +159,7 @@ impl<'a> Typer<'a> {
             path,
             schema,
             time_index: ds.columns.iter().position(|c| c.name == ds.time),
-            keys: Some(Arc::new(KeySet::new(ds.columns.iter().map(|c| c.key)))),
+            keys: Some(Met::new(ds.columns.iter().map(|c| c.key))),
             builders: Builders::new(ds, money_scale, numbered),
             batches: Vec::new(),
             rows: 0,
@@ -215,13 +196,16 @@ impl<'a> Typer<'a> {
         self
     }
 
-    /// Checks keys in `keys`, which the typers of a file's other pieces share (unless rows are
-    /// staged, whose keys `load` checks).
-    pub fn keys(mut self, keys: &Arc<KeySet>) -> Self {
-        if self.keys.is_some() {
-            self.keys = Some(keys.clone());
-        }
-        self
+    /// The keys met so far (none when rows are staged), for a reader of pieces of one source to
+    /// check across them.
+    pub fn take_keys(&mut self) -> Option<Met> {
+        self.keys.take()
+    }
+
+    /// The first key this typer met twice, as an error.
+    fn repeated(&self) -> Option<DataError> {
+        let met = std::slice::from_ref(self.keys.as_ref()?);
+        first_repeat(self.ds, met, 1).map(|r| repeated_key(self.ds, self.path, r))
     }
 
     /// A full batch: counted, then written to the staging file or kept.
@@ -243,8 +227,21 @@ impl<'a> Typer<'a> {
         }
     }
 
-    /// Adds the row at `line` of the source; `field(i)` is declared column `i`'s text.
+    /// Adds the row at `line` of the source; `field(i)` is declared column `i`'s text. An error
+    /// in it gives way to a key repeated on an earlier line.
     pub fn row<'f>(
+        &mut self,
+        line: u64,
+        field: impl Fn(usize) -> &'f str,
+    ) -> Result<(), DataError> {
+        self.typed_row(line, field)
+            .map_err(|e| match self.repeated() {
+                Some(r) if r.line().is_some_and(|l| e.line().is_some_and(|el| l < el)) => r,
+                _ => e,
+            })
+    }
+
+    fn typed_row<'f>(
         &mut self,
         line: u64,
         field: impl Fn(usize) -> &'f str,
@@ -262,11 +259,8 @@ impl<'a> Typer<'a> {
             if ds.columns[i].key && text.is_empty() {
                 return Err(missing_key(path, line, &ds.columns[i].name));
             }
-            if let Some(keys) = &self.keys {
-                if !text.is_empty() {
-                    keys.insert(i, &key_value(ds.columns[i].ty, text), text, line)
-                        .map_err(|r| repeated_key(ds, path, r))?;
-                }
+            if let (true, Some(keys)) = (ds.columns[i].key, &mut self.keys) {
+                keys.push(i, &key_value(ds.columns[i].ty, text), text, line);
             }
             if let (0, Some(lines)) = (i, &mut self.builders.lines) {
                 lines.append_value(line as i64);
@@ -299,8 +293,11 @@ impl<'a> Typer<'a> {
         Ok((self.batches, self.rows))
     }
 
-    /// The rows as one partition.
+    /// The rows as one partition, once no key repeats.
     pub fn loaded(self) -> Result<Loaded, DataError> {
+        if let Some(e) = self.repeated() {
+            return Err(e);
+        }
         let schema = self.schema.clone();
         let (batches, rows) = self.finish()?;
         Ok(Loaded {

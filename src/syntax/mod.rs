@@ -28,19 +28,62 @@ pub struct Parsed {
 /// Parses a whole file. The file is cut into top-level declarations first (by balanced braces) and
 /// each is parsed on its own, so one syntax error does not hide errors in the declarations after it.
 pub fn parse(source: &str) -> Parsed {
+    let chunks = split::declarations(source);
     let mut parsed = Parsed::default();
-    for chunk in split::declarations(source) {
-        let text = &source[chunk.clone()];
-        match declaration(source, text, chunk.start) {
+    for (chunk, result) in chunks.iter().zip(parse_each(source, &chunks)) {
+        match result {
             Ok(Some(d)) => parsed.file.declarations.push(d),
             Ok(None) => {}
             Err(e) => {
                 parsed.diagnostics.push(e);
-                parsed.broken.extend(declared_name(text));
+                parsed.broken.extend(declared_name(&source[chunk.clone()]));
             }
         }
     }
     parsed
+}
+
+/// From what size a file's declarations are parsed on several threads.
+const PARALLEL_FROM: usize = 256 << 10;
+
+/// Room for pest's recursion on a parsing thread: as much as the main thread has.
+const PARSER_STACK: usize = 8 << 20;
+
+type Outcome = Result<Option<ast::Declaration>, Diagnostic>;
+
+/// Each of `chunks` parsed, in order: a large file's in runs of consecutive declarations, one run
+/// to a thread (the declarations are independent until they are checked).
+fn parse_each(source: &str, chunks: &[std::ops::Range<usize>]) -> Vec<Outcome> {
+    let one =
+        |chunk: &std::ops::Range<usize>| declaration(source, &source[chunk.clone()], chunk.start);
+    let threads = match source.len() < PARALLEL_FROM {
+        true => 1,
+        false => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+    };
+    if threads == 1 || chunks.len() < 2 {
+        return chunks.iter().map(one).collect();
+    }
+    let per_thread = chunks.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(per_thread)
+            .map(|run| {
+                let parse_run = move || run.iter().map(one).collect::<Vec<Outcome>>();
+                std::thread::Builder::new()
+                    .stack_size(PARSER_STACK)
+                    .spawn_scoped(scope, parse_run)
+                    .map_err(|_| run)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                // No thread to be had: parse the run here.
+                Err(run) => run.iter().map(one).collect(),
+            })
+            .collect()
+    })
 }
 
 /// One declaration's text (at `offset` in `source`) parsed, or its first syntax error. Nesting is

@@ -7,13 +7,13 @@ mod cuts;
 mod parser;
 
 use super::error::DataError;
-use super::keys::KeySet;
+use super::keys::{first_repeat, Met};
 use super::records::{repeated_key, Sinks};
 use crate::check::model::Dataset;
 use builders::Builders;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
-use parser::{csv_error, Parser};
+use parser::{csv_error, Parser, Piece};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -136,7 +136,7 @@ fn read_in(
     let positions = super::records::positions(ds, path, &names, "the file")?;
     // Where the data begins, and the line it begins on.
     let body_start = (start + reader.position().byte() as usize).min(text.len());
-    let mut line = reader.position().line();
+    let line = reader.position().line();
     text.drain(..body_start);
     let parser = Parser {
         ds,
@@ -146,7 +146,6 @@ fn read_in(
         positions,
         schema: super::records::table_schema(ds, money_scale, numbered),
         sinks: sinks.clone(),
-        keys: Arc::new(KeySet::new(ds.columns.iter().map(|c| c.key))),
     };
     let threads = threads.max(1);
     let mut loaded = Loaded {
@@ -154,6 +153,56 @@ fn read_in(
         partitions: vec![Vec::new(); threads],
         rows: 0,
     };
+    // The keys every piece met, in file order.
+    let mut keys = Vec::new();
+    let read = read_chunks(
+        &parser,
+        (input, text, eof),
+        (line, threads, sizes),
+        &mut loaded,
+        &mut keys,
+    );
+    // The first error in the file: a key repeated on an earlier line than the error's, if any.
+    let repeat = || first_repeat(ds, &keys, threads).map(|r| repeated_key(ds, path, r));
+    match read {
+        Err(e) => Err(match repeat() {
+            Some(r) if e.line().is_some_and(|l| r.line().is_some_and(|rl| rl < l)) => r,
+            _ => e,
+        }),
+        Ok(()) => match repeat() {
+            Some(r) => Err(r),
+            None => Ok(finished(ds, money_scale, (numbered, sinks), loaded)?),
+        },
+    }
+}
+
+/// The rows read, with one empty batch when there are none (and they are kept in memory).
+fn finished(
+    ds: &Dataset,
+    money_scale: u32,
+    (numbered, sinks): (bool, &Sinks),
+    mut loaded: Loaded,
+) -> Result<Loaded, DataError> {
+    if loaded.partitions.iter().all(Vec::is_empty) && sinks.staged.is_none() {
+        let empty = Builders::new(ds, money_scale, numbered).finish(loaded.schema.clone())?;
+        loaded.partitions[0].push(empty);
+    }
+    loaded.partitions.retain(|p| !p.is_empty());
+    Ok(loaded)
+}
+
+/// Reads the records of `text` (the file's data so far, starting on `line`) and of the rest of
+/// `input`, a chunk at a time, into `loaded`; the keys each piece met go to `keys`.
+fn read_chunks(
+    parser: &Parser,
+    (input, mut text, mut eof): (&mut dyn Read, Vec<u8>, bool),
+    (mut line, threads, sizes): (u64, usize, Sizes),
+    loaded: &mut Loaded,
+    keys: &mut Vec<Met>,
+) -> Result<(), DataError> {
+    let path = parser.path;
+    let unreadable =
+        |e: std::io::Error| DataError::unreadable(&parser.ds.name, path, e.to_string());
     loop {
         // Where to cut the text into pieces, and where its last whole record ends (all of it at
         // the end of the file).
@@ -177,22 +226,16 @@ fn read_in(
         bounds.extend(cut.at.into_iter().flatten().filter(|&at| at < end));
         bounds.push(end);
         bounds.dedup();
-        line += parse_pieces(&parser, &text, &bounds, line, &mut loaded)?;
+        line += parse_pieces(parser, &text, &bounds, line, (loaded, keys))?;
         if let Some(e) = unclosed {
             return Err(e);
         }
         text.drain(..end);
         if eof {
-            break;
+            return Ok(());
         }
         eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?;
     }
-    if loaded.partitions.iter().all(Vec::is_empty) && sinks.staged.is_none() {
-        let empty = Builders::new(ds, money_scale, numbered).finish(loaded.schema.clone())?;
-        loaded.partitions[0].push(empty);
-    }
-    loaded.partitions.retain(|p| !p.is_empty());
-    Ok(loaded)
 }
 
 /// A quoted field that opens after `before` (text starting at `line`) and is never closed: the
@@ -240,15 +283,14 @@ fn fill(input: &mut dyn Read, text: &mut Vec<u8>, chunk: usize) -> std::io::Resu
 }
 
 /// Parses the whole records of `text` between successive `bounds` in parallel, piece `i` into
-/// partition `i`; the first line of the first piece is `first_line`. Returns the line breaks the
-/// pieces held. The error reported is the first in the file: the first piece's that failed, or
-/// a repeated key two pieces found between them, whichever line comes first.
+/// partition `i`, each piece's keys after those of the pieces before; the first line of the first
+/// piece is `first_line`. Returns the line breaks the pieces held, or the first piece's error.
 fn parse_pieces(
     parser: &Parser,
     text: &[u8],
     bounds: &[usize],
     first_line: u64,
-    loaded: &mut Loaded,
+    (loaded, keys): (&mut Loaded, &mut Vec<Met>),
 ) -> Result<u64, DataError> {
     let pieces: Vec<&[u8]> = bounds.windows(2).map(|w| &text[w[0]..w[1]]).collect();
     // Each piece's line breaks, counted in parallel: the lines before the next piece.
@@ -265,7 +307,7 @@ fn parse_pieces(
         first_lines.push(line);
         line += n;
     }
-    let results: Vec<Result<(Vec<RecordBatch>, u64), DataError>> = std::thread::scope(|scope| {
+    let results: Vec<Piece> = std::thread::scope(|scope| {
         let handles: Vec<_> = pieces
             .iter()
             .zip(&first_lines)
@@ -274,31 +316,30 @@ fn parse_pieces(
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(DataError::Engine("a CSV reading thread failed".into()))
+                h.join().unwrap_or_else(|_| Piece {
+                    read: Err(DataError::Engine("a CSV reading thread failed".into())),
+                    keys: None,
                 })
             })
             .collect()
     });
     let mut failed = None;
-    for (i, r) in results.into_iter().enumerate() {
-        match r {
-            Ok((batches, rows)) => {
+    for (i, piece) in results.into_iter().enumerate() {
+        keys.extend(piece.keys);
+        match piece.read {
+            Ok((batches, rows)) if failed.is_none() => {
                 loaded.rows += rows;
                 loaded.partitions[i].extend(batches.into_iter().filter(|b| b.num_rows() > 0));
             }
+            Ok(_) => {}
             Err(e) => {
-                failed = Some(e);
-                break;
+                failed.get_or_insert(e);
             }
         }
     }
-    let repeat = parser.keys.earliest(None);
-    match (failed, repeat) {
-        (None, None) => Ok(line - first_line),
-        (Some(e), Some(r)) if e.line().is_none_or(|l| l <= r.line) => Err(e),
-        (_, Some(r)) => Err(repeated_key(parser.ds, parser.path, r)),
-        (Some(e), None) => Err(e),
+    match failed {
+        None => Ok(line - first_line),
+        Some(e) => Err(e),
     }
 }
 

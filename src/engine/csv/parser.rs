@@ -2,12 +2,11 @@
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
 use super::super::error::DataError;
-use super::super::keys::KeySet;
+use super::super::keys::Met;
 use super::super::records::{Sinks, Typer};
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
 use std::io::Read;
-use std::sync::Arc;
 
 /// What every piece of one file is parsed with.
 pub struct Parser<'a> {
@@ -22,26 +21,41 @@ pub struct Parser<'a> {
     pub schema: datafusion::arrow::datatypes::SchemaRef,
     /// Where rows read are counted and batches staged.
     pub sinks: Sinks<'a>,
-    /// The keys seen in every piece of the file.
-    pub keys: Arc<KeySet>,
+}
+
+/// What one piece gave: its batches and rows, or the first error in it; and the keys it met
+/// before that (none when rows are staged), which the reader checks across pieces.
+pub struct Piece {
+    pub read: Result<(Vec<RecordBatch>, u64), DataError>,
+    pub keys: Option<Met>,
 }
 
 impl Parser<'_> {
     /// Parses data lines (no header) whose first line is `first_line` of the file.
-    pub fn parse(
+    pub fn parse(&self, piece: impl Read, first_line: u64) -> Piece {
+        let mut typer = Typer::new(self.ds, self.path, self.money_scale, self.schema.clone())
+            .sinks(&self.sinks);
+        let records = self.records(piece, first_line, &mut typer);
+        let keys = typer.take_keys();
+        Piece {
+            read: records.and_then(|()| typer.finish()),
+            keys,
+        }
+    }
+
+    /// Types every record of `piece` into `typer`.
+    fn records(
         &self,
         piece: impl Read,
         first_line: u64,
-    ) -> Result<(Vec<RecordBatch>, u64), DataError> {
-        let (ds, path) = (self.ds, self.path);
+        typer: &mut Typer,
+    ) -> Result<(), DataError> {
+        let path = self.path;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .from_reader(piece);
         let offset = first_line.saturating_sub(1);
-        let mut typer = Typer::new(ds, path, self.money_scale, self.schema.clone())
-            .sinks(&self.sinks)
-            .keys(&self.keys);
         // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
         let mut record = csv::StringRecord::new();
         loop {
@@ -69,7 +83,7 @@ impl Parser<'_> {
             }
             typer.row(line, |i| record.get(self.positions[i]).unwrap_or(""))?;
         }
-        typer.finish()
+        Ok(())
     }
 }
 
