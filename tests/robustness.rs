@@ -124,8 +124,8 @@ fn progress_shows_on_a_terminal_only() {
 }
 
 /// 600,000 order lines (a 55 MB file, more in memory) run under a 48 MiB limit: the rows are
-/// staged on disk and the key column checked by a sort that spills, and every number, byte for
-/// byte, is the unlimited run's.
+/// staged on disk, the key column checked by its hashes, the distinct count of orders counted by
+/// a grouping that spills, and every number, byte for byte, is the unlimited run's.
 #[test]
 fn a_run_whose_data_exceeds_its_memory_limit_gives_the_same_numbers() {
     let tmp = tempfile::tempdir().unwrap();

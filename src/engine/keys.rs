@@ -157,7 +157,7 @@ fn first_repeat_in(ty: ColumnType, column: usize, met: &[Met], threads: usize) -
 
 /// The hashes that occur more than once in `hashes`. They are spread by their top bits into
 /// buckets small enough to sort in cache, and the buckets sorted on `threads` threads.
-fn repeated_hashes(hashes: Vec<u64>, threads: usize) -> HashSet<u64> {
+pub fn repeated_hashes(hashes: Vec<u64>, threads: usize) -> HashSet<u64> {
     const BITS: u32 = 10;
     let buckets = 1usize << BITS;
     let bucket = |h: u64| (h >> (64 - BITS)) as usize;
@@ -238,17 +238,6 @@ pub fn key_value(ty: ColumnType, text: &str) -> std::borrow::Cow<'_, str> {
     value.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
 }
 
-/// Whether the hashes of `values` hold a repeat: the check a source the queries scan makes of its
-/// key column (`load`), which needs the exact repeat only when one is there.
-pub fn hashes_repeat(hashes: Vec<u64>, threads: usize) -> bool {
-    !repeated_hashes(hashes, threads).is_empty()
-}
-
-/// The hash a scanned key's bytes are checked by.
-pub fn hash(bytes: &[u8]) -> u64 {
-    hasher().hash_one(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,7 +302,9 @@ mod tests {
 
     #[test]
     fn repeated_hashes_are_found_in_every_bucket_on_any_number_of_threads() {
-        let mut hashes: Vec<u64> = (0..100_000u64).map(|i| hash(&i.to_le_bytes())).collect();
+        let mut hashes: Vec<u64> = (0..100_000u64)
+            .map(|i| hasher().hash_one(i.to_le_bytes()))
+            .collect();
         let repeats = [hashes[7], hashes[50_000], hashes[99_999]];
         hashes.extend(repeats);
         hashes.push(u64::MAX);

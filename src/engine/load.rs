@@ -3,16 +3,13 @@
 
 use super::error::DataError;
 use super::records::{self, Sinks, Staged};
+use super::scanned_keys::{self, Scan};
 use super::{csv, excel, jsonl, parquet, postgres, Input};
 use crate::check::model::{Dataset, SourceFormat};
 use crate::project::source::Source;
-use datafusion::arrow::array::AsArray;
-use datafusion::arrow::datatypes::DataType;
-use datafusion::arrow::datatypes::Int64Type;
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{cast, ident, ParquetReadOptions, SessionContext};
-use futures::StreamExt;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -139,12 +136,13 @@ pub async fn register(
         }
         SourceFormat::Parquet => {
             let rows = parquet::register(ctx, ds, path, &shown, money_scale).await?;
-            for key in ds.columns.iter().filter(|c| c.key) {
-                let hashes_fit = reading
-                    .memory_limit
-                    .is_none_or(|limit| rows * 8 < limit as u64 / 4);
-                scanned_key(ctx, ds, &key.name, &shown, hashes_fit).await?;
-            }
+            let scan = Scan {
+                shown: &shown,
+                in_file_order: true,
+                rows,
+                memory_limit: reading.memory_limit,
+            };
+            scanned_keys::check(ctx, ds, scan).await?;
             // A Parquet file is scanned by the queries, not read here: its rows count as read.
             if let Some(c) = reading.counter {
                 c.fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
@@ -193,146 +191,14 @@ async fn register_loaded(
         .ok_or_else(|| DataError::Engine("the staging folder's path is not UTF-8".into()))?;
     let options = ParquetReadOptions::default().schema(&loaded.schema);
     ctx.register_parquet(name, location, options).await?;
-    for key in ds.columns.iter().filter(|c| c.key) {
-        repeated_key(ctx, ds, &key.name, shown, false).await?;
-    }
-    Ok(loaded.rows)
-}
-
-/// A key column of a table the queries scan from its file (Parquet), which no reader typed row by
-/// row: every row has a key, and no two rows the same. The column is scanned in parallel and its
-/// keys' hashes sorted (`keys`), where the hashes fit in memory (under a memory limit, a quarter
-/// of it); only a file where two hashes are equal, or whose hashes would not fit, is sorted by key
-/// in its order, to name the rows as the readers would.
-async fn scanned_key(
-    ctx: &SessionContext,
-    ds: &Dataset,
-    key: &str,
-    shown: &str,
-    hashes_fit: bool,
-) -> Result<(), DataError> {
-    let table = ctx.table(TableReference::bare(ds.name.as_str())).await?;
-    let (missing, hashes) = key_hashes(table.clone().select(vec![ident(key)])?, hashes_fit).await?;
-    if missing {
-        let first = parquet::in_file_order(table)
-            .filter(ident(key).is_null())?
-            .select(vec![cast(ident(csv::LINE), DataType::Int64)])?
-            .limit(0, Some(1))?
-            .collect()
-            .await?;
-        let line = first
-            .iter()
-            .find(|b| b.num_rows() > 0)
-            .map_or(0, |b| b.column(0).as_primitive::<Int64Type>().value(0));
-        return Err(records::missing_key(shown, line as u64, key));
-    }
-    let threads = ctx.state().config().target_partitions();
-    if hashes.is_none_or(|h| super::keys::hashes_repeat(h, threads)) {
-        repeated_key(ctx, ds, key, shown, true).await?;
-    }
-    Ok(())
-}
-
-/// Whether any row of the one-column `table` has no value; and, when `hashes` is asked for, the
-/// hash of every value (by value, whatever the column's type).
-async fn key_hashes(
-    table: datafusion::dataframe::DataFrame,
-    hashes: bool,
-) -> Result<(bool, Option<Vec<u64>>), DataError> {
-    use datafusion::common::hash_utils::{create_hashes, RandomState};
-    // Each partition on a task of its own, so that the scans run on every thread.
-    let tasks: Vec<_> = table
-        .execute_stream_partitioned()
-        .await?
-        .into_iter()
-        .map(|mut stream| {
-            tokio::spawn(async move {
-                let state = RandomState::with_seed(0);
-                let (mut missing, mut kept, mut buffer) = (false, Vec::new(), Vec::new());
-                while let Some(batch) = stream.next().await.transpose()? {
-                    let column = batch.column(0);
-                    missing |= column.null_count() > 0;
-                    if hashes && !missing {
-                        buffer.clear();
-                        buffer.resize(column.len(), 0);
-                        create_hashes([column], &state, &mut buffer)?;
-                        kept.extend_from_slice(&buffer);
-                    }
-                }
-                Ok::<_, DataError>((missing, kept))
-            })
-        })
-        .collect();
-    let mut parts = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let part = task
-            .await
-            .map_err(|e| DataError::Engine(format!("a key-checking task failed: {e}")))?;
-        parts.push(part?);
-    }
-    let missing = parts.iter().any(|(m, _)| *m);
-    let kept = hashes.then(|| parts.into_iter().flat_map(|(_, h)| h).collect());
-    Ok((missing, kept))
-}
-
-/// The first row, in the source's order, whose `key` value an earlier row has: the same error the
-/// readers give when they hold the keys in memory, found by sorting the staged (or `scanned`) rows
-/// by key (a sort spills to disk) and reading them in that order.
-async fn repeated_key(
-    ctx: &SessionContext,
-    ds: &Dataset,
-    key: &str,
-    shown: &str,
-    scanned: bool,
-) -> Result<(), DataError> {
-    let table = ctx.table(TableReference::bare(ds.name.as_str())).await?;
-    // The row numbers of a scanned file follow its order only where the scan is not split.
-    let table = if scanned {
-        parquet::in_file_order(table)
-    } else {
-        table
+    let scan = Scan {
+        shown,
+        in_file_order: false,
+        rows: loaded.rows,
+        memory_limit: sinks.memory_limit,
     };
-    let mut sorted = table
-        .filter(ident(key).is_not_null())?
-        .select(vec![
-            cast(ident(key), DataType::Utf8).alias("key"),
-            // Lines of a file read are 64-bit integers; row numbers of a scanned one unsigned.
-            cast(ident(csv::LINE), DataType::Int64).alias("line"),
-        ])?
-        .sort(vec![
-            ident("key").sort(true, false),
-            ident("line").sort(true, false),
-        ])?
-        .execute_stream()
-        .await?;
-    // The current key and its first line; the earliest repeat found (line, first line, value).
-    let mut current: Option<(String, i64)> = None;
-    let mut repeat: Option<(i64, i64, String)> = None;
-    while let Some(batch) = sorted.next().await.transpose()? {
-        let keys = batch.column(0).as_string::<i32>();
-        let lines = batch.column(1).as_primitive::<Int64Type>();
-        for i in 0..batch.num_rows() {
-            let (k, line) = (keys.value(i), lines.value(i));
-            match &current {
-                Some((seen, first)) if seen == k => {
-                    if repeat.as_ref().is_none_or(|(l, ..)| line < *l) {
-                        repeat = Some((line, *first, k.to_string()));
-                    }
-                }
-                _ => current = Some((k.to_string(), line)),
-            }
-        }
-    }
-    match repeat {
-        None => Ok(()),
-        Some((line, first_line, value)) => Err(DataError::DuplicateKey {
-            path: shown.to_string(),
-            line: line as u64,
-            column: key.to_string(),
-            value,
-            first_line: first_line as u64,
-        }),
-    }
+    scanned_keys::check(ctx, ds, scan).await?;
+    Ok(loaded.rows)
 }
 
 /// A reader that fingerprints what passes through it.

@@ -20,6 +20,7 @@ mod pushdown;
 mod query;
 pub mod records;
 pub mod rows;
+mod scanned_keys;
 mod schema;
 mod series;
 pub use series::{count_covered, Covered};

@@ -11,6 +11,7 @@ use crate::check::model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, R
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
 use datafusion::common::{ScalarValue, TableReference};
+use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{count, count_distinct, max, min, sum};
 use datafusion::functions_window::expr_fn::row_number;
@@ -43,6 +44,11 @@ pub async fn run_pass(
     // Every period is aggregated, whatever `--from` and `--to` report: windows and comparisons with
     // earlier periods need the rows before them. Only `--as-of` leaves rows out.
     let mut df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
+    // Under a memory limit, distinct counts are counted apart, in a way that can spill.
+    let limited = matches!(
+        ctx.runtime_env().memory_pool.memory_limit(),
+        MemoryLimit::Finite(_)
+    );
     if let Some(day) = as_of {
         let day = ScalarValue::Date32(Some(crate::calendar::days(day) as i32));
         // Rows with no time are kept so that they are reported below, not dropped by the filter.
@@ -73,6 +79,8 @@ pub async fn run_pass(
             );
         }
     }
+    // The rows before any ranking, for the distinct counts counted apart.
+    let rows = df.clone();
     if !ranks.is_empty() {
         df = df.windows(ranks)?;
     }
@@ -111,6 +119,11 @@ pub async fn run_pass(
             }
             AggFunc::Count => {
                 aggs.push(count(only(counted)?));
+                outs.push(Out::Value(i));
+            }
+            AggFunc::CountDistinct if limited => {
+                // Counted by a query of its own (`distinct_counts`); the value here is a place.
+                aggs.push(count(lit(ScalarValue::Int64(None))));
                 outs.push(Out::Value(i));
             }
             AggFunc::CountDistinct => {
@@ -159,6 +172,10 @@ pub async fn run_pass(
         .enumerate()
         .map(|(i, e)| e.alias(format!("__agg{i}")))
         .collect();
+    let distinct = match limited {
+        true => distinct_counts(model, rows, &group, aggregates).await?,
+        false => HashMap::new(),
+    };
     let batches = df.aggregate(group, aliased)?.collect().await?;
 
     let mut table = Table::default();
@@ -208,6 +225,10 @@ pub async fn run_pass(
             let mut values = vec![Cell::default(); value_slots.len()];
             for (c, out) in (first..).zip(&outs) {
                 match out {
+                    Out::Value(i) if distinct.contains_key(i) => {
+                        let counted = distinct[i].get(&(period, segment.clone()));
+                        values[table.slots[i]].value = Some(Decimal::from(*counted.unwrap_or(&0)));
+                    }
                     Out::Value(i) => {
                         let mut v = decimal_of(&columns[c], row, &names[i])?;
                         if v.is_none() && model.aggregates[*i].func == AggFunc::Sum {
@@ -232,6 +253,66 @@ pub async fn run_pass(
         }
     }
     Ok(table)
+}
+
+/// A group's period and segment values.
+type Group = (i64, Vec<Option<String>>);
+
+/// Each distinct count among `aggregates`, per group: the distinct values of each group found by
+/// grouping the rows by their group and value (a grouping that spills to disk when memory is
+/// short, where a distinct count's set of values cannot), then counted per group. A group that
+/// has rows but no value counts 0, which the caller fills in.
+async fn distinct_counts(
+    model: &Model,
+    df: datafusion::dataframe::DataFrame,
+    group: &[Expr],
+    aggregates: &BTreeSet<usize>,
+) -> Result<HashMap<usize, HashMap<Group, i64>>, DataError> {
+    let mut counts = HashMap::new();
+    let names: Vec<String> = (0..group.len()).map(|g| format!("__group{g}")).collect();
+    for &i in aggregates {
+        let a = &model.aggregates[i];
+        let (AggFunc::CountDistinct, Some(column)) = (a.func, &a.column) else {
+            continue;
+        };
+        let mut rows = df.clone().filter(ident(column).is_not_null())?;
+        if let Some(f) = &a.filter {
+            rows = rows.filter(row_expr(f))?;
+        }
+        let mut by_value: Vec<Expr> = group
+            .iter()
+            .zip(&names)
+            .map(|(g, n)| g.clone().alias(n))
+            .collect();
+        by_value.push(ident(column).alias("__value"));
+        let per_group = rows
+            .aggregate(by_value, vec![])?
+            .aggregate(
+                names.iter().map(ident).collect(),
+                vec![count(lit(1i64)).alias("__n")],
+            )?
+            .collect()
+            .await?;
+        let mut of_group = HashMap::new();
+        for batch in &per_group {
+            let columns = batch.columns();
+            for row in 0..batch.num_rows() {
+                let Some(period) = integer_at(&columns[0], row)? else {
+                    continue;
+                };
+                let segment: Vec<Option<String>> = (1..group.len())
+                    .map(|c| {
+                        let a = columns[c].as_string::<i32>();
+                        (!a.is_null(row)).then(|| a.value(row).to_string())
+                    })
+                    .collect();
+                let n = integer_at(&columns[group.len()], row)?.unwrap_or(0);
+                of_group.insert((period, segment), n);
+            }
+        }
+        counts.insert(i, of_group);
+    }
+    Ok(counts)
 }
 
 pub fn row_expr(e: &RowExpr) -> Expr {
