@@ -7,7 +7,7 @@
 //! one, `""` is a quote and a lone `"` closes it; any other `"` is an ordinary character. A line
 //! break outside quotes ends a record: `\n`, `\r\n`, or `\r` alone (as old Mac files end lines).
 
-use memchr::{memchr, memchr2, memchr_iter, memrchr2};
+use memchr::{memchr2, memchr_iter, memrchr2};
 
 /// Where records end in a text: `at[i]` is the first record end at or after `targets[i]` (none
 /// when the rest holds none), and `last` the last record end in the text (0 when it holds none).
@@ -21,32 +21,87 @@ pub struct Cuts {
 }
 
 /// The record ends of `text` nearest after each of `targets` (in increasing order), and its last.
+///
+/// One pass over the quotes (found by one vectorised search, not one call per field: a spreadsheet
+/// export quotes every field), looking for line breaks only in the stretches between quoted
+/// fields.
 pub fn cuts(text: &[u8], targets: &[usize]) -> Cuts {
-    let mut cuts = Cuts {
-        at: Vec::with_capacity(targets.len()),
-        last: 0,
-        open: None,
+    let mut found = Found {
+        text,
+        targets,
+        cuts: Cuts {
+            at: vec![None; targets.len()],
+            last: 0,
+            open: None,
+        },
+        next: 0,
     };
-    let (stretches, open) = unquoted(text);
-    cuts.open = open;
-    for (start, end) in stretches {
-        let stretch = &text[start..end];
-        while let Some(&target) = targets.get(cuts.at.len()) {
+    let mut quotes = memchr_iter(b'"', text);
+    // Where the stretch outside quotes that is being read began.
+    let mut start = 0;
+    while let Some(quote) = quotes.next() {
+        let opens = quote == 0 || matches!(text[quote - 1], b',' | b'\n' | b'\r');
+        if !opens {
+            continue;
+        }
+        found.unquoted(start, quote);
+        // The lone `"` that closes the field; `""` is a quote inside it.
+        loop {
+            let Some(q) = quotes.next() else {
+                // The text ends inside the quotes.
+                found.cuts.open = Some(quote);
+                return found.cuts;
+            };
+            if text.get(q + 1) != Some(&b'"') {
+                start = q + 1;
+                break;
+            }
+            quotes.next();
+        }
+    }
+    found.unquoted(start, text.len());
+    found.cuts
+}
+
+/// The record ends found so far, and the next target to find one for.
+struct Found<'t> {
+    text: &'t [u8],
+    targets: &'t [usize],
+    cuts: Cuts,
+    next: usize,
+}
+
+impl Found<'_> {
+    /// Takes the record ends in `text[start..end]`, a stretch outside quotes.
+    fn unquoted(&mut self, start: usize, end: usize) {
+        let text = self.text;
+        if start >= end {
+            return;
+        }
+        while let Some(&target) = self.targets.get(self.next) {
             let from = target.max(start);
             if from >= end {
                 break;
             }
             match memchr2(b'\n', b'\r', &text[from..end]) {
-                Some(k) => cuts.at.push(Some(record_end(text, from + k))),
+                Some(k) => {
+                    self.cuts.at[self.next] = Some(record_end(text, from + k));
+                    self.next += 1;
+                }
                 None => break,
             }
         }
-        if let Some(k) = memrchr2(b'\n', b'\r', stretch) {
-            cuts.last = record_end(text, start + k);
+        // Most stretches between quoted fields are a separator or a line break: look at their
+        // bytes directly rather than through a search's setup.
+        let stretch = &text[start..end];
+        let last = match stretch.len() <= 16 {
+            true => stretch.iter().rposition(|&b| b == b'\n' || b == b'\r'),
+            false => memrchr2(b'\n', b'\r', stretch),
+        };
+        if let Some(k) = last {
+            self.cuts.last = record_end(text, start + k);
         }
     }
-    cuts.at.resize(targets.len(), None);
-    cuts
 }
 
 /// Where the record whose line break is at `at` ends: after it, or after the `\n` of a `\r\n`.
@@ -55,45 +110,6 @@ fn record_end(text: &[u8], at: usize) -> usize {
         (b'\r', Some(b'\n')) => at + 2,
         _ => at + 1,
     }
-}
-
-/// The stretches `(start, end)` of `text` outside quoted fields, in order, and where a quoted
-/// field opens that the text does not close.
-fn unquoted(text: &[u8]) -> (Vec<(usize, usize)>, Option<usize>) {
-    let mut stretches = Vec::new();
-    let (mut start, mut pos) = (0, 0);
-    while pos < text.len() {
-        let Some(k) = memchr(b'"', &text[pos..]) else {
-            break;
-        };
-        let quote = pos + k;
-        let opens = quote == 0 || matches!(text[quote - 1], b',' | b'\n' | b'\r');
-        pos = quote + 1;
-        if !opens {
-            continue;
-        }
-        stretches.push((start, quote));
-        match closing(text, quote + 1) {
-            Some(close) => (start, pos) = (close + 1, close + 1),
-            // The text ends inside the quotes.
-            None => return (stretches, Some(quote)),
-        }
-    }
-    stretches.push((start, text.len()));
-    (stretches, None)
-}
-
-/// The lone `"` that closes a quoted field whose text begins at `from`, if the text holds it.
-fn closing(text: &[u8], from: usize) -> Option<usize> {
-    let mut quotes = memchr_iter(b'"', &text[from..]).map(|k| from + k);
-    while let Some(q) = quotes.next() {
-        if text.get(q + 1) != Some(&b'"') {
-            return Some(q);
-        }
-        // `""` is a quote inside the field: skip its second half.
-        quotes.next();
-    }
-    None
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ const SIZES: Sizes = Sizes {
 pub fn read(
     ds: &Dataset,
     path: &str,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     money_scale: u32,
     (threads, numbered): (usize, bool),
     sinks: &Sinks,
@@ -90,7 +90,7 @@ pub fn read(
 fn read_in(
     ds: &Dataset,
     path: &str,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     money_scale: u32,
     (threads, numbered, sinks): (usize, bool, &Sinks),
     sizes: Sizes,
@@ -195,7 +195,7 @@ fn finished(
 /// `input`, a chunk at a time, into `loaded`; the keys each piece met go to `keys`.
 fn read_chunks(
     parser: &Parser,
-    (input, mut text, mut eof): (&mut dyn Read, Vec<u8>, bool),
+    (input, mut text, mut eof): (&mut (dyn Read + Send), Vec<u8>, bool),
     (mut line, threads, sizes): (u64, usize, Sizes),
     loaded: &mut Loaded,
     keys: &mut Vec<Met>,
@@ -203,14 +203,10 @@ fn read_chunks(
     let path = parser.path;
     let unreadable =
         |e: std::io::Error| DataError::unreadable(&parser.ds.name, path, e.to_string());
+    let mut cut = cut_pieces(&text, threads, sizes);
+    // The buffer the next chunk is read into: the one before, whose memory is kept.
+    let mut spare = Vec::new();
     loop {
-        // Where to cut the text into pieces, and where its last whole record ends (all of it at
-        // the end of the file).
-        let targets: Vec<usize> = match text.len() < sizes.parallel_from {
-            true => Vec::new(),
-            false => (1..threads).map(|i| text.len() / threads * i).collect(),
-        };
-        let cut = cuts::cuts(&text, &targets);
         // A quote still open at the end of the file: the records before it are read first, so
         // that an error among them is reported before it.
         let open_at_end = cut.open.filter(|_| eof);
@@ -223,19 +219,53 @@ fn read_chunks(
         }
         let unclosed = open_at_end.map(|open| never_closed(path, line, &text[..open]));
         let mut bounds = vec![0];
-        bounds.extend(cut.at.into_iter().flatten().filter(|&at| at < end));
+        bounds.extend(cut.at.iter().flatten().copied().filter(|&at| at < end));
         bounds.push(end);
         bounds.dedup();
-        line += parse_pieces(parser, &text, &bounds, line, (loaded, keys))?;
+        // The chunk's records are parsed while the next chunk is read (and fingerprinted) and
+        // cut, on a thread of its own: reading and cutting would otherwise leave a core idle.
+        let (parsed, next) = std::thread::scope(|scope| {
+            let (text, input, mut upcoming) = (&text, &mut *input, std::mem::take(&mut spare));
+            let reading = (!eof).then(|| {
+                scope.spawn(move || {
+                    upcoming.clear();
+                    upcoming.reserve(text.len() - end + sizes.chunk);
+                    upcoming.extend_from_slice(&text[end..]);
+                    let eof = fill(input, &mut upcoming, sizes.chunk)?;
+                    let cut = cut_pieces(&upcoming, threads, sizes);
+                    Ok::<_, std::io::Error>((upcoming, eof, cut))
+                })
+            });
+            let parsed = parse_pieces(parser, text, &bounds, line, (loaded, keys));
+            let next = reading.map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(std::io::Error::other("the thread reading ahead failed"))
+                })
+            });
+            (parsed, next)
+        });
+        line += parsed?;
         if let Some(e) = unclosed {
             return Err(e);
         }
-        text.drain(..end);
-        if eof {
-            return Ok(());
+        match next {
+            None => return Ok(()),
+            Some(next) => {
+                let (upcoming, at_end, upcoming_cut) = next.map_err(unreadable)?;
+                spare = std::mem::replace(&mut text, upcoming);
+                (eof, cut) = (at_end, upcoming_cut);
+            }
         }
-        eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?;
     }
+}
+
+/// Where to cut `text` into one piece per thread, and where its last whole record ends.
+fn cut_pieces(text: &[u8], threads: usize, sizes: Sizes) -> cuts::Cuts {
+    let targets: Vec<usize> = match text.len() < sizes.parallel_from {
+        true => Vec::new(),
+        false => (1..threads).map(|i| text.len() / threads * i).collect(),
+    };
+    cuts::cuts(text, &targets)
 }
 
 /// A quoted field that opens after `before` (text starting at `line`) and is never closed: the
@@ -277,7 +307,7 @@ fn no_record_end(path: &str, line: u64, text: &[u8], open: Option<usize>) -> Dat
 }
 
 /// Appends up to `chunk` more bytes of `input` to `text`; whether the input has ended.
-fn fill(input: &mut dyn Read, text: &mut Vec<u8>, chunk: usize) -> std::io::Result<bool> {
+fn fill(input: &mut (dyn Read + Send), text: &mut Vec<u8>, chunk: usize) -> std::io::Result<bool> {
     let read = input.take(chunk as u64).read_to_end(text)?;
     Ok(read < chunk)
 }
@@ -454,6 +484,52 @@ mod tests {
                 (2901, "amount", "oops")
             ),
             other => panic!("expected a bad value, got {:?}", other.err()),
+        }
+    }
+
+    /// Gives the bytes of `text` and then fails, as a disk can.
+    struct FailsAfter<'t>(&'t [u8]);
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("the disk failed"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failed_read_ahead_is_reported_after_the_errors_of_the_text_before_it() {
+        // The next chunk is read while this one is parsed: a read that fails is an error of
+        // its own, unless the text read before it holds one, which comes first in the file.
+        let good = text(3_000);
+        let read = |text: &str| {
+            let m = model(false);
+            let ds = m.dataset("t").unwrap();
+            let mut input = FailsAfter(text.as_bytes());
+            read_in(
+                ds,
+                "t.csv",
+                &mut input,
+                2,
+                (2, true, &Sinks::default()),
+                SMALL,
+            )
+        };
+        match read(&good) {
+            Err(DataError::Unreadable { reason, .. }) => {
+                assert!(reason.contains("the disk failed"))
+            }
+            other => panic!("expected the read to fail, got {:?}", other.map(|l| l.rows)),
+        }
+        let bad = good.replace("\n2900,2025-01-17,2900.00,", "\n2900,2025-01-17,oops,");
+        match read(&bad) {
+            Err(DataError::BadValue(v)) => assert_eq!((v.line, v.value.as_str()), (2901, "oops")),
+            other => panic!("expected the bad value, got {:?}", other.map(|l| l.rows)),
         }
     }
 
