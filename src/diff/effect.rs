@@ -57,7 +57,12 @@ pub fn effect(old: (&Model, &Evaluation), new: (&Model, &Evaluation)) -> Effect 
         let by_key = |results: &'_ [Row]| -> BTreeMap<Key, (Option<Decimal>, Status)> {
             results
                 .iter()
-                .map(|r| ((r.period.clone(), r.segment.clone()), (r.value, r.status)))
+                .map(|r| {
+                    (
+                        (r.period.clone(), (*r.segment).clone()),
+                        (r.value, r.status),
+                    )
+                })
                 .collect()
         };
         let (a, b) = (by_key(&before.results), by_key(&k.results));

@@ -180,7 +180,7 @@ struct Table {
 struct Indexed {
     /// Where each aggregate's value sits in a row.
     slots: HashMap<usize, usize>,
-    series: HashMap<Vec<Option<String>>, series::Series>,
+    series: series::BySegment,
 }
 
 /// One aggregate in one period and segment. For `avg`, `value` is the sum and `count` the number of
@@ -218,11 +218,7 @@ impl Aggregates {
         segment: &[Option<String>],
     ) -> Result<Found, DataError> {
         let func = model.aggregates[aggregate].func;
-        let pass = plan::Pass {
-            dataset: model.aggregates[aggregate].dataset.clone(),
-            by: by.to_vec(),
-        };
-        let Some(table) = self.tables.get(&pass) else {
+        let Some(table) = self.table(&model.aggregates[aggregate].dataset, by) else {
             return Ok(Found::NoRows);
         };
         let (Some(slot), Some(series)) = (table.slots.get(&aggregate), table.series.get(segment))
@@ -230,6 +226,15 @@ impl Aggregates {
             return Ok(Found::NoRows);
         };
         series.get(func, *slot, frame)
+    }
+
+    /// The table of the pass over `dataset` by `by`, found without making a `Pass` to look it up
+    /// with (this is asked for every aggregate of every KPI, segment and period).
+    fn table(&self, dataset: &str, by: &[String]) -> Option<&Indexed> {
+        self.tables
+            .iter()
+            .find(|(p, _)| p.dataset == dataset && p.by == by)
+            .map(|(_, t)| t)
     }
 
     /// The segment values seen in a pass within the reported periods, sorted.

@@ -97,7 +97,7 @@ type Dated<'t> = (i64, &'t Vec<Cell>);
 
 /// The series of every segment of `table`. `extreme[s]` says slot `s` holds a `min` or `max`, which
 /// keeps running extremes; the others keep running totals.
-pub fn index(table: &Table, extreme: &[bool]) -> HashMap<Vec<Option<String>>, Series> {
+pub fn index(table: &Table, extreme: &[bool]) -> BySegment {
     let mut by_segment: HashMap<&[Option<String>], Vec<Dated>> = HashMap::new();
     for ((p, segment), row) in &table.rows {
         by_segment.entry(segment).or_default().push((*p, row));
@@ -110,6 +110,10 @@ pub fn index(table: &Table, extreme: &[bool]) -> HashMap<Vec<Option<String>>, Se
         })
         .collect()
 }
+
+/// Each segment's series, found by a fast hash: a segmentation may have hundreds of thousands of
+/// segments, each looked up for every KPI and period.
+pub type BySegment = HashMap<Vec<Option<String>>, Series, foldhash::fast::RandomState>;
 
 fn series(rows: &[Dated], extreme: &[bool]) -> Series {
     let periods: Arc<[i64]> = rows.iter().map(|(p, _)| *p).collect();

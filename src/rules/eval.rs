@@ -8,6 +8,7 @@ use crate::check::model::{AggFunc, ArithOp, Expr, Grain, Kpi, Missing, Model, Sh
 use crate::engine::{self, count_covered, Aggregates, Covered, DataError, Found};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -84,6 +85,8 @@ pub struct Context<'a> {
     seen: Option<Vec<Covered>>,
     /// The first window met: periods that had data, of periods in the window.
     pub coverage: Option<(usize, usize)>,
+    /// The segment as results name it, shared by the results of every period (see `Row`).
+    shared_segment: Option<Arc<BTreeMap<String, Option<String>>>>,
 }
 
 /// The warning of a division by zero.
@@ -136,6 +139,21 @@ impl<'a> Context<'a> {
             warnings: Vec::new(),
             seen: None,
             coverage: None,
+            shared_segment: None,
+        }
+    }
+
+    /// Names the segment in results by `map`, which results in other periods share.
+    pub fn naming(mut self, map: Arc<BTreeMap<String, Option<String>>>) -> Self {
+        self.shared_segment = Some(map);
+        self
+    }
+
+    /// The segment as results name it.
+    pub fn shared_segment_map(&self) -> Arc<BTreeMap<String, Option<String>>> {
+        match &self.shared_segment {
+            Some(map) => map.clone(),
+            None => Arc::new(self.segment_map()),
         }
     }
 
@@ -158,6 +176,9 @@ impl<'a> Context<'a> {
 
     /// The warnings raised since the last call, each once, in the order raised.
     pub fn take_warnings(&mut self) -> Vec<Warning> {
+        if self.warnings.is_empty() {
+            return Vec::new();
+        }
         let segment = self.segment_map();
         let period = self.period_label.clone();
         let mut seen = BTreeSet::new();

@@ -195,7 +195,7 @@ pub fn explain(
             renamed_from: k.renamed_from.clone(),
         },
         period: label,
-        segment: result.segment.clone(),
+        segment: (*result.segment).clone(),
         definition: Applied {
             formula: print::expr(model, applied.value),
             which: if applied.age == 0 {

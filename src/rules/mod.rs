@@ -19,6 +19,7 @@ use crate::engine::Aggregates;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Everything a report is made from. Serialized as-is for `--format json` (see docs/json-output.md).
 #[derive(Debug, Serialize)]
@@ -71,6 +72,13 @@ pub struct KpiResult {
     pub results: Vec<Row>,
 }
 
+fn shared_map<S: serde::Serializer>(
+    map: &Arc<BTreeMap<String, Option<String>>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    Serialize::serialize(&**map, s)
+}
+
 /// One KPI in one period and segment.
 #[derive(Debug, Serialize)]
 pub struct Row {
@@ -78,7 +86,10 @@ pub struct Row {
     /// The period holding `--as-of`, evaluated before its end.
     pub partial: bool,
     /// Segment column to value; empty for the total. A `null` value is a row whose column was empty.
-    pub segment: BTreeMap<String, Option<String>>,
+    /// One map per segment, shared by its results in every period: a segmentation may have
+    /// hundreds of thousands of segments, and a map of four columns is most of a result's memory.
+    #[serde(serialize_with = "shared_map")]
+    pub segment: Arc<BTreeMap<String, Option<String>>>,
     #[serde(with = "opt_decimal")]
     pub value: Option<Decimal>,
     #[serde(with = "opt_decimal")]
@@ -212,17 +223,38 @@ pub fn evaluate(
         .collect();
     let mut results: Vec<Vec<Row>> = model.kpis.iter().map(|_| Vec::new()).collect();
     let mut kpi_warnings: Vec<Vec<Warning>> = model.kpis.iter().map(|_| Vec::new()).collect();
+    // How many contexts the period before needed: the next needs about as many.
+    let mut contexts_before = 0;
+    // Each segment's name in results, made once for every period.
+    let mut names: std::collections::HashMap<
+        (&[String], &[Option<String>]),
+        Arc<BTreeMap<String, Option<String>>>,
+        foldhash::fast::RandomState,
+    > = Default::default();
     for &p in &aggregates.periods {
         let label = periods.label(p);
         // One context per segmentation and segment in the period, shared by the KPIs evaluated
         // there, so that a KPI another uses is evaluated once, not once per KPI that uses it.
-        let mut contexts: std::collections::HashMap<(&[String], &[Option<String>]), eval::Context> =
-            std::collections::HashMap::new();
+        let mut contexts: std::collections::HashMap<
+            (&[String], &[Option<String>]),
+            eval::Context,
+            foldhash::fast::RandomState,
+        > = std::collections::HashMap::with_capacity_and_hasher(
+            contexts_before,
+            foldhash::fast::RandomState::default(),
+        );
         for (i, k) in model.kpis.iter().enumerate() {
             for seg in &segments[i] {
                 let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
                 let cx = contexts.entry((by, seg.as_slice())).or_insert_with(|| {
+                    let named = names
+                        .entry((by, seg.as_slice()))
+                        .or_insert_with(|| {
+                            Arc::new(by.iter().cloned().zip(seg.iter().cloned()).collect())
+                        })
+                        .clone();
                     eval::Context::new(model, &aggregates, by, (p, label.clone()), seg)
+                        .naming(named)
                 });
                 let status::Judged {
                     row,
@@ -241,6 +273,7 @@ pub fn evaluate(
                 results[i].push(row);
             }
         }
+        contexts_before = contexts.len();
     }
     for ((k, results), more) in model.kpis.iter().zip(results).zip(kpi_warnings) {
         warnings.extend(more);

@@ -69,7 +69,7 @@ pub fn row(
         partial,
         score: exact.map(super::score::shown),
         window,
-        segment: cx.segment_map(),
+        segment: cx.shared_segment_map(),
         value,
         target,
         variance,

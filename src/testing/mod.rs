@@ -149,7 +149,7 @@ fn judge(model: &Model, e: &Evaluation, x: &Expect) -> Option<Failure> {
         e.kpis.iter().find(|k| k.name == kpi).and_then(|k| {
             k.results
                 .iter()
-                .find(|r| r.period == period && r.segment == want)
+                .find(|r| r.period == period && *r.segment == want)
         })
     };
     let unit = |kpi: &str| model.kpi(kpi).map_or(Unit::Number, |k| k.unit);
