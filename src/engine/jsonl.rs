@@ -29,57 +29,63 @@ pub fn read(
     let mut line_text = Vec::new();
     let mut line = 0u64;
     let mut any = false;
-    loop {
-        line_text.clear();
-        let n = reader
-            .read_until(b'\n', &mut line_text)
-            .map_err(|e| unreadable(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        let bytes = match (line, line_text.strip_prefix(b"\xEF\xBB\xBF")) {
-            (1, Some(rest)) => rest,
-            _ => &line_text[..],
-        };
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return Err(DataError::NotUtf8 {
-                path: path.into(),
-                line,
-            });
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        any = true;
-        let Object(object) = serde_json::from_str(text).map_err(|e| DataError::BadRecord {
-            path: path.into(),
-            line,
-            reason: match e.to_string() {
-                twice if twice.contains(GIVEN_TWICE) => twice,
-                other => format!("not a JSON object: {other}"),
-            },
-        })?;
-        for (i, c) in ds.columns.iter().enumerate() {
-            fields[i].clear();
-            let Some(raw) = object.get(&c.name) else {
-                continue;
+    // An error on a line gives way to a key repeated on an earlier one.
+    let mut lines = || -> Result<(), DataError> {
+        loop {
+            line_text.clear();
+            let n = reader
+                .read_until(b'\n', &mut line_text)
+                .map_err(|e| unreadable(e.to_string()))?;
+            if n == 0 {
+                return Ok(());
+            }
+            line += 1;
+            let bytes = match (line, line_text.strip_prefix(b"\xEF\xBB\xBF")) {
+                (1, Some(rest)) => rest,
+                _ => &line_text[..],
             };
-            found[i] = true;
-            fields[i] = plain(raw).ok_or_else(|| DataError::BadRecord {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return Err(DataError::NotUtf8 {
+                    path: path.into(),
+                    line,
+                });
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            any = true;
+            let Object(object) = serde_json::from_str(text).map_err(|e| DataError::BadRecord {
                 path: path.into(),
                 line,
-                reason: format!(
-                    "`{}` holds {}, expected a string, a number, true, false or null",
-                    c.name,
-                    raw.get()
-                ),
+                reason: match e.to_string() {
+                    twice if twice.contains(GIVEN_TWICE) => twice,
+                    other => format!("not a JSON object: {other}"),
+                },
             })?;
+            for (i, c) in ds.columns.iter().enumerate() {
+                fields[i].clear();
+                let Some(raw) = object.get(&c.name) else {
+                    continue;
+                };
+                found[i] = true;
+                fields[i] = plain(raw).ok_or_else(|| DataError::BadRecord {
+                    path: path.into(),
+                    line,
+                    reason: format!(
+                        "`{}` holds {}, expected a string, a number, true, false or null",
+                        c.name,
+                        raw.get()
+                    ),
+                })?;
+            }
+            if first_keys.is_none() {
+                first_keys = Some(object.keys().cloned().collect());
+            }
+            typer.row(line, |i| fields[i].as_str())?;
         }
-        if first_keys.is_none() {
-            first_keys = Some(object.keys().cloned().collect());
-        }
-        typer.row(line, |i| fields[i].as_str())?;
+    };
+    if let Err(e) = lines() {
+        return Err(typer.or_earlier_repeat(e));
     }
     if !any {
         return Err(DataError::EmptyFile {

@@ -235,10 +235,15 @@ impl<'a> Typer<'a> {
         field: impl Fn(usize) -> &'f str,
     ) -> Result<(), DataError> {
         self.typed_row(line, field)
-            .map_err(|e| match self.repeated() {
-                Some(r) if r.line().is_some_and(|l| e.line().is_some_and(|el| l < el)) => r,
-                _ => e,
-            })
+            .map_err(|e| self.or_earlier_repeat(e))
+    }
+
+    /// `e`, an error on some line of the source, unless a key repeats on an earlier line.
+    pub fn or_earlier_repeat(&self, e: DataError) -> DataError {
+        match self.repeated() {
+            Some(r) if r.line().is_some_and(|l| e.line().is_some_and(|el| l < el)) => r,
+            _ => e,
+        }
     }
 
     fn typed_row<'f>(

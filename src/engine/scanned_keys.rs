@@ -36,20 +36,27 @@ pub struct Scan<'a> {
 /// sort (a file of whole rows given twice).
 const MAX_REPEATED: usize = 1 << 20;
 
-/// Every key column of `ds`'s table, checked.
+/// Every key column of `ds`'s table, checked: the error reported is the one on the earliest line,
+/// of whichever column.
 pub async fn check(ctx: &SessionContext, ds: &Dataset, scan: Scan<'_>) -> Result<(), DataError> {
+    let mut first: Option<DataError> = None;
     for key in ds.columns.iter().filter(|c| c.key) {
-        check_column(ctx, ds, &key.name, &scan).await?;
+        if let Some(e) = check_column(ctx, ds, &key.name, &scan).await? {
+            if first.as_ref().is_none_or(|f| e.line() < f.line()) {
+                first = Some(e);
+            }
+        }
     }
-    Ok(())
+    first.map_or(Ok(()), Err)
 }
 
+/// The first row of column `key` with no value or with a value an earlier row has.
 async fn check_column(
     ctx: &SessionContext,
     ds: &Dataset,
     key: &str,
     scan: &Scan<'_>,
-) -> Result<(), DataError> {
+) -> Result<Option<DataError>, DataError> {
     let table = ctx.table(TableReference::bare(ds.name.as_str())).await?;
     let threads = ctx.state().config().target_partitions();
     // Eight bytes a row, in a quarter of the memory limit.
@@ -57,26 +64,29 @@ async fn check_column(
         Some(limit) => (scan.rows * 8).div_ceil((limit as u64 / 4).max(1)).max(1),
         None => 1,
     };
-    let mut repeated = HashSet::new();
+    let (mut missing, mut repeated) = (false, HashSet::new());
     for share in 0..shares {
         let column = table.clone().select(vec![ident(key)])?;
-        let (missing, hashes) = key_hashes(column, (share, shares)).await?;
-        if missing {
-            return Err(first_missing(table, key, scan).await?);
-        }
+        let (none, hashes) = key_hashes(column, (share, shares)).await?;
+        missing |= none;
         repeated.extend(repeated_hashes(hashes, threads));
     }
-    if repeated.is_empty() {
-        return Ok(());
-    }
-    match first_repeat(table, key, scan, &repeated).await? {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    let missing = match missing {
+        true => Some(first_missing(table.clone(), key, scan).await?),
+        false => None,
+    };
+    let repeat = match repeated.is_empty() {
+        true => None,
+        false => first_repeat(table, key, scan, &repeated).await?,
+    };
+    Ok(match (missing, repeat) {
+        (Some(m), Some(r)) => Some(if r.line() < m.line() { r } else { m }),
+        (m, r) => m.or(r),
+    })
 }
 
 /// Whether a row of the one-column `table` has no value; and the hash of every value (by value,
-/// whatever the column's type) in share `share` of `shares`.
+/// whatever the column's type) in share `share` of `shares`, rows with no value left out.
 async fn key_hashes(
     table: DataFrame,
     (share, shares): (u64, u64),
@@ -92,14 +102,23 @@ async fn key_hashes(
                 let (mut missing, mut kept, mut buffer) = (false, Vec::<u64>::new(), Vec::new());
                 while let Some(batch) = stream.next().await.transpose()? {
                     let column = batch.column(0);
-                    if column.null_count() > 0 {
-                        missing = true;
-                        break;
-                    }
                     buffer.clear();
                     buffer.resize(column.len(), 0);
                     create_hashes([column], &state, &mut buffer)?;
-                    kept.extend(buffer.iter().filter(|h| **h % shares == share));
+                    let shared = |(i, h): (usize, &u64)| *h % shares == share && column.is_valid(i);
+                    match column.null_count() > 0 {
+                        true => {
+                            missing = true;
+                            kept.extend(
+                                buffer
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|x| shared(*x))
+                                    .map(|(_, h)| h),
+                            );
+                        }
+                        false => kept.extend(buffer.iter().filter(|h| **h % shares == share)),
+                    }
                 }
                 Ok::<_, DataError>((missing, kept))
             })
@@ -315,5 +334,60 @@ mod tests {
         ids[100] = None;
         let e = checked(&ids, Some(4_096)).unwrap();
         assert!(e.contains("t.csv:102"), "{e}");
+    }
+
+    #[test]
+    fn of_two_key_columns_the_earlier_row_is_reported_and_a_repeat_before_a_missing_key() {
+        let model = crate::compile(
+            "scorecard s { grain: month }\ndataset t { source: \"t.csv\" time: day columns: { id: text key  n: integer key  day: date } }\nkpi k { value: count(t) }\n",
+        )
+        .model
+        .unwrap();
+        let ds = model.dataset("t").unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+            Field::new(LINE, DataType::Int64, false),
+        ]));
+        // (id, n) on lines 2..: n repeats on line 5, id on line 6; a missing id on line 7.
+        let run = |ids: Vec<Option<&str>>, ns: Vec<Option<i64>>| {
+            let lines: Vec<i64> = (0..ids.len() as i64).map(|i| i + 2).collect();
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(ids)),
+                    Arc::new(Int64Array::from(ns)),
+                    Arc::new(Int64Array::from(lines)),
+                ],
+            )
+            .unwrap();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let ctx = SessionContext::new();
+                let table = MemTable::try_new(schema.clone(), vec![vec![batch]]).unwrap();
+                ctx.register_table("t", Arc::new(table)).unwrap();
+                let scan = Scan {
+                    shown: "t.csv",
+                    in_file_order: false,
+                    rows: 6,
+                    memory_limit: None,
+                };
+                check(&ctx, ds, scan).await.unwrap_err().to_string()
+            })
+        };
+        let ids = vec![Some("a"), Some("b"), Some("c"), Some("d"), Some("b"), None];
+        let ns = vec![Some(1), Some(2), Some(3), Some(2), Some(9), Some(10)];
+        let e = run(ids.clone(), ns.clone());
+        assert!(
+            e.contains("t.csv:5") && e.contains("`n`") && e.contains("first seen on line 3"),
+            "{e}"
+        );
+        // Without n's repeat, id's on line 6 comes before the missing id on line 7.
+        let ns = vec![Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)];
+        let e = run(ids, ns);
+        assert!(e.contains("t.csv:6") && e.contains("`id`"), "{e}");
     }
 }

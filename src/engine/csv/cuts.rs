@@ -7,7 +7,7 @@
 //! one, `""` is a quote and a lone `"` closes it; any other `"` is an ordinary character. A line
 //! break outside quotes ends a record: `\n`, `\r\n`, or `\r` alone (as old Mac files end lines).
 
-use memchr::{memchr2, memchr_iter, memrchr2};
+use memchr::{memchr2, memchr2_iter, memchr_iter, memrchr2};
 
 /// Where records end in a text: `at[i]` is the first record end at or after `targets[i]` (none
 /// when the rest holds none), and `last` the last record end in the text (0 when it holds none).
@@ -93,7 +93,12 @@ impl Found<'_> {
         }
         // Most stretches between quoted fields are a separator or a line break: look at their
         // bytes directly rather than through a search's setup.
-        let stretch = &text[start..end];
+        let mut stretch = &text[start..end];
+        // A `\r` that ends the text may be the first half of a `\r\n` whose `\n` is not read
+        // yet: the record before it ends at the line break before.
+        if end == text.len() && stretch.last() == Some(&b'\r') {
+            stretch = &stretch[..stretch.len() - 1];
+        }
         let last = match stretch.len() <= 16 {
             true => stretch.iter().rposition(|&b| b == b'\n' || b == b'\r'),
             false => memrchr2(b'\n', b'\r', stretch),
@@ -102,6 +107,25 @@ impl Found<'_> {
             self.cuts.last = record_end(text, start + k);
         }
     }
+}
+
+/// The line breaks in `text`: each `\n`, and each `\r` not followed by one (`\r\n` is one
+/// break). The csv crate's own line numbers count `\n` only, and at a record's start, before the
+/// `\n` of a `\r\n` that ended the record before: every record of a file with `\r\n` ends
+/// was a line early, and of one with `\r` ends, on line 1.
+pub fn line_breaks(text: &[u8]) -> u64 {
+    memchr2_iter(b'\n', b'\r', text)
+        .filter(|&at| text[at] == b'\n' || text.get(at + 1) != Some(&b'\n'))
+        .count() as u64
+}
+
+/// Where the record that a reader's position `at` stands before begins: past the line breaks
+/// (and blank lines) the reader had not yet passed.
+pub fn record_start(text: &[u8], mut at: usize) -> usize {
+    while at < text.len() && matches!(text[at], b'\n' | b'\r') {
+        at += 1;
+    }
+    at.min(text.len())
 }
 
 /// Where the record whose line break is at `at` ends: after it, or after the `\n` of a `\r\n`.

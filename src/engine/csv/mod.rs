@@ -44,12 +44,15 @@ pub struct Loaded {
 struct Sizes {
     chunk: usize,
     parallel_from: usize,
+    /// How long a text may run without a record end before it is refused as running on.
+    longest: usize,
 }
 
 /// 64 MiB of text held at once; pieces from 4 MiB.
 const SIZES: Sizes = Sizes {
     chunk: 64 << 20,
     parallel_from: 4 << 20,
+    longest: 128 << 20,
 };
 
 /// Reads `input` as CSV with a header row, a chunk at a time; `numbered` rows keep their line in
@@ -70,9 +73,12 @@ pub fn read(
         // of that.
         Some(limit) => {
             let chunk = (limit / 8).clamp(1 << 20, SIZES.chunk);
+            // However small the chunks, a record is not refused as running on until it is as
+            // long as without a limit.
             Sizes {
                 chunk,
                 parallel_from: chunk / 16,
+                longest: SIZES.longest,
             }
         }
         None => SIZES,
@@ -98,7 +104,7 @@ fn read_in(
     let unreadable = |e: std::io::Error| DataError::unreadable(&ds.name, path, e.to_string());
     let mut text = Vec::new();
     let mut eof = false;
-    while !eof && !text.contains(&b'\n') {
+    while !eof && !text.contains(&b'\n') && !text.contains(&b'\r') {
         eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?;
     }
     let start = if text.starts_with(b"\xEF\xBB\xBF") {
@@ -127,16 +133,16 @@ fn read_in(
         .from_reader(&text[start..]);
     let header = reader
         .byte_headers()
-        .map_err(|e| csv_error(path, e, 0))?
+        .map_err(|e| csv_error(path, e, 1))?
         .clone();
     let names: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let positions = super::records::positions(ds, path, &names, "the file")?;
-    // Where the data begins, and the line it begins on.
-    let body_start = (start + reader.position().byte() as usize).min(text.len());
-    let line = reader.position().line();
+    // Where the data begins (past the header's line break, all of a `\r\n`), and its line.
+    let body_start = cuts::record_start(&text, start + reader.position().byte() as usize);
+    let line = 1 + cuts::line_breaks(&text[..body_start]);
     text.drain(..body_start);
     let parser = Parser {
         ds,
@@ -214,7 +220,7 @@ fn read_chunks(
             true => text.len(),
             false => cut.last,
         };
-        if end == 0 && !eof && text.len() >= 2 * sizes.chunk {
+        if end == 0 && !eof && text.len() >= sizes.longest {
             return Err(no_record_end(path, line, &text, cut.open));
         }
         let unclosed = open_at_end.map(|open| never_closed(path, line, &text[..open]));
@@ -282,7 +288,7 @@ fn never_closed(path: &str, line: u64, before: &[u8]) -> DataError {
 
 /// The line that `text`, starting on `line`, has reached at its end.
 fn line_after(line: u64, text: &[u8]) -> u64 {
-    line + memchr::memchr_iter(b'\n', text).count() as u64
+    line + cuts::line_breaks(text)
 }
 
 /// No record ends in the whole of `text` (two chunks), which begins at `line`: a quote left open
@@ -384,6 +390,7 @@ mod tests {
     const SMALL: Sizes = Sizes {
         chunk: 1_000,
         parallel_from: 300,
+        longest: 2_000,
     };
 
     fn model(key: bool) -> crate::check::model::Model {
@@ -531,6 +538,34 @@ mod tests {
             Err(DataError::BadValue(v)) => assert_eq!((v.line, v.value.as_str()), (2901, "oops")),
             other => panic!("expected the bad value, got {:?}", other.map(|l| l.rows)),
         }
+    }
+
+    #[test]
+    fn every_row_keeps_its_line_whatever_ends_the_lines() {
+        // The csv crate counts `\n` only, at the start of a record, before the `\n` of the
+        // `\r\n` that ended the record before: rows were a line early after `\r\n`, and all
+        // on line 1 with `\r`. Read in many small chunks, cut anywhere.
+        for end in ["\r\n", "\r"] {
+            let with = text(3_000).replace('\n', end);
+            let loaded = read_small(&with, false).unwrap();
+            let rows = rows(&loaded);
+            assert_eq!(rows.len(), 3_000, "{end:?}");
+            for (line, id, ..) in &rows {
+                assert_eq!(*line, id + 1, "{end:?}: row {id}");
+            }
+            let bad = with.replace(
+                &format!("{end}2900,2025-01-17,2900.00,"),
+                &format!("{end}2900,2025-01-17,oops,"),
+            );
+            match read_small(&bad, false) {
+                Err(DataError::BadValue(v)) => assert_eq!(v.line, 2901, "{end:?}"),
+                other => panic!("expected a bad value, got {:?}", other.err()),
+            }
+        }
+        // Blank lines between records count as lines.
+        let blank = text(20).replace("\n11,", "\n\r\n\n11,");
+        let rows = rows(&read_small(&blank, false).unwrap());
+        assert_eq!(rows.iter().find(|r| r.1 == 11).map(|r| r.0), Some(14));
     }
 
     #[test]

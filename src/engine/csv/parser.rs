@@ -6,7 +6,6 @@ use super::super::keys::Met;
 use super::super::records::{Sinks, Typer};
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
-use std::io::Read;
 
 /// What every piece of one file is parsed with.
 pub struct Parser<'a> {
@@ -32,7 +31,7 @@ pub struct Piece {
 
 impl Parser<'_> {
     /// Parses data lines (no header) whose first line is `first_line` of the file.
-    pub fn parse(&self, piece: impl Read, first_line: u64) -> Piece {
+    pub fn parse(&self, piece: &[u8], first_line: u64) -> Piece {
         let mut typer = Typer::new(self.ds, self.path, self.money_scale, self.schema.clone())
             .sinks(&self.sinks);
         let records = self.records(piece, first_line, &mut typer);
@@ -44,27 +43,29 @@ impl Parser<'_> {
     }
 
     /// Types every record of `piece` into `typer`.
-    fn records(
-        &self,
-        piece: impl Read,
-        first_line: u64,
-        typer: &mut Typer,
-    ) -> Result<(), DataError> {
+    fn records(&self, piece: &[u8], first_line: u64, typer: &mut Typer) -> Result<(), DataError> {
         let path = self.path;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .from_reader(piece);
-        let offset = first_line.saturating_sub(1);
+        let mut lines = Lines {
+            piece,
+            counted: 0,
+            line: first_line,
+        };
         // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
-                Err(e) => return Err(csv_error(path, e, offset)),
+                Err(e) => {
+                    let line = lines.at(e.position().map_or(0, |p| p.byte()));
+                    return Err(csv_error(path, e, line));
+                }
             }
-            let line = offset + record.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.at(record.position().map_or(0, |p| p.byte()));
             if record.len() != self.width {
                 // A blank last line is not a row.
                 if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
@@ -87,9 +88,29 @@ impl Parser<'_> {
     }
 }
 
-/// A tokenizer error; `offset` is the lines of the file before the piece being read.
-pub fn csv_error(path: &str, e: csv::Error, offset: u64) -> DataError {
-    let line = offset + e.position().map(|p| p.line()).unwrap_or(0);
+/// The line of each record of a piece, counted from the bytes (see `cuts::line_breaks`): the
+/// records come in order, so each count goes on from the last.
+struct Lines<'p> {
+    piece: &'p [u8],
+    /// Bytes counted so far, and the line at their end.
+    counted: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The line of the record the reader stood before at byte `at` of the piece.
+    fn at(&mut self, at: u64) -> u64 {
+        let start = super::cuts::record_start(self.piece, at as usize);
+        if start > self.counted {
+            self.line += super::cuts::line_breaks(&self.piece[self.counted..start]);
+            self.counted = start;
+        }
+        self.line
+    }
+}
+
+/// A tokenizer error in the record on `line`.
+pub fn csv_error(path: &str, e: csv::Error, line: u64) -> DataError {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => DataError::NotUtf8 {
             path: path.into(),
