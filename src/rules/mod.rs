@@ -72,6 +72,11 @@ pub struct KpiResult {
     pub results: Vec<Row>,
 }
 
+/// Something per segmentation and segment, found by a fast hash (a segmentation may have hundreds
+/// of thousands of segments, looked up in every period).
+type BySegment<'m, T> =
+    std::collections::HashMap<(&'m [String], &'m [Option<String>]), T, foldhash::fast::RandomState>;
+
 fn shared_map<S: serde::Serializer>(
     map: &Arc<BTreeMap<String, Option<String>>>,
     s: S,
@@ -226,20 +231,12 @@ pub fn evaluate(
     // How many contexts the period before needed: the next needs about as many.
     let mut contexts_before = 0;
     // Each segment's name in results, made once for every period.
-    let mut names: std::collections::HashMap<
-        (&[String], &[Option<String>]),
-        Arc<BTreeMap<String, Option<String>>>,
-        foldhash::fast::RandomState,
-    > = Default::default();
+    let mut names: BySegment<Arc<BTreeMap<String, Option<String>>>> = Default::default();
     for &p in &aggregates.periods {
         let label = periods.label(p);
         // One context per segmentation and segment in the period, shared by the KPIs evaluated
         // there, so that a KPI another uses is evaluated once, not once per KPI that uses it.
-        let mut contexts: std::collections::HashMap<
-            (&[String], &[Option<String>]),
-            eval::Context,
-            foldhash::fast::RandomState,
-        > = std::collections::HashMap::with_capacity_and_hasher(
+        let mut contexts: BySegment<eval::Context> = BySegment::with_capacity_and_hasher(
             contexts_before,
             foldhash::fast::RandomState::default(),
         );

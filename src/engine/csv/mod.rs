@@ -347,7 +347,7 @@ fn parse_pieces(
         let handles: Vec<_> = pieces
             .iter()
             .zip(&first_lines)
-            .map(|(piece, &first)| scope.spawn(move || parser.parse(*piece, first)))
+            .map(|(piece, &first)| scope.spawn(move || parser.parse(piece, first)))
             .collect();
         handles
             .into_iter()
