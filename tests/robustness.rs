@@ -204,6 +204,61 @@ fn a_repeated_key_under_a_memory_limit_names_the_same_lines() {
     assert_eq!(run(&["--memory-limit", "64MiB"]), free);
 }
 
+/// 3,000 customers in each of 12 months, by customer: the total and 3,000 customers in 12 periods
+/// are 36,012 results, about 14 MB held until written (400 bytes each). Under an 8 MiB limit the run is
+/// refused before any result is made, with the numbers; under 64 MiB, and without a limit, it
+/// runs, with the same results.
+#[test]
+fn results_that_would_not_fit_the_memory_limit_are_refused_with_their_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,day,customer,amount\n");
+    for month in 1..=12 {
+        for c in 0..3_000 {
+            csv.push_str(&format!("{month}-{c},2026-{month:02}-01,c{c},1.00\n"));
+        }
+    }
+    std::fs::write(tmp.path().join("sales.csv"), csv).unwrap();
+    let card = tmp.path().join("s.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard s { currency: USD  grain: month }\ndataset sales { source: \"sales.csv\"  time: day  columns: { id: text key  day: date  customer: text  amount: money } }\nkpi spend { unit: money  value: sum(sales.amount)  by: customer }\n",
+    )
+    .unwrap();
+    let run = |limit: Option<&str>| {
+        let mut c = captured();
+        c.args(["run"])
+            .arg(&card)
+            .args(["--format", "csv", "--deterministic"]);
+        if let Some(l) = limit {
+            c.args(["--memory-limit", l]);
+        }
+        c.output().unwrap()
+    };
+    let refused = run(Some("8MiB"));
+    assert_eq!(refused.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&refused.stderr);
+    assert!(e.contains("error[scorecard::run::memory]"), "{e}");
+    assert!(
+        e.contains("report 36012 results")
+            && e.contains(
+                "kpi `spend` alone has 3000 segments (by customer) in each of 12 periods"
+            ),
+        "{e}"
+    );
+    assert!(refused.stdout.is_empty());
+    let free = run(None);
+    assert!(
+        free.status.success(),
+        "{}",
+        String::from_utf8_lossy(&free.stderr)
+    );
+    let rows = String::from_utf8_lossy(&free.stdout).lines().count();
+    assert_eq!(rows, 1 + 36_012, "a header and every result");
+    let limited = run(Some("64MiB"));
+    assert!(limited.status.success());
+    assert_eq!(limited.stdout, free.stdout);
+}
+
 #[test]
 fn a_killed_generate_leaves_the_earlier_files_intact() {
     let tmp = tempfile::tempdir().unwrap();

@@ -139,6 +139,19 @@ pub enum DataError {
     #[error("the run needs more memory than its limit allows: {reason}{}", help_line(&Some("raise --memory-limit (or `[engine] memory_limit` in scorecard.toml), or leave it out".to_string())))]
     Memory { reason: String },
 
+    /// The results a run would report need more memory than its limit: every segment is reported
+    /// in every period, and results are held until they are written.
+    #[error("the run would report {results} results, about {needed} MiB held in memory, more than --memory-limit allows ({limit} MiB): kpi `{kpi}` alone has {segments} segments (by {by}) in each of {periods} periods{}", help_line(&Some("report fewer periods (--from, --to), segment the KPI by fewer or coarser columns, or raise --memory-limit".to_string())))]
+    TooManyResults {
+        results: usize,
+        needed: usize,
+        limit: usize,
+        kpi: String,
+        segments: usize,
+        by: String,
+        periods: usize,
+    },
+
     #[error("the cluster at `{scheduler}` could not run the query: {reason}{}", help_line(&Some("start its scheduler and executors (`scorecard cluster scheduler`, `scorecard cluster executor`, docs/distributed.md), or run on this machine with `[engine] kind = \"embedded\"`".to_string())))]
     Cluster { scheduler: String, reason: String },
 
@@ -192,7 +205,7 @@ impl DataError {
             DataError::Attribution { .. } => Code::AttributionFailed,
             DataError::Allocation { .. } => Code::AllocationFailed,
             DataError::Script { error, .. } => error.code(),
-            DataError::Memory { .. } => Code::MemoryLimit,
+            DataError::Memory { .. } | DataError::TooManyResults { .. } => Code::MemoryLimit,
             DataError::Cluster { .. } => Code::Cluster,
             DataError::Engine(_) => Code::EngineFailed,
         }

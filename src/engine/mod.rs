@@ -153,6 +153,8 @@ pub struct Aggregates {
     pub credits: Vec<credits::Credit>,
     /// Warnings about derived tables (a view's division by zero, a resource over capacity).
     pub notes: Vec<Note>,
+    /// The run's memory limit, which the results it reports must fit in too.
+    pub memory_limit: Option<usize>,
 }
 
 /// A warning raised while deriving a table.
@@ -353,7 +355,7 @@ impl Session {
             cluster: remote.as_ref().zip(cluster.map(|c| c.scheduler.as_str())),
         };
         let staged = staging.as_ref().map(|s| s.0.path());
-        let aggregates = runtime.block_on(run(
+        let mut aggregates = runtime.block_on(run(
             contexts,
             model,
             options,
@@ -361,6 +363,7 @@ impl Session {
             range,
             (threads, staged),
         ))?;
+        aggregates.memory_limit = options.memory_limit;
         let session = Session {
             runtime,
             ctx,

@@ -72,6 +72,51 @@ pub struct KpiResult {
     pub results: Vec<Row>,
 }
 
+/// What one result costs in memory until it is written, output included: measured with 1.08
+/// million results by four segment columns (`docs/performance.md`), rounded up.
+const RESULT_BYTES: usize = 400;
+
+/// Under a memory limit, whether the results fit in it: every KPI reports each of its segments
+/// (`segments`, the total first) in every period, and results are held until they are written.
+/// A segmentation of hundreds of thousands of segments is refused before any is evaluated,
+/// naming the KPI with the most, rather than let the run grow past the limit.
+fn fits_in_memory(
+    model: &Model,
+    segments: &[Vec<Vec<Option<String>>>],
+    aggregates: &Aggregates,
+) -> Result<(), EvalError> {
+    let Some(limit) = aggregates.memory_limit else {
+        return Ok(());
+    };
+    let periods = aggregates.periods.len();
+    let results: usize = segments
+        .iter()
+        .map(|s| s.len().saturating_mul(periods))
+        .fold(0, usize::saturating_add);
+    let needed = results.saturating_mul(RESULT_BYTES);
+    if needed <= limit {
+        return Ok(());
+    }
+    let Some((k, most)) = model
+        .kpis
+        .iter()
+        .zip(segments)
+        .max_by_key(|(_, s)| s.len())
+        .map(|(k, s)| (k, s.len().saturating_sub(1)))
+    else {
+        return Ok(());
+    };
+    Err(EvalError::Data(crate::engine::DataError::TooManyResults {
+        results,
+        needed: needed >> 20,
+        limit: limit >> 20,
+        kpi: k.name.clone(),
+        segments: most,
+        by: k.by.join(", "),
+        periods,
+    }))
+}
+
 /// Something per segmentation and segment, found by a fast hash (a segmentation may have hundreds
 /// of thousands of segments, looked up in every period).
 type BySegment<'m, T> =
@@ -226,6 +271,7 @@ pub fn evaluate(
             std::iter::once(Vec::new()).chain(found).collect()
         })
         .collect();
+    fits_in_memory(model, &segments, &aggregates)?;
     let mut results: Vec<Vec<Row>> = model.kpis.iter().map(|_| Vec::new()).collect();
     let mut kpi_warnings: Vec<Vec<Warning>> = model.kpis.iter().map(|_| Vec::new()).collect();
     // How many contexts the period before needed: the next needs about as many.
