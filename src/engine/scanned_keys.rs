@@ -264,123 +264,111 @@ async fn sorted_first_repeat(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::arrow::record_batch::RecordBatch;
     use datafusion::datasource::MemTable;
     use std::sync::Arc;
 
-    /// The error checking `t`'s keys gives, its rows `ids` on lines 2, 3, ... in two partitions,
-    /// under `memory_limit`.
-    fn checked(ids: &[Option<&str>], memory_limit: Option<usize>) -> Option<String> {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("id", DataType::Utf8, true),
-            Field::new(LINE, DataType::Int64, false),
-        ]));
-        let batch = |range: std::ops::Range<usize>| {
-            let lines: Vec<i64> = range.clone().map(|i| i as i64 + 2).collect();
-            RecordBatch::try_new(
-                schema.clone(),
-                vec![
-                    Arc::new(StringArray::from(ids[range].to_vec())),
-                    Arc::new(Int64Array::from(lines)),
-                ],
-            )
-            .unwrap()
-        };
-        let half = ids.len() / 2;
-        let parts = vec![vec![batch(half..ids.len())], vec![batch(0..half)]];
-        let model = crate::compile(
-            "scorecard s { grain: month }\ndataset t { source: \"t.csv\" time: day columns: { id: text key  day: date } }\nkpi k { value: count(t) }\n",
-        )
-        .model
-        .unwrap();
+    /// The error checking the keys of dataset `t` of a scorecard declaring `columns` gives, its
+    /// table the `parts` (each a list of columns, `__line` last) of `rows` rows.
+    fn checked(
+        columns: &str,
+        parts: Vec<Vec<ArrayRef>>,
+        (rows, memory_limit): (u64, Option<usize>),
+    ) -> Option<String> {
+        let source = format!(
+            "scorecard s {{ grain: month }}\ndataset t {{ source: \"t.csv\" time: day columns: {{ {columns}  day: date }} }}\nkpi k {{ value: count(t) }}\n"
+        );
+        let model = crate::compile(&source).model.unwrap();
         let ds = model.dataset("t").unwrap();
+        let batches: Vec<Vec<RecordBatch>> = parts
+            .into_iter()
+            .map(|arrays| {
+                let fields: Vec<Field> = ds
+                    .columns
+                    .iter()
+                    .filter(|c| c.key)
+                    .zip(&arrays)
+                    .map(|(c, a)| Field::new(&c.name, a.data_type().clone(), true))
+                    .chain([Field::new(LINE, DataType::Int64, false)])
+                    .collect();
+                vec![RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).unwrap()]
+            })
+            .collect();
+        let schema = batches[0][0].schema();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .build()
             .unwrap();
         runtime.block_on(async {
             let ctx = SessionContext::new();
-            let table = MemTable::try_new(schema.clone(), parts).unwrap();
+            let table = MemTable::try_new(schema, batches).unwrap();
             ctx.register_table("t", Arc::new(table)).unwrap();
             let scan = Scan {
                 shown: "t.csv",
                 in_file_order: false,
-                rows: ids.len() as u64,
+                rows,
                 memory_limit,
             };
             check(&ctx, ds, scan).await.err().map(|e| e.to_string())
         })
     }
 
+    /// Lines 2, 3, ... for the rows in `range`.
+    fn lines(range: std::ops::Range<usize>) -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(range.map(|i| i as i64 + 2)))
+    }
+
     #[test]
     fn the_first_repeat_is_named_whatever_share_of_the_hashes_each_scan_keeps() {
-        let ids: Vec<String> = (0..5_000).map(|i| format!("K{i}")).collect();
-        let mut ids: Vec<Option<&str>> = ids.iter().map(|s| Some(s.as_str())).collect();
-        assert_eq!(checked(&ids, None), None);
+        let names: Vec<String> = (0..5_000).map(|i| format!("K{i}")).collect();
+        let mut ids: Vec<Option<&str>> = names.iter().map(|s| Some(s.as_str())).collect();
+        // Two partitions, the second half first.
+        let run = |ids: &[Option<&str>], limit| {
+            let half = ids.len() / 2;
+            let part = |r: std::ops::Range<usize>| -> Vec<ArrayRef> {
+                vec![
+                    Arc::new(StringArray::from(ids[r.clone()].to_vec())),
+                    lines(r),
+                ]
+            };
+            let parts = vec![part(half..ids.len()), part(0..half)];
+            checked("id: text key", parts, (ids.len() as u64, limit))
+        };
+        assert_eq!(run(&ids, None), None);
         // 40,000 bytes of hashes in a quarter of 4,096: ten scans, each for a tenth.
-        assert_eq!(checked(&ids, Some(4_096)), None);
+        assert_eq!(run(&ids, Some(4_096)), None);
         // K10 again on line 3002 (in the second partition, read first), K7 on line 4002.
         ids[3_000] = Some("K10");
         ids[4_000] = Some("K7");
         for limit in [None, Some(4_096)] {
-            let e = checked(&ids, limit).unwrap();
+            let e = run(&ids, limit).unwrap();
             assert!(
                 e.contains("t.csv:3002") && e.contains("first seen on line 12"),
                 "{e}"
             );
         }
+        // A key missing on an earlier line than the repeat is the error.
         ids[100] = None;
-        let e = checked(&ids, Some(4_096)).unwrap();
+        let e = run(&ids, Some(4_096)).unwrap();
         assert!(e.contains("t.csv:102"), "{e}");
     }
 
     #[test]
     fn of_two_key_columns_the_earlier_row_is_reported_and_a_repeat_before_a_missing_key() {
-        let model = crate::compile(
-            "scorecard s { grain: month }\ndataset t { source: \"t.csv\" time: day columns: { id: text key  n: integer key  day: date } }\nkpi k { value: count(t) }\n",
-        )
-        .model
-        .unwrap();
-        let ds = model.dataset("t").unwrap();
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("id", DataType::Utf8, true),
-            Field::new("n", DataType::Int64, true),
-            Field::new(LINE, DataType::Int64, false),
-        ]));
         // (id, n) on lines 2..: n repeats on line 5, id on line 6; a missing id on line 7.
         let run = |ids: Vec<Option<&str>>, ns: Vec<Option<i64>>| {
-            let lines: Vec<i64> = (0..ids.len() as i64).map(|i| i + 2).collect();
-            let batch = RecordBatch::try_new(
-                schema.clone(),
-                vec![
-                    Arc::new(StringArray::from(ids)),
-                    Arc::new(Int64Array::from(ns)),
-                    Arc::new(Int64Array::from(lines)),
-                ],
-            )
-            .unwrap();
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let ctx = SessionContext::new();
-                let table = MemTable::try_new(schema.clone(), vec![vec![batch]]).unwrap();
-                ctx.register_table("t", Arc::new(table)).unwrap();
-                let scan = Scan {
-                    shown: "t.csv",
-                    in_file_order: false,
-                    rows: 6,
-                    memory_limit: None,
-                };
-                check(&ctx, ds, scan).await.unwrap_err().to_string()
-            })
+            let parts = vec![vec![
+                Arc::new(StringArray::from(ids)) as ArrayRef,
+                Arc::new(Int64Array::from(ns)),
+                lines(0..6),
+            ]];
+            checked("id: text key  n: integer key", parts, (6, None)).unwrap()
         };
         let ids = vec![Some("a"), Some("b"), Some("c"), Some("d"), Some("b"), None];
         let ns = vec![Some(1), Some(2), Some(3), Some(2), Some(9), Some(10)];
-        let e = run(ids.clone(), ns.clone());
+        let e = run(ids.clone(), ns);
         assert!(
             e.contains("t.csv:5") && e.contains("`n`") && e.contains("first seen on line 3"),
             "{e}"
