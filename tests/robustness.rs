@@ -205,9 +205,9 @@ fn a_repeated_key_under_a_memory_limit_names_the_same_lines() {
 }
 
 /// 3,000 customers in each of 12 months, by customer: the total and 3,000 customers in 12 periods
-/// are 36,012 results, about 14 MB held until written (400 bytes each). Under an 8 MiB limit the run is
-/// refused before any result is made, with the numbers; under 64 MiB, and without a limit, it
-/// runs, with the same results.
+/// are 36,012 results, about 37 MB as the guard counts them (1 KB each). Under an 8 MiB limit the
+/// run is refused before any result is made, with the numbers; under 64 MiB, and without a limit,
+/// it runs, with the same results.
 #[test]
 fn results_that_would_not_fit_the_memory_limit_are_refused_with_their_numbers() {
     let tmp = tempfile::tempdir().unwrap();

@@ -118,7 +118,12 @@ pub async fn register(
         SourceFormat::Csv => {
             let sinks = reading.sinks(ds, numbered)?;
             let how = (reading.threads, numbered);
-            let loaded = csv::read(ds, &shown, &mut input, money_scale, how, &sinks)?;
+            let loaded = csv::read(ds, &shown, &mut input, money_scale, how, &sinks).map_err(
+                |e| match sinks.staged.is_some() {
+                    true => staged_error(ds, (path, &shown), e, reading),
+                    false => e,
+                },
+            )?;
             register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::JsonLines => {
@@ -166,6 +171,31 @@ pub async fn register(
         sha256,
         rows,
     })
+}
+
+/// The error a CSV read whose rows were staged stopped at, unless a key repeats on an earlier
+/// line: staged rows' keys are checked once the file is read, so the file's keys before the error
+/// are read again to find it. They are held in memory (about 32 bytes each), so this is skipped,
+/// and the error stands, where they would take more than half the memory limit.
+fn staged_error(
+    ds: &Dataset,
+    (path, shown): (&Path, &str),
+    e: DataError,
+    reading: &Reading,
+) -> DataError {
+    let Some(before) = e.line() else {
+        return e;
+    };
+    let too_many = reading
+        .memory_limit
+        .is_some_and(|limit| before.saturating_mul(32) > limit as u64 / 2);
+    if !ds.columns.iter().any(|c| c.key) || too_many {
+        return e;
+    }
+    let Ok(mut again) = std::fs::File::open(path) else {
+        return e;
+    };
+    csv::repeat_before(ds, shown, &mut again, reading.threads, before).unwrap_or(e)
 }
 
 /// Registers the rows read as the dataset's table: from memory, or from the file they were staged

@@ -89,8 +89,34 @@ pub fn read(
         input,
         money_scale,
         (threads, numbered, sinks),
-        sizes,
+        (sizes, None),
     )
+}
+
+/// The first key of `input` repeated on a line before `before`, as its error: read again, keys
+/// only, when rows were staged under a memory limit (their keys are checked once the file is read)
+/// and the first read stopped at an error on line `before`, so that a key repeated earlier is
+/// still the error reported. Holds the keys of the lines before `before`.
+pub fn repeat_before(
+    ds: &Dataset,
+    path: &str,
+    input: &mut (dyn Read + Send),
+    threads: usize,
+    before: u64,
+) -> Option<DataError> {
+    let sinks = Sinks::default();
+    let read = read_in(
+        ds,
+        path,
+        input,
+        0,
+        (threads, false, &sinks),
+        (SIZES, Some(before)),
+    );
+    match read {
+        Err(e @ DataError::DuplicateKey { .. }) if e.line().is_some_and(|l| l < before) => Some(e),
+        _ => None,
+    }
 }
 
 fn read_in(
@@ -99,12 +125,15 @@ fn read_in(
     input: &mut (dyn Read + Send),
     money_scale: u32,
     (threads, numbered, sinks): (usize, bool, &Sinks),
-    sizes: Sizes,
+    (sizes, keys_before): (Sizes, Option<u64>),
 ) -> Result<Loaded, DataError> {
     let unreadable = |e: std::io::Error| DataError::unreadable(&ds.name, path, e.to_string());
     let mut text = Vec::new();
     let mut eof = false;
-    while !eof && !text.contains(&b'\n') && !text.contains(&b'\r') {
+    // Until the header's line break is read whole: a `\r` that ends the text may be the first half
+    // of a `\r\n`.
+    let broken = |t: &[u8]| t.contains(&b'\n') || t[..t.len().saturating_sub(1)].contains(&b'\r');
+    while !eof && !broken(&text) {
         eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?;
     }
     let start = if text.starts_with(b"\xEF\xBB\xBF") {
@@ -114,7 +143,10 @@ fn read_in(
     };
     // UTF-16 text (Excel's "Unicode text") is not UTF-8, though its header's bytes, a NUL between
     // letters, would read as UTF-8 columns no file declares: say what it is.
-    let header_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+    let header_line = text
+        .split(|b| *b == b'\n' || *b == b'\r')
+        .next()
+        .unwrap_or_default();
     if text.starts_with(b"\xFF\xFE") || text.starts_with(b"\xFE\xFF") || header_line.contains(&0) {
         return Err(DataError::NotUtf8 {
             path: path.to_string(),
@@ -126,6 +158,18 @@ fn read_in(
             dataset: ds.name.clone(),
             path: path.to_string(),
         });
+    }
+    // A quote opened in the header and never closed would make the whole text the header, and
+    // leave no rows.
+    loop {
+        let cut = cuts::cuts(&text[start..], &[]);
+        match (cut.open, cut.last) {
+            (Some(open), 0) if eof || text.len() >= sizes.longest => {
+                return Err(never_closed(path, 1, &text[start..start + open]))
+            }
+            (Some(_), 0) => eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?,
+            _ => break,
+        }
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -152,6 +196,7 @@ fn read_in(
         positions,
         schema: super::records::table_schema(ds, money_scale, numbered),
         sinks: sinks.clone(),
+        keys_before,
     };
     let threads = threads.max(1);
     let mut loaded = Loaded {
@@ -213,6 +258,9 @@ fn read_chunks(
     // The buffer the next chunk is read into: the one before, whose memory is kept.
     let mut spare = Vec::new();
     loop {
+        if parser.keys_before.is_some_and(|before| line >= before) {
+            return Ok(());
+        }
         // A quote still open at the end of the file: the records before it are read first, so
         // that an error among them is reported before it.
         let open_at_end = cut.open.filter(|_| eof);
@@ -429,7 +477,7 @@ mod tests {
             &mut bytes,
             2,
             (2, true, &Sinks::default()),
-            SMALL,
+            (SMALL, None),
         )
     }
 
@@ -524,7 +572,7 @@ mod tests {
                 &mut input,
                 2,
                 (2, true, &Sinks::default()),
-                SMALL,
+                (SMALL, None),
             )
         };
         match read(&good) {
@@ -566,6 +614,28 @@ mod tests {
         let blank = text(20).replace("\n11,", "\n\r\n\n11,");
         let rows = rows(&read_small(&blank, false).unwrap());
         assert_eq!(rows.iter().find(|r| r.1 == 11).map(|r| r.0), Some(14));
+    }
+
+    #[test]
+    fn a_header_whose_crlf_is_split_between_chunks_is_one_line() {
+        // The header's `\r` is the last byte of the first chunk (1,000 bytes) and its `\n` the
+        // first of the next: it was counted twice, and every line after it was one too many.
+        let mut header = String::from("id,day,amount,note,pad");
+        header.push_str(&"x".repeat(999 - header.len()));
+        let mut text = format!("{header}\r\n");
+        for i in 1..=30 {
+            let amount = if i == 20 {
+                "oops".to_string()
+            } else {
+                format!("{i}.00")
+            };
+            text.push_str(&format!("{i},2025-01-02,{amount},n{i},p\r\n"));
+        }
+        assert_eq!(text.as_bytes()[999], b'\r');
+        match read_small(&text, false) {
+            Err(DataError::BadValue(v)) => assert_eq!((v.line, v.value.as_str()), (21, "oops")),
+            other => panic!("expected a bad value, got {:?}", other.err()),
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
 use super::super::error::DataError;
-use super::super::keys::Met;
+use super::super::keys::{key_value, Met};
 use super::super::records::{Sinks, Typer};
 use crate::check::model::Dataset;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -20,6 +20,8 @@ pub struct Parser<'a> {
     pub schema: datafusion::arrow::datatypes::SchemaRef,
     /// Where rows read are counted and batches staged.
     pub sinks: Sinks<'a>,
+    /// Only the keys of the lines before this one are read (`csv::repeat_before`).
+    pub keys_before: Option<u64>,
 }
 
 /// What one piece gave: its batches and rows, or the first error in it; and the keys it met
@@ -32,6 +34,15 @@ pub struct Piece {
 impl Parser<'_> {
     /// Parses data lines (no header) whose first line is `first_line` of the file.
     pub fn parse(&self, piece: &[u8], first_line: u64) -> Piece {
+        if let Some(before) = self.keys_before {
+            let mut keys = Met::new(self.ds.columns.iter().map(|c| c.key));
+            return Piece {
+                read: self
+                    .keys_only(piece, (first_line, before), &mut keys)
+                    .map(|()| (Vec::new(), 0)),
+                keys: Some(keys),
+            };
+        }
         let mut typer = Typer::new(self.ds, self.path, self.money_scale, self.schema.clone())
             .sinks(&self.sinks);
         let records = self.records(piece, first_line, &mut typer);
@@ -85,6 +96,51 @@ impl Parser<'_> {
             typer.row(line, |i| record.get(self.positions[i]).unwrap_or(""))?;
         }
         Ok(())
+    }
+}
+
+impl Parser<'_> {
+    /// Writes down the keys of `piece`'s records on lines before `before` into `keys`, nothing
+    /// else: the lines were typed once already.
+    fn keys_only(
+        &self,
+        piece: &[u8],
+        (first_line, before): (u64, u64),
+        keys: &mut Met,
+    ) -> Result<(), DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(piece);
+        let mut lines = Lines {
+            piece,
+            counted: 0,
+            line: first_line,
+        };
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => {
+                    let line = lines.at(e.position().map_or(0, |p| p.byte()));
+                    return Err(csv_error(self.path, e, line));
+                }
+            }
+            let line = lines.at(record.position().map_or(0, |p| p.byte()));
+            if line >= before {
+                return Ok(());
+            }
+            if record.len() != self.width {
+                continue;
+            }
+            for (i, c) in self.ds.columns.iter().enumerate() {
+                let text = record.get(self.positions[i]).unwrap_or("");
+                if c.key && !text.is_empty() {
+                    keys.push(i, &key_value(c.ty, text), text, line);
+                }
+            }
+        }
     }
 }
 
