@@ -808,7 +808,8 @@ fn project_of(file: &Path, config: Option<&Path>) -> Result<project::Project, u8
     })
 }
 
-/// The engine's options for the scorecard at `file` in `project`, with the project's bindings.
+/// The engine's options for the scorecard at `file` in `project`, with the project's bindings and
+/// memory limit (which `run --memory-limit` overrides; `diff` and `explain` have no flag for it).
 fn project_options(
     project: &project::Project,
     file: &Path,
@@ -820,6 +821,7 @@ fn project_options(
         sandbox,
         bindings: project.sources(),
         cluster: project.cluster.clone(),
+        memory_limit: project.memory_limit,
         ..engine::Options::new(data_dir)
     }
 }
