@@ -55,38 +55,17 @@ impl Parser<'_> {
 
     /// Types every record of `piece` into `typer`.
     fn records(&self, piece: &[u8], first_line: u64, typer: &mut Typer) -> Result<(), DataError> {
-        let path = self.path;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(piece);
-        let mut lines = Lines {
-            piece,
-            counted: 0,
-            line: first_line,
-        };
-        // A whole record's UTF-8 is checked at once (a bad byte is reported with its line).
-        let mut record = csv::StringRecord::new();
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = lines.at(e.position().map_or(0, |p| p.byte()));
-                    return Err(csv_error(path, e, line));
-                }
-            }
-            let line = lines.at(record.position().map_or(0, |p| p.byte()));
+        self.each_record(piece, first_line, |record, line| {
             if record.len() != self.width {
                 // A blank last line is not a row.
                 if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
-                    continue;
+                    return Ok(true);
                 }
                 // A field holding the separator or a line break was quoted: with the wrong
                 // width, most likely a quote that is never closed swallowed the rest.
                 let open_quote = record.iter().any(|f| f.contains(',') || f.contains('\n'));
                 return Err(DataError::Ragged {
-                    path: path.into(),
+                    path: self.path.into(),
                     line,
                     found: record.len(),
                     expected: self.width,
@@ -94,12 +73,10 @@ impl Parser<'_> {
                 });
             }
             typer.row(line, |i| record.get(self.positions[i]).unwrap_or(""))?;
-        }
-        Ok(())
+            Ok(true)
+        })
     }
-}
 
-impl Parser<'_> {
     /// Writes down the keys of `piece`'s records on lines before `before` into `keys`, nothing
     /// else: the lines were typed once already.
     fn keys_only(
@@ -107,6 +84,31 @@ impl Parser<'_> {
         piece: &[u8],
         (first_line, before): (u64, u64),
         keys: &mut Met,
+    ) -> Result<(), DataError> {
+        self.each_record(piece, first_line, |record, line| {
+            if line >= before {
+                return Ok(false);
+            }
+            if record.len() == self.width {
+                for (i, c) in self.ds.columns.iter().enumerate() {
+                    let text = record.get(self.positions[i]).unwrap_or("");
+                    if c.key && !text.is_empty() {
+                        keys.push(i, &key_value(c.ty, text), text, line);
+                    }
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// Hands each record of `piece` (whose first line is `first_line`) to `take` with its line,
+    /// until `take` says to stop. A whole record's UTF-8 is checked at once (a bad byte is
+    /// reported with its line).
+    fn each_record(
+        &self,
+        piece: &[u8],
+        first_line: u64,
+        mut take: impl FnMut(&csv::StringRecord, u64) -> Result<bool, DataError>,
     ) -> Result<(), DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -128,17 +130,8 @@ impl Parser<'_> {
                 }
             }
             let line = lines.at(record.position().map_or(0, |p| p.byte()));
-            if line >= before {
+            if !take(&record, line)? {
                 return Ok(());
-            }
-            if record.len() != self.width {
-                continue;
-            }
-            for (i, c) in self.ds.columns.iter().enumerate() {
-                let text = record.get(self.positions[i]).unwrap_or("");
-                if c.key && !text.is_empty() {
-                    keys.push(i, &key_value(c.ty, text), text, line);
-                }
             }
         }
     }
