@@ -4,11 +4,52 @@
 
 use super::csv::Loaded;
 use super::error::DataError;
-use super::records::{positions, Sinks, Typer};
+use super::keys::{first_repeat, key_value, Met};
+use super::records::{positions, repeated_key, Sinks, Typer};
 use crate::check::model::Dataset;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read};
+
+/// The first key of `input` repeated on a line before `before`, as its error: read again, keys
+/// only, when rows were staged under a memory limit and the first read stopped at an error on line
+/// `before` (as `csv::repeat_before`).
+pub fn repeat_before(
+    ds: &Dataset,
+    path: &str,
+    input: &mut dyn Read,
+    before: u64,
+) -> Option<DataError> {
+    let mut keys = Met::new(ds.columns.iter().map(|c| c.key));
+    let mut reader = BufReader::new(input);
+    let mut line_text = Vec::new();
+    for line in 1..before {
+        line_text.clear();
+        match reader.read_until(b'\n', &mut line_text) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let bytes = line_text
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .filter(|_| line == 1);
+        let Ok(text) = std::str::from_utf8(bytes.unwrap_or(&line_text)) else {
+            continue;
+        };
+        let Ok(Object(object)) = serde_json::from_str(text) else {
+            continue;
+        };
+        for (i, c) in ds.columns.iter().enumerate().filter(|(_, c)| c.key) {
+            let Some(value) = object.get(&c.name).and_then(|raw| plain(raw)) else {
+                continue;
+            };
+            if !value.is_empty() {
+                keys.push(i, &key_value(c.ty, &value), &value, line);
+            }
+        }
+    }
+    let repeat = first_repeat(ds, std::slice::from_ref(&keys), 1)?;
+    (repeat.line < before).then(|| repeated_key(ds, path, repeat))
+}
 
 /// Reads `input`, a line at a time.
 pub fn read(

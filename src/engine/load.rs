@@ -120,7 +120,7 @@ pub async fn register(
             let how = (reading.threads, numbered);
             let loaded = csv::read(ds, &shown, &mut input, money_scale, how, &sinks).map_err(
                 |e| match sinks.staged.is_some() {
-                    true => staged_error(ds, (path, &shown), e, reading),
+                    true => staged_error(ds, (path, &shown, false), e, reading),
                     false => e,
                 },
             )?;
@@ -128,7 +128,11 @@ pub async fn register(
         }
         SourceFormat::JsonLines => {
             let sinks = reading.sinks(ds, numbered)?;
-            let loaded = jsonl::read(ds, &shown, &mut input, money_scale, numbered, &sinks)?;
+            let loaded = jsonl::read(ds, &shown, &mut input, money_scale, numbered, &sinks)
+                .map_err(|e| match sinks.staged.is_some() {
+                    true => staged_error(ds, (path, &shown, true), e, reading),
+                    false => e,
+                })?;
             register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::Excel => {
@@ -173,13 +177,13 @@ pub async fn register(
     })
 }
 
-/// The error a CSV read whose rows were staged stopped at, unless a key repeats on an earlier
-/// line: staged rows' keys are checked once the file is read, so the file's keys before the error
+/// The error a CSV or JSON lines read whose rows were staged stopped at, unless a key repeats on
+/// an earlier line: staged rows' keys are checked once the file is read, so the file's keys before the error
 /// are read again to find it. They are held in memory (about 32 bytes each), so this is skipped,
 /// and the error stands, where they would take more than half the memory limit.
 fn staged_error(
     ds: &Dataset,
-    (path, shown): (&Path, &str),
+    (path, shown, json_lines): (&Path, &str, bool),
     e: DataError,
     reading: &Reading,
 ) -> DataError {
@@ -195,7 +199,11 @@ fn staged_error(
     let Ok(mut again) = std::fs::File::open(path) else {
         return e;
     };
-    csv::repeat_before(ds, shown, &mut again, reading.threads, before).unwrap_or(e)
+    let repeat = match json_lines {
+        true => jsonl::repeat_before(ds, shown, &mut again, before),
+        false => csv::repeat_before(ds, shown, &mut again, reading.threads, before),
+    };
+    repeat.unwrap_or(e)
 }
 
 /// Registers the rows read as the dataset's table: from memory, or from the file they were staged
