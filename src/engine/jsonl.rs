@@ -29,10 +29,7 @@ pub fn repeat_before(
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        let bytes = line_text
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .filter(|_| line == 1);
-        let Ok(text) = std::str::from_utf8(bytes.unwrap_or(&line_text)) else {
+        let Ok(text) = std::str::from_utf8(without_bom(line, &line_text)) else {
             continue;
         };
         let Ok(Object(object)) = serde_json::from_str(text) else {
@@ -49,6 +46,14 @@ pub fn repeat_before(
     }
     let repeat = first_repeat(ds, std::slice::from_ref(&keys), 1)?;
     (repeat.line < before).then(|| repeated_key(ds, path, repeat))
+}
+
+/// Line `line`'s bytes, without the byte-order mark the first may open with.
+fn without_bom(line: u64, bytes: &[u8]) -> &[u8] {
+    match (line, bytes.strip_prefix(b"\xEF\xBB\xBF")) {
+        (1, Some(rest)) => rest,
+        _ => bytes,
+    }
 }
 
 /// Reads `input`, a line at a time.
@@ -81,11 +86,7 @@ pub fn read(
                 return Ok(());
             }
             line += 1;
-            let bytes = match (line, line_text.strip_prefix(b"\xEF\xBB\xBF")) {
-                (1, Some(rest)) => rest,
-                _ => &line_text[..],
-            };
-            let Ok(text) = std::str::from_utf8(bytes) else {
+            let Ok(text) = std::str::from_utf8(without_bom(line, &line_text)) else {
                 return Err(DataError::NotUtf8 {
                     path: path.into(),
                     line,

@@ -118,21 +118,14 @@ pub async fn register(
         SourceFormat::Csv => {
             let sinks = reading.sinks(ds, numbered)?;
             let how = (reading.threads, numbered);
-            let loaded = csv::read(ds, &shown, &mut input, money_scale, how, &sinks).map_err(
-                |e| match sinks.staged.is_some() {
-                    true => staged_error(ds, (path, &shown, false), e, reading),
-                    false => e,
-                },
-            )?;
+            let loaded = csv::read(ds, &shown, &mut input, money_scale, how, &sinks)
+                .map_err(|e| staged_error(ds, (path, &shown, false), e, (reading, &sinks)))?;
             register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::JsonLines => {
             let sinks = reading.sinks(ds, numbered)?;
             let loaded = jsonl::read(ds, &shown, &mut input, money_scale, numbered, &sinks)
-                .map_err(|e| match sinks.staged.is_some() {
-                    true => staged_error(ds, (path, &shown, true), e, reading),
-                    false => e,
-                })?;
+                .map_err(|e| staged_error(ds, (path, &shown, true), e, (reading, &sinks)))?;
             register_loaded(ctx, ds, (loaded, &shown), sinks).await?
         }
         SourceFormat::Excel => {
@@ -177,17 +170,17 @@ pub async fn register(
     })
 }
 
-/// The error a CSV or JSON lines read whose rows were staged stopped at, unless a key repeats on
-/// an earlier line: staged rows' keys are checked once the file is read, so the file's keys before the error
-/// are read again to find it. They are held in memory (about 32 bytes each), so this is skipped,
-/// and the error stands, where they would take more than half the memory limit.
+/// The error a CSV or JSON lines read stopped at, unless its rows were staged and a key repeats
+/// on an earlier line: staged rows' keys are checked once the file is read, so the file's keys
+/// before the error are read again to find it. They are held in memory (about 32 bytes each), so
+/// this is skipped, and the error stands, where they would take more than half the memory limit.
 fn staged_error(
     ds: &Dataset,
     (path, shown, json_lines): (&Path, &str, bool),
     e: DataError,
-    reading: &Reading,
+    (reading, sinks): (&Reading, &Sinks),
 ) -> DataError {
-    let Some(before) = e.line() else {
+    let (true, Some(before)) = (sinks.staged.is_some(), e.line()) else {
         return e;
     };
     let too_many = reading

@@ -241,16 +241,11 @@ impl Aggregates {
 
     /// The segment values seen in a pass within the reported periods, sorted.
     pub fn segments(&self, dataset: &str, by: &[String]) -> Vec<Vec<Option<String>>> {
-        let pass = plan::Pass {
-            dataset: dataset.to_string(),
-            by: by.to_vec(),
-        };
         let (Some(&first), Some(&last)) = (self.periods.first(), self.periods.last()) else {
             return Vec::new();
         };
         let mut seen: Vec<Vec<Option<String>>> = self
-            .tables
-            .get(&pass)
+            .table(dataset, by)
             .map(|t| {
                 t.series
                     .iter()

@@ -89,6 +89,11 @@ pub struct Context<'a> {
     shared_segment: Option<Arc<BTreeMap<String, Option<String>>>>,
 }
 
+/// A segment as results and warnings name it: each segment column with its value.
+pub fn segment_map(by: &[String], segment: &[Option<String>]) -> BTreeMap<String, Option<String>> {
+    by.iter().cloned().zip(segment.iter().cloned()).collect()
+}
+
 /// The warning of a division by zero.
 pub const DIVISION_BY_ZERO: &str = "scorecard::eval::division_by_zero";
 /// The warning of a KPI with a value whose thresholds cannot decide a status.
@@ -158,11 +163,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn segment_map(&self) -> BTreeMap<String, Option<String>> {
-        self.by
-            .iter()
-            .cloned()
-            .zip(self.segment.iter().cloned())
-            .collect()
+        segment_map(self.by, self.segment)
     }
 
     /// Records a warning about `kpi` in the place evaluated now.

@@ -295,9 +295,7 @@ pub fn evaluate(
                 let cx = contexts.entry((by, seg.as_slice())).or_insert_with(|| {
                     let named = names
                         .entry((by, seg.as_slice()))
-                        .or_insert_with(|| {
-                            Arc::new(by.iter().cloned().zip(seg.iter().cloned()).collect())
-                        })
+                        .or_insert_with(|| Arc::new(eval::segment_map(by, seg)))
                         .clone();
                     eval::Context::new(model, &aggregates, by, (p, label.clone()), seg)
                         .naming(named)

@@ -160,16 +160,24 @@ fn read_in(
         });
     }
     // A quote opened in the header and never closed would make the whole text the header, and
-    // leave no rows.
-    loop {
-        let cut = cuts::cuts(&text[start..], &[]);
-        match (cut.open, cut.last) {
-            (Some(open), 0) if eof || text.len() >= sizes.longest => {
-                return Err(never_closed(path, 1, &text[start..start + open]))
-            }
-            (Some(_), 0) => eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?,
-            _ => break,
+    // leave no rows. Without a quote before its first line break, the header ends there.
+    let quoted_header = header_line.contains(&b'"');
+    let open_in_header = |t: &[u8]| match cuts::cuts(t, &[]) {
+        cuts::Cuts {
+            open: Some(open),
+            last: 0,
+            ..
+        } => Some(open),
+        _ => None,
+    };
+    while let Some(open) = quoted_header
+        .then(|| open_in_header(&text[start..]))
+        .flatten()
+    {
+        if eof || text.len() >= sizes.longest {
+            return Err(never_closed(path, 1, &text[start..start + open]));
         }
+        eof = fill(input, &mut text, sizes.chunk).map_err(unreadable)?;
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -469,12 +477,17 @@ mod tests {
     }
 
     fn read_bytes(mut bytes: &[u8], key: bool) -> Result<Loaded, DataError> {
+        read_from(&mut bytes, key)
+    }
+
+    /// `input` read in small chunks, with its rows' lines.
+    fn read_from(input: &mut (dyn Read + Send), key: bool) -> Result<Loaded, DataError> {
         let m = model(key);
         let ds = m.dataset("t").unwrap();
         read_in(
             ds,
             "t.csv",
-            &mut bytes,
+            input,
             2,
             (2, true, &Sinks::default()),
             (SMALL, None),
@@ -562,19 +575,7 @@ mod tests {
         // The next chunk is read while this one is parsed: a read that fails is an error of
         // its own, unless the text read before it holds one, which comes first in the file.
         let good = text(3_000);
-        let read = |text: &str| {
-            let m = model(false);
-            let ds = m.dataset("t").unwrap();
-            let mut input = FailsAfter(text.as_bytes());
-            read_in(
-                ds,
-                "t.csv",
-                &mut input,
-                2,
-                (2, true, &Sinks::default()),
-                (SMALL, None),
-            )
-        };
+        let read = |text: &str| read_from(&mut FailsAfter(text.as_bytes()), false);
         match read(&good) {
             Err(DataError::Unreadable { reason, .. }) => {
                 assert!(reason.contains("the disk failed"))
