@@ -619,6 +619,7 @@ kpi band {{ unit: money  value: sum(sales.amount)  better: within(2, 5) }}"
         .expect("revenue");
     let jan: Vec<String> = k
         .results
+        .held()
         .iter()
         .filter(|r| r.period == "2026-01")
         .map(|r| {

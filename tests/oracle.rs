@@ -833,6 +833,7 @@ fn by_engine(c: &Case, dir: &Path) -> Result<Vec<Rows>, String> {
         .iter()
         .map(|k| {
             k.results
+                .held()
                 .iter()
                 .map(|r| {
                     let key = (

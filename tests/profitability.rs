@@ -53,6 +53,7 @@ fn unused_capacity_stays_apart() {
         .find(|k| k.name == "cost_assigned")
         .map(|k| {
             k.results
+                .held()
                 .iter()
                 .map(|r| scorecard::report::segment_label(&r.segment))
                 .collect()

@@ -168,6 +168,7 @@ fn attribution_credit_by_channel_under_each_model() {
             .find(|a| a.name == rule)
             .unwrap_or_else(|| panic!("no credit for {rule}"));
         a.results
+            .held()
             .iter()
             .find(|r| {
                 r.period == "2026-03"

@@ -204,59 +204,108 @@ fn a_repeated_key_under_a_memory_limit_names_the_same_lines() {
     assert_eq!(run(&["--memory-limit", "64MiB"]), free);
 }
 
-/// 3,000 customers in each of 12 months, by customer: the total and 3,000 customers in 12 periods
-/// are 36,012 results, about 37 MB as the guard counts them (1 KB each). Under an 8 MiB limit the
-/// run is refused before any result is made, with the numbers; under 64 MiB, and without a limit,
-/// it runs, with the same results.
+/// 3,000 customers over 12 months, by customer, each with no rows in a third of the months: the
+/// total and 3,000 customers in 12 periods are 36,012 results of each of two KPIs, about 74 MB as
+/// the guard counts them (1 KB each). Under an 8 MiB limit a terminal table or Markdown is refused
+/// before any result is made, with the numbers; CSV and JSON keep the results on disk until they
+/// are written, to standard output or to a file, with the same bytes as without a limit, the
+/// thresholds' bands, year-to-date windows and a segmented escalation included.
 #[test]
-fn results_that_would_not_fit_the_memory_limit_are_refused_with_their_numbers() {
+fn results_that_would_not_fit_the_memory_limit_are_kept_on_disk_or_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let mut csv = String::from("id,day,customer,amount\n");
     for month in 1..=12 {
         for c in 0..3_000 {
-            csv.push_str(&format!("{month}-{c},2026-{month:02}-01,c{c},1.00\n"));
+            if (c + month) % 3 != 0 {
+                let cents = (c * 7 + month * 13) % 10_000;
+                csv.push_str(&format!(
+                    "{month}-{c},2026-{month:02}-01,c{c},{}.{:02}\n",
+                    cents / 100,
+                    cents % 100
+                ));
+            }
         }
     }
     std::fs::write(tmp.path().join("sales.csv"), csv).unwrap();
     let card = tmp.path().join("s.scorecard");
     std::fs::write(
         &card,
-        "scorecard s { currency: USD  grain: month }\ndataset sales { source: \"sales.csv\"  time: day  columns: { id: text key  day: date  customer: text  amount: money } }\nkpi spend { unit: money  value: sum(sales.amount)  by: customer }\n",
+        "scorecard s { currency: USD  grain: month }\n\
+         dataset sales { source: \"sales.csv\"  time: day  columns: { id: text key  day: date  customer: text  amount: money } }\n\
+         kpi spend { unit: money  value: sum(sales.amount)  target: 50  thresholds: green >= 50, amber >= 25, red otherwise  by: customer }\n\
+         kpi spend_ytd { unit: money  value: ytd(spend)  by: customer }\n\
+         escalation low \"Low spend\" { when: spend is red for 2 periods  severity: low  owner: \"Sales\"  message: \"{customer} spent {value} in {period}\" }\n",
     )
     .unwrap();
-    let run = |limit: Option<&str>| {
+    let run = |format: &str, limit: Option<&str>, out: Option<&str>| {
         let mut c = captured();
         c.args(["run"])
             .arg(&card)
-            .args(["--format", "csv", "--deterministic"]);
+            .args(["--format", format, "--deterministic"]);
         if let Some(l) = limit {
             c.args(["--memory-limit", l]);
         }
+        if let Some(o) = out {
+            c.arg("-o").arg(tmp.path().join(o));
+        }
         c.output().unwrap()
     };
-    let refused = run(Some("8MiB"));
-    assert_eq!(refused.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&refused.stderr);
-    assert!(e.contains("error[scorecard::run::memory]"), "{e}");
-    assert!(
-        e.contains("report 36012 results")
-            && e.contains(
-                "kpi `spend` alone has 3000 segments (by customer) in each of 12 periods"
-            ),
-        "{e}"
-    );
-    assert!(refused.stdout.is_empty());
-    let free = run(None);
-    assert!(
-        free.status.success(),
-        "{}",
-        String::from_utf8_lossy(&free.stderr)
-    );
-    let rows = String::from_utf8_lossy(&free.stdout).lines().count();
-    assert_eq!(rows, 1 + 36_012, "a header and every result");
-    let limited = run(Some("64MiB"));
-    assert!(limited.status.success());
-    assert_eq!(limited.stdout, free.stdout);
+    for format in ["table", "markdown"] {
+        let refused = run(format, Some("8MiB"), None);
+        assert_eq!(refused.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&refused.stderr);
+        assert!(e.contains("error[scorecard::run::memory]"), "{e}");
+        assert!(
+            e.contains("report 72024 results")
+                && e.contains(
+                    "kpi `spend` alone has 3000 segments (by customer) in each of 12 periods"
+                )
+                && e.contains(
+                    "`scorecard run --format csv` or `--format json` keeps the results on disk"
+                ),
+            "{e}"
+        );
+        assert!(refused.stdout.is_empty());
+    }
+    for format in ["csv", "json"] {
+        let free = run(format, None, None);
+        assert!(
+            free.status.success(),
+            "{}",
+            String::from_utf8_lossy(&free.stderr)
+        );
+        let text = String::from_utf8_lossy(&free.stdout).to_string();
+        if format == "csv" {
+            assert_eq!(
+                text.lines().count(),
+                1 + 2 * 36_012,
+                "a header and every result"
+            );
+            // c1 has no rows in month 2 ((1 + 2) % 3 == 0): no value, not zero.
+            assert!(
+                text.contains("spend,,money,2026-02,false,customer=c1,,50.00,,no_value,,,\n"),
+                "{}",
+                &text[..2000]
+            );
+        } else {
+            assert!(
+                text.contains("\"escalations\": [\n    {"),
+                "an escalation was raised"
+            );
+        }
+        let limited = run(format, Some("8MiB"), None);
+        assert!(
+            limited.status.success(),
+            "{}",
+            String::from_utf8_lossy(&limited.stderr)
+        );
+        assert!(limited.stdout == free.stdout, "{format} to standard output");
+        let file = format!("results.{format}");
+        let written = run(format, Some("8MiB"), Some(&file));
+        assert!(written.status.success());
+        let on_disk = std::fs::read(tmp.path().join(&file)).unwrap();
+        assert!(on_disk == free.stdout, "{format} to a file");
+    }
 }
 
 #[test]

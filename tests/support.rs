@@ -46,6 +46,7 @@ pub fn row<'e>(e: &'e Evaluation, kpi: &str, period: &str, segment: &str) -> &'e
         .find(|k| k.name == kpi)
         .unwrap_or_else(|| panic!("no kpi {kpi}"));
     k.results
+        .held()
         .iter()
         .find(|r| r.period == period && scorecard::report::segment_label(&r.segment) == segment)
         .unwrap_or_else(|| panic!("no row for {kpi} {period} {segment}"))

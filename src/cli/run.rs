@@ -69,12 +69,22 @@ pub struct Outputs<'a> {
     pub fail_on: Option<Severity>,
 }
 
-/// What an evaluation is for: `run` keeps credit rows when asked; a report adds each attribution's
+/// What an evaluation is for: `run` keeps credit rows when asked, and writes CSV and JSON a row at
+/// a time (so their results may be kept on disk until written); a report adds each attribution's
 /// credit by channel.
 #[derive(Clone, Copy)]
 enum Purpose {
-    Run { credits: bool },
+    Run { credits: bool, streamed: bool },
     Report,
+}
+
+impl Purpose {
+    fn run(out: &Outputs) -> Purpose {
+        Purpose::Run {
+            credits: out.credits.is_some(),
+            streamed: matches!(out.format, Format::Json | Format::Csv),
+        }
+    }
 }
 
 /// A scorecard compiled and its run set up, before any data is read.
@@ -107,7 +117,8 @@ fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, u
         to: source.to.clone(),
         as_of: source.as_of,
         threads: source.threads,
-        credits: matches!(purpose, Purpose::Run { credits: true }),
+        credits: matches!(purpose, Purpose::Run { credits: true, .. }),
+        results_may_spill: matches!(purpose, Purpose::Run { streamed: true, .. }),
         lines: false,
         memory_limit: source.memory_limit.or(project.memory_limit),
         ..crate::project_options(&project, file, source.data.clone())
@@ -235,9 +246,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
         Ok(files) => files,
         Err(code) => return code,
     };
-    let purpose = Purpose::Run {
-        credits: out.credits.is_some(),
-    };
+    let purpose = Purpose::run(&out);
     if let [file] = files.as_slice() {
         let outputs = write::with_main(out.output, &[(out.credits, "--credits")]);
         return match prepare(file, &source, purpose) {
@@ -405,10 +414,7 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
         );
         return DATA_ERRORS;
     }
-    let purpose = Purpose::Run {
-        credits: out.credits.is_some(),
-    };
-    let (_, evaluation) = match evaluate(run, purpose, source.deterministic) {
+    let (_, evaluation) = match evaluate(run, Purpose::run(&out), source.deterministic) {
         Ok(done) => done,
         Err(code) => return code,
     };
@@ -416,8 +422,8 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
         Format::Table => {
             report::table(&evaluation, out.output.is_none() && stdout_color()).into_bytes()
         }
-        Format::Json => report::json(&evaluation).into_bytes(),
-        Format::Csv => report::csv(&evaluation).into_bytes(),
+        // Written a row at a time below.
+        Format::Json | Format::Csv => Vec::new(),
         Format::Markdown => report::markdown(&evaluation).into_bytes(),
         Format::Xlsx => match report::xlsx(&evaluation) {
             Ok(b) => b,
@@ -437,7 +443,15 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
             return code;
         }
     }
-    let written = write::finish(batch, out.output, &bytes);
+    let written = match out.format {
+        Format::Json => {
+            write::finish_streamed(batch, out.output, |w| report::write_json(&evaluation, w))
+        }
+        Format::Csv => {
+            write::finish_streamed(batch, out.output, |w| report::write_csv(&evaluation, w))
+        }
+        _ => write::finish(batch, out.output, &bytes),
+    };
     if written != OK {
         return written;
     }

@@ -126,9 +126,47 @@ pub fn finish(mut batch: Batch, output: Option<&Path>, bytes: &[u8]) -> u8 {
     }
 }
 
+/// Writes a command's main output a piece at a time with `write`: into a file staged for `output`
+/// and renamed into place with the outputs staged in `batch`; or, with no `output`, to standard
+/// output once the others are committed.
+pub fn finish_streamed(
+    mut batch: Batch,
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> u8 {
+    let Some(path) = output else {
+        return match commit(batch) {
+            OK => {
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                stdout_result(write(&mut out).and_then(|()| out.flush()))
+            }
+            code => code,
+        };
+    };
+    let staged = match scorecard::output::Staged::create(path) {
+        Ok(staged) => staged,
+        Err(e) => return failed(&e),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, staged);
+    let written = write(&mut out).and_then(|()| out.flush());
+    if let Err(e) = written {
+        return failed(&OutputError::write(path, e));
+    }
+    match out.into_inner() {
+        Ok(staged) => batch.add(staged),
+        Err(e) => return failed(&OutputError::write(path, e.into_error())),
+    }
+    commit(batch)
+}
+
 /// Writes to standard output.
 pub fn stdout(bytes: &[u8]) -> u8 {
-    match std::io::stdout().write_all(bytes) {
+    stdout_result(std::io::stdout().write_all(bytes))
+}
+
+/// The exit code of a write to standard output, printing why it failed.
+fn stdout_result(written: std::io::Result<()>) -> u8 {
+    match written {
         Ok(()) => OK,
         // The reader has gone (`| head`): it had what it wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => OK,

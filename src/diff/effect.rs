@@ -65,7 +65,7 @@ pub fn effect(old: (&Model, &Evaluation), new: (&Model, &Evaluation)) -> Effect 
                 })
                 .collect()
         };
-        let (a, b) = (by_key(&before.results), by_key(&k.results));
+        let (a, b) = (by_key(before.results.held()), by_key(k.results.held()));
         let mut keys: Vec<&Key> = a.keys().chain(b.keys()).collect();
         keys.sort_by(|x, y| {
             period_order(new.1, &x.0)

@@ -140,8 +140,9 @@ pub enum DataError {
     Memory { reason: String },
 
     /// The results a run would report need more memory than its limit: every segment is reported
-    /// in every period, and results are held until they are written.
-    #[error("the run would report {results} results, about {needed} MiB held in memory, more than --memory-limit allows ({limit} MiB): kpi `{kpi}` alone has {segments} segments (by {by}) in each of {periods} periods{}", help_line(&Some("report fewer periods (--from, --to), segment the KPI by fewer or coarser columns, or raise --memory-limit".to_string())))]
+    /// in every period, and results are held until they are written (unless they are written as CSV
+    /// or JSON, which keep them on disk).
+    #[error("the run would report {results} results, about {needed} MiB held in memory, more than --memory-limit allows ({limit} MiB): kpi `{kpi}` alone has {segments} segments (by {by}) in each of {periods} periods{}", help_line(&Some("`scorecard run --format csv` or `--format json` keeps the results on disk until they are written; or report fewer periods (--from, --to), segment the KPI by fewer or coarser columns, or raise --memory-limit".to_string())))]
     TooManyResults {
         results: usize,
         needed: usize,

@@ -74,6 +74,10 @@ pub struct Options {
     /// Run the aggregate passes over datasets read from a source on this Ballista cluster; the
     /// rows read are staged as Parquet files for its executors to scan (docs/distributed.md).
     pub cluster: Option<crate::project::Cluster>,
+    /// The caller writes the results a row at a time (`rules::Results::each`, or serialized), so
+    /// under a memory limit they may be kept on disk until written instead of being refused when
+    /// they would not fit.
+    pub results_may_spill: bool,
 }
 
 impl Options {
@@ -91,6 +95,7 @@ impl Options {
             progress: None,
             memory_limit: None,
             cluster: None,
+            results_may_spill: false,
         }
     }
 }
@@ -155,6 +160,9 @@ pub struct Aggregates {
     pub notes: Vec<Note>,
     /// The run's memory limit, which the results it reports must fit in too.
     pub memory_limit: Option<usize>,
+    /// Whether results that would not fit the memory limit may be kept on disk until written
+    /// (`Options::results_may_spill`).
+    pub results_may_spill: bool,
 }
 
 /// A warning raised while deriving a table.
@@ -359,6 +367,7 @@ impl Session {
             (threads, staged),
         ))?;
         aggregates.memory_limit = options.memory_limit;
+        aggregates.results_may_spill = options.results_may_spill;
         let session = Session {
             runtime,
             ctx,

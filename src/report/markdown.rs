@@ -42,6 +42,7 @@ pub fn markdown(e: &Evaluation) -> String {
         for k in kpis {
             let r = k
                 .results
+                .held()
                 .iter()
                 .find(|r| r.segment.is_empty() && Some(r.period.as_str()) == last);
             let name = k.label.as_deref().unwrap_or(&k.name);
@@ -94,7 +95,7 @@ pub fn markdown(e: &Evaluation) -> String {
     out.push_str("\n<details><summary>Every period and segment</summary>\n\n| KPI | Segment | Period | Value | Target | Variance | Status | Score |\n|---|---|---|--:|--:|--:|---|--:|\n");
     for k in &e.kpis {
         let name = k.label.as_deref().unwrap_or(&k.name);
-        for r in &k.results {
+        for r in k.results.held() {
             let period = if r.partial {
                 format!("{} (partial)", r.period)
             } else {

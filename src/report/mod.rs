@@ -42,6 +42,14 @@ pub fn json(e: &Evaluation) -> String {
     pretty(e)
 }
 
+/// Writes the evaluation to `out` as `json` makes it, a value at a time, reading results kept on
+/// disk as it goes.
+pub fn write_json(e: &Evaluation, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, e)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// Any output document (evaluation, explanation, diff) as pretty-printed JSON, ending in a newline.
 pub fn pretty<T: serde::Serialize>(x: &T) -> String {
     let mut s =
@@ -50,7 +58,7 @@ pub fn pretty<T: serde::Serialize>(x: &T) -> String {
     s
 }
 
-pub use self::csv::csv;
+pub use self::csv::{csv, write_csv};
 pub use credits::credits;
 pub use markdown::markdown;
 pub use xlsx::xlsx;

@@ -136,8 +136,8 @@ pub(super) fn groups(e: &Evaluation) -> Vec<(Option<String>, Vec<&KpiResult>)> {
 fn kpi_rows(t: &mut Table, k: &KpiResult, color: bool, flat: bool) {
     let label = k.label.clone().unwrap_or_else(|| k.name.clone());
     let name = if flat { label } else { format!("  {label}") };
-    let has_target = k.results.iter().any(|r| r.target.is_some());
-    for r in &k.results {
+    let has_target = k.results.held().iter().any(|r| r.target.is_some());
+    for r in k.results.held() {
         let mut status = Cell::new(r.status.name());
         if color {
             status = status.fg(match r.status {

@@ -150,7 +150,7 @@ fn kpis(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxE
     headers(ws, &names, f)?;
     let mut i = 0;
     for k in &e.kpis {
-        for r in &k.results {
+        for r in k.results.held() {
             let row = row_number(i)?;
             i += 1;
             ws.write_string(row, 0, &k.name)?;

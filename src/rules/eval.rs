@@ -78,7 +78,8 @@ pub struct Context<'a> {
     period: i64,
     /// The periods aggregates are taken over: the current period, or a window's periods.
     frame: (i64, i64),
-    memo: HashMap<(String, i64, i64, i64), Memo>,
+    /// Each KPI's value by name, period and frame.
+    memo: HashMap<(&'a str, i64, i64, i64), Memo>,
     /// (code, kpi, message) raised here.
     warnings: Vec<(&'static str, String, String)>,
     /// While a window is evaluated: the periods in which its aggregates found rows.
@@ -203,8 +204,8 @@ impl<'a> Context<'a> {
     }
 
     /// A KPI's unrounded value at the current period and frame.
-    pub fn kpi_value(&mut self, k: &Kpi) -> Result<Option<Decimal>, EvalError> {
-        let key = (k.name.clone(), self.period, self.frame.0, self.frame.1);
+    pub fn kpi_value(&mut self, k: &'a Kpi) -> Result<Option<Decimal>, EvalError> {
+        let key = (k.name.as_str(), self.period, self.frame.0, self.frame.1);
         if let Some(m) = self.memo.get(&key).cloned() {
             if let Some(s) = &mut self.seen {
                 m.seen.into_iter().for_each(|c| add_covered(s, c));

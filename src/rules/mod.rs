@@ -7,11 +7,14 @@ pub mod escalation;
 mod eval;
 pub mod explain;
 pub mod manifest;
+mod results;
 pub mod rollup;
 pub mod score;
 mod status;
+mod sweep;
 
 pub use eval::EvalError;
+pub use results::Results;
 
 use crate::calendar::Periods;
 use crate::check::model::{Model, Unit};
@@ -69,7 +72,7 @@ pub struct KpiResult {
     pub objective: Option<String>,
     pub unit: Unit,
     pub by: Vec<String>,
-    pub results: Vec<Row>,
+    pub results: Results,
 }
 
 /// What one result costs in memory until it is written, output included: measured at 460 bytes
@@ -79,12 +82,13 @@ const RESULT_BYTES: usize = 1024;
 
 /// Under a memory limit, whether the results fit in it: every KPI reports each of its segments
 /// (`segments`, the total first) in every period, and results are held until they are written.
-/// A segmentation of hundreds of thousands of segments is refused before any is evaluated,
-/// naming the KPI with the most (the first declared, of several), rather than let the run grow
-/// past the limit.
+/// When they do not, they are kept on disk if the caller can read them from there
+/// (`Aggregates::results_may_spill`); otherwise a segmentation of hundreds of thousands of
+/// segments is refused before any is evaluated, naming the KPI with the most (the first declared,
+/// of several), rather than let the run grow past the limit.
 fn fits_in_memory(
     model: &Model,
-    segments: &[Vec<Vec<Option<String>>>],
+    segments: &[sweep::Segments],
     aggregates: &Aggregates,
 ) -> Result<(), EvalError> {
     let Some(limit) = aggregates.memory_limit else {
@@ -118,6 +122,20 @@ fn fits_in_memory(
         by: k.by.join(", "),
         periods,
     }))
+}
+
+/// How many bytes of spilled results are buffered before they are written: a sixteenth of the
+/// memory limit, from 64 KiB to 16 MiB.
+fn spill_budget(limit: usize) -> usize {
+    (limit / 16).clamp(64 << 10, 16 << 20)
+}
+
+/// A temporary file for results that could not be written or read.
+pub(crate) fn spill_failed(e: std::io::Error) -> EvalError {
+    EvalError::Data(crate::engine::DataError::Engine(format!(
+        "the results could not be kept on disk until written, in `{}`: {e}\n  help: free space there (or point TMPDIR elsewhere), or raise --memory-limit so that they are held in memory",
+        std::env::temp_dir().display()
+    )))
 }
 
 /// Something per segmentation and segment, found by a fast hash (a segmentation may have hundreds
@@ -229,13 +247,47 @@ pub fn kpi_segments<'m>(
     aggregates: &Aggregates,
     reach: &mut crate::check::model::Reach<'m>,
 ) -> std::collections::BTreeSet<Vec<Option<String>>> {
+    if k.by.is_empty() {
+        return Default::default();
+    }
+    segments_in(aggregates, &eval::segment_datasets(model, k, reach), &k.by)
+}
+
+/// Every segment by `by` that the datasets `datasets` have in the reported periods, sorted.
+fn segments_in(
+    aggregates: &Aggregates,
+    datasets: &std::collections::BTreeSet<String>,
+    by: &[String],
+) -> std::collections::BTreeSet<Vec<Option<String>>> {
     let mut found = std::collections::BTreeSet::new();
-    if !k.by.is_empty() {
-        for ds in eval::segment_datasets(model, k, reach) {
-            found.extend(aggregates.segments(&ds, &k.by));
-        }
+    for ds in datasets {
+        found.extend(aggregates.segments(ds, by));
     }
     found
+}
+
+/// Each KPI's segments, the total first: one list for the KPIs segmented alike over the same
+/// datasets, whose segments are the same.
+fn each_kpis_segments(model: &Model, aggregates: &Aggregates) -> Vec<sweep::Segments> {
+    let mut reach = crate::check::model::Reach::new(&model.kpis);
+    let mut shared = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(model.kpis.len());
+    for k in &model.kpis {
+        let datasets = match k.by.is_empty() {
+            true => Default::default(),
+            false => eval::segment_datasets(model, k, &mut reach),
+        };
+        let made = shared
+            .entry((k.by.clone(), datasets))
+            .or_insert_with_key(|(by, datasets)| {
+                let found = segments_in(aggregates, datasets, by);
+                let all: Vec<Vec<Option<String>>> =
+                    std::iter::once(Vec::new()).chain(found).collect();
+                Arc::new(all)
+            });
+        out.push(made.clone());
+    }
+    out
 }
 
 /// Evaluates every KPI for every period and segment the data holds.
@@ -257,7 +309,6 @@ pub fn evaluate(
         })
         .collect();
     let mut kpis = Vec::new();
-    let mut exact_scores = std::collections::BTreeMap::new();
     let scripts =
         crate::script::Scripts::new(&model.functions).map_err(|why| EvalError::Script {
             kpi: String::new(),
@@ -265,60 +316,36 @@ pub fn evaluate(
             why,
         })?;
     // Each KPI's segments: the total, and every segment its value, target or thresholds have.
-    let mut reach = crate::check::model::Reach::new(&model.kpis);
-    let segments: Vec<Vec<Vec<Option<String>>>> = model
-        .kpis
-        .iter()
-        .map(|k| {
-            let found = kpi_segments(model, k, &aggregates, &mut reach);
-            std::iter::once(Vec::new()).chain(found).collect()
-        })
-        .collect();
-    fits_in_memory(model, &segments, &aggregates)?;
-    let mut results: Vec<Vec<Row>> = model.kpis.iter().map(|_| Vec::new()).collect();
-    let mut kpi_warnings: Vec<Vec<Warning>> = model.kpis.iter().map(|_| Vec::new()).collect();
-    // How many contexts the period before needed: the next needs about as many.
-    let mut contexts_before = 0;
-    // Each segment's name in results, made once for every period.
-    let mut names: BySegment<Arc<BTreeMap<String, Option<String>>>> = Default::default();
-    for &p in &aggregates.periods {
-        let label = periods.label(p);
-        // One context per segmentation and segment in the period, shared by the KPIs evaluated
-        // there, so that a KPI another uses is evaluated once, not once per KPI that uses it.
-        let mut contexts: BySegment<eval::Context> = BySegment::with_capacity_and_hasher(
-            contexts_before,
-            foldhash::fast::RandomState::default(),
-        );
-        for (i, k) in model.kpis.iter().enumerate() {
-            for seg in &segments[i] {
-                let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
-                let cx = contexts.entry((by, seg.as_slice())).or_insert_with(|| {
-                    let named = names
-                        .entry((by, seg.as_slice()))
-                        .or_insert_with(|| Arc::new(eval::segment_map(by, seg)))
-                        .clone();
-                    eval::Context::new(model, &aggregates, by, (p, label.clone()), seg)
-                        .naming(named)
-                });
-                let status::Judged {
-                    row,
-                    exact_score: exact,
-                    ..
-                } = status::row(
-                    cx,
-                    k,
-                    (label.clone(), aggregates.partial == Some(p)),
-                    &scripts,
-                )?;
-                kpi_warnings[i].extend(cx.take_warnings());
-                if let (true, Some(s)) = (seg.is_empty(), exact) {
-                    exact_scores.insert((k.name.clone(), label.clone()), s);
-                }
-                results[i].push(row);
-            }
+    let segments = each_kpis_segments(model, &aggregates);
+    let sink = match (
+        fits_in_memory(model, &segments, &aggregates),
+        aggregates.memory_limit,
+    ) {
+        (Ok(()), _) | (Err(_), None) => results::Sink::held(model.kpis.len()),
+        (Err(_), Some(limit)) if aggregates.results_may_spill => {
+            results::Sink::spilled(model.kpis.len(), spill_budget(limit)).map_err(spill_failed)?
         }
-        contexts_before = contexts.len();
+        (Err(e), Some(_)) => return Err(e),
+    };
+    let segmentations = sweep::segmentations(model, &segments);
+    let inputs = sweep::Inputs {
+        model,
+        aggregates: &aggregates,
+        scripts: &scripts,
+        segments: &segments,
+        segmentations: &segmentations,
+    };
+    let mut made = sweep::Made::new(sink, model.kpis.len());
+    for &p in &aggregates.periods {
+        sweep::period(&inputs, (p, &periods.label(p)), &mut made)?;
     }
+    let sweep::Made {
+        results,
+        warnings: kpi_warnings,
+        exact_scores,
+        ..
+    } = made;
+    let results = results.finish().map_err(spill_failed)?;
     for ((k, results), more) in model.kpis.iter().zip(results).zip(kpi_warnings) {
         warnings.extend(more);
         kpis.push(KpiResult {
@@ -331,7 +358,7 @@ pub fn evaluate(
             results,
         });
     }
-    let (escalations, more) = escalation::evaluate(model, &aggregates, &scripts, &kpis)?;
+    let (escalations, more) = escalation::evaluate(model, &aggregates, &scripts, &segments)?;
     for w in more {
         if !warnings.contains(&w) {
             warnings.push(w);

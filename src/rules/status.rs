@@ -17,9 +17,9 @@ pub struct Judged {
 }
 
 /// The row of `k` in the context's period and segment.
-pub fn row(
-    cx: &mut Context,
-    k: &Kpi,
+pub fn row<'a>(
+    cx: &mut Context<'a>,
+    k: &'a Kpi,
     (period, partial): (String, bool),
     scripts: &crate::script::Scripts,
 ) -> Result<Judged, EvalError> {

@@ -148,6 +148,7 @@ fn judge(model: &Model, e: &Evaluation, x: &Expect) -> Option<Failure> {
         let want = segment_map(segment);
         e.kpis.iter().find(|k| k.name == kpi).and_then(|k| {
             k.results
+                .held()
                 .iter()
                 .find(|r| r.period == period && *r.segment == want)
         })

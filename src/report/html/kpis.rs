@@ -15,6 +15,7 @@ use std::fmt::Write;
 pub fn total_in<'a>(k: &'a KpiResult, period: Option<&str>) -> Option<&'a Row> {
     let period = period?;
     k.results
+        .held()
         .iter()
         .find(|r| r.segment.is_empty() && r.period == period)
 }
@@ -196,6 +197,7 @@ fn detail(e: &Evaluation, k: &KpiResult, model: &Model) -> String {
     let last_period = e.periods.last().map(String::as_str);
     let segments: Vec<&Row> = k
         .results
+        .held()
         .iter()
         .filter(|r| !r.segment.is_empty() && Some(r.period.as_str()) == last_period)
         .collect();

@@ -95,7 +95,7 @@ fn header(e: &Evaluation, title: &str) -> String {
     let partial = last.as_ref().is_some_and(|p| {
         e.kpis
             .iter()
-            .flat_map(|k| &k.results)
+            .flat_map(|k| k.results.held())
             .any(|r| &r.period == p && r.partial)
     });
     let period = match (&last, e.periods.first()) {

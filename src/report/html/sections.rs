@@ -92,7 +92,7 @@ pub fn attribution(e: &Evaluation, model: &Model) -> String {
     type Sums = Vec<(Option<Decimal>, Result<Option<Decimal>, ()>)>;
     let mut channels: BTreeMap<String, Sums> = BTreeMap::new();
     for (i, a) in e.attribution.iter().enumerate() {
-        for r in a.results.iter().filter(|r| !r.segment.is_empty()) {
+        for r in a.results.held().iter().filter(|r| !r.segment.is_empty()) {
             let channel = r
                 .segment
                 .values()

@@ -9,8 +9,8 @@ mod moments;
 pub use judge::{Check, Point};
 pub use lifecycle::State;
 
-use super::{EvalError, KpiResult, Warning};
-use crate::check::model::{Escalation, Model, Severity};
+use super::{EvalError, Warning};
+use crate::check::model::{Escalation, Kpi, Model, Severity};
 use crate::engine::Aggregates;
 use judge::Judge;
 use serde::Serialize;
@@ -63,7 +63,7 @@ pub fn evaluate(
     model: &Model,
     aggregates: &Aggregates,
     scripts: &crate::script::Scripts,
-    kpis: &[KpiResult],
+    kpi_segments: &[std::sync::Arc<Vec<Vec<Option<String>>>>],
 ) -> Result<(Vec<Escalated>, Vec<Warning>), EvalError> {
     let (Some(&shown_first), Some(&last)) = (aggregates.periods.first(), aggregates.periods.last())
     else {
@@ -86,7 +86,7 @@ pub fn evaluate(
         let Some(subject) = model.kpi(&e.subject) else {
             continue;
         };
-        for segment in segments(e, kpis) {
+        for segment in segments(e, subject, model, kpi_segments) {
             let mut judge = Judge::new((model, aggregates, scripts), e, &segment);
             for life in lifecycle::live(e, (first, last), &mut judge)? {
                 // Shown when open, or recovered, in a reported period.
@@ -160,21 +160,30 @@ pub fn evaluate(
     Ok((out, warnings))
 }
 
-/// The total, then every segment the watched KPI has results for.
-fn segments(e: &Escalation, kpis: &[KpiResult]) -> Vec<Vec<Option<String>>> {
+/// The total, then every segment the watched KPI `subject` has results for (`kpi_segments`, the
+/// segments of each of the model's KPIs, the total first), by the escalation's columns.
+fn segments(
+    e: &Escalation,
+    subject: &Kpi,
+    model: &Model,
+    kpi_segments: &[std::sync::Arc<Vec<Vec<Option<String>>>>],
+) -> Vec<Vec<Option<String>>> {
     let mut out = vec![Vec::new()];
     if e.by.is_empty() {
         return out;
     }
-    let found: BTreeSet<Vec<Option<String>>> = kpis
+    let at = model.kpis.iter().position(|k| std::ptr::eq(k, subject));
+    let of_subject = at
+        .and_then(|i| kpi_segments.get(i))
+        .map_or(&[][..], |s| s.as_slice());
+    let column = |c: &String| subject.by.iter().position(|b| b == c);
+    let columns: Vec<Option<usize>> = e.by.iter().map(column).collect();
+    let found: BTreeSet<Vec<Option<String>>> = of_subject
         .iter()
-        .filter(|k| k.name == e.subject)
-        .flat_map(|k| &k.results)
-        .filter(|r| !r.segment.is_empty())
-        .map(|r| {
-            e.by.iter()
-                .map(|c| r.segment.get(c).cloned().flatten())
-                .collect()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let value = |c: &Option<usize>| c.and_then(|j| s.get(j).cloned().flatten());
+            columns.iter().map(value).collect()
         })
         .collect();
     out.extend(found);
