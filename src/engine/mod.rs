@@ -600,7 +600,7 @@ async fn run(
             extreme[slot] = matches!(func, AggFunc::Min | AggFunc::Max);
         }
         let indexed = Indexed {
-            series: series::index(&table, &extreme),
+            series: series::index(table.rows, &extreme),
             slots: table.slots,
         };
         out.tables.insert(pass.clone(), indexed);

@@ -3,7 +3,7 @@
 //! difference of two totals found by binary search, not a walk over every period of the window,
 //! so a run costs time in proportion to its periods, not their square.
 
-use super::{AggFunc, Cell, DataError, Found, Table};
+use super::{AggFunc, Cell, DataError, Found};
 use crate::exact::{strict_difference, strict_sum};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -93,27 +93,30 @@ struct Running {
 }
 
 /// A period and its row of cells.
-type Dated<'t> = (i64, &'t Vec<Cell>);
+type Dated = (i64, Vec<Cell>);
 
-/// The series of every segment of `table`. `extreme[s]` says slot `s` holds a `min` or `max`, which
-/// keeps running extremes; the others keep running totals.
-pub fn index(table: &Table, extreme: &[bool]) -> BySegment {
-    let mut by_segment: HashMap<&[Option<String>], Vec<Dated>> = HashMap::new();
-    for ((p, segment), row) in &table.rows {
-        by_segment.entry(segment).or_default().push((*p, row));
+/// The series of every segment of a pass's rows (by period and segment), which it consumes, so
+/// that the rows are not held beside their series. `extreme[s]` says slot `s` holds a `min` or
+/// `max`, which keeps running extremes; the others keep running totals.
+pub fn index(rows: HashMap<(i64, Vec<Option<String>>), Vec<Cell>>, extreme: &[bool]) -> BySegment {
+    let mut by_segment: BySegmentOf<Vec<Dated>> = BySegmentOf::default();
+    for ((p, segment), row) in rows {
+        by_segment.entry(segment).or_default().push((p, row));
     }
     by_segment
         .into_iter()
         .map(|(segment, mut rows)| {
             rows.sort_unstable_by_key(|(p, _)| *p);
-            (segment.to_vec(), series(&rows, extreme))
+            (segment, series(&rows, extreme))
         })
         .collect()
 }
 
+type BySegmentOf<T> = HashMap<Vec<Option<String>>, T, foldhash::fast::RandomState>;
+
 /// Each segment's series, found by a fast hash: a segmentation may have hundreds of thousands of
 /// segments, each looked up for every KPI and period.
-pub type BySegment = HashMap<Vec<Option<String>>, Series, foldhash::fast::RandomState>;
+pub type BySegment = BySegmentOf<Series>;
 
 fn series(rows: &[Dated], extreme: &[bool]) -> Series {
     let periods: Arc<[i64]> = rows.iter().map(|(p, _)| *p).collect();
@@ -297,8 +300,7 @@ mod tests {
             (4, vec![cell(Some(3), 2)]),
             (7, vec![cell(Some(10), 4)]),
         ];
-        let refs: Vec<(i64, &Vec<Cell>)> = rows.iter().map(|(p, r)| (*p, r)).collect();
-        series(&refs, &[extreme])
+        series(&rows, &[extreme])
     }
 
     fn value(found: Found) -> Option<Decimal> {
@@ -355,8 +357,7 @@ mod tests {
                 }],
             ),
         ];
-        let refs: Vec<(i64, &Vec<Cell>)> = rows.iter().map(|(p, r)| (*p, r)).collect();
-        let s = series(&refs, &[false]);
+        let s = series(&rows, &[false]);
         assert!(s.running[0].is_none(), "the running total overflowed");
         assert_eq!(
             value(s.get(AggFunc::Sum, 0, (2, 3)).unwrap()),
@@ -384,8 +385,7 @@ mod tests {
                 )
             })
             .collect();
-        let refs: Vec<Dated> = rows.iter().map(|(p, r)| (*p, r)).collect();
-        let s = series(&refs, &[false]);
+        let s = series(&rows, &[false]);
         assert!(matches!(
             s.get(AggFunc::Sum, 0, (1, 8)),
             Err(DataError::Overflow { .. })

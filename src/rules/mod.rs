@@ -323,7 +323,9 @@ pub fn evaluate(
     ) {
         (Ok(()), _) | (Err(_), None) => results::Sink::held(model.kpis.len()),
         (Err(_), Some(limit)) if aggregates.results_may_spill => {
-            results::Sink::spilled(model.kpis.len(), spill_budget(limit)).map_err(spill_failed)?
+            let each = model.kpis.iter().zip(&segments);
+            let segments = each.map(|(k, s)| (k.by.clone(), s.clone())).collect();
+            results::Sink::spilled(segments, spill_budget(limit)).map_err(spill_failed)?
         }
         (Err(e), Some(_)) => return Err(e),
     };

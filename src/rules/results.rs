@@ -3,12 +3,12 @@
 //! JSON), kept on disk in a temporary file and read back in order as they are written.
 
 use super::bands::Band;
+use super::sweep::Segments;
 use super::{Coverage, Row, Status};
 use crate::check::model::CmpOp;
 use rust_decimal::Decimal;
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
@@ -23,16 +23,17 @@ pub enum Results {
 /// Results kept on disk: the blocks of one KPI's rows in a file the run's KPIs share.
 pub struct Spilled {
     store: Arc<Store>,
+    /// The KPI's columns and segments (the total first), which its rows name by number.
+    segments: (Vec<String>, Segments),
     /// Where each block is in the file, and its length.
     blocks: Vec<(u64, usize)>,
     count: usize,
 }
 
-/// The file spilled rows are in, and what a row names by number: its period and its segment.
+/// The file spilled rows are in, and the periods its rows name by number.
 struct Store {
     file: File,
     periods: Vec<String>,
-    segments: Vec<Arc<BTreeMap<String, Option<String>>>>,
 }
 
 impl Results {
@@ -78,7 +79,7 @@ impl Results {
                 .map_err(&read_failed)?;
             let mut rest = bytes.as_slice();
             while !rest.is_empty() {
-                let row = decode(&mut rest, &spilled.store).map_err(&read_failed)?;
+                let row = spilled.decode(&mut rest).map_err(&read_failed)?;
                 f(&row)?;
             }
         }
@@ -116,7 +117,8 @@ pub(super) struct Sink {
 }
 
 /// Rows on their way to disk: each KPI's encoded rows are buffered, and once `budget` bytes are
-/// buffered, every buffer is written to the file as a block of its KPI.
+/// buffered, every buffer is written to the file as a block of its KPI. A row names its segment by
+/// its place in the KPI's segments, so no segment's name is kept for the rows of every period.
 struct Spiller {
     file: File,
     written: u64,
@@ -127,10 +129,8 @@ struct Spiller {
     counts: Vec<usize>,
     /// The labels of the periods rows were made in, numbered in order (rows come period by period).
     periods: Vec<String>,
-    /// The segments rows were made in, numbered as they were first met.
-    segments: Vec<Arc<BTreeMap<String, Option<String>>>>,
-    /// A segment's map (by address: each is made once) to its number in `segments`.
-    segment_ids: std::collections::HashMap<usize, u32, foldhash::fast::RandomState>,
+    /// Each KPI's columns and segments.
+    segments: Vec<(Vec<String>, Segments)>,
 }
 
 impl Sink {
@@ -141,9 +141,14 @@ impl Sink {
         }
     }
 
-    /// Results from here on go to a temporary file (removed when the last reader is dropped),
-    /// with at most `budget` bytes of them buffered in memory.
-    pub(super) fn spilled(kpis: usize, budget: usize) -> io::Result<Sink> {
+    /// Results go to a temporary file (removed when the last reader is dropped), with at most
+    /// `budget` bytes of them buffered in memory; `segments` are each KPI's columns and segments,
+    /// the total first, which `push` is given a row's place in.
+    pub(super) fn spilled(
+        segments: Vec<(Vec<String>, Segments)>,
+        budget: usize,
+    ) -> io::Result<Sink> {
+        let kpis = segments.len();
         Ok(Sink {
             held: Vec::new(),
             spill: Some(Spiller {
@@ -155,18 +160,23 @@ impl Sink {
                 blocks: (0..kpis).map(|_| Vec::new()).collect(),
                 counts: vec![0; kpis],
                 periods: Vec::new(),
-                segments: Vec::new(),
-                segment_ids: Default::default(),
+                segments,
             }),
         })
     }
 
-    pub(super) fn push(&mut self, kpi: usize, row: Row) -> io::Result<()> {
+    /// Takes KPI `kpi`'s row in its segment number `segment` (0 for the total).
+    pub(super) fn push(&mut self, kpi: usize, row: Row, segment: usize) -> io::Result<()> {
         match &mut self.spill {
             None => self.held[kpi].push(row),
-            Some(s) => s.push(kpi, &row)?,
+            Some(s) => s.push(kpi, &row, segment as u32)?,
         }
         Ok(())
+    }
+
+    /// Whether rows are kept on disk.
+    pub(super) fn spills(&self) -> bool {
+        self.spill.is_some()
     }
 
     /// Every KPI's results, in the order of `push`.
@@ -178,13 +188,13 @@ impl Sink {
         let store = Arc::new(Store {
             file: s.file,
             periods: s.periods,
-            segments: s.segments,
         });
-        let kpis = s.blocks.into_iter().zip(s.counts);
+        let kpis = s.blocks.into_iter().zip(s.counts).zip(s.segments);
         Ok(kpis
-            .map(|(blocks, count)| {
+            .map(|((blocks, count), segments)| {
                 Results::Spilled(Spilled {
                     store: store.clone(),
+                    segments,
                     blocks,
                     count,
                 })
@@ -194,7 +204,7 @@ impl Sink {
 }
 
 impl Spiller {
-    fn push(&mut self, kpi: usize, row: &Row) -> io::Result<()> {
+    fn push(&mut self, kpi: usize, row: &Row, segment: u32) -> io::Result<()> {
         let period = match self.periods.last() {
             Some(last) if *last == row.period => self.periods.len() - 1,
             _ => {
@@ -202,11 +212,6 @@ impl Spiller {
                 self.periods.len() - 1
             }
         };
-        let address = Arc::as_ptr(&row.segment) as usize;
-        let segment = *self.segment_ids.entry(address).or_insert_with(|| {
-            self.segments.push(row.segment.clone());
-            (self.segments.len() - 1) as u32
-        });
         let buffer = &mut self.buffers[kpi];
         let before = buffer.len();
         encode(buffer, row, period as u32, segment);
@@ -295,7 +300,17 @@ fn op_byte(op: CmpOp) -> u8 {
     OPS.iter().position(|x| *x == op).map_or(0, |i| i as u8 + 1)
 }
 
-fn decode(bytes: &mut &[u8], store: &Store) -> io::Result<Row> {
+impl Spilled {
+    fn decode(&self, bytes: &mut &[u8]) -> io::Result<Row> {
+        decode(bytes, &self.store, &self.segments)
+    }
+}
+
+fn decode(
+    bytes: &mut &[u8],
+    store: &Store,
+    (by, segments): &(Vec<String>, Segments),
+) -> io::Result<Row> {
     let period = u32_at(bytes)? as usize;
     let segment = u32_at(bytes)? as usize;
     let partial = byte(bytes)? != 0;
@@ -324,7 +339,10 @@ fn decode(bytes: &mut &[u8], store: &Store) -> io::Result<Row> {
     Ok(Row {
         period: store.periods.get(period).ok_or_else(corrupt)?.clone(),
         partial,
-        segment: store.segments.get(segment).ok_or_else(corrupt)?.clone(),
+        segment: Arc::new(super::eval::segment_map(
+            by,
+            segments.get(segment).ok_or_else(corrupt)?,
+        )),
         value,
         target,
         variance,

@@ -54,17 +54,19 @@ pub struct Made<'m> {
     pub warnings: Vec<Vec<Warning>>,
     /// Each KPI's total's exact score, by KPI and period label.
     pub exact_scores: BTreeMap<(String, String), Decimal>,
-    /// Each segment's name in results, made once for every period.
-    names: BySegment<'m, Arc<BTreeMap<String, Option<String>>>>,
+    /// Each segment's name in results, made once for every period, when results are held (spilled
+    /// results name their segments by number).
+    names: Option<BySegment<'m, Arc<BTreeMap<String, Option<String>>>>>,
 }
 
 impl<'m> Made<'m> {
     pub fn new(results: results::Sink, kpis: usize) -> Made<'m> {
+        let names = (!results.spills()).then(BySegment::default);
         Made {
             results,
             warnings: (0..kpis).map(|_| Vec::new()).collect(),
             exact_scores: BTreeMap::new(),
-            names: Default::default(),
+            names,
         }
     }
 }
@@ -87,7 +89,7 @@ pub fn period<'m>(
 ) -> Result<(), EvalError> {
     let mut contexts = BySegment::default();
     for i in 0..inputs.model.kpis.len() {
-        row(inputs, (p, label), made, &mut contexts, (i, &[]))?;
+        row(inputs, (p, label), made, &mut contexts, (i, &[], 0))?;
     }
     for s in inputs.segmentations {
         // Where each KPI of the segmentation is in its own segments (after its total).
@@ -100,7 +102,7 @@ pub fn period<'m>(
             for (&i, at) in s.kpis.iter().zip(&mut next) {
                 let own = &inputs.segments[i];
                 while let Some(seg) = own.get(*at).filter(|seg| seg.as_slice() <= last) {
-                    row(inputs, (p, label), made, &mut contexts, (i, seg))?;
+                    row(inputs, (p, label), made, &mut contexts, (i, seg, *at))?;
                     *at += 1;
                 }
             }
@@ -109,23 +111,24 @@ pub fn period<'m>(
     Ok(())
 }
 
-/// Makes KPI `i`'s result in segment `seg` (the total when empty), in the context `contexts`
-/// holds for it, made when it is the first KPI there.
+/// Makes KPI `i`'s result in segment `seg` (the total when empty), its `at`th, in the context
+/// `contexts` holds for it, made when it is the first KPI there.
 fn row<'m>(
     inputs: &Inputs<'m>,
     (p, label): (i64, &str),
     made: &mut Made<'m>,
     contexts: &mut BySegment<'m, eval::Context<'m>>,
-    (i, seg): (usize, &'m [Option<String>]),
+    (i, seg, at): (usize, &'m [Option<String>], usize),
 ) -> Result<(), EvalError> {
     let k = &inputs.model.kpis[i];
     let by: &[String] = if seg.is_empty() { &[] } else { &k.by };
     let names = &mut made.names;
     let cx = contexts.entry((by, seg)).or_insert_with(|| {
-        let named = names
-            .entry((by, seg))
-            .or_insert_with(|| Arc::new(eval::segment_map(by, seg)))
-            .clone();
+        let name = || Arc::new(eval::segment_map(by, seg));
+        let named = match names {
+            Some(names) => names.entry((by, seg)).or_insert_with(name).clone(),
+            None => name(),
+        };
         eval::Context::new(
             inputs.model,
             inputs.aggregates,
@@ -146,5 +149,5 @@ fn row<'m>(
         made.exact_scores
             .insert((k.name.clone(), label.to_string()), s);
     }
-    made.results.push(i, row).map_err(super::spill_failed)
+    made.results.push(i, row, at).map_err(super::spill_failed)
 }
