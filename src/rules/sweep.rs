@@ -56,8 +56,11 @@ pub struct Made<'m> {
     pub exact_scores: BTreeMap<(String, String), Decimal>,
     /// Each segment's name in results, made once for every period, when results are held (spilled
     /// results name their segments by number).
-    names: Option<BySegment<'m, Arc<BTreeMap<String, Option<String>>>>>,
+    names: Option<BySegment<'m, Name>>,
 }
+
+/// A segment as results name it: each column with its value.
+type Name = Arc<BTreeMap<String, Option<String>>>;
 
 impl<'m> Made<'m> {
     pub fn new(results: results::Sink, kpis: usize) -> Made<'m> {
