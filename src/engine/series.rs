@@ -71,17 +71,19 @@ pub fn count_covered(spans: &[Covered], (first, last): (i64, i64)) -> usize {
     all.len()
 }
 
-/// One segment's cells of every aggregate of a pass, in period order.
+/// One segment's cells of every aggregate of a pass, in period order. Each of its arrays holds
+/// every slot's periods one slot after another (`slot * periods.len()` is where a slot starts):
+/// three allocations a segment, for a segmentation may have hundreds of thousands of segments.
 #[derive(Debug)]
 pub struct Series {
     periods: Arc<[i64]>,
-    /// Per slot, the cell of each period.
-    cells: Vec<Vec<Cell>>,
-    /// Per slot of a sum, count or average, the totals up to and including each period; none where
-    /// a total would not be exact (beyond the decimal range), which is then summed period by period.
-    running: Vec<Option<Vec<Running>>>,
-    /// Per slot of a `min` or `max`, the least and greatest value up to and including each period.
-    extremes: Vec<Vec<Option<(Decimal, Decimal)>>>,
+    /// The cell of each slot in each period.
+    cells: Box<[Cell]>,
+    /// Up to and including each period: for a sum, count or average, the totals (every one
+    /// `INEXACT` where a total would not be exact, beyond the decimal range, which is then summed
+    /// period by period); for a `min` or `max`, the least value as `value` and the greatest as
+    /// `count`, `values` saying whether there is one.
+    running: Box<[Running]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +93,13 @@ struct Running {
     values: u64,
     count: Decimal,
 }
+
+/// A slot's running totals that would not be exact.
+const INEXACT: Running = Running {
+    value: Decimal::ZERO,
+    values: u64::MAX,
+    count: Decimal::ZERO,
+};
 
 /// A period and its row of cells.
 type Dated = (i64, Vec<Cell>);
@@ -120,41 +129,26 @@ pub type BySegment = BySegmentOf<Series>;
 
 fn series(rows: &[Dated], extreme: &[bool]) -> Series {
     let periods: Arc<[i64]> = rows.iter().map(|(p, _)| *p).collect();
-    let cells: Vec<Vec<Cell>> = (0..extreme.len())
-        .map(|s| {
-            rows.iter()
-                .map(|(_, row)| row.get(s).copied().unwrap_or_default())
-                .collect()
-        })
+    let n = rows.len();
+    let cell = |s: usize| move |(_, row): &Dated| row.get(s).copied().unwrap_or_default();
+    let cells: Box<[Cell]> = (0..extreme.len())
+        .flat_map(|s| rows.iter().map(cell(s)))
         .collect();
-    let running = cells
+    let running = extreme
         .iter()
-        .zip(extreme)
-        .map(|(c, x)| if *x { None } else { running(c) })
-        .collect();
-    let extremes = cells
-        .iter()
-        .zip(extreme)
-        .map(|(c, x)| {
-            if !x {
-                return Vec::new();
+        .enumerate()
+        .flat_map(|(s, x)| {
+            let slot = &cells[s * n..(s + 1) * n];
+            match x {
+                true => running_extremes(slot),
+                false => running(slot).unwrap_or_else(|| vec![INEXACT; n]),
             }
-            let mut now: Option<(Decimal, Decimal)> = None;
-            c.iter()
-                .map(|cell| {
-                    if let Some(v) = cell.value {
-                        now = Some(now.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
-                    }
-                    now
-                })
-                .collect()
         })
         .collect();
     Series {
         periods,
         cells,
         running,
-        extremes,
     }
 }
 
@@ -177,7 +171,32 @@ fn running(cells: &[Cell]) -> Option<Vec<Running>> {
         .collect()
 }
 
+/// The least (`value`) and greatest (`count`) value up to and including each cell.
+fn running_extremes(cells: &[Cell]) -> Vec<Running> {
+    let mut now = Running {
+        value: Decimal::ZERO,
+        values: 0,
+        count: Decimal::ZERO,
+    };
+    let mut step = |cell: &Cell| {
+        if let Some(v) = cell.value {
+            let first = now.values == 0;
+            now.value = if first { v } else { now.value.min(v) };
+            now.count = if first { v } else { now.count.max(v) };
+            now.values = 1;
+        }
+        now
+    };
+    cells.iter().map(&mut step).collect()
+}
+
 impl Series {
+    /// Slot `slot`'s entries of `all` (`cells` or `running`).
+    fn slot<'s, T>(&self, all: &'s [T], slot: usize) -> Option<&'s [T]> {
+        let n = self.periods.len();
+        all.get(slot * n..(slot + 1) * n)
+    }
+
     /// Whether some period of `first..=last` has rows.
     pub fn has_rows_in(&self, first: i64, last: i64) -> bool {
         let from = self.periods.partition_point(|&p| p < first);
@@ -224,8 +243,11 @@ impl Series {
     /// The sum of the values (none when no cell has one) and of the counts over `from..to`, from
     /// the running totals when they are exact.
     fn total(&self, slot: usize, from: usize, to: usize) -> Option<(Option<Decimal>, Decimal)> {
-        let running = self.running.get(slot)?.as_ref()?;
+        let running = self.slot(&self.running, slot)?;
         let end = running[to - 1];
+        if end.values == INEXACT.values {
+            return None;
+        }
         let (value, values, count) = match from {
             0 => (end.value, end.values, end.count),
             _ => {
@@ -244,7 +266,7 @@ impl Series {
     /// more digits than it holds, which the decimal type would round).
     fn walk(&self, slot: usize, from: usize, to: usize) -> Option<(Option<Decimal>, Decimal)> {
         let (mut value, mut count): (Option<Decimal>, Decimal) = (None, Decimal::ZERO);
-        for cell in &self.cells.get(slot)?[from..to] {
+        for cell in &self.slot(&self.cells, slot)?[from..to] {
             count = strict_sum(count, cell.count)?;
             if let Some(v) = cell.value {
                 value = Some(match value {
@@ -263,10 +285,10 @@ impl Series {
             AggFunc::Min => lo,
             _ => hi,
         };
-        if let (0, Some(now)) = (from, self.extremes.get(slot).and_then(|e| e.get(to - 1))) {
-            return now.map(pick);
+        if let (0, Some(now)) = (from, self.slot(&self.running, slot)?.get(to - 1)) {
+            return (now.values > 0).then(|| pick((now.value, now.count)));
         }
-        self.cells.get(slot)?[from..to]
+        self.slot(&self.cells, slot)?[from..to]
             .iter()
             .filter_map(|c| c.value)
             .reduce(|a, b| match func {
@@ -358,7 +380,7 @@ mod tests {
             ),
         ];
         let s = series(&rows, &[false]);
-        assert!(s.running[0].is_none(), "the running total overflowed");
+        assert!(s.total(0, 0, 1).is_none(), "the running total overflowed");
         assert_eq!(
             value(s.get(AggFunc::Sum, 0, (2, 3)).unwrap()),
             Some(big - d(5))
