@@ -20,6 +20,9 @@ struct Case {
     /// Text stdout must contain.
     prints: Vec<String>,
     files: Vec<(String, Vec<u8>)>,
+    /// Whether the case is for a build with the `ballista` feature, or one without it; `None` for
+    /// every build.
+    ballista: Option<bool>,
 }
 
 fn parse(path: &Path) -> Case {
@@ -33,6 +36,7 @@ fn parse(path: &Path) -> Case {
         says: Vec::new(),
         prints: Vec::new(),
         files: Vec::new(),
+        ballista: None,
     };
     let mut expect_seen = false;
     // (file, mode, repeat, body) for each `--- ` line, in order.
@@ -62,6 +66,13 @@ fn parse(path: &Path) -> Case {
                 "args" => case.args = value.split_whitespace().map(String::from).collect(),
                 "says" => case.says.push(value),
                 "prints" => case.prints.push(value),
+                "build" => {
+                    case.ballista = match value.as_str() {
+                        "ballista" => Some(true),
+                        "without ballista" => Some(false),
+                        other => panic!("{name}: unknown build `{other}`"),
+                    }
+                }
                 other => panic!("{name}: unknown directive `{other}`"),
             }
         }
@@ -260,7 +271,12 @@ fn cases() -> Vec<Case> {
         .filter(|p| p.extension().is_some_and(|e| e == "case"))
         .collect();
     paths.sort();
-    paths.iter().map(|p| parse(p)).collect()
+    // A case for the other kind of build is that build's: its subject is not in this one.
+    let this_build = cfg!(feature = "ballista");
+    let cases = paths.iter().map(|p| parse(p));
+    cases
+        .filter(|c| c.ballista.is_none_or(|b| b == this_build))
+        .collect()
 }
 
 #[test]

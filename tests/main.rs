@@ -15,6 +15,8 @@ mod csv_shapes;
 mod data_errors;
 mod definitions;
 mod diff;
+// The cluster tests run a real Ballista scheduler and executors: only a build with them can.
+#[cfg(feature = "ballista")]
 mod distributed;
 mod edges;
 mod editors;

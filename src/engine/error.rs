@@ -153,6 +153,9 @@ pub enum DataError {
         periods: usize,
     },
 
+    #[error("`[engine] kind = \"ballista\"` runs the passes on the cluster at `{scheduler}`, and {}{}", super::cluster::HOW_TO_BUILD, help_line(&Some("or set `kind = \"embedded\"` (the default) to run on this machine".to_string())))]
+    NoCluster { scheduler: String },
+
     #[error("the cluster at `{scheduler}` could not run the query: {reason}{}", help_line(&Some("start its scheduler and executors (`scorecard cluster scheduler`, `scorecard cluster executor`, docs/distributed.md), or run on this machine with `[engine] kind = \"embedded\"`".to_string())))]
     Cluster { scheduler: String, reason: String },
 
@@ -207,7 +210,7 @@ impl DataError {
             DataError::Allocation { .. } => Code::AllocationFailed,
             DataError::Script { error, .. } => error.code(),
             DataError::Memory { .. } | DataError::TooManyResults { .. } => Code::MemoryLimit,
-            DataError::Cluster { .. } => Code::Cluster,
+            DataError::Cluster { .. } | DataError::NoCluster { .. } => Code::Cluster,
             DataError::Engine(_) => Code::EngineFailed,
         }
     }

@@ -1,8 +1,8 @@
-//! Owns running aggregate passes on an Apache DataFusion Ballista cluster: the client session a
-//! run sends its passes through, and the scheduler and executor `scorecard cluster` starts, which
-//! know the period function (docs/distributed.md).
+//! Owns the Ballista side of a cluster: the client session a run sends its passes through, and the
+//! scheduler and executor `scorecard cluster` starts, which know the period function.
 
-use super::error::DataError;
+use super::Executor;
+use crate::engine::error::DataError;
 use ballista::prelude::{SessionConfigExt, SessionContextExt};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
@@ -41,7 +41,7 @@ pub async fn scheduler(bind: SocketAddr) -> Result<(), String> {
         task_distribution: TaskDistributionPolicy::RoundRobin,
         override_session_builder: Some(Arc::new(|config: SessionConfig| {
             let mut state = ballista_core::utils::default_session_builder(config)?;
-            state.register_udf(super::period::function())?;
+            state.register_udf(crate::engine::period::function())?;
             Ok(state)
         })),
         ..SchedulerConfig::default()
@@ -54,25 +54,10 @@ pub async fn scheduler(bind: SocketAddr) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Where an executor listens, which scheduler it serves, and what it may use.
-#[derive(Debug, Clone)]
-pub struct Executor {
-    /// The address the executor is reached at: its host, and its Arrow Flight port (results and
-    /// shuffles); the gRPC port (tasks) is `grpc_port`.
-    pub bind: SocketAddr,
-    pub grpc_port: u16,
-    pub scheduler_host: String,
-    pub scheduler_port: u16,
-    /// Tasks run at once; `None` is every core.
-    pub concurrency: Option<usize>,
-    /// Where shuffle files go; `None` is a new temporary folder.
-    pub work_dir: Option<String>,
-}
-
 /// Runs an executor until the process ends.
 pub async fn executor(e: Executor) -> Result<(), String> {
     let mut registry = BallistaFunctionRegistry::default();
-    let period = super::period::function();
+    let period = crate::engine::period::function();
     registry
         .scalar_functions
         .insert(period.name().to_string(), period);
