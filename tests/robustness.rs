@@ -380,3 +380,89 @@ fn the_rhai_function_corpus_replays() {
         );
     }
 }
+
+/// Segments whose rows all come before `--from` still have values in the reported periods, through
+/// `cumulative` and `x[-1]`, and open escalations: they were left out (the adversary's case). By
+/// hand: seg a's cumulative is -5.00 in every month from January, red, so its escalation is open
+/// in April; b's is 2.00 and c's 3.00 (green); c's `m[-1]` in April is its March sum, 3.00.
+#[test]
+fn segments_with_rows_only_before_from_are_still_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "id,day,seg,amt\n1,2024-01-05,a,-5.00\n2,2024-02-05,b,2.00\n3,2024-03-05,c,3.00\n4,2024-04-05,d,4.00\n",
+    )
+    .unwrap();
+    let card = dir.path().join("s.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard s { currency: USD  grain: month }\n\
+         dataset d { source: \"d.csv\"  time: day  columns: { id: integer key  day: date  seg: text  amt: money } }\n\
+         kpi m { unit: money  value: sum(d.amt)  by: seg }\n\
+         kpi c { unit: money  value: cumulative(m)  by: seg  thresholds: green >= 0, red otherwise }\n\
+         kpi p { unit: money  value: m[-1]  by: seg }\n\
+         escalation low \"Cumulative below zero\" { when: c is red  severity: high  message: \"{seg} {value} in {period}\" }\n",
+    )
+    .unwrap();
+    let out = captured()
+        .args(["run"])
+        .arg(&card)
+        .args(["--from", "2024-04", "--format", "csv", "--fail-on", "high"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "seg a's escalation is open: {text}"
+    );
+    for row in [
+        "c,,money,2024-04,false,seg=a,-5.00,,,red,",
+        "c,,money,2024-04,false,seg=b,2.00,,,green,",
+        "c,,money,2024-04,false,seg=c,3.00,,,green,",
+        "p,,money,2024-04,false,seg=c,3.00,,,unrated,",
+        "m,,money,2024-04,false,seg=a,,,,no_value,",
+    ] {
+        assert!(text.contains(row), "{row} in:\n{text}");
+    }
+}
+
+/// CSV and JSON written a row at a time stop quietly when the reader of standard output goes
+/// (`| head -1`), as the other formats do: the CSV writer's broken pipe was reported as a failure.
+#[test]
+fn a_reader_that_goes_away_early_is_no_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,day,customer,amount\n");
+    for c in 0..20_000 {
+        csv.push_str(&format!("{c},2026-01-01,c{c},1.00\n"));
+    }
+    std::fs::write(dir.path().join("sales.csv"), csv).unwrap();
+    let card = dir.path().join("s.scorecard");
+    std::fs::write(
+        &card,
+        "scorecard s { currency: USD  grain: month }\ndataset sales { source: \"sales.csv\"  time: day  columns: { id: text key  day: date  customer: text  amount: money } }\nkpi spend { unit: money  value: sum(sales.amount)  by: customer }\n",
+    )
+    .unwrap();
+    for (format, out) in [("csv", None), ("json", None), ("csv", Some("/dev/stdout"))] {
+        let mut c = captured();
+        c.args(["run"]).arg(&card).args(["--format", format]);
+        if let Some(o) = out {
+            c.args(["-o", o]);
+        }
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let done = child.wait_with_output().unwrap();
+        assert_eq!(
+            done.status.code(),
+            Some(0),
+            "{format} {out:?}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+}

@@ -147,6 +147,24 @@ pub fn finish_streamed(
         Ok(staged) => staged,
         Err(e) => return failed(&e),
     };
+    if let Some(through) = staged.through() {
+        // A device or a stream of this process: written once the others are in place, as a commit
+        // writes one, but as it is made rather than kept whole until then.
+        drop(staged);
+        return match commit(batch) {
+            OK => {
+                let written = through.open().and_then(|w| {
+                    let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
+                    write(&mut out).and_then(|()| out.flush())
+                });
+                match written {
+                    Err(e) if !through.reader_gone(&e) => failed(&OutputError::write(path, e)),
+                    _ => OK,
+                }
+            }
+            code => code,
+        };
+    }
     let mut out = std::io::BufWriter::with_capacity(1 << 20, staged);
     let written = write(&mut out).and_then(|()| out.flush());
     if let Err(e) = written {

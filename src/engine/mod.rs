@@ -247,9 +247,12 @@ impl Aggregates {
             .map(|(_, t)| t)
     }
 
-    /// The segment values seen in a pass within the reported periods, sorted.
+    /// The segment values a pass has rows for up to the last reported period, sorted: a segment
+    /// with rows only before the first (`--from`) still has values there, through a window
+    /// (`cumulative`, `ytd`, `x[-1]`), and an escalation that may still be open; rows after the
+    /// last reach no reported value.
     pub fn segments(&self, dataset: &str, by: &[String]) -> Vec<Vec<Option<String>>> {
-        let (Some(&first), Some(&last)) = (self.periods.first(), self.periods.last()) else {
+        let Some(&last) = self.periods.last() else {
             return Vec::new();
         };
         let mut seen: Vec<Vec<Option<String>>> = self
@@ -257,7 +260,7 @@ impl Aggregates {
             .map(|t| {
                 t.series
                     .iter()
-                    .filter(|(_, s)| s.has_rows_in(first, last))
+                    .filter(|(_, s)| s.has_rows_in(i64::MIN, last))
                     .map(|(segment, _)| segment.clone())
                     .collect()
             })

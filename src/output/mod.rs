@@ -16,8 +16,8 @@
 mod staged;
 mod target;
 
-pub use staged::Staged;
 use staged::Undo;
+pub use staged::{Staged, Through};
 pub use target::{check, resolve, stream, Output, Read, Stream};
 
 use crate::diagnostic::Code;

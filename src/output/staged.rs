@@ -45,6 +45,31 @@ enum How {
     Stream { bytes: Vec<u8>, stream: Stream },
 }
 
+/// Where an output that is not staged goes (see `Staged::through`).
+pub enum Through {
+    Device(PathBuf),
+    Stream(Stream),
+}
+
+impl Through {
+    /// Opens it for writing.
+    pub fn open(&self) -> std::io::Result<Box<dyn Write>> {
+        Ok(match self {
+            Through::Device(target) => {
+                Box::new(std::fs::OpenOptions::new().write(true).open(target)?)
+            }
+            Through::Stream(Stream::Out) => Box::new(std::io::stdout().lock()),
+            Through::Stream(Stream::Err) => Box::new(std::io::stderr().lock()),
+        })
+    }
+
+    /// Whether a write that failed with `e` had what it wanted: one of the process's streams whose
+    /// reader has gone (`| head`).
+    pub fn reader_gone(&self, e: &std::io::Error) -> bool {
+        matches!(self, Through::Stream(_)) && e.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
 /// How to take back a rename, should a later output of the same command fail.
 pub(super) enum Undo {
     /// Put the earlier file back: a second name for it, made before the rename.
@@ -100,6 +125,17 @@ impl Staged {
             how: Some(how),
             shown,
         })
+    }
+
+    /// For a device or one of the process's streams, which are written through rather than
+    /// renamed into place, a writer straight to it: for an output too large to keep until its batch
+    /// commits, written once the others are in place. `None` for a file, which is staged.
+    pub fn through(&self) -> Option<Through> {
+        match &self.how {
+            Some(How::Direct { target, .. }) => Some(Through::Device(target.clone())),
+            Some(How::Stream { stream, .. }) => Some(Through::Stream(*stream)),
+            _ => None,
+        }
     }
 
     /// Puts the staged bytes on disk.

@@ -240,7 +240,7 @@ pub struct Warning {
 }
 
 /// The segments of KPI `k` (none when it is not segmented): every one its value, target or
-/// thresholds have in the reported periods, sorted.
+/// thresholds have rows for up to the last reported period, sorted.
 pub fn kpi_segments<'m>(
     model: &'m Model,
     k: &'m crate::check::model::Kpi,
@@ -253,7 +253,8 @@ pub fn kpi_segments<'m>(
     segments_in(aggregates, &eval::segment_datasets(model, k, reach), &k.by)
 }
 
-/// Every segment by `by` that the datasets `datasets` have in the reported periods, sorted.
+/// Every segment by `by` that the datasets `datasets` have rows for up to the last reported
+/// period, sorted.
 fn segments_in(
     aggregates: &Aggregates,
     datasets: &std::collections::BTreeSet<String>,
