@@ -443,6 +443,14 @@ fn a_reader_that_goes_away_early_is_no_failure() {
         "scorecard s { currency: USD  grain: month }\ndataset sales { source: \"sales.csv\"  time: day  columns: { id: text key  day: date  customer: text  amount: money } }\nkpi spend { unit: money  value: sum(sales.amount)  by: customer }\n",
     )
     .unwrap();
+    // A device is written as the output is made, as standard output is.
+    let to_null = captured()
+        .args(["run"])
+        .arg(&card)
+        .args(["--format", "csv", "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(to_null.status.success() && to_null.stdout.is_empty());
     for (format, out) in [("csv", None), ("json", None), ("csv", Some("/dev/stdout"))] {
         let mut c = captured();
         c.args(["run"]).arg(&card).args(["--format", format]);
