@@ -5,7 +5,7 @@
 use crate::{DATA_ERRORS, OK};
 use scorecard::check::model::Model;
 use scorecard::engine;
-use scorecard::output::{self, Batch, Output, OutputError, Read};
+use scorecard::output::{self, Batch, Output, OutputError, Read, Staged, Stream, Through};
 use scorecard::project::Project;
 use std::io::Write;
 use std::path::Path;
@@ -127,54 +127,51 @@ pub fn finish(mut batch: Batch, output: Option<&Path>, bytes: &[u8]) -> u8 {
 }
 
 /// Writes a command's main output a piece at a time with `write`: into a file staged for `output`
-/// and renamed into place with the outputs staged in `batch`; or, with no `output`, to standard
-/// output once the others are committed.
+/// and renamed into place with the outputs staged in `batch`; or, to standard output (no `output`),
+/// a device or a pipe, once the others are in place, as a commit writes one, but as it is made
+/// rather than kept whole until then.
 pub fn finish_streamed(
     mut batch: Batch,
     output: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> u8 {
-    let Some(path) = output else {
-        return match commit(batch) {
-            OK => {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-                stdout_result(write(&mut out).and_then(|()| out.flush()))
-            }
-            code => code,
-        };
-    };
-    let staged = match scorecard::output::Staged::create(path) {
-        Ok(staged) => staged,
-        Err(e) => return failed(&e),
-    };
-    if let Some(through) = staged.through() {
-        // A device or a stream of this process: written once the others are in place, as a commit
-        // writes one, but as it is made rather than kept whole until then.
-        drop(staged);
-        return match commit(batch) {
-            OK => {
-                let written = through.open().and_then(|w| {
-                    let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
-                    write(&mut out).and_then(|()| out.flush())
-                });
-                match written {
-                    Err(e) if !through.reader_gone(&e) => failed(&OutputError::write(path, e)),
-                    _ => OK,
+    let through = match output {
+        None => Through::Stream(Stream::Out),
+        Some(path) => {
+            let staged = match Staged::create(path) {
+                Ok(staged) => staged,
+                Err(e) => return failed(&e),
+            };
+            match staged.through() {
+                Some(through) => through,
+                None => {
+                    let mut out = std::io::BufWriter::with_capacity(1 << 20, staged);
+                    let written = write(&mut out).and_then(|()| out.flush());
+                    let staged =
+                        written.and_then(|()| out.into_inner().map_err(|e| e.into_error()));
+                    match staged {
+                        Ok(staged) => batch.add(staged),
+                        Err(e) => return failed(&OutputError::write(path, e)),
+                    }
+                    return commit(batch);
                 }
             }
-            code => code,
-        };
+        }
+    };
+    match commit(batch) {
+        OK => {}
+        code => return code,
     }
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, staged);
-    let written = write(&mut out).and_then(|()| out.flush());
-    if let Err(e) = written {
-        return failed(&OutputError::write(path, e));
+    let written = through.open().and_then(|w| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
+        write(&mut out).and_then(|()| out.flush())
+    });
+    match (written, output) {
+        (Err(e), _) if through.reader_gone(&e) => OK,
+        (Err(e), Some(path)) => failed(&OutputError::write(path, e)),
+        (written, None) => stdout_result(written),
+        (Ok(()), Some(_)) => OK,
     }
-    match out.into_inner() {
-        Ok(staged) => batch.add(staged),
-        Err(e) => return failed(&OutputError::write(path, e.into_error())),
-    }
-    commit(batch)
 }
 
 /// Writes to standard output.
