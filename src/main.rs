@@ -224,7 +224,7 @@ impl DocumentOutput {
         batch: Batch,
         doc: &T,
         text: impl FnOnce(bool) -> String,
-    ) -> u8 {
+    ) -> Exit {
         let written = match self.format {
             DocumentFormat::Text => text(self.output.is_none() && stdout_color()),
             DocumentFormat::Json => report::pretty(doc),
@@ -290,10 +290,7 @@ impl FailOn {
     }
 }
 
-pub(crate) const OK: u8 = 0;
-pub(crate) const SCORECARD_ERRORS: u8 = 1;
-pub(crate) const DATA_ERRORS: u8 = 2;
-const ESCALATED: u8 = 3;
+pub(crate) use cli::exit::Exit;
 
 /// The exit code of a command stopped by SIGINT, SIGTERM or SIGHUP (128 + SIGINT's number).
 const INTERRUPTED: i32 = 130;
@@ -314,12 +311,12 @@ fn main() -> ExitCode {
         Command::Fmt { files, check } => cli::fmt::run(&files, check),
         Command::Lsp => {
             match scorecard::lsp::serve(std::io::stdin().lock(), std::io::stdout().lock()) {
-                Ok(true) => OK,
+                Ok(true) => Exit::Ok,
                 // Exit before `shutdown`, or the editor's pipe broke: the protocol's exit code 1.
-                Ok(false) => SCORECARD_ERRORS,
+                Ok(false) => Exit::ScorecardErrors,
                 Err(e) => {
                     eprintln!("error: the language server stopped: {e}");
-                    DATA_ERRORS
+                    Exit::DataErrors
                 }
             }
         }
@@ -446,7 +443,7 @@ pub(crate) fn compile(path: &Path) -> Option<(scorecard::Compiled, String)> {
     Some((compiled, source))
 }
 
-fn check(files: &[PathBuf]) -> u8 {
+fn check(files: &[PathBuf]) -> Exit {
     let mut errors = 0;
     let mut warnings = 0;
     for f in files {
@@ -480,15 +477,15 @@ fn check(files: &[PathBuf]) -> u8 {
             files.len(),
             s(files.len())
         );
-        SCORECARD_ERRORS
+        Exit::ScorecardErrors
     } else {
-        OK
+        Exit::Ok
     }
 }
 
 /// `check --format sarif`: every file's diagnostics as one SARIF log; exit 1 when any is an
 /// error, as `check` does.
-fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
+fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> Exit {
     if let Err(code) = write::guard(
         &write::with_main(output, &[]),
         &write::scorecards_and_projects(files),
@@ -530,16 +527,16 @@ fn check_sarif(files: &[PathBuf], output: Option<&Path>) -> u8 {
         .flat_map(|(_, _, d)| d)
         .filter(|d| d.is_error())
         .count();
-    if written != OK {
+    if written != Exit::Ok {
         written
     } else if errors > 0 {
-        SCORECARD_ERRORS
+        Exit::ScorecardErrors
     } else {
-        OK
+        Exit::Ok
     }
 }
 
-fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
+fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> Exit {
     if let Err(code) = write::guard(
         &write::with_main(output, &[]),
         &write::scorecards_and_projects(&[file]),
@@ -547,10 +544,10 @@ fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> u8 {
         return code;
     }
     let Some((compiled, _)) = compile(file) else {
-        return SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     };
     let Some(model) = compiled.model else {
-        return SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     };
     let text = match format {
         GraphFormat::Dot => report::strategy_map::dot(&model),
@@ -578,7 +575,7 @@ fn generate(
     (out, force): (&Path, bool),
     format: GenerateFormat,
     seed: u64,
-) -> u8 {
+) -> Exit {
     use scorecard::generate::{Format as F, Kind};
     let kind = match kind {
         GenerateKind::Retail => Kind::Retail,
@@ -595,7 +592,7 @@ fn generate(
             for (path, n) in written.files {
                 println!("{} ({n} rows)", path.display());
             }
-            OK
+            Exit::Ok
         }
         Err(e) => write::failed(&e),
     }
@@ -659,7 +656,7 @@ fn read_version(arg: &str) -> Result<String, String> {
     String::from_utf8(shown.stdout).map_err(|_| format!("`{arg}` is not UTF-8 text"))
 }
 
-fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> u8 {
+fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> Exit {
     let versions: Vec<&str> = [old, new]
         .into_iter()
         .filter(|v| Path::new(v).exists())
@@ -676,7 +673,7 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error[{}]: {e}", diagnostic::Code::ReadSource.as_str());
-                return SCORECARD_ERRORS;
+                return Exit::ScorecardErrors;
             }
         };
         let compiled = scorecard::compile(&text);
@@ -688,7 +685,7 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
         }
         let Some(model) = compiled.model else {
             eprintln!("{arg} has errors: nothing was compared");
-            return SCORECARD_ERRORS;
+            return Exit::ScorecardErrors;
         };
         sources.push(SourceFile::new(arg, &text));
         models.push(model);
@@ -722,7 +719,7 @@ fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> 
         Ok(d) => d,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code().as_str());
-            return DATA_ERRORS;
+            return Exit::DataErrors;
         }
     };
     stamp(&mut d.manifest, sources, out.deterministic);
@@ -741,16 +738,16 @@ fn explain(
     request: &scorecard::ExplainRequest,
     rows: Rows,
     out: &DocumentOutput,
-) -> u8 {
+) -> Exit {
     let outputs = write::with_main(out.output.as_deref(), &[(rows.out, "--rows-out")]);
     if let Err(code) = write::guard(&outputs, &write::scorecards(&[file])) {
         return code;
     }
     let Some((compiled, source)) = compile(file) else {
-        return SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     };
     let Some(model) = compiled.model else {
-        return SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     };
     let options = match engine_options(file, data) {
         Ok((project, o)) => {
@@ -766,7 +763,7 @@ fn explain(
         Ok(e) => e,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code().as_str());
-            return DATA_ERRORS;
+            return Exit::DataErrors;
         }
     };
     let read = SourceFile::new(&file.display().to_string(), &source);
@@ -790,21 +787,21 @@ fn explain(
 fn engine_options(
     file: &Path,
     data: Option<PathBuf>,
-) -> Result<(project::Project, engine::Options), u8> {
+) -> Result<(project::Project, engine::Options), Exit> {
     let project = project_of(file, None)?;
     let options = project_options(&project, file, data);
     Ok((project, options))
 }
 
 /// The project `--config` names, or else the one the scorecard at `file` belongs to.
-fn project_of(file: &Path, config: Option<&Path>) -> Result<project::Project, u8> {
+fn project_of(file: &Path, config: Option<&Path>) -> Result<project::Project, Exit> {
     match config {
         Some(c) => project::Project::read(c),
         None => project::Project::of(file),
     }
     .map_err(|e| {
         eprintln!("error[{}]: {e}", e.code().as_str());
-        SCORECARD_ERRORS
+        Exit::ScorecardErrors
     })
 }
 

@@ -1,6 +1,7 @@
 //! Owns `scorecard cluster`: starting a Ballista scheduler or executor that knows the period
 //! function the engine's plans call (docs/distributed.md). Each runs until it is stopped.
 
+use super::exit::Exit;
 use clap::Subcommand;
 use scorecard::engine::cluster;
 use std::net::SocketAddr;
@@ -35,7 +36,7 @@ pub enum Role {
     },
 }
 
-pub fn run(role: Role) -> u8 {
+pub fn run(role: Role) -> Exit {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,7 +44,7 @@ pub fn run(role: Role) -> u8 {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return crate::DATA_ERRORS;
+            return Exit::DataErrors;
         }
     };
     let served = match role {
@@ -65,7 +66,7 @@ pub fn run(role: Role) -> u8 {
                 eprintln!(
                     "error: `--scheduler {scheduler}` is not HOST:PORT, such as localhost:50050"
                 );
-                return crate::SCORECARD_ERRORS;
+                return Exit::ScorecardErrors;
             };
             eprintln!(
                 "scorecard cluster executor: serving {host}:{port} from {bind} (tasks on port {grpc_port})"
@@ -81,13 +82,13 @@ pub fn run(role: Role) -> u8 {
         }
     };
     match served {
-        Ok(()) => crate::OK,
+        Ok(()) => Exit::Ok,
         Err(e) => {
             eprintln!(
                 "error[{}]: {e}",
                 scorecard::diagnostic::Code::Cluster.as_str()
             );
-            crate::DATA_ERRORS
+            Exit::DataErrors
         }
     }
 }

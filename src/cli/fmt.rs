@@ -1,19 +1,20 @@
 //! Owns `scorecard fmt`: rewrites files in the canonical layout, or with `--check` lists the files
 //! that would change.
 
+use super::exit::Exit;
 use super::write;
-use crate::{stderr_color, DATA_ERRORS, OK, SCORECARD_ERRORS};
+use crate::stderr_color;
 use scorecard::diagnostic;
 use scorecard::layout::{self, FormatError};
 use scorecard::output::Batch;
 use std::path::PathBuf;
 
-pub fn run(paths: &[PathBuf], check: bool) -> u8 {
+pub fn run(paths: &[PathBuf], check: bool) -> Exit {
     let files = match super::files::scorecards(paths) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
-            return DATA_ERRORS;
+            return Exit::DataErrors;
         }
     };
     let (mut changed, mut syntax, mut failed) = (0, 0, 0);
@@ -51,7 +52,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
             }
         }
     }
-    if write::commit(batch) != OK {
+    if write::commit(batch) != Exit::Ok {
         failed += formatted_names.len();
     } else {
         for name in formatted_names {
@@ -67,10 +68,10 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
         );
     }
     if failed > 0 {
-        DATA_ERRORS
+        Exit::DataErrors
     } else if syntax > 0 || (check && changed > 0) {
-        SCORECARD_ERRORS
+        Exit::ScorecardErrors
     } else {
-        OK
+        Exit::Ok
     }
 }

@@ -3,6 +3,7 @@
 //! still in `main.rs`.
 
 pub mod cluster;
+pub mod exit;
 pub mod files;
 pub mod fmt;
 pub mod progress;

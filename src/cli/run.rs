@@ -2,9 +2,10 @@
 //! project's scorecard.toml where it binds them), then write each result as a terminal table,
 //! JSON, CSV, Markdown, an Excel workbook, or the HTML report.
 
+use super::exit::Exit;
 use super::write;
 use crate::{compile, s, stamp, stdout_color};
-use crate::{DATA_ERRORS, ESCALATED, OK, SCORECARD_ERRORS};
+
 use clap::ValueEnum;
 use scorecard::check::model::{Model, Severity};
 use scorecard::output::{Batch, Output, OutputError, Read};
@@ -98,9 +99,9 @@ struct Prepared {
 }
 
 /// Compiles `file` and sets up its run, printing what went wrong; the exit code when something did.
-fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, u8> {
+fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, Exit> {
     let Some((compiled, text)) = compile(file) else {
-        return Err(SCORECARD_ERRORS);
+        return Err(Exit::ScorecardErrors);
     };
     let Some(model) = compiled.model else {
         eprintln!(
@@ -108,7 +109,7 @@ fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, u
             compiled.errors(),
             s(compiled.errors())
         );
-        return Err(SCORECARD_ERRORS);
+        return Err(Exit::ScorecardErrors);
     };
     let project = crate::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
@@ -138,7 +139,7 @@ fn evaluate(
     run: Prepared,
     purpose: Purpose,
     deterministic: bool,
-) -> Result<(Model, Evaluation), u8> {
+) -> Result<(Model, Evaluation), Exit> {
     let (progress, bar) = super::progress::start();
     let options = engine::Options {
         progress,
@@ -151,7 +152,7 @@ fn evaluate(
     drop(bar);
     let mut evaluation = evaluated.map_err(|e| {
         eprintln!("error[{}]: {e}", e.code().as_str());
-        DATA_ERRORS
+        Exit::DataErrors
     })?;
     let read = SourceFile::new(&run.file.display().to_string(), &run.text);
     stamp(&mut evaluation.manifest, vec![read], deterministic);
@@ -179,10 +180,10 @@ fn memory_size(text: &str) -> Result<usize, String> {
 /// Refuses a project whose bindings name a dataset that neither this scorecard nor any other of
 /// the project's scorecards declares: the binding was meant for a dataset that would otherwise
 /// quietly read its sample.
-fn check_bindings(project: &Project, file: &Path, model: &Model) -> Result<(), u8> {
+fn check_bindings(project: &Project, file: &Path, model: &Model) -> Result<(), Exit> {
     match binding_errors(project, file, model) {
         0 => Ok(()),
-        _ => Err(SCORECARD_ERRORS),
+        _ => Err(Exit::ScorecardErrors),
     }
 }
 
@@ -241,7 +242,7 @@ fn print_warnings(evaluation: &Evaluation) {
 /// names. Several scorecards are each run in turn, even after one fails: a table or Markdown is
 /// printed under each one's name, other formats go to a folder (`-o FOLDER`), one file each. No
 /// scorecard's output may replace a file any of them reads.
-pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
+pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> Exit {
     let files = match scorecards_to_run(paths, source.config.as_deref()) {
         Ok(files) => files,
         Err(code) => return code,
@@ -259,7 +260,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
     }
     if out.credits.is_some() {
         eprintln!("error: `--credits` writes one scorecard's credit table: run the scorecards one at a time");
-        return DATA_ERRORS;
+        return Exit::DataErrors;
     }
     let folder = match (out.output, out.format) {
         (Some(folder), _) => Some(folder),
@@ -269,7 +270,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
                 "error: {} scorecards are run: write their results to a folder with `-o FOLDER`, one file each",
                 files.len()
             );
-            return DATA_ERRORS;
+            return Exit::DataErrors;
         }
     };
     let targets = match folder.map(|f| targets(&files, f, out.format)).transpose() {
@@ -278,7 +279,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
     };
     // Every scorecard is set up first, so that no output is written before all are checked
     // against every file any of them reads.
-    let prepared: Vec<Result<Prepared, u8>> =
+    let prepared: Vec<Result<Prepared, Exit>> =
         files.iter().map(|f| prepare(f, &source, purpose)).collect();
     let reads: Vec<Read> = prepared
         .iter()
@@ -293,7 +294,7 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
     if let Err(code) = write::guard(&outputs, &reads) {
         return code;
     }
-    let mut worst = OK;
+    let mut worst = Exit::Ok;
     for (i, (file, run)) in files.iter().zip(prepared).enumerate() {
         let target = targets.as_ref().map(|t| t[i].as_path());
         if target.is_none() {
@@ -314,25 +315,25 @@ pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> u8 {
             ),
             Err(code) => code,
         };
-        if let Some(t) = target.filter(|_| code == OK || code == ESCALATED) {
+        if let Some(t) = target.filter(|_| code == Exit::Ok || code == Exit::Escalated) {
             eprintln!("wrote {}", t.display());
         }
-        worst = worse(worst, code);
+        worst = worst.worse(code);
     }
     worst
 }
 
 /// The files to run: those named (folders searched), or else the scorecards of the project that
 /// `--config` names or that the working folder is in.
-fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<PathBuf>, u8> {
+fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<PathBuf>, Exit> {
     if !paths.is_empty() {
         let files = super::files::scorecards(paths).map_err(|e| {
             eprintln!("error: {e}");
-            SCORECARD_ERRORS
+            Exit::ScorecardErrors
         })?;
         if files.is_empty() {
             eprintln!("error: no .scorecard file in the folders given");
-            return Err(SCORECARD_ERRORS);
+            return Err(Exit::ScorecardErrors);
         }
         return Ok(files);
     }
@@ -341,14 +342,14 @@ fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<Pat
         eprintln!(
             "error: no scorecard to run: name a .scorecard file, or run in a project whose scorecard.toml lists them (`[project] scorecards = [\"*.scorecard\"]`)"
         );
-        return Err(SCORECARD_ERRORS);
+        return Err(Exit::ScorecardErrors);
     };
     if project.scorecards.is_empty() {
         eprintln!(
             "error: {} names no scorecards: add `scorecards = [\"*.scorecard\"]` under [project], or name a .scorecard file",
             found.display()
         );
-        return Err(SCORECARD_ERRORS);
+        return Err(Exit::ScorecardErrors);
     }
     Ok(project.scorecards.clone())
 }
@@ -390,29 +391,14 @@ fn targets(files: &[PathBuf], folder: &Path, format: Format) -> Result<Vec<PathB
     Ok(out)
 }
 
-/// Of two exit codes, the one to report: an error over an escalation over success.
-fn worse(a: u8, b: u8) -> u8 {
-    let rank = |c: u8| match c {
-        OK => 0,
-        ESCALATED => 1,
-        SCORECARD_ERRORS => 2,
-        _ => 3,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
 /// Evaluates one prepared scorecard and writes its results (and credit table), renamed into
 /// place together once both are complete.
-fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
+fn run_one(run: Prepared, source: &Source, out: Outputs) -> Exit {
     if out.format == Format::Xlsx && out.output.is_none() && std::io::stdout().is_terminal() {
         eprintln!(
             "error: an Excel workbook is not text: write it to a file with `-o results.xlsx`"
         );
-        return DATA_ERRORS;
+        return Exit::DataErrors;
     }
     let (_, evaluation) = match evaluate(run, Purpose::run(&out), source.deterministic) {
         Ok(done) => done,
@@ -429,7 +415,7 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("error: {e}");
-                return DATA_ERRORS;
+                return Exit::DataErrors;
             }
         },
     };
@@ -452,7 +438,7 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
         }
         _ => write::finish(batch, out.output, &bytes),
     };
-    if written != OK {
+    if written != Exit::Ok {
         return written;
     }
     let open = scorecard::rules::escalation::open_severity(&evaluation.escalations);
@@ -463,14 +449,14 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> u8 {
                 worst.name(),
                 bar.name()
             );
-            ESCALATED
+            Exit::Escalated
         }
-        _ => OK,
+        _ => Exit::Ok,
     }
 }
 
 /// `scorecard report`: the self-contained HTML page.
-pub fn report(file: &Path, source: Source, output: Option<&Path>) -> u8 {
+pub fn report(file: &Path, source: Source, output: Option<&Path>) -> Exit {
     let run = match prepare(file, &source, Purpose::Report) {
         Ok(run) => run,
         Err(code) => return code,
@@ -485,7 +471,7 @@ pub fn report(file: &Path, source: Source, output: Option<&Path>) -> u8 {
     print_warnings(&evaluation);
     let page = report::html::html(&evaluation, &model);
     let written = write::emit_bytes(output, page.as_bytes());
-    if written == OK {
+    if written == Exit::Ok {
         if let Some(path) = output {
             eprintln!("wrote {}", path.display());
         }

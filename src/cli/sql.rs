@@ -1,5 +1,6 @@
 //! Owns `scorecard sql`: the scorecard's KPI aggregations written as SQL for a warehouse to run.
 
+use super::exit::Exit;
 use clap::ValueEnum;
 use scorecard::diagnostic::{did_you_mean, Code};
 use scorecard::sql::{self, Dialect, SqlError};
@@ -38,7 +39,7 @@ pub fn run(
     dialect: DialectArg,
     tables: &[(String, String)],
     output: Option<&Path>,
-) -> u8 {
+) -> Exit {
     let outputs = super::write::with_main(output, &[]);
     if let Err(code) =
         super::write::guard(&outputs, &super::write::scorecards_and_projects(&[file]))
@@ -46,10 +47,10 @@ pub fn run(
         return code;
     }
     let Some((compiled, _)) = crate::compile(file) else {
-        return crate::SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     };
     let Some(model) = compiled.model else {
-        return crate::SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     };
     let read: Vec<&str> = model
         .datasets
@@ -72,7 +73,7 @@ pub fn run(
         }
     }
     if wrong > 0 {
-        return crate::SCORECARD_ERRORS;
+        return Exit::ScorecardErrors;
     }
     let tables: BTreeMap<String, String> = tables.iter().cloned().collect();
     match sql::emit(&model, dialect.dialect(), &tables) {
@@ -91,7 +92,7 @@ pub fn run(
                 Code::SqlUnsupported.as_str(),
                 file.display()
             );
-            crate::SCORECARD_ERRORS
+            Exit::ScorecardErrors
         }
     }
 }

@@ -1,14 +1,15 @@
 //! Owns `scorecard test`: runs the `test` declarations of each file, prints expected against actual
 //! for every failure, optionally writes JUnit XML, and names what no test exercises.
 
+use super::exit::Exit;
 use super::write;
-use crate::{stderr_color, stdout_color, DATA_ERRORS, OK, SCORECARD_ERRORS};
+use crate::{stderr_color, stdout_color};
 use scorecard::report::testing::{self, FileTests};
 use scorecard::testing::TestRun;
 use scorecard::{diagnostic, Compiled};
 use std::path::{Path, PathBuf};
 
-pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
+pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> Exit {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -19,7 +20,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
-            return DATA_ERRORS;
+            return Exit::DataErrors;
         }
     };
     if let Err(code) = write::guard(
@@ -63,8 +64,8 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
     );
     if let Some(path) = junit {
         let xml = testing::junit(&shown, &scorecard::rules::manifest::now());
-        if write::emit(Some(path), &xml) != OK {
-            return DATA_ERRORS;
+        if write::emit(Some(path), &xml) != Exit::Ok {
+            return Exit::DataErrors;
         }
     }
     let (_, failed, errors) = testing::counts(&shown);
@@ -75,10 +76,10 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> u8 {
                 crate::s(broken)
             );
         }
-        DATA_ERRORS
+        Exit::DataErrors
     } else if failed > 0 {
-        SCORECARD_ERRORS
+        Exit::ScorecardErrors
     } else {
-        OK
+        Exit::Ok
     }
 }

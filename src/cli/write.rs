@@ -2,7 +2,8 @@
 //! outputs checked against every file the command reads before it reads any data, staged whole,
 //! and renamed into place together once the command has succeeded; standard output otherwise.
 
-use crate::{DATA_ERRORS, OK};
+use super::exit::Exit;
+
 use scorecard::check::model::Model;
 use scorecard::engine;
 use scorecard::output::{self, Batch, Output, OutputError, Read, Staged, Stream, Through};
@@ -11,13 +12,13 @@ use std::io::Write;
 use std::path::Path;
 
 /// Prints why an output was refused or failed; the exit code.
-pub fn failed(e: &OutputError) -> u8 {
+pub fn failed(e: &OutputError) -> Exit {
     eprintln!("error[{}]: {e}", e.code().as_str());
-    DATA_ERRORS
+    Exit::DataErrors
 }
 
 /// Refuses, with its message, an output that is a file the command reads or another output.
-pub fn guard(outputs: &[Output], reads: &[Read]) -> Result<(), u8> {
+pub fn guard(outputs: &[Output], reads: &[Read]) -> Result<(), Exit> {
     output::check(outputs, reads).map_err(|e| failed(&e))
 }
 
@@ -90,38 +91,38 @@ pub fn run_reads(
 }
 
 /// Stages `bytes` for `path` in `batch`; printed and the exit code when it cannot.
-pub fn stage(batch: &mut Batch, path: &Path, bytes: &[u8]) -> Result<(), u8> {
+pub fn stage(batch: &mut Batch, path: &Path, bytes: &[u8]) -> Result<(), Exit> {
     batch.stage(path, bytes).map_err(|e| failed(&e))
 }
 
 /// Renames every staged output into place; the exit code.
-pub fn commit(batch: Batch) -> u8 {
+pub fn commit(batch: Batch) -> Exit {
     match batch.commit() {
-        Ok(_) => OK,
+        Ok(_) => Exit::Ok,
         Err(e) => failed(&e),
     }
 }
 
 /// Writes a command's one output to `path` (staged, then renamed into place), or to standard
 /// output.
-pub fn emit(output: Option<&Path>, text: &str) -> u8 {
+pub fn emit(output: Option<&Path>, text: &str) -> Exit {
     finish(Batch::new(), output, text.as_bytes())
 }
 
-pub fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> u8 {
+pub fn emit_bytes(output: Option<&Path>, bytes: &[u8]) -> Exit {
     finish(Batch::new(), output, bytes)
 }
 
 /// Writes a command's main output to `path` with the other outputs staged in `batch`, all renamed
 /// into place together; or, with no `path`, commits the others and prints it.
-pub fn finish(mut batch: Batch, output: Option<&Path>, bytes: &[u8]) -> u8 {
+pub fn finish(mut batch: Batch, output: Option<&Path>, bytes: &[u8]) -> Exit {
     if let Some(path) = output {
         if let Err(code) = stage(&mut batch, path, bytes) {
             return code;
         }
     }
     match commit(batch) {
-        OK if output.is_none() => stdout(bytes),
+        Exit::Ok if output.is_none() => stdout(bytes),
         code => code,
     }
 }
@@ -134,7 +135,7 @@ pub fn finish_streamed(
     mut batch: Batch,
     output: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> u8 {
+) -> Exit {
     let through = match output {
         None => Through::Stream(Stream::Out),
         Some(path) => {
@@ -159,7 +160,7 @@ pub fn finish_streamed(
         }
     };
     match commit(batch) {
-        OK => {}
+        Exit::Ok => {}
         code => return code,
     }
     let written = through.open().and_then(|w| {
@@ -167,30 +168,30 @@ pub fn finish_streamed(
         write(&mut out).and_then(|()| out.flush())
     });
     match (written, output) {
-        (Err(e), _) if through.reader_gone(&e) => OK,
+        (Err(e), _) if through.reader_gone(&e) => Exit::Ok,
         (Err(e), Some(path)) => failed(&OutputError::write(path, e)),
         (written, None) => stdout_result(written),
-        (Ok(()), Some(_)) => OK,
+        (Ok(()), Some(_)) => Exit::Ok,
     }
 }
 
 /// Writes to standard output.
-pub fn stdout(bytes: &[u8]) -> u8 {
+pub fn stdout(bytes: &[u8]) -> Exit {
     stdout_result(std::io::stdout().write_all(bytes))
 }
 
 /// The exit code of a write to standard output, printing why it failed.
-fn stdout_result(written: std::io::Result<()>) -> u8 {
+fn stdout_result(written: std::io::Result<()>) -> Exit {
     match written {
-        Ok(()) => OK,
+        Ok(()) => Exit::Ok,
         // The reader has gone (`| head`): it had what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
         Err(e) => {
             eprintln!(
                 "error[{}]: cannot write the output: {e}",
                 scorecard::diagnostic::Code::WriteOutput.as_str()
             );
-            DATA_ERRORS
+            Exit::DataErrors
         }
     }
 }
