@@ -750,6 +750,9 @@ fn explain(
         return Exit::ScorecardErrors;
     };
     let options = match engine_options(file, data) {
+        Ok((project, _)) if cli::run::binding_errors(&project, file, &model) > 0 => {
+            return Exit::ScorecardErrors;
+        }
         Ok((project, o)) => {
             let reads = write::run_reads(file, &project, &o, &model);
             if let Err(code) = write::guard(&outputs, &reads) {

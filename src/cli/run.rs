@@ -13,7 +13,6 @@ use scorecard::project::Project;
 use scorecard::rules::manifest::SourceFile;
 use scorecard::rules::Evaluation;
 use scorecard::{engine, report};
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -200,35 +199,12 @@ pub fn project_errors(file: &Path, model: &Model) -> usize {
 }
 
 /// Prints an error for each binding no scorecard of the project declares; how many.
-fn binding_errors(project: &Project, file: &Path, model: &Model) -> usize {
-    if project.bindings.is_empty() {
-        return 0;
-    }
-    // Only datasets read from a source can be bound: a rule's table is computed.
-    let read = |m: &Model| -> Vec<String> {
-        let files = m.datasets.iter().filter(|d| d.is_file());
-        files.map(|d| d.name.clone()).collect()
-    };
-    let mut declared: BTreeSet<String> = read(model).into_iter().collect();
-    for other in project.scorecards.iter().filter(|p| !same_file(p, file)) {
-        if let Ok(text) = std::fs::read_to_string(other) {
-            if let Some(m) = scorecard::compile(&text).model {
-                declared.extend(read(&m));
-            }
-        }
-    }
-    let errors = project.unknown_bindings(&declared);
+pub fn binding_errors(project: &Project, file: &Path, model: &Model) -> usize {
+    let errors = project.binding_errors(file, model);
     for e in &errors {
         eprintln!("error[{}]: {e}", e.code().as_str());
     }
     errors.len()
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 /// Each warning with its code, and where it applies when that is one period.

@@ -264,9 +264,37 @@ impl Project {
             .collect()
     }
 
+    /// The bindings that name a dataset no scorecard of the project reads from a source: neither
+    /// this one (`model`, at `file`) nor any other the project names. Such a binding was meant for
+    /// a dataset that would otherwise quietly read its sample; a rule's table is computed, so only
+    /// a dataset read from a source can be bound. Every command that runs a scorecard of a
+    /// project, and `check`, refuses them.
+    pub fn binding_errors(
+        &self,
+        file: &Path,
+        model: &crate::check::model::Model,
+    ) -> Vec<ProjectError> {
+        if self.bindings.is_empty() {
+            return Vec::new();
+        }
+        let read = |m: &crate::check::model::Model| -> Vec<String> {
+            let files = m.datasets.iter().filter(|d| d.is_file());
+            files.map(|d| d.name.clone()).collect()
+        };
+        let mut declared: BTreeSet<String> = read(model).into_iter().collect();
+        for other in self.scorecards.iter().filter(|p| !same_file(p, file)) {
+            if let Ok(text) = std::fs::read_to_string(other) {
+                if let Some(m) = crate::compile(&text).model {
+                    declared.extend(read(&m));
+                }
+            }
+        }
+        self.unknown_bindings(&declared)
+    }
+
     /// An error for each binding that names a dataset none of `declared` is: such a binding
     /// would leave the dataset reading its sample while production data was meant.
-    pub fn unknown_bindings(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
+    fn unknown_bindings(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
         let shown = self
             .file
             .as_ref()
@@ -530,6 +558,14 @@ fn engine_cluster(
             at,
             format!("unknown engine `{other}`: write kind = \"embedded\" (the default) or kind = \"ballista\""),
         )),
+    }
+}
+
+/// Whether two paths name the same file (as given, when either cannot be resolved).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 
