@@ -40,7 +40,13 @@ pub fn segmentations<'m>(model: &'m Model, segments: &'m [Segments]) -> Vec<Segm
     }
     for s in &mut out {
         let mut all: BTreeSet<&[Option<String>]> = BTreeSet::new();
+        // KPIs segmented alike over the same datasets share one list: it is added once.
+        let mut lists: Vec<&Segments> = Vec::new();
         for &i in &s.kpis {
+            if lists.iter().any(|l| Arc::ptr_eq(l, &segments[i])) {
+                continue;
+            }
+            lists.push(&segments[i]);
             all.extend(segments[i].iter().skip(1).map(Vec::as_slice));
         }
         s.segments = all.into_iter().collect();
