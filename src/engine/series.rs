@@ -94,11 +94,17 @@ struct Running {
     count: Decimal,
 }
 
+/// Before the first period: no value and no rows.
+const NOTHING_YET: Running = Running {
+    value: Decimal::ZERO,
+    values: 0,
+    count: Decimal::ZERO,
+};
+
 /// A slot's running totals that would not be exact.
 const INEXACT: Running = Running {
-    value: Decimal::ZERO,
     values: u64::MAX,
-    count: Decimal::ZERO,
+    ..NOTHING_YET
 };
 
 /// A period and its row of cells.
@@ -153,11 +159,7 @@ fn series(rows: &[Dated], extreme: &[bool]) -> Series {
 }
 
 fn running(cells: &[Cell]) -> Option<Vec<Running>> {
-    let mut now = Running {
-        value: Decimal::ZERO,
-        values: 0,
-        count: Decimal::ZERO,
-    };
+    let mut now = NOTHING_YET;
     cells
         .iter()
         .map(|cell| {
@@ -173,11 +175,7 @@ fn running(cells: &[Cell]) -> Option<Vec<Running>> {
 
 /// The least (`value`) and greatest (`count`) value up to and including each cell.
 fn running_extremes(cells: &[Cell]) -> Vec<Running> {
-    let mut now = Running {
-        value: Decimal::ZERO,
-        values: 0,
-        count: Decimal::ZERO,
-    };
+    let mut now = NOTHING_YET;
     let mut step = |cell: &Cell| {
         if let Some(v) = cell.value {
             let first = now.values == 0;

@@ -219,23 +219,18 @@ impl Staged {
     /// reader has gone (`| head`) has had what it wanted.
     pub(super) fn write_through(mut self) -> Result<PathBuf, OutputError> {
         let shown = std::mem::take(&mut self.shown);
-        let written = match self.how.take() {
-            Some(How::Direct { bytes, target }) => std::fs::OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .and_then(|mut f| f.write_all(&bytes)),
-            Some(How::Stream { bytes, stream }) => {
-                let written = match stream {
-                    Stream::Out => std::io::stdout().lock().write_all(&bytes),
-                    Stream::Err => std::io::stderr().lock().write_all(&bytes),
-                };
-                written.or_else(|e| match e.kind() {
-                    std::io::ErrorKind::BrokenPipe => Ok(()),
-                    _ => Err(e),
-                })
-            }
-            Some(How::Temporary { .. }) | None => Ok(()),
+        let (Some(through), Some(How::Direct { bytes, .. } | How::Stream { bytes, .. })) =
+            (self.through(), self.how.take())
+        else {
+            return Ok(shown);
         };
+        let written = through
+            .open()
+            .and_then(|mut w| w.write_all(&bytes))
+            .or_else(|e| match through.reader_gone(&e) {
+                true => Ok(()),
+                false => Err(e),
+            });
         written.map_err(|e| OutputError::write(&shown, e))?;
         Ok(shown)
     }
