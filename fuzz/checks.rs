@@ -29,7 +29,7 @@ pub fn parse_check(data: &[u8]) {
 
 /// Read any bytes as a CSV file of `dataset`: no panic, and either rows (no more than the file
 /// has lines) or an error. Says whether the bytes read.
-pub fn csv_ingest(dataset: &scorecard::check::model::Dataset, data: &[u8]) -> bool {
+pub fn csv_ingest(dataset: &scorecard::model::Dataset, data: &[u8]) -> bool {
     let mut input = std::io::Cursor::new(data);
     match scorecard::engine::csv::read(dataset, "rows.csv", &mut input, 2, (1, true), &Default::default()) {
         Ok(loaded) => {
@@ -49,18 +49,18 @@ pub fn rhai_function(data: &[u8]) {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };
-    let engine = scorecard::script::engine();
-    let Ok((_, params)) = scorecard::script::compile(&engine, "f", source) else {
+    let engine = scorecard::check::script::engine();
+    let Ok((_, params)) = scorecard::check::script::compile(&engine, "f", source) else {
         return;
     };
-    let function = scorecard::check::model::Function {
+    let function = scorecard::model::Function {
         name: "f".into(),
         label: None,
         doc: None,
         source: source.into(),
         params,
     };
-    let Ok(scripts) = scorecard::script::Scripts::new(&[function]) else {
+    let Ok(scripts) = scorecard::check::script::Scripts::new(&[function]) else {
         return;
     };
     if params == 2 {

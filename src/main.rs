@@ -6,16 +6,17 @@ mod cli;
 
 /// Counts the memory each thread holds, so that the Rhai sandbox can bound a script's.
 #[global_allocator]
-static ALLOCATOR: scorecard::script::memory::CountingAllocator =
-    scorecard::script::memory::CountingAllocator;
+static ALLOCATOR: scorecard::check::script::memory::CountingAllocator =
+    scorecard::check::script::memory::CountingAllocator;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cli::run::{Format, Source};
 use cli::write;
-use scorecard::check::model::Severity;
+use scorecard::check::project;
+use scorecard::model::Severity;
 use scorecard::output::Batch;
 use scorecard::rules::manifest::{Manifest, SourceFile};
-use scorecard::{diagnostic, engine, project, report};
+use scorecard::{diagnostic, engine, report};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -400,7 +401,7 @@ fn main() -> ExitCode {
 /// (SIGKILL cannot be caught: `generate` removes what such a run left beside its files.)
 fn remove_temporary_files_on_signal() {
     let installed = ctrlc::set_handler(|| {
-        scorecard::temporary::remove_all();
+        scorecard::output::temporary::remove_all();
         std::process::exit(INTERRUPTED);
     });
     if let Err(e) = installed {
@@ -559,7 +560,7 @@ fn graph(file: &Path, format: GraphFormat, output: Option<&Path>) -> Exit {
 /// `--rows`: at least one, and at most `generate::MAX_ROWS`.
 fn generate_rows(text: &str) -> Result<u64, String> {
     use scorecard::generate::MAX_ROWS;
-    let most = scorecard::format::group_thousands(&MAX_ROWS.to_string());
+    let most = scorecard::model::format::group_thousands(&MAX_ROWS.to_string());
     match text.replace(['_', ','], "").parse::<u64>() {
         Ok(n) if (1..=MAX_ROWS).contains(&n) => Ok(n),
         _ => Err(format!(
@@ -616,10 +617,10 @@ fn parse_segment(text: &str) -> Result<(String, String), String> {
 pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
     let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))?;
-    if !scorecard::calendar::supported(day) {
+    if !scorecard::model::calendar::supported(day) {
         return Err(format!(
             "`{text}` is not a day the engine takes: dates run {}",
-            scorecard::calendar::SUPPORTED
+            scorecard::model::calendar::SUPPORTED
         ));
     }
     Ok(day)

@@ -1,9 +1,9 @@
 //! `scorecard diff`: layout never counts, each kind of change is reported with its before and after,
 //! a rename keeps a KPI's identity, and with data every value and status that moves is listed.
 
-use scorecard::diff::{models, Change, Property};
+use scorecard::rules::diff::{models, Change, Property};
 
-fn compiled(path: &str) -> scorecard::check::model::Model {
+fn compiled(path: &str) -> scorecard::model::Model {
     let source = std::fs::read_to_string(path).expect(path);
     crate::support::model(&source)
 }

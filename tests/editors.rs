@@ -146,7 +146,8 @@ fn the_grammar_colours_each_construct() {
 
 #[test]
 fn the_grammar_knows_every_keyword_the_parser_reserves() {
-    let pest = std::fs::read_to_string("grammar/scorecard.pest").expect("the grammar");
+    let pest =
+        std::fs::read_to_string("crates/syntax/grammar/scorecard.pest").expect("the grammar");
     let line = pest
         .lines()
         .find(|l| l.starts_with("keyword"))

@@ -2,8 +2,8 @@
 
 /// As in the binary: the Rhai sandbox's memory limit counts what each thread allocates.
 #[global_allocator]
-static ALLOCATOR: scorecard::script::memory::CountingAllocator =
-    scorecard::script::memory::CountingAllocator;
+static ALLOCATOR: scorecard::check::script::memory::CountingAllocator =
+    scorecard::check::script::memory::CountingAllocator;
 
 pub mod attribution;
 mod authoring;

@@ -416,7 +416,7 @@ fn scorecard(c: &Case) -> String {
         1 => String::new(),
         s => format!(
             "  calendar: fiscal(start: {})",
-            scorecard::check::MONTHS[s as usize - 1]
+            scorecard::model::calendar::MONTHS[s as usize - 1]
         ),
     };
     let mut text = format!(
@@ -812,7 +812,7 @@ fn segment_key(total: bool, seg: Option<&str>) -> String {
     if total {
         "total".into()
     } else {
-        format!("region={}", scorecard::format::segment_value(seg))
+        format!("region={}", scorecard::model::format::segment_value(seg))
     }
 }
 

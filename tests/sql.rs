@@ -7,10 +7,10 @@ use crate::cli::{scorecard, RETAIL};
 use crate::sources::{absolute, postgres_url, psql, Schema};
 use crate::support::{folder, model, options};
 use rust_decimal::Decimal;
-use scorecard::calendar::Periods;
-use scorecard::check::model::Model;
+use scorecard::engine::sql::{Dialect, Part, Statement};
 use scorecard::engine::{Aggregates, Found};
-use scorecard::sql::{Dialect, Part, Statement};
+use scorecard::model::calendar::Periods;
+use scorecard::model::Model;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -291,7 +291,7 @@ fn the_sql_gives_every_aggregate_the_engine_gives_on_postgres_duckdb_and_spark()
         let model = model(&format!("scorecard sqltest {{ {header} }}\n{KPIS}"));
         let engine = scorecard::engine::aggregate(&model, &options(dir.path())).unwrap();
         assert!(engine.periods.len() > 1, "{header}: several periods");
-        let postgres = scorecard::sql::emit(&model, Dialect::Postgres, &tables).unwrap();
+        let postgres = scorecard::engine::sql::emit(&model, Dialect::Postgres, &tables).unwrap();
         // Four segmentations: none, region, channel, and region with channel.
         assert_eq!(postgres.statements.len(), 4, "{header}");
         for statement in &postgres.statements {
@@ -304,8 +304,9 @@ fn the_sql_gives_every_aggregate_the_engine_gives_on_postgres_duckdb_and_spark()
                 &format!("PostgreSQL, {header}"),
             );
         }
-        let duckdb = scorecard::sql::emit(&model, Dialect::DuckDb, &BTreeMap::new()).unwrap();
-        let spark = scorecard::sql::emit(&model, Dialect::Spark, &BTreeMap::new()).unwrap();
+        let duckdb =
+            scorecard::engine::sql::emit(&model, Dialect::DuckDb, &BTreeMap::new()).unwrap();
+        let spark = scorecard::engine::sql::emit(&model, Dialect::Spark, &BTreeMap::new()).unwrap();
         cases.push(Case {
             header,
             model,

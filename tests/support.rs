@@ -6,7 +6,7 @@ use scorecard::rules::{Evaluation, Row};
 use std::path::Path;
 
 /// Compiles a scorecard that must be free of errors.
-pub fn model(source: &str) -> scorecard::check::model::Model {
+pub fn model(source: &str) -> scorecard::model::Model {
     let compiled = scorecard::compile(source);
     assert!(
         compiled.errors() == 0,

@@ -152,7 +152,7 @@ kpi margin_ytd_inferred { value: ytd(margin) }
         .iter()
         .find(|k| k.name == "margin_ytd_inferred")
         .expect("kpi");
-    assert_eq!(inferred.unit, scorecard::check::model::Unit::Percent);
+    assert_eq!(inferred.unit, scorecard::model::Unit::Percent);
     assert_eq!(
         value(&e, "margin_ytd_inferred", "2026-02", "total"),
         "0.725"

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 include!("../checks.rs");
 
-fn dataset() -> &'static scorecard::check::model::Dataset {
-    static MODEL: OnceLock<scorecard::check::model::Model> = OnceLock::new();
+fn dataset() -> &'static scorecard::model::Dataset {
+    static MODEL: OnceLock<scorecard::model::Model> = OnceLock::new();
     let model = MODEL.get_or_init(|| {
         let schema = include_str!("../csv_ingest.scorecard");
         scorecard::compile(schema).model.expect("the schema checks")

@@ -49,7 +49,7 @@ fn draw(progress: &Progress, stop: &AtomicBool) {
         bar.set_message(format!(
             "{} · {} rows read · {done} of {of} datasets",
             progress.now(),
-            scorecard::format::group_thousands(&progress.rows().to_string())
+            scorecard::model::format::group_thousands(&progress.rows().to_string())
         ));
         bar.tick();
     };

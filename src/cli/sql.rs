@@ -3,7 +3,7 @@
 use super::exit::Exit;
 use clap::ValueEnum;
 use scorecard::diagnostic::{did_you_mean, Code};
-use scorecard::sql::{self, Dialect, SqlError};
+use scorecard::engine::sql::{self, Dialect, SqlError};
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -5,7 +5,7 @@ use super::exit::Exit;
 use super::write;
 use crate::{stderr_color, stdout_color};
 use scorecard::report::testing::{self, FileTests};
-use scorecard::testing::TestRun;
+use scorecard::rules::testing::TestRun;
 use scorecard::{diagnostic, Compiled};
 use std::path::{Path, PathBuf};
 
@@ -49,7 +49,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> Exit {
             broken += 1;
             continue;
         };
-        runs.push((name, scorecard::testing::run(&model)));
+        runs.push((name, scorecard::rules::testing::run(&model)));
         models.push(model);
     }
     let shown: Vec<FileTests> = runs
@@ -57,7 +57,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> Exit {
         .map(|(path, tests)| FileTests { path, tests })
         .collect();
     let refs: Vec<&_> = models.iter().collect();
-    let (kpis, escalations) = scorecard::testing::unexercised(&refs);
+    let (kpis, escalations) = scorecard::rules::testing::unexercised(&refs);
     print!(
         "{}",
         testing::text(&shown, (&kpis, &escalations), stdout_color())

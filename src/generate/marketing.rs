@@ -31,7 +31,7 @@ pub fn generate(
 ) -> Result<Written, OutputError> {
     let mut r = Random::new(seed);
     let start = NaiveDate::from_ymd_opt(2025, 7, 1).expect("a valid date");
-    let first_day = crate::calendar::days(start);
+    let first_day = crate::model::calendar::days(start);
     let span = 365i64;
     let mut touches = Sink::create(
         dir,
@@ -125,7 +125,7 @@ pub fn generate(
 
 /// The month (0 = July 2025) holding a day.
 fn month_of(day: i64, start: NaiveDate) -> usize {
-    let d = crate::calendar::date(day);
+    let d = crate::model::calendar::date(day);
     let m = (d.year() - start.year()) * 12 + d.month() as i32 - start.month() as i32;
     (m.max(0) as usize).min(MONTHS - 1)
 }

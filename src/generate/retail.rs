@@ -35,8 +35,8 @@ pub fn generate(
     let mut r = Random::new(seed);
     let start = NaiveDate::from_ymd_opt(2023, 4, 1).expect("a valid date");
     let end = NaiveDate::from_ymd_opt(2026, 3, 31).expect("a valid date");
-    let first_day = crate::calendar::days(start);
-    let span = crate::calendar::days(end) - first_day + 1;
+    let first_day = crate::model::calendar::days(start);
+    let span = crate::model::calendar::days(end) - first_day + 1;
     // Order lines come 1 to 7 to an order (4 on average).
     let orders = (rows / 4).max(1);
     let customers = (rows / 20).max(10);
@@ -65,7 +65,7 @@ pub fn generate(
     let (mut line, mut order) = (0u64, 0u64);
     while line < rows {
         let day = first_day + ((order.min(orders - 1) as i64 * span) / orders as i64);
-        let date = crate::calendar::date(day);
+        let date = crate::model::calendar::date(day);
         let month = ((date.year() - 2023) * 12 + date.month() as i32 - 4) as usize;
         // Demand grows about 8% a year, and peaks in November and December.
         let season = match date.month() {

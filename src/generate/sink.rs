@@ -108,10 +108,16 @@ struct DayNames {
 impl DayNames {
     fn new() -> Self {
         // 1990-01-01 to 2099-12-31 covers every generated date.
-        let first = crate::calendar::days(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
-        let last = crate::calendar::days(chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap());
+        let first =
+            crate::model::calendar::days(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
+        let last =
+            crate::model::calendar::days(chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap());
         let names = (first..=last)
-            .map(|d| crate::calendar::date(d).format("%Y-%m-%d").to_string())
+            .map(|d| {
+                crate::model::calendar::date(d)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
             .collect();
         DayNames {
             first: first as i32,
@@ -279,7 +285,7 @@ pub fn write_monthly(
         let first = start
             .checked_add_months(chrono::Months::new(m))
             .expect("a month within range");
-        months.push(crate::calendar::days(first) as i32);
+        months.push(crate::model::calendar::days(first) as i32);
         names.push(text.to_string());
         amounts.push(cents);
     }

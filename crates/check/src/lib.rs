@@ -1,0 +1,453 @@
+//! Owns checking a syntax tree into a `Model`: names resolved, units and types checked, every problem
+//! reported at once and sorted by position.
+
+pub mod allocation;
+mod attribution;
+mod dataset;
+mod dated;
+mod definitions;
+mod entries;
+mod escalation;
+mod expr;
+mod filter;
+mod function;
+mod graph;
+mod header;
+mod kpi;
+mod parts;
+pub mod project;
+mod scoring;
+pub mod script;
+mod strategy;
+pub mod test;
+mod thresholds;
+mod units;
+mod view;
+
+use scorecard_diagnostic::{self as diagnostic, Code, Diagnostic, Span};
+use scorecard_model::{self as model, Model};
+use scorecard_syntax::ast::{Declaration, File};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The model (when there were no errors) and every diagnostic, sorted by position.
+#[derive(Debug)]
+pub struct Checked {
+    pub model: Option<Model>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The declaration keywords this version understands.
+pub const DECLARATION_KINDS: &[&str] = &[
+    "scorecard",
+    "perspective",
+    "objective",
+    "function",
+    "dataset",
+    "attribution",
+    "allocation",
+    "view",
+    "kpi",
+    "escalation",
+    "test",
+];
+
+/// Shared state while checking one file.
+pub struct Checker<'a> {
+    source: &'a str,
+    /// Where each line after the first starts: lines are found by a binary search, not by counting
+    /// every line break before a place (which made checking a file of many KPIs quadratic).
+    line_starts: Vec<usize>,
+    diagnostics: Vec<Diagnostic>,
+    /// Names of declarations that failed to parse: references to them are not reported again.
+    broken: BTreeSet<String>,
+    /// Expression nodes copied so far where a value is used twice (`change(x)` is `x - x[-1]`, a
+    /// view's column names an earlier one), against `expr::MAX_COPIED`.
+    pub copied: usize,
+}
+
+impl<'a> Checker<'a> {
+    fn new(source: &'a str, broken: BTreeSet<String>) -> Self {
+        Checker {
+            source,
+            line_starts: source
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1)
+                .collect(),
+            diagnostics: Vec::new(),
+            broken,
+            copied: 0,
+        }
+    }
+    pub fn report(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+    pub fn line(&self, span: Span) -> usize {
+        let at = span.start.min(self.source.len());
+        self.line_starts.partition_point(|start| *start <= at) + 1
+    }
+    /// The source text of a span, as written.
+    pub fn text(&self, span: Span) -> String {
+        self.source
+            .get(span.start..span.end)
+            .unwrap_or_default()
+            .to_string()
+    }
+    pub fn is_broken(&self, name: &str) -> bool {
+        self.broken.contains(name)
+    }
+
+    /// The exact value of a number written in the scorecard (`12`, `12.5`, the digits of `40%`):
+    /// the one place every literal is read, so that one beyond the exact decimal range (more than
+    /// 28 significant digits) is reported where it stands, never dropped or read another way.
+    pub fn decimal(&mut self, text: &str, span: Span) -> Option<rust_decimal::Decimal> {
+        let value = text
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .filter(|v| same_number(text, *v));
+        if value.is_none() {
+            self.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    span,
+                    "this number is beyond the exact decimal range",
+                )
+                .label("more than 28 significant digits: it would be rounded")
+                .help("numbers are exact decimals of at most 28 significant digits"),
+            );
+        }
+        value
+    }
+
+    /// A percentage's value (`40%` is 0.4), read as `decimal` reads its digits.
+    pub fn percent(&mut self, text: &str, span: Span) -> Option<rust_decimal::Decimal> {
+        self.decimal(text, span)
+            .map(|p| p / rust_decimal::Decimal::ONE_HUNDRED)
+    }
+}
+
+/// Whether `value` is exactly the number `text` writes (digits, perhaps a fraction): the decimal
+/// library rounds a number of more than 28 significant digits instead of refusing it.
+fn same_number(text: &str, value: rust_decimal::Decimal) -> bool {
+    /// Digits without leading zeros, and a fraction without trailing ones.
+    fn plain(text: &str) -> String {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let whole = whole.trim_start_matches('0');
+        let fraction = fraction.trim_end_matches('0');
+        match fraction.is_empty() {
+            true => whole.to_string(),
+            false => format!("{whole}.{fraction}"),
+        }
+    }
+    plain(text) == plain(&value.normalize().to_string())
+}
+
+/// Checks a parsed file. `broken` names declarations that had syntax errors.
+pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
+    let derived = test::expression_kpis(file, source);
+    let mut cx = Checker::new(source, broken.iter().cloned().collect());
+    let model = check_file(&mut cx, file, &[]);
+    if !derived.is_empty() {
+        // The KPIs that tests derive from expressions are checked in a second pass, so that they
+        // never reach the model that `run` evaluates; only what that pass adds is reported.
+        let mut again = Checker::new(source, cx.broken.clone());
+        check_file(&mut again, file, &derived);
+        for d in again.diagnostics {
+            let seen = cx
+                .diagnostics
+                .iter()
+                .any(|x| x.code == d.code && x.span == d.span && x.message == d.message);
+            if !seen {
+                cx.diagnostics.push(d);
+            }
+        }
+    }
+    finish(cx, model, file, broken)
+}
+
+/// Checks a parsed file for `scorecard test`: the model also holds, as KPIs named
+/// `__expect_LINE_COLUMN`, the expressions that tests expect values of.
+pub fn check_for_tests(file: &File, source: &str, broken: &[String]) -> Checked {
+    let derived = test::expression_kpis(file, source);
+    let mut cx = Checker::new(source, broken.iter().cloned().collect());
+    let model = check_file(&mut cx, file, &derived);
+    finish(cx, model, file, broken)
+}
+
+fn finish(cx: Checker, model: Option<Model>, file: &File, broken: &[String]) -> Checked {
+    let mut diagnostics = cx.diagnostics;
+    let clean = !diagnostics.iter().any(Diagnostic::is_error) && broken.is_empty();
+    if let Some(m) = model.as_ref().filter(|_| clean) {
+        diagnostics.extend(unreached(file, m));
+    }
+    diagnostic::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Checked {
+        model: if has_errors || !broken.is_empty() {
+            None
+        } else {
+            model
+        },
+        diagnostics,
+    }
+}
+
+/// Every declaration of a file that checked without an error must be in its model: one that is not
+/// was dropped without a word, which is a bug. It is reported as one, so that a run never leaves out
+/// a KPI silently; the corpus, the fuzz targets and the property tests hold that this never happens.
+fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
+    let names =
+        |list: &mut dyn Iterator<Item = &String>| -> BTreeSet<String> { list.cloned().collect() };
+    let kinds: BTreeMap<&str, BTreeSet<String>> = BTreeMap::from([
+        (
+            "perspective",
+            names(&mut m.perspectives.iter().map(|x| &x.name)),
+        ),
+        (
+            "objective",
+            names(&mut m.objectives.iter().map(|x| &x.name)),
+        ),
+        ("function", names(&mut m.functions.iter().map(|x| &x.name))),
+        ("dataset", names(&mut m.datasets.iter().map(|x| &x.name))),
+        (
+            "attribution",
+            names(&mut m.attributions.iter().map(|x| &x.name)),
+        ),
+        (
+            "allocation",
+            names(&mut m.allocations.iter().map(|x| &x.name)),
+        ),
+        ("view", names(&mut m.views.iter().map(|x| &x.name))),
+        ("kpi", names(&mut m.kpis.iter().map(|x| &x.name))),
+        (
+            "escalation",
+            names(&mut m.escalations.iter().map(|x| &x.name)),
+        ),
+        ("test", names(&mut m.tests.iter().map(|x| &x.name))),
+    ]);
+    let reached = |d: &Declaration| match d.keyword.text.as_str() {
+        "scorecard" => true,
+        kind => kinds.get(kind).is_some_and(|n| n.contains(&d.name.text)),
+    };
+    file.declarations
+        .iter()
+        .filter(|d| !reached(d))
+        .map(|d| {
+            Diagnostic::error(
+                Code::Unreached,
+                d.name.span,
+                format!(
+                    "`{} {}` was left out of the checked scorecard, and no error says why",
+                    d.keyword.text, d.name.text
+                ),
+            )
+            .label("left out")
+            .help("this is a bug in scorecard: please report it with this file")
+        })
+        .collect()
+}
+
+fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<Model> {
+    let mut seen: BTreeMap<&str, &Declaration> = BTreeMap::new();
+    let mut headers = Vec::new();
+    let mut perspectives = Vec::new();
+    let mut objectives = Vec::new();
+    let mut functions = Vec::new();
+    let mut datasets = Vec::new();
+    let mut attributions = Vec::new();
+    let mut allocations = Vec::new();
+    let mut views = Vec::new();
+    let mut kpis = Vec::new();
+    let mut escalations = Vec::new();
+    let mut tests = Vec::new();
+    for d in file.declarations.iter().chain(derived) {
+        let kind = d.keyword.text.as_str();
+        if !DECLARATION_KINDS.contains(&kind) {
+            cx.report(
+                Diagnostic::error(
+                    Code::UnknownDeclaration,
+                    d.keyword.span,
+                    format!("unknown declaration `{kind}`"),
+                )
+                .label("not a declaration this version knows")
+                .help(
+                    diagnostic::did_you_mean(kind, DECLARATION_KINDS.iter().copied())
+                        .unwrap_or_else(|| {
+                            format!("declarations are: {}", DECLARATION_KINDS.join(", "))
+                        }),
+                ),
+            );
+            continue;
+        }
+        if kind != "scorecard" {
+            if let Some(first) = seen.get(d.name.text.as_str()) {
+                cx.report(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        d.name.span,
+                        format!("the name `{}` is declared twice", d.name.text),
+                    )
+                    .label("second declaration")
+                    .related(
+                        first.name.span,
+                        format!("first declared here as a {}", first.keyword.text),
+                    )
+                    .help("datasets and KPIs share one namespace: rename one of them"),
+                );
+                continue;
+            }
+            seen.insert(&d.name.text, d);
+        }
+        match kind {
+            "scorecard" => headers.push(d),
+            "perspective" => perspectives.push(d),
+            "objective" => objectives.push(d),
+            "function" => functions.push(d),
+            "dataset" => datasets.push(d),
+            "attribution" => attributions.push(d),
+            "allocation" => allocations.push(d),
+            "view" => views.push(d),
+            "escalation" => escalations.push(d),
+            "test" => tests.push(d),
+            _ => kpis.push(d),
+        }
+    }
+    let header = header::check(cx, &headers);
+    let perspectives = strategy::perspectives(cx, &perspectives);
+    let objectives = strategy::objectives(cx, &objectives, &perspectives);
+    let functions = function::check(cx, &functions);
+    let mut datasets: Vec<model::Dataset> = datasets
+        .into_iter()
+        .filter_map(|d| dataset::check(cx, d))
+        .collect();
+    let declared = datasets.len();
+    let attributions: Vec<model::Attribution> = attributions
+        .into_iter()
+        .filter_map(|d| {
+            let (rule, table) = attribution::check(cx, d, &datasets[..declared], &functions)?;
+            datasets.push(table);
+            Some(rule)
+        })
+        .collect();
+    let allocations: Vec<model::Allocation> = allocations
+        .into_iter()
+        .filter_map(|d| {
+            let (rule, tables) = allocation::check(cx, d, &datasets[..declared])?;
+            datasets.extend(tables);
+            Some(rule)
+        })
+        .collect();
+    let money_scale = header.as_ref().map(|h| h.money_scale).unwrap_or(2);
+    let default_scoring = header
+        .as_ref()
+        .map(|h| h.scoring.clone())
+        .unwrap_or_else(model::Scoring::default_bands);
+    let periods = header
+        .as_ref()
+        .map(scorecard_model::calendar::Periods::of)
+        .unwrap_or_else(|| {
+            scorecard_model::calendar::Periods::new(
+                model::Grain::Month,
+                model::Calendar::Gregorian,
+                0,
+                model::YearName::End,
+            )
+        });
+    // Views in the order written: a view may read the rule tables and the views before it.
+    let mut aggregates = expr::Aggregates::default();
+    let views: Vec<model::View> = views
+        .into_iter()
+        .filter_map(|d| {
+            let (view, table) = view::check(cx, d, &datasets, periods, &mut aggregates)?;
+            datasets.push(table);
+            Some(view)
+        })
+        .collect();
+    let around = kpi::Surroundings {
+        datasets: &datasets,
+        objectives: &objectives,
+        functions: &functions,
+        money_scale,
+        periods,
+        default_scoring,
+    };
+    let checked = kpi::check_all(cx, &kpis, around, aggregates);
+    let (kpis, aggregates, escalations) =
+        escalation::check_all(cx, &escalations, checked, &datasets, periods);
+    let declared_names: BTreeSet<&str> = file
+        .declarations
+        .iter()
+        .filter(|d| matches!(d.keyword.text.as_str(), "kpi" | "escalation"))
+        .map(|d| d.name.text.as_str())
+        .collect();
+    let tests = test::check_all(
+        cx,
+        &tests,
+        &test::Known {
+            kpis: &kpis,
+            escalations: &escalations,
+            datasets: &datasets[..declared],
+            objectives: &objectives,
+            perspectives: &perspectives,
+            periods,
+            declared: &declared_names,
+        },
+    );
+    Some(Model {
+        header: header?,
+        perspectives,
+        objectives,
+        functions,
+        datasets,
+        attributions,
+        allocations,
+        views,
+        kpis,
+        aggregates,
+        escalations,
+        tests,
+        kpi_index: Default::default(),
+    })
+}
+
+/// A scorecard file parsed and checked.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The model, when the file has no errors.
+    pub model: Option<Model>,
+    /// Syntax and check diagnostics together, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// Parses and checks one file's text, collecting every problem.
+pub fn compile(source: &str) -> Compiled {
+    compile_with(source, crate::check)
+}
+
+/// Parses and checks one file for `scorecard test`: the model also holds the KPIs that its tests
+/// derive from expressions (`crate::check_for_tests`).
+pub fn compile_for_tests(source: &str) -> Compiled {
+    compile_with(source, crate::check_for_tests)
+}
+
+fn compile_with(
+    source: &str,
+    check: fn(&scorecard_syntax::ast::File, &str, &[String]) -> crate::Checked,
+) -> Compiled {
+    let parsed = scorecard_syntax::parse(source);
+    let checked = check(&parsed.file, source, &parsed.broken);
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(checked.diagnostics);
+    scorecard_diagnostic::sort(&mut diagnostics);
+    Compiled {
+        model: checked.model,
+        diagnostics,
+    }
+}

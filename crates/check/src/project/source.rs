@@ -1,0 +1,132 @@
+//! Owns where a dataset's rows come from: the file its scorecard names, or what the project binds
+//! the dataset to in `scorecard.toml` (another file, or a PostgreSQL table or query), so that one
+//! reviewed scorecard runs on a sample and on production data.
+
+use scorecard_model::{Dataset, SourceFormat};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    File(FileSource),
+    Postgres(PostgresSource),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSource {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Where the file is, for messages.
+    pub shown: String,
+    /// As written in the scorecard or in `scorecard.toml`, for the manifest.
+    pub written: String,
+    pub format: SourceFormat,
+    pub sheet: Option<String>,
+    pub range: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresSource {
+    /// A connection string: `postgresql://user:password@host:port/database`, or `host=… user=…`.
+    pub url: String,
+    /// The rows: a table (optionally `schema.table`), or the rows of a query.
+    pub rows: PostgresRows,
+    /// `pushdown = true`: the server computes the aggregate passes, and only their results are
+    /// sent (docs/sources.md says when the rows are read all the same).
+    pub pushdown: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostgresRows {
+    Table(String),
+    Query(String),
+}
+
+impl Source {
+    /// The source a scorecard's dataset declares, relative paths resolved against `data_dir`.
+    pub fn declared(ds: &Dataset, data_dir: &Path) -> Source {
+        Source::File(FileSource {
+            path: data_dir.join(&ds.source),
+            shown: data_dir.join(&ds.source).display().to_string(),
+            written: ds.source.clone(),
+            format: ds.format,
+            sheet: ds.sheet.clone(),
+            range: ds.range.clone(),
+        })
+    }
+}
+
+impl PostgresSource {
+    /// Where the rows come from, for messages and the manifest, with any password left out.
+    pub fn shown(&self) -> String {
+        let what = match &self.rows {
+            PostgresRows::Table(t) => format!("table {t}"),
+            PostgresRows::Query(_) => "query".to_string(),
+        };
+        format!("{} {what}", redact(&self.url))
+    }
+}
+
+/// A connection string with its password replaced by `***`, in both the URL form
+/// (`postgresql://user:secret@host/db`) and the key-value form (`password=secret`).
+pub fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (authority, tail) = match rest.find(['/', '?']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let authority = match authority.rsplit_once('@') {
+            Some((user, host)) => match user.split_once(':') {
+                Some((name, _)) => format!("{name}:***@{host}"),
+                None => format!("{user}@{host}"),
+            },
+            None => authority.to_string(),
+        };
+        let tail = match tail.split_once('?') {
+            Some((path, query)) => format!("{path}?{}", redact_pairs(query, '&')),
+            None => tail.to_string(),
+        };
+        return format!("{scheme}://{authority}{tail}");
+    }
+    redact_pairs(url, ' ')
+}
+
+/// `password=…` in a list of `key=value` pairs separated by `sep`, replaced; a quoted password
+/// may hold the separator.
+fn redact_pairs(text: &str, sep: char) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    let mut hiding = false;
+    for part in text.split(sep) {
+        if hiding {
+            hiding = !part.ends_with('\'');
+        } else if let Some(value) = part.strip_prefix("password=") {
+            kept.push("password=***".into());
+            hiding = value.starts_with('\'') && !(value.len() > 1 && value.ends_with('\''));
+        } else {
+            kept.push(part.to_string());
+        }
+    }
+    kept.join(&sep.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact("postgresql://ann:s3cret@db.example:5432/sales?sslmode=disable"),
+            "postgresql://ann:***@db.example:5432/sales?sslmode=disable"
+        );
+        assert_eq!(
+            redact("postgres://ann@db/sales?password=s3cret&application_name=x"),
+            "postgres://ann@db/sales?password=***&application_name=x"
+        );
+        assert_eq!(
+            redact("host=db user=ann password='two words' dbname=sales"),
+            "host=db user=ann password=*** dbname=sales"
+        );
+        assert_eq!(redact("host=db password=x"), "host=db password=***");
+        assert_eq!(redact("postgresql://db/sales"), "postgresql://db/sales");
+    }
+}

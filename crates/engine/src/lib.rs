@@ -1,0 +1,687 @@
+//! Owns running the aggregate passes on DataFusion: loading each dataset once, computing every
+//! aggregate per period and segment, and recording the inputs (path, sha256, rows) for the manifest.
+
+mod allocation;
+mod attribution;
+pub mod cluster;
+pub mod credits;
+pub mod csv;
+pub mod error;
+mod excel;
+mod jsonl;
+pub mod keys;
+mod load;
+mod parquet;
+mod period;
+pub mod plan;
+mod postgres;
+pub mod progress;
+mod pushdown;
+mod query;
+pub mod records;
+pub mod rows;
+mod scanned_keys;
+mod schema;
+mod series;
+pub use series::{count_covered, Covered};
+pub mod sql;
+pub mod values;
+pub mod view;
+mod window;
+
+pub use error::DataError;
+pub use load::hex;
+
+use chrono::NaiveDate;
+use datafusion::execution::disk_manager::DiskManagerBuilder;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use rust_decimal::Decimal;
+use scorecard_model::calendar::Periods;
+use scorecard_model::{AggFunc, Model, SourceFormat};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The directory relative dataset sources resolve against.
+    pub data_dir: PathBuf,
+    /// The folders dataset files may be read from (`project::Project::sandbox`); a source that
+    /// resolves outside all of them, links followed, is refused.
+    pub sandbox: Vec<PathBuf>,
+    /// First and last period to report, by name (`2026-05`) or as a date.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Evaluate as of this day: later rows are left out, and its period is the last, marked partial.
+    pub as_of: Option<NaiveDate>,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Keep every attribution's credit rows (for `--credits`).
+    pub credits: bool,
+    /// Keep every file row's line (for `explain`, which lists the rows behind a value).
+    pub lines: bool,
+    /// Where the project reads a dataset from instead of the source its scorecard declares.
+    pub bindings: BTreeMap<String, scorecard_check::project::source::Source>,
+    /// Counters the run keeps up to date as it goes, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
+    /// The memory the query engine may hold, in bytes: past it, sorts and aggregations spill to
+    /// disk, and the rows read from CSV, JSON lines, Excel and PostgreSQL are staged on disk as
+    /// they are read instead of being held.
+    pub memory_limit: Option<usize>,
+    /// Run the aggregate passes over datasets read from a source on this Ballista cluster; the
+    /// rows read are staged as Parquet files for its executors to scan (docs/distributed.md).
+    pub cluster: Option<scorecard_check::project::Cluster>,
+    /// The caller writes the results a row at a time (`rules::Results::each`, or serialized), so
+    /// under a memory limit they may be kept on disk until written instead of being refused when
+    /// they would not fit.
+    pub results_may_spill: bool,
+}
+
+impl Options {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Options {
+            sandbox: vec![data_dir.clone()],
+            data_dir,
+            from: None,
+            to: None,
+            as_of: None,
+            threads: None,
+            credits: false,
+            lines: false,
+            bindings: BTreeMap::new(),
+            progress: None,
+            memory_limit: None,
+            cluster: None,
+            results_may_spill: false,
+        }
+    }
+}
+
+/// The most worker threads a run starts (`--threads` is refused past it): each thread is a
+/// partition of every aggregate pass, and thousands of them only add work.
+pub const MAX_THREADS: usize = 256;
+
+impl Options {
+    /// Where a run reads the dataset `ds` from: what the project binds it to, or else the file
+    /// it declares.
+    pub fn source(
+        &self,
+        ds: &scorecard_model::Dataset,
+    ) -> scorecard_check::project::source::Source {
+        match self.bindings.get(&ds.name) {
+            Some(bound) => bound.clone(),
+            None => scorecard_check::project::source::Source::declared(ds, &self.data_dir),
+        }
+    }
+
+    /// Every file a run of `model` may read a dataset from, for refusing an output that would
+    /// replace one (`output::check`).
+    pub fn data_files(&self, model: &Model) -> Vec<scorecard_output::Read> {
+        let files = model.datasets.iter().filter(|d| d.is_file());
+        files
+            .filter_map(|ds| match self.source(ds) {
+                scorecard_check::project::source::Source::File(f) => {
+                    Some(scorecard_output::Read::new(
+                        f.path,
+                        format!("the data of dataset `{}`", ds.name),
+                    ))
+                }
+                scorecard_check::project::source::Source::Postgres(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// One data file read, for the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Input {
+    pub dataset: String,
+    /// As written in the scorecard.
+    pub path: String,
+    pub format: String,
+    pub sha256: String,
+    pub rows: u64,
+}
+
+/// The aggregates of every pass, keyed by period and segment values.
+#[derive(Debug, Default)]
+pub struct Aggregates {
+    pub inputs: Vec<Input>,
+    /// The periods to report, in order.
+    pub periods: Vec<i64>,
+    /// The earliest period in which any dataset has rows: where `cumulative` windows begin.
+    pub first_period: Option<i64>,
+    /// The period holding `--as-of` when that day is not its last: reported as partial.
+    pub partial: Option<i64>,
+    tables: BTreeMap<plan::Pass, Indexed>,
+    /// The cumulative curves of views that ask for one.
+    pub curves: Vec<view::Curve>,
+    /// Every attribution's credit rows, when asked for.
+    pub credits: Vec<credits::Credit>,
+    /// Warnings about derived tables (a view's division by zero, a resource over capacity).
+    pub notes: Vec<Note>,
+    /// The run's memory limit, which the results it reports must fit in too.
+    pub memory_limit: Option<usize>,
+    /// Whether results that would not fit the memory limit may be kept on disk until written
+    /// (`Options::results_may_spill`).
+    pub results_may_spill: bool,
+}
+
+/// A warning raised while deriving a table.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// A stable code, such as `scorecard::eval::over_capacity`.
+    pub code: &'static str,
+    /// The attribution, allocation or view.
+    pub rule: String,
+    pub message: String,
+}
+
+/// A period and the values of the segment columns (`None` where a row's column was empty).
+type RowKey = (i64, Vec<Option<String>>);
+
+#[derive(Debug, Default)]
+struct Table {
+    /// Where each aggregate's value sits in a row.
+    slots: HashMap<usize, usize>,
+    rows: HashMap<RowKey, Vec<Cell>>,
+}
+
+/// A pass's aggregates, segment by segment, each over its periods in order (`series`).
+#[derive(Debug, Default)]
+struct Indexed {
+    /// Where each aggregate's value sits in a row.
+    slots: HashMap<usize, usize>,
+    series: series::BySegment,
+}
+
+/// One aggregate in one period and segment. For `avg`, `value` is the sum and `count` the number of
+/// values, so that averages over several periods divide the total by the count.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    value: Option<Decimal>,
+    count: Decimal,
+}
+
+/// What the data says about one aggregate over a frame of periods in one segment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// The dataset has no rows in any period of the frame for this segment.
+    NoRows,
+    /// Rows exist in the `covered` periods of the frame; the aggregate over them (no value when,
+    /// say, an average has nothing to average).
+    Value {
+        value: Option<Decimal>,
+        covered: series::Covered,
+    },
+}
+
+impl Aggregates {
+    /// The aggregate over the periods `first..=last` of one segment: sums and counts add up, the
+    /// extremes are the extremes of the periods', averages divide the summed values by the summed
+    /// counts. A distinct count is never asked for over more than one period (the checker refuses
+    /// it).
+    pub fn get(
+        &self,
+        model: &Model,
+        aggregate: usize,
+        by: &[String],
+        frame: (i64, i64),
+        segment: &[Option<String>],
+    ) -> Result<Found, DataError> {
+        let func = model.aggregates[aggregate].func;
+        let Some(table) = self.table(&model.aggregates[aggregate].dataset, by) else {
+            return Ok(Found::NoRows);
+        };
+        let (Some(slot), Some(series)) = (table.slots.get(&aggregate), table.series.get(segment))
+        else {
+            return Ok(Found::NoRows);
+        };
+        series.get(func, *slot, frame)
+    }
+
+    /// The table of the pass over `dataset` by `by`, found without making a `Pass` to look it up
+    /// with (this is asked for every aggregate of every KPI, segment and period).
+    fn table(&self, dataset: &str, by: &[String]) -> Option<&Indexed> {
+        self.tables
+            .iter()
+            .find(|(p, _)| p.dataset == dataset && p.by == by)
+            .map(|(_, t)| t)
+    }
+
+    /// The segment values a pass has rows for up to the last reported period, sorted: a segment
+    /// with rows only before the first (`--from`) still has values there, through a window
+    /// (`cumulative`, `ytd`, `x[-1]`), and an escalation that may still be open; rows after the
+    /// last reach no reported value.
+    pub fn segments(&self, dataset: &str, by: &[String]) -> Vec<Vec<Option<String>>> {
+        let Some(&last) = self.periods.last() else {
+            return Vec::new();
+        };
+        let mut seen: Vec<Vec<Option<String>>> = self
+            .table(dataset, by)
+            .map(|t| {
+                t.series
+                    .iter()
+                    .filter(|(_, s)| s.has_rows_in(i64::MIN, last))
+                    .map(|(segment, _)| segment.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        seen.sort();
+        seen.dedup();
+        seen
+    }
+}
+
+/// Loads the data and computes every aggregate the model's KPIs need.
+pub fn aggregate(model: &Model, options: &Options) -> Result<Aggregates, DataError> {
+    Session::open(model, options).map(|(_, aggregates)| aggregates)
+}
+
+/// The engine with every dataset loaded, kept after the aggregates are computed so that `explain`
+/// can ask which rows made a value without reading the files again.
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    ctx: SessionContext,
+    periods: Periods,
+    as_of: Option<NaiveDate>,
+    /// The files rows were staged in under a memory limit or for a cluster, kept while the
+    /// tables are.
+    _staging: Option<Staging>,
+}
+
+/// A folder of the rows a run staged on disk, removed when the run is over (or the process is
+/// stopped by a signal).
+struct Staging(scorecard_output::temporary::Folder);
+
+impl Staging {
+    /// A new folder in `under` (a cluster's `staging`, which its executors read: it gets a new
+    /// folder's usual permissions), or in the system's temporary folder (private to the owner).
+    fn new(under: Option<&std::path::Path>) -> Result<Staging, DataError> {
+        let made =
+            scorecard_output::temporary::Folder::new("scorecard-staging-", under, under.is_some());
+        made.map(Staging).map_err(|e| {
+            let place = under.map_or(std::env::temp_dir(), std::path::Path::to_path_buf);
+            DataError::Engine(format!(
+                "cannot make a staging folder in `{}`: {e}",
+                place.display()
+            ))
+        })
+    }
+}
+
+impl Session {
+    /// Loads the data and computes every aggregate, keeping the loaded tables.
+    pub fn open(model: &Model, options: &Options) -> Result<(Session, Aggregates), DataError> {
+        let periods = Periods::of(&model.header);
+        let parse = |flag: &'static str, v: &Option<String>| -> Result<Option<i64>, DataError> {
+            v.as_ref()
+                .map(|text| {
+                    periods.parse(text).ok_or_else(|| DataError::BadPeriod {
+                        flag,
+                        value: text.clone(),
+                        example: periods.example(),
+                    })
+                })
+                .transpose()
+        };
+        let range = (parse("from", &options.from)?, parse("to", &options.to)?);
+        if let (Some(f), Some(t)) = range {
+            if f > t {
+                return Err(DataError::EmptyRange {
+                    from: periods.label(f),
+                    to: periods.label(t),
+                });
+            }
+        }
+        let threads = options
+            .threads
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            })
+            .clamp(1, MAX_THREADS);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads.max(1))
+            .enable_all()
+            .build()
+            .map_err(|e| DataError::Engine(e.to_string()))?;
+        // A cluster's executors scan files: every row read is staged, and none held in memory.
+        let cluster = options.cluster.as_ref();
+        let staging = if options.memory_limit.is_some() || cluster.is_some() {
+            Some(Staging::new(cluster.and_then(|c| c.staging.as_deref()))?)
+        } else {
+            None
+        };
+        let ctx = session(threads, options.memory_limit)?;
+        let remote = match cluster {
+            Some(c) => Some(runtime.block_on(cluster::connect(&c.scheduler, threads))?),
+            None => None,
+        };
+        let contexts = Contexts {
+            local: &ctx,
+            cluster: remote.as_ref().zip(cluster.map(|c| c.scheduler.as_str())),
+        };
+        let staged = staging.as_ref().map(|s| s.0.path());
+        let mut aggregates = runtime.block_on(run(
+            contexts,
+            model,
+            options,
+            periods,
+            range,
+            (threads, staged),
+        ))?;
+        aggregates.memory_limit = options.memory_limit;
+        aggregates.results_may_spill = options.results_may_spill;
+        let session = Session {
+            runtime,
+            ctx,
+            periods,
+            as_of: options.as_of,
+            _staging: staging,
+        };
+        Ok((session, aggregates))
+    }
+
+    /// The rows behind each aggregate use in `wanted`: how many matched, and up to `limit` of them.
+    pub fn contributing(
+        &self,
+        model: &Model,
+        wanted: &[rows::Wanted],
+        limit: Option<usize>,
+    ) -> Result<Vec<rows::Contributing>, DataError> {
+        self.runtime.block_on(rows::contributing(
+            &self.ctx,
+            model,
+            wanted,
+            limit,
+            (self.periods, self.as_of),
+        ))
+    }
+
+    /// For each dataset the aggregates in `wanted` read, how many rows at least one of them kept.
+    pub fn matched_by_dataset(
+        &self,
+        model: &Model,
+        wanted: &[rows::Wanted],
+    ) -> Result<Vec<(String, u64)>, DataError> {
+        self.runtime.block_on(rows::matched_by_dataset(
+            &self.ctx,
+            model,
+            wanted,
+            (self.periods, self.as_of),
+        ))
+    }
+}
+
+/// The engine's session: `threads` partitions, and a large Parquet file's scan split between them
+/// (except where row numbers are read: `parquet::in_file_order`); with a memory limit, a pool of
+/// that size shared fairly between the operators that can spill, and spill files in the system's
+/// temporary folder.
+fn session(threads: usize, memory_limit: Option<usize>) -> Result<SessionContext, DataError> {
+    let config = SessionConfig::new()
+        .with_target_partitions(threads.max(1))
+        .with_repartition_file_scans(true);
+    let Some(limit) = memory_limit else {
+        return Ok(SessionContext::new_with_config(config));
+    };
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(limit)))
+        .with_disk_manager_builder(DiskManagerBuilder::default())
+        .build_arc()?;
+    Ok(SessionContext::new_with_config_rt(config, runtime))
+}
+
+/// Where a run's queries go: all of them to the local session, or, with a cluster, the passes over
+/// datasets read from a source to the cluster (with its scheduler's address, for messages).
+#[derive(Clone, Copy)]
+struct Contexts<'a> {
+    local: &'a SessionContext,
+    cluster: Option<(&'a SessionContext, &'a str)>,
+}
+
+async fn run(
+    contexts: Contexts<'_>,
+    model: &Model,
+    options: &Options,
+    periods: Periods,
+    (from, to): (Option<i64>, Option<i64>),
+    (threads, staging): (usize, Option<&std::path::Path>),
+) -> Result<Aggregates, DataError> {
+    let ctx = contexts.local;
+    let (passes, value_datasets) = plan::passes(model);
+    let mut out = Aggregates::default();
+    let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
+    let rule_inputs = plan::rule_inputs(model);
+    used.extend(rule_inputs.iter().copied());
+    // Attributions read rows' lines (for tie order and audit), and so does `explain`, which lists
+    // the rows behind a value.
+    let numbered: BTreeSet<&str> = if options.lines {
+        model.datasets.iter().map(|d| d.name.as_str()).collect()
+    } else {
+        model
+            .attributions
+            .iter()
+            .flat_map(|a| [a.touches.as_str(), a.conversions.as_str()])
+            .collect()
+    };
+    let progress = options.progress.as_deref();
+    let reading = load::Reading {
+        sandbox: &options.sandbox,
+        money_scale: model.header.money_scale,
+        threads,
+        as_of: options.as_of,
+        counter: progress.map(|p| &p.rows),
+        staging,
+        memory_limit: options.memory_limit,
+    };
+    let files: Vec<_> = model
+        .datasets
+        .iter()
+        .filter(|d| used.contains(d.name.as_str()) && d.is_file())
+        .collect();
+    if let Some(p) = progress {
+        p.datasets.store(files.len(), Ordering::Relaxed);
+    }
+    // The datasets whose passes PostgreSQL runs, with where their input is in `out.inputs`.
+    let mut pushed: BTreeMap<String, (pushdown::Pushed, usize)> = BTreeMap::new();
+    for ds in files {
+        if let Some(p) = progress {
+            p.set_now(format!("reading {}", ds.name));
+        }
+        let source = options.source(ds);
+        let numbered = numbered.contains(ds.name.as_str());
+        // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
+        let rows_needed = numbered || rule_inputs.contains(ds.name.as_str());
+        if let Some((server, input)) =
+            pushdown::start(model, ds, &source, rows_needed, options.as_of).await?
+        {
+            if let Some(c) = reading.counter {
+                c.fetch_add(input.rows, Ordering::Relaxed);
+            }
+            out.inputs.push(input);
+            pushed.insert(ds.name.clone(), (server, out.inputs.len() - 1));
+            if let Some(p) = progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            continue;
+        }
+        out.inputs
+            .push(load::register(ctx, ds, &source, &reading, numbered).await?);
+        // The cluster scans the same files: the staged Parquet, or the source's own.
+        if let Some((cluster, _)) = contexts.cluster {
+            let name = datafusion::common::TableReference::bare(ds.name.as_str());
+            cluster.register_table(name.clone(), ctx.table_provider(name).await?)?;
+        }
+        if let Some(p) = progress {
+            p.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if let Some(p) = progress {
+        p.set_now("computing");
+    }
+    let scripts = scorecard_check::script::Scripts::new(&model.functions)
+        .map_err(|e| DataError::Engine(e.message))?;
+    let mut shared = attribution::Shared::new(model);
+    for ds in &model.datasets {
+        match ds.format {
+            SourceFormat::Attribution => {
+                if let Some(rule) = model.attributions.iter().find(|a| a.name == ds.name) {
+                    attribution::register(ctx, model, rule, &scripts, &mut shared).await?;
+                    if options.credits {
+                        out.credits
+                            .extend(credits::collect(ctx, model, rule).await?);
+                    }
+                }
+            }
+            SourceFormat::Allocation => {
+                if let Some(rule) = model.allocations.iter().find(|a| a.name == ds.name) {
+                    let notes =
+                        allocation::register(ctx, model, rule, periods, options.as_of).await?;
+                    out.notes.extend(notes);
+                }
+            }
+            SourceFormat::View => {
+                if let Some(v) = model.views.iter().find(|v| v.name == ds.name) {
+                    let (curves, notes) =
+                        view::register(ctx, model, v, periods, options.as_of).await?;
+                    out.curves.extend(curves);
+                    out.notes.extend(notes);
+                }
+            }
+            SourceFormat::Csv
+            | SourceFormat::Parquet
+            | SourceFormat::JsonLines
+            | SourceFormat::Excel => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut all = BTreeSet::new();
+    for (i, (pass, aggregates)) in passes.iter().enumerate() {
+        let Some(ds) = model.dataset(&pass.dataset) else {
+            continue;
+        };
+        if let Some(p) = progress {
+            let on = match contexts.cluster {
+                _ if pushed.contains_key(&ds.name) => " in PostgreSQL".to_string(),
+                Some((_, scheduler)) if ds.is_file() => format!(" on {scheduler}"),
+                _ => String::new(),
+            };
+            p.set_now(format!(
+                "computing {}{on} ({} of {} passes)",
+                ds.name,
+                i + 1,
+                passes.len()
+            ));
+        }
+        let table = match (contexts.cluster, pushed.get_mut(&ds.name)) {
+            (_, Some((server, _))) => {
+                server
+                    .run_pass(model, ds, pass, aggregates, periods)
+                    .await?
+            }
+            (Some((cluster, scheduler)), None) if ds.is_file() => {
+                query::run_pass(cluster, model, ds, pass, aggregates, periods, options.as_of)
+                    .await
+                    .map_err(|e| match e {
+                        DataError::Engine(reason) => DataError::Cluster {
+                            scheduler: scheduler.to_string(),
+                            reason,
+                        },
+                        other => other,
+                    })?
+            }
+            _ => query::run_pass(ctx, model, ds, pass, aggregates, periods, options.as_of).await?,
+        };
+        if pass.by.is_empty() {
+            all.extend(table.rows.keys().map(|(p, _)| *p));
+            if value_datasets.contains(&pass.dataset) {
+                seen.extend(table.rows.keys().map(|(p, _)| *p));
+            }
+        }
+        let mut extreme = vec![false; table.slots.values().max().map_or(0, |m| m + 1)];
+        for (&aggregate, &slot) in &table.slots {
+            let func = model.aggregates[aggregate].func;
+            extreme[slot] = matches!(func, AggFunc::Min | AggFunc::Max);
+        }
+        let indexed = Indexed {
+            series: series::index(table.rows, &extreme),
+            slots: table.slots,
+        };
+        out.tables.insert(pass.clone(), indexed);
+    }
+    for (server, input) in pushed.into_values() {
+        out.inputs[input].sha256 = server.finish().await;
+    }
+    out.first_period = all.first().copied();
+    // The last period: `--to`, else the period of `--as-of`, else the last with data.
+    let as_of = options.as_of.map(|d| periods.of_date(d));
+    let last = match (to, as_of) {
+        (Some(t), Some(a)) => Some(t.min(a)),
+        (t, a) => t.or(a).or(seen.last().copied()),
+    };
+    let first = from.or(seen.first().copied()).or(last);
+    let (reported, empty) = reported(periods, (first, from.is_some()), (last, to, as_of))?;
+    out.periods = reported;
+    out.notes.extend(empty.map(|why| Note {
+        code: NO_PERIODS,
+        rule: String::new(),
+        message: format!("no period to report: {why}, so the results are empty (name the periods with `--from` and `--to`, or check that the data holds rows in them)"),
+    }));
+    if let (Some(day), Some(p)) = (options.as_of, as_of) {
+        if day < periods.bounds(p).1 {
+            out.partial = Some(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The most periods one run reports: 137 years of days, 4,000 of months. Every KPI is evaluated
+/// in every period, so a range beyond this (`--to 9999-12` over data of 2026) is a mistake.
+pub const MAX_PERIODS: i64 = 50_000;
+
+/// The warning that a run reports no period: its results are empty, which is not an error (a
+/// file of headers only is data too) but is never silent.
+pub const NO_PERIODS: &str = "scorecard::eval::no_periods";
+
+/// The periods from `first` to `last` (and why there are none), or the error of too many.
+/// `first` is `--from` when `from_flag`, else the first period with data; `last` is `to`, else the
+/// period of `as_of`, else the last period with data.
+fn reported(
+    periods: Periods,
+    (first, from_flag): (Option<i64>, bool),
+    (last, to, as_of): (Option<i64>, Option<i64>, Option<i64>),
+) -> Result<(Vec<i64>, Option<String>), DataError> {
+    let (Some(f), Some(l)) = (first, last) else {
+        let why = "no KPI reads a dataset with rows, and no `--from` or `--to` names a period";
+        return Ok((Vec::new(), Some(why.into())));
+    };
+    let start = match from_flag {
+        true => format!("`--from {}`", periods.label(f)),
+        false => format!("{}, the first period with data,", periods.label(f)),
+    };
+    let end = match (to, as_of) {
+        (Some(_), _) if Some(l) == to => format!("`--to {}`", periods.label(l)),
+        (_, Some(a)) if a == l => format!("{}, the period of `--as-of`", periods.label(l)),
+        _ => format!("{}, the last period with data", periods.label(l)),
+    };
+    if f > l {
+        return Ok((Vec::new(), Some(format!("{start} comes after {end}"))));
+    }
+    if l - f >= MAX_PERIODS {
+        return Err(DataError::TooManyPeriods {
+            count: l - f + 1,
+            range: format!("from {start} to {end}"),
+        });
+    }
+    Ok(((f..=l).collect(), None))
+}
+
+/// Whether an aggregate over no rows counts as 0 under `missing: zero`.
+pub fn zero_when_empty(func: AggFunc) -> bool {
+    matches!(func, AggFunc::Sum | AggFunc::Count | AggFunc::CountDistinct)
+}

@@ -1,0 +1,152 @@
+//! Owns finding the rows behind one aggregate in a frame of periods and one segment, for `explain`:
+//! how many rows the period, segment and `where` filter matched, and the rows themselves in file
+//! order with their line, so that a reader can add them up.
+
+use super::csv::LINE;
+use super::error::DataError;
+use super::query::row_expr;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::array_value_to_string;
+use datafusion::common::{ScalarValue, TableReference};
+use datafusion::logical_expr::Expr;
+use datafusion::prelude::{cast, ident, lit, SessionContext};
+use scorecard_model::calendar::Periods;
+use scorecard_model::{Dataset, Model};
+
+/// One aggregate as one KPI value used it: over which periods, in which segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub aggregate: usize,
+    /// First and last period of the frame.
+    pub frame: (i64, i64),
+    pub by: Vec<String>,
+    pub segment: Vec<Option<String>>,
+}
+
+/// The rows behind one `Wanted`.
+#[derive(Debug, Clone, Default)]
+pub struct Contributing {
+    /// Rows in the frame and segment that the aggregate's `where` filter kept.
+    pub matched: u64,
+    /// `line` (the row's line in a CSV file, counting the header as line 1; its row number, from 1,
+    /// in a Parquet file) when the table came from a file, then the dataset's declared columns.
+    pub columns: Vec<String>,
+    /// Up to the limit asked for, in file order; values as text, empty for no value.
+    pub rows: Vec<Vec<String>>,
+}
+
+pub async fn contributing(
+    ctx: &SessionContext,
+    model: &Model,
+    wanted: &[Wanted],
+    limit: Option<usize>,
+    (periods, as_of): (Periods, Option<chrono::NaiveDate>),
+) -> Result<Vec<Contributing>, DataError> {
+    let mut out = Vec::new();
+    for w in wanted {
+        let (ds, predicate) = kept(model, w, periods, as_of)?;
+        let df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
+        let numbered = df.schema().has_column_with_unqualified_name(LINE);
+        let mut columns: Vec<Expr> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        if numbered {
+            columns.push(cast(ident(LINE), DataType::Int64).alias("line"));
+            names.push("line".into());
+        }
+        for c in &ds.columns {
+            columns.push(ident(&c.name));
+            names.push(c.name.clone());
+        }
+        let order = names.iter().map(|n| ident(n).sort(true, false)).collect();
+        // Read in file order so that a Parquet file's row numbers are its rows' places.
+        let rows =
+            super::parquet::in_file_order(df.filter(predicate)?.select(columns)?.sort(order)?);
+        let matched = rows.clone().count().await? as u64;
+        let batches = rows.limit(0, limit)?.collect().await?;
+        let mut shown = Vec::new();
+        for b in &batches {
+            for i in 0..b.num_rows() {
+                let row = b
+                    .columns()
+                    .iter()
+                    .map(|c| array_value_to_string(c.as_ref(), i))
+                    .collect::<Result<Vec<String>, _>>()?;
+                shown.push(row);
+            }
+        }
+        out.push(Contributing {
+            matched,
+            columns: names,
+            rows: shown,
+        });
+    }
+    Ok(out)
+}
+
+/// For each dataset the aggregates in `wanted` read, the rows that at least one of them kept.
+pub async fn matched_by_dataset(
+    ctx: &SessionContext,
+    model: &Model,
+    wanted: &[Wanted],
+    (periods, as_of): (Periods, Option<chrono::NaiveDate>),
+) -> Result<Vec<(String, u64)>, DataError> {
+    let mut by_dataset: Vec<(String, Vec<Expr>)> = Vec::new();
+    for w in wanted {
+        let (ds, predicate) = kept(model, w, periods, as_of)?;
+        match by_dataset.iter_mut().find(|(d, _)| *d == ds.name) {
+            Some((_, list)) => list.push(predicate),
+            None => by_dataset.push((ds.name.clone(), vec![predicate])),
+        }
+    }
+    let mut out = Vec::new();
+    for (name, predicates) in by_dataset {
+        let any = predicates
+            .into_iter()
+            .reduce(Expr::or)
+            .unwrap_or_else(|| lit(false));
+        let df = ctx.table(TableReference::bare(name.as_str())).await?;
+        let n = df.filter(any)?.count().await? as u64;
+        out.push((name, n));
+    }
+    Ok(out)
+}
+
+/// The dataset an aggregate reads and the rows it keeps for one use: in the frame's periods, in the
+/// segment, up to `--as-of`, and through its `where` filter.
+fn kept<'m>(
+    model: &'m Model,
+    w: &Wanted,
+    periods: Periods,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<(&'m Dataset, Expr), DataError> {
+    let a = &model.aggregates[w.aggregate];
+    let ds = model
+        .dataset(&a.dataset)
+        .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", a.dataset)))?;
+    let mut keep = vec![in_frame(&ds.time, periods, w.frame)];
+    for (column, value) in w.by.iter().zip(&w.segment) {
+        let text = cast(ident(column), DataType::Utf8);
+        keep.push(match value {
+            Some(v) => text.eq(lit(v.as_str())),
+            None => text.is_null(),
+        });
+    }
+    if let Some(day) = as_of {
+        let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(day) as i32));
+        keep.push(cast(ident(&ds.time), DataType::Date32).lt_eq(lit(day)));
+    }
+    if let Some(f) = &a.filter {
+        keep.push(row_expr(f).is_true());
+    }
+    let predicate = keep
+        .into_iter()
+        .reduce(Expr::and)
+        .unwrap_or_else(|| lit(true));
+    Ok((ds, predicate))
+}
+
+/// Rows whose time falls in the periods `first..=last`.
+fn in_frame(time: &str, periods: Periods, (first, last): (i64, i64)) -> Expr {
+    let period = super::period::period_of(time, periods);
+    period.between(lit(first), lit(last))
+}

@@ -1,0 +1,64 @@
+//! Owns rendering: an evaluation as a terminal table, JSON (docs/json-output.md), CSV, Markdown, an
+//! Excel workbook or the self-contained HTML report (docs/reports.md), all made from the same
+//! `Evaluation` (rendering never recomputes a number); and the model's strategy map.
+
+mod credits;
+mod csv;
+pub mod diff;
+mod escalations;
+pub mod explain;
+pub mod html;
+mod markdown;
+pub mod strategy_map;
+pub mod table;
+pub mod testing;
+mod xlsx;
+
+pub use scorecard_model::format::{number, segment_label};
+
+/// Text made safe inside HTML or XML elements and attribute values; control characters XML 1.0
+/// cannot hold are dropped.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+pub use table::table;
+
+use scorecard_rules::Evaluation;
+
+/// The evaluation as pretty-printed JSON, ending in a newline.
+pub fn json(e: &Evaluation) -> String {
+    pretty(e)
+}
+
+/// Writes the evaluation to `out` as `json` makes it, a value at a time, reading results kept on
+/// disk as it goes.
+pub fn write_json(e: &Evaluation, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, e)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Any output document (evaluation, explanation, diff) as pretty-printed JSON, ending in a newline.
+pub fn pretty<T: serde::Serialize>(x: &T) -> String {
+    let mut s =
+        serde_json::to_string_pretty(x).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    s.push('\n');
+    s
+}
+
+pub use self::csv::{csv, write_csv};
+pub use credits::credits;
+pub use markdown::markdown;
+pub use xlsx::xlsx;

@@ -1,0 +1,103 @@
+//! Owns the manifest every JSON output carries: what produced it (engine and version), from what
+//! (scorecard files and data files with their sha256), with which options, and when.
+
+use scorecard_engine::Input;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Enough to reproduce a run: the same files (by sha256) and options give the same document, with
+/// `evaluated_at` the only field that may differ (and `null` under `--deterministic`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub engine: Engine,
+    /// The scorecard files the model was compiled from (set by the caller, which read them).
+    pub scorecards: Vec<SourceFile>,
+    /// Every data file read.
+    pub inputs: Vec<Input>,
+    pub options: RunOptions,
+    /// When the evaluation ran, in UTC (`2026-11-23T09:41:07Z`); `null` when asked to be
+    /// deterministic.
+    pub evaluated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Engine {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Engine {
+    pub fn this() -> Self {
+        Engine {
+            name: "scorecard",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// One scorecard file as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFile {
+    /// As given on the command line.
+    pub path: String,
+    pub sha256: String,
+}
+
+impl SourceFile {
+    pub fn new(path: &str, text: &str) -> Self {
+        SourceFile {
+            path: path.to_string(),
+            sha256: sha256(text.as_bytes()),
+        }
+    }
+}
+
+/// The options that decide the numbers. Worker threads are left out on purpose: they change how
+/// fast a run is, never what it computes, and the document is the same whatever their number.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOptions {
+    /// The directory relative dataset sources were resolved against (`null` when no data was
+    /// read, as in `diff` without `--data`).
+    pub data: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub as_of: Option<String>,
+    /// The Ballista scheduler the aggregate passes ran on; left out when they ran on this
+    /// machine. It never changes a number: the same plans run either way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+}
+
+impl RunOptions {
+    pub fn of(options: &scorecard_engine::Options) -> Self {
+        RunOptions {
+            data: Some(options.data_dir.display().to_string()),
+            from: options.from.clone(),
+            to: options.to.clone(),
+            as_of: options.as_of.map(|d| d.to_string()),
+            cluster: options.cluster.as_ref().map(|c| c.scheduler.clone()),
+        }
+    }
+}
+
+impl Manifest {
+    pub fn new(inputs: Vec<Input>, options: RunOptions) -> Self {
+        Manifest {
+            engine: Engine::this(),
+            scorecards: Vec::new(),
+            inputs,
+            options,
+            evaluated_at: None,
+        }
+    }
+}
+
+/// The current time in UTC, to the second, as the manifest writes it.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The sha256 of `bytes` in lowercase hexadecimal.
+pub fn sha256(bytes: &[u8]) -> String {
+    scorecard_engine::hex(&Sha256::digest(bytes))
+}
