@@ -49,8 +49,8 @@ pub fn rhai_function(data: &[u8]) {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };
-    let engine = scorecard::check::script::engine();
-    let Ok((_, params)) = scorecard::check::script::compile(&engine, "f", source) else {
+    let engine = scorecard::script::engine();
+    let Ok((_, params)) = scorecard::script::compile(&engine, "f", source) else {
         return;
     };
     let function = scorecard::model::Function {
@@ -60,7 +60,7 @@ pub fn rhai_function(data: &[u8]) {
         source: source.into(),
         params,
     };
-    let Ok(scripts) = scorecard::check::script::Scripts::new(&[function]) else {
+    let Ok(scripts) = scorecard::script::Scripts::new(&[function]) else {
         return;
     };
     if params == 2 {

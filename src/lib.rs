@@ -3,7 +3,7 @@
 //! This crate is the `scorecard` command and, for library callers, one door to the stages, each its
 //! own crate (docs/architecture.md has the graph): `diagnostic` (spans, codes, rendering) →
 //! `syntax` (text to tree) → `model` (the checked scorecard every stage reads, calendars, exact
-//! arithmetic) → `check` (tree to model; scorecard.toml projects; the Rhai sandbox) → `engine`
+//! arithmetic) → `script` (the Rhai sandbox) → `check` (tree to model) → `project` (scorecard.toml, where data is read from) → `engine`
 //! (model and data to aggregates on DataFusion) → `rules` (aggregates to values, statuses,
 //! escalations; explain, diff, `test` declarations) → `report` (table, JSON, CSV, Markdown, Excel,
 //! HTML). Beside them: `layout` (`scorecard fmt`), `lsp` (the language server), `output` (every file
@@ -18,8 +18,10 @@ pub use scorecard_layout as layout;
 pub use scorecard_lsp as lsp;
 pub use scorecard_model as model;
 pub use scorecard_output as output;
+pub use scorecard_project as project;
 pub use scorecard_report as report;
 pub use scorecard_rules as rules;
+pub use scorecard_script as script;
 pub use scorecard_syntax as syntax;
 
 pub use check::{compile, compile_for_tests, Compiled};

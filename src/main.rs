@@ -6,15 +6,15 @@ mod cli;
 
 /// Counts the memory each thread holds, so that the Rhai sandbox can bound a script's.
 #[global_allocator]
-static ALLOCATOR: scorecard::check::script::memory::CountingAllocator =
-    scorecard::check::script::memory::CountingAllocator;
+static ALLOCATOR: scorecard::script::memory::CountingAllocator =
+    scorecard::script::memory::CountingAllocator;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cli::run::{Format, Source};
 use cli::write;
-use scorecard::check::project;
 use scorecard::model::Severity;
 use scorecard::output::Batch;
+use scorecard::project;
 use scorecard::rules::manifest::{Manifest, SourceFile};
 use scorecard::{diagnostic, engine, report};
 use std::io::IsTerminal;

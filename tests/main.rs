@@ -2,9 +2,10 @@
 
 /// As in the binary: the Rhai sandbox's memory limit counts what each thread allocates.
 #[global_allocator]
-static ALLOCATOR: scorecard::check::script::memory::CountingAllocator =
-    scorecard::check::script::memory::CountingAllocator;
+static ALLOCATOR: scorecard::script::memory::CountingAllocator =
+    scorecard::script::memory::CountingAllocator;
 
+mod architecture;
 pub mod attribution;
 mod authoring;
 mod bad_inputs;

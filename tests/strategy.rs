@@ -227,7 +227,7 @@ fn the_balanced_example_matches_an_independent_computation() {
     let source = std::fs::read_to_string("scorecards/balanced/balanced.scorecard").expect("read");
     let mut opts = crate::support::options(std::path::Path::new("scorecards/balanced"));
     // It reads the retail example's data, which the examples' project (scorecards/) allows.
-    let project = scorecard::check::project::Project::of(std::path::Path::new(
+    let project = scorecard::project::Project::of(std::path::Path::new(
         "scorecards/balanced/balanced.scorecard",
     ))
     .expect("the examples' project file");

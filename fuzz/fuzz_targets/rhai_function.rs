@@ -6,7 +6,7 @@ include!("../checks.rs");
 
 /// As in the binary: the sandbox's memory limit counts what each thread allocates.
 #[global_allocator]
-static ALLOCATOR: scorecard::check::script::memory::CountingAllocator =
-    scorecard::check::script::memory::CountingAllocator;
+static ALLOCATOR: scorecard::script::memory::CountingAllocator =
+    scorecard::script::memory::CountingAllocator;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| rhai_function(data));

@@ -7,9 +7,9 @@ use super::write;
 use crate::{compile, s, stamp, stdout_color};
 
 use clap::ValueEnum;
-use scorecard::check::project::Project;
 use scorecard::model::{Model, Severity};
 use scorecard::output::{Batch, Output, OutputError, Read};
+use scorecard::project::Project;
 use scorecard::rules::manifest::SourceFile;
 use scorecard::rules::Evaluation;
 use scorecard::{engine, report};
@@ -171,7 +171,7 @@ fn thread_count(text: &str) -> Result<usize, String> {
 
 /// `--memory-limit`: a size with a unit.
 fn memory_size(text: &str) -> Result<usize, String> {
-    scorecard::check::project::parse_size(text).ok_or_else(|| {
+    scorecard::project::parse_size(text).ok_or_else(|| {
         format!("`{text}` is not a size: write a number with a unit, such as 512MiB or 4GiB")
     })
 }
@@ -313,7 +313,7 @@ fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<Pat
         }
         return Ok(files);
     }
-    let project = crate::project_of(Path::new(scorecard::check::project::FILE), config)?;
+    let project = crate::project_of(Path::new(scorecard::project::FILE), config)?;
     let Some(found) = &project.file else {
         eprintln!(
             "error: no scorecard to run: name a .scorecard file, or run in a project whose scorecard.toml lists them (`[project] scorecards = [\"*.scorecard\"]`)"

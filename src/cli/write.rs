@@ -4,10 +4,10 @@
 
 use super::exit::Exit;
 
-use scorecard::check::project::Project;
 use scorecard::engine;
 use scorecard::model::Model;
 use scorecard::output::{self, Batch, Output, OutputError, Read, Staged, Stream, Through};
+use scorecard::project::Project;
 use std::io::Write;
 use std::path::Path;
 

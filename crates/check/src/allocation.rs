@@ -142,7 +142,7 @@ pub fn check(
         c.doc = Some("cost of the capacity no entity used".into());
     }
     let unused = Dataset {
-        name: unused_table(&d.name.text),
+        name: scorecard_model::unused_table(&d.name.text),
         label: None,
         doc: None,
         source: String::new(),
@@ -181,9 +181,4 @@ pub fn check(
         },
         [table, unused],
     ))
-}
-
-/// The name of an allocation's table of unused capacity (a name no declaration can take).
-pub fn unused_table(rule: &str) -> String {
-    format!("{rule}.unused")
 }

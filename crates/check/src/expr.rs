@@ -619,7 +619,7 @@ impl Lowering<'_, '_> {
             );
         };
         let table = if f == "unused_capacity" {
-            super::allocation::unused_table(&rule.text)
+            scorecard_model::unused_table(&rule.text)
         } else {
             rule.text.clone()
         };

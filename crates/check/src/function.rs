@@ -10,7 +10,7 @@ use scorecard_syntax::ast::Declaration;
 const KEYS: &[&str] = &["rhai"];
 
 pub fn check(cx: &mut Checker, decls: &[&Declaration]) -> Vec<Function> {
-    let engine = crate::script::engine();
+    let engine = scorecard_script::engine();
     let mut out = Vec::new();
     for d in decls {
         let e = Entries::read(cx, "a function", &d.entries, KEYS);
@@ -28,7 +28,7 @@ pub fn check(cx: &mut Checker, decls: &[&Declaration]) -> Vec<Function> {
         let Some(source) = entries::string(cx, entry) else {
             continue;
         };
-        let params = match crate::script::compile(&engine, &d.name.text, &source) {
+        let params = match scorecard_script::compile(&engine, &d.name.text, &source) {
             Ok((_, params)) => params,
             Err(why) => {
                 cx.report(

@@ -155,7 +155,7 @@ pub async fn register(
             cost: cost.checked_sub(charged).ok_or_else(overflow)?,
         });
     }
-    let unused_name = scorecard_check::allocation::unused_table(&rule.name);
+    let unused_name = scorecard_model::unused_table(&rule.name);
     for (name, rows, with_to) in [(&rule.name, &rows, true), (&unused_name, &unused, false)] {
         let ds = model
             .dataset(name)

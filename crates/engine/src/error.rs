@@ -133,7 +133,7 @@ pub enum DataError {
     #[error("attribution `{rule}`: {error}")]
     Script {
         rule: String,
-        error: scorecard_check::script::ScriptError,
+        error: scorecard_script::ScriptError,
     },
 
     #[error("the run needs more memory than its limit allows: {reason}{}", help_line(&Some("raise --memory-limit (or `[engine] memory_limit` in scorecard.toml), or leave it out".to_string())))]

@@ -64,7 +64,7 @@ pub struct Options {
     /// Keep every file row's line (for `explain`, which lists the rows behind a value).
     pub lines: bool,
     /// Where the project reads a dataset from instead of the source its scorecard declares.
-    pub bindings: BTreeMap<String, scorecard_check::project::source::Source>,
+    pub bindings: BTreeMap<String, scorecard_project::source::Source>,
     /// Counters the run keeps up to date as it goes, for a progress display.
     pub progress: Option<std::sync::Arc<progress::Progress>>,
     /// The memory the query engine may hold, in bytes: past it, sorts and aggregations spill to
@@ -73,7 +73,7 @@ pub struct Options {
     pub memory_limit: Option<usize>,
     /// Run the aggregate passes over datasets read from a source on this Ballista cluster; the
     /// rows read are staged as Parquet files for its executors to scan (docs/distributed.md).
-    pub cluster: Option<scorecard_check::project::Cluster>,
+    pub cluster: Option<scorecard_project::Cluster>,
     /// The caller writes the results a row at a time (`rules::Results::each`, or serialized), so
     /// under a memory limit they may be kept on disk until written instead of being refused when
     /// they would not fit.
@@ -107,13 +107,10 @@ pub const MAX_THREADS: usize = 256;
 impl Options {
     /// Where a run reads the dataset `ds` from: what the project binds it to, or else the file
     /// it declares.
-    pub fn source(
-        &self,
-        ds: &scorecard_model::Dataset,
-    ) -> scorecard_check::project::source::Source {
+    pub fn source(&self, ds: &scorecard_model::Dataset) -> scorecard_project::source::Source {
         match self.bindings.get(&ds.name) {
             Some(bound) => bound.clone(),
-            None => scorecard_check::project::source::Source::declared(ds, &self.data_dir),
+            None => scorecard_project::source::Source::declared(ds, &self.data_dir),
         }
     }
 
@@ -123,13 +120,11 @@ impl Options {
         let files = model.datasets.iter().filter(|d| d.is_file());
         files
             .filter_map(|ds| match self.source(ds) {
-                scorecard_check::project::source::Source::File(f) => {
-                    Some(scorecard_output::Read::new(
-                        f.path,
-                        format!("the data of dataset `{}`", ds.name),
-                    ))
-                }
-                scorecard_check::project::source::Source::Postgres(_) => None,
+                scorecard_project::source::Source::File(f) => Some(scorecard_output::Read::new(
+                    f.path,
+                    format!("the data of dataset `{}`", ds.name),
+                )),
+                scorecard_project::source::Source::Postgres(_) => None,
             })
             .collect()
     }
@@ -524,7 +519,7 @@ async fn run(
     if let Some(p) = progress {
         p.set_now("computing");
     }
-    let scripts = scorecard_check::script::Scripts::new(&model.functions)
+    let scripts = scorecard_script::Scripts::new(&model.functions)
         .map_err(|e| DataError::Engine(e.message))?;
     let mut shared = attribution::Shared::new(model);
     for ds in &model.datasets {

@@ -8,8 +8,8 @@ use super::{csv, excel, jsonl, parquet, postgres, Input};
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
-use scorecard_check::project::source::Source;
 use scorecard_model::{Dataset, SourceFormat};
+use scorecard_project::source::Source;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -98,7 +98,7 @@ pub async fn register(
         };
         DataError::unreadable(&ds.name, &shown, reason)
     };
-    if !scorecard_check::project::inside(path, reading.sandbox) {
+    if !scorecard_project::inside(path, reading.sandbox) {
         return Err(DataError::OutsideProject {
             dataset: ds.name.clone(),
             path: shown,

@@ -15,7 +15,7 @@ pub use credit::CREDIT_PREFIX;
 pub use escalation::{
     Condition, Escalation, Part, Severity, Step, Template, Tolerance, PLACEHOLDERS,
 };
-pub use rules::{Allocation, Attribution, AttributionModel, View, ViewColumn};
+pub use rules::{unused_table, Allocation, Attribution, AttributionModel, View, ViewColumn};
 
 use rust_decimal::Decimal;
 use serde::Serialize;

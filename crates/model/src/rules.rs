@@ -126,3 +126,8 @@ pub struct ViewColumn {
     /// Over aggregates grouped by the view's key; earlier columns are written out in full.
     pub value: Expr,
 }
+
+/// The name of an allocation's table of unused capacity (a name no declaration can take).
+pub fn unused_table(rule: &str) -> String {
+    format!("{rule}.unused")
+}

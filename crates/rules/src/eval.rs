@@ -31,7 +31,7 @@ pub enum EvalError {
     Script {
         kpi: String,
         period: String,
-        why: scorecard_check::script::ScriptError,
+        why: scorecard_script::ScriptError,
     },
     #[error(transparent)]
     Data(#[from] DataError),

@@ -150,13 +150,12 @@ pub fn explain(
     manifest: Manifest,
 ) -> Result<Explanation, EvalError> {
     let by: &[String] = if segment.is_empty() { &[] } else { &k.by };
-    let scripts = scorecard_check::script::Scripts::new(&model.functions).map_err(|why| {
-        EvalError::Script {
+    let scripts =
+        scorecard_script::Scripts::new(&model.functions).map_err(|why| EvalError::Script {
             kpi: k.name.clone(),
             period: String::new(),
             why,
-        }
-    })?;
+        })?;
     let label = scorecard_model::calendar::Periods::of(&model.header).label(p);
     let mut cx = Context::new(model, aggregates, by, (p, label.clone()), segment);
     let status::Judged {

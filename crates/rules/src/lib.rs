@@ -315,13 +315,12 @@ pub fn evaluate(
         })
         .collect();
     let mut kpis = Vec::new();
-    let scripts = scorecard_check::script::Scripts::new(&model.functions).map_err(|why| {
-        EvalError::Script {
+    let scripts =
+        scorecard_script::Scripts::new(&model.functions).map_err(|why| EvalError::Script {
             kpi: String::new(),
             period: String::new(),
             why,
-        }
-    })?;
+        })?;
     // Each KPI's segments: the total, and every segment its value, target or thresholds have.
     let segments = each_kpis_segments(model, &aggregates);
     let sink = match (

@@ -3,8 +3,8 @@
 
 use super::Status;
 use rust_decimal::Decimal;
-use scorecard_check::script::{ScriptError, Scripts};
 use scorecard_model::{Better, Scoring};
+use scorecard_script::{ScriptError, Scripts};
 
 /// The score of a value, or `None` when there is nothing to score (no value, no status for bands, no
 /// or a zero target for percent of target). A scoring function that fails is an error.

@@ -21,7 +21,7 @@ pub fn row<'a>(
     cx: &mut Context<'a>,
     k: &'a Kpi,
     (period, partial): (String, bool),
-    scripts: &scorecard_check::script::Scripts,
+    scripts: &scorecard_script::Scripts,
 ) -> Result<Judged, EvalError> {
     // The window coverage is this row's own, whatever the context evaluated before it.
     cx.coverage = None;

@@ -84,7 +84,7 @@ impl<'m> Made<'m> {
 pub struct Inputs<'m> {
     pub model: &'m Model,
     pub aggregates: &'m Aggregates,
-    pub scripts: &'m scorecard_check::script::Scripts,
+    pub scripts: &'m scorecard_script::Scripts,
     pub segments: &'m [Segments],
     pub segmentations: &'m [Segmentation<'m>],
 }

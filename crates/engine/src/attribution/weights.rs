@@ -6,8 +6,8 @@ use super::journeys::Journeys;
 use super::markov;
 use datafusion::common::HashMap;
 use rust_decimal::Decimal;
-use scorecard_check::script::{ScriptError, Scripts};
 use scorecard_model::{Attribution, AttributionModel, RowExpr};
+use scorecard_script::{ScriptError, Scripts};
 
 /// Time-decay and Markov weights are whole numbers of this many parts per unit.
 pub const WEIGHT_UNIT: i64 = 1_000_000_000_000;

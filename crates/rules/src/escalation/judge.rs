@@ -45,7 +45,7 @@ pub struct Check {
 pub struct Judge<'a> {
     model: &'a Model,
     aggregates: &'a Aggregates,
-    scripts: &'a scorecard_check::script::Scripts,
+    scripts: &'a scorecard_script::Scripts,
     periods: Periods,
     escalation: &'a Escalation,
     owner: Owner<'a>,
@@ -61,11 +61,7 @@ pub struct Judge<'a> {
 
 impl<'a> Judge<'a> {
     pub fn new(
-        (model, aggregates, scripts): (
-            &'a Model,
-            &'a Aggregates,
-            &'a scorecard_check::script::Scripts,
-        ),
+        (model, aggregates, scripts): (&'a Model, &'a Aggregates, &'a scorecard_script::Scripts),
         escalation: &'a Escalation,
         segment: &'a [Option<String>],
     ) -> Self {

@@ -62,7 +62,7 @@ pub struct Evidence {
 pub fn evaluate(
     model: &Model,
     aggregates: &Aggregates,
-    scripts: &scorecard_check::script::Scripts,
+    scripts: &scorecard_script::Scripts,
     kpi_segments: &[std::sync::Arc<Vec<Vec<Option<String>>>>],
 ) -> Result<(Vec<Escalated>, Vec<Warning>), EvalError> {
     let (Some(&shown_first), Some(&last)) = (aggregates.periods.first(), aggregates.periods.last())

@@ -280,7 +280,7 @@ impl Project {
         let mut declared: BTreeSet<String> = read(model).into_iter().collect();
         for other in self.scorecards.iter().filter(|p| !same_file(p, file)) {
             if let Ok(text) = std::fs::read_to_string(other) {
-                if let Some(m) = crate::compile(&text).model {
+                if let Some(m) = scorecard_check::compile(&text).model {
                     declared.extend(read(&m));
                 }
             }
