@@ -2,8 +2,8 @@
 //! that would change.
 
 use super::exit::Exit;
+use super::terminal::stderr_color;
 use super::write;
-use crate::stderr_color;
 use scorecard::diagnostic;
 use scorecard::layout::{self, FormatError};
 use scorecard::output::Batch;
@@ -23,7 +23,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Exit {
     let (mut batch, mut formatted_names) = (Batch::new(), Vec::new());
     for f in &files {
         let name = f.display().to_string();
-        let Some(source) = crate::read_scorecard(f) else {
+        let Some(source) = super::input::read_scorecard(f) else {
             failed += 1;
             continue;
         };
@@ -63,7 +63,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> Exit {
         eprintln!(
             "{changed} of {} file{} would be reformatted: run `scorecard fmt` on {}",
             files.len(),
-            crate::s(files.len()),
+            super::terminal::s(files.len()),
             if changed == 1 { "it" } else { "them" }
         );
     }

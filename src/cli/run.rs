@@ -3,8 +3,9 @@
 //! JSON, CSV, Markdown, an Excel workbook, or the HTML report.
 
 use super::exit::Exit;
+use super::input::{compile, stamp};
+use super::terminal::{s, stdout_color};
 use super::write;
-use crate::{compile, s, stamp, stdout_color};
 
 use clap::ValueEnum;
 use scorecard::model::{Model, Severity};
@@ -45,7 +46,7 @@ pub struct Source {
     pub to: Option<String>,
     /// Evaluate as of this day (YYYY-MM-DD): later rows are left out, windows stop there, and
     /// its period, if not over, is marked partial.
-    #[arg(long, value_parser = crate::parse_day)]
+    #[arg(long, value_parser = super::args::parse_day)]
     pub as_of: Option<chrono::NaiveDate>,
     /// Worker threads for the query engine, from 1 to 256 [default: one per core].
     #[arg(long, value_parser = thread_count)]
@@ -110,7 +111,7 @@ fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, E
         );
         return Err(Exit::ScorecardErrors);
     };
-    let project = crate::project_of(file, source.config.as_deref())?;
+    let project = super::input::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
     let options = engine::Options {
         from: source.from.clone(),
@@ -121,7 +122,7 @@ fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, E
         results_may_spill: matches!(purpose, Purpose::Run { streamed: true, .. }),
         lines: false,
         memory_limit: source.memory_limit.or(project.memory_limit),
-        ..crate::project_options(&project, file, source.data.clone())
+        ..super::input::project_options(&project, file, source.data.clone())
     };
     let reads = write::run_reads(file, &project, &options, &model);
     Ok(Prepared {
@@ -313,7 +314,7 @@ fn scorecards_to_run(paths: &[PathBuf], config: Option<&Path>) -> Result<Vec<Pat
         }
         return Ok(files);
     }
-    let project = crate::project_of(Path::new(scorecard::project::FILE), config)?;
+    let project = super::input::project_of(Path::new(scorecard::project::FILE), config)?;
     let Some(found) = &project.file else {
         eprintln!(
             "error: no scorecard to run: name a .scorecard file, or run in a project whose scorecard.toml lists them (`[project] scorecards = [\"*.scorecard\"]`)"

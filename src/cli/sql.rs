@@ -46,7 +46,7 @@ pub fn run(
     {
         return code;
     }
-    let Some((compiled, _)) = crate::compile(file) else {
+    let Some((compiled, _)) = super::input::compile(file) else {
         return Exit::ScorecardErrors;
     };
     let Some(model) = compiled.model else {

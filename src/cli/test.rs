@@ -2,8 +2,8 @@
 //! for every failure, optionally writes JUnit XML, and names what no test exercises.
 
 use super::exit::Exit;
+use super::terminal::{stderr_color, stdout_color};
 use super::write;
-use crate::{stderr_color, stdout_color};
 use scorecard::report::testing::{self, FileTests};
 use scorecard::rules::testing::TestRun;
 use scorecard::{diagnostic, Compiled};
@@ -34,7 +34,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> Exit {
     let mut models = Vec::new();
     for f in &files {
         let name = f.display().to_string();
-        let Some(source) = crate::read_scorecard(f) else {
+        let Some(source) = super::input::read_scorecard(f) else {
             broken += 1;
             continue;
         };
@@ -73,7 +73,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> Exit {
         if broken > 0 {
             eprintln!(
                 "{broken} file{} could not be tested: fix the errors above",
-                crate::s(broken)
+                super::terminal::s(broken)
             );
         }
         Exit::DataErrors

@@ -1,0 +1,314 @@
+//! Owns the command line's grammar: every command, its arguments and their help (clap), and the
+//! parsers of argument values (dates, segments, row counts).
+
+use super::exit::Exit;
+use super::run::{Format, Source};
+use super::terminal::stdout_color;
+use super::write;
+use clap::{Parser, Subcommand, ValueEnum};
+use scorecard::model::Severity;
+use scorecard::output::Batch;
+use scorecard::report;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "scorecard",
+    version,
+    about = "Check and evaluate finance scorecards written as text",
+    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error, 3 an escalation at or above `run --fail-on` is open in the last period."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Parse and check scorecard files, printing every problem found.
+    Check {
+        /// The `.scorecard` files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Text for a terminal, or SARIF 2.1.0 for code-review tools to annotate pull requests.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Write the SARIF log to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Rewrite scorecard files in the one canonical layout (docs/formatting.md). Comments are
+    /// kept and the meaning never changes: the result is parsed again and compared first.
+    Fmt {
+        /// Files, or folders to search for `.scorecard` files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing: list the files that would change, and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the `test` declarations of scorecard files: each on its own inline data, every
+    /// `expect` compared with the result. Exit 0 when all pass, 1 when one fails, 2 when one
+    /// cannot run (or a file has errors).
+    Test {
+        /// Files, or folders to search for `.scorecard` files [default: the current folder].
+        files: Vec<PathBuf>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+    },
+    /// Start the language server on standard input and output, for editors: diagnostics as you
+    /// type, hover, go to definition, completion and formatting.
+    Lsp,
+    /// Evaluate a scorecard against its data: every KPI, period and segment.
+    Run {
+        /// The `.scorecard` files (or folders of them) to evaluate [default: the scorecards the
+        /// project's scorecard.toml names].
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        source: Source,
+        /// How to write the results (JSON is described in docs/json-output.md, Markdown and Excel
+        /// in docs/reports.md).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write to this file instead of standard output (written whole, then renamed into place).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Also write every attribution's credit table (conversion, touch, weight, credit) to this
+        /// CSV file, for audit.
+        #[arg(long)]
+        credits: Option<PathBuf>,
+        /// Exit with code 3 (after writing the results) when an escalation of this severity or
+        /// above is open in the last period reported.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+    /// Write the self-contained HTML report: statuses, trends against targets and threshold bands,
+    /// escalations, attribution, whale curves and the strategy map, in one file (docs/reports.md).
+    Report {
+        /// The `.scorecard` file to evaluate.
+        file: PathBuf,
+        #[command(flatten)]
+        source: Source,
+        /// Write the page to this file (written whole, then renamed into place) instead of
+        /// standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Explain one KPI value: its definition, the calculation with every step's value, the rows
+    /// behind each aggregate, the target, the threshold that decided the status, and the score.
+    Explain {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        /// The KPI to explain.
+        kpi: String,
+        /// The period, such as 2026-10, 2026-Q1, FY2027 or a date inside it.
+        #[arg(long)]
+        period: String,
+        /// A segment, as COLUMN=VALUE (repeat for each segment column); the total when absent.
+        #[arg(long = "segment", value_parser = parse_segment)]
+        segment: Vec<(String, String)>,
+        /// Directory that relative dataset sources resolve against [default: the scorecard's folder].
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Evaluate as of this day (YYYY-MM-DD), as `run --as-of` does.
+        #[arg(long, value_parser = parse_day)]
+        as_of: Option<chrono::NaiveDate>,
+        /// List up to this many source rows under each aggregate.
+        #[arg(long, default_value_t = 0)]
+        rows: usize,
+        /// Write every source row behind the value to this CSV file.
+        #[arg(long)]
+        rows_out: Option<PathBuf>,
+        #[command(flatten)]
+        out: DocumentOutput,
+    },
+    /// Show what changed between two versions of a scorecard: declarations added, removed,
+    /// renamed or changed (layout and comments ignored) and, with --data, every value and status
+    /// that changes as a result.
+    Diff {
+        /// The old version: a file, or REVISION:PATH to read it from git (`HEAD~1:acme.scorecard`).
+        old: String,
+        /// The new version, in the same forms.
+        new: String,
+        /// Evaluate both on the data in this directory and show the effect on the numbers.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[command(flatten)]
+        out: DocumentOutput,
+    },
+    /// Write seeded synthetic data (retail order lines or marketing touches) at any size, as CSV
+    /// and Parquet: for benchmarks and for trying scorecards on large data.
+    Generate {
+        #[arg(value_enum)]
+        kind: GenerateKind,
+        /// Rows of the main table: order lines (retail) or touches (marketing), from 1 to
+        /// 1,000,000,000.
+        #[arg(long, default_value_t = 1_000_000, value_parser = generate_rows)]
+        rows: u64,
+        /// The directory to write into (created if missing). It must be empty, or hold only files
+        /// an earlier `generate` wrote.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write into a folder that holds other files too: the files `generate` writes are
+        /// replaced, the others left as they are.
+        #[arg(long)]
+        force: bool,
+        /// Which formats to write.
+        #[arg(long, value_enum, default_value_t = GenerateFormat::Both)]
+        format: GenerateFormat,
+        /// The same seed and rows always give byte-identical files.
+        #[arg(long, default_value_t = 20261123)]
+        seed: u64,
+    },
+    /// Run a Ballista scheduler or executor for `[engine] kind = "ballista"` (docs/distributed.md).
+    Cluster {
+        #[command(subcommand)]
+        role: super::cluster::Role,
+    },
+    /// Write the KPI aggregations as SQL a warehouse can run: one grouped SELECT per dataset and
+    /// segmentation, each row a period (named by its first day) and segment (docs/sql.md).
+    Sql {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = super::sql::DialectArg::Postgres)]
+        dialect: super::sql::DialectArg,
+        /// Read a dataset from this table or view (repeat for each): DATASET=TABLE, such as
+        /// orders=analytics.fct_order_lines [default: a table named as the dataset].
+        #[arg(long = "table", value_parser = super::sql::parse_table)]
+        tables: Vec<(String, String)>,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the strategy map: perspectives as layers, objectives, and the `drives` links.
+    Graph {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Where a document that reads as text or JSON (explain, diff) goes.
+#[derive(clap::Args)]
+pub(crate) struct DocumentOutput {
+    /// Text for a terminal, or JSON (described in docs/audit.md).
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+    pub(crate) format: DocumentFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Leave the evaluation time out of the manifest.
+    #[arg(long)]
+    pub(crate) deterministic: bool,
+}
+
+impl DocumentOutput {
+    /// Writes the document as JSON, or as the text `text` draws (in colour on a terminal), with the
+    /// command's other outputs in `batch`: all are renamed into place together.
+    pub(crate) fn write<T: serde::Serialize>(
+        &self,
+        batch: Batch,
+        doc: &T,
+        text: impl FnOnce(bool) -> String,
+    ) -> Exit {
+        let written = match self.format {
+            DocumentFormat::Text => text(self.output.is_none() && stdout_color()),
+            DocumentFormat::Json => report::pretty(doc),
+        };
+        write::finish(batch, self.output.as_deref(), written.as_bytes())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    Text,
+    Sarif,
+}
+
+/// For documents that read as text or as JSON (explain, diff).
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DocumentFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Graphviz: `dot -Tsvg map.dot -o map.svg`
+    Dot,
+    /// Mermaid, for Markdown
+    Mermaid,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum GenerateKind {
+    /// `orders.*` (order lines over 36 fiscal months, four regions) and `budget.*`
+    Retail,
+    /// `touchpoints.*`, `orders.*` (a tenth as many conversions) and `spend.*`
+    Marketing,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum GenerateFormat {
+    Csv,
+    Parquet,
+    Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub(crate) fn severity(self) -> Severity {
+        match self {
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// `--rows`: at least one, and at most `generate::MAX_ROWS`.
+pub(crate) fn generate_rows(text: &str) -> Result<u64, String> {
+    use scorecard::generate::MAX_ROWS;
+    let most = scorecard::model::format::group_thousands(&MAX_ROWS.to_string());
+    match text.replace(['_', ','], "").parse::<u64>() {
+        Ok(n) if (1..=MAX_ROWS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of rows from 1 to {most} (the most, as retail CSV, takes about {} GB)",
+            MAX_ROWS * scorecard::generate::RETAIL_CSV_BYTES_PER_ROW / 1_000_000_000
+        )),
+    }
+}
+
+pub(crate) fn parse_segment(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(c, v)| (c.trim().to_string(), v.to_string()))
+        .filter(|(c, _)| !c.is_empty())
+        .ok_or_else(|| format!("`{text}` is not COLUMN=VALUE, such as region=EMEA"))
+}
+
+pub(crate) fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))?;
+    if !scorecard::model::calendar::supported(day) {
+        return Err(format!(
+            "`{text}` is not a day the engine takes: dates run {}",
+            scorecard::model::calendar::SUPPORTED
+        ));
+    }
+    Ok(day)
+}

@@ -1,0 +1,69 @@
+//! Owns `scorecard explain`: one KPI value taken apart, down to its rows.
+
+use super::args::DocumentOutput;
+use super::exit::Exit;
+use super::input::{compile, engine_options, stamp};
+use super::write;
+use scorecard::engine;
+use scorecard::output::Batch;
+use scorecard::report;
+use scorecard::rules::manifest::SourceFile;
+use std::path::{Path, PathBuf};
+
+/// The source rows behind an explanation: how many to show, and a CSV file for all of them.
+pub(crate) struct Rows<'a> {
+    pub(crate) out: Option<&'a Path>,
+    pub(crate) shown: usize,
+}
+
+pub(crate) fn explain(
+    file: &Path,
+    (data, as_of): (Option<PathBuf>, Option<chrono::NaiveDate>),
+    request: &scorecard::ExplainRequest,
+    rows: Rows,
+    out: &DocumentOutput,
+) -> Exit {
+    let outputs = write::with_main(out.output.as_deref(), &[(rows.out, "--rows-out")]);
+    if let Err(code) = write::guard(&outputs, &write::scorecards(&[file])) {
+        return code;
+    }
+    let Some((compiled, source)) = compile(file) else {
+        return Exit::ScorecardErrors;
+    };
+    let Some(model) = compiled.model else {
+        return Exit::ScorecardErrors;
+    };
+    let options = match engine_options(file, data) {
+        Ok((project, _)) if super::run::binding_errors(&project, file, &model) > 0 => {
+            return Exit::ScorecardErrors;
+        }
+        Ok((project, o)) => {
+            let reads = write::run_reads(file, &project, &o, &model);
+            if let Err(code) = write::guard(&outputs, &reads) {
+                return code;
+            }
+            engine::Options { as_of, ..o }
+        }
+        Err(code) => return code,
+    };
+    let mut e = match scorecard::explain(&model, &options, request) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code().as_str());
+            return Exit::DataErrors;
+        }
+    };
+    let read = SourceFile::new(&file.display().to_string(), &source);
+    stamp(&mut e.manifest, vec![read], out.deterministic);
+    let mut batch = Batch::new();
+    if let Some(path) = rows.out {
+        let csv = report::explain::rows_csv(&e);
+        if let Err(code) = write::stage(&mut batch, path, csv.as_bytes()) {
+            return code;
+        }
+        for a in &mut e.aggregates {
+            a.rows.truncate(rows.shown);
+        }
+    }
+    out.write(batch, &e, |color| report::explain::text(&e, color))
+}
