@@ -337,3 +337,81 @@ fn the_language_server_answers_on_deep_text_and_days_at_the_edge_of_the_calendar
     assert!(formatted.is_array() || formatted.is_null(), "{formatted}");
     s.child.kill().ok();
 }
+
+#[test]
+fn the_language_server_keeps_the_protocol_lifecycle_and_answers_broken_messages() {
+    let mut s = Server::start();
+    // Before `initialize`, a request is refused with the protocol's code, not answered.
+    s.send(json!({ "jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {} }));
+    let early = s.wait(|m| m["id"] == json!(1));
+    assert_eq!(early["error"]["code"], json!(-32002), "{early}");
+    // A body that is not JSON, and JSON that is not a message, are each answered with an error
+    // whose id is null (it could not be read), and the server goes on.
+    let broken = "{\"jsonrpc\": \"2.0\", \"id\": 2, \"method\": ";
+    write!(s.input, "Content-Length: {}\r\n\r\n{broken}", broken.len()).expect("write");
+    s.input.flush().expect("flush");
+    let parse = s.wait(|m| m.get("error").is_some());
+    assert_eq!(parse["error"]["code"], json!(-32700), "{parse}");
+    assert_eq!(parse["id"], Value::Null, "{parse}");
+    s.send(json!({ "something": "else" }));
+    let invalid = s.wait(|m| m.get("error").is_some());
+    assert_eq!(invalid["error"]["code"], json!(-32600), "{invalid}");
+    // The client offers UTF-8 positions first: the server takes them and counts columns in bytes.
+    s.next_id = 3;
+    let init = s.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null,
+                "capabilities": { "general": { "positionEncodings": ["utf-8", "utf-16"] } } }),
+    );
+    assert_eq!(init["capabilities"]["positionEncoding"], json!("utf-8"));
+    s.notify("initialized", json!({}));
+    // `€` is 3 bytes and 1 UTF-16 unit: `rev` on line 3 is 8 columns further in bytes than in
+    // UTF-16, so only a server counting bytes finds it at its byte column.
+    let text = "scorecard t { currency: USD }\ndataset d { source: \"d.csv\"  time: day  columns: { day: date  amount: money } }\nkpi rev \"€\" { value: sum(d.amount) }\nkpi k2 \"€€€€\" { value: rev }\n";
+    s.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": URI, "languageId": "scorecard", "version": 1, "text": text } }),
+    );
+    s.diagnostics();
+    let line3 = text.lines().nth(3).expect("line 3");
+    let column = line3.rfind("rev").expect("rev") as u64;
+    assert_eq!(
+        column, 31,
+        "the byte column, worked out by hand: 7 + 14 + 10"
+    );
+    let found = s.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": 3, "character": column + 1 } }),
+    );
+    assert_eq!(
+        found["range"]["start"],
+        json!({ "line": 2, "character": 4 }),
+        "{found}"
+    );
+    let hover = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": 3, "character": column } }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .is_some_and(|v| v.contains("**kpi rev** \"€\"")),
+        "{hover}"
+    );
+    // Malformed parameters are the protocol's invalid-params error, not a crash.
+    let id = s.next_id;
+    s.next_id += 1;
+    s.send(json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": { "position": 3 } }));
+    let bad = s.wait(|m| m["id"] == json!(id));
+    assert_eq!(bad["error"]["code"], json!(-32602), "{bad}");
+    // After `shutdown`, requests are refused as invalid; `exit` then ends with code 0.
+    assert_eq!(s.request("shutdown", Value::Null), Value::Null);
+    let id = s.next_id;
+    s.send(json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+                   "params": { "textDocument": { "uri": URI }, "position": { "line": 0, "character": 0 } } }));
+    let late = s.wait(|m| m["id"] == json!(id));
+    assert_eq!(late["error"]["code"], json!(-32600), "{late}");
+    s.notify("exit", Value::Null);
+    let status = s.child.wait().expect("the server exits");
+    assert_eq!(status.code(), Some(0));
+}
