@@ -10,6 +10,7 @@ pub mod error;
 mod excel;
 mod jsonl;
 pub mod keys;
+pub mod layout;
 mod load;
 mod parquet;
 mod period;
@@ -39,7 +40,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use rust_decimal::Decimal;
 use scorecard_model::calendar::Periods;
-use scorecard_model::{AggFunc, Model, SourceFormat};
+use scorecard_model::{AggFunc, Dataset, Model, SourceFormat};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -124,7 +125,8 @@ impl Options {
                     f.path,
                     format!("the data of dataset `{}`", ds.name),
                 )),
-                scorecard_project::source::Source::Postgres(_) => None,
+                scorecard_project::source::Source::Postgres(_)
+                | scorecard_project::source::Source::Inline(_) => None,
             })
             .collect()
     }
@@ -447,9 +449,71 @@ async fn run(
     (from, to): (Option<i64>, Option<i64>),
     (threads, staging): (usize, Option<&std::path::Path>),
 ) -> Result<Aggregates, DataError> {
-    let ctx = contexts.local;
     let (passes, value_datasets) = plan::passes(model);
     let mut out = Aggregates::default();
+    let reading = load::Reading {
+        sandbox: &options.sandbox,
+        money_scale: model.header.money_scale,
+        threads,
+        as_of: options.as_of,
+        counter: options.progress.as_deref().map(|p| &p.rows),
+        staging,
+        memory_limit: options.memory_limit,
+    };
+    let mut pushed = read_sources(contexts, model, options, (&passes, &reading), &mut out).await?;
+    if let Some(p) = options.progress.as_deref() {
+        p.set_now("computing");
+    }
+    derive_tables(contexts.local, model, options, periods, &mut out).await?;
+    let mut seen = BTreeSet::new();
+    let mut all = BTreeSet::new();
+    for (i, (pass, aggregates)) in passes.iter().enumerate() {
+        let Some(ds) = model.dataset(&pass.dataset) else {
+            continue;
+        };
+        if let Some(p) = options.progress.as_deref() {
+            let on = match contexts.cluster {
+                _ if pushed.contains_key(&ds.name) => " in PostgreSQL".to_string(),
+                Some((_, scheduler)) if ds.is_file() => format!(" on {scheduler}"),
+                _ => String::new(),
+            };
+            p.set_now(format!(
+                "computing {}{on} ({} of {} passes)",
+                ds.name,
+                i + 1,
+                passes.len()
+            ));
+        }
+        let server = pushed.get_mut(&ds.name).map(|(server, _)| server);
+        let run = (contexts, server, options.as_of);
+        let table = run_pass(run, model, (ds, pass, aggregates), periods).await?;
+        if pass.by.is_empty() {
+            all.extend(table.rows.keys().map(|(p, _)| *p));
+            if value_datasets.contains(&pass.dataset) {
+                seen.extend(table.rows.keys().map(|(p, _)| *p));
+            }
+        }
+        out.tables.insert(pass.clone(), indexed(model, table));
+    }
+    for (server, input) in pushed.into_values() {
+        out.inputs[input].sha256 = server.finish().await;
+    }
+    out.first_period = all.first().copied();
+    report_periods(&mut out, options.as_of, periods, (from, to), &seen)?;
+    Ok(out)
+}
+
+/// Reads every dataset a pass or a rule uses from its source and registers it with the engine (and
+/// the cluster), or, for a PostgreSQL source the server can aggregate, opens it there: those are
+/// returned, each with where its input is in `out.inputs`.
+async fn read_sources(
+    contexts: Contexts<'_>,
+    model: &Model,
+    options: &Options,
+    (passes, reading): (&BTreeMap<plan::Pass, BTreeSet<usize>>, &load::Reading<'_>),
+    out: &mut Aggregates,
+) -> Result<BTreeMap<String, (pushdown::Pushed, usize)>, DataError> {
+    let ctx = contexts.local;
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
     let rule_inputs = plan::rule_inputs(model);
     used.extend(rule_inputs.iter().copied());
@@ -465,15 +529,6 @@ async fn run(
             .collect()
     };
     let progress = options.progress.as_deref();
-    let reading = load::Reading {
-        sandbox: &options.sandbox,
-        money_scale: model.header.money_scale,
-        threads,
-        as_of: options.as_of,
-        counter: progress.map(|p| &p.rows),
-        staging,
-        memory_limit: options.memory_limit,
-    };
     let files: Vec<_> = model
         .datasets
         .iter()
@@ -482,8 +537,7 @@ async fn run(
     if let Some(p) = progress {
         p.datasets.store(files.len(), Ordering::Relaxed);
     }
-    // The datasets whose passes PostgreSQL runs, with where their input is in `out.inputs`.
-    let mut pushed: BTreeMap<String, (pushdown::Pushed, usize)> = BTreeMap::new();
+    let mut pushed = BTreeMap::new();
     for ds in files {
         if let Some(p) = progress {
             p.set_now(format!("reading {}", ds.name));
@@ -500,25 +554,31 @@ async fn run(
             }
             out.inputs.push(input);
             pushed.insert(ds.name.clone(), (server, out.inputs.len() - 1));
-            if let Some(p) = progress {
-                p.done.fetch_add(1, Ordering::Relaxed);
+        } else {
+            out.inputs
+                .push(load::register(ctx, ds, &source, reading, numbered).await?);
+            // The cluster scans the same files: the staged Parquet, or the source's own.
+            if let Some((cluster, _)) = contexts.cluster {
+                let name = datafusion::common::TableReference::bare(ds.name.as_str());
+                cluster.register_table(name.clone(), ctx.table_provider(name).await?)?;
             }
-            continue;
-        }
-        out.inputs
-            .push(load::register(ctx, ds, &source, &reading, numbered).await?);
-        // The cluster scans the same files: the staged Parquet, or the source's own.
-        if let Some((cluster, _)) = contexts.cluster {
-            let name = datafusion::common::TableReference::bare(ds.name.as_str());
-            cluster.register_table(name.clone(), ctx.table_provider(name).await?)?;
         }
         if let Some(p) = progress {
             p.done.fetch_add(1, Ordering::Relaxed);
         }
     }
-    if let Some(p) = progress {
-        p.set_now("computing");
-    }
+    Ok(pushed)
+}
+
+/// Computes the tables the scorecard's rules derive (attribution credit, allocated cost, view
+/// rows), in declaration order, and registers each under its name.
+async fn derive_tables(
+    ctx: &SessionContext,
+    model: &Model,
+    options: &Options,
+    periods: Periods,
+    out: &mut Aggregates,
+) -> Result<(), DataError> {
     let scripts = scorecard_script::Scripts::new(&model.functions)
         .map_err(|e| DataError::Engine(e.message))?;
     let mut shared = attribution::Shared::new(model);
@@ -554,67 +614,63 @@ async fn run(
             | SourceFormat::Excel => {}
         }
     }
-    let mut seen = BTreeSet::new();
-    let mut all = BTreeSet::new();
-    for (i, (pass, aggregates)) in passes.iter().enumerate() {
-        let Some(ds) = model.dataset(&pass.dataset) else {
-            continue;
-        };
-        if let Some(p) = progress {
-            let on = match contexts.cluster {
-                _ if pushed.contains_key(&ds.name) => " in PostgreSQL".to_string(),
-                Some((_, scheduler)) if ds.is_file() => format!(" on {scheduler}"),
-                _ => String::new(),
-            };
-            p.set_now(format!(
-                "computing {}{on} ({} of {} passes)",
-                ds.name,
-                i + 1,
-                passes.len()
-            ));
+    Ok(())
+}
+
+/// One pass, where it runs: in PostgreSQL for a pushed-down source, on the cluster for a dataset
+/// read from a source when there is one, and otherwise in the local session.
+async fn run_pass(
+    (contexts, server, as_of): (
+        Contexts<'_>,
+        Option<&mut pushdown::Pushed>,
+        Option<chrono::NaiveDate>,
+    ),
+    model: &Model,
+    (ds, pass, aggregates): (&Dataset, &plan::Pass, &BTreeSet<usize>),
+    periods: Periods,
+) -> Result<Table, DataError> {
+    match (contexts.cluster, server) {
+        (_, Some(server)) => server.run_pass(model, ds, pass, aggregates, periods).await,
+        (Some((cluster, scheduler)), None) if ds.is_file() => {
+            query::run_pass(cluster, model, ds, pass, aggregates, periods, as_of)
+                .await
+                .map_err(|e| match e {
+                    DataError::Engine(reason) => DataError::Cluster {
+                        scheduler: scheduler.to_string(),
+                        reason,
+                    },
+                    other => other,
+                })
         }
-        let table = match (contexts.cluster, pushed.get_mut(&ds.name)) {
-            (_, Some((server, _))) => {
-                server
-                    .run_pass(model, ds, pass, aggregates, periods)
-                    .await?
-            }
-            (Some((cluster, scheduler)), None) if ds.is_file() => {
-                query::run_pass(cluster, model, ds, pass, aggregates, periods, options.as_of)
-                    .await
-                    .map_err(|e| match e {
-                        DataError::Engine(reason) => DataError::Cluster {
-                            scheduler: scheduler.to_string(),
-                            reason,
-                        },
-                        other => other,
-                    })?
-            }
-            _ => query::run_pass(ctx, model, ds, pass, aggregates, periods, options.as_of).await?,
-        };
-        if pass.by.is_empty() {
-            all.extend(table.rows.keys().map(|(p, _)| *p));
-            if value_datasets.contains(&pass.dataset) {
-                seen.extend(table.rows.keys().map(|(p, _)| *p));
-            }
-        }
-        let mut extreme = vec![false; table.slots.values().max().map_or(0, |m| m + 1)];
-        for (&aggregate, &slot) in &table.slots {
-            let func = model.aggregates[aggregate].func;
-            extreme[slot] = matches!(func, AggFunc::Min | AggFunc::Max);
-        }
-        let indexed = Indexed {
-            series: series::index(table.rows, &extreme),
-            slots: table.slots,
-        };
-        out.tables.insert(pass.clone(), indexed);
+        _ => query::run_pass(contexts.local, model, ds, pass, aggregates, periods, as_of).await,
     }
-    for (server, input) in pushed.into_values() {
-        out.inputs[input].sha256 = server.finish().await;
+}
+
+/// A pass's table indexed by segment, each slot's running totals (or, for `min` and `max`, its
+/// running extremes) made once.
+fn indexed(model: &Model, table: Table) -> Indexed {
+    let mut extreme = vec![false; table.slots.values().max().map_or(0, |m| m + 1)];
+    for (&aggregate, &slot) in &table.slots {
+        let func = model.aggregates[aggregate].func;
+        extreme[slot] = matches!(func, AggFunc::Min | AggFunc::Max);
     }
-    out.first_period = all.first().copied();
+    Indexed {
+        series: series::index(table.rows, &extreme),
+        slots: table.slots,
+    }
+}
+
+/// Decides the periods to report (`--from` and `--to`, else the periods of the data KPI values
+/// read, `seen`), and whether the last is partial (`--as-of` inside it).
+fn report_periods(
+    out: &mut Aggregates,
+    as_of_day: Option<chrono::NaiveDate>,
+    periods: Periods,
+    (from, to): (Option<i64>, Option<i64>),
+    seen: &BTreeSet<i64>,
+) -> Result<(), DataError> {
     // The last period: `--to`, else the period of `--as-of`, else the last with data.
-    let as_of = options.as_of.map(|d| periods.of_date(d));
+    let as_of = as_of_day.map(|d| periods.of_date(d));
     let last = match (to, as_of) {
         (Some(t), Some(a)) => Some(t.min(a)),
         (t, a) => t.or(a).or(seen.last().copied()),
@@ -627,12 +683,12 @@ async fn run(
         rule: String::new(),
         message: format!("no period to report: {why}, so the results are empty (name the periods with `--from` and `--to`, or check that the data holds rows in them)"),
     }));
-    if let (Some(day), Some(p)) = (options.as_of, as_of) {
+    if let (Some(day), Some(p)) = (as_of_day, as_of) {
         if day < periods.bounds(p).1 {
             out.partial = Some(p);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The most periods one run reports: 137 years of days, 4,000 of months. Every KPI is evaluated

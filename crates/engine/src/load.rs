@@ -9,7 +9,7 @@ use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use scorecard_model::{Dataset, SourceFormat};
-use scorecard_project::source::Source;
+use scorecard_project::source::{InlineSource, Source};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,7 @@ pub async fn register(
     let numbered = numbered || (keyed && reading.staging.is_some());
     let file = match source {
         Source::File(file) => file,
+        Source::Inline(inline) => return register_inline(ctx, ds, inline, reading, numbered).await,
         Source::Postgres(pg) => {
             let sinks = reading.sinks(ds, numbered)?;
             let (loaded, sha256) = postgres::read(
@@ -166,6 +167,36 @@ pub async fn register(
         path: file.written.clone(),
         format: file.format.name().into(),
         sha256,
+        rows,
+    })
+}
+
+/// Registers rows written as CSV text in the scorecard (a test's data): read as a CSV file is,
+/// and named in messages as the source says.
+async fn register_inline(
+    ctx: &SessionContext,
+    ds: &Dataset,
+    inline: &InlineSource,
+    reading: &Reading<'_>,
+    numbered: bool,
+) -> Result<Input, DataError> {
+    let sinks = reading.sinks(ds, numbered)?;
+    let how = (reading.threads, numbered);
+    let mut text = inline.csv.as_bytes();
+    let loaded = csv::read(
+        ds,
+        &inline.shown,
+        &mut text,
+        reading.money_scale,
+        how,
+        &sinks,
+    )?;
+    let rows = register_loaded(ctx, ds, (loaded, &inline.shown), sinks).await?;
+    Ok(Input {
+        dataset: ds.name.clone(),
+        path: inline.shown.clone(),
+        format: "csv".into(),
+        sha256: hex(&Sha256::digest(inline.csv.as_bytes())),
         rows,
     })
 }

@@ -7,7 +7,7 @@ use super::error::DataError;
 use super::plan::Pass;
 use super::postgres::{add, connect, fingerprint, quote, row_digest, through, Connected};
 use super::schema::decimal_shape;
-use super::sql::{self, Dialect, Part, Shape, GROUP_ROWS};
+use super::sql::{self, Dialect, Shape, GROUP_ROWS};
 use super::{Cell, Input, Table};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -272,11 +272,9 @@ impl Pushed {
                     Some(t) => Some(Decimal::from_str(t).map_err(|_| overflow(&column.name))?),
                     None => None,
                 };
-                let cell = &mut cells[table.slots[&column.aggregate]];
-                match column.part {
-                    Part::Value | Part::Sum | Part::Top => cell.value = value,
-                    Part::Count | Part::Total => cell.count = value.unwrap_or_default(),
-                }
+                column
+                    .part
+                    .fill(&mut cells[table.slots[&column.aggregate]], value);
             }
             table.rows.insert((periods.of_date(start), segment), cells);
         }

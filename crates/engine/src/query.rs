@@ -3,10 +3,11 @@
 //! exact decimals.
 
 use super::error::DataError;
+use super::layout::{self, Part};
 use super::plan::Pass;
 use super::window::{over, Windows};
 use super::{Cell, Table};
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
 use datafusion::common::{ScalarValue, TableReference};
 use datafusion::execution::memory_pool::MemoryLimit;
@@ -20,18 +21,10 @@ use scorecard_model::calendar::Periods;
 use scorecard_model::{AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
 use std::collections::{BTreeSet, HashMap};
 
-/// What a result column holds.
-enum Out {
-    /// The aggregate's value.
-    Value(usize),
-    /// For `avg`: the sum; the count follows in the next column.
-    AvgSum(usize),
-    AvgCount,
-    /// Rows the filter (by index into `filters`) matched, to tell "matched nothing" (sum is 0) from
-    /// "matched only empty values" (no value).
-    Matched,
-}
-
+/// One pass as a DataFusion query, its result read back into a `Table`. The aggregates take
+/// their columns by the shared layout (`layout.rs`); after them come the row counts of each
+/// distinct filter (`filters`), which tell "matched nothing" (a sum of 0) from "matched only
+/// empty values" (no value).
 pub async fn run_pass(
     ctx: &SessionContext,
     model: &Model,
@@ -55,6 +48,34 @@ pub async fn run_pass(
         let time = cast(ident(&ds.time), DataType::Date32);
         df = df.filter(time.clone().lt_eq(lit(day)).or(time.is_null()))?;
     }
+    let (group, partition) = grouping(ds, pass, periods);
+    // The rows before any ranking, for the distinct counts counted apart.
+    let rows = df.clone();
+    let ranks = rankings(model, aggregates, &partition)?;
+    if !ranks.is_empty() {
+        df = df.windows(ranks)?;
+    }
+    let layout = layout::columns(model, aggregates);
+    let (aggs, filters) = computed(model, ds, &layout, limited)?;
+    let distinct = match limited {
+        true => distinct_counts(model, rows, &group, aggregates).await?,
+        false => HashMap::new(),
+    };
+    let batches = df.aggregate(group, aggs)?.collect().await?;
+    let read = Read {
+        model,
+        ds,
+        first: 1 + pass.by.len(),
+        layout: &layout,
+        filters: &filters,
+        distinct: &distinct,
+    };
+    read.table(aggregates, &batches)
+}
+
+/// The group of a row (its period, then its segment values as text, as the engine keys segments)
+/// and the same without names, to partition the rankings of top shares by.
+fn grouping(ds: &Dataset, pass: &Pass, periods: Periods) -> (Vec<Expr>, Vec<Expr>) {
     let period = super::period::period_of(&ds.time, periods);
     let mut group = vec![period.clone().alias("__period")];
     let mut partition = vec![period];
@@ -62,100 +83,53 @@ pub async fn run_pass(
         group.push(cast(ident(b), DataType::Utf8).alias(format!("__segment{i}")));
         partition.push(cast(ident(b), DataType::Utf8));
     }
-    // Top shares rank the rows of each period and segment first.
+    (group, partition)
+}
+
+/// For each top share, its rows ranked within their period and segment, and how many were ranked.
+fn rankings(
+    model: &Model,
+    aggregates: &BTreeSet<usize>,
+    partition: &[Expr],
+) -> Result<Vec<Expr>, DataError> {
     let mut ranks = Vec::new();
     for &i in aggregates {
         let a = &model.aggregates[i];
         if let (AggFunc::TopShare { .. }, Some(c)) = (a.func, &a.column) {
             ranks.push(
                 row_number()
-                    .partition_by(partition.clone())
+                    .partition_by(partition.to_vec())
                     .order_by(vec![ident(c).sort(false, false)])
                     .build()?
                     .alias(format!("__rank{i}")),
             );
             ranks.push(
-                over(count_udaf(), ident(c), partition.clone())?.alias(format!("__ranked{i}")),
+                over(count_udaf(), ident(c), partition.to_vec())?.alias(format!("__ranked{i}")),
             );
         }
     }
-    // The rows before any ranking, for the distinct counts counted apart.
-    let rows = df.clone();
-    if !ranks.is_empty() {
-        df = df.windows(ranks)?;
-    }
+    Ok(ranks)
+}
 
-    // The first row count is always of every row (no filter): it is what the group holds.
+/// The query's aggregate expressions, the layout's columns and then one row count per distinct
+/// filter; and those filters, the first of every row (no filter: what the group holds).
+fn computed(
+    model: &Model,
+    ds: &Dataset,
+    layout: &[(usize, Part)],
+    limited: bool,
+) -> Result<(Vec<Expr>, Vec<Option<RowExpr>>), DataError> {
     let mut filters: Vec<Option<RowExpr>> = vec![None];
     let mut aggs = Vec::new();
-    let mut outs = Vec::new();
-    for &i in aggregates {
+    let mut translated: Option<(usize, Option<Expr>)> = None;
+    for &(i, part) in layout {
         let a = &model.aggregates[i];
-        let filter = a.filter.as_ref().map(row_expr);
-        let value = a.column.as_ref().map(|c| {
-            let x = ident(c);
-            // 64-bit sums wrap silently; a 20-digit decimal cannot overflow 38 digits in 10^18 rows.
-            match (a.func, ds.column(c).map(|c| c.ty)) {
-                (AggFunc::Sum | AggFunc::Avg, Some(ColumnType::Integer)) => {
-                    cast(x, DataType::Decimal128(20, 0))
-                }
-                _ => x,
-            }
-        });
-        let only = |x: Expr| -> Result<Expr, DataError> {
-            Ok(match &filter {
-                Some(f) => when(f.clone(), x).end()?,
-                None => x,
-            })
-        };
-        let counted = match &value {
-            Some(v) => v.clone(),
-            None => lit(1i64),
-        };
-        match a.func {
-            AggFunc::Sum => {
-                aggs.push(sum(only(counted)?));
-                outs.push(Out::Value(i));
-            }
-            AggFunc::Count => {
-                aggs.push(count(only(counted)?));
-                outs.push(Out::Value(i));
-            }
-            AggFunc::CountDistinct if limited => {
-                // Counted by a query of its own (`distinct_counts`); the value here is a place.
-                aggs.push(count(lit(ScalarValue::Int64(None))));
-                outs.push(Out::Value(i));
-            }
-            AggFunc::CountDistinct => {
-                aggs.push(count_distinct(only(counted)?));
-                outs.push(Out::Value(i));
-            }
-            AggFunc::Min => {
-                aggs.push(min(only(counted)?));
-                outs.push(Out::Value(i));
-            }
-            AggFunc::Max => {
-                aggs.push(max(only(counted)?));
-                outs.push(Out::Value(i));
-            }
-            AggFunc::TopShare { fraction } => {
-                // The rows ranked 1..k where k is the smallest count at least `fraction` of them:
-                // rank - 1 < fraction × rows.
-                let whole = |e: Expr| cast(e, DataType::Decimal128(20, 0));
-                let top = (whole(ident(format!("__rank{i}"))) - decimal_lit(Decimal::ONE))
-                    .lt(whole(ident(format!("__ranked{i}"))) * decimal_lit(fraction));
-                aggs.push(sum(when(top, counted.clone()).end()?));
-                outs.push(Out::AvgSum(i));
-                aggs.push(sum(counted));
-                outs.push(Out::AvgCount);
-            }
-            AggFunc::Avg => {
-                aggs.push(sum(only(counted.clone())?));
-                outs.push(Out::AvgSum(i));
-                aggs.push(count(only(counted)?));
-                outs.push(Out::AvgCount);
-            }
+        // The filter is translated once for all of its aggregate's columns.
+        if translated.as_ref().is_none_or(|(j, _)| *j != i) {
+            translated = Some((i, a.filter.as_ref().map(row_expr)));
         }
+        let filter = translated.as_ref().and_then(|(_, f)| f.as_ref());
+        aggs.push(column((i, a), part, filter, ds, limited)?);
         if !filters.contains(&a.filter) {
             filters.push(a.filter.clone());
         }
@@ -165,94 +139,144 @@ pub async fn run_pass(
             Some(f) => when(row_expr(f), lit(1i64)).end()?,
             None => lit(1i64),
         }));
-        outs.push(Out::Matched);
     }
-    let aliased: Vec<Expr> = aggs
+    let aliased = aggs
         .into_iter()
         .enumerate()
         .map(|(i, e)| e.alias(format!("__agg{i}")))
         .collect();
-    let distinct = match limited {
-        true => distinct_counts(model, rows, &group, aggregates).await?,
-        false => HashMap::new(),
-    };
-    let batches = df.aggregate(group, aliased)?.collect().await?;
+    Ok((aliased, filters))
+}
 
-    let mut table = Table::default();
-    let value_slots: Vec<usize> = aggregates.iter().copied().collect();
-    for (slot, &i) in value_slots.iter().enumerate() {
-        table.slots.insert(i, slot);
-    }
-    let matched_of: HashMap<usize, usize> = aggregates
-        .iter()
-        .map(|&i| {
-            (
-                i,
-                filters
-                    .iter()
-                    .position(|f| *f == model.aggregates[i].filter)
-                    .unwrap_or(0),
-            )
-        })
-        .collect();
-    // How an overflow names each aggregate: made once here, not for every result row.
-    let names: HashMap<usize, String> = aggregates
-        .iter()
-        .map(|&i| (i, named(&model.aggregates[i])))
-        .collect();
-    let first = 1 + pass.by.len();
-    let matched_start = first + outs.len() - filters.len();
-    for batch in &batches {
-        let columns = batch.columns();
-        for row in 0..batch.num_rows() {
-            let Some(period) = integer_at(&columns[0], row)? else {
-                let rows = match decimal_at(&columns[matched_start], row)? {
-                    Some(n) => n.try_into().unwrap_or(0),
-                    None => 0,
-                };
-                return Err(DataError::NoTimeRows {
-                    path: ds.source.clone(),
-                    rows,
-                    column: ds.time.clone(),
-                });
-            };
-            let segment: Vec<Option<String>> = (1..first)
-                .map(|c| {
-                    let a = columns[c].as_string::<i32>();
-                    (!a.is_null(row)).then(|| a.value(row).to_string())
-                })
-                .collect();
-            let mut values = vec![Cell::default(); value_slots.len()];
-            for (c, out) in (first..).zip(&outs) {
-                match out {
-                    Out::Value(i) if distinct.contains_key(i) => {
-                        let counted = distinct[i].get(&(period, segment.clone()));
-                        values[table.slots[i]].value = Some(Decimal::from(*counted.unwrap_or(&0)));
-                    }
-                    Out::Value(i) => {
-                        let mut v = decimal_of(&columns[c], row, &names[i])?;
-                        if v.is_none() && model.aggregates[*i].func == AggFunc::Sum {
-                            // A sum over rows the filter did not match is 0; over empty values, no value.
-                            let matched = decimal_at(&columns[matched_start + matched_of[i]], row)?;
-                            if matched == Some(Decimal::ZERO) {
-                                v = Some(Decimal::ZERO);
-                            }
-                        }
-                        values[table.slots[i]].value = v;
-                    }
-                    Out::AvgSum(i) => {
-                        values[table.slots[i]] = Cell {
-                            value: decimal_of(&columns[c], row, &names[i])?,
-                            count: decimal_at(&columns[c + 1], row)?.unwrap_or_default(),
-                        };
-                    }
-                    Out::AvgCount | Out::Matched => {}
-                }
+/// One part of aggregate `a` as a DataFusion aggregate: `FUNC(CASE WHEN filter THEN x END)`.
+fn column(
+    (i, a): (usize, &scorecard_model::Aggregate),
+    part: Part,
+    filter: Option<&Expr>,
+    ds: &Dataset,
+    limited: bool,
+) -> Result<Expr, DataError> {
+    let value = a.column.as_ref().map(|c| {
+        let x = ident(c);
+        // 64-bit sums wrap silently; a 20-digit decimal cannot overflow 38 digits in 10^18 rows.
+        match (a.func, ds.column(c).map(|c| c.ty)) {
+            (AggFunc::Sum | AggFunc::Avg, Some(ColumnType::Integer)) => {
+                cast(x, DataType::Decimal128(20, 0))
             }
-            table.rows.insert((period, segment), values);
+            _ => x,
         }
+    });
+    let counted = value.unwrap_or_else(|| lit(1i64));
+    let only = |x: Expr| -> Result<Expr, DataError> {
+        Ok(match filter {
+            Some(f) => when(f.clone(), x).end()?,
+            None => x,
+        })
+    };
+    Ok(match (a.func, part) {
+        (AggFunc::Sum, _) => sum(only(counted)?),
+        (AggFunc::Count, _) => count(only(counted)?),
+        // Counted by a query of its own (`distinct_counts`); the value here is a place.
+        (AggFunc::CountDistinct, _) if limited => count(lit(ScalarValue::Int64(None))),
+        (AggFunc::CountDistinct, _) => count_distinct(only(counted)?),
+        (AggFunc::Min, _) => min(only(counted)?),
+        (AggFunc::Max, _) => max(only(counted)?),
+        (AggFunc::Avg, Part::Count) => count(only(counted)?),
+        (AggFunc::Avg, _) => sum(only(counted)?),
+        (AggFunc::TopShare { .. }, Part::Total) => sum(counted),
+        (AggFunc::TopShare { fraction }, _) => {
+            // The rows ranked 1..k where k is the smallest count at least `fraction` of them:
+            // rank - 1 < fraction × rows.
+            let whole = |e: Expr| cast(e, DataType::Decimal128(20, 0));
+            let top = (whole(ident(format!("__rank{i}"))) - decimal_lit(Decimal::ONE))
+                .lt(whole(ident(format!("__ranked{i}"))) * decimal_lit(fraction));
+            sum(when(top, counted).end()?)
+        }
+    })
+}
+
+/// Reading a pass's result back: each row a group's cells, by the layout.
+struct Read<'a> {
+    model: &'a Model,
+    ds: &'a Dataset,
+    /// The first aggregate column (after the period and the segment columns).
+    first: usize,
+    layout: &'a [(usize, Part)],
+    filters: &'a [Option<RowExpr>],
+    /// Distinct counts counted apart, by aggregate and group.
+    distinct: &'a HashMap<usize, HashMap<Group, i64>>,
+}
+
+impl Read<'_> {
+    fn table(
+        &self,
+        aggregates: &BTreeSet<usize>,
+        batches: &[RecordBatch],
+    ) -> Result<Table, DataError> {
+        let mut table = Table::default();
+        for (slot, &i) in aggregates.iter().enumerate() {
+            table.slots.insert(i, slot);
+        }
+        // Which row count tells of each aggregate's filter.
+        let matched_of: HashMap<usize, usize> = aggregates
+            .iter()
+            .map(|&i| {
+                let f = &self.model.aggregates[i].filter;
+                (i, self.filters.iter().position(|x| x == f).unwrap_or(0))
+            })
+            .collect();
+        // How an overflow names each aggregate: made once here, not for every result row.
+        let names: HashMap<usize, String> = aggregates
+            .iter()
+            .map(|&i| (i, named(&self.model.aggregates[i])))
+            .collect();
+        let matched_start = self.first + self.layout.len();
+        for batch in batches {
+            let columns = batch.columns();
+            for row in 0..batch.num_rows() {
+                let Some(period) = integer_at(&columns[0], row)? else {
+                    let rows = match decimal_at(&columns[matched_start], row)? {
+                        Some(n) => n.try_into().unwrap_or(0),
+                        None => 0,
+                    };
+                    return Err(DataError::NoTimeRows {
+                        path: self.ds.source.clone(),
+                        rows,
+                        column: self.ds.time.clone(),
+                    });
+                };
+                let segment: Vec<Option<String>> = (1..self.first)
+                    .map(|c| {
+                        let a = columns[c].as_string::<i32>();
+                        (!a.is_null(row)).then(|| a.value(row).to_string())
+                    })
+                    .collect();
+                let mut cells = vec![Cell::default(); aggregates.len()];
+                for (c, &(i, part)) in (self.first..).zip(self.layout) {
+                    let cell = &mut cells[table.slots[&i]];
+                    if let Some(counted) = self.distinct.get(&i) {
+                        let n = counted
+                            .get(&(period, segment.clone()))
+                            .copied()
+                            .unwrap_or(0);
+                        cell.value = Some(Decimal::from(n));
+                        continue;
+                    }
+                    let mut v = decimal_of(&columns[c], row, &names[&i])?;
+                    if v.is_none() && self.model.aggregates[i].func == AggFunc::Sum {
+                        // A sum over rows the filter did not match is 0; over empty values, no value.
+                        let matched = decimal_at(&columns[matched_start + matched_of[&i]], row)?;
+                        if matched == Some(Decimal::ZERO) {
+                            v = Some(Decimal::ZERO);
+                        }
+                    }
+                    part.fill(cell, v);
+                }
+                table.rows.insert((period, segment), cells);
+            }
+        }
+        Ok(table)
     }
-    Ok(table)
 }
 
 /// A group's period and segment values.

@@ -9,6 +9,17 @@ use std::path::{Path, PathBuf};
 pub enum Source {
     File(FileSource),
     Postgres(PostgresSource),
+    /// Rows written in the scorecard itself: a `test`'s data, CSV text read from memory.
+    Inline(InlineSource),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineSource {
+    /// The rows as CSV, a header first.
+    pub csv: String,
+    /// Where the rows are written, for messages: "the data for `orders` (CSV line 1 is scorecard
+    /// line 12)", followed by `:LINE:COLUMN` as a file's name would be.
+    pub shown: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

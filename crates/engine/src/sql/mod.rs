@@ -6,42 +6,17 @@
 mod dialect;
 mod script;
 
+pub use crate::layout::Part;
 pub use dialect::Dialect;
 pub use script::{emit, Sql, SqlError};
 
+use crate::layout;
 use scorecard_model::{print, AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The name of every statement's first column.
 pub const PERIOD: &str = "period_start";
-
-/// What one result column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    /// The aggregate's value.
-    Value,
-    /// An average as two columns, so that no dialect divides money in binary floating point: the
-    /// sum of the values and how many there were.
-    Sum,
-    Count,
-    /// A top share as two columns: the sum over the top rows and over every row.
-    Top,
-    Total,
-}
-
-impl Part {
-    /// For a part of a two-column aggregate, the suffix of its column's name and what it holds.
-    fn named(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            Part::Value => None,
-            Part::Sum => Some(("sum", "the sum")),
-            Part::Count => Some(("count", "the count")),
-            Part::Top => Some(("top", "the top rows' sum")),
-            Part::Total => Some(("total", "every row's sum")),
-        }
-    }
-}
 
 /// A result column after the period and the segment columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,42 +108,10 @@ impl Writer<'_> {
                 (None, _) => "count_rows".to_string(),
             };
             let name = unique(&base, &mut taken);
-            let parts: Vec<(Part, String)> = match a.func {
-                AggFunc::Avg => vec![
-                    (Part::Sum, self.aggregate("SUM(", i, true)),
-                    (Part::Count, self.aggregate("COUNT(", i, false)),
-                ],
-                AggFunc::TopShare { fraction } => {
-                    let column = a.column.as_deref().unwrap_or_default();
-                    // Rows ranked 1..k, k the smallest count at least `fraction` of the rows:
-                    // rank - 1 < fraction × rows, as the engine ranks them.
-                    let (rank, ranked) = (
-                        format!("scorecard_rank_{i}"),
-                        format!("scorecard_ranked_{i}"),
-                    );
-                    let partition = partition.join(", ");
-                    let quoted = d.ident(column);
-                    windows.push(format!(
-                        "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {quoted} DESC NULLS LAST) AS {rank}"
-                    ));
-                    windows.push(format!(
-                        "COUNT({quoted}) OVER (PARTITION BY {partition}) AS {ranked}"
-                    ));
-                    let value = self.value(column);
-                    let top = format!("{rank} - 1 < {ranked} * {fraction}");
-                    vec![
-                        (Part::Top, format!("SUM(CASE WHEN {top} THEN {value} END)")),
-                        (Part::Total, format!("SUM({value})")),
-                    ]
-                }
-                AggFunc::Sum => vec![(Part::Value, self.sum(i))],
-                AggFunc::Count => vec![(Part::Value, self.aggregate("COUNT(", i, false))],
-                AggFunc::CountDistinct => {
-                    vec![(Part::Value, self.aggregate("COUNT(DISTINCT ", i, false))]
-                }
-                AggFunc::Min => vec![(Part::Value, self.aggregate("MIN(", i, false))],
-                AggFunc::Max => vec![(Part::Value, self.aggregate("MAX(", i, false))],
-            };
+            let parts: Vec<(Part, String)> = layout::parts(a.func)
+                .iter()
+                .map(|&part| (part, self.column(i, part, &partition, &mut windows)))
+                .collect();
             let used = users.get(&i).map(|u| u.join(", ")).unwrap_or_default();
             let written = print::aggregate(self.model, i);
             for (part, sql) in parts {
@@ -236,6 +179,54 @@ impl Writer<'_> {
         }
     }
 
+    /// The SQL of one part of aggregate `i` (its place in the pass's layout). A top share's
+    /// first part adds the window columns that rank the rows of each group to `windows`.
+    fn column(
+        &self,
+        i: usize,
+        part: Part,
+        partition: &[String],
+        windows: &mut Vec<String>,
+    ) -> String {
+        let d = self.dialect;
+        let a = &self.model.aggregates[i];
+        // The filter is written as SQL once, however many places of the column it guards.
+        let filter = a.filter.as_ref().map(|f| self.row(f));
+        let filter = filter.as_deref();
+        match (a.func, part) {
+            (AggFunc::Avg, Part::Count) => self.aggregate("COUNT(", i, false, filter),
+            (AggFunc::Avg, _) => self.aggregate("SUM(", i, true, filter),
+            (AggFunc::TopShare { fraction }, part) => {
+                let column = a.column.as_deref().unwrap_or_default();
+                let value = self.value(column);
+                if part == Part::Total {
+                    return format!("SUM({value})");
+                }
+                // Rows ranked 1..k, k the smallest count at least `fraction` of the rows:
+                // rank - 1 < fraction × rows, as the engine ranks them.
+                let (rank, ranked) = (
+                    format!("scorecard_rank_{i}"),
+                    format!("scorecard_ranked_{i}"),
+                );
+                let partition = partition.join(", ");
+                let quoted = d.ident(column);
+                windows.push(format!(
+                    "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {quoted} DESC NULLS LAST) AS {rank}"
+                ));
+                windows.push(format!(
+                    "COUNT({quoted}) OVER (PARTITION BY {partition}) AS {ranked}"
+                ));
+                let top = format!("{rank} - 1 < {ranked} * {fraction}");
+                format!("SUM(CASE WHEN {top} THEN {value} END)")
+            }
+            (AggFunc::Sum, _) => self.sum(i, filter),
+            (AggFunc::Count, _) => self.aggregate("COUNT(", i, false, filter),
+            (AggFunc::CountDistinct, _) => self.aggregate("COUNT(DISTINCT ", i, false, filter),
+            (AggFunc::Min, _) => self.aggregate("MIN(", i, false, filter),
+            (AggFunc::Max, _) => self.aggregate("MAX(", i, false, filter),
+        }
+    }
+
     /// A column's values as aggregated: integers as 20-digit decimals, which cannot overflow.
     fn value(&self, column: &str) -> String {
         let quoted = self.dialect.ident(column);
@@ -246,16 +237,16 @@ impl Writer<'_> {
     }
 
     /// `FUNC(CASE WHEN filter THEN x END)` (`opening` is `FUNC(`), x the column (`summed`: as
-    /// summed) or 1 for a count of rows.
-    fn aggregate(&self, opening: &str, i: usize, summed: bool) -> String {
+    /// summed) or 1 for a count of rows; `filter` is the aggregate's filter as SQL.
+    fn aggregate(&self, opening: &str, i: usize, summed: bool, filter: Option<&str>) -> String {
         let a = &self.model.aggregates[i];
         let x = match &a.column {
             Some(c) if summed => self.value(c),
             Some(c) => self.dialect.ident(c),
             None => "1".to_string(),
         };
-        let x = match &a.filter {
-            Some(f) => format!("CASE WHEN {} THEN {x} END", self.row(f)),
+        let x = match filter {
+            Some(f) => format!("CASE WHEN {f} THEN {x} END"),
             None => x,
         };
         format!("{opening}{x})")
@@ -263,14 +254,12 @@ impl Writer<'_> {
 
     /// A sum: where a filter matched no row of the group the sum is 0, not "no value" (which is
     /// left for rows whose values are all empty), as `scorecard run` has it.
-    fn sum(&self, i: usize) -> String {
-        let a = &self.model.aggregates[i];
-        let sum = self.aggregate("SUM(", i, true);
-        match &a.filter {
-            Some(f) => format!(
-                "CASE WHEN COUNT(CASE WHEN {} THEN 1 END) = 0 THEN 0 ELSE {sum} END",
-                self.row(f)
-            ),
+    fn sum(&self, i: usize, filter: Option<&str>) -> String {
+        let sum = self.aggregate("SUM(", i, true, filter);
+        match filter {
+            Some(f) => {
+                format!("CASE WHEN COUNT(CASE WHEN {f} THEN 1 END) = 0 THEN 0 ELSE {sum} END")
+            }
             None => sum,
         }
     }
