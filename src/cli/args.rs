@@ -2,7 +2,7 @@
 //! parsers of argument values (dates, segments, row counts).
 
 use super::exit::Exit;
-use super::run::{Format, Source};
+use super::run::{DataArgs, Format};
 use super::terminal::stdout_color;
 use super::write;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -66,7 +66,7 @@ pub(crate) enum Command {
         /// project's scorecard.toml names].
         files: Vec<PathBuf>,
         #[command(flatten)]
-        source: Source,
+        source: DataArgs,
         /// How to write the results (JSON is described in docs/json-output.md, Markdown and Excel
         /// in docs/reports.md).
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -89,7 +89,7 @@ pub(crate) enum Command {
         /// The `.scorecard` file to evaluate.
         file: PathBuf,
         #[command(flatten)]
-        source: Source,
+        source: DataArgs,
         /// Write the page to this file (written whole, then renamed into place) instead of
         /// standard output.
         #[arg(short = 'o', long)]

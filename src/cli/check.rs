@@ -76,13 +76,15 @@ pub(crate) fn sarif(files: &[PathBuf], output: Option<&Path>) -> Exit {
             }
         })
         .collect();
-    let checked: Vec<diagnostic::sarif::Checked> = read
+    let checked: Vec<diagnostic::sarif::FileDiagnostics> = read
         .iter()
-        .map(|(path, source, diagnostics)| diagnostic::sarif::Checked {
-            path,
-            source: source.as_deref(),
-            diagnostics,
-        })
+        .map(
+            |(path, source, diagnostics)| diagnostic::sarif::FileDiagnostics {
+                path,
+                source: source.as_deref(),
+                diagnostics,
+            },
+        )
         .collect();
     let log = diagnostic::sarif::log(&checked, env!("CARGO_PKG_VERSION"));
     let written = write::emit(output, &report::pretty(&log));

@@ -30,7 +30,7 @@ pub enum Format {
 
 /// Which data, which periods, and how to run (the options `run` and `report` share).
 #[derive(clap::Args, Clone)]
-pub struct Source {
+pub struct DataArgs {
     /// The project file to use (its dataset bindings, its scorecards) instead of the nearest
     /// scorecard.toml above the scorecard.
     #[arg(long)]
@@ -99,7 +99,7 @@ struct Prepared {
 }
 
 /// Compiles `file` and sets up its run, printing what went wrong; the exit code when something did.
-fn prepare(file: &Path, source: &Source, purpose: Purpose) -> Result<Prepared, Exit> {
+fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Result<Prepared, Exit> {
     let Some((compiled, text)) = compile(file) else {
         return Err(Exit::ScorecardErrors);
     };
@@ -219,7 +219,7 @@ fn print_warnings(evaluation: &Evaluation) {
 /// names. Several scorecards are each run in turn, even after one fails: a table or Markdown is
 /// printed under each one's name, other formats go to a folder (`-o FOLDER`), one file each. No
 /// scorecard's output may replace a file any of them reads.
-pub fn run(paths: &[PathBuf], source: Source, out: Outputs) -> Exit {
+pub fn run(paths: &[PathBuf], source: DataArgs, out: Outputs) -> Exit {
     let files = match scorecards_to_run(paths, source.config.as_deref()) {
         Ok(files) => files,
         Err(code) => return code,
@@ -370,7 +370,7 @@ fn targets(files: &[PathBuf], folder: &Path, format: Format) -> Result<Vec<PathB
 
 /// Evaluates one prepared scorecard and writes its results (and credit table), renamed into
 /// place together once both are complete.
-fn run_one(run: Prepared, source: &Source, out: Outputs) -> Exit {
+fn run_one(run: Prepared, source: &DataArgs, out: Outputs) -> Exit {
     if out.format == Format::Xlsx && out.output.is_none() && std::io::stdout().is_terminal() {
         eprintln!(
             "error: an Excel workbook is not text: write it to a file with `-o results.xlsx`"
@@ -433,7 +433,7 @@ fn run_one(run: Prepared, source: &Source, out: Outputs) -> Exit {
 }
 
 /// `scorecard report`: the self-contained HTML page.
-pub fn report(file: &Path, source: Source, output: Option<&Path>) -> Exit {
+pub fn report(file: &Path, source: DataArgs, output: Option<&Path>) -> Exit {
     let run = match prepare(file, &source, Purpose::Report) {
         Ok(run) => run,
         Err(code) => return code,

@@ -6,7 +6,7 @@ use super::model::{Allocation, ColumnType, Dataset, SourceFormat};
 use super::parts::derived_column as column;
 use super::{filter, parts, Checker};
 use scorecard_diagnostic::{Code, Diagnostic};
-use scorecard_syntax::ast::{BinaryOp, Declaration, ExprKind};
+use scorecard_syntax::ast::{BinaryOp, Declaration, Entry, ExprKind};
 
 const KEYS: &[&str] = &["capacity", "rate", "activity", "match", "driver", "to"];
 /// The columns of a cost table besides the entity and the resource columns.
@@ -35,47 +35,7 @@ pub fn check(
     let capacity = capacity_e.and_then(|x| parts::dataset(cx, x, datasets));
     let activity = activity_e.and_then(|x| parts::dataset(cx, x, datasets));
     let (capacity, activity) = (capacity?, activity?);
-    let rate = rate_e
-        .and_then(|x| parts::expr(cx, x, "cost / practical capacity"))
-        .and_then(|x| match &x.kind {
-            ExprKind::Binary {
-                op: BinaryOp::Div,
-                left,
-                right,
-            } => {
-                let cost = parts::column(cx, left, capacity);
-                let practical = parts::column(cx, right, capacity);
-                let ((cost, ct), (practical, pt)) = (cost?, practical?);
-                if ct != ColumnType::Money || !pt.is_numeric() {
-                    cx.report(
-                        Diagnostic::error(
-                            Code::TypeMismatch,
-                            x.span,
-                            "the rate divides a money column by a numeric column",
-                        )
-                        .label(format!("{} / {}", ct.name(), pt.name()))
-                        .help("declare the cost as `money` and the capacity as `integer` or `decimal`"),
-                    );
-                    return None;
-                }
-                Some((cost, practical))
-            }
-            _ => {
-                cx.report(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        x.span,
-                        "the rate is the cost of capacity supplied divided by practical capacity",
-                    )
-                    .label("expected `cost / practical capacity`")
-                    .help(format!(
-                        "for example `rate: {}.cost / {}.practical_minutes`",
-                        capacity.name, capacity.name
-                    )),
-                );
-                None
-            }
-        });
+    let rate = rate_e.and_then(|x| rate(cx, x, capacity));
     let matches = match_e
         .and_then(|x| parts::expr(cx, x, "a match condition"))
         .and_then(|x| parts::matches(cx, x, activity, capacity));
@@ -86,6 +46,78 @@ pub fn check(
         .and_then(|x| parts::expr(cx, x, "the column naming who is charged"))
         .and_then(|x| parts::column(cx, x, activity));
     let ((cost, practical), matches, driver, (to, _)) = (rate?, matches?, driver?, to?);
+    let [table, unused] = cost_tables(cx, d, &to, &matches)?;
+    Some((
+        Allocation {
+            name: d.name.text.clone(),
+            label: d.label.as_ref().map(|l| l.text.clone()),
+            doc: d.doc.clone(),
+            capacity: capacity.name.clone(),
+            cost,
+            practical,
+            activity: activity.name.clone(),
+            matches,
+            driver,
+            to,
+            line: cx.line(d.name.span),
+        },
+        [table, unused],
+    ))
+}
+
+/// `rate: capacity.cost / capacity.practical_minutes`: a money column of the capacity dataset
+/// divided by a numeric one; the two columns.
+fn rate(cx: &mut Checker, x: &Entry, capacity: &Dataset) -> Option<(String, String)> {
+    let x = parts::expr(cx, x, "cost / practical capacity")?;
+    match &x.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Div,
+            left,
+            right,
+        } => {
+            let cost = parts::column(cx, left, capacity);
+            let practical = parts::column(cx, right, capacity);
+            let ((cost, ct), (practical, pt)) = (cost?, practical?);
+            if ct != ColumnType::Money || !pt.is_numeric() {
+                cx.report(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        x.span,
+                        "the rate divides a money column by a numeric column",
+                    )
+                    .label(format!("{} / {}", ct.name(), pt.name()))
+                    .help("declare the cost as `money` and the capacity as `integer` or `decimal`"),
+                );
+                return None;
+            }
+            Some((cost, practical))
+        }
+        _ => {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    x.span,
+                    "the rate is the cost of capacity supplied divided by practical capacity",
+                )
+                .label("expected `cost / practical capacity`")
+                .help(format!(
+                    "for example `rate: {}.cost / {}.practical_minutes`",
+                    capacity.name, capacity.name
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// The tables an allocation derives: cost per entity, resource and period, and each resource's
+/// unused capacity (`NAME.unused`), whose columns must not clash.
+fn cost_tables(
+    cx: &mut Checker,
+    d: &Declaration,
+    to: &str,
+    matches: &[(String, String)],
+) -> Option<[Dataset; 2]> {
     let mut columns = vec![
         column(
             "period_start",
@@ -93,19 +125,19 @@ pub fn check(
             "the first day of the period",
         ),
         column(
-            &to,
+            to,
             ColumnType::Text,
             "who the cost is assigned to (empty: unused capacity)",
         ),
     ];
-    for (_, resource) in &matches {
+    for (_, resource) in matches {
         columns.push(column(
             resource,
             ColumnType::Text,
             "the resource that supplied the capacity",
         ));
     }
-    let mut names: Vec<&str> = vec![to.as_str()];
+    let mut names: Vec<&str> = vec![to];
     names.extend(matches.iter().map(|(_, r)| r.as_str()));
     let clash = names
         .iter()
@@ -165,20 +197,5 @@ pub fn check(
         columns,
         line: cx.line(d.name.span),
     };
-    Some((
-        Allocation {
-            name: d.name.text.clone(),
-            label: d.label.as_ref().map(|l| l.text.clone()),
-            doc: d.doc.clone(),
-            capacity: capacity.name.clone(),
-            cost,
-            practical,
-            activity: activity.name.clone(),
-            matches,
-            driver,
-            to,
-            line: cx.line(d.name.span),
-        },
-        [table, unused],
-    ))
+    Some([table, unused])
 }

@@ -21,15 +21,38 @@ const TYPES: &[&str] = &[
 pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
     let what = format!("dataset `{}`", d.name.text);
     let e = Entries::read(cx, "a dataset", &d.entries, KEYS);
-    let mut ok = true;
+    let (columns, ok) = columns(cx, d, &what, &e);
+    let source = source(cx, d, &what, &e);
+    let time = time(cx, d, &what, &e, &columns);
+    let (sheet, range) = spreadsheet_part(cx, &e, &source);
+    let (Some((source, format)), Some(time), true) = (source, time, ok) else {
+        return None;
+    };
+    Some(Dataset {
+        name: d.name.text.clone(),
+        label: d.label.as_ref().map(|l| l.text.clone()),
+        doc: d.doc.clone(),
+        source,
+        format,
+        sheet,
+        range,
+        time,
+        columns,
+        line: cx.line(d.span),
+    })
+}
 
+/// The typed columns, every mistake among them reported, and whether there was none (the columns
+/// that were right are given all the same, for the time column to be looked up among).
+fn columns(cx: &mut Checker, d: &Declaration, what: &str, e: &Entries) -> (Vec<Column>, bool) {
+    let mut ok = true;
     let mut columns: Vec<Column> = Vec::new();
     match e.get("columns").map(|c| &c.value) {
         None => {
             entries::missing_key(
                 cx,
                 d.name.span,
-                &what,
+                what,
                 "columns",
                 "{ order_date: date  revenue: money }",
             );
@@ -91,10 +114,19 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
             }
         }
     }
+    (columns, ok)
+}
 
-    let source = match e.get("source") {
+/// The source file and its format, told by its ending.
+fn source(
+    cx: &mut Checker,
+    d: &Declaration,
+    what: &str,
+    e: &Entries,
+) -> Option<(String, SourceFormat)> {
+    match e.get("source") {
         None => {
-            entries::missing_key(cx, d.name.span, &what, "source", "\"data/orders.csv\"");
+            entries::missing_key(cx, d.name.span, what, "source", "\"data/orders.csv\"");
             None
         }
         Some(s) => entries::string(cx, s).and_then(|path| match SourceFormat::of_path(&path) {
@@ -112,11 +144,20 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
                 None
             }
         }),
-    };
+    }
+}
 
-    let time = match e.get("time") {
+/// The time column: a declared column of type date or timestamp.
+fn time(
+    cx: &mut Checker,
+    d: &Declaration,
+    what: &str,
+    e: &Entries,
+    columns: &[Column],
+) -> Option<String> {
+    match e.get("time") {
         None => {
-            entries::missing_key(cx, d.name.span, &what, "time", "order_date");
+            entries::missing_key(cx, d.name.span, what, "time", "order_date");
             None
         }
         Some(t) => entries::word(cx, t, "the name of a date or timestamp column").and_then(|w| {
@@ -152,8 +193,15 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
                 }
             }
         }),
-    };
+    }
+}
 
+/// A workbook's sheet and range of cells, which only a spreadsheet source takes.
+fn spreadsheet_part(
+    cx: &mut Checker,
+    e: &Entries,
+    source: &Option<(String, SourceFormat)>,
+) -> (Option<String>, Option<String>) {
     let sheet = e.get("sheet").and_then(|v| entries::string(cx, v));
     let range = e.get("range").and_then(|v| {
         let text = entries::string(cx, v)?;
@@ -185,22 +233,7 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
             }
         }
     }
-
-    let (Some((source, format)), Some(time), true) = (source, time, ok) else {
-        return None;
-    };
-    Some(Dataset {
-        name: d.name.text.clone(),
-        label: d.label.as_ref().map(|l| l.text.clone()),
-        doc: d.doc.clone(),
-        source,
-        format,
-        sheet,
-        range,
-        time,
-        columns,
-        line: cx.line(d.span),
-    })
+    (sheet, range)
 }
 
 /// `text`, `text key`, `decimal(18, 2)`, `money`.

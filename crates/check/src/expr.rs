@@ -57,12 +57,12 @@ pub struct Scope<'a> {
 /// The model's aggregates, each once, in the order first used, with an index by value (a scorecard
 /// of a thousand KPIs has about as many aggregates to look up).
 #[derive(Debug, Default)]
-pub struct Aggregates {
+pub struct AggregateSet {
     list: Vec<Aggregate>,
     index: std::collections::HashMap<Aggregate, usize>,
 }
 
-impl Aggregates {
+impl AggregateSet {
     /// The place of `agg` in the list, added at the end when new.
     pub fn intern(&mut self, agg: Aggregate) -> usize {
         if let Some(&i) = self.index.get(&agg) {
@@ -78,7 +78,7 @@ impl Aggregates {
     }
 }
 
-impl std::ops::Deref for Aggregates {
+impl std::ops::Deref for AggregateSet {
     type Target = [Aggregate];
     fn deref(&self) -> &[Aggregate] {
         &self.list
@@ -88,7 +88,7 @@ impl std::ops::Deref for Aggregates {
 pub struct Lowering<'a, 'c> {
     pub cx: &'a mut Checker<'c>,
     pub scope: Scope<'a>,
-    pub aggregates: &'a mut Aggregates,
+    pub aggregates: &'a mut AggregateSet,
 }
 
 /// Expression nodes a whole scorecard may copy where a value is used twice: far more than any

@@ -73,214 +73,209 @@ fn row(cx: &mut Checker, ds: &Dataset, e: &Expr) -> Option<(RowExpr, RowTy)> {
                 RowTy::Num,
             ),
             ExprKind::Str(s) => (RowExpr::Text { value: s.clone() }, RowTy::Text),
-            ExprKind::Date(d) => {
-                if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-                    cx.report(
-                        Diagnostic::error(
-                            Code::InvalidValue,
-                            e.span,
-                            format!("`{d}` is not a valid date"),
-                        )
-                        .label("no such day")
-                        .help("dates are written YYYY-MM-DD"),
-                    );
-                    return None;
-                }
-                (RowExpr::Date { value: d.clone() }, RowTy::Date)
-            }
-            ExprKind::Path(parts) => {
-                let column = match parts.as_slice() {
-                    [c] if c.text == "true" || c.text == "false" => {
-                        return Some((
-                            RowExpr::Bool {
-                                value: c.text == "true",
-                            },
-                            RowTy::Bool,
-                        ))
-                    }
-                    [c] => c,
-                    [d, c] if d.text == ds.name => c,
-                    [d, _] => {
-                        cx.report(
-                            Diagnostic::error(
-                                Code::UnknownColumn,
-                                d.span,
-                                format!("this filter is over `{}`, not `{}`", ds.name, d.text),
-                            )
-                            .label("another dataset")
-                            .help("a `where` filter reads columns of the dataset being aggregated"),
-                        );
-                        return None;
-                    }
-                    _ => {
-                        cx.report(
-                            Diagnostic::error(
-                                Code::UnknownColumn,
-                                e.span,
-                                "expected a column name",
-                            )
-                            .label("not a column"),
-                        );
-                        return None;
-                    }
-                };
-                let Some(col) = ds.column(&column.text) else {
-                    cx.report(unknown_column(ds, column));
-                    return None;
-                };
-                (
-                    RowExpr::Column {
-                        name: col.name.clone(),
-                    },
-                    RowTy::of(col.ty),
-                )
-            }
-            ExprKind::Unary {
-                op: UnaryOp::Neg,
-                operand,
-            } => {
+            ExprKind::Date(d) => (date(cx, d, e)?, RowTy::Date),
+            ExprKind::Path(parts) => path(cx, ds, parts, e)?,
+            ExprKind::Unary { op, operand } => {
                 let (x, t) = row(cx, ds, operand)?;
-                expect(cx, t, RowTy::Num, operand)?;
-                (
-                    RowExpr::Neg {
-                        operand: Box::new(x),
-                    },
-                    RowTy::Num,
-                )
-            }
-            ExprKind::Unary {
-                op: UnaryOp::Not,
-                operand,
-            } => {
-                let (x, t) = row(cx, ds, operand)?;
-                expect(cx, t, RowTy::Bool, operand)?;
-                (
-                    RowExpr::Not {
-                        operand: Box::new(x),
-                    },
-                    RowTy::Bool,
-                )
+                let (wanted, x) = match op {
+                    UnaryOp::Neg => (
+                        RowTy::Num,
+                        RowExpr::Neg {
+                            operand: Box::new(x),
+                        },
+                    ),
+                    UnaryOp::Not => (
+                        RowTy::Bool,
+                        RowExpr::Not {
+                            operand: Box::new(x),
+                        },
+                    ),
+                };
+                expect(cx, t, wanted, operand)?;
+                (x, wanted)
             }
             ExprKind::Binary {
                 op: BinaryOp::In,
                 left,
                 right,
-            } => {
-                let (x, t) = row(cx, ds, left)?;
-                let ExprKind::List(items) = &right.kind else {
-                    cx.report(
-                        Diagnostic::error(Code::TypeMismatch, right.span, "`in` needs a list")
-                            .label("expected a list of values")
-                            .help("for example `channel in (\"organic\", \"direct\")`"),
-                    );
-                    return None;
-                };
-                let mut values = Vec::new();
-                for item in items {
-                    let (v, vt) = row(cx, ds, item)?;
-                    expect(cx, vt, t, item)?;
-                    values.push(v);
-                }
-                (
-                    RowExpr::In {
-                        operand: Box::new(x),
-                        values,
-                    },
-                    RowTy::Bool,
-                )
-            }
-            ExprKind::Binary { op, left, right } => {
-                let l = row(cx, ds, left);
-                let r = row(cx, ds, right);
-                let ((lx, lt), (rx, rt)) = (l?, r?);
-                let (lb, rb) = (Box::new(lx), Box::new(rx));
-                match op {
-                    BinaryOp::And | BinaryOp::Or => {
-                        expect(cx, lt, RowTy::Bool, left)?;
-                        expect(cx, rt, RowTy::Bool, right)?;
-                        let x = if *op == BinaryOp::And {
-                            RowExpr::And {
-                                left: lb,
-                                right: rb,
-                            }
-                        } else {
-                            RowExpr::Or {
-                                left: lb,
-                                right: rb,
-                            }
-                        };
-                        (x, RowTy::Bool)
-                    }
-                    BinaryOp::Add
-                    | BinaryOp::Sub
-                    | BinaryOp::Mul
-                    | BinaryOp::Div
-                    | BinaryOp::Of => {
-                        expect(cx, lt, RowTy::Num, left)?;
-                        expect(cx, rt, RowTy::Num, right)?;
-                        let op = match op {
-                            BinaryOp::Add => ArithOp::Add,
-                            BinaryOp::Sub => ArithOp::Sub,
-                            BinaryOp::Div => ArithOp::Div,
-                            _ => ArithOp::Mul,
-                        };
-                        (
-                            RowExpr::Arith {
-                                op,
-                                left: lb,
-                                right: rb,
-                            },
-                            RowTy::Num,
-                        )
-                    }
-                    _ => {
-                        if lt != rt
-                            || lt == RowTy::Bool && !matches!(op, BinaryOp::Eq | BinaryOp::Ne)
-                        {
-                            cx.report(
-                            Diagnostic::error(
-                                Code::TypeMismatch,
-                                e.span,
-                                format!("cannot compare {} with {}", lt.name(), rt.name()),
-                            )
-                            .label("these do not compare")
-                            .help(if lt == RowTy::Date || rt == RowTy::Date {
-                                "dates are written without quotes: `order_date >= 2026-01-01`"
-                            } else if lt == RowTy::Text || rt == RowTy::Text {
-                                "text is compared with a string in double quotes: `channel = \"online\"`"
-                            } else {
-                                "compare a column with a value of its own type"
-                            }),
-                        );
-                            return None;
-                        }
-                        (
-                            RowExpr::Compare {
-                                op: cmp(*op),
-                                left: lb,
-                                right: rb,
-                            },
-                            RowTy::Bool,
-                        )
-                    }
-                }
-            }
+            } => (in_list(cx, ds, left, right)?, RowTy::Bool),
+            ExprKind::Binary { op, left, right } => binary(cx, ds, *op, (left, right), e)?,
             _ => {
                 cx.report(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    e.span,
-                    "this cannot be used in a `where` filter",
-                )
-                .label("expected columns, values, comparisons, `and`, `or`, `not`")
-                .help(
-                    "filters compare a row's columns with values, such as `channel = \"online\"`",
-                ),
-            );
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        e.span,
+                        "this cannot be used in a `where` filter",
+                    )
+                    .label("expected columns, values, comparisons, `and`, `or`, `not`")
+                    .help(
+                        "filters compare a row's columns with values, such as `channel = \"online\"`",
+                    ),
+                );
                 return None;
             }
         })
     })
+}
+
+/// A date literal, which must be a day of the calendar.
+fn date(cx: &mut Checker, d: &str, e: &Expr) -> Option<RowExpr> {
+    if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                e.span,
+                format!("`{d}` is not a valid date"),
+            )
+            .label("no such day")
+            .help("dates are written YYYY-MM-DD"),
+        );
+        return None;
+    }
+    Some(RowExpr::Date {
+        value: d.to_string(),
+    })
+}
+
+/// A name in a filter: `true` or `false`, or a column of the dataset aggregated, written bare or
+/// after the dataset's name.
+fn path(cx: &mut Checker, ds: &Dataset, parts: &[Ident], e: &Expr) -> Option<(RowExpr, RowTy)> {
+    let column = match parts {
+        [c] if c.text == "true" || c.text == "false" => {
+            let value = c.text == "true";
+            return Some((RowExpr::Bool { value }, RowTy::Bool));
+        }
+        [c] => c,
+        [d, c] if d.text == ds.name => c,
+        [d, _] => {
+            cx.report(
+                Diagnostic::error(
+                    Code::UnknownColumn,
+                    d.span,
+                    format!("this filter is over `{}`, not `{}`", ds.name, d.text),
+                )
+                .label("another dataset")
+                .help("a `where` filter reads columns of the dataset being aggregated"),
+            );
+            return None;
+        }
+        _ => {
+            cx.report(
+                Diagnostic::error(Code::UnknownColumn, e.span, "expected a column name")
+                    .label("not a column"),
+            );
+            return None;
+        }
+    };
+    let Some(col) = ds.column(&column.text) else {
+        cx.report(unknown_column(ds, column));
+        return None;
+    };
+    let name = col.name.clone();
+    Some((RowExpr::Column { name }, RowTy::of(col.ty)))
+}
+
+/// `x in (a, b, ...)`: every value of the list of the operand's type.
+fn in_list(cx: &mut Checker, ds: &Dataset, left: &Expr, right: &Expr) -> Option<RowExpr> {
+    let (x, t) = row(cx, ds, left)?;
+    let ExprKind::List(items) = &right.kind else {
+        cx.report(
+            Diagnostic::error(Code::TypeMismatch, right.span, "`in` needs a list")
+                .label("expected a list of values")
+                .help("for example `channel in (\"organic\", \"direct\")`"),
+        );
+        return None;
+    };
+    let mut values = Vec::new();
+    for item in items {
+        let (v, vt) = row(cx, ds, item)?;
+        expect(cx, vt, t, item)?;
+        values.push(v);
+    }
+    Some(RowExpr::In {
+        operand: Box::new(x),
+        values,
+    })
+}
+
+/// `and` and `or` of conditions, arithmetic of numbers, and comparisons of like with like. Both
+/// sides are checked, so that a mistake on each is reported.
+fn binary(
+    cx: &mut Checker,
+    ds: &Dataset,
+    op: BinaryOp,
+    (left, right): (&Expr, &Expr),
+    e: &Expr,
+) -> Option<(RowExpr, RowTy)> {
+    let l = row(cx, ds, left);
+    let r = row(cx, ds, right);
+    let ((lx, lt), (rx, rt)) = (l?, r?);
+    let (lb, rb) = (Box::new(lx), Box::new(rx));
+    Some(match op {
+        BinaryOp::And | BinaryOp::Or => {
+            expect(cx, lt, RowTy::Bool, left)?;
+            expect(cx, rt, RowTy::Bool, right)?;
+            let x = match op {
+                BinaryOp::And => RowExpr::And {
+                    left: lb,
+                    right: rb,
+                },
+                _ => RowExpr::Or {
+                    left: lb,
+                    right: rb,
+                },
+            };
+            (x, RowTy::Bool)
+        }
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Of => {
+            expect(cx, lt, RowTy::Num, left)?;
+            expect(cx, rt, RowTy::Num, right)?;
+            let op = match op {
+                BinaryOp::Add => ArithOp::Add,
+                BinaryOp::Sub => ArithOp::Sub,
+                BinaryOp::Div => ArithOp::Div,
+                _ => ArithOp::Mul,
+            };
+            let x = RowExpr::Arith {
+                op,
+                left: lb,
+                right: rb,
+            };
+            (x, RowTy::Num)
+        }
+        _ => {
+            comparable(cx, op, (lt, rt), e)?;
+            let x = RowExpr::Compare {
+                op: cmp(op),
+                left: lb,
+                right: rb,
+            };
+            (x, RowTy::Bool)
+        }
+    })
+}
+
+/// Whether two sides compare: of one type, and conditions only for equality.
+fn comparable(cx: &mut Checker, op: BinaryOp, (lt, rt): (RowTy, RowTy), e: &Expr) -> Option<()> {
+    if lt == rt && (lt != RowTy::Bool || matches!(op, BinaryOp::Eq | BinaryOp::Ne)) {
+        return Some(());
+    }
+    cx.report(
+        Diagnostic::error(
+            Code::TypeMismatch,
+            e.span,
+            format!("cannot compare {} with {}", lt.name(), rt.name()),
+        )
+        .label("these do not compare")
+        .help(if lt == RowTy::Date || rt == RowTy::Date {
+            "dates are written without quotes: `order_date >= 2026-01-01`"
+        } else if lt == RowTy::Text || rt == RowTy::Text {
+            "text is compared with a string in double quotes: `channel = \"online\"`"
+        } else {
+            "compare a column with a value of its own type"
+        }),
+    );
+    None
 }
 
 fn expect(cx: &mut Checker, found: RowTy, wanted: RowTy, e: &Expr) -> Option<()> {

@@ -3,7 +3,7 @@
 //! another KPI knows its unit.
 
 use super::entries::{self, Entries};
-use super::expr::{uses_distinct, Aggregates, Lowering, Scope};
+use super::expr::{uses_distinct, AggregateSet, Lowering, Scope};
 use super::model::*;
 use super::units::{Lit, Ty};
 use super::{dated, definitions, graph, thresholds, Checker};
@@ -44,10 +44,10 @@ pub struct Surroundings<'a> {
 }
 
 /// The checked KPIs, with what later declarations (escalations) need to read them.
-pub struct Checked {
+pub struct CheckedKpis {
     pub kpis: Vec<Kpi>,
     /// The aggregates so far, the views' and the KPIs'.
-    pub aggregates: Aggregates,
+    pub aggregates: AggregateSet,
     /// The unit of every KPI name (unknown for one that failed its check).
     pub units: BTreeMap<String, Ty>,
     /// Whether a KPI counts distinct values.
@@ -59,8 +59,8 @@ pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
     around: Surroundings,
-    mut aggregates: Aggregates,
-) -> Checked {
+    mut aggregates: AggregateSet,
+) -> CheckedKpis {
     let Surroundings {
         datasets,
         objectives,
@@ -163,7 +163,7 @@ pub fn check_all(
     kpis.sort_by_key(|k| position.get(k.name.as_str()).copied().unwrap_or(usize::MAX));
     segments(cx, &kpis, &aggregates, datasets, &by_name);
     former_names_once(cx, &kpis, &by_name);
-    Checked {
+    CheckedKpis {
         kpis,
         aggregates,
         units,
@@ -241,7 +241,7 @@ fn check_one(
     cx: &mut Checker,
     d: &Declaration,
     known: Known,
-    aggregates: &mut Aggregates,
+    aggregates: &mut AggregateSet,
 ) -> Option<(Kpi, Ty)> {
     let Known {
         default_scoring,

@@ -353,7 +353,7 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
             )
         });
     // Views in the order written: a view may read the rule tables and the views before it.
-    let mut aggregates = expr::Aggregates::default();
+    let mut aggregates = expr::AggregateSet::default();
     let views: Vec<model::View> = views
         .into_iter()
         .filter_map(|d| {

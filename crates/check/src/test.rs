@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use scorecard_diagnostic::{self as diagnostic, Code, Diagnostic, Span};
 use scorecard_model::calendar::Periods;
 use scorecard_syntax::ast::{
-    BinaryOp, Declaration, Entry, Expr, ExprKind, File, Ident, Item, UnaryOp, Value,
+    Arg, BinaryOp, Declaration, Entry, Expr, ExprKind, File, Ident, Item, UnaryOp, Value,
 };
 
 const KEYS: &[&str] = &["data", "expect"];
@@ -288,12 +288,7 @@ pub fn dedent(text: &str) -> (String, usize) {
     (csv, skipped)
 }
 
-fn invalid(
-    cx: &mut Checker,
-    span: Span,
-    message: impl Into<String>,
-    label: &str,
-) -> Option<Expect> {
+fn invalid<T>(cx: &mut Checker, span: Span, message: impl Into<String>, label: &str) -> Option<T> {
     cx.report(
         Diagnostic::error(Code::InvalidExpect, span, message)
             .label(label)
@@ -312,156 +307,32 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
             segment,
             negated,
             period,
-        } => {
-            if known.declared.contains(escalation.text.as_str())
-                && !known.escalations.iter().any(|x| x.name == escalation.text)
-            {
-                return None;
-            }
-            if !known.escalations.iter().any(|x| x.name == escalation.text) {
-                let hint = diagnostic::did_you_mean(
-                    &escalation.text,
-                    known.escalations.iter().map(|x| x.name.as_str()),
-                );
-                cx.report(
-                    Diagnostic::error(
-                        Code::UnknownName,
-                        escalation.span,
-                        format!("no escalation named `{}`", escalation.text),
-                    )
-                    .label("not a declared escalation")
-                    .maybe_help(hint),
-                );
-                return None;
-            }
-            let period = period_name(cx, period, known)?;
-            let segment = segment_of(cx, segment)?;
-            Check::Raised {
-                escalation: escalation.text.clone(),
-                period,
-                segment,
-                raised: !negated,
-            }
-        }
-        ExprKind::Binary { op, left, right } if op.is_comparison() => {
-            let compare = super::filter::cmp(*op);
-            match &left.kind {
-                ExprKind::Call { name, args } if name.text == "status" || name.text == "score" => {
-                    let [arg] = args.as_slice() else {
-                        return invalid(
-                            cx,
-                            left.span,
-                            format!(
-                                "`{}` takes one value: `{}(kpi[period])`",
-                                name.text, name.text
-                            ),
-                            "one value",
-                        );
-                    };
-                    let ExprKind::Index { target, index } = &arg.value.kind else {
-                        return invalid(
-                            cx,
-                            arg.span,
-                            "name the period in brackets",
-                            "expected `kpi[period]`",
-                        );
-                    };
-                    let ExprKind::Path(p) = &target.kind else {
-                        return invalid(
-                            cx,
-                            target.span,
-                            format!("`{}` reads a KPI by name", name.text),
-                            "expected a name",
-                        );
-                    };
-                    let subject = &p[0];
-                    let (period, segment) = parts(index);
-                    let period = period_name(cx, period, known)?;
-                    let segment = segment_of(cx, segment)?;
-                    if name.text == "status" {
-                        let kpi = kpi_named(cx, subject, known)?;
-                        segment_fits(cx, kpi, &segment, index.span)?;
-                        let status = status_word(cx, right)?;
-                        if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
-                            return invalid(
-                                cx,
-                                expr.span,
-                                "a status is compared with `=` or `!=`",
-                                "statuses have no order",
-                            );
-                        }
-                        Check::Status {
-                            kpi: kpi.name.clone(),
-                            period,
-                            segment,
-                            expected: status,
-                            negated: *op == BinaryOp::Ne,
-                        }
-                    } else {
-                        let of = if subject.text == "overall" {
-                            Scored::Overall
-                        } else if known.objectives.iter().any(|o| o.name == subject.text) {
-                            Scored::Objective
-                        } else if known.perspectives.iter().any(|o| o.name == subject.text) {
-                            Scored::Perspective
-                        } else {
-                            let kpi = kpi_named(cx, subject, known)?;
-                            segment_fits(cx, kpi, &segment, index.span)?;
-                            Scored::Kpi
-                        };
-                        if of != Scored::Kpi && !segment.is_empty() {
-                            return invalid(
-                                cx,
-                                index.span,
-                                "objective, perspective and overall scores have no segments",
-                                "a segment",
-                            );
-                        }
-                        let expected = literal(cx, right)?;
-                        Check::Score {
-                            of,
-                            name: subject.text.clone(),
-                            period,
-                            segment,
-                            op: compare,
-                            expected,
-                        }
-                    }
-                }
-                ExprKind::Index { target, index } => {
-                    let (period, segment) = parts(index);
-                    let period = period_name(cx, period, known)?;
-                    let segment = segment_of(cx, segment)?;
-                    let kpi = match &target.kind {
-                        ExprKind::Path(p)
-                            if p.len() == 1 && known.kpis.iter().any(|k| k.name == p[0].text) =>
-                        {
-                            let kpi = kpi_named(cx, &p[0], known)?;
-                            segment_fits(cx, kpi, &segment, index.span)?;
-                            kpi.name.clone()
-                        }
-                        // An expression: the KPI derived from it (checked as a KPI of its own).
-                        _ => derived_name(cx.source, target.span),
-                    };
-                    let expected = literal(cx, right)?;
-                    Check::Value {
-                        kpi,
-                        period,
-                        segment,
-                        op: compare,
-                        expected,
-                    }
-                }
-                _ => {
+        } => raised(cx, escalation, (segment, period), *negated, known)?,
+        ExprKind::Binary { op, left, right } if op.is_comparison() => match &left.kind {
+            ExprKind::Call { name, args } if name.text == "status" || name.text == "score" => {
+                let [arg] = args.as_slice() else {
                     return invalid(
                         cx,
                         left.span,
-                        "expected a value in a period: `kpi[2026-05]`",
-                        "no period",
-                    )
-                }
+                        format!(
+                            "`{}` takes one value: `{}(kpi[period])`",
+                            name.text, name.text
+                        ),
+                        "one value",
+                    );
+                };
+                status_or_score(cx, (name, arg), (*op, right), expr, known)?
             }
-        }
+            ExprKind::Index { target, index } => value(cx, (target, index), (*op, right), known)?,
+            _ => {
+                return invalid(
+                    cx,
+                    left.span,
+                    "expected a value in a period: `kpi[2026-05]`",
+                    "no period",
+                )
+            }
+        },
         _ => {
             return invalid(
                 cx,
@@ -476,6 +347,155 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
         column,
         text,
         check,
+    })
+}
+
+/// `escalation raised in period` (or `not raised`, or in a segment). An escalation that failed
+/// its own check is not reported again.
+fn raised(
+    cx: &mut Checker,
+    escalation: &Ident,
+    (segment, period): (&[Expr], &Expr),
+    negated: bool,
+    known: &Known,
+) -> Option<Check> {
+    if known.declared.contains(escalation.text.as_str())
+        && !known.escalations.iter().any(|x| x.name == escalation.text)
+    {
+        return None;
+    }
+    if !known.escalations.iter().any(|x| x.name == escalation.text) {
+        let hint = diagnostic::did_you_mean(
+            &escalation.text,
+            known.escalations.iter().map(|x| x.name.as_str()),
+        );
+        cx.report(
+            Diagnostic::error(
+                Code::UnknownName,
+                escalation.span,
+                format!("no escalation named `{}`", escalation.text),
+            )
+            .label("not a declared escalation")
+            .maybe_help(hint),
+        );
+        return None;
+    }
+    let period = period_name(cx, period, known)?;
+    let segment = segment_of(cx, segment)?;
+    Some(Check::Raised {
+        escalation: escalation.text.clone(),
+        period,
+        segment,
+        raised: !negated,
+    })
+}
+
+/// `status(kpi[period]) = red` or `score(name[period]) >= 7`: a KPI's status, or the score of a
+/// KPI, an objective, a perspective or the whole scorecard.
+fn status_or_score(
+    cx: &mut Checker,
+    (name, arg): (&Ident, &Arg),
+    (op, right): (BinaryOp, &Expr),
+    expr: &Expr,
+    known: &Known,
+) -> Option<Check> {
+    let ExprKind::Index { target, index } = &arg.value.kind else {
+        return invalid(
+            cx,
+            arg.span,
+            "name the period in brackets",
+            "expected `kpi[period]`",
+        );
+    };
+    let ExprKind::Path(p) = &target.kind else {
+        return invalid(
+            cx,
+            target.span,
+            format!("`{}` reads a KPI by name", name.text),
+            "expected a name",
+        );
+    };
+    let subject = &p[0];
+    let (period, segment) = parts(index);
+    let period = period_name(cx, period, known)?;
+    let segment = segment_of(cx, segment)?;
+    if name.text == "status" {
+        let kpi = kpi_named(cx, subject, known)?;
+        segment_fits(cx, kpi, &segment, index.span)?;
+        let status = status_word(cx, right)?;
+        if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            return invalid(
+                cx,
+                expr.span,
+                "a status is compared with `=` or `!=`",
+                "statuses have no order",
+            );
+        }
+        return Some(Check::Status {
+            kpi: kpi.name.clone(),
+            period,
+            segment,
+            expected: status,
+            negated: op == BinaryOp::Ne,
+        });
+    }
+    let of = if subject.text == "overall" {
+        Scored::Overall
+    } else if known.objectives.iter().any(|o| o.name == subject.text) {
+        Scored::Objective
+    } else if known.perspectives.iter().any(|o| o.name == subject.text) {
+        Scored::Perspective
+    } else {
+        let kpi = kpi_named(cx, subject, known)?;
+        segment_fits(cx, kpi, &segment, index.span)?;
+        Scored::Kpi
+    };
+    if of != Scored::Kpi && !segment.is_empty() {
+        return invalid(
+            cx,
+            index.span,
+            "objective, perspective and overall scores have no segments",
+            "a segment",
+        );
+    }
+    let expected = literal(cx, right)?;
+    Some(Check::Score {
+        of,
+        name: subject.text.clone(),
+        period,
+        segment,
+        op: super::filter::cmp(op),
+        expected,
+    })
+}
+
+/// `kpi[period] = 1200` (or another comparison), of a KPI by name or of an expression, which
+/// is checked as a KPI of its own (`expression_kpis`).
+fn value(
+    cx: &mut Checker,
+    (target, index): (&Expr, &Expr),
+    (op, right): (BinaryOp, &Expr),
+    known: &Known,
+) -> Option<Check> {
+    let (period, segment) = parts(index);
+    let period = period_name(cx, period, known)?;
+    let segment = segment_of(cx, segment)?;
+    let kpi = match &target.kind {
+        ExprKind::Path(p) if p.len() == 1 && known.kpis.iter().any(|k| k.name == p[0].text) => {
+            let kpi = kpi_named(cx, &p[0], known)?;
+            segment_fits(cx, kpi, &segment, index.span)?;
+            kpi.name.clone()
+        }
+        // An expression: the KPI derived from it (checked as a KPI of its own).
+        _ => derived_name(cx.source, target.span),
+    };
+    let expected = literal(cx, right)?;
+    Some(Check::Value {
+        kpi,
+        period,
+        segment,
+        op: super::filter::cmp(op),
+        expected,
     })
 }
 

@@ -2,7 +2,7 @@
 //! (`green >= 40%, amber >= 35%, red otherwise`), both lowered to an ordered list of rules.
 
 use super::expr::Lowering;
-use super::model::{Expr, Status, Threshold};
+use super::model::{Expr, Rag, Threshold};
 use super::units::{self, Ty};
 use super::Checker;
 use scorecard_diagnostic::{did_you_mean, Code, Diagnostic, Span};
@@ -11,7 +11,7 @@ use scorecard_syntax::ast::{Entry, ExprKind, Ident, Item, Value};
 const STATUSES: &[&str] = &["green", "amber", "red"];
 
 pub fn check(lw: &mut Lowering, e: &Entry, value_ty: Ty) -> Option<Vec<Threshold>> {
-    let mut rules: Vec<(Status, Option<Expr>, Span)> = Vec::new();
+    let mut rules: Vec<(Rag, Option<Expr>, Span)> = Vec::new();
     let mut ok = true;
     match &e.value {
         Value::Block(list, _) => {
@@ -126,16 +126,16 @@ fn is_otherwise(item: &Item) -> bool {
         && item.modifiers.is_empty()
 }
 
-fn status(lw: &mut Lowering, word: &Ident) -> Option<Status> {
+fn status(lw: &mut Lowering, word: &Ident) -> Option<Rag> {
     status_word(lw.cx, word, Code::Thresholds)
 }
 
 /// A status written as a word (`green`, `amber`, `red`), reported under `code` when it is none.
-pub fn status_word(cx: &mut Checker, word: &Ident, code: Code) -> Option<Status> {
+pub fn status_word(cx: &mut Checker, word: &Ident, code: Code) -> Option<Rag> {
     match word.text.as_str() {
-        "green" => Some(Status::Green),
-        "amber" => Some(Status::Amber),
-        "red" => Some(Status::Red),
+        "green" => Some(Rag::Green),
+        "amber" => Some(Rag::Amber),
+        "red" => Some(Rag::Red),
         other => {
             cx.report(
                 Diagnostic::error(code, word.span, format!("unknown status `{other}`"))
@@ -151,7 +151,7 @@ pub fn status_word(cx: &mut Checker, word: &Ident, code: Code) -> Option<Status>
 }
 
 /// `green >= 40%` or `red otherwise`.
-fn shorthand(lw: &mut Lowering, item: &Item, value_ty: Ty) -> Option<(Status, Option<Expr>, Span)> {
+fn shorthand(lw: &mut Lowering, item: &Item, value_ty: Ty) -> Option<(Rag, Option<Expr>, Span)> {
     match (&item.expr.kind, item.modifiers.as_slice()) {
         (ExprKind::Path(p), [m]) if p.len() == 1 && m.text == "otherwise" => {
             Some((status(lw, &p[0])?, None, item.span))
@@ -189,7 +189,7 @@ fn shorthand(lw: &mut Lowering, item: &Item, value_ty: Ty) -> Option<(Status, Op
     }
 }
 
-fn bad(lw: &mut Lowering, span: Span) -> Option<(Status, Option<Expr>, Span)> {
+fn bad(lw: &mut Lowering, span: Span) -> Option<(Rag, Option<Expr>, Span)> {
     lw.cx.report(
         Diagnostic::error(Code::Thresholds, span, "expected a rule such as `green >= 40%` or `red otherwise`")
             .label("not a threshold rule")

@@ -21,7 +21,7 @@ pub fn check(
     d: &Declaration,
     datasets: &[Dataset],
     periods: Periods,
-    aggregates: &mut super::expr::Aggregates,
+    aggregates: &mut super::expr::AggregateSet,
 ) -> Option<(View, Dataset)> {
     let what = format!("view `{}`", d.name.text);
     let e = Entries::read(cx, "a view", &d.entries, KEYS);
@@ -48,8 +48,6 @@ pub fn check(
     };
     let mut locals: BTreeMap<String, (Expr, Ty)> = BTreeMap::new();
     let mut columns = Vec::new();
-    let no_kpis = BTreeMap::new();
-    let no_distinct = BTreeMap::new();
     for entry in list {
         let name = &entry.key.text;
         if name == &key.text || name == "period_start" || locals.contains_key(name) {
@@ -67,54 +65,15 @@ pub fn check(
         let Some(x) = super::parts::expr(cx, entry, "an expression over aggregates") else {
             continue;
         };
-        let lowered = Lowering {
-            cx,
-            scope: Scope {
-                datasets,
-                kpis: &no_kpis,
-                this: None,
-                periods,
-                distinct: &no_distinct,
-                locals: Some(&locals),
-            },
-            aggregates,
-        }
-        .lower(x);
-        let Some((value, ty)) = lowered else {
+        let reading = Reading {
+            datasets,
+            periods,
+            key: &key.text,
+            locals: &locals,
+        };
+        let Some((value, ty)) = reading.column(cx, x, aggregates) else {
             continue;
         };
-        if let Err(why) = per_entity(&value) {
-            cx.report(
-                Diagnostic::error(Code::InvalidValue, x.span, format!("a view column cannot use {why}"))
-                    .label("not one value per entity and period")
-                    .help("a view's columns are arithmetic over aggregates in one period; use time functions in KPIs over the view"),
-            );
-            continue;
-        }
-        // Every dataset read must have the entity column.
-        let mut reads = std::collections::BTreeSet::new();
-        super::model::reach(&value, &[], &mut reads);
-        let missing = reads.iter().map(|i| &aggregates[*i].dataset).find(|ds| {
-            datasets
-                .iter()
-                .find(|d| &d.name == *ds)
-                .is_some_and(|d| d.column(&key.text).is_none())
-        });
-        if let Some(ds) = missing {
-            cx.report(
-                Diagnostic::error(
-                    Code::SegmentColumn,
-                    x.span,
-                    format!("`{ds}` has no column `{}` to group by", key.text),
-                )
-                .label(format!("reads `{ds}`"))
-                .help(format!(
-                    "every dataset a view reads needs its `by` column `{}`",
-                    key.text
-                )),
-            );
-            continue;
-        }
         let unit = if ty.money() == Some(1) {
             Unit::Money
         } else {
@@ -129,59 +88,12 @@ pub fn check(
     }
     let whale = match e.get("whale") {
         None => None,
-        Some(w) => {
-            let w = entries::word(cx, w, "a column of the view")?;
-            if !columns.iter().any(|c| c.name == w.text) {
-                cx.report(
-                    Diagnostic::error(
-                        Code::UnknownColumn,
-                        w.span,
-                        format!("the view has no column `{}`", w.text),
-                    )
-                    .label("unknown column")
-                    .maybe_help(did_you_mean(
-                        &w.text,
-                        columns.iter().map(|c| c.name.as_str()),
-                    )),
-                );
-                return None;
-            }
-            Some(w.text.clone())
-        }
+        Some(w) => Some(whale(cx, w, &columns)?),
     };
     if columns.len() != list.len() {
         return None;
     }
-    let mut table_columns = vec![
-        column(
-            "period_start",
-            ColumnType::Date,
-            "the first day of the period",
-        ),
-        column(&key.text, ColumnType::Text, "the entity"),
-    ];
-    for c in &columns {
-        let ty = match c.unit {
-            Unit::Money => ColumnType::Money,
-            _ => ColumnType::Decimal {
-                precision: 28,
-                scale: 10,
-            },
-        };
-        table_columns.push(column(&c.name, ty, "a view column"));
-    }
-    let table = Dataset {
-        name: d.name.text.clone(),
-        label: d.label.as_ref().map(|l| l.text.clone()),
-        doc: d.doc.clone(),
-        source: String::new(),
-        format: SourceFormat::View,
-        sheet: None,
-        range: None,
-        time: "period_start".into(),
-        columns: table_columns,
-        line: cx.line(d.name.span),
-    };
+    let table = derived_table(cx, d, &key.text, &columns);
     Some((
         View {
             name: d.name.text.clone(),
@@ -194,6 +106,135 @@ pub fn check(
         },
         table,
     ))
+}
+
+/// What a view column's expression may read: the datasets and rule tables before the view, and
+/// the view's columns before it.
+struct Reading<'a> {
+    datasets: &'a [Dataset],
+    periods: Periods,
+    /// The entity column, which every dataset read must have.
+    key: &'a str,
+    locals: &'a BTreeMap<String, (Expr, Ty)>,
+}
+
+impl Reading<'_> {
+    /// One column's expression, lowered, with its type: one value per entity and period, over
+    /// datasets that have the entity column.
+    fn column(
+        &self,
+        cx: &mut Checker,
+        x: &scorecard_syntax::ast::Expr,
+        aggregates: &mut super::expr::AggregateSet,
+    ) -> Option<(Expr, Ty)> {
+        let no_kpis = BTreeMap::new();
+        let no_distinct = BTreeMap::new();
+        let (value, ty) = Lowering {
+            cx,
+            scope: Scope {
+                datasets: self.datasets,
+                kpis: &no_kpis,
+                this: None,
+                periods: self.periods,
+                distinct: &no_distinct,
+                locals: Some(self.locals),
+            },
+            aggregates,
+        }
+        .lower(x)?;
+        if let Err(why) = per_entity(&value) {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, x.span, format!("a view column cannot use {why}"))
+                    .label("not one value per entity and period")
+                    .help("a view's columns are arithmetic over aggregates in one period; use time functions in KPIs over the view"),
+            );
+            return None;
+        }
+        // Every dataset read must have the entity column.
+        let mut reads = std::collections::BTreeSet::new();
+        super::model::reach(&value, &[], &mut reads);
+        let missing = reads.iter().map(|i| &aggregates[*i].dataset).find(|ds| {
+            self.datasets
+                .iter()
+                .find(|d| &d.name == *ds)
+                .is_some_and(|d| d.column(self.key).is_none())
+        });
+        if let Some(ds) = missing {
+            cx.report(
+                Diagnostic::error(
+                    Code::SegmentColumn,
+                    x.span,
+                    format!("`{ds}` has no column `{}` to group by", self.key),
+                )
+                .label(format!("reads `{ds}`"))
+                .help(format!(
+                    "every dataset a view reads needs its `by` column `{}`",
+                    self.key
+                )),
+            );
+            return None;
+        }
+        Some((value, ty))
+    }
+}
+
+/// `whale: column`: the column a whale curve ranks entities by, one of the view's.
+fn whale(
+    cx: &mut Checker,
+    w: &scorecard_syntax::ast::Entry,
+    columns: &[ViewColumn],
+) -> Option<String> {
+    let w = entries::word(cx, w, "a column of the view")?;
+    if !columns.iter().any(|c| c.name == w.text) {
+        cx.report(
+            Diagnostic::error(
+                Code::UnknownColumn,
+                w.span,
+                format!("the view has no column `{}`", w.text),
+            )
+            .label("unknown column")
+            .maybe_help(did_you_mean(
+                &w.text,
+                columns.iter().map(|c| c.name.as_str()),
+            )),
+        );
+        return None;
+    }
+    Some(w.text.clone())
+}
+
+/// The table a view derives: a row per period and entity, with the view's columns.
+fn derived_table(cx: &Checker, d: &Declaration, key: &str, columns: &[ViewColumn]) -> Dataset {
+    let mut table_columns = vec![
+        column(
+            "period_start",
+            ColumnType::Date,
+            "the first day of the period",
+        ),
+        column(key, ColumnType::Text, "the entity"),
+    ];
+    for c in columns {
+        let ty = match c.unit {
+            Unit::Money => ColumnType::Money,
+            _ => ColumnType::Decimal {
+                precision: 28,
+                scale: 10,
+            },
+        };
+        table_columns.push(column(&c.name, ty, "a view column"));
+    }
+    Dataset {
+        name: d.name.text.clone(),
+        label: d.label.as_ref().map(|l| l.text.clone()),
+        doc: d.doc.clone(),
+        source: String::new(),
+        format: SourceFormat::View,
+        sheet: None,
+        range: None,
+        time: "period_start".into(),
+        columns: table_columns,
+        line: cx.line(d.name.span),
+    }
 }
 
 /// Whether an expression is one value per entity and period: no time functions, no KPIs.

@@ -5,7 +5,7 @@ use super::{position, Diagnostic, Severity};
 use serde_json::{json, Value};
 
 /// One file's diagnostics; `None` for the source when the file could not be read.
-pub struct Checked<'a> {
+pub struct FileDiagnostics<'a> {
     pub path: &'a str,
     pub source: Option<&'a str>,
     pub diagnostics: &'a [Diagnostic],
@@ -36,7 +36,7 @@ fn location(path: &str, source: Option<&str>, span: super::Span, message: Option
 
 /// One SARIF log with one run: a rule per diagnostic code reported, a result per diagnostic with
 /// its file, line and column (columns count Unicode code points, as the run declares).
-pub fn log(files: &[Checked], version: &str) -> Value {
+pub fn log(files: &[FileDiagnostics], version: &str) -> Value {
     let mut codes: Vec<&'static str> = files
         .iter()
         .flat_map(|f| f.diagnostics.iter().map(|d| d.code.as_str()))

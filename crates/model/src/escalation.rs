@@ -1,7 +1,7 @@
 //! Owns the checked form of escalations: the condition over KPI series that raises one, the
 //! condition that ends it, who hears about it and when it moves up the chain.
 
-use super::{CmpOp, Expr, Shift, Status, Window};
+use super::{CmpOp, Expr, Rag, Shift, Window};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -107,7 +107,7 @@ pub enum Condition {
     Status {
         kpi: String,
         /// The statuses that count: one, or the other two for `is not`.
-        statuses: Vec<Status>,
+        statuses: Vec<Rag>,
         at_least: i64,
         of: i64,
         text: String,

@@ -3,19 +3,19 @@
 
 pub mod calendar;
 mod credit;
+mod derived;
 mod escalation;
 pub mod exact;
 pub mod finance;
 pub mod format;
 pub mod print;
-mod rules;
 pub mod test;
 
 pub use credit::CREDIT_PREFIX;
+pub use derived::{unused_table, Allocation, Attribution, AttributionModel, View, ViewColumn};
 pub use escalation::{
     Condition, Escalation, Part, Severity, Step, Template, Tolerance, PLACEHOLDERS,
 };
-pub use rules::{unused_table, Allocation, Attribution, AttributionModel, View, ViewColumn};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -682,27 +682,29 @@ pub enum Better {
     Within { low: Decimal, high: Decimal },
 }
 
+/// A status a threshold can declare: red, amber or green. (What a KPI gets in a period is
+/// `rules::Status`, which also has no value and unrated.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum Rag {
     Green,
     Amber,
     Red,
 }
 
-impl Status {
+impl Rag {
     pub fn name(self) -> &'static str {
         match self {
-            Status::Green => "green",
-            Status::Amber => "amber",
-            Status::Red => "red",
+            Rag::Green => "green",
+            Rag::Amber => "amber",
+            Rag::Red => "red",
         }
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Threshold {
-    pub status: Status,
+    pub status: Rag,
     /// `None` is `otherwise`.
     pub when: Option<Expr>,
 }

@@ -35,7 +35,7 @@ pub struct Explanation {
     /// Every aggregate the calculation read, once per frame of periods, in the order met.
     pub aggregates: Vec<AggregateUse>,
     /// Each dataset read: where from, its fingerprint, rows read and rows that counted.
-    pub sources: Vec<Source>,
+    pub sources: Vec<DatasetRead>,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,7 +111,7 @@ pub struct AggregateUse {
 
 /// A dataset the calculation read.
 #[derive(Debug, Serialize)]
-pub struct Source {
+pub struct DatasetRead {
     pub dataset: String,
     /// As written in the scorecard; `null` for a table the scorecard derives (an attribution,
     /// allocation or view).
@@ -255,7 +255,7 @@ pub fn add_rows(
     for (dataset, rows_matched) in matched {
         let input = e.manifest.inputs.iter().find(|i| i.dataset == dataset);
         let derived = model.dataset(&dataset).is_some_and(|d| !d.is_file());
-        e.sources.push(Source {
+        e.sources.push(DatasetRead {
             path: input.map(|i| i.path.clone()).filter(|_| !derived),
             sha256: input.map(|i| i.sha256.clone()),
             rows_read: input.map(|i| i.rows),

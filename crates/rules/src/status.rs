@@ -4,7 +4,7 @@
 use super::eval::{Context, This};
 use super::{EvalError, Row, Status};
 use rust_decimal::{Decimal, RoundingStrategy};
-use scorecard_model::{Better, Kpi, RoundMode, Status as Declared, Threshold, Unit};
+use scorecard_model::{Better, Kpi, Rag as Declared, RoundMode, Threshold, Unit};
 
 /// One result row with what decided it.
 pub struct Judged {

@@ -3,7 +3,7 @@
 
 use super::super::entries;
 use super::super::expr::Lowering;
-use super::super::model::{Condition, Expr, Kpi, Status, Tolerance};
+use super::super::model::{Condition, Expr, Kpi, Rag, Tolerance};
 use super::super::thresholds;
 use super::super::units::{self, Ty};
 use rust_decimal::Decimal;
@@ -221,7 +221,7 @@ fn status_test(
     let wanted = wanted?;
     let (at_least, of) = lengths?;
     let statuses = if negated {
-        [Status::Green, Status::Amber, Status::Red]
+        [Rag::Green, Rag::Amber, Rag::Red]
             .into_iter()
             .filter(|s| *s != wanted)
             .collect()

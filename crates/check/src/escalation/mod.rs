@@ -22,11 +22,11 @@ const KEYS: &[&str] = &["when", "recover", "severity", "owner", "after", "messag
 pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
-    checked: kpi::Checked,
+    checked: kpi::CheckedKpis,
     datasets: &[Dataset],
     periods: Periods,
 ) -> (Vec<Kpi>, Vec<Aggregate>, Vec<Escalation>) {
-    let kpi::Checked {
+    let kpi::CheckedKpis {
         kpis,
         mut aggregates,
         units,

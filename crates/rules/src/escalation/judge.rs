@@ -431,8 +431,8 @@ fn exact_anomaly(
 }
 
 /// The declared status a result status is; `None` for no value or no rating.
-fn declared(s: Status) -> Option<scorecard_model::Status> {
-    use scorecard_model::Status as D;
+fn declared(s: Status) -> Option<scorecard_model::Rag> {
+    use scorecard_model::Rag as D;
     match s {
         Status::Green => Some(D::Green),
         Status::Amber => Some(D::Amber),
