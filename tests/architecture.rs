@@ -22,12 +22,9 @@ const ARROWS: &[(&str, &[&str])] = &[
     ),
     (
         "rules",
-        &["diagnostic", "model", "script", "check", "engine", "output"],
+        &["diagnostic", "model", "script", "project", "engine"],
     ),
-    (
-        "report",
-        &["diagnostic", "model", "check", "engine", "rules"],
-    ),
+    ("report", &["diagnostic", "model", "rules"]),
 ];
 
 /// What an editor links: checking, formatting and the language server.

@@ -471,3 +471,21 @@ fn an_expectation_on_a_kpi_that_failed_its_own_check_is_not_reported_again() {
     let compiled = scorecard::compile(&source);
     assert_eq!(codes(&compiled), vec!["scorecard::check::unknown_column"]);
 }
+
+#[test]
+fn a_test_reads_its_rows_from_memory_and_writes_no_file() {
+    // Each test's rows are an in-memory source. Before, each test wrote its rows as CSV files into
+    // a temporary folder (and rewrote their paths in messages): with no temporary folder to be had
+    // (TMPDIR names a file), every test could not run.
+    let source = format!("{SHOP}\ntest jan {{\n{DATA}  expect: revenue[2026-01] = 900\n}}\n");
+    let dir = folder(&[("shop.scorecard", &source), ("not-a-folder", "")]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .arg("test")
+        .arg(dir.path().join("shop.scorecard"))
+        .env("TMPDIR", dir.path().join("not-a-folder"))
+        .output()
+        .expect("scorecard runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 test: 1 passed"), "{text}");
+}

@@ -1,5 +1,5 @@
-//! Owns running `test` declarations: each test's data is written to a temporary folder in place of
-//! the datasets' sources, the scorecard is evaluated on it, and every expectation is compared with
+//! Owns running `test` declarations: each test's rows are read from memory in place of the
+//! datasets' sources, the scorecard is evaluated on them, and every expectation is compared with
 //! the result. Datasets a test gives no data for are empty (their header only), so a test never
 //! reads the real data.
 
@@ -9,6 +9,7 @@ use scorecard_model::calendar::Periods;
 use scorecard_model::print::cmp;
 use scorecard_model::test::{holds, Check, Expect, Scored, Segment, Test, DERIVED_PREFIX};
 use scorecard_model::{Model, SourceFormat, Unit};
+use scorecard_project::source::{InlineSource, Source};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -76,44 +77,38 @@ fn run_one(model: &Model, test: &Test) -> TestRun {
     }
 }
 
-/// The scorecard evaluated on the test's data.
+/// The scorecard evaluated on the test's data: every dataset read from a file is read from the
+/// test's rows instead (CSV text held in memory), or is empty (its header only) when the test gives
+/// none, and messages name the rows by their place in the scorecard.
 fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
-    // Created exclusively under a random name, private to the owner: nobody can have made it, or
-    // planted a link in it, beforehand.
-    let scratch = scorecard_output::temporary::Folder::new("scorecard-test-", None, false)
-        .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
     let mut model = model.clone();
-    let mut names = Vec::new();
+    let mut options = scorecard_engine::Options::new(std::path::PathBuf::new());
     for ds in model.datasets.iter_mut().filter(|d| d.is_file()) {
-        let file = format!("{}.csv", ds.name);
-        let csv = match test.data.iter().find(|f| f.dataset == ds.name) {
-            Some(f) => {
-                names.push((scratch.path().join(&file), ds.name.clone(), f.line));
-                f.csv.clone()
-            }
+        let source = match test.data.iter().find(|f| f.dataset == ds.name) {
+            Some(f) => InlineSource {
+                csv: f.csv.clone(),
+                shown: format!(
+                    "the data for `{}` (CSV line 1 is scorecard line {})",
+                    ds.name, f.line
+                ),
+            },
             None => {
                 let header: Vec<&str> = ds.columns.iter().map(|c| c.name.as_str()).collect();
-                format!("{}\n", header.join(","))
+                InlineSource {
+                    csv: format!("{}\n", header.join(",")),
+                    shown: format!("the data for `{}` (none given: no rows)", ds.name),
+                }
             }
         };
-        std::fs::write(scratch.path().join(&file), csv)
-            .map_err(|e| format!("cannot write the test data for `{}`: {e}", ds.name))?;
-        ds.source = file;
+        ds.source = source.shown.clone();
         ds.format = SourceFormat::Csv;
         ds.sheet = None;
         ds.range = None;
+        options
+            .bindings
+            .insert(ds.name.clone(), Source::Inline(source));
     }
-    let options = scorecard_engine::Options::new(scratch.path().to_path_buf());
-    crate::run::evaluate(&model, &options).map_err(|e| {
-        let mut message = e.to_string();
-        for (path, dataset, line) in &names {
-            message = message.replace(
-                &path.display().to_string(),
-                &format!("the data for `{dataset}` (CSV line 1 is scorecard line {line})"),
-            );
-        }
-        message
-    })
+    crate::run::evaluate(&model, &options).map_err(|e| e.to_string())
 }
 
 fn segment_map(segment: &Segment) -> BTreeMap<String, Option<String>> {
