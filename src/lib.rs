@@ -24,7 +24,7 @@ pub use scorecard_rules as rules;
 pub use scorecard_script as script;
 pub use scorecard_syntax as syntax;
 
-pub use check::{compile, compile_for_tests, Compiled};
+pub use check::{compile, Compiled};
 pub use rules::run::{
     diff, evaluate, evaluate_for_report, explain, ExplainError, ExplainRequest, RunError,
 };

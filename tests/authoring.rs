@@ -331,13 +331,21 @@ fn tests_do_not_change_what_run_evaluates() {
     let model = compiled.model.expect("checks clean");
     let names: Vec<&str> = model.kpis.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, vec!["revenue", "margin", "order_count"]);
-    let for_tests = scorecard::compile_for_tests(&source)
-        .model
-        .expect("checks clean");
+    // The test keeps them, lowered from its expressions, for `scorecard test` alone.
+    let derived: Vec<&str> = model
+        .tests
+        .iter()
+        .flat_map(|t| &t.derived)
+        .map(|k| k.name.as_str())
+        .collect();
     assert_eq!(
-        for_tests.kpis.len(),
-        6,
-        "three derived from the `attributed` expectations"
+        derived.len(),
+        3,
+        "one for each `attributed` expectation: {derived:?}"
+    );
+    assert!(
+        derived.iter().all(|n| n.starts_with("__expect_")),
+        "{derived:?}"
     );
 }
 
@@ -488,4 +496,35 @@ fn a_test_reads_its_rows_from_memory_and_writes_no_file() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("1 test: 1 passed"), "{text}");
+}
+
+#[test]
+fn an_expectation_on_an_expression_is_checked_once_where_it_is_written() {
+    // Before, the expression became a `kpi __expect_LINE_COLUMN` declaration checked in a second
+    // pass of the whole file, and its mistakes named that made-up KPI.
+    let source = format!(
+        "{SHOP}\ntest t {{\n{DATA}  expect: attributed(credit)[2026-01, nosuch = \"x\"] = 1\n  expect: (revenue + sum(orders.cogs))[2026-01] = 1\n}}\n"
+    );
+    let compiled = scorecard::compile(&source);
+    let segment: Vec<&scorecard::diagnostic::Diagnostic> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "scorecard::check::segment_column")
+        .collect();
+    assert_eq!(segment.len(), 1, "{:?}", compiled.diagnostics);
+    assert!(
+        segment[0]
+            .message
+            .starts_with("`attributed(credit)` is segmented by `nosuch`"),
+        "{}",
+        segment[0].message
+    );
+    assert!(
+        !compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("__expect_")),
+        "no made-up KPI is named: {:?}",
+        compiled.diagnostics
+    );
 }

@@ -38,7 +38,7 @@ pub fn run(paths: &[PathBuf], junit: Option<&Path>) -> Exit {
             broken += 1;
             continue;
         };
-        let compiled: Compiled = scorecard::compile_for_tests(&source);
+        let compiled: Compiled = scorecard::compile(&source);
         if !compiled.diagnostics.is_empty() {
             eprint!(
                 "{}",

@@ -52,6 +52,8 @@ pub struct CheckedKpis {
     pub units: BTreeMap<String, Ty>,
     /// Whether a KPI counts distinct values.
     pub distinct: BTreeMap<String, bool>,
+    /// The reported unit of every KPI that checked.
+    pub kpi_units: BTreeMap<String, Unit>,
 }
 
 /// Checks every KPI, adding the aggregates they use to `aggregates` (which holds the views' already).
@@ -168,6 +170,7 @@ pub fn check_all(
         aggregates,
         units,
         distinct,
+        kpi_units,
     }
 }
 
@@ -478,35 +481,9 @@ fn unit(
     ty: Ty,
     known: (&[Aggregate], &BTreeMap<String, Unit>),
 ) -> Option<Unit> {
-    let (aggs, kpi_units) = known;
     let is_money = ty.money() == Some(1);
     let Some(entry) = e.get("unit") else {
-        // Another KPI over time (`ytd(x)`, `x[-1]`, `rolling(x, ...)`) is in that KPI's unit.
-        let mut inner = value;
-        while let Expr::Window { operand, .. } | Expr::Shift { operand, .. } = inner {
-            inner = operand;
-        }
-        if let Expr::Kpi { name } = inner {
-            if let Some(u) = kpi_units.get(name) {
-                return Some(*u);
-            }
-        }
-        let counted = matches!(value, Expr::Aggregate { index } if matches!(aggs[*index].func, AggFunc::Count | AggFunc::CountDistinct));
-        return Some(if is_money {
-            Unit::Money
-        } else if counted {
-            Unit::Count
-        } else if matches!(
-            ty,
-            Ty::Num {
-                lit: Lit::Percent,
-                ..
-            }
-        ) {
-            Unit::Percent
-        } else {
-            Unit::Number
-        });
+        return Some(inferred_unit(value, ty, known));
     };
     let w = entries::word(cx, entry, "a unit")?;
     let unit = match w.text.as_str() {
@@ -628,13 +605,48 @@ fn rounding(cx: &mut Checker, e: &ast::Entry) -> Option<Rounding> {
 }
 
 /// Places a KPI is rounded to when it declares no rounding.
-fn default_places(unit: Unit, money_scale: u32) -> u32 {
+pub fn default_places(unit: Unit, money_scale: u32) -> u32 {
     match unit {
         Unit::Money => money_scale,
         Unit::Percent => 1,
         Unit::Ratio => 4,
         Unit::Number => 2,
         Unit::Count => 0,
+    }
+}
+
+/// The unit of a value written without `unit:`: another KPI over time (`ytd(x)`, `x[-1]`,
+/// `rolling(x, ...)`) is in that KPI's unit; else money, a count, a percent or a number, as the
+/// value's type says.
+pub fn inferred_unit(
+    value: &Expr,
+    ty: Ty,
+    (aggs, kpi_units): (&[Aggregate], &BTreeMap<String, Unit>),
+) -> Unit {
+    let mut inner = value;
+    while let Expr::Window { operand, .. } | Expr::Shift { operand, .. } = inner {
+        inner = operand;
+    }
+    if let Expr::Kpi { name } = inner {
+        if let Some(u) = kpi_units.get(name) {
+            return *u;
+        }
+    }
+    let counted = matches!(value, Expr::Aggregate { index } if matches!(aggs[*index].func, AggFunc::Count | AggFunc::CountDistinct));
+    if ty.money() == Some(1) {
+        Unit::Money
+    } else if counted {
+        Unit::Count
+    } else if matches!(
+        ty,
+        Ty::Num {
+            lit: Lit::Percent,
+            ..
+        }
+    ) {
+        Unit::Percent
+    } else {
+        Unit::Number
     }
 }
 
@@ -670,37 +682,58 @@ fn segments(
             .iter()
             .map(|i| aggregates[*i].dataset.as_str())
             .collect();
-        let mut dup = BTreeSet::new();
-        for col in &k.by {
-            if !dup.insert(col) {
+        let who = format!("kpi `{}`", k.name);
+        segment_columns(cx, (&who, "this KPI"), &k.by, (&reads, datasets), span);
+    }
+}
+
+/// Every dataset that `who` reads (`reads`) must have each of its segment columns `by`, each
+/// listed once; `it` names it in the help ("this KPI").
+pub fn segment_columns(
+    cx: &mut Checker,
+    (who, it): (&str, &str),
+    by: &[String],
+    (reads, datasets): (&BTreeSet<&str>, &[Dataset]),
+    span: Span,
+) {
+    let mut dup = BTreeSet::new();
+    for col in by {
+        if !dup.insert(col) {
+            cx.report(
+                Diagnostic::error(
+                    Code::SegmentColumn,
+                    span,
+                    format!("`{col}` is listed twice in `by`"),
+                )
+                .label("repeated column"),
+            );
+        }
+        for ds_name in reads {
+            let Some(ds) = datasets.iter().find(|d| &d.name == ds_name) else {
+                continue;
+            };
+            if ds.column(col).is_none() {
                 cx.report(
                     Diagnostic::error(
                         Code::SegmentColumn,
                         span,
-                        format!("`{col}` is listed twice in `by`"),
-                    )
-                    .label("repeated column"),
-                );
-            }
-            for ds_name in &reads {
-                let Some(ds) = datasets.iter().find(|d| &d.name == ds_name) else {
-                    continue;
-                };
-                if ds.column(col).is_none() {
-                    cx.report(
-                        Diagnostic::error(
-                            Code::SegmentColumn,
-                            span,
-                            format!("kpi `{}` is segmented by `{col}` but dataset `{}` has no column `{col}`", k.name, ds.name),
-                        )
-                        .label(format!("`{col}` is missing from `{}`", ds.name))
-                        .help(
-                            did_you_mean(col, ds.columns.iter().map(|c| c.name.as_str()))
-                                .map(|h| format!("{h} (a column of `{}`)", ds.name))
-                                .unwrap_or_else(|| format!("every dataset this KPI reads must have `{col}`: add it to `{}`", ds.name)),
+                        format!(
+                            "{who} is segmented by `{col}` but dataset `{}` has no column `{col}`",
+                            ds.name
                         ),
-                    );
-                }
+                    )
+                    .label(format!("`{col}` is missing from `{}`", ds.name))
+                    .help(
+                        did_you_mean(col, ds.columns.iter().map(|c| c.name.as_str()))
+                            .map(|h| format!("{h} (a column of `{}`)", ds.name))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "every dataset {it} reads must have `{col}`: add it to `{}`",
+                                    ds.name
+                                )
+                            }),
+                    ),
+                );
             }
         }
     }

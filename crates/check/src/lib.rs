@@ -143,33 +143,8 @@ fn same_number(text: &str, value: rust_decimal::Decimal) -> bool {
 
 /// Checks a parsed file. `broken` names declarations that had syntax errors.
 pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
-    let derived = test::expression_kpis(file, source);
     let mut cx = Checker::new(source, broken.iter().cloned().collect());
-    let model = check_file(&mut cx, file, &[]);
-    if !derived.is_empty() {
-        // The KPIs that tests derive from expressions are checked in a second pass, so that they
-        // never reach the model that `run` evaluates; only what that pass adds is reported.
-        let mut again = Checker::new(source, cx.broken.clone());
-        check_file(&mut again, file, &derived);
-        for d in again.diagnostics {
-            let seen = cx
-                .diagnostics
-                .iter()
-                .any(|x| x.code == d.code && x.span == d.span && x.message == d.message);
-            if !seen {
-                cx.diagnostics.push(d);
-            }
-        }
-    }
-    finish(cx, model, file, broken)
-}
-
-/// Checks a parsed file for `scorecard test`: the model also holds, as KPIs named
-/// `__expect_LINE_COLUMN`, the expressions that tests expect values of.
-pub fn check_for_tests(file: &File, source: &str, broken: &[String]) -> Checked {
-    let derived = test::expression_kpis(file, source);
-    let mut cx = Checker::new(source, broken.iter().cloned().collect());
-    let model = check_file(&mut cx, file, &derived);
+    let model = check_file(&mut cx, file);
     finish(cx, model, file, broken)
 }
 
@@ -246,7 +221,7 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<Model> {
+fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let mut seen: BTreeMap<&str, &Declaration> = BTreeMap::new();
     let mut headers = Vec::new();
     let mut perspectives = Vec::new();
@@ -259,7 +234,7 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
     let mut kpis = Vec::new();
     let mut escalations = Vec::new();
     let mut tests = Vec::new();
-    for d in file.declarations.iter().chain(derived) {
+    for d in &file.declarations {
         let kind = d.keyword.text.as_str();
         if !DECLARATION_KINDS.contains(&kind) {
             cx.report(
@@ -368,30 +343,36 @@ fn check_file(cx: &mut Checker, file: &File, derived: &[Declaration]) -> Option<
         functions: &functions,
         money_scale,
         periods,
-        default_scoring,
+        default_scoring: default_scoring.clone(),
     };
-    let checked = kpi::check_all(cx, &kpis, around, aggregates);
-    let (kpis, aggregates, escalations) =
-        escalation::check_all(cx, &escalations, checked, &datasets, periods);
+    let mut checked = kpi::check_all(cx, &kpis, around, aggregates);
+    let escalations = escalation::check_all(cx, &escalations, &mut checked, &datasets, periods);
     let declared_names: BTreeSet<&str> = file
         .declarations
         .iter()
         .filter(|d| matches!(d.keyword.text.as_str(), "kpi" | "escalation"))
         .map(|d| d.name.text.as_str())
         .collect();
-    let tests = test::check_all(
-        cx,
-        &tests,
-        &test::Known {
-            kpis: &kpis,
-            escalations: &escalations,
-            datasets: &datasets[..declared],
-            objectives: &objectives,
-            perspectives: &perspectives,
-            periods,
-            declared: &declared_names,
-        },
-    );
+    let known = test::Known {
+        kpis: &checked.kpis,
+        escalations: &escalations,
+        datasets: &datasets[..declared],
+        tables: &datasets,
+        objectives: &objectives,
+        perspectives: &perspectives,
+        periods,
+        declared: &declared_names,
+        units: &checked.units,
+        distinct: &checked.distinct,
+        kpi_units: &checked.kpi_units,
+        money_scale,
+        default_scoring: &default_scoring,
+    };
+    let tests = test::check_all(cx, &tests, &known, &mut checked.aggregates);
+    let kpi::CheckedKpis {
+        kpis, aggregates, ..
+    } = checked;
+    let aggregates = aggregates.into_vec();
     Some(Model {
         header: header?,
         perspectives,
@@ -426,19 +407,6 @@ impl Compiled {
 
 /// Parses and checks one file's text, collecting every problem.
 pub fn compile(source: &str) -> Compiled {
-    compile_with(source, crate::check)
-}
-
-/// Parses and checks one file for `scorecard test`: the model also holds the KPIs that its tests
-/// derive from expressions (`crate::check_for_tests`).
-pub fn compile_for_tests(source: &str) -> Compiled {
-    compile_with(source, crate::check_for_tests)
-}
-
-fn compile_with(
-    source: &str,
-    check: fn(&scorecard_syntax::ast::File, &str, &[String]) -> crate::Checked,
-) -> Compiled {
     let parsed = scorecard_syntax::parse(source);
     let checked = check(&parsed.file, source, &parsed.broken);
     let mut diagnostics = parsed.diagnostics;

@@ -1,17 +1,23 @@
 //! Owns checking `test` declarations: `data` that stands in for datasets, and `expect` statements on
 //! values, statuses, scores and escalations. An expectation on an expression that is not a KPI's
-//! name (`attributed(channel_credit)[2026-05, channel = "search"]`) becomes a KPI of its own, which
-//! `expression_kpis` writes for the KPI checker.
+//! name (`attributed(channel_credit)[2026-05, channel = "search"]`) is lowered here as a KPI value
+//! is, and kept with its test (`Test::derived`) for `scorecard test` to evaluate; `run` never sees it.
 
+use super::expr::{AggregateSet, Lowering, Scope};
 use super::model::test::{Check, Expect, Fixture, Scored, Segment, Test, DERIVED_PREFIX};
-use super::model::{Dataset, Escalation, Kpi, Objective, Perspective};
+use super::model::{
+    Better, Dataset, Dated, Escalation, Kpi, Missing, Objective, Perspective, RoundMode, Rounding,
+    Scoring, Unit, Weight,
+};
+use super::units::Ty;
 use super::Checker;
 use rust_decimal::Decimal;
 use scorecard_diagnostic::{self as diagnostic, Code, Diagnostic, Span};
 use scorecard_model::calendar::Periods;
 use scorecard_syntax::ast::{
-    Arg, BinaryOp, Declaration, Entry, Expr, ExprKind, File, Ident, Item, UnaryOp, Value,
+    Arg, BinaryOp, Declaration, Entry, Expr, ExprKind, Ident, UnaryOp, Value,
 };
+use std::collections::{BTreeMap, BTreeSet};
 
 const KEYS: &[&str] = &["data", "expect"];
 
@@ -28,94 +34,14 @@ pub struct Known<'a> {
     /// Every KPI and escalation declared, including those that failed their own check: an
     /// expectation on one of those is not reported again.
     pub declared: &'a std::collections::BTreeSet<&'a str>,
-}
-
-/// The KPI a test derives from each expectation on an expression that is not a KPI's name:
-/// `kpi __expect_LINE_COLUMN { value: EXPR  by: SEGMENT COLUMNS }`, spanning the expression.
-pub fn expression_kpis(file: &File, source: &str) -> Vec<Declaration> {
-    let declared: Vec<&str> = file
-        .declarations
-        .iter()
-        .filter(|d| d.keyword.text == "kpi")
-        .map(|d| d.name.text.as_str())
-        .collect();
-    let mut out = Vec::new();
-    for d in file
-        .declarations
-        .iter()
-        .filter(|d| d.keyword.text == "test")
-    {
-        for e in d.entries.iter().filter(|e| e.key.text == "expect") {
-            let Value::Items(items, _) = &e.value else {
-                continue;
-            };
-            let Some(ExprKind::Binary { op, left, .. }) = items.first().map(|i| &i.expr.kind)
-            else {
-                continue;
-            };
-            let ExprKind::Index { target, index } = &left.kind else {
-                continue;
-            };
-            let named = matches!(&target.kind, ExprKind::Path(p) if p.len() == 1 && declared.contains(&p[0].text.as_str()));
-            if named || !op.is_comparison() {
-                continue;
-            }
-            let (_, segment) = parts(index);
-            let by: Vec<Item> = segment
-                .iter()
-                .filter_map(|s| match &s.kind {
-                    ExprKind::Binary { left, .. } => Some(Item {
-                        expr: (**left).clone(),
-                        modifiers: Vec::new(),
-                        span: left.span,
-                    }),
-                    _ => None,
-                })
-                .collect();
-            let span = target.span;
-            let key = |text: &str| Ident {
-                text: text.to_string(),
-                span,
-            };
-            let mut entries = vec![Entry {
-                doc: None,
-                key: key("value"),
-                quoted: false,
-                value: Value::Items(
-                    vec![Item {
-                        expr: (**target).clone(),
-                        modifiers: Vec::new(),
-                        span,
-                    }],
-                    span,
-                ),
-                span,
-            }];
-            if !by.is_empty() {
-                entries.push(Entry {
-                    doc: None,
-                    key: key("by"),
-                    quoted: false,
-                    value: Value::Items(by, span),
-                    span,
-                });
-            }
-            out.push(Declaration {
-                doc: None,
-                keyword: key("kpi"),
-                name: key(&derived_name(source, span)),
-                label: None,
-                entries,
-                span,
-            });
-        }
-    }
-    out
-}
-
-fn derived_name(source: &str, span: Span) -> String {
-    let (line, column) = diagnostic::position(source, span.start);
-    format!("{DERIVED_PREFIX}{line}_{column}")
+    /// Every table an expression may read: the declared datasets and those rules derive.
+    pub tables: &'a [Dataset],
+    /// The type, distinct counting and reported unit of every KPI, as an expression reads them.
+    pub units: &'a BTreeMap<String, Ty>,
+    pub distinct: &'a BTreeMap<String, bool>,
+    pub kpi_units: &'a BTreeMap<String, Unit>,
+    pub money_scale: u32,
+    pub default_scoring: &'a Scoring,
 }
 
 /// The period and the segment comparisons inside `[...]`.
@@ -126,21 +52,53 @@ fn parts(index: &Expr) -> (&Expr, &[Expr]) {
     }
 }
 
-pub fn check_all(cx: &mut Checker, decls: &[&Declaration], known: &Known) -> Vec<Test> {
+/// Checks every test, adding the aggregates its expressions read to `aggregates`.
+pub fn check_all(
+    cx: &mut Checker,
+    decls: &[&Declaration],
+    known: &Known,
+    aggregates: &mut AggregateSet,
+) -> Vec<Test> {
     decls
         .iter()
-        .filter_map(|d| check_one(cx, d, known))
+        .filter_map(|d| {
+            let mut checking = Checking {
+                known,
+                aggregates: &mut *aggregates,
+                derived: Vec::new(),
+            };
+            checking.test(cx, d)
+        })
         .collect()
 }
 
-fn check_one(cx: &mut Checker, d: &Declaration, known: &Known) -> Option<Test> {
+/// One test being checked: what it may name, the model's aggregates, and the KPIs derived from
+/// its expectations on expressions.
+struct Checking<'k, 'a> {
+    known: &'k Known<'k>,
+    aggregates: &'a mut AggregateSet,
+    derived: Vec<Kpi>,
+}
+
+impl Checking<'_, '_> {
+    fn test(&mut self, cx: &mut Checker, d: &Declaration) -> Option<Test> {
+        let test = check_one(cx, d, self)?;
+        Some(Test {
+            derived: std::mem::take(&mut self.derived),
+            ..test
+        })
+    }
+}
+
+fn check_one(cx: &mut Checker, d: &Declaration, checking: &mut Checking) -> Option<Test> {
+    let known = checking.known;
     let mut data = Vec::new();
     let mut expects = Vec::new();
     let mut ok = true;
     for e in &d.entries {
         match e.key.text.as_str() {
             "data" => ok &= fixtures(cx, e, known, &mut data),
-            "expect" => match expect(cx, e, known) {
+            "expect" => match expect(cx, e, checking) {
                 Some(x) => expects.push(x),
                 None => ok = false,
             },
@@ -175,6 +133,7 @@ fn check_one(cx: &mut Checker, d: &Declaration, known: &Known) -> Option<Test> {
         line: cx.line(d.span),
         data,
         expects,
+        derived: Vec::new(),
     })
 }
 
@@ -297,7 +256,8 @@ fn invalid<T>(cx: &mut Checker, span: Span, message: impl Into<String>, label: &
     None
 }
 
-fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
+fn expect(cx: &mut Checker, e: &Entry, checking: &mut Checking) -> Option<Expect> {
+    let known = checking.known;
     let expr = super::entries::expression(cx, e, "an expectation")?;
     let (line, column) = diagnostic::position(cx.source, expr.span.start);
     let text = cx.text(expr.span);
@@ -323,7 +283,9 @@ fn expect(cx: &mut Checker, e: &Entry, known: &Known) -> Option<Expect> {
                 };
                 status_or_score(cx, (name, arg), (*op, right), expr, known)?
             }
-            ExprKind::Index { target, index } => value(cx, (target, index), (*op, right), known)?,
+            ExprKind::Index { target, index } => {
+                value(cx, (target, index), (*op, right), checking)?
+            }
             _ => {
                 return invalid(
                     cx,
@@ -475,8 +437,9 @@ fn value(
     cx: &mut Checker,
     (target, index): (&Expr, &Expr),
     (op, right): (BinaryOp, &Expr),
-    known: &Known,
+    checking: &mut Checking,
 ) -> Option<Check> {
+    let known = checking.known;
     let (period, segment) = parts(index);
     let period = period_name(cx, period, known)?;
     let segment = segment_of(cx, segment)?;
@@ -486,8 +449,13 @@ fn value(
             segment_fits(cx, kpi, &segment, index.span)?;
             kpi.name.clone()
         }
-        // An expression: the KPI derived from it (checked as a KPI of its own).
-        _ => derived_name(cx.source, target.span),
+        // An expression: lowered as a KPI's value is, into a KPI of the test's own.
+        _ => {
+            let kpi = derived_kpi(cx, target, &segment, checking)?;
+            let name = kpi.name.clone();
+            checking.derived.push(kpi);
+            name
+        }
     };
     let expected = literal(cx, right)?;
     Some(Check::Value {
@@ -496,6 +464,89 @@ fn value(
         segment,
         op: super::filter::cmp(op),
         expected,
+    })
+}
+
+/// The KPI an expectation on an expression reads (`__expect_LINE_COLUMN`): the expression
+/// lowered as a KPI value is, in the scorecard's unit rules, segmented by the columns its
+/// segment names, which every dataset it reads must have.
+fn derived_kpi(
+    cx: &mut Checker,
+    target: &Expr,
+    segment: &Segment,
+    checking: &mut Checking,
+) -> Option<Kpi> {
+    let known = checking.known;
+    let no_locals = None;
+    let (value, ty) = Lowering {
+        cx,
+        scope: Scope {
+            datasets: known.tables,
+            kpis: known.units,
+            this: None,
+            periods: known.periods,
+            distinct: known.distinct,
+            locals: no_locals,
+        },
+        aggregates: &mut *checking.aggregates,
+    }
+    .lower(target)?;
+    let text = cx.text(target.span);
+    let reportable = ty.money().is_some_and(|m| m == 0 || m == 1) || ty == Ty::Unknown;
+    if !reportable {
+        cx.report(
+            Diagnostic::error(
+                Code::UnitMismatch,
+                target.span,
+                format!(
+                    "an expected value must be money or a number, found {}",
+                    ty.describe()
+                ),
+            )
+            .label("not a reportable unit")
+            .help("divide money by money for a ratio, or by a count for money per item"),
+        );
+        return None;
+    }
+    let by: Vec<String> = segment.iter().map(|(c, _)| c.clone()).collect();
+    let mut read = BTreeSet::new();
+    scorecard_model::reach(&value, known.kpis, &mut read);
+    let aggregates: &[scorecard_model::Aggregate] = checking.aggregates;
+    let reads: BTreeSet<&str> = read
+        .iter()
+        .map(|i| aggregates[*i].dataset.as_str())
+        .collect();
+    let errors = cx.diagnostics.len();
+    let who = format!("`{text}`");
+    super::kpi::segment_columns(cx, (&who, "it"), &by, (&reads, known.tables), target.span);
+    if cx.diagnostics.len() > errors {
+        return None;
+    }
+    let unit = super::kpi::inferred_unit(&value, ty, (aggregates, known.kpi_units));
+    let (line, column) = diagnostic::position(cx.source, target.span.start);
+    Some(Kpi {
+        name: format!("{DERIVED_PREFIX}{line}_{column}"),
+        label: None,
+        doc: None,
+        owner: None,
+        objective: None,
+        weight: Weight::fixed(Decimal::ONE),
+        scoring: known.default_scoring.clone(),
+        unit,
+        value,
+        effective: None,
+        previously: Vec::new(),
+        renamed_from: Vec::new(),
+        target: Dated::always(None),
+        better: Better::Higher,
+        thresholds: Dated::always(None),
+        by,
+        rounding: Rounding {
+            places: super::kpi::default_places(unit, known.money_scale),
+            mode: RoundMode::HalfEven,
+        },
+        missing: Missing::NotEvaluated,
+        line,
     })
 }
 

@@ -17,6 +17,10 @@ pub struct Test {
     pub line: usize,
     pub data: Vec<Fixture>,
     pub expects: Vec<Expect>,
+    /// The KPIs that its expectations on expressions read (`__expect_LINE_COLUMN`), lowered from
+    /// the expressions; `scorecard test` adds them to the model it evaluates, and `run` never
+    /// sees them.
+    pub derived: Vec<super::Kpi>,
 }
 
 /// CSV text standing in for a dataset's source during a test.

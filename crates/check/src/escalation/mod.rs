@@ -8,7 +8,7 @@ mod message;
 use super::entries::{self, Entries};
 use super::expr::{Lowering, Scope};
 use super::kpi;
-use super::model::{reach, Aggregate, Dataset, Escalation, Kpi, Severity, Step};
+use super::model::{reach, Dataset, Escalation, Kpi, Severity, Step};
 use super::Checker;
 use scorecard_diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use scorecard_model::calendar::Periods;
@@ -17,20 +17,21 @@ use std::collections::BTreeSet;
 
 const KEYS: &[&str] = &["when", "recover", "severity", "owner", "after", "message"];
 
-/// Checks every escalation after the KPIs they read; gives back the KPIs and the final list of
-/// aggregates (escalations may add their own, such as `sum(forecast.margin)`).
+/// Checks every escalation after the KPIs they read, adding the aggregates they read beyond the
+/// KPIs' (such as `sum(forecast.margin)`) to the list.
 pub fn check_all(
     cx: &mut Checker,
     decls: &[&Declaration],
-    checked: kpi::CheckedKpis,
+    checked: &mut kpi::CheckedKpis,
     datasets: &[Dataset],
     periods: Periods,
-) -> (Vec<Kpi>, Vec<Aggregate>, Vec<Escalation>) {
+) -> Vec<Escalation> {
     let kpi::CheckedKpis {
         kpis,
-        mut aggregates,
+        aggregates,
         units,
         distinct,
+        ..
     } = checked;
     let mut out = Vec::new();
     for d in decls {
@@ -44,13 +45,13 @@ pub fn check_all(
                 distinct: &distinct,
                 locals: None,
             },
-            aggregates: &mut aggregates,
+            aggregates,
         };
-        if let Some(e) = check_one(&mut lw, d, &kpis) {
+        if let Some(e) = check_one(&mut lw, d, kpis) {
             out.push(e);
         }
     }
-    (kpis, aggregates.into_vec(), out)
+    out
 }
 
 fn check_one(lw: &mut Lowering, d: &Declaration, kpis: &[Kpi]) -> Option<Escalation> {

@@ -46,19 +46,22 @@ pub struct Failure {
     pub actual: String,
 }
 
-/// Runs every test of a model checked with `check::check_for_tests`.
+/// Runs every test of a model.
 pub fn run(model: &Model) -> Vec<TestRun> {
     model.tests.iter().map(|t| run_one(model, t)).collect()
 }
 
 fn run_one(model: &Model, test: &Test) -> TestRun {
     let started = Instant::now();
-    let outcome = match evaluate(model, test) {
+    // The KPIs its expectations on expressions read are evaluated with the scorecard's.
+    let mut model = model.clone();
+    model.kpis.extend(test.derived.iter().cloned());
+    let outcome = match evaluate(&model, test) {
         Ok(e) => {
             let failures: Vec<Failure> = test
                 .expects
                 .iter()
-                .filter_map(|x| judge(model, &e, x))
+                .filter_map(|x| judge(&model, &e, x))
                 .collect();
             if failures.is_empty() {
                 Outcome::Passed
