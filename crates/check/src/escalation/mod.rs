@@ -39,10 +39,10 @@ pub fn check_all(
             cx,
             scope: Scope {
                 datasets,
-                kpis: &units,
+                kpis: units,
                 this: None,
                 periods,
-                distinct: &distinct,
+                distinct,
                 locals: None,
             },
             aggregates,
