@@ -54,6 +54,26 @@ pub struct Scope<'a> {
     pub locals: Option<&'a BTreeMap<String, (Expr, Ty)>>,
 }
 
+impl<'a> Scope<'a> {
+    /// What a KPI-level expression (a KPI's value, an escalation's condition, a test's expected
+    /// expression) may read: the tables and the KPIs, outside thresholds and views.
+    pub fn of_kpis(
+        datasets: &'a [Dataset],
+        kpis: &'a BTreeMap<String, Ty>,
+        distinct: &'a BTreeMap<String, bool>,
+        periods: Periods,
+    ) -> Scope<'a> {
+        Scope {
+            datasets,
+            kpis,
+            this: None,
+            periods,
+            distinct,
+            locals: None,
+        }
+    }
+}
+
 /// The model's aggregates, each once, in the order first used, with an index by value (a scorecard
 /// of a thousand KPIs has about as many aggregates to look up).
 #[derive(Debug, Default)]

@@ -270,14 +270,7 @@ fn check_one(
     };
     let mut lw = Lowering {
         cx,
-        scope: Scope {
-            datasets,
-            kpis: units,
-            this: None,
-            periods,
-            distinct,
-            locals: None,
-        },
+        scope: Scope::of_kpis(datasets, units, distinct, periods),
         aggregates,
     };
 

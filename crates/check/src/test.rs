@@ -5,10 +5,7 @@
 
 use super::expr::{AggregateSet, Lowering, Scope};
 use super::model::test::{Check, Expect, Fixture, Scored, Segment, Test, DERIVED_PREFIX};
-use super::model::{
-    Better, Dataset, Dated, Escalation, Kpi, Missing, Objective, Perspective, RoundMode, Rounding,
-    Scoring, Unit, Weight,
-};
+use super::model::{Dataset, Escalation, Kpi, Objective, Perspective, PlainKpi, Scoring, Unit};
 use super::units::Ty;
 use super::Checker;
 use rust_decimal::Decimal;
@@ -477,17 +474,9 @@ fn derived_kpi(
     checking: &mut Checking,
 ) -> Option<Kpi> {
     let known = checking.known;
-    let no_locals = None;
     let (value, ty) = Lowering {
         cx,
-        scope: Scope {
-            datasets: known.tables,
-            kpis: known.units,
-            this: None,
-            periods: known.periods,
-            distinct: known.distinct,
-            locals: no_locals,
-        },
+        scope: Scope::of_kpis(known.tables, known.units, known.distinct, known.periods),
         aggregates: &mut *checking.aggregates,
     }
     .lower(target)?;
@@ -524,30 +513,16 @@ fn derived_kpi(
     }
     let unit = super::kpi::inferred_unit(&value, ty, (aggregates, known.kpi_units));
     let (line, column) = diagnostic::position(cx.source, target.span.start);
-    Some(Kpi {
+    Some(Kpi::plain(PlainKpi {
         name: format!("{DERIVED_PREFIX}{line}_{column}"),
         label: None,
-        doc: None,
-        owner: None,
-        objective: None,
-        weight: Weight::fixed(Decimal::ONE),
-        scoring: known.default_scoring.clone(),
-        unit,
         value,
-        effective: None,
-        previously: Vec::new(),
-        renamed_from: Vec::new(),
-        target: Dated::always(None),
-        better: Better::Higher,
-        thresholds: Dated::always(None),
+        unit,
         by,
-        rounding: Rounding {
-            places: super::kpi::default_places(unit, known.money_scale),
-            mode: RoundMode::HalfEven,
-        },
-        missing: Missing::NotEvaluated,
+        places: super::kpi::default_places(unit, known.money_scale),
+        scoring: known.default_scoring.clone(),
         line,
-    })
+    }))
 }
 
 fn kpi_named<'k>(cx: &mut Checker, name: &Ident, known: &Known<'k>) -> Option<&'k Kpi> {

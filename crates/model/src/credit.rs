@@ -1,10 +1,7 @@
 //! Owns the KPIs a report adds to a model: each attribution's credit by what it credits, so that
 //! every declared model's split can be shown side by side whether or not a KPI asks for it.
 
-use super::{
-    AggFunc, Aggregate, Better, Dated, Expr, Kpi, Missing, Model, RoundMode, Rounding, Unit, Weight,
-};
-use rust_decimal::Decimal;
+use super::{AggFunc, Aggregate, Expr, Kpi, Model, PlainKpi, Unit};
 
 /// The names of the KPIs `with_credit_kpis` adds start with this (no declared name can).
 pub const CREDIT_PREFIX: &str = "__credit_";
@@ -29,30 +26,16 @@ impl Model {
                     model.aggregates.len() - 1
                 }
             };
-            model.kpis.push(Kpi {
+            model.kpis.push(Kpi::plain(PlainKpi {
                 name: format!("{CREDIT_PREFIX}{}", rule.name),
                 label: rule.label.clone(),
-                doc: None,
-                owner: None,
-                objective: None,
-                weight: Weight::fixed(Decimal::ONE),
-                scoring: self.header.scoring.clone(),
-                unit: Unit::Money,
                 value: Expr::Aggregate { index },
-                effective: None,
-                previously: Vec::new(),
-                renamed_from: Vec::new(),
-                target: Dated::always(None),
-                better: Better::Higher,
-                thresholds: Dated::always(None),
+                unit: Unit::Money,
                 by: vec![rule.credit_to.clone()],
-                rounding: Rounding {
-                    places: self.header.money_scale,
-                    mode: RoundMode::HalfEven,
-                },
-                missing: Missing::NotEvaluated,
+                places: self.header.money_scale,
+                scoring: self.header.scoring.clone(),
                 line: rule.line,
-            });
+            }));
         }
         model
     }

@@ -522,7 +522,50 @@ pub struct Applied<'k> {
     pub doc: Option<&'k str>,
 }
 
+/// What a KPI that is only a value has: its name, value, unit, segment columns, decimal places,
+/// how it scores (the scorecard's default) and its line.
+pub struct PlainKpi {
+    pub name: String,
+    pub label: Option<String>,
+    pub value: Expr,
+    pub unit: Unit,
+    pub by: Vec<String>,
+    pub places: u32,
+    pub scoring: Scoring,
+    pub line: usize,
+}
+
 impl Kpi {
+    /// A KPI that is only a value, which the model derives rather than the scorecard declares
+    /// (each attribution's credit for the report, a test's expectation on an expression): no
+    /// target, thresholds, objective or history, rounded half-even, "no value" when data is missing.
+    pub fn plain(p: PlainKpi) -> Kpi {
+        Kpi {
+            name: p.name,
+            label: p.label,
+            doc: None,
+            owner: None,
+            objective: None,
+            weight: Weight::fixed(Decimal::ONE),
+            scoring: p.scoring,
+            unit: p.unit,
+            value: p.value,
+            effective: None,
+            previously: Vec::new(),
+            renamed_from: Vec::new(),
+            target: Dated::always(None),
+            better: Better::Higher,
+            thresholds: Dated::always(None),
+            by: p.by,
+            rounding: Rounding {
+                places: p.places,
+                mode: RoundMode::HalfEven,
+            },
+            missing: Missing::NotEvaluated,
+            line: p.line,
+        }
+    }
+
     /// The definition in effect for a period that starts on `first_day`: the newest whose
     /// effective day is on or before it.
     pub fn definition_at(&self, first_day: i64) -> Applied<'_> {

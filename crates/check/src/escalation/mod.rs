@@ -37,14 +37,7 @@ pub fn check_all(
     for d in decls {
         let mut lw = Lowering {
             cx,
-            scope: Scope {
-                datasets,
-                kpis: units,
-                this: None,
-                periods,
-                distinct,
-                locals: None,
-            },
+            scope: Scope::of_kpis(datasets, units, distinct, periods),
             aggregates,
         };
         if let Some(e) = check_one(&mut lw, d, kpis) {
