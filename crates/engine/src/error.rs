@@ -153,7 +153,7 @@ pub enum DataError {
         periods: usize,
     },
 
-    #[error("`[engine] kind = \"ballista\"` runs the passes on the cluster at `{scheduler}`, and {}{}", super::cluster::HOW_TO_BUILD, help_line(&Some("or set `kind = \"embedded\"` (the default) to run on this machine".to_string())))]
+    #[error("`[engine] kind = \"ballista\"` runs the passes on the cluster at `{scheduler}`, and {}{}", crate::cluster::HOW_TO_BUILD, help_line(&Some("or set `kind = \"embedded\"` (the default) to run on this machine".to_string())))]
     NoCluster { scheduler: String },
 
     #[error("the cluster at `{scheduler}` could not run the query: {reason}{}", help_line(&Some("start its scheduler and executors (`scorecard cluster scheduler`, `scorecard cluster executor`, docs/distributed.md), or run on this machine with `[engine] kind = \"embedded\"`".to_string())))]

@@ -1,34 +1,24 @@
 //! Owns running the aggregate passes on DataFusion: loading each dataset once, computing every
 //! aggregate per period and segment, and recording the inputs (path, sha256, rows) for the manifest.
 
-mod allocation;
-mod attribution;
 pub mod cluster;
-pub mod credits;
-pub mod csv;
+mod derived;
 pub mod error;
-mod excel;
-mod jsonl;
-pub mod keys;
-pub mod layout;
-mod load;
-mod parquet;
-mod period;
-pub mod plan;
-mod postgres;
+mod passes;
 pub mod progress;
-mod pushdown;
-mod query;
-pub mod records;
 pub mod rows;
-mod scanned_keys;
-mod schema;
-mod series;
-pub use series::{count_covered, Covered};
-pub mod sql;
+mod sources;
 pub mod values;
-pub mod view;
-mod window;
+
+// The modules other crates name, where they were before the engine's files were grouped.
+pub use derived::{credits, view};
+pub use passes::series::{count_covered, Covered};
+pub use passes::{layout, plan, sql};
+pub use sources::{csv, keys, records};
+
+use derived::{allocation, attribution};
+use passes::{pushdown, query, series};
+use sources::load;
 
 pub use error::DataError;
 pub use load::hex;

@@ -2,9 +2,9 @@
 //! how many rows the period, segment and `where` filter matched, and the rows themselves in file
 //! order with their line, so that a reader can add them up.
 
-use super::csv::LINE;
-use super::error::DataError;
-use super::query::row_expr;
+use crate::error::DataError;
+use crate::passes::query::row_expr;
+use crate::sources::csv::LINE;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::common::{ScalarValue, TableReference};
@@ -59,8 +59,9 @@ pub async fn contributing(
         }
         let order = names.iter().map(|n| ident(n).sort(true, false)).collect();
         // Read in file order so that a Parquet file's row numbers are its rows' places.
-        let rows =
-            super::parquet::in_file_order(df.filter(predicate)?.select(columns)?.sort(order)?);
+        let rows = crate::sources::parquet::in_file_order(
+            df.filter(predicate)?.select(columns)?.sort(order)?,
+        );
         let matched = rows.clone().count().await? as u64;
         let batches = rows.limit(0, limit)?.collect().await?;
         let mut shown = Vec::new();
@@ -147,6 +148,6 @@ fn kept<'m>(
 
 /// Rows whose time falls in the periods `first..=last`.
 fn in_frame(time: &str, periods: Periods, (first, last): (i64, i64)) -> Expr {
-    let period = super::period::period_of(time, periods);
+    let period = crate::passes::period::period_of(time, periods);
     period.between(lit(first), lit(last))
 }

@@ -41,7 +41,7 @@ pub async fn scheduler(bind: SocketAddr) -> Result<(), String> {
         task_distribution: TaskDistributionPolicy::RoundRobin,
         override_session_builder: Some(Arc::new(|config: SessionConfig| {
             let mut state = ballista_core::utils::default_session_builder(config)?;
-            state.register_udf(crate::period::function())?;
+            state.register_udf(crate::passes::period::function())?;
             Ok(state)
         })),
         ..SchedulerConfig::default()
@@ -57,7 +57,7 @@ pub async fn scheduler(bind: SocketAddr) -> Result<(), String> {
 /// Runs an executor until the process ends.
 pub async fn executor(e: Executor) -> Result<(), String> {
     let mut registry = BallistaFunctionRegistry::default();
-    let period = crate::period::function();
+    let period = crate::passes::period::function();
     registry
         .scalar_functions
         .insert(period.name().to_string(), period);

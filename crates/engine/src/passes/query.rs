@@ -2,11 +2,11 @@
 //! conditional aggregate (`CASE WHEN filter THEN x END`) in one query, and the results read back as
 //! exact decimals.
 
-use super::error::DataError;
-use super::layout::{self, Part};
-use super::plan::Pass;
-use super::window::{over, Windows};
-use super::{Cell, Table};
+use crate::error::DataError;
+use crate::passes::layout::{self, Part};
+use crate::passes::plan::Pass;
+use crate::passes::window::{over, Windows};
+use crate::{Cell, Table};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
 use datafusion::common::{ScalarValue, TableReference};
@@ -76,7 +76,7 @@ pub async fn run_pass(
 /// The group of a row (its period, then its segment values as text, as the engine keys segments)
 /// and the same without names, to partition the rankings of top shares by.
 fn grouping(ds: &Dataset, pass: &Pass, periods: Periods) -> (Vec<Expr>, Vec<Expr>) {
-    let period = super::period::period_of(&ds.time, periods);
+    let period = crate::passes::period::period_of(&ds.time, periods);
     let mut group = vec![period.clone().alias("__period")];
     let mut partition = vec![period];
     for (i, b) in pass.by.iter().enumerate() {
@@ -346,7 +346,7 @@ pub fn row_expr(e: &RowExpr) -> Expr {
         RowExpr::Number { value } => decimal_lit(*value),
         RowExpr::Date { value } => {
             let days = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .map(super::values::days)
+                .map(crate::values::days)
                 .unwrap_or(0);
             lit(ScalarValue::Date32(Some(days)))
         }
@@ -389,7 +389,7 @@ fn decimal_lit(d: Decimal) -> Expr {
     ))
 }
 
-pub(super) fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
+pub(crate) fn integer_at(a: &ArrayRef, row: usize) -> Result<Option<i64>, DataError> {
     if a.is_null(row) {
         return Ok(None);
     }
@@ -414,7 +414,7 @@ fn decimal_at(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
 }
 
 /// A decimal or integer result as an exact decimal; `what` names it if it does not fit.
-pub(super) fn decimal_of(
+pub(crate) fn decimal_of(
     a: &ArrayRef,
     row: usize,
     what: &str,

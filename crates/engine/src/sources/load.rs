@@ -1,10 +1,12 @@
 //! Owns registering each dataset with the query engine, from its source (CSV, Parquet, JSON lines,
 //! Excel, PostgreSQL), and fingerprinting what was read.
 
-use super::error::DataError;
-use super::records::{self, Sinks, Staged};
-use super::scanned_keys::{self, Scan};
-use super::{csv, excel, jsonl, parquet, postgres, Input};
+use crate::error::DataError;
+use crate::sources::records::{self, Sinks, Staged};
+use crate::sources::scanned_keys::{self, Scan};
+use crate::{
+    sources::csv, sources::excel, sources::jsonl, sources::parquet, sources::postgres, Input,
+};
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};

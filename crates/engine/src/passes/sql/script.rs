@@ -3,7 +3,7 @@
 //! `engine::sql`), under a header saying how to read them.
 
 use super::{Dialect, Shape, Statement, PERIOD};
-use crate::plan::{self, Pass};
+use crate::passes::plan::{self, Pass};
 use scorecard_model::{print, reach, Calendar, Grain, Model};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;

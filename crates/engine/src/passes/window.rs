@@ -1,7 +1,7 @@
 //! Owns the two window-function helpers the engine's plans share: an aggregate over a partition, and
 //! applying window functions one at a time.
 
-use super::error::DataError;
+use crate::error::DataError;
 use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::logical_expr::{AggregateUDF, Expr, ExprFunctionExt};
 use datafusion::prelude::DataFrame;

@@ -2,11 +2,11 @@
 //! from (a CSV file, JSON lines, a sheet, a PostgreSQL query): missing and repeated columns, rows
 //! without a time, repeated keys and misfit values are reported with their place in the source.
 
-use super::csv::builders::{blank, Builders, BATCH_ROWS};
-use super::csv::{with_line, Loaded};
-use super::error::{BadValue, DataError};
-use super::keys::{first_repeat, key_value, Met, Repeat};
-use super::schema::schema;
+use crate::error::{BadValue, DataError};
+use crate::sources::csv::builders::{blank, Builders, BATCH_ROWS};
+use crate::sources::csv::{with_line, Loaded};
+use crate::sources::keys::{first_repeat, key_value, Met, Repeat};
+use crate::sources::schema::schema;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;

@@ -1,9 +1,9 @@
 //! Owns building a view's rows: its aggregates grouped by period and entity (one pass per dataset
 //! read), each column computed from them per entity, and the cumulative ("whale") curve.
 
-use super::error::DataError;
-use super::plan::Pass;
-use super::{query, Cell, Table};
+use crate::error::DataError;
+use crate::passes::plan::Pass;
+use crate::{passes::query, Cell, Table};
 use datafusion::arrow::array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
@@ -38,7 +38,7 @@ pub async fn register(
     view: &View,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<(Vec<Curve>, Vec<super::Note>), DataError> {
+) -> Result<(Vec<Curve>, Vec<crate::Note>), DataError> {
     let scale = model.header.money_scale;
     let mut reads = BTreeSet::new();
     for c in &view.columns {
@@ -131,13 +131,13 @@ pub async fn register(
             Decimal128Array::from(mantissas).with_precision_and_scale(28, places as i8)?,
         ));
     }
-    let batch = RecordBatch::try_new(super::schema::schema(ds, scale), columns)?;
+    let batch = RecordBatch::try_new(crate::sources::schema::schema(ds, scale), columns)?;
     let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
     ctx.register_table(TableReference::bare(view.name.as_str()), Arc::new(table))?;
 
     let mut notes = Vec::new();
     if divisions_by_zero.get() > 0 {
-        notes.push(super::Note {
+        notes.push(crate::Note {
             code: "scorecard::eval::division_by_zero",
             rule: view.name.clone(),
             message: format!(

@@ -3,7 +3,7 @@
 //! difference of two totals found by binary search, not a walk over every period of the window,
 //! so a run costs time in proportion to its periods, not their square.
 
-use super::{AggFunc, Cell, DataError, Found};
+use crate::{AggFunc, Cell, DataError, Found};
 use rust_decimal::Decimal;
 use scorecard_model::exact::{strict_difference, strict_sum};
 use std::collections::HashMap;

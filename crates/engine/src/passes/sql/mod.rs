@@ -1,16 +1,16 @@
 //! Owns writing one aggregate pass as SQL: a dataset grouped by period (named by its first day)
 //! and segment columns, every aggregate a conditional aggregate that gives exactly the value the
-//! engine's own query gives. `scorecard sql` writes every pass this way (`crate::sql`), and a
+//! engine's own query gives. `scorecard sql` writes every pass this way (`crate::passes::sql`), and a
 //! PostgreSQL source with `pushdown` has its passes run by the server (`engine::pushdown`).
 
 mod dialect;
 mod script;
 
-pub use crate::layout::Part;
+pub use crate::passes::layout::Part;
 pub use dialect::Dialect;
 pub use script::{emit, Sql, SqlError};
 
-use crate::layout;
+use crate::passes::layout;
 use scorecard_model::{print, AggFunc, ArithOp, CmpOp, ColumnType, Dataset, Model, RowExpr};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;

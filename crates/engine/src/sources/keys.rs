@@ -231,8 +231,8 @@ pub fn key_value(ty: ColumnType, text: &str) -> std::borrow::Cow<'_, str> {
             .parse::<rust_decimal::Decimal>()
             .ok()
             .map(|d| d.normalize().to_string()),
-        T::Date => super::values::date(text).ok().map(|d| d.to_string()),
-        T::Timestamp => super::values::timestamp(text).ok().map(|t| t.to_string()),
+        T::Date => crate::values::date(text).ok().map(|d| d.to_string()),
+        T::Timestamp => crate::values::timestamp(text).ok().map(|t| t.to_string()),
         T::Text | T::Percent | T::Bool => None,
     };
     value.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)

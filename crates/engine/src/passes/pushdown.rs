@@ -3,12 +3,12 @@
 //! `engine::sql` (the same aggregates the engine's own query computes), and only the aggregated
 //! rows are sent back.
 
-use super::error::DataError;
-use super::plan::Pass;
-use super::postgres::{add, connect, fingerprint, quote, row_digest, through, Connected};
-use super::schema::decimal_shape;
-use super::sql::{self, Dialect, Shape, GROUP_ROWS};
-use super::{Cell, Input, Table};
+use crate::error::DataError;
+use crate::passes::plan::Pass;
+use crate::passes::sql::{self, Dialect, Shape, GROUP_ROWS};
+use crate::sources::postgres::{add, connect, fingerprint, quote, row_digest, through, Connected};
+use crate::sources::schema::decimal_shape;
+use crate::{Cell, Input, Table};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use scorecard_model::calendar::Periods;

@@ -3,9 +3,9 @@
 //! no more than the run reads. Rows come back as text (PostgreSQL's own exact rendering of
 //! `numeric`), and a money column stored as a binary float is refused, as it is from Parquet.
 
-use super::csv::Loaded;
-use super::error::DataError;
-use super::records::{positions, Sinks, Typer};
+use crate::error::DataError;
+use crate::sources::csv::Loaded;
+use crate::sources::records::{positions, Sinks, Typer};
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use scorecard_model::{ColumnType, Dataset};
@@ -15,7 +15,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 /// A session with the server, the source's declared columns found and their types checked.
-pub(super) struct Connected {
+pub(crate) struct Connected {
     pub client: tokio_postgres::Client,
     connection: tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
     /// The rows as a FROM item: a quoted table name, or the query in parentheses.
@@ -43,7 +43,7 @@ impl Connected {
 
 /// Connects in UTC, finds the declared columns in the source (preparing runs nothing), and
 /// refuses a money column the server stores as a binary float.
-pub(super) async fn connect(ds: &Dataset, source: &PostgresSource) -> Result<Connected, DataError> {
+pub(crate) async fn connect(ds: &Dataset, source: &PostgresSource) -> Result<Connected, DataError> {
     let shown = source.shown();
     let failed = |what: &str, e: tokio_postgres::Error| {
         DataError::unreadable(&ds.name, &shown, format!("{what}: {}", reason(&e)))
@@ -159,7 +159,7 @@ pub async fn read(
 }
 
 /// A row's own digest: each field's presence, length and text.
-pub(super) fn row_digest<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> [u8; 32] {
+pub(crate) fn row_digest<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> [u8; 32] {
     let mut digest = Sha256::new();
     for field in fields {
         match field {
@@ -175,16 +175,16 @@ pub(super) fn row_digest<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) 
 }
 
 /// The fingerprint of `rows` rows whose digests add up to `sum`.
-pub(super) fn fingerprint(sum: &[u8; 32], rows: u64) -> String {
+pub(crate) fn fingerprint(sum: &[u8; 32], rows: u64) -> String {
     let mut whole = Sha256::new();
     whole.update(sum);
     whole.update(rows.to_le_bytes());
-    super::load::hex(&whole.finalize())
+    crate::sources::load::hex(&whole.finalize())
 }
 
 /// The condition on `s` that keeps the rows up to `as_of`, so that the server sends (or
 /// aggregates) none after it.
-pub(super) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> {
+pub(crate) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> {
     let next = as_of?.succ_opt()?;
     Some(format!(
         "s.{} < DATE '{}'",
@@ -194,7 +194,7 @@ pub(super) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> 
 }
 
 /// `a` plus `b`, as 256-bit big-endian numbers, wrapping.
-pub(super) fn add(a: &mut [u8; 32], b: &[u8; 32]) {
+pub(crate) fn add(a: &mut [u8; 32], b: &[u8; 32]) {
     let mut carry = 0u16;
     for i in (0..32).rev() {
         let s = u16::from(a[i]) + u16::from(b[i]) + carry;
@@ -204,7 +204,7 @@ pub(super) fn add(a: &mut [u8; 32], b: &[u8; 32]) {
 }
 
 /// A name quoted for SQL: `"order date"`.
-pub(super) fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

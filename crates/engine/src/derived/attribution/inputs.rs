@@ -1,10 +1,10 @@
 //! Owns reading an attribution's eligible touches and its conversions out of the engine into flat
 //! columns, with the match keys of both sides replaced by one small group number per distinct key.
 
-use super::super::csv::LINE;
-use super::super::error::DataError;
-use super::super::parquet::in_file_order;
-use super::super::query::row_expr;
+use crate::error::DataError;
+use crate::passes::query::row_expr;
+use crate::sources::csv::LINE;
+use crate::sources::parquet::in_file_order;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::concat;
 use datafusion::arrow::datatypes::{DataType, Decimal128Type, Int64Type, TimeUnit};

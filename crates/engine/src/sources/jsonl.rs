@@ -2,10 +2,10 @@
 //! its digits as written, never through binary floating point; a key a line leaves out is no value,
 //! and a declared column that no line has is an error, so a misspelt name cannot read as empty.
 
-use super::csv::Loaded;
-use super::error::DataError;
-use super::keys::{first_repeat, key_value, Met};
-use super::records::{positions, repeated_key, Sinks, Typer};
+use crate::error::DataError;
+use crate::sources::csv::Loaded;
+use crate::sources::keys::{first_repeat, key_value, Met};
+use crate::sources::records::{positions, repeated_key, Sinks, Typer};
 use scorecard_model::Dataset;
 use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap};

@@ -1,9 +1,9 @@
 //! Owns parsing one piece of a CSV file's data lines (no header) into batches: ragged lines, bad
 //! UTF-8, missing times, duplicate keys and misfit values are reported with their line in the file.
 
-use super::super::error::DataError;
-use super::super::keys::{key_value, Met};
-use super::super::records::{Sinks, Typer};
+use crate::error::DataError;
+use crate::sources::keys::{key_value, Met};
+use crate::sources::records::{Sinks, Typer};
 use datafusion::arrow::record_batch::RecordBatch;
 use scorecard_model::Dataset;
 

@@ -2,7 +2,7 @@
 //! aggregate takes and what each holds. The embedded engine and Ballista (`query.rs`), PostgreSQL
 //! pushdown and `scorecard sql` (`sql/`) all compute and read an aggregate by this one layout.
 
-use super::Cell;
+use crate::Cell;
 use rust_decimal::Decimal;
 use scorecard_model::{AggFunc, Model};
 use std::collections::BTreeSet;

@@ -1,9 +1,9 @@
 //! Owns the Arrow builders one CSV piece fills: one per declared column plus the line numbers, each
 //! field converted under its declared type.
 
-use super::super::error::DataError;
-use super::super::schema::decimal_shape;
-use super::super::values::{self, Misfit};
+use crate::error::DataError;
+use crate::sources::schema::decimal_shape;
+use crate::values::{self, Misfit};
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,

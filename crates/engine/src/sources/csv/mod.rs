@@ -6,9 +6,9 @@ pub mod builders;
 mod cuts;
 mod parser;
 
-use super::error::DataError;
-use super::keys::{first_repeat, Met};
-use super::records::{repeated_key, Sinks};
+use crate::error::DataError;
+use crate::sources::keys::{first_repeat, Met};
+use crate::sources::records::{repeated_key, Sinks};
 use builders::Builders;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -191,7 +191,7 @@ fn read_in(
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let positions = super::records::positions(ds, path, &names, "the file")?;
+    let positions = crate::sources::records::positions(ds, path, &names, "the file")?;
     // Where the data begins (past the header's line break, all of a `\r\n`), and its line.
     let body_start = cuts::record_start(&text, start + reader.position().byte() as usize);
     let line = 1 + cuts::line_breaks(&text[..body_start]);
@@ -202,7 +202,7 @@ fn read_in(
         money_scale,
         width: names.len(),
         positions,
-        schema: super::records::table_schema(ds, money_scale, numbered),
+        schema: crate::sources::records::table_schema(ds, money_scale, numbered),
         sinks: sinks.clone(),
         keys_before,
     };
@@ -789,7 +789,7 @@ mod tests {
 
     #[test]
     fn blank_fields_are_empty_or_whitespace_of_any_kind() {
-        use builders::blank;
+        use super::builders::blank;
         assert!(blank(""));
         assert!(blank("  \t"));
         assert!(blank("\u{a0}"));

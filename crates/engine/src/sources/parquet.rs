@@ -1,8 +1,8 @@
 //! Owns reading a Parquet file under the declared schema: every declared column must exist with a type
 //! that converts exactly (no binary floating point into money, no lost decimal places).
 
-use super::error::DataError;
-use super::schema::arrow_type;
+use crate::error::DataError;
+use crate::sources::schema::arrow_type;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::TableReference;
 use datafusion::prelude::{cast, ident, DataFrame, ParquetReadOptions, SessionContext};
@@ -65,7 +65,8 @@ pub async fn register(
         }
     }
     // Row numbers follow the file's order only where the scan is not split: see `in_file_order`.
-    columns.push(datafusion::functions_window::expr_fn::row_number().alias(super::csv::LINE));
+    columns
+        .push(datafusion::functions_window::expr_fn::row_number().alias(crate::sources::csv::LINE));
     let typed = df.select(columns)?;
     ctx.register_table(TableReference::bare(ds.name.as_str()), typed.into_view())?;
     Ok(rows)
@@ -85,8 +86,8 @@ fn within_statistics(meta: &parquet::file::metadata::ParquetMetaData, column: &s
         return false;
     }
     let (first, last) = (
-        super::values::days(scorecard_model::calendar::FIRST_DAY),
-        super::values::days(scorecard_model::calendar::LAST_DAY),
+        crate::values::days(scorecard_model::calendar::FIRST_DAY),
+        crate::values::days(scorecard_model::calendar::LAST_DAY),
     );
     meta.row_groups()
         .iter()
@@ -111,7 +112,7 @@ async fn first_day_out_of_range(
     use datafusion::prelude::{col, lit};
     use datafusion::scalar::ScalarValue;
     let day = cast(col(column), DataType::Date32);
-    let bound = |d| lit(ScalarValue::Date32(Some(super::values::days(d))));
+    let bound = |d| lit(ScalarValue::Date32(Some(crate::values::days(d))));
     let outside = day
         .clone()
         .lt(bound(scorecard_model::calendar::FIRST_DAY))
@@ -139,7 +140,7 @@ async fn first_day_out_of_range(
         _ => datafusion::arrow::util::display::array_value_to_string(stored, 0)
             .unwrap_or_else(|_| "(a timestamp beyond any calendar)".into()),
     };
-    Err(DataError::BadValue(Box::new(super::error::BadValue {
+    Err(DataError::BadValue(Box::new(crate::error::BadValue {
         path: shown.to_string(),
         line: row,
         column: column.to_string(),
@@ -241,7 +242,7 @@ mod tests {
             "scorecard t { grain: month }\ndataset rows { source: \"rows.parquet\" time: day columns: { n: integer day: date } }\nkpi k { value: count(rows) }\n",
         );
         let model = compiled.model.expect("the test scorecard compiles");
-        let ctx = super::super::session(2, None).expect("a session");
+        let ctx = crate::session(2, None).expect("a session");
         {
             let state = ctx.state_ref();
             let mut state = state.write();
@@ -288,7 +289,7 @@ mod tests {
         let ordered = in_file_order(
             rows()
                 .await
-                .select_columns(&["n", super::super::csv::LINE])
+                .select_columns(&["n", crate::sources::csv::LINE])
                 .unwrap(),
         );
         let whole = plan(ordered.clone()).await;

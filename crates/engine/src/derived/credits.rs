@@ -1,7 +1,7 @@
 //! Owns reading an attribution's credit table back for audit: one row per conversion and touch
 //! credited, in conversion then touch order.
 
-use super::error::DataError;
+use crate::error::DataError;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -77,5 +77,5 @@ pub async fn collect(
 }
 
 fn decimal(a: &ArrayRef, i: usize) -> Result<Option<Decimal>, DataError> {
-    super::query::decimal_of(a, i, "a credit")
+    crate::passes::query::decimal_of(a, i, "a credit")
 }

@@ -2,9 +2,9 @@
 //! the range's first row names the columns, and each cell after it is typed from the text it shows
 //! at full precision. Rows are numbered as the sheet numbers them, for messages and `explain`.
 
-use super::csv::Loaded;
-use super::error::DataError;
-use super::records::{positions, Sinks, Typer};
+use crate::error::DataError;
+use crate::sources::csv::Loaded;
+use crate::sources::records::{positions, Sinks, Typer};
 use calamine::{Data, Reader, Xlsx};
 use scorecard_model::{ColumnType, Dataset, SheetRange};
 use std::io::Cursor;

@@ -2,9 +2,9 @@
 //! the capacity supplied / practical capacity), the cost it assigns to each entity by the driver
 //! quantities used (the cost table), and the unused capacity left over (a second table).
 
-use super::error::DataError;
-use super::period::period_of;
-use super::query::row_expr;
+use crate::error::DataError;
+use crate::passes::period::period_of;
+use crate::passes::query::row_expr;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Decimal128Array, RecordBatch, StringArray,
 };
@@ -29,7 +29,7 @@ pub async fn register(
     rule: &Allocation,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<Vec<super::Note>, DataError> {
+) -> Result<Vec<crate::Note>, DataError> {
     let scale = model.header.money_scale;
     let capacity_ds = model
         .dataset(&rule.capacity)
@@ -131,7 +131,7 @@ pub async fn register(
     for (key, (cost, minutes)) in &capacity {
         let (driver, charged) = assigned.get(key).copied().unwrap_or_default();
         if driver > *minutes {
-            notes.push(super::Note {
+            notes.push(crate::Note {
                 code: "scorecard::eval::over_capacity",
                 rule: rule.name.clone(),
                 message: format!(
@@ -193,7 +193,7 @@ async fn until(
 }
 
 fn resource(b: &RecordBatch, row: usize, n: usize) -> Result<Resource, DataError> {
-    let Some(period) = super::query::integer_at(b.column(0), row)? else {
+    let Some(period) = crate::passes::query::integer_at(b.column(0), row)? else {
         return Err(DataError::Engine("a row with no period".into()));
     };
     let values = (1..=n)
@@ -206,7 +206,7 @@ fn resource(b: &RecordBatch, row: usize, n: usize) -> Result<Resource, DataError
 }
 
 fn decimal(a: &ArrayRef, row: usize) -> Result<Option<Decimal>, DataError> {
-    super::query::decimal_of(a, row, "a capacity or driver total")
+    crate::passes::query::decimal_of(a, row, "a capacity or driver total")
 }
 
 fn no_capacity(rule: &Allocation, key: &Resource, periods: Periods, what: &str) -> DataError {
@@ -246,7 +246,7 @@ fn table(
     scale: u32,
     with_to: bool,
 ) -> Result<RecordBatch, DataError> {
-    let schema = super::schema::schema(ds, scale);
+    let schema = crate::sources::schema::schema(ds, scale);
     let mut columns: Vec<ArrayRef> = vec![Arc::new(Date32Array::from_iter_values(
         rows.iter()
             .map(|r| scorecard_model::calendar::days(periods.bounds(r.period).0) as i32),

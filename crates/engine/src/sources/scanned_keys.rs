@@ -8,10 +8,10 @@
 //! compared as values. A sort of the whole table by key did this before: a third of a keyed
 //! Parquet run's time, and it ran out of memory under a limit, where its merge could not spill.
 
-use super::csv::LINE;
-use super::error::DataError;
-use super::keys::repeated_hashes;
-use super::{parquet, records};
+use crate::error::DataError;
+use crate::sources::csv::LINE;
+use crate::sources::keys::repeated_hashes;
+use crate::{sources::parquet, sources::records};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};

@@ -9,7 +9,7 @@ mod markov;
 mod shares;
 mod weights;
 
-use super::error::DataError;
+use crate::error::DataError;
 use datafusion::arrow::array::{
     ArrayRef, Decimal128Array, Int64Array, RecordBatch, StringBuilder, UInt32Array,
 };
