@@ -221,19 +221,11 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
+/// The file's declarations by kind, in the order written: an unknown kind, and a name declared
+/// twice (every kind but the header shares one namespace), are reported and left out.
+fn by_kind<'f>(cx: &mut Checker, file: &'f File) -> BTreeMap<&'f str, Vec<&'f Declaration>> {
     let mut seen: BTreeMap<&str, &Declaration> = BTreeMap::new();
-    let mut headers = Vec::new();
-    let mut perspectives = Vec::new();
-    let mut objectives = Vec::new();
-    let mut functions = Vec::new();
-    let mut datasets = Vec::new();
-    let mut attributions = Vec::new();
-    let mut allocations = Vec::new();
-    let mut views = Vec::new();
-    let mut kpis = Vec::new();
-    let mut escalations = Vec::new();
-    let mut tests = Vec::new();
+    let mut kinds: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
     for d in &file.declarations {
         let kind = d.keyword.text.as_str();
         if !DECLARATION_KINDS.contains(&kind) {
@@ -272,20 +264,20 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
             }
             seen.insert(&d.name.text, d);
         }
-        match kind {
-            "scorecard" => headers.push(d),
-            "perspective" => perspectives.push(d),
-            "objective" => objectives.push(d),
-            "function" => functions.push(d),
-            "dataset" => datasets.push(d),
-            "attribution" => attributions.push(d),
-            "allocation" => allocations.push(d),
-            "view" => views.push(d),
-            "escalation" => escalations.push(d),
-            "test" => tests.push(d),
-            _ => kpis.push(d),
-        }
+        kinds.entry(kind).or_default().push(d);
     }
+    kinds
+}
+
+fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
+    let mut kinds = by_kind(cx, file);
+    let mut take = |kind: &str| kinds.remove(kind).unwrap_or_default();
+    let (headers, perspectives, objectives) =
+        (take("scorecard"), take("perspective"), take("objective"));
+    let (functions, datasets, attributions) =
+        (take("function"), take("dataset"), take("attribution"));
+    let (allocations, views, escalations) = (take("allocation"), take("view"), take("escalation"));
+    let (tests, kpis) = (take("test"), take("kpi"));
     let header = header::check(cx, &headers);
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
