@@ -221,3 +221,20 @@ fn a_chain_of_10000_kpis_each_using_the_one_before_runs() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("10,004.00"), "{}", &out[..out.len().min(600)]);
 }
+
+#[test]
+fn two_top_shares_of_one_column_are_computed_from_one_ranking() {
+    // DataFusion could not plan the same window function twice: two top shares over one column
+    // stopped the run with `scorecard::run::engine`. Amounts 100, 50, 30, 20 (200 in all): the top
+    // 25% of rows is 100 (0.5 of the whole), the top 50% is 150 (0.75), by hand.
+    let source = "scorecard t { grain: month }\ndataset f { source: \"f.csv\"  time: day  columns: { day: date  amount: money } }\nkpi quarter { value: top_share(f.amount, 25%)  unit: ratio }\nkpi half { value: top_share(f.amount, 50%)  unit: ratio }\nkpi both { value: top_share(f.amount, 25%) + top_share(f.amount, 50%)  unit: ratio }\n";
+    let dir = crate::support::folder(&[(
+        "f.csv",
+        "day,amount\n2026-01-05,30.00\n2026-01-06,100.00\n2026-01-07,20.00\n2026-01-08,50.00\n",
+    )]);
+    let e = scorecard::evaluate(&model(source), &options(dir.path())).expect("the run succeeds");
+    let value = |k: &str| crate::support::value(&e, k, "2026-01", "total");
+    assert_eq!(value("quarter"), "0.5000");
+    assert_eq!(value("half"), "0.7500");
+    assert_eq!(value("both"), "1.2500");
+}

@@ -415,3 +415,50 @@ fn the_language_server_keeps_the_protocol_lifecycle_and_answers_broken_messages(
     let status = s.child.wait().expect("the server exits");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn the_language_server_answers_ids_it_cannot_hold_broken_headers_and_lone_carriage_returns() {
+    let mut s = Server::start();
+    s.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+    );
+    s.notify("initialized", json!({}));
+    // An id past 32 bits is answered under that id; an id that is not a number or a string, under
+    // null. Before, both were taken for notifications and never answered.
+    s.send(json!({ "jsonrpc": "2.0", "id": 2147483648u64, "method": "shutdown" }));
+    let big = s.wait(|m| m.get("error").is_some());
+    assert_eq!(big["id"], json!(2147483648u64), "{big}");
+    assert_eq!(big["error"]["code"], json!(-32600), "{big}");
+    s.send(json!({ "jsonrpc": "2.0", "id": true, "method": "shutdown" }));
+    let odd = s.wait(|m| m.get("error").is_some());
+    assert_eq!(
+        (odd["id"].clone(), odd["error"]["code"].clone()),
+        (Value::Null, json!(-32600))
+    );
+    // A header block with no length, and one whose length is not a number, are answered with a
+    // parse error, and the next message is read as usual.
+    write!(s.input, "Content-Type: application/json\r\n\r\n").expect("write");
+    s.input.flush().expect("flush");
+    let none = s.wait(|m| m.get("error").is_some());
+    assert_eq!(none["error"]["code"], json!(-32700), "{none}");
+    write!(s.input, "Content-Length: -5\r\n\r\n").expect("write");
+    s.input.flush().expect("flush");
+    let negative = s.wait(|m| m.get("error").is_some());
+    assert_eq!(negative["error"]["code"], json!(-32700), "{negative}");
+    // Lines ended by a lone CR: the unknown name is on the third line (line 2).
+    let text = "scorecard t { currency: USD }\rdataset d { source: \"d.csv\"  time: day  columns: { day: date  amount: money } }\rkpi k { value: sum(d.amount) + nope }\r";
+    s.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": URI, "languageId": "scorecard", "version": 1, "text": text } }),
+    );
+    let found = s.diagnostics();
+    let start = &found.first().expect("a diagnostic")["range"]["start"];
+    let column = "kpi k { value: sum(d.amount) + ".len();
+    assert_eq!(
+        start,
+        &json!({ "line": 2, "character": column }),
+        "{found:?}"
+    );
+    s.child.kill().ok();
+}

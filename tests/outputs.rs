@@ -301,6 +301,13 @@ fn an_output_that_is_a_file_the_command_reads_is_refused_before_it_reads_data() 
             "-o",
             "retail/retail.scorecard",
         ],
+        // `sql` reads no data, but a mistyped `-o` replaced a dataset's file.
+        &[
+            "sql",
+            "retail/retail.scorecard",
+            "-o",
+            "retail/data/orders.csv",
+        ],
         &[
             "graph",
             "balanced/balanced.scorecard",

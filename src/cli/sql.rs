@@ -52,6 +52,14 @@ pub fn run(
     let Some(model) = compiled.model else {
         return Exit::ScorecardErrors;
     };
+    // The script reads no data, but a mistyped `-o` must not replace a dataset's file either.
+    if let Ok(project) = scorecard::project::Project::of(file) {
+        let options = super::input::project_options(&project, file, None);
+        let reads = super::write::run_reads(file, &project, &options, &model);
+        if let Err(code) = super::write::guard(&outputs, &reads) {
+            return code;
+        }
+    }
     let read: Vec<&str> = model
         .datasets
         .iter()

@@ -73,7 +73,19 @@ pub fn answer(documents: &Documents, request: Request) -> Response {
         }
     };
     answered
-        .unwrap_or_else(|e| Response::new_err(id, ErrorCode::InvalidParams as i32, format!("{e}")))
+        .unwrap_or_else(|e| Response::new_err(id, ErrorCode::InvalidParams as i32, params_error(e)))
+}
+
+/// Why a request's parameters were refused, in the protocol's words.
+pub fn params_error(e: lsp_server::ExtractError<Request>) -> String {
+    match e {
+        lsp_server::ExtractError::JsonError { method, error } => {
+            format!("the parameters of `{method}` are not as the protocol has them: {error}")
+        }
+        lsp_server::ExtractError::MethodMismatch(r) => {
+            format!("`{}` was not expected here", r.method)
+        }
+    }
 }
 
 fn format(doc: &Document, encoding: Encoding) -> Vec<TextEdit> {

@@ -44,12 +44,8 @@ pub fn serve(mut input: impl BufRead, mut output: impl Write) -> std::io::Result
     loop {
         let message = match transport::read(&mut input)? {
             Read::End => return Ok(stage == Stage::ShutDown),
-            Read::NotJson(why) => {
-                transport::write_unanswerable(&mut output, ErrorCode::ParseError as i32, &why)?;
-                continue;
-            }
-            Read::NotMessage(why) => {
-                transport::write_unanswerable(&mut output, ErrorCode::InvalidRequest as i32, &why)?;
+            Read::Broken(id, code, why) => {
+                transport::write_error(&mut output, id, code, &why)?;
                 continue;
             }
             Read::Message(m) => m,
@@ -162,5 +158,5 @@ fn refuse(id: RequestId, code: ErrorCode, message: &str) -> Response {
 }
 
 fn invalid_params(id: RequestId, e: lsp_server::ExtractError<Request>) -> Response {
-    refuse(id, ErrorCode::InvalidParams, &format!("{e}"))
+    refuse(id, ErrorCode::InvalidParams, &answers::params_error(e))
 }

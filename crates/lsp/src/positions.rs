@@ -48,16 +48,16 @@ impl Encoding {
     }
 
     /// The byte offset of an LSP position, clamped to the text (a column inside a character is
-    /// that character's start).
+    /// that character's start, and one past its line's end is the line's end).
     pub fn offset(self, text: &str, at: Position) -> usize {
         let mut start = 0;
         for _ in 0..at.line {
-            match text[start..].find('\n') {
-                Some(p) => start += p + 1,
+            match next_break(text, start) {
+                Some((_, after)) => start = after,
                 None => return text.len(),
             }
         }
-        let end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+        let end = next_break(text, start).map_or(text.len(), |(at, _)| at);
         let mut units = 0;
         for (i, c) in text[start..end].char_indices() {
             if units >= at.character as usize {
@@ -74,9 +74,15 @@ impl Encoding {
         while !text.is_char_boundary(at) {
             at -= 1;
         }
-        let before = &text[..at];
-        let line = before.matches('\n').count();
-        let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+        let (mut line, mut line_start) = (0, 0);
+        while let Some((_, after)) = next_break(text, line_start).filter(|(_, a)| *a <= at) {
+            line += 1;
+            line_start = after;
+        }
+        // Between a CR and its LF: the end of the line, at the CR.
+        if let Some((b, _)) = next_break(text, line_start).filter(|(b, _)| *b < at) {
+            at = b;
+        }
         let character: usize = text[line_start..at].chars().map(|c| self.units(c)).sum();
         Position::new(saturate(line), saturate(character))
     }
@@ -87,6 +93,17 @@ impl Encoding {
             self.position(text, end.max(start)),
         )
     }
+}
+
+/// The next line break at or after `from`, as its first byte and the byte after it: the protocol
+/// ends a line with `\n`, `\r\n` or a lone `\r`.
+fn next_break(text: &str, from: usize) -> Option<(usize, usize)> {
+    let i = from + text[from..].find(['\n', '\r'])?;
+    let after = match text[i..].starts_with("\r\n") {
+        true => i + 2,
+        false => i + 1,
+    };
+    Some((i, after))
 }
 
 /// The protocol's numbers are 32-bit; a line or column past that (a 4 GiB line) is the last one.
@@ -114,6 +131,22 @@ mod tests {
             Encoding::Utf16.offset(text, Position::new(5, 0)),
             text.len()
         );
+    }
+
+    #[test]
+    fn a_line_ends_at_a_line_feed_a_carriage_return_or_both() {
+        // Three lines ended three ways; `x` starts the last.
+        let text = "a\nb\r\nc\rx";
+        let x = text.find('x').unwrap();
+        assert_eq!(Encoding::Utf16.position(text, x), Position::new(3, 0));
+        assert_eq!(Encoding::Utf16.offset(text, Position::new(3, 0)), x);
+        assert_eq!(
+            Encoding::Utf16.offset(text, Position::new(2, 0)),
+            text.find('c').unwrap()
+        );
+        // The end of line 1 is its CR, and a column past it stays there.
+        assert_eq!(Encoding::Utf16.offset(text, Position::new(1, 9)), 3);
+        assert_eq!(Encoding::Utf16.position(text, 4), Position::new(1, 1));
     }
 
     #[test]

@@ -51,12 +51,13 @@ pub async fn run_pass(
     let (group, partition) = grouping(ds, pass, periods);
     // The rows before any ranking, for the distinct counts counted apart.
     let rows = df.clone();
-    let ranks = rankings(model, aggregates, &partition)?;
+    let ranked = ranked_by_column(model, aggregates);
+    let ranks = rankings(model, &ranked, &partition)?;
     if !ranks.is_empty() {
         df = df.windows(ranks)?;
     }
     let layout = layout::columns(model, aggregates);
-    let (aggs, filters) = computed(model, ds, &layout, limited)?;
+    let (aggs, filters) = computed(model, ds, (&layout, &ranked), limited)?;
     let distinct = match limited {
         true => distinct_counts(model, rows, &group, aggregates).await?,
         false => HashMap::new(),
@@ -86,14 +87,32 @@ fn grouping(ds: &Dataset, pass: &Pass, periods: Periods) -> (Vec<Expr>, Vec<Expr
     (group, partition)
 }
 
-/// For each top share, its rows ranked within their period and segment, and how many were ranked.
+/// For each top share, the first top share of the pass over the same column, whose ranking it
+/// reads: rows are ranked once per column (DataFusion cannot plan the same window function twice).
+fn ranked_by_column(model: &Model, aggregates: &BTreeSet<usize>) -> HashMap<usize, usize> {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut ranked = HashMap::new();
+    for &i in aggregates {
+        let a = &model.aggregates[i];
+        if let (AggFunc::TopShare { .. }, Some(c)) = (a.func, &a.column) {
+            ranked.insert(i, *first.entry(c.as_str()).or_insert(i));
+        }
+    }
+    ranked
+}
+
+/// For each column a top share ranks, its rows ranked within their period and segment, and how
+/// many were ranked.
 fn rankings(
     model: &Model,
-    aggregates: &BTreeSet<usize>,
+    ranked: &HashMap<usize, usize>,
     partition: &[Expr],
 ) -> Result<Vec<Expr>, DataError> {
     let mut ranks = Vec::new();
-    for &i in aggregates {
+    let mut firsts: Vec<usize> = ranked.values().copied().collect();
+    firsts.sort_unstable();
+    firsts.dedup();
+    for i in firsts {
         let a = &model.aggregates[i];
         if let (AggFunc::TopShare { .. }, Some(c)) = (a.func, &a.column) {
             ranks.push(
@@ -116,7 +135,7 @@ fn rankings(
 fn computed(
     model: &Model,
     ds: &Dataset,
-    layout: &[(usize, Part)],
+    (layout, ranked): (&[(usize, Part)], &HashMap<usize, usize>),
     limited: bool,
 ) -> Result<(Vec<Expr>, Vec<Option<RowExpr>>), DataError> {
     let mut filters: Vec<Option<RowExpr>> = vec![None];
@@ -129,7 +148,8 @@ fn computed(
             translated = Some((i, a.filter.as_ref().map(row_expr)));
         }
         let filter = translated.as_ref().and_then(|(_, f)| f.as_ref());
-        aggs.push(column((i, a), part, filter, ds, limited)?);
+        let rank = ranked.get(&i).copied().unwrap_or(i);
+        aggs.push(column(a, (part, rank), filter, ds, limited)?);
         if !filters.contains(&a.filter) {
             filters.push(a.filter.clone());
         }
@@ -148,10 +168,11 @@ fn computed(
     Ok((aliased, filters))
 }
 
-/// One part of aggregate `a` as a DataFusion aggregate: `FUNC(CASE WHEN filter THEN x END)`.
+/// One part of aggregate `a` as a DataFusion aggregate: `FUNC(CASE WHEN filter THEN x END)`; a top
+/// share reads the ranking of its column made for aggregate `rank`.
 fn column(
-    (i, a): (usize, &scorecard_model::Aggregate),
-    part: Part,
+    a: &scorecard_model::Aggregate,
+    (part, rank): (Part, usize),
     filter: Option<&Expr>,
     ds: &Dataset,
     limited: bool,
@@ -188,8 +209,8 @@ fn column(
             // The rows ranked 1..k where k is the smallest count at least `fraction` of them:
             // rank - 1 < fraction × rows.
             let whole = |e: Expr| cast(e, DataType::Decimal128(20, 0));
-            let top = (whole(ident(format!("__rank{i}"))) - decimal_lit(Decimal::ONE))
-                .lt(whole(ident(format!("__ranked{i}"))) * decimal_lit(fraction));
+            let top = (whole(ident(format!("__rank{rank}"))) - decimal_lit(Decimal::ONE))
+                .lt(whole(ident(format!("__ranked{rank}"))) * decimal_lit(fraction));
             sum(when(top, counted).end()?)
         }
     })
