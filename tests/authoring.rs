@@ -528,3 +528,77 @@ fn an_expectation_on_an_expression_is_checked_once_where_it_is_written() {
         compiled.diagnostics
     );
 }
+
+const BASE: &str = "scorecard s \"S\" { grain: month }\ndataset orders \"O\" { source: \"orders.csv\"  time: d  columns: { d: date  r: money  c: money } }\ndataset budget \"B\" { source: \"budget.csv\"  time: d  columns: { d: date  r: money } }\nkpi rev { value: sum(orders.r) }\n";
+
+/// Runs `scorecard test` on `source` written to a file; the exit code and standard output.
+fn test_file(source: &str) -> (i32, String) {
+    let dir = folder(&[("s.scorecard", source)]);
+    let path = dir.path().join("s.scorecard");
+    let (code, out, _) = scorecard(&["test", path.to_str().unwrap_or_default()]);
+    (code, out)
+}
+
+#[test]
+fn names_starting_with_two_underscores_are_kept_for_what_the_scorecard_derives() {
+    // A KPI named as a test's expression or an attribution's credit KPI took its place.
+    for name in ["__expect_6_12", "__credit_x", "__mine"] {
+        let source = format!("{BASE}kpi {name} {{ value: sum(orders.c) }}\n");
+        let compiled = scorecard::compile(&source);
+        assert_eq!(
+            codes(&compiled),
+            ["scorecard::check::invalid_value"],
+            "{name}"
+        );
+        assert!(compiled.model.is_none(), "{name}");
+    }
+}
+
+#[test]
+fn an_expected_expression_does_not_change_which_periods_are_reported() {
+    // The budget's March row stretched the periods a test reported, which changed another
+    // expectation's result; as in `run`, only the scorecard's KPIs decide (here January only).
+    let data = "  data: {\n    orders: \"\"\"\n      d,r,c\n      2026-01-03,1.00,0.00\n    \"\"\"\n    budget: \"\"\"\n      d,r\n      2026-03-01,5.00\n    \"\"\"\n  }\n";
+    let alone = format!("{BASE}kpi rev_ytd {{ value: ytd(sum(orders.r)) }}\ntest t {{\n{data}  expect: rev_ytd[2026-03] = none\n}}\n");
+    let (code, out) = test_file(&alone);
+    assert_eq!(code, 0, "{out}");
+    let both = format!("{BASE}kpi rev_ytd {{ value: ytd(sum(orders.r)) }}\ntest t {{\n{data}  expect: rev_ytd[2026-03] = none\n  expect: sum(budget.r)[2026-03] = none\n  expect: sum(budget.r)[2026-01] = none\n}}\n");
+    let (code, out) = test_file(&both);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn an_expected_expression_is_named_as_written_and_typed_as_a_kpi_value() {
+    let data =
+        "  data: {\n    orders: \"\"\"\n      d,r,c\n      2026-01-03,1.00,0.00\n    \"\"\"\n  }\n";
+    // A run-time error names the expression, not a made-up KPI.
+    let huge = format!("{BASE}test t {{\n{data}  expect: (sum(orders.r) * 1000000000000000000000000000 * 1000)[2026-01] = 1\n}}\n");
+    let (code, out) = test_file(&huge);
+    assert_eq!(code, 2, "{out}");
+    assert!(!out.contains("__expect_"), "{out}");
+    assert!(out.contains("* 1000000000000000000000000000"), "{out}");
+    // A condition is a type mismatch, as in a KPI's value.
+    let condition =
+        format!("{BASE}test t {{\n{data}  expect: (sum(orders.r) > 5)[2026-01] = 1\n}}\n");
+    assert_eq!(
+        codes(&scorecard::compile(&condition)),
+        ["scorecard::check::type_mismatch"]
+    );
+    // Tests' expressions have a budget of copied parts of their own: `change` nested 18 times
+    // copies about half a million parts, so the KPI and the expectation together passed the one
+    // budget of a million, and `run` failed for a test.
+    let deep = |inner: &str| {
+        let mut x = inner.to_string();
+        for _ in 0..18 {
+            x = format!("change({x})");
+        }
+        x
+    };
+    let heavy = format!(
+        "{BASE}kpi big {{ value: {} }}\ntest t {{\n{data}  expect: {}[2026-01] = none\n}}\n",
+        deep("rev"),
+        deep("sum(orders.c)")
+    );
+    let compiled = scorecard::compile(&heavy);
+    assert!(compiled.model.is_some(), "{:?}", codes(&compiled));
+}

@@ -446,6 +446,13 @@ fn the_language_server_answers_ids_it_cannot_hold_broken_headers_and_lone_carria
     s.input.flush().expect("flush");
     let negative = s.wait(|m| m.get("error").is_some());
     assert_eq!(negative["error"]["code"], json!(-32700), "{negative}");
+    // A header that is not UTF-8 ended the server; it is a header without a length.
+    s.input
+        .write_all(b"X-Note: \xff\r\nContent-Length: 3\xff\r\n\r\n")
+        .expect("write");
+    s.input.flush().expect("flush");
+    let bytes = s.wait(|m| m.get("error").is_some());
+    assert_eq!(bytes["error"]["code"], json!(-32700), "{bytes}");
     // Lines ended by a lone CR: the unknown name is on the third line (line 2).
     let text = "scorecard t { currency: USD }\rdataset d { source: \"d.csv\"  time: day  columns: { day: date  amount: money } }\rkpi k { value: sum(d.amount) + nope }\r";
     s.notify(

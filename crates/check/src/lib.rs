@@ -245,6 +245,18 @@ fn by_kind<'f>(cx: &mut Checker, file: &'f File) -> BTreeMap<&'f str, Vec<&'f De
             );
             continue;
         }
+        if kind != "scorecard" && d.name.text.starts_with("__") {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    d.name.span,
+                    format!("`{}` cannot name a declaration", d.name.text),
+                )
+                .label("starts with `__`")
+                .help("names starting with `__` are kept for what the scorecard derives (a test's expected expressions, an attribution's credit): choose another name"),
+            );
+            continue;
+        }
         if kind != "scorecard" {
             if let Some(first) = seen.get(d.name.text.as_str()) {
                 cx.report(

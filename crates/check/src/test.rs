@@ -56,7 +56,10 @@ pub fn check_all(
     known: &Known,
     aggregates: &mut AggregateSet,
 ) -> Vec<Test> {
-    decls
+    // The tests' expressions share a budget of copied parts of their own, so that they never
+    // take the scorecard's: tests cost `run` nothing.
+    let scorecard_copies = std::mem::take(&mut cx.copied);
+    let tests = decls
         .iter()
         .filter_map(|d| {
             let mut checking = Checking {
@@ -66,7 +69,9 @@ pub fn check_all(
             };
             checking.test(cx, d)
         })
-        .collect()
+        .collect();
+    cx.copied = scorecard_copies;
+    tests
 }
 
 /// One test being checked: what it may name, the model's aggregates, and the KPIs derived from
@@ -481,6 +486,18 @@ fn derived_kpi(
     }
     .lower(target)?;
     let text = cx.text(target.span);
+    if ty == Ty::Bool {
+        cx.report(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                target.span,
+                "an expected value must be a number, found a condition",
+            )
+            .label("a condition")
+            .help("use `if(condition, a, b)` to choose between numbers"),
+        );
+        return None;
+    }
     let reportable = ty.money().is_some_and(|m| m == 0 || m == 1) || ty == Ty::Unknown;
     if !reportable {
         cx.report(
@@ -515,7 +532,8 @@ fn derived_kpi(
     let (line, column) = diagnostic::position(cx.source, target.span.start);
     Some(Kpi::plain(PlainKpi {
         name: format!("{DERIVED_PREFIX}{line}_{column}"),
-        label: None,
+        // The expression as written, which messages name it by.
+        label: Some(text),
         value,
         unit,
         by,

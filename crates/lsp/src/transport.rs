@@ -67,11 +67,16 @@ fn header(input: &mut impl BufRead) -> std::io::Result<Option<Result<usize, Stri
     let mut length: Option<Result<usize, String>> = None;
     let mut lines = 0;
     loop {
-        let mut line = String::new();
-        let read = input.by_ref().take(HEADER_LINE).read_line(&mut line)?;
+        // Bytes, not text: a header that is not UTF-8 is a header without a length, not the end.
+        let mut bytes = Vec::new();
+        let read = input
+            .by_ref()
+            .take(HEADER_LINE)
+            .read_until(b'\n', &mut bytes)?;
         if read == 0 {
             return Ok(None);
         }
+        let line = String::from_utf8_lossy(&bytes);
         if !line.ends_with('\n') && read as u64 == HEADER_LINE {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,

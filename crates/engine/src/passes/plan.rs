@@ -27,11 +27,15 @@ pub fn passes(model: &Model) -> (BTreeMap<Pass, BTreeSet<usize>>, BTreeSet<Strin
         for e in k.judging() {
             reach.expr(e, &mut all);
         }
-        value_datasets.extend(
-            of_value
-                .iter()
-                .map(|i| model.aggregates[*i].dataset.clone()),
-        );
+        // The KPIs a test derives from its expressions read data but do not decide which periods
+        // are reported: the scorecard's own KPIs do, as in `run`.
+        if !k.name.starts_with(scorecard_model::test::DERIVED_PREFIX) {
+            value_datasets.extend(
+                of_value
+                    .iter()
+                    .map(|i| model.aggregates[*i].dataset.clone()),
+            );
+        }
         file(&mut passes, model, &all, &k.by);
     }
     // What escalation conditions read beyond the KPIs they name (`sum(forecast.margin)`), in the

@@ -111,7 +111,15 @@ fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
             .bindings
             .insert(ds.name.clone(), Source::Inline(source));
     }
-    crate::run::evaluate(&model, &options).map_err(|e| e.to_string())
+    crate::run::evaluate(&model, &options).map_err(|e| {
+        // A run-time error in an expected expression names it as written, not its KPI's name.
+        let mut message = e.to_string();
+        for k in &test.derived {
+            let written = k.label.as_deref().unwrap_or_default();
+            message = message.replace(&format!("kpi `{}`", k.name), &format!("`{written}`"));
+        }
+        message
+    })
 }
 
 fn segment_map(segment: &Segment) -> BTreeMap<String, Option<String>> {
