@@ -60,7 +60,7 @@ pub fn serve(mut input: impl BufRead, mut output: impl Write) -> std::io::Result
             }
             // Before `initialize` and after `shutdown`, notifications are dropped.
             Message::Notification(n) if stage == Stage::Running => {
-                for published in notified(&mut documents, n) {
+                if let Some(published) = notified(&mut documents, n) {
                     transport::write(&mut output, published)?;
                 }
             }
@@ -130,8 +130,8 @@ fn initialized(encoding: Encoding) -> InitializeResult {
 }
 
 /// A document opened, changed or closed: the diagnostics to publish for it.
-fn notified(documents: &mut Documents, n: Notification) -> Vec<Notification> {
-    let published = match n.method.as_str() {
+fn notified(documents: &mut Documents, n: Notification) -> Option<Notification> {
+    match n.method.as_str() {
         DidOpenTextDocument::METHOD => n.extract(DidOpenTextDocument::METHOD).ok().map(
             |p: lsp_types::DidOpenTextDocumentParams| {
                 documents.open(p.text_document.uri, p.text_document.text)
@@ -149,8 +149,7 @@ fn notified(documents: &mut Documents, n: Notification) -> Vec<Notification> {
             .ok()
             .map(|p: lsp_types::DidCloseTextDocumentParams| documents.close(p.text_document.uri)),
         _ => None,
-    };
-    published.into_iter().collect()
+    }
 }
 
 fn refuse(id: RequestId, code: ErrorCode, message: &str) -> Response {

@@ -53,10 +53,8 @@ pub fn run(model: &Model) -> Vec<TestRun> {
 
 fn run_one(model: &Model, test: &Test) -> TestRun {
     let started = Instant::now();
-    // The KPIs its expectations on expressions read are evaluated with the scorecard's.
-    let mut model = model.clone();
-    model.kpis.extend(test.derived.iter().cloned());
-    let outcome = match evaluate(&model, test) {
+    let (model, options) = for_test(model, test);
+    let outcome = match evaluate((&model, &options), test) {
         Ok(e) => {
             let failures: Vec<Failure> = test
                 .expects
@@ -80,14 +78,16 @@ fn run_one(model: &Model, test: &Test) -> TestRun {
     }
 }
 
-/// The scorecard evaluated on the test's data: every dataset read from a file is read from the
-/// test's rows instead (CSV text held in memory), or is empty (its header only) when the test gives
-/// none, and messages name the rows by their place in the scorecard.
-fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
+/// The scorecard as a test evaluates it, and where its rows come from: with the KPIs its
+/// expectations on expressions read, and every dataset read from a file bound to the test's rows
+/// (the CSV text the test gives, held in memory, or the dataset's header alone), named in
+/// messages by their place in the scorecard.
+fn for_test(model: &Model, test: &Test) -> (Model, scorecard_engine::Options) {
     let mut model = model.clone();
+    model.kpis.extend(test.derived.iter().cloned());
     let mut options = scorecard_engine::Options::new(std::path::PathBuf::new());
     for ds in model.datasets.iter_mut().filter(|d| d.is_file()) {
-        let source = match test.data.iter().find(|f| f.dataset == ds.name) {
+        let rows = match test.data.iter().find(|f| f.dataset == ds.name) {
             Some(f) => InlineSource {
                 csv: f.csv.clone(),
                 shown: format!(
@@ -103,16 +103,24 @@ fn evaluate(model: &Model, test: &Test) -> Result<Evaluation, String> {
                 }
             }
         };
-        ds.source = source.shown.clone();
+        ds.source = rows.shown.clone();
         ds.format = SourceFormat::Csv;
         ds.sheet = None;
         ds.range = None;
         options
             .bindings
-            .insert(ds.name.clone(), Source::Inline(source));
+            .insert(ds.name.clone(), Source::Inline(rows));
     }
-    crate::run::evaluate(&model, &options).map_err(|e| {
-        // A run-time error in an expected expression names it as written, not its KPI's name.
+    (model, options)
+}
+
+/// The scorecard evaluated as `for_test` set it up; a run-time error in an expected expression
+/// names it as written, not by its KPI's name.
+fn evaluate(
+    (model, options): (&Model, &scorecard_engine::Options),
+    test: &Test,
+) -> Result<Evaluation, String> {
+    crate::run::evaluate(model, options).map_err(|e| {
         let mut message = e.to_string();
         for k in &test.derived {
             let written = k.label.as_deref().unwrap_or_default();
