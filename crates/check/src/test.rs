@@ -434,7 +434,7 @@ fn status_or_score(
 }
 
 /// `kpi[period] = 1200` (or another comparison), of a KPI by name or of an expression, which
-/// is checked as a KPI of its own (`expression_kpis`).
+/// is lowered into a KPI of the test's own (`derived_kpi`).
 fn value(
     cx: &mut Checker,
     (target, index): (&Expr, &Expr),
