@@ -4,9 +4,8 @@
 use crate::error::DataError;
 use crate::sources::records::{self, Sinks, Staged};
 use crate::sources::scanned_keys::{self, Scan};
-use crate::{
-    sources::csv, sources::excel, sources::jsonl, sources::parquet, sources::postgres, Input,
-};
+use crate::sources::{csv, excel, jsonl, parquet, postgres};
+use crate::Input;
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};

@@ -11,7 +11,7 @@
 use crate::error::DataError;
 use crate::sources::csv::LINE;
 use crate::sources::keys::repeated_hashes;
-use crate::{sources::parquet, sources::records};
+use crate::sources::{parquet, records};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
