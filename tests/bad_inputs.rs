@@ -354,7 +354,7 @@ fn a_link_inside_the_project_to_a_file_outside_is_refused() {
         crate::cli::scorecard(&["run", scorecard.to_str().unwrap(), "--format", "csv"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("booked,,money,2026-01,false,total,5.00"),
+        out.contains("booked,,money,2026-01,true,total,5.00"),
         "{out}"
     );
 }

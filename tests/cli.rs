@@ -185,10 +185,10 @@ fn table_and_csv_read_without_colour() {
     let (_, csv, _) = scorecard(&[
         "run", RETAIL, "--format", "csv", "--from", "2026-10", "--to", "2026-10",
     ]);
-    assert!(csv.starts_with("kpi,label,unit,period,partial,segment,value,target,variance,status,score,window_periods,window_covered\n"));
+    assert!(csv.starts_with("kpi,label,unit,period,partial,segment,value,target,variance,status,score,window_periods,window_covered,partial_periods,unmet\n"));
     assert!(
         csv.contains(
-            "gross_margin,Gross margin %,percent,2026-10,false,region=EMEA,0.398,0.390,0.008,green,6.50,,\n"
+            "gross_margin,Gross margin %,percent,2026-10,false,region=EMEA,0.398,0.390,0.008,green,6.50,,,,\n"
         ),
         "{csv}"
     );
@@ -250,7 +250,7 @@ fn data_folder_and_period_range_flags() {
     assert_eq!(code, 0);
     assert!(
         out.contains(
-            "net_revenue,Net revenue,money,2026-10,false,total,79049.41,77700.00,1349.41,green,10.00,,\n"
+            "net_revenue,Net revenue,money,2026-10,false,total,79049.41,77700.00,1349.41,green,10.00,,,,\n"
         ),
         "{out}"
     );

@@ -212,7 +212,7 @@ fn a_chain_of_10000_kpis_each_using_the_one_before_runs() {
     assert_eq!(code, 0, "{err}");
     // k9999 = 5.00 + 9,999.
     assert!(
-        out.contains("\nk9999,,money,2026-01,false,total,10004.00,"),
+        out.contains("\nk9999,,money,2026-01,true,total,10004.00,"),
         "{}",
         &out[out.len().saturating_sub(300)..]
     );

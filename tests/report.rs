@@ -510,7 +510,9 @@ fn the_workbook_reads_back_with_the_json_values_as_numbers() {
                 "Target",
                 "Variance",
                 "Status",
-                "Score"
+                "Score",
+                "Partial periods",
+                "Unmet gates"
             ]
         );
         let mut i = 1;
@@ -536,6 +538,12 @@ fn the_workbook_reads_back_with_the_json_values_as_numbers() {
                     text(&cells[10]),
                     r["status"].as_str().unwrap_or("").replace('_', " ")
                 );
+                assert_eq!(cells[6], Data::Bool(r["partial"] == true), "{name}");
+                let short: Vec<&str> = r["partial_periods"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|p| p.as_str()).collect())
+                    .unwrap_or_default();
+                assert_eq!(text(&cells[12]), short.join(" "), "{name}");
             }
         }
         assert_eq!(i, rows.len(), "{name}: one row per result");
@@ -622,7 +630,8 @@ kpi revenue { value: sum(sales.amount)  by: customer }
     let page = scorecard::report::html::html(&e, &m);
     let detail = section(&page, "kpi-revenue");
     assert_eq!(detail.matches("<tr><td>customer=c").count(), 100);
-    assert!(detail.contains("<tr><td>customer=c099</td>"));
+    // One day of January is all the data covers: every result is partial.
+    assert!(detail.contains("<tr><td>customer=c099 (partial)</td>"));
     assert!(!detail.contains("customer=c100"));
     assert!(detail.contains("The first 100 of 150 segments"), "{detail}");
 }

@@ -283,7 +283,7 @@ fn results_that_would_not_fit_the_memory_limit_are_kept_on_disk_or_refused() {
             );
             // c1 has no rows in month 2 ((1 + 2) % 3 == 0): no value, not zero.
             assert!(
-                text.contains("spend,,money,2026-02,false,customer=c1,,50.00,,no_value,,,\n"),
+                text.contains("spend,,money,2026-02,false,customer=c1,,50.00,,no_value,,,,,\n"),
                 "{}",
                 &text[..2000]
             );
@@ -416,12 +416,14 @@ fn segments_with_rows_only_before_from_are_still_reported() {
         Some(3),
         "seg a's escalation is open: {text}"
     );
+    // The data ends on 5 April, so April is covered only in part: `m` and the cumulative `c`
+    // read it; `p` reads March, covered whole.
     for row in [
-        "c,,money,2024-04,false,seg=a,-5.00,,,red,",
-        "c,,money,2024-04,false,seg=b,2.00,,,green,",
-        "c,,money,2024-04,false,seg=c,3.00,,,green,",
+        "c,,money,2024-04,true,seg=a,-5.00,,,red,",
+        "c,,money,2024-04,true,seg=b,2.00,,,green,",
+        "c,,money,2024-04,true,seg=c,3.00,,,green,",
         "p,,money,2024-04,false,seg=c,3.00,,,unrated,",
-        "m,,money,2024-04,false,seg=a,,,,no_value,",
+        "m,,money,2024-04,true,seg=a,,,,no_value,",
     ] {
         assert!(text.contains(row), "{row} in:\n{text}");
     }

@@ -76,6 +76,7 @@ pub fn cells(r: &Row) -> (String, String, &'static str) {
         scorecard::rules::Status::Red => "red",
         scorecard::rules::Status::NoValue => "no_value",
         scorecard::rules::Status::Unrated => "unrated",
+        scorecard::rules::Status::InsufficientData => "insufficient_data",
     };
     (d(r.value), d(r.target), status)
 }

@@ -72,6 +72,11 @@ pub(crate) fn project_options(
     engine::Options {
         sandbox,
         bindings: project.sources(),
+        completeness: project
+            .completeness
+            .iter()
+            .map(|(name, c)| (name.clone(), c.days))
+            .collect(),
         cluster: project.cluster.clone(),
         memory_limit: project.memory_limit,
         ..engine::Options::new(data_dir)

@@ -183,6 +183,8 @@ fn cost_tables(
         range: None,
         time: "period_start".into(),
         columns: unused_columns,
+        complete: Default::default(),
+        grain: None,
         line: cx.line(d.name.span),
     };
     let table = Dataset {
@@ -195,6 +197,8 @@ fn cost_tables(
         range: None,
         time: "period_start".into(),
         columns,
+        complete: Default::default(),
+        grain: None,
         line: cx.line(d.name.span),
     };
     Some([table, unused])

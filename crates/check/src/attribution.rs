@@ -154,6 +154,8 @@ pub fn check(
             ),
             column("touch", ColumnType::Integer, "the touch's line in its file"),
         ],
+        complete: Default::default(),
+        grain: None,
         line: cx.line(d.name.span),
     };
     Some((

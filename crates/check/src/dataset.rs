@@ -6,7 +6,16 @@ use super::Checker;
 use scorecard_diagnostic::{did_you_mean, Code, Diagnostic};
 use scorecard_syntax::ast::{Declaration, ExprKind, Item, Value};
 
-const KEYS: &[&str] = &["source", "time", "columns", "sheet", "range"];
+const KEYS: &[&str] = &[
+    "source",
+    "time",
+    "columns",
+    "sheet",
+    "range",
+    "extracted",
+    "complete_from",
+    "grain",
+];
 const TYPES: &[&str] = &[
     "text",
     "integer",
@@ -25,6 +34,17 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
     let source = source(cx, d, &what, &e);
     let time = time(cx, d, &what, &e, &columns);
     let (sheet, range) = spreadsheet_part(cx, &e, &source);
+    // Each `Some(None)` when not written, `None` after an error.
+    let day = |cx: &mut Checker, key: &str| match e.get(key) {
+        None => Some(None),
+        Some(x) => super::coverage::day(cx, x).map(Some),
+    };
+    let extracted = day(cx, "extracted");
+    let complete_from = day(cx, "complete_from");
+    let grain = match e.get("grain") {
+        None => Some(None),
+        Some(x) => super::coverage::dataset_grain(cx, x).map(Some),
+    };
     let (Some((source, format)), Some(time), true) = (source, time, ok) else {
         return None;
     };
@@ -38,6 +58,11 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
         range,
         time,
         columns,
+        complete: scorecard_model::Completeness {
+            complete_from: complete_from?,
+            extracted: extracted?,
+        },
+        grain: grain?,
         line: cx.line(d.span),
     })
 }

@@ -7,7 +7,9 @@ use scorecard_diagnostic::{did_you_mean, Code, Diagnostic, Span};
 use scorecard_model::calendar::{MONTHS, WEEKDAYS};
 use scorecard_syntax::ast::{self, Arg, Declaration, Entry, ExprKind, Ident};
 
-const KEYS: &[&str] = &["owner", "currency", "grain", "calendar", "scoring"];
+const KEYS: &[&str] = &[
+    "owner", "currency", "grain", "calendar", "scoring", "partial",
+];
 const GRAINS: &[&str] = &["day", "week", "month", "quarter", "year"];
 
 pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
@@ -64,6 +66,10 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         .get("scoring")
         .and_then(|x| super::scoring::read(cx, x, None))
         .unwrap_or_else(Scoring::default_bands);
+    let partial = e
+        .get("partial")
+        .and_then(|x| super::coverage::policy(cx, x))
+        .unwrap_or_default();
     let (grain, week_start) = e
         .get("grain")
         .map(|x| grain(cx, x))
@@ -98,11 +104,12 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         week_start,
         year_name,
         scoring,
+        partial,
     })
 }
 
 /// `day`, `week`, `week(start: sunday)`, `month`, `quarter`, `year`; with the week's first day.
-fn grain(cx: &mut Checker, e: &Entry) -> (Grain, u32) {
+pub(crate) fn grain(cx: &mut Checker, e: &Entry) -> (Grain, u32) {
     let Some(item) = entries::single(cx, e, "a grain") else {
         return (Grain::Month, 0);
     };

@@ -28,6 +28,8 @@ const KEYS: &[&str] = &[
     "effective",
     "previously",
     "renamed_from",
+    "partial",
+    "requires",
 ];
 const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
 /// Names that mean something inside thresholds, so no KPI may take them.
@@ -41,6 +43,7 @@ pub struct Surroundings<'a> {
     pub money_scale: u32,
     pub periods: Periods,
     pub default_scoring: Scoring,
+    pub default_partial: Partial,
 }
 
 /// The checked KPIs, with what later declarations (escalations) need to read them.
@@ -70,6 +73,7 @@ pub fn check_all(
         money_scale,
         periods,
         default_scoring,
+        default_partial,
     } = around;
     let mut decls: Vec<&Declaration> = decls.to_vec();
     decls.retain(|d| {
@@ -133,6 +137,7 @@ pub fn check_all(
         };
         let known = Known {
             default_scoring: default_scoring.clone(),
+            default_partial,
             functions,
             datasets,
             objectives,
@@ -230,6 +235,7 @@ fn expr_refs(e: &ast::Expr, kpis: &BTreeMap<&str, &Declaration>, out: &mut Vec<(
 /// What is known when a KPI is checked: the datasets, and the KPIs it may refer to.
 struct Known<'a> {
     default_scoring: Scoring,
+    default_partial: Partial,
     functions: &'a [Function],
     datasets: &'a [Dataset],
     objectives: &'a [Objective],
@@ -248,6 +254,7 @@ fn check_one(
 ) -> Option<(Kpi, Ty)> {
     let Known {
         default_scoring,
+        default_partial,
         functions,
         datasets,
         objectives,
@@ -321,6 +328,15 @@ fn check_one(
     }
 
     let unit = unit(lw.cx, &e, &value, value_ty, (lw.aggregates, kpi_units))?;
+    // Gates read the inputs, not the KPI's own value or target: lowered before those are known.
+    let requires = match e.get("requires") {
+        Some(r) => super::gates::read(&mut lw, r)?,
+        None => Vec::new(),
+    };
+    let partial = match e.get("partial") {
+        Some(p) => super::coverage::policy(lw.cx, p)?,
+        None => default_partial,
+    };
     let target_ty = value_ty;
     lw.scope.this = Some((value_ty, target_ty));
     let thresholds = match e.get("thresholds") {
@@ -411,6 +427,8 @@ fn check_one(
             by,
             rounding,
             missing,
+            partial,
+            requires,
             line,
         },
         value_ty,

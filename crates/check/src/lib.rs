@@ -3,6 +3,7 @@
 
 pub mod allocation;
 mod attribution;
+mod coverage;
 mod dataset;
 mod dated;
 mod definitions;
@@ -11,6 +12,7 @@ mod escalation;
 mod expr;
 mod filter;
 mod function;
+mod gates;
 mod graph;
 mod header;
 mod kpi;
@@ -348,6 +350,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         money_scale,
         periods,
         default_scoring: default_scoring.clone(),
+        default_partial: header.as_ref().map(|h| h.partial).unwrap_or_default(),
     };
     let mut checked = kpi::check_all(cx, &kpis, around, aggregates);
     let escalations = escalation::check_all(cx, &escalations, &mut checked, &datasets, periods);

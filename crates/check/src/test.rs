@@ -659,7 +659,14 @@ fn segment_fits(cx: &mut Checker, kpi: &Kpi, segment: &Segment, span: Span) -> O
 }
 
 fn status_word(cx: &mut Checker, e: &Expr) -> Option<String> {
-    const STATUSES: &[&str] = &["green", "amber", "red", "unrated", "none"];
+    const STATUSES: &[&str] = &[
+        "green",
+        "amber",
+        "red",
+        "unrated",
+        "insufficient_data",
+        "none",
+    ];
     if let ExprKind::Path(p) = &e.kind {
         if p.len() == 1 && STATUSES.contains(&p[0].text.as_str()) {
             return Some(p[0].text.clone());
@@ -672,7 +679,7 @@ fn status_word(cx: &mut Checker, e: &Expr) -> Option<String> {
             format!("`{}` is not a status", cx.text(e.span)),
         )
         .label("expected a status")
-        .help("a status is green, amber, red, unrated (no thresholds) or none (no value)"),
+        .help("a status is green, amber, red, unrated (no thresholds), insufficient_data (a gate of `requires` failed) or none (no value)"),
     );
     None
 }

@@ -233,6 +233,8 @@ fn derived_table(cx: &Checker, d: &Declaration, key: &str, columns: &[ViewColumn
         range: None,
         time: "period_start".into(),
         columns: table_columns,
+        complete: Default::default(),
+        grain: None,
         line: cx.line(d.name.span),
     }
 }

@@ -2,6 +2,7 @@
 //! aggregate per period and segment, and recording the inputs (path, sha256, rows) for the manifest.
 
 pub mod cluster;
+pub mod coverage;
 mod derived;
 pub mod error;
 mod passes;
@@ -62,6 +63,9 @@ pub struct Options {
     /// disk, and the rows read from CSV, JSON lines, Excel and PostgreSQL are staged on disk as
     /// they are read instead of being held.
     pub memory_limit: Option<usize>,
+    /// The days each dataset's data is complete for, as the project says (`scorecard.toml`),
+    /// over what the scorecard says.
+    pub completeness: BTreeMap<String, scorecard_model::Completeness>,
     /// Run the aggregate passes over datasets read from a source on this Ballista cluster; the
     /// rows read are staged as Parquet files for its executors to scan (docs/distributed.md).
     pub cluster: Option<scorecard_project::Cluster>,
@@ -83,6 +87,7 @@ impl Options {
             credits: false,
             lines: false,
             bindings: BTreeMap::new(),
+            completeness: BTreeMap::new(),
             progress: None,
             memory_limit: None,
             cluster: None,
@@ -143,6 +148,11 @@ pub struct Aggregates {
     pub first_period: Option<i64>,
     /// The period holding `--as-of` when that day is not its last: reported as partial.
     pub partial: Option<i64>,
+    /// What each dataset's data covers (the datasets with rows), for telling the periods it
+    /// covers only in part.
+    pub coverage: BTreeMap<String, coverage::Covers>,
+    /// The first and last day of each dataset's rows, as read.
+    row_days: BTreeMap<String, (NaiveDate, NaiveDate)>,
     tables: BTreeMap<plan::Pass, Indexed>,
     /// The cumulative curves of views that ask for one.
     pub curves: Vec<view::Curve>,
@@ -485,11 +495,19 @@ async fn run(
         }
         out.tables.insert(pass.clone(), indexed(model, table));
     }
-    for (server, input) in pushed.into_values() {
+    for (name, (server, input)) in pushed {
+        out.row_days.extend(server.days().map(|days| (name, days)));
         out.inputs[input].sha256 = server.finish().await;
     }
     out.first_period = all.first().copied();
     report_periods(&mut out, options.as_of, periods, (from, to), &seen)?;
+    out.coverage = coverage::of_model(
+        model,
+        &out.row_days,
+        &options.completeness,
+        options.as_of,
+        periods,
+    );
     Ok(out)
 }
 
@@ -547,6 +565,9 @@ async fn read_sources(
         } else {
             out.inputs
                 .push(load::register(ctx, ds, &source, reading, numbered).await?);
+            if let Some(days) = coverage::row_days(ctx, ds, options.as_of).await? {
+                out.row_days.insert(ds.name.clone(), days);
+            }
             // The cluster scans the same files: the staged Parquet, or the source's own.
             if let Some((cluster, _)) = contexts.cluster {
                 let name = datafusion::common::TableReference::bare(ds.name.as_str());

@@ -108,6 +108,8 @@ pub enum Condition {
         kpi: String,
         /// The statuses that count: one, or the other two for `is not`.
         statuses: Vec<Rag>,
+        /// Whether `insufficient_data` counts (`is insufficient data`).
+        insufficient: bool,
         at_least: i64,
         of: i64,
         text: String,

@@ -145,6 +145,39 @@ pub struct Header {
     pub year_name: YearName,
     /// How KPIs that declare no `scoring` are scored.
     pub scoring: Scoring,
+    /// What KPIs that declare no `partial` get in a period their data does not wholly cover.
+    pub partial: Partial,
+}
+
+/// The days a dataset's data is complete for, as the scorecard or `scorecard.toml` says: from
+/// `complete_from` (else its first row), up to the day before `extracted` (else its last row).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Completeness {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complete_from: Option<chrono::NaiveDate>,
+    /// The day the extract was taken: its rows are complete for every day before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extracted: Option<chrono::NaiveDate>,
+}
+
+impl Completeness {
+    /// Each of `over`'s days where it gives one, else this one's.
+    pub fn or(self, over: Completeness) -> Completeness {
+        Completeness {
+            complete_from: over.complete_from.or(self.complete_from),
+            extracted: over.extracted.or(self.extracted),
+        }
+    }
+}
+
+/// What a KPI gets in a period that the data its value reads does not wholly cover
+/// (docs/language.md, "Coverage"): rated as usual, or shown with no status and no score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Partial {
+    #[default]
+    Rated,
+    NotRated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -240,6 +273,12 @@ pub struct Dataset {
     /// The column that places a row in a period.
     pub time: String,
     pub columns: Vec<Column>,
+    /// What the scorecard says of the days its data is complete for.
+    pub complete: Completeness,
+    /// The period each row stands for whole (`grain: month` for a monthly budget or snapshot):
+    /// the data then covers the periods of its first and last rows from start to end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grain: Option<Grain>,
     /// 1-based line of the declaration, for messages.
     pub line: usize,
 }
@@ -430,7 +469,23 @@ pub struct Kpi {
     pub by: Vec<String>,
     pub rounding: Rounding,
     pub missing: Missing,
+    /// What the KPI gets in a period its data does not wholly cover.
+    pub partial: Partial,
+    /// Conditions its inputs must meet before it is rated (`requires:`), in the order written.
+    pub requires: Vec<Gate>,
     pub line: usize,
+}
+
+/// One condition a KPI's inputs must meet in a period and segment before it is rated:
+/// `responses: count(survey) >= 30`. When it fails, or cannot be told, the KPI's status is
+/// `insufficient_data`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub name: String,
+    /// A comparison, or comparisons joined by `and`, `or` and `not`.
+    pub condition: Expr,
+    /// The condition as written, for messages.
+    pub text: String,
 }
 
 /// The aggregates an expression reads, following references to other KPIs into their values (a
@@ -562,6 +617,8 @@ impl Kpi {
                 mode: RoundMode::HalfEven,
             },
             missing: Missing::NotEvaluated,
+            partial: Partial::Rated,
+            requires: Vec::new(),
             line: p.line,
         }
     }
@@ -596,13 +653,14 @@ impl Kpi {
         std::iter::once(&self.value).chain(self.previously.iter().map(|d| &d.value))
     }
 
-    /// The expressions that judge the value: every target and every threshold condition.
+    /// The expressions that judge the value: every target, threshold condition and gate.
     pub fn judging(&self) -> impl Iterator<Item = &Expr> {
         let conditions = self
             .thresholds
             .all()
             .flat_map(|rules| rules.iter().filter_map(|t| t.when.as_ref()));
-        self.target.all().chain(conditions)
+        let gates = self.requires.iter().map(|g| &g.condition);
+        self.target.all().chain(conditions).chain(gates)
     }
 }
 

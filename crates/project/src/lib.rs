@@ -31,6 +31,9 @@ pub struct Project {
     pub scorecards: Vec<PathBuf>,
     /// Datasets read from somewhere else than their scorecard's `source`.
     pub bindings: BTreeMap<String, Binding>,
+    /// The days each dataset's data is complete for (`[datasets.NAME] extracted = 2026-11-01`,
+    /// `complete_from = 2024-11-01`), over what the scorecard says.
+    pub completeness: BTreeMap<String, Complete>,
     /// `[engine] memory_limit`, in bytes.
     pub memory_limit: Option<usize>,
     /// `[engine] kind = "ballista"`: the cluster the aggregate passes run on.
@@ -57,6 +60,15 @@ pub struct Binding {
     pub column: usize,
 }
 
+/// The days a dataset is complete for, set in `scorecard.toml`, with where they are written, for
+/// messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Complete {
+    pub days: scorecard_model::Completeness,
+    pub line: usize,
+    pub column: usize,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProjectFile {
@@ -77,10 +89,12 @@ struct ProjectTable {
     scorecards: Vec<Spanned<String>>,
 }
 
-/// `[datasets.NAME]`: a file, or a PostgreSQL table or query.
+/// `[datasets.NAME]`: a file, or a PostgreSQL table or query; and the day its extract was taken.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BindingTable {
+    extracted: Option<Spanned<toml::Value>>,
+    complete_from: Option<Spanned<toml::Value>>,
     path: Option<Spanned<String>>,
     sheet: Option<String>,
     range: Option<Spanned<String>>,
@@ -147,6 +161,7 @@ impl Project {
             allow_paths: Vec::new(),
             scorecards: Vec::new(),
             bindings: BTreeMap::new(),
+            completeness: BTreeMap::new(),
             memory_limit: None,
             cluster: None,
         })
@@ -216,10 +231,30 @@ impl Project {
         scorecards.sort();
         scorecards.dedup();
         let mut bindings = BTreeMap::new();
+        let mut completeness = BTreeMap::new();
         for (name, binding) in parsed.datasets {
             let at = binding.span().start;
             let (line, column) = line_column(&text, at);
-            let source = bind(&root, &name, binding.into_inner(), at, &invalid)?;
+            let mut table = binding.into_inner();
+            let (extracted, from) = (table.extracted.take(), table.complete_from.take());
+            if extracted.is_some() || from.is_some() {
+                let days = scorecard_model::Completeness {
+                    extracted: extracted
+                        .map(|d| day_of(d, "extracted", &invalid))
+                        .transpose()?,
+                    complete_from: from
+                        .map(|d| day_of(d, "complete_from", &invalid))
+                        .transpose()?,
+                };
+                completeness.insert(name.clone(), Complete { days, line, column });
+                // A table that only says what the data covers keeps the scorecard's source.
+                let source = [table.path.is_some(), table.postgres.is_some()];
+                let sheet = [table.sheet.is_some(), table.range.is_some()];
+                if !source.contains(&true) && !sheet.contains(&true) {
+                    continue;
+                }
+            }
+            let source = bind(&root, &name, table, at, &invalid)?;
             bindings.insert(
                 name,
                 Binding {
@@ -251,6 +286,7 @@ impl Project {
             allow_paths,
             scorecards,
             bindings,
+            completeness,
             memory_limit,
             cluster,
         })
@@ -270,7 +306,7 @@ impl Project {
     /// a dataset read from a source can be bound. Every command that runs a scorecard of a
     /// project, and `check`, refuses them.
     pub fn binding_errors(&self, file: &Path, model: &scorecard_model::Model) -> Vec<ProjectError> {
-        if self.bindings.is_empty() {
+        if self.bindings.is_empty() && self.completeness.is_empty() {
             return Vec::new();
         }
         let read = |m: &scorecard_model::Model| -> Vec<String> {
@@ -296,17 +332,28 @@ impl Project {
             .as_ref()
             .map(|f| f.display().to_string())
             .unwrap_or_default();
-        self.bindings
+        let bound = self
+            .bindings
             .iter()
-            .filter(|(name, _)| !declared.contains(*name))
-            .map(|(name, b)| {
+            .map(|(name, b)| (name, b.line, b.column));
+        let dated = self
+            .completeness
+            .iter()
+            .map(|(name, c)| (name, c.line, c.column));
+        let mut written: Vec<(&String, usize, usize)> = bound.chain(dated).collect();
+        written.sort();
+        written.dedup_by(|a, b| a.0 == b.0);
+        written
+            .into_iter()
+            .filter(|(name, _, _)| !declared.contains(*name))
+            .map(|(name, line, column)| {
                 let hint = did_you_mean(name, declared.iter().map(String::as_str))
                     .map(|h| format!(" ({h})"))
                     .unwrap_or_default();
                 ProjectError::Invalid {
                     path: shown.clone(),
-                    line: b.line,
-                    column: b.column,
+                    line,
+                    column,
                     message: format!(
                         "`[datasets.{name}]` binds a dataset that no scorecard of the project reads from a source{hint}"
                     ),
@@ -323,6 +370,29 @@ impl Project {
         folders.extend(self.allow_paths.iter().cloned());
         folders
     }
+}
+
+/// `extracted = 2026-11-01` (a TOML date, or the same in quotes) as a day.
+fn day_of(
+    value: Spanned<toml::Value>,
+    key: &str,
+    invalid: &dyn Fn(usize, String) -> ProjectError,
+) -> Result<chrono::NaiveDate, ProjectError> {
+    let at = value.span().start;
+    let text = match value.into_inner() {
+        toml::Value::String(s) => s,
+        toml::Value::Datetime(d) => d.to_string(),
+        other => format!("{other:?}"),
+    };
+    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| scorecard_model::calendar::supported(*d))
+        .ok_or_else(|| {
+            invalid(
+                at,
+                format!("`{key} = {text}` is not a day: write it as `{key} = 2026-11-01`"),
+            )
+        })
 }
 
 /// A `[datasets.NAME]` table as a source: exactly one of `path` and `postgres`.

@@ -43,6 +43,8 @@ fn write_rows<W: io::Write>(e: &Evaluation, w: &mut csv::Writer<W>) -> csv::Resu
         "score",
         "window_periods",
         "window_covered",
+        "partial_periods",
+        "unmet",
     ])?;
     for k in &e.kpis {
         k.results.each(csv::Error::from, |r: &Row| {
@@ -69,6 +71,8 @@ fn write_rows<W: io::Write>(e: &Evaluation, w: &mut csv::Writer<W>) -> csv::Resu
                 &d(r.score),
                 &periods,
                 &covered,
+                &r.partial_periods.join(" "),
+                &r.unmet_shown(),
             ])?;
             Ok(())
         })?;

@@ -7,6 +7,7 @@ mod csv;
 pub mod diff;
 mod escalations;
 pub mod explain;
+pub mod health;
 pub mod html;
 mod markdown;
 pub mod strategy_map;

@@ -16,7 +16,16 @@ pub fn markdown(e: &Evaluation) -> String {
     let last = e.periods.last().map(String::as_str);
     match last {
         Some(p) => {
-            let _ = write!(out, "**Period:** {}", cell(p));
+            let partial = e.kpis.iter().any(|k| {
+                let held = k.results.held();
+                held.iter().any(|r| r.period == p && r.partial)
+            });
+            let _ = write!(
+                out,
+                "**Period:** {}{}",
+                cell(p),
+                if partial { " (partial)" } else { "" }
+            );
         }
         None => out.push_str("**Period:** no periods with data"),
     }
@@ -66,6 +75,7 @@ pub fn markdown(e: &Evaluation) -> String {
             );
         }
     }
+    out.push_str(&health(e));
     let open: Vec<_> = e.escalations.iter().filter(|x| x.open).collect();
     if !open.is_empty() {
         out.push_str("\n### Open escalations\n\n| Escalation | Severity | Segment | Raised | Owner | Message |\n|---|---|---|---|---|---|\n");
@@ -96,11 +106,7 @@ pub fn markdown(e: &Evaluation) -> String {
     for k in &e.kpis {
         let name = k.label.as_deref().unwrap_or(&k.name);
         for r in k.results.held() {
-            let period = if r.partial {
-                format!("{} (partial)", r.period)
-            } else {
-                r.period.clone()
-            };
+            let period = r.period_shown();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -112,6 +118,30 @@ pub fn markdown(e: &Evaluation) -> String {
         }
     }
     out.push_str("\n</details>\n");
+    out
+}
+
+/// The data-health notes as a section; nothing when there is nothing to say.
+fn health(e: &Evaluation) -> String {
+    let h = super::health::of(e);
+    if h.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n### Data health\n\n");
+    if !h.partial_periods.is_empty() {
+        let _ = writeln!(
+            out,
+            "- **Partial:** the data covers {} only in part; results reading them are marked (partial).",
+            cell(&h.partial_periods.join(", "))
+        );
+        let _ = writeln!(out, "- **Coverage:** {}", cell(&h.coverage.join("; ")));
+    }
+    for line in &h.insufficient {
+        let _ = writeln!(out, "- **Insufficient data:** {}", cell(line));
+    }
+    if h.more > 0 {
+        let _ = writeln!(out, "- **Insufficient data:** {} more results", h.more);
+    }
     out
 }
 
@@ -138,6 +168,7 @@ fn status(s: Status) -> String {
         Status::Red => "🔴",
         Status::NoValue => "⚪",
         Status::Unrated => "▫️",
+        Status::InsufficientData => "⚠️",
     };
     format!("{mark} {}", s.name())
 }

@@ -34,6 +34,7 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         out.push_str(&scores(e));
     }
     out.push_str(&curves(e));
+    out.push_str(&super::health::text(e));
     out.push_str(&super::escalations::escalations(e, color));
     for w in &e.warnings {
         out.push_str(&warning_line(w));
@@ -144,14 +145,10 @@ fn kpi_rows(t: &mut Table, k: &KpiResult, color: bool, flat: bool) {
                 Status::Green => Color::Green,
                 Status::Amber => Color::Yellow,
                 Status::Red => Color::Red,
-                Status::NoValue | Status::Unrated => Color::DarkGrey,
+                Status::NoValue | Status::Unrated | Status::InsufficientData => Color::DarkGrey,
             });
         }
-        let period = if r.partial {
-            format!("{} (partial)", r.period)
-        } else {
-            r.period.clone()
-        };
+        let period = r.period_shown();
         let target = if has_target {
             number(r.target, k.unit)
         } else {

@@ -67,7 +67,7 @@ impl Formats {
                 Status::Green => 0x1A7F37,
                 Status::Amber => 0x9A6700,
                 Status::Red => 0xCF222E,
-                Status::NoValue | Status::Unrated => 0x6E7781,
+                Status::NoValue | Status::Unrated | Status::InsufficientData => 0x6E7781,
             };
             Format::new().set_font_color(Color::RGB(color))
         })
@@ -146,6 +146,8 @@ fn kpis(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxE
         "Variance",
         "Status",
         "Score",
+        "Partial periods",
+        "Unmet gates",
     ];
     headers(ws, &names, f)?;
     let mut i = 0;
@@ -165,6 +167,8 @@ fn kpis(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxE
             decimal(ws, (row, 9), r.variance, k.unit, f)?;
             ws.write_string_with_format(row, 10, r.status.name(), f.status(r.status))?;
             decimal(ws, (row, 11), r.score, Unit::Number, f)?;
+            ws.write_string(row, 12, r.partial_periods.join(" "))?;
+            ws.write_string(row, 13, r.unmet_shown())?;
         }
     }
     ws.autofilter(0, 0, i as u32, names.len() as u16 - 1)?;

@@ -64,6 +64,7 @@ struct Memo {
     value: Option<Decimal>,
     seen: Vec<Covered>,
     coverage: Option<(usize, usize)>,
+    short: BTreeSet<i64>,
 }
 
 /// One period and segment of one evaluation.
@@ -78,14 +79,21 @@ pub struct Context<'a> {
     period: i64,
     /// The periods aggregates are taken over: the current period, or a window's periods.
     frame: (i64, i64),
-    /// Each KPI's value by name, period and frame.
-    memo: HashMap<(&'a str, i64, i64, i64), Memo>,
+    /// Each KPI's value by name, period, frame and whether the frame runs from where the data
+    /// starts.
+    memo: HashMap<(&'a str, i64, i64, i64, bool), Memo>,
     /// (code, kpi, message) raised here.
     warnings: Vec<(&'static str, String, String)>,
     /// While a window is evaluated: the periods in which its aggregates found rows.
     seen: Option<Vec<Covered>>,
     /// The first window met: periods that had data, of periods in the window.
     pub coverage: Option<(usize, usize)>,
+    /// The periods read so far that their data covers only in part (docs/language.md,
+    /// "Coverage"); the caller clears it before a value it wants to know this of.
+    pub short: BTreeSet<i64>,
+    /// Inside a `cumulative` window: it runs from where the data starts, so the first period
+    /// being short there does not make it partial.
+    from_start: bool,
     /// The segment as results name it, shared by the results of every period (see `Row`).
     shared_segment: Option<Arc<BTreeMap<String, Option<String>>>>,
 }
@@ -145,6 +153,8 @@ impl<'a> Context<'a> {
             warnings: Vec::new(),
             seen: None,
             coverage: None,
+            short: BTreeSet::new(),
+            from_start: false,
             shared_segment: None,
         }
     }
@@ -208,15 +218,23 @@ impl<'a> Context<'a> {
 
     /// A KPI's unrounded value at the current period and frame.
     pub fn kpi_value(&mut self, k: &'a Kpi) -> Result<Option<Decimal>, EvalError> {
-        let key = (k.name.as_str(), self.period, self.frame.0, self.frame.1);
+        let key = (
+            k.name.as_str(),
+            self.period,
+            self.frame.0,
+            self.frame.1,
+            self.from_start,
+        );
         if let Some(m) = self.memo.get(&key).cloned() {
             if let Some(s) = &mut self.seen {
                 m.seen.into_iter().for_each(|c| add_covered(s, c));
             }
             self.coverage = self.coverage.or(m.coverage);
+            self.short.extend(m.short);
             return Ok(m.value);
         }
         let before = self.coverage;
+        let outer_short = std::mem::take(&mut self.short);
         // The definition in effect in the period the value is for: a shift (`x[-1]`) moves that
         // period, a window does not.
         let definition = k.definition_at(self.first_day(self.period)).value;
@@ -227,12 +245,15 @@ impl<'a> Context<'a> {
         } else {
             None
         };
+        let short = std::mem::replace(&mut self.short, outer_short);
+        self.short.extend(&short);
         self.memo.insert(
             key,
             Memo {
                 value,
                 seen,
                 coverage,
+                short,
             },
         );
         Ok(value)
@@ -328,6 +349,10 @@ impl<'a> Context<'a> {
                 Expr::Value => this.value,
                 Expr::Target => this.target,
                 Expr::Aggregate { index } => {
+                    let dataset = &self.model.aggregates[*index].dataset;
+                    if let Some(c) = self.aggregates.coverage.get(dataset) {
+                        self.short.extend(c.short_in(self.frame, self.from_start));
+                    }
                     match self.aggregates.get(
                         self.model,
                         *index,
@@ -438,13 +463,16 @@ impl<'a> Context<'a> {
                     };
                     self.at(p, frame, |cx| cx.num(k, operand, this))?
                 }
-                Expr::Window { operand, .. } => {
+                Expr::Window { operand, window } => {
                     let Some((p, (start, _))) = self.inner_place(e) else {
                         return Ok(None);
                     };
                     let first_window = self.coverage.is_none();
+                    let outer = self.from_start;
+                    self.from_start = outer || matches!(window, Window::Cumulative);
                     let (value, seen) =
                         self.collecting(|cx| cx.at(p, (start, p), |cx| cx.num(k, operand, this)));
+                    self.from_start = outer;
                     let value = value?;
                     if first_window {
                         let of = (p - start + 1).max(0) as usize;

@@ -36,6 +36,9 @@ pub struct Explanation {
     pub aggregates: Vec<AggregateUse>,
     /// Each dataset read: where from, its fingerprint, rows read and rows that counted.
     pub sources: Vec<DatasetRead>,
+    /// The days the data of each dataset the calculation read covers (docs/language.md,
+    /// "Coverage").
+    pub coverage: BTreeMap<String, scorecard_engine::coverage::Covers>,
 }
 
 #[derive(Debug, Serialize)]
@@ -182,8 +185,24 @@ pub fn explain(
         Some(t) => Some(tracer.node(k.into(), t, This::default())?),
         None => None,
     };
-    let status = decision(model, k, (first_day, last_day), this, (rule, result.status));
+    let mut status = decision(model, k, (first_day, last_day), this, (rule, result.status));
+    if let Some(why) = not_rated(k, &result) {
+        // No threshold was tried.
+        for r in &mut status.rules {
+            (r.reached, r.holds) = (false, None);
+        }
+        status.decided_by = why;
+    }
     let Tracer { uses, .. } = tracer;
+    let coverage = uses
+        .iter()
+        .filter_map(|u| {
+            Some((
+                u.dataset.clone(),
+                aggregates.coverage.get(&u.dataset)?.clone(),
+            ))
+        })
+        .collect();
     Ok(Explanation {
         manifest,
         kpi: Subject {
@@ -237,7 +256,29 @@ pub fn explain(
         scoring: scoring(&k.scoring),
         aggregates: uses,
         sources: Vec::new(),
+        coverage,
     })
+}
+
+/// Why a KPI with a value is not rated: a gate of `requires:` did not hold, or the value reads a
+/// period its data covers only in part and the KPI is `partial: not_rated`.
+fn not_rated(k: &Kpi, result: &Row) -> Option<String> {
+    match result.status {
+        Status::InsufficientData => Some(format!(
+            "insufficient data: {} did not hold, so it is not rated",
+            result.unmet_shown()
+        )),
+        Status::Unrated if result.partial && k.partial == scorecard_model::Partial::NotRated => {
+            Some(format!(
+                "partial: the data covers {} only in part, and the KPI is `partial: not_rated`",
+                match result.partial_periods.is_empty() {
+                    true => result.period.clone(),
+                    false => result.partial_periods.join(", "),
+                }
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Adds the rows the engine found behind each aggregate, and the datasets with their fingerprints.

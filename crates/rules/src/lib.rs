@@ -34,6 +34,8 @@ pub struct Evaluation {
     /// What produced the document, from which files and options, and when.
     pub manifest: manifest::Manifest,
     pub periods: Vec<String>,
+    /// The days each dataset's data covers (docs/language.md, "Coverage").
+    pub coverage: BTreeMap<String, scorecard_engine::coverage::Covers>,
     pub kpis: Vec<KpiResult>,
     /// Objective, perspective and overall scores per period.
     #[serde(flatten)]
@@ -159,8 +161,13 @@ fn shared_map<S: serde::Serializer>(
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub period: String,
-    /// The period holding `--as-of`, evaluated before its end.
+    /// The value reads data that does not wholly cover a period it is taken over: this one
+    /// (the data starts after its start or ends before its end, or `--as-of` is inside it), or
+    /// one it is compared with (`x[-1]`, a window).
     pub partial: bool,
+    /// The periods the value reads that its data covers only in part, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partial_periods: Vec<String>,
     /// Segment column to value; empty for the total. A `null` value is a row whose column was empty.
     /// One map per segment, shared by its results in every period: a segmentation may have
     /// hundreds of thousands of segments, and a map of four columns is most of a result's memory.
@@ -185,6 +192,61 @@ pub struct Row {
     /// many of them the data had rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<Coverage>,
+    /// The gates of `requires:` that did not hold, which make the status `insufficient_data`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<Unmet>,
+}
+
+impl Row {
+    /// The period as tables show it: `2026-10 (partial)` when the data covers it only in part,
+    /// `2026-10 (partial: 2025-10)` when what covers only in part is a period it is compared with.
+    pub fn period_shown(&self) -> String {
+        if !self.partial {
+            return self.period.clone();
+        }
+        let others: Vec<&str> = self
+            .partial_periods
+            .iter()
+            .map(String::as_str)
+            .filter(|p| *p != self.period)
+            .collect();
+        match others.is_empty() {
+            true => format!("{} (partial)", self.period),
+            false => format!("{} (partial: {})", self.period, others.join(", ")),
+        }
+    }
+
+    /// The gates that did not hold, as one line: `responses: count(survey) >= 30 (12 against 30)`.
+    /// The sides are shown to at most 4 places (the JSON has them exact).
+    pub fn unmet_shown(&self) -> String {
+        let side = |d: Decimal| {
+            scorecard_model::format::number(Some(d.round_dp(4).normalize()), Unit::Number)
+        };
+        let shown = |u: &Unmet| {
+            let sides = match (u.holds, u.left, u.right) {
+                (None, _, _) => " (cannot be told: a value it needs is missing)".to_string(),
+                (_, Some(l), Some(r)) => format!(" ({} against {})", side(l), side(r)),
+                _ => String::new(),
+            };
+            format!("{}: {}{sides}", u.gate, u.condition)
+        };
+        self.unmet.iter().map(shown).collect::<Vec<_>>().join("; ")
+    }
+}
+
+/// A gate of a KPI's `requires:` that did not hold in a period and segment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unmet {
+    pub gate: String,
+    /// The condition as written.
+    pub condition: String,
+    /// `false` when it failed; `null` when it could not be told (a value it needs is missing).
+    pub holds: Option<bool>,
+    /// When the gate is one comparison: the values of its two sides (exact, `null` when missing).
+    #[serde(with = "opt_decimal")]
+    pub left: Option<Decimal>,
+    #[serde(with = "opt_decimal")]
+    pub right: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -201,8 +263,11 @@ pub enum Status {
     Red,
     /// No value, or a threshold that could not be decided (for example the target has no value).
     NoValue,
-    /// The KPI declares no thresholds, no target and no `within` range.
+    /// The KPI declares no thresholds, no target and no `within` range; or its value reads a
+    /// period its data covers only in part and it is declared `partial: not_rated`.
     Unrated,
+    /// A gate of its `requires:` did not hold: its inputs are not enough to rate it.
+    InsufficientData,
 }
 
 impl Evaluation {
@@ -231,6 +296,7 @@ impl Status {
             Status::Red => "red",
             Status::NoValue => "no value",
             Status::Unrated => "unrated",
+            Status::InsufficientData => "insufficient data",
         }
     }
 }
@@ -408,6 +474,7 @@ pub fn evaluate(
             .cloned()
             .collect(),
         periods: labels,
+        coverage: aggregates.coverage.clone(),
         kpis,
         attribution: Vec::new(),
         scores,

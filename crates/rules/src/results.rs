@@ -4,7 +4,7 @@
 
 use super::bands::Band;
 use super::sweep::Segments;
-use super::{Coverage, Row, Status};
+use super::{Coverage, Row, Status, Unmet};
 use rust_decimal::Decimal;
 use scorecard_model::CmpOp;
 use serde::ser::{Error as _, SerializeSeq};
@@ -264,6 +264,27 @@ fn encode(out: &mut Vec<u8>, row: &Row, period: u32, segment: u32) {
             out.extend_from_slice(&(c.covered as u64).to_le_bytes());
         }
     }
+    out.extend_from_slice(&(row.partial_periods.len() as u32).to_le_bytes());
+    for p in &row.partial_periods {
+        text(out, p);
+    }
+    out.extend_from_slice(&(row.unmet.len() as u32).to_le_bytes());
+    for u in &row.unmet {
+        text(out, &u.gate);
+        text(out, &u.condition);
+        out.push(match u.holds {
+            None => 0,
+            Some(false) => 1,
+            Some(true) => 2,
+        });
+        decimal(out, u.left);
+        decimal(out, u.right);
+    }
+}
+
+fn text(out: &mut Vec<u8>, t: &str) {
+    out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+    out.extend_from_slice(t.as_bytes());
 }
 
 fn decimal(out: &mut Vec<u8>, d: Option<Decimal>) {
@@ -276,12 +297,13 @@ fn decimal(out: &mut Vec<u8>, d: Option<Decimal>) {
     }
 }
 
-const STATUSES: [Status; 5] = [
+const STATUSES: [Status; 6] = [
     Status::Green,
     Status::Amber,
     Status::Red,
     Status::NoValue,
     Status::Unrated,
+    Status::InsufficientData,
 ];
 const OPS: [CmpOp; 6] = [
     CmpOp::Eq,
@@ -336,9 +358,33 @@ fn decode(
             covered: u64_at(bytes)? as usize,
         }),
     };
+    let mut partial_periods = Vec::new();
+    for _ in 0..u32_at(bytes)? {
+        partial_periods.push(text_at(bytes)?);
+    }
+    let mut unmet = Vec::new();
+    for _ in 0..u32_at(bytes)? {
+        let gate = text_at(bytes)?;
+        let condition = text_at(bytes)?;
+        let holds = match byte(bytes)? {
+            0 => None,
+            n => Some(n == 2),
+        };
+        let left = decimal_at(bytes)?;
+        let right = decimal_at(bytes)?;
+        unmet.push(Unmet {
+            gate,
+            condition,
+            holds,
+            left,
+            right,
+        });
+    }
     Ok(Row {
         period: store.periods.get(period).ok_or_else(corrupt)?.clone(),
         partial,
+        partial_periods,
+        unmet,
         segment: Arc::new(super::eval::segment_map(
             by,
             segments.get(segment).ok_or_else(corrupt)?,
@@ -373,6 +419,11 @@ fn byte(bytes: &mut &[u8]) -> io::Result<u8> {
 fn u32_at(bytes: &mut &[u8]) -> io::Result<u32> {
     let b = take(bytes, 4)?;
     Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn text_at(bytes: &mut &[u8]) -> io::Result<String> {
+    let n = u32_at(bytes)? as usize;
+    String::from_utf8(take(bytes, n)?.to_vec()).map_err(|_| corrupt())
 }
 
 fn u64_at(bytes: &mut &[u8]) -> io::Result<u64> {

@@ -2,9 +2,9 @@
 //! (or from the target and `better` when no thresholds are declared).
 
 use super::eval::{Context, This};
-use super::{EvalError, Row, Status};
+use super::{EvalError, Row, Status, Unmet};
 use rust_decimal::{Decimal, RoundingStrategy};
-use scorecard_model::{Better, Kpi, Rag as Declared, RoundMode, Threshold, Unit};
+use scorecard_model::{Better, Expr, Kpi, Partial, Rag as Declared, RoundMode, Threshold, Unit};
 
 /// One result row with what decided it.
 pub struct Judged {
@@ -23,9 +23,13 @@ pub fn row<'a>(
     (period, partial): (String, bool),
     scripts: &scorecard_script::Scripts,
 ) -> Result<Judged, EvalError> {
-    // The window coverage is this row's own, whatever the context evaluated before it.
+    // The window coverage and the short periods are this row's own, whatever the context
+    // evaluated before it.
     cx.coverage = None;
+    cx.short.clear();
     let value = cx.kpi_value(k)?.map(|v| round(v, k));
+    let partial_periods: Vec<String> = cx.short.iter().map(|p| cx.label(*p)).collect();
+    let partial = partial || !partial_periods.is_empty();
     let window = cx
         .coverage
         .map(|(covered, periods)| super::Coverage { periods, covered });
@@ -45,8 +49,15 @@ pub fn row<'a>(
         .map(Vec::as_slice)
         .unwrap_or(&[]);
     let bands = super::bands::bands(cx, k, rules, target)?;
+    let unmet = match value {
+        Some(_) => gates(cx, k)?,
+        None => Vec::new(),
+    };
+    let not_rated = partial && k.partial == Partial::NotRated;
     let (status, rule) = match value {
         None => (Status::NoValue, None),
+        Some(_) if !unmet.is_empty() => (Status::InsufficientData, None),
+        Some(_) if not_rated => (Status::Unrated, None),
         Some(v) => status(
             cx,
             k,
@@ -58,15 +69,22 @@ pub fn row<'a>(
             target_expr.is_some(),
         )?,
     };
-    let exact = super::score::score(&k.scoring, k.better, (value, target, status), scripts)
-        .map_err(|why| EvalError::Script {
-            kpi: k.name.clone(),
-            period: period.clone(),
-            why,
-        })?;
+    // A KPI that is not rated here is not scored either, whatever its scoring method.
+    let rated = unmet.is_empty() && !not_rated;
+    let exact = match rated {
+        true => super::score::score(&k.scoring, k.better, (value, target, status), scripts)
+            .map_err(|why| EvalError::Script {
+                kpi: k.name.clone(),
+                period: period.clone(),
+                why,
+            })?,
+        false => None,
+    };
     let row = Row {
         period,
         partial,
+        partial_periods,
+        unmet,
         score: exact.map(super::score::shown),
         window,
         segment: cx.shared_segment_map(),
@@ -81,6 +99,33 @@ pub fn row<'a>(
         exact_score: exact,
         rule,
     })
+}
+
+/// The gates of `k` that do not hold (or cannot be told) in the context's period and segment, each
+/// with the values of its two sides when it is one comparison.
+fn gates(cx: &mut Context, k: &Kpi) -> Result<Vec<Unmet>, EvalError> {
+    let mut unmet = Vec::new();
+    for g in &k.requires {
+        let holds = cx.cond(k.into(), &g.condition, This::default())?;
+        if holds == Some(true) {
+            continue;
+        }
+        let (left, right) = match &g.condition {
+            Expr::Compare { left, right, .. } => (
+                cx.num(k.into(), left, This::default())?,
+                cx.num(k.into(), right, This::default())?,
+            ),
+            _ => (None, None),
+        };
+        unmet.push(Unmet {
+            gate: g.name.clone(),
+            condition: g.text.clone(),
+            holds,
+            left,
+            right,
+        });
+    }
+    Ok(unmet)
 }
 
 /// Rounds a value as the KPI declares: places of the figure shown (a percent's places are places of

@@ -7,6 +7,9 @@ mod print;
 mod split;
 mod tree;
 
+/// The status `is insufficient data` tests for, named as one word as the results name it.
+pub const INSUFFICIENT_DATA: &str = "insufficient_data";
+
 pub use print::print;
 
 use pest::Parser;

@@ -352,6 +352,13 @@ fn status_test(cx: &Ctx, subject: Expr, op: P, span: Span) -> Expr {
         match part.as_rule() {
             Rule::negated => negated = true,
             Rule::ident => status = Some(cx.ident(part)),
+            // Two words in the file, one status: named as the results name it.
+            Rule::insufficient_data => {
+                status = Some(Ident {
+                    span: cx.span(&part),
+                    text: crate::INSUFFICIENT_DATA.to_string(),
+                })
+            }
             Rule::for_window => {
                 let length = part
                     .into_inner()

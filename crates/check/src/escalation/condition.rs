@@ -147,7 +147,11 @@ fn status_test(
             return None;
         }
     };
-    let wanted = thresholds::status_word(lw.cx, status, Code::InvalidValue);
+    let insufficient = status.text == scorecard_syntax::INSUFFICIENT_DATA;
+    let wanted = match insufficient {
+        true => None,
+        false => thresholds::status_word(lw.cx, status, Code::InvalidValue),
+    };
     let lengths = match window {
         None => Some((1, 1)),
         Some(StatusWindow::For { length }) => lw.window_length(length).map(|n| (n, n)),
@@ -197,6 +201,10 @@ fn status_test(
             return None;
         }
     };
+    if insufficient {
+        let (at_least, of) = lengths?;
+        return insufficient_test(lw, span, kpi, negated, (at_least, of), name.span);
+    }
     let rated = kpi.thresholds.all().any(|t| !t.is_empty())
         || kpi.target.all().next().is_some()
         || matches!(kpi.better, super::super::model::Better::Within { .. });
@@ -231,6 +239,57 @@ fn status_test(
     Some(Condition::Status {
         kpi: kpi.name.clone(),
         statuses,
+        insufficient: false,
+        at_least,
+        of,
+        text: lw.cx.text(span),
+    })
+}
+
+/// `kpi is [not] insufficient data ...`: of a KPI with gates (`requires:`), which alone can fail
+/// them.
+fn insufficient_test(
+    lw: &mut Lowering,
+    span: Span,
+    kpi: &Kpi,
+    negated: bool,
+    (at_least, of): (i64, i64),
+    name: Span,
+) -> Option<Condition> {
+    if kpi.requires.is_empty() {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::NoStatus,
+                name,
+                format!(
+                    "kpi `{}` has no `requires`, so it is never insufficient data",
+                    kpi.name
+                ),
+            )
+            .label("no gates")
+            .help(format!(
+                "give `{}` the conditions its inputs must meet, as in `requires: {{ responses: count(survey) >= 30 }}`",
+                kpi.name
+            )),
+        );
+        return None;
+    }
+    if negated {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                "`is not insufficient data` cannot be tested",
+            )
+            .label("negated")
+            .help("test the statuses it should have instead (`is not red`), or `not (x is insufficient data)`"),
+        );
+        return None;
+    }
+    Some(Condition::Status {
+        kpi: kpi.name.clone(),
+        statuses: Vec::new(),
+        insufficient: true,
         at_least,
         of,
         text: lw.cx.text(span),

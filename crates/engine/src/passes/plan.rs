@@ -82,11 +82,19 @@ pub fn rule_inputs(model: &Model) -> BTreeSet<&str> {
         out.insert(a.activity.as_str());
     }
     for v in &model.views {
-        let mut reads = BTreeSet::new();
-        for c in &v.columns {
-            reach(&c.value, &[], &mut reads);
-        }
-        out.extend(reads.iter().map(|i| model.aggregates[*i].dataset.as_str()));
+        out.extend(view_inputs(model, v));
     }
     out
+}
+
+/// The datasets a view's columns aggregate.
+pub fn view_inputs<'m>(model: &'m Model, v: &scorecard_model::View) -> BTreeSet<&'m str> {
+    let mut reads = BTreeSet::new();
+    for c in &v.columns {
+        reach(&c.value, &[], &mut reads);
+    }
+    reads
+        .iter()
+        .map(|i| model.aggregates[*i].dataset.as_str())
+        .collect()
 }

@@ -26,6 +26,8 @@ pub struct Pushed {
     filter: Option<String>,
     sum: [u8; 32],
     received: u64,
+    /// The first and last day of the rows read, from the server.
+    days: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// The server's side of a dataset whose passes can run there, with the input the manifest records
@@ -87,6 +89,7 @@ async fn open(
         filter: through(ds, as_of),
         sum: [0; 32],
         received: 0,
+        days: None,
     };
     let rows = pushed.check(ds, money_scale).await?;
     Ok(Some((pushed, rows)))
@@ -157,9 +160,19 @@ impl Pushed {
             };
             checked.push((c.name.clone(), expected));
         }
+        // The span of the rows' days, last: what the data covers.
+        let day = format!("CAST(s.{} AS DATE)", quote(&ds.time));
+        checks.push(format!("CAST(MIN({day}) AS TEXT)"));
+        checks.push(format!("CAST(MAX({day}) AS TEXT)"));
         let sql = format!("SELECT {} FROM {}", checks.join(", "), self.filtered());
         let found = self.rows(ds, &sql).await?;
         let first = found.first().cloned().unwrap_or_default();
+        let day_at = |i: usize| {
+            let text = first.get(i).cloned().flatten()?;
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+        };
+        self.days =
+            day_at(first.len().saturating_sub(2)).zip(day_at(first.len().saturating_sub(1)));
         for ((column, expected), value) in checked.iter().zip(first.iter().skip(1)) {
             if let Some(value) = value {
                 return Err(self.refused(
@@ -279,6 +292,11 @@ impl Pushed {
             table.rows.insert((periods.of_date(start), segment), cells);
         }
         Ok(table)
+    }
+
+    /// The first and last day of the rows the server holds for the dataset.
+    pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        self.days
     }
 
     /// The fingerprint of every aggregated row received, taken as a multiset.

@@ -225,14 +225,15 @@ fn detail(e: &Evaluation, k: &KpiResult, model: &Model) -> String {
 }
 
 fn period_row(first: &str, r: Option<&Row>, unit: Unit) -> String {
-    let partial = if r.is_some_and(|r| r.partial) {
-        " (partial)"
-    } else {
-        ""
+    // The period's own name stays first; what makes it partial follows it.
+    let partial = match r {
+        Some(r) if r.partial => r.period_shown()[r.period.len()..].to_string(),
+        _ => String::new(),
     };
     format!(
-        "<tr><td>{}{partial}</td>{}</tr>",
+        "<tr><td>{}{}</td>{}</tr>",
         esc(first),
+        esc(&partial),
         result_cells(r, unit)
     )
 }
@@ -251,9 +252,21 @@ fn result_cells(r: Option<&Row>, unit: Unit) -> String {
         esc(&number(r.value, unit)),
         esc(&number_or_blank(r.target, unit)),
         esc(&number_or_blank(r.variance, unit)),
-        badge(r.status),
+        status_cell(r),
         r.score.map(|s| s.to_string()).unwrap_or_default()
     )
+}
+
+/// The status badge, with the gates that did not hold under it.
+fn status_cell(r: &Row) -> String {
+    match r.unmet.is_empty() {
+        true => badge(r.status),
+        false => format!(
+            "{}<br><small class=\"unmet\">{}</small>",
+            badge(r.status),
+            esc(&r.unmet_shown())
+        ),
+    }
 }
 
 /// `green if value >= 31,900.00; amber if value >= 30,305.00; red otherwise`.

@@ -48,6 +48,7 @@ pub fn html(e: &Evaluation, model: &Model) -> String {
     let parts = [
         ("kpis", "KPIs", kpis::summary(e)),
         ("escalations", "Escalations", sections::escalations(e)),
+        ("data-health", "Data health", sections::health(e)),
         ("strategy-map", "Strategy map", map.unwrap_or_default()),
         (
             "attribution",
@@ -81,6 +82,7 @@ pub(crate) fn badge(s: Status) -> String {
         Status::Red => "✖",
         Status::NoValue => "–",
         Status::Unrated => "○",
+        Status::InsufficientData => "⚠",
     };
     format!(
         r#"<span class="badge {}"><span aria-hidden="true">{glyph}</span> {}</span>"#,
@@ -141,11 +143,12 @@ fn header(e: &Evaluation, title: &str) -> String {
     fact("Evaluated", &evaluated);
     out.push_str("</dl>\n");
     // Counts of the totals' statuses in the last period.
-    let mut counts = [0usize; 5];
+    let mut counts = [0usize; 6];
     let order = [
         Status::Green,
         Status::Amber,
         Status::Red,
+        Status::InsufficientData,
         Status::NoValue,
         Status::Unrated,
     ];

@@ -1,5 +1,5 @@
-//! Owns the report's sections beside the KPIs: escalations (open ones first), attribution credit by
-//! channel under each declared model, whale curves, and the run's warnings.
+//! Owns the report's sections beside the KPIs: escalations (open ones first), data health,
+//! attribution credit by channel under each declared model, whale curves, and the run's warnings.
 
 use super::{esc, svg};
 use rust_decimal::Decimal;
@@ -190,6 +190,44 @@ pub fn curves(e: &Evaluation) -> String {
         );
     }
     out.push_str("</section>\n");
+    out
+}
+
+/// What the data covers when some result reads a period covered only in part, and the results
+/// not rated for insufficient data with the gates that failed.
+pub fn health(e: &Evaluation) -> String {
+    let h = crate::health::of(e);
+    if h.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<section id=\"data-health\">\n<h2>Data health</h2>\n<ul>\n");
+    if !h.partial_periods.is_empty() {
+        let _ = writeln!(
+            out,
+            "<li><strong>Partial:</strong> the data covers {} only in part; results reading them are marked (partial).</li>",
+            esc(&h.partial_periods.join(", "))
+        );
+        let _ = writeln!(
+            out,
+            "<li><strong>Coverage:</strong> {}</li>",
+            esc(&h.coverage.join("; "))
+        );
+    }
+    for line in &h.insufficient {
+        let _ = writeln!(
+            out,
+            "<li><strong>Insufficient data:</strong> {}</li>",
+            esc(line)
+        );
+    }
+    if h.more > 0 {
+        let _ = writeln!(
+            out,
+            "<li><strong>Insufficient data:</strong> {} more results</li>",
+            h.more
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
     out
 }
 

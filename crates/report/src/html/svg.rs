@@ -28,6 +28,7 @@ pub fn class(s: Status) -> &'static str {
         Status::Red => "red",
         Status::NoValue => "none",
         Status::Unrated => "unrated",
+        Status::InsufficientData => "insufficient",
     }
 }
 

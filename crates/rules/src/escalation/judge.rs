@@ -211,6 +211,7 @@ impl<'a> Judge<'a> {
             Condition::Status {
                 kpi,
                 statuses,
+                insufficient,
                 at_least,
                 of,
                 text,
@@ -221,9 +222,9 @@ impl<'a> Judge<'a> {
                 };
                 let (mut hits, mut unknown) = (0, 0);
                 for q in p - of + 1..=p {
-                    match declared(self.point(k, q)?.status) {
-                        Some(s) if statuses.contains(&s) => hits += 1,
-                        Some(_) => {}
+                    match counted(self.point(k, q)?.status, statuses, *insufficient) {
+                        Some(true) => hits += 1,
+                        Some(false) => {}
                         None => unknown += 1,
                     }
                 }
@@ -430,6 +431,18 @@ fn exact_anomaly(
     }))
 }
 
+/// Whether a period's status counts for a status test (`statuses`, and `insufficient_data` when
+/// `insufficient`); `None` when it cannot be told. A period with no value cannot be told either
+/// way; one that is not rated (insufficient data, or unrated) cannot be told to be a colour.
+fn counted(s: Status, statuses: &[scorecard_model::Rag], insufficient: bool) -> Option<bool> {
+    match (s, insufficient) {
+        (Status::NoValue, _) => None,
+        (Status::InsufficientData, true) => Some(true),
+        (_, true) => Some(false),
+        (s, false) => declared(s).map(|d| statuses.contains(&d)),
+    }
+}
+
 /// The declared status a result status is; `None` for no value or no rating.
 fn declared(s: Status) -> Option<scorecard_model::Rag> {
     use scorecard_model::Rag as D;
@@ -437,6 +450,6 @@ fn declared(s: Status) -> Option<scorecard_model::Rag> {
         Status::Green => Some(D::Green),
         Status::Amber => Some(D::Amber),
         Status::Red => Some(D::Red),
-        Status::NoValue | Status::Unrated => None,
+        Status::NoValue | Status::Unrated | Status::InsufficientData => None,
     }
 }

@@ -145,6 +145,7 @@ fn show(v: Option<Decimal>, unit: Unit) -> String {
 fn status_word(s: Status) -> &'static str {
     match s {
         Status::NoValue => "none",
+        Status::InsufficientData => "insufficient_data",
         other => other.name(),
     }
 }

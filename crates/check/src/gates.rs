@@ -1,0 +1,96 @@
+//! Owns a KPI's `requires:` block: named conditions its inputs must meet in a period and segment
+//! before it is rated (`responses: count(survey) >= 30`).
+
+use super::expr::Lowering;
+use super::model::Gate;
+use super::units::Ty;
+use scorecard_diagnostic::{Code, Diagnostic};
+use scorecard_syntax::ast::{Entry, Value};
+
+const EXAMPLE: &str = "write `requires: { responses: count(survey) >= 30  answered: count(survey.satisfaction) / count(survey) >= 95% }`";
+
+/// The gates in the order written; `None` after reporting an error (every gate is checked).
+pub fn read(lw: &mut Lowering, e: &Entry) -> Option<Vec<Gate>> {
+    let Value::Block(list, _) = &e.value else {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                e.value.span(),
+                "`requires` expects a block of named conditions",
+            )
+            .label("expected `{ name: condition ... }`")
+            .help(EXAMPLE),
+        );
+        return None;
+    };
+    if list.is_empty() {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                e.value.span(),
+                "`requires` names no condition",
+            )
+            .label("empty")
+            .help(format!("{EXAMPLE}, or remove `requires`")),
+        );
+        return None;
+    }
+    let mut gates: Vec<Gate> = Vec::new();
+    let mut ok = true;
+    for entry in list {
+        match gate(lw, entry, &gates) {
+            Some(g) => gates.push(g),
+            None => ok = false,
+        }
+    }
+    ok.then_some(gates)
+}
+
+fn gate(lw: &mut Lowering, entry: &Entry, before: &[Gate]) -> Option<Gate> {
+    let name = &entry.key;
+    if entry.quoted {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                name.span,
+                "a gate's name is written without quotes",
+            )
+            .label("quoted")
+            .help("name it like a scorecard name: letters, digits and `_`"),
+        );
+        return None;
+    }
+    if before.iter().any(|g| g.name == name.text) {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::DuplicateKey,
+                name.span,
+                format!("gate `{}` is written twice", name.text),
+            )
+            .label("second gate of this name")
+            .help("give each condition its own name, or join them with `and`"),
+        );
+        return None;
+    }
+    let item = super::entries::expression(lw.cx, entry, "a condition")?;
+    let (condition, ty) = lw.lower(item)?;
+    if !matches!(ty, Ty::Bool | Ty::Unknown) {
+        lw.cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                item.span,
+                format!("a gate must be a condition, found {}", ty.describe()),
+            )
+            .label("expected a condition")
+            .help(
+                "compare what the KPI reads with the least it needs, such as `count(survey) >= 30`",
+            ),
+        );
+        return None;
+    }
+    Some(Gate {
+        name: name.text.clone(),
+        condition,
+        text: lw.cx.text(item.span),
+    })
+}
