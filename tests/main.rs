@@ -26,6 +26,7 @@ mod evaluate;
 mod explain;
 mod format;
 mod generate;
+mod health;
 mod journeys;
 mod lsp;
 mod nothing_missing;

@@ -16,7 +16,7 @@ use std::path::PathBuf;
     name = "scorecard",
     version,
     about = "Check and evaluate finance scorecards written as text",
-    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error, 3 an escalation at or above `run --fail-on` is open in the last period."
+    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error, 3 an escalation at or above `run --fail-on` is open in the last period, or a dataset check failed under `--fail-on checks`."
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -79,9 +79,10 @@ pub(crate) enum Command {
         #[arg(long)]
         credits: Option<PathBuf>,
         /// Exit with code 3 (after writing the results) when an escalation of this severity or
-        /// above is open in the last period reported.
-        #[arg(long, value_enum)]
-        fail_on: Option<FailOn>,
+        /// above is open in the last period reported, or with `checks`, when a dataset check
+        /// failed; may be given more than once (`--fail-on high --fail-on checks`).
+        #[arg(long, value_enum, action = clap::ArgAction::Append)]
+        fail_on: Vec<FailOn>,
     },
     /// Write the self-contained HTML report: statuses, trends against targets and threshold bands,
     /// escalations, attribution, whale curves and the strategy map, in one file (docs/reports.md).
@@ -267,16 +268,20 @@ pub(crate) enum FailOn {
     Medium,
     High,
     Critical,
+    /// A dataset check failed (one of severity `warn`: an `error` check stops the run).
+    Checks,
 }
 
 impl FailOn {
-    pub(crate) fn severity(self) -> Severity {
+    /// The escalation severity it gates on; `None` for `checks`.
+    pub(crate) fn severity(self) -> Option<Severity> {
         match self {
-            FailOn::Info => Severity::Info,
-            FailOn::Low => Severity::Low,
-            FailOn::Medium => Severity::Medium,
-            FailOn::High => Severity::High,
-            FailOn::Critical => Severity::Critical,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Checks => None,
         }
     }
 }

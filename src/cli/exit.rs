@@ -12,7 +12,8 @@ pub enum Exit {
     /// A data or runtime error: a data file missing or malformed, an overflow, an output that
     /// could not be written; a `test` that could not run.
     DataErrors = 2,
-    /// `run --fail-on`: an escalation that severe is open in the last period reported.
+    /// `run --fail-on`: an escalation that severe is open in the last period reported, or
+    /// (`--fail-on checks`) a dataset check failed.
     Escalated = 3,
 }
 

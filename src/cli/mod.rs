@@ -116,7 +116,8 @@ pub fn main() -> ExitCode {
                 format,
                 output: output.as_deref(),
                 credits: credits.as_deref(),
-                fail_on: fail_on.map(FailOn::severity),
+                fail_on: fail_on.iter().filter_map(|f| f.severity()).min(),
+                fail_on_checks: fail_on.iter().any(|f| matches!(f, FailOn::Checks)),
             };
             run::run(&files, source, outputs)
         }

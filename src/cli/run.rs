@@ -68,6 +68,8 @@ pub struct Outputs<'a> {
     pub output: Option<&'a Path>,
     pub credits: Option<&'a Path>,
     pub fail_on: Option<Severity>,
+    /// `--fail-on checks`: exit 3 when a dataset check failed.
+    pub fail_on_checks: bool,
 }
 
 /// What an evaluation is for: `run` keeps credit rows when asked, and writes CSV and JSON a row at
@@ -417,6 +419,14 @@ fn run_one(run: Prepared, source: &DataArgs, out: Outputs) -> Exit {
     };
     if written != Exit::Ok {
         return written;
+    }
+    let failed = evaluation.checks.iter().filter(|c| !c.passed).count();
+    if out.fail_on_checks && failed > 0 {
+        eprintln!(
+            "checks: {failed} dataset check{} failed (--fail-on checks)",
+            if failed == 1 { "" } else { "s" }
+        );
+        return Exit::Escalated;
     }
     let open = scorecard::rules::escalation::open_severity(&evaluation.escalations);
     match (out.fail_on, open) {

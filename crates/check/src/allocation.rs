@@ -184,6 +184,7 @@ fn cost_tables(
         time: "period_start".into(),
         columns: unused_columns,
         complete: Default::default(),
+        checks: Vec::new(),
         grain: None,
         line: cx.line(d.name.span),
     };
@@ -198,6 +199,7 @@ fn cost_tables(
         time: "period_start".into(),
         columns,
         complete: Default::default(),
+        checks: Vec::new(),
         grain: None,
         line: cx.line(d.name.span),
     };

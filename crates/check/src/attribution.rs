@@ -155,6 +155,7 @@ pub fn check(
             column("touch", ColumnType::Integer, "the touch's line in its file"),
         ],
         complete: Default::default(),
+        checks: Vec::new(),
         grain: None,
         line: cx.line(d.name.span),
     };

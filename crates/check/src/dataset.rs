@@ -15,6 +15,7 @@ const KEYS: &[&str] = &[
     "extracted",
     "complete_from",
     "grain",
+    "checks",
 ];
 const TYPES: &[&str] = &[
     "text",
@@ -63,6 +64,8 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
             extracted: extracted?,
         },
         grain: grain?,
+        // Read once every dataset is known: a check may refer to another dataset.
+        checks: Vec::new(),
         line: cx.line(d.span),
     })
 }

@@ -4,6 +4,7 @@
 pub mod allocation;
 mod attribution;
 mod coverage;
+mod data_checks;
 mod dataset;
 mod dated;
 mod definitions;
@@ -296,10 +297,12 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
     let functions = function::check(cx, &functions);
-    let mut datasets: Vec<model::Dataset> = datasets
-        .into_iter()
+    let dataset_decls = datasets;
+    let mut datasets: Vec<model::Dataset> = dataset_decls
+        .iter()
         .filter_map(|d| dataset::check(cx, d))
         .collect();
+    data_checks::check_all(cx, &dataset_decls, &mut datasets);
     let declared = datasets.len();
     let attributions: Vec<model::Attribution> = attributions
         .into_iter()

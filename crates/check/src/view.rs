@@ -234,6 +234,7 @@ fn derived_table(cx: &Checker, d: &Declaration, key: &str, columns: &[ViewColumn
         time: "period_start".into(),
         columns: table_columns,
         complete: Default::default(),
+        checks: Vec::new(),
         grain: None,
         line: cx.line(d.name.span),
     }

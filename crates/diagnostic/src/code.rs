@@ -72,6 +72,7 @@ codes! {
     RepeatedKey => "scorecard::data::repeated_key",
     NoTime => "scorecard::data::no_time",
     ColumnType => "scorecard::data::column_type",
+    CheckFailed => "scorecard::data::check_failed",
     Overflow => "scorecard::run::overflow",
     Precision => "scorecard::run::precision",
     ExplainKpi => "scorecard::explain::unknown_kpi",

@@ -204,6 +204,23 @@ fn short_periods(
     (starts, (from <= to).then_some((from, to)))
 }
 
+/// The datasets read from a source that `name` is, or is made from through rules' tables.
+pub fn sources_of(model: &Model, name: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut todo = vec![name.to_string()];
+    while let Some(next) = todo.pop() {
+        let Some(ds) = model.dataset(&next) else {
+            continue;
+        };
+        if ds.is_file() {
+            out.insert(next);
+        } else {
+            todo.extend(inputs(model, ds).into_iter().map(str::to_string));
+        }
+    }
+    out
+}
+
 /// The datasets a rule's table is made from.
 fn inputs<'m>(model: &'m Model, ds: &Dataset) -> BTreeSet<&'m str> {
     match ds.format {

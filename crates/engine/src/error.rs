@@ -6,6 +6,9 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum DataError {
+    #[error("{count} check{} of severity `error` failed, so the run stops:\n  {checks}{}", if *.count == 1 { "" } else { "s" }, help_line(&Some("fix the rows named, or make the check `warn` to report it and go on".to_string())))]
+    CheckFailed { count: usize, checks: String },
+
     #[error("cannot read `{path}` for dataset `{dataset}`: {reason}")]
     Unreadable {
         dataset: String,
@@ -212,6 +215,7 @@ impl DataError {
             DataError::Memory { .. } | DataError::TooManyResults { .. } => Code::MemoryLimit,
             DataError::Cluster { .. } | DataError::NoCluster { .. } => Code::Cluster,
             DataError::Engine(_) => Code::EngineFailed,
+            DataError::CheckFailed { .. } => Code::CheckFailed,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Owns running the aggregate passes on DataFusion: loading each dataset once, computing every
 //! aggregate per period and segment, and recording the inputs (path, sha256, rows) for the manifest.
 
+pub mod checks;
 pub mod cluster;
 pub mod coverage;
 mod derived;
@@ -151,6 +152,8 @@ pub struct Aggregates {
     /// What each dataset's data covers (the datasets with rows), for telling the periods it
     /// covers only in part.
     pub coverage: BTreeMap<String, coverage::Covers>,
+    /// Every dataset check, passed or failed, in declaration order.
+    pub checks: Vec<checks::Checked>,
     /// The first and last day of each dataset's rows, as read.
     row_days: BTreeMap<String, (NaiveDate, NaiveDate)>,
     tables: BTreeMap<plan::Pass, Indexed>,
@@ -508,7 +511,67 @@ async fn run(
         options.as_of,
         periods,
     );
+    run_checks(contexts.local, model, options, periods, &mut out).await?;
     Ok(out)
+}
+
+/// Runs the datasets' checks: a failed `error` check stops the run; a failed `warn` check is a
+/// warning.
+async fn run_checks(
+    ctx: &SessionContext,
+    model: &Model,
+    options: &Options,
+    periods: Periods,
+    out: &mut Aggregates,
+) -> Result<(), DataError> {
+    if model.datasets.iter().all(|d| d.checks.is_empty()) {
+        return Ok(());
+    }
+    if let Some(p) = options.progress.as_deref() {
+        p.set_now("checking the data");
+    }
+    let sources = out
+        .inputs
+        .iter()
+        .map(|i| (i.dataset.clone(), i.path.clone()))
+        .collect();
+    let around = checks::Around {
+        periods,
+        reported: &out.periods,
+        as_of: options.as_of,
+        today: chrono::Utc::now().date_naive(),
+        row_days: &out.row_days,
+        sources: &sources,
+    };
+    let checked = checks::run(ctx, model, &around).await?;
+    if let Some(stop) = checks::stopping(&checked) {
+        return Err(stop);
+    }
+    out.notes
+        .extend(checked.iter().filter(|c| !c.passed).map(|c| Note {
+            code: CHECK_FAILED,
+            rule: c.dataset.clone(),
+            message: c.shown(),
+        }));
+    out.checks = checked;
+    Ok(())
+}
+
+/// The warning of a failed `warn` check of a dataset.
+pub const CHECK_FAILED: &str = "scorecard::data::check_failed";
+
+/// The datasets checks read: those with checks, and those their references name.
+fn checked_datasets(model: &Model) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    for ds in model.datasets.iter().filter(|d| !d.checks.is_empty()) {
+        out.insert(ds.name.as_str());
+        for c in &ds.checks {
+            if let scorecard_model::CheckRule::References { dataset, .. } = &c.rule {
+                out.insert(dataset.as_str());
+            }
+        }
+    }
+    out
 }
 
 /// Reads every dataset a pass or a rule uses from its source and registers it with the engine (and
@@ -525,6 +588,8 @@ async fn read_sources(
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
     let rule_inputs = plan::rule_inputs(model);
     used.extend(rule_inputs.iter().copied());
+    let checked = checked_datasets(model);
+    used.extend(checked.iter().copied());
     // Attributions read rows' lines (for tie order and audit), and so does `explain`, which lists
     // the rows behind a value.
     let numbered: BTreeSet<&str> = if options.lines {
@@ -551,9 +616,13 @@ async fn read_sources(
             p.set_now(format!("reading {}", ds.name));
         }
         let source = options.source(ds);
-        let numbered = numbered.contains(ds.name.as_str());
+        // Checks name the lines of the rows that fail them.
+        let has_checks = !ds.checks.is_empty();
+        let numbered = numbered.contains(ds.name.as_str()) || has_checks;
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
-        let rows_needed = numbered || rule_inputs.contains(ds.name.as_str());
+        let rows_needed = numbered
+            || rule_inputs.contains(ds.name.as_str())
+            || checked.contains(ds.name.as_str());
         if let Some((server, input)) =
             pushdown::start(model, ds, &source, rows_needed, options.as_of).await?
         {

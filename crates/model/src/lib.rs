@@ -279,8 +279,70 @@ pub struct Dataset {
     /// the data then covers the periods of its first and last rows from start to end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grain: Option<Grain>,
+    /// What its rows must meet (`checks:`), in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<DataCheck>,
     /// 1-based line of the declaration, for messages.
     pub line: usize,
+}
+
+/// One check a dataset's rows must meet (`checks: { known_customer: references(customer,
+/// customers.customer) error }`), in the spirit of SodaCL and dbt tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataCheck {
+    pub name: String,
+    pub rule: CheckRule,
+    pub severity: CheckSeverity,
+    /// The check as written, for messages.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CheckRule {
+    /// Every row has a value in each column.
+    NotNull { columns: Vec<String> },
+    /// No two rows share their values in these columns (rows with an empty one are left out).
+    Unique { columns: Vec<String> },
+    /// Every value of the column is one of these.
+    Accepted {
+        column: String,
+        values: Vec<CheckValue>,
+    },
+    /// Every value of the column lies from `low` to `high`, both included.
+    Range {
+        column: String,
+        low: CheckValue,
+        high: CheckValue,
+    },
+    /// Every value of the column is a value of `key` in `dataset`.
+    References {
+        column: String,
+        dataset: String,
+        key: String,
+    },
+    /// Each reported period holds as many rows as the period before, give or take `within` (a
+    /// ratio: 0.2 for 20%).
+    RowCount { within: Decimal },
+    /// The newest row is at most `days` days old on the day of the run (or `--as-of`).
+    Freshness { days: i64 },
+}
+
+/// A value a check compares with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum CheckValue {
+    Text(String),
+    Number(Decimal),
+    Date(chrono::NaiveDate),
+}
+
+/// Whether a failed check warns (and `run --fail-on checks` can fail on it) or stops the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckSeverity {
+    Warn,
+    Error,
 }
 
 impl Dataset {

@@ -15,7 +15,7 @@ pub fn text(e: &Explanation, color: bool) -> String {
     };
     out.push_str(&format!(
         "{title}: {}, {}\n",
-        e.period,
+        e.result.period_shown(),
         segment_label(&e.segment)
     ));
     if let Some(doc) = &k.doc {
@@ -139,6 +139,15 @@ pub fn text(e: &Explanation, color: bool) -> String {
             "  {}  {origin}\n    {read}{} matched\n",
             s.dataset, s.rows_matched
         ));
+        if let Some(c) = e.coverage.get(&s.dataset) {
+            out.push_str(&format!("    covers {} to {}\n", c.first, c.last));
+        }
+    }
+    if !e.failed_checks.is_empty() {
+        out.push_str("\nfailed checks:\n");
+        for c in &e.failed_checks {
+            out.push_str(&format!("  {}\n", c.shown()));
+        }
     }
     out
 }

@@ -1,6 +1,7 @@
-//! Owns the data-health notes the table, Markdown and HTML outputs show beside the KPIs: what each
-//! dataset's data covers when some result reads a period it covers only in part, and each result
-//! not rated for insufficient data with the gates that failed.
+//! Owns the data-health notes the table, Markdown and HTML outputs show beside the KPIs: the
+//! dataset checks that failed, what each dataset's data covers when some result reads a period it
+//! covers only in part, and each result not rated for insufficient data with the gates that
+//! failed.
 
 use scorecard_model::format::segment_label;
 use scorecard_rules::{Evaluation, Status};
@@ -10,6 +11,10 @@ const LISTED: usize = 20;
 
 /// What the outputs say about the data, empty when there is nothing to say.
 pub struct Health {
+    /// Each failed dataset check, as one line with its numbers and first lines.
+    pub failed_checks: Vec<String>,
+    /// How many checks passed, of how many.
+    pub checks_passed: (usize, usize),
     /// `orders: 2024-11-01 to 2026-10-31`, for each dataset, when some result is partial.
     pub coverage: Vec<String>,
     /// The periods some result reads that their data covers only in part, in the order reported.
@@ -22,7 +27,9 @@ pub struct Health {
 
 impl Health {
     pub fn is_empty(&self) -> bool {
-        self.partial_periods.is_empty() && self.insufficient.is_empty()
+        self.partial_periods.is_empty()
+            && self.insufficient.is_empty()
+            && self.failed_checks.is_empty()
     }
 }
 
@@ -61,7 +68,16 @@ pub fn of(e: &Evaluation) -> Health {
             .map(|(name, c)| format!("{name}: {} to {}", c.first, c.last))
             .collect(),
     };
+    let failed_checks = e
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.shown())
+        .collect();
+    let passed = e.checks.iter().filter(|c| c.passed).count();
     Health {
+        failed_checks,
+        checks_passed: (passed, e.checks.len()),
         coverage,
         partial_periods,
         insufficient,
@@ -76,6 +92,13 @@ pub fn text(e: &Evaluation) -> String {
         return String::new();
     }
     let mut out = String::from("Data health\n");
+    for line in &h.failed_checks {
+        out.push_str(&format!("  failed check: {line}\n"));
+    }
+    if !h.failed_checks.is_empty() {
+        let (passed, of) = h.checks_passed;
+        out.push_str(&format!("  {passed} of {of} checks passed\n"));
+    }
     if !h.partial_periods.is_empty() {
         out.push_str(&format!(
             "  partial: the data covers {} only in part; results reading them are marked (partial)\n",

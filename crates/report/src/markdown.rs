@@ -128,6 +128,9 @@ fn health(e: &Evaluation) -> String {
         return String::new();
     }
     let mut out = String::from("\n### Data health\n\n");
+    for line in &h.failed_checks {
+        let _ = writeln!(out, "- **Failed check:** {}", cell(line));
+    }
     if !h.partial_periods.is_empty() {
         let _ = writeln!(
             out,

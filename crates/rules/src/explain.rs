@@ -39,6 +39,9 @@ pub struct Explanation {
     /// The days the data of each dataset the calculation read covers (docs/language.md,
     /// "Coverage").
     pub coverage: BTreeMap<String, scorecard_engine::coverage::Covers>,
+    /// The checks of the datasets the calculation read that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_checks: Vec<scorecard_engine::checks::Checked>,
 }
 
 #[derive(Debug, Serialize)]
@@ -203,6 +206,12 @@ pub fn explain(
             ))
         })
         .collect();
+    let failed_checks = aggregates
+        .checks
+        .iter()
+        .filter(|c| !c.passed && uses.iter().any(|u| u.dataset == c.dataset))
+        .cloned()
+        .collect();
     Ok(Explanation {
         manifest,
         kpi: Subject {
@@ -257,6 +266,7 @@ pub fn explain(
         aggregates: uses,
         sources: Vec::new(),
         coverage,
+        failed_checks,
     })
 }
 

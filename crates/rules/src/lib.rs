@@ -36,6 +36,9 @@ pub struct Evaluation {
     pub periods: Vec<String>,
     /// The days each dataset's data covers (docs/language.md, "Coverage").
     pub coverage: BTreeMap<String, scorecard_engine::coverage::Covers>,
+    /// Every dataset check, passed or failed (docs/language.md, "Checks on a dataset").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<scorecard_engine::checks::Checked>,
     pub kpis: Vec<KpiResult>,
     /// Objective, perspective and overall scores per period.
     #[serde(flatten)]
@@ -77,6 +80,9 @@ pub struct KpiResult {
     pub objective: Option<String>,
     pub unit: Unit,
     pub by: Vec<String>,
+    /// The datasets read from a source that its value reads, directly, through other KPIs or
+    /// through the tables rules make of them, sorted.
+    pub reads: Vec<String>,
     pub results: Results,
 }
 
@@ -199,20 +205,19 @@ pub struct Row {
 
 impl Row {
     /// The period as tables show it: `2026-10 (partial)` when the data covers it only in part,
-    /// `2026-10 (partial: 2025-10)` when what covers only in part is a period it is compared with.
+    /// and the periods covered only in part when they include others it reads (`2026-10 (partial:
+    /// 2025-10)` for a comparison with a year before).
     pub fn period_shown(&self) -> String {
         if !self.partial {
             return self.period.clone();
         }
-        let others: Vec<&str> = self
-            .partial_periods
-            .iter()
-            .map(String::as_str)
-            .filter(|p| *p != self.period)
-            .collect();
-        match others.is_empty() {
-            true => format!("{} (partial)", self.period),
-            false => format!("{} (partial: {})", self.period, others.join(", ")),
+        match self.partial_periods.iter().any(|p| *p != self.period) {
+            false => format!("{} (partial)", self.period),
+            true => format!(
+                "{} (partial: {})",
+                self.period,
+                self.partial_periods.join(", ")
+            ),
         }
     }
 
@@ -420,8 +425,28 @@ pub fn evaluate(
         ..
     } = made;
     let results = results.finish().map_err(spill_failed)?;
+    let mut reach = scorecard_model::Reach::new(&model.kpis);
+    // The sources behind each dataset, found once.
+    let sources: BTreeMap<&str, std::collections::BTreeSet<String>> = model
+        .datasets
+        .iter()
+        .map(|d| {
+            let found = scorecard_engine::coverage::sources_of(model, &d.name);
+            (d.name.as_str(), found)
+        })
+        .collect();
     for ((k, results), more) in model.kpis.iter().zip(results).zip(kpi_warnings) {
         warnings.extend(more);
+        let mut read = std::collections::BTreeSet::new();
+        for v in k.values() {
+            reach.expr(v, &mut read);
+        }
+        let reads: std::collections::BTreeSet<String> = read
+            .iter()
+            .filter_map(|i| sources.get(model.aggregates[*i].dataset.as_str()))
+            .flatten()
+            .cloned()
+            .collect();
         kpis.push(KpiResult {
             name: k.name.clone(),
             label: k.label.clone(),
@@ -429,6 +454,7 @@ pub fn evaluate(
             objective: k.objective.clone(),
             unit: k.unit,
             by: k.by.clone(),
+            reads: reads.into_iter().collect(),
             results,
         });
     }
@@ -475,6 +501,7 @@ pub fn evaluate(
             .collect(),
         periods: labels,
         coverage: aggregates.coverage.clone(),
+        checks: aggregates.checks.clone(),
         kpis,
         attribution: Vec::new(),
         scores,

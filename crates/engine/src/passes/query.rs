@@ -402,7 +402,7 @@ pub fn row_expr(e: &RowExpr) -> Expr {
     })
 }
 
-fn decimal_lit(d: Decimal) -> Expr {
+pub(crate) fn decimal_lit(d: Decimal) -> Expr {
     lit(ScalarValue::Decimal128(
         Some(d.mantissa()),
         38,

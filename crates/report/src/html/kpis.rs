@@ -55,6 +55,23 @@ fn title(k: &KpiResult) -> &str {
     k.label.as_deref().unwrap_or(&k.name)
 }
 
+/// A mark beside a KPI whose data failed a check, naming the checks; nothing otherwise.
+fn health_mark(e: &Evaluation, k: &KpiResult) -> String {
+    let failed: Vec<String> = e
+        .checks
+        .iter()
+        .filter(|c| !c.passed && k.reads.contains(&c.dataset))
+        .map(|c| format!("{}.{}", c.dataset, c.check))
+        .collect();
+    match failed.is_empty() {
+        true => String::new(),
+        false => format!(
+            " <a class=\"health\" href=\"#data-health\" title=\"failed checks: {0}\">⚠ data: {0}</a>",
+            esc(&failed.join(", "))
+        ),
+    }
+}
+
 /// The table: a heading row per perspective and objective (with the objective's score), then a row
 /// per KPI with its total in the last period.
 pub fn summary(e: &Evaluation) -> String {
@@ -77,9 +94,10 @@ pub fn summary(e: &Evaluation) -> String {
         for k in kpis {
             let _ = writeln!(
                 out,
-                "<tr><td><a href=\"#{}\">{}</a>{}</td><td>{}</td>{}</tr>",
+                "<tr><td><a href=\"#{}\">{}</a>{}{}</td><td>{}</td>{}</tr>",
                 esc(&anchor(k)),
                 esc(title(k)),
+                health_mark(e, k),
                 k.owner
                     .as_ref()
                     .map(|o| format!("<div class=\"owner\">{}</div>", esc(o)))

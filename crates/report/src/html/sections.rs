@@ -201,6 +201,9 @@ pub fn health(e: &Evaluation) -> String {
         return String::new();
     }
     let mut out = String::from("<section id=\"data-health\">\n<h2>Data health</h2>\n<ul>\n");
+    for line in &h.failed_checks {
+        let _ = writeln!(out, "<li><strong>Failed check:</strong> {}</li>", esc(line));
+    }
     if !h.partial_periods.is_empty() {
         let _ = writeln!(
             out,
