@@ -407,7 +407,8 @@ fn tickets(checks: &str) -> String {
     format!(
         "scorecard s {{ currency: USD  grain: month }}\n\
          dataset customers {{ source: \"customers.csv\"  time: since  columns: {{ customer: text  since: date }} }}\n\
-         dataset tickets {{ source: \"tickets.csv\"  time: day  columns: {{ id: text  day: date  customer: text  channel: text  minutes: integer }}\n\
+         dataset tickets {{ source: \"tickets.csv\"  time: day  complete_from: 2026-01-01  extracted: 2026-03-01\n\
+           columns: {{ id: text  day: date  customer: text  channel: text  minutes: integer }}\n\
            checks: {{ {checks} }} }}\n\
          kpi handled {{ value: count(tickets) }}\n"
     )
@@ -468,7 +469,7 @@ fn row_count_and_freshness_compare_periods_and_days() {
     assert_eq!((c[0].failed, c[0].of), (1, 1));
     assert!(
         c[0].message
-            .contains("2026-02: 1 rows against 5 in 2026-01 (-80%)"),
+            .contains("2026-02: 1 row against 5 in 2026-01 (-80%)"),
         "{}",
         c[0].message
     );
@@ -534,4 +535,224 @@ fn an_error_check_stops_the_run_and_fail_on_checks_gates_a_warning() {
         err.contains("1 dataset check failed (--fail-on checks)"),
         "{err}"
     );
+}
+
+#[test]
+fn checks_read_columns_named_in_capitals() {
+    // Column names are the file's, as written: a join given them as SQL text lowercased them, and
+    // the run stopped with an engine error.
+    let source = "scorecard s { currency: USD  grain: month }\n\
+        dataset t { source: \"t.csv\"  time: Day  columns: { Day: date  Cust: text  Ref: text }\n\
+          checks: { u: unique(Cust, Day)  r: references(Ref, c.Key) } }\n\
+        dataset c { source: \"c.csv\"  time: Since  columns: { Since: date  Key: text } }\n\
+        kpi n { value: count(t) }\n";
+    let dir = folder(&[
+        (
+            "t.csv",
+            "Day,Cust,Ref\n2026-01-01,A,x\n2026-01-01,A,y\n2026-01-02,A,x\n",
+        ),
+        ("c.csv", "Since,Key\n2026-01-01,x\n"),
+    ]);
+    let e = scorecard::evaluate(&model(source), &options(dir.path())).expect("the run succeeds");
+    let got: Vec<(u64, Vec<u64>)> = e
+        .checks
+        .iter()
+        .map(|c| (c.failed, c.lines.clone()))
+        .collect();
+    // Lines 2 and 3 share A on 1 January; line 3 refers to y, which is no key.
+    assert_eq!(got, vec![(2, vec![2, 3]), (1, vec![3])]);
+}
+
+#[test]
+fn diff_reports_a_changed_gate_policy_and_check() {
+    use scorecard::rules::diff::{models, Property};
+    let old = "scorecard s { currency: USD }\n\
+        dataset d { source: \"d.csv\"  time: day  columns: { day: date  x: money }  checks: { given: not_null(x) } }\n\
+        kpi k { value: sum(d.x)  requires: { rows: count(d) >= 30 } }\n";
+    let new = "scorecard s { currency: USD }\n\
+        dataset d { source: \"d.csv\"  time: day  columns: { day: date  x: money }  checks: { given: not_null(x) error } }\n\
+        kpi k { value: sum(d.x)  requires: { rows: count(d) >= 10 }  partial: not_rated }\n";
+    let changes = models(&model(old), &model(new));
+    let kpi = changes
+        .iter()
+        .find(|c| c.kind == "kpi")
+        .expect("the KPI changed");
+    let props: Vec<&Property> = kpi.properties.iter().collect();
+    let find = |name: &str| props.iter().find(|p| p.property == name).copied();
+    assert_eq!(
+        find("requires").map(|p| (p.old.clone(), p.new.clone())),
+        Some((
+            Some("rows: count(d) >= 30".into()),
+            Some("rows: count(d) >= 10".into())
+        ))
+    );
+    assert!(find("partial").is_some(), "{props:?}");
+    let dataset = changes
+        .iter()
+        .find(|c| c.kind == "dataset")
+        .expect("the dataset changed");
+    assert_eq!(dataset.properties[0].property, "checks");
+}
+
+#[test]
+fn attribution_credit_is_partial_until_its_window_is_inside_the_touches() {
+    // Touches start on 1 January and the window is 30 days: a January conversion may have had
+    // touches in December, which the data does not hold. The credit covers from 31 January.
+    let (code, out, err) = scorecard(&[
+        "run",
+        "scorecards/marketing/marketing.scorecard",
+        "--format",
+        "json",
+        "--deterministic",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["coverage"]["decay_credit"]["first"], "2026-01-31");
+    assert_eq!(v["coverage"]["touchpoints"]["first"], "2026-01-01");
+    let share = v["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "unattributed_share")
+        .unwrap();
+    let in_period = |p: &str| {
+        share["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["period"] == p && r["segment"].as_object().unwrap().is_empty())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        in_period("2026-01")["partial_periods"],
+        serde_json::json!(["2026-01"])
+    );
+    assert_eq!(in_period("2026-02")["partial"], false);
+}
+
+#[test]
+fn missing_zero_over_a_period_the_data_does_not_reach_is_partial() {
+    // Refunds run to 15 March, orders to 30 April. Under `missing: zero`, April's refunds read as
+    // 0.00: not known to be zero, so April is partial; under `not_evaluated` it has no value.
+    let source = |missing: &str| {
+        format!(
+            "scorecard s {{ currency: USD  grain: month }}\n\
+             dataset o {{ source: \"o.csv\"  time: day  complete_from: 2026-03-01  columns: {{ day: date  amt: money }} }}\n\
+             dataset r {{ source: \"r.csv\"  time: day  complete_from: 2026-03-01  columns: {{ day: date  amt: money }} }}\n\
+             kpi net {{ value: sum(o.amt) - sum(r.amt)  missing: {missing} }}\n"
+        )
+    };
+    let files = [
+        ("o.csv", "day,amt\n2026-03-02,100.00\n2026-04-30,200.00\n"),
+        ("r.csv", "day,amt\n2026-03-15,10.00\n"),
+    ];
+    let e = run(&source("zero"), &files);
+    let april = row(&e, "net", "2026-04", "total");
+    assert_eq!(april.value.map(|v| v.to_string()), Some("200.00".into()));
+    assert_eq!(april.partial_periods, owned(&["2026-04"]));
+    // March: refunds end on the 15th, so it is partial either way.
+    assert_eq!(partial(&e, "net", "2026-03"), (true, owned(&["2026-03"])));
+    let e = run(&source("not_evaluated"), &files);
+    let april = row(&e, "net", "2026-04", "total");
+    assert_eq!((april.value, april.partial), (None, false));
+}
+
+#[test]
+fn an_extract_day_past_the_last_row_reports_the_periods_it_covers() {
+    // Rows through April, extracted on 1 July: May and June are covered and reported, with no
+    // value (no rows), and not partial.
+    let source = "scorecard s { currency: USD  grain: month }\n\
+        dataset d { source: \"d.csv\"  time: day  complete_from: 2026-04-01  extracted: 2026-07-01  columns: { day: date  amt: money } }\n\
+        kpi total { value: sum(d.amt) }\n";
+    let e = run(
+        source,
+        &[("d.csv", "day,amt\n2026-04-03,5.00\n2026-04-28,7.00\n")],
+    );
+    assert_eq!(e.periods, owned(&["2026-04", "2026-05", "2026-06"]));
+    let june = row(&e, "total", "2026-06", "total");
+    assert_eq!((june.value, june.partial), (None, false));
+}
+
+#[test]
+fn a_not_rated_kpi_raises_no_escalation_from_a_partial_comparison() {
+    // A fall of more than 50% in March: true of the numbers (60.00 against 120.00), but March
+    // ends on the 20th. Rated, it raises the escalation; not rated, it cannot be told.
+    let source = |policy: &str| {
+        format!(
+            "{}kpi drop {{ unit: percent  value: pct_change(revenue)  partial: {policy} }}\n\
+             escalation falling {{ when: drop < -30%  severity: high }}\n",
+            sales("")
+        )
+    };
+    let e = run(&source("rated"), &[("sales.csv", SALES)]);
+    assert_eq!(e.escalations.len(), 1);
+    assert_eq!(e.escalations[0].raised, "2026-03");
+    let e = run(&source("not_rated"), &[("sales.csv", SALES)]);
+    assert!(e.escalations.is_empty(), "{:?}", e.escalations);
+}
+
+#[test]
+fn row_count_compares_only_periods_the_data_covers_whole() {
+    // As of 1 March, March holds no rows yet and is covered for one day: not compared.
+    let dir = folder(&[("tickets.csv", TICKETS), ("customers.csv", CUSTOMERS)]);
+    let mut o = options(dir.path());
+    o.as_of = chrono::NaiveDate::from_ymd_opt(2026, 3, 1);
+    let source = "scorecard s { currency: USD  grain: month }\n\
+        dataset customers { source: \"customers.csv\"  time: since  columns: { customer: text  since: date } }\n\
+        dataset tickets { source: \"tickets.csv\"  time: day  complete_from: 2026-01-01  extracted: 2026-03-01\n\
+          columns: { id: text  day: date  customer: text  channel: text  minutes: integer }\n\
+          checks: { steady: row_count(within: 90%) error } }\n\
+        kpi handled { value: count(tickets) }\n";
+    let e =
+        scorecard::evaluate(&model(source), &o).expect("March is not compared, so the run goes on");
+    // February (1 ticket) against January (5): -80%, within 90%; March is not compared.
+    assert_eq!((e.checks[0].passed, e.checks[0].of), (true, 1));
+}
+
+#[test]
+fn a_division_by_zero_in_a_gate_is_no_warning_about_the_value() {
+    let e = run(
+        SURVEY,
+        &[
+            ("answers.csv", ANSWERS),
+            (
+                "invites.csv",
+                "day,sent\n2026-01-01,0\n2026-02-01,10\n2026-03-01,10\n",
+            ),
+        ],
+    );
+    let jan = row(&e, "satisfaction", "2026-01", "total");
+    assert_eq!(jan.status, Status::InsufficientData);
+    assert!(
+        !e.warnings
+            .iter()
+            .any(|w| w.code == "scorecard::eval::division_by_zero"),
+        "{:?}",
+        e.warnings
+    );
+}
+
+#[test]
+fn the_markdown_header_is_partial_only_when_its_own_period_is() {
+    // April is covered whole; `rolling` reads the short January in April's window.
+    let source = "scorecard s { currency: USD  grain: month }\n\
+        dataset d { source: \"d.csv\"  time: day  extracted: 2026-05-01  columns: { day: date  amt: money } }\n\
+        kpi total { value: sum(d.amt) }\n\
+        kpi four { unit: money  value: rolling(total, 4 periods) }\n";
+    let dir = folder(&[
+        ("s.scorecard", source),
+        (
+            "d.csv",
+            "day,amt\n2026-01-10,1.00\n2026-02-10,2.00\n2026-03-10,3.00\n2026-04-10,4.00\n",
+        ),
+    ]);
+    let card = dir.path().join("s.scorecard");
+    let (code, md, err) = scorecard(&["run", card.to_str().unwrap(), "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        md.contains("**Period:** 2026-04 ·") || md.contains("**Period:** 2026-04\n"),
+        "{md}"
+    );
+    assert!(md.contains("2026-04 (partial: 2026-01)"), "{md}");
 }

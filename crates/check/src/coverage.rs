@@ -3,7 +3,7 @@
 //! of a KPI.
 
 use super::entries;
-use super::model::{Grain, Partial};
+use super::model::{Completeness, Grain, Partial};
 use super::Checker;
 use scorecard_diagnostic::{did_you_mean, Code, Diagnostic};
 use scorecard_syntax::ast::{Entry, ExprKind};
@@ -24,11 +24,12 @@ pub fn policy(cx: &mut Checker, e: &Entry) -> Option<Partial> {
                     format!("unknown partial-period policy `{other}`"),
                 )
                 .label("expected `rated` or `not_rated`")
-                .help(
-                    did_you_mean(other, POLICIES.iter().copied()).unwrap_or_else(|| {
+                .help(match other {
+                    "unrated" | "skip" | "none" => "write `not_rated` to show its value with no status or score".to_string(),
+                    _ => did_you_mean(other, POLICIES.iter().copied()).unwrap_or_else(|| {
                         "`rated` judges a partial period as usual; `not_rated` shows its value with no status or score".into()
                     }),
-                ),
+                }),
             );
             None
         }
@@ -58,6 +59,34 @@ pub fn day(cx: &mut Checker, e: &Entry) -> Option<chrono::NaiveDate> {
         );
     }
     day
+}
+
+/// A dataset's `complete_from` and `extracted` days; a `complete_from` on or after the extract day
+/// would cover no day, and is refused.
+pub fn completeness(cx: &mut Checker, e: &super::entries::Entries) -> Completeness {
+    let read = |cx: &mut Checker, key: &str| e.get(key).and_then(|x| day(cx, x));
+    let complete = Completeness {
+        complete_from: read(cx, "complete_from"),
+        extracted: read(cx, "extracted"),
+    };
+    if let (Some(from), Some(extracted), Some(entry)) = (
+        complete.complete_from,
+        complete.extracted,
+        e.get("complete_from"),
+    ) {
+        if from >= extracted {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    entry.value.span(),
+                    format!("the data cannot be complete from {from} if the extract was taken on {extracted}"),
+                )
+                .label("on or after the extract day")
+                .help("`extracted` is the day the extract was taken: the data ends the day before it, so `complete_from` must come before it"),
+            );
+        }
+    }
+    complete
 }
 
 /// A dataset's `grain`: the period each of its rows stands for whole.

@@ -80,7 +80,7 @@ fn one(cx: &mut Checker, entry: &Entry, ds: &Dataset, all: &[Dataset]) -> Option
         [] => CheckSeverity::Warn,
         [w] if w.text == "warn" => CheckSeverity::Warn,
         [w] if w.text == "error" => CheckSeverity::Error,
-        [w, ..] => {
+        [w] => {
             cx.report(
                 Diagnostic::error(
                     Code::InvalidValue,
@@ -89,6 +89,14 @@ fn one(cx: &mut Checker, entry: &Entry, ds: &Dataset, all: &[Dataset]) -> Option
                 )
                 .label("expected `warn` or `error`")
                 .help("`warn` (the default) reports a failure and goes on; `error` stops the run"),
+            );
+            return None;
+        }
+        [_, second, ..] => {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, second.span, "a check has one severity")
+                    .label("a second word after the check")
+                    .help("write `warn` or `error` after the check, once"),
             );
             return None;
         }
@@ -159,6 +167,9 @@ fn rule(
         "unique" => Some(CheckRule::Unique {
             columns: a.columns(ds)?,
         }),
+        "accepted" if matches!(args.get(1).map(|a| &a.value.kind), Some(ExprKind::List(l)) if l.is_empty()) => {
+            a.wrong(args[1].value.span, "at least one accepted value")
+        }
         "accepted" => {
             a.count(2)?;
             let column = a.column(ds, 0)?;
@@ -189,6 +200,14 @@ fn rule(
             }
             let low = a.value(&args[1].value, column)?;
             let high = a.value(&args[2].value, column)?;
+            let reversed = match (&low, &high) {
+                (CheckValue::Number(l), CheckValue::Number(h)) => l > h,
+                (CheckValue::Date(l), CheckValue::Date(h)) => l > h,
+                _ => false,
+            };
+            if reversed {
+                return a.wrong(args[2].value.span, "a high bound at or above the low one");
+            }
             Some(CheckRule::Range {
                 column: column.name.clone(),
                 low,
@@ -278,9 +297,12 @@ impl<'a> Args<'_, 'a, '_> {
             let span = self.span;
             return self.wrong(span, "at least one column");
         }
-        let mut out = Vec::new();
+        let mut out: Vec<String> = Vec::new();
         for i in 0..self.args.len() {
             let c = self.column(ds, i)?;
+            if out.contains(&c.name) {
+                return self.wrong(self.args[i].value.span, "each column once");
+            }
             out.push(c.name.clone());
         }
         Some(out)

@@ -35,17 +35,12 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
     let source = source(cx, d, &what, &e);
     let time = time(cx, d, &what, &e, &columns);
     let (sheet, range) = spreadsheet_part(cx, &e, &source);
-    // Each `Some(None)` when not written, `None` after an error.
-    let day = |cx: &mut Checker, key: &str| match e.get(key) {
-        None => Some(None),
-        Some(x) => super::coverage::day(cx, x).map(Some),
-    };
-    let extracted = day(cx, "extracted");
-    let complete_from = day(cx, "complete_from");
-    let grain = match e.get("grain") {
-        None => Some(None),
-        Some(x) => super::coverage::dataset_grain(cx, x).map(Some),
-    };
+    // A mistake in these is reported where it stands; the dataset is kept, so that the KPIs
+    // reading it are still checked.
+    let complete = super::coverage::completeness(cx, &e);
+    let grain = e
+        .get("grain")
+        .and_then(|x| super::coverage::dataset_grain(cx, x));
     let (Some((source, format)), Some(time), true) = (source, time, ok) else {
         return None;
     };
@@ -59,11 +54,8 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
         range,
         time,
         columns,
-        complete: scorecard_model::Completeness {
-            complete_from: complete_from?,
-            extracted: extracted?,
-        },
-        grain: grain?,
+        complete,
+        grain,
         // Read once every dataset is known: a check may refer to another dataset.
         checks: Vec::new(),
         line: cx.line(d.span),

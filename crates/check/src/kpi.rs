@@ -330,7 +330,7 @@ fn check_one(
     let unit = unit(lw.cx, &e, &value, value_ty, (lw.aggregates, kpi_units))?;
     // Gates read the inputs, not the KPI's own value or target: lowered before those are known.
     let requires = match e.get("requires") {
-        Some(r) => super::gates::read(&mut lw, r)?,
+        Some(r) => super::gates::read(&mut lw, r, &d.name.text)?,
         None => Vec::new(),
     };
     let partial = match e.get("partial") {

@@ -73,6 +73,7 @@ codes! {
     NoTime => "scorecard::data::no_time",
     ColumnType => "scorecard::data::column_type",
     CheckFailed => "scorecard::data::check_failed",
+    NoCoverage => "scorecard::data::no_coverage",
     Overflow => "scorecard::run::overflow",
     Precision => "scorecard::run::precision",
     ExplainKpi => "scorecard::explain::unknown_kpi",

@@ -23,6 +23,9 @@ use std::collections::BTreeMap;
 /// Lines of failing rows named per check.
 pub const LINES_SHOWN: usize = 5;
 
+/// Periods a failed `row_count` names.
+const PERIODS_SHOWN: usize = 5;
+
 /// One check's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct Checked {
@@ -36,17 +39,28 @@ pub struct Checked {
     pub failed: u64,
     /// Of how many (rows read, or periods compared).
     pub of: u64,
-    /// The first lines of failing rows, in the source's order (for a file, its line numbers).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The first lines of failing rows, in the source's order (for a file, its line numbers);
+    /// empty when it passed, and for `row_count` and `freshness`.
     pub lines: Vec<u64>,
+    /// For `freshness`: the day the newest row's age was taken on (`--as-of`, else the day of
+    /// the run), so that a document says what it was judged against.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "day")]
+    pub checked_on: Option<NaiveDate>,
     /// Where the rows were read from, as the manifest names it.
     pub source: String,
     /// What failed, with the numbers; empty when it passed.
     pub message: String,
 }
 
+fn day<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
 /// What the checks compare with besides the rows: the periods reported, the day of the run, and
-/// each dataset's first and last row day.
+/// each dataset's first and last row day and what its data covers.
 pub struct Around<'a> {
     pub periods: Periods,
     pub reported: &'a [i64],
@@ -55,6 +69,7 @@ pub struct Around<'a> {
     pub row_days: &'a BTreeMap<String, (NaiveDate, NaiveDate)>,
     /// Each dataset's source as the manifest names it.
     pub sources: &'a BTreeMap<String, String>,
+    pub coverage: &'a BTreeMap<String, crate::coverage::Covers>,
 }
 
 /// Runs every check of every dataset read from a source, in declaration order.
@@ -120,6 +135,7 @@ async fn one(
         failed: 0,
         of: total,
         lines: Vec::new(),
+        checked_on: None,
         source: around.sources.get(&ds.name).cloned().unwrap_or_default(),
         message: String::new(),
     };
@@ -168,12 +184,12 @@ async fn one(
                 .await?
                 .select(vec![ident(key).alias("__key")])?
                 .distinct()?;
-            let bad = rows.filter(ident(column).is_not_null())?.join(
+            // Joined on expressions, not names: a name given as text would be read as SQL and
+            // lowercased.
+            let bad = rows.filter(ident(column).is_not_null())?.join_on(
                 keys,
                 JoinType::LeftAnti,
-                &[column.as_str()],
-                &["__key"],
-                None,
+                [ident(column).eq(ident("__key"))],
             )?;
             Some((bad, "refer to no row of the other dataset"))
         }
@@ -234,9 +250,12 @@ fn duplicates(rows: DataFrame, columns: &[String]) -> Result<DataFrame, DataErro
                 .map(|(c, r)| ident(c).alias(r))
                 .collect::<Vec<_>>(),
         )?;
-    let left: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let right: Vec<&str> = renamed.iter().map(String::as_str).collect();
-    Ok(rows.join(repeated, JoinType::LeftSemi, &left, &right, None)?)
+    let on: Vec<Expr> = columns
+        .iter()
+        .zip(&renamed)
+        .map(|(c, r)| ident(c).eq(ident(r)))
+        .collect();
+    Ok(rows.join_on(repeated, JoinType::LeftSemi, on)?)
 }
 
 /// The first lines of `bad`, when its rows have them.
@@ -288,9 +307,16 @@ async fn row_count(
     }
     let mut failures = Vec::new();
     let mut compared = 0;
+    let covers = around.coverage.get(&ds.name);
     for &p in around.reported {
         let before = counts.get(&(p - 1)).copied().unwrap_or(0);
-        if before == 0 {
+        // Only periods the data covers whole are compared: a month the extract ends inside has
+        // fewer rows for that reason alone, which coverage already says.
+        let whole = covers.is_some_and(|c| {
+            c.short_in((p - 1, p), false).is_empty()
+                && c.uncovered_in((p - 1, p), false, 1).is_empty()
+        });
+        if before == 0 || !whole {
             continue;
         }
         compared += 1;
@@ -298,8 +324,9 @@ async fn row_count(
         let change = (Decimal::from(now) - Decimal::from(before)) / Decimal::from(before);
         if change.abs() > within {
             failures.push(format!(
-                "{}: {now} rows against {before} in {} ({}{}%)",
+                "{}: {now} {} against {before} in {} ({}{}%)",
                 around.periods.label(p),
+                if now == 1 { "row" } else { "rows" },
                 around.periods.label(p - 1),
                 if change > Decimal::ZERO { "+" } else { "" },
                 (change * Decimal::ONE_HUNDRED).round_dp(1).normalize()
@@ -310,11 +337,15 @@ async fn row_count(
     out.failed = failures.len() as u64;
     out.passed = failures.is_empty();
     if !out.passed {
+        let more = match failures.len().saturating_sub(PERIODS_SHOWN) {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
         out.message = format!(
-            "{} of {compared} periods differ from the one before by more than {}%: {}",
+            "{} of {compared} periods differ from the one before by more than {}%: {}{more}",
             failures.len(),
             (within * Decimal::ONE_HUNDRED).normalize(),
-            failures.join("; ")
+            failures[..failures.len().min(PERIODS_SHOWN)].join("; ")
         );
     }
     Ok(())
@@ -324,6 +355,7 @@ async fn row_count(
 fn freshness(ds: &Dataset, days: i64, around: &Around<'_>, out: &mut Checked) {
     let on = around.as_of.unwrap_or(around.today);
     out.of = 1;
+    out.checked_on = Some(on);
     let (passed, message) = match around.row_days.get(&ds.name) {
         None => (false, format!("it has no rows up to {on}")),
         Some(&(_, newest)) => {

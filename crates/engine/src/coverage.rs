@@ -32,6 +32,9 @@ pub struct Covers {
     /// after it, through the period of the last row.
     #[serde(skip)]
     pub ends_short: Option<Range>,
+    /// The periods holding `first` and `last`: those outside are not covered at all.
+    #[serde(skip)]
+    pub touched: Range,
 }
 
 impl Covers {
@@ -46,6 +49,25 @@ impl Covers {
             .collect();
         out.dedup();
         out
+    }
+
+    /// The periods of `first..=last` this data does not cover at all, at most `most` of them:
+    /// where `missing: zero` would read its absence as zeros. With `from_start`, not those
+    /// before it starts.
+    pub fn uncovered_in(
+        &self,
+        (first, last): (i64, i64),
+        from_start: bool,
+        most: usize,
+    ) -> Vec<i64> {
+        let (a, b) = self.touched;
+        let before = first..=if from_start {
+            first - 1
+        } else {
+            last.min(a - 1)
+        };
+        let after = first.max(b + 1)..=last;
+        before.chain(after).take(most).collect()
     }
 }
 
@@ -101,10 +123,11 @@ pub fn of_model(
                 (declared(ds, rows, ds.complete.or(told), periods), rows)
             })
         } else {
-            intersect(inputs(model, ds).into_iter().map(|name| {
+            let spans = intersect(inputs(model, ds).into_iter().map(|name| {
                 let c = out.get(name)?;
                 Some(((c.first, c.last), *row_spans.get(name)?))
-            }))
+            }));
+            spans.map(|((first, last), rows)| ((first + lookback(model, ds, &out), last), rows))
         };
         let Some(((first, mut last), (first_row, mut last_row))) = spans else {
             continue;
@@ -116,6 +139,7 @@ pub fn of_model(
         row_spans.insert(ds.name.clone(), (first_row, last_row));
         let (starts_short, ends_short) =
             short_periods(periods, (first, last), (first_row, last_row));
+        let touched = (periods.of_date(first), periods.of_date(last.max(first)));
         out.insert(
             ds.name.clone(),
             Covers {
@@ -123,10 +147,53 @@ pub fn of_model(
                 last,
                 starts_short,
                 ends_short,
+                touched,
             },
         );
     }
     out
+}
+
+/// The warning of a dataset said to cover no day at all (`complete_from` after the day before
+/// `extracted`, or the extract taken before its first row).
+pub const NO_COVERAGE: &str = "scorecard::data::no_coverage";
+
+/// A warning for each dataset whose data covers no day: every period with its rows is then
+/// partial, which is never what was meant.
+pub fn contradictions(model: &Model, covered: &BTreeMap<String, Covers>) -> Vec<crate::Note> {
+    let files = model.datasets.iter().filter(|d| d.is_file());
+    files
+        .filter_map(|ds| {
+            let c = covered.get(&ds.name).filter(|c| c.last < c.first)?;
+            Some(crate::Note {
+                code: NO_COVERAGE,
+                rule: ds.name.clone(),
+                message: format!(
+                    "dataset `{}` is said to be complete from {} and to end on {}, so it covers no day and every period with its rows is partial: check its `complete_from` and `extracted` (in the scorecard and scorecard.toml) against its rows",
+                    ds.name, c.first, c.last
+                ),
+            })
+        })
+        .collect()
+}
+
+/// How far before a conversion an attribution reads touches: a conversion in its first
+/// `window_days` days after the touches start may have had touches before them, so the credit is
+/// complete only from then on.
+fn lookback(model: &Model, ds: &Dataset, covered: &BTreeMap<String, Covers>) -> Days {
+    let Some(rule) = model.attributions.iter().find(|a| a.name == ds.name) else {
+        return Days::new(0);
+    };
+    let (Some(touches), Some(conversions)) =
+        (covered.get(&rule.touches), covered.get(&rule.conversions))
+    else {
+        return Days::new(0);
+    };
+    // The first day whose window lies wholly inside the touches' span, past the conversions'
+    // start.
+    let complete_from = touches.first + Days::new(rule.window_days.max(0) as u64);
+    let shift = (complete_from - touches.first.max(conversions.first)).num_days();
+    Days::new(shift.max(0) as u64)
 }
 
 /// Periods `first..=last`, by number.

@@ -503,7 +503,6 @@ async fn run(
         out.inputs[input].sha256 = server.finish().await;
     }
     out.first_period = all.first().copied();
-    report_periods(&mut out, options.as_of, periods, (from, to), &seen)?;
     out.coverage = coverage::of_model(
         model,
         &out.row_days,
@@ -511,6 +510,16 @@ async fn run(
         options.as_of,
         periods,
     );
+    // A span said to be complete (`complete_from`, `extracted`) is reported whole, the periods
+    // in it with no rows included.
+    for name in &value_datasets {
+        if let Some(c) = out.coverage.get(name).filter(|c| c.first <= c.last) {
+            seen.extend([periods.of_date(c.first), periods.of_date(c.last)]);
+        }
+    }
+    out.notes
+        .extend(coverage::contradictions(model, &out.coverage));
+    report_periods(&mut out, options.as_of, periods, (from, to), &seen)?;
     run_checks(contexts.local, model, options, periods, &mut out).await?;
     Ok(out)
 }
@@ -542,6 +551,7 @@ async fn run_checks(
         today: chrono::Utc::now().date_naive(),
         row_days: &out.row_days,
         sources: &sources,
+        coverage: &out.coverage,
     };
     let checked = checks::run(ctx, model, &around).await?;
     if let Some(stop) = checks::stopping(&checked) {

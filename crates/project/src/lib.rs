@@ -246,6 +246,14 @@ impl Project {
                         .map(|d| day_of(d, "complete_from", &invalid))
                         .transpose()?,
                 };
+                if let (Some(f), Some(x)) = (days.complete_from, days.extracted) {
+                    if f >= x {
+                        return Err(invalid(
+                            at,
+                            format!("`[datasets.{name}]` is complete from {f} but extracted on {x}: the data ends the day before the extract, so `complete_from` must come before it"),
+                        ));
+                    }
+                }
                 completeness.insert(name.clone(), Complete { days, line, column });
                 // A table that only says what the data covers keeps the scorecard's source.
                 let source = [table.path.is_some(), table.postgres.is_some()];
@@ -382,7 +390,10 @@ fn day_of(
     let text = match value.into_inner() {
         toml::Value::String(s) => s,
         toml::Value::Datetime(d) => d.to_string(),
-        other => format!("{other:?}"),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Float(x) => x.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        _ => "a list or table".to_string(),
     };
     chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
         .ok()

@@ -18,7 +18,7 @@ pub fn markdown(e: &Evaluation) -> String {
         Some(p) => {
             let partial = e.kpis.iter().any(|k| {
                 let held = k.results.held();
-                held.iter().any(|r| r.period == p && r.partial)
+                held.iter().any(|r| r.period == p && r.own_period_partial())
             });
             let _ = write!(
                 out,

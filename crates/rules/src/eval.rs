@@ -103,6 +103,9 @@ pub fn segment_map(by: &[String], segment: &[Option<String>]) -> BTreeMap<String
     by.iter().cloned().zip(segment.iter().cloned()).collect()
 }
 
+/// How many periods a `missing: zero` aggregate lists of those its data does not reach.
+const UNCOVERED_LISTED: usize = 12;
+
 /// The warning of a division by zero.
 pub const DIVISION_BY_ZERO: &str = "scorecard::eval::division_by_zero";
 /// The warning of a KPI with a value whose thresholds cannot decide a status.
@@ -180,6 +183,16 @@ impl<'a> Context<'a> {
     /// Records a warning about `kpi` in the place evaluated now.
     pub fn warn(&mut self, code: &'static str, kpi: &str, message: String) {
         self.warnings.push((code, kpi.to_string(), message));
+    }
+
+    /// How many warnings have been raised here, for `drop_warnings_from`.
+    pub fn warning_count(&self) -> usize {
+        self.warnings.len()
+    }
+
+    /// Forgets the warnings raised since there were `n`.
+    pub fn drop_warnings_from(&mut self, n: usize) {
+        self.warnings.truncate(n);
     }
 
     pub fn into_warnings(mut self) -> Vec<Warning> {
@@ -349,9 +362,18 @@ impl<'a> Context<'a> {
                 Expr::Value => this.value,
                 Expr::Target => this.target,
                 Expr::Aggregate { index } => {
-                    let dataset = &self.model.aggregates[*index].dataset;
-                    if let Some(c) = self.aggregates.coverage.get(dataset) {
+                    let aggregate = &self.model.aggregates[*index];
+                    if let Some(c) = self.aggregates.coverage.get(&aggregate.dataset) {
                         self.short.extend(c.short_in(self.frame, self.from_start));
+                        // Under `missing: zero`, a period the data does not reach at all reads
+                        // as zero: that is no more complete than a period it reaches in part.
+                        if k.missing == Missing::Zero && engine::zero_when_empty(aggregate.func) {
+                            self.short.extend(c.uncovered_in(
+                                self.frame,
+                                self.from_start,
+                                UNCOVERED_LISTED,
+                            ));
+                        }
                     }
                     match self.aggregates.get(
                         self.model,

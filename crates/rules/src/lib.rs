@@ -204,6 +204,13 @@ pub struct Row {
 }
 
 impl Row {
+    /// Whether the data covers this result's own period only in part (or `--as-of` is inside it),
+    /// as opposed to a period it is compared with.
+    pub fn own_period_partial(&self) -> bool {
+        self.partial
+            && (self.partial_periods.is_empty() || self.partial_periods.contains(&self.period))
+    }
+
     /// The period as tables show it: `2026-10 (partial)` when the data covers it only in part,
     /// and the periods covered only in part when they include others it reads (`2026-10 (partial:
     /// 2025-10)` for a comparison with a year before).

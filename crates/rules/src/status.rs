@@ -105,6 +105,9 @@ pub fn row<'a>(
 /// with the values of its two sides when it is one comparison.
 fn gates(cx: &mut Context, k: &Kpi) -> Result<Vec<Unmet>, EvalError> {
     let mut unmet = Vec::new();
+    // A division by zero in a gate leaves it untold, which `unmet` says: it is not a warning
+    // about the value.
+    let warned = cx.warning_count();
     for g in &k.requires {
         let holds = cx.cond(k.into(), &g.condition, This::default())?;
         if holds == Some(true) {
@@ -125,6 +128,7 @@ fn gates(cx: &mut Context, k: &Kpi) -> Result<Vec<Unmet>, EvalError> {
             right,
         });
     }
+    cx.drop_warnings_from(warned);
     Ok(unmet)
 }
 

@@ -98,7 +98,7 @@ fn header(e: &Evaluation, title: &str) -> String {
         e.kpis
             .iter()
             .flat_map(|k| k.results.held())
-            .any(|r| &r.period == p && r.partial)
+            .any(|r| &r.period == p && r.own_period_partial())
     });
     let period = match (&last, e.periods.first()) {
         (None, _) => "no periods with data".to_string(),

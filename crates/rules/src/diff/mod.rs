@@ -216,6 +216,13 @@ fn kpi_properties(m: &Model, k: &Kpi) -> BTreeMap<&'static str, String> {
     put("by", (!k.by.is_empty()).then(|| k.by.join(", ")));
     put("rounding", Some(shown(&canonical(m, &k.rounding))));
     put("missing", Some(shown(&canonical(m, &k.missing))));
+    put("partial", Some(shown(&canonical(m, &k.partial))));
+    let gates: Vec<String> = k
+        .requires
+        .iter()
+        .map(|g| format!("{}: {}", g.name, print::expr(m, &g.condition)))
+        .collect();
+    put("requires", (!gates.is_empty()).then(|| gates.join(", ")));
     p
 }
 

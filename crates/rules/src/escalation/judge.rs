@@ -56,6 +56,8 @@ pub struct Judge<'a> {
     values: HashMap<(usize, i64), Option<Decimal>>,
     /// The running moments of each `anomaly` operand (by address).
     moments: HashMap<usize, super::moments::Running>,
+    /// The watched KPI is `partial: not_rated`.
+    not_rated: bool,
     pub warnings: Vec<Warning>,
 }
 
@@ -65,10 +67,11 @@ impl<'a> Judge<'a> {
         escalation: &'a Escalation,
         segment: &'a [Option<String>],
     ) -> Self {
-        let missing = model
-            .kpi(&escalation.subject)
+        let subject = model.kpi(&escalation.subject);
+        let missing = subject
             .map(|k| k.missing)
             .unwrap_or(scorecard_model::Missing::NotEvaluated);
+        let not_rated = subject.is_some_and(|k| k.partial == scorecard_model::Partial::NotRated);
         Judge {
             model,
             aggregates,
@@ -88,6 +91,7 @@ impl<'a> Judge<'a> {
             points: HashMap::new(),
             values: HashMap::new(),
             moments: HashMap::new(),
+            not_rated,
             warnings: Vec::new(),
         }
     }
@@ -131,6 +135,9 @@ impl<'a> Judge<'a> {
         }
         let mut cx = self.context(p);
         let v = cx.num(self.owner, e, This::default())?;
+        // A watched KPI that is not rated where its data covers a period only in part is not
+        // judged there by comparisons either: such a value cannot be told.
+        let v = v.filter(|_| !self.not_rated || cx.short.is_empty());
         self.warnings.extend(cx.into_warnings());
         self.values.insert(key, v);
         Ok(v)
