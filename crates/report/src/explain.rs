@@ -53,12 +53,15 @@ pub fn text(e: &Explanation, color: bool) -> String {
     tree(&mut out, &e.calculation, 1);
 
     let r = &e.result;
-    out.push_str(&format!(
-        "\nvalue     {}  (exactly {}, rounded to {})\n",
-        number(r.value, k.unit),
-        exact(e.exact_value),
-        e.rounding
-    ));
+    match e.exact_value {
+        Some(_) => out.push_str(&format!(
+            "\nvalue     {}  (exactly {}, rounded to {})\n",
+            number(r.value, k.unit),
+            exact(e.exact_value),
+            e.rounding
+        )),
+        None => out.push_str(&format!("\nvalue     {}\n", number(r.value, k.unit))),
+    }
     out.push_str(&format!("target    {}\n", number(r.target, k.unit)));
     // A target that is more than a constant shows how it was computed.
     if let Some(t) = e

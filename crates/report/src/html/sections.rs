@@ -240,17 +240,17 @@ pub fn warnings(e: &Evaluation) -> String {
     }
     let mut out = String::from("<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n");
     for w in &e.warnings {
+        // Where it applies, when that is a period (a dataset's warning is about no period).
+        let place = match (w.period.is_empty(), w.segment.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => format!(" ({})", esc(&w.period)),
+            (false, false) => format!(" ({}, {})", esc(&w.period), esc(&segment_label(&w.segment))),
+        };
         let _ = writeln!(
             out,
-            "<li><code>{}</code> {} ({}{})</li>",
+            "<li><code>{}</code> {}{place}</li>",
             esc(w.code),
-            esc(&w.message),
-            esc(&w.period),
-            if w.segment.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", esc(&segment_label(&w.segment)))
-            }
+            esc(&w.message)
         );
     }
     out.push_str("</ul>\n</section>\n");
