@@ -315,24 +315,11 @@ impl<'a> Args<'_, 'a, '_> {
             (None, ExprKind::Path(p)) if p.len() == 1 => &p[0],
             _ => return self.wrong(arg.value.span, "a column name"),
         };
-        match ds.column(&name.text) {
-            Some(c) => Some(c),
-            None => {
-                self.cx.report(
-                    Diagnostic::error(
-                        Code::UnknownColumn,
-                        name.span,
-                        format!("dataset `{}` has no column `{}`", ds.name, name.text),
-                    )
-                    .label("not a declared column")
-                    .help(
-                        did_you_mean(&name.text, ds.columns.iter().map(|c| c.name.as_str()))
-                            .unwrap_or_else(|| "declare it under `columns`".into()),
-                    ),
-                );
-                None
-            }
+        let found = ds.column(&name.text);
+        if found.is_none() {
+            self.cx.report(super::filter::unknown_column(ds, name));
         }
+        found
     }
 
     /// A literal of the column's type: a string for text, a number for numbers, a date for
@@ -416,18 +403,7 @@ impl<'a> Args<'_, 'a, '_> {
             return None;
         };
         let Some(target) = other.column(&key.text) else {
-            self.cx.report(
-                Diagnostic::error(
-                    Code::UnknownColumn,
-                    key.span,
-                    format!("dataset `{}` has no column `{}`", other.name, key.text),
-                )
-                .label("not a declared column")
-                .maybe_help(did_you_mean(
-                    &key.text,
-                    other.columns.iter().map(|c| c.name.as_str()),
-                )),
-            );
+            self.cx.report(super::filter::unknown_column(other, key));
             return None;
         };
         if target.ty != column.ty {
