@@ -238,3 +238,39 @@ fn two_top_shares_of_one_column_are_computed_from_one_ranking() {
     assert_eq!(value("half"), "0.7500");
     assert_eq!(value("both"), "1.2500");
 }
+
+#[test]
+fn a_file_with_lone_cr_line_ends_checks_and_formats_as_its_lf_form() {
+    // Lone CRs (classic Mac line ends): a `//` comment used to run to the end of the file, and
+    // `check` said ok with no declarations.
+    let lf = "scorecard s { currency: USD }\n// a comment\ndataset d { source: \"d.csv\"  time: day  columns: { day: date  x: money } }\n/* a\nblock */\nkpi k { value: sum(d.x) }\n";
+    let cr = lf.replace('\n', "\r");
+    let dir = crate::support::folder(&[("lf.scorecard", lf), ("cr.scorecard", &cr)]);
+    for name in ["lf.scorecard", "cr.scorecard"] {
+        let path = dir.path().join(name);
+        let (code, out, err) = crate::cli::scorecard(&["check", path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(out.contains("(1 datasets, 1 KPIs)"), "{name}: {out}");
+    }
+    let compiled = scorecard::compile(&cr.replace("sum(d.x)", "sum(e.x)"));
+    let d = &compiled.diagnostics[0];
+    let rendered = scorecard::diagnostic::render_plain(
+        "cr.scorecard",
+        &cr.replace("sum(d.x)", "sum(e.x)"),
+        &compiled.diagnostics,
+    );
+    assert!(rendered.contains("cr.scorecard:6:20"), "{rendered}");
+    assert_eq!(d.code.as_str(), "scorecard::check::unknown_dataset");
+    // `fmt` writes the canonical layout, with line feeds (a block comment keeps its text as
+    // written).
+    let path = dir.path().join("cr.scorecard");
+    let (code, _, err) = crate::cli::scorecard(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        formatted.contains("\n// a comment\ndataset d")
+            && formatted.contains("\nkpi k { value: sum(d.x) }\n"),
+        "{formatted:?}"
+    );
+    assert_eq!(scorecard::compile(&formatted).errors(), 0, "{formatted}");
+}

@@ -70,10 +70,13 @@ impl<'a> Checker<'a> {
     fn new(source: &'a str, broken: BTreeSet<String>) -> Self {
         Checker {
             source,
+            // A line starts after `\n`, or after a `\r` that no `\n` follows.
             line_starts: source
                 .bytes()
                 .enumerate()
-                .filter(|(_, b)| *b == b'\n')
+                .filter(|&(i, b)| {
+                    b == b'\n' || (b == b'\r' && source.as_bytes().get(i + 1) != Some(&b'\n'))
+                })
                 .map(|(i, _)| i + 1)
                 .collect(),
             diagnostics: Vec::new(),

@@ -19,6 +19,19 @@ pub fn render(name: &str, source: &str, diagnostics: &[Diagnostic], color: bool)
     )
 }
 
+/// `text` with each `\r` that no `\n` follows written as `\n`: the same length, the same lines.
+fn lone_cr_as_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() != Some(&'\n') => out.push('\n'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Draws diagnostics without colour at a fixed width: what snapshot tests compare.
 pub fn render_plain(name: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
     let handler =
@@ -32,6 +45,15 @@ fn draw(
     diagnostics: &[Diagnostic],
     handler: GraphicalReportHandler,
 ) -> String {
+    // The snippet drawer knows `\n` only: a lone `\r` ends a line too (the checker counts it), and
+    // becomes `\n` here, which keeps every byte offset.
+    let unified;
+    let source = if source.contains('\r') {
+        unified = lone_cr_as_lf(source);
+        unified.as_str()
+    } else {
+        source
+    };
     let mut out = String::new();
     for d in diagnostics {
         if on_a_long_line(source, d) {

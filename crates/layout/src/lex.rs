@@ -53,7 +53,9 @@ pub fn tokens(source: &str) -> Vec<Token<'_>> {
     while i < bytes.len() {
         let b = bytes[i];
         if b.is_ascii_whitespace() {
-            newlines += usize::from(b == b'\n');
+            // A line ends at `\n`, `\r\n` (counted at its `\n`) or a lone `\r`.
+            let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+            newlines += usize::from(b == b'\n' || lone_cr);
             i += 1;
             continue;
         }
@@ -102,13 +104,13 @@ pub fn tokens(source: &str) -> Vec<Token<'_>> {
 }
 
 fn line_len(rest: &str) -> usize {
-    rest.find('\n').unwrap_or(rest.len())
+    rest.find(['\n', '\r']).unwrap_or(rest.len())
 }
 
 fn quoted_len(rest: &str) -> usize {
     let bytes = rest.as_bytes();
     let mut i = 1;
-    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
         i += if bytes[i] == b'\\' { 2 } else { 1 };
     }
     (i + 1).min(bytes.len())

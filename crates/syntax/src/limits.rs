@@ -23,7 +23,10 @@ pub fn nesting(text: &str, offset: usize) -> Option<Diagnostic> {
     while i < bytes.len() {
         let rest = &bytes[i..];
         if rest.starts_with(b"//") {
-            i += rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+            i += rest
+                .iter()
+                .position(|b| crate::split::is_line_end(*b))
+                .unwrap_or(rest.len());
             continue;
         }
         if rest.starts_with(b"/*") {
@@ -37,7 +40,7 @@ pub fn nesting(text: &str, offset: usize) -> Option<Diagnostic> {
         match bytes[i] {
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && !crate::split::is_line_end(bytes[i]) {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
             }

@@ -54,7 +54,7 @@ pub fn declarations(source: &str) -> Vec<Range<usize>> {
             }
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && !is_line_end(bytes[i]) {
                     if bytes[i] == b'\\' {
                         i += 1;
                     }
@@ -80,11 +80,19 @@ pub fn declarations(source: &str) -> Vec<Range<usize>> {
     chunks
 }
 
+/// Where the line holding `i` ends: at a line feed, or a carriage return (a file saved with
+/// lone CRs, as classic Mac editors write, has no line feed at all; the grammar's `NEWLINE`
+/// takes all three line ends).
 fn line_end(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i] != b'\n' {
+    while i < bytes.len() && !is_line_end(bytes[i]) {
         i += 1;
     }
     i
+}
+
+/// A byte that ends a line: `\n`, or `\r` alone or before `\n`.
+pub fn is_line_end(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
 }
 
 #[cfg(test)]
