@@ -391,6 +391,10 @@ fn explain_says_which_gate_decided() {
         out.contains("insufficient data  (decided by insufficient data: responses: count(answers) >= 3 (2 against 3) did not hold, so it is not rated)"),
         "{out}"
     );
+    // Each gate is traced like the value, and what only a gate reads is among the sources.
+    assert!(out.contains("gate      responses: does not hold"), "{out}");
+    assert!(out.contains("gate      response_rate: holds"), "{out}");
+    assert!(out.contains("\n  invites  invites.csv  sha256 "), "{out}");
 }
 
 /// Tickets with one mistake of each kind a check finds, and the customers they refer to.

@@ -72,6 +72,18 @@ pub fn text(e: &Explanation, color: bool) -> String {
         tree(&mut out, t, 1);
     }
     out.push_str(&format!("variance  {}\n", number(r.variance, k.unit)));
+    for g in &e.gates {
+        out.push_str(&format!(
+            "gate      {}: {}\n",
+            g.name,
+            match g.check.holds.flatten() {
+                Some(true) => "holds",
+                Some(false) => "does not hold",
+                None => "cannot be told",
+            }
+        ));
+        tree(&mut out, &g.check, 1);
+    }
     out.push_str(&format!(
         "status    {}  (decided by {})\n",
         r.status.name(),

@@ -30,6 +30,9 @@ pub struct Explanation {
     pub exact_value: Option<Decimal>,
     pub rounding: String,
     pub target: Option<Node>,
+    /// Each gate of `requires`, with its condition's calculation and whether it held.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<Gate>,
     pub status: Decision,
     pub scoring: String,
     /// Every aggregate the calculation read, once per frame of periods, in the order met.
@@ -42,6 +45,14 @@ pub struct Explanation {
     /// The checks of the datasets the calculation read that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed_checks: Vec<scorecard_engine::checks::Checked>,
+}
+
+/// A gate of the KPI's `requires`, traced.
+#[derive(Debug, Serialize)]
+pub struct Gate {
+    pub name: String,
+    /// The condition, with `holds`, and its parts' values.
+    pub check: Node,
 }
 
 #[derive(Debug, Serialize)]
@@ -188,6 +199,14 @@ pub fn explain(
         Some(t) => Some(tracer.node(k.into(), t, This::default())?),
         None => None,
     };
+    // Each gate's condition, traced like the value: what it read is listed with the rest.
+    let mut gates = Vec::new();
+    for g in &k.requires {
+        gates.push(Gate {
+            name: g.name.clone(),
+            check: tracer.node(k.into(), &g.condition, This::default())?,
+        });
+    }
     let mut status = decision(model, k, (first_day, last_day), this, (rule, result.status));
     if let Some(why) = not_rated(k, &result) {
         // No threshold was tried.
@@ -261,6 +280,7 @@ pub fn explain(
         ),
         result,
         target,
+        gates,
         status,
         scoring: scoring(&k.scoring),
         aggregates: uses,
