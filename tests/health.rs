@@ -596,6 +596,13 @@ fn diff_reports_a_changed_gate_policy_and_check() {
         .find(|c| c.kind == "dataset")
         .expect("the dataset changed");
     assert_eq!(dataset.properties[0].property, "checks");
+    assert_eq!(
+        (
+            dataset.properties[0].old.as_deref(),
+            dataset.properties[0].new.as_deref()
+        ),
+        (Some("given: not_null(x)"), Some("given: not_null(x) error"))
+    );
 }
 
 #[test]

@@ -105,6 +105,8 @@ pub fn models(old: &Model, new: &Model) -> Vec<Change> {
                 let mut properties = compare(was, v, &mut |field, v| match (*kind, field) {
                     ("escalation", "when" | "recover") => condition_text(old, new, v),
                     ("dataset", "columns") => columns(v),
+                    ("dataset", "checks") => checks(v),
+                    ("dataset", "complete") => complete(v),
                     (_, "weight") => weight(v),
                     _ => shown(v),
                 });
@@ -342,6 +344,36 @@ fn weight(v: &Value) -> String {
 }
 
 /// A dataset's columns as declared: `day: date, revenue: money`.
+/// A dataset's checks as written: `given: not_null(x), known: references(c, d.k) error`.
+fn checks(v: &Value) -> String {
+    let Some(list) = v.as_array() else {
+        return shown(v);
+    };
+    list.iter()
+        .map(|c| {
+            let severity = match c["severity"].as_str() {
+                Some("error") => " error",
+                _ => "",
+            };
+            format!(
+                "{}: {}{severity}",
+                c["name"].as_str().unwrap_or_default(),
+                c["text"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `complete_from` and `extracted` as the scorecard writes them.
+fn complete(v: &Value) -> String {
+    let parts: Vec<String> = ["complete_from", "extracted"]
+        .iter()
+        .filter_map(|k| Some(format!("{k}: {}", v.get(*k)?.as_str()?)))
+        .collect();
+    parts.join(", ")
+}
+
 fn columns(v: &Value) -> String {
     let Some(list) = v.as_array() else {
         return shown(v);
