@@ -274,3 +274,31 @@ fn a_file_with_lone_cr_line_ends_checks_and_formats_as_its_lf_form() {
     );
     assert_eq!(scorecard::compile(&formatted).errors(), 0, "{formatted}");
 }
+
+#[test]
+fn a_test_failure_in_a_file_with_lone_cr_line_ends_is_placed_by_its_line() {
+    // Placed at 1:544 (the whole file one line) before a lone CR counted as a line end.
+    let lf = r#"scorecard s { currency: USD }
+dataset d { source: "d.csv"  time: day  columns: { day: date  x: money } }
+kpi k { value: sum(d.x) }
+test t {
+  data: {
+    d: """
+      day,x
+      2026-01-05,1.00
+    """
+  }
+  expect: k[2026-01] = 2
+}
+"#;
+    let cr = lf.replace('\n', "\r");
+    let dir = crate::support::folder(&[("t.scorecard", &cr), ("d.csv", "day,x\n")]);
+    let path = dir.path().join("t.scorecard");
+    let (code, out, _) = crate::cli::scorecard(&["test", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    // Line 11, and the expression after `  expect: ` at column 11.
+    assert!(
+        out.contains("t.scorecard:11:11  expect: k[2026-01] = 2"),
+        "{out}"
+    );
+}

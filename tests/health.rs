@@ -767,3 +767,28 @@ fn the_markdown_header_is_partial_only_when_its_own_period_is() {
     );
     assert!(md.contains("2026-04 (partial: 2026-01)"), "{md}");
 }
+
+#[test]
+fn a_cumulative_sum_under_missing_zero_before_the_data_starts_is_partial() {
+    // Rows from March; reported from January. Under `missing: zero` January's cumulative sum is
+    // 0.00 from nothing: partial, as the plain sum is.
+    let source = "scorecard s { currency: USD  grain: month }\n\
+        dataset o { source: \"o.csv\"  time: d  columns: { d: date  rev: money } }\n\
+        kpi plain { value: sum(o.rev)  missing: zero }\n\
+        kpi running { unit: money  value: cumulative(plain)  missing: zero }\n";
+    let dir = folder(&[("o.csv", "d,rev\n2026-03-01,5.00\n2026-03-31,7.00\n")]);
+    let mut o = options(dir.path());
+    o.from = Some("2026-01".into());
+    let e = scorecard::evaluate(&model(source), &o).expect("runs");
+    for kpi in ["plain", "running"] {
+        let jan = row(&e, kpi, "2026-01", "total");
+        assert_eq!(
+            jan.value.map(|v| v.to_string()),
+            Some("0.00".into()),
+            "{kpi}"
+        );
+        assert_eq!(jan.partial_periods, owned(&["2026-01"]), "{kpi}");
+    }
+    // March is covered whole, and the cumulative sum from March is complete there.
+    assert_eq!(partial(&e, "running", "2026-03"), (false, vec![]));
+}

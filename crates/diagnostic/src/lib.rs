@@ -39,9 +39,19 @@ pub fn position(source: &str, offset: usize) -> (usize, usize) {
         at -= 1;
     }
     let before = &source[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+    // A line ends at `\n`, `\r\n` (counted at its `\n`) or a lone `\r`.
+    let bytes = source.as_bytes();
+    let ends = before
+        .bytes()
+        .enumerate()
+        .filter(|&(i, b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    let column = before
+        .rsplit(['\n', '\r'])
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1;
+    (ends + 1, column)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -313,8 +313,7 @@ async fn row_count(
         // Only periods the data covers whole are compared: a month the extract ends inside has
         // fewer rows for that reason alone, which coverage already says.
         let whole = covers.is_some_and(|c| {
-            c.short_in((p - 1, p), false).is_empty()
-                && c.uncovered_in((p - 1, p), false, 1).is_empty()
+            c.short_in((p - 1, p), false).is_empty() && c.uncovered_in((p - 1, p), 1).is_empty()
         });
         if before == 0 || !whole {
             continue;

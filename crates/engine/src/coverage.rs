@@ -52,20 +52,11 @@ impl Covers {
     }
 
     /// The periods of `first..=last` this data does not cover at all, at most `most` of them:
-    /// where `missing: zero` would read its absence as zeros. With `from_start`, not those
-    /// before it starts.
-    pub fn uncovered_in(
-        &self,
-        (first, last): (i64, i64),
-        from_start: bool,
-        most: usize,
-    ) -> Vec<i64> {
+    /// where `missing: zero` would read its absence as zeros (in a `cumulative` window too: before
+    /// the data starts there is nothing to add up, which is not zero).
+    pub fn uncovered_in(&self, (first, last): (i64, i64), most: usize) -> Vec<i64> {
         let (a, b) = self.touched;
-        let before = first..=if from_start {
-            first - 1
-        } else {
-            last.min(a - 1)
-        };
+        let before = first..=last.min(a - 1);
         let after = first.max(b + 1)..=last;
         before.chain(after).take(most).collect()
     }

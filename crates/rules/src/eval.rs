@@ -368,11 +368,8 @@ impl<'a> Context<'a> {
                         // Under `missing: zero`, a period the data does not reach at all reads
                         // as zero: that is no more complete than a period it reaches in part.
                         if k.missing == Missing::Zero && engine::zero_when_empty(aggregate.func) {
-                            self.short.extend(c.uncovered_in(
-                                self.frame,
-                                self.from_start,
-                                UNCOVERED_LISTED,
-                            ));
+                            self.short
+                                .extend(c.uncovered_in(self.frame, UNCOVERED_LISTED));
                         }
                     }
                     match self.aggregates.get(
