@@ -2,6 +2,7 @@
 //! fail each, and the first lines of them in the source; the row count of each reported period
 //! against the one before; how old the newest row is. A failed `error` check stops the run.
 
+use crate::passes::period::{day_of, rows_through};
 use crate::sources::csv::LINE;
 use crate::DataError;
 use chrono::NaiveDate;
@@ -79,9 +80,16 @@ pub async fn run(
     around: &Around<'_>,
 ) -> Result<Vec<Checked>, DataError> {
     let mut out = Vec::new();
-    for ds in model.datasets.iter().filter(|d| d.is_file()) {
+    for ds in model
+        .datasets
+        .iter()
+        .filter(|d| d.is_file() && !d.checks.is_empty())
+    {
+        // The rows read, and how many, once for all the dataset's checks.
+        let rows = rows_through(ctx, &ds.name, &ds.time, around.as_of).await?;
+        let total = rows.clone().count().await? as u64;
         for check in &ds.checks {
-            out.push(one(ctx, ds, check, around).await?);
+            out.push(one(ctx, (ds, rows.clone(), total), check, around).await?);
         }
     }
     Ok(out)
@@ -118,14 +126,13 @@ impl Checked {
     }
 }
 
+/// One check of `ds` over its `rows` (`total` of them).
 async fn one(
     ctx: &SessionContext,
-    ds: &Dataset,
+    (ds, rows, total): (&Dataset, DataFrame, u64),
     check: &DataCheck,
     around: &Around<'_>,
 ) -> Result<Checked, DataError> {
-    let rows = read(ctx, ds, around.as_of).await?;
-    let total = rows.clone().count().await? as u64;
     let mut out = Checked {
         dataset: ds.name.clone(),
         check: check.name.clone(),
@@ -163,7 +170,7 @@ async fn one(
         CheckRule::Range { column, low, high } => {
             let ty = column_type(ds, column);
             let x = match ty {
-                ColumnType::Timestamp => cast(ident(column), DataType::Date32),
+                ColumnType::Timestamp => day_of(column),
                 _ => ident(column),
             };
             let bad = x
@@ -211,22 +218,6 @@ async fn one(
         }
     }
     Ok(out)
-}
-
-/// The dataset's rows a run reads: all of them, or up to `--as-of`.
-async fn read(
-    ctx: &SessionContext,
-    ds: &Dataset,
-    as_of: Option<NaiveDate>,
-) -> Result<DataFrame, DataError> {
-    let df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
-    Ok(match as_of {
-        Some(d) => {
-            let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(d) as i32));
-            df.filter(cast(ident(&ds.time), DataType::Date32).lt_eq(lit(day)))?
-        }
-        None => df,
-    })
 }
 
 /// The rows of `rows` whose values in `columns` (all given) some other row shares.

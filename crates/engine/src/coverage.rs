@@ -4,15 +4,15 @@
 
 use chrono::{Days, NaiveDate};
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Date32Type};
-use datafusion::common::{ScalarValue, TableReference};
+use datafusion::arrow::datatypes::Date32Type;
 use datafusion::functions_aggregate::expr_fn::{max, min};
-use datafusion::prelude::{cast, ident, lit, SessionContext};
+use datafusion::prelude::SessionContext;
 use scorecard_model::calendar::Periods;
 use scorecard_model::{Completeness, Dataset, Model, SourceFormat};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::passes::period::{day_of, rows_through};
 use crate::DataError;
 
 /// The days one dataset's data covers, and the periods it covers only in part.
@@ -74,13 +74,9 @@ pub async fn row_days(
     ds: &Dataset,
     as_of: Option<NaiveDate>,
 ) -> Result<Option<(NaiveDate, NaiveDate)>, DataError> {
-    let day = cast(ident(&ds.time), DataType::Date32);
-    let mut df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
-    if let Some(d) = as_of {
-        let d = ScalarValue::Date32(Some(scorecard_model::calendar::days(d) as i32));
-        df = df.filter(day.clone().lt_eq(lit(d)))?;
-    }
-    let batches = df
+    let day = day_of(&ds.time);
+    let batches = rows_through(ctx, &ds.name, &ds.time, as_of)
+        .await?
         .aggregate(vec![], vec![min(day.clone()), max(day)])?
         .collect()
         .await?;

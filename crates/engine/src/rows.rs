@@ -7,7 +7,7 @@ use crate::passes::query::row_expr;
 use crate::sources::csv::LINE;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::array_value_to_string;
-use datafusion::common::{ScalarValue, TableReference};
+use datafusion::common::TableReference;
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::{cast, ident, lit, SessionContext};
 use scorecard_model::calendar::Periods;
@@ -133,8 +133,7 @@ fn kept<'m>(
         });
     }
     if let Some(day) = as_of {
-        let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(day) as i32));
-        keep.push(cast(ident(&ds.time), DataType::Date32).lt_eq(lit(day)));
+        keep.push(crate::passes::period::on_or_before(&ds.time, day));
     }
     if let Some(f) = &a.filter {
         keep.push(row_expr(f).is_true());

@@ -26,6 +26,35 @@ pub struct Health {
 }
 
 impl Health {
+    /// The notes as (heading, text) pairs, in the order the Markdown and HTML outputs list them.
+    pub fn entries(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        out.extend(
+            self.failed_checks
+                .iter()
+                .map(|l| ("Failed check", l.clone())),
+        );
+        if !self.partial_periods.is_empty() {
+            out.push((
+                "Partial",
+                format!(
+                    "the data covers {} only in part; results reading them are marked (partial).",
+                    self.partial_periods.join(", ")
+                ),
+            ));
+            out.push(("Coverage", self.coverage.join("; ")));
+        }
+        out.extend(
+            self.insufficient
+                .iter()
+                .map(|l| ("Insufficient data", l.clone())),
+        );
+        if self.more > 0 {
+            out.push(("Insufficient data", format!("{} more results", self.more)));
+        }
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.partial_periods.is_empty()
             && self.insufficient.is_empty()

@@ -128,22 +128,8 @@ fn health(e: &Evaluation) -> String {
         return String::new();
     }
     let mut out = String::from("\n### Data health\n\n");
-    for line in &h.failed_checks {
-        let _ = writeln!(out, "- **Failed check:** {}", cell(line));
-    }
-    if !h.partial_periods.is_empty() {
-        let _ = writeln!(
-            out,
-            "- **Partial:** the data covers {} only in part; results reading them are marked (partial).",
-            cell(&h.partial_periods.join(", "))
-        );
-        let _ = writeln!(out, "- **Coverage:** {}", cell(&h.coverage.join("; ")));
-    }
-    for line in &h.insufficient {
-        let _ = writeln!(out, "- **Insufficient data:** {}", cell(line));
-    }
-    if h.more > 0 {
-        let _ = writeln!(out, "- **Insufficient data:** {} more results", h.more);
+    for (heading, text) in h.entries() {
+        let _ = writeln!(out, "- **{heading}:** {}", cell(&text));
     }
     out
 }

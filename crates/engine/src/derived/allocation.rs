@@ -3,16 +3,16 @@
 //! quantities used (the cost table), and the unused capacity left over (a second table).
 
 use crate::error::DataError;
-use crate::passes::period::period_of;
+use crate::passes::period::{period_of, rows_through};
 use crate::passes::query::row_expr;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Decimal128Array, RecordBatch, StringArray,
 };
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{ScalarValue, TableReference};
+use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::functions_aggregate::expr_fn::sum;
-use datafusion::prelude::{cast, ident, lit, DataFrame, SessionContext};
+use datafusion::prelude::{cast, ident, SessionContext};
 use rust_decimal::{Decimal, RoundingStrategy};
 use scorecard_model::calendar::Periods;
 use scorecard_model::{Allocation, ColumnType, Model};
@@ -46,7 +46,7 @@ pub async fn register(
         Some(ColumnType::Integer) => cast(ident(&rule.practical), DataType::Decimal128(20, 0)),
         _ => ident(&rule.practical),
     };
-    let supplied = until(ctx, &rule.capacity, &capacity_ds.time, as_of)
+    let supplied = rows_through(ctx, &rule.capacity, &capacity_ds.time, as_of)
         .await?
         .aggregate(
             group,
@@ -72,7 +72,7 @@ pub async fn register(
     let mut group = vec![period_of(&activity_ds.time, periods).alias("__p")];
     group.extend(rule.matches.iter().map(|(a, _)| text(a)));
     group.push(text(&rule.to).alias("__to"));
-    let used = until(ctx, &rule.activity, &activity_ds.time, as_of)
+    let used = rows_through(ctx, &rule.activity, &activity_ds.time, as_of)
         .await?
         .aggregate(
             group,
@@ -173,23 +173,6 @@ struct Row {
     resource: Vec<Option<String>>,
     driver: Decimal,
     cost: Decimal,
-}
-
-/// The dataset's rows up to `--as-of`, when given.
-async fn until(
-    ctx: &SessionContext,
-    name: &str,
-    time: &str,
-    as_of: Option<chrono::NaiveDate>,
-) -> Result<DataFrame, DataError> {
-    let df = ctx.table(TableReference::bare(name)).await?;
-    Ok(match as_of {
-        Some(day) => {
-            let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(day) as i32));
-            df.filter(cast(ident(time), DataType::Date32).lt_eq(lit(day)))?
-        }
-        None => df,
-    })
 }
 
 fn resource(b: &RecordBatch, row: usize, n: usize) -> Result<Resource, DataError> {

@@ -1,7 +1,8 @@
 //! Owns placing rows in periods inside the query: a scalar function from a date to its period
 //! number, so the engine buckets rows with exactly the numbering `calendar` names and reports.
 //! The calendar travels as literal arguments, not as state of the function, so that a cluster's
-//! executors (docs/distributed.md) run it from the plan alone, found by its name.
+//! executors (docs/distributed.md) run it from the plan alone, found by its name. Also owns a row's
+//! day as queries read it, and the rows up to `--as-of`.
 
 use datafusion::arrow::array::{AsArray, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Date32Type};
@@ -73,9 +74,36 @@ pub fn function() -> Arc<ScalarUDF> {
     }))
 }
 
+/// A row's day: its time column, a date or a timestamp taken at its date.
+pub fn day_of(time: &str) -> Expr {
+    cast(ident(time), DataType::Date32)
+}
+
+/// Whether a row's day is on or before `day` (`--as-of`).
+pub fn on_or_before(time: &str, day: chrono::NaiveDate) -> Expr {
+    let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(day) as i32));
+    day_of(time).lt_eq(lit(day))
+}
+
+/// The rows of table `name` a run reads: all of them, or those up to `--as-of`.
+pub async fn rows_through(
+    ctx: &datafusion::prelude::SessionContext,
+    name: &str,
+    time: &str,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<datafusion::prelude::DataFrame, crate::DataError> {
+    let df = ctx
+        .table(datafusion::common::TableReference::bare(name))
+        .await?;
+    Ok(match as_of {
+        Some(day) => df.filter(on_or_before(time, day))?,
+        None => df,
+    })
+}
+
 /// The period number of the row's time column (a date or a timestamp, taken at its date).
 pub fn period_of(time: &str, periods: Periods) -> Expr {
-    let mut args = vec![cast(ident(time), DataType::Date32)];
+    let mut args = vec![day_of(time)];
     args.extend(periods.parameters().map(lit));
     function().call(args)
 }

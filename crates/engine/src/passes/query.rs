@@ -4,6 +4,7 @@
 
 use crate::error::DataError;
 use crate::passes::layout::{self, Part};
+use crate::passes::period;
 use crate::passes::plan::Pass;
 use crate::passes::window::{over, Windows};
 use crate::{Cell, Table};
@@ -43,10 +44,12 @@ pub async fn run_pass(
         MemoryLimit::Finite(_)
     );
     if let Some(day) = as_of {
-        let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(day) as i32));
         // Rows with no time are kept so that they are reported below, not dropped by the filter.
-        let time = cast(ident(&ds.time), DataType::Date32);
-        df = df.filter(time.clone().lt_eq(lit(day)).or(time.is_null()))?;
+        let (through, no_time) = (
+            period::on_or_before(&ds.time, day),
+            period::day_of(&ds.time),
+        );
+        df = df.filter(through.or(no_time.is_null()))?;
     }
     let (group, partition) = grouping(ds, pass, periods);
     // The rows before any ranking, for the distinct counts counted apart.

@@ -201,34 +201,8 @@ pub fn health(e: &Evaluation) -> String {
         return String::new();
     }
     let mut out = String::from("<section id=\"data-health\">\n<h2>Data health</h2>\n<ul>\n");
-    for line in &h.failed_checks {
-        let _ = writeln!(out, "<li><strong>Failed check:</strong> {}</li>", esc(line));
-    }
-    if !h.partial_periods.is_empty() {
-        let _ = writeln!(
-            out,
-            "<li><strong>Partial:</strong> the data covers {} only in part; results reading them are marked (partial).</li>",
-            esc(&h.partial_periods.join(", "))
-        );
-        let _ = writeln!(
-            out,
-            "<li><strong>Coverage:</strong> {}</li>",
-            esc(&h.coverage.join("; "))
-        );
-    }
-    for line in &h.insufficient {
-        let _ = writeln!(
-            out,
-            "<li><strong>Insufficient data:</strong> {}</li>",
-            esc(line)
-        );
-    }
-    if h.more > 0 {
-        let _ = writeln!(
-            out,
-            "<li><strong>Insufficient data:</strong> {} more results</li>",
-            h.more
-        );
+    for (heading, text) in h.entries() {
+        let _ = writeln!(out, "<li><strong>{heading}:</strong> {}</li>", esc(&text));
     }
     out.push_str("</ul>\n</section>\n");
     out
