@@ -43,3 +43,4 @@ mod sql;
 mod strategy;
 mod support;
 mod time;
+mod zones;

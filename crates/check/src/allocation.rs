@@ -185,6 +185,7 @@ fn cost_tables(
         columns: unused_columns,
         complete: Default::default(),
         checks: Vec::new(),
+        time_zone: None,
         grain: None,
         line: cx.line(d.name.span),
     };
@@ -200,6 +201,7 @@ fn cost_tables(
         columns,
         complete: Default::default(),
         checks: Vec::new(),
+        time_zone: None,
         grain: None,
         line: cx.line(d.name.span),
     };

@@ -156,6 +156,7 @@ pub fn check(
         ],
         complete: Default::default(),
         checks: Vec::new(),
+        time_zone: None,
         grain: None,
         line: cx.line(d.name.span),
     };

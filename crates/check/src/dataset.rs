@@ -16,6 +16,7 @@ const KEYS: &[&str] = &[
     "complete_from",
     "grain",
     "checks",
+    "time_zone",
 ];
 const TYPES: &[&str] = &[
     "text",
@@ -41,6 +42,21 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
     let grain = e
         .get("grain")
         .and_then(|x| super::coverage::dataset_grain(cx, x));
+    let time_zone = e.get("time_zone").and_then(|x| {
+        let zone = super::header::time_zone(cx, x);
+        if !columns.iter().any(|c| c.ty == ColumnType::Timestamp) {
+            cx.report(
+                Diagnostic::warning(
+                    Code::InvalidValue,
+                    x.key.span,
+                    format!("{what} has no timestamp column for `time_zone` to apply to"),
+                )
+                .label("nothing to read in this zone")
+                .help("`time_zone` says where timestamps written without an offset were taken; remove it, or declare the column as `timestamp`"),
+            );
+        }
+        zone
+    });
     let (Some((source, format)), Some(time), true) = (source, time, ok) else {
         return None;
     };
@@ -58,6 +74,7 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
         grain,
         // Read once every dataset is known: a check may refer to another dataset.
         checks: Vec::new(),
+        time_zone,
         line: cx.line(d.span),
     })
 }

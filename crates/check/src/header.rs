@@ -1,4 +1,4 @@
-//! Owns the `scorecard` header: name, owner, currency, grain and calendar.
+//! Owns the `scorecard` header: name, owner, currency, grain, calendar and time zone.
 
 use super::entries::{self, Entries};
 use super::model::{Calendar, Grain, Header, Scoring, YearName};
@@ -8,7 +8,7 @@ use scorecard_model::calendar::{MONTHS, WEEKDAYS};
 use scorecard_syntax::ast::{self, Arg, Declaration, Entry, ExprKind, Ident};
 
 const KEYS: &[&str] = &[
-    "owner", "currency", "grain", "calendar", "scoring", "partial",
+    "owner", "currency", "grain", "calendar", "scoring", "partial", "time_zone", "rates",
 ];
 const GRAINS: &[&str] = &["day", "week", "month", "quarter", "year"];
 
@@ -70,6 +70,11 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         .get("partial")
         .and_then(|x| super::coverage::policy(cx, x))
         .unwrap_or_default();
+    // UTC is the default: a header that names it holds no zone.
+    let time_zone = e
+        .get("time_zone")
+        .and_then(|x| time_zone(cx, x))
+        .filter(|z| z != "UTC");
     let (grain, week_start) = e
         .get("grain")
         .map(|x| grain(cx, x))
@@ -105,7 +110,34 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         year_name,
         scoring,
         partial,
+        time_zone,
     })
+}
+
+/// `time_zone: "Europe/Berlin"`: an IANA name, as the database spells it (`UTC` for UTC).
+pub fn time_zone(cx: &mut Checker, x: &Entry) -> Option<String> {
+    let name = entries::string(cx, x)?;
+    match scorecard_model::zone::Zone::named(&name) {
+        Some(zone) => Some(zone.name().to_string()),
+        None => {
+            let near = scorecard_model::zone::Zone::names()
+                .find(|n| n.eq_ignore_ascii_case(&name))
+                .map(|n| format!("did you mean `\"{n}\"`?"))
+                .or_else(|| did_you_mean(&name, scorecard_model::zone::Zone::names()));
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    x.value.span(),
+                    format!("`{name}` is not a time zone of the IANA database"),
+                )
+                .label("unknown time zone")
+                .help(near.unwrap_or_else(|| {
+                    "write a name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\"".into()
+                })),
+            );
+            None
+        }
+    }
 }
 
 /// `day`, `week`, `week(start: sunday)`, `month`, `quarter`, `year`; with the week's first day.

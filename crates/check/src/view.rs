@@ -235,6 +235,7 @@ fn derived_table(cx: &Checker, d: &Declaration, key: &str, columns: &[ViewColumn
         columns: table_columns,
         complete: Default::default(),
         checks: Vec::new(),
+        time_zone: None,
         grain: None,
         line: cx.line(d.name.span),
     }

@@ -2,7 +2,7 @@
 //! fail each, and the first lines of them in the source; the row count of each reported period
 //! against the one before; how old the newest row is. A failed `error` check stops the run.
 
-use crate::passes::period::{day_of, rows_through};
+use crate::passes::period::{day_of, rows_through, Time};
 use crate::sources::csv::LINE;
 use crate::DataError;
 use chrono::NaiveDate;
@@ -71,6 +71,17 @@ pub struct Around<'a> {
     /// Each dataset's source as the manifest names it.
     pub sources: &'a BTreeMap<String, String>,
     pub coverage: &'a BTreeMap<String, crate::coverage::Covers>,
+    /// The scorecard's time zone, whose local dates place timestamps.
+    pub zone: scorecard_model::zone::Zone,
+}
+
+impl Around<'_> {
+    fn time<'c>(&self, column: &'c str) -> Time<'c> {
+        Time {
+            column,
+            zone: self.zone,
+        }
+    }
 }
 
 /// Runs every check of every dataset read from a source, in declaration order.
@@ -86,7 +97,7 @@ pub async fn run(
         .filter(|d| d.is_file() && !d.checks.is_empty())
     {
         // The rows read, and how many, once for all the dataset's checks.
-        let rows = rows_through(ctx, &ds.name, &ds.time, around.as_of).await?;
+        let rows = rows_through(ctx, &ds.name, around.time(&ds.time), around.as_of).await?;
         let total = rows.clone().count().await? as u64;
         for check in &ds.checks {
             out.push(one(ctx, (ds, rows.clone(), total), check, around).await?);
@@ -170,7 +181,7 @@ async fn one(
         CheckRule::Range { column, low, high } => {
             let ty = column_type(ds, column);
             let x = match ty {
-                ColumnType::Timestamp => day_of(column),
+                ColumnType::Timestamp => day_of(around.time(column)),
                 _ => ident(column),
             };
             let bad = x
@@ -281,7 +292,7 @@ async fn row_count(
     around: &Around<'_>,
     out: &mut Checked,
 ) -> Result<(), DataError> {
-    let period = crate::passes::period::period_of(&ds.time, around.periods).alias("__period");
+    let period = crate::passes::period::period_of(around.time(&ds.time), around.periods).alias("__period");
     let batches = rows
         .aggregate(vec![period], vec![count(lit(1)).alias("__n")])?
         .collect()

@@ -12,7 +12,7 @@ use scorecard_model::{Completeness, Dataset, Model, SourceFormat};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::passes::period::{day_of, rows_through};
+use crate::passes::period::{day_of, rows_through, Time};
 use crate::DataError;
 
 /// The days one dataset's data covers, and the periods it covers only in part.
@@ -73,9 +73,14 @@ pub async fn row_days(
     ctx: &SessionContext,
     ds: &Dataset,
     as_of: Option<NaiveDate>,
+    zone: scorecard_model::zone::Zone,
 ) -> Result<Option<(NaiveDate, NaiveDate)>, DataError> {
-    let day = day_of(&ds.time);
-    let batches = rows_through(ctx, &ds.name, &ds.time, as_of)
+    let time = Time {
+        column: &ds.time,
+        zone,
+    };
+    let day = day_of(time);
+    let batches = rows_through(ctx, &ds.name, time, as_of)
         .await?
         .aggregate(vec![], vec![min(day.clone()), max(day)])?
         .collect()

@@ -544,14 +544,16 @@ async fn run_checks(
         .iter()
         .map(|i| (i.dataset.clone(), i.path.clone()))
         .collect();
+    let zone = scorecard_model::zone::Zone::of(model.header.time_zone.as_deref());
     let around = checks::Around {
         periods,
         reported: &out.periods,
         as_of: options.as_of,
-        today: chrono::Utc::now().date_naive(),
+        today: zone.today(),
         row_days: &out.row_days,
         sources: &sources,
         coverage: &out.coverage,
+        zone,
     };
     let checked = checks::run(ctx, model, &around).await?;
     if let Some(stop) = checks::stopping(&checked) {
@@ -625,6 +627,18 @@ async fn read_sources(
         if let Some(p) = progress {
             p.set_now(format!("reading {}", ds.name));
         }
+        // Timestamps without an offset are read in the dataset's zone, else the scorecard's.
+        let written_in;
+        let ds = match (&ds.time_zone, &model.header.time_zone) {
+            (None, Some(zone)) => {
+                written_in = Dataset {
+                    time_zone: Some(zone.clone()),
+                    ..ds.clone()
+                };
+                &written_in
+            }
+            _ => ds,
+        };
         let source = options.source(ds);
         // Checks name the lines of the rows that fail them.
         let has_checks = !ds.checks.is_empty();
@@ -644,7 +658,7 @@ async fn read_sources(
         } else {
             out.inputs
                 .push(load::register(ctx, ds, &source, reading, numbered).await?);
-            if let Some(days) = coverage::row_days(ctx, ds, options.as_of).await? {
+            if let Some(days) = coverage::row_days(ctx, ds, options.as_of, scorecard_model::zone::Zone::of(model.header.time_zone.as_deref())).await? {
                 out.row_days.insert(ds.name.clone(), days);
             }
             // The cluster scans the same files: the staged Parquet, or the source's own.

@@ -124,7 +124,8 @@ fn kept<'m>(
     let ds = model
         .dataset(&a.dataset)
         .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", a.dataset)))?;
-    let mut keep = vec![in_frame(&ds.time, periods, w.frame)];
+    let time = crate::passes::period::Time::of(model, ds);
+    let mut keep = vec![in_frame(time, periods, w.frame)];
     for (column, value) in w.by.iter().zip(&w.segment) {
         let text = cast(ident(column), DataType::Utf8);
         keep.push(match value {
@@ -133,7 +134,7 @@ fn kept<'m>(
         });
     }
     if let Some(day) = as_of {
-        keep.push(crate::passes::period::on_or_before(&ds.time, day));
+        keep.push(crate::passes::period::on_or_before(time, day));
     }
     if let Some(f) = &a.filter {
         keep.push(row_expr(f).is_true());
@@ -146,7 +147,7 @@ fn kept<'m>(
 }
 
 /// Rows whose time falls in the periods `first..=last`.
-fn in_frame(time: &str, periods: Periods, (first, last): (i64, i64)) -> Expr {
+fn in_frame(time: crate::passes::period::Time, periods: Periods, (first, last): (i64, i64)) -> Expr {
     let period = crate::passes::period::period_of(time, periods);
     period.between(lit(first), lit(last))
 }

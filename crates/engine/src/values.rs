@@ -1,7 +1,8 @@
 //! Owns reading one text field as a declared type, strictly: a value that does not fit is refused with
 //! the reason, never rounded, truncated or guessed.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use scorecard_model::zone::Zone;
 
 /// Why a field does not fit its type, and what the user can do.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,14 +185,21 @@ fn digits(b: &[u8]) -> Option<u32> {
 /// Microseconds since 1970-01-01T00:00:00 UTC. A timestamp with an offset is converted to UTC; one
 /// without is taken as written.
 pub fn timestamp(text: &str) -> Result<i64, Misfit> {
+    timestamp_in(text, Zone::UTC)
+}
+
+/// Microseconds since 1970-01-01T00:00:00 UTC: the instant of a timestamp with an offset, or of
+/// one without read as the wall-clock time of `zone` (a time the clocks skipped is refused).
+pub fn timestamp_in(text: &str, zone: Zone) -> Result<i64, Misfit> {
     let t = text.trim();
     if let Some(micros) = iso_minute_or_second(t.as_bytes()) {
-        return Ok(micros);
+        if zone.is_utc() {
+            return Ok(micros);
+        }
     }
-    let parsed = chrono::DateTime::parse_from_rfc3339(t)
-        .map(|dt| dt.naive_utc())
-        .ok()
-        .or_else(|| {
+    let (parsed, offset) = match chrono::DateTime::parse_from_rfc3339(t) {
+        Ok(dt) => (Some(dt.naive_utc()), true),
+        Err(_) => (
             [
                 "%Y-%m-%d %H:%M:%S%.f",
                 "%Y-%m-%dT%H:%M:%S%.f",
@@ -199,23 +207,32 @@ pub fn timestamp(text: &str) -> Result<i64, Misfit> {
                 "%Y-%m-%dT%H:%M",
             ]
             .iter()
-            .find_map(|fmt| NaiveDateTime::parse_from_str(t, fmt).ok())
-        });
-    if let Some(dt) = parsed {
-        within_range(dt.date())?;
-        let (utc, micros) = (dt.and_utc(), dt.and_utc().timestamp_micros());
-        // A leap second (`23:59:60`) counts as a second past its minute: midnight of the next
-        // day. It is kept in its own day, as the last microsecond of the second before it.
-        let leap = utc.timestamp_subsec_nanos() >= 1_000_000_000;
-        return Ok(match leap {
-            true => micros - i64::from(utc.timestamp_subsec_micros()) + 999_999,
-            false => micros,
-        });
+            .find_map(|fmt| NaiveDateTime::parse_from_str(t, fmt).ok()),
+            false,
+        ),
+    };
+    let Some(dt) = parsed else {
+        return Err(misfit(
+            "a timestamp such as 2026-05-31 14:30:00",
+            Some("timestamps are ISO 8601: YYYY-MM-DD HH:MM:SS, optionally with a UTC offset"),
+        ));
+    };
+    within_range(dt.date())?;
+    // A leap second (`23:59:60`) counts as a second past its minute: midnight of the next day.
+    // It is kept in its own day, as the last microsecond of the second before it.
+    let dt = match dt.and_utc().timestamp_subsec_nanos() >= 1_000_000_000 {
+        true => dt.with_nanosecond(999_999_000).unwrap_or(dt),
+        false => dt,
+    };
+    match offset {
+        true => Ok(dt.and_utc().timestamp_micros()),
+        false => zone.instant(dt).map_err(|_| {
+            misfit(
+                format!("a time that {} has", zone.name()),
+                Some("clocks moved forward over this time, so no instant has it; write it with its UTC offset, or check the dataset's `time_zone`"),
+            )
+        }),
     }
-    Err(misfit(
-        "a timestamp such as 2026-05-31 14:30:00",
-        Some("timestamps are ISO 8601: YYYY-MM-DD HH:MM:SS, optionally with a UTC offset"),
-    ))
 }
 
 pub fn boolean(text: &str) -> Result<bool, Misfit> {

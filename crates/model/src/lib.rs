@@ -10,6 +10,7 @@ pub mod finance;
 pub mod format;
 pub mod print;
 pub mod test;
+pub mod zone;
 
 pub use credit::CREDIT_PREFIX;
 pub use derived::{unused_table, Allocation, Attribution, AttributionModel, View, ViewColumn};
@@ -147,6 +148,10 @@ pub struct Header {
     pub scoring: Scoring,
     /// What KPIs that declare no `partial` get in a period their data does not wholly cover.
     pub partial: Partial,
+    /// The IANA time zone whose local date places a timestamp in a period (`time_zone:`);
+    /// `None` places it by its date in UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// The days a dataset's data is complete for, as the scorecard or `scorecard.toml` says: from
@@ -282,6 +287,10 @@ pub struct Dataset {
     /// What its rows must meet (`checks:`), in the order written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<DataCheck>,
+    /// The IANA time zone its timestamps without an offset were written in (`time_zone:`);
+    /// `None` takes them in the scorecard's zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// 1-based line of the declaration, for messages.
     pub line: usize,
 }

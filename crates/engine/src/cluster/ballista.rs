@@ -42,6 +42,8 @@ pub async fn scheduler(bind: SocketAddr) -> Result<(), String> {
         override_session_builder: Some(Arc::new(|config: SessionConfig| {
             let mut state = ballista_core::utils::default_session_builder(config)?;
             state.register_udf(crate::passes::period::function())?;
+            state.register_udf(crate::passes::period::local_day())?;
+            state.register_udf(crate::sources::zone::function())?;
             Ok(state)
         })),
         ..SchedulerConfig::default()
@@ -57,10 +59,13 @@ pub async fn scheduler(bind: SocketAddr) -> Result<(), String> {
 /// Runs an executor until the process ends.
 pub async fn executor(e: Executor) -> Result<(), String> {
     let mut registry = BallistaFunctionRegistry::default();
-    let period = crate::passes::period::function();
-    registry
-        .scalar_functions
-        .insert(period.name().to_string(), period);
+    for f in [
+        crate::passes::period::function(),
+        crate::passes::period::local_day(),
+        crate::sources::zone::function(),
+    ] {
+        registry.scalar_functions.insert(f.name().to_string(), f);
+    }
     let mut config = ExecutorProcessConfig {
         bind_host: e.bind.ip().to_string(),
         external_host: Some(e.bind.ip().to_string()),

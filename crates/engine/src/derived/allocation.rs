@@ -3,7 +3,7 @@
 //! quantities used (the cost table), and the unused capacity left over (a second table).
 
 use crate::error::DataError;
-use crate::passes::period::{period_of, rows_through};
+use crate::passes::period::{period_of, rows_through, Time};
 use crate::passes::query::row_expr;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Decimal128Array, RecordBatch, StringArray,
@@ -40,13 +40,13 @@ pub async fn register(
     let text = |c: &str| cast(ident(c), DataType::Utf8);
 
     // Capacity supplied per resource and period.
-    let mut group = vec![period_of(&capacity_ds.time, periods).alias("__p")];
+    let mut group = vec![period_of(Time::of(model, capacity_ds), periods).alias("__p")];
     group.extend(rule.matches.iter().map(|(_, r)| text(r)));
     let practical = match capacity_ds.column(&rule.practical).map(|c| c.ty) {
         Some(ColumnType::Integer) => cast(ident(&rule.practical), DataType::Decimal128(20, 0)),
         _ => ident(&rule.practical),
     };
-    let supplied = rows_through(ctx, &rule.capacity, &capacity_ds.time, as_of)
+    let supplied = rows_through(ctx, &rule.capacity, Time::of(model, capacity_ds), as_of)
         .await?
         .aggregate(
             group,
@@ -69,10 +69,10 @@ pub async fn register(
     }
 
     // Driver quantities used per resource, entity and period.
-    let mut group = vec![period_of(&activity_ds.time, periods).alias("__p")];
+    let mut group = vec![period_of(Time::of(model, activity_ds), periods).alias("__p")];
     group.extend(rule.matches.iter().map(|(a, _)| text(a)));
     group.push(text(&rule.to).alias("__to"));
-    let used = rows_through(ctx, &rule.activity, &activity_ds.time, as_of)
+    let used = rows_through(ctx, &rule.activity, Time::of(model, activity_ds), as_of)
         .await?
         .aggregate(
             group,

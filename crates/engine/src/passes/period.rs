@@ -2,16 +2,18 @@
 //! number, so the engine buckets rows with exactly the numbering `calendar` names and reports.
 //! The calendar travels as literal arguments, not as state of the function, so that a cluster's
 //! executors (docs/distributed.md) run it from the plan alone, found by its name. Also owns a row's
-//! day as queries read it, and the rows up to `--as-of`.
+//! day as queries read it (a timestamp's local date in the scorecard's time zone, by a second
+//! function, `scorecard_local_day`), and the rows up to `--as-of`.
 
-use datafusion::arrow::array::{AsArray, Int64Array};
-use datafusion::arrow::datatypes::{DataType, Date32Type};
+use datafusion::arrow::array::{AsArray, Date32Array, Int64Array};
+use datafusion::arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::prelude::{cast, ident, lit};
 use scorecard_model::calendar::{Periods, PARAMETERS};
+use scorecard_model::zone::Zone;
 use std::sync::Arc;
 
 /// The function's name in plans.
@@ -74,13 +76,99 @@ pub fn function() -> Arc<ScalarUDF> {
     }))
 }
 
-/// A row's day: its time column, a date or a timestamp taken at its date.
-pub fn day_of(time: &str) -> Expr {
-    cast(ident(time), DataType::Date32)
+/// A row's time column and the zone whose local date places it: its time as queries read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Time<'a> {
+    pub column: &'a str,
+    pub zone: Zone,
+}
+
+impl<'a> Time<'a> {
+    /// The time column of `ds`, read in the scorecard's zone.
+    pub fn of(model: &scorecard_model::Model, ds: &'a scorecard_model::Dataset) -> Time<'a> {
+        Time::column(model, &ds.time)
+    }
+
+    /// Any date or timestamp column, read in the scorecard's zone.
+    pub fn column(model: &scorecard_model::Model, column: &'a str) -> Time<'a> {
+        Time {
+            column,
+            zone: Zone::of(model.header.time_zone.as_deref()),
+        }
+    }
+}
+
+/// A row's day: its time column, a date, or a timestamp taken at its local date in the zone.
+pub fn day_of(time: Time) -> Expr {
+    match time.zone.is_utc() {
+        true => cast(ident(time.column), DataType::Date32),
+        false => local_day().call(vec![ident(time.column), lit(time.zone.name())]),
+    }
+}
+
+/// The function's name in plans.
+pub const LOCAL_DAY: &str = "scorecard_local_day";
+
+/// A timestamp's local date in a named zone; a date as it is.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct LocalDay {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for LocalDay {
+    fn name(&self) -> &str {
+        LOCAL_DAY
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Date32)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let zone = match args.args.get(1) {
+            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => Zone::named(name),
+            _ => None,
+        };
+        let Some(zone) = zone else {
+            return exec_err!("{LOCAL_DAY} expects a time zone's name, got {:?}", args.args.get(1));
+        };
+        let day = |micros: i64| zone.local_day(micros).map(|d| d as i32);
+        let array = match args.args.first() {
+            Some(ColumnarValue::Array(a)) => a.clone(),
+            Some(ColumnarValue::Scalar(s)) => s.to_array()?,
+            None => return exec_err!("{LOCAL_DAY} expects a time"),
+        };
+        let out: Date32Array = match array.data_type() {
+            DataType::Date32 => array.as_primitive::<Date32Type>().clone(),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => array
+                .as_primitive::<TimestampMicrosecondType>()
+                .iter()
+                .map(|t| t.and_then(day))
+                .collect(),
+            other => return exec_err!("{LOCAL_DAY} expects a date or a timestamp, got {other}"),
+        };
+        Ok(match args.args.first() {
+            Some(ColumnarValue::Scalar(_)) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
+            }
+            _ => ColumnarValue::Array(Arc::new(out)),
+        })
+    }
+}
+
+/// The local-day function, for the registries of a cluster's scheduler and executors.
+pub fn local_day() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::from(LocalDay {
+        signature: Signature::any(2, Volatility::Immutable),
+    }))
 }
 
 /// Whether a row's day is on or before `day` (`--as-of`).
-pub fn on_or_before(time: &str, day: chrono::NaiveDate) -> Expr {
+pub fn on_or_before(time: Time, day: chrono::NaiveDate) -> Expr {
     let day = ScalarValue::Date32(Some(scorecard_model::calendar::days(day) as i32));
     day_of(time).lt_eq(lit(day))
 }
@@ -89,7 +177,7 @@ pub fn on_or_before(time: &str, day: chrono::NaiveDate) -> Expr {
 pub async fn rows_through(
     ctx: &datafusion::prelude::SessionContext,
     name: &str,
-    time: &str,
+    time: Time<'_>,
     as_of: Option<chrono::NaiveDate>,
 ) -> Result<datafusion::prelude::DataFrame, crate::DataError> {
     let df = ctx
@@ -102,7 +190,7 @@ pub async fn rows_through(
 }
 
 /// The period number of the row's time column (a date or a timestamp, taken at its date).
-pub fn period_of(time: &str, periods: Periods) -> Expr {
+pub fn period_of(time: Time, periods: Periods) -> Expr {
     let mut args = vec![day_of(time)];
     args.extend(periods.parameters().map(lit));
     function().call(args)

@@ -45,7 +45,13 @@ pub async fn start(
     let Source::Postgres(pg) = source else {
         return Ok(None);
     };
-    if !pg.pushdown || rows_needed || matches!(model.header.calendar, Calendar::Retail { .. }) {
+    // Timestamps in a zone are placed by the engine, not the server (docs/sources.md).
+    let zoned = crate::sources::postgres::zoned(ds);
+    if !pg.pushdown
+        || rows_needed
+        || zoned
+        || matches!(model.header.calendar, Calendar::Retail { .. })
+    {
         return Ok(None);
     }
     let Some((server, rows)) = open(ds, pg, model.header.money_scale, as_of).await? else {

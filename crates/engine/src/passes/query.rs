@@ -46,12 +46,12 @@ pub async fn run_pass(
     if let Some(day) = as_of {
         // Rows with no time are kept so that they are reported below, not dropped by the filter.
         let (through, no_time) = (
-            period::on_or_before(&ds.time, day),
-            period::day_of(&ds.time),
+            period::on_or_before(period::Time::of(model, ds), day),
+            period::day_of(period::Time::of(model, ds)),
         );
         df = df.filter(through.or(no_time.is_null()))?;
     }
-    let (group, partition) = grouping(ds, pass, periods);
+    let (group, partition) = grouping(period::Time::of(model, ds), pass, periods);
     // The rows before any ranking, for the distinct counts counted apart.
     let rows = df.clone();
     let ranked = ranked_by_column(model, aggregates);
@@ -79,8 +79,8 @@ pub async fn run_pass(
 
 /// The group of a row (its period, then its segment values as text, as the engine keys segments)
 /// and the same without names, to partition the rankings of top shares by.
-fn grouping(ds: &Dataset, pass: &Pass, periods: Periods) -> (Vec<Expr>, Vec<Expr>) {
-    let period = crate::passes::period::period_of(&ds.time, periods);
+fn grouping(time: period::Time, pass: &Pass, periods: Periods) -> (Vec<Expr>, Vec<Expr>) {
+    let period = crate::passes::period::period_of(time, periods);
     let mut group = vec![period.clone().alias("__period")];
     let mut partition = vec![period];
     for (i, b) in pass.by.iter().enumerate() {

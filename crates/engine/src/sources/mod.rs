@@ -12,3 +12,4 @@ pub(crate) mod postgres;
 pub mod records;
 pub(crate) mod scanned_keys;
 pub(crate) mod schema;
+pub(crate) mod zone;

@@ -57,7 +57,15 @@ pub async fn register(
                 hint: Some(hint),
             });
         }
-        columns.push(cast(ident(&c.name), target).alias(&c.name));
+        let typed = match (c.ty, field.data_type()) {
+            // Written without a zone: the wall-clock time of the dataset's zone.
+            (ColumnType::Timestamp, DataType::Timestamp(_, None)) => {
+                let zone = scorecard_model::zone::Zone::of(ds.time_zone.as_deref());
+                crate::sources::zone::instant(cast(ident(&c.name), target), zone)
+            }
+            _ => cast(ident(&c.name), target),
+        };
+        columns.push(typed.alias(&c.name));
     }
     for c in ds.columns.iter().filter(|c| c.ty.is_time()) {
         if !within_statistics(reader.metadata(), &c.name) {

@@ -94,8 +94,11 @@ pub(crate) async fn connect(ds: &Dataset, source: &PostgresSource) -> Result<Con
         }
         let column = format!("s.{}", quote(&c.name));
         select.push(match *found {
-            // An instant is read as the UTC time it is.
-            Type::TIMESTAMPTZ => format!("({column} AT TIME ZONE 'UTC')"),
+            // An instant is read as the UTC time it is, marked as such (`Z`), so that no zone
+            // for timestamps without an offset applies to it.
+            Type::TIMESTAMPTZ => format!(
+                "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            ),
             _ => column,
         });
         types.push(found.clone());
@@ -184,13 +187,27 @@ pub(crate) fn fingerprint(sum: &[u8; 32], rows: u64) -> String {
 
 /// The condition on `s` that keeps the rows up to `as_of`, so that the server sends (or
 /// aggregates) none after it.
+/// The server's part of `--as-of`: rows on or before that day. A timestamp's day is its local date
+/// in the scorecard's zone, which the engine tells again of the rows it reads; so when a zone is
+/// declared, the server sends every row of a table timed by a timestamp.
 pub(crate) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> {
+    let timed_by_instant = ds.column(&ds.time).is_some_and(|c| c.ty == scorecard_model::ColumnType::Timestamp);
+    if zoned(ds) && timed_by_instant {
+        return None;
+    }
     let next = as_of?.succ_opt()?;
     Some(format!(
         "s.{} < DATE '{}'",
         quote(&ds.time),
         next.format("%Y-%m-%d")
     ))
+}
+
+/// Whether a zone other than UTC places the dataset's timestamps (its own, or the scorecard's
+/// that the engine gives it).
+pub(crate) fn zoned(ds: &Dataset) -> bool {
+    ds.time_zone.as_deref().is_some_and(|z| z != "UTC")
+        && ds.columns.iter().any(|c| c.ty == scorecard_model::ColumnType::Timestamp)
 }
 
 /// `a` plus `b`, as 256-bit big-endian numbers, wrapping.

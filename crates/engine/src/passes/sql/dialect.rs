@@ -36,6 +36,26 @@ impl Dialect {
         }
     }
 
+    /// A dataset's time column as the wall-clock time of the scorecard's zone: a timestamp
+    /// written without an offset is taken in the dataset's zone (else the scorecard's) and moved
+    /// to the scorecard's. A date, or a timestamp where both zones are UTC, is as it is.
+    pub fn local_time(self, model: &scorecard_model::Model, ds: &scorecard_model::Dataset, time: &str) -> String {
+        let timestamp = ds
+            .column(&ds.time)
+            .is_some_and(|c| c.ty == scorecard_model::ColumnType::Timestamp);
+        let to = model.header.time_zone.as_deref().unwrap_or("UTC");
+        let from = ds.time_zone.as_deref().unwrap_or(to);
+        if !timestamp || (from == "UTC" && to == "UTC") || from == to {
+            return time.to_string();
+        }
+        match self {
+            Dialect::Postgres | Dialect::DuckDb => {
+                format!("(({time} AT TIME ZONE '{from}') AT TIME ZONE '{to}')")
+            }
+            Dialect::Spark => format!("from_utc_timestamp(to_utc_timestamp({time}, '{from}'), '{to}')"),
+        }
+    }
+
     /// The first day of the period holding `time` (a date or timestamp column, already quoted), at
     /// the header's grain and calendar. `None` for a retail calendar, whose 4-4-5 months have no
     /// SQL function.

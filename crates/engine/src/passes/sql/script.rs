@@ -47,8 +47,9 @@ pub fn emit(
             }
             continue;
         }
+        let time = dialect.local_time(model, ds, &dialect.ident(&ds.time));
         let period = dialect
-            .period_start(&model.header, &dialect.ident(&ds.time))
+            .period_start(&model.header, &time)
             .ok_or(SqlError::RetailCalendar)?;
         let table = match tables.get(&ds.name) {
             Some(t) => t.clone(),

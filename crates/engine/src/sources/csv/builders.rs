@@ -9,6 +9,7 @@ use datafusion::arrow::array::{
     TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::record_batch::RecordBatch;
+use scorecard_model::zone::Zone;
 use scorecard_model::{ColumnType, Dataset};
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct Builders {
     /// Each row's line in the file: the `__line` column, when the dataset is numbered.
     pub lines: Option<Int64Builder>,
     shapes: Vec<(u32, u32)>,
+    /// Where timestamps written without an offset were taken.
+    zone: Zone,
     pub len: usize,
 }
 
@@ -69,6 +72,7 @@ impl Builders {
             columns,
             lines: numbered.then(Int64Builder::new),
             shapes,
+            zone: Zone::of(ds.time_zone.as_deref()),
             len: 0,
         }
     }
@@ -90,7 +94,7 @@ impl Builders {
             Builder::Date(b) if empty => b.append_null(),
             Builder::Date(b) => b.append_value(values::date(text)?),
             Builder::Timestamp(b) if empty => b.append_null(),
-            Builder::Timestamp(b) => b.append_value(values::timestamp(text)?),
+            Builder::Timestamp(b) => b.append_value(values::timestamp_in(text, self.zone)?),
             Builder::Bool(b) if empty => b.append_null(),
             Builder::Bool(b) => b.append_value(values::boolean(text)?),
         }

@@ -1,0 +1,107 @@
+//! Time zones: timestamps placed in periods by their local date in the scorecard's zone, across
+//! daylight-saving changes and the year end, and timestamps without an offset read in their
+//! dataset's zone. Each expected period is worked out by hand from the UTC offsets the IANA
+//! database gives (America/New_York: UTC-5, UTC-4 from 2026-03-08 07:00Z to 2026-11-01 06:00Z;
+//! Europe/Berlin: UTC+1 in winter; Asia/Tokyo: UTC+9).
+
+use crate::support::{codes, folder, model, options, run, value};
+
+fn scorecard(header: &str, grain: &str, dataset: &str) -> String {
+    format!(
+        "scorecard z {{ currency: USD  grain: {grain}{header} }}\n\
+         dataset orders {{ source: \"orders.csv\"  time: at{dataset}  columns: {{ at: timestamp  amount: money }} }}\n\
+         kpi revenue {{ value: sum(orders.amount) }}\n"
+    )
+}
+
+/// Around both of New York's changes in 2026.
+const DAYLIGHT: &str = "at,amount\n\
+2026-03-08T06:30:00Z,1\n\
+2026-03-09T04:30:00Z,2\n\
+2026-11-01T05:30:00Z,4\n\
+2026-11-02T04:30:00Z,8\n";
+
+#[test]
+fn days_follow_new_yorks_daylight_saving_changes() {
+    let e = run(
+        &scorecard("  time_zone: \"America/New_York\"", "day", ""),
+        &[("orders.csv", DAYLIGHT)],
+    );
+    // 06:30Z on 8 March is 01:30 EST, the 8th; 04:30Z on the 9th is 00:30 EDT, the 9th (a fixed
+    // UTC-5 would say 23:30 on the 8th).
+    assert_eq!(value(&e, "revenue", "2026-03-08", "total"), "1.00");
+    assert_eq!(value(&e, "revenue", "2026-03-09", "total"), "2.00");
+    // 05:30Z on 1 November is 01:30 EDT; 04:30Z on the 2nd is 23:30 EST on the 1st (a fixed
+    // UTC-4 would say 00:30 on the 2nd).
+    assert_eq!(value(&e, "revenue", "2026-11-01", "total"), "12.00");
+    assert_eq!(e.kpis[0].results.held().last().unwrap().period, "2026-11-01");
+}
+
+/// Around the year end: two instants, one in Tokyo's wall-clock time (the dataset's zone), and
+/// a leap second.
+const YEAR_END: &str = "at,amount\n\
+2026-12-31T23:30:00Z,10\n\
+2027-01-01T03:00:00Z,20\n\
+2026-12-31 22:00:00,40\n\
+2026-12-31T23:59:60Z,80\n";
+
+const TOKYO: &str = "  time_zone: \"Asia/Tokyo\"";
+
+#[test]
+fn the_year_ends_at_each_zones_midnight() {
+    let files = [("orders.csv", YEAR_END)];
+    // Berlin (UTC+1): 23:30Z is 00:30 on 1 January, 03:00Z is 04:00, the leap second 00:59:59;
+    // Tokyo's 22:00 is 13:00Z, 14:00 in Berlin on the 31st.
+    let berlin = run(
+        &scorecard("  time_zone: \"Europe/Berlin\"", "month", TOKYO),
+        &files,
+    );
+    assert_eq!(value(&berlin, "revenue", "2026-12", "total"), "40.00");
+    assert_eq!(value(&berlin, "revenue", "2027-01", "total"), "110.00");
+    // New York (UTC-5): every one of them is on the 31st.
+    let new_york = run(
+        &scorecard("  time_zone: \"America/New_York\"", "month", TOKYO),
+        &files,
+    );
+    assert_eq!(value(&new_york, "revenue", "2026-12", "total"), "150.00");
+    assert_eq!(new_york.kpis[0].results.held().len(), 1);
+    // No zone: UTC dates, as before; the leap second stays in its own day, the 31st.
+    let utc = run(&scorecard("", "month", TOKYO), &files);
+    assert_eq!(value(&utc, "revenue", "2026-12", "total"), "130.00");
+    assert_eq!(value(&utc, "revenue", "2027-01", "total"), "20.00");
+}
+
+#[test]
+fn as_of_is_a_local_day() {
+    let dir = folder(&[("orders.csv", YEAR_END)]);
+    let as_of = |zone: &str| {
+        let mut o = options(dir.path());
+        o.as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31);
+        let m = model(&scorecard(&format!("  time_zone: \"{zone}\""), "month", TOKYO));
+        scorecard::evaluate(&m, &o).expect("the run succeeds")
+    };
+    // In New York all four are on the 31st; in Berlin only Tokyo's 22:00 is.
+    assert_eq!(value(&as_of("America/New_York"), "revenue", "2026-12", "total"), "150.00");
+    assert_eq!(value(&as_of("Europe/Berlin"), "revenue", "2026-12", "total"), "40.00");
+}
+
+#[test]
+fn a_time_the_clocks_skipped_is_a_data_error_naming_its_row() {
+    let dir = folder(&[("orders.csv", "at,amount\n2026-03-29 01:30:00,1\n2026-03-29 02:30:00,2\n")]);
+    let m = model(&scorecard("  time_zone: \"Europe/Berlin\"", "month", ""));
+    let err = scorecard::evaluate(&m, &options(dir.path())).expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("orders.csv") && text.contains('3'), "{text}");
+    assert!(text.contains("2026-03-29 02:30:00"), "{text}");
+    assert!(text.contains("Europe/Berlin"), "{text}");
+}
+
+#[test]
+fn an_unknown_zone_is_a_check_error_with_the_databases_spelling() {
+    let compiled = scorecard::compile(&scorecard("  time_zone: \"europe/berlin\"", "month", ""));
+    assert_eq!(codes(&compiled), vec!["scorecard::check::invalid_value"]);
+    let text = scorecard::diagnostic::render_plain("z.scorecard", "", &compiled.diagnostics);
+    assert!(text.contains("Europe/Berlin"), "{text}");
+    let compiled = scorecard::compile(&scorecard("", "month", "  time_zone: \"Mars/Olympus\""));
+    assert_eq!(codes(&compiled), vec!["scorecard::check::invalid_value"]);
+}
