@@ -13,6 +13,7 @@ mod browser;
 mod check_diagnostics;
 mod cli;
 mod csv_shapes;
+mod currencies;
 mod data_errors;
 mod definitions;
 mod diff;

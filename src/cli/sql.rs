@@ -102,5 +102,13 @@ pub fn run(
             );
             Exit::ScorecardErrors
         }
+        Err(SqlError::Conversion { column, dataset }) => {
+            eprintln!(
+                "error[{}]: `{}` converts `{dataset}.{column}` from another currency at exchange rates, which the SQL does not do: its totals would be in several currencies at once\n  help: `scorecard run` converts them; write the SQL for a scorecard whose money is in the reporting currency",
+                Code::SqlUnsupported.as_str(),
+                file.display()
+            );
+            Exit::ScorecardErrors
+        }
     }
 }

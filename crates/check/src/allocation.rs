@@ -90,6 +90,10 @@ fn rate(cx: &mut Checker, x: &Entry, capacity: &Dataset) -> Option<(String, Stri
                 );
                 return None;
             }
+            let column = capacity.column(&cost)?;
+            if !super::currency::reporting_only(cx, column, x.span, "an allocation") {
+                return None;
+            }
             Some((cost, practical))
         }
         _ => {

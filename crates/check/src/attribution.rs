@@ -84,6 +84,10 @@ pub fn check(
                 );
                 return None;
             }
+            let column = conversions.column(&name)?;
+            if !super::currency::reporting_only(cx, column, x.span, "an attribution") {
+                return None;
+            }
             Some(name)
         });
     let credit_to = credit_e

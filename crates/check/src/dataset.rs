@@ -1,7 +1,7 @@
 //! Owns `dataset` declarations: the source, its format, the time column and the typed columns.
 
 use super::entries::{self, Entries};
-use super::model::{Column, ColumnType, Dataset, SheetRange, SourceFormat, MAX_PRECISION};
+use super::model::{Column, ColumnType, Currency, Dataset, SheetRange, SourceFormat, MAX_PRECISION};
 use super::Checker;
 use scorecard_diagnostic::{did_you_mean, Code, Diagnostic};
 use scorecard_syntax::ast::{Declaration, ExprKind, Item, Value};
@@ -84,6 +84,7 @@ pub fn check(cx: &mut Checker, d: &Declaration) -> Option<Dataset> {
 fn columns(cx: &mut Checker, d: &Declaration, what: &str, e: &Entries) -> (Vec<Column>, bool) {
     let mut ok = true;
     let mut columns: Vec<Column> = Vec::new();
+    let mut spans = Vec::new();
     match e.get("columns").map(|c| &c.value) {
         None => {
             entries::missing_key(
@@ -140,17 +141,22 @@ fn columns(cx: &mut Checker, d: &Declaration, what: &str, e: &Entries) -> (Vec<C
                     continue;
                 };
                 match column_type(cx, item) {
-                    Some((ty, key)) => columns.push(Column {
-                        name: c.key.text.clone(),
-                        ty,
-                        key,
-                        doc: c.doc.clone(),
-                    }),
+                    Some((ty, key, currency)) => {
+                        columns.push(Column {
+                            name: c.key.text.clone(),
+                            ty,
+                            currency,
+                            key,
+                            doc: c.doc.clone(),
+                        });
+                        spans.push(item.expr.span);
+                    }
                     None => ok = false,
                 }
             }
         }
     }
+    ok &= super::currency::check_columns(cx, what, &columns, &spans);
     (columns, ok)
 }
 
@@ -273,12 +279,15 @@ fn spreadsheet_part(
     (sheet, range)
 }
 
-/// `text`, `text key`, `decimal(18, 2)`, `money`.
-fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
+/// `text`, `text key`, `decimal(18, 2)`, `money`, `money(EUR) average`, `money(currency) closing`.
+fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool, Option<Currency>)> {
     let mut key = false;
+    let mut rate = None;
     for m in &item.modifiers {
         if m.text == "key" && !key {
             key = true;
+        } else if let (Some(kind), None) = (super::currency::rate_kind(&m.text), rate) {
+            rate = Some((kind, m.span));
         } else {
             cx.report(
                 Diagnostic::error(
@@ -286,8 +295,8 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
                     m.span,
                     format!("unexpected `{}` after the column type", m.text),
                 )
-                .label("expected nothing, or `key`")
-                .help("a column is `name: type` or `name: type key`"),
+                .label("expected nothing, `key`, or a money column's rate")
+                .help("a column is `name: type` or `name: type key`; money in another currency says its rate: `money(EUR) average` or `closing`"),
             );
             return None;
         }
@@ -315,6 +324,17 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
             }
             other => return unknown_type(cx, other, p[0].span),
         },
+        ExprKind::Call { name, args } if name.text == "money" => {
+            let of = super::currency::money_of(cx, args, item.expr.span)?;
+            return Some((
+                ColumnType::Money,
+                key,
+                Some(Currency {
+                    of,
+                    rate: rate.map(|(kind, _)| kind),
+                }),
+            ));
+        }
         ExprKind::Call { name, args } if name.text == "decimal" => {
             let nums: Vec<Option<u32>> = args
                 .iter()
@@ -368,14 +388,26 @@ fn column_type(cx: &mut Checker, item: &Item) -> Option<(ColumnType, bool)> {
             return None;
         }
     };
-    Some((ty, key))
+    if let Some((kind, span)) = rate {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                format!("`{}` is the rate of money in another currency", kind.name()),
+            )
+            .label("nothing to convert")
+            .help("write the currency: `money(EUR) average`, or `money(currency) average` for the code each row names; money in the reporting currency needs no rate"),
+        );
+        return None;
+    }
+    Some((ty, key, None))
 }
 
 fn unknown_type(
     cx: &mut Checker,
     name: &str,
     span: scorecard_diagnostic::Span,
-) -> Option<(ColumnType, bool)> {
+) -> Option<(ColumnType, bool, Option<Currency>)> {
     cx.report(
         Diagnostic::error(
             Code::UnknownType,

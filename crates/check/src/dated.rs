@@ -104,7 +104,7 @@ pub fn read<T>(
 
 /// The first and last day (days since 1970-01-01) of a period named at the scorecard's grain or a
 /// longer one.
-fn period_range(periods: Periods, name: &str) -> Result<(i64, i64), String> {
+pub fn period_range(periods: Periods, name: &str) -> Result<(i64, i64), String> {
     const GRAINS: [Grain; 5] = [
         Grain::Day,
         Grain::Week,

@@ -52,6 +52,9 @@ pub struct Scope<'a> {
     pub distinct: &'a BTreeMap<String, bool>,
     /// Inside a view: its columns declared so far, by name.
     pub locals: Option<&'a BTreeMap<String, (Expr, Ty)>>,
+    /// The exchange rates money in other currencies converts at here (a KPI's `rates:` and
+    /// `rates_of:`; else the header's).
+    pub rates: super::currency::RatesUse,
 }
 
 impl<'a> Scope<'a> {
@@ -70,6 +73,7 @@ impl<'a> Scope<'a> {
             periods,
             distinct,
             locals: None,
+            rates: Default::default(),
         }
     }
 }
@@ -149,11 +153,11 @@ impl Lowering<'_, '_> {
             match &e.kind {
             ExprKind::Number(n) => Some((
                 Expr::Number { value: self.literal(n, e.span)? },
-                Ty::Num { money: 0, lit: Lit::Plain },
+                Ty::Num { money: 0, lit: Lit::Plain, cur: None },
             )),
             ExprKind::Percent(p) | ExprKind::Points(p) => Some((
                 Expr::Number { value: self.literal(p, e.span)? / Decimal::ONE_HUNDRED },
-                Ty::Num { money: 0, lit: Lit::Percent },
+                Ty::Num { money: 0, lit: Lit::Percent, cur: None },
             )),
             ExprKind::Path(parts) => self.path(parts, e.span),
             ExprKind::Call { name, args } => self.call(name, args, e.span),
@@ -271,10 +275,17 @@ impl Lowering<'_, '_> {
                 } else {
                     (ArithOp::Mul, 1)
                 };
-                Some((
-                    Expr::Arith { op, left, right },
-                    units::product(lt, rt, sign),
-                ))
+                let Some(t) = units::product(lt, rt, sign) else {
+                    let verb = if sign < 0 { "divide" } else { "multiply" };
+                    return self.mismatch(
+                        format!("cannot {verb} {} and {}", lt.describe(), rt.describe()),
+                        ls,
+                        lt,
+                        rs,
+                        rt,
+                    );
+                };
+                Some((Expr::Arith { op, left, right }, t))
             }
             _ => {
                 self.numeric(lt, ls)?;
@@ -584,10 +595,24 @@ impl Lowering<'_, '_> {
             Some(f) => Some(filter::lower(self.cx, ds, f)?),
             None => None,
         };
-        let ty = match (func, column.map(|c| c.ty)) {
-            (AggFunc::Count | AggFunc::CountDistinct, _) => Ty::NUMBER,
-            (_, Some(ColumnType::Money)) => Ty::MONEY,
-            _ => Ty::NUMBER,
+        let (ty, convert) = match (func, column) {
+            (AggFunc::Count | AggFunc::CountDistinct, _) => (Ty::NUMBER, None),
+            (_, Some(c)) => match &c.currency {
+                Some(_) if self.scope.locals.is_some() => {
+                    if !super::currency::reporting_only(self.cx, c, arg.value.span, "a view") {
+                        return None;
+                    }
+                    (Ty::MONEY, None)
+                }
+                Some(currency) => {
+                    let uses = &self.scope.rates;
+                    super::currency::aggregate(self.cx, (func, c, currency), uses, arg.value.span)
+                        .ok()?
+                }
+                None if c.ty == ColumnType::Money => (Ty::MONEY, None),
+                None => (Ty::NUMBER, None),
+            },
+            _ => (Ty::NUMBER, None),
         };
         let agg = Aggregate {
             dataset: ds.name.clone(),
@@ -595,6 +620,7 @@ impl Lowering<'_, '_> {
             column: column.map(|c| c.name.clone()),
             filter,
             over_view: ds.format == SourceFormat::View,
+            convert,
         };
         Some((self.intern(agg), ty))
     }
@@ -683,6 +709,7 @@ impl Lowering<'_, '_> {
             column: Some(column.into()),
             filter,
             over_view: false,
+            convert: None,
         };
         Some((self.intern(agg), Ty::MONEY))
     }

@@ -111,7 +111,44 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         scoring,
         partial,
         time_zone,
+        rates: e
+            .get("rates")
+            .and_then(|x| entries::word(cx, x, "the name of an `exchange_rates` declaration"))
+            .map(|w| w.text.clone()),
     })
+}
+
+/// The header's `rates:` names a declared `exchange_rates`.
+pub fn check_rates(
+    cx: &mut Checker,
+    headers: &[&Declaration],
+    declared: &[scorecard_model::ExchangeRates],
+) {
+    let Some(named) = cx.rates.clone() else {
+        return;
+    };
+    if declared.iter().any(|r| r.name == named) || cx.is_broken(&named) {
+        return;
+    }
+    cx.rates = None;
+    let span = headers
+        .first()
+        .and_then(|h| h.entries.iter().find(|e| e.key.text == "rates"))
+        .map(|e| e.value.span())
+        .unwrap_or(Span::new(0, 0));
+    cx.report(
+        Diagnostic::error(
+            Code::UnknownName,
+            span,
+            format!("no `exchange_rates` is named `{named}`"),
+        )
+        .label("unknown exchange rates")
+        .help(
+            did_you_mean(&named, declared.iter().map(|r| r.name.as_str())).unwrap_or_else(|| {
+                "declare `exchange_rates fx { dataset: fx_rates  currency: currency  rate: rate  quoted: per_unit }`".into()
+            }),
+        ),
+    );
 }
 
 /// `time_zone: "Europe/Berlin"`: an IANA name, as the database spells it (`UTC` for UTC).
@@ -415,12 +452,4 @@ pub fn month_number(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
-/// Decimal places of a currency's minor unit (ISO 4217); 2 for codes not listed.
-pub fn minor_units(currency: &str) -> u32 {
-    match currency {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-        _ => 2,
-    }
-}
+pub use scorecard_model::minor_units;

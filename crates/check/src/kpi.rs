@@ -13,6 +13,8 @@ use scorecard_syntax::ast::{self, Declaration, ExprKind, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const KEYS: &[&str] = &[
+    "rates",
+    "rates_of",
     "objective",
     "weight",
     "owner",
@@ -275,9 +277,13 @@ fn check_one(
         Some(x) => super::scoring::read(cx, x, Some(functions)),
         None => Some(default_scoring),
     };
+    let rates = super::currency::kpi_rates(cx, (e.get("rates"), e.get("rates_of")), periods);
     let mut lw = Lowering {
         cx,
-        scope: Scope::of_kpis(datasets, units, distinct, periods),
+        scope: Scope {
+            rates,
+            ..Scope::of_kpis(datasets, units, distinct, periods)
+        },
         aggregates,
     };
 
@@ -306,6 +312,25 @@ fn check_one(
         None => Dated::always(None),
         Some(t) => dated::read(&mut lw, t, |lw, t| target(lw, t, value_ty))?,
     };
+    if let Some(code) = value_ty.currency() {
+        let span = e
+            .get("value")
+            .map(|v| v.value.span())
+            .unwrap_or(d.name.span);
+        lw.cx.report(
+            Diagnostic::error(
+                Code::UnitMismatch,
+                span,
+                format!(
+                    "this KPI's value is money in {code}, but the scorecard reports in {}",
+                    lw.cx.reporting
+                ),
+            )
+            .label(format!("unconverted {code}"))
+            .help(format!("say how the column converts: `money({code}) average` for a flow (revenue, cost), `money({code}) closing` for a balance; or divide by other {code} money for a ratio")),
+        );
+        return None;
+    }
     let ok_unit = value_ty.money().is_some_and(|m| m == 0 || m == 1) || value_ty == Ty::Unknown;
     if !ok_unit {
         let span = e

@@ -4,6 +4,7 @@
 pub mod allocation;
 mod attribution;
 mod coverage;
+mod currency;
 mod data_checks;
 mod dataset;
 mod dated;
@@ -49,6 +50,7 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "view",
     "kpi",
     "escalation",
+    "exchange_rates",
     "test",
 ];
 
@@ -61,6 +63,11 @@ pub struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Names of declarations that failed to parse: references to them are not reported again.
     broken: BTreeSet<String>,
+    /// The reporting currency (the header's), and the `exchange_rates` the header names.
+    pub reporting: String,
+    pub rates: Option<String>,
+    /// Every `exchange_rates` declared.
+    pub rate_sets: Vec<String>,
     /// Expression nodes copied so far where a value is used twice (`change(x)` is `x - x[-1]`, a
     /// view's column names an earlier one), against `expr::MAX_COPIED`.
     pub copied: usize,
@@ -81,6 +88,9 @@ impl<'a> Checker<'a> {
                 .collect(),
             diagnostics: Vec::new(),
             broken,
+            reporting: "USD".into(),
+            rates: None,
+            rate_sets: Vec::new(),
             copied: 0,
         }
     }
@@ -199,6 +209,7 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
         ),
         ("view", names(&mut m.views.iter().map(|x| &x.name))),
         ("kpi", names(&mut m.kpis.iter().map(|x| &x.name))),
+        ("exchange_rates", names(&mut m.rates.iter().map(|x| &x.name))),
         (
             "escalation",
             names(&mut m.escalations.iter().map(|x| &x.name)),
@@ -295,7 +306,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     let (functions, datasets, attributions) =
         (take("function"), take("dataset"), take("attribution"));
     let (allocations, views, escalations) = (take("allocation"), take("view"), take("escalation"));
-    let (tests, kpis) = (take("test"), take("kpi"));
+    let (tests, kpis, rates) = (take("test"), take("kpi"), take("exchange_rates"));
     let header = header::check(cx, &headers);
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
@@ -306,6 +317,16 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         .filter_map(|d| dataset::check(cx, d))
         .collect();
     data_checks::check_all(cx, &dataset_decls, &mut datasets);
+    let rates: Vec<model::ExchangeRates> = rates
+        .into_iter()
+        .filter_map(|d| currency::check(cx, d, &datasets))
+        .collect();
+    cx.rate_sets = rates.iter().map(|r| r.name.clone()).collect();
+    if let Some(h) = &header {
+        cx.reporting = h.currency.clone();
+        cx.rates = h.rates.clone();
+        header::check_rates(cx, &headers, &rates);
+    }
     let declared = datasets.len();
     let attributions: Vec<model::Attribution> = attributions
         .into_iter()
@@ -398,6 +419,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         kpis,
         aggregates,
         escalations,
+        rates,
         tests,
         kpi_index: Default::default(),
     })

@@ -187,6 +187,7 @@ pub fn derived_column(name: &str, ty: ColumnType, doc: &str) -> Column {
     Column {
         name: name.to_string(),
         ty,
+        currency: None,
         key: false,
         doc: Some(doc.to_string()),
     }

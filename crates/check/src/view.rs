@@ -138,6 +138,7 @@ impl Reading<'_> {
                 periods: self.periods,
                 distinct: &no_distinct,
                 locals: Some(self.locals),
+                rates: Default::default(),
             },
             aggregates,
         }

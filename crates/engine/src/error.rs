@@ -110,6 +110,29 @@ pub enum DataError {
     #[error("{what} is beyond the exact decimal range (28 significant digits){}", help_line(&Some("check the data for a misplaced value or a unit error".to_string())))]
     Overflow { what: String },
 
+    #[error("no {kind} rate for {currency} in {period} in `{dataset}` (exchange_rates `{rates}`): an amount in {currency} there cannot be converted{}", help_line(&Some(format!("add {currency}'s rates for {period} to `{dataset}`; a missing rate is never taken as 1"))))]
+    MissingRate {
+        rates: String,
+        dataset: String,
+        currency: String,
+        period: String,
+        kind: &'static str,
+    },
+
+    #[error("the exchange rates `{rates}` in `{dataset}`: {message}")]
+    Rates {
+        rates: String,
+        dataset: String,
+        message: String,
+    },
+
+    #[error("`{dataset}` has amounts with no currency in `{column}` in {period}{}", help_line(&Some(format!("give every row with an amount its ISO 4217 code in `{column}`"))))]
+    NoCurrency {
+        dataset: String,
+        column: String,
+        period: String,
+    },
+
     #[error("`--{flag}` is `{value}`, which is not a period at this scorecard's grain (such as `{example}`){}", help_line(&Some(format!("name a period at the grain, or a date in it; dates run {}", scorecard_model::calendar::SUPPORTED))))]
     BadPeriod {
         flag: &'static str,
@@ -216,6 +239,9 @@ impl DataError {
             DataError::Cluster { .. } | DataError::NoCluster { .. } => Code::Cluster,
             DataError::Engine(_) => Code::EngineFailed,
             DataError::CheckFailed { .. } => Code::CheckFailed,
+            DataError::MissingRate { .. } => Code::MissingRate,
+            DataError::Rates { .. } => Code::BadRates,
+            DataError::NoCurrency { .. } => Code::NoCurrency,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod coverage;
 mod derived;
 pub mod error;
+pub mod fx;
 mod passes;
 pub mod progress;
 pub mod rows;
@@ -233,7 +234,7 @@ impl Aggregates {
         segment: &[Option<String>],
     ) -> Result<Found, DataError> {
         let func = model.aggregates[aggregate].func;
-        let Some(table) = self.table(&model.aggregates[aggregate].dataset, by) else {
+        let Some(table) = self.table(&model.aggregates[aggregate].dataset, by, aggregate) else {
             return Ok(Found::NoRows);
         };
         let (Some(slot), Some(series)) = (table.slots.get(&aggregate), table.series.get(segment))
@@ -243,12 +244,13 @@ impl Aggregates {
         series.get(func, *slot, frame)
     }
 
-    /// The table of the pass over `dataset` by `by`, found without making a `Pass` to look it up
-    /// with (this is asked for every aggregate of every KPI, segment and period).
-    fn table(&self, dataset: &str, by: &[String]) -> Option<&Indexed> {
+    /// The table of the pass over `dataset` by `by` that holds `aggregate`, found without making
+    /// a `Pass` to look it up with (this is asked for every aggregate of every KPI, segment and
+    /// period). A dataset may have two such passes: one grouped by a currency column too.
+    fn table(&self, dataset: &str, by: &[String], aggregate: usize) -> Option<&Indexed> {
         self.tables
             .iter()
-            .find(|(p, _)| p.dataset == dataset && p.by == by)
+            .find(|(p, t)| p.dataset == dataset && p.by == by && t.slots.contains_key(&aggregate))
             .map(|(_, t)| t)
     }
 
@@ -261,15 +263,16 @@ impl Aggregates {
             return Vec::new();
         };
         let mut seen: Vec<Vec<Option<String>>> = self
-            .table(dataset, by)
-            .map(|t| {
+            .tables
+            .iter()
+            .filter(|(p, _)| p.dataset == dataset && p.by == by)
+            .flat_map(|(_, t)| {
                 t.series
                     .iter()
                     .filter(|(_, s)| s.has_rows_in(i64::MIN, last))
                     .map(|(segment, _)| segment.clone())
-                    .collect()
             })
-            .unwrap_or_default();
+            .collect();
         seen.sort();
         seen.dedup();
         seen
@@ -468,6 +471,12 @@ async fn run(
         p.set_now("computing");
     }
     derive_tables(contexts.local, model, options, periods, &mut out).await?;
+    let rates = fx::load(contexts.local, model, options.as_of).await?;
+    let fx_around = fx::Around {
+        model,
+        rates: &rates,
+        periods,
+    };
     let mut seen = BTreeSet::new();
     let mut all = BTreeSet::new();
     for (i, (pass, aggregates)) in passes.iter().enumerate() {
@@ -489,7 +498,10 @@ async fn run(
         }
         let server = pushed.get_mut(&ds.name).map(|(server, _)| server);
         let run = (contexts, server, options.as_of);
-        let table = run_pass(run, model, (ds, pass, aggregates), periods).await?;
+        let grouped = pass.grouped();
+        let table = run_pass(run, model, (ds, &grouped, aggregates), periods).await?;
+        let listed: Vec<usize> = aggregates.iter().copied().collect();
+        let table = fx::convert_table(&fx_around, pass, &listed, table)?;
         if pass.by.is_empty() {
             all.extend(table.rows.keys().map(|(p, _)| *p));
             if value_datasets.contains(&pass.dataset) {
@@ -598,6 +610,8 @@ async fn read_sources(
 ) -> Result<BTreeMap<String, (pushdown::Pushed, usize)>, DataError> {
     let ctx = contexts.local;
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
+    // The rates money in other currencies converts at.
+    used.extend(model.rates.iter().filter(|r| model.aggregates.iter().any(|a| a.convert.as_ref().is_some_and(|c| c.rates == r.name))).map(|r| r.dataset.as_str()));
     let rule_inputs = plan::rule_inputs(model);
     used.extend(rule_inputs.iter().copied());
     let checked = checked_datasets(model);

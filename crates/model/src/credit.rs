@@ -18,6 +18,7 @@ impl Model {
                 column: Some("credit".into()),
                 filter: None,
                 over_view: false,
+                convert: None,
             };
             let index = match model.aggregates.iter().position(|a| *a == agg) {
                 Some(i) => i,

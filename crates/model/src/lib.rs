@@ -41,6 +41,8 @@ pub struct Model {
     pub aggregates: Vec<Aggregate>,
     /// In the order the file declares them.
     pub escalations: Vec<Escalation>,
+    /// `exchange_rates` declarations, in the order the file declares them.
+    pub rates: Vec<ExchangeRates>,
     /// `test` declarations, in the order the file declares them; only `scorecard test` runs them.
     pub tests: Vec<test::Test>,
     /// KPIs by name, made at the first lookup: a chain of KPIs each using the one before is looked
@@ -152,6 +154,92 @@ pub struct Header {
     /// `None` places it by its date in UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// The `exchange_rates` that convert money in other currencies (`rates:`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rates: Option<String>,
+}
+
+/// Exchange rates read from a dataset (`exchange_rates fx { dataset: fx_rates ... }`): each row a
+/// day (the dataset's time column), a currency (ISO 4217) and its rate, quoted as `quoted` says.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExchangeRates {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    pub dataset: String,
+    /// The column of currency codes.
+    pub currency: String,
+    /// The column of rates, exact decimals.
+    pub rate: String,
+    pub quoted: Quote,
+    pub line: usize,
+}
+
+/// Which way a rate is quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quote {
+    /// Reporting currency per one unit of the other (EUR 1 = USD 1.0832): multiply.
+    PerUnit,
+    /// Units of the other per one of the reporting currency (USD 1 = EUR 0.9232): divide.
+    PerReporting,
+}
+
+/// The currency of a money column other than the reporting one, and how it converts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Currency {
+    pub of: CurrencyOf,
+    /// `None`: kept in its currency; adding it to reporting money is a check error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<RateKind>,
+}
+
+/// Where a money column's currency is told.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurrencyOf {
+    /// One currency for every row (`money(EUR)`).
+    Code(String),
+    /// The currency each row names in this text column (`money(currency)`).
+    Column(String),
+}
+
+/// Which rate converts an amount: the period's average for flows, its closing rate for balances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateKind {
+    Average,
+    Closing,
+}
+
+impl RateKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RateKind::Average => "average",
+            RateKind::Closing => "closing",
+        }
+    }
+}
+
+/// How an aggregate of money in other currencies becomes reporting money: per period, segment and
+/// currency, the total times the rate, rounded once, half-even, to the reporting minor unit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Conversion {
+    pub of: CurrencyOf,
+    pub kind: RateKind,
+    /// The `exchange_rates` declaration.
+    pub rates: String,
+    /// Constant currency (`rates_of: FY2025`): every period at this period's rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<RatesPeriod>,
+}
+
+/// A period whose rates every period uses: its name as written, first and last day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct RatesPeriod {
+    pub name: String,
+    pub first_day: i64,
+    pub last_day: i64,
 }
 
 /// The days a dataset's data is complete for, as the scorecard or `scorecard.toml` says: from
@@ -459,6 +547,9 @@ fn cell(text: &str) -> Option<(u32, u32)> {
 pub struct Column {
     pub name: String,
     pub ty: ColumnType,
+    /// For money in a currency other than the reporting one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
     pub key: bool,
     pub doc: Option<String>,
 }
@@ -501,6 +592,32 @@ impl ColumnType {
             ColumnType::Date => "date".into(),
             ColumnType::Timestamp => "timestamp".into(),
             ColumnType::Bool => "bool".into(),
+        }
+    }
+}
+
+/// Decimal places of a currency's minor unit (ISO 4217); 2 for codes not listed.
+pub fn minor_units(currency: &str) -> u32 {
+    match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        "CLF" | "UYW" => 4,
+        _ => 2,
+    }
+}
+
+/// The widest minor unit of any currency: amounts in the currency each row names are read to it.
+pub const WIDEST_MINOR_UNIT: u32 = 4;
+
+impl Column {
+    /// Decimal places a money column's amounts are read to: its currency's minor unit (the
+    /// reporting currency's, `reporting`, when it has none of its own).
+    pub fn money_scale(&self, reporting: u32) -> u32 {
+        match &self.currency {
+            None => reporting,
+            Some(Currency { of: CurrencyOf::Code(c), .. }) => minor_units(c),
+            Some(Currency { of: CurrencyOf::Column(_), .. }) => WIDEST_MINOR_UNIT,
         }
     }
 }
@@ -1081,6 +1198,9 @@ pub struct Aggregate {
     pub filter: Option<RowExpr>,
     /// Over a view's rows (one per entity and period), which no window can add up across periods.
     pub over_view: bool,
+    /// For money in other currencies: how it becomes reporting money.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub convert: Option<Conversion>,
 }
 
 impl Aggregate {

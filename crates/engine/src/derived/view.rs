@@ -61,6 +61,7 @@ pub async fn register(
         let pass = Pass {
             dataset: name.to_string(),
             by: vec![view.key.clone()],
+            currency: None,
         };
         let table =
             Arc::new(query::run_pass(ctx, model, ds, &pass, aggregates, periods, as_of).await?);

@@ -9,6 +9,22 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Pass {
     pub dataset: String,
     pub by: Vec<String>,
+    /// For money in the currency each row names: that column, grouped by as well, so that each
+    /// currency's totals are converted apart (`fx.rs`) before they are added.
+    pub currency: Option<String>,
+}
+
+impl Pass {
+    /// The pass as a query groups it: by the currency column too, after the segments.
+    pub fn grouped(&self) -> Pass {
+        let mut by = self.by.clone();
+        by.extend(self.currency.clone());
+        Pass {
+            dataset: self.dataset.clone(),
+            by,
+            currency: None,
+        }
+    }
 }
 
 /// Every pass with the aggregates (indexes into `Model::aggregates`) it computes, and the datasets
@@ -61,9 +77,17 @@ fn file(
 ) {
     for segmentation in [Vec::new(), by.to_vec()] {
         for &i in aggregates {
+            let currency = match &model.aggregates[i].convert {
+                Some(scorecard_model::Conversion {
+                    of: scorecard_model::CurrencyOf::Column(c),
+                    ..
+                }) => Some(c.clone()),
+                _ => None,
+            };
             let pass = Pass {
                 dataset: model.aggregates[i].dataset.clone(),
                 by: segmentation.clone(),
+                currency,
             };
             passes.entry(pass).or_default().insert(i);
         }

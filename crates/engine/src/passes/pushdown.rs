@@ -141,7 +141,7 @@ impl Pushed {
         let mut checked = Vec::new();
         for (c, ty) in ds.columns.iter().zip(&self.connected.types) {
             // Digits before the point and after it; an integer is 19 digits at most (64 bits).
-            let (whole, places) = match (c.ty, decimal_shape(c.ty, money_scale)) {
+            let (whole, places) = match (c.ty, decimal_shape(c.ty, c.money_scale(money_scale))) {
                 (_, Some((precision, scale))) => (precision - scale, scale),
                 (ColumnType::Integer, _) => (19, 0),
                 _ => continue,

@@ -47,7 +47,7 @@ pub async fn register(
                     .or_else(|| Some(format!("the file's columns are: {}", names.join(", ")))),
             });
         };
-        let target = arrow_type(c.ty, money_scale);
+        let target = arrow_type(c.ty, c.money_scale(money_scale));
         if let Err(hint) = converts(field.data_type(), c.ty, &target) {
             return Err(DataError::ColumnType {
                 path: shown.to_string(),

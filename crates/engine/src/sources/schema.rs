@@ -35,7 +35,7 @@ pub fn schema(ds: &Dataset, money_scale: u32) -> Arc<Schema> {
     Arc::new(Schema::new(
         ds.columns
             .iter()
-            .map(|c| Field::new(&c.name, arrow_type(c.ty, money_scale), true))
+            .map(|c| Field::new(&c.name, arrow_type(c.ty, c.money_scale(money_scale)), true))
             .collect::<Vec<_>>(),
     ))
 }

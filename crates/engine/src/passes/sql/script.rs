@@ -24,6 +24,8 @@ pub struct Sql {
 pub enum SqlError {
     /// A retail (4-4-5) calendar's months have no SQL function.
     RetailCalendar,
+    /// Money in other currencies converts at rates after it is grouped; the SQL does not.
+    Conversion { column: String, dataset: String },
 }
 
 /// The aggregations of `model` in `dialect`. `tables` names the warehouse table (or any relation
@@ -33,6 +35,12 @@ pub fn emit(
     dialect: Dialect,
     tables: &BTreeMap<String, String>,
 ) -> Result<Sql, SqlError> {
+    if let Some(a) = model.aggregates.iter().find(|a| a.convert.is_some()) {
+        return Err(SqlError::Conversion {
+            column: a.column.clone().unwrap_or_default(),
+            dataset: a.dataset.clone(),
+        });
+    }
     let (passes, _) = plan::passes(model);
     let users = users(model);
     let mut statements = Vec::new();

@@ -51,7 +51,7 @@ impl Builders {
             .columns
             .iter()
             .map(|c| {
-                let shape = decimal_shape(c.ty, money_scale).unwrap_or((0, 0));
+                let shape = decimal_shape(c.ty, c.money_scale(money_scale)).unwrap_or((0, 0));
                 shapes.push(shape);
                 match c.ty {
                     ColumnType::Text => Builder::Text(StringBuilder::new()),

@@ -1,0 +1,273 @@
+//! Owns converting money in other currencies to the reporting currency: the rates read from each
+//! `exchange_rates` dataset, a period's average rate (the mean of the rates dated in it) and its
+//! closing rate (the last rate dated in it), and a pass's totals converted per period, segment and
+//! currency, each rounded once, half-even, to the reporting currency's minor unit, before the
+//! currencies are added (docs/language.md, "Currencies").
+
+use crate::error::DataError;
+use crate::passes::period::{day_of, rows_through, Time};
+use crate::passes::plan::Pass;
+use crate::{Cell, Table};
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Date32Type};
+use datafusion::prelude::{cast, ident, SessionContext};
+use rust_decimal::{Decimal, RoundingStrategy};
+use scorecard_model::calendar::Periods;
+use scorecard_model::{AggFunc, Conversion, CurrencyOf, Model, Quote, RateKind};
+use std::collections::{BTreeMap, HashMap};
+
+/// One `exchange_rates` declaration's rates: for each currency, its (day, rate) in day order.
+#[derive(Debug, Default)]
+pub struct RateTable {
+    pub dataset: String,
+    pub quoted: Option<Quote>,
+    by_currency: HashMap<String, Vec<(i64, Decimal)>>,
+}
+
+/// The rate a conversion used: how it was found, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    pub value: Decimal,
+    /// The days of the rates it was made from (one for a closing rate).
+    pub days: (i64, i64),
+    pub count: usize,
+}
+
+/// Every rate table the model's conversions read, by declaration name.
+pub type Rates = BTreeMap<String, RateTable>;
+
+/// Reads the rates of every `exchange_rates` a conversion names, up to `--as-of`.
+pub async fn load(
+    ctx: &SessionContext,
+    model: &Model,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<Rates, DataError> {
+    let mut out = Rates::new();
+    let used: std::collections::BTreeSet<&str> = model
+        .aggregates
+        .iter()
+        .filter_map(|a| a.convert.as_ref().map(|c| c.rates.as_str()))
+        .collect();
+    for r in model.rates.iter().filter(|r| used.contains(r.name.as_str())) {
+        let ds = model
+            .dataset(&r.dataset)
+            .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", r.dataset)))?;
+        let time = Time::of(model, ds);
+        let batches = rows_through(ctx, &ds.name, time, as_of)
+            .await?
+            .select(vec![
+                day_of(time).alias("day"),
+                cast(ident(&r.currency), DataType::Utf8).alias("currency"),
+                cast(ident(&r.rate), DataType::Utf8).alias("rate"),
+            ])?
+            .collect()
+            .await?;
+        let mut table = RateTable {
+            dataset: ds.name.clone(),
+            quoted: Some(r.quoted),
+            by_currency: HashMap::new(),
+        };
+        let bad = |message: String| DataError::Rates {
+            rates: r.name.clone(),
+            dataset: ds.name.clone(),
+            message,
+        };
+        for b in &batches {
+            let (days, codes, rates) = (
+                b.column(0).as_primitive::<Date32Type>(),
+                b.column(1).as_string::<i32>(),
+                b.column(2).as_string::<i32>(),
+            );
+            for i in 0..b.num_rows() {
+                if days.is_null(i) || codes.is_null(i) || rates.is_null(i) {
+                    continue;
+                }
+                let rate: Decimal = rates.value(i).parse().map_err(|_| {
+                    bad(format!("the rate `{}` is not a decimal", rates.value(i)))
+                })?;
+                let day = i64::from(days.value(i));
+                let code = codes.value(i).trim().to_string();
+                if rate <= Decimal::ZERO {
+                    return Err(bad(format!(
+                        "the rate of {code} on {} is {rate}: a rate is above zero",
+                        scorecard_model::calendar::date(day)
+                    )));
+                }
+                table.by_currency.entry(code).or_default().push((day, rate));
+            }
+        }
+        for (code, list) in &mut table.by_currency {
+            list.sort_by_key(|(d, _)| *d);
+            if let Some(w) = list.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(bad(format!(
+                    "{code} has two rates on {}: {} and {}; keep one",
+                    scorecard_model::calendar::date(w[0].0),
+                    w[0].1,
+                    w[1].1
+                )));
+            }
+        }
+        out.insert(r.name.clone(), table);
+    }
+    Ok(out)
+}
+
+impl RateTable {
+    /// The rate of `code` for the days `first..=last`: the mean of the rates dated in them
+    /// (average), or the last of them (closing); `None` when none is dated there.
+    pub fn rate(&self, code: &str, kind: RateKind, (first, last): (i64, i64)) -> Option<Rate> {
+        let list = self.by_currency.get(code)?;
+        let from = list.partition_point(|(d, _)| *d < first);
+        let to = list.partition_point(|(d, _)| *d <= last);
+        let inside = &list[from..to];
+        let (first_day, last_day) = (inside.first()?.0, inside.last()?.0);
+        match kind {
+            RateKind::Closing => Some(Rate {
+                value: inside.last()?.1,
+                days: (last_day, last_day),
+                count: 1,
+            }),
+            RateKind::Average => {
+                let sum = inside
+                    .iter()
+                    .try_fold(Decimal::ZERO, |s, (_, r)| s.checked_add(*r))?;
+                Some(Rate {
+                    value: sum.checked_div(Decimal::from(inside.len()))?,
+                    days: (first_day, last_day),
+                    count: inside.len(),
+                })
+            }
+        }
+    }
+}
+
+/// `amount` in its currency as reporting money at `rate`, rounded once, half-even, to `scale`.
+pub fn convert(amount: Decimal, rate: Decimal, quoted: Quote, scale: u32) -> Option<Decimal> {
+    let exact = match quoted {
+        Quote::PerUnit => amount.checked_mul(rate)?,
+        Quote::PerReporting => amount.checked_div(rate)?,
+    };
+    Some(exact.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven))
+}
+
+/// What converting one aggregate needs to know of the run.
+pub struct Around<'a> {
+    pub model: &'a Model,
+    pub rates: &'a Rates,
+    pub periods: Periods,
+}
+
+impl Around<'_> {
+    /// The rate a conversion takes for `code` in `period`, or the error naming both.
+    pub fn rate_for(&self, c: &Conversion, code: &str, period: i64) -> Result<Option<(Rate, Quote)>, DataError> {
+        if code == self.model.header.currency {
+            return Ok(None);
+        }
+        let table = self.rates.get(&c.rates).ok_or_else(|| {
+            DataError::Engine(format!("the rates `{}` were not read", c.rates))
+        })?;
+        let (days, shown) = match &c.at {
+            Some(at) => ((at.first_day, at.last_day), at.name.clone()),
+            None => {
+                let (first, last) = self.periods.bounds(period);
+                (
+                    (scorecard_model::calendar::days(first), scorecard_model::calendar::days(last)),
+                    self.periods.label(period),
+                )
+            }
+        };
+        match table.rate(code, c.kind, days) {
+            Some(rate) => Ok(Some((rate, table.quoted.unwrap_or(Quote::PerUnit)))),
+            None => Err(DataError::MissingRate {
+                rates: c.rates.clone(),
+                dataset: table.dataset.clone(),
+                currency: code.to_string(),
+                period: shown,
+                kind: c.kind.name(),
+            }),
+        }
+    }
+}
+
+/// A pass's table with its money in other currencies converted: in a pass grouped by a currency
+/// column, each row's totals converted at its currency's rate and the currencies then added
+/// (extremes compared); in any other, each fixed-currency aggregate converted in place.
+pub(crate) fn convert_table(around: &Around, pass: &Pass, aggregates: &[usize], table: Table) -> Result<Table, DataError> {
+    let model = around.model;
+    let converted: Vec<(usize, &Conversion, AggFunc)> = aggregates
+        .iter()
+        .filter_map(|&i| {
+            let a = &model.aggregates[i];
+            let slot = *table.slots.get(&i)?;
+            a.convert.as_ref().map(|c| (slot, c, a.func))
+        })
+        .collect();
+    if converted.is_empty() {
+        return Ok(table);
+    }
+    let scale = model.header.money_scale;
+    let per_row = pass.currency.is_some();
+    let mut out = Table {
+        slots: table.slots.clone(),
+        rows: HashMap::with_capacity(table.rows.len()),
+    };
+    for ((period, mut segment), cells) in table.rows {
+        let row_code = match per_row {
+            true => segment.pop().flatten(),
+            false => None,
+        };
+        let mut cells = cells;
+        for &(slot, c, func) in &converted {
+            let cell = &mut cells[slot];
+            let Some(amount) = cell.value else { continue };
+            if matches!(func, AggFunc::Count | AggFunc::CountDistinct) {
+                continue;
+            }
+            let code = match (&c.of, &row_code) {
+                (CurrencyOf::Code(code), _) => code.clone(),
+                (CurrencyOf::Column(_), Some(code)) => code.trim().to_string(),
+                (CurrencyOf::Column(column), None) => {
+                    return Err(DataError::NoCurrency {
+                        dataset: pass.dataset.clone(),
+                        column: column.clone(),
+                        period: around.periods.label(period),
+                    })
+                }
+            };
+            if let Some((rate, quoted)) = around.rate_for(c, &code, period)? {
+                cell.value = Some(convert(amount, rate.value, quoted, scale).ok_or_else(|| {
+                    DataError::Engine(format!("converting {amount} {code} at {} is beyond the range of exact decimals", rate.value))
+                })?);
+            }
+        }
+        match out.rows.entry((period, segment)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(cells);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let funcs: HashMap<usize, AggFunc> = converted.iter().map(|(s, _, f)| (*s, *f)).collect();
+                for (slot, (into, from)) in o.get_mut().iter_mut().zip(cells).enumerate() {
+                    *into = combine(*into, from, funcs.get(&slot).copied().unwrap_or(AggFunc::Sum))?;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Two currencies' cells of one aggregate as one: totals and counts add, extremes compare.
+fn combine(a: Cell, b: Cell, func: AggFunc) -> Result<Cell, DataError> {
+    let overflow = || DataError::Engine("a total of converted amounts is beyond the range of exact decimals".into());
+    let value = match (a.value, b.value) {
+        (Some(x), Some(y)) => Some(match func {
+            AggFunc::Min => x.min(y),
+            AggFunc::Max => x.max(y),
+            _ => x.checked_add(y).ok_or_else(overflow)?,
+        }),
+        (x, y) => x.or(y),
+    };
+    Ok(Cell {
+        value,
+        count: a.count.checked_add(b.count).ok_or_else(overflow)?,
+    })
+}

@@ -1,0 +1,161 @@
+//! Money in several currencies: amounts converted at the period's average rate (flows) or its
+//! closing rate (balances), each currency's period total rounded once, half-even, to the
+//! reporting currency's cents; constant currency at another period's rates; the mistakes caught.
+//! Every expected figure is worked out by hand below.
+
+use crate::support::{codes, folder, model, options, row, run};
+use rust_decimal::Decimal;
+
+/// USD per one unit of each currency. March: EUR 1.08, 1.09, 1.10 (average 1.09, closing 1.10);
+/// GBP 1.26, 1.28 (average 1.27, closing 1.28); JPY 0.0067, 0.0069 (average 0.0068, closing
+/// 0.0069); BHD 2.659574 once. April: EUR 1.25 once.
+const FX: &str = "day,currency,rate\n\
+2026-03-02,EUR,1.080000\n\
+2026-03-16,EUR,1.090000\n\
+2026-03-31,EUR,1.100000\n\
+2026-03-02,GBP,1.260000\n\
+2026-03-31,GBP,1.280000\n\
+2026-03-02,JPY,0.006700\n\
+2026-03-31,JPY,0.006900\n\
+2026-03-31,BHD,2.659574\n\
+2026-04-01,EUR,1.250000\n";
+
+const SALES: &str = "day,currency,amount\n\
+2026-03-05,EUR,1000.00\n\
+2026-03-20,EUR,500.25\n\
+2026-03-09,GBP,200.10\n\
+2026-03-11,JPY,12345\n\
+2026-03-12,USD,10.00\n\
+2026-03-30,BHD,10.125\n\
+2026-04-02,EUR,0.50\n";
+
+const BALANCES: &str = "day,currency,receivable\n\
+2026-03-31,EUR,2000.00\n\
+2026-03-31,JPY,100000\n";
+
+fn scorecard(extra: &str) -> String {
+    format!(
+        "scorecard g {{ currency: USD  grain: month  rates: fx }}\n\
+         exchange_rates fx {{ dataset: fx_rates  currency: currency  rate: rate  quoted: per_unit }}\n\
+         dataset fx_rates {{ source: \"fx.csv\"  time: day  columns: {{ day: date  currency: text  rate: decimal(18, 6) }} }}\n\
+         dataset sales {{ source: \"sales.csv\"  time: day  columns: {{ day: date  currency: text  amount: money(currency) average }} }}\n\
+         dataset balances {{ source: \"balances.csv\"  time: day  columns: {{ day: date  currency: text  receivable: money(currency) closing }} }}\n\
+         kpi revenue {{ value: sum(sales.amount) }}\n\
+         kpi receivables {{ value: sum(balances.receivable) }}\n\
+         kpi revenue_at_march_rates {{ value: sum(sales.amount)  rates_of: \"2026-03\" }}\n{extra}"
+    )
+}
+
+fn files() -> [(&'static str, &'static str); 3] {
+    [("fx.csv", FX), ("sales.csv", SALES), ("balances.csv", BALANCES)]
+}
+
+fn value(e: &scorecard::rules::Evaluation, kpi: &str, period: &str) -> Option<Decimal> {
+    row(e, kpi, period, "total").value
+}
+
+fn dec(s: &str) -> Option<Decimal> {
+    Some(s.parse().unwrap())
+}
+
+#[test]
+fn a_month_in_four_currencies_at_average_rates() {
+    let e = run(&scorecard(""), &files());
+    // EUR 1,500.25 × 1.09 = 1,635.2725 → 1,635.27; GBP 200.10 × 1.27 = 254.127 → 254.13;
+    // JPY 12,345 × 0.0068 = 83.946 → 83.95; BHD 10.125 × 2.659574 = 26.92818675 → 26.93;
+    // USD 10.00 as it is. 1,635.27 + 254.13 + 83.95 + 26.93 + 10.00 = 2,010.28.
+    assert_eq!(value(&e, "revenue", "2026-03"), dec("2010.28"));
+    // April: EUR 0.50 × 1.25 = 0.625, half-even to 0.62 (half-up would give 0.63).
+    assert_eq!(value(&e, "revenue", "2026-04"), dec("0.62"));
+}
+
+#[test]
+fn a_balance_at_the_closing_rate() {
+    let e = run(&scorecard(""), &files());
+    // EUR 2,000.00 × 1.10 = 2,200.00; JPY 100,000 × 0.0069 = 690.00.
+    assert_eq!(value(&e, "receivables", "2026-03"), dec("2890.00"));
+}
+
+#[test]
+fn constant_currency_takes_one_periods_rates_for_every_period() {
+    let e = run(&scorecard(""), &files());
+    // April's EUR 0.50 at March's average 1.09 = 0.545, half-even to 0.54.
+    assert_eq!(value(&e, "revenue_at_march_rates", "2026-04"), dec("0.54"));
+    assert_eq!(value(&e, "revenue_at_march_rates", "2026-03"), dec("2010.28"));
+}
+
+#[test]
+fn a_missing_rate_is_an_error_naming_the_currency_and_the_period() {
+    let sales = format!("{SALES}2026-04-10,GBP,5.00\n");
+    let dir = folder(&[("fx.csv", FX), ("sales.csv", &sales), ("balances.csv", BALANCES)]);
+    let err = scorecard::evaluate(&model(&scorecard("")), &options(dir.path()))
+        .expect_err("no GBP rate in April");
+    let text = err.to_string();
+    assert_eq!(err.code().as_str(), "scorecard::data::missing_rate", "{text}");
+    assert!(text.contains("GBP") && text.contains("2026-04") && text.contains("fx_rates"), "{text}");
+}
+
+/// One currency, EUR, quoted as euros per dollar: March 2025 at 1.00, March 2026 at 0.80.
+const EU: &str = "scorecard eu {{ currency: USD  grain: month  rates: fx }}\n\
+exchange_rates fx {{ dataset: fx_rates  currency: code  rate: eur_per_usd  quoted: per_reporting }}\n\
+dataset fx_rates {{ source: \"fx.csv\"  time: day  columns: {{ day: date  code: text  eur_per_usd: decimal(18, 6) }} }}\n\
+dataset sales {{ source: \"sales.csv\"  time: day  columns: {{ day: date  amount: money(EUR) average }} }}\n\
+kpi revenue {{ value: sum(sales.amount) }}\n\
+kpi revenue_cc {{ value: sum(sales.amount)  rates_of: \"2025-03\" }}\n\
+kpi growth {{ unit: percent  value: revenue / revenue[-12] - 1 }}\n\
+kpi growth_cc {{ unit: percent  value: revenue_cc / revenue_cc[-12] - 1 }}\n";
+
+#[test]
+fn constant_currency_growth_against_the_prior_years_rates() {
+    let source = EU.replace("{{", "{").replace("}}", "}");
+    let e = run(
+        &source,
+        &[
+            ("fx.csv", "day,code,eur_per_usd\n2025-03-03,EUR,1.000000\n2026-03-02,EUR,0.800000\n"),
+            ("sales.csv", "day,amount\n2025-03-10,1000.00\n2026-03-10,1100.00\n"),
+        ],
+    );
+    // 1,000.00 / 1.00 = 1,000.00 a year ago; 1,100.00 / 0.80 = 1,375.00 now: +37.5%, of which
+    // the euro's rise is 27.5 points. At last year's rate, 1,100.00: +10%.
+    assert_eq!(value(&e, "revenue", "2026-03"), dec("1375.00"));
+    assert_eq!(value(&e, "revenue_cc", "2026-03"), dec("1100.00"));
+    assert_eq!(value(&e, "growth", "2026-03").map(|d| d.normalize()), dec("0.375"));
+    assert_eq!(value(&e, "growth_cc", "2026-03").map(|d| d.normalize()), dec("0.1"));
+}
+
+#[test]
+fn amounts_keep_their_currencys_minor_unit() {
+    let source = "scorecard j { currency: USD  grain: month  rates: fx }\n\
+        exchange_rates fx { dataset: fx_rates  currency: currency  rate: rate  quoted: per_unit }\n\
+        dataset fx_rates { source: \"fx.csv\"  time: day  columns: { day: date  currency: text  rate: decimal(18, 6) } }\n\
+        dataset jp { source: \"jp.csv\"  time: day  columns: { day: date  amount: money(JPY) average } }\n\
+        kpi revenue { value: sum(jp.amount) }\n";
+    let dir = folder(&[("fx.csv", FX), ("jp.csv", "day,amount\n2026-03-02,1500.5\n")]);
+    let err = scorecard::evaluate(&model(source), &options(dir.path())).expect_err("yen have no cents");
+    let text = err.to_string();
+    assert!(text.contains("jp.csv") && text.contains("1500.5"), "{text}");
+}
+
+#[test]
+fn adding_two_currencies_unconverted_is_a_check_error() {
+    let base = "scorecard m { currency: USD  grain: month }\n\
+        dataset eu { source: \"eu.csv\"  time: day  columns: { day: date  amount: money(EUR) } }\n\
+        dataset uk { source: \"uk.csv\"  time: day  columns: { day: date  amount: money(GBP)  currency: text  local: money(currency) } }\n";
+    let check = |kpi: &str| codes(&scorecard::compile(&format!("{base}{kpi}\n")));
+    assert_eq!(
+        check("kpi both { value: sum(eu.amount) + sum(uk.amount) }"),
+        vec!["scorecard::check::unit_mismatch"]
+    );
+    // Unconverted euros are not dollars.
+    assert_eq!(check("kpi euros { value: sum(eu.amount) }"), vec!["scorecard::check::unit_mismatch"]);
+    // Amounts in the currency each row names add up only once converted.
+    assert_eq!(check("kpi local { value: sum(uk.local) }"), vec!["scorecard::check::unit_mismatch"]);
+    // A ratio of one currency's amounts needs no rate.
+    assert_eq!(check("kpi ratio { value: sum(eu.amount) / sum(eu.amount) }"), Vec::<&str>::new());
+    // A rate without exchange rates to take it from.
+    let no_rates = base.replace("money(EUR) }", "money(EUR) average }");
+    assert_eq!(
+        codes(&scorecard::compile(&format!("{no_rates}kpi r {{ value: sum(eu.amount) }}\n"))),
+        vec!["scorecard::check::missing_key"]
+    );
+}
