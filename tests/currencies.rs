@@ -47,7 +47,11 @@ fn scorecard(extra: &str) -> String {
 }
 
 fn files() -> [(&'static str, &'static str); 3] {
-    [("fx.csv", FX), ("sales.csv", SALES), ("balances.csv", BALANCES)]
+    [
+        ("fx.csv", FX),
+        ("sales.csv", SALES),
+        ("balances.csv", BALANCES),
+    ]
 }
 
 fn value(e: &scorecard::rules::Evaluation, kpi: &str, period: &str) -> Option<Decimal> {
@@ -81,18 +85,32 @@ fn constant_currency_takes_one_periods_rates_for_every_period() {
     let e = run(&scorecard(""), &files());
     // April's EUR 0.50 at March's average 1.09 = 0.545, half-even to 0.54.
     assert_eq!(value(&e, "revenue_at_march_rates", "2026-04"), dec("0.54"));
-    assert_eq!(value(&e, "revenue_at_march_rates", "2026-03"), dec("2010.28"));
+    assert_eq!(
+        value(&e, "revenue_at_march_rates", "2026-03"),
+        dec("2010.28")
+    );
 }
 
 #[test]
 fn a_missing_rate_is_an_error_naming_the_currency_and_the_period() {
     let sales = format!("{SALES}2026-04-10,GBP,5.00\n");
-    let dir = folder(&[("fx.csv", FX), ("sales.csv", &sales), ("balances.csv", BALANCES)]);
+    let dir = folder(&[
+        ("fx.csv", FX),
+        ("sales.csv", &sales),
+        ("balances.csv", BALANCES),
+    ]);
     let err = scorecard::evaluate(&model(&scorecard("")), &options(dir.path()))
         .expect_err("no GBP rate in April");
     let text = err.to_string();
-    assert_eq!(err.code().as_str(), "scorecard::data::missing_rate", "{text}");
-    assert!(text.contains("GBP") && text.contains("2026-04") && text.contains("fx_rates"), "{text}");
+    assert_eq!(
+        err.code().as_str(),
+        "scorecard::data::missing_rate",
+        "{text}"
+    );
+    assert!(
+        text.contains("GBP") && text.contains("2026-04") && text.contains("fx_rates"),
+        "{text}"
+    );
 }
 
 /// One currency, EUR, quoted as euros per dollar: March 2025 at 1.00, March 2026 at 0.80.
@@ -111,16 +129,28 @@ fn constant_currency_growth_against_the_prior_years_rates() {
     let e = run(
         &source,
         &[
-            ("fx.csv", "day,code,eur_per_usd\n2025-03-03,EUR,1.000000\n2026-03-02,EUR,0.800000\n"),
-            ("sales.csv", "day,amount\n2025-03-10,1000.00\n2026-03-10,1100.00\n"),
+            (
+                "fx.csv",
+                "day,code,eur_per_usd\n2025-03-03,EUR,1.000000\n2026-03-02,EUR,0.800000\n",
+            ),
+            (
+                "sales.csv",
+                "day,amount\n2025-03-10,1000.00\n2026-03-10,1100.00\n",
+            ),
         ],
     );
     // 1,000.00 / 1.00 = 1,000.00 a year ago; 1,100.00 / 0.80 = 1,375.00 now: +37.5%, of which
     // the euro's rise is 27.5 points. At last year's rate, 1,100.00: +10%.
     assert_eq!(value(&e, "revenue", "2026-03"), dec("1375.00"));
     assert_eq!(value(&e, "revenue_cc", "2026-03"), dec("1100.00"));
-    assert_eq!(value(&e, "growth", "2026-03").map(|d| d.normalize()), dec("0.375"));
-    assert_eq!(value(&e, "growth_cc", "2026-03").map(|d| d.normalize()), dec("0.1"));
+    assert_eq!(
+        value(&e, "growth", "2026-03").map(|d| d.normalize()),
+        dec("0.375")
+    );
+    assert_eq!(
+        value(&e, "growth_cc", "2026-03").map(|d| d.normalize()),
+        dec("0.1")
+    );
 }
 
 #[test]
@@ -130,8 +160,12 @@ fn amounts_keep_their_currencys_minor_unit() {
         dataset fx_rates { source: \"fx.csv\"  time: day  columns: { day: date  currency: text  rate: decimal(18, 6) } }\n\
         dataset jp { source: \"jp.csv\"  time: day  columns: { day: date  amount: money(JPY) average } }\n\
         kpi revenue { value: sum(jp.amount) }\n";
-    let dir = folder(&[("fx.csv", FX), ("jp.csv", "day,amount\n2026-03-02,1500.5\n")]);
-    let err = scorecard::evaluate(&model(source), &options(dir.path())).expect_err("yen have no cents");
+    let dir = folder(&[
+        ("fx.csv", FX),
+        ("jp.csv", "day,amount\n2026-03-02,1500.5\n"),
+    ]);
+    let err =
+        scorecard::evaluate(&model(source), &options(dir.path())).expect_err("yen have no cents");
     let text = err.to_string();
     assert!(text.contains("jp.csv") && text.contains("1500.5"), "{text}");
 }
@@ -147,15 +181,26 @@ fn adding_two_currencies_unconverted_is_a_check_error() {
         vec!["scorecard::check::unit_mismatch"]
     );
     // Unconverted euros are not dollars.
-    assert_eq!(check("kpi euros { value: sum(eu.amount) }"), vec!["scorecard::check::unit_mismatch"]);
+    assert_eq!(
+        check("kpi euros { value: sum(eu.amount) }"),
+        vec!["scorecard::check::unit_mismatch"]
+    );
     // Amounts in the currency each row names add up only once converted.
-    assert_eq!(check("kpi local { value: sum(uk.local) }"), vec!["scorecard::check::unit_mismatch"]);
+    assert_eq!(
+        check("kpi local { value: sum(uk.local) }"),
+        vec!["scorecard::check::unit_mismatch"]
+    );
     // A ratio of one currency's amounts needs no rate.
-    assert_eq!(check("kpi ratio { value: sum(eu.amount) / sum(eu.amount) }"), Vec::<&str>::new());
+    assert_eq!(
+        check("kpi ratio { value: sum(eu.amount) / sum(eu.amount) }"),
+        Vec::<&str>::new()
+    );
     // A rate without exchange rates to take it from.
     let no_rates = base.replace("money(EUR) }", "money(EUR) average }");
     assert_eq!(
-        codes(&scorecard::compile(&format!("{no_rates}kpi r {{ value: sum(eu.amount) }}\n"))),
+        codes(&scorecard::compile(&format!(
+            "{no_rates}kpi r {{ value: sum(eu.amount) }}\n"
+        ))),
         vec!["scorecard::check::missing_key"]
     );
 }

@@ -34,7 +34,10 @@ fn days_follow_new_yorks_daylight_saving_changes() {
     // 05:30Z on 1 November is 01:30 EDT; 04:30Z on the 2nd is 23:30 EST on the 1st (a fixed
     // UTC-4 would say 00:30 on the 2nd).
     assert_eq!(value(&e, "revenue", "2026-11-01", "total"), "12.00");
-    assert_eq!(e.kpis[0].results.held().last().unwrap().period, "2026-11-01");
+    assert_eq!(
+        e.kpis[0].results.held().last().unwrap().period,
+        "2026-11-01"
+    );
 }
 
 /// Around the year end: two instants, one in Tokyo's wall-clock time (the dataset's zone), and
@@ -77,17 +80,30 @@ fn as_of_is_a_local_day() {
     let as_of = |zone: &str| {
         let mut o = options(dir.path());
         o.as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31);
-        let m = model(&scorecard(&format!("  time_zone: \"{zone}\""), "month", TOKYO));
+        let m = model(&scorecard(
+            &format!("  time_zone: \"{zone}\""),
+            "month",
+            TOKYO,
+        ));
         scorecard::evaluate(&m, &o).expect("the run succeeds")
     };
     // In New York all four are on the 31st; in Berlin only Tokyo's 22:00 is.
-    assert_eq!(value(&as_of("America/New_York"), "revenue", "2026-12", "total"), "150.00");
-    assert_eq!(value(&as_of("Europe/Berlin"), "revenue", "2026-12", "total"), "40.00");
+    assert_eq!(
+        value(&as_of("America/New_York"), "revenue", "2026-12", "total"),
+        "150.00"
+    );
+    assert_eq!(
+        value(&as_of("Europe/Berlin"), "revenue", "2026-12", "total"),
+        "40.00"
+    );
 }
 
 #[test]
 fn a_time_the_clocks_skipped_is_a_data_error_naming_its_row() {
-    let dir = folder(&[("orders.csv", "at,amount\n2026-03-29 01:30:00,1\n2026-03-29 02:30:00,2\n")]);
+    let dir = folder(&[(
+        "orders.csv",
+        "at,amount\n2026-03-29 01:30:00,1\n2026-03-29 02:30:00,2\n",
+    )]);
     let m = model(&scorecard("  time_zone: \"Europe/Berlin\"", "month", ""));
     let err = scorecard::evaluate(&m, &options(dir.path())).expect_err("refused");
     let text = err.to_string();

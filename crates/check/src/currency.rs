@@ -32,38 +32,55 @@ pub fn kpi_rates(
 ) -> RatesUse {
     let rates = rates
         .and_then(|x| entries::word(cx, x, "the name of an `exchange_rates` declaration"))
-        .and_then(|w| match cx.rate_sets.iter().any(|r| *r == w.text) {
+        .and_then(|w| match cx.rate_sets.contains(&w.text) {
             true => Some(w.text.clone()),
             false => {
                 let help = did_you_mean(&w.text, cx.rate_sets.iter().map(String::as_str));
                 cx.report(
-                    Diagnostic::error(Code::UnknownName, w.span, format!("no `exchange_rates` is named `{}`", w.text))
-                        .label("unknown exchange rates")
-                        .maybe_help(help),
+                    Diagnostic::error(
+                        Code::UnknownName,
+                        w.span,
+                        format!("no `exchange_rates` is named `{}`", w.text),
+                    )
+                    .label("unknown exchange rates")
+                    .maybe_help(help),
                 );
                 None
             }
         });
     let at = of.and_then(|x| {
         let name = match &x.value {
-            scorecard_syntax::ast::Value::Items(..) => entries::single(cx, x, "a period such as FY2025")
-                .and_then(|item| match &item.expr.kind {
-                    ExprKind::Path(p) if p.len() == 1 => Some(p[0].text.clone()),
-                    ExprKind::Str(s) => Some(s.clone()),
-                    _ => None,
-                }),
+            scorecard_syntax::ast::Value::Items(..) => {
+                entries::single(cx, x, "a period such as FY2025").and_then(|item| {
+                    match &item.expr.kind {
+                        ExprKind::Path(p) if p.len() == 1 => Some(p[0].text.clone()),
+                        ExprKind::Str(s) => Some(s.clone()),
+                        _ => None,
+                    }
+                })
+            }
             _ => None,
         };
         let Some(name) = name else {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, x.value.span(), "`rates_of` names a period")
-                    .label("expected a period such as FY2025 or 2025-12")
-                    .help("constant currency: `rates_of: FY2025` converts every period at FY2025's rates"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    x.value.span(),
+                    "`rates_of` names a period",
+                )
+                .label("expected a period such as FY2025 or 2025-12")
+                .help(
+                    "constant currency: `rates_of: FY2025` converts every period at FY2025's rates",
+                ),
             );
             return None;
         };
         match super::dated::period_range(periods, &name) {
-            Ok((first_day, last_day)) => Some(RatesPeriod { name, first_day, last_day }),
+            Ok((first_day, last_day)) => Some(RatesPeriod {
+                name,
+                first_day,
+                last_day,
+            }),
             Err(why) => {
                 cx.report(
                     Diagnostic::error(Code::InvalidValue, x.value.span(), why)
@@ -137,10 +154,16 @@ pub fn check_columns(cx: &mut Checker, what: &str, columns: &[Column], spans: &[
                     Diagnostic::error(
                         Code::TypeMismatch,
                         *span,
-                        format!("`{}` names its currency in `{named}`, which is {}", c.name, x.ty.name()),
+                        format!(
+                            "`{}` names its currency in `{named}`, which is {}",
+                            c.name,
+                            x.ty.name()
+                        ),
                     )
                     .label("expected a text column of ISO 4217 codes")
-                    .help(format!("declare `{named}: text`, or write a code: `money(EUR)`")),
+                    .help(format!(
+                        "declare `{named}: text`, or write a code: `money(EUR)`"
+                    )),
                 );
                 ok = false;
             }
@@ -177,17 +200,26 @@ pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<
         Some(x) => entries::word(cx, x, "the name of a dataset").and_then(|w| {
             let found = datasets.iter().find(|ds| ds.name == w.text && ds.is_file());
             if found.is_none() && !cx.is_broken(&w.text) {
-                let names = datasets.iter().filter(|d| d.is_file()).map(|d| d.name.as_str());
+                let names = datasets
+                    .iter()
+                    .filter(|d| d.is_file())
+                    .map(|d| d.name.as_str());
                 cx.report(
-                    Diagnostic::error(Code::UnknownDataset, w.span, format!("no dataset is named `{}`", w.text))
-                        .label("unknown dataset")
-                        .maybe_help(did_you_mean(&w.text, names)),
+                    Diagnostic::error(
+                        Code::UnknownDataset,
+                        w.span,
+                        format!("no dataset is named `{}`", w.text),
+                    )
+                    .label("unknown dataset")
+                    .maybe_help(did_you_mean(&w.text, names)),
                 );
             }
             found
         }),
     };
-    let currency = column(cx, &e, ("currency", d.name.span), ds, &what, |t| t == ColumnType::Text);
+    let currency = column(cx, &e, ("currency", d.name.span), ds, &what, |t| {
+        t == ColumnType::Text
+    });
     let rate = column(cx, &e, ("rate", d.name.span), ds, &what, |t| {
         matches!(t, ColumnType::Decimal { .. } | ColumnType::Integer)
     });
@@ -241,20 +273,36 @@ fn column(
     match ds.column(&w.text) {
         Some(c) if fits(c.ty) => Some(w.text.clone()),
         Some(c) => {
-            let want = if key == "rate" { "a decimal column" } else { "a text column of ISO 4217 codes" };
+            let want = if key == "rate" {
+                "a decimal column"
+            } else {
+                "a text column of ISO 4217 codes"
+            };
             cx.report(
-                Diagnostic::error(Code::TypeMismatch, w.span, format!("`{}` is {}, not {want}", w.text, c.ty.name()))
-                    .label(format!("expected {want}"))
-                    .help(if key == "rate" { "declare the rate as `decimal(18, 8)`: rates are exact decimals as given" } else { "declare it as `text`" }),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    w.span,
+                    format!("`{}` is {}, not {want}", w.text, c.ty.name()),
+                )
+                .label(format!("expected {want}"))
+                .help(if key == "rate" {
+                    "declare the rate as `decimal(18, 8)`: rates are exact decimals as given"
+                } else {
+                    "declare it as `text`"
+                }),
             );
             None
         }
         None => {
             let names = ds.columns.iter().map(|c| c.name.as_str());
             cx.report(
-                Diagnostic::error(Code::UnknownColumn, w.span, format!("dataset `{}` has no column `{}`", ds.name, w.text))
-                    .label("not a declared column")
-                    .maybe_help(did_you_mean(&w.text, names)),
+                Diagnostic::error(
+                    Code::UnknownColumn,
+                    w.span,
+                    format!("dataset `{}` has no column `{}`", ds.name, w.text),
+                )
+                .label("not a declared column")
+                .maybe_help(did_you_mean(&w.text, names)),
             );
             None
         }
@@ -265,7 +313,10 @@ fn column(
 /// a view's column) is money in the reporting currency; else an error: rules take reporting money.
 pub fn reporting_only(cx: &mut Checker, column: &Column, span: Span, rule: &str) -> bool {
     let foreign = match &column.currency {
-        Some(Currency { of: CurrencyOf::Code(c), .. }) => *c != cx.reporting,
+        Some(Currency {
+            of: CurrencyOf::Code(c),
+            ..
+        }) => *c != cx.reporting,
         Some(_) => true,
         None => false,
     };
@@ -319,10 +370,15 @@ pub fn aggregate(
             Diagnostic::error(
                 Code::UnitMismatch,
                 span,
-                format!("`{}` of money in other currencies is not converted", func.name()),
+                format!(
+                    "`{}` of money in other currencies is not converted",
+                    func.name()
+                ),
             )
             .label("a row-by-row measure")
-            .help("rates convert a period's totals; rank or count amounts of the reporting currency"),
+            .help(
+                "rates convert a period's totals; rank or count amounts of the reporting currency",
+            ),
         );
         return Err(());
     }

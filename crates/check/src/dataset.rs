@@ -1,7 +1,9 @@
 //! Owns `dataset` declarations: the source, its format, the time column and the typed columns.
 
 use super::entries::{self, Entries};
-use super::model::{Column, ColumnType, Currency, Dataset, SheetRange, SourceFormat, MAX_PRECISION};
+use super::model::{
+    Column, ColumnType, Currency, Dataset, SheetRange, SourceFormat, MAX_PRECISION,
+};
 use super::Checker;
 use scorecard_diagnostic::{did_you_mean, Code, Diagnostic};
 use scorecard_syntax::ast::{Declaration, ExprKind, Item, Value};

@@ -8,7 +8,14 @@ use scorecard_model::calendar::{MONTHS, WEEKDAYS};
 use scorecard_syntax::ast::{self, Arg, Declaration, Entry, ExprKind, Ident};
 
 const KEYS: &[&str] = &[
-    "owner", "currency", "grain", "calendar", "scoring", "partial", "time_zone", "rates",
+    "owner",
+    "currency",
+    "grain",
+    "calendar",
+    "scoring",
+    "partial",
+    "time_zone",
+    "rates",
 ];
 const GRAINS: &[&str] = &["day", "week", "month", "quarter", "year"];
 

@@ -13,8 +13,6 @@ use scorecard_syntax::ast::{self, Declaration, ExprKind, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 const KEYS: &[&str] = &[
-    "rates",
-    "rates_of",
     "objective",
     "weight",
     "owner",
@@ -32,6 +30,8 @@ const KEYS: &[&str] = &[
     "renamed_from",
     "partial",
     "requires",
+    "rates",
+    "rates_of",
 ];
 const UNITS: &[&str] = &["money", "percent", "ratio", "number", "count"];
 /// Names that mean something inside thresholds, so no KPI may take them.

@@ -209,7 +209,10 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
         ),
         ("view", names(&mut m.views.iter().map(|x| &x.name))),
         ("kpi", names(&mut m.kpis.iter().map(|x| &x.name))),
-        ("exchange_rates", names(&mut m.rates.iter().map(|x| &x.name))),
+        (
+            "exchange_rates",
+            names(&mut m.rates.iter().map(|x| &x.name)),
+        ),
         (
             "escalation",
             names(&mut m.escalations.iter().map(|x| &x.name)),

@@ -74,7 +74,11 @@ impl Ty {
                 lit: Lit::Percent, ..
             } => "a percent".into(),
             Ty::Num { money: 0, .. } => "a number".into(),
-            Ty::Num { money: 1, cur: Some(c), .. } => {
+            Ty::Num {
+                money: 1,
+                cur: Some(c),
+                ..
+            } => {
                 format!("money in {}", String::from_utf8_lossy(&c))
             }
             Ty::Num { money: 1, .. } => "money".into(),

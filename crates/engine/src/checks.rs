@@ -292,7 +292,8 @@ async fn row_count(
     around: &Around<'_>,
     out: &mut Checked,
 ) -> Result<(), DataError> {
-    let period = crate::passes::period::period_of(around.time(&ds.time), around.periods).alias("__period");
+    let period =
+        crate::passes::period::period_of(around.time(&ds.time), around.periods).alias("__period");
     let batches = rows
         .aggregate(vec![period], vec![count(lit(1)).alias("__n")])?
         .collect()

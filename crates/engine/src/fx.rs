@@ -48,7 +48,11 @@ pub async fn load(
         .iter()
         .filter_map(|a| a.convert.as_ref().map(|c| c.rates.as_str()))
         .collect();
-    for r in model.rates.iter().filter(|r| used.contains(r.name.as_str())) {
+    for r in model
+        .rates
+        .iter()
+        .filter(|r| used.contains(r.name.as_str()))
+    {
         let ds = model
             .dataset(&r.dataset)
             .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", r.dataset)))?;
@@ -82,9 +86,10 @@ pub async fn load(
                 if days.is_null(i) || codes.is_null(i) || rates.is_null(i) {
                     continue;
                 }
-                let rate: Decimal = rates.value(i).parse().map_err(|_| {
-                    bad(format!("the rate `{}` is not a decimal", rates.value(i)))
-                })?;
+                let rate: Decimal = rates
+                    .value(i)
+                    .parse()
+                    .map_err(|_| bad(format!("the rate `{}` is not a decimal", rates.value(i))))?;
                 let day = i64::from(days.value(i));
                 let code = codes.value(i).trim().to_string();
                 if rate <= Decimal::ZERO {
@@ -159,19 +164,28 @@ pub struct Around<'a> {
 
 impl Around<'_> {
     /// The rate a conversion takes for `code` in `period`, or the error naming both.
-    pub fn rate_for(&self, c: &Conversion, code: &str, period: i64) -> Result<Option<(Rate, Quote)>, DataError> {
+    pub fn rate_for(
+        &self,
+        c: &Conversion,
+        code: &str,
+        period: i64,
+    ) -> Result<Option<(Rate, Quote)>, DataError> {
         if code == self.model.header.currency {
             return Ok(None);
         }
-        let table = self.rates.get(&c.rates).ok_or_else(|| {
-            DataError::Engine(format!("the rates `{}` were not read", c.rates))
-        })?;
+        let table = self
+            .rates
+            .get(&c.rates)
+            .ok_or_else(|| DataError::Engine(format!("the rates `{}` were not read", c.rates)))?;
         let (days, shown) = match &c.at {
             Some(at) => ((at.first_day, at.last_day), at.name.clone()),
             None => {
                 let (first, last) = self.periods.bounds(period);
                 (
-                    (scorecard_model::calendar::days(first), scorecard_model::calendar::days(last)),
+                    (
+                        scorecard_model::calendar::days(first),
+                        scorecard_model::calendar::days(last),
+                    ),
                     self.periods.label(period),
                 )
             }
@@ -192,7 +206,12 @@ impl Around<'_> {
 /// A pass's table with its money in other currencies converted: in a pass grouped by a currency
 /// column, each row's totals converted at its currency's rate and the currencies then added
 /// (extremes compared); in any other, each fixed-currency aggregate converted in place.
-pub(crate) fn convert_table(around: &Around, pass: &Pass, aggregates: &[usize], table: Table) -> Result<Table, DataError> {
+pub(crate) fn convert_table(
+    around: &Around,
+    pass: &Pass,
+    aggregates: &[usize],
+    table: Table,
+) -> Result<Table, DataError> {
     let model = around.model;
     let converted: Vec<(usize, &Conversion, AggFunc)> = aggregates
         .iter()
@@ -236,7 +255,10 @@ pub(crate) fn convert_table(around: &Around, pass: &Pass, aggregates: &[usize], 
             };
             if let Some((rate, quoted)) = around.rate_for(c, &code, period)? {
                 cell.value = Some(convert(amount, rate.value, quoted, scale).ok_or_else(|| {
-                    DataError::Engine(format!("converting {amount} {code} at {} is beyond the range of exact decimals", rate.value))
+                    DataError::Engine(format!(
+                        "converting {amount} {code} at {} is beyond the range of exact decimals",
+                        rate.value
+                    ))
                 })?);
             }
         }
@@ -245,9 +267,14 @@ pub(crate) fn convert_table(around: &Around, pass: &Pass, aggregates: &[usize], 
                 v.insert(cells);
             }
             std::collections::hash_map::Entry::Occupied(mut o) => {
-                let funcs: HashMap<usize, AggFunc> = converted.iter().map(|(s, _, f)| (*s, *f)).collect();
+                let funcs: HashMap<usize, AggFunc> =
+                    converted.iter().map(|(s, _, f)| (*s, *f)).collect();
                 for (slot, (into, from)) in o.get_mut().iter_mut().zip(cells).enumerate() {
-                    *into = combine(*into, from, funcs.get(&slot).copied().unwrap_or(AggFunc::Sum))?;
+                    *into = combine(
+                        *into,
+                        from,
+                        funcs.get(&slot).copied().unwrap_or(AggFunc::Sum),
+                    )?;
                 }
             }
         }
@@ -257,7 +284,11 @@ pub(crate) fn convert_table(around: &Around, pass: &Pass, aggregates: &[usize], 
 
 /// Two currencies' cells of one aggregate as one: totals and counts add, extremes compare.
 fn combine(a: Cell, b: Cell, func: AggFunc) -> Result<Cell, DataError> {
-    let overflow = || DataError::Engine("a total of converted amounts is beyond the range of exact decimals".into());
+    let overflow = || {
+        DataError::Engine(
+            "a total of converted amounts is beyond the range of exact decimals".into(),
+        )
+    };
     let value = match (a.value, b.value) {
         (Some(x), Some(y)) => Some(match func {
             AggFunc::Min => x.min(y),

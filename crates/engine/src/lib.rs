@@ -611,7 +611,18 @@ async fn read_sources(
     let ctx = contexts.local;
     let mut used: BTreeSet<&str> = passes.keys().map(|p| p.dataset.as_str()).collect();
     // The rates money in other currencies converts at.
-    used.extend(model.rates.iter().filter(|r| model.aggregates.iter().any(|a| a.convert.as_ref().is_some_and(|c| c.rates == r.name))).map(|r| r.dataset.as_str()));
+    used.extend(
+        model
+            .rates
+            .iter()
+            .filter(|r| {
+                model
+                    .aggregates
+                    .iter()
+                    .any(|a| a.convert.as_ref().is_some_and(|c| c.rates == r.name))
+            })
+            .map(|r| r.dataset.as_str()),
+    );
     let rule_inputs = plan::rule_inputs(model);
     used.extend(rule_inputs.iter().copied());
     let checked = checked_datasets(model);
@@ -672,7 +683,14 @@ async fn read_sources(
         } else {
             out.inputs
                 .push(load::register(ctx, ds, &source, reading, numbered).await?);
-            if let Some(days) = coverage::row_days(ctx, ds, options.as_of, scorecard_model::zone::Zone::of(model.header.time_zone.as_deref())).await? {
+            if let Some(days) = coverage::row_days(
+                ctx,
+                ds,
+                options.as_of,
+                scorecard_model::zone::Zone::of(model.header.time_zone.as_deref()),
+            )
+            .await?
+            {
                 out.row_days.insert(ds.name.clone(), days);
             }
             // The cluster scans the same files: the staged Parquet, or the source's own.

@@ -147,7 +147,11 @@ fn kept<'m>(
 }
 
 /// Rows whose time falls in the periods `first..=last`.
-fn in_frame(time: crate::passes::period::Time, periods: Periods, (first, last): (i64, i64)) -> Expr {
+fn in_frame(
+    time: crate::passes::period::Time,
+    periods: Periods,
+    (first, last): (i64, i64),
+) -> Expr {
     let period = crate::passes::period::period_of(time, periods);
     period.between(lit(first), lit(last))
 }

@@ -616,8 +616,14 @@ impl Column {
     pub fn money_scale(&self, reporting: u32) -> u32 {
         match &self.currency {
             None => reporting,
-            Some(Currency { of: CurrencyOf::Code(c), .. }) => minor_units(c),
-            Some(Currency { of: CurrencyOf::Column(_), .. }) => WIDEST_MINOR_UNIT,
+            Some(Currency {
+                of: CurrencyOf::Code(c),
+                ..
+            }) => minor_units(c),
+            Some(Currency {
+                of: CurrencyOf::Column(_),
+                ..
+            }) => WIDEST_MINOR_UNIT,
         }
     }
 }

@@ -134,7 +134,10 @@ impl ScalarUDFImpl for LocalDay {
             _ => None,
         };
         let Some(zone) = zone else {
-            return exec_err!("{LOCAL_DAY} expects a time zone's name, got {:?}", args.args.get(1));
+            return exec_err!(
+                "{LOCAL_DAY} expects a time zone's name, got {:?}",
+                args.args.get(1)
+            );
         };
         let day = |micros: i64| zone.local_day(micros).map(|d| d as i32);
         let array = match args.args.first() {

@@ -96,9 +96,9 @@ pub(crate) async fn connect(ds: &Dataset, source: &PostgresSource) -> Result<Con
         select.push(match *found {
             // An instant is read as the UTC time it is, marked as such (`Z`), so that no zone
             // for timestamps without an offset applies to it.
-            Type::TIMESTAMPTZ => format!(
-                "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-            ),
+            Type::TIMESTAMPTZ => {
+                format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+            }
             _ => column,
         });
         types.push(found.clone());
@@ -191,7 +191,9 @@ pub(crate) fn fingerprint(sum: &[u8; 32], rows: u64) -> String {
 /// in the scorecard's zone, which the engine tells again of the rows it reads; so when a zone is
 /// declared, the server sends every row of a table timed by a timestamp.
 pub(crate) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> {
-    let timed_by_instant = ds.column(&ds.time).is_some_and(|c| c.ty == scorecard_model::ColumnType::Timestamp);
+    let timed_by_instant = ds
+        .column(&ds.time)
+        .is_some_and(|c| c.ty == scorecard_model::ColumnType::Timestamp);
     if zoned(ds) && timed_by_instant {
         return None;
     }
@@ -207,7 +209,10 @@ pub(crate) fn through(ds: &Dataset, as_of: Option<NaiveDate>) -> Option<String> 
 /// that the engine gives it).
 pub(crate) fn zoned(ds: &Dataset) -> bool {
     ds.time_zone.as_deref().is_some_and(|z| z != "UTC")
-        && ds.columns.iter().any(|c| c.ty == scorecard_model::ColumnType::Timestamp)
+        && ds
+            .columns
+            .iter()
+            .any(|c| c.ty == scorecard_model::ColumnType::Timestamp)
 }
 
 /// `a` plus `b`, as 256-bit big-endian numbers, wrapping.

@@ -39,7 +39,12 @@ impl Dialect {
     /// A dataset's time column as the wall-clock time of the scorecard's zone: a timestamp
     /// written without an offset is taken in the dataset's zone (else the scorecard's) and moved
     /// to the scorecard's. A date, or a timestamp where both zones are UTC, is as it is.
-    pub fn local_time(self, model: &scorecard_model::Model, ds: &scorecard_model::Dataset, time: &str) -> String {
+    pub fn local_time(
+        self,
+        model: &scorecard_model::Model,
+        ds: &scorecard_model::Dataset,
+        time: &str,
+    ) -> String {
         let timestamp = ds
             .column(&ds.time)
             .is_some_and(|c| c.ty == scorecard_model::ColumnType::Timestamp);
@@ -52,7 +57,9 @@ impl Dialect {
             Dialect::Postgres | Dialect::DuckDb => {
                 format!("(({time} AT TIME ZONE '{from}') AT TIME ZONE '{to}')")
             }
-            Dialect::Spark => format!("from_utc_timestamp(to_utc_timestamp({time}, '{from}'), '{to}')"),
+            Dialect::Spark => {
+                format!("from_utc_timestamp(to_utc_timestamp({time}, '{from}'), '{to}')")
+            }
         }
     }
 
