@@ -204,3 +204,73 @@ fn adding_two_currencies_unconverted_is_a_check_error() {
         vec!["scorecard::check::missing_key"]
     );
 }
+
+#[test]
+fn explain_shows_each_currencys_amount_the_rate_and_its_rows() {
+    let dir = folder(&files());
+    let e = scorecard::explain(
+        &model(&scorecard("")),
+        &options(dir.path()),
+        &scorecard::ExplainRequest {
+            kpi: "revenue".into(),
+            period: "2026-03".into(),
+            segment: Vec::new(),
+            rows: Some(10),
+        },
+    )
+    .expect("explained");
+    let used = &e.aggregates[0];
+    assert_eq!(used.converted_at.as_deref(), Some("average rate of `fx`"));
+    let shown: Vec<(String, String, Option<String>, String, Vec<u64>)> = used
+        .conversions
+        .iter()
+        .map(|c| {
+            (
+                c.currency.clone(),
+                c.amount.to_string(),
+                c.rate.map(|r| r.to_string()),
+                c.converted.to_string(),
+                c.rate_lines.clone(),
+            )
+        })
+        .collect();
+    let row = |cur: &str, amount: &str, rate: Option<&str>, converted: &str, lines: &[u64]| {
+        (
+            cur.to_string(),
+            amount.to_string(),
+            rate.map(str::to_string),
+            converted.to_string(),
+            lines.to_vec(),
+        )
+    };
+    // The rates' lines in fx.csv, counting the header as line 1.
+    assert_eq!(
+        shown,
+        vec![
+            row("BHD", "10.125", Some("2.659574"), "26.93", &[9]),
+            row("EUR", "1500.25", Some("1.09"), "1635.27", &[2, 3, 4]),
+            row("GBP", "200.1", Some("1.27"), "254.13", &[5, 6]),
+            row("JPY", "12345", Some("0.0068"), "83.95", &[7, 8]),
+            row("USD", "10", None, "10.00", &[]),
+        ]
+    );
+}
+
+#[test]
+fn an_amount_finer_than_its_rows_currency_is_a_data_error_naming_the_line() {
+    let sales = format!("{SALES}2026-03-15,JPY,1500.5\n");
+    let dir = folder(&[
+        ("fx.csv", FX),
+        ("sales.csv", &sales),
+        ("balances.csv", BALANCES),
+    ]);
+    let err = scorecard::evaluate(&model(&scorecard("")), &options(dir.path()))
+        .expect_err("yen have no cents");
+    let text = err.to_string();
+    // The ninth line of sales.csv (its header is the first).
+    assert!(
+        text.contains("sales.csv") && text.contains(":9") && text.contains("1500.5"),
+        "{text}"
+    );
+    assert!(text.contains("JPY"), "{text}");
+}

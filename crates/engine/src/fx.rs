@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 pub struct RateTable {
     pub dataset: String,
     pub quoted: Option<Quote>,
-    by_currency: HashMap<String, Vec<(i64, Decimal)>>,
+    by_currency: HashMap<String, Vec<(i64, Decimal, Option<u64>)>>,
 }
 
 /// The rate a conversion used: how it was found, for `explain`.
@@ -31,6 +31,8 @@ pub struct Rate {
     /// The days of the rates it was made from (one for a closing rate).
     pub days: (i64, i64),
     pub count: usize,
+    /// The lines of the rows it was made from, where the rates' table is numbered.
+    pub lines: Vec<u64>,
 }
 
 /// Every rate table the model's conversions read, by declaration name.
@@ -57,15 +59,19 @@ pub async fn load(
             .dataset(&r.dataset)
             .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", r.dataset)))?;
         let time = Time::of(model, ds);
-        let batches = rows_through(ctx, &ds.name, time, as_of)
-            .await?
-            .select(vec![
-                day_of(time).alias("day"),
-                cast(ident(&r.currency), DataType::Utf8).alias("currency"),
-                cast(ident(&r.rate), DataType::Utf8).alias("rate"),
-            ])?
-            .collect()
-            .await?;
+        let rows = rows_through(ctx, &ds.name, time, as_of).await?;
+        let numbered = rows
+            .schema()
+            .has_column_with_unqualified_name(crate::sources::csv::LINE);
+        let mut columns = vec![
+            day_of(time).alias("day"),
+            cast(ident(&r.currency), DataType::Utf8).alias("currency"),
+            cast(ident(&r.rate), DataType::Utf8).alias("rate"),
+        ];
+        if numbered {
+            columns.push(cast(ident(crate::sources::csv::LINE), DataType::Int64).alias("line"));
+        }
+        let batches = rows.select(columns)?.collect().await?;
         let mut table = RateTable {
             dataset: ds.name.clone(),
             quoted: Some(r.quoted),
@@ -82,6 +88,10 @@ pub async fn load(
                 b.column(1).as_string::<i32>(),
                 b.column(2).as_string::<i32>(),
             );
+            let lines = b
+                .columns()
+                .get(3)
+                .map(|c| c.as_primitive::<datafusion::arrow::datatypes::Int64Type>());
             for i in 0..b.num_rows() {
                 if days.is_null(i) || codes.is_null(i) || rates.is_null(i) {
                     continue;
@@ -98,11 +108,16 @@ pub async fn load(
                         scorecard_model::calendar::date(day)
                     )));
                 }
-                table.by_currency.entry(code).or_default().push((day, rate));
+                let line = lines.map(|l| l.value(i).max(0) as u64);
+                table
+                    .by_currency
+                    .entry(code)
+                    .or_default()
+                    .push((day, rate, line));
             }
         }
         for (code, list) in &mut table.by_currency {
-            list.sort_by_key(|(d, _)| *d);
+            list.sort_by_key(|(d, _, line)| (*d, *line));
             if let Some(w) = list.windows(2).find(|w| w[0].0 == w[1].0) {
                 return Err(bad(format!(
                     "{code} has two rates on {}: {} and {}; keep one",
@@ -122,28 +137,98 @@ impl RateTable {
     /// (average), or the last of them (closing); `None` when none is dated there.
     pub fn rate(&self, code: &str, kind: RateKind, (first, last): (i64, i64)) -> Option<Rate> {
         let list = self.by_currency.get(code)?;
-        let from = list.partition_point(|(d, _)| *d < first);
-        let to = list.partition_point(|(d, _)| *d <= last);
+        let from = list.partition_point(|(d, ..)| *d < first);
+        let to = list.partition_point(|(d, ..)| *d <= last);
         let inside = &list[from..to];
         let (first_day, last_day) = (inside.first()?.0, inside.last()?.0);
         match kind {
-            RateKind::Closing => Some(Rate {
-                value: inside.last()?.1,
-                days: (last_day, last_day),
-                count: 1,
-            }),
+            RateKind::Closing => {
+                let (_, value, line) = *inside.last()?;
+                Some(Rate {
+                    value,
+                    days: (last_day, last_day),
+                    count: 1,
+                    lines: line.into_iter().collect(),
+                })
+            }
             RateKind::Average => {
                 let sum = inside
                     .iter()
-                    .try_fold(Decimal::ZERO, |s, (_, r)| s.checked_add(*r))?;
+                    .try_fold(Decimal::ZERO, |s, (_, r, _)| s.checked_add(*r))?;
                 Some(Rate {
                     value: sum.checked_div(Decimal::from(inside.len()))?,
                     days: (first_day, last_day),
                     count: inside.len(),
+                    lines: inside.iter().filter_map(|(.., line)| *line).collect(),
                 })
             }
         }
     }
+}
+
+/// Refuses an amount with more decimal places than the currency its row names has (`JPY 1500.5`):
+/// such a column is read to the widest minor unit, and each row is held to its own currency's here,
+/// naming the file, line, column and value.
+pub async fn check_minor_units(
+    ctx: &SessionContext,
+    ds: &scorecard_model::Dataset,
+    path: &str,
+) -> Result<(), DataError> {
+    use datafusion::arrow::datatypes::{Decimal128Type, Int64Type};
+    for c in &ds.columns {
+        let Some(scorecard_model::Currency {
+            of: CurrencyOf::Column(named),
+            ..
+        }) = &c.currency
+        else {
+            continue;
+        };
+        let df = ctx
+            .table(datafusion::common::TableReference::bare(ds.name.as_str()))
+            .await?;
+        if !df
+            .schema()
+            .has_column_with_unqualified_name(crate::sources::csv::LINE)
+        {
+            continue;
+        }
+        let batches = df
+            .select(vec![
+                cast(ident(crate::sources::csv::LINE), DataType::Int64),
+                ident(&c.name),
+                cast(ident(named), DataType::Utf8),
+            ])?
+            .collect()
+            .await?;
+        let widest = scorecard_model::WIDEST_MINOR_UNIT;
+        for b in &batches {
+            let (lines, amounts, codes) = (
+                b.column(0).as_primitive::<Int64Type>(),
+                b.column(1).as_primitive::<Decimal128Type>(),
+                b.column(2).as_string::<i32>(),
+            );
+            for i in 0..b.num_rows() {
+                if amounts.is_null(i) || codes.is_null(i) {
+                    continue;
+                }
+                let code = codes.value(i).trim();
+                let places = scorecard_model::minor_units(code);
+                let unit = 10i128.pow(widest.saturating_sub(places));
+                if amounts.value(i) % unit != 0 {
+                    let value = Decimal::from_i128_with_scale(amounts.value(i), widest).normalize();
+                    return Err(DataError::BadValue(Box::new(crate::error::BadValue {
+                        path: path.to_string(),
+                        line: lines.value(i).max(0) as u64,
+                        column: c.name.clone(),
+                        value: value.to_string(),
+                        expected: format!("an amount in {code} with at most {places} decimal places"),
+                        hint: Some(format!("{code}'s minor unit has {places} places (ISO 4217); check the amount, or its row's `{named}`")),
+                    })));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `amount` in its currency as reporting money at `rate`, rounded once, half-even, to `scale`.
@@ -253,14 +338,18 @@ pub(crate) fn convert_table(
                     })
                 }
             };
-            if let Some((rate, quoted)) = around.rate_for(c, &code, period)? {
-                cell.value = Some(convert(amount, rate.value, quoted, scale).ok_or_else(|| {
-                    DataError::Engine(format!(
+            cell.value = Some(match around.rate_for(c, &code, period)? {
+                Some((rate, quoted)) => {
+                    convert(amount, rate.value, quoted, scale).ok_or_else(|| {
+                        DataError::Engine(format!(
                         "converting {amount} {code} at {} is beyond the range of exact decimals",
                         rate.value
                     ))
-                })?);
-            }
+                    })?
+                }
+                // The reporting currency's own amounts, held to its minor unit already.
+                None => amount.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven),
+            });
         }
         match out.rows.entry((period, segment)) {
             std::collections::hash_map::Entry::Vacant(v) => {

@@ -666,7 +666,8 @@ async fn read_sources(
         };
         let source = options.source(ds);
         // Checks name the lines of the rows that fail them.
-        let has_checks = !ds.checks.is_empty();
+        // So do amounts held to the minor unit of the currency their row names.
+        let has_checks = !ds.checks.is_empty() || per_row_currency(ds);
         let numbered = numbered.contains(ds.name.as_str()) || has_checks;
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
         let rows_needed = numbered
@@ -683,6 +684,14 @@ async fn read_sources(
         } else {
             out.inputs
                 .push(load::register(ctx, ds, &source, reading, numbered).await?);
+            if per_row_currency(ds) {
+                let shown = out
+                    .inputs
+                    .last()
+                    .map(|i| i.path.clone())
+                    .unwrap_or_default();
+                fx::check_minor_units(ctx, ds, &shown).await?;
+            }
             if let Some(days) = coverage::row_days(
                 ctx,
                 ds,
@@ -704,6 +713,19 @@ async fn read_sources(
         }
     }
     Ok(pushed)
+}
+
+/// Whether a money column of `ds` is in the currency each row names.
+fn per_row_currency(ds: &Dataset) -> bool {
+    ds.columns.iter().any(|c| {
+        matches!(
+            c.currency,
+            Some(scorecard_model::Currency {
+                of: scorecard_model::CurrencyOf::Column(_),
+                ..
+            })
+        )
+    })
 }
 
 /// Computes the tables the scorecard's rules derive (attribution credit, allocated cost, view

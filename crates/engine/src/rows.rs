@@ -33,6 +33,23 @@ pub struct Contributing {
     pub columns: Vec<String>,
     /// Up to the limit asked for, in file order; values as text, empty for no value.
     pub rows: Vec<Vec<String>>,
+    /// For money in other currencies: each period's total in each currency and the rate that
+    /// converted it, in period and currency order.
+    pub converted: Vec<Converted>,
+}
+
+/// One period's total in one currency, and what it became in the reporting currency.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    pub period: String,
+    pub currency: String,
+    /// The total in `currency`.
+    pub amount: rust_decimal::Decimal,
+    /// `None` for the reporting currency itself.
+    pub rate: Option<crate::fx::Rate>,
+    pub quoted: Option<scorecard_model::Quote>,
+    /// In the reporting currency, rounded.
+    pub value: rust_decimal::Decimal,
 }
 
 pub async fn contributing(
@@ -43,8 +60,21 @@ pub async fn contributing(
     (periods, as_of): (Periods, Option<chrono::NaiveDate>),
 ) -> Result<Vec<Contributing>, DataError> {
     let mut out = Vec::new();
+    let converts = wanted
+        .iter()
+        .any(|w| model.aggregates[w.aggregate].convert.is_some());
+    let rates = match converts {
+        true => crate::fx::load(ctx, model, as_of).await?,
+        false => Default::default(),
+    };
+    let around = crate::fx::Around {
+        model,
+        rates: &rates,
+        periods,
+    };
     for w in wanted {
         let (ds, predicate) = kept(model, w, periods, as_of)?;
+        let converted = converted(ctx, (model, ds, w), predicate.clone(), &around).await?;
         let df = ctx.table(TableReference::bare(ds.name.as_str())).await?;
         let numbered = df.schema().has_column_with_unqualified_name(LINE);
         let mut columns: Vec<Expr> = Vec::new();
@@ -79,6 +109,97 @@ pub async fn contributing(
             matched,
             columns: names,
             rows: shown,
+            converted,
+        });
+    }
+    Ok(out)
+}
+
+/// The totals in each currency and period of an aggregate of money in other currencies, with
+/// the rate each took (`fx.rs` converts them the same way for the run).
+async fn converted(
+    ctx: &SessionContext,
+    (model, ds, w): (&Model, &Dataset, &Wanted),
+    predicate: Expr,
+    around: &crate::fx::Around<'_>,
+) -> Result<Vec<Converted>, DataError> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::functions_aggregate::expr_fn::{max, min, sum};
+    use scorecard_model::{AggFunc, CurrencyOf};
+    let a = &model.aggregates[w.aggregate];
+    let (Some(c), Some(column)) = (&a.convert, &a.column) else {
+        return Ok(Vec::new());
+    };
+    let total = match a.func {
+        AggFunc::Sum | AggFunc::Avg => sum(ident(column)),
+        AggFunc::Min => min(ident(column)),
+        AggFunc::Max => max(ident(column)),
+        _ => return Ok(Vec::new()),
+    };
+    let currency = match &c.of {
+        CurrencyOf::Code(code) => lit(code.as_str()),
+        CurrencyOf::Column(name) => cast(ident(name), DataType::Utf8),
+    };
+    let time = crate::passes::period::Time::of(model, ds);
+    let period = crate::passes::period::period_of(time, around.periods);
+    let batches = ctx
+        .table(TableReference::bare(ds.name.as_str()))
+        .await?
+        .filter(predicate)?
+        .aggregate(
+            vec![period.alias("p"), currency.alias("c")],
+            vec![cast(total, DataType::Utf8).alias("t")],
+        )?
+        .collect()
+        .await?;
+    let mut found = Vec::new();
+    for b in &batches {
+        let (p, codes, totals) = (
+            b.column(0)
+                .as_primitive::<datafusion::arrow::datatypes::Int64Type>(),
+            b.column(1).as_string::<i32>(),
+            b.column(2).as_string::<i32>(),
+        );
+        for i in 0..b.num_rows() {
+            if p.is_null(i) || codes.is_null(i) || totals.is_null(i) {
+                continue;
+            }
+            let amount: rust_decimal::Decimal = totals.value(i).parse().map_err(|_| {
+                DataError::Engine(format!("a total `{}` is not a decimal", totals.value(i)))
+            })?;
+            found.push((p.value(i), codes.value(i).trim().to_string(), amount));
+        }
+    }
+    found.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    let scale = model.header.money_scale;
+    let mut out = Vec::new();
+    for (p, code, amount) in found {
+        let (rate, quoted, value) = match around.rate_for(c, &code, p)? {
+            Some((rate, quoted)) => {
+                let value =
+                    crate::fx::convert(amount, rate.value, quoted, scale).ok_or_else(|| {
+                        DataError::Engine(
+                            "a converted amount is beyond the range of exact decimals".into(),
+                        )
+                    })?;
+                (Some(rate), Some(quoted), value)
+            }
+            None => (
+                None,
+                None,
+                amount.round_dp_with_strategy(
+                    scale,
+                    rust_decimal::RoundingStrategy::MidpointNearestEven,
+                ),
+            ),
+        };
+        out.push(Converted {
+            period: around.periods.label(p),
+            currency: code,
+            amount,
+            rate,
+            quoted,
+            value,
         });
     }
     Ok(out)

@@ -123,6 +123,32 @@ pub fn text(e: &Explanation, color: bool) -> String {
                 .map(|f| format!(", where {f}"))
                 .unwrap_or_default()
         ));
+        if let Some(at) = &a.converted_at {
+            out.push_str(&format!("       converted at the {at}:\n"));
+            for c in &a.conversions {
+                let rate = match (&c.rate, &c.rate_from) {
+                    (Some(r), Some(from)) => {
+                        let lines = match c.rate_lines.as_slice() {
+                            [] => String::new(),
+                            [one] => format!(", line {one}"),
+                            many => format!(
+                                ", lines {}",
+                                many.iter()
+                                    .map(u64::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        };
+                        format!(" at {r} ({from}{lines})")
+                    }
+                    _ => " (the reporting currency)".to_string(),
+                };
+                out.push_str(&format!(
+                    "         {} {} {}{rate} = {}\n",
+                    c.period, c.currency, c.amount, c.converted
+                ));
+            }
+        }
         if !a.rows.is_empty() {
             let mut t = super::table::new_table(color);
             t.set_header(a.columns.clone());

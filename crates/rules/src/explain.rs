@@ -122,8 +122,36 @@ pub struct AggregateUse {
     /// Up to `--rows` of them (`line` first when the dataset is a file).
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// For money in other currencies: how it was converted (`exchange_rates` and rate kind).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted_at: Option<String>,
+    /// Each period's total in each currency, the rate and what it became.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conversions: Vec<CurrencyAmount>,
     #[serde(skip)]
     pub wanted: Wanted,
+}
+
+/// One period's total in one currency and the rate that converted it.
+#[derive(Debug, Serialize)]
+pub struct CurrencyAmount {
+    pub period: String,
+    pub currency: String,
+    /// In `currency`, to its minor unit.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// `null` for the reporting currency.
+    #[serde(with = "opt_decimal")]
+    pub rate: Option<Decimal>,
+    /// How the rate was made: `mean of 3 rates dated 2026-03-02 to 2026-03-31`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_from: Option<String>,
+    /// The lines of the rates' rows in their dataset.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_lines: Vec<u64>,
+    /// In the reporting currency, rounded once.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub converted: Decimal,
 }
 
 /// A dataset the calculation read.
@@ -322,6 +350,7 @@ pub fn add_rows(
         a.rows_matched = c.matched;
         a.columns = c.columns;
         a.rows = c.rows;
+        a.conversions = c.converted.into_iter().map(currency_amount).collect();
     }
     for (dataset, rows_matched) in matched {
         let input = e.manifest.inputs.iter().find(|i| i.dataset == dataset);
@@ -333,6 +362,31 @@ pub fn add_rows(
             dataset,
             rows_matched,
         });
+    }
+}
+
+fn currency_amount(c: scorecard_engine::rows::Converted) -> CurrencyAmount {
+    let day = |d: i64| scorecard_model::calendar::date(d).to_string();
+    let rate_from = c.rate.as_ref().map(|r| match r.count {
+        1 => format!("the rate dated {}", day(r.days.1)),
+        n => format!(
+            "mean of {n} rates dated {} to {}",
+            day(r.days.0),
+            day(r.days.1)
+        ),
+    });
+    let quoted = match c.quoted {
+        Some(scorecard_model::Quote::PerReporting) => " (divided: quoted per reporting unit)",
+        _ => "",
+    };
+    CurrencyAmount {
+        period: c.period,
+        currency: c.currency,
+        amount: c.amount.normalize(),
+        rate: c.rate.as_ref().map(|r| r.value.normalize()),
+        rate_from: rate_from.map(|f| format!("{f}{quoted}")),
+        rate_lines: c.rate.map(|r| r.lines).unwrap_or_default(),
+        converted: c.value,
     }
 }
 
@@ -445,6 +499,14 @@ impl Tracer<'_> {
             rows_matched: 0,
             columns: Vec::new(),
             rows: Vec::new(),
+            converted_at: a.convert.as_ref().map(|c| {
+                let at =
+                    c.at.as_ref()
+                        .map(|p| format!(", at {}'s rates", p.name))
+                        .unwrap_or_default();
+                format!("{} rate of `{}`{at}", c.kind.name(), c.rates)
+            }),
+            conversions: Vec::new(),
             wanted,
         });
         self.uses.len() - 1
