@@ -221,7 +221,8 @@ fn explain_shows_each_currencys_amount_the_rate_and_its_rows() {
     .expect("explained");
     let used = &e.aggregates[0];
     assert_eq!(used.converted_at.as_deref(), Some("average rate of `fx`"));
-    let shown: Vec<(String, String, Option<String>, String, Vec<u64>)> = used
+    type Shown = (String, String, Option<String>, String, Vec<u64>);
+    let shown: Vec<Shown> = used
         .conversions
         .iter()
         .map(|c| {
