@@ -121,3 +121,34 @@ fn an_unknown_zone_is_a_check_error_with_the_databases_spelling() {
     let compiled = scorecard::compile(&scorecard("", "month", "  time_zone: \"Mars/Olympus\""));
     assert_eq!(codes(&compiled), vec!["scorecard::check::invalid_value"]);
 }
+
+/// Touches and orders written in New York's wall-clock time, across both of its 2026 changes.
+const TOUCHES: &str = "customer,touched_at,channel\n\
+spring,2026-03-07 12:30:00,email\n\
+autumn,2026-10-25 12:30:00,search\n";
+const ORDERS: &str = "order_id,customer,ordered_at,revenue\n\
+o1,spring,2026-03-14 13:00:00,100.00\n\
+o2,autumn,2026-11-01 12:00:00,50.00\n";
+
+#[test]
+fn attribution_windows_are_elapsed_time_across_daylight_saving() {
+    let source = "scorecard a { currency: USD  grain: month  time_zone: \"America/New_York\" }\n\
+        dataset touches { source: \"touches.csv\"  time: touched_at  columns: { customer: text  touched_at: timestamp  channel: text } }\n\
+        dataset orders { source: \"orders.csv\"  time: ordered_at  columns: { order_id: text key  customer: text  ordered_at: timestamp  revenue: money } }\n\
+        attribution credit { touches: touches  conversions: orders  match: touches.customer = orders.customer  window: 7 days  value: orders.revenue  credit_to: touches.channel  model: linear }\n\
+        kpi attributed { value: attributed(credit)  by: channel }\n\
+        kpi orders_total { value: sum(orders.revenue) }\n";
+    let e = run(source, &[("touches.csv", TOUCHES), ("orders.csv", ORDERS)]);
+    // Spring: 12:30 EST (17:30Z) to 13:00 EDT (17:00Z) a week later is 6 days 23.5 hours: inside
+    // a 7-day window, though the clocks read 7 days and 30 minutes.
+    assert_eq!(value(&e, "attributed", "2026-03", "channel=email"), "100.00");
+    // Autumn: 12:30 EDT (16:30Z) to 12:00 EST (17:00Z) a week later is 7 days 30 minutes:
+    // outside, though the clocks read 6 days 23.5 hours. The order is left unattributed, and
+    // search, its only touch, has no credit at all.
+    assert_eq!(value(&e, "orders_total", "2026-11", "total"), "50.00");
+    assert_eq!(value(&e, "attributed", "2026-11", "channel=unattributed"), "50.00");
+    let search = e.kpis[0].results.held().iter().any(|r| {
+        scorecard::report::segment_label(&r.segment) == "channel=search"
+    });
+    assert!(!search, "search was credited");
+}
