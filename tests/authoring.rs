@@ -357,7 +357,13 @@ fn the_examples_pass_their_tests() {
         !out.contains("FAIL") && out.contains(" passed, 0 failed, 0 could not run"),
         "{out}"
     );
-    for example in ["balanced", "customer_profitability", "marketing", "retail"] {
+    for example in [
+        "balanced",
+        "customer_profitability",
+        "global",
+        "marketing",
+        "retail",
+    ] {
         let at = out
             .find(&format!("scorecards/{example}/{example}.scorecard\n"))
             .unwrap_or(0);

@@ -275,3 +275,65 @@ fn an_amount_finer_than_its_rows_currency_is_a_data_error_naming_the_line() {
     );
     assert!(text.contains("JPY"), "{text}");
 }
+
+/// The global example's revenue by region and receivables, recomputed independently: DuckDB
+/// places each UTC order in its New York month and totals each month, region and currency;
+/// Python's `decimal` takes the month's mean rate (closing: its last) and rounds half-even.
+const BY_DUCKDB: &str = r#"
+import duckdb, json
+from decimal import Decimal, ROUND_HALF_EVEN
+con = duckdb.connect()
+fx = con.execute("""SELECT currency, strftime(day, '%Y-%m'), day, CAST(usd_per_unit AS VARCHAR)
+  FROM read_csv('data/fx_rates.csv', header = true,
+       columns = {'day': 'DATE', 'currency': 'VARCHAR', 'usd_per_unit': 'VARCHAR'}) ORDER BY day""").fetchall()
+rates = {}
+for cur, month, day, rate in fx:
+    rates.setdefault((cur, month), []).append(Decimal(rate))
+def convert(amount, cur, month, closing):
+    if cur == "USD":
+        return Decimal(amount).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    got = rates[(cur, month)]
+    rate = got[-1] if closing else sum(got) / len(got)
+    return (Decimal(amount) * rate).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+out = {}
+orders = con.execute("""SELECT strftime(timezone('America/New_York', CAST(ordered_at AS TIMESTAMPTZ)), '%Y-%m') AS m,
+       region, currency, CAST(sum(amount) AS VARCHAR)
+  FROM read_csv('data/orders.csv', header = true, columns = {'order_id': 'VARCHAR',
+       'ordered_at': 'VARCHAR', 'region': 'VARCHAR', 'currency': 'VARCHAR', 'amount': 'DECIMAL(18, 2)'})
+  GROUP BY ALL""").fetchall()
+for m, region, cur, amount in orders:
+    key = "revenue|" + m + "|region=" + region
+    out[key] = str(out.get(key, Decimal(0)) + convert(amount, cur, m, False))
+balances = con.execute("""SELECT strftime(month_end, '%Y-%m'), currency, CAST(sum(balance) AS VARCHAR)
+  FROM read_csv('data/balances.csv', header = true, columns = {'month_end': 'DATE', 'region': 'VARCHAR',
+       'currency': 'VARCHAR', 'balance': 'DECIMAL(18, 2)'}) GROUP BY ALL""").fetchall()
+for m, cur, amount in balances:
+    key = "receivables|" + m + "|total"
+    out[key] = str(Decimal(out.get(key, "0")) + convert(amount, cur, m, True))
+print(json.dumps(out))
+"#;
+
+#[test]
+fn the_global_example_agrees_with_duckdb() {
+    let dir = std::path::Path::new("scorecards/global");
+    let source = std::fs::read_to_string(dir.join("global.scorecard")).expect("the example");
+    let e = scorecard::evaluate(&model(&source), &options(dir)).expect("the example runs");
+    let out = std::process::Command::new("python3")
+        .args(["-c", BY_DUCKDB])
+        .current_dir(dir)
+        .output()
+        .expect("python3 with duckdb (`.ci/peers`) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(expected.len() > 70, "{expected:?}");
+    for (key, want) in &expected {
+        let parts: Vec<&str> = key.split('|').collect();
+        let got = row(&e, parts[0], parts[1], parts[2]).value;
+        assert_eq!(got, dec(want), "{key}");
+    }
+}

@@ -141,14 +141,22 @@ fn attribution_windows_are_elapsed_time_across_daylight_saving() {
     let e = run(source, &[("touches.csv", TOUCHES), ("orders.csv", ORDERS)]);
     // Spring: 12:30 EST (17:30Z) to 13:00 EDT (17:00Z) a week later is 6 days 23.5 hours: inside
     // a 7-day window, though the clocks read 7 days and 30 minutes.
-    assert_eq!(value(&e, "attributed", "2026-03", "channel=email"), "100.00");
+    assert_eq!(
+        value(&e, "attributed", "2026-03", "channel=email"),
+        "100.00"
+    );
     // Autumn: 12:30 EDT (16:30Z) to 12:00 EST (17:00Z) a week later is 7 days 30 minutes:
     // outside, though the clocks read 6 days 23.5 hours. The order is left unattributed, and
     // search, its only touch, has no credit at all.
     assert_eq!(value(&e, "orders_total", "2026-11", "total"), "50.00");
-    assert_eq!(value(&e, "attributed", "2026-11", "channel=unattributed"), "50.00");
-    let search = e.kpis[0].results.held().iter().any(|r| {
-        scorecard::report::segment_label(&r.segment) == "channel=search"
-    });
+    assert_eq!(
+        value(&e, "attributed", "2026-11", "channel=unattributed"),
+        "50.00"
+    );
+    let search = e.kpis[0]
+        .results
+        .held()
+        .iter()
+        .any(|r| scorecard::report::segment_label(&r.segment) == "channel=search");
     assert!(!search, "search was credited");
 }
