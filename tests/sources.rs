@@ -825,3 +825,91 @@ fn a_date_cell_holding_no_day_is_refused_not_read_as_1899() {
         assert!(err.to_string().contains("orders.xlsx[Orders]:3"), "{err}");
     }
 }
+
+#[test]
+fn the_global_example_on_postgres_gives_every_number_it_gives_on_csv() {
+    let s = Schema::new("global");
+    let schema = &s.0;
+    // Orders as instants (`timestamptz`), ad spend as wall-clock times (`timestamp`).
+    psql(&format!(
+        "create table {schema}.fx_rates (day date, currency text, usd_per_unit numeric(18, 8)); \
+         create table {schema}.orders (order_id text primary key, ordered_at timestamptz, region text, currency text, amount numeric(18, 2)); \
+         create table {schema}.balances (month_end date, region text, currency text, balance numeric(18, 2)); \
+         create table {schema}.campaigns (spent_at timestamp, region text, currency text, spend numeric(18, 2))"
+    ));
+    for table in ["fx_rates", "orders", "balances", "campaigns"] {
+        psql(&format!(
+            "\\copy {schema}.{table} from '{}' csv header",
+            absolute(&format!("scorecards/global/data/{table}.csv"))
+        ));
+    }
+    let url = postgres_url();
+    let toml: String = ["fx_rates", "orders", "balances", "campaigns"]
+        .iter()
+        .map(|t| {
+            format!("[datasets.{t}]\npostgres = {{ url = \"{url}\", table = \"{schema}.{t}\", pushdown = true }}\n")
+        })
+        .collect();
+    let text = std::fs::read_to_string("scorecards/global/global.scorecard").unwrap();
+    let dir = project(&[("global.scorecard", &text), ("scorecard.toml", &toml)]);
+    let card = dir.path().join("global.scorecard");
+    let args = ["run", "--format", "json", "--deterministic"];
+    let (code, on_csv, err) =
+        scorecard(&[&args[..], &["scorecards/global/global.scorecard"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (code, on_postgres, err) = scorecard(&[&args[..], &[card.to_str().unwrap()]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        numbers(&on_postgres) == numbers(&on_csv),
+        "PostgreSQL and CSV differ:\n{}",
+        first_difference(&on_postgres, &on_csv)
+    );
+    // Timestamps in a zone, and amounts naming their currency row by row, are read, not
+    // aggregated by the server.
+    let v: serde_json::Value = serde_json::from_str(&on_postgres).unwrap();
+    for input in v["manifest"]["inputs"].as_array().unwrap() {
+        assert_eq!(input["format"], "postgres", "{input}");
+    }
+}
+
+#[test]
+fn money_in_one_declared_currency_is_aggregated_by_postgres_and_converted_here() {
+    let s = Schema::new("eur");
+    let schema = &s.0;
+    psql(&format!(
+        "create table {schema}.eu_sales (day date, amount numeric(18, 2)); \
+         insert into {schema}.eu_sales values ('2026-03-05', 100.00), ('2026-03-20', 50.25)"
+    ));
+    let url = postgres_url();
+    let text = "scorecard eu { currency: USD  grain: month  rates: fx }\n\
+        exchange_rates fx { dataset: fx_rates  currency: currency  rate: rate  quoted: per_unit }\n\
+        dataset fx_rates { source: \"fx.csv\"  time: day  columns: { day: date  currency: text  rate: decimal(18, 6) } }\n\
+        dataset eu_sales { source: \"eu_sales.csv\"  time: day  columns: { day: date  amount: money(EUR) average } }\n\
+        kpi revenue { value: sum(eu_sales.amount) }\n";
+    let toml = format!(
+        "[datasets.eu_sales]\npostgres = {{ url = \"{url}\", table = \"{schema}.eu_sales\", pushdown = true }}\n"
+    );
+    let dir = project(&[
+        ("eu.scorecard", text),
+        ("scorecard.toml", &toml),
+        (
+            "fx.csv",
+            "day,currency,rate\n2026-03-02,EUR,1.080000\n2026-03-31,EUR,1.100000\n",
+        ),
+    ]);
+    let card = dir.path().join("eu.scorecard");
+    let (code, out, err) = scorecard(&["run", "--format", "json", card.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inputs = v["manifest"]["inputs"].as_array().unwrap();
+    let eu = inputs.iter().find(|i| i["dataset"] == "eu_sales").unwrap();
+    assert_eq!(eu["format"], "postgres-aggregates", "{eu}");
+    // EUR 150.25 at March's mean rate 1.09 = 163.7725, rounded half-even to 163.77.
+    let march = v["kpis"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["period"] == "2026-03")
+        .unwrap();
+    assert_eq!(march["value"], "163.77", "{march}");
+}

@@ -670,8 +670,10 @@ async fn read_sources(
         let has_checks = !ds.checks.is_empty() || per_row_currency(ds);
         let numbered = numbered.contains(ds.name.as_str()) || has_checks;
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
+        // So can exchange rates, whose rows `fx` reads.
         let rows_needed = numbered
             || rule_inputs.contains(ds.name.as_str())
+            || model.rates.iter().any(|r| r.dataset == ds.name)
             || checked.contains(ds.name.as_str());
         if let Some((server, input)) =
             pushdown::start(model, ds, &source, rows_needed, options.as_of).await?
