@@ -337,3 +337,14 @@ fn the_global_example_agrees_with_duckdb() {
         assert_eq!(got, dec(want), "{key}");
     }
 }
+
+#[test]
+fn the_reports_name_the_reporting_currency() {
+    let m = model(&scorecard(""));
+    let dir = folder(&files());
+    let e = scorecard::evaluate(&m, &options(dir.path())).expect("the run succeeds");
+    let md = scorecard::report::markdown(&e);
+    assert!(md.contains("**Currency:** USD"), "{md}");
+    let page = scorecard::report::html::html(&e, &m);
+    assert!(page.contains("Currency") && page.contains("USD"));
+}

@@ -32,6 +32,8 @@ pub fn markdown(e: &Evaluation) -> String {
     if let Some(o) = &e.scorecard.owner {
         let _ = write!(out, " · **Owner:** {}", cell(o));
     }
+    // Every amount is in the reporting currency, whatever currencies the data holds.
+    let _ = write!(out, " · **Currency:** {}", cell(&e.scorecard.currency));
     if let Some(s) = e
         .scores
         .overall

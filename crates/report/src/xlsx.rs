@@ -280,6 +280,14 @@ fn manifest(ws: &mut Worksheet, e: &Evaluation, f: &Formats) -> Result<(), XlsxE
             String::new(),
             String::new(),
         ],
+        // Every amount is in the reporting currency, whatever currencies the data holds.
+        [
+            "currency".into(),
+            e.scorecard.currency.clone(),
+            "the reporting currency of every amount".into(),
+            String::new(),
+            String::new(),
+        ],
     ];
     for s in &m.scorecards {
         rows.push([
