@@ -197,25 +197,8 @@ pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<
             entries::missing_key(cx, d.name.span, &what, "dataset", "fx_rates");
             None
         }
-        Some(x) => entries::word(cx, x, "the name of a dataset").and_then(|w| {
-            let found = datasets.iter().find(|ds| ds.name == w.text && ds.is_file());
-            if found.is_none() && !cx.is_broken(&w.text) {
-                let names = datasets
-                    .iter()
-                    .filter(|d| d.is_file())
-                    .map(|d| d.name.as_str());
-                cx.report(
-                    Diagnostic::error(
-                        Code::UnknownDataset,
-                        w.span,
-                        format!("no dataset is named `{}`", w.text),
-                    )
-                    .label("unknown dataset")
-                    .maybe_help(did_you_mean(&w.text, names)),
-                );
-            }
-            found
-        }),
+        // Rates are read from a source: the rule tables come after them.
+        Some(x) => super::parts::dataset(cx, x, datasets),
     };
     let currency = column(cx, &e, ("currency", d.name.span), ds, &what, |t| {
         t == ColumnType::Text

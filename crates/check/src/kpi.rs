@@ -313,43 +313,22 @@ fn check_one(
         Some(t) => dated::read(&mut lw, t, |lw, t| target(lw, t, value_ty))?,
     };
     if let Some(code) = value_ty.currency() {
-        let span = e
-            .get("value")
-            .map(|v| v.value.span())
-            .unwrap_or(d.name.span);
-        lw.cx.report(
-            Diagnostic::error(
-                Code::UnitMismatch,
-                span,
-                format!(
-                    "this KPI's value is money in {code}, but the scorecard reports in {}",
-                    lw.cx.reporting
-                ),
-            )
-            .label(format!("unconverted {code}"))
-            .help(format!("say how the column converts: `money({code}) average` for a flow (revenue, cost), `money({code}) closing` for a balance; or divide by other {code} money for a ratio")),
+        let message = format!(
+            "this KPI's value is money in {code}, but the scorecard reports in {}",
+            lw.cx.reporting
         );
-        return None;
+        let help = format!("say how the column converts: `money({code}) average` for a flow (revenue, cost), `money({code}) closing` for a balance; or divide by other {code} money for a ratio");
+        let label = format!("unconverted {code}");
+        return unit_error(lw.cx, (&e, d), message, (&label, &help));
     }
     let ok_unit = value_ty.money().is_some_and(|m| m == 0 || m == 1) || value_ty == Ty::Unknown;
     if !ok_unit {
-        let span = e
-            .get("value")
-            .map(|v| v.value.span())
-            .unwrap_or(d.name.span);
-        lw.cx.report(
-            Diagnostic::error(
-                Code::UnitMismatch,
-                span,
-                format!(
-                    "a KPI value must be money or a number, found {}",
-                    value_ty.describe()
-                ),
-            )
-            .label("not a reportable unit")
-            .help("divide money by money for a ratio, or by a count for money per item"),
+        let message = format!(
+            "a KPI value must be money or a number, found {}",
+            value_ty.describe()
         );
-        return None;
+        let help = "divide money by money for a ratio, or by a count for money per item";
+        return unit_error(lw.cx, (&e, d), message, ("not a reportable unit", help));
     }
 
     let unit = unit(lw.cx, &e, &value, value_ty, (lw.aggregates, kpi_units))?;
@@ -780,4 +759,23 @@ fn mentions_target(e: &Expr) -> bool {
     scorecard_diagnostic::depth::deep(|| {
         matches!(e, Expr::Target) || e.children().into_iter().any(mentions_target)
     })
+}
+
+/// A KPI whose value's unit cannot be reported, marked at its value.
+fn unit_error<T>(
+    cx: &mut Checker,
+    (e, d): (&Entries, &Declaration),
+    message: String,
+    (label, help): (&str, &str),
+) -> Option<T> {
+    let span = e
+        .get("value")
+        .map(|v| v.value.span())
+        .unwrap_or(d.name.span);
+    cx.report(
+        Diagnostic::error(Code::UnitMismatch, span, message)
+            .label(label)
+            .help(help),
+    );
+    None
 }
