@@ -129,22 +129,8 @@ impl ScalarUDFImpl for LocalDay {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let zone = match args.args.get(1) {
-            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => Zone::named(name),
-            _ => None,
-        };
-        let Some(zone) = zone else {
-            return exec_err!(
-                "{LOCAL_DAY} expects a time zone's name, got {:?}",
-                args.args.get(1)
-            );
-        };
+        let (array, zone) = crate::sources::zone::times_in_zone(LOCAL_DAY, &args)?;
         let day = |micros: i64| zone.local_day(micros).map(|d| d as i32);
-        let array = match args.args.first() {
-            Some(ColumnarValue::Array(a)) => a.clone(),
-            Some(ColumnarValue::Scalar(s)) => s.to_array()?,
-            None => return exec_err!("{LOCAL_DAY} expects a time"),
-        };
         let out: Date32Array = match array.data_type() {
             DataType::Date32 => array.as_primitive::<Date32Type>().clone(),
             DataType::Timestamp(TimeUnit::Microsecond, _) => array

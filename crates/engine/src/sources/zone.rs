@@ -34,18 +34,7 @@ impl ScalarUDFImpl for Instant {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let zone = match args.args.get(1) {
-            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(name)))) => Zone::named(name),
-            _ => None,
-        };
-        let Some(zone) = zone else {
-            return exec_err!("{NAME} expects a time zone's name");
-        };
-        let array = match args.args.first() {
-            Some(ColumnarValue::Array(a)) => a.clone(),
-            Some(ColumnarValue::Scalar(s)) => s.to_array()?,
-            None => return exec_err!("{NAME} expects a timestamp"),
-        };
+        let (array, zone) = times_in_zone(NAME, &args)?;
         let DataType::Timestamp(TimeUnit::Microsecond, _) = array.data_type() else {
             return exec_err!("{NAME} expects a timestamp in microseconds");
         };
@@ -77,6 +66,29 @@ impl ScalarUDFImpl for Instant {
             _ => ColumnarValue::Array(Arc::new(out)),
         })
     }
+}
+
+/// A time function's arguments: its times as an array, and the zone named by its second.
+pub(crate) fn times_in_zone(
+    name: &str,
+    args: &ScalarFunctionArgs,
+) -> Result<(datafusion::arrow::array::ArrayRef, Zone)> {
+    let zone = match args.args.get(1) {
+        Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(z)))) => Zone::named(z),
+        _ => None,
+    };
+    let Some(zone) = zone else {
+        return exec_err!(
+            "{name} expects a time zone's name, got {:?}",
+            args.args.get(1)
+        );
+    };
+    let array = match args.args.first() {
+        Some(ColumnarValue::Array(a)) => a.clone(),
+        Some(ColumnarValue::Scalar(s)) => s.to_array()?,
+        None => return exec_err!("{name} expects a time"),
+    };
+    Ok((array, zone))
 }
 
 /// The function, for the registries of a cluster's scheduler and executors.
