@@ -402,3 +402,66 @@ fn a_retail_calendar_is_refused_and_derived_datasets_are_named_not_written() {
         "{err}"
     );
 }
+
+/// Timestamps written in UTC without an offset, placed by their New York date: around both
+/// daylight-saving changes and the year end.
+const ZONED: &str = "id,at,amount\n\
+a,2026-03-08 06:30:00,1.00\n\
+b,2026-03-09 04:30:00,2.00\n\
+c,2026-11-01 05:30:00,4.00\n\
+d,2026-11-02 04:30:00,8.00\n\
+e,2026-12-31 23:30:00,16.00\n\
+f,2027-01-01 03:00:00,32.00\n\
+g,2027-01-01 05:30:00,64.00\n";
+
+#[test]
+fn a_zoned_scorecard_as_sql_places_rows_as_the_engine_does_on_postgres() {
+    let dir = folder(&[("sales.csv", ZONED)]);
+    let s = Schema::new("zoned");
+    let schema = &s.0;
+    psql(&format!(
+        "create table {schema}.sales (id text primary key, at timestamp, amount numeric(18, 2))"
+    ));
+    psql(&format!(
+        "\\copy {schema}.sales from '{}' csv header",
+        absolute(&dir.path().join("sales.csv").display().to_string())
+    ));
+    let tables = BTreeMap::from([("sales".to_string(), format!("{schema}.sales"))]);
+    for grain in ["day", "month", "year"] {
+        let model = model(&format!(
+            "scorecard z {{ grain: {grain}  time_zone: \"America/New_York\" }}\n\
+             dataset sales {{ source: \"sales.csv\"  time: at  time_zone: \"UTC\"  columns: {{ id: text key  at: timestamp  amount: money }} }}\n\
+             kpi revenue {{ value: sum(sales.amount) }}\n"
+        ));
+        let engine = scorecard::engine::aggregate(&model, &options(dir.path())).unwrap();
+        let postgres = scorecard::engine::sql::emit(&model, Dialect::Postgres, &tables).unwrap();
+        assert!(
+            postgres.statements[0]
+                .text
+                .contains("AT TIME ZONE 'America/New_York'"),
+            "{}",
+            postgres.statements[0].text
+        );
+        for statement in &postgres.statements {
+            let rows = on_postgres(statement);
+            compare(
+                &model,
+                &engine,
+                statement,
+                &rows,
+                &format!("PostgreSQL, {grain}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_scorecard_that_converts_currencies_is_refused_as_sql() {
+    let (code, out, err) = scorecard(&["sql", "scorecards/global/global.scorecard"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let code_name = "scorecard::sql::unsupported";
+    assert!(
+        err.contains(code_name) && err.contains("exchange rates"),
+        "{err}"
+    );
+}
