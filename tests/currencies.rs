@@ -348,3 +348,138 @@ fn the_reports_name_the_reporting_currency() {
     let page = scorecard::report::html::html(&e, &m);
     assert!(page.contains("Currency") && page.contains("USD"));
 }
+
+// What the adversary round found, each failing before its fix.
+
+#[test]
+fn a_share_of_one_currency_is_taken_unconverted_and_of_several_is_refused() {
+    let header = "scorecard g { currency: USD  grain: month  rates: fx }\n\
+        exchange_rates fx { dataset: fx_rates  currency: currency  rate: rate  quoted: per_unit }\n\
+        dataset fx_rates { source: \"fx.csv\"  time: day  columns: { day: date  currency: text  rate: decimal(18, 6) } }\n\
+        dataset eu { source: \"eu.csv\"  time: day  columns: { day: date  amount: money(EUR) average } }\n\
+        dataset mix { source: \"mix.csv\"  time: day  columns: { day: date  currency: text  amount: money(currency) average } }\n";
+    let e = run(
+        &format!("{header}kpi top_eu {{ unit: ratio  value: top_share(eu.amount, 20%) }}\n"),
+        &[
+            ("fx.csv", "day,currency,rate\n2026-03-02,EUR,3\n"),
+            (
+                "eu.csv",
+                "day,amount\n2026-03-05,100.00\n2026-03-06,100.00\n2026-03-07,300.00\n",
+            ),
+            ("mix.csv", "day,currency,amount\n"),
+        ],
+    );
+    // The top fifth of three rows is one row: 300 of 500 euros, converted or not.
+    assert_eq!(
+        value(&e, "top_eu", "2026-03").map(|d| d.normalize()),
+        dec("0.6")
+    );
+    for kpi in [
+        "kpi top_mix { unit: ratio  value: top_share(mix.amount, 20%) }",
+        "kpi distinct_mix { value: count_distinct(mix.amount) }",
+    ] {
+        let compiled = scorecard::compile(&format!("{header}{kpi}\n"));
+        assert_eq!(
+            codes(&compiled),
+            vec!["scorecard::check::unit_mismatch"],
+            "{kpi}"
+        );
+    }
+}
+
+#[test]
+fn missing_rates_are_all_named_in_the_same_order_every_time() {
+    let sales = "day,currency,amount\n2026-03-05,SEK,1.00\n2026-03-06,CHF,1.00\n2026-04-02,GBP,1.00\n2026-05-02,NOK,1.00\n";
+    let dir = folder(&[
+        ("fx.csv", FX),
+        ("sales.csv", sales),
+        ("balances.csv", BALANCES),
+    ]);
+    let m = model(&scorecard(""));
+    let first = scorecard::evaluate(&m, &options(dir.path()))
+        .expect_err("no rates")
+        .to_string();
+    assert!(
+        first.contains("CHF in 2026-03, SEK in 2026-03, GBP in 2026-04, NOK in 2026-05"),
+        "{first}"
+    );
+    for _ in 0..5 {
+        let again = scorecard::evaluate(&m, &options(dir.path())).expect_err("no rates");
+        assert_eq!(again.to_string(), first);
+    }
+}
+
+#[test]
+fn rates_of_on_a_kpi_that_only_uses_another_is_an_error() {
+    let compiled = scorecard::compile(&scorecard(
+        "kpi via { value: revenue  rates_of: \"2026-03\" }\n",
+    ));
+    assert_eq!(codes(&compiled), vec!["scorecard::check::invalid_value"]);
+    let text = scorecard::diagnostic::render_plain("g.scorecard", "", &compiled.diagnostics);
+    assert!(text.contains("`revenue` is another KPI"), "{text}");
+}
+
+#[test]
+fn a_mistake_inside_exchange_rates_is_reported_once() {
+    let source = scorecard("").replace("quoted: per_unit", "");
+    let compiled = scorecard::compile(&source);
+    assert_eq!(codes(&compiled), vec!["scorecard::check::missing_key"]);
+}
+
+#[test]
+fn a_rows_currency_that_is_no_code_and_a_rate_row_missing_a_part_are_named() {
+    let sales = format!("{SALES}2026-03-15,eur,5.00\n");
+    let dir = folder(&[
+        ("fx.csv", FX),
+        ("sales.csv", &sales),
+        ("balances.csv", BALANCES),
+    ]);
+    let err = scorecard::evaluate(&model(&scorecard("")), &options(dir.path())).expect_err("eur");
+    let text = err.to_string();
+    assert_eq!(err.code().as_str(), "scorecard::data::bad_value", "{text}");
+    assert!(
+        text.contains("sales.csv") && text.contains(":9") && text.contains("eur"),
+        "{text}"
+    );
+    let fx = format!("{FX}2026-03-20,EUR,\n");
+    let dir = folder(&[
+        ("fx.csv", &fx),
+        ("sales.csv", SALES),
+        ("balances.csv", BALANCES),
+    ]);
+    let err =
+        scorecard::evaluate(&model(&scorecard("")), &options(dir.path())).expect_err("no rate");
+    let text = err.to_string();
+    assert_eq!(err.code().as_str(), "scorecard::data::bad_rates", "{text}");
+    assert!(
+        text.contains("fx.csv line 11") && text.contains("no rate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_shows_a_change_of_rates_quote_currency_or_constant_period() {
+    let old = model(&scorecard(""));
+    let new = model(
+        &scorecard("")
+            .replace("quoted: per_unit", "quoted: per_reporting")
+            .replace("rates_of: \"2026-03\"", "rates_of: \"2026-04\"")
+            .replace("money(currency) closing", "money(currency) average"),
+    );
+    let changes = scorecard::rules::diff::models(&old, &new);
+    let shown: Vec<String> = changes
+        .iter()
+        .flat_map(|c| {
+            c.properties
+                .iter()
+                .map(move |p| format!("{} {}: {:?} -> {:?}", c.kind, p.property, p.old, p.new))
+        })
+        .collect();
+    let has = |s: &str| shown.iter().any(|x| x.contains(s));
+    assert!(
+        has("exchange_rates quoted: Some(\"per_unit\") -> Some(\"per_reporting\")"),
+        "{shown:#?}"
+    );
+    assert!(has("receivable: money(currency) closing"), "{shown:#?}");
+    assert!(has("of 2026-03") && has("of 2026-04"), "{shown:#?}");
+}

@@ -160,3 +160,94 @@ fn attribution_windows_are_elapsed_time_across_daylight_saving() {
         .any(|r| scorecard::report::segment_label(&r.segment) == "channel=search");
     assert!(!search, "search was credited");
 }
+
+#[test]
+fn a_filter_compares_a_timestamp_by_its_local_day() {
+    let source = "scorecard f { currency: USD  grain: day  time_zone: \"America/New_York\" }\n\
+        dataset d { source: \"d.csv\"  time: at  columns: { at: timestamp  amount: money } }\n\
+        kpi before10 { value: sum(d.amount where at < 2026-03-10) }\n\
+        kpi on10 { value: sum(d.amount where at = 2026-03-10) }\n";
+    // 23:00 on the 9th and 01:00 on the 10th, New York time (EDT from the 8th).
+    let e = run(
+        source,
+        &[(
+            "d.csv",
+            "at,amount\n2026-03-09 23:00:00,1.00\n2026-03-10 01:00:00,2.00\n",
+        )],
+    );
+    assert_eq!(value(&e, "before10", "2026-03-09", "total"), "1.00");
+    assert_eq!(value(&e, "on10", "2026-03-10", "total"), "2.00");
+}
+
+#[test]
+fn a_conversion_on_a_date_lasts_its_local_day() {
+    let source = "scorecard a { currency: USD  grain: day  time_zone: \"America/New_York\" }\n\
+        dataset touches { source: \"touches.csv\"  time: touched_at  columns: { customer: text  touched_at: timestamp  channel: text } }\n\
+        dataset orders { source: \"orders.csv\"  time: ordered_on  columns: { order_id: text key  customer: text  ordered_on: date  revenue: money } }\n\
+        attribution credit { touches: touches  conversions: orders  match: touches.customer = orders.customer  window: 7 days  value: orders.revenue  credit_to: touches.channel  model: linear }\n\
+        kpi attributed { value: attributed(credit)  by: channel }\n";
+    // 03:00Z on the 11th is 23:00 on the 10th in New York: during the order's day. 03:00Z on the
+    // 3rd is 22:00 on the 2nd: before the window opens at midnight on the 3rd.
+    let e = run(
+        source,
+        &[
+            ("touches.csv", "customer,touched_at,channel\nlate,2026-03-11T03:00:00Z,email\nearly,2026-03-03T03:00:00Z,search\n"),
+            ("orders.csv", "order_id,customer,ordered_on,revenue\no1,late,2026-03-10,100.00\no2,early,2026-03-10,50.00\n"),
+        ],
+    );
+    assert_eq!(
+        value(&e, "attributed", "2026-03-10", "channel=email"),
+        "100.00"
+    );
+    assert_eq!(
+        value(&e, "attributed", "2026-03-10", "channel=unattributed"),
+        "50.00"
+    );
+}
+
+#[test]
+fn a_parquet_time_the_clocks_skipped_is_named_by_its_row() {
+    use datafusion::arrow::array::{Decimal128Array, TimestampMicrosecondArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion::arrow::record_batch::RecordBatch;
+    let micros = |t: &str| {
+        chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc()
+            .timestamp_micros()
+    };
+    let schema = Schema::new(vec![
+        Field::new(
+            "at",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
+        Field::new("amount", DataType::Decimal128(18, 2), false),
+    ]);
+    let batch = RecordBatch::try_new(
+        std::sync::Arc::new(schema),
+        vec![
+            std::sync::Arc::new(TimestampMicrosecondArray::from(vec![
+                micros("2026-03-08 01:30:00"),
+                micros("2026-03-08 02:30:00"),
+            ])),
+            std::sync::Arc::new(
+                Decimal128Array::from(vec![100, 200])
+                    .with_precision_and_scale(18, 2)
+                    .unwrap(),
+            ),
+        ],
+    )
+    .unwrap();
+    let dir = crate::support::parquet_folder("orders.parquet", &batch);
+    let source = "scorecard p { currency: USD  grain: day  time_zone: \"America/New_York\" }\n\
+        dataset orders { source: \"orders.parquet\"  time: at  columns: { at: timestamp  amount: money } }\n\
+        kpi revenue { value: sum(orders.amount) }\n";
+    let err = scorecard::evaluate(&model(source), &options(dir.path())).expect_err("skipped");
+    let text = err.to_string();
+    assert_eq!(err.code().as_str(), "scorecard::data::bad_value", "{text}");
+    assert!(
+        text.contains("orders.parquet") && text.contains(":2") && text.contains("02:30"),
+        "{text}"
+    );
+}

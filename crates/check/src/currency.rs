@@ -68,10 +68,8 @@ pub fn kpi_rates(
                     x.value.span(),
                     "`rates_of` names a period",
                 )
-                .label("expected a period such as FY2025 or 2025-12")
-                .help(
-                    "constant currency: `rates_of: FY2025` converts every period at FY2025's rates",
-                ),
+                .label("expected a period such as \"2025\" or \"2025-12\"")
+                .help("constant currency: `rates_of: \"2025\"` converts every period at 2025's rates; quote a period with a dash"),
             );
             return None;
         };
@@ -85,13 +83,72 @@ pub fn kpi_rates(
                 cx.report(
                     Diagnostic::error(Code::InvalidValue, x.value.span(), why)
                         .label("not a period")
-                        .help(format!("for example `rates_of: {}`", periods.example())),
+                        .help(format!("for example `rates_of: \"{}\"`", periods.example())),
                 );
                 None
             }
         }
     });
     RatesUse { rates, at }
+}
+
+/// A KPI's own `rates:` or `rates_of:` convert the aggregates written in its value, not those of
+/// the KPIs it uses (they keep their own): one with none of its own to convert is an error, and one
+/// that also uses other KPIs is warned.
+pub fn rates_reach(
+    cx: &mut Checker,
+    uses: &RatesUse,
+    (value, aggregates): (&scorecard_model::Expr, &super::expr::AggregateSet),
+    e: &Entries,
+) {
+    let Some(entry) = e.get("rates_of").or_else(|| e.get("rates")) else {
+        return;
+    };
+    if uses.rates.is_none() && uses.at.is_none() {
+        return;
+    }
+    let mut own = std::collections::BTreeSet::new();
+    scorecard_model::reach(value, &[], &mut own);
+    let converts = own.iter().any(|&i| aggregates[i].convert.is_some());
+    let mut others = Vec::new();
+    kpis_used(value, &mut others);
+    let key = entry.key.text.as_str();
+    if !converts {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                entry.key.span,
+                format!("`{key}` has no money in another currency to convert in this KPI's value"),
+            )
+            .label("nothing converted here")
+            .help(match others.first() {
+                Some(k) => format!("`{key}` applies to the aggregates written in this value; `{k}` is another KPI, which converts at its own rates: write the aggregate here, or give `{k}` the `{key}`"),
+                None => format!("remove `{key}`, or convert a column declared `money(EUR) average` (or `closing`)"),
+            }),
+        );
+    } else if let Some(k) = others.first() {
+        cx.report(
+            Diagnostic::warning(
+                Code::InvalidValue,
+                entry.key.span,
+                format!("`{key}` converts this KPI's own aggregates; `{k}`, which it uses, keeps its own rates"),
+            )
+            .label("not passed on to other KPIs")
+            .help(format!("give `{k}` the same `{key}` if it is to convert at these rates too")),
+        );
+    }
+}
+
+/// The KPIs an expression names, in order.
+fn kpis_used(e: &scorecard_model::Expr, out: &mut Vec<String>) {
+    scorecard_diagnostic::depth::deep(|| {
+        if let scorecard_model::Expr::Kpi { name } = e {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        e.children().into_iter().for_each(|c| kpis_used(c, out));
+    })
 }
 
 /// A three-letter code in capitals: a currency, not a column.

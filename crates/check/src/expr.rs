@@ -596,6 +596,29 @@ impl Lowering<'_, '_> {
             None => None,
         };
         let (ty, convert) = match (func, column) {
+            // Equal amounts of two currencies are not one value.
+            (AggFunc::CountDistinct, Some(c))
+                if matches!(
+                    c.currency,
+                    Some(scorecard_model::Currency {
+                        of: scorecard_model::CurrencyOf::Column(_),
+                        ..
+                    })
+                ) =>
+            {
+                return self.error(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        arg.value.span,
+                        format!(
+                            "`count_distinct` of `{}` counts amounts of several currencies as one",
+                            c.name
+                        ),
+                    )
+                    .label("amounts in the currency each row names")
+                    .help("count distinct values of another column, such as an order id"),
+                );
+            }
             (AggFunc::Count | AggFunc::CountDistinct, _) => (Ty::NUMBER, None),
             (_, Some(c)) => match &c.currency {
                 Some(_) if self.scope.locals.is_some() => {
@@ -757,8 +780,31 @@ impl Lowering<'_, '_> {
             return None;
         };
         let mut agg = self.aggregates[index].clone();
-        agg.func = AggFunc::TopShare { fraction };
+        // A share ranks rows by amount and divides by their total: within one currency it is the
+        // same before and after converting, so it is taken unconverted; rows of several
+        // currencies rank only once converted row by row, which rates (a period's) do not do.
+        match &agg.convert {
+            Some(scorecard_model::Conversion {
+                of: scorecard_model::CurrencyOf::Column(_),
+                ..
+            }) => {
+                return self.error(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        x.value.span,
+                        "`top_share` of amounts in the currency each row names is not converted",
+                    )
+                    .label("amounts of several currencies")
+                    .help(
+                        "rates convert a period's totals, not rows; rank amounts of one currency",
+                    ),
+                );
+            }
+            Some(_) => agg.convert = None,
+            None => {}
+        }
         let _ = ty;
+        agg.func = AggFunc::TopShare { fraction };
         Some((self.intern(agg), Ty::NUMBER))
     }
 

@@ -167,7 +167,12 @@ pub fn time_zone(cx: &mut Checker, x: &Entry) -> Option<String> {
             let near = scorecard_model::zone::Zone::names()
                 .find(|n| n.eq_ignore_ascii_case(&name))
                 .map(|n| format!("did you mean `\"{n}\"`?"))
-                .or_else(|| did_you_mean(&name, scorecard_model::zone::Zone::names()));
+                // Only a name of the database's shape (`Area/City`) is near another one.
+                .or_else(|| {
+                    name.contains('/')
+                        .then(|| did_you_mean(&name, scorecard_model::zone::Zone::names()))
+                        .flatten()
+                });
             cx.report(
                 Diagnostic::error(
                     Code::InvalidValue,

@@ -304,6 +304,7 @@ fn check_one(
         }
         return None;
     };
+    super::currency::rates_reach(lw.cx, &lw.scope.rates, (&value, lw.aggregates), &e);
     let history = definitions::read(&mut lw, &e, value_ty, &expression);
     let declared_now = |name: &str| name != d.name.text && units.contains_key(name);
     let renamed_from = definitions::renamed_from(&mut lw, e.get("renamed_from"), declared_now);

@@ -322,7 +322,14 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
     data_checks::check_all(cx, &dataset_decls, &mut datasets);
     let rates: Vec<model::ExchangeRates> = rates
         .into_iter()
-        .filter_map(|d| currency::check(cx, d, &datasets))
+        .filter_map(|d| {
+            let checked = currency::check(cx, d, &datasets);
+            // Its mistakes are reported; what names it is not reported again.
+            if checked.is_none() {
+                cx.broken.insert(d.name.text.clone());
+            }
+            checked
+        })
         .collect();
     cx.rate_sets = rates.iter().map(|r| r.name.clone()).collect();
     if let Some(h) = &header {

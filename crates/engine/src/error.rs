@@ -110,13 +110,16 @@ pub enum DataError {
     #[error("{what} is beyond the exact decimal range (28 significant digits){}", help_line(&Some("check the data for a misplaced value or a unit error".to_string())))]
     Overflow { what: String },
 
-    #[error("no {kind} rate for {currency} in {period} in `{dataset}` (exchange_rates `{rates}`): an amount in {currency} there cannot be converted{}", help_line(&Some(format!("add {currency}'s rates for {period} to `{dataset}`; a missing rate is never taken as 1"))))]
+    #[error("no {kind} rate in `{dataset}` (exchange_rates `{rates}`) for {all}: the amounts there cannot be converted{}", help_line(&Some(format!("add {currency}'s rates for {period} (and each listed) to `{dataset}`; a missing rate is never taken as 1"))))]
     MissingRate {
         rates: String,
         dataset: String,
+        /// The first currency and period without a rate.
         currency: String,
         period: String,
         kind: &'static str,
+        /// Every one, `CHF in 2026-03, GBP in 2026-04`.
+        all: String,
     },
 
     #[error("the exchange rates `{rates}` in `{dataset}`: {message}")]

@@ -93,22 +93,40 @@ pub async fn load(
                 .get(3)
                 .map(|c| c.as_primitive::<datafusion::arrow::datatypes::Int64Type>());
             for i in 0..b.num_rows() {
+                let line = lines.map(|l| l.value(i).max(0) as u64);
+                let at = line.map_or(String::new(), |l| format!("{} line {l}: ", ds.source));
+                // A rate row missing a part would leave a period's rate to other rows unseen.
                 if days.is_null(i) || codes.is_null(i) || rates.is_null(i) {
-                    continue;
+                    return Err(bad(format!(
+                        "{at}a rate row has no {}; give each row its day, currency and rate",
+                        if days.is_null(i) {
+                            "day"
+                        } else if codes.is_null(i) {
+                            "currency"
+                        } else {
+                            "rate"
+                        }
+                    )));
                 }
-                let rate: Decimal = rates
-                    .value(i)
-                    .parse()
-                    .map_err(|_| bad(format!("the rate `{}` is not a decimal", rates.value(i))))?;
+                let rate: Decimal = rates.value(i).parse().map_err(|_| {
+                    bad(format!(
+                        "{at}the rate `{}` is not a decimal",
+                        rates.value(i)
+                    ))
+                })?;
                 let day = i64::from(days.value(i));
-                let code = codes.value(i).trim().to_string();
+                let code = codes.value(i).to_string();
+                if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(bad(format!(
+                        "{at}`{code}` is not an ISO 4217 code: write three capital letters, such as EUR"
+                    )));
+                }
                 if rate <= Decimal::ZERO {
                     return Err(bad(format!(
-                        "the rate of {code} on {} is {rate}: a rate is above zero",
+                        "{at}the rate of {code} on {} is {rate}: a rate is above zero",
                         scorecard_model::calendar::date(day)
                     )));
                 }
-                let line = lines.map(|l| l.value(i).max(0) as u64);
                 table
                     .by_currency
                     .entry(code)
@@ -119,8 +137,12 @@ pub async fn load(
         for (code, list) in &mut table.by_currency {
             list.sort_by_key(|(d, _, line)| (*d, *line));
             if let Some(w) = list.windows(2).find(|w| w[0].0 == w[1].0) {
+                let lines = match (w[0].2, w[1].2) {
+                    (Some(a), Some(b)) => format!(" ({} lines {a} and {b})", ds.source),
+                    _ => String::new(),
+                };
                 return Err(bad(format!(
-                    "{code} has two rates on {}: {} and {}; keep one",
+                    "{code} has two rates on {}{lines}: {} and {}; keep one",
                     scorecard_model::calendar::date(w[0].0),
                     w[0].1,
                     w[1].1
@@ -166,10 +188,10 @@ impl RateTable {
     }
 }
 
-/// Refuses an amount with more decimal places than the currency its row names has (`JPY 1500.5`):
-/// such a column is read to the widest minor unit, and each row is held to its own currency's here,
-/// naming the file, line, column and value.
-pub async fn check_minor_units(
+/// Refuses an amount whose row names no currency code (`eur`, ` EUR `, nothing), or that has more
+/// decimal places than its currency has (`JPY 1500.5`): such a column is read to the widest minor
+/// unit, and each row is held to its own currency's here, naming the file, line, column and value.
+pub async fn check_currencies(
     ctx: &SessionContext,
     ds: &scorecard_model::Dataset,
     path: &str,
@@ -208,17 +230,34 @@ pub async fn check_minor_units(
                 b.column(2).as_string::<i32>(),
             );
             for i in 0..b.num_rows() {
-                if amounts.is_null(i) || codes.is_null(i) {
+                if amounts.is_null(i) {
                     continue;
                 }
-                let code = codes.value(i).trim();
+                let line = lines.value(i).max(0) as u64;
+                let code = if codes.is_null(i) { "" } else { codes.value(i) };
+                if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(DataError::BadValue(Box::new(crate::error::BadValue {
+                        path: path.to_string(),
+                        line,
+                        column: named.clone(),
+                        value: code.to_string(),
+                        expected: format!(
+                            "the ISO 4217 code of `{}`'s currency, such as EUR",
+                            c.name
+                        ),
+                        hint: Some(
+                            "an amount's currency is three capital letters, written without spaces"
+                                .into(),
+                        ),
+                    })));
+                }
                 let places = scorecard_model::minor_units(code);
                 let unit = 10i128.pow(widest.saturating_sub(places));
                 if amounts.value(i) % unit != 0 {
                     let value = Decimal::from_i128_with_scale(amounts.value(i), widest).normalize();
                     return Err(DataError::BadValue(Box::new(crate::error::BadValue {
                         path: path.to_string(),
-                        line: lines.value(i).max(0) as u64,
+                        line,
                         column: c.name.clone(),
                         value: value.to_string(),
                         expected: format!("an amount in {code} with at most {places} decimal places"),
@@ -280,6 +319,7 @@ impl Around<'_> {
             None => Err(DataError::MissingRate {
                 rates: c.rates.clone(),
                 dataset: table.dataset.clone(),
+                all: format!("{code} in {shown}"),
                 currency: code.to_string(),
                 period: shown,
                 kind: c.kind.name(),
@@ -315,7 +355,12 @@ pub(crate) fn convert_table(
         slots: table.slots.clone(),
         rows: HashMap::with_capacity(table.rows.len()),
     };
-    for ((period, mut segment), cells) in table.rows {
+    // In order, so that the same data always gives the same error; every missing rate is named.
+    let mut rows: Vec<_> = table.rows.into_iter().collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut missing: std::collections::BTreeSet<(i64, String)> = Default::default();
+    let mut first_missing = None;
+    for ((period, mut segment), cells) in rows {
         let row_code = match per_row {
             true => segment.pop().flatten(),
             false => None,
@@ -338,7 +383,15 @@ pub(crate) fn convert_table(
                     })
                 }
             };
-            cell.value = Some(match around.rate_for(c, &code, period)? {
+            let rate = match around.rate_for(c, &code, period) {
+                Err(e @ DataError::MissingRate { .. }) => {
+                    missing.insert((period, code));
+                    first_missing.get_or_insert(e);
+                    continue;
+                }
+                other => other?,
+            };
+            cell.value = Some(match rate {
                 Some((rate, quoted)) => {
                     convert(amount, rate.value, quoted, scale).ok_or_else(|| {
                         DataError::Engine(format!(
@@ -367,6 +420,27 @@ pub(crate) fn convert_table(
                 }
             }
         }
+    }
+    if let Some(DataError::MissingRate {
+        rates,
+        dataset,
+        kind,
+        ..
+    }) = first_missing
+    {
+        let listed: Vec<String> = missing
+            .iter()
+            .map(|(p, code)| format!("{code} in {}", around.periods.label(*p)))
+            .collect();
+        let (period, currency) = missing.first().cloned().unwrap_or_default();
+        return Err(DataError::MissingRate {
+            rates,
+            dataset,
+            currency,
+            period: around.periods.label(period),
+            kind,
+            all: listed.join(", "),
+        });
     }
     Ok(out)
 }

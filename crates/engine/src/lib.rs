@@ -667,7 +667,9 @@ async fn read_sources(
         let source = options.source(ds);
         // Checks name the lines of the rows that fail them.
         // So do amounts held to the minor unit of the currency their row names.
-        let has_checks = !ds.checks.is_empty() || per_row_currency(ds);
+        let has_checks = !ds.checks.is_empty()
+            || per_row_currency(ds)
+            || model.rates.iter().any(|r| r.dataset == ds.name);
         let numbered = numbered.contains(ds.name.as_str()) || has_checks;
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
         // So can exchange rates, whose rows `fx` reads.
@@ -692,7 +694,7 @@ async fn read_sources(
                     .last()
                     .map(|i| i.path.clone())
                     .unwrap_or_default();
-                fx::check_minor_units(ctx, ds, &shown).await?;
+                fx::check_currencies(ctx, ds, &shown).await?;
             }
             if let Some(days) = coverage::row_days(
                 ctx,

@@ -258,7 +258,7 @@ fn kept<'m>(
         keep.push(crate::passes::period::on_or_before(time, day));
     }
     if let Some(f) = &a.filter {
-        keep.push(row_expr(f).is_true());
+        keep.push(row_expr(f, crate::passes::query::Columns::of(model, ds)).is_true());
     }
     let predicate = keep
         .into_iter()

@@ -76,7 +76,14 @@ pub async fn register(
         .await?
         .aggregate(
             group,
-            vec![sum(cast(row_expr(&rule.driver), DataType::Decimal128(38, 10))).alias("__driver")],
+            vec![sum(cast(
+                row_expr(
+                    &rule.driver,
+                    crate::passes::query::Columns::of(model, activity_ds),
+                ),
+                DataType::Decimal128(38, 10),
+            ))
+            .alias("__driver")],
         )?
         .collect()
         .await?;

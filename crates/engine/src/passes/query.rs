@@ -62,7 +62,7 @@ pub async fn run_pass(
     let layout = layout::columns(model, aggregates);
     let (aggs, filters) = computed(model, ds, (&layout, &ranked), limited)?;
     let distinct = match limited {
-        true => distinct_counts(model, rows, &group, aggregates).await?,
+        true => distinct_counts((model, Columns::of(model, ds)), rows, &group, aggregates).await?,
         false => HashMap::new(),
     };
     let batches = df.aggregate(group, aggs)?.collect().await?;
@@ -148,7 +148,12 @@ fn computed(
         let a = &model.aggregates[i];
         // The filter is translated once for all of its aggregate's columns.
         if translated.as_ref().is_none_or(|(j, _)| *j != i) {
-            translated = Some((i, a.filter.as_ref().map(row_expr)));
+            translated = Some((
+                i,
+                a.filter
+                    .as_ref()
+                    .map(|f| row_expr(f, Columns::of(model, ds))),
+            ));
         }
         let filter = translated.as_ref().and_then(|(_, f)| f.as_ref());
         let rank = ranked.get(&i).copied().unwrap_or(i);
@@ -159,7 +164,7 @@ fn computed(
     }
     for f in &filters {
         aggs.push(count(match f {
-            Some(f) => when(row_expr(f), lit(1i64)).end()?,
+            Some(f) => when(row_expr(f, Columns::of(model, ds)), lit(1i64)).end()?,
             None => lit(1i64),
         }));
     }
@@ -311,7 +316,7 @@ type Group = (i64, Vec<Option<String>>);
 /// short, where a distinct count's set of values cannot), then counted per group. A group that
 /// has rows but no value counts 0, which the caller fills in.
 async fn distinct_counts(
-    model: &Model,
+    (model, columns): (&Model, Columns<'_>),
     df: datafusion::dataframe::DataFrame,
     group: &[Expr],
     aggregates: &BTreeSet<usize>,
@@ -325,7 +330,7 @@ async fn distinct_counts(
         };
         let mut rows = df.clone().filter(ident(column).is_not_null())?;
         if let Some(f) = &a.filter {
-            rows = rows.filter(row_expr(f))?;
+            rows = rows.filter(row_expr(f, columns))?;
         }
         let mut by_value: Vec<Expr> = group
             .iter()
@@ -363,9 +368,38 @@ async fn distinct_counts(
     Ok(counts)
 }
 
-pub fn row_expr(e: &RowExpr) -> Expr {
+/// A dataset's columns as a filter reads them: a timestamp as its local day in the scorecard's
+/// zone (filters compare it with dates), every other column as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    pub ds: &'a scorecard_model::Dataset,
+    pub zone: scorecard_model::zone::Zone,
+}
+
+impl<'a> Columns<'a> {
+    pub fn of(model: &scorecard_model::Model, ds: &'a scorecard_model::Dataset) -> Columns<'a> {
+        Columns {
+            ds,
+            zone: scorecard_model::zone::Zone::of(model.header.time_zone.as_deref()),
+        }
+    }
+
+    fn column(self, name: &str) -> Expr {
+        match self.ds.column(name) {
+            Some(c) if c.ty == scorecard_model::ColumnType::Timestamp => {
+                crate::passes::period::day_of(crate::passes::period::Time {
+                    column: name,
+                    zone: self.zone,
+                })
+            }
+            _ => ident(name),
+        }
+    }
+}
+
+pub fn row_expr(e: &RowExpr, columns: Columns) -> Expr {
     scorecard_diagnostic::depth::deep(|| match e {
-        RowExpr::Column { name } => ident(name),
+        RowExpr::Column { name } => columns.column(name),
         RowExpr::Text { value } => lit(value.clone()),
         RowExpr::Number { value } => decimal_lit(*value),
         RowExpr::Date { value } => {
@@ -375,7 +409,7 @@ pub fn row_expr(e: &RowExpr) -> Expr {
             lit(ScalarValue::Date32(Some(days)))
         }
         RowExpr::Bool { value } => lit(*value),
-        RowExpr::Neg { operand } => Expr::Negative(Box::new(row_expr(operand))),
+        RowExpr::Neg { operand } => Expr::Negative(Box::new(row_expr(operand, columns))),
         RowExpr::Arith { op, left, right } => {
             let op = match op {
                 ArithOp::Add => Operator::Plus,
@@ -383,7 +417,7 @@ pub fn row_expr(e: &RowExpr) -> Expr {
                 ArithOp::Mul => Operator::Multiply,
                 ArithOp::Div => Operator::Divide,
             };
-            binary_expr(row_expr(left), op, row_expr(right))
+            binary_expr(row_expr(left, columns), op, row_expr(right, columns))
         }
         RowExpr::Compare { op, left, right } => {
             let op = match op {
@@ -394,14 +428,13 @@ pub fn row_expr(e: &RowExpr) -> Expr {
                 CmpOp::Gt => Operator::Gt,
                 CmpOp::Ge => Operator::GtEq,
             };
-            binary_expr(row_expr(left), op, row_expr(right))
+            binary_expr(row_expr(left, columns), op, row_expr(right, columns))
         }
-        RowExpr::And { left, right } => row_expr(left).and(row_expr(right)),
-        RowExpr::Or { left, right } => row_expr(left).or(row_expr(right)),
-        RowExpr::Not { operand } => Expr::Not(Box::new(row_expr(operand))),
-        RowExpr::In { operand, values } => {
-            row_expr(operand).in_list(values.iter().map(row_expr).collect(), false)
-        }
+        RowExpr::And { left, right } => row_expr(left, columns).and(row_expr(right, columns)),
+        RowExpr::Or { left, right } => row_expr(left, columns).or(row_expr(right, columns)),
+        RowExpr::Not { operand } => Expr::Not(Box::new(row_expr(operand, columns))),
+        RowExpr::In { operand, values } => row_expr(operand, columns)
+            .in_list(values.iter().map(|v| row_expr(v, columns)).collect(), false),
     })
 }
 

@@ -72,6 +72,7 @@ pub async fn register(
             first_day_out_of_range(&df, &c.name, shown).await?;
         }
     }
+    first_skipped_time(&df, ds, shown).await?;
     // Row numbers follow the file's order only where the scan is not split: see `in_file_order`.
     columns
         .push(datafusion::functions_window::expr_fn::row_number().alias(crate::sources::csv::LINE));
@@ -156,6 +157,55 @@ async fn first_day_out_of_range(
         expected: format!("a date {}", scorecard_model::calendar::SUPPORTED),
         hint: Some("a year beyond these is a mistake in the data, or a placeholder such as `infinity`: leave the value empty for no date".into()),
     })))
+}
+
+/// Refuses a timestamp written without a zone that is a wall-clock time the dataset's zone
+/// skipped (clocks moved forward over it), naming its row and value, as the text readers do.
+async fn first_skipped_time(raw: &DataFrame, ds: &Dataset, shown: &str) -> Result<(), DataError> {
+    use datafusion::prelude::col;
+    let zone = scorecard_model::zone::Zone::of(ds.time_zone.as_deref());
+    if zone.is_utc() {
+        return Ok(());
+    }
+    let schema = raw.schema().clone();
+    for c in ds.columns.iter().filter(|c| c.ty == ColumnType::Timestamp) {
+        let naive = schema
+            .field_with_unqualified_name(&c.name)
+            .is_ok_and(|f| matches!(f.data_type(), DataType::Timestamp(_, None)));
+        if !naive {
+            continue;
+        }
+        let local = cast(
+            col(c.name.as_str()),
+            DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, None),
+        );
+        let found = in_file_order(raw.clone())
+            .select(vec![
+                datafusion::functions_window::expr_fn::row_number().alias("row"),
+                local.clone().alias("at"),
+            ])?
+            .filter(crate::sources::zone::skipped(col("at"), zone).is_true())?
+            .limit(0, Some(1))?
+            .collect()
+            .await?;
+        let Some(batch) = found.iter().find(|b| b.num_rows() > 0) else {
+            continue;
+        };
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::UInt64Type;
+        let row = batch.column(0).as_primitive::<UInt64Type>().value(0);
+        let value = datafusion::arrow::util::display::array_value_to_string(batch.column(1), 0)
+            .unwrap_or_default();
+        return Err(DataError::BadValue(Box::new(crate::error::BadValue {
+            path: shown.to_string(),
+            line: row,
+            column: c.name.clone(),
+            value,
+            expected: format!("a time that {} has", zone.name()),
+            hint: Some("clocks moved forward over this time, so no instant has it; write it with its UTC offset, or check the dataset's `time_zone`".into()),
+        })));
+    }
+    Ok(())
 }
 
 /// A day as a date, or as a count of days when no calendar holds it.

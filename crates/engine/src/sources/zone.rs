@@ -98,6 +98,55 @@ pub fn function() -> Arc<ScalarUDF> {
     }))
 }
 
+/// Whether each wall-clock timestamp is one `zone`'s clocks skipped: for naming the first such row
+/// of a Parquet file before any query would fail on it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Skipped {
+    signature: Signature,
+}
+
+const SKIPPED: &str = "scorecard_skipped";
+
+impl ScalarUDFImpl for Skipped {
+    fn name(&self) -> &str {
+        SKIPPED
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let (array, zone) = times_in_zone(SKIPPED, &args)?;
+        let DataType::Timestamp(TimeUnit::Microsecond, _) = array.data_type() else {
+            return exec_err!("{SKIPPED} expects a timestamp in microseconds");
+        };
+        let out: datafusion::arrow::array::BooleanArray = array
+            .as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .map(|t| {
+                t.map(|local| {
+                    chrono::DateTime::from_timestamp_micros(local)
+                        .is_some_and(|wall| zone.instant(wall.naive_utc()).is_err())
+                })
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// Whether a column of wall-clock timestamps holds a time `zone` skipped.
+pub fn skipped(local: Expr, zone: Zone) -> Expr {
+    ScalarUDF::from(Skipped {
+        signature: Signature::any(2, Volatility::Immutable),
+    })
+    .call(vec![local, lit(zone.name())])
+}
+
 /// A column of wall-clock timestamps in microseconds read as instants in `zone`.
 pub fn instant(local: Expr, zone: Zone) -> Expr {
     match zone.is_utc() {

@@ -95,6 +95,9 @@ pub fn models(old: &Model, new: &Model) -> Vec<Change> {
         m.escalations
             .iter()
             .for_each(|e| add("escalation", &e.name, canonical(m, e)));
+        m.rates
+            .iter()
+            .for_each(|r| add("exchange_rates", &r.name, canonical(m, r)));
         all
     };
     let (before, after) = (named(old), named(new));
@@ -199,6 +202,20 @@ fn kpi_properties(m: &Model, k: &Kpi) -> BTreeMap<&'static str, String> {
     put("scoring", Some(shown(&canonical(m, &k.scoring))));
     put("unit", Some(k.unit.name().to_string()));
     put("value", Some(print::expr(m, &k.value)));
+    // How its own aggregates convert money in other currencies (`rates:`, `rates_of:`).
+    let mut read = std::collections::BTreeSet::new();
+    for v in k.values().chain(k.judging()) {
+        scorecard_model::reach(v, &[], &mut read);
+    }
+    let conversions: Vec<String> = read
+        .into_iter()
+        .filter(|&i| m.aggregates[i].convert.is_some())
+        .map(|i| converted(m, i))
+        .collect();
+    put(
+        "converted",
+        (!conversions.is_empty()).then(|| conversions.join("; ")),
+    );
     put("effective", k.effective.as_ref().map(|e| e.date.clone()));
     let previously: Vec<String> = k
         .previously
@@ -309,10 +326,7 @@ fn normalize(m: &Model, v: &mut Value) {
             }
             if kind == "aggregate" {
                 if let Some(i) = o.remove("index").and_then(|i| i.as_u64()) {
-                    o.insert(
-                        "aggregate".into(),
-                        Value::String(print::aggregate(m, i as usize)),
-                    );
+                    o.insert("aggregate".into(), Value::String(converted(m, i as usize)));
                 }
             }
             o.values_mut().for_each(|x| normalize(m, x));
@@ -395,10 +409,42 @@ fn columns(v: &Value) -> String {
             } else {
                 ""
             };
-            format!("{}: {name}{details}{key}", shown(&c["name"]))
+            // `money(EUR) average`, as written.
+            let currency = match &c["currency"] {
+                Value::Object(cur) => {
+                    let of = cur.get("of").and_then(Value::as_object);
+                    let code = of
+                        .and_then(|o| o.values().next())
+                        .map(shown)
+                        .unwrap_or_default();
+                    let rate = cur
+                        .get("rate")
+                        .map(|r| format!(" {}", shown(r)))
+                        .unwrap_or_default();
+                    format!("({code}){rate}")
+                }
+                _ => String::new(),
+            };
+            format!("{}: {name}{currency}{details}{key}", shown(&c["name"]))
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// An aggregate as written, with how it converts money in other currencies (a KPI's `rates:` and
+/// `rates_of:` change it).
+fn converted(m: &Model, i: usize) -> String {
+    let text = print::aggregate(m, i);
+    match m.aggregates.get(i).and_then(|a| a.convert.as_ref()) {
+        None => text,
+        Some(c) => {
+            let at =
+                c.at.as_ref()
+                    .map(|p| format!(" of {}", p.name))
+                    .unwrap_or_default();
+            format!("{text} at the {} rates of {}{at}", c.kind.name(), c.rates)
+        }
+    }
 }
 
 /// A canonical value as compact text: strings bare, anything else as JSON.

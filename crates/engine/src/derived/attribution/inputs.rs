@@ -2,7 +2,7 @@
 //! columns, with the match keys of both sides replaced by one small group number per distinct key.
 
 use crate::error::DataError;
-use crate::passes::query::row_expr;
+use crate::passes::query::{row_expr, Columns};
 use crate::sources::csv::LINE;
 use crate::sources::parquet::in_file_order;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -14,7 +14,8 @@ use datafusion::logical_expr::type_coercion::binary::comparison_coercion;
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::{cast, ident, DataFrame, SessionContext};
 use futures::StreamExt;
-use scorecard_model::{Attribution, RowExpr};
+use scorecard_model::zone::Zone;
+use scorecard_model::{Attribution, ColumnType, Dataset, RowExpr};
 
 /// The time of a touch that has none: before every other, and in no conversion's window.
 pub const NO_TIME: i64 = i64::MIN;
@@ -57,8 +58,8 @@ pub struct Conversions {
 pub async fn load(
     ctx: &SessionContext,
     rule: &Attribution,
-    touch_time: &str,
-    conversion_time: &str,
+    (touches_ds, conversions_ds): (&Dataset, &Dataset),
+    zone: Zone,
     flags: &[&RowExpr],
     money_scale: u32,
 ) -> Result<(Touches, Conversions), DataError> {
@@ -68,10 +69,28 @@ pub async fn load(
             .await?,
     );
     if let Some(r) = &rule.require {
-        t = t.filter(row_expr(r).is_true())?;
+        t = t.filter(
+            row_expr(
+                r,
+                Columns {
+                    ds: touches_ds,
+                    zone,
+                },
+            )
+            .is_true(),
+        )?;
     }
     if let Some(x) = &rule.exclude {
-        t = t.filter(row_expr(x).is_not_true())?;
+        t = t.filter(
+            row_expr(
+                x,
+                Columns {
+                    ds: touches_ds,
+                    zone,
+                },
+            )
+            .is_not_true(),
+        )?;
     }
     let c = in_file_order(
         ctx.table(TableReference::bare(rule.conversions.as_str()))
@@ -102,16 +121,21 @@ pub async fn load(
 
     let mut columns = touch_keys;
     columns.extend([
-        seconds(touch_time).alias("__time"),
+        seconds(touches_ds, &touches_ds.time, zone).alias("__time"),
         cast(ident(LINE), DataType::Int64).alias("__line"),
         cast(ident(&rule.credit_to), DataType::Utf8).alias("__to"),
     ]);
-    columns.extend(
-        flags
-            .iter()
-            .enumerate()
-            .map(|(i, f)| row_expr(f).is_true().alias(format!("__flag{i}"))),
-    );
+    columns.extend(flags.iter().enumerate().map(|(i, f)| {
+        row_expr(
+            f,
+            Columns {
+                ds: touches_ds,
+                zone,
+            },
+        )
+        .is_true()
+        .alias(format!("__flag{i}"))
+    }));
     let mut stream = t.select(columns)?.execute_stream().await?;
     let mut touches = Touches {
         flags: vec![Vec::new(); flags.len()],
@@ -153,16 +177,16 @@ pub async fn load(
 
     let mut columns = conversion_keys;
     columns.extend([
-        seconds(conversion_time).alias("__time"),
+        seconds(conversions_ds, &conversions_ds.time, zone).alias("__time"),
         cast(ident(LINE), DataType::Int64).alias("__line"),
         cast(
             ident(&rule.value),
             DataType::Decimal128(38, money_scale as i8),
         )
         .alias("__value"),
-        ident(conversion_time).alias("__at"),
+        ident(&conversions_ds.time).alias("__at"),
     ]);
-    let at_type = type_of(&c, conversion_time)?;
+    let at_type = type_of(&c, &conversions_ds.time)?;
     let batches = c.select(columns)?.collect().await?;
     let column = |i: usize| -> Result<ArrayRef, DataError> {
         let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(i).as_ref()).collect();
@@ -226,10 +250,22 @@ fn type_of(df: &DataFrame, column: &str) -> Result<DataType, DataError> {
         .clone())
 }
 
-/// A date or timestamp column as seconds since 1970-01-01 (a date at its midnight).
-fn seconds(column: &str) -> Expr {
+/// A date or timestamp column as seconds since 1970-01-01 UTC: a timestamp's instant, a date's
+/// midnight in the scorecard's zone (its day starts then).
+fn seconds(ds: &Dataset, column: &str, zone: Zone) -> Expr {
+    let date = ds.column(column).is_some_and(|c| c.ty == ColumnType::Date);
+    let instant = match date && !zone.is_utc() {
+        true => crate::sources::zone::instant(
+            cast(
+                ident(column),
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+            ),
+            zone,
+        ),
+        false => ident(column),
+    };
     cast(
-        cast(ident(column), DataType::Timestamp(TimeUnit::Second, None)),
+        cast(instant, DataType::Timestamp(TimeUnit::Second, None)),
         DataType::Int64,
     )
 }

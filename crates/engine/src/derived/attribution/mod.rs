@@ -117,8 +117,8 @@ async fn read(ctx: &SessionContext, model: &Model, rule: &Attribution) -> Result
     let (touches, conversions) = inputs::load(
         ctx,
         rule,
-        &touches_ds.time,
-        &conversions_ds.time,
+        (touches_ds, conversions_ds),
+        scorecard_model::zone::Zone::of(model.header.time_zone.as_deref()),
         &weights::flags(&rule.model),
         model.header.money_scale,
     )

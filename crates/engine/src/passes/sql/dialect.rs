@@ -36,17 +36,18 @@ impl Dialect {
         }
     }
 
-    /// A dataset's time column as the wall-clock time of the scorecard's zone: a timestamp
+    /// A dataset's timestamp column (`time`, already quoted) as the wall-clock time of the scorecard's zone: a timestamp
     /// written without an offset is taken in the dataset's zone (else the scorecard's) and moved
     /// to the scorecard's. A date, or a timestamp where both zones are UTC, is as it is.
     pub fn local_time(
         self,
         model: &scorecard_model::Model,
         ds: &scorecard_model::Dataset,
+        column: &str,
         time: &str,
     ) -> String {
         let timestamp = ds
-            .column(&ds.time)
+            .column(column)
             .is_some_and(|c| c.ty == scorecard_model::ColumnType::Timestamp);
         let to = model.header.time_zone.as_deref().unwrap_or("UTC");
         let from = ds.time_zone.as_deref().unwrap_or(to);

@@ -269,7 +269,14 @@ impl Writer<'_> {
         scorecard_diagnostic::depth::deep(|| {
             let d = self.dialect;
             match e {
-                RowExpr::Column { name } => d.ident(name),
+                // A timestamp is compared as its local day, as the engine compares it.
+                RowExpr::Column { name } => match self.ds.column(name) {
+                    Some(c) if c.ty == ColumnType::Timestamp => {
+                        let time = d.local_time(self.model, self.ds, name, &d.ident(name));
+                        format!("CAST({time} AS DATE)")
+                    }
+                    _ => d.ident(name),
+                },
                 RowExpr::Text { value } => d.text(value),
                 RowExpr::Number { value } if value.is_sign_negative() => format!("({value})"),
                 RowExpr::Number { value } => value.to_string(),

@@ -55,7 +55,7 @@ pub fn emit(
             }
             continue;
         }
-        let time = dialect.local_time(model, ds, &dialect.ident(&ds.time));
+        let time = dialect.local_time(model, ds, &ds.time, &dialect.ident(&ds.time));
         let period = dialect
             .period_start(&model.header, &time)
             .ok_or(SqlError::RetailCalendar)?;
