@@ -76,7 +76,6 @@ codes! {
     NoCoverage => "scorecard::data::no_coverage",
     MissingRate => "scorecard::data::missing_rate",
     BadRates => "scorecard::data::bad_rates",
-    NoCurrency => "scorecard::data::no_currency",
     Overflow => "scorecard::run::overflow",
     Precision => "scorecard::run::precision",
     ExplainKpi => "scorecard::explain::unknown_kpi",

@@ -110,13 +110,12 @@ pub enum DataError {
     #[error("{what} is beyond the exact decimal range (28 significant digits){}", help_line(&Some("check the data for a misplaced value or a unit error".to_string())))]
     Overflow { what: String },
 
-    #[error("no {kind} rate in `{dataset}` (exchange_rates `{rates}`) for {all}: the amounts there cannot be converted{}", help_line(&Some(format!("add {currency}'s rates for {period} (and each listed) to `{dataset}`; a missing rate is never taken as 1"))))]
+    #[error("no {kind} rate in `{dataset}` (exchange_rates `{rates}`) for {all}: the amounts there cannot be converted{}", help_line(&Some(format!("add the rates of {first} (and each listed) to `{dataset}`; a missing rate is never taken as 1"))))]
     MissingRate {
         rates: String,
         dataset: String,
-        /// The first currency and period without a rate.
-        currency: String,
-        period: String,
+        /// The first currency and period without a rate: `CHF in 2026-03`.
+        first: String,
         kind: &'static str,
         /// Every one, `CHF in 2026-03, GBP in 2026-04`.
         all: String,
@@ -127,13 +126,6 @@ pub enum DataError {
         rates: String,
         dataset: String,
         message: String,
-    },
-
-    #[error("`{dataset}` has amounts with no currency in `{column}` in {period}{}", help_line(&Some(format!("give every row with an amount its ISO 4217 code in `{column}`"))))]
-    NoCurrency {
-        dataset: String,
-        column: String,
-        period: String,
     },
 
     #[error("`--{flag}` is `{value}`, which is not a period at this scorecard's grain (such as `{example}`){}", help_line(&Some(format!("name a period at the grain, or a date in it; dates run {}", scorecard_model::calendar::SUPPORTED))))]
@@ -244,7 +236,6 @@ impl DataError {
             DataError::CheckFailed { .. } => Code::CheckFailed,
             DataError::MissingRate { .. } => Code::MissingRate,
             DataError::Rates { .. } => Code::BadRates,
-            DataError::NoCurrency { .. } => Code::NoCurrency,
         }
     }
 }

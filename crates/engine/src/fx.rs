@@ -320,8 +320,7 @@ impl Around<'_> {
                 rates: c.rates.clone(),
                 dataset: table.dataset.clone(),
                 all: format!("{code} in {shown}"),
-                currency: code.to_string(),
-                period: shown,
+                first: format!("{code} in {shown}"),
                 kind: c.kind.name(),
             }),
         }
@@ -375,12 +374,13 @@ pub(crate) fn convert_table(
             let code = match (&c.of, &row_code) {
                 (CurrencyOf::Code(code), _) => code.clone(),
                 (CurrencyOf::Column(_), Some(code)) => code.trim().to_string(),
+                // The readers refuse such a row, naming it (`check_currencies`).
                 (CurrencyOf::Column(column), None) => {
-                    return Err(DataError::NoCurrency {
-                        dataset: pass.dataset.clone(),
-                        column: column.clone(),
-                        period: around.periods.label(period),
-                    })
+                    return Err(DataError::Engine(format!(
+                        "`{}` has an amount with no currency in `{column}` in {}",
+                        pass.dataset,
+                        around.periods.label(period)
+                    )))
                 }
             };
             let rate = match around.rate_for(c, &code, period) {
@@ -432,12 +432,10 @@ pub(crate) fn convert_table(
             .iter()
             .map(|(p, code)| format!("{code} in {}", around.periods.label(*p)))
             .collect();
-        let (period, currency) = missing.first().cloned().unwrap_or_default();
         return Err(DataError::MissingRate {
             rates,
             dataset,
-            currency,
-            period: around.periods.label(period),
+            first: listed.first().cloned().unwrap_or_default(),
             kind,
             all: listed.join(", "),
         });
