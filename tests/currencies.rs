@@ -293,8 +293,9 @@ def convert(amount, cur, month, closing):
     if cur == "USD":
         return Decimal(amount).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
     got = rates[(cur, month)]
-    rate = got[-1] if closing else sum(got) / len(got)
-    return (Decimal(amount) * rate).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    if closing:
+        return (Decimal(amount) * got[-1]).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    return (Decimal(amount) * sum(got) / len(got)).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
 out = {}
 orders = con.execute("""SELECT strftime(timezone('America/New_York', CAST(ordered_at AS TIMESTAMPTZ)), '%Y-%m') AS m,
        region, currency, CAST(sum(amount) AS VARCHAR)
@@ -399,8 +400,12 @@ fn missing_rates_are_all_named_in_the_same_order_every_time() {
     let first = scorecard::evaluate(&m, &options(dir.path()))
         .expect_err("no rates")
         .to_string();
+    // In the order of the amounts' periods; NOK's May amount also lacks a March rate, which
+    // `revenue_at_march_rates` converts it at.
     assert!(
-        first.contains("CHF in 2026-03, SEK in 2026-03, GBP in 2026-04, NOK in 2026-05"),
+        first.contains(
+            "CHF in 2026-03, SEK in 2026-03, GBP in 2026-04, NOK in 2026-03, NOK in 2026-05"
+        ),
         "{first}"
     );
     for _ in 0..5 {
@@ -482,4 +487,45 @@ fn diff_shows_a_change_of_rates_quote_currency_or_constant_period() {
     );
     assert!(has("receivable: money(currency) closing"), "{shown:#?}");
     assert!(has("of 2026-03") && has("of 2026-04"), "{shown:#?}");
+}
+
+// The second adversary round.
+
+#[test]
+fn a_mean_rate_is_not_rounded_before_it_converts() {
+    let e = run(
+        &scorecard(""),
+        &[
+            ("fx.csv", "day,currency,rate\n2026-03-02,EUR,0.300000\n2026-03-16,EUR,0.300000\n2026-03-31,EUR,0.415000\n"),
+            ("sales.csv", "day,currency,amount\n2026-03-05,EUR,3.00\n"),
+            ("balances.csv", "day,currency,receivable\n"),
+        ],
+    );
+    // 3.00 × (0.3 + 0.3 + 0.415) / 3 = 1.015 exactly, half-even to 1.02 (the mean rounded to 28
+    // digits first, 0.33833…, gives 1.01).
+    assert_eq!(value(&e, "revenue", "2026-03"), dec("1.02"));
+}
+
+#[test]
+fn a_missing_constant_currency_rate_names_the_constant_period() {
+    let dir = folder(&files());
+    let m = model(&scorecard(
+        "kpi at_may { value: sum(sales.amount)  rates_of: 2026-05 }\n",
+    ));
+    let err = scorecard::evaluate(&m, &options(dir.path())).expect_err("no May rates");
+    let text = err.to_string();
+    assert!(
+        text.contains("in 2026-05") && !text.contains("in 2026-03"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rates_of_converts_the_target_too() {
+    let compiled = scorecard::compile(&scorecard(
+        "kpi vs_plan { value: revenue  target: sum(sales.amount)  rates_of: \"2026-03\" }\n",
+    ));
+    // The target has its own aggregate to convert; the value's KPI keeps its rates (a warning).
+    assert_eq!(compiled.errors(), 0, "{:?}", codes(&compiled));
+    assert_eq!(codes(&compiled), vec!["scorecard::check::invalid_value"]);
 }

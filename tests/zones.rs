@@ -251,3 +251,59 @@ fn a_parquet_time_the_clocks_skipped_is_named_by_its_row() {
         "{text}"
     );
 }
+
+#[test]
+fn a_date_conversions_window_is_local_days_across_daylight_saving() {
+    let source = "scorecard a { currency: USD  grain: month  time_zone: \"America/New_York\" }\n\
+        dataset touches { source: \"touches.csv\"  time: touched_at  columns: { customer: text  touched_at: timestamp  channel: text } }\n\
+        dataset orders { source: \"orders.csv\"  time: ordered_on  columns: { order_id: text key  customer: text  ordered_on: date  revenue: money } }\n\
+        attribution credit { touches: touches  conversions: orders  match: touches.customer = orders.customer  window: 7 days  value: orders.revenue  credit_to: touches.channel  model: linear }\n\
+        kpi attributed { value: attributed(credit)  by: channel }\n";
+    // Orders on 10 March: the window opens at midnight EST on 3 March (05:00Z); 23:00 EST on the
+    // 2nd (04:00Z) is before it, though it is 167 elapsed hours before midnight EDT on the 10th.
+    // Orders on 5 November: the window opens at midnight EDT on 29 October (04:00Z).
+    let e = run(
+        source,
+        &[
+            ("touches.csv", "customer,touched_at,channel\nk1,2026-03-03T04:00:00Z,before\nk2,2026-03-03T05:00:00Z,opening\nk3,2026-10-29T04:00:00Z,autumn\n"),
+            ("orders.csv", "order_id,customer,ordered_on,revenue\no1,k1,2026-03-10,100.00\no2,k2,2026-03-10,100.00\no3,k3,2026-11-05,100.00\n"),
+        ],
+    );
+    assert_eq!(
+        value(&e, "attributed", "2026-03", "channel=unattributed"),
+        "100.00"
+    );
+    assert_eq!(
+        value(&e, "attributed", "2026-03", "channel=opening"),
+        "100.00"
+    );
+    assert_eq!(
+        value(&e, "attributed", "2026-11", "channel=autumn"),
+        "100.00"
+    );
+}
+
+#[test]
+fn credits_stop_at_as_of_by_the_local_day() {
+    let source = "scorecard a { currency: USD  grain: month  time_zone: \"America/New_York\" }\n\
+        dataset touches { source: \"touches.csv\"  time: touched_at  columns: { customer: text  touched_at: timestamp  channel: text } }\n\
+        dataset orders { source: \"orders.csv\"  time: ordered_at  columns: { order_id: text key  customer: text  ordered_at: timestamp  revenue: money } }\n\
+        attribution credit { touches: touches  conversions: orders  match: touches.customer = orders.customer  window: 7 days  value: orders.revenue  credit_to: touches.channel  model: linear }\n\
+        kpi attributed { value: attributed(credit) }\n";
+    let dir = folder(&[
+        ("touches.csv", "customer,touched_at,channel\nc,2026-03-08T12:00:00Z,email\n"),
+        // 00:30 on the 11th in New York (04:30Z): after `--as-of 2026-03-10`.
+        ("orders.csv", "order_id,customer,ordered_at,revenue\no1,c,2026-03-10T12:00:00Z,10.00\no2,c,2026-03-11T04:30:00Z,20.00\n"),
+    ]);
+    let mut o = options(dir.path());
+    o.as_of = chrono::NaiveDate::from_ymd_opt(2026, 3, 10);
+    o.credits = true;
+    let e = scorecard::evaluate(&model(source), &o).expect("the run succeeds");
+    assert_eq!(value(&e, "attributed", "2026-03", "total"), "10.00");
+    let credited: Vec<String> = e
+        .credits
+        .iter()
+        .filter_map(|c| c.credit.map(|v| v.to_string()))
+        .collect();
+    assert_eq!(credited, vec!["10.00"]);
+}

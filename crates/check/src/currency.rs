@@ -51,11 +51,11 @@ pub fn kpi_rates(
     let at = of.and_then(|x| {
         let name = match &x.value {
             scorecard_syntax::ast::Value::Items(..) => {
-                entries::single(cx, x, "a period such as FY2025").and_then(|item| {
+                entries::single(cx, x, "a period such as FY2025").map(|item| {
                     match &item.expr.kind {
-                        ExprKind::Path(p) if p.len() == 1 => Some(p[0].text.clone()),
-                        ExprKind::Str(s) => Some(s.clone()),
-                        _ => None,
+                        ExprKind::Str(s) => s.clone(),
+                        // `FY2025`, `2025`, or `2025-12` (which reads as a subtraction), as written.
+                        _ => cx.text(item.expr.span).trim().to_string(),
                     }
                 })
             }
@@ -92,13 +92,13 @@ pub fn kpi_rates(
     RatesUse { rates, at }
 }
 
-/// A KPI's own `rates:` or `rates_of:` convert the aggregates written in its value, not those of
+/// A KPI's own `rates:` or `rates_of:` convert the aggregates written in its value and target, not those of
 /// the KPIs it uses (they keep their own): one with none of its own to convert is an error, and one
 /// that also uses other KPIs is warned.
 pub fn rates_reach(
     cx: &mut Checker,
     uses: &RatesUse,
-    (value, aggregates): (&scorecard_model::Expr, &super::expr::AggregateSet),
+    (values, aggregates): (&[&scorecard_model::Expr], &super::expr::AggregateSet),
     e: &Entries,
 ) {
     let Some(entry) = e.get("rates_of").or_else(|| e.get("rates")) else {
@@ -108,17 +108,19 @@ pub fn rates_reach(
         return;
     }
     let mut own = std::collections::BTreeSet::new();
-    scorecard_model::reach(value, &[], &mut own);
-    let converts = own.iter().any(|&i| aggregates[i].convert.is_some());
     let mut others = Vec::new();
-    kpis_used(value, &mut others);
+    for value in values {
+        scorecard_model::reach(value, &[], &mut own);
+        kpis_used(value, &mut others);
+    }
+    let converts = own.iter().any(|&i| aggregates[i].convert.is_some());
     let key = entry.key.text.as_str();
     if !converts {
         cx.report(
             Diagnostic::error(
                 Code::InvalidValue,
                 entry.key.span,
-                format!("`{key}` has no money in another currency to convert in this KPI's value"),
+                format!("`{key}` has no money in another currency to convert in this KPI's value or target"),
             )
             .label("nothing converted here")
             .help(match others.first() {

@@ -137,7 +137,8 @@ pub fn check_rates(
     if declared.iter().any(|r| r.name == named) || cx.is_broken(&named) {
         return;
     }
-    cx.rates = None;
+    // Conversions still name it; only this error is reported.
+    cx.broken.insert(named.clone());
     let span = headers
         .first()
         .and_then(|h| h.entries.iter().find(|e| e.key.text == "rates"))

@@ -304,7 +304,6 @@ fn check_one(
         }
         return None;
     };
-    super::currency::rates_reach(lw.cx, &lw.scope.rates, (&value, lw.aggregates), &e);
     let history = definitions::read(&mut lw, &e, value_ty, &expression);
     let declared_now = |name: &str| name != d.name.text && units.contains_key(name);
     let renamed_from = definitions::renamed_from(&mut lw, e.get("renamed_from"), declared_now);
@@ -313,6 +312,8 @@ fn check_one(
         None => Dated::always(None),
         Some(t) => dated::read(&mut lw, t, |lw, t| target(lw, t, value_ty))?,
     };
+    let judged: Vec<&Expr> = std::iter::once(&value).chain(target.all()).collect();
+    super::currency::rates_reach(lw.cx, &lw.scope.rates, (&judged, lw.aggregates), &e);
     if let Some(code) = value_ty.currency() {
         let message = format!(
             "this KPI's value is money in {code}, but the scorecard reports in {}",

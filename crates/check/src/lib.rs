@@ -62,7 +62,7 @@ pub struct Checker<'a> {
     line_starts: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
     /// Names of declarations that failed to parse: references to them are not reported again.
-    broken: BTreeSet<String>,
+    pub(crate) broken: BTreeSet<String>,
     /// The reporting currency (the header's), and the `exchange_rates` the header names.
     pub reporting: String,
     pub rates: Option<String>,

@@ -27,7 +27,10 @@ pub struct RateTable {
 /// The rate a conversion used: how it was found, for `explain`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rate {
+    /// The rate, to 28 digits (for showing): a mean is converted with as `sum / count`, exactly.
     pub value: Decimal,
+    /// The rates it was made from, added up.
+    pub sum: Decimal,
     /// The days of the rates it was made from (one for a closing rate).
     pub days: (i64, i64),
     pub count: usize,
@@ -168,6 +171,7 @@ impl RateTable {
                 let (_, value, line) = *inside.last()?;
                 Some(Rate {
                     value,
+                    sum: value,
                     days: (last_day, last_day),
                     count: 1,
                     lines: line.into_iter().collect(),
@@ -179,6 +183,7 @@ impl RateTable {
                     .try_fold(Decimal::ZERO, |s, (_, r, _)| s.checked_add(*r))?;
                 Some(Rate {
                     value: sum.checked_div(Decimal::from(inside.len()))?,
+                    sum,
                     days: (first_day, last_day),
                     count: inside.len(),
                     lines: inside.iter().filter_map(|(.., line)| *line).collect(),
@@ -270,11 +275,13 @@ pub async fn check_currencies(
     Ok(())
 }
 
-/// `amount` in its currency as reporting money at `rate`, rounded once, half-even, to `scale`.
-pub fn convert(amount: Decimal, rate: Decimal, quoted: Quote, scale: u32) -> Option<Decimal> {
+/// `amount` in its currency as reporting money at `rate`, rounded once, half-even, to `scale`. A
+/// mean rate is applied as its sum over its count, so that the mean is not rounded first.
+pub fn convert(amount: Decimal, rate: &Rate, quoted: Quote, scale: u32) -> Option<Decimal> {
+    let count = Decimal::from(rate.count);
     let exact = match quoted {
-        Quote::PerUnit => amount.checked_mul(rate)?,
-        Quote::PerReporting => amount.checked_div(rate)?,
+        Quote::PerUnit => amount.checked_mul(rate.sum)?.checked_div(count)?,
+        Quote::PerReporting => amount.checked_mul(count)?.checked_div(rate.sum)?,
     };
     Some(exact.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven))
 }
@@ -357,7 +364,8 @@ pub(crate) fn convert_table(
     // In order, so that the same data always gives the same error; every missing rate is named.
     let mut rows: Vec<_> = table.rows.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut missing: std::collections::BTreeSet<(i64, String)> = Default::default();
+    // (period, currency, the rates' period as named: the row's, or a constant currency's).
+    let mut missing: std::collections::BTreeSet<(i64, String, String)> = Default::default();
     let mut first_missing = None;
     for ((period, mut segment), cells) in rows {
         let row_code = match per_row {
@@ -384,22 +392,26 @@ pub(crate) fn convert_table(
                 }
             };
             let rate = match around.rate_for(c, &code, period) {
-                Err(e @ DataError::MissingRate { .. }) => {
-                    missing.insert((period, code));
-                    first_missing.get_or_insert(e);
+                Err(DataError::MissingRate {
+                    rates,
+                    dataset,
+                    first,
+                    kind,
+                    ..
+                }) => {
+                    missing.insert((period, code, first.clone()));
+                    first_missing.get_or_insert((rates, dataset, kind));
                     continue;
                 }
                 other => other?,
             };
             cell.value = Some(match rate {
-                Some((rate, quoted)) => {
-                    convert(amount, rate.value, quoted, scale).ok_or_else(|| {
-                        DataError::Engine(format!(
+                Some((rate, quoted)) => convert(amount, &rate, quoted, scale).ok_or_else(|| {
+                    DataError::Engine(format!(
                         "converting {amount} {code} at {} is beyond the range of exact decimals",
                         rate.value
                     ))
-                    })?
-                }
+                })?,
                 // The reporting currency's own amounts, held to its minor unit already.
                 None => amount.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven),
             });
@@ -421,17 +433,13 @@ pub(crate) fn convert_table(
             }
         }
     }
-    if let Some(DataError::MissingRate {
-        rates,
-        dataset,
-        kind,
-        ..
-    }) = first_missing
-    {
-        let listed: Vec<String> = missing
-            .iter()
-            .map(|(p, code)| format!("{code} in {}", around.periods.label(*p)))
-            .collect();
+    if let Some((rates, dataset, kind)) = first_missing {
+        let mut listed: Vec<String> = Vec::new();
+        for (.., shown) in missing {
+            if !listed.contains(&shown) {
+                listed.push(shown);
+            }
+        }
         return Err(DataError::MissingRate {
             rates,
             dataset,

@@ -751,7 +751,7 @@ async fn derive_tables(
                     attribution::register(ctx, model, rule, &scripts, &mut shared).await?;
                     if options.credits {
                         out.credits
-                            .extend(credits::collect(ctx, model, rule).await?);
+                            .extend(credits::collect(ctx, model, rule, options.as_of).await?);
                     }
                 }
             }

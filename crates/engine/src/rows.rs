@@ -84,7 +84,18 @@ pub async fn contributing(
             names.push("line".into());
         }
         for c in &ds.columns {
-            columns.push(ident(&c.name));
+            // An instant is shown as one, marked UTC, so that it is not read as local time.
+            columns.push(match c.ty {
+                scorecard_model::ColumnType::Timestamp => cast(
+                    ident(&c.name),
+                    DataType::Timestamp(
+                        datafusion::arrow::datatypes::TimeUnit::Microsecond,
+                        Some("+00:00".into()),
+                    ),
+                )
+                .alias(&c.name),
+                _ => ident(&c.name),
+            });
             names.push(c.name.clone());
         }
         let order = names.iter().map(|n| ident(n).sort(true, false)).collect();
@@ -176,12 +187,11 @@ async fn converted(
     for (p, code, amount) in found {
         let (rate, quoted, value) = match around.rate_for(c, &code, p)? {
             Some((rate, quoted)) => {
-                let value =
-                    crate::fx::convert(amount, rate.value, quoted, scale).ok_or_else(|| {
-                        DataError::Engine(
-                            "a converted amount is beyond the range of exact decimals".into(),
-                        )
-                    })?;
+                let value = crate::fx::convert(amount, &rate, quoted, scale).ok_or_else(|| {
+                    DataError::Engine(
+                        "a converted amount is beyond the range of exact decimals".into(),
+                    )
+                })?;
                 (Some(rate), Some(quoted), value)
             }
             None => (

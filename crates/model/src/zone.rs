@@ -60,6 +60,18 @@ impl Zone {
         }
     }
 
+    /// The instant, in seconds, that local day `day` (days since 1970-01-01) starts: its midnight,
+    /// or where clocks skip midnight, the first time the day has.
+    pub fn day_start(self, day: i64) -> Option<i64> {
+        let date = crate::calendar::date(day);
+        (0..24).find_map(|hour| {
+            let local = date.and_hms_opt(hour, 0, 0)?;
+            self.instant(local)
+                .ok()
+                .map(|micros| micros.div_euclid(1_000_000))
+        })
+    }
+
     /// The local day (days since 1970-01-01) of an instant in microseconds.
     pub fn local_day(self, micros: i64) -> Option<i64> {
         let utc = chrono::DateTime::from_timestamp_micros(micros)?;

@@ -5,7 +5,6 @@ use crate::error::DataError;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::common::TableReference;
 use datafusion::prelude::{ident, SessionContext};
 use rust_decimal::Decimal;
 use scorecard_model::{Attribution, Model};
@@ -32,13 +31,20 @@ pub async fn collect(
     ctx: &SessionContext,
     model: &Model,
     rule: &Attribution,
+    as_of: Option<chrono::NaiveDate>,
 ) -> Result<Vec<Credit>, DataError> {
     let time = model
         .dataset(&rule.conversions)
         .map(|d| d.time.clone())
         .unwrap_or_default();
-    let batches = ctx
-        .table(TableReference::bare(rule.name.as_str()))
+    // The conversions the run reads: up to `--as-of`, by their local day, as the KPIs have them.
+    let table = crate::passes::period::rows_through(
+        ctx,
+        &rule.name,
+        crate::passes::period::Time::column(model, &time),
+        as_of,
+    );
+    let batches = table
         .await?
         .select(vec![
             ident("conversion"),

@@ -18,8 +18,14 @@ pub struct Journeys {
 
 impl Journeys {
     /// Matches every conversion to the touches of its group from `before` seconds before it up to
-    /// `after` seconds after it.
-    pub fn find(touches: &Touches, conversions: &Conversions, before: i64, after: i64) -> Self {
+    /// `after` seconds after it, or within its own window where `windows` gives each one (a
+    /// conversion on a date in a zone whose days are not all 24 hours long).
+    pub fn find(
+        touches: &Touches,
+        conversions: &Conversions,
+        (before, after): (i64, i64),
+        windows: Option<&[(i64, i64)]>,
+    ) -> Self {
         let mut starts = vec![0usize; touches.groups + 1];
         for &g in &touches.group {
             starts[g as usize + 1] += 1;
@@ -40,7 +46,10 @@ impl Journeys {
         let spans = (0..conversions.line.len())
             .map(|c| match (conversions.group[c], conversions.time[c]) {
                 (Some(g), Some(t)) => {
-                    let (from, to) = (t.saturating_sub(before), t.saturating_add(after));
+                    let (from, to) = match windows.and_then(|w| w.get(c)) {
+                        Some(&window) => window,
+                        None => (t.saturating_sub(before), t.saturating_add(after)),
+                    };
                     let s = starts[g as usize];
                     let group = &order[s..starts[g as usize + 1]];
                     let time = |i: &u32| touches.time[*i as usize];

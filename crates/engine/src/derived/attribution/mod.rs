@@ -130,7 +130,24 @@ async fn read(ctx: &SessionContext, model: &Model, rule: &Attribution) -> Result
         .unwrap_or(false);
     let after = if is_date { DAY - 1 } else { 0 };
     let before = rule.window_days.saturating_mul(DAY);
-    let journeys = Journeys::find(&touches, &conversions, before, after);
+    // In a zone, a day is not always 24 hours: a conversion on a date counts the touches from
+    // local midnight `window` days before it to the end of its own local day.
+    let zone = scorecard_model::zone::Zone::of(model.header.time_zone.as_deref());
+    let windows: Option<Vec<(i64, i64)>> = (is_date && !zone.is_utc()).then(|| {
+        use datafusion::arrow::array::AsArray;
+        let days = conversions
+            .at
+            .as_primitive::<datafusion::arrow::datatypes::Date32Type>();
+        (0..days.len())
+            .map(|i| {
+                let day = i64::from(days.value(i));
+                let from = zone.day_start(day - rule.window_days).unwrap_or(i64::MIN);
+                let to = zone.day_start(day + 1).map_or(i64::MAX, |t| t - 1);
+                (from, to)
+            })
+            .collect()
+    });
+    let journeys = Journeys::find(&touches, &conversions, (before, after), windows.as_deref());
     Ok(Read {
         touches,
         conversions,
