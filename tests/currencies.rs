@@ -250,9 +250,9 @@ fn explain_shows_each_currencys_amount_the_rate_and_its_rows() {
         vec![
             row("BHD", "10.125", Some("2.659574"), "26.93", &[9]),
             row("EUR", "1500.25", Some("1.09"), "1635.27", &[2, 3, 4]),
-            row("GBP", "200.1", Some("1.27"), "254.13", &[5, 6]),
+            row("GBP", "200.10", Some("1.27"), "254.13", &[5, 6]),
             row("JPY", "12345", Some("0.0068"), "83.95", &[7, 8]),
-            row("USD", "10", None, "10.00", &[]),
+            row("USD", "10.00", None, "10.00", &[]),
         ]
     );
 }
@@ -528,4 +528,12 @@ fn rates_of_converts_the_target_too() {
     // The target has its own aggregate to convert; the value's KPI keeps its rates (a warning).
     assert_eq!(compiled.errors(), 0, "{:?}", codes(&compiled));
     assert_eq!(codes(&compiled), vec!["scorecard::check::invalid_value"]);
+}
+
+#[test]
+fn segments_by_an_amount_of_several_currencies_are_refused() {
+    let compiled = scorecard::compile(&scorecard(
+        "kpi by_amount { value: count(sales)  by: amount }\n",
+    ));
+    assert_eq!(codes(&compiled), vec!["scorecard::check::segment_column"]);
 }

@@ -729,7 +729,28 @@ pub fn segment_columns(
             let Some(ds) = datasets.iter().find(|d| &d.name == ds_name) else {
                 continue;
             };
-            if ds.column(col).is_none() {
+            let column = ds.column(col);
+            // Equal amounts of two currencies are not one segment.
+            if let Some(Column {
+                currency:
+                    Some(scorecard_model::Currency {
+                        of: scorecard_model::CurrencyOf::Column(named),
+                        ..
+                    }),
+                ..
+            }) = column
+            {
+                cx.report(
+                    Diagnostic::error(
+                        Code::SegmentColumn,
+                        span,
+                        format!("{who} is segmented by `{col}`, amounts in the currency each row's `{named}` names"),
+                    )
+                    .label("amounts of several currencies")
+                    .help(format!("segment by `{named}` or another column; equal amounts of two currencies are not one segment")),
+                );
+            }
+            if column.is_none() {
                 cx.report(
                     Diagnostic::error(
                         Code::SegmentColumn,

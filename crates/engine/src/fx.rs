@@ -283,7 +283,9 @@ pub fn convert(amount: Decimal, rate: &Rate, quoted: Quote, scale: u32) -> Optio
         Quote::PerUnit => amount.checked_mul(rate.sum)?.checked_div(count)?,
         Quote::PerReporting => amount.checked_mul(count)?.checked_div(rate.sum)?,
     };
-    Some(exact.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven))
+    let mut rounded = exact.round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven);
+    rounded.rescale(scale);
+    Some(rounded)
 }
 
 /// What converting one aggregate needs to know of the run.

@@ -379,10 +379,13 @@ fn currency_amount(c: scorecard_engine::rows::Converted) -> CurrencyAmount {
         Some(scorecard_model::Quote::PerReporting) => " (divided: quoted per reporting unit)",
         _ => "",
     };
+    // An amount to its currency's minor unit (JPY 12345, EUR 200.10).
+    let mut amount = c.amount.normalize();
+    amount.rescale(scorecard_model::minor_units(&c.currency).max(amount.scale()));
     CurrencyAmount {
         period: c.period,
         currency: c.currency,
-        amount: c.amount.normalize(),
+        amount,
         rate: c.rate.as_ref().map(|r| r.value.normalize()),
         rate_from: rate_from.map(|f| format!("{f}{quoted}")),
         rate_lines: c.rate.map(|r| r.lines).unwrap_or_default(),
