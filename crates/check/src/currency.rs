@@ -153,11 +153,6 @@ fn kpis_used(e: &scorecard_model::Expr, out: &mut Vec<String>) {
     })
 }
 
-/// A three-letter code in capitals: a currency, not a column.
-pub fn is_code(text: &str) -> bool {
-    text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase())
-}
-
 /// The argument of `money(...)`: a currency code, or the text column naming each row's.
 pub fn money_of(cx: &mut Checker, args: &[Arg], span: Span) -> Option<CurrencyOf> {
     let word = match args {
@@ -179,7 +174,7 @@ pub fn money_of(cx: &mut Checker, args: &[Arg], span: Span) -> Option<CurrencyOf
         );
         return None;
     };
-    Some(match is_code(&word.text) {
+    Some(match scorecard_model::is_currency_code(&word.text) {
         true => CurrencyOf::Code(word.text.clone()),
         false => CurrencyOf::Column(word.text.clone()),
     })
@@ -199,14 +194,10 @@ pub fn rate_kind(text: &str) -> Option<RateKind> {
 pub fn check_columns(cx: &mut Checker, what: &str, columns: &[Column], spans: &[Span]) -> bool {
     let mut ok = true;
     for (c, span) in columns.iter().zip(spans) {
-        let Some(Currency {
-            of: CurrencyOf::Column(named),
-            ..
-        }) = &c.currency
-        else {
+        let Some(named) = c.currency_column() else {
             continue;
         };
-        match columns.iter().find(|x| &x.name == named) {
+        match columns.iter().find(|x| x.name == named) {
             Some(x) if x.ty == ColumnType::Text => {}
             Some(x) => {
                 cx.report(

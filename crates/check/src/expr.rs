@@ -597,15 +597,7 @@ impl Lowering<'_, '_> {
         };
         let (ty, convert) = match (func, column) {
             // Equal amounts of two currencies are not one value.
-            (AggFunc::CountDistinct, Some(c))
-                if matches!(
-                    c.currency,
-                    Some(scorecard_model::Currency {
-                        of: scorecard_model::CurrencyOf::Column(_),
-                        ..
-                    })
-                ) =>
-            {
+            (AggFunc::CountDistinct, Some(c)) if c.currency_column().is_some() => {
                 return self.error(
                     Diagnostic::error(
                         Code::UnitMismatch,

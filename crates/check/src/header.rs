@@ -52,9 +52,7 @@ pub fn check(cx: &mut Checker, headers: &[&Declaration]) -> Option<Header> {
         .get("currency")
         .and_then(|x| entries::word(cx, x, "a currency code such as USD"))
     {
-        Some(code) if code.text.len() == 3 && code.text.chars().all(|c| c.is_ascii_uppercase()) => {
-            code.text.clone()
-        }
+        Some(code) if scorecard_model::is_currency_code(&code.text) => code.text.clone(),
         Some(code) => {
             cx.report(
                 Diagnostic::error(

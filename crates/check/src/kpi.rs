@@ -731,15 +731,7 @@ pub fn segment_columns(
             };
             let column = ds.column(col);
             // Equal amounts of two currencies are not one segment.
-            if let Some(Column {
-                currency:
-                    Some(scorecard_model::Currency {
-                        of: scorecard_model::CurrencyOf::Column(named),
-                        ..
-                    }),
-                ..
-            }) = column
-            {
+            if let Some(named) = column.and_then(Column::currency_column) {
                 cx.report(
                     Diagnostic::error(
                         Code::SegmentColumn,

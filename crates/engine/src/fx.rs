@@ -119,7 +119,7 @@ pub async fn load(
                 })?;
                 let day = i64::from(days.value(i));
                 let code = codes.value(i).to_string();
-                if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                if !scorecard_model::is_currency_code(&code) {
                     return Err(bad(format!(
                         "{at}`{code}` is not an ISO 4217 code: write three capital letters, such as EUR"
                     )));
@@ -203,11 +203,7 @@ pub async fn check_currencies(
 ) -> Result<(), DataError> {
     use datafusion::arrow::datatypes::{Decimal128Type, Int64Type};
     for c in &ds.columns {
-        let Some(scorecard_model::Currency {
-            of: CurrencyOf::Column(named),
-            ..
-        }) = &c.currency
-        else {
+        let Some(named) = c.currency_column() else {
             continue;
         };
         let df = ctx
@@ -240,11 +236,11 @@ pub async fn check_currencies(
                 }
                 let line = lines.value(i).max(0) as u64;
                 let code = if codes.is_null(i) { "" } else { codes.value(i) };
-                if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                if !scorecard_model::is_currency_code(code) {
                     return Err(DataError::BadValue(Box::new(crate::error::BadValue {
                         path: path.to_string(),
                         line,
-                        column: named.clone(),
+                        column: named.to_string(),
                         value: code.to_string(),
                         expected: format!(
                             "the ISO 4217 code of `{}`'s currency, such as EUR",

@@ -556,7 +556,7 @@ async fn run_checks(
         .iter()
         .map(|i| (i.dataset.clone(), i.path.clone()))
         .collect();
-    let zone = scorecard_model::zone::Zone::of(model.header.time_zone.as_deref());
+    let zone = model.header.zone();
     let around = checks::Around {
         periods,
         reported: &out.periods,
@@ -665,17 +665,16 @@ async fn read_sources(
             _ => ds,
         };
         let source = options.source(ds);
-        // Checks name the lines of the rows that fail them.
-        // So do amounts held to the minor unit of the currency their row names.
+        // Checks name the lines of the rows that fail them; so do amounts held to the minor unit
+        // of the currency their row names, and exchange rates (whose rows `fx` reads, so they
+        // are never aggregated on a server).
         let has_checks = !ds.checks.is_empty()
             || per_row_currency(ds)
             || model.rates.iter().any(|r| r.dataset == ds.name);
         let numbered = numbered.contains(ds.name.as_str()) || has_checks;
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
-        // So can exchange rates, whose rows `fx` reads.
         let rows_needed = numbered
             || rule_inputs.contains(ds.name.as_str())
-            || model.rates.iter().any(|r| r.dataset == ds.name)
             || checked.contains(ds.name.as_str());
         if let Some((server, input)) =
             pushdown::start(model, ds, &source, rows_needed, options.as_of).await?
@@ -696,13 +695,8 @@ async fn read_sources(
                     .unwrap_or_default();
                 fx::check_currencies(ctx, ds, &shown).await?;
             }
-            if let Some(days) = coverage::row_days(
-                ctx,
-                ds,
-                options.as_of,
-                scorecard_model::zone::Zone::of(model.header.time_zone.as_deref()),
-            )
-            .await?
+            if let Some(days) =
+                coverage::row_days(ctx, ds, options.as_of, model.header.zone()).await?
             {
                 out.row_days.insert(ds.name.clone(), days);
             }
@@ -721,15 +715,7 @@ async fn read_sources(
 
 /// Whether a money column of `ds` is in the currency each row names.
 fn per_row_currency(ds: &Dataset) -> bool {
-    ds.columns.iter().any(|c| {
-        matches!(
-            c.currency,
-            Some(scorecard_model::Currency {
-                of: scorecard_model::CurrencyOf::Column(_),
-                ..
-            })
-        )
-    })
+    ds.columns.iter().any(|c| c.currency_column().is_some())
 }
 
 /// Computes the tables the scorecard's rules derive (attribution credit, allocated cost, view

@@ -242,6 +242,13 @@ pub struct RatesPeriod {
     pub last_day: i64,
 }
 
+impl Header {
+    /// The zone whose local dates place timestamps (UTC when none is declared).
+    pub fn zone(&self) -> zone::Zone {
+        zone::Zone::of(self.time_zone.as_deref())
+    }
+}
+
 /// The days a dataset's data is complete for, as the scorecard or `scorecard.toml` says: from
 /// `complete_from` (else its first row), up to the day before `extracted` (else its last row).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -607,10 +614,26 @@ pub fn minor_units(currency: &str) -> u32 {
     }
 }
 
+/// Whether `text` has the shape of an ISO 4217 code: three capital letters.
+pub fn is_currency_code(text: &str) -> bool {
+    text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 /// The widest minor unit of any currency: amounts in the currency each row names are read to it.
 pub const WIDEST_MINOR_UNIT: u32 = 4;
 
 impl Column {
+    /// The text column naming each row's currency, for money in the currency each row names.
+    pub fn currency_column(&self) -> Option<&str> {
+        match &self.currency {
+            Some(Currency {
+                of: CurrencyOf::Column(named),
+                ..
+            }) => Some(named),
+            _ => None,
+        }
+    }
+
     /// Decimal places a money column's amounts are read to: its currency's minor unit (the
     /// reporting currency's, `reporting`, when it has none of its own).
     pub fn money_scale(&self, reporting: u32) -> u32 {

@@ -93,7 +93,7 @@ impl<'a> Time<'a> {
     pub fn column(model: &scorecard_model::Model, column: &'a str) -> Time<'a> {
         Time {
             column,
-            zone: Zone::of(model.header.time_zone.as_deref()),
+            zone: model.header.zone(),
         }
     }
 }

@@ -380,7 +380,7 @@ impl<'a> Columns<'a> {
     pub fn of(model: &scorecard_model::Model, ds: &'a scorecard_model::Dataset) -> Columns<'a> {
         Columns {
             ds,
-            zone: scorecard_model::zone::Zone::of(model.header.time_zone.as_deref()),
+            zone: model.header.zone(),
         }
     }
 

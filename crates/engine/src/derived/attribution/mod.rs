@@ -118,7 +118,7 @@ async fn read(ctx: &SessionContext, model: &Model, rule: &Attribution) -> Result
         ctx,
         rule,
         (touches_ds, conversions_ds),
-        scorecard_model::zone::Zone::of(model.header.time_zone.as_deref()),
+        model.header.zone(),
         &weights::flags(&rule.model),
         model.header.money_scale,
     )
@@ -132,7 +132,7 @@ async fn read(ctx: &SessionContext, model: &Model, rule: &Attribution) -> Result
     let before = rule.window_days.saturating_mul(DAY);
     // In a zone, a day is not always 24 hours: a conversion on a date counts the touches from
     // local midnight `window` days before it to the end of its own local day.
-    let zone = scorecard_model::zone::Zone::of(model.header.time_zone.as_deref());
+    let zone = model.header.zone();
     let windows: Option<Vec<(i64, i64)>> = (is_date && !zone.is_utc()).then(|| {
         use datafusion::arrow::array::AsArray;
         let days = conversions
