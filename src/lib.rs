@@ -12,6 +12,7 @@
 pub mod generate;
 
 pub use scorecard_check as check;
+pub use scorecard_close as close;
 pub use scorecard_diagnostic as diagnostic;
 pub use scorecard_engine as engine;
 pub use scorecard_layout as layout;

@@ -16,7 +16,7 @@ use std::path::PathBuf;
     name = "scorecard",
     version,
     about = "Check and evaluate finance scorecards written as text",
-    after_help = "Exit codes: 0 ok, 1 the scorecard has errors, 2 a data or runtime error, 3 an escalation at or above `run --fail-on` is open in the last period, or a dataset check failed under `--fail-on checks`."
+    after_help = "Exit codes: 0 ok, 1 the scorecard has errors (or `ledger verify` found a problem), 2 a data or runtime error, 3 an escalation at or above `run --fail-on` is open in the last period, or a dataset check failed under `--fail-on checks`, 4 `notify` could not deliver a notification (it is sent again on the next run)."
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -162,6 +162,64 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 20261123)]
         seed: u64,
     },
+    /// Record a period's figures as published in the project's ledger: every value, target,
+    /// status, score and escalation, the run's manifest, the scorecard's git commit and who
+    /// approved them, chained to the record before by its hash (docs/audit.md).
+    Publish {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        /// The period to publish, such as 2026-10 or FY2027-Q2.
+        #[arg(long)]
+        period: String,
+        /// Who approved the figures.
+        #[arg(long)]
+        approved_by: String,
+        /// Publish a period published before, saying why (a late invoice, a corrected file, a
+        /// definition changed): the ledger keeps both records.
+        #[arg(long, value_name = "WHY")]
+        restate: Option<String>,
+        #[command(flatten)]
+        source: DataArgs,
+    },
+    /// Evaluate every published period again and list each figure that differs from what was
+    /// published, with its cause: the data files (and rows) that changed, the definitions that
+    /// changed, or both (docs/audit.md).
+    Restatements {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        #[command(flatten)]
+        source: DataArgs,
+        /// Text for a terminal, or JSON.
+        #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+        format: DocumentFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Check the ledger of published figures (docs/audit.md).
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerAction,
+    },
+    /// Deliver escalations to the receivers `scorecard.toml` routes them to: once when raised,
+    /// once per step up the chain, once when recovered, however often it runs
+    /// (docs/notifications.md). Exit code 4 when a delivery failed; it is sent again on the
+    /// next run.
+    Notify {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        #[command(flatten)]
+        source: DataArgs,
+        /// Show what would be sent, and to whom; send and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Text for a terminal, or JSON.
+        #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
+        format: DocumentFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
     /// Run a Ballista scheduler or executor for `[engine] kind = "ballista"` (docs/distributed.md).
     Cluster {
         #[command(subcommand)]
@@ -191,6 +249,20 @@ pub(crate) enum Command {
         /// Write to this file instead of standard output.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum LedgerAction {
+    /// Walk the chain from the first record and name every record edited, removed or unreadable.
+    /// Exit 0 when it verifies, 1 when it does not.
+    Verify {
+        /// A scorecard, a project folder or its scorecard.toml [default: the current folder].
+        path: Option<PathBuf>,
+        /// The hash of the last record as noted when it was written (`publish` prints it): a
+        /// ledger cut back to before it is found.
+        #[arg(long)]
+        head: Option<String>,
     },
 }
 

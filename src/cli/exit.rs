@@ -1,4 +1,4 @@
-//! Owns a command's exit code: the four a command can end with, and what each means
+//! Owns a command's exit code: the five a command can end with, and what each means
 //! (docs/architecture.md, "Exit codes").
 
 /// How a command ended, as its process exits.
@@ -15,6 +15,8 @@ pub enum Exit {
     /// `run --fail-on`: an escalation that severe is open in the last period reported, or
     /// (`--fail-on checks`) a dataset check failed.
     Escalated = 3,
+    /// `notify`: a notification could not be delivered (it is sent again on the next run).
+    DeliveryFailed = 4,
 }
 
 impl Exit {
@@ -24,8 +26,9 @@ impl Exit {
         let rank = |e: Exit| match e {
             Exit::Ok => 0,
             Exit::Escalated => 1,
-            Exit::ScorecardErrors => 2,
-            Exit::DataErrors => 3,
+            Exit::DeliveryFailed => 2,
+            Exit::ScorecardErrors => 3,
+            Exit::DataErrors => 4,
         };
         if rank(other) > rank(self) {
             other

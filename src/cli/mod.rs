@@ -5,6 +5,7 @@
 
 mod args;
 mod check;
+mod close;
 pub mod cluster;
 mod diff;
 mod exit;
@@ -21,7 +22,7 @@ mod terminal;
 mod test;
 mod write;
 
-use args::{CheckFormat, Cli, Command, FailOn};
+use args::{CheckFormat, Cli, Command, DocumentOutput, FailOn, LedgerAction};
 use clap::Parser;
 use exit::Exit;
 use std::process::ExitCode;
@@ -126,6 +127,43 @@ pub fn main() -> ExitCode {
             source,
             output,
         } => run::report(&file, source, output.as_deref()),
+        Command::Publish {
+            file,
+            period,
+            approved_by,
+            restate,
+            source,
+        } => close::publish(&file, &source, &period, &approved_by, restate),
+        Command::Restatements {
+            file,
+            source,
+            format,
+            output,
+        } => {
+            let out = DocumentOutput {
+                format,
+                output,
+                deterministic: source.deterministic,
+            };
+            close::restatements(&file, &source, &out)
+        }
+        Command::Ledger {
+            action: LedgerAction::Verify { path, head },
+        } => close::verify(path.as_deref(), head.as_deref()),
+        Command::Notify {
+            file,
+            source,
+            dry_run,
+            format,
+            output,
+        } => {
+            let out = DocumentOutput {
+                format,
+                output,
+                deterministic: source.deterministic,
+            };
+            close::notify(&file, &source, dry_run, &out)
+        }
     })
 }
 

@@ -76,7 +76,7 @@ pub struct Outputs<'a> {
 /// a time (so their results may be kept on disk until written); a report adds each attribution's
 /// credit by channel.
 #[derive(Clone, Copy)]
-enum Purpose {
+pub(crate) enum Purpose {
     Run { credits: bool, streamed: bool },
     Report,
 }
@@ -91,17 +91,22 @@ impl Purpose {
 }
 
 /// A scorecard compiled and its run set up, before any data is read.
-struct Prepared {
-    file: PathBuf,
-    text: String,
-    model: Model,
-    options: engine::Options,
+pub(crate) struct Prepared {
+    pub(crate) file: PathBuf,
+    pub(crate) text: String,
+    pub(crate) model: Model,
+    pub(crate) project: Project,
+    pub(crate) options: engine::Options,
     /// Every file the run reads, which no output may replace.
-    reads: Vec<Read>,
+    pub(crate) reads: Vec<Read>,
 }
 
 /// Compiles `file` and sets up its run, printing what went wrong; the exit code when something did.
-fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Result<Prepared, Exit> {
+pub(crate) fn prepare(
+    file: &Path,
+    source: &DataArgs,
+    purpose: Purpose,
+) -> Result<Prepared, Exit> {
     let Some((compiled, text)) = compile(file) else {
         return Err(Exit::ScorecardErrors);
     };
@@ -131,6 +136,7 @@ fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Result<Prepared,
         file: file.to_path_buf(),
         text,
         model,
+        project,
         options,
         reads,
     })

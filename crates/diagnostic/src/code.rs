@@ -98,6 +98,15 @@ codes! {
     SqlUnsupported => "scorecard::sql::unsupported",
     SqlTable => "scorecard::sql::unknown_table",
     SqlDerived => "scorecard::sql::derived",
+    LedgerStore => "scorecard::ledger::store",
+    Published => "scorecard::ledger::published",
+    NotPublished => "scorecard::ledger::not_published",
+    LedgerPeriod => "scorecard::ledger::bad_period",
+    LedgerPartial => "scorecard::ledger::partial",
+    Tampered => "scorecard::ledger::tampered",
+    NotifyBusy => "scorecard::notify::busy",
+    NotifySecret => "scorecard::notify::secret",
+    DeliveryFailed => "scorecard::notify::delivery_failed",
 }
 
 impl Serialize for Code {

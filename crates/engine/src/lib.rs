@@ -406,6 +406,20 @@ impl Session {
         ))
     }
 
+    /// Every row of the dataset named `dataset`, as text, to `each`; `Ok(false)` when its rows
+    /// are not held here (see `rows::every_row`).
+    pub fn every_row(
+        &self,
+        model: &Model,
+        dataset: &str,
+        each: &mut dyn FnMut(&[String]),
+    ) -> Result<bool, DataError> {
+        let Some(ds) = model.datasets.iter().find(|d| d.name == dataset) else {
+            return Ok(false);
+        };
+        self.runtime.block_on(rows::every_row(&self.ctx, ds, each))
+    }
+
     /// For each dataset the aggregates in `wanted` read, how many rows at least one of them kept.
     pub fn matched_by_dataset(
         &self,

@@ -286,3 +286,49 @@ fn in_frame(
     let period = crate::passes::period::period_of(time, periods);
     period.between(lit(first), lit(last))
 }
+
+/// Every row of a dataset read from a source, as text (a timestamp as its instant in UTC with
+/// `Z`, no value as empty), in the dataset's declared column order, handed to `each` batch by
+/// batch; `Ok(false)` when the dataset's rows are not held here (its aggregates ran in
+/// PostgreSQL). The ledger fingerprints a keyed dataset's rows with it.
+pub async fn every_row(
+    ctx: &SessionContext,
+    dataset: &Dataset,
+    each: &mut dyn FnMut(&[String]),
+) -> Result<bool, DataError> {
+    let Ok(df) = ctx.table(TableReference::bare(dataset.name.as_str())).await else {
+        return Ok(false);
+    };
+    let columns: Vec<Expr> = dataset
+        .columns
+        .iter()
+        .map(|c| match c.ty {
+            scorecard_model::ColumnType::Timestamp => cast(
+                ident(&c.name),
+                DataType::Timestamp(
+                    datafusion::arrow::datatypes::TimeUnit::Microsecond,
+                    Some("+00:00".into()),
+                ),
+            )
+            .alias(&c.name),
+            _ => ident(&c.name),
+        })
+        .collect();
+    let mut stream = df.select(columns)?.execute_stream().await?;
+    let mut row = Vec::with_capacity(dataset.columns.len());
+    while let Some(batch) = futures::StreamExt::next(&mut stream).await {
+        let batch = batch?;
+        for i in 0..batch.num_rows() {
+            row.clear();
+            for c in batch.columns() {
+                let text = match c.is_null(i) {
+                    true => String::new(),
+                    false => array_value_to_string(c.as_ref(), i)?,
+                };
+                row.push(text);
+            }
+            each(&row);
+        }
+    }
+    Ok(true)
+}

@@ -3,6 +3,7 @@
 //! from. A dataset source outside them is refused, so a scorecard under review cannot
 //! read (and quote in its errors) any file on the machine that runs it.
 
+pub mod close;
 pub mod source;
 
 use scorecard_diagnostic::{did_you_mean, Code};
@@ -38,6 +39,10 @@ pub struct Project {
     pub memory_limit: Option<usize>,
     /// `[engine] kind = "ballista"`: the cluster the aggregate passes run on.
     pub cluster: Option<Cluster>,
+    /// Where published figures are recorded (`[ledger]`; the folder `ledger` by default).
+    pub ledger: close::Store,
+    /// `[notify]`: how escalations reach people; `None` when the file has no such table.
+    pub notify: Option<close::Notify>,
 }
 
 /// A Ballista cluster (docs/distributed.md).
@@ -76,6 +81,8 @@ struct ProjectFile {
     #[serde(default)]
     datasets: BTreeMap<String, Spanned<BindingTable>>,
     engine: Option<EngineTable>,
+    ledger: Option<close::StoreTable>,
+    notify: Option<Spanned<close::NotifyTable>>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +163,7 @@ impl Project {
             }
         }
         Ok(Project {
+            ledger: close::Store::Folder(folder.join("ledger")),
             root: folder,
             file: None,
             allow_paths: Vec::new(),
@@ -164,6 +172,7 @@ impl Project {
             completeness: BTreeMap::new(),
             memory_limit: None,
             cluster: None,
+            notify: None,
         })
     }
 
@@ -288,6 +297,14 @@ impl Project {
             }
             cluster = engine_cluster(&root, e, &invalid)?;
         }
+        let ledger = close::ledger(&root, parsed.ledger, &invalid)?;
+        let notify = match parsed.notify {
+            Some(n) => {
+                let at = n.span().start;
+                Some(close::notify(&root, n.into_inner(), at, &invalid)?)
+            }
+            None => None,
+        };
         Ok(Project {
             root,
             file: Some(path.to_path_buf()),
@@ -297,6 +314,8 @@ impl Project {
             completeness,
             memory_limit,
             cluster,
+            ledger,
+            notify,
         })
     }
 

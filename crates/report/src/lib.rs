@@ -10,6 +10,8 @@ pub mod explain;
 pub mod health;
 pub mod html;
 mod markdown;
+pub mod notify;
+pub mod restate;
 pub mod strategy_map;
 pub mod table;
 pub mod testing;

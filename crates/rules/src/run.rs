@@ -33,6 +33,17 @@ pub fn evaluate(model: &Model, options: &engine::Options) -> Result<rules::Evalu
     Ok(rules::evaluate(model, aggregates, recorded)?)
 }
 
+/// Reads the data and evaluates every KPI, keeping the loaded tables for a caller that reads the
+/// rows again (the ledger fingerprints them).
+pub fn evaluate_keeping(
+    model: &Model,
+    options: &engine::Options,
+) -> Result<(engine::Session, rules::Evaluation), RunError> {
+    let (session, aggregates) = engine::Session::open(model, options)?;
+    let recorded = rules::manifest::RunOptions::of(options);
+    Ok((session, rules::evaluate(model, aggregates, recorded)?))
+}
+
 /// Evaluates for a report: every KPI, and each attribution's credit by what it credits
 /// (`Evaluation::attribution`), so that the declared models can be set side by side.
 pub fn evaluate_for_report(

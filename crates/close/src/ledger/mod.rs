@@ -1,0 +1,195 @@
+//! Owns the ledger of published figures: reading its records, appending a publication or a
+//! restatement to the chain, and verifying that no record was edited, removed or cut off.
+
+pub mod record;
+mod verify;
+
+pub use record::{Figure, Fingerprints, Kind, Record, Sealed};
+pub use verify::{verify, Problem};
+
+use crate::store::{Entry, Log};
+use crate::CloseError;
+use scorecard_engine::Session;
+use scorecard_model::Model;
+use scorecard_rules::Evaluation;
+
+/// The ledger's records as read: each with where it is.
+pub struct Read {
+    pub records: Vec<(Entry, Sealed)>,
+}
+
+impl Read {
+    /// Reads every record; refuses a ledger that does not verify (a record unreadable, edited,
+    /// removed), since a new record would chain onto it.
+    pub fn verified(log: &Log) -> Result<Read, CloseError> {
+        let (entries, strays) = log.entries()?;
+        let problems = verify(&entries, &strays, None);
+        if !problems.is_empty() {
+            return Err(CloseError::Tampered {
+                store: log.shown(),
+                problems,
+            });
+        }
+        let records = entries
+            .into_iter()
+            .filter_map(|e| {
+                let sealed = serde_json::from_str::<Sealed>(&e.text).ok()?;
+                Some((e, sealed))
+            })
+            .collect();
+        Ok(Read { records })
+    }
+
+    /// The latest record of each period of `scorecard`, in period order of first publication.
+    pub fn latest(&self, scorecard: &str) -> Vec<&Sealed> {
+        let mut out: Vec<&Sealed> = Vec::new();
+        for (_, s) in &self.records {
+            if s.record.scorecard != scorecard {
+                continue;
+            }
+            match out.iter_mut().find(|o| o.record.period == s.record.period) {
+                Some(o) => *o = s,
+                None => out.push(s),
+            }
+        }
+        out
+    }
+}
+
+/// What the person publishing says.
+pub struct Publication {
+    /// The scorecard's path from the project's folder.
+    pub scorecard: String,
+    pub period: String,
+    pub approved_by: String,
+    /// For a restatement: why.
+    pub restate: Option<String>,
+    pub git: Option<record::Git>,
+    /// The scorecard's text as evaluated.
+    pub definition: String,
+    /// When, in UTC (`2026-12-07T10:00:00Z`).
+    pub at: String,
+}
+
+/// Records the figures of `publication.period` in `evaluation` (evaluated up to that period) as
+/// published, chained to the last record; returns the record and where it was written.
+pub fn publish(
+    log: &Log,
+    (model, session, evaluation): (&Model, &Session, &Evaluation),
+    publication: Publication,
+) -> Result<(Sealed, String), CloseError> {
+    let read = Read::verified(log)?;
+    let earlier = read
+        .records
+        .iter()
+        .rev()
+        .find(|(_, s)| {
+            s.record.scorecard == publication.scorecard && s.record.period == publication.period
+        })
+        .map(|(_, s)| s);
+    let (kind, restates) = match (earlier, &publication.restate) {
+        (Some(e), None) => {
+            return Err(CloseError::Published {
+                scorecard: publication.scorecard,
+                period: publication.period,
+                sequence: e.record.sequence,
+                at: e.record.published_at.clone(),
+            })
+        }
+        (None, Some(_)) => {
+            return Err(CloseError::NotPublished {
+                scorecard: publication.scorecard,
+                period: publication.period,
+            })
+        }
+        (Some(e), Some(_)) => (Kind::Restatement, Some(e.record.sequence)),
+        (None, None) => (Kind::Publish, None),
+    };
+    if !evaluation.periods.contains(&publication.period) {
+        return Err(CloseError::Period(format!(
+            "the scorecard has no results in {}: the data's periods run {}",
+            publication.period,
+            match (evaluation.periods.first(), evaluation.periods.last()) {
+                (Some(a), Some(b)) => format!("from {a} to {b}"),
+                _ => "nowhere (no rows)".into(),
+            }
+        )));
+    }
+    let figures = record::figures(evaluation, &publication.period).map_err(|message| {
+        CloseError::Run {
+            code: scorecard_diagnostic::Code::WriteOutput,
+            message,
+        }
+    })?;
+    let partial: Vec<&str> = figures
+        .iter()
+        .filter(|f| f.partial)
+        .map(|f| f.kpi.as_str())
+        .collect();
+    if !partial.is_empty() {
+        let mut names = partial.clone();
+        names.dedup();
+        return Err(CloseError::Partial(format!(
+            "{} is not complete: the data covers it only in part for {}, so its figures are not final\n  help: publish once the data covers the whole period",
+            publication.period,
+            names.join(", ")
+        )));
+    }
+    let (sequence, previous) = match read.records.last() {
+        Some((e, s)) => (e.sequence + 1, Some(s.hash.clone())),
+        None => (1, None),
+    };
+    let rows = fingerprints(model, session)?;
+    let manifest = serde_json::to_value(&evaluation.manifest).unwrap_or_default();
+    let record = Record {
+        sequence,
+        previous,
+        kind,
+        scorecard: publication.scorecard,
+        period: publication.period.clone(),
+        published_at: publication.at,
+        approved_by: publication.approved_by,
+        reason: publication.restate,
+        restates,
+        git: publication.git,
+        manifest,
+        definition: publication.definition,
+        figures,
+        scores: record::scores(evaluation, &publication.period),
+        escalations: record::escalations(evaluation, &publication.period),
+        rows,
+    };
+    let sealed = Sealed::seal(record);
+    let place = log.append(sequence, &sealed.text())?;
+    Ok((sealed, place))
+}
+
+/// Each keyed dataset read from a source, its rows' fingerprints by key.
+fn fingerprints(
+    model: &Model,
+    session: &Session,
+) -> Result<std::collections::BTreeMap<String, Fingerprints>, CloseError> {
+    let mut out = std::collections::BTreeMap::new();
+    for d in model.datasets.iter().filter(|d| d.is_file()) {
+        let key: Vec<usize> = (0..d.columns.len())
+            .filter(|&i| d.columns[i].key)
+            .collect();
+        if key.is_empty() {
+            continue;
+        }
+        let mut prints = Fingerprints {
+            key: key.iter().map(|&i| d.columns[i].name.clone()).collect(),
+            rows: Default::default(),
+        };
+        let held = session
+            .every_row(model, &d.name, &mut |row| {
+                let k: Vec<&str> = key.iter().map(|&i| row[i].as_str()).collect();
+                prints.rows.insert(record::key_text(&k), record::fingerprint(row));
+            })
+            .map_err(CloseError::from)?;
+        if held {
+            out.insert(d.name.clone(), prints);
+        }
+    }
+    Ok(out)
+}

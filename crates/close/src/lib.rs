@@ -1,0 +1,87 @@
+//! The period close (docs/audit.md, docs/notifications.md): the ledger of published figures, each
+//! record chained to the one before by its hash (`ledger/`); restatements, each figure that
+//! differs from what was published with its cause (`restate.rs`); and escalations delivered to
+//! the people they name, once per event, through the routes and receivers of `scorecard.toml`
+//! (`notify/`). Records and deliveries are kept in a store of the project's choosing
+//! (`store.rs`: a folder of plain files, or a PostgreSQL table).
+
+pub mod ledger;
+pub mod notify;
+pub mod restate;
+pub mod store;
+
+use scorecard_diagnostic::Code;
+
+/// Why a close command could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum CloseError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("the ledger in {store} does not verify, so nothing can be added to it:\n{}\n  help: run `scorecard ledger verify` and restore the records from a backup", list(.problems))]
+    Tampered {
+        store: String,
+        problems: Vec<ledger::Problem>,
+    },
+    #[error("{period} of `{scorecard}` was published already (record {sequence}, {at})\n  help: to record other figures for it, pass `--restate \"why\"`: the ledger keeps both, and `scorecard restatements` shows what changed")]
+    Published {
+        scorecard: String,
+        period: String,
+        sequence: u64,
+        at: String,
+    },
+    #[error("{period} of `{scorecard}` was never published, so there is nothing to restate\n  help: publish it without `--restate`")]
+    NotPublished { scorecard: String, period: String },
+    /// A period the scorecard has no results in, or does not have.
+    #[error("{0}")]
+    Period(String),
+    /// A period the data covers only in part.
+    #[error("{0}")]
+    Partial(String),
+    /// Reading the data or evaluating failed.
+    #[error("{message}")]
+    Run { code: Code, message: String },
+    #[error("{0}")]
+    Secret(String),
+}
+
+fn list(problems: &[ledger::Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl CloseError {
+    pub fn code(&self) -> Code {
+        match self {
+            CloseError::Store(store::StoreError::Busy { .. }) => Code::NotifyBusy,
+            CloseError::Store(_) => Code::LedgerStore,
+            CloseError::Tampered { .. } => Code::Tampered,
+            CloseError::Published { .. } => Code::Published,
+            CloseError::NotPublished { .. } => Code::NotPublished,
+            CloseError::Period(_) => Code::LedgerPeriod,
+            CloseError::Partial(_) => Code::LedgerPartial,
+            CloseError::Run { code, .. } => *code,
+            CloseError::Secret(_) => Code::NotifySecret,
+        }
+    }
+}
+
+impl From<scorecard_rules::run::RunError> for CloseError {
+    fn from(e: scorecard_rules::run::RunError) -> Self {
+        CloseError::Run {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<scorecard_engine::DataError> for CloseError {
+    fn from(e: scorecard_engine::DataError) -> Self {
+        CloseError::Run {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}

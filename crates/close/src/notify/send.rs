@@ -1,0 +1,197 @@
+//! Owns sending one notification to one receiver: a webhook POSTs JSON (the notification itself, or
+//! the shape Slack or Microsoft Teams takes) with the notification's id as `Idempotency-Key`; an
+//! email goes over SMTP with the id in its `Message-ID`. Secrets are read from the environment
+//! here, when needed, and never shown. Every attempt ends within `TIMEOUT`.
+
+use super::Notification;
+use scorecard_project::close::{Email, Receiver, Tls, WebhookFormat};
+use std::time::Duration;
+
+/// How long one delivery may take before it counts as failed (a receiver that never answers must
+/// not hang the run).
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The body a webhook receiver would get, or the email's subject and text: for `--dry-run`.
+pub fn preview(receiver: &Receiver, n: &Notification) -> String {
+    match receiver {
+        Receiver::Webhook { format, .. } => body(*format, n),
+        Receiver::Email(e) => format!(
+            "To: {}\nSubject: {}\n\n{}",
+            e.to.join(", "),
+            subject(n),
+            email_text(n)
+        ),
+    }
+}
+
+/// Sends `n`; an error says why it did not arrive.
+pub fn send(receiver: &Receiver, n: &Notification) -> Result<(), String> {
+    match receiver {
+        Receiver::Webhook { url_env, format } => {
+            let url = secret(url_env, "the webhook's URL")?;
+            webhook(&url, &body(*format, n), &n.id)
+        }
+        Receiver::Email(e) => email(e, n),
+    }
+}
+
+fn secret(var: &str, what: &str) -> Result<String, String> {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("the environment variable `{var}` is not set: set it to {what}"))
+}
+
+fn body(format: WebhookFormat, n: &Notification) -> String {
+    let value = match format {
+        WebhookFormat::Json => serde_json::to_value(n).unwrap_or_default(),
+        WebhookFormat::Slack => serde_json::json!({ "text": n.text }),
+        WebhookFormat::Teams => {
+            let mut facts = vec![
+                serde_json::json!({"title": "Severity", "value": n.severity}),
+                serde_json::json!({"title": "KPI", "value": n.kpi}),
+                serde_json::json!({"title": "Period", "value": n.period}),
+                serde_json::json!({"title": "Open since", "value": n.raised}),
+            ];
+            if let Some(o) = &n.owner {
+                facts.push(serde_json::json!({"title": "Owner", "value": o}));
+            }
+            let segment = super::segment_text(&n.segment);
+            if !segment.is_empty() {
+                facts.push(serde_json::json!({"title": "Segment", "value": segment}));
+            }
+            serde_json::json!({
+                "type": "message",
+                "attachments": [{
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": {
+                        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                        "type": "AdaptiveCard",
+                        "version": "1.4",
+                        "body": [
+                            {"type": "TextBlock", "text": title(n), "weight": "Bolder", "wrap": true},
+                            {"type": "TextBlock", "text": n.message, "wrap": true},
+                            {"type": "FactSet", "facts": facts}
+                        ]
+                    }
+                }]
+            })
+        }
+    };
+    value.to_string()
+}
+
+fn title(n: &Notification) -> String {
+    let name = n.label.clone().unwrap_or_else(|| n.escalation.clone());
+    format!("{name}: {}", n.event)
+}
+
+fn webhook(url: &str, body: &str, id: &str) -> Result<(), String> {
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        .http_status_as_error(false)
+        .build();
+    let agent: ureq::Agent = config.into();
+    let response = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", id)
+        .send(body)
+        // The URL is a secret: the error names the host at most.
+        .map_err(|e| format!("the webhook could not be reached: {}", redact(&e.to_string(), url)))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let mut said = response
+        .into_body()
+        .read_to_string()
+        .unwrap_or_default();
+    said.truncate(200);
+    Err(format!(
+        "the webhook answered {status}{}",
+        if said.trim().is_empty() {
+            String::new()
+        } else {
+            format!(": {}", said.trim())
+        }
+    ))
+}
+
+/// `text` with the secret `url` (and its path, which is where a chat webhook keeps its token)
+/// taken out.
+fn redact(text: &str, url: &str) -> String {
+    let mut out = text.replace(url, "(the webhook URL)");
+    if let Some((_, rest)) = url.split_once("://") {
+        if let Some((_, path)) = rest.split_once('/') {
+            if !path.is_empty() {
+                out = out.replace(path, "…");
+            }
+        }
+    }
+    out
+}
+
+fn subject(n: &Notification) -> String {
+    let segment = super::segment_text(&n.segment);
+    let place = match segment.is_empty() {
+        true => n.period.clone(),
+        false => format!("{segment}, {}", n.period),
+    };
+    format!(
+        "[scorecard] {}: {} ({place})",
+        n.severity.to_uppercase(),
+        title(n)
+    )
+}
+
+fn email_text(n: &Notification) -> String {
+    let mut text = format!("{}\n\n", n.text);
+    text.push_str(&format!("Escalation: {}\n", n.escalation));
+    text.push_str(&format!("Severity:   {}\n", n.severity));
+    text.push_str(&format!("KPI:        {}\n", n.kpi));
+    text.push_str(&format!("Period:     {}\n", n.period));
+    text.push_str(&format!("Open since: {}\n", n.raised));
+    if let Some(o) = &n.owner {
+        text.push_str(&format!("Owner:      {o}\n"));
+    }
+    text.push_str(&format!("Scorecard:  {}\n", n.scorecard));
+    text.push_str(&format!("Id:         {}\n", n.id));
+    text
+}
+
+fn email(e: &Email, n: &Notification) -> Result<(), String> {
+    use lettre::message::header::ContentType;
+    use lettre::{Message, SmtpTransport, Transport};
+    let mut message = Message::builder()
+        .from(e.from.parse().map_err(|err| format!("`{}`: {err}", e.from))?)
+        .subject(subject(n))
+        .message_id(Some(format!("<{}@scorecard>", n.id)))
+        .header(ContentType::TEXT_PLAIN);
+    for to in &e.to {
+        message = message.to(to.parse().map_err(|err| format!("`{to}`: {err}"))?);
+    }
+    let message = message
+        .body(email_text(n))
+        .map_err(|err| format!("the email could not be written: {err}"))?;
+    let builder = match e.tls {
+        Tls::None => SmtpTransport::builder_dangerous(&e.host),
+        Tls::StartTls => SmtpTransport::starttls_relay(&e.host)
+            .map_err(|err| format!("SMTP server `{}`: {err}", e.host))?,
+        Tls::Tls => SmtpTransport::relay(&e.host)
+            .map_err(|err| format!("SMTP server `{}`: {err}", e.host))?,
+    };
+    let mut builder = builder.port(e.port).timeout(Some(TIMEOUT));
+    if let (Some(user), Some(pass)) = (&e.username_env, &e.password_env) {
+        let credentials = lettre::transport::smtp::authentication::Credentials::new(
+            secret(user, "the SMTP user name")?,
+            secret(pass, "the SMTP password")?,
+        );
+        builder = builder.credentials(credentials);
+    }
+    builder
+        .build()
+        .send(&message)
+        .map(|_| ())
+        .map_err(|err| format!("SMTP server {}:{}: {err}", e.host, e.port))
+}

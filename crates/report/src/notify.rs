@@ -1,0 +1,57 @@
+//! Owns rendering what `scorecard notify` delivered: one line per notification and receiver
+//! (sent, sent again, already sent, failed with why, or with `--dry-run` what would be sent),
+//! then a count of each. Its JSON is `report::pretty`.
+
+use scorecard_close::notify::{Deliveries, Outcome};
+
+pub fn text(d: &Deliveries, _color: bool) -> String {
+    let mut out = String::new();
+    let mut counts = [0usize; 5];
+    for x in &d.deliveries {
+        let (word, i) = match &x.outcome {
+            Outcome::Sent => ("sent", 0),
+            Outcome::Resent => ("sent again (a run stopped before recording it)", 1),
+            Outcome::AlreadySent => ("already sent", 2),
+            Outcome::Failed(_) => ("failed", 3),
+            Outcome::WouldSend => ("would send", 4),
+        };
+        counts[i] += 1;
+        if matches!(x.outcome, Outcome::AlreadySent) {
+            continue;
+        }
+        out.push_str(&format!("{word} to {}: {}\n", x.receiver, x.text));
+        if let Outcome::Failed(why) = &x.outcome {
+            out.push_str(&format!("  {why}\n"));
+        }
+        if let Some(p) = &x.preview {
+            for line in p.lines() {
+                out.push_str(&format!("  | {line}\n"));
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    for (n, what) in counts.iter().zip([
+        "sent",
+        "sent again",
+        "already sent",
+        "failed",
+        "would be sent",
+    ]) {
+        if *n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("nothing to send".into());
+    }
+    out.push_str(&format!("{}: {}", d.scorecard, parts.join(", ")));
+    if d.history > 0 {
+        out.push_str(&format!(
+            "; {} earlier episode{} left as history (recovered before the last period, never notified)",
+            d.history,
+            if d.history == 1 { "" } else { "s" }
+        ));
+    }
+    out.push('\n');
+    out
+}
