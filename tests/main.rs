@@ -12,6 +12,7 @@ mod bad_inputs;
 mod browser;
 mod check_diagnostics;
 mod cli;
+mod close;
 mod csv_shapes;
 mod currencies;
 mod data_errors;

@@ -135,6 +135,17 @@ pub fn publish(
             names.join(", ")
         )));
     }
+    // A period the data does not reach to its end is not final either.
+    let periods = scorecard_model::calendar::Periods::of(&model.header);
+    if let Some(p) = periods.parse(&publication.period) {
+        let (_, end) = periods.bounds(p);
+        if let Some((name, covers)) = evaluation.coverage.iter().find(|(_, c)| c.last < end) {
+            return Err(CloseError::Partial(format!(
+                "{} is not complete: the data of `{name}` ends on {}, before the period does ({end}), so its figures are not final\n  help: publish once the data covers the whole period",
+                publication.period, covers.last
+            )));
+        }
+    }
     let (sequence, previous) = match read.records.last() {
         Some((e, s)) => (e.sequence + 1, Some(s.hash.clone())),
         None => (1, None),

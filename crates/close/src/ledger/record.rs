@@ -108,10 +108,43 @@ impl Sealed {
     }
 }
 
-/// The sha256 of a record's canonical JSON (its fields in their declared order, no spaces).
+/// The sha256 of a record's canonical JSON: every object's keys sorted, no spaces (so that anyone
+/// can recompute it from the stored file with any JSON library).
 pub fn hash_of(record: &Record) -> String {
-    let canonical = serde_json::to_string(record).unwrap_or_default();
+    let value = serde_json::to_value(record).unwrap_or_default();
+    let mut canonical = String::new();
+    write_canonical(&value, &mut canonical);
     hex(&Sha256::digest(canonical.as_bytes()))
+}
+
+fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -87,10 +87,18 @@ pub fn deliver(
     }
     let mut out = Vec::new();
     for n in notifications {
-        let receivers =
-            config
+        // Each receiver once, whoever of the owners it is routed for.
+        let mut receivers: Vec<String> = Vec::new();
+        for owner in &n.owners {
+            for r in config
                 .route
-                .receivers(&n.severity, n.owner.as_deref(), &n.escalation);
+                .receivers(&n.severity, owner.as_deref(), &n.escalation)
+            {
+                if !receivers.contains(&r) {
+                    receivers.push(r);
+                }
+            }
+        }
         for name in receivers {
             let Some(receiver) = config.receivers.get(&name) else {
                 continue;

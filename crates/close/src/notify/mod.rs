@@ -42,9 +42,11 @@ pub struct Notification {
     /// The period the event happened in.
     pub period: String,
     pub raised: String,
-    /// Who this notification is for: the owner, the chain's step it reached, or (for a recovery)
-    /// each who held it.
+    /// Who this notification is for: the owner when raised, the chain's step it reached when
+    /// escalated; `null` for a recovery, which is for everyone in `owners`.
     pub owner: Option<String>,
+    /// Whom it is routed for: `owner`, or for a recovery each who held the episode.
+    pub owners: Vec<Option<String>>,
     /// The escalation's message, for the last period it was open.
     pub message: String,
     /// One line saying all of it.
@@ -72,29 +74,26 @@ pub fn notifications(
         }
         let mut held: Vec<Option<String>> = Vec::new();
         for t in &e.timeline {
-            let owners: Vec<Option<String>> = match t.state {
+            let (event, owners) = match t.state {
                 State::Raised | State::Escalated => {
                     if !held.contains(&t.owner) {
                         held.push(t.owner.clone());
                     }
-                    vec![t.owner.clone()]
+                    let event = match t.state {
+                        State::Raised => "raised",
+                        _ => "escalated",
+                    };
+                    (event, vec![t.owner.clone()])
                 }
-                State::Recovered => held.clone(),
+                State::Recovered => ("recovered", held.clone()),
                 State::Ongoing => continue,
             };
-            let event = match t.state {
-                State::Raised => "raised",
-                State::Escalated => "escalated",
-                _ => "recovered",
-            };
-            for owner in owners {
-                out.push(notification(
-                    (scorecard, e, &episode),
-                    event,
-                    &t.period,
-                    owner,
-                ));
-            }
+            out.push(notification(
+                (scorecard, e, &episode),
+                event,
+                &t.period,
+                owners,
+            ));
         }
     }
     (out, history)
@@ -104,18 +103,17 @@ fn notification(
     (scorecard, e, episode): (&str, &Escalated, &str),
     event: &'static str,
     period: &str,
-    owner: Option<String>,
+    owners: Vec<Option<String>>,
 ) -> Notification {
+    let owner = match event {
+        "recovered" => None,
+        _ => owners.first().cloned().flatten(),
+    };
     let severity = serde_json::to_value(e.severity)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let id = digest(&[
-        episode,
-        event,
-        period,
-        owner.as_deref().unwrap_or(""),
-    ]);
+    let id = digest(&[episode, event, period, owner.as_deref().unwrap_or("")]);
     let title = e.label.clone().unwrap_or_else(|| e.escalation.clone());
     let segment = segment_text(&e.segment);
     let place = match segment.is_empty() {
@@ -123,13 +121,21 @@ fn notification(
         false => format!(" for {segment}"),
     };
     let whom = owner.as_deref().unwrap_or("no owner");
+    let everyone: Vec<&str> = owners.iter().flatten().map(String::as_str).collect();
     let what = match event {
         "raised" => format!("raised in {period}{place}, owner {whom}"),
         "escalated" => format!(
             "escalated to {whom} in {period}{place} (open since {})",
             e.raised
         ),
-        _ => format!("recovered in {period}{place} (open since {})", e.raised),
+        _ => format!(
+            "recovered in {period}{place} (open since {}; held by {})",
+            e.raised,
+            match everyone.is_empty() {
+                true => "no owner".to_string(),
+                false => everyone.join(", "),
+            }
+        ),
     };
     let text = format!(
         "[{}] {title} ({}) {what}: {}",
@@ -150,6 +156,7 @@ fn notification(
         period: period.to_string(),
         raised: e.raised.clone(),
         owner,
+        owners,
         message: e.message.clone(),
         text,
     }

@@ -1,0 +1,722 @@
+//! The period close against real servers: the ledger in files and in PostgreSQL (publish,
+//! restatements with their causes, verify against tampering), and escalations delivered to a
+//! local HTTP server that records what it receives (tests/servers/webhook.py) and a local SMTP
+//! server (aiosmtpd, tests/servers/smtp.py), including a run killed between sending and recording.
+//!
+//! The fixture, worked by hand: revenue is the month's sum of `sales.amount`, green at 1,000 or
+//! more, amber from 900, red under 900. January 1,200 (green), February 800 (red: raised, owner
+//! "Sales lead"), March 850 (red, a period after raising: escalated to "CFO"), April 1,100 (green:
+//! recovered).
+
+use crate::sources::{postgres_url, psql, Schema};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SCORECARD: &str = r#"
+scorecard close_test { currency: USD  grain: month }
+
+dataset sales {
+  source: "sales.csv"
+  time: day
+  columns: {
+    id:     text key
+    day:    date
+    region: text
+    amount: money
+  }
+}
+
+kpi revenue "Revenue" {
+  owner: "Sales lead"
+  unit: money
+  value: sum(sales.amount)
+  target: 1000
+  thresholds: green >= 1000, amber >= 900, red otherwise
+}
+
+kpi units "Orders" {
+  unit: count
+  value: count(sales.id)
+}
+
+escalation revenue_low "Revenue low" {
+  when: revenue is red for 1 period
+  recover: revenue is green for 1 period
+  severity: high
+  owner: "Sales lead"
+  after: 1 period escalate to "CFO"
+  message: "Revenue {value} against {target} in {period}"
+}
+"#;
+
+/// Rows by month: January to April as worked above, each month two rows.
+/// Each month has rows on its first and last day, so that the data covers it whole.
+const MONTHS: [&str; 4] = [
+    "1,2026-01-01,EMEA,700.00\n2,2026-01-31,NA,500.00\n",
+    "3,2026-02-01,EMEA,300.00\n4,2026-02-28,NA,500.00\n",
+    "5,2026-03-01,EMEA,400.00\n6,2026-03-31,NA,450.00\n",
+    "7,2026-04-01,EMEA,600.00\n8,2026-04-30,NA,500.00\n",
+];
+
+/// A project folder with the scorecard, `months` months of data and `toml` as scorecard.toml.
+fn project(months: usize, toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("close.scorecard"), SCORECARD).unwrap();
+    write_months(dir.path(), months);
+    std::fs::write(dir.path().join("scorecard.toml"), toml).unwrap();
+    dir
+}
+
+fn write_months(dir: &Path, months: usize) {
+    let csv = format!("id,day,region,amount\n{}", MONTHS[..months].concat());
+    std::fs::write(dir.join("sales.csv"), csv).unwrap();
+}
+
+/// Runs the binary in `dir` with `env`; (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+// ---- the ledger ----
+
+fn publish(dir: &Path, period: &str, restate: Option<&str>) -> (i32, String, String) {
+    let mut args = vec![
+        "publish",
+        "close.scorecard",
+        "--period",
+        period,
+        "--approved-by",
+        "Ann Controller",
+    ];
+    if let Some(why) = restate {
+        args.extend(["--restate", why]);
+    }
+    run_in(dir, &args, &[])
+}
+
+fn restatements(dir: &Path, env: &[(&str, &str)]) -> Value {
+    let (code, out, err) = run_in(
+        dir,
+        &["restatements", "close.scorecard", "--format", "json"],
+        env,
+    );
+    assert_eq!(code, 0, "{err}");
+    json(&out)
+}
+
+/// The restated figures of `period` as (kpi, published value, value now, cause).
+fn restated(r: &Value, period: &str) -> Vec<(String, String, String, String)> {
+    let p = r["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["period"] == period)
+        .unwrap_or_else(|| panic!("no period {period} in {r}"));
+    p["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let v = |s: &Value| s["value"].as_str().unwrap_or("-").to_string();
+            (
+                f["kpi"].as_str().unwrap().to_string(),
+                v(&f["published"]),
+                v(&f["now"]),
+                f["cause"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_published_period_is_recorded_once_and_chained() {
+    let dir = project(2, "");
+    let (code, out, err) = publish(dir.path(), "2026-02", None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("published 2026-02 of close.scorecard as record 1"), "{out}");
+    let record = json(&std::fs::read_to_string(dir.path().join("ledger/000001.json")).unwrap());
+    let r = &record["record"];
+    assert_eq!(r["sequence"], 1);
+    assert_eq!(r["previous"], Value::Null);
+    assert_eq!(r["approved_by"], "Ann Controller");
+    assert_eq!(r["scorecard"], "close.scorecard");
+    assert_eq!(r["definition"], SCORECARD);
+    // February as worked by hand: 300 + 500 = 800, red; two orders.
+    let figure = |kpi: &str| {
+        r["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kpi"] == kpi)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(figure("revenue")["value"], "800.00");
+    assert_eq!(figure("revenue")["status"], "red");
+    assert_eq!(figure("revenue")["target"], "1000.00");
+    assert_eq!(figure("units")["value"], "2");
+    // The escalation raised in February, with its owner.
+    assert_eq!(r["escalations"][0]["escalation"], "revenue_low");
+    assert_eq!(r["escalations"][0]["raised"], "2026-02");
+    assert_eq!(r["escalations"][0]["owner"], "Sales lead");
+    // The manifest names the data file by its sha256, and every row's fingerprint is kept.
+    let data = std::fs::read(dir.path().join("sales.csv")).unwrap();
+    assert_eq!(
+        r["manifest"]["inputs"][0]["sha256"],
+        scorecard::rules::manifest::sha256(&data)
+    );
+    assert_eq!(r["rows"]["sales"]["rows"].as_object().unwrap().len(), 4);
+
+    // Twice is refused, and says how to restate.
+    let (code, _, err) = publish(dir.path(), "2026-02", None);
+    assert_eq!(code, 1);
+    assert!(err.contains("error[scorecard::ledger::published]") && err.contains("--restate"), "{err}");
+    // Restating a period never published is refused.
+    let (code, _, err) = publish(dir.path(), "2026-01", Some("why not"));
+    assert_eq!(code, 1);
+    assert!(err.contains("scorecard::ledger::not_published"), "{err}");
+    // A period the data does not reach, and one the scorecard does not have.
+    let (code, _, err) = publish(dir.path(), "2026-07", None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error[scorecard::ledger::partial]: 2026-07 is not complete: the data of `sales` ends on 2026-02-28"),
+        "{err}"
+    );
+    let (code, _, err) = publish(dir.path(), "2026-13", None);
+    assert_eq!(code, 1);
+    assert!(err.contains("scorecard::ledger::bad_period"), "{err}");
+
+    let (code, _, err) = publish(dir.path(), "2026-01", None);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = publish(dir.path(), "2026-02", Some("INV-77 booked late"));
+    assert_eq!(code, 0, "{err}");
+    let text = |n: u32| std::fs::read_to_string(dir.path().join(format!("ledger/{n:06}.json"))).unwrap();
+    let (first, second, third) = (json(&text(1)), json(&text(2)), json(&text(3)));
+    assert_eq!(second["record"]["previous"], first["hash"]);
+    assert_eq!(third["record"]["previous"], second["hash"]);
+    assert_eq!(third["record"]["kind"], "restatement");
+    assert_eq!(third["record"]["restates"], 1);
+    assert_eq!(third["record"]["reason"], "INV-77 booked late");
+    // The record's hash is the sha256 of its canonical JSON (keys sorted, no spaces; serde_json's
+    // map is sorted): recomputed here independently.
+    let canonical = serde_json::to_string(&first["record"]).unwrap();
+    assert_eq!(
+        first["hash"],
+        scorecard::rules::manifest::sha256(canonical.as_bytes())
+    );
+    let (code, out, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("3 records"), "{out}");
+}
+
+#[test]
+fn a_partial_period_is_not_published() {
+    let dir = project(2, "[datasets.sales]\nextracted = 2026-02-15\n");
+    let (code, _, err) = publish(dir.path(), "2026-02", None);
+    assert_eq!(code, 1);
+    assert!(err.contains("scorecard::ledger::partial"), "{err}");
+    assert!(!dir.path().join("ledger/000001.json").exists());
+}
+
+#[test]
+fn a_data_fix_is_a_restatement_caused_by_data_naming_the_row() {
+    let dir = project(2, "");
+    assert_eq!(publish(dir.path(), "2026-01", None).0, 0);
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    // A late correction: order 3 was 380.00, not 300.00; order 9 is added in February.
+    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
+        .unwrap()
+        .replace("3,2026-02-01,EMEA,300.00", "3,2026-02-01,EMEA,380.00")
+        + "9,2026-02-28,NA,20.00\n";
+    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    let r = restatements(dir.path(), &[]);
+    // January is untouched; February: 380 + 500 + 20 = 900, amber; three orders.
+    assert_eq!(restated(&r, "2026-01"), vec![]);
+    assert_eq!(
+        restated(&r, "2026-02"),
+        vec![
+            ("revenue".into(), "800.00".into(), "900.00".into(), "data".into()),
+            ("units".into(), "2".into(), "3".into(), "data".into()),
+        ]
+    );
+    let feb = &r["periods"][1];
+    assert_eq!(feb["figures"][0]["published"]["status"], "red");
+    assert_eq!(feb["figures"][0]["now"]["status"], "amber");
+    assert_eq!(feb["figures"][0]["datasets"], serde_json::json!(["sales"]));
+    assert_eq!(feb["definitions"], serde_json::json!([]));
+    let rows = &feb["data"][0]["rows"];
+    assert_eq!(rows["changed_keys"], serde_json::json!(["3"]));
+    assert_eq!(rows["added_keys"], serde_json::json!(["9"]));
+    assert_eq!(rows["removed"], 0);
+    // The text names the same.
+    let (_, text, _) = run_in(dir.path(), &["restatements", "close.scorecard"], &[]);
+    assert!(text.contains("1 row changed (id): 3"), "{text}");
+    assert!(text.contains("1 row added (id): 9"), "{text}");
+}
+
+#[test]
+fn a_definition_change_is_a_restatement_caused_by_the_definition() {
+    let dir = project(2, "");
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    // The thresholds are lowered: February's 800 is now amber (800 >= 800), its value unchanged.
+    let changed = SCORECARD.replace(
+        "thresholds: green >= 1000, amber >= 900, red otherwise",
+        "thresholds: green >= 1000, amber >= 800, red otherwise",
+    );
+    std::fs::write(dir.path().join("close.scorecard"), &changed).unwrap();
+    let r = restatements(dir.path(), &[]);
+    assert_eq!(
+        restated(&r, "2026-02"),
+        vec![("revenue".into(), "800.00".into(), "800.00".into(), "definition".into())]
+    );
+    let feb = &r["periods"][0];
+    assert_eq!(feb["figures"][0]["now"]["status"], "amber");
+    assert_eq!(feb["figures"][0]["declarations"], serde_json::json!(["kpi revenue"]));
+    assert_eq!(feb["definitions"][0]["name"], "revenue");
+    assert_eq!(feb["definitions"][0]["properties"][0]["property"], "thresholds");
+    assert_eq!(feb["data"], serde_json::json!([]));
+
+    // And a data fix on top: the value moved by data, the status by both.
+    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
+        .unwrap()
+        .replace("4,2026-02-28,NA,500.00", "4,2026-02-28,NA,450.00");
+    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    let r = restatements(dir.path(), &[]);
+    // 300 + 450 = 750: red under the old thresholds and the new alike, so the data moved it alone.
+    assert_eq!(
+        restated(&r, "2026-02"),
+        vec![("revenue".into(), "800.00".into(), "750.00".into(), "data".into())]
+    );
+    // 850 instead: red then, amber under the new thresholds, and a new value.
+    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
+        .unwrap()
+        .replace("4,2026-02-28,NA,450.00", "4,2026-02-28,NA,550.00");
+    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    let r = restatements(dir.path(), &[]);
+    assert_eq!(
+        restated(&r, "2026-02"),
+        vec![(
+            "revenue".into(),
+            "800.00".into(),
+            "850.00".into(),
+            "data and definition".into()
+        )]
+    );
+}
+
+/// Rewrites record `n` of the folder ledger with `edit` applied to its JSON, keeping its hash.
+fn edit_record(dir: &Path, n: u32, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let path = dir.join(format!("ledger/{n:06}.json"));
+    let mut v = json(&std::fs::read_to_string(&path).unwrap());
+    edit(&mut v);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn ledger_verify_names_an_edited_a_rewritten_and_a_removed_record() {
+    let dir = project(4, "");
+    for p in ["2026-01", "2026-02", "2026-03", "2026-04"] {
+        assert_eq!(publish(dir.path(), p, None).0, 0);
+    }
+    let head = json(&std::fs::read_to_string(dir.path().join("ledger/000004.json")).unwrap())
+        ["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let original = std::fs::read_to_string(dir.path().join("ledger/000002.json")).unwrap();
+
+    // A figure edited in record 2.
+    edit_record(dir.path(), 2, |v| {
+        v["record"]["figures"][0]["value"] = "900.00".into();
+    });
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("error[scorecard::ledger::tampered]: record 2"), "{err}");
+    assert!(err.contains("was edited"), "{err}");
+    // Nothing can be published on a ledger that does not verify.
+    let (code, _, err) = publish(dir.path(), "2026-04", Some("x"));
+    assert_eq!(code, 1);
+    assert!(err.contains("does not verify"), "{err}");
+
+    // The same edit with its hash made anew (sha256 of the canonical JSON, computed here): the
+    // record verifies on its own, but record 3 was chained to the old hash.
+    edit_record(dir.path(), 2, |v| {
+        let canonical = serde_json::to_string(&v["record"]).unwrap();
+        v["hash"] = scorecard::rules::manifest::sha256(canonical.as_bytes()).into();
+    });
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("record 2") && err.contains("was rewritten"), "{err}");
+
+    // Put back, then record 3 removed.
+    std::fs::write(dir.path().join("ledger/000002.json"), &original).unwrap();
+    assert_eq!(run_in(dir.path(), &["ledger", "verify"], &[]).0, 0);
+    let third = std::fs::read_to_string(dir.path().join("ledger/000003.json")).unwrap();
+    std::fs::remove_file(dir.path().join("ledger/000003.json")).unwrap();
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("record 3 was removed"), "{err}");
+
+    // The last record removed leaves a shorter chain that verifies, but not against the head
+    // noted when it was written.
+    std::fs::write(dir.path().join("ledger/000003.json"), third).unwrap();
+    std::fs::remove_file(dir.path().join("ledger/000004.json")).unwrap();
+    let (code, out, _) = run_in(dir.path(), &["ledger", "verify"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("3 records"), "{out}");
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify", "--head", &head], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("no record has the hash {head}")), "{err}");
+}
+
+#[test]
+fn the_ledger_in_postgresql_is_chained_and_tamper_is_found() {
+    let schema = Schema::new("ledger");
+    let table = format!("{}.ledger", schema.0);
+    let toml = format!(
+        "[ledger]\npostgres = {{ url_env = \"SCORECARD_TEST_LEDGER\", table = \"{table}\" }}\n"
+    );
+    let dir = project(2, &toml);
+    let url = postgres_url();
+    let env = [("SCORECARD_TEST_LEDGER", url.as_str())];
+    let publish_pg = |period: &str| {
+        run_in(
+            dir.path(),
+            &[
+                "publish",
+                "close.scorecard",
+                "--period",
+                period,
+                "--approved-by",
+                "Ann Controller",
+            ],
+            &env,
+        )
+    };
+    let (code, out, err) = publish_pg("2026-01");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("table `{table}`, sequence 1")), "{out}");
+    assert_eq!(publish_pg("2026-02").0, 0);
+    assert_eq!(publish_pg("2026-02").0, 1);
+    assert!(!dir.path().join("ledger").exists());
+    let (code, out, err) = run_in(dir.path(), &["ledger", "verify"], &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 records"), "{out}");
+
+    // A restatement from the table, as from files.
+    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
+        .unwrap()
+        .replace("3,2026-02-01,EMEA,300.00", "3,2026-02-01,EMEA,380.00");
+    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    let r = restatements(dir.path(), &env);
+    assert_eq!(
+        restated(&r, "2026-02")[0],
+        ("revenue".into(), "800.00".into(), "880.00".into(), "data".into())
+    );
+
+    // An UPDATE of the first record's figures is found.
+    psql(&format!(
+        "update {table} set body = replace(body, '\"1200.00\"', '\"1300.00\"') where sequence = 1"
+    ));
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &env);
+    assert_eq!(code, 1);
+    assert!(err.contains("record 1") && err.contains("was edited"), "{err}");
+    // A deleted record too.
+    psql(&format!("delete from {table} where sequence = 1"));
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &env);
+    assert_eq!(code, 1);
+    assert!(err.contains("record 1 was removed"), "{err}");
+}
+
+// ---- notifications ----
+
+/// A test server started from tests/servers, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    record: PathBuf,
+}
+
+impl Server {
+    fn start(script: &str, record: PathBuf) -> Server {
+        let mut child = Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers").join(script))
+            .arg(&record)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 runs (.ci/peers installs aiosmtpd)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{script} did not start: {line:?}"));
+        Server { child, port, record }
+    }
+
+    /// Every JSON line recorded so far.
+    fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(json)
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A project with a webhook receiver (`chat`, the notification as JSON) that hears every high
+/// escalation, and an email receiver (`cfo`) for what is routed to the CFO; the state kept in
+/// `state` (a TOML value for `[notify.state]`, or none for the folder).
+fn notify_project(months: usize, smtp_port: u16, state: &str) -> tempfile::TempDir {
+    let toml = format!(
+        r#"
+[notify]
+{state}
+
+[notify.receivers.chat]
+webhook = {{ url_env = "TEST_CHAT_WEBHOOK" }}
+
+[notify.receivers.cfo]
+email = {{ to = ["cfo@example.com"], from = "scorecard@example.com", smtp = "127.0.0.1:{smtp_port}", tls = "none" }}
+
+[notify.route]
+receiver = "chat"
+
+[[notify.route.routes]]
+severity = ["high", "critical"]
+receiver = "chat"
+continue = true
+
+[[notify.route.routes]]
+owner = "CFO"
+receiver = "cfo"
+"#
+    );
+    project(months, &toml)
+}
+
+fn notify(dir: &Path, hook: &Server, extra: &[&str]) -> (i32, String, String) {
+    let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3t", hook.port);
+    let mut args = vec!["notify", "close.scorecard"];
+    args.extend(extra);
+    run_in(dir, &args, &[("TEST_CHAT_WEBHOOK", url.as_str())])
+}
+
+#[test]
+fn each_event_of_an_episode_is_delivered_once_to_its_route() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
+    let dir = notify_project(2, smtp.port, "");
+
+    // A dry run shows what would go, and sends and records nothing.
+    let (code, out, err) = notify(dir.path(), &hook, &["--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("would send to chat: [HIGH] Revenue low (revenue_low) raised in 2026-02, owner Sales lead: Revenue 800.00 against 1,000.00 in 2026-02"), "{out}");
+    assert!(hook.received().is_empty() && smtp.received().is_empty());
+    assert!(!dir.path().join("notify-state/000001.json").exists());
+
+    // February: raised, to the owner; the severity route takes it to chat, no one routes the
+    // Sales lead to email.
+    let (code, out, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 sent"), "{out}");
+    let got = hook.received();
+    assert_eq!(got.len(), 1);
+    let body = &got[0]["body"];
+    assert_eq!(body["event"], "raised");
+    assert_eq!(body["escalation"], "revenue_low");
+    assert_eq!(body["owner"], "Sales lead");
+    assert_eq!(body["period"], "2026-02");
+    assert_eq!(body["severity"], "high");
+    assert_eq!(got[0]["idempotency_key"], body["id"]);
+    assert_eq!(got[0]["path"], "/hooks/T0/B0/s3cr3t");
+    assert!(smtp.received().is_empty());
+
+    // However often it runs, nothing more.
+    for _ in 0..2 {
+        let (code, out, _) = notify(dir.path(), &hook, &[]);
+        assert_eq!(code, 0);
+        assert!(out.contains("1 already sent"), "{out}");
+    }
+    assert_eq!(hook.received().len(), 1);
+
+    // March: escalated to the CFO: chat (severity) and email (owner).
+    write_months(dir.path(), 3);
+    let (code, _, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{err}");
+    let got = hook.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1]["body"]["event"], "escalated");
+    assert_eq!(got[1]["body"]["owner"], "CFO");
+    let mail = smtp.received();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0]["to"], serde_json::json!(["cfo@example.com"]));
+    let message = mail[0]["message"].as_str().unwrap();
+    assert!(message.contains("Subject: [scorecard] HIGH: Revenue low: escalated (2026-03)"), "{message}");
+    assert!(message.contains(&format!("Message-ID: <{}@scorecard>", got[1]["body"]["id"].as_str().unwrap())), "{message}");
+
+    // April: recovered, to everyone who held it: chat once, and the CFO's email.
+    write_months(dir.path(), 4);
+    let (code, _, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{err}");
+    let got = hook.received();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2]["body"]["event"], "recovered");
+    assert_eq!(got[2]["body"]["owners"], serde_json::json!(["Sales lead", "CFO"]));
+    assert_eq!(smtp.received().len(), 2);
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("5 already sent"), "{out}");
+    assert_eq!(hook.received().len(), 3);
+    assert_eq!(smtp.received().len(), 2);
+}
+
+#[test]
+fn a_failed_delivery_is_reported_and_sent_on_the_next_run_only() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(2, 1, "");
+    std::fs::write(scratch.path().join("hook.jsonl.status"), "503").unwrap();
+    let (code, out, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(out.contains("failed to chat") && out.contains("503"), "{out}");
+    assert!(err.contains("error[scorecard::notify::delivery_failed]"), "{err}");
+    // The URL is a secret: never shown.
+    assert!(!out.contains("s3cr3t") && !err.contains("s3cr3t"), "{out}{err}");
+    std::fs::remove_file(scratch.path().join("hook.jsonl.status")).unwrap();
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("1 sent"), "{out}");
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("1 already sent"), "{out}");
+    let got = hook.received();
+    assert_eq!(got.len(), 2, "the failed attempt and the delivery");
+    assert_eq!(got[0]["idempotency_key"], got[1]["idempotency_key"]);
+
+    // With its variable unset, the webhook fails, naming the variable, not a value.
+    let (code, out, _) = run_in(dir.path(), &["notify", "close.scorecard"], &[]);
+    assert_eq!(code, 0, "sent already, so nothing is tried: {out}");
+    write_months(dir.path(), 3);
+    let (code, out, _) = run_in(dir.path(), &["notify", "close.scorecard"], &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("`TEST_CHAT_WEBHOOK` is not set"), "{out}");
+}
+
+#[test]
+fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(2, 1, "");
+    // The server records the request and does not answer: the run is killed while it waits,
+    // after the notification left and before the run could record that it had.
+    std::fs::write(scratch.path().join("hook.jsonl.hang"), "").unwrap();
+    let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3t", hook.port);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .current_dir(dir.path())
+        .args(["notify", "close.scorecard"])
+        .env("TEST_CHAT_WEBHOOK", &url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while hook.received().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "the notification never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
+    let first = hook.received();
+    assert_eq!(first.len(), 1);
+
+    // The next run cannot know whether it arrived: it sends it again, with the same id, and
+    // says so; after that, never again.
+    let (code, out, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sent again (a run stopped before recording it)"), "{out}");
+    let got = hook.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1]["idempotency_key"], first[0]["idempotency_key"]);
+    assert_eq!(got[1]["body"]["id"], first[0]["body"]["id"]);
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("1 already sent"), "{out}");
+    assert_eq!(hook.received().len(), 2);
+}
+
+#[test]
+fn the_delivery_state_in_postgresql_sends_once() {
+    let schema = Schema::new("notify");
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let state = format!(
+        "state = {{ postgres = {{ url_env = \"SCORECARD_TEST_STATE\", table = \"{}.deliveries\" }} }}",
+        schema.0
+    );
+    let dir = notify_project(3, 1, &state);
+    let url = postgres_url();
+    let hook_url = format!("http://127.0.0.1:{}/h", hook.port);
+    let env = [
+        ("SCORECARD_TEST_STATE", url.as_str()),
+        ("TEST_CHAT_WEBHOOK", hook_url.as_str()),
+    ];
+    // Raised in February and escalated in March: two to chat; the CFO's email fails (no server
+    // on port 1) and is reported.
+    let (code, out, _) = run_in(dir.path(), &["notify", "close.scorecard"], &env);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("2 sent") && out.contains("1 failed"), "{out}");
+    let (code, out, _) = run_in(dir.path(), &["notify", "close.scorecard"], &env);
+    assert_eq!(code, 4);
+    assert!(out.contains("2 already sent") && out.contains("1 failed"), "{out}");
+    assert_eq!(hook.received().len(), 2);
+    assert!(!dir.path().join("notify-state").exists());
+}
+
+#[test]
+fn secrets_in_the_project_file_are_refused() {
+    let dir = project(
+        1,
+        "[notify.receivers.chat]\nwebhook = { url = \"https://hooks.slack.com/services/T/B/x\" }\n[notify.route]\nreceiver = \"chat\"\n",
+    );
+    let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("error[scorecard::project::invalid]") && err.contains("scorecard.toml:2:"), "{err}");
+    assert!(err.contains("url_env"), "{err}");
+
+    let dir = project(
+        1,
+        "[notify.receivers.chat]\nwebhook = { url_env = \"X\" }\n[notify.route]\nreceiver = \"chats\"\n",
+    );
+    let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no receiver named `chats` (did you mean `chat`?)"), "{err}");
+}
