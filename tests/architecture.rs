@@ -24,13 +24,18 @@ const ARROWS: &[(&str, &[&str])] = &[
         "rules",
         &["diagnostic", "model", "script", "project", "engine"],
     ),
-    ("report", &["diagnostic", "model", "rules"]),
+    (
+        "close",
+        &["diagnostic", "model", "check", "project", "engine", "rules"],
+    ),
+    ("report", &["diagnostic", "model", "rules", "close"]),
 ];
 
 /// What an editor links: checking, formatting and the language server.
 const FOR_EDITORS: &[&str] = &["syntax", "model", "script", "check", "layout", "lsp"];
 
-/// Libraries that belong to running a scorecard on data, never to editing one.
+/// Libraries that belong to running a scorecard on data (or delivering what it raises), never to
+/// editing one.
 const FOR_DATA: &[&str] = &[
     "datafusion",
     "parquet",
@@ -42,6 +47,9 @@ const FOR_DATA: &[&str] = &[
     "tokio-postgres",
     "calamine",
     "tokio",
+    // Delivering escalations: HTTP and SMTP clients with TLS.
+    "ureq",
+    "lettre",
 ];
 
 /// Each workspace crate's dependencies (normal ones; dev-dependencies are for its own tests), by

@@ -151,7 +151,10 @@ fn a_published_period_is_recorded_once_and_chained() {
     let dir = project(2, "");
     let (code, out, err) = publish(dir.path(), "2026-02", None);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("published 2026-02 of close.scorecard as record 1"), "{out}");
+    assert!(
+        out.contains("published 2026-02 of close.scorecard as record 1"),
+        "{out}"
+    );
     let record = json(&std::fs::read_to_string(dir.path().join("ledger/000001.json")).unwrap());
     let r = &record["record"];
     assert_eq!(r["sequence"], 1);
@@ -188,7 +191,10 @@ fn a_published_period_is_recorded_once_and_chained() {
     // Twice is refused, and says how to restate.
     let (code, _, err) = publish(dir.path(), "2026-02", None);
     assert_eq!(code, 1);
-    assert!(err.contains("error[scorecard::ledger::published]") && err.contains("--restate"), "{err}");
+    assert!(
+        err.contains("error[scorecard::ledger::published]") && err.contains("--restate"),
+        "{err}"
+    );
     // Restating a period never published is refused.
     let (code, _, err) = publish(dir.path(), "2026-01", Some("why not"));
     assert_eq!(code, 1);
@@ -208,7 +214,8 @@ fn a_published_period_is_recorded_once_and_chained() {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = publish(dir.path(), "2026-02", Some("INV-77 booked late"));
     assert_eq!(code, 0, "{err}");
-    let text = |n: u32| std::fs::read_to_string(dir.path().join(format!("ledger/{n:06}.json"))).unwrap();
+    let text =
+        |n: u32| std::fs::read_to_string(dir.path().join(format!("ledger/{n:06}.json"))).unwrap();
     let (first, second, third) = (json(&text(1)), json(&text(2)), json(&text(3)));
     assert_eq!(second["record"]["previous"], first["hash"]);
     assert_eq!(third["record"]["previous"], second["hash"]);
@@ -253,7 +260,12 @@ fn a_data_fix_is_a_restatement_caused_by_data_naming_the_row() {
     assert_eq!(
         restated(&r, "2026-02"),
         vec![
-            ("revenue".into(), "800.00".into(), "900.00".into(), "data".into()),
+            (
+                "revenue".into(),
+                "800.00".into(),
+                "900.00".into(),
+                "data".into()
+            ),
             ("units".into(), "2".into(), "3".into(), "data".into()),
         ]
     );
@@ -270,6 +282,26 @@ fn a_data_fix_is_a_restatement_caused_by_data_naming_the_row() {
     let (_, text, _) = run_in(dir.path(), &["restatements", "close.scorecard"], &[]);
     assert!(text.contains("1 row changed (id): 3"), "{text}");
     assert!(text.contains("1 row added (id): 9"), "{text}");
+    // And the HTML report has the section, linked from its navigation.
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["report", "close.scorecard", "-o", "report.html"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        page.contains("<a href=\"#restatements\">Restatements</a>"),
+        "no link"
+    );
+    let section = &page[page
+        .find("<section id=\"restatements\">")
+        .expect("the section")..];
+    assert!(section.contains("<td class=\"num\">800.00</td><td class=\"num\">900.00</td><td>red</td><td>amber</td><td>data: sales</td>"), "{section}");
+    assert!(
+        section.contains("1 row added, 0 removed, 1 changed (id 3)"),
+        "{section}"
+    );
 }
 
 #[test]
@@ -285,13 +317,24 @@ fn a_definition_change_is_a_restatement_caused_by_the_definition() {
     let r = restatements(dir.path(), &[]);
     assert_eq!(
         restated(&r, "2026-02"),
-        vec![("revenue".into(), "800.00".into(), "800.00".into(), "definition".into())]
+        vec![(
+            "revenue".into(),
+            "800.00".into(),
+            "800.00".into(),
+            "definition".into()
+        )]
     );
     let feb = &r["periods"][0];
     assert_eq!(feb["figures"][0]["now"]["status"], "amber");
-    assert_eq!(feb["figures"][0]["declarations"], serde_json::json!(["kpi revenue"]));
+    assert_eq!(
+        feb["figures"][0]["declarations"],
+        serde_json::json!(["kpi revenue"])
+    );
     assert_eq!(feb["definitions"][0]["name"], "revenue");
-    assert_eq!(feb["definitions"][0]["properties"][0]["property"], "thresholds");
+    assert_eq!(
+        feb["definitions"][0]["properties"][0]["property"],
+        "thresholds"
+    );
     assert_eq!(feb["data"], serde_json::json!([]));
 
     // And a data fix on top: the value moved by data, the status by both.
@@ -303,7 +346,12 @@ fn a_definition_change_is_a_restatement_caused_by_the_definition() {
     // 300 + 450 = 750: red under the old thresholds and the new alike, so the data moved it alone.
     assert_eq!(
         restated(&r, "2026-02"),
-        vec![("revenue".into(), "800.00".into(), "750.00".into(), "data".into())]
+        vec![(
+            "revenue".into(),
+            "800.00".into(),
+            "750.00".into(),
+            "data".into()
+        )]
     );
     // 850 instead: red then, amber under the new thresholds, and a new value.
     let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
@@ -350,7 +398,10 @@ fn ledger_verify_names_an_edited_a_rewritten_and_a_removed_record() {
     });
     let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("error[scorecard::ledger::tampered]: record 2"), "{err}");
+    assert!(
+        err.contains("error[scorecard::ledger::tampered]: record 2"),
+        "{err}"
+    );
     assert!(err.contains("was edited"), "{err}");
     // Nothing can be published on a ledger that does not verify.
     let (code, _, err) = publish(dir.path(), "2026-04", Some("x"));
@@ -365,7 +416,10 @@ fn ledger_verify_names_an_edited_a_rewritten_and_a_removed_record() {
     });
     let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("record 2") && err.contains("was rewritten"), "{err}");
+    assert!(
+        err.contains("record 2") && err.contains("was rewritten"),
+        "{err}"
+    );
 
     // Put back, then record 3 removed.
     std::fs::write(dir.path().join("ledger/000002.json"), &original).unwrap();
@@ -385,7 +439,10 @@ fn ledger_verify_names_an_edited_a_rewritten_and_a_removed_record() {
     assert!(out.contains("3 records"), "{out}");
     let (code, _, err) = run_in(dir.path(), &["ledger", "verify", "--head", &head], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains(&format!("no record has the hash {head}")), "{err}");
+    assert!(
+        err.contains(&format!("no record has the hash {head}")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -414,7 +471,10 @@ fn the_ledger_in_postgresql_is_chained_and_tamper_is_found() {
     };
     let (code, out, err) = publish_pg("2026-01");
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains(&format!("table `{table}`, sequence 1")), "{out}");
+    assert!(
+        out.contains(&format!("table `{table}`, sequence 1")),
+        "{out}"
+    );
     assert_eq!(publish_pg("2026-02").0, 0);
     assert_eq!(publish_pg("2026-02").0, 1);
     assert!(!dir.path().join("ledger").exists());
@@ -430,7 +490,12 @@ fn the_ledger_in_postgresql_is_chained_and_tamper_is_found() {
     let r = restatements(dir.path(), &env);
     assert_eq!(
         restated(&r, "2026-02")[0],
-        ("revenue".into(), "800.00".into(), "880.00".into(), "data".into())
+        (
+            "revenue".into(),
+            "800.00".into(),
+            "880.00".into(),
+            "data".into()
+        )
     );
 
     // An UPDATE of the first record's figures is found.
@@ -439,7 +504,10 @@ fn the_ledger_in_postgresql_is_chained_and_tamper_is_found() {
     ));
     let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &env);
     assert_eq!(code, 1);
-    assert!(err.contains("record 1") && err.contains("was edited"), "{err}");
+    assert!(
+        err.contains("record 1") && err.contains("was edited"),
+        "{err}"
+    );
     // A deleted record too.
     psql(&format!("delete from {table} where sequence = 1"));
     let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &env);
@@ -459,7 +527,11 @@ struct Server {
 impl Server {
     fn start(script: &str, record: PathBuf) -> Server {
         let mut child = Command::new("python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers").join(script))
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/servers")
+                    .join(script),
+            )
             .arg(&record)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -473,7 +545,11 @@ impl Server {
             .trim()
             .parse()
             .unwrap_or_else(|_| panic!("{script} did not start: {line:?}"));
-        Server { child, port, record }
+        Server {
+            child,
+            port,
+            record,
+        }
     }
 
     /// Every JSON line recorded so far.
@@ -582,8 +658,17 @@ fn each_event_of_an_episode_is_delivered_once_to_its_route() {
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0]["to"], serde_json::json!(["cfo@example.com"]));
     let message = mail[0]["message"].as_str().unwrap();
-    assert!(message.contains("Subject: [scorecard] HIGH: Revenue low: escalated (2026-03)"), "{message}");
-    assert!(message.contains(&format!("Message-ID: <{}@scorecard>", got[1]["body"]["id"].as_str().unwrap())), "{message}");
+    assert!(
+        message.contains("Subject: [scorecard] HIGH: Revenue low: escalated (2026-03)"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "Message-ID: <{}@scorecard>",
+            got[1]["body"]["id"].as_str().unwrap()
+        )),
+        "{message}"
+    );
 
     // April: recovered, to everyone who held it: chat once, and the CFO's email.
     write_months(dir.path(), 4);
@@ -592,7 +677,10 @@ fn each_event_of_an_episode_is_delivered_once_to_its_route() {
     let got = hook.received();
     assert_eq!(got.len(), 3);
     assert_eq!(got[2]["body"]["event"], "recovered");
-    assert_eq!(got[2]["body"]["owners"], serde_json::json!(["Sales lead", "CFO"]));
+    assert_eq!(
+        got[2]["body"]["owners"],
+        serde_json::json!(["Sales lead", "CFO"])
+    );
     assert_eq!(smtp.received().len(), 2);
     let (_, out, _) = notify(dir.path(), &hook, &[]);
     assert!(out.contains("5 already sent"), "{out}");
@@ -608,10 +696,19 @@ fn a_failed_delivery_is_reported_and_sent_on_the_next_run_only() {
     std::fs::write(scratch.path().join("hook.jsonl.status"), "503").unwrap();
     let (code, out, err) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 4, "{out}{err}");
-    assert!(out.contains("failed to chat") && out.contains("503"), "{out}");
-    assert!(err.contains("error[scorecard::notify::delivery_failed]"), "{err}");
+    assert!(
+        out.contains("failed to chat") && out.contains("503"),
+        "{out}"
+    );
+    assert!(
+        err.contains("error[scorecard::notify::delivery_failed]"),
+        "{err}"
+    );
     // The URL is a secret: never shown.
-    assert!(!out.contains("s3cr3t") && !err.contains("s3cr3t"), "{out}{err}");
+    assert!(
+        !out.contains("s3cr3t") && !err.contains("s3cr3t"),
+        "{out}{err}"
+    );
     std::fs::remove_file(scratch.path().join("hook.jsonl.status")).unwrap();
     let (code, out, _) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 0);
@@ -650,7 +747,10 @@ fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
         .unwrap();
     let start = Instant::now();
     while hook.received().is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(60), "the notification never arrived");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the notification never arrived"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -663,7 +763,10 @@ fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
     // says so; after that, never again.
     let (code, out, err) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("sent again (a run stopped before recording it)"), "{out}");
+    assert!(
+        out.contains("sent again (a run stopped before recording it)"),
+        "{out}"
+    );
     let got = hook.received();
     assert_eq!(got.len(), 2);
     assert_eq!(got[1]["idempotency_key"], first[0]["idempotency_key"]);
@@ -696,7 +799,10 @@ fn the_delivery_state_in_postgresql_sends_once() {
     assert!(out.contains("2 sent") && out.contains("1 failed"), "{out}");
     let (code, out, _) = run_in(dir.path(), &["notify", "close.scorecard"], &env);
     assert_eq!(code, 4);
-    assert!(out.contains("2 already sent") && out.contains("1 failed"), "{out}");
+    assert!(
+        out.contains("2 already sent") && out.contains("1 failed"),
+        "{out}"
+    );
     assert_eq!(hook.received().len(), 2);
     assert!(!dir.path().join("notify-state").exists());
 }
@@ -709,7 +815,10 @@ fn secrets_in_the_project_file_are_refused() {
     );
     let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("error[scorecard::project::invalid]") && err.contains("scorecard.toml:2:"), "{err}");
+    assert!(
+        err.contains("error[scorecard::project::invalid]") && err.contains("scorecard.toml:2:"),
+        "{err}"
+    );
     assert!(err.contains("url_env"), "{err}");
 
     let dir = project(
@@ -718,5 +827,8 @@ fn secrets_in_the_project_file_are_refused() {
     );
     let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
     assert_eq!(code, 1);
-    assert!(err.contains("no receiver named `chats` (did you mean `chat`?)"), "{err}");
+    assert!(
+        err.contains("no receiver named `chats` (did you mean `chat`?)"),
+        "{err}"
+    );
 }

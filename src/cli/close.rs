@@ -181,11 +181,17 @@ pub(crate) fn restatements(file: &Path, source: &DataArgs, out: &DocumentOutput)
     }
     let found = match find(&run, file) {
         Ok(found) => found,
-        Err(code) => return code,
+        Err(e) => return failed(&e),
     };
     let mut r = match found {
         Some(r) => r,
-        None => return Exit::Ok,
+        None => {
+            eprintln!(
+                "nothing of `{}` is published in the ledger: `scorecard publish` records a period",
+                scorecard_id(&run.project, file)
+            );
+            return Exit::Ok;
+        }
     };
     stamp(
         &mut r.manifest,
@@ -197,34 +203,32 @@ pub(crate) fn restatements(file: &Path, source: &DataArgs, out: &DocumentOutput)
     })
 }
 
-/// The restatements of the scorecard `run` prepares; `None` (said on standard error) when the
-/// ledger has no record of it.
-pub(crate) fn find(run: &Prepared, file: &Path) -> Result<Option<restate::Restatements>, Exit> {
-    let log = Log::open(&run.project.ledger).map_err(|e| failed(&e.into()))?;
-    let read = ledger::Read::verified(&log).map_err(|e| failed(&e))?;
+/// The restatements of the scorecard `run` prepares; `None` when the ledger has no record of it.
+pub(crate) fn find(
+    run: &Prepared,
+    file: &Path,
+) -> Result<Option<restate::Restatements>, CloseError> {
+    let log = Log::open(&run.project.ledger)?;
+    let read = ledger::Read::verified(&log)?;
     let id = scorecard_id(&run.project, file);
     if read.latest(&id).is_empty() {
-        eprintln!(
-            "nothing of `{id}` is published in the ledger {}: `scorecard publish` records a period",
-            log.shown()
-        );
         return Ok(None);
     }
-    let (session, evaluation) =
-        scorecard::rules::run::evaluate_keeping(&run.model, &run.options).map_err(|e| {
-            eprintln!("error[{}]: {e}", e.code().as_str());
-            Exit::DataErrors
-        })?;
+    // Every period, whatever the report shows.
+    let options = scorecard::engine::Options {
+        from: None,
+        to: None,
+        ..run.options.clone()
+    };
+    let (session, evaluation) = scorecard::rules::run::evaluate_keeping(&run.model, &options)?;
     let now = restate::Now {
         model: &run.model,
         text: &run.text,
-        options: &run.options,
+        options: &options,
         session: &session,
         evaluation: &evaluation,
     };
-    restate::restatements(&read, &id, log.shown(), now)
-        .map(Some)
-        .map_err(|e| failed(&e))
+    restate::restatements(&read, &id, log.shown(), now).map(Some)
 }
 
 /// `scorecard ledger verify [PATH] [--head HASH]`: PATH is a scorecard, a project folder or its

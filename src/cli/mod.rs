@@ -5,7 +5,7 @@
 
 mod args;
 mod check;
-mod close;
+pub(crate) mod close;
 pub mod cluster;
 mod diff;
 mod exit;

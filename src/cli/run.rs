@@ -102,11 +102,7 @@ pub(crate) struct Prepared {
 }
 
 /// Compiles `file` and sets up its run, printing what went wrong; the exit code when something did.
-pub(crate) fn prepare(
-    file: &Path,
-    source: &DataArgs,
-    purpose: Purpose,
-) -> Result<Prepared, Exit> {
+pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Result<Prepared, Exit> {
     let Some((compiled, text)) = compile(file) else {
         return Err(Exit::ScorecardErrors);
     };
@@ -457,12 +453,24 @@ pub fn report(file: &Path, source: DataArgs, output: Option<&Path>) -> Exit {
     if let Err(code) = write::guard(&write::with_main(output, &[]), &run.reads) {
         return code;
     }
+    // The figures that differ from what was published, when any period was. A ledger that
+    // cannot be read leaves the section out, saying why: the report is still wanted.
+    let restated = match super::close::find(&run, file) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!(
+                "warning[{}]: the report has no restatements section: {e}",
+                e.code().as_str()
+            );
+            None
+        }
+    };
     let (model, evaluation) = match evaluate(run, Purpose::Report, source.deterministic) {
         Ok(done) => done,
         Err(code) => return code,
     };
     print_warnings(&evaluation);
-    let page = report::html::html(&evaluation, &model);
+    let page = report::html::html_with(&evaluation, &model, restated.as_ref());
     let written = write::emit_bytes(output, page.as_bytes());
     if written == Exit::Ok {
         if let Some(path) = output {

@@ -17,7 +17,7 @@ use scorecard_diagnostic::Code;
 pub enum CloseError {
     #[error(transparent)]
     Store(#[from] store::StoreError),
-    #[error("the ledger in {store} does not verify, so nothing can be added to it:\n{}\n  help: run `scorecard ledger verify` and restore the records from a backup", list(.problems))]
+    #[error("the ledger in {store} does not verify, so it cannot be relied on or added to:\n{}\n  help: run `scorecard ledger verify` and restore the records from a backup", list(.problems))]
     Tampered {
         store: String,
         problems: Vec<ledger::Problem>,

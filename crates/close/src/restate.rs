@@ -188,8 +188,12 @@ fn period(
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
-    let engine = (then_version != now.evaluation.manifest.engine.version)
-        .then(|| (then_version, now.evaluation.manifest.engine.version.to_string()));
+    let engine = (then_version != now.evaluation.manifest.engine.version).then(|| {
+        (
+            then_version,
+            now.evaluation.manifest.engine.version.to_string(),
+        )
+    });
     let now_figures = figures_in(now.evaluation, &r.period)?;
     // The published definition on today's data.
     let moved_figures = match &then_.evaluation {
@@ -208,7 +212,12 @@ fn period(
     // In today's KPI order, then KPIs only the record has.
     let mut order: Vec<(String, BTreeMap<String, Option<String>>)> =
         now_figures.iter().map(keyed).collect();
-    order.extend(r.figures.iter().map(keyed).filter(|k| !current.contains_key(k)));
+    order.extend(
+        r.figures
+            .iter()
+            .map(keyed)
+            .filter(|k| !current.contains_key(k)),
+    );
     for k in order {
         let (a, b) = (then.get(&k).copied(), current.get(&k).copied());
         if let (Some(a), Some(b)) = (a, b) {
@@ -216,8 +225,7 @@ fn period(
                 continue;
             }
         }
-        let (mut datasets, mut declarations) =
-            causes(&k.0, now, old, &changed_data, &definitions);
+        let (mut datasets, mut declarations) = causes(&k.0, now, old, &changed_data, &definitions);
         // Which of the two moved it: the published definition on today's data tells.
         let (by_data, by_definition) = match (&moved, texts_differ) {
             (Some(m), _) => {
@@ -440,8 +448,7 @@ fn causes(
         .iter()
         .filter(|c| match c.kind {
             "kpi" => {
-                kpis.contains(&c.name)
-                    || c.renamed_from.as_ref().is_some_and(|r| kpis.contains(r))
+                kpis.contains(&c.name) || c.renamed_from.as_ref().is_some_and(|r| kpis.contains(r))
             }
             "dataset" | "attribution" | "allocation" | "view" => datasets.contains(&c.name),
             "scorecard" | "exchange_rates" | "function" => true,

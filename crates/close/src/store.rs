@@ -41,7 +41,9 @@ pub enum StoreError {
     /// The number was taken by another writer since the store was read.
     #[error("record {sequence} of {store} was written by another process meanwhile: run the command again")]
     Taken { store: String, sequence: u64 },
-    #[error("{store} is in use by another scorecard process: wait for it to finish, then run again")]
+    #[error(
+        "{store} is in use by another scorecard process: wait for it to finish, then run again"
+    )]
     Busy { store: String },
 }
 

@@ -205,7 +205,10 @@ pub(crate) fn notify(
     let mut receivers = BTreeMap::new();
     for (name, r) in table.receivers {
         let r_at = r.span().start;
-        receivers.insert(name.clone(), receiver(&name, r.into_inner(), r_at, invalid)?);
+        receivers.insert(
+            name.clone(),
+            receiver(&name, r.into_inner(), r_at, invalid)?,
+        );
     }
     let Some(route) = table.route else {
         return Err(invalid(
@@ -390,9 +393,7 @@ fn route(
             if !receivers.contains_key(r.get_ref()) {
                 let hint = did_you_mean(r.get_ref(), receivers.keys().map(String::as_str))
                     .map(|h| format!(" ({h})"))
-                    .unwrap_or_else(|| {
-                        " (declare it as `[notify.receivers.NAME]`)".to_string()
-                    });
+                    .unwrap_or_else(|| " (declare it as `[notify.receivers.NAME]`)".to_string());
                 return Err(invalid(
                     r.span().start,
                     format!("no receiver named `{}`{hint}", r.get_ref()),
@@ -401,19 +402,21 @@ fn route(
             r.get_ref().clone()
         }
         (None, Some(p)) => p.to_string(),
-        (None, None) => {
-            return Err(invalid(
-                at,
-                "the top route needs `receiver = \"…\"`: who hears what no more particular route takes".into(),
-            ))
-        }
+        (None, None) => return Err(invalid(
+            at,
+            "the top route needs `receiver = \"…\"`: who hears what no more particular route takes"
+                .into(),
+        )),
     };
     let severity = table.severity.values();
     for s in &severity {
         if !SEVERITIES.contains(&s.as_str()) {
             return Err(invalid(
                 at,
-                format!("unknown severity `{s}` in a route: write one of {}", SEVERITIES.join(", ")),
+                format!(
+                    "unknown severity `{s}` in a route: write one of {}",
+                    SEVERITIES.join(", ")
+                ),
             ));
         }
     }
@@ -482,5 +485,99 @@ impl Route {
         if !taken {
             out.push(self.receiver.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(toml: &str) -> Result<crate::Project, ProjectError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(crate::FILE);
+        std::fs::write(&path, toml).unwrap();
+        crate::Project::read(&path)
+    }
+
+    const RECEIVERS: &str = r#"
+[notify.receivers.ops]
+webhook = { url_env = "OPS" }
+[notify.receivers.finance]
+webhook = { url_env = "FIN", format = "teams" }
+[notify.receivers.cfo]
+email = { to = ["cfo@example.com"], from = "sc@example.com", smtp = "mail.example.com" }
+"#;
+
+    /// The route tree as Alertmanager walks it: into the first child that matches, on to later
+    /// siblings only past a child with `continue`, and the node's own receiver when no child
+    /// takes the notification.
+    #[test]
+    fn routes_are_walked_as_alertmanager_walks_them() {
+        let p = project(&format!(
+            r#"{RECEIVERS}
+[notify.route]
+receiver = "ops"
+
+[[notify.route.routes]]
+severity = ["high", "critical"]
+receiver = "finance"
+continue = true
+
+[[notify.route.routes.routes]]
+owner = "CFO"
+receiver = "cfo"
+
+[[notify.route.routes]]
+escalation = "margin_erosion"
+receiver = "cfo"
+
+[[notify.route.routes]]
+severity = "critical"
+receiver = "ops"
+"#
+        ))
+        .unwrap();
+        let route = p.notify.unwrap().route;
+        // No child matches: the root's receiver.
+        assert_eq!(route.receivers("low", Some("FP&A"), "x"), vec!["ops"]);
+        // High: finance (its child does not match the owner), and on past `continue`, where no
+        // later sibling matches.
+        assert_eq!(route.receivers("high", Some("FP&A"), "x"), vec!["finance"]);
+        // High for the CFO: the nested child takes it instead of finance.
+        assert_eq!(route.receivers("high", Some("CFO"), "x"), vec!["cfo"]);
+        // Critical for the CFO on margin_erosion: the nested child, then (continue) the second
+        // sibling, which does not continue, so the third is not tried.
+        assert_eq!(
+            route.receivers("critical", Some("CFO"), "margin_erosion"),
+            vec!["cfo"]
+        );
+        // Critical elsewhere: finance, then past continue the third sibling.
+        assert_eq!(
+            route.receivers("critical", None, "x"),
+            vec!["finance", "ops"]
+        );
+        // Without `[ledger]`, the folder `ledger` beside scorecard.toml.
+        assert!(matches!(&p.ledger, Store::Folder(f) if f.ends_with("ledger")));
+    }
+
+    #[test]
+    fn mistakes_in_notify_are_named_where_written() {
+        let err = |toml: &str| project(toml).unwrap_err().to_string();
+        assert!(err(RECEIVERS).contains("needs a route"));
+        let e = err(&format!(
+            "{RECEIVERS}[notify.route]\nreceiver = \"ops\"\nseverity = \"urgent\"\n"
+        ));
+        assert!(e.contains("unknown severity `urgent`"), "{e}");
+        let e = err("[notify.receivers.x]\nemail = { to = [\"a@b\"], from = \"c@d\", smtp = \"h:x\" }\n[notify.route]\nreceiver = \"x\"\n");
+        assert!(
+            e.contains("`h:x` is not an SMTP server") && e.contains(":2:"),
+            "{e}"
+        );
+        let e = err("[notify.receivers.x]\nemail = { to = [\"a@b\"], from = \"c@d\", smtp = \"h\", password = \"hunter2\" }\n[notify.route]\nreceiver = \"x\"\n");
+        assert!(e.contains("password_env") && !e.contains("hunter2"), "{e}");
+        let e = err("[ledger]\npostgres = { url = \"postgresql://u:pw@h/db\", table = \"t\" }\n");
+        assert!(e.contains("url_env") && !e.contains("pw@h"), "{e}");
+        let e = err("[ledger]\npostgres = { url_env = \"L\", table = \"t; drop table x\" }\n");
+        assert!(e.contains("is not a table name"), "{e}");
     }
 }

@@ -66,7 +66,10 @@ fn figures(out: &mut String, p: &Period, color: bool) {
                     cell.push_str(&format!(" (target {})", number(decimal(&s.target), unit)));
                 }
                 if scores {
-                    cell.push_str(&format!(" (score {})", number(decimal(&s.score), Unit::Number)));
+                    cell.push_str(&format!(
+                        " (score {})",
+                        number(decimal(&s.score), Unit::Number)
+                    ));
                 }
                 cell
             }
@@ -74,7 +77,12 @@ fn figures(out: &mut String, p: &Period, color: bool) {
         };
         let status = |s: &Option<Shown>| s.as_ref().map_or("-".into(), |s| s.status.clone());
         let mut cause = f.cause.to_string();
-        let named: Vec<String> = f.datasets.iter().cloned().chain(f.declarations.iter().cloned()).collect();
+        let named: Vec<String> = f
+            .datasets
+            .iter()
+            .cloned()
+            .chain(f.declarations.iter().cloned())
+            .collect();
         if !named.is_empty() {
             cause.push_str(&format!(": {}", named.join(", ")));
         }

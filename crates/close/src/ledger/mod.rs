@@ -115,12 +115,11 @@ pub fn publish(
             }
         )));
     }
-    let figures = record::figures(evaluation, &publication.period).map_err(|message| {
-        CloseError::Run {
+    let figures =
+        record::figures(evaluation, &publication.period).map_err(|message| CloseError::Run {
             code: scorecard_diagnostic::Code::WriteOutput,
             message,
-        }
-    })?;
+        })?;
     let partial: Vec<&str> = figures
         .iter()
         .filter(|f| f.partial)
@@ -182,9 +181,7 @@ fn fingerprints(
 ) -> Result<std::collections::BTreeMap<String, Fingerprints>, CloseError> {
     let mut out = std::collections::BTreeMap::new();
     for d in model.datasets.iter().filter(|d| d.is_file()) {
-        let key: Vec<usize> = (0..d.columns.len())
-            .filter(|&i| d.columns[i].key)
-            .collect();
+        let key: Vec<usize> = (0..d.columns.len()).filter(|&i| d.columns[i].key).collect();
         if key.is_empty() {
             continue;
         }
@@ -195,7 +192,9 @@ fn fingerprints(
         let held = session
             .every_row(model, &d.name, &mut |row| {
                 let k: Vec<&str> = key.iter().map(|&i| row[i].as_str()).collect();
-                prints.rows.insert(record::key_text(&k), record::fingerprint(row));
+                prints
+                    .rows
+                    .insert(record::key_text(&k), record::fingerprint(row));
             })
             .map_err(CloseError::from)?;
         if held {

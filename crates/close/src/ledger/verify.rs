@@ -118,9 +118,9 @@ pub fn verify(entries: &[Entry], strays: &[String], head: Option<&str>) -> Vec<P
         if let Some((n, place, hash)) = &previous {
             if r.previous.as_deref() != Some(hash.as_str()) {
                 // The record before verified on its own: its hash was made anew for new content.
-                let already = problems.iter().any(|p| {
-                    matches!(p, Problem::Edited { sequence, .. } if sequence == n)
-                });
+                let already = problems
+                    .iter()
+                    .any(|p| matches!(p, Problem::Edited { sequence, .. } if sequence == n));
                 if !already {
                     problems.push(Problem::Rewritten {
                         sequence: *n,
@@ -141,7 +141,9 @@ pub fn verify(entries: &[Entry], strays: &[String], head: Option<&str>) -> Vec<P
             serde_json::from_str::<Sealed>(&e.text).is_ok_and(|s| s.hash.eq_ignore_ascii_case(h))
         });
         if !known {
-            problems.push(Problem::CutBack { hash: h.to_string() });
+            problems.push(Problem::CutBack {
+                hash: h.to_string(),
+            });
         }
     }
     problems.dedup();

@@ -98,15 +98,17 @@ fn webhook(url: &str, body: &str, id: &str) -> Result<(), String> {
         .header("Idempotency-Key", id)
         .send(body)
         // The URL is a secret: the error names the host at most.
-        .map_err(|e| format!("the webhook could not be reached: {}", redact(&e.to_string(), url)))?;
+        .map_err(|e| {
+            format!(
+                "the webhook could not be reached: {}",
+                redact(&e.to_string(), url)
+            )
+        })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
-    let mut said = response
-        .into_body()
-        .read_to_string()
-        .unwrap_or_default();
+    let mut said = response.into_body().read_to_string().unwrap_or_default();
     said.truncate(200);
     Err(format!(
         "the webhook answered {status}{}",
@@ -164,7 +166,11 @@ fn email(e: &Email, n: &Notification) -> Result<(), String> {
     use lettre::message::header::ContentType;
     use lettre::{Message, SmtpTransport, Transport};
     let mut message = Message::builder()
-        .from(e.from.parse().map_err(|err| format!("`{}`: {err}", e.from))?)
+        .from(
+            e.from
+                .parse()
+                .map_err(|err| format!("`{}`: {err}", e.from))?,
+        )
         .subject(subject(n))
         .message_id(Some(format!("<{}@scorecard>", n.id)))
         .header(ContentType::TEXT_PLAIN);

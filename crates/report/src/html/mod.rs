@@ -3,6 +3,7 @@
 //! evaluation and, for the strategy map and formulas, the model. See docs/reports.md.
 
 mod kpis;
+mod restated;
 mod sections;
 mod strategy;
 mod svg;
@@ -22,6 +23,15 @@ pub const TREND_PERIODS: usize = 12;
 
 /// The whole page.
 pub fn html(e: &Evaluation, model: &Model) -> String {
+    html_with(e, model, None)
+}
+
+/// The whole page, with a section on the figures that differ from what was published.
+pub fn html_with(
+    e: &Evaluation,
+    model: &Model,
+    restatements: Option<&scorecard_close::restate::Restatements>,
+) -> String {
     let title = e
         .scorecard
         .label
@@ -56,6 +66,11 @@ pub fn html(e: &Evaluation, model: &Model) -> String {
             sections::attribution(e, model),
         ),
         ("whale-curves", "Whale curves", sections::curves(e)),
+        (
+            "restatements",
+            "Restatements",
+            restatements.map(restated::section).unwrap_or_default(),
+        ),
         ("details", "KPI details", kpis::details(e, model)),
         ("warnings", "Warnings", sections::warnings(e)),
         ("manifest", "Run manifest", manifest(e)),
