@@ -229,6 +229,14 @@ fn a_published_period_is_recorded_once_and_chained() {
         first["hash"],
         scorecard::rules::manifest::sha256(canonical.as_bytes())
     );
+    // And by a second implementation: Python's json and hashlib, as docs/audit.md says.
+    let python = Command::new("python3")
+        .arg("-c")
+        .arg("import json,hashlib,sys\nfor f in sys.argv[1:]:\n d=json.load(open(f))\n c=json.dumps(d['record'],sort_keys=True,separators=(',',':'),ensure_ascii=False)\n print(hashlib.sha256(c.encode()).hexdigest()==d['hash'])")
+        .args((1..=3).map(|n| dir.path().join(format!("ledger/{n:06}.json"))))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&python.stdout), "True\nTrue\nTrue\n");
     let (code, out, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("3 records"), "{out}");

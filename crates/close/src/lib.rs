@@ -40,8 +40,6 @@ pub enum CloseError {
     /// Reading the data or evaluating failed.
     #[error("{message}")]
     Run { code: Code, message: String },
-    #[error("{0}")]
-    Secret(String),
 }
 
 fn list(problems: &[ledger::Problem]) -> String {
@@ -63,7 +61,6 @@ impl CloseError {
             CloseError::Period(_) => Code::LedgerPeriod,
             CloseError::Partial(_) => Code::LedgerPartial,
             CloseError::Run { code, .. } => *code,
-            CloseError::Secret(_) => Code::NotifySecret,
         }
     }
 }

@@ -105,7 +105,6 @@ codes! {
     LedgerPartial => "scorecard::ledger::partial",
     Tampered => "scorecard::ledger::tampered",
     NotifyBusy => "scorecard::notify::busy",
-    NotifySecret => "scorecard::notify::secret",
     DeliveryFailed => "scorecard::notify::delivery_failed",
 }
 
