@@ -236,7 +236,10 @@ fn a_published_period_is_recorded_once_and_chained() {
         .args((1..=3).map(|n| dir.path().join(format!("ledger/{n:06}.json"))))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&python.stdout), "True\nTrue\nTrue\n");
+    assert_eq!(
+        String::from_utf8_lossy(&python.stdout),
+        "True\nTrue\nTrue\n"
+    );
     let (code, out, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("3 records"), "{out}");
@@ -761,6 +764,11 @@ fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Meanwhile a second run finds the state held, and sends nothing.
+    let (code, _, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("error[scorecard::notify::busy]"), "{err}");
+    assert_eq!(hook.received().len(), 1);
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
