@@ -19,7 +19,7 @@ pub struct Entry {
 /// A store opened for reading and appending.
 pub enum Log {
     Folder(PathBuf),
-    Postgres(Postgres),
+    Postgres(Box<Postgres>),
 }
 
 pub struct Postgres {
@@ -61,7 +61,7 @@ impl Log {
                         "the environment variable `{url_env}` is not set: set it to the connection string of the database holding `{table}`"
                     ))
                 })?;
-                Postgres::connect(&url, table).map(Log::Postgres)
+                Postgres::connect(&url, table).map(|pg| Log::Postgres(Box::new(pg)))
             }
         }
     }
