@@ -84,11 +84,20 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stri
         .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        text(&out.stdout),
+        text(&out.stderr),
     )
+}
+
+/// Replaces `from` by `to` in the fixture's data file, as a correction would.
+fn edit_sales(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("sales.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "no `{from}` in the data");
+    std::fs::write(path, text.replace(from, to)).unwrap();
 }
 
 fn json(text: &str) -> Value {
@@ -120,6 +129,11 @@ fn restatements(dir: &Path, env: &[(&str, &str)]) -> Value {
     );
     assert_eq!(code, 0, "{err}");
     json(&out)
+}
+
+/// One restated figure as `restated` lists it.
+fn figure(kpi: &str, published: &str, now: &str, cause: &str) -> (String, String, String, String) {
+    (kpi.into(), published.into(), now.into(), cause.into())
 }
 
 /// The restated figures of `period` as (kpi, published value, value now, cause).
@@ -271,13 +285,8 @@ fn a_data_fix_is_a_restatement_caused_by_data_naming_the_row() {
     assert_eq!(
         restated(&r, "2026-02"),
         vec![
-            (
-                "revenue".into(),
-                "800.00".into(),
-                "900.00".into(),
-                "data".into()
-            ),
-            ("units".into(), "2".into(), "3".into(), "data".into()),
+            figure("revenue", "800.00", "900.00", "data"),
+            figure("units", "2", "3", "data"),
         ]
     );
     let feb = &r["periods"][1];
@@ -328,12 +337,7 @@ fn a_definition_change_is_a_restatement_caused_by_the_definition() {
     let r = restatements(dir.path(), &[]);
     assert_eq!(
         restated(&r, "2026-02"),
-        vec![(
-            "revenue".into(),
-            "800.00".into(),
-            "800.00".into(),
-            "definition".into()
-        )]
+        vec![figure("revenue", "800.00", "800.00", "definition")]
     );
     let feb = &r["periods"][0];
     assert_eq!(feb["figures"][0]["now"]["status"], "amber");
@@ -349,35 +353,27 @@ fn a_definition_change_is_a_restatement_caused_by_the_definition() {
     assert_eq!(feb["data"], serde_json::json!([]));
 
     // And a data fix on top: the value moved by data, the status by both.
-    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
-        .unwrap()
-        .replace("4,2026-02-28,NA,500.00", "4,2026-02-28,NA,450.00");
-    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    edit_sales(
+        dir.path(),
+        "4,2026-02-28,NA,500.00",
+        "4,2026-02-28,NA,450.00",
+    );
     let r = restatements(dir.path(), &[]);
     // 300 + 450 = 750: red under the old thresholds and the new alike, so the data moved it alone.
     assert_eq!(
         restated(&r, "2026-02"),
-        vec![(
-            "revenue".into(),
-            "800.00".into(),
-            "750.00".into(),
-            "data".into()
-        )]
+        vec![figure("revenue", "800.00", "750.00", "data")]
     );
     // 850 instead: red then, amber under the new thresholds, and a new value.
-    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
-        .unwrap()
-        .replace("4,2026-02-28,NA,450.00", "4,2026-02-28,NA,550.00");
-    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    edit_sales(
+        dir.path(),
+        "4,2026-02-28,NA,450.00",
+        "4,2026-02-28,NA,550.00",
+    );
     let r = restatements(dir.path(), &[]);
     assert_eq!(
         restated(&r, "2026-02"),
-        vec![(
-            "revenue".into(),
-            "800.00".into(),
-            "850.00".into(),
-            "data and definition".into()
-        )]
+        vec![figure("revenue", "800.00", "850.00", "data and definition")]
     );
 }
 
@@ -494,19 +490,15 @@ fn the_ledger_in_postgresql_is_chained_and_tamper_is_found() {
     assert!(out.contains("2 records"), "{out}");
 
     // A restatement from the table, as from files.
-    let fixed = std::fs::read_to_string(dir.path().join("sales.csv"))
-        .unwrap()
-        .replace("3,2026-02-01,EMEA,300.00", "3,2026-02-01,EMEA,380.00");
-    std::fs::write(dir.path().join("sales.csv"), fixed).unwrap();
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,380.00",
+    );
     let r = restatements(dir.path(), &env);
     assert_eq!(
         restated(&r, "2026-02")[0],
-        (
-            "revenue".into(),
-            "800.00".into(),
-            "880.00".into(),
-            "data".into()
-        )
+        figure("revenue", "800.00", "880.00", "data")
     );
 
     // An UPDATE of the first record's figures is found.

@@ -281,6 +281,16 @@ pub(crate) struct DocumentOutput {
 }
 
 impl DocumentOutput {
+    /// For a command that takes the data options (`--deterministic` among them) beside its own
+    /// `--format` and `-o`.
+    pub(crate) fn of(format: DocumentFormat, output: Option<PathBuf>, source: &DataArgs) -> Self {
+        DocumentOutput {
+            format,
+            output,
+            deterministic: source.deterministic,
+        }
+    }
+
     /// Writes the document as JSON, or as the text `text` draws (in colour on a terminal), with the
     /// command's other outputs in `batch`: all are renamed into place together.
     pub(crate) fn write<T: serde::Serialize>(

@@ -140,11 +140,7 @@ pub fn main() -> ExitCode {
             format,
             output,
         } => {
-            let out = DocumentOutput {
-                format,
-                output,
-                deterministic: source.deterministic,
-            };
+            let out = DocumentOutput::of(format, output, &source);
             close::restatements(&file, &source, &out)
         }
         Command::Ledger {
@@ -156,14 +152,12 @@ pub fn main() -> ExitCode {
             dry_run,
             format,
             output,
-        } => {
-            let out = DocumentOutput {
-                format,
-                output,
-                deterministic: source.deterministic,
-            };
-            close::notify(&file, &source, dry_run, &out)
-        }
+        } => close::notify(
+            &file,
+            &source,
+            dry_run,
+            &DocumentOutput::of(format, output, &source),
+        ),
     })
 }
 

@@ -84,18 +84,7 @@ pub async fn contributing(
             names.push("line".into());
         }
         for c in &ds.columns {
-            // An instant is shown as one, marked UTC, so that it is not read as local time.
-            columns.push(match c.ty {
-                scorecard_model::ColumnType::Timestamp => cast(
-                    ident(&c.name),
-                    DataType::Timestamp(
-                        datafusion::arrow::datatypes::TimeUnit::Microsecond,
-                        Some("+00:00".into()),
-                    ),
-                )
-                .alias(&c.name),
-                _ => ident(&c.name),
-            });
+            columns.push(shown(c));
             names.push(c.name.clone());
         }
         let order = names.iter().map(|n| ident(n).sort(true, false)).collect();
@@ -299,21 +288,7 @@ pub async fn every_row(
     let Ok(df) = ctx.table(TableReference::bare(dataset.name.as_str())).await else {
         return Ok(false);
     };
-    let columns: Vec<Expr> = dataset
-        .columns
-        .iter()
-        .map(|c| match c.ty {
-            scorecard_model::ColumnType::Timestamp => cast(
-                ident(&c.name),
-                DataType::Timestamp(
-                    datafusion::arrow::datatypes::TimeUnit::Microsecond,
-                    Some("+00:00".into()),
-                ),
-            )
-            .alias(&c.name),
-            _ => ident(&c.name),
-        })
-        .collect();
+    let columns: Vec<Expr> = dataset.columns.iter().map(shown).collect();
     let mut stream = df.select(columns)?.execute_stream().await?;
     let mut row = Vec::with_capacity(dataset.columns.len());
     while let Some(batch) = futures::StreamExt::next(&mut stream).await {
@@ -331,4 +306,19 @@ pub async fn every_row(
         }
     }
     Ok(true)
+}
+
+/// A column as rows show it: an instant as one, marked UTC, so that it is not read as local time.
+fn shown(c: &scorecard_model::Column) -> Expr {
+    match c.ty {
+        scorecard_model::ColumnType::Timestamp => cast(
+            ident(&c.name),
+            DataType::Timestamp(
+                datafusion::arrow::datatypes::TimeUnit::Microsecond,
+                Some("+00:00".into()),
+            ),
+        )
+        .alias(&c.name),
+        _ => ident(&c.name),
+    }
 }
