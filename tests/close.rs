@@ -840,3 +840,96 @@ fn secrets_in_the_project_file_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_record_names_the_git_commit_and_whether_the_scorecard_had_changes() {
+    let dir = project(2, "");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "close.scorecard"]);
+    git(&["commit", "-qm", "the scorecard"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    assert_eq!(publish(dir.path(), "2026-01", None).0, 0);
+    std::fs::write(
+        dir.path().join("close.scorecard"),
+        SCORECARD.replace("\"Orders\"", "\"Orders placed\""),
+    )
+    .unwrap();
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    let record = |n: u32| {
+        json(&std::fs::read_to_string(dir.path().join(format!("ledger/{n:06}.json"))).unwrap())
+    };
+    assert_eq!(
+        record(1)["record"]["git"],
+        serde_json::json!({"commit": head, "clean": true})
+    );
+    assert_eq!(
+        record(2)["record"]["git"],
+        serde_json::json!({"commit": head, "clean": false})
+    );
+}
+
+#[test]
+fn slack_and_teams_receive_the_shapes_they_take() {
+    let scratch = tempfile::tempdir().unwrap();
+    let slack = Server::start("webhook.py", scratch.path().join("slack.jsonl"));
+    let teams = Server::start("webhook.py", scratch.path().join("teams.jsonl"));
+    let toml = r#"
+[notify.receivers.slack]
+webhook = { url_env = "TEST_SLACK", format = "slack" }
+[notify.receivers.teams]
+webhook = { url_env = "TEST_TEAMS", format = "teams" }
+[notify.route]
+receiver = "slack"
+[[notify.route.routes]]
+receiver = "slack"
+continue = true
+[[notify.route.routes]]
+receiver = "teams"
+"#;
+    let dir = project(2, toml);
+    let (a, b) = (
+        format!("http://127.0.0.1:{}/services/T/B/x", slack.port),
+        format!("http://127.0.0.1:{}/workflows/x", teams.port),
+    );
+    let env = [("TEST_SLACK", a.as_str()), ("TEST_TEAMS", b.as_str())];
+    let (code, out, err) = run_in(dir.path(), &["notify", "close.scorecard"], &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = "[HIGH] Revenue low (revenue_low) raised in 2026-02, owner Sales lead: Revenue 800.00 against 1,000.00 in 2026-02";
+    // Slack's incoming webhook: an object with `text`.
+    assert_eq!(
+        slack.received()[0]["body"],
+        serde_json::json!({ "text": text })
+    );
+    // A Teams workflow: a message holding an Adaptive Card.
+    let body = &teams.received()[0]["body"];
+    assert_eq!(body["type"], "message");
+    let card = &body["attachments"][0];
+    assert_eq!(
+        card["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["content"]["type"], "AdaptiveCard");
+    assert_eq!(card["content"]["body"][0]["text"], "Revenue low: raised");
+    assert_eq!(
+        card["content"]["body"][1]["text"],
+        "Revenue 800.00 against 1,000.00 in 2026-02"
+    );
+    assert_eq!(
+        card["content"]["body"][2]["facts"][0],
+        serde_json::json!({"title": "Severity", "value": "high"})
+    );
+}

@@ -149,7 +149,7 @@ pub fn publish(
         Some((e, s)) => (e.sequence + 1, Some(s.hash.clone())),
         None => (1, None),
     };
-    let rows = fingerprints(model, session)?;
+    let rows = fingerprints(model, session, evaluation)?;
     let manifest = serde_json::to_value(&evaluation.manifest).unwrap_or_default();
     let record = Record {
         sequence,
@@ -174,13 +174,29 @@ pub fn publish(
     Ok((sealed, place))
 }
 
-/// Each keyed dataset read from a source, its rows' fingerprints by key.
+/// The most rows of one dataset the ledger fingerprints: about 40 bytes each in a record, so a
+/// record stays under about 40 MB a dataset. A larger dataset is named by its sha256 alone.
+pub const MOST_FINGERPRINTED_ROWS: u64 = 1_000_000;
+
+/// Each keyed dataset read from a source (of at most `MOST_FINGERPRINTED_ROWS` rows), its rows'
+/// fingerprints by key.
 fn fingerprints(
     model: &Model,
     session: &Session,
+    evaluation: &Evaluation,
 ) -> Result<std::collections::BTreeMap<String, Fingerprints>, CloseError> {
     let mut out = std::collections::BTreeMap::new();
     for d in model.datasets.iter().filter(|d| d.is_file()) {
+        let rows: u64 = evaluation
+            .manifest
+            .inputs
+            .iter()
+            .filter(|i| i.dataset == d.name)
+            .map(|i| i.rows)
+            .sum();
+        if rows > MOST_FINGERPRINTED_ROWS {
+            continue;
+        }
         let key: Vec<usize> = (0..d.columns.len()).filter(|&i| d.columns[i].key).collect();
         if key.is_empty() {
             continue;
