@@ -131,6 +131,15 @@ fn restatements(dir: &Path, env: &[(&str, &str)]) -> Value {
     json(&out)
 }
 
+/// `restatements` with more arguments.
+fn restatements_with(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["restatements", "close.scorecard", "--format", "json"];
+    args.extend(extra);
+    let (code, out, err) = run_in(dir, &args, &[]);
+    assert_eq!(code, 0, "{err}");
+    json(&out)
+}
+
 /// One restated figure as `restated` lists it.
 fn figure(kpi: &str, published: &str, now: &str, cause: &str) -> (String, String, String, String) {
     (kpi.into(), published.into(), now.into(), cause.into())
@@ -901,6 +910,12 @@ continue = true
 receiver = "teams"
 "#;
     let dir = project(2, toml);
+    // A label with Slack's special characters, which must show as written.
+    std::fs::write(
+        dir.path().join("close.scorecard"),
+        SCORECARD.replace("\"Revenue low\"", "\"Revenue <low> & falling\""),
+    )
+    .unwrap();
     let (a, b) = (
         format!("http://127.0.0.1:{}/services/T/B/x", slack.port),
         format!("http://127.0.0.1:{}/workflows/x", teams.port),
@@ -908,7 +923,7 @@ receiver = "teams"
     let env = [("TEST_SLACK", a.as_str()), ("TEST_TEAMS", b.as_str())];
     let (code, out, err) = run_in(dir.path(), &["notify", "close.scorecard"], &env);
     assert_eq!(code, 0, "{out}{err}");
-    let text = "[HIGH] Revenue low (revenue_low) raised in 2026-02, owner Sales lead: Revenue 800.00 against 1,000.00 in 2026-02";
+    let text = "[HIGH] Revenue &lt;low&gt; &amp; falling (revenue_low) raised in 2026-02, owner Sales lead: Revenue 800.00 against 1,000.00 in 2026-02";
     // Slack's incoming webhook: an object with `text`.
     assert_eq!(
         slack.received()[0]["body"],
@@ -923,7 +938,10 @@ receiver = "teams"
         "application/vnd.microsoft.card.adaptive"
     );
     assert_eq!(card["content"]["type"], "AdaptiveCard");
-    assert_eq!(card["content"]["body"][0]["text"], "Revenue low: raised");
+    assert_eq!(
+        card["content"]["body"][0]["text"],
+        "Revenue <low> & falling: raised"
+    );
     assert_eq!(
         card["content"]["body"][1]["text"],
         "Revenue 800.00 against 1,000.00 in 2026-02"
@@ -932,4 +950,171 @@ receiver = "teams"
         card["content"]["body"][2]["facts"][0],
         serde_json::json!({"title": "Severity", "value": "high"})
     );
+}
+
+#[test]
+fn a_figure_that_compares_with_a_partial_period_is_not_published_unless_allowed() {
+    // January's data starts on the 15th, so February's growth over January reads a partial
+    // period, as `run` marks it; February itself is covered whole.
+    let dir = project(2, "");
+    let text = SCORECARD.to_string()
+        + "kpi growth \"Growth\" {\n  unit: percent\n  value: pct_change(revenue)\n}\n";
+    std::fs::write(dir.path().join("close.scorecard"), text).unwrap();
+    edit_sales(dir.path(), "1,2026-01-01,EMEA", "1,2026-01-15,EMEA");
+    let (code, _, err) = publish(dir.path(), "2026-02", None);
+    assert_eq!(code, 1);
+    assert!(err.contains("error[scorecard::ledger::partial]: 2026-02 is not complete: growth reads data that covers a period only in part"), "{err}");
+    assert!(err.contains("--allow-partial"), "{err}");
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "publish",
+            "close.scorecard",
+            "--period",
+            "2026-02",
+            "--approved-by",
+            "A",
+            "--allow-partial",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let record = json(&std::fs::read_to_string(dir.path().join("ledger/000001.json")).unwrap());
+    let partial = |kpi: &str| {
+        record["record"]["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kpi"] == kpi)
+            .unwrap()["partial"]
+            .clone()
+    };
+    // (800 − 1,200) / 1,200 = −33.3%, recorded as partial; revenue itself is not.
+    assert_eq!(partial("growth"), true);
+    assert_eq!(partial("revenue"), false);
+}
+
+#[test]
+fn a_link_to_a_published_scorecard_is_the_same_scorecard() {
+    let dir = project(2, "");
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    std::os::unix::fs::symlink("close.scorecard", dir.path().join("link.scorecard")).unwrap();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "publish",
+            "link.scorecard",
+            "--period",
+            "2026-02",
+            "--approved-by",
+            "A",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("scorecard::ledger::published") && err.contains("`close.scorecard`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ledger_verify_refuses_what_is_not_a_ledger_or_a_hash() {
+    let dir = project(2, "");
+    assert_eq!(publish(dir.path(), "2026-01", None).0, 0);
+    // A path that does not exist is not an empty ledger.
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["ledger", "verify", "nowhere/x.scorecard"],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`nowhere/x.scorecard` does not exist"),
+        "{err}"
+    );
+    // A head that is not a hash is said to be one, not taken for a cut-back ledger.
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify", "--head", "e30f "], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a record's hash"), "{err}");
+    // A project file of another name (as --config names one) is read as one.
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::write(
+        dir.path().join("conf/alt.toml"),
+        "[ledger]\npath = \"../ledger\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_in(dir.path(), &["ledger", "verify", "conf/alt.toml"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 records"), "{out}");
+    // A field beside the record, which no hash covers, and a file under another record's name.
+    edit_record(dir.path(), 1, |v| {
+        v["note"] = "approved by Bob actually".into()
+    });
+    std::fs::copy(
+        dir.path().join("ledger/000001.json"),
+        dir.path().join("ledger/0000001.json"),
+    )
+    .unwrap();
+    let (code, _, err) = run_in(dir.path(), &["ledger", "verify"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("record 1") && err.contains("is not a ledger record: unknown field `note`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("0000001.json` is in the ledger's folder but is not a record"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_restatement_by_other_options_or_project_file_says_so() {
+    let dir = project(2, "");
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    let record = json(&std::fs::read_to_string(dir.path().join("ledger/000001.json")).unwrap());
+    let toml = std::fs::read(dir.path().join("scorecard.toml")).unwrap();
+    assert_eq!(
+        record["record"]["project"],
+        serde_json::json!({"path": "scorecard.toml", "sha256": scorecard::rules::manifest::sha256(&toml)})
+    );
+    // Evaluated as of January's end, February has no results: a difference of options.
+    let r = restatements_with(dir.path(), &["--as-of", "2026-01-31"]);
+    assert_eq!(restated(&r, "2026-02")[0].3, "options");
+    assert_eq!(r["periods"][0]["options"][1]["as_of"], "2026-01-31");
+    // The project file changed: said, though no figure moved.
+    std::fs::write(dir.path().join("scorecard.toml"), "# edited\n").unwrap();
+    let r = restatements(dir.path(), &[]);
+    assert_eq!(r["periods"][0]["project_file_changed"], true);
+    assert_eq!(restated(&r, "2026-02"), vec![]);
+}
+
+#[test]
+fn the_ledger_and_the_delivery_state_cannot_share_a_folder() {
+    let dir = project(1, "[ledger]\npath = \"audit\"\n[notify]\nstate = { path = \"audit\" }\n[notify.receivers.x]\nwebhook = { url_env = \"X\" }\n[notify.route]\nreceiver = \"x\"\n");
+    let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("scorecard::project::invalid") && err.contains("give each its own place"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_redirecting_webhook_is_a_failed_delivery() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(2, 1, "");
+    std::fs::write(scratch.path().join("hook.jsonl.status"), "302").unwrap();
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("302") && out.contains("redirect, which is not followed"),
+        "{out}"
+    );
+    // Retried, and delivered once the webhook answers.
+    std::fs::remove_file(scratch.path().join("hook.jsonl.status")).unwrap();
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("1 sent"), "{out}");
 }

@@ -178,6 +178,10 @@ pub(crate) enum Command {
         /// definition changed): the ledger keeps both records.
         #[arg(long, value_name = "WHY")]
         restate: Option<String>,
+        /// Publish even though some figures read data that covers a period only in part; each is
+        /// recorded as partial.
+        #[arg(long)]
+        allow_partial: bool,
         #[command(flatten)]
         source: DataArgs,
     },
@@ -257,7 +261,8 @@ pub(crate) enum LedgerAction {
     /// Walk the chain from the first record and name every record edited, removed or unreadable.
     /// Exit 0 when it verifies, 1 when it does not.
     Verify {
-        /// A scorecard, a project folder or its scorecard.toml [default: the current folder].
+        /// A scorecard, a project folder, or a project file (scorecard.toml, or one `--config`
+        /// would name) [default: the current folder].
         path: Option<PathBuf>,
         /// The hash of the last record as noted when it was written (`publish` prints it): a
         /// ledger cut back to before it is found.

@@ -28,13 +28,19 @@ fn failed(e: &CloseError) -> Exit {
 }
 
 /// The scorecard's name in the ledger and the notification state: its path from the project's
-/// folder, with `/`, so that it is the same from wherever the command runs.
+/// folder, with `/`, links resolved, so that it is the same from wherever the command runs and
+/// whichever link names it.
 fn scorecard_id(project: &Project, file: &Path) -> String {
-    let full = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let real = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let full = real(file);
     let relative = full
-        .strip_prefix(&project.root)
+        .strip_prefix(real(&project.root))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|_| PathBuf::from(file.file_name().unwrap_or_default()));
+        .unwrap_or_else(|_| PathBuf::from(full.file_name().unwrap_or_default()));
     relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -59,6 +65,17 @@ fn prepare_all(file: &Path, source: &DataArgs, command: &str) -> Result<Prepared
             streamed: false,
         },
     )
+}
+
+/// The project file read, by its sha256.
+fn project_file(project: &Project) -> Option<ledger::record::ProjectFile> {
+    let path = project.file.as_ref()?;
+    let bytes = std::fs::read(path).ok()?;
+    let shown = path.strip_prefix(&project.root).unwrap_or(path);
+    Some(ledger::record::ProjectFile {
+        path: shown.display().to_string(),
+        sha256: scorecard::rules::manifest::sha256(&bytes),
+    })
 }
 
 /// The commit the scorecard is at, and whether the file has changes beyond it; `None` outside a
@@ -93,7 +110,7 @@ pub(crate) fn publish(
     source: &DataArgs,
     period: &str,
     approved_by: &str,
-    restate: Option<String>,
+    (restate, allow_partial): (Option<String>, bool),
 ) -> Exit {
     let mut run = match prepare_all(file, source, "publish") {
         Ok(r) => r,
@@ -139,8 +156,10 @@ pub(crate) fn publish(
         approved_by: approved_by.trim().to_string(),
         restate: restate.map(|r| r.trim().to_string()),
         git: git_of(file),
+        project: project_file(&run.project),
         definition: run.text.clone(),
         at: scorecard::rules::manifest::now(),
+        allow_partial,
     };
     match ledger::publish(&log, (&run.model, &session, &evaluation), publication) {
         Ok((sealed, place)) => {
@@ -223,6 +242,7 @@ pub(crate) fn find(
     let (session, evaluation) = scorecard::rules::run::evaluate_keeping(&run.model, &options)?;
     let now = restate::Now {
         model: &run.model,
+        project: project_file(&run.project),
         text: &run.text,
         options: &options,
         session: &session,
@@ -235,9 +255,23 @@ pub(crate) fn find(
 /// `scorecard.toml` (the working folder by default).
 pub(crate) fn verify(path: Option<&Path>, head: Option<&str>) -> Exit {
     let path = path.unwrap_or(Path::new("."));
+    if !path.exists() {
+        eprintln!(
+            "error[{}]: `{}` does not exist: name a scorecard, a project folder or its project file",
+            scorecard::diagnostic::Code::Unreadable.as_str(),
+            path.display()
+        );
+        return Exit::DataErrors;
+    }
+    if let Some(h) = head.filter(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
+        eprintln!(
+            "error: `--head {h}` is not a record's hash: 64 hex digits, as `publish` printed it"
+        );
+        return Exit::DataErrors;
+    }
     let project = if path.is_dir() {
         Project::of(&path.join(project::FILE))
-    } else if path.file_name().is_some_and(|n| n == project::FILE) {
+    } else if path.extension().is_some_and(|e| e == "toml") {
         Project::read(path)
     } else {
         Project::of(path)

@@ -132,8 +132,15 @@ pub fn main() -> ExitCode {
             period,
             approved_by,
             restate,
+            allow_partial,
             source,
-        } => close::publish(&file, &source, &period, &approved_by, restate),
+        } => close::publish(
+            &file,
+            &source,
+            &period,
+            &approved_by,
+            (restate, allow_partial),
+        ),
         Command::Restatements {
             file,
             source,

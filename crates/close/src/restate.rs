@@ -47,6 +47,11 @@ pub struct Period {
     /// The engine's version then and now, when they differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<(String, String)>,
+    /// Whether the project file (its bindings, the days data is complete for) differs.
+    pub project_file_changed: bool,
+    /// The options that decide the numbers (`as_of`, `data`), then and now, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<(serde_json::Value, serde_json::Value)>,
 }
 
 /// One figure as published and as it is now.
@@ -60,7 +65,8 @@ pub struct Restated {
     pub published: Option<Shown>,
     /// `null` for a KPI (or segment) that no longer has a result.
     pub now: Option<Shown>,
-    /// `data`, `definition`, `data and definition`, or `unexplained` (neither: an engine change).
+    /// `data`, `definition`, `data and definition`; else what else differs: `project file`,
+    /// `options` (`--as-of`, `--data`), `engine`; else `unexplained`.
     pub cause: &'static str,
     /// The changed datasets this figure reads.
     pub datasets: Vec<String>,
@@ -108,6 +114,8 @@ const LISTED: usize = 100;
 /// The current state of a scorecard, to compare the ledger with.
 pub struct Now<'a> {
     pub model: &'a Model,
+    /// The project file read today, with its sha256.
+    pub project: Option<crate::ledger::record::ProjectFile>,
     /// Today's scorecard text.
     pub text: &'a str,
     /// The options today's evaluation ran with: a published definition is evaluated with them.
@@ -194,6 +202,13 @@ fn period(
             now.evaluation.manifest.engine.version.to_string(),
         )
     });
+    let project_file_changed =
+        r.project.as_ref().map(|p| &p.sha256) != now.project.as_ref().map(|p| &p.sha256);
+    let decisive = |v: &serde_json::Value| serde_json::json!({ "as_of": v.get("as_of"), "data": v.get("data") });
+    let now_options = serde_json::to_value(&now.evaluation.manifest.options).unwrap_or_default();
+    let then_options = r.manifest.get("options").cloned().unwrap_or_default();
+    let options = (decisive(&then_options) != decisive(&now_options))
+        .then(|| (decisive(&then_options), decisive(&now_options)));
     let now_figures = figures_in(now.evaluation, &r.period)?;
     // The published definition on today's data.
     let moved_figures = match &then_.evaluation {
@@ -245,6 +260,9 @@ fn period(
             (true, true) => "data and definition",
             (true, false) if !datasets.is_empty() => "data",
             (false, true) => "definition",
+            _ if project_file_changed => "project file",
+            _ if options.is_some() => "options",
+            _ if engine.is_some() => "engine",
             _ => "unexplained",
         };
         let unit = [Some(now.model), old]
@@ -272,6 +290,8 @@ fn period(
         data,
         definitions,
         engine,
+        project_file_changed,
+        options,
     })
 }
 

@@ -124,20 +124,25 @@ fn folder_entries(path: &std::path::Path) -> Result<(Vec<Entry>, Vec<String>), S
     let mut strays = Vec::new();
     let listing = match std::fs::read_dir(path) {
         Ok(l) => l,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((entries, strays)),
+        // Never written to: no records. (A link to nowhere is not that.)
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.symlink_metadata().is_err() => {
+            return Ok((entries, strays))
+        }
         Err(e) => return Err(unusable(path, e)),
     };
     for item in listing {
         let item = item.map_err(|e| unusable(path, e))?;
         let name = item.file_name().to_string_lossy().into_owned();
         // The lock file and files being written (`.tmp…`) are the store's own.
-        if name.starts_with('.') {
+        if name == ".lock" || name.starts_with(".tmp") {
             continue;
         }
+        // Only the name a record is written under: `0000004.json` is not record 4.
         let number = name
             .strip_suffix(".json")
-            .filter(|n| n.len() >= WIDTH && n.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|n| n.parse::<u64>().ok());
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u64>().ok())
+            .filter(|n| name == format!("{n:0WIDTH$}.json"));
         let Some(sequence) = number else {
             strays.push(item.path().display().to_string());
             continue;
@@ -174,6 +179,15 @@ fn folder_append(
         .write_all(text.as_bytes())
         .and_then(|_| staged.as_file().sync_all())
         .map_err(|e| unusable(&target, e))?;
+    // Readable by the team, as a file written by hand would be (a temporary file is the owner's
+    // alone).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = staged
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     match staged.persist_noclobber(&target) {
         Ok(_) => {}
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -191,6 +205,14 @@ fn folder_append(
     Ok(target.display().to_string())
 }
 
+/// A PostgreSQL error with the server's own words (its Display is only `db error`).
+fn pg(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => e.to_string(),
+    }
+}
+
 impl Postgres {
     fn connect(url: &str, table: &str) -> Result<Postgres, StoreError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -202,7 +224,8 @@ impl Postgres {
                 .await
                 .map_err(|e| {
                     StoreError::Unusable(format!(
-                        "cannot connect to the database holding `{table}`: {e}"
+                        "cannot connect to the database holding `{table}`: {}",
+                        pg(&e)
                     ))
                 })?;
             tokio::spawn(connection);
@@ -213,7 +236,9 @@ impl Postgres {
                     "CREATE TABLE IF NOT EXISTS {table} (sequence bigint PRIMARY KEY, body text NOT NULL)"
                 ))
                 .await
-                .map_err(|e| StoreError::Unusable(format!("cannot make table `{table}`: {e}")))?;
+                .map_err(|e| {
+                    StoreError::Unusable(format!("cannot make table `{table}`: {}", pg(&e)))
+                })?;
             Ok::<_, StoreError>(client)
         })?;
         Ok(Postgres {
@@ -231,12 +256,15 @@ impl Postgres {
                 &format!("SELECT sequence, body FROM {table} ORDER BY sequence"),
                 &[],
             ))
-            .map_err(|e| StoreError::Unusable(format!("cannot read table `{table}`: {e}")))?;
+            .map_err(|e| {
+                StoreError::Unusable(format!("cannot read table `{table}`: {}", pg(&e)))
+            })?;
         Ok(rows
             .iter()
             .map(|r| {
                 let sequence: i64 = r.get(0);
                 Entry {
+                    // A number below 1 is no record's: shown as record 0, which never exists.
                     sequence: sequence.max(0) as u64,
                     place: format!("table `{table}`, sequence {sequence}"),
                     text: r.get(1),
@@ -261,7 +289,8 @@ impl Postgres {
                 })
             }
             Err(e) => Err(StoreError::Unusable(format!(
-                "cannot write to table `{table}`: {e}"
+                "cannot write to table `{table}`: {}",
+                pg(&e)
             ))),
         }
     }
@@ -274,7 +303,9 @@ impl Postgres {
                 self.client
                     .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&table]),
             )
-            .map_err(|e| StoreError::Unusable(format!("cannot lock table `{table}`: {e}")))?;
+            .map_err(|e| {
+                StoreError::Unusable(format!("cannot lock table `{table}`: {}", pg(&e)))
+            })?;
         match row.get::<_, bool>(0) {
             true => Ok(Lock::Postgres),
             false => Err(StoreError::Busy {

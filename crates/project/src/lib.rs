@@ -301,7 +301,14 @@ impl Project {
         let notify = match parsed.notify {
             Some(n) => {
                 let at = n.span().start;
-                Some(close::notify(&root, n.into_inner(), at, &invalid)?)
+                let notify = close::notify(&root, n.into_inner(), at, &invalid)?;
+                if notify.state == ledger {
+                    return Err(invalid(
+                        at,
+                        "`[notify]` keeps its state where `[ledger]` keeps the ledger: give each its own place (`state = { path = \"notify-state\" }`)".into(),
+                    ));
+                }
+                Some(notify)
             }
             None => None,
         };

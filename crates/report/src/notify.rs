@@ -19,13 +19,13 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
         if matches!(x.outcome, Outcome::AlreadySent) {
             continue;
         }
-        out.push_str(&format!("{word} to {}: {}\n", x.receiver, x.text));
+        out.push_str(&format!("{word} to {}: {}\n", x.receiver, shown(&x.text)));
         if let Outcome::Failed(why) = &x.outcome {
-            out.push_str(&format!("  {why}\n"));
+            out.push_str(&format!("  {}\n", shown(why)));
         }
         if let Some(p) = &x.preview {
             for line in p.lines() {
-                out.push_str(&format!("  | {line}\n"));
+                out.push_str(&format!("  | {}\n", shown(line)));
             }
         }
     }
@@ -54,4 +54,15 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Text from the data as one terminal line: control characters (a line break in a segment value,
+/// an escape sequence) written as escapes, never acted on.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }

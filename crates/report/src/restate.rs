@@ -147,6 +147,12 @@ fn changes(out: &mut String, p: &Period) {
             ));
         }
     }
+    if p.project_file_changed {
+        out.push_str("  project file: changed since (its bindings and the days data is complete for decide figures too)\n");
+    }
+    if let Some((then, now)) = &p.options {
+        out.push_str(&format!("  options: {then} then, {now} now\n"));
+    }
     if let Some((then, now)) = &p.engine {
         out.push_str(&format!("  engine: scorecard {then} then, {now} now\n"));
     }

@@ -65,10 +65,49 @@ pub struct Publication {
     /// For a restatement: why.
     pub restate: Option<String>,
     pub git: Option<record::Git>,
+    /// The project file read, with its sha256.
+    pub project: Option<record::ProjectFile>,
     /// The scorecard's text as evaluated.
     pub definition: String,
     /// When, in UTC (`2026-12-07T10:00:00Z`).
     pub at: String,
+    /// Publish figures the data covers only in part, recorded as partial.
+    pub allow_partial: bool,
+}
+
+/// Refuses a period whose figures are not final: one that reads a period its data covers only in
+/// part (its own, or one it compares with), or one a dataset's data ends before the end of.
+fn complete(
+    model: &Model,
+    evaluation: &Evaluation,
+    figures: &[Figure],
+    period: &str,
+) -> Result<(), CloseError> {
+    let help = "  help: publish once the data covers it, or pass --allow-partial to publish the figures marked partial";
+    let mut names: Vec<&str> = figures
+        .iter()
+        .filter(|f| f.partial)
+        .map(|f| f.kpi.as_str())
+        .collect();
+    names.dedup();
+    if !names.is_empty() {
+        return Err(CloseError::Partial(format!(
+            "{period} is not complete: {} read{} data that covers a period only in part (their own, or one they compare with), so the figures are not final\n{help}",
+            names.join(", "),
+            if names.len() == 1 { "s" } else { "" }
+        )));
+    }
+    let periods = scorecard_model::calendar::Periods::of(&model.header);
+    if let Some(p) = periods.parse(period) {
+        let (_, end) = periods.bounds(p);
+        if let Some((name, covers)) = evaluation.coverage.iter().find(|(_, c)| c.last < end) {
+            return Err(CloseError::Partial(format!(
+                "{period} is not complete: the data of `{name}` ends on {}, before the period does ({end}), so its figures are not final\n{help}",
+                covers.last
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Records the figures of `publication.period` in `evaluation` (evaluated up to that period) as
@@ -106,12 +145,13 @@ pub fn publish(
         (None, None) => (Kind::Publish, None),
     };
     if !evaluation.periods.contains(&publication.period) {
+        let first = evaluation.coverage.values().map(|c| c.first).min();
         return Err(CloseError::Period(format!(
-            "the scorecard has no results in {}: the data's periods run {}",
+            "the scorecard has no results in {}: {}",
             publication.period,
-            match (evaluation.periods.first(), evaluation.periods.last()) {
-                (Some(a), Some(b)) => format!("from {a} to {b}"),
-                _ => "nowhere (no rows)".into(),
+            match first {
+                Some(day) => format!("its data starts on {day}"),
+                None => "its data has no rows".into(),
             }
         )));
     }
@@ -120,30 +160,8 @@ pub fn publish(
             code: scorecard_diagnostic::Code::WriteOutput,
             message,
         })?;
-    let partial: Vec<&str> = figures
-        .iter()
-        .filter(|f| f.partial)
-        .map(|f| f.kpi.as_str())
-        .collect();
-    if !partial.is_empty() {
-        let mut names = partial.clone();
-        names.dedup();
-        return Err(CloseError::Partial(format!(
-            "{} is not complete: the data covers it only in part for {}, so its figures are not final\n  help: publish once the data covers the whole period",
-            publication.period,
-            names.join(", ")
-        )));
-    }
-    // A period the data does not reach to its end is not final either.
-    let periods = scorecard_model::calendar::Periods::of(&model.header);
-    if let Some(p) = periods.parse(&publication.period) {
-        let (_, end) = periods.bounds(p);
-        if let Some((name, covers)) = evaluation.coverage.iter().find(|(_, c)| c.last < end) {
-            return Err(CloseError::Partial(format!(
-                "{} is not complete: the data of `{name}` ends on {}, before the period does ({end}), so its figures are not final\n  help: publish once the data covers the whole period",
-                publication.period, covers.last
-            )));
-        }
+    if !publication.allow_partial {
+        complete(model, evaluation, &figures, &publication.period)?;
     }
     let (sequence, previous) = match read.records.last() {
         Some((e, s)) => (e.sequence + 1, Some(s.hash.clone())),
@@ -162,6 +180,7 @@ pub fn publish(
         reason: publication.restate,
         restates,
         git: publication.git,
+        project: publication.project,
         manifest,
         definition: publication.definition,
         figures,

@@ -9,14 +9,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// A record as stored: its hash, and what the hash covers.
+/// A record as stored: its hash, and what the hash covers. Nothing else may be in the file: a
+/// field beside them would be read by a person as part of the record, and no hash covers it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Sealed {
     pub hash: String,
     pub record: Record,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Record {
     /// 1 for the first record of the ledger, then one more for each.
     pub sequence: u64,
@@ -34,6 +37,11 @@ pub struct Record {
     /// The record a restatement replaces.
     pub restates: Option<u64>,
     pub git: Option<Git>,
+    /// The project file the run read (its bindings and the days its data is complete for decide
+    /// numbers too), by its sha256; `null` without one. Its text is not kept: a binding may hold
+    /// a connection string.
+    #[serde(default)]
+    pub project: Option<ProjectFile>,
     /// The evaluation's manifest: engine and version, scorecard and data files with sha256,
     /// options.
     pub manifest: serde_json::Value,
@@ -63,6 +71,13 @@ pub struct Git {
     pub clean: bool,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    pub path: String,
+    pub sha256: String,
+}
+
 /// One KPI in the period and one segment, as published.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Figure {
@@ -73,6 +88,8 @@ pub struct Figure {
     pub target: Option<String>,
     pub status: String,
     pub score: Option<String>,
+    /// It reads data that covers a period only in part (its own, or one it compares with), as
+    /// `run` marks it; only under `publish --allow-partial`.
     pub partial: bool,
 }
 
@@ -111,9 +128,14 @@ impl Sealed {
 /// The sha256 of a record's canonical JSON: every object's keys sorted, no spaces (so that anyone
 /// can recompute it from the stored file with any JSON library).
 pub fn hash_of(record: &Record) -> String {
-    let value = serde_json::to_value(record).unwrap_or_default();
+    hash_of_value(&serde_json::to_value(record).unwrap_or_default())
+}
+
+/// The same of a record as read from its file: a record written before a field was added to
+/// `Record` verifies as it was written.
+pub fn hash_of_value(record: &serde_json::Value) -> String {
     let mut canonical = String::new();
-    write_canonical(&value, &mut canonical);
+    write_canonical(record, &mut canonical);
     hex(&Sha256::digest(canonical.as_bytes()))
 }
 
@@ -172,7 +194,7 @@ pub fn figures(evaluation: &Evaluation, period: &str) -> Result<Vec<Figure>, Str
                             target: decimal(row.target),
                             status: row.status.name().to_string(),
                             score: decimal(row.score),
-                            partial: row.own_period_partial(),
+                            partial: row.partial,
                         });
                     }
                     Ok(())

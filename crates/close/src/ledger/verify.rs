@@ -3,7 +3,7 @@
 //! record was chained to), removed (a number missing), or unreadable; and, given the hash of the
 //! last record as it was noted elsewhere, a ledger cut back to before it.
 
-use super::record::{hash_of, Sealed};
+use super::record::{hash_of_value, Sealed};
 use crate::store::Entry;
 use serde::Serialize;
 
@@ -19,7 +19,8 @@ pub enum Problem {
     },
     /// Its content does not give the hash stored with it.
     Edited { sequence: u64, place: String },
-    /// Its hash was rewritten to match new content: the next record was chained to another.
+    /// Record `sequence + 1` is not chained to this one: this one was rewritten with a new hash,
+    /// or the next was put in.
     Rewritten { sequence: u64, place: String },
     /// Its number is not the one its place gives.
     Renumbered {
@@ -47,7 +48,8 @@ impl std::fmt::Display for Problem {
             ),
             Problem::Rewritten { sequence, place } => write!(
                 f,
-                "record {sequence} ({place}) was rewritten: its hash matches its content, but not the hash record {} was chained to",
+                "record {sequence} ({place}) was rewritten, or record {} was put in after it: each verifies on its own, but record {} is chained to another hash than record {sequence}'s",
+                sequence + 1,
                 sequence + 1
             ),
             Problem::Renumbered { sequence, place, written } => write!(
@@ -89,7 +91,11 @@ pub fn verify(entries: &[Entry], strays: &[String], head: Option<&str>) -> Vec<P
             previous = None;
         }
         expected = e.sequence + 1;
-        let sealed: Sealed = match serde_json::from_str(&e.text) {
+        let parsed = serde_json::from_str::<serde_json::Value>(&e.text).and_then(|v| {
+            let sealed = serde_json::from_value::<Sealed>(v.clone())?;
+            Ok((hash_of_value(&v["record"]), sealed))
+        });
+        let (content_hash, sealed) = match parsed {
             Ok(s) => s,
             Err(reason) => {
                 problems.push(Problem::Unreadable {
@@ -109,7 +115,7 @@ pub fn verify(entries: &[Entry], strays: &[String], head: Option<&str>) -> Vec<P
                 written: r.sequence,
             });
         }
-        if hash_of(r) != sealed.hash {
+        if content_hash != sealed.hash {
             problems.push(Problem::Edited {
                 sequence: e.sequence,
                 place: e.place.clone(),
@@ -148,4 +154,54 @@ pub fn verify(entries: &[Entry], strays: &[String], head: Option<&str>) -> Vec<P
     }
     problems.dedup();
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::{Kind, Record};
+    use super::*;
+
+    fn record(sequence: u64, previous: Option<String>) -> Record {
+        Record {
+            sequence,
+            previous,
+            kind: Kind::Publish,
+            scorecard: "a.scorecard".into(),
+            period: "2026-01".into(),
+            published_at: "2026-02-03T10:00:00Z".into(),
+            approved_by: "Ann".into(),
+            reason: None,
+            restates: None,
+            git: None,
+            project: None,
+            manifest: serde_json::json!({}),
+            definition: "scorecard a { currency: USD }".into(),
+            figures: Vec::new(),
+            scores: Vec::new(),
+            escalations: Vec::new(),
+            rows: Default::default(),
+        }
+    }
+
+    fn entry(sequence: u64, text: String) -> Entry {
+        Entry {
+            sequence,
+            place: format!("{sequence:06}.json"),
+            text,
+        }
+    }
+
+    /// A record written before a field was added to `Record` (here `project`, absent from its
+    /// file) verifies as written: the hash is over the file's record, not over what this version
+    /// of the program would write.
+    #[test]
+    fn a_record_from_before_a_new_field_still_verifies() {
+        let mut old = serde_json::to_value(record(1, None)).unwrap();
+        old.as_object_mut().unwrap().remove("project");
+        let hash = super::super::record::hash_of_value(&old);
+        let text = serde_json::json!({ "hash": hash, "record": old }).to_string();
+        let second = Sealed::seal(record(2, Some(hash)));
+        let entries = [entry(1, text), entry(2, second.text())];
+        assert_eq!(verify(&entries, &[], Some(&second.hash)), Vec::new());
+    }
 }

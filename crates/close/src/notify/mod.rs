@@ -120,12 +120,19 @@ fn notification(
         true => String::new(),
         false => format!(" for {segment}"),
     };
-    let whom = owner.as_deref().unwrap_or("no owner");
+    let whom = owner.as_deref();
     let everyone: Vec<&str> = owners.iter().flatten().map(String::as_str).collect();
     let what = match event {
-        "raised" => format!("raised in {period}{place}, owner {whom}"),
+        "raised" => format!(
+            "raised in {period}{place}, {}",
+            match whom {
+                Some(w) => format!("owner {w}"),
+                None => "no owner".into(),
+            }
+        ),
         "escalated" => format!(
-            "escalated to {whom} in {period}{place} (open since {})",
+            "escalated to {} in {period}{place} (open since {})",
+            whom.unwrap_or("no one"),
             e.raised
         ),
         _ => format!(

@@ -45,7 +45,9 @@ fn secret(var: &str, what: &str) -> Result<String, String> {
 fn body(format: WebhookFormat, n: &Notification) -> String {
     let value = match format {
         WebhookFormat::Json => serde_json::to_value(n).unwrap_or_default(),
-        WebhookFormat::Slack => serde_json::json!({ "text": n.text }),
+        // Slack reads `<…>` as a link or a mention (`<!channel>`) and `&` as an entity: text from
+        // the data is escaped as Slack asks, so that it shows as written.
+        WebhookFormat::Slack => serde_json::json!({ "text": slack_escape(&n.text) }),
         WebhookFormat::Teams => {
             let mut facts = vec![
                 serde_json::json!({"title": "Severity", "value": n.severity}),
@@ -81,6 +83,13 @@ fn body(format: WebhookFormat, n: &Notification) -> String {
     value.to_string()
 }
 
+/// `&`, `<` and `>` as Slack's message formatting requires them escaped.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn title(n: &Notification) -> String {
     let name = n.label.clone().unwrap_or_else(|| n.escalation.clone());
     format!("{name}: {}", n.event)
@@ -90,6 +99,9 @@ fn webhook(url: &str, body: &str, id: &str) -> Result<(), String> {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(false)
+        // A redirect would turn the POST into a GET without the notification, and its 200 into a
+        // delivery that never happened: a 3xx is a failure, reported with where it points.
+        .max_redirects(0)
         .build();
     let agent: ureq::Agent = config.into();
     let response = agent
@@ -107,6 +119,11 @@ fn webhook(url: &str, body: &str, id: &str) -> Result<(), String> {
     let status = response.status();
     if status.is_success() {
         return Ok(());
+    }
+    if status.is_redirection() {
+        return Err(format!(
+            "the webhook answered {status}, a redirect, which is not followed (it would not carry the notification): set the webhook's variable to the URL it points to"
+        ));
     }
     let mut said = response.into_body().read_to_string().unwrap_or_default();
     said.truncate(200);
@@ -153,6 +170,10 @@ fn email_text(n: &Notification) -> String {
     text.push_str(&format!("Severity:   {}\n", n.severity));
     text.push_str(&format!("KPI:        {}\n", n.kpi));
     text.push_str(&format!("Period:     {}\n", n.period));
+    let segment = super::segment_text(&n.segment);
+    if !segment.is_empty() {
+        text.push_str(&format!("Segment:    {segment}\n"));
+    }
     text.push_str(&format!("Open since: {}\n", n.raised));
     if let Some(o) = &n.owner {
         text.push_str(&format!("Owner:      {o}\n"));

@@ -101,6 +101,23 @@ pub fn section(r: &Restatements) -> String {
             }
             changes.push(line);
         }
+        if p.project_file_changed {
+            changes.push("The project file changed (its bindings and the days data is complete for decide figures too)".into());
+        }
+        if let Some((then, now)) = &p.options {
+            changes.push(format!(
+                "Options: {} then, {} now",
+                esc(&then.to_string()),
+                esc(&now.to_string())
+            ));
+        }
+        if let Some((then, now)) = &p.engine {
+            changes.push(format!(
+                "Engine: scorecard {} then, {} now",
+                esc(then),
+                esc(now)
+            ));
+        }
         if !changes.is_empty() {
             out.push_str("<ul>\n");
             for c in changes {
