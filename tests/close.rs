@@ -6,7 +6,8 @@
 //! The fixture, worked by hand: revenue is the month's sum of `sales.amount`, green at 1,000 or
 //! more, amber from 900, red under 900. January 1,200 (green), February 800 (red: raised, owner
 //! "Sales lead"), March 850 (red, a period after raising: escalated to "CFO"), April 1,100 (green:
-//! recovered).
+//! recovered). Scored as percent of target, 10 × value / 1,000: February's 800 scores 8.00, and
+//! so do its objective, perspective and overall score, revenue being their only KPI.
 
 use crate::sources::{postgres_url, psql, Schema};
 use serde_json::Value;
@@ -29,12 +30,17 @@ dataset sales {
   }
 }
 
+perspective financial "Financial" { weight: 100% }
+objective sell "Sell to plan" { perspective: financial }
+
 kpi revenue "Revenue" {
+  objective: sell
   owner: "Sales lead"
   unit: money
   value: sum(sales.amount)
   target: 1000
   thresholds: green >= 1000, amber >= 900, red otherwise
+  scoring: percent_of_target
 }
 
 kpi units "Orders" {
@@ -300,6 +306,31 @@ fn a_data_fix_is_a_restatement_caused_by_data_naming_the_row() {
     );
     let feb = &r["periods"][1];
     assert_eq!(feb["figures"][0]["published"]["status"], "red");
+    // The score rolls up: 8.00 then, 9.00 now, for the objective, the perspective and overall.
+    let scores: Vec<(String, String, String)> = feb["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let n = |v: &Value| {
+                let d: rust_decimal::Decimal = v.as_str().unwrap().parse().unwrap();
+                d.normalize().to_string()
+            };
+            (
+                s["of"].as_str().unwrap().to_string(),
+                n(&s["published"]),
+                n(&s["now"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scores,
+        vec![
+            ("overall".into(), "8".into(), "9".into()),
+            ("perspective".into(), "8".into(), "9".into()),
+            ("objective".into(), "8".into(), "9".into()),
+        ]
+    );
     assert_eq!(feb["figures"][0]["now"]["status"], "amber");
     assert_eq!(feb["figures"][0]["datasets"], serde_json::json!(["sales"]));
     assert_eq!(feb["definitions"], serde_json::json!([]));
@@ -1117,4 +1148,220 @@ fn a_redirecting_webhook_is_a_failed_delivery() {
     let (code, out, _) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 0);
     assert!(out.contains("1 sent"), "{out}");
+}
+
+#[test]
+fn no_output_is_written_into_the_ledger_or_the_delivery_state() {
+    let dir = notify_project(2, 1, "");
+    assert_eq!(publish(dir.path(), "2026-01", None).0, 0);
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    let before = std::fs::read(dir.path().join("ledger/000002.json")).unwrap();
+    std::fs::create_dir(dir.path().join("notify-state")).unwrap();
+    for (args, target) in [
+        (
+            vec!["restatements", "close.scorecard"],
+            "ledger/000002.json",
+        ),
+        (vec!["run", "close.scorecard"], "ledger/000003.json"),
+        (vec!["report", "close.scorecard"], "ledger/sub/x.html"),
+        (
+            vec!["notify", "close.scorecard", "--dry-run"],
+            "notify-state/000001.json",
+        ),
+    ] {
+        std::fs::create_dir_all(dir.path().join("ledger/sub")).unwrap();
+        let mut args = args.clone();
+        args.extend(["-o", target]);
+        let (code, _, err) = run_in(dir.path(), &args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("error[scorecard::io::output_clash]"),
+            "{args:?}: {err}"
+        );
+        std::fs::remove_dir(dir.path().join("ledger/sub")).unwrap();
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("ledger/000002.json")).unwrap(),
+        before
+    );
+    assert!(!dir.path().join("ledger/000003.json").exists());
+    assert_eq!(run_in(dir.path(), &["ledger", "verify"], &[]).0, 0);
+}
+
+#[test]
+fn a_renamed_kpi_is_compared_with_its_former_self() {
+    let dir = project(2, "");
+    assert_eq!(publish(dir.path(), "2026-02", None).0, 0);
+    let renamed = SCORECARD
+        .replace(
+            "kpi revenue \"Revenue\" {",
+            "kpi net_sales \"Revenue\" {\n  renamed_from: revenue",
+        )
+        .replace("revenue is red", "net_sales is red")
+        .replace("revenue is green", "net_sales is green");
+    std::fs::write(dir.path().join("close.scorecard"), renamed).unwrap();
+    let r = restatements(dir.path(), &[]);
+    assert_eq!(restated(&r, "2026-02"), vec![]);
+    let kpi = r["periods"][0]["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "kpi")
+        .unwrap()
+        .clone();
+    assert_eq!(kpi["name"], "net_sales");
+    assert_eq!(kpi["renamed_from"], "revenue");
+}
+
+#[test]
+fn nothing_published_is_an_empty_document_not_a_missing_one() {
+    let dir = project(2, "");
+    std::fs::write(dir.path().join("out.json"), "stale").unwrap();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "restatements",
+            "close.scorecard",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("nothing of `close.scorecard` is published"),
+        "{err}"
+    );
+    let doc = json(&std::fs::read_to_string(dir.path().join("out.json")).unwrap());
+    assert_eq!(doc["periods"], serde_json::json!([]));
+    assert_eq!(doc["scorecard"], "close.scorecard");
+}
+
+#[test]
+fn a_changed_exchange_rate_is_a_restatement_caused_by_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let global = Path::new(env!("CARGO_MANIFEST_DIR")).join("scorecards/global");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::copy(
+        global.join("global.scorecard"),
+        dir.path().join("global.scorecard"),
+    )
+    .unwrap();
+    for f in [
+        "orders.csv",
+        "balances.csv",
+        "campaigns.csv",
+        "fx_rates.csv",
+    ] {
+        std::fs::copy(global.join("data").join(f), dir.path().join("data").join(f)).unwrap();
+    }
+    let (code, _, err) = run_in(
+        dir.path(),
+        &[
+            "publish",
+            "global.scorecard",
+            "--period",
+            "2026-06",
+            "--approved-by",
+            "A",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let path = dir.path().join("data/fx_rates.csv");
+    let rates = std::fs::read_to_string(&path).unwrap();
+    let line = rates
+        .lines()
+        .find(|l| l.starts_with("2026-06-15,EUR,"))
+        .unwrap()
+        .to_string();
+    std::fs::write(&path, rates.replace(&line, "2026-06-15,EUR,1.300000")).unwrap();
+    let (code, out, err) = run_in(
+        dir.path(),
+        &["restatements", "global.scorecard", "--format", "json"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    let figures = r["periods"][0]["figures"].as_array().unwrap();
+    assert!(!figures.is_empty(), "a June EUR rate moves June's revenue");
+    for f in figures {
+        assert_eq!(f["cause"], "data", "{f}");
+        assert_eq!(f["datasets"], serde_json::json!(["fx_rates"]), "{f}");
+    }
+    assert!(figures.iter().any(|f| f["kpi"] == "revenue"), "{figures:?}");
+}
+
+#[test]
+fn an_episode_the_data_no_longer_has_is_withdrawn_from_whoever_was_told() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(2, 1, "");
+    assert!(notify(dir.path(), &hook, &[]).1.contains("1 sent"));
+    // February is corrected to 1,000.00 (green): the episode raised in February is gone.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,500.00",
+    );
+    let (code, out, err) = notify(dir.path(), &hook, &["--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out);
+    let d = &doc["deliveries"][0];
+    assert_eq!(d["outcome"]["outcome"], "sent");
+    assert_eq!(d["notification"]["event"], "withdrawn");
+    assert_eq!(d["notification"]["raised"], "2026-02");
+    assert_eq!(
+        d["notification"]["owners"],
+        serde_json::json!(["Sales lead"])
+    );
+    let got = hook.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1]["body"]["event"], "withdrawn");
+    assert_ne!(got[1]["idempotency_key"], got[0]["idempotency_key"]);
+    // Once: the episode is over.
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("nothing to send"), "{out}");
+    assert_eq!(hook.received().len(), 2);
+    // Corrected back: the episode is there again, so it is raised and told again, under a new
+    // id; and withdrawn again, under another, if it goes.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,500.00",
+        "3,2026-02-01,EMEA,300.00",
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("1 sent"), "{out}");
+    let got = hook.received();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2]["body"]["event"], "raised");
+    assert_eq!(got[2]["body"]["generation"], 1);
+    assert_ne!(got[2]["idempotency_key"], got[0]["idempotency_key"]);
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,500.00",
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("1 sent"), "{out}");
+    let got = hook.received();
+    assert_eq!(got[3]["body"]["event"], "withdrawn");
+    assert_ne!(got[3]["idempotency_key"], got[1]["idempotency_key"]);
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("nothing to send"), "{out}");
+    assert_eq!(hook.received().len(), 4);
+}
+
+#[test]
+fn the_ledger_and_the_state_are_one_place_however_written() {
+    let dir = project(1, "[ledger]\npath = \"audit\"\n[notify]\nstate = { path = \"x/../audit\" }\n[notify.receivers.x]\nwebhook = { url_env = \"X\" }\n[notify.route]\nreceiver = \"x\"\n");
+    let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("give each its own place"), "{err}");
+    let dir = project(1, "[ledger]\npostgres = { url_env = \"A\", table = \"audit.store\" }\n[notify]\nstate = { postgres = { url_env = \"B\", table = \"AUDIT.STORE\" } }\n[notify.receivers.x]\nwebhook = { url_env = \"X\" }\n[notify.route]\nreceiver = \"x\"\n");
+    let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("give each its own place"), "{err}");
 }

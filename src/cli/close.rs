@@ -134,6 +134,13 @@ pub(crate) fn publish(
         return Exit::ScorecardErrors;
     };
     let label = periods.label(p);
+    if let Some(day) = run.options.as_of.filter(|d| *d < periods.bounds(p).0) {
+        eprintln!(
+            "error[{}]: `--as-of {day}` is before {label} begins: nothing of it would be evaluated",
+            scorecard::diagnostic::Code::LedgerPeriod.as_str()
+        );
+        return Exit::ScorecardErrors;
+    }
     // Evaluated up to the period published: its escalations as they stood then.
     run.options.to = Some(label.clone());
     let log = match Log::open(&run.project.ledger) {
@@ -198,20 +205,17 @@ pub(crate) fn restatements(file: &Path, source: &DataArgs, out: &DocumentOutput)
     if let Err(code) = write::guard(&write::with_main(out.output.as_deref(), &[]), &run.reads) {
         return code;
     }
-    let found = match find(&run, file) {
-        Ok(found) => found,
+    let mut r = match find(&run, file, true) {
+        Ok(Some(r)) => r,
+        Ok(None) => return Exit::Ok,
         Err(e) => return failed(&e),
     };
-    let mut r = match found {
-        Some(r) => r,
-        None => {
-            eprintln!(
-                "nothing of `{}` is published in the ledger: `scorecard publish` records a period",
-                scorecard_id(&run.project, file)
-            );
-            return Exit::Ok;
-        }
-    };
+    if r.periods.is_empty() {
+        eprintln!(
+            "nothing of `{}` is published in the ledger {}: `scorecard publish` records a period",
+            r.scorecard, r.ledger
+        );
+    }
     stamp(
         &mut r.manifest,
         vec![SourceFile::new(&file.display().to_string(), &run.text)],
@@ -222,15 +226,17 @@ pub(crate) fn restatements(file: &Path, source: &DataArgs, out: &DocumentOutput)
     })
 }
 
-/// The restatements of the scorecard `run` prepares; `None` when the ledger has no record of it.
+/// The restatements of the scorecard `run` prepares; `None` when the ledger has no record of it,
+/// unless `always` (then with no periods).
 pub(crate) fn find(
     run: &Prepared,
     file: &Path,
+    always: bool,
 ) -> Result<Option<restate::Restatements>, CloseError> {
     let log = Log::open(&run.project.ledger)?;
-    let read = ledger::Read::verified(&log)?;
+    let read = ledger::Records::verified(&log)?;
     let id = scorecard_id(&run.project, file);
-    if read.latest(&id).is_empty() {
+    if read.latest(&id).is_empty() && !always {
         return Ok(None);
     }
     // Every period, whatever the report shows.
@@ -248,7 +254,7 @@ pub(crate) fn find(
         session: &session,
         evaluation: &evaluation,
     };
-    restate::restatements(&read, &id, log.shown(), now).map(Some)
+    restate::restatements(&read, &id, log.place(), now).map(Some)
 }
 
 /// `scorecard ledger verify [PATH] [--head HASH]`: PATH is a scorecard, a project folder or its
@@ -325,14 +331,7 @@ pub(crate) fn verify(path: Option<&Path>, head: Option<&str>) -> Exit {
 
 /// `scorecard notify FILE [--dry-run]`.
 pub(crate) fn notify(file: &Path, source: &DataArgs, dry_run: bool, out: &DocumentOutput) -> Exit {
-    let run = match prepare(
-        file,
-        source,
-        Purpose::Run {
-            credits: false,
-            streamed: false,
-        },
-    ) {
+    let run = match prepare_all(file, source, "notify") {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -369,7 +368,8 @@ pub(crate) fn notify(file: &Path, source: &DataArgs, dry_run: bool, out: &Docume
         }
     };
     let id = scorecard_id(&run.project, file);
-    let (list, history) = notify::notifications(&evaluation, &id, &|e| known.contains(e));
+    let planned = notify::notifications(&evaluation, &id, &known);
+    let (list, history) = (planned.notifications, planned.history);
     let now = scorecard::rules::manifest::now();
     let delivered = match notify::deliver(&config, &log, &list, (dry_run, &now)) {
         Ok(d) => d,

@@ -455,7 +455,7 @@ pub fn report(file: &Path, source: DataArgs, output: Option<&Path>) -> Exit {
     }
     // The figures that differ from what was published, when any period was. A ledger that
     // cannot be read leaves the section out, saying why: the report is still wanted.
-    let restated = match super::close::find(&run, file) {
+    let restated = match super::close::find(&run, file, false) {
         Ok(found) => found,
         Err(e) => {
             eprintln!(

@@ -67,10 +67,22 @@ pub fn scorecards_and_projects<P: AsRef<Path>>(files: &[P]) -> Vec<Read> {
     reads
 }
 
-/// The project file a command reads, if there is one.
-pub fn project_file(project: &Project) -> Option<Read> {
-    let file = project.file.as_ref();
-    file.map(|f| Read::new(f, "the project file"))
+/// The project file a command reads, if there is one, and the folders of records no output may
+/// be written in: the ledger and the notification state (docs/audit.md, docs/notifications.md).
+pub fn project_file(project: &Project) -> Vec<Read> {
+    use scorecard::project::close::Store;
+    let mut reads: Vec<Read> = project
+        .file
+        .iter()
+        .map(|f| Read::new(f, "the project file"))
+        .collect();
+    if let Store::Folder(ledger) = &project.ledger {
+        reads.push(Read::folder(ledger, "in the ledger's folder"));
+    }
+    if let Some(Store::Folder(state)) = project.notify.as_ref().map(|n| &n.state) {
+        reads.push(Read::folder(state, "in the notification state's folder"));
+    }
+    reads
 }
 
 /// Every file a run of the scorecard at `file` reads: the scorecard, the project file, the

@@ -9,7 +9,7 @@
 //! moved by data; one that moved between that and today's definition moved by definition.
 
 use crate::ledger::record::{self, Figure, Fingerprints};
-use crate::ledger::{Read, Sealed};
+use crate::ledger::{Records, Sealed};
 use crate::CloseError;
 use rust_decimal::Decimal;
 use scorecard_engine::Session;
@@ -40,6 +40,8 @@ pub struct Period {
     pub approved_by: String,
     /// Each figure that differs, in KPI order then segment.
     pub figures: Vec<Restated>,
+    /// Each overall, perspective or objective score that differs.
+    pub scores: Vec<ScoreRestated>,
     /// The datasets whose data differs from what the record was computed from.
     pub data: Vec<DataChange>,
     /// The declarations that differ between the record's scorecard text and today's.
@@ -72,6 +74,16 @@ pub struct Restated {
     pub datasets: Vec<String>,
     /// The changed declarations it depends on, as `kind name`.
     pub declarations: Vec<String>,
+}
+
+/// A roll-up score as published and as it is now (`null` for no score, or none then or now).
+#[derive(Debug, Serialize)]
+pub struct ScoreRestated {
+    /// `overall`, `perspective` or `objective`.
+    pub of: String,
+    pub name: Option<String>,
+    pub published: Option<String>,
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,6 +120,10 @@ pub struct RowChanges {
     pub changed_keys: Vec<String>,
 }
 
+/// The input format of a dataset aggregated in PostgreSQL (`pushdown`), whose sha256 is of the
+/// aggregates it returned, not of its rows.
+const PUSHED_DOWN: &str = "postgres-aggregates";
+
 /// How many keys of each kind a restatement lists.
 const LISTED: usize = 100;
 
@@ -126,7 +142,7 @@ pub struct Now<'a> {
 
 /// Compares each published period of `scorecard` in `read` with `now`.
 pub fn restatements(
-    read: &Read,
+    read: &Records,
     scorecard: &str,
     ledger: String,
     now: Now,
@@ -216,13 +232,41 @@ fn period(
         None => None,
     };
     let changed_data: BTreeSet<&str> = data.iter().map(|d| d.dataset.as_str()).collect();
+    // Datasets aggregated in PostgreSQL: their sha256 is of the aggregates asked for, so a change
+    // of it says nothing of their rows; a figure they move by data names them.
+    let unhashable: BTreeSet<&str> = now
+        .evaluation
+        .manifest
+        .inputs
+        .iter()
+        .filter(|i| i.format == PUSHED_DOWN)
+        .map(|i| i.dataset.as_str())
+        .collect();
     let mut figures = Vec::new();
+    // A KPI renamed since (`renamed_from`) is compared with its former self, as `diff` pairs them.
+    let renamed: BTreeMap<&str, &str> = now
+        .model
+        .kpis
+        .iter()
+        .flat_map(|k| {
+            k.renamed_from
+                .iter()
+                .map(move |from| (from.as_str(), k.name.as_str()))
+        })
+        .filter(|(from, to)| old.is_none_or(|m| m.kpi(to).is_none() && m.kpi(from).is_some()))
+        .collect();
     let keyed = |f: &Figure| (f.kpi.clone(), f.segment.clone());
-    let then: BTreeMap<_, &Figure> = r.figures.iter().map(|f| (keyed(f), f)).collect();
+    let keyed_then = |f: &Figure| {
+        let name = renamed
+            .get(f.kpi.as_str())
+            .map_or(f.kpi.clone(), |n| n.to_string());
+        (name, f.segment.clone())
+    };
+    let then: BTreeMap<_, &Figure> = r.figures.iter().map(|f| (keyed_then(f), f)).collect();
     let current: BTreeMap<_, &Figure> = now_figures.iter().map(|f| (keyed(f), f)).collect();
     let moved: Option<BTreeMap<_, &Figure>> = moved_figures
         .as_ref()
-        .map(|m| m.iter().map(|f| (keyed(f), f)).collect());
+        .map(|m| m.iter().map(|f| (keyed_then(f), f)).collect());
     let texts_differ = !definitions.is_empty() || old.is_none();
     // In today's KPI order, then KPIs only the record has.
     let mut order: Vec<(String, BTreeMap<String, Option<String>>)> =
@@ -230,7 +274,7 @@ fn period(
     order.extend(
         r.figures
             .iter()
-            .map(keyed)
+            .map(keyed_then)
             .filter(|k| !current.contains_key(k)),
     );
     for k in order {
@@ -252,6 +296,18 @@ fn period(
         };
         if !by_data {
             datasets.clear();
+        } else if datasets.is_empty() {
+            // Moved by data, yet no file it reads is known to differ: what it reads in
+            // PostgreSQL, or else every dataset that changed.
+            let (_, reads) = reached(&k.0, now, old);
+            datasets = unhashable
+                .iter()
+                .filter(|d| reads.contains(**d))
+                .map(|d| d.to_string())
+                .collect();
+            if datasets.is_empty() {
+                datasets = changed_data.iter().map(|d| d.to_string()).collect();
+            }
         }
         if !by_definition {
             declarations.clear();
@@ -281,7 +337,9 @@ fn period(
             declarations,
         });
     }
+    let scores = restated_scores(&r.scores, &record::scores(now.evaluation, &r.period));
     Ok(Period {
+        scores,
         period: r.period.clone(),
         record: r.sequence,
         published_at: r.published_at.clone(),
@@ -314,6 +372,35 @@ fn same_opt(a: Option<&Figure>, b: Option<&Figure>) -> bool {
     }
 }
 
+/// The roll-up scores that differ, in the record's order then today's.
+fn restated_scores(then: &[record::Score], now: &[record::Score]) -> Vec<ScoreRestated> {
+    let number = |x: Option<&String>| x.and_then(|t| t.parse::<Decimal>().ok());
+    let key = |s: &record::Score| (s.of.clone(), s.name.clone());
+    let mut keys: Vec<(String, Option<String>)> = then.iter().map(key).collect();
+    keys.extend(
+        now.iter()
+            .map(key)
+            .filter(|k| !then.iter().any(|t| key(t) == *k)),
+    );
+    keys.into_iter()
+        .filter_map(|k| {
+            let find = |list: &[record::Score]| {
+                list.iter()
+                    .find(|s| key(s) == k)
+                    .and_then(|s| s.score.clone())
+            };
+            let (a, b) = (find(then), find(now));
+            let differs = number(a.as_ref()) != number(b.as_ref());
+            differs.then_some(ScoreRestated {
+                of: k.0,
+                name: k.1,
+                published: a,
+                now: b,
+            })
+        })
+        .collect()
+}
+
 fn shown(f: &Figure) -> Shown {
     Shown {
         value: f.value.clone(),
@@ -344,6 +431,7 @@ fn data_changes(
         .and_then(|i| i.as_array())
         .into_iter()
         .flatten()
+        .filter(|i| i.get("format").and_then(|f| f.as_str()) != Some(PUSHED_DOWN))
         .filter_map(|i| {
             let field = |f: &str| i.get(f).and_then(|v| v.as_str()).map(str::to_string);
             Some((field("dataset")?, (field("path")?, field("sha256")?)))
@@ -354,6 +442,7 @@ fn data_changes(
         .manifest
         .inputs
         .iter()
+        .filter(|i| i.format != PUSHED_DOWN)
         .map(|i| (i.dataset.clone(), (i.path.clone(), i.sha256.clone())))
         .collect();
     let names: BTreeSet<&String> = then.keys().chain(current.keys()).collect();
@@ -448,17 +537,7 @@ fn causes(
     changed_data: &BTreeSet<&str>,
     definitions: &[Change],
 ) -> (Vec<String>, Vec<String>) {
-    let mut kpis = BTreeSet::new();
-    let mut datasets = BTreeSet::new();
-    for m in [Some(now.model), old].into_iter().flatten() {
-        reach(m, kpi, &mut kpis, &mut datasets);
-    }
-    // The sources behind the rule tables it reads.
-    let sources: BTreeSet<String> = datasets
-        .iter()
-        .flat_map(|d| scorecard_engine::coverage::sources_of(now.model, d))
-        .collect();
-    datasets.extend(sources);
+    let (kpis, datasets) = reached(kpi, now, old);
     let data: Vec<String> = changed_data
         .iter()
         .filter(|d| datasets.contains(**d))
@@ -479,6 +558,22 @@ fn causes(
     (data, declarations)
 }
 
+/// The KPIs `kpi` reads (itself included, then or now) and the datasets and rule tables they
+/// read, with the sources behind those tables.
+fn reached(kpi: &str, now: &Now, old: Option<&Model>) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut kpis = BTreeSet::new();
+    let mut datasets = BTreeSet::new();
+    for m in [Some(now.model), old].into_iter().flatten() {
+        reach(m, kpi, &mut kpis, &mut datasets);
+    }
+    let sources: BTreeSet<String> = datasets
+        .iter()
+        .flat_map(|d| scorecard_engine::coverage::sources_of(now.model, d))
+        .collect();
+    datasets.extend(sources);
+    (kpis, datasets)
+}
+
 /// The KPIs `kpi` reads (itself included) and the datasets their aggregates read, in `model`.
 fn reach(model: &Model, kpi: &str, kpis: &mut BTreeSet<String>, datasets: &mut BTreeSet<String>) {
     let mut todo = vec![kpi.to_string()];
@@ -497,6 +592,12 @@ fn reach(model: &Model, kpi: &str, kpis: &mut BTreeSet<String>, datasets: &mut B
                 Expr::Aggregate { index } => {
                     if let Some(a) = model.aggregates.get(*index) {
                         datasets.insert(a.dataset.clone());
+                        // Money converted reads the exchange rates' dataset too.
+                        let rates = a
+                            .convert
+                            .as_ref()
+                            .and_then(|c| model.rates.iter().find(|r| r.name == c.rates));
+                        datasets.extend(rates.map(|r| r.dataset.clone()));
                     }
                 }
                 Expr::Kpi { name } => todo.push(name.clone()),

@@ -74,6 +74,14 @@ impl Log {
         }
     }
 
+    /// Where the store is, for documents: the folder, or `postgresql:TABLE`.
+    pub fn place(&self) -> String {
+        match self {
+            Log::Folder(path) => path.display().to_string(),
+            Log::Postgres(pg) => format!("postgresql:{}", pg.table),
+        }
+    }
+
     /// Every record, by number. A folder's files that are not records (`notes.txt`) are returned
     /// in `strays` so that `ledger verify` can name them.
     pub fn entries(&self) -> Result<(Vec<Entry>, Vec<String>), StoreError> {

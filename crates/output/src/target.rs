@@ -87,6 +87,9 @@ pub struct Output<'a> {
 pub struct Read {
     pub path: PathBuf,
     pub what: String,
+    /// A folder whose every file the command (or a later one) reads as records: no output may
+    /// be anywhere inside it (the ledger, the notification state).
+    pub folder: bool,
 }
 
 impl Read {
@@ -94,7 +97,26 @@ impl Read {
         Read {
             path: path.into(),
             what: what.into(),
+            folder: false,
         }
+    }
+
+    /// A folder no output may be written in.
+    pub fn folder(path: impl Into<PathBuf>, what: impl Into<String>) -> Read {
+        Read {
+            folder: true,
+            ..Read::new(path, what)
+        }
+    }
+
+    /// Whether writing the output `id` would replace this file, or land in this folder.
+    fn holds(&self, id: &Identity) -> bool {
+        if !self.folder {
+            return Identity::of(&self.path).same(id);
+        }
+        let folder = resolve(&self.path).unwrap_or_else(|_| self.path.clone());
+        let folder = folder.canonicalize().unwrap_or(folder);
+        id.path.starts_with(folder)
     }
 }
 
@@ -113,7 +135,7 @@ pub fn check(outputs: &[Output], reads: &[Read]) -> Result<(), OutputError> {
         if id.special {
             continue;
         }
-        if let Some(read) = reads.iter().find(|r| Identity::of(&r.path).same(&id)) {
+        if let Some(read) = reads.iter().find(|r| r.holds(&id)) {
             return Err(OutputError::IsInput {
                 path: out.path.display().to_string(),
                 option: out.option.to_string(),

@@ -451,6 +451,21 @@ fn looks_like_address(s: &str) -> bool {
     })
 }
 
+impl Store {
+    /// Whether two stores are one place: the same folder once links and `..` are resolved, or
+    /// tables of the same name (names are unquoted, so case does not count; two databases are
+    /// not told apart, since their connection strings are read only when used).
+    pub fn same_place(&self, other: &Store) -> bool {
+        match (self, other) {
+            (Store::Folder(a), Store::Folder(b)) => super::resolve(a) == super::resolve(b),
+            (Store::Postgres { table: a, .. }, Store::Postgres { table: b, .. }) => {
+                a.eq_ignore_ascii_case(b)
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Route {
     /// Whether this node's matchers all hold for a notification.
     pub fn matches(&self, severity: &str, owner: Option<&str>, escalation: &str) -> bool {

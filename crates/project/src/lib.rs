@@ -302,7 +302,7 @@ impl Project {
             Some(n) => {
                 let at = n.span().start;
                 let notify = close::notify(&root, n.into_inner(), at, &invalid)?;
-                if notify.state == ledger {
+                if notify.state.same_place(&ledger) {
                     return Err(invalid(
                         at,
                         "`[notify]` keeps its state where `[ledger]` keeps the ledger: give each its own place (`state = { path = \"notify-state\" }`)".into(),

@@ -98,7 +98,65 @@ pub fn redact(url: &str) -> String {
         };
         return format!("{scheme}://{authority}{tail}");
     }
-    redact_pairs(url, ' ')
+    redact_keywords(url)
+}
+
+/// A `key = value` connection string (libpq's keyword form: spaces allowed around `=`, a value
+/// quoted with `'…'` or not, `\` escaping the next character) with the password's value replaced;
+/// read as libpq reads it, so that no spacing or quoting shows any of it. Text that is not such a
+/// string is not shown at all.
+fn redact_keywords(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut pairs: Vec<String> = Vec::new();
+    let unreadable = || "(a connection string that could not be read, not shown)".to_string();
+    loop {
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        if i == chars.len() {
+            break;
+        }
+        let start = i;
+        while i < chars.len() && chars[i] != '=' && !chars[i].is_whitespace() {
+            i += 1;
+        }
+        let key: String = chars[start..i].iter().collect();
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        if key.is_empty() || i == chars.len() || chars[i] != '=' {
+            return unreadable();
+        }
+        i += 1;
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        let value_start = i;
+        let quoted = chars.get(i) == Some(&'\'');
+        if quoted {
+            i += 1;
+        }
+        loop {
+            match chars.get(i) {
+                None if quoted => return unreadable(),
+                None => break,
+                Some('\\') => i += 2,
+                Some('\'') if quoted => {
+                    i += 1;
+                    break;
+                }
+                Some(c) if !quoted && c.is_whitespace() => break,
+                Some(_) => i += 1,
+            }
+        }
+        let value: String = chars[value_start..i.min(chars.len())].iter().collect();
+        pairs.push(match key.as_str() {
+            "password" => "password=***".to_string(),
+            _ => format!("{key}={value}"),
+        });
+    }
+    pairs.join(" ")
 }
 
 /// `password=…` in a list of `key=value` pairs separated by `sep`, replaced; a quoted password
@@ -138,6 +196,20 @@ mod tests {
             "host=db user=ann password=*** dbname=sales"
         );
         assert_eq!(redact("host=db password=x"), "host=db password=***");
+        // libpq takes spaces around `=` and escaped spaces: none of the password shows.
+        assert_eq!(
+            redact("host=localhost user=ann password = s3cret dbname=sales"),
+            "host=localhost user=ann password=*** dbname=sales"
+        );
+        assert_eq!(
+            redact("host=db password=scor\\ ecard dbname=x"),
+            "host=db password=*** dbname=x"
+        );
+        assert_eq!(
+            redact("password = 'it''s \\' x' host=db"),
+            "(a connection string that could not be read, not shown)"
+        );
+        assert_eq!(redact("host=db password="), "host=db password=***");
         assert_eq!(redact("postgresql://db/sales"), "postgresql://db/sales");
     }
 }

@@ -19,7 +19,11 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
         if matches!(x.outcome, Outcome::AlreadySent) {
             continue;
         }
-        out.push_str(&format!("{word} to {}: {}\n", x.receiver, shown(&x.text)));
+        out.push_str(&format!(
+            "{word} to {}: {}\n",
+            x.receiver,
+            shown(&x.notification.text)
+        ));
         if let Outcome::Failed(why) = &x.outcome {
             out.push_str(&format!("  {}\n", shown(why)));
         }

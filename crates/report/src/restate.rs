@@ -9,7 +9,7 @@ use scorecard_model::Unit;
 
 pub fn text(r: &Restatements, color: bool) -> String {
     let mut out = format!(
-        "restatements of {} against the ledger {}\n",
+        "restatements of {} against the ledger `{}`\n",
         r.scorecard, r.ledger
     );
     let restated = r.periods.iter().filter(|p| !p.figures.is_empty()).count();
@@ -101,8 +101,22 @@ fn figures(out: &mut String, p: &Period, color: bool) {
     }
 }
 
-/// What changed since the record: data files and their rows, definitions, the engine.
+/// What changed since the record: roll-up scores, data files and their rows, definitions, the
+/// engine.
 fn changes(out: &mut String, p: &Period) {
+    for sc in &p.scores {
+        let name = sc
+            .name
+            .as_deref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  score {}{name}: {} published, {} now\n",
+            sc.of,
+            sc.published.as_deref().unwrap_or("no score"),
+            sc.now.as_deref().unwrap_or("no score")
+        ));
+    }
     for d in &p.data {
         let then = d.published_sha256.as_deref().map_or("(not read)", short);
         let now = d.sha256.as_deref().map_or("(not read)", short);

@@ -14,14 +14,14 @@ use scorecard_model::Model;
 use scorecard_rules::Evaluation;
 
 /// The ledger's records as read: each with where it is.
-pub struct Read {
+pub struct Records {
     pub records: Vec<(Entry, Sealed)>,
 }
 
-impl Read {
+impl Records {
     /// Reads every record; refuses a ledger that does not verify (a record unreadable, edited,
     /// removed), since a new record would chain onto it.
-    pub fn verified(log: &Log) -> Result<Read, CloseError> {
+    pub fn verified(log: &Log) -> Result<Records, CloseError> {
         let (entries, strays) = log.entries()?;
         let problems = verify(&entries, &strays, None);
         if !problems.is_empty() {
@@ -37,7 +37,7 @@ impl Read {
                 Some((e, sealed))
             })
             .collect();
-        Ok(Read { records })
+        Ok(Records { records })
     }
 
     /// The latest record of each period of `scorecard`, in period order of first publication.
@@ -117,7 +117,7 @@ pub fn publish(
     (model, session, evaluation): (&Model, &Session, &Evaluation),
     publication: Publication,
 ) -> Result<(Sealed, String), CloseError> {
-    let read = Read::verified(log)?;
+    let read = Records::verified(log)?;
     let earlier = read
         .records
         .iter()

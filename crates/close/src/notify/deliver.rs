@@ -3,7 +3,7 @@
 //! no run has sent; a failed delivery is sent again on the next run, and one a run was stopped in
 //! the middle of (`sending` with no outcome) is sent again with the same id, marked as a repeat.
 
-use super::{send, Notification};
+use super::{send, Notification, Told};
 use crate::store::{Log, StoreError};
 use crate::CloseError;
 use scorecard_project::close::Notify;
@@ -20,17 +20,18 @@ struct Entry {
     at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// What was sent, on a `sending` record: so that an episode the data no longer has can be
+    /// withdrawn from everyone who was told of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notification: Option<Notification>,
 }
 
 /// What became of one notification at one receiver.
 #[derive(Debug, Serialize)]
 pub struct Delivered {
-    pub id: String,
     pub receiver: String,
-    pub event: &'static str,
-    pub escalation: String,
-    pub owner: Option<String>,
-    pub text: String,
+    /// The notification, as a `json` webhook receives it.
+    pub notification: Notification,
     pub outcome: Outcome,
     /// For a dry run: what would be posted or mailed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,14 +51,65 @@ pub enum Outcome {
     WouldSend,
 }
 
-/// The episodes the store has any delivery of.
-pub fn known_episodes(log: &Log) -> Result<BTreeSet<String>, CloseError> {
+/// The episodes the store has any delivery of, with what was told of each.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub episodes: BTreeMap<String, Told>,
+}
+
+/// What the store says of every episode it has a delivery of.
+pub fn known_episodes(log: &Log) -> Result<Known, CloseError> {
     let (entries, _) = log.entries()?;
-    Ok(entries
-        .iter()
-        .filter_map(|e| serde_json::from_str::<Entry>(&e.text).ok())
-        .map(|e| e.episode)
-        .collect())
+    let mut known = Known::default();
+    // Each delivery's notification and whether it was sent, by (id, receiver).
+    let mut sent: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut told: Vec<Notification> = Vec::new();
+    for e in entries.iter() {
+        let Ok(entry) = serde_json::from_str::<Entry>(&e.text) else {
+            continue;
+        };
+        if entry.state == "sent" {
+            sent.insert((entry.delivery.clone(), entry.receiver.clone()));
+        }
+        told.extend(entry.notification);
+    }
+    let was_sent = |n: &Notification| sent.iter().any(|(id, _)| *id == n.id);
+    for n in &told {
+        let t = known.episodes.entry(n.episode.clone()).or_insert(Told {
+            last: n.clone(),
+            generation: n.generation,
+            owners: Vec::new(),
+            recovered: false,
+            withdrawn: false,
+        });
+        // Only the latest generation counts.
+        if n.generation < t.generation {
+            continue;
+        }
+        if n.generation > t.generation {
+            *t = Told {
+                last: n.clone(),
+                generation: n.generation,
+                owners: Vec::new(),
+                recovered: false,
+                withdrawn: false,
+            };
+        }
+        for o in &n.owners {
+            if !t.owners.contains(o) {
+                t.owners.push(o.clone());
+            }
+        }
+        match n.event.as_str() {
+            "withdrawn" => t.withdrawn |= was_sent(n),
+            "recovered" => {
+                t.recovered |= was_sent(n);
+                t.last = n.clone();
+            }
+            _ => t.last = n.clone(),
+        }
+    }
+    Ok(known)
 }
 
 /// Sends each notification to the receivers its route gives, unless the store says it was sent;
@@ -89,11 +141,12 @@ pub fn deliver(
     for n in notifications {
         // Each receiver once, whoever of the owners it is routed for.
         let mut receivers: Vec<String> = Vec::new();
-        for owner in &n.owners {
-            for r in config
-                .route
-                .receivers(&n.severity, owner.as_deref(), &n.escalation)
-            {
+        let owners: Vec<Option<&str>> = match n.owners.is_empty() {
+            true => vec![None],
+            false => n.owners.iter().map(|o| Some(o.as_str())).collect(),
+        };
+        for owner in owners {
+            for r in config.route.receivers(&n.severity, owner, &n.escalation) {
                 if !receivers.contains(&r) {
                     receivers.push(r);
                 }
@@ -105,12 +158,8 @@ pub fn deliver(
             };
             let before = state.get(&(n.id.clone(), name.clone())).map(String::as_str);
             let mut delivered = Delivered {
-                id: n.id.clone(),
                 receiver: name.clone(),
-                event: n.event,
-                escalation: n.escalation.clone(),
-                owner: n.owner.clone(),
-                text: n.text.clone(),
+                notification: n.clone(),
                 outcome: Outcome::AlreadySent,
                 preview: None,
             };
@@ -132,6 +181,7 @@ pub fn deliver(
                     state: state.to_string(),
                     at: now.to_string(),
                     error,
+                    notification: (state == "sending").then(|| n.clone()),
                 };
                 let text = serde_json::to_string_pretty(&entry).unwrap_or_default() + "\n";
                 log.append(next, &text)?;

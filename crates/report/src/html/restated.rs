@@ -17,7 +17,7 @@ pub fn section(r: &Restatements) -> String {
         "<p>{} published period{} in the ledger {}; {restated} with figures that differ today.</p>",
         r.periods.len(),
         if r.periods.len() == 1 { "" } else { "s" },
-        esc(&r.ledger.replace('`', ""))
+        esc(&r.ledger)
     );
     for p in &r.periods {
         let _ = writeln!(
@@ -62,6 +62,19 @@ pub fn section(r: &Restatements) -> String {
             out.push_str("</tbody></table>\n");
         }
         let mut changes = Vec::new();
+        for sc in &p.scores {
+            let name = sc
+                .name
+                .as_deref()
+                .map(|n| format!(" <code>{}</code>", esc(n)))
+                .unwrap_or_default();
+            changes.push(format!(
+                "Score of {}{name}: {} published, {} now",
+                esc(&sc.of),
+                esc(sc.published.as_deref().unwrap_or("no score")),
+                esc(sc.now.as_deref().unwrap_or("no score"))
+            ));
+        }
         for d in &p.data {
             let mut line = format!(
                 "Data of <code>{}</code> ({}) changed",
