@@ -1365,3 +1365,206 @@ fn the_ledger_and_the_state_are_one_place_however_written() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("give each its own place"), "{err}");
 }
+
+#[test]
+fn a_withdrawal_that_failed_at_one_receiver_is_sent_there_on_the_next_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
+    let dir = notify_project(3, smtp.port, "");
+    // Raised in February (chat), escalated to the CFO in March (chat and email).
+    assert!(notify(dir.path(), &hook, &[]).1.contains("3 sent"));
+    // February corrected to 1,000.00: the episode raised in February is gone. The mail server is
+    // down: chat hears of the withdrawal, the CFO does not.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,500.00",
+    );
+    let down = smtp.port;
+    drop(smtp);
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("sent to chat") && out.contains("failed to cfo"),
+        "{out}"
+    );
+    // The server is back (on another port): the CFO gets the withdrawal, chat nothing more.
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp2.jsonl"));
+    let toml = std::fs::read_to_string(dir.path().join("scorecard.toml"))
+        .unwrap()
+        .replace(
+            &format!("127.0.0.1:{down}"),
+            &format!("127.0.0.1:{}", smtp.port),
+        );
+    std::fs::write(dir.path().join("scorecard.toml"), toml).unwrap();
+    let (code, out, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mail = smtp.received();
+    assert_eq!(mail.len(), 1, "{out}");
+    assert!(
+        mail[0]["message"].as_str().unwrap().contains("withdrawn"),
+        "{mail:?}"
+    );
+    let chat: Vec<Value> = hook.received();
+    assert_eq!(
+        chat.iter()
+            .filter(|m| m["body"]["event"] == "withdrawn")
+            .count(),
+        1
+    );
+    // (March, still red, is an episode of its own, raised and told in the second run.)
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(
+        out.contains("1 already sent") && !out.contains("withdrawn"),
+        "{out}"
+    );
+    assert_eq!(hook.received().len(), chat.len());
+}
+
+#[test]
+fn a_recovery_reaches_everyone_told_and_a_reopening_too() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
+    let dir = notify_project(3, smtp.port, "");
+    assert!(notify(dir.path(), &hook, &[]).1.contains("3 sent"));
+    assert_eq!(smtp.received().len(), 1, "the CFO heard of the step up");
+    // March corrected to 1,050.00 (green): the episode recovers in March, before it reached the
+    // CFO as today's data has it; the CFO was told of it, so the CFO hears it is over.
+    edit_sales(
+        dir.path(),
+        "6,2026-03-31,NA,450.00",
+        "6,2026-03-31,NA,650.00",
+    );
+    let (code, out, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mail = smtp.received();
+    assert_eq!(mail.len(), 2, "{out}");
+    assert!(
+        mail[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("recovered in 2026-03"),
+        "{mail:?}"
+    );
+    // March back to red, April not yet loaded: open again, and everyone told hears it.
+    edit_sales(
+        dir.path(),
+        "6,2026-03-31,NA,650.00",
+        "6,2026-03-31,NA,450.00",
+    );
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{out}");
+    let got = hook.received();
+    let reopened: Vec<&Value> = got
+        .iter()
+        .filter(|m| m["body"]["event"] == "reopened")
+        .collect();
+    assert_eq!(reopened.len(), 1, "{out}");
+    assert_eq!(
+        reopened[0]["body"]["owners"],
+        serde_json::json!(["Sales lead", "CFO"])
+    );
+    assert_eq!(smtp.received().len(), 3);
+    // March green again: recovered again, under a new id, to both.
+    edit_sales(
+        dir.path(),
+        "6,2026-03-31,NA,450.00",
+        "6,2026-03-31,NA,650.00",
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    let got = hook.received();
+    let recovered: Vec<&Value> = got
+        .iter()
+        .filter(|m| m["body"]["event"] == "recovered")
+        .collect();
+    assert_eq!(recovered.len(), 2, "{out}");
+    assert_ne!(
+        recovered[0]["idempotency_key"],
+        recovered[1]["idempotency_key"]
+    );
+    assert_eq!(smtp.received().len(), 4);
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(
+        !out.contains(" sent,") && !out.contains(": 1 sent"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_evaluation_that_cannot_tell_withdraws_nothing() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(3, 1, "");
+    let text = SCORECARD.replace(
+        "scorecard close_test { currency: USD  grain: month }",
+        "scorecard close_test { currency: USD  grain: month  partial: not_rated }",
+    );
+    std::fs::write(dir.path().join("close.scorecard"), text).unwrap();
+    // February green (1,000.00), March red: raised in March.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,500.00",
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(out.contains("raised in 2026-03"), "{out}");
+    // As of 15 March, March is partial and not rated: the episode is not there, but nothing
+    // says it is over.
+    let (code, out, _) = notify(dir.path(), &hook, &["--as-of", "2026-03-15"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("withdrawn"), "{out}");
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(
+        out.contains("1 already sent") && !out.contains("withdrawn"),
+        "{out}"
+    );
+    assert_eq!(hook.received().len(), 1);
+}
+
+#[test]
+fn one_state_table_however_spelled_takes_one_lock() {
+    let schema = Schema::new("lock");
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let state = |table: &str| {
+        format!("state = {{ postgres = {{ url_env = \"SCORECARD_TEST_STATE\", table = \"{table}\" }} }}")
+    };
+    let lower = format!("{}.deliveries", schema.0);
+    let dir = notify_project(2, 1, &state(&lower));
+    let other = std::fs::read_to_string(dir.path().join("scorecard.toml"))
+        .unwrap()
+        .replace(&lower, &lower.to_uppercase());
+    std::fs::write(dir.path().join("alt.toml"), other).unwrap();
+    let url = postgres_url();
+    let hook_url = format!("http://127.0.0.1:{}/h", hook.port);
+    std::fs::write(scratch.path().join("hook.jsonl.hang"), "").unwrap();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .current_dir(dir.path())
+        .args(["notify", "close.scorecard"])
+        .env("SCORECARD_TEST_STATE", &url)
+        .env("TEST_CHAT_WEBHOOK", &hook_url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while hook.received().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "nothing arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, _, err) = run_in(
+        dir.path(),
+        &["notify", "close.scorecard", "--config", "alt.toml"],
+        &[
+            ("SCORECARD_TEST_STATE", url.as_str()),
+            ("TEST_CHAT_WEBHOOK", hook_url.as_str()),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("scorecard::notify::busy"), "{err}");
+    std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
+    assert!(first.wait().unwrap().success());
+    assert_eq!(hook.received().len(), 1);
+}

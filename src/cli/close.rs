@@ -368,7 +368,7 @@ pub(crate) fn notify(file: &Path, source: &DataArgs, dry_run: bool, out: &Docume
         }
     };
     let id = scorecard_id(&run.project, file);
-    let planned = notify::notifications(&evaluation, &id, &known);
+    let planned = notify::notifications(&evaluation, &run.model, &id, &known);
     let (list, history) = (planned.notifications, planned.history);
     let now = scorecard::rules::manifest::now();
     let delivered = match notify::deliver(&config, &log, &list, (dry_run, &now)) {

@@ -213,6 +213,17 @@ fn folder_append(
     Ok(target.display().to_string())
 }
 
+/// The name a table's lock is taken under: unquoted names are folded to lower case by the
+/// server, and one without a schema is taken as `public`'s, so every spelling of one table takes
+/// one lock.
+fn lock_key(table: &str) -> String {
+    let lower = table.to_ascii_lowercase();
+    match lower.contains('.') {
+        true => lower,
+        false => format!("public.{lower}"),
+    }
+}
+
 /// A PostgreSQL error with the server's own words (its Display is only `db error`).
 fn pg(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
@@ -307,10 +318,10 @@ impl Postgres {
         let table = &self.table;
         let row = self
             .runtime
-            .block_on(
-                self.client
-                    .query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&table]),
-            )
+            .block_on(self.client.query_one(
+                "SELECT pg_try_advisory_lock(hashtext($1))",
+                &[&lock_key(table)],
+            ))
             .map_err(|e| {
                 StoreError::Unusable(format!("cannot lock table `{table}`: {}", pg(&e)))
             })?;

@@ -452,14 +452,22 @@ fn looks_like_address(s: &str) -> bool {
 }
 
 impl Store {
-    /// Whether two stores are one place: the same folder once links and `..` are resolved, or
-    /// tables of the same name (names are unquoted, so case does not count; two databases are
-    /// not told apart, since their connection strings are read only when used).
-    pub fn same_place(&self, other: &Store) -> bool {
+    /// Whether two stores overlap: folders one inside the other (or the same) once links and
+    /// `..` are resolved, or tables of the same name (unquoted names fold to lower case, and a
+    /// name without a schema is `public`'s; two databases are not told apart, since their
+    /// connection strings are read only when used).
+    pub fn overlaps(&self, other: &Store) -> bool {
         match (self, other) {
-            (Store::Folder(a), Store::Folder(b)) => super::resolve(a) == super::resolve(b),
+            (Store::Folder(a), Store::Folder(b)) => {
+                let (a, b) = (super::resolve(a), super::resolve(b));
+                a.starts_with(&b) || b.starts_with(&a)
+            }
             (Store::Postgres { table: a, .. }, Store::Postgres { table: b, .. }) => {
-                a.eq_ignore_ascii_case(b)
+                let qualified = |t: &str| match t.contains('.') {
+                    true => t.to_ascii_lowercase(),
+                    false => format!("public.{}", t.to_ascii_lowercase()),
+                };
+                qualified(a) == qualified(b)
             }
             _ => false,
         }
@@ -592,6 +600,18 @@ receiver = "ops"
         assert!(e.contains("password_env") && !e.contains("hunter2"), "{e}");
         let e = err("[ledger]\npostgres = { url = \"postgresql://u:pw@h/db\", table = \"t\" }\n");
         assert!(e.contains("url_env") && !e.contains("pw@h"), "{e}");
+        // One store inside the other, or one table under two spellings.
+        let shared = |ledger: &str, state: &str| {
+            err(&format!("[ledger]\n{ledger}\n[notify]\nstate = {{ {state} }}\n[notify.receivers.x]\nwebhook = {{ url_env = \"X\" }}\n[notify.route]\nreceiver = \"x\"\n"))
+        };
+        assert!(shared("path = \"ledger\"", "path = \"ledger/state\"")
+            .contains("neither inside the other"));
+        assert!(shared("path = \"a/ledger\"", "path = \"a\"").contains("neither inside the other"));
+        assert!(shared(
+            "postgres = { url_env = \"A\", table = \"store\" }",
+            "postgres = { url_env = \"B\", table = \"PUBLIC.Store\" }"
+        )
+        .contains("neither inside the other"));
         let e = err("[ledger]\npostgres = { url_env = \"L\", table = \"t; drop table x\" }\n");
         assert!(e.contains("is not a table name"), "{e}");
     }

@@ -302,10 +302,10 @@ impl Project {
             Some(n) => {
                 let at = n.span().start;
                 let notify = close::notify(&root, n.into_inner(), at, &invalid)?;
-                if notify.state.same_place(&ledger) {
+                if notify.state.overlaps(&ledger) {
                     return Err(invalid(
                         at,
-                        "`[notify]` keeps its state where `[ledger]` keeps the ledger: give each its own place (`state = { path = \"notify-state\" }`)".into(),
+                        "`[notify]` keeps its state where `[ledger]` keeps the ledger, or one inside the other: give each its own place, neither inside the other".into(),
                     ));
                 }
                 Some(notify)

@@ -81,22 +81,25 @@ impl PostgresSource {
 /// (`postgresql://user:secret@host/db`) and the key-value form (`password=secret`).
 pub fn redact(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
-        let (authority, tail) = match rest.find(['/', '?']) {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
+        // The user information ends at the last `@`: a password may hold `/`, `?` or `@` (the
+        // driver takes them), so the first `/` is not where it ends. An `@` later in the query
+        // hides more than needed, never less.
+        let (user, rest) = match rest.rfind('@') {
+            Some(at) => {
+                let info = &rest[..at];
+                let shown = match info.split_once(':') {
+                    Some((name, _)) => format!("{name}:***@"),
+                    None => format!("{info}@"),
+                };
+                (shown, &rest[at + 1..])
+            }
+            None => (String::new(), rest),
         };
-        let authority = match authority.rsplit_once('@') {
-            Some((user, host)) => match user.split_once(':') {
-                Some((name, _)) => format!("{name}:***@{host}"),
-                None => format!("{user}@{host}"),
-            },
-            None => authority.to_string(),
-        };
-        let tail = match tail.split_once('?') {
+        let tail = match rest.split_once('?') {
             Some((path, query)) => format!("{path}?{}", redact_pairs(query, '&')),
-            None => tail.to_string(),
+            None => rest.to_string(),
         };
-        return format!("{scheme}://{authority}{tail}");
+        return format!("{scheme}://{user}{tail}");
     }
     redact_keywords(url)
 }
@@ -152,7 +155,7 @@ fn redact_keywords(text: &str) -> String {
         }
         let value: String = chars[value_start..i.min(chars.len())].iter().collect();
         pairs.push(match key.as_str() {
-            "password" => "password=***".to_string(),
+            "password" | "sslpassword" => format!("{key}=***"),
             _ => format!("{key}={value}"),
         });
     }
@@ -167,8 +170,11 @@ fn redact_pairs(text: &str, sep: char) -> String {
     for part in text.split(sep) {
         if hiding {
             hiding = !part.ends_with('\'');
-        } else if let Some(value) = part.strip_prefix("password=") {
-            kept.push("password=***".into());
+        } else if let Some((key, value)) = part
+            .split_once('=')
+            .filter(|(k, _)| matches!(*k, "password" | "sslpassword"))
+        {
+            kept.push(format!("{key}=***"));
             hiding = value.starts_with('\'') && !(value.len() > 1 && value.ends_with('\''));
         } else {
             kept.push(part.to_string());

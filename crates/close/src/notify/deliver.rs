@@ -3,12 +3,13 @@
 //! no run has sent; a failed delivery is sent again on the next run, and one a run was stopped in
 //! the middle of (`sending` with no outcome) is sent again with the same id, marked as a repeat.
 
-use super::{send, Notification, Told};
+use super::told::{self, Known};
+use super::{send, Notification};
 use crate::store::{Log, StoreError};
 use crate::CloseError;
 use scorecard_project::close::Notify;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// One line of the state store.
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,65 +52,20 @@ pub enum Outcome {
     WouldSend,
 }
 
-/// The episodes the store has any delivery of, with what was told of each.
-#[derive(Debug, Default)]
-pub struct Known {
-    pub episodes: BTreeMap<String, Told>,
-}
-
 /// What the store says of every episode it has a delivery of.
 pub fn known_episodes(log: &Log) -> Result<Known, CloseError> {
     let (entries, _) = log.entries()?;
-    let mut known = Known::default();
-    // Each delivery's notification and whether it was sent, by (id, receiver).
-    let mut sent: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut told: Vec<Notification> = Vec::new();
-    for e in entries.iter() {
-        let Ok(entry) = serde_json::from_str::<Entry>(&e.text) else {
-            continue;
-        };
-        if entry.state == "sent" {
-            sent.insert((entry.delivery.clone(), entry.receiver.clone()));
-        }
-        told.extend(entry.notification);
-    }
-    let was_sent = |n: &Notification| sent.iter().any(|(id, _)| *id == n.id);
-    for n in &told {
-        let t = known.episodes.entry(n.episode.clone()).or_insert(Told {
-            last: n.clone(),
-            generation: n.generation,
-            owners: Vec::new(),
-            recovered: false,
-            withdrawn: false,
-        });
-        // Only the latest generation counts.
-        if n.generation < t.generation {
-            continue;
-        }
-        if n.generation > t.generation {
-            *t = Told {
-                last: n.clone(),
-                generation: n.generation,
-                owners: Vec::new(),
-                recovered: false,
-                withdrawn: false,
-            };
-        }
-        for o in &n.owners {
-            if !t.owners.contains(o) {
-                t.owners.push(o.clone());
-            }
-        }
-        match n.event.as_str() {
-            "withdrawn" => t.withdrawn |= was_sent(n),
-            "recovered" => {
-                t.recovered |= was_sent(n);
-                t.last = n.clone();
-            }
-            _ => t.last = n.clone(),
-        }
-    }
-    Ok(known)
+    let records = entries
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Entry>(&e.text).ok())
+        .map(|e| told::Record {
+            id: e.delivery,
+            receiver: e.receiver,
+            state: e.state,
+            notification: e.notification,
+        })
+        .collect();
+    Ok(Known::of(records))
 }
 
 /// Sends each notification to the receivers its route gives, unless the store says it was sent;

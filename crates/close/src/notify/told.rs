@@ -1,0 +1,112 @@
+//! Owns what the delivery state says each episode's people were told: read from the `sending`
+//! records (which keep the notification sent) and the outcomes after them, for the latest
+//! generation of each episode: whom it reached, whether its recovery reached anyone (and in which
+//! period), whether a withdrawal reached anyone and whether it reached every receiver.
+
+use super::Notification;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The episodes the store has any delivery of, with what was told of each.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub episodes: BTreeMap<String, Told>,
+}
+
+/// What an episode's deliveries tell of its latest generation.
+#[derive(Debug, Clone)]
+pub struct Told {
+    /// The last raise, step or recovery sent of it.
+    pub last: Notification,
+    pub generation: u32,
+    /// How many times it reopened after a recovery was sent (in this generation).
+    pub reopens: u32,
+    /// Everyone any notification of it was for.
+    pub owners: Vec<String>,
+    /// The period of the recovery that reached someone since the last reopening, if any.
+    pub recovered: Option<String>,
+    /// A withdrawal reached someone.
+    pub withdrawn: bool,
+    /// A withdrawal reached every receiver it was routed to.
+    pub withdrawal_done: bool,
+}
+
+/// A delivery record's part the episodes are read from.
+pub(super) struct Record {
+    pub id: String,
+    pub receiver: String,
+    pub state: String,
+    pub notification: Option<Notification>,
+}
+
+impl Known {
+    /// What `records` (in the order written) tell.
+    pub(super) fn of(records: Vec<Record>) -> Known {
+        // The last state of each (delivery, receiver), and each delivery's notification.
+        let mut last: BTreeMap<(String, String), String> = BTreeMap::new();
+        let mut sent_ids: BTreeSet<String> = BTreeSet::new();
+        let mut told: Vec<Notification> = Vec::new();
+        for r in records {
+            if r.state == "sent" {
+                sent_ids.insert(r.id.clone());
+            }
+            last.insert((r.id.clone(), r.receiver.clone()), r.state.clone());
+            if let Some(n) = r.notification {
+                if !told.iter().any(|t| t.id == n.id) {
+                    told.push(n);
+                }
+            }
+        }
+        let sent = |n: &Notification| sent_ids.contains(&n.id);
+        let everywhere = |n: &Notification| {
+            let states = last.iter().filter(|((id, _), _)| *id == n.id);
+            states.clone().count() > 0 && states.into_iter().all(|(_, s)| s == "sent")
+        };
+        let mut known = Known::default();
+        for n in &told {
+            let fresh = || Told {
+                last: n.clone(),
+                generation: n.generation,
+                reopens: 0,
+                owners: Vec::new(),
+                recovered: None,
+                withdrawn: false,
+                withdrawal_done: false,
+            };
+            let t = known
+                .episodes
+                .entry(n.episode.clone())
+                .or_insert_with(fresh);
+            // Only the latest generation counts.
+            if n.generation < t.generation {
+                continue;
+            }
+            if n.generation > t.generation {
+                *t = fresh();
+            }
+            for o in &n.owners {
+                if !t.owners.contains(o) {
+                    t.owners.push(o.clone());
+                }
+            }
+            match n.event.as_str() {
+                "withdrawn" => {
+                    t.withdrawn |= sent(n);
+                    t.withdrawal_done |= everywhere(n);
+                }
+                "reopened" if sent(n) && n.reopens > t.reopens => {
+                    t.reopens = n.reopens;
+                    t.recovered = None;
+                }
+                "reopened" => {}
+                "recovered" => {
+                    if sent(n) && n.reopens == t.reopens {
+                        t.recovered = Some(n.period.clone());
+                    }
+                    t.last = n.clone();
+                }
+                _ => t.last = n.clone(),
+            }
+        }
+        known
+    }
+}
