@@ -733,31 +733,9 @@ fn each_event_of_an_episode_is_delivered_once_to_its_route() {
 
 #[test]
 fn a_failed_delivery_is_reported_and_sent_on_the_next_run_only() {
-    let scratch = tempfile::tempdir().unwrap();
-    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
-    let dir = notify_project(2, 1, "");
-    std::fs::write(scratch.path().join("hook.jsonl.status"), "503").unwrap();
-    let (code, out, err) = notify(dir.path(), &hook, &[]);
-    assert_eq!(code, 4, "{out}{err}");
-    assert!(
-        out.contains("failed to chat") && out.contains("503"),
-        "{out}"
-    );
-    assert!(
-        err.contains("error[scorecard::notify::delivery_failed]"),
-        "{err}"
-    );
+    let ((_scratch, dir, hook), said) = fails_then_delivers("503");
     // The URL is a secret: never shown.
-    assert!(
-        !out.contains("s3cr3t") && !err.contains("s3cr3t"),
-        "{out}{err}"
-    );
-    std::fs::remove_file(scratch.path().join("hook.jsonl.status")).unwrap();
-    let (code, out, _) = notify(dir.path(), &hook, &[]);
-    assert_eq!(code, 0);
-    assert!(out.contains("1 sent"), "{out}");
-    let (_, out, _) = notify(dir.path(), &hook, &[]);
-    assert!(out.contains("1 already sent"), "{out}");
+    assert!(!said.contains("s3cr3t"), "{said}");
     let got = hook.received();
     assert_eq!(got.len(), 2, "the failed attempt and the delivery");
     assert_eq!(got[0]["idempotency_key"], got[1]["idempotency_key"]);
@@ -1121,33 +1099,36 @@ fn a_restatement_by_other_options_or_project_file_says_so() {
 }
 
 #[test]
-fn the_ledger_and_the_delivery_state_cannot_share_a_folder() {
-    let dir = project(1, "[ledger]\npath = \"audit\"\n[notify]\nstate = { path = \"audit\" }\n[notify.receivers.x]\nwebhook = { url_env = \"X\" }\n[notify.route]\nreceiver = \"x\"\n");
-    let (code, _, err) = run_in(dir.path(), &["run", "close.scorecard"], &[]);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("scorecard::project::invalid") && err.contains("give each its own place"),
-        "{err}"
-    );
+fn a_redirecting_webhook_is_a_failed_delivery() {
+    let (_, said) = fails_then_delivers("302");
+    assert!(said.contains("redirect, which is not followed"), "{said}");
 }
 
-#[test]
-fn a_redirecting_webhook_is_a_failed_delivery() {
+/// A webhook that answers `status`, then 200: the first run fails with exit 4 and says the
+/// status; the next delivers, once. The project, the server, and what the first run printed
+/// (standard output, then standard error).
+fn fails_then_delivers(status: &str) -> ((tempfile::TempDir, tempfile::TempDir, Server), String) {
     let scratch = tempfile::tempdir().unwrap();
     let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
     let dir = notify_project(2, 1, "");
-    std::fs::write(scratch.path().join("hook.jsonl.status"), "302").unwrap();
-    let (code, out, _) = notify(dir.path(), &hook, &[]);
-    assert_eq!(code, 4, "{out}");
+    std::fs::write(scratch.path().join("hook.jsonl.status"), status).unwrap();
+    let (code, out, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 4, "{out}{err}");
     assert!(
-        out.contains("302") && out.contains("redirect, which is not followed"),
+        out.contains("failed to chat") && out.contains(status),
         "{out}"
     );
-    // Retried, and delivered once the webhook answers.
+    assert!(
+        err.contains("error[scorecard::notify::delivery_failed]"),
+        "{err}"
+    );
     std::fs::remove_file(scratch.path().join("hook.jsonl.status")).unwrap();
-    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    let (code, out2, _) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 0);
-    assert!(out.contains("1 sent"), "{out}");
+    assert!(out2.contains("1 sent"), "{out2}");
+    let (_, out3, _) = notify(dir.path(), &hook, &[]);
+    assert!(out3.contains("1 already sent"), "{out3}");
+    ((scratch, dir, hook), format!("{out}{err}"))
 }
 
 #[test]

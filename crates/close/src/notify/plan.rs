@@ -221,59 +221,51 @@ fn notification(
 
 /// The episode whose recovery `told` sent is open again.
 fn reopened(told: &Told, reopens: u32, period: &str) -> Notification {
-    let last = &told.last;
-    let title = last
-        .label
-        .clone()
-        .unwrap_or_else(|| last.escalation.clone());
     let message = format!(
         "the data now shows it open after the recovery told in {}: corrected since",
         told.recovered.as_deref().unwrap_or("an earlier period")
     );
+    let generation = told.last.generation.to_string();
+    let id = digest(&[
+        &told.last.episode,
+        "reopened",
+        &generation,
+        &reopens.to_string(),
+    ]);
     Notification {
-        id: digest(&[
-            &last.episode,
-            "reopened",
-            &last.generation.to_string(),
-            &reopens.to_string(),
-        ]),
         reopens,
-        event: "reopened".into(),
-        period: period.to_string(),
-        owner: None,
-        owners: told.owners.clone(),
-        text: format!(
-            "[{}] {title} ({}) reopened{} (raised in {}; held by {}): {message}",
-            last.severity.to_uppercase(),
-            last.escalation,
-            place(&last.segment),
-            last.raised,
-            held_by(&told.owners)
-        ),
-        message,
-        ..last.clone()
+        ..correction(told, ("reopened", id), message, period)
     }
 }
 
 /// The episode `told` was of is over without recovering: the data no longer raises it.
 fn withdrawal(told: &Told, period: &str) -> Notification {
-    let last = &told.last;
-    let title = last
-        .label
-        .clone()
-        .unwrap_or_else(|| last.escalation.clone());
     let message = format!(
         "the data no longer raises it in {}: corrected since, or the period was incomplete when it was raised (or the escalation was renamed or removed)",
-        last.raised
+        told.last.raised
     );
+    let generation = told.last.generation.to_string();
+    let id = digest(&[&told.last.episode, "withdrawn", &generation]);
+    correction(told, ("withdrawn", id), message, period)
+}
+
+/// A notification correcting what `told` says was sent, to everyone told, in `period`.
+fn correction(
+    told: &Told,
+    (event, id): (&str, String),
+    message: String,
+    period: &str,
+) -> Notification {
+    let last = &told.last;
+    let title = last.label.as_deref().unwrap_or(&last.escalation);
     Notification {
-        id: digest(&[&last.episode, "withdrawn", &last.generation.to_string()]),
-        event: "withdrawn".into(),
+        id,
+        event: event.into(),
         period: period.to_string(),
         owner: None,
         owners: told.owners.clone(),
         text: format!(
-            "[{}] {title} ({}) withdrawn{} (raised in {}; held by {}): {message}",
+            "[{}] {title} ({}) {event}{} (raised in {}; held by {}): {message}",
             last.severity.to_uppercase(),
             last.escalation,
             place(&last.segment),
