@@ -1055,7 +1055,7 @@ fn ledger_verify_refuses_what_is_not_a_ledger_or_a_hash() {
     .unwrap();
     let (code, out, err) = run_in(dir.path(), &["ledger", "verify", "conf/alt.toml"], &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("1 records"), "{out}");
+    assert!(out.contains("1 record,"), "{out}");
     // A field beside the record, which no hash covers, and a file under another record's name.
     edit_record(dir.path(), 1, |v| {
         v["note"] = "approved by Bob actually".into()
@@ -1474,7 +1474,7 @@ fn a_recovery_reaches_everyone_told_and_a_reopening_too() {
 }
 
 #[test]
-fn an_evaluation_that_cannot_tell_withdraws_nothing() {
+fn a_run_that_tells_less_than_one_before_sends_nothing() {
     let scratch = tempfile::tempdir().unwrap();
     let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
     let dir = notify_project(3, 1, "");
@@ -1491,17 +1491,131 @@ fn an_evaluation_that_cannot_tell_withdraws_nothing() {
     );
     let (_, out, _) = notify(dir.path(), &hook, &[]);
     assert!(out.contains("raised in 2026-03"), "{out}");
-    // As of 15 March, March is partial and not rated: the episode is not there, but nothing
-    // says it is over.
-    let (code, out, _) = notify(dir.path(), &hook, &["--as-of", "2026-03-15"]);
-    assert_eq!(code, 0, "{out}");
-    assert!(!out.contains("withdrawn"), "{out}");
+    // As of 15 March (the data then ends on the 1st), March is partial and not rated: the
+    // episode is not there, but that is the past, not news. Nothing is sent, withdrawn or
+    // recorded.
+    let (code, out, err) = notify(dir.path(), &hook, &["--as-of", "2026-03-15"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("error[scorecard::notify::behind]: the data now tells up to 2026-03-01, but a run already told people what the data said up to 2026-03-31"),
+        "{err}"
+    );
     let (_, out, _) = notify(dir.path(), &hook, &[]);
     assert!(
         out.contains("1 already sent") && !out.contains("withdrawn"),
         "{out}"
     );
     assert_eq!(hook.received().len(), 1);
+    // Data cut short tells less too.
+    edit_sales(dir.path(), "6,2026-03-31,NA,450.00\n", "");
+    let (code, _, err) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("scorecard::notify::behind"), "{err}");
+}
+
+#[test]
+fn an_episode_told_over_and_then_gone_is_withdrawn() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
+    let dir = notify_project(4, smtp.port, "");
+    assert!(notify(dir.path(), &hook, &[]).1.contains("5 sent"));
+    // February and March corrected green: by the data, there was never an escalation. The CFO,
+    // who was paged, hears that; so does chat.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,500.00",
+    );
+    edit_sales(
+        dir.path(),
+        "6,2026-03-31,NA,450.00",
+        "6,2026-03-31,NA,650.00",
+    );
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 sent"), "{out}");
+    assert_eq!(
+        hook.received().last().unwrap()["body"]["event"],
+        "withdrawn"
+    );
+    assert!(smtp.received().last().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("withdrawn"));
+}
+
+#[test]
+fn an_event_overtaken_by_a_later_one_is_not_sent_out_of_order() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(4, 1, "");
+    // Chat refuses the step up: it gets the raise and the recovery.
+    std::fs::write(scratch.path().join("hook.jsonl.refuse"), "escalated").unwrap();
+    let (code, _, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 4);
+    std::fs::remove_file(scratch.path().join("hook.jsonl.refuse")).unwrap();
+    // The step up is not sent after the recovery that reached chat.
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(
+        out.contains("not sent (a later event of its escalation reached the receiver first)"),
+        "{out}"
+    );
+    let delivered: Vec<String> = hook
+        .received()
+        .iter()
+        .map(|m| m["body"]["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        delivered,
+        ["raised", "escalated", "recovered"],
+        "{out} (code {code})"
+    );
+}
+
+#[test]
+fn a_withdrawal_that_may_have_arrived_counts_as_told() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(2, 1, "");
+    assert!(notify(dir.path(), &hook, &[]).1.contains("1 sent"));
+    // Withdrawn, and the run is killed while chat holds the request unanswered.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,300.00",
+        "3,2026-02-01,EMEA,500.00",
+    );
+    std::fs::write(scratch.path().join("hook.jsonl.hang"), "").unwrap();
+    let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3t", hook.port);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .current_dir(dir.path())
+        .args(["notify", "close.scorecard"])
+        .env("TEST_CHAT_WEBHOOK", &url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while hook.received().len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the withdrawal never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
+    // February red again: chat may have heard it was withdrawn, so it is told it is raised.
+    edit_sales(
+        dir.path(),
+        "3,2026-02-01,EMEA,500.00",
+        "3,2026-02-01,EMEA,300.00",
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    let got = hook.received();
+    assert_eq!(got.last().unwrap()["body"]["event"], "raised", "{out}");
+    assert_eq!(got.last().unwrap()["body"]["generation"], 1, "{out}");
 }
 
 #[test]

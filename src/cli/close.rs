@@ -304,9 +304,10 @@ pub(crate) fn verify(path: Option<&Path>, head: Option<&str>) -> Exit {
             .and_then(|e| serde_json::from_str::<ledger::Sealed>(&e.text).ok());
         match last {
             Some(s) => println!(
-                "the ledger {} verifies: {} records, chained from the first to record {} (hash {})",
+                "the ledger {} verifies: {} record{}, chained from the first to record {} (hash {})",
                 log.shown(),
                 entries.len(),
+                if entries.len() == 1 { "" } else { "s" },
                 s.record.sequence,
                 s.hash
             ),
@@ -371,7 +372,11 @@ pub(crate) fn notify(file: &Path, source: &DataArgs, dry_run: bool, out: &Docume
     let planned = notify::notifications(&evaluation, &run.model, &id, &known);
     let (list, history) = (planned.notifications, planned.history);
     let now = scorecard::rules::manifest::now();
-    let delivered = match notify::deliver(&config, &log, &list, (dry_run, &now)) {
+    let evaluated = notify::Evaluated {
+        scorecard: &id,
+        until: notify::evaluated_until(&evaluation),
+    };
+    let delivered = match notify::deliver(&config, &log, &list, evaluated, (dry_run, &now)) {
         Ok(d) => d,
         Err(e) => return failed(&e),
     };

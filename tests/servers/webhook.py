@@ -4,8 +4,9 @@ line (path, Idempotency-Key, body) in the file named by its first argument, and 
 listens on (127.0.0.1, chosen by the system) as its first line of output.
 
 How it answers is read from files beside the record, so a test can change it between runs:
-RECORD.status holds the HTTP status to answer (200 by default); while RECORD.hang exists, a request
-is recorded and then never answered, as a server that stops in the middle does.
+RECORD.status holds the HTTP status to answer (200 by default); RECORD.refuse holds an event name
+(`escalated`), and a notification of that event is answered 503; while RECORD.hang exists, a
+request is recorded and then never answered, as a server that stops in the middle does.
 """
 import json
 import os
@@ -36,10 +37,17 @@ class Handler(BaseHTTPRequestHandler):
         if os.path.exists(RECORD + ".status"):
             with open(RECORD + ".status", encoding="utf-8") as f:
                 status = int(f.read().strip())
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain")
-        self.end_headers()
-        self.wfile.write(b"ok" if status < 300 else b"receiver says no")
+        if os.path.exists(RECORD + ".refuse"):
+            with open(RECORD + ".refuse", encoding="utf-8") as f:
+                if entry["body"].get("event") == f.read().strip():
+                    status = 503
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"ok" if status < 300 else b"receiver says no")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender was stopped while it waited: what a test of that expects
 
     def log_message(self, *args):
         pass

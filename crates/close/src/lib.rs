@@ -31,6 +31,12 @@ pub enum CloseError {
     },
     #[error("{period} of `{scorecard}` was never published, so there is nothing to restate\n  help: publish it without `--restate`")]
     NotPublished { scorecard: String, period: String },
+    /// `notify` on an evaluation that tells less than a run already told from.
+    #[error("the data now tells up to {until}, but a run already told people what the data said up to {told}: nothing is sent, so that no one is told of the past as if it were news\n  help: run `notify` without an earlier `--as-of`, or once the data reaches {told} again")]
+    Behind {
+        until: chrono::NaiveDate,
+        told: chrono::NaiveDate,
+    },
     /// A period the scorecard has no results in, or does not have.
     #[error("{0}")]
     Period(String),
@@ -58,6 +64,7 @@ impl CloseError {
             CloseError::Tampered { .. } => Code::Tampered,
             CloseError::Published { .. } => Code::Published,
             CloseError::NotPublished { .. } => Code::NotPublished,
+            CloseError::Behind { .. } => Code::NotifyBehind,
             CloseError::Period(_) => Code::LedgerPeriod,
             CloseError::Partial(_) => Code::LedgerPartial,
             CloseError::Run { code, .. } => *code,

@@ -105,6 +105,7 @@ codes! {
     LedgerPartial => "scorecard::ledger::partial",
     Tampered => "scorecard::ledger::tampered",
     NotifyBusy => "scorecard::notify::busy",
+    NotifyBehind => "scorecard::notify::behind",
     DeliveryFailed => "scorecard::notify::delivery_failed",
 }
 

@@ -6,7 +6,7 @@ use scorecard_close::notify::{Deliveries, Outcome};
 
 pub fn text(d: &Deliveries, _color: bool) -> String {
     let mut out = String::new();
-    let mut counts = [0usize; 5];
+    let mut counts = [0usize; 6];
     for x in &d.deliveries {
         let (word, i) = match &x.outcome {
             Outcome::Sent => ("sent", 0),
@@ -14,6 +14,10 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
             Outcome::AlreadySent => ("already sent", 2),
             Outcome::Failed(_) => ("failed", 3),
             Outcome::WouldSend => ("would send", 4),
+            Outcome::Overtaken => (
+                "not sent (a later event of its escalation reached the receiver first)",
+                5,
+            ),
         };
         counts[i] += 1;
         if matches!(x.outcome, Outcome::AlreadySent) {
@@ -40,6 +44,7 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
         "already sent",
         "failed",
         "would be sent",
+        "overtaken",
     ]) {
         if *n > 0 {
             parts.push(format!("{n} {what}"));

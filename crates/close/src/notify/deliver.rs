@@ -50,14 +50,42 @@ pub enum Outcome {
     AlreadySent,
     /// `--dry-run`: would be sent.
     WouldSend,
+    /// Not sent: a later event of its episode reached the receiver first, so it would tell
+    /// something no longer so.
+    Overtaken,
 }
+
+/// One run's record: the last day its evaluation told whole, so that no later run tells from an
+/// earlier one (an `--as-of` in the past, data cut short).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunRecord {
+    scorecard: String,
+    evaluated_until: chrono::NaiveDate,
+    at: String,
+}
+
+/// A record of the state store: a delivery's step, or a run.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StateRecord {
+    Run(RunRecord),
+    Delivery(Entry),
+}
+
+/// The states after which a notification counts as told: delivered, or sent with no outcome
+/// known (a run stopped while waiting, a receiver that did not answer).
+pub(super) const TOLD: [&str; 3] = ["sent", "sending", "unknown"];
 
 /// What the store says of every episode it has a delivery of.
 pub fn known_episodes(log: &Log) -> Result<Known, CloseError> {
     let (entries, _) = log.entries()?;
     let records = entries
         .iter()
-        .filter_map(|e| serde_json::from_str::<Entry>(&e.text).ok())
+        .filter_map(|e| match serde_json::from_str::<StateRecord>(&e.text) {
+            Ok(StateRecord::Delivery(d)) => Some(d),
+            _ => None,
+        })
         .map(|e| told::Record {
             id: e.delivery,
             receiver: e.receiver,
@@ -70,10 +98,17 @@ pub fn known_episodes(log: &Log) -> Result<Known, CloseError> {
 
 /// Sends each notification to the receivers its route gives, unless the store says it was sent;
 /// with `dry_run`, sends and records nothing. `now` stamps the records.
+/// What a run evaluated: the scorecard's name in the store, and the last day it told whole.
+pub struct Evaluated<'a> {
+    pub scorecard: &'a str,
+    pub until: Option<chrono::NaiveDate>,
+}
+
 pub fn deliver(
     config: &Notify,
     log: &Log,
     notifications: &[Notification],
+    evaluated: Evaluated,
     (dry_run, now): (bool, &str),
 ) -> Result<Vec<Delivered>, CloseError> {
     // One run at a time: two would both find a notification unsent.
@@ -84,17 +119,45 @@ pub fn deliver(
     let (entries, _) = log.entries()?;
     let mut next = entries.last().map_or(1, |e| e.sequence + 1);
     let mut state: BTreeMap<(String, String), String> = BTreeMap::new();
+    // The episode of each delivery, and the furthest day a run of this scorecard told from.
+    let mut episode_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut furthest: Option<chrono::NaiveDate> = None;
     for e in &entries {
-        let entry: Entry = serde_json::from_str(&e.text).map_err(|err| {
+        let record: StateRecord = serde_json::from_str(&e.text).map_err(|err| {
             StoreError::Unusable(format!(
                 "{} is not a delivery record: {err}\n  help: the notification state is written only by scorecard; restore it from a backup",
                 e.place
             ))
         })?;
-        state.insert((entry.delivery, entry.receiver), entry.state);
+        match record {
+            StateRecord::Delivery(entry) => {
+                episode_of.insert(entry.delivery.clone(), entry.episode);
+                state.insert((entry.delivery, entry.receiver), entry.state);
+            }
+            StateRecord::Run(run) if run.scorecard == evaluated.scorecard => {
+                furthest = furthest.max(Some(run.evaluated_until));
+            }
+            StateRecord::Run(_) => {}
+        }
     }
+    if let (Some(until), Some(told)) = (evaluated.until, furthest) {
+        if until < told {
+            return Err(CloseError::Behind { until, told });
+        }
+    }
+    let told = |id: &str, receiver: &str| {
+        state
+            .get(&(id.to_string(), receiver.to_string()))
+            .is_some_and(|s| TOLD.contains(&s.as_str()))
+    };
+    // Receivers told anything of each episode: only they hear of a correction.
+    let told_episode: std::collections::BTreeSet<(String, String)> = state
+        .iter()
+        .filter(|(_, s)| TOLD.contains(&s.as_str()))
+        .filter_map(|((id, r), _)| episode_of.get(id).map(|e| (e.clone(), r.clone())))
+        .collect();
     let mut out = Vec::new();
-    for n in notifications {
+    for (i, n) in notifications.iter().enumerate() {
         // Each receiver once, whoever of the owners it is routed for.
         let mut receivers: Vec<String> = Vec::new();
         let owners: Vec<Option<&str>> = match n.owners.is_empty() {
@@ -108,11 +171,23 @@ pub fn deliver(
                 }
             }
         }
+        let correction = matches!(n.event.as_str(), "reopened" | "withdrawn");
+        if correction {
+            receivers.retain(|r| told_episode.contains(&(n.episode.clone(), r.clone())));
+        }
         for name in receivers {
             let Some(receiver) = config.receivers.get(&name) else {
                 continue;
             };
             let before = state.get(&(n.id.clone(), name.clone())).map(String::as_str);
+            // A later event of the episode reached this receiver: this one would arrive after it,
+            // out of order, and tell something no longer so.
+            let overtaken = before != Some("sent")
+                && notifications[i + 1..].iter().any(|later| {
+                    later.episode == n.episode
+                        && later.generation == n.generation
+                        && told(&later.id, &name)
+                });
             let mut delivered = Delivered {
                 receiver: name.clone(),
                 notification: n.clone(),
@@ -120,6 +195,11 @@ pub fn deliver(
                 preview: None,
             };
             if before == Some("sent") {
+                out.push(delivered);
+                continue;
+            }
+            if overtaken {
+                delivered.outcome = Outcome::Overtaken;
                 out.push(delivered);
                 continue;
             }
@@ -149,17 +229,30 @@ pub fn deliver(
                 Ok(()) => {
                     record("sent", None)?;
                     match before {
-                        Some("sending") => Outcome::Resent,
+                        Some("sending" | "unknown") => Outcome::Resent,
                         _ => Outcome::Sent,
                     }
                 }
                 Err(e) => {
-                    record("failed", Some(e.clone()))?;
-                    Outcome::Failed(e)
+                    let state = match e.may_have_arrived {
+                        true => "unknown",
+                        false => "failed",
+                    };
+                    record(state, Some(e.why.clone()))?;
+                    Outcome::Failed(e.why)
                 }
             };
             out.push(delivered);
         }
+    }
+    if let (false, Some(until)) = (dry_run, evaluated.until) {
+        let run = RunRecord {
+            scorecard: evaluated.scorecard.to_string(),
+            evaluated_until: until,
+            at: now.to_string(),
+        };
+        let text = serde_json::to_string_pretty(&run).unwrap_or_default() + "\n";
+        log.append(next, &text)?;
     }
     Ok(out)
 }

@@ -7,8 +7,8 @@ mod plan;
 mod send;
 mod told;
 
-pub use deliver::{deliver, known_episodes, Delivered, Outcome};
-pub use plan::{notifications, Planned};
+pub use deliver::{deliver, known_episodes, Delivered, Evaluated, Outcome};
+pub use plan::{evaluated_until, notifications, Planned};
 pub use told::{Known, Told};
 
 use serde::{Deserialize, Serialize};

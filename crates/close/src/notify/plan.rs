@@ -49,12 +49,14 @@ pub fn notifications(
         let same = told.filter(|t| !t.withdrawn);
         let generation = told.map_or(0, |t| t.generation + u32::from(t.withdrawn));
         let mut reopens = same.map_or(0, |t| t.reopens);
-        // Its recovery was told, and it is open again where the data can tell.
+        // Its recovery was told, and it is open again where the data can tell: said after the
+        // events told before it.
+        let mut reopening = None;
         if let Some(t) = same {
             let recovered_then = t.recovered.as_deref();
             if e.open && recovered_then.is_some_and(|p| whole.covers(p)) {
                 reopens += 1;
-                out.push(reopened(t, reopens, &last));
+                reopening = Some(reopened(t, reopens, &last));
             }
         }
         let ids = Ids {
@@ -84,10 +86,10 @@ pub fn notifications(
             };
             out.push(notification(&ids, e, event, &t.period, owners));
         }
+        out.extend(reopening);
     }
     for (episode, told) in &known.episodes {
         let gone = !present.contains(episode)
-            && told.recovered.is_none()
             && !told.withdrawal_done
             && told.last.scorecard == scorecard
             && whole.covers(&told.last.raised);
@@ -98,6 +100,22 @@ pub fn notifications(
     Planned {
         notifications: out,
         history,
+    }
+}
+
+/// The last day the evaluation tells whole: the last day every dataset's data reaches, or
+/// `--as-of` when sooner.
+pub fn evaluated_until(evaluation: &Evaluation) -> Option<chrono::NaiveDate> {
+    let data = evaluation.coverage.values().map(|c| c.last).min();
+    let as_of = evaluation
+        .manifest
+        .options
+        .as_of
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    match (data, as_of) {
+        (Some(d), Some(a)) => Some(d.min(a)),
+        (d, a) => d.or(a),
     }
 }
 
@@ -112,21 +130,10 @@ struct Whole<'a> {
 
 impl<'a> Whole<'a> {
     fn of(evaluation: &'a Evaluation, model: &Model) -> Whole<'a> {
-        let data = evaluation.coverage.values().map(|c| c.last).min();
-        let as_of = evaluation
-            .manifest
-            .options
-            .as_of
-            .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-        let until = match (data, as_of) {
-            (Some(d), Some(a)) => Some(d.min(a)),
-            (d, a) => d.or(a),
-        };
         Whole {
             evaluation,
             periods: Periods::of(&model.header),
-            until,
+            until: evaluated_until(evaluation),
         }
     }
 

@@ -24,8 +24,25 @@ pub fn preview(receiver: &Receiver, n: &Notification) -> String {
     }
 }
 
-/// Sends `n`; an error says why it did not arrive.
-pub fn send(receiver: &Receiver, n: &Notification) -> Result<(), String> {
+/// Why a delivery failed, and whether it may have arrived all the same (the request left and no
+/// answer came: a timeout, a connection broken while waiting).
+#[derive(Debug)]
+pub struct Failed {
+    pub why: String,
+    pub may_have_arrived: bool,
+}
+
+impl From<String> for Failed {
+    fn from(why: String) -> Self {
+        Failed {
+            why,
+            may_have_arrived: false,
+        }
+    }
+}
+
+/// Sends `n`; an error says why it did not arrive, or may not have.
+pub fn send(receiver: &Receiver, n: &Notification) -> Result<(), Failed> {
     match receiver {
         Receiver::Webhook { url_env, format } => {
             let url = secret(url_env, "the webhook's URL")?;
@@ -95,7 +112,7 @@ fn title(n: &Notification) -> String {
     format!("{name}: {}", n.event)
 }
 
-fn webhook(url: &str, body: &str, id: &str) -> Result<(), String> {
+fn webhook(url: &str, body: &str, id: &str) -> Result<(), Failed> {
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(false)
@@ -110,31 +127,45 @@ fn webhook(url: &str, body: &str, id: &str) -> Result<(), String> {
         .header("Idempotency-Key", id)
         .send(body)
         // The URL is a secret: the error names the host at most.
-        .map_err(|e| {
-            format!(
+        .map_err(|e| match e {
+            ureq::Error::Timeout(_) => Failed {
+                why: format!(
+                    "the webhook did not answer within {} seconds: it may have received it, so it is sent again, with the same id, on the next run",
+                    TIMEOUT.as_secs()
+                ),
+                may_have_arrived: true,
+            },
+            ureq::Error::Io(_) => Failed {
+                why: format!(
+                    "the connection to the webhook broke: {}",
+                    redact(&e.to_string(), url)
+                ),
+                may_have_arrived: true,
+            },
+            e => Failed::from(format!(
                 "the webhook could not be reached: {}",
                 redact(&e.to_string(), url)
-            )
+            )),
         })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
     if status.is_redirection() {
-        return Err(format!(
+        return Err(Failed::from(format!(
             "the webhook answered {status}, a redirect, which is not followed (it would not carry the notification): set the webhook's variable to the URL it points to"
-        ));
+        )));
     }
     let mut said = response.into_body().read_to_string().unwrap_or_default();
     said.truncate(200);
-    Err(format!(
+    Err(Failed::from(format!(
         "the webhook answered {status}{}",
         if said.trim().is_empty() {
             String::new()
         } else {
             format!(": {}", said.trim())
         }
-    ))
+    )))
 }
 
 /// `text` with the secret `url` (and its path, which is where a chat webhook keeps its token)
@@ -183,7 +214,7 @@ fn email_text(n: &Notification) -> String {
     text
 }
 
-fn email(e: &Email, n: &Notification) -> Result<(), String> {
+fn email(e: &Email, n: &Notification) -> Result<(), Failed> {
     use lettre::message::header::ContentType;
     use lettre::{Message, SmtpTransport, Transport};
     let mut message = Message::builder()
@@ -220,5 +251,8 @@ fn email(e: &Email, n: &Notification) -> Result<(), String> {
         .build()
         .send(&message)
         .map(|_| ())
-        .map_err(|err| format!("SMTP server {}:{}: {err}", e.host, e.port))
+        .map_err(|err| Failed {
+            may_have_arrived: err.is_timeout(),
+            why: format!("SMTP server {}:{}: {err}", e.host, e.port),
+        })
 }

@@ -22,9 +22,9 @@ pub struct Told {
     pub reopens: u32,
     /// Everyone any notification of it was for.
     pub owners: Vec<String>,
-    /// The period of the recovery that reached someone since the last reopening, if any.
+    /// The period of the recovery that reached someone (or may have) since the last reopening.
     pub recovered: Option<String>,
-    /// A withdrawal reached someone.
+    /// A withdrawal reached someone (or may have).
     pub withdrawn: bool,
     /// A withdrawal reached every receiver it was routed to.
     pub withdrawal_done: bool,
@@ -43,12 +43,8 @@ impl Known {
     pub(super) fn of(records: Vec<Record>) -> Known {
         // The last state of each (delivery, receiver), and each delivery's notification.
         let mut last: BTreeMap<(String, String), String> = BTreeMap::new();
-        let mut sent_ids: BTreeSet<String> = BTreeSet::new();
         let mut told: Vec<Notification> = Vec::new();
         for r in records {
-            if r.state == "sent" {
-                sent_ids.insert(r.id.clone());
-            }
             last.insert((r.id.clone(), r.receiver.clone()), r.state.clone());
             if let Some(n) = r.notification {
                 if !told.iter().any(|t| t.id == n.id) {
@@ -56,7 +52,13 @@ impl Known {
                 }
             }
         }
-        let sent = |n: &Notification| sent_ids.contains(&n.id);
+        // Told: delivered, or sent with no outcome known, which may have arrived.
+        let told_ids: BTreeSet<&String> = last
+            .iter()
+            .filter(|(_, s)| super::deliver::TOLD.contains(&s.as_str()))
+            .map(|((id, _), _)| id)
+            .collect();
+        let sent = |n: &Notification| told_ids.contains(&n.id);
         let everywhere = |n: &Notification| {
             let states = last.iter().filter(|((id, _), _)| *id == n.id);
             states.clone().count() > 0 && states.into_iter().all(|(_, s)| s == "sent")
