@@ -70,7 +70,7 @@ struct RunRecord {
 #[serde(untagged)]
 enum StateRecord {
     Run(RunRecord),
-    Delivery(Entry),
+    Delivery(Box<Entry>),
 }
 
 /// The states after which a notification counts as told: delivered, or sent with no outcome
@@ -83,7 +83,7 @@ pub fn known_episodes(log: &Log) -> Result<Known, CloseError> {
     let records = entries
         .iter()
         .filter_map(|e| match serde_json::from_str::<StateRecord>(&e.text) {
-            Ok(StateRecord::Delivery(d)) => Some(d),
+            Ok(StateRecord::Delivery(d)) => Some(*d),
             _ => None,
         })
         .map(|e| told::Record {
@@ -131,6 +131,7 @@ pub fn deliver(
         })?;
         match record {
             StateRecord::Delivery(entry) => {
+                let entry = *entry;
                 episode_of.insert(entry.delivery.clone(), entry.episode);
                 state.insert((entry.delivery, entry.receiver), entry.state);
             }
