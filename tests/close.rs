@@ -790,7 +790,7 @@ fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
     let (code, out, err) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("sent again (a run stopped before recording it)"),
+        out.contains("sent again (its earlier outcome was not known)"),
         "{out}"
     );
     let got = hook.received();
@@ -1497,7 +1497,7 @@ fn a_run_that_tells_less_than_one_before_sends_nothing() {
     let (code, out, err) = notify(dir.path(), &hook, &["--as-of", "2026-03-15"]);
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains("error[scorecard::notify::behind]: the data now tells up to 2026-03-01, but a run already told people what the data said up to 2026-03-31"),
+        err.contains("error[scorecard::notify::behind]: the data now tells whole periods up to 2026-02-28 (as of 2026-03-15, the data of `sales` ends on 2026-03-01), but a run already told people what the data said up to 2026-03-31"),
         "{err}"
     );
     let (_, out, _) = notify(dir.path(), &hook, &[]);
@@ -1506,11 +1506,53 @@ fn a_run_that_tells_less_than_one_before_sends_nothing() {
         "{out}"
     );
     assert_eq!(hook.received().len(), 1);
-    // Data cut short tells less too.
+    // Data cut short tells less too, and says which; `--rewind` accepts it.
     edit_sales(dir.path(), "6,2026-03-31,NA,450.00\n", "");
     let (code, _, err) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("scorecard::notify::behind"), "{err}");
+    assert!(
+        err.contains("scorecard::notify::behind")
+            && err.contains("the data of `sales` ends on 2026-03-01"),
+        "{err}"
+    );
+    let (code, out, err) = notify(dir.path(), &hook, &["--rewind"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(hook.received().len(), 1);
+}
+
+#[test]
+fn what_was_owed_and_is_no_longer_so_is_said_and_a_reopening_goes_to_those_told_the_recovery() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let dir = notify_project(4, 1, "");
+    // Chat refuses the recovery.
+    std::fs::write(scratch.path().join("hook.jsonl.refuse"), "recovered").unwrap();
+    assert_eq!(notify(dir.path(), &hook, &[]).0, 4);
+    std::fs::remove_file(scratch.path().join("hook.jsonl.refuse")).unwrap();
+    // April corrected red: the episode is open again. Chat never heard it recovered, so it hears
+    // no reopening; the recovery it was owed is no longer so, and is said to be.
+    edit_sales(
+        dir.path(),
+        "8,2026-04-30,NA,500.00",
+        "8,2026-04-30,NA,100.00",
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(
+        out.contains("not sent (owed from an earlier run, no longer so) to chat")
+            && out.contains("recovered in 2026-04"),
+        "{out}"
+    );
+    let events: Vec<String> = hook
+        .received()
+        .iter()
+        .map(|m| m["body"]["event"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(events, ["raised", "escalated", "recovered"], "{out}");
+    // Said once.
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(!out.contains("no longer so) to chat"), "{out}");
 }
 
 #[test]

@@ -217,6 +217,10 @@ pub(crate) enum Command {
         /// Show what would be sent, and to whom; send and record nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Accept data that now ends sooner than an earlier run's (a correction): corrections
+        /// are then decided from it.
+        #[arg(long)]
+        rewind: bool,
         /// Text for a terminal, or JSON.
         #[arg(long, value_enum, default_value_t = DocumentFormat::Text)]
         format: DocumentFormat,

@@ -331,7 +331,12 @@ pub(crate) fn verify(path: Option<&Path>, head: Option<&str>) -> Exit {
 }
 
 /// `scorecard notify FILE [--dry-run]`.
-pub(crate) fn notify(file: &Path, source: &DataArgs, dry_run: bool, out: &DocumentOutput) -> Exit {
+pub(crate) fn notify(
+    file: &Path,
+    source: &DataArgs,
+    (dry_run, rewind): (bool, bool),
+    out: &DocumentOutput,
+) -> Exit {
     let run = match prepare_all(file, source, "notify") {
         Ok(r) => r,
         Err(code) => return code,
@@ -374,7 +379,9 @@ pub(crate) fn notify(file: &Path, source: &DataArgs, dry_run: bool, out: &Docume
     let now = scorecard::rules::manifest::now();
     let evaluated = notify::Evaluated {
         scorecard: &id,
-        until: notify::evaluated_until(&evaluation),
+        until: notify::evaluated_until(&evaluation)
+            .map(|(day, why)| (notify::last_whole(&run.model, day), why)),
+        rewind,
     };
     let delivered = match notify::deliver(&config, &log, &list, evaluated, (dry_run, &now)) {
         Ok(d) => d,

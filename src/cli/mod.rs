@@ -157,12 +157,13 @@ pub fn main() -> ExitCode {
             file,
             source,
             dry_run,
+            rewind,
             format,
             output,
         } => close::notify(
             &file,
             &source,
-            dry_run,
+            (dry_run, rewind),
             &DocumentOutput::of(format, output, &source),
         ),
     })

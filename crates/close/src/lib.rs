@@ -32,10 +32,11 @@ pub enum CloseError {
     #[error("{period} of `{scorecard}` was never published, so there is nothing to restate\n  help: publish it without `--restate`")]
     NotPublished { scorecard: String, period: String },
     /// `notify` on an evaluation that tells less than a run already told from.
-    #[error("the data now tells up to {until}, but a run already told people what the data said up to {told}: nothing is sent, so that no one is told of the past as if it were news\n  help: run `notify` without an earlier `--as-of`, or once the data reaches {told} again")]
+    #[error("the data now tells whole periods up to {until} ({why}), but a run already told people what the data said up to {told}: nothing is sent, so that no one is told of the past as if it were news\n  help: if the data was corrected to end sooner (or a dataset added that ends sooner), run `notify --rewind` to accept it; if `--as-of` is earlier than it should be, leave it out")]
     Behind {
         until: chrono::NaiveDate,
         told: chrono::NaiveDate,
+        why: String,
     },
     /// A period the scorecard has no results in, or does not have.
     #[error("{0}")]

@@ -6,11 +6,11 @@ use scorecard_close::notify::{Deliveries, Outcome};
 
 pub fn text(d: &Deliveries, _color: bool) -> String {
     let mut out = String::new();
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; 7];
     for x in &d.deliveries {
         let (word, i) = match &x.outcome {
             Outcome::Sent => ("sent", 0),
-            Outcome::Resent => ("sent again (a run stopped before recording it)", 1),
+            Outcome::Resent => ("sent again (its earlier outcome was not known)", 1),
             Outcome::AlreadySent => ("already sent", 2),
             Outcome::Failed(_) => ("failed", 3),
             Outcome::WouldSend => ("would send", 4),
@@ -18,6 +18,7 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
                 "not sent (a later event of its escalation reached the receiver first)",
                 5,
             ),
+            Outcome::NoLongerSo => ("not sent (owed from an earlier run, no longer so)", 6),
         };
         counts[i] += 1;
         if matches!(x.outcome, Outcome::AlreadySent) {
@@ -45,6 +46,7 @@ pub fn text(d: &Deliveries, _color: bool) -> String {
         "failed",
         "would be sent",
         "overtaken",
+        "no longer so",
     ]) {
         if *n > 0 {
             parts.push(format!("{n} {what}"));

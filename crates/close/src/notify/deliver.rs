@@ -53,6 +53,9 @@ pub enum Outcome {
     /// Not sent: a later event of its episode reached the receiver first, so it would tell
     /// something no longer so.
     Overtaken,
+    /// Owed by an earlier run (failed, or its outcome unknown), and no longer so by today's data:
+    /// not sent, said once.
+    NoLongerSo,
 }
 
 /// One run's record: the last day its evaluation told whole, so that no later run tells from an
@@ -98,10 +101,12 @@ pub fn known_episodes(log: &Log) -> Result<Known, CloseError> {
 
 /// Sends each notification to the receivers its route gives, unless the store says it was sent;
 /// with `dry_run`, sends and records nothing. `now` stamps the records.
-/// What a run evaluated: the scorecard's name in the store, and the last day it told whole.
+/// What a run evaluated: the scorecard's name in the store, the last day of the last period it
+/// told whole and what sets it, and whether to accept that it is sooner than before (`--rewind`).
 pub struct Evaluated<'a> {
     pub scorecard: &'a str,
-    pub until: Option<chrono::NaiveDate>,
+    pub until: Option<(chrono::NaiveDate, String)>,
+    pub rewind: bool,
 }
 
 pub fn deliver(
@@ -119,8 +124,9 @@ pub fn deliver(
     let (entries, _) = log.entries()?;
     let mut next = entries.last().map_or(1, |e| e.sequence + 1);
     let mut state: BTreeMap<(String, String), String> = BTreeMap::new();
-    // The episode of each delivery, and the furthest day a run of this scorecard told from.
+    // The episode of each delivery, and the day the last run of this scorecard told up to.
     let mut episode_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut sent_of: BTreeMap<String, Notification> = BTreeMap::new();
     let mut furthest: Option<chrono::NaiveDate> = None;
     for e in &entries {
         let record: StateRecord = serde_json::from_str(&e.text).map_err(|err| {
@@ -132,18 +138,24 @@ pub fn deliver(
         match record {
             StateRecord::Delivery(entry) => {
                 let entry = *entry;
+                if let Some(n) = &entry.notification {
+                    sent_of.insert(entry.delivery.clone(), n.clone());
+                }
                 episode_of.insert(entry.delivery.clone(), entry.episode);
                 state.insert((entry.delivery, entry.receiver), entry.state);
             }
+            // The latest run's: runs only move it forward, except under `--rewind`.
             StateRecord::Run(run) if run.scorecard == evaluated.scorecard => {
-                furthest = furthest.max(Some(run.evaluated_until));
+                furthest = Some(run.evaluated_until);
             }
             StateRecord::Run(_) => {}
         }
     }
-    if let (Some(until), Some(told)) = (evaluated.until, furthest) {
+    if let (Some((until, why)), Some(told), false) =
+        (evaluated.until.clone(), furthest, evaluated.rewind)
+    {
         if until < told {
-            return Err(CloseError::Behind { until, told });
+            return Err(CloseError::Behind { until, told, why });
         }
     }
     let told = |id: &str, receiver: &str| {
@@ -158,6 +170,8 @@ pub fn deliver(
         .filter_map(|((id, r), _)| episode_of.get(id).map(|e| (e.clone(), r.clone())))
         .collect();
     let mut out = Vec::new();
+    // Receivers that did not answer in this run: not tried again until the next.
+    let mut quiet: std::collections::BTreeSet<String> = Default::default();
     for (i, n) in notifications.iter().enumerate() {
         // Each receiver once, whoever of the owners it is routed for.
         let mut receivers: Vec<String> = Vec::new();
@@ -172,9 +186,14 @@ pub fn deliver(
                 }
             }
         }
-        let correction = matches!(n.event.as_str(), "reopened" | "withdrawn");
-        if correction {
-            receivers.retain(|r| told_episode.contains(&(n.episode.clone(), r.clone())));
+        // A correction goes only to whom it corrects: a reopening to those told the recovery,
+        // a withdrawal to those told anything of the episode.
+        match (&n.corrects, n.event.as_str()) {
+            (Some(id), _) => receivers.retain(|r| told(id, r)),
+            (None, "reopened" | "withdrawn") => {
+                receivers.retain(|r| told_episode.contains(&(n.episode.clone(), r.clone())))
+            }
+            _ => {}
         }
         for name in receivers {
             let Some(receiver) = config.receivers.get(&name) else {
@@ -183,11 +202,15 @@ pub fn deliver(
             let before = state.get(&(n.id.clone(), name.clone())).map(String::as_str);
             // A later event of the episode reached this receiver: this one would arrive after it,
             // out of order, and tell something no longer so.
-            let overtaken = before != Some("sent")
+            // (Only a delivery known to have failed: one that may have arrived is sent again.)
+            let overtaken = before == Some("failed")
                 && notifications[i + 1..].iter().any(|later| {
                     later.episode == n.episode
                         && later.generation == n.generation
-                        && told(&later.id, &name)
+                        && state
+                            .get(&(later.id.clone(), name.clone()))
+                            .map(String::as_str)
+                            == Some("sent")
                 });
             let mut delivered = Delivered {
                 receiver: name.clone(),
@@ -201,6 +224,12 @@ pub fn deliver(
             }
             if overtaken {
                 delivered.outcome = Outcome::Overtaken;
+                out.push(delivered);
+                continue;
+            }
+            if !dry_run && quiet.contains(&name) {
+                let why = "not tried: the receiver did not answer earlier in this run".to_string();
+                delivered.outcome = Outcome::Failed(why);
                 out.push(delivered);
                 continue;
             }
@@ -240,13 +269,57 @@ pub fn deliver(
                         false => "failed",
                     };
                     record(state, Some(e.why.clone()))?;
+                    if e.may_have_arrived {
+                        quiet.insert(name.clone());
+                    }
                     Outcome::Failed(e.why)
                 }
             };
             out.push(delivered);
         }
     }
-    if let (false, Some(until)) = (dry_run, evaluated.until) {
+    // Deliveries owed from earlier runs that no event of today's data calls for any more: said,
+    // once, rather than left to disappear.
+    let planned: std::collections::BTreeSet<&str> =
+        notifications.iter().map(|n| n.id.as_str()).collect();
+    let mut owed: Vec<((String, String), Notification)> = state
+        .iter()
+        .filter(|((id, _), s)| {
+            matches!(s.as_str(), "failed" | "unknown" | "sending") && !planned.contains(id.as_str())
+        })
+        .filter_map(|((id, r), _)| {
+            sent_of
+                .get(id)
+                .map(|n| ((id.clone(), r.clone()), n.clone()))
+        })
+        .collect();
+    owed.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((id, receiver), n) in owed {
+        if n.scorecard != evaluated.scorecard {
+            continue;
+        }
+        if !dry_run {
+            let entry = Entry {
+                delivery: id,
+                episode: n.episode.clone(),
+                receiver: receiver.clone(),
+                state: "no_longer_so".into(),
+                at: now.to_string(),
+                error: None,
+                notification: None,
+            };
+            let text = serde_json::to_string_pretty(&entry).unwrap_or_default() + "\n";
+            log.append(next, &text)?;
+            next += 1;
+        }
+        out.push(Delivered {
+            receiver,
+            notification: n,
+            outcome: Outcome::NoLongerSo,
+            preview: None,
+        });
+    }
+    if let (false, Some((until, _))) = (dry_run, evaluated.until) {
         let run = RunRecord {
             scorecard: evaluated.scorecard.to_string(),
             evaluated_until: until,

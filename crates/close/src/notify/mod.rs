@@ -8,7 +8,7 @@ mod send;
 mod told;
 
 pub use deliver::{deliver, known_episodes, Delivered, Evaluated, Outcome};
-pub use plan::{evaluated_until, notifications, Planned};
+pub use plan::{evaluated_until, last_whole, notifications, Planned};
 pub use told::{Known, Told};
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,9 @@ pub struct Notification {
     pub reopens: u32,
     /// `raised`, `escalated`, `recovered`, `reopened` or `withdrawn`.
     pub event: String,
+    /// For a reopening: the id of the recovery it corrects (only those told it hear of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<String>,
     pub scorecard: String,
     pub escalation: String,
     pub label: Option<String>,

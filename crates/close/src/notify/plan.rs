@@ -104,18 +104,37 @@ pub fn notifications(
 }
 
 /// The last day the evaluation tells whole: the last day every dataset's data reaches, or
-/// `--as-of` when sooner.
-pub fn evaluated_until(evaluation: &Evaluation) -> Option<chrono::NaiveDate> {
-    let data = evaluation.coverage.values().map(|c| c.last).min();
+/// `--as-of` when sooner; and what sets it (`the data of \`orders\``, `--as-of`).
+pub fn evaluated_until(evaluation: &Evaluation) -> Option<(chrono::NaiveDate, String)> {
+    let data = evaluation
+        .coverage
+        .iter()
+        .min_by_key(|(_, c)| c.last)
+        .map(|(name, c)| (c.last, format!("the data of `{name}` ends on {}", c.last)));
     let as_of = evaluation
         .manifest
         .options
         .as_of
         .as_deref()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(|a| (a, format!("`--as-of {a}`")));
     match (data, as_of) {
-        (Some(d), Some(a)) => Some(d.min(a)),
+        (Some(d), Some(a)) if a.0 < d.0 => Some(a),
+        // The data was read up to `--as-of`: say both.
+        (Some((day, why)), Some((a, _))) => Some((day, format!("as of {a}, {why}"))),
         (d, a) => d.or(a),
+    }
+}
+
+/// The last day of the last period wholly before or on `day`: runs are compared by the whole
+/// periods they tell, so that a row's date corrected inside a period that is not over changes
+/// nothing.
+pub fn last_whole(model: &Model, day: chrono::NaiveDate) -> chrono::NaiveDate {
+    let periods = Periods::of(&model.header);
+    let p = periods.of_date(day);
+    match periods.bounds(p).1 == day {
+        true => day,
+        false => periods.bounds(p - 1).1,
     }
 }
 
@@ -133,7 +152,7 @@ impl<'a> Whole<'a> {
         Whole {
             evaluation,
             periods: Periods::of(&model.header),
-            until: evaluated_until(evaluation),
+            until: evaluated_until(evaluation).map(|(day, _)| day),
         }
     }
 
@@ -207,6 +226,7 @@ fn notification(
     );
     Notification {
         id: digest(&parts),
+        corrects: None,
         episode: ids.episode.to_string(),
         generation: ids.generation,
         reopens: ids.reopens,
@@ -241,6 +261,7 @@ fn reopened(told: &Told, reopens: u32, period: &str) -> Notification {
     ]);
     Notification {
         reopens,
+        corrects: told.recovered_id.clone(),
         ..correction(told, ("reopened", id), message, period)
     }
 }
@@ -268,6 +289,7 @@ fn correction(
     Notification {
         id,
         event: event.into(),
+        corrects: None,
         period: period.to_string(),
         owner: None,
         owners: told.owners.clone(),

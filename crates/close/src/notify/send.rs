@@ -48,8 +48,29 @@ pub fn send(receiver: &Receiver, n: &Notification) -> Result<(), Failed> {
             let url = secret(url_env, "the webhook's URL")?;
             webhook(&url, &body(*format, n), &n.id)
         }
-        Receiver::Email(e) => email(e, n),
+        Receiver::Email(e) => within_timeout(e.clone(), n.clone()),
     }
+}
+
+/// The email sent on a thread of its own and waited for at most `TIMEOUT` in all: the mail
+/// library's limit is per read, and a server that answers a byte at a time would hold the run
+/// (and the state store's lock) for ever. Past the limit the message may have gone.
+fn within_timeout(e: Email, n: Notification) -> Result<(), Failed> {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(email(&e, &n));
+    });
+    result
+        .recv_timeout(TIMEOUT + Duration::from_secs(1))
+        .unwrap_or_else(|_| {
+            Err(Failed {
+                why: format!(
+                    "the SMTP server did not finish within {} seconds: it may have the message, so it is sent again, with the same id, on the next run",
+                    TIMEOUT.as_secs()
+                ),
+                may_have_arrived: true,
+            })
+        })
 }
 
 fn secret(var: &str, what: &str) -> Result<String, String> {
@@ -251,8 +272,23 @@ fn email(e: &Email, n: &Notification) -> Result<(), Failed> {
         .build()
         .send(&message)
         .map(|_| ())
-        .map_err(|err| Failed {
-            may_have_arrived: err.is_timeout(),
-            why: format!("SMTP server {}:{}: {err}", e.host, e.port),
+        .map_err(|err| {
+            // A refusal the server answered, or a mistake before anything was sent, is a failure;
+            // a connection that broke or went quiet may have carried the message first.
+            let answered = err.is_transient() || err.is_permanent() || err.is_client();
+            let refused = std::error::Error::source(&err).is_some_and(|s| {
+                s.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+            });
+            Failed {
+                may_have_arrived: !answered && !refused,
+                why: match err.is_timeout() || !answered && !refused {
+                    true => format!(
+                        "SMTP server {}:{}: the connection broke or went quiet ({err}): it may have the message, so it is sent again, with the same id, on the next run",
+                        e.host, e.port
+                    ),
+                    false => format!("SMTP server {}:{}: {err}", e.host, e.port),
+                },
+            }
         })
 }

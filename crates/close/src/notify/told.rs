@@ -24,6 +24,8 @@ pub struct Told {
     pub owners: Vec<String>,
     /// The period of the recovery that reached someone (or may have) since the last reopening.
     pub recovered: Option<String>,
+    /// That recovery's id.
+    pub recovered_id: Option<String>,
     /// A withdrawal reached someone (or may have).
     pub withdrawn: bool,
     /// A withdrawal reached every receiver it was routed to.
@@ -71,6 +73,7 @@ impl Known {
                 reopens: 0,
                 owners: Vec::new(),
                 recovered: None,
+                recovered_id: None,
                 withdrawn: false,
                 withdrawal_done: false,
             };
@@ -103,6 +106,7 @@ impl Known {
                 "recovered" => {
                     if sent(n) && n.reopens == t.reopens {
                         t.recovered = Some(n.period.clone());
+                        t.recovered_id = Some(n.id.clone());
                     }
                     t.last = n.clone();
                 }
