@@ -1705,3 +1705,56 @@ fn one_state_table_however_spelled_takes_one_lock() {
     assert!(first.wait().unwrap().success());
     assert_eq!(hook.received().len(), 1);
 }
+
+#[test]
+fn a_reopening_that_failed_at_one_receiver_reaches_it_while_the_episode_is_open() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
+    let dir = notify_project(4, smtp.port, "");
+    assert!(notify(dir.path(), &hook, &[]).1.contains("5 sent"));
+    // April corrected red: open again. The CFO hears it; chat refuses it.
+    edit_sales(
+        dir.path(),
+        "8,2026-04-30,NA,500.00",
+        "8,2026-04-30,NA,100.00",
+    );
+    std::fs::write(scratch.path().join("hook.jsonl.refuse"), "reopened").unwrap();
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("failed to chat") && out.contains("sent to cfo"),
+        "{out}"
+    );
+    std::fs::remove_file(scratch.path().join("hook.jsonl.refuse")).unwrap();
+    // Still open: chat gets the reopening, under its id, and the CFO nothing more.
+    let (code, out, _) = notify(dir.path(), &hook, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("sent to chat") && out.contains("reopened"),
+        "{out}"
+    );
+    let got = hook.received();
+    let reopened: Vec<&Value> = got
+        .iter()
+        .filter(|m| m["body"]["event"] == "reopened")
+        .collect();
+    assert_eq!(reopened.len(), 2, "the refused attempt and the delivery");
+    assert_eq!(
+        reopened[0]["idempotency_key"],
+        reopened[1]["idempotency_key"]
+    );
+    let mails = smtp.received();
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m["message"].as_str().unwrap().contains("reopened"))
+            .count(),
+        1
+    );
+    let (_, out, _) = notify(dir.path(), &hook, &[]);
+    assert!(
+        !out.contains("sent to") && !out.contains("no longer so"),
+        "{out}"
+    );
+}

@@ -319,7 +319,9 @@ pub fn deliver(
             preview: None,
         });
     }
-    if let (false, Some((until, _))) = (dry_run, evaluated.until) {
+    // A run that tells no further than the last adds no record.
+    let moved = evaluated.until.as_ref().map(|(d, _)| *d) != furthest;
+    if let (false, true, Some((until, _))) = (dry_run, moved, evaluated.until) {
         let run = RunRecord {
             scorecard: evaluated.scorecard.to_string(),
             evaluated_until: until,

@@ -52,11 +52,14 @@ pub fn notifications(
         // Its recovery was told, and it is open again where the data can tell: said after the
         // events told before it.
         let mut reopening = None;
-        if let Some(t) = same {
+        if let Some(t) = same.filter(|_| e.open) {
             let recovered_then = t.recovered.as_deref();
-            if e.open && recovered_then.is_some_and(|p| whole.covers(p)) {
+            if recovered_then.is_some_and(|p| whole.covers(p)) {
                 reopens += 1;
                 reopening = Some(reopened(t, reopens, &last));
+            } else if let Some(r) = &t.reopening {
+                // Told some receivers, not yet all: again, under its id, to the rest.
+                reopening = Some(r.clone());
             }
         }
         let ids = Ids {

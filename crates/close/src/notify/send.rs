@@ -156,6 +156,18 @@ fn webhook(url: &str, body: &str, id: &str) -> Result<(), Failed> {
                 ),
                 may_have_arrived: true,
             },
+            // Refused, or no route: nothing left this machine.
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::HostUnreachable
+                        | std::io::ErrorKind::NetworkUnreachable
+                        | std::io::ErrorKind::AddrNotAvailable
+                ) =>
+            {
+                Failed::from(format!("the webhook could not be reached: {io}"))
+            }
             ureq::Error::Io(_) => Failed {
                 why: format!(
                     "the connection to the webhook broke: {}",

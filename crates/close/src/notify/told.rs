@@ -26,6 +26,9 @@ pub struct Told {
     pub recovered: Option<String>,
     /// That recovery's id.
     pub recovered_id: Option<String>,
+    /// The reopening told in this phase that has not reached every receiver yet: sent again, to
+    /// those it has not reached, while the episode stays open.
+    pub reopening: Option<Notification>,
     /// A withdrawal reached someone (or may have).
     pub withdrawn: bool,
     /// A withdrawal reached every receiver it was routed to.
@@ -74,6 +77,7 @@ impl Known {
                 owners: Vec::new(),
                 recovered: None,
                 recovered_id: None,
+                reopening: None,
                 withdrawn: false,
                 withdrawal_done: false,
             };
@@ -101,6 +105,7 @@ impl Known {
                 "reopened" if sent(n) && n.reopens > t.reopens => {
                     t.reopens = n.reopens;
                     t.recovered = None;
+                    t.reopening = (!everywhere(n)).then(|| n.clone());
                 }
                 "reopened" => {}
                 "recovered" => {
