@@ -643,6 +643,35 @@ receiver = "cfo"
     project(months, &toml)
 }
 
+/// Starts `notify` in `dir` with `env` while `hook` holds every request unanswered, and waits
+/// until the server has `arrived` requests in all: the run is then waiting for an answer, with
+/// the notification sent and its outcome not yet recorded.
+fn notify_held(dir: &Path, hook: &Server, env: &[(&str, &str)], arrived: usize) -> Child {
+    std::fs::write(hook.record.with_extension("jsonl.hang"), "").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .current_dir(dir)
+        .args(["notify", "close.scorecard"])
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while hook.received().len() < arrived {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the notification never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// Lets `hook` answer again.
+fn release(hook: &Server) {
+    std::fs::remove_file(hook.record.with_extension("jsonl.hang")).unwrap();
+}
+
 fn notify(dir: &Path, hook: &Server, extra: &[&str]) -> (i32, String, String) {
     let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3t", hook.port);
     let mut args = vec!["notify", "close.scorecard"];
@@ -756,24 +785,8 @@ fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
     let dir = notify_project(2, 1, "");
     // The server records the request and does not answer: the run is killed while it waits,
     // after the notification left and before the run could record that it had.
-    std::fs::write(scratch.path().join("hook.jsonl.hang"), "").unwrap();
     let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3t", hook.port);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .current_dir(dir.path())
-        .args(["notify", "close.scorecard"])
-        .env("TEST_CHAT_WEBHOOK", &url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while hook.received().is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the notification never arrived"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = notify_held(dir.path(), &hook, &[("TEST_CHAT_WEBHOOK", &url)], 1);
     // Meanwhile a second run finds the state held, and sends nothing.
     let (code, _, err) = notify(dir.path(), &hook, &[]);
     assert_eq!(code, 2, "{err}");
@@ -781,7 +794,7 @@ fn a_run_killed_between_sending_and_recording_sends_again_with_the_same_id() {
     assert_eq!(hook.received().len(), 1);
     child.kill().unwrap();
     child.wait().unwrap();
-    std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
+    release(&hook);
     let first = hook.received();
     assert_eq!(first.len(), 1);
 
@@ -1627,27 +1640,11 @@ fn a_withdrawal_that_may_have_arrived_counts_as_told() {
         "3,2026-02-01,EMEA,300.00",
         "3,2026-02-01,EMEA,500.00",
     );
-    std::fs::write(scratch.path().join("hook.jsonl.hang"), "").unwrap();
     let url = format!("http://127.0.0.1:{}/hooks/T0/B0/s3cr3t", hook.port);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .current_dir(dir.path())
-        .args(["notify", "close.scorecard"])
-        .env("TEST_CHAT_WEBHOOK", &url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while hook.received().len() < 2 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the withdrawal never arrived"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = notify_held(dir.path(), &hook, &[("TEST_CHAT_WEBHOOK", &url)], 2);
     child.kill().unwrap();
     child.wait().unwrap();
-    std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
+    release(&hook);
     // February red again: chat may have heard it was withdrawn, so it is told it is raised.
     edit_sales(
         dir.path(),
@@ -1676,32 +1673,19 @@ fn one_state_table_however_spelled_takes_one_lock() {
     std::fs::write(dir.path().join("alt.toml"), other).unwrap();
     let url = postgres_url();
     let hook_url = format!("http://127.0.0.1:{}/h", hook.port);
-    std::fs::write(scratch.path().join("hook.jsonl.hang"), "").unwrap();
-    let mut first = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .current_dir(dir.path())
-        .args(["notify", "close.scorecard"])
-        .env("SCORECARD_TEST_STATE", &url)
-        .env("TEST_CHAT_WEBHOOK", &hook_url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while hook.received().is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(60), "nothing arrived");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let env = [
+        ("SCORECARD_TEST_STATE", url.as_str()),
+        ("TEST_CHAT_WEBHOOK", hook_url.as_str()),
+    ];
+    let mut first = notify_held(dir.path(), &hook, &env, 1);
     let (code, _, err) = run_in(
         dir.path(),
         &["notify", "close.scorecard", "--config", "alt.toml"],
-        &[
-            ("SCORECARD_TEST_STATE", url.as_str()),
-            ("TEST_CHAT_WEBHOOK", hook_url.as_str()),
-        ],
+        &env,
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("scorecard::notify::busy"), "{err}");
-    std::fs::remove_file(scratch.path().join("hook.jsonl.hang")).unwrap();
+    release(&hook);
     assert!(first.wait().unwrap().success());
     assert_eq!(hook.received().len(), 1);
 }
