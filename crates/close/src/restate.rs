@@ -478,24 +478,10 @@ fn data_changes(
 }
 
 fn current_prints(now: &Now, dataset: &str) -> Result<Option<Fingerprints>, CloseError> {
-    let Some(d) = now.model.datasets.iter().find(|d| d.name == dataset) else {
-        return Ok(None);
-    };
-    let key: Vec<usize> = (0..d.columns.len()).filter(|&i| d.columns[i].key).collect();
-    if key.is_empty() {
-        return Ok(None);
+    match now.model.datasets.iter().find(|d| d.name == dataset) {
+        Some(d) => crate::ledger::fingerprints_of(now.model, now.session, d),
+        None => Ok(None),
     }
-    let mut prints = Fingerprints {
-        key: key.iter().map(|&i| d.columns[i].name.clone()).collect(),
-        rows: Default::default(),
-    };
-    let held = now.session.every_row(now.model, dataset, &mut |row| {
-        let k: Vec<&str> = key.iter().map(|&i| row[i].as_str()).collect();
-        prints
-            .rows
-            .insert(record::key_text(&k), record::fingerprint(row));
-    })?;
-    Ok(held.then_some(prints))
 }
 
 fn row_changes(old: &Fingerprints, new: &Fingerprints) -> RowChanges {

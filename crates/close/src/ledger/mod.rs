@@ -216,25 +216,34 @@ fn fingerprints(
         if rows > MOST_FINGERPRINTED_ROWS {
             continue;
         }
-        let key: Vec<usize> = (0..d.columns.len()).filter(|&i| d.columns[i].key).collect();
-        if key.is_empty() {
-            continue;
-        }
-        let mut prints = Fingerprints {
-            key: key.iter().map(|&i| d.columns[i].name.clone()).collect(),
-            rows: Default::default(),
-        };
-        let held = session
-            .every_row(model, &d.name, &mut |row| {
-                let k: Vec<&str> = key.iter().map(|&i| row[i].as_str()).collect();
-                prints
-                    .rows
-                    .insert(record::key_text(&k), record::fingerprint(row));
-            })
-            .map_err(CloseError::from)?;
-        if held {
+        if let Some(prints) = fingerprints_of(model, session, d)? {
             out.insert(d.name.clone(), prints);
         }
     }
     Ok(out)
+}
+
+/// The fingerprints of `dataset`'s rows by key, as the session holds them; `None` for a dataset
+/// without `key` columns, or whose rows are not held here (aggregated in PostgreSQL).
+pub fn fingerprints_of(
+    model: &Model,
+    session: &Session,
+    dataset: &scorecard_model::Dataset,
+) -> Result<Option<Fingerprints>, CloseError> {
+    let columns = &dataset.columns;
+    let key: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].key).collect();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let mut prints = Fingerprints {
+        key: key.iter().map(|&i| columns[i].name.clone()).collect(),
+        rows: Default::default(),
+    };
+    let held = session.every_row(model, &dataset.name, &mut |row| {
+        let k: Vec<&str> = key.iter().map(|&i| row[i].as_str()).collect();
+        prints
+            .rows
+            .insert(record::key_text(&k), record::fingerprint(row));
+    })?;
+    Ok(held.then_some(prints))
 }
