@@ -3,6 +3,7 @@
 
 pub mod allocation;
 mod attribution;
+mod audience;
 mod coverage;
 mod currency;
 mod data_checks;
@@ -52,6 +53,7 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "escalation",
     "exchange_rates",
     "test",
+    "audience",
 ];
 
 /// Shared state while checking one file.
@@ -218,6 +220,7 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
             names(&mut m.escalations.iter().map(|x| &x.name)),
         ),
         ("test", names(&mut m.tests.iter().map(|x| &x.name))),
+        ("audience", names(&mut m.audiences.iter().map(|x| &x.name))),
     ]);
     let reached = |d: &Declaration| match d.keyword.text.as_str() {
         "scorecard" => true,
@@ -310,6 +313,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         (take("function"), take("dataset"), take("attribution"));
     let (allocations, views, escalations) = (take("allocation"), take("view"), take("escalation"));
     let (tests, kpis, rates) = (take("test"), take("kpi"), take("exchange_rates"));
+    let audiences = take("audience");
     let header = header::check(cx, &headers);
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
@@ -417,7 +421,7 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         kpis, aggregates, ..
     } = checked;
     let aggregates = aggregates.into_vec();
-    Some(Model {
+    let mut model = Model {
         header: header?,
         perspectives,
         objectives,
@@ -431,8 +435,11 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         escalations,
         rates,
         tests,
+        audiences: Vec::new(),
         kpi_index: Default::default(),
-    })
+    };
+    model.audiences = audience::check_all(cx, &audiences, &model);
+    Some(model)
 }
 
 /// A scorecard file parsed and checked.

@@ -107,6 +107,9 @@ codes! {
     NotifyBusy => "scorecard::notify::busy",
     NotifyBehind => "scorecard::notify::behind",
     DeliveryFailed => "scorecard::notify::delivery_failed",
+    UnknownAudience => "scorecard::audience::unknown",
+    Withheld => "scorecard::audience::withheld",
+    RowsWithheld => "scorecard::audience::rows_withheld",
 }
 
 impl Serialize for Code {

@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::Date32Type;
 use datafusion::functions_aggregate::expr_fn::{max, min};
 use datafusion::prelude::SessionContext;
 use scorecard_model::calendar::Periods;
-use scorecard_model::{Completeness, Dataset, Model, SourceFormat};
+use scorecard_model::{Completeness, Dataset, Model};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -115,7 +115,7 @@ pub fn of_model(
                 (declared(ds, rows, ds.complete.or(told), periods), rows)
             })
         } else {
-            let spans = intersect(inputs(model, ds).into_iter().map(|name| {
+            let spans = intersect(model.table_inputs(ds).into_iter().map(|name| {
                 let c = out.get(name)?;
                 Some(((c.first, c.last), *row_spans.get(name)?))
             }));
@@ -265,45 +265,7 @@ fn short_periods(
 
 /// The datasets read from a source that `name` is, or is made from through rules' tables.
 pub fn sources_of(model: &Model, name: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut todo = vec![name.to_string()];
-    while let Some(next) = todo.pop() {
-        let Some(ds) = model.dataset(&next) else {
-            continue;
-        };
-        if ds.is_file() {
-            out.insert(next);
-        } else {
-            todo.extend(inputs(model, ds).into_iter().map(str::to_string));
-        }
-    }
-    out
-}
-
-/// The datasets a rule's table is made from.
-fn inputs<'m>(model: &'m Model, ds: &Dataset) -> BTreeSet<&'m str> {
-    match ds.format {
-        SourceFormat::Attribution => model
-            .attributions
-            .iter()
-            .filter(|a| a.name == ds.name)
-            .flat_map(|a| [a.touches.as_str(), a.conversions.as_str()])
-            .collect(),
-        SourceFormat::Allocation => model
-            .allocations
-            .iter()
-            .filter(|a| a.name == ds.name || scorecard_model::unused_table(&a.name) == ds.name)
-            .flat_map(|a| [a.capacity.as_str(), a.activity.as_str()])
-            .collect(),
-        SourceFormat::View => model
-            .views
-            .iter()
-            .filter(|v| v.name == ds.name)
-            .flat_map(|v| crate::plan::view_inputs(model, v))
-            .collect(),
-        SourceFormat::Csv
-        | SourceFormat::Parquet
-        | SourceFormat::JsonLines
-        | SourceFormat::Excel => BTreeSet::new(),
-    }
+    let made = model.made_from(name).into_iter();
+    made.filter(|d| model.dataset(d).is_some_and(Dataset::is_file))
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! Owns the checked model: every name resolved, every unit and type known. Plain data, serializable;
 //! later stages read this and never the syntax tree.
 
+pub mod audience;
 pub mod calendar;
 mod credit;
 mod derived;
@@ -45,6 +46,8 @@ pub struct Model {
     pub rates: Vec<ExchangeRates>,
     /// `test` declarations, in the order the file declares them; only `scorecard test` runs them.
     pub tests: Vec<test::Test>,
+    /// `audience` declarations, in the order the file declares them (docs/audiences.md).
+    pub audiences: Vec<audience::Audience>,
     /// KPIs by name, made at the first lookup: a chain of KPIs each using the one before is looked
     /// up once per link, not by scanning the list each time.
     #[serde(skip)]

@@ -1,7 +1,7 @@
 //! Owns deciding the aggregate passes: for each dataset and segmentation, the aggregates all KPIs
 //! need from it, so that each pass reads the data once however many KPIs use it.
 
-use scorecard_model::{reach, Model, Reach};
+use scorecard_model::{Model, Reach};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One aggregate pass: a dataset grouped by period and these segment columns.
@@ -113,12 +113,5 @@ pub fn rule_inputs(model: &Model) -> BTreeSet<&str> {
 
 /// The datasets a view's columns aggregate.
 pub fn view_inputs<'m>(model: &'m Model, v: &scorecard_model::View) -> BTreeSet<&'m str> {
-    let mut reads = BTreeSet::new();
-    for c in &v.columns {
-        reach(&c.value, &[], &mut reads);
-    }
-    reads
-        .iter()
-        .map(|i| model.aggregates[*i].dataset.as_str())
-        .collect()
+    model.view_inputs(v)
 }
