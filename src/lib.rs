@@ -11,6 +11,7 @@
 
 pub mod generate;
 
+pub use scorecard_audience as audience;
 pub use scorecard_check as check;
 pub use scorecard_close as close;
 pub use scorecard_diagnostic as diagnostic;

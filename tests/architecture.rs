@@ -28,6 +28,7 @@ const ARROWS: &[(&str, &[&str])] = &[
         "close",
         &["diagnostic", "model", "check", "project", "engine", "rules"],
     ),
+    ("audience", &["diagnostic", "model", "rules"]),
     ("report", &["diagnostic", "model", "rules", "close"]),
 ];
 

@@ -7,6 +7,7 @@ static ALLOCATOR: scorecard::script::memory::CountingAllocator =
 
 mod architecture;
 pub mod attribution;
+mod audiences;
 mod authoring;
 mod bad_inputs;
 mod browser;

@@ -77,6 +77,7 @@ pub fn cells(r: &Row) -> (String, String, &'static str) {
         scorecard::rules::Status::NoValue => "no_value",
         scorecard::rules::Status::Unrated => "unrated",
         scorecard::rules::Status::InsufficientData => "insufficient_data",
+        scorecard::rules::Status::Suppressed => "suppressed",
     };
     (d(r.value), d(r.target), status)
 }

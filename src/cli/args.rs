@@ -121,6 +121,9 @@ pub(crate) enum Command {
         /// Write every source row behind the value to this CSV file.
         #[arg(long)]
         rows_out: Option<PathBuf>,
+        /// Produce only what this audience may see (docs/audiences.md).
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
         #[command(flatten)]
         out: DocumentOutput,
     },
@@ -135,6 +138,9 @@ pub(crate) enum Command {
         /// Evaluate both on the data in this directory and show the effect on the numbers.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Produce only what this audience may see, under the new version's rules for it (docs/audiences.md).
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
         #[command(flatten)]
         out: DocumentOutput,
     },
@@ -254,6 +260,9 @@ pub(crate) enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+        /// Produce only what this audience may see (docs/audiences.md).
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,

@@ -51,6 +51,13 @@ fn scorecard_id(project: &Project, file: &Path) -> String {
 /// Prepares a run of `file` over every period: `--from` and `--to` are refused, since the
 /// command decides the periods itself.
 fn prepare_all(file: &Path, source: &DataArgs, command: &str) -> Result<Prepared, Exit> {
+    if source.audience.is_some() && command != "publish" {
+        eprintln!(
+            "error[{}]: `scorecard {command}` is made for the whole scorecard, not for an audience: leave out --audience\n  help: an audience's published figures are read with `scorecard ledger verify` and the ledger's records (docs/audiences.md)",
+            scorecard::diagnostic::Code::Withheld.as_str()
+        );
+        return Err(Exit::DataErrors);
+    }
     if source.from.is_some() || source.to.is_some() {
         eprintln!(
             "error: `scorecard {command}` decides which periods it evaluates: leave out --from and --to"
@@ -155,16 +162,28 @@ pub(crate) fn publish(
                 return Exit::DataErrors;
             }
         };
+    if let Some(v) = &run.view {
+        if let Err(e) = v.redact(&mut evaluation) {
+            return super::audience::refused(&e);
+        }
+    }
     let read = SourceFile::new(&file.display().to_string(), &run.text);
     stamp(&mut evaluation.manifest, vec![read], false);
+    let audience = run.view.as_ref().map(|v| v.audience.name.clone());
     let publication = ledger::Publication {
+        // An audience's record keeps the scorecard by its sha256 (in the manifest), not its text,
+        // which names what the audience may not see.
+        definition: match audience {
+            None => run.text.clone(),
+            Some(_) => String::new(),
+        },
+        audience,
         scorecard: scorecard_id(&run.project, file),
         period: label,
         approved_by: approved_by.trim().to_string(),
         restate: restate.map(|r| r.trim().to_string()),
         git: git_of(file),
         project: project_file(&run.project),
-        definition: run.text.clone(),
         at: scorecard::rules::manifest::now(),
         allow_partial,
     };

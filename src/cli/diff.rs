@@ -43,7 +43,12 @@ fn read_version(arg: &str) -> Result<String, String> {
     String::from_utf8(shown.stdout).map_err(|_| format!("`{arg}` is not UTF-8 text"))
 }
 
-pub(crate) fn diff((old, new): (&str, &str), data: Option<&Path>, out: &DocumentOutput) -> Exit {
+pub(crate) fn diff(
+    (old, new): (&str, &str),
+    data: Option<&Path>,
+    out: &DocumentOutput,
+    audience: Option<&str>,
+) -> Exit {
     let versions: Vec<&str> = [old, new]
         .into_iter()
         .filter(|v| Path::new(v).exists())
@@ -102,7 +107,44 @@ pub(crate) fn diff((old, new): (&str, &str), data: Option<&Path>, out: &Document
             return code;
         }
     }
-    let mut d = match scorecard::diff(&models[0], &models[1], options.as_ref()) {
+    // An audience's diff: both versions as the new version's rules for it show them.
+    let view = match audience {
+        None => None,
+        Some(name) => {
+            let here = Path::new(new);
+            let file = if here.is_file() {
+                here
+            } else {
+                Path::new(project::FILE)
+            };
+            let project = match super::input::project_of(file, None) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            match super::audience::view(&models[1], &project, Some(name)) {
+                Ok(v) => v,
+                Err(code) => return code,
+            }
+        }
+    };
+    let options = match (&view, options) {
+        (Some(v), Some(o)) => Some(scorecard::engine::Options {
+            rows: v.rows(),
+            ..o
+        }),
+        (_, o) => o,
+    };
+    if let Some(v) = &view {
+        let old = scorecard::audience::View::new(&models[0], &v.audience, None);
+        models = vec![old.model, v.model.clone()];
+    }
+    let shown = |e: &mut scorecard::rules::Evaluation| match &view {
+        Some(v) => v.redact(e).map_err(|e| e.to_string()),
+        None => Ok(()),
+    };
+    let diffed =
+        scorecard::rules::run::diff_shown(&models[0], &models[1], options.as_ref(), &shown);
+    let mut d = match diffed {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code().as_str());
@@ -110,5 +152,6 @@ pub(crate) fn diff((old, new): (&str, &str), data: Option<&Path>, out: &Document
         }
     };
     stamp(&mut d.manifest, sources, out.deterministic);
+    d.manifest.audience = view.as_ref().map(|v| v.shown());
     out.write(Batch::new(), &d, |color| report::diff::text(&d, color))
 }

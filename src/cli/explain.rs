@@ -20,7 +20,7 @@ pub(crate) fn explain(
     file: &Path,
     (data, as_of): (Option<PathBuf>, Option<chrono::NaiveDate>),
     request: &scorecard::ExplainRequest,
-    rows: Rows,
+    (rows, audience): (Rows, Option<&str>),
     out: &DocumentOutput,
 ) -> Exit {
     let outputs = write::with_main(out.output.as_deref(), &[(rows.out, "--rows-out")]);
@@ -33,7 +33,7 @@ pub(crate) fn explain(
     let Some(model) = compiled.model else {
         return Exit::ScorecardErrors;
     };
-    let options = match engine_options(file, data) {
+    let (options, view) = match engine_options(file, data) {
         Ok((project, _)) if super::run::binding_errors(&project, file, &model) > 0 => {
             return Exit::ScorecardErrors;
         }
@@ -42,10 +42,38 @@ pub(crate) fn explain(
             if let Err(code) = write::guard(&outputs, &reads) {
                 return code;
             }
-            engine::Options { as_of, ..o }
+            let view = match super::audience::view(&model, &project, audience) {
+                Ok(v) => v,
+                Err(code) => return code,
+            };
+            (engine::Options { as_of, ..o }, view)
         }
         Err(code) => return code,
     };
+    // For an audience: the model it is shown, its rows, and no rows at all where it may not see them.
+    let mut request = request.clone();
+    let (model, options, rows_shown) = match &view {
+        None => (model, options, true),
+        Some(v) => {
+            let rows_shown = match v.explainable(&model, &request.kpi, &request.segment) {
+                Ok(shown) => shown,
+                Err(e) => return super::audience::refused(&e),
+            };
+            if !rows_shown && rows.out.is_some() {
+                let why = "`--rows-out` writes the rows behind the value";
+                return super::audience::refused(&v.rows_refused(why));
+            }
+            if !rows_shown {
+                request.rows = Some(0);
+            }
+            let options = engine::Options {
+                rows: v.rows(),
+                ..options
+            };
+            (v.model.clone(), options, rows_shown)
+        }
+    };
+    let request = &request;
     let mut e = match scorecard::explain(&model, &options, request) {
         Ok(e) => e,
         Err(e) => {
@@ -55,6 +83,14 @@ pub(crate) fn explain(
     };
     let read = SourceFile::new(&file.display().to_string(), &source);
     stamp(&mut e.manifest, vec![read], out.deterministic);
+    if let Some(v) = &view {
+        e.manifest.audience = Some(v.shown());
+        if !rows_shown {
+            for a in &mut e.aggregates {
+                a.rows.clear();
+            }
+        }
+    }
     let mut batch = Batch::new();
     if let Some(path) = rows.out {
         let csv = report::explain::rows_csv(&e);

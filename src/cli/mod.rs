@@ -4,6 +4,7 @@
 //! prints, and returns an `Exit`; nothing else in the program prints.
 
 mod args;
+mod audience;
 mod check;
 pub(crate) mod close;
 pub mod cluster;
@@ -68,7 +69,8 @@ pub fn main() -> ExitCode {
             file,
             format,
             output,
-        } => graph::graph(&file, format, output.as_deref()),
+            audience,
+        } => graph::graph(&file, format, output.as_deref(), audience.as_deref()),
         Command::Cluster { role } => cluster::run(role),
         Command::Sql {
             file,
@@ -81,7 +83,8 @@ pub fn main() -> ExitCode {
             new,
             data,
             out,
-        } => diff::diff((&old, &new), data.as_deref(), &out),
+            audience,
+        } => diff::diff((&old, &new), data.as_deref(), &out, audience.as_deref()),
         Command::Explain {
             file,
             kpi,
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
             rows,
             rows_out,
             out,
+            audience,
         } => {
             let request = scorecard::ExplainRequest {
                 kpi,
@@ -103,7 +107,13 @@ pub fn main() -> ExitCode {
                 out: rows_out.as_deref(),
                 shown: rows,
             };
-            explain::explain(&file, (data, as_of), &request, rows, &out)
+            explain::explain(
+                &file,
+                (data, as_of),
+                &request,
+                (rows, audience.as_deref()),
+                &out,
+            )
         }
         Command::Run {
             files,

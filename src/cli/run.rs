@@ -59,6 +59,10 @@ pub struct DataArgs {
     /// inputs give byte-identical output whenever they run.
     #[arg(long)]
     pub deterministic: bool,
+    /// Produce only what this audience may see: an audience the scorecard declares, or a member
+    /// of one that scorecard.toml lists (docs/audiences.md).
+    #[arg(long, value_name = "NAME")]
+    pub audience: Option<String>,
 }
 
 /// What `run` writes, and where.
@@ -99,6 +103,8 @@ pub(crate) struct Prepared {
     pub(crate) options: engine::Options,
     /// Every file the run reads, which no output may replace.
     pub(crate) reads: Vec<Read>,
+    /// The audience the run is for (`--audience`): `model` is the one it is shown.
+    pub(crate) view: Option<scorecard::audience::View>,
 }
 
 /// Compiles `file` and sets up its run, printing what went wrong; the exit code when something did.
@@ -116,7 +122,8 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
     };
     let project = super::input::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
-    let options = engine::Options {
+    let view = super::audience::view(&model, &project, source.audience.as_deref())?;
+    let mut options = engine::Options {
         from: source.from.clone(),
         to: source.to.clone(),
         as_of: source.as_of,
@@ -128,6 +135,15 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
         ..super::input::project_options(&project, file, source.data.clone())
     };
     let reads = write::run_reads(file, &project, &options, &model);
+    let model = match &view {
+        // Kept to its rows, and never spilled: its results are redacted once made.
+        Some(v) => {
+            options.rows = v.rows();
+            options.results_may_spill = false;
+            v.model.clone()
+        }
+        None => model,
+    };
     Ok(Prepared {
         file: file.to_path_buf(),
         text,
@@ -135,6 +151,7 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
         project,
         options,
         reads,
+        view,
     })
 }
 
@@ -158,6 +175,10 @@ fn evaluate(
         eprintln!("error[{}]: {e}", e.code().as_str());
         Exit::DataErrors
     })?;
+    if let Some(v) = &run.view {
+        v.redact(&mut evaluation)
+            .map_err(|e| super::audience::refused(&e))?;
+    }
     let read = SourceFile::new(&run.file.display().to_string(), &run.text);
     stamp(&mut evaluation.manifest, vec![read], deterministic);
     Ok((run.model, evaluation))
@@ -455,7 +476,9 @@ pub fn report(file: &Path, source: DataArgs, output: Option<&Path>) -> Exit {
     }
     // The figures that differ from what was published, when any period was. A ledger that
     // cannot be read leaves the section out, saying why: the report is still wanted.
+    // An audience's report has none: the ledger's figures are the whole scorecard's.
     let restated = match super::close::find(&run, file, false) {
+        _ if run.view.is_some() => None,
         Ok(found) => found,
         Err(e) => {
             eprintln!(

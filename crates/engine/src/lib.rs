@@ -75,6 +75,10 @@ pub struct Options {
     /// under a memory limit they may be kept on disk until written instead of being refused when
     /// they would not fit.
     pub results_may_spill: bool,
+    /// Keep only the rows of these segments of every dataset read from a source that has the
+    /// column: the rows an audience may see (docs/audiences.md). Every later step, the rules'
+    /// tables, coverage, checks and `explain`'s rows included, reads what it keeps.
+    pub rows: Option<scorecard_model::audience::SegmentRule>,
 }
 
 impl Options {
@@ -94,6 +98,7 @@ impl Options {
             memory_limit: None,
             cluster: None,
             results_may_spill: false,
+            rows: None,
         }
     }
 }
@@ -355,6 +360,15 @@ impl Session {
             .map_err(|e| DataError::Engine(e.to_string()))?;
         // A cluster's executors scan files: every row read is staged, and none held in memory.
         let cluster = options.cluster.as_ref();
+        if let (Some(c), Some(rule)) = (cluster, &options.rows) {
+            return Err(DataError::Cluster {
+                scheduler: c.scheduler.clone(),
+                reason: format!(
+                    "an audience kept to segments of `{}` is evaluated on this machine, not on a cluster\n  help: run it with a project file without `[engine] kind = \"ballista\"` (`--config`)",
+                    rule.column
+                ),
+            });
+        }
         let staging = if options.memory_limit.is_some() || cluster.is_some() {
             Some(Staging::new(cluster.and_then(|c| c.staging.as_deref()))?)
         } else {
@@ -687,7 +701,12 @@ async fn read_sources(
             || model.rates.iter().any(|r| r.dataset == ds.name);
         let numbered = numbered.contains(ds.name.as_str()) || has_checks;
         // A PostgreSQL source whose rows nothing else reads can have the server aggregate them.
+        let kept = options
+            .rows
+            .as_ref()
+            .filter(|r| ds.column(&r.column).is_some());
         let rows_needed = numbered
+            || kept.is_some()
             || rule_inputs.contains(ds.name.as_str())
             || checked.contains(ds.name.as_str());
         if let Some((server, input)) =
@@ -699,8 +718,11 @@ async fn read_sources(
             out.inputs.push(input);
             pushed.insert(ds.name.clone(), (server, out.inputs.len() - 1));
         } else {
-            out.inputs
-                .push(load::register(ctx, ds, &source, reading, numbered).await?);
+            let mut input = load::register(ctx, ds, &source, reading, numbered).await?;
+            if let Some(rule) = kept {
+                input.rows = keep_segments(ctx, &ds.name, rule).await?;
+            }
+            out.inputs.push(input);
             if per_row_currency(ds) {
                 let shown = out
                     .inputs
@@ -725,6 +747,31 @@ async fn read_sources(
         }
     }
     Ok(pushed)
+}
+
+/// Registers, under the dataset's name, only its rows whose `rule.column` is one of the values,
+/// over the table read (which keeps a name no declaration can have); the rows kept.
+async fn keep_segments(
+    ctx: &SessionContext,
+    name: &str,
+    rule: &scorecard_model::audience::SegmentRule,
+) -> Result<u64, DataError> {
+    use datafusion::common::{Column, TableReference};
+    use datafusion::logical_expr::{lit, Expr};
+    let read = ctx
+        .deregister_table(TableReference::bare(name))?
+        .ok_or_else(|| DataError::Engine(format!("dataset `{name}` was not registered")))?;
+    let all = TableReference::bare(format!("__all_rows_{name}"));
+    ctx.register_table(all.clone(), read)?;
+    let column = Expr::Column(Column::new_unqualified(rule.column.as_str()));
+    let values = rule.values.iter().map(|v| lit(v.as_str())).collect();
+    let kept = ctx
+        .table(all)
+        .await?
+        .filter(column.in_list(values, false))?;
+    let rows = kept.clone().count().await?;
+    ctx.register_table(TableReference::bare(name), kept.into_view())?;
+    Ok(rows as u64)
 }
 
 /// Whether a money column of `ds` is in the currency each row names.

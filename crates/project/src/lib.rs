@@ -43,6 +43,17 @@ pub struct Project {
     pub ledger: close::Store,
     /// `[notify]`: how escalations reach people; `None` when the file has no such table.
     pub notify: Option<close::Notify>,
+    /// `[audiences.NAME] members = [...]`: the people and groups each audience a scorecard
+    /// declares is for (docs/audiences.md), with where each is written.
+    pub audiences: BTreeMap<String, Members>,
+}
+
+/// The people or groups of one audience, as `scorecard.toml` lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Members {
+    pub members: Vec<String>,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// A Ballista cluster (docs/distributed.md).
@@ -83,6 +94,15 @@ struct ProjectFile {
     engine: Option<EngineTable>,
     ledger: Option<close::StoreTable>,
     notify: Option<Spanned<close::NotifyTable>>,
+    #[serde(default)]
+    audiences: BTreeMap<String, Spanned<AudienceTable>>,
+}
+
+/// `[audiences.NAME]`: who the audience a scorecard declares is for.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AudienceTable {
+    members: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +193,7 @@ impl Project {
             memory_limit: None,
             cluster: None,
             notify: None,
+            audiences: BTreeMap::new(),
         })
     }
 
@@ -312,7 +333,31 @@ impl Project {
             }
             None => None,
         };
+        let mut audiences = BTreeMap::new();
+        for (name, table) in parsed.audiences {
+            let at = table.span().start;
+            let (line, column) = line_column(&text, at);
+            let members = table.into_inner().members;
+            let blank = members
+                .iter()
+                .find(|m| m.trim().is_empty() || m.trim() != m.as_str());
+            if members.is_empty() || blank.is_some() {
+                return Err(invalid(
+                    at,
+                    format!("`[audiences.{name}]` lists {}: write each person or group as it is known, such as \"anna@acme.com\" or \"group:emea-managers\"", if members.is_empty() { "no member".to_string() } else { "a member that is blank or has spaces around it".to_string() }),
+                ));
+            }
+            audiences.insert(
+                name,
+                Members {
+                    members,
+                    line,
+                    column,
+                },
+            );
+        }
         Ok(Project {
+            audiences,
             root,
             file: Some(path.to_path_buf()),
             allow_paths,
@@ -340,22 +385,58 @@ impl Project {
     /// a dataset read from a source can be bound. Every command that runs a scorecard of a
     /// project, and `check`, refuses them.
     pub fn binding_errors(&self, file: &Path, model: &scorecard_model::Model) -> Vec<ProjectError> {
-        if self.bindings.is_empty() && self.completeness.is_empty() {
+        if self.bindings.is_empty() && self.completeness.is_empty() && self.audiences.is_empty() {
             return Vec::new();
         }
         let read = |m: &scorecard_model::Model| -> Vec<String> {
             let files = m.datasets.iter().filter(|d| d.is_file());
             files.map(|d| d.name.clone()).collect()
         };
+        let audiences = |m: &scorecard_model::Model| -> Vec<String> {
+            m.audiences.iter().map(|a| a.name.clone()).collect()
+        };
         let mut declared: BTreeSet<String> = read(model).into_iter().collect();
+        let mut for_whom: BTreeSet<String> = audiences(model).into_iter().collect();
         for other in self.scorecards.iter().filter(|p| !same_file(p, file)) {
             if let Ok(text) = std::fs::read_to_string(other) {
                 if let Some(m) = scorecard_check::compile(&text).model {
                     declared.extend(read(&m));
+                    for_whom.extend(audiences(&m));
                 }
             }
         }
-        self.unknown_bindings(&declared)
+        let mut errors = self.unknown_bindings(&declared);
+        errors.extend(self.unknown_audiences(&for_whom));
+        errors
+    }
+
+    /// An error for each `[audiences.NAME]` that names an audience no scorecard of the project
+    /// declares: its members would be shown nothing, or a misspelt audience's view.
+    fn unknown_audiences(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
+        let shown = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        let unknown = self
+            .audiences
+            .iter()
+            .filter(|(name, _)| !declared.contains(*name));
+        unknown
+            .map(|(name, m)| {
+                let hint = did_you_mean(name, declared.iter().map(String::as_str))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                ProjectError::Invalid {
+                    path: shown.clone(),
+                    line: m.line,
+                    column: m.column,
+                    message: format!(
+                        "`[audiences.{name}]` lists the members of an audience that no scorecard of the project declares{hint}"
+                    ),
+                }
+            })
+            .collect()
     }
 
     /// An error for each binding that names a dataset none of `declared` is: such a binding

@@ -21,6 +21,29 @@ pub use scorecard_model::format::{number, segment_label};
 
 /// Text made safe inside HTML or XML elements and attribute values; control characters XML 1.0
 /// cannot hold are dropped.
+/// Whose view a document is, when it is an audience's: `EMEA regional management (emea)`, and
+/// `, for anna@acme.com` when a member was named.
+pub fn for_whom(e: &Evaluation) -> Option<String> {
+    let a = e.manifest.audience.as_ref()?;
+    let named = match &a.label {
+        Some(l) => format!("{l} ({})", a.name),
+        None => a.name.clone(),
+    };
+    Some(match &a.member {
+        Some(m) => format!("{named}, for {m}"),
+        None => named,
+    })
+}
+
+/// A score as tables show it: the number, `withheld` from an audience, or `—` for none.
+pub(crate) fn score_shown(s: &scorecard_rules::rollup::PeriodScore) -> String {
+    match (s.score, s.withheld) {
+        (Some(v), _) => v.to_string(),
+        (None, true) => "withheld".into(),
+        (None, false) => "—".into(),
+    }
+}
+
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

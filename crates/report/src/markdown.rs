@@ -13,6 +13,9 @@ pub fn markdown(e: &Evaluation) -> String {
         .clone()
         .unwrap_or_else(|| e.scorecard.name.clone());
     let mut out = format!("## {}\n\n", cell(&title));
+    if let Some(whom) = super::for_whom(e) {
+        let _ = write!(out, "**Prepared for:** {} · ", cell(&whom));
+    }
     let last = e.periods.last().map(String::as_str);
     match last {
         Some(p) => {
@@ -67,8 +70,7 @@ pub fn markdown(e: &Evaluation) -> String {
                 .results
                 .iter()
                 .find(|r| Some(r.period.as_str()) == last)
-                .and_then(|r| r.score)
-                .map(|s| s.to_string())
+                .map(super::score_shown)
                 .unwrap_or_else(|| "—".into());
             let _ = writeln!(
                 out,
@@ -160,6 +162,7 @@ fn status(s: Status) -> String {
         Status::NoValue => "⚪",
         Status::Unrated => "▫️",
         Status::InsufficientData => "⚠️",
+        Status::Suppressed => "⬛",
     };
     format!("{mark} {}", s.name())
 }

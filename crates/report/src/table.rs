@@ -16,6 +16,11 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         .clone()
         .unwrap_or_else(|| e.scorecard.name.clone());
     out.push_str(&format!("{title}\n"));
+    if let Some(whom) = super::for_whom(e) {
+        out.push_str(&format!(
+            "Prepared for {whom}: what it may not see is left out\n"
+        ));
+    }
     let mut t = new_table(color);
     t.set_header([
         "KPI", "Segment", "Period", "Value", "Target", "Variance", "Status", "Score",
@@ -145,7 +150,10 @@ fn kpi_rows(t: &mut Table, k: &KpiResult, color: bool, flat: bool) {
                 Status::Green => Color::Green,
                 Status::Amber => Color::Yellow,
                 Status::Red => Color::Red,
-                Status::NoValue | Status::Unrated | Status::InsufficientData => Color::DarkGrey,
+                Status::NoValue
+                | Status::Unrated
+                | Status::InsufficientData
+                | Status::Suppressed => Color::DarkGrey,
             });
         }
         let period = r.period_shown();
@@ -180,7 +188,7 @@ fn scores(e: &Evaluation) -> String {
         |label: &Option<String>, name: &str| label.clone().unwrap_or_else(|| name.to_string());
     let mut add = |who: String, results: &[scorecard_rules::rollup::PeriodScore]| {
         for r in results {
-            let shown = r.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into());
+            let shown = super::score_shown(r);
             t.add_row(vec![
                 Cell::new(&who),
                 Cell::new(&r.period),

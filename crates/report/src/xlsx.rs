@@ -67,7 +67,10 @@ impl Formats {
                 Status::Green => 0x1A7F37,
                 Status::Amber => 0x9A6700,
                 Status::Red => 0xCF222E,
-                Status::NoValue | Status::Unrated | Status::InsufficientData => 0x6E7781,
+                Status::NoValue
+                | Status::Unrated
+                | Status::InsufficientData
+                | Status::Suppressed => 0x6E7781,
             };
             Format::new().set_font_color(Color::RGB(color))
         })
@@ -197,7 +200,10 @@ fn scores(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), Xls
                 ws.write_string(row, 2, s.label.as_deref().unwrap_or(""))?;
                 ws.write_string(row, 3, s.perspective.as_deref().unwrap_or(""))?;
                 ws.write_string(row, 4, &r.period)?;
-                decimal(ws, (row, 5), r.score, Unit::Number, f)?;
+                match r.withheld {
+                    true => ws.write_string(row, 5, "withheld").map(|_| ())?,
+                    false => decimal(ws, (row, 5), r.score, Unit::Number, f)?,
+                }
             }
         }
     }
@@ -207,7 +213,10 @@ fn scores(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), Xls
         ws.write_string(row, 0, "overall")?;
         ws.write_string(row, 1, "overall")?;
         ws.write_string(row, 4, &r.period)?;
-        decimal(ws, (row, 5), r.score, Unit::Number, f)?;
+        match r.withheld {
+            true => ws.write_string(row, 5, "withheld").map(|_| ())?,
+            false => decimal(ws, (row, 5), r.score, Unit::Number, f)?,
+        }
     }
     Ok(())
 }
@@ -289,6 +298,15 @@ fn manifest(ws: &mut Worksheet, e: &Evaluation, f: &Formats) -> Result<(), XlsxE
             String::new(),
         ],
     ];
+    if let (Some(whom), Some(a)) = (super::for_whom(e), &m.audience) {
+        rows.push([
+            "audience".into(),
+            whom,
+            "what it may not see is left out".into(),
+            String::new(),
+            a.rules.clone(),
+        ]);
+    }
     for s in &m.scorecards {
         rows.push([
             "scorecard".into(),

@@ -280,6 +280,9 @@ pub enum Status {
     Unrated,
     /// A gate of its `requires:` did not hold: its inputs are not enough to rate it.
     InsufficientData,
+    /// Withheld from an audience: computed from fewer rows or entities than its `suppress` rule
+    /// allows, or one that would give such a value away by subtraction (docs/audiences.md).
+    Suppressed,
 }
 
 impl Evaluation {
@@ -309,6 +312,7 @@ impl Status {
             Status::NoValue => "no value",
             Status::Unrated => "unrated",
             Status::InsufficientData => "insufficient data",
+            Status::Suppressed => "suppressed",
         }
     }
 }

@@ -15,6 +15,9 @@ pub struct Manifest {
     /// Every data file read.
     pub inputs: Vec<Input>,
     pub options: RunOptions,
+    /// Whose view the document is, when it is an audience's (`--audience`); left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<AudienceShown>,
     /// When the evaluation ran, in UTC (`2026-11-23T09:41:07Z`); `null` when asked to be
     /// deterministic.
     pub evaluated_at: Option<String>,
@@ -87,9 +90,23 @@ impl Manifest {
             scorecards: Vec::new(),
             inputs,
             options,
+            audience: None,
             evaluated_at: None,
         }
     }
+}
+
+/// The audience a document was made for: its name and label as the scorecard declares them, the
+/// member of it `--audience` named when it named a person or group (`scorecard.toml`), and the
+/// sha256 of its declaration as written in the canonical model, so that a reader can tell two
+/// documents for the same name under different rules apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct AudienceShown {
+    pub name: String,
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub rules: String,
 }
 
 /// The current time in UTC, to the second, as the manifest writes it.

@@ -47,6 +47,15 @@ impl Results {
         }
     }
 
+    /// The rows held in memory, to change; `None` when they were spilled (an audience's
+    /// evaluation never is: `rules::run` callers that redact ask for held results).
+    pub fn held_mut(&mut self) -> Option<&mut Vec<Row>> {
+        match self {
+            Results::Held(rows) => Some(rows),
+            Results::Spilled(_) => None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Results::Held(rows) => rows.len(),

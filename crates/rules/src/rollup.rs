@@ -24,6 +24,10 @@ pub struct PeriodScore {
     pub period: String,
     #[serde(with = "super::opt_decimal")]
     pub score: Option<Decimal>,
+    /// Withheld from the audience the document is for: the score is computed from a figure it
+    /// may not see (docs/audiences.md). `score` is then `null`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -124,6 +128,7 @@ fn roll(
             PeriodScore {
                 period: period.clone(),
                 score: score.map(shown),
+                withheld: false,
             }
         })
         .collect()

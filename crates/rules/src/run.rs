@@ -226,6 +226,18 @@ pub fn diff(
     new: &Model,
     data: Option<&engine::Options>,
 ) -> Result<crate::diff::Diff, RunError> {
+    diff_shown(old, new, data, &|_| Ok(()))
+}
+
+/// `diff`, each evaluation passed through `shown` before the two are compared: an audience's
+/// view withholds what it may not see from both (docs/audiences.md). What `shown` refuses stops
+/// the diff, as a data error.
+pub fn diff_shown(
+    old: &Model,
+    new: &Model,
+    data: Option<&engine::Options>,
+    shown: &dyn Fn(&mut rules::Evaluation) -> Result<(), String>,
+) -> Result<crate::diff::Diff, RunError> {
     let changes = crate::diff::models(old, new);
     let (effect, manifest) = match data {
         None => {
@@ -239,8 +251,11 @@ pub fn diff(
             (None, rules::manifest::Manifest::new(Vec::new(), options))
         }
         Some(options) => {
-            let before = evaluate(old, options)?;
-            let after = evaluate(new, options)?;
+            let mut before = evaluate(old, options)?;
+            let mut after = evaluate(new, options)?;
+            for e in [&mut before, &mut after] {
+                shown(e).map_err(engine::DataError::Engine)?;
+            }
             let mut inputs = after.manifest.inputs.clone();
             for i in &before.manifest.inputs {
                 if !inputs

@@ -34,7 +34,9 @@ fn builtin(
             Status::Green => green,
             Status::Amber => amber,
             Status::Red => red,
-            Status::NoValue | Status::Unrated | Status::InsufficientData => return None,
+            Status::NoValue | Status::Unrated | Status::InsufficientData | Status::Suppressed => {
+                return None
+            }
         },
         // The red flag scores 10/3 and the goal 20/3; the distance between them, added beyond each,
         // reaches 0 and 10. A goal below the red flag makes lower better: the same line, falling.

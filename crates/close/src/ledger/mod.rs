@@ -40,11 +40,12 @@ impl Records {
         Ok(Records { records })
     }
 
-    /// The latest record of each period of `scorecard`, in period order of first publication.
+    /// The latest record of each period of `scorecard` (for the whole scorecard, not an
+    /// audience's view of it), in period order of first publication.
     pub fn latest(&self, scorecard: &str) -> Vec<&Sealed> {
         let mut out: Vec<&Sealed> = Vec::new();
         for (_, s) in &self.records {
-            if s.record.scorecard != scorecard {
+            if s.record.scorecard != scorecard || s.record.audience.is_some() {
                 continue;
             }
             match out.iter_mut().find(|o| o.record.period == s.record.period) {
@@ -60,6 +61,8 @@ impl Records {
 pub struct Publication {
     /// The scorecard's path from the project's folder.
     pub scorecard: String,
+    /// The audience whose view is published; `None` for the whole scorecard.
+    pub audience: Option<String>,
     pub period: String,
     pub approved_by: String,
     /// For a restatement: why.
@@ -123,7 +126,9 @@ pub fn publish(
         .iter()
         .rev()
         .find(|(_, s)| {
-            s.record.scorecard == publication.scorecard && s.record.period == publication.period
+            s.record.scorecard == publication.scorecard
+                && s.record.period == publication.period
+                && s.record.audience == publication.audience
         })
         .map(|(_, s)| s);
     let (kind, restates) = match (earlier, &publication.restate) {
@@ -167,13 +172,18 @@ pub fn publish(
         Some((e, s)) => (e.sequence + 1, Some(s.hash.clone())),
         None => (1, None),
     };
-    let rows = fingerprints(model, session, evaluation)?;
+    // An audience's record keeps no rows: their keys are the source rows it may not be shown.
+    let rows = match publication.audience {
+        None => fingerprints(model, session, evaluation)?,
+        Some(_) => std::collections::BTreeMap::new(),
+    };
     let manifest = serde_json::to_value(&evaluation.manifest).unwrap_or_default();
     let record = Record {
         sequence,
         previous,
         kind,
         scorecard: publication.scorecard,
+        audience: publication.audience,
         period: publication.period.clone(),
         published_at: publication.at,
         approved_by: publication.approved_by,

@@ -28,6 +28,10 @@ pub struct Record {
     pub kind: Kind,
     /// The scorecard's path from the project's folder, with `/`.
     pub scorecard: String,
+    /// The audience whose view of the scorecard was published (`publish --audience`); left out
+    /// for the whole scorecard. Each audience's figures are a ledger of their own (docs/audiences.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
     pub period: String,
     /// When it was recorded, in UTC.
     pub published_at: String,

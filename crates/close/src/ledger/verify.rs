@@ -167,6 +167,7 @@ mod tests {
             previous,
             kind: Kind::Publish,
             scorecard: "a.scorecard".into(),
+            audience: None,
             period: "2026-01".into(),
             published_at: "2026-02-03T10:00:00Z".into(),
             approved_by: "Ann".into(),

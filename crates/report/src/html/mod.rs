@@ -98,6 +98,7 @@ pub(crate) fn badge(s: Status) -> String {
         Status::NoValue => "–",
         Status::Unrated => "○",
         Status::InsufficientData => "⚠",
+        Status::Suppressed => "■",
     };
     format!(
         r#"<span class="badge {}"><span aria-hidden="true">{glyph}</span> {}</span>"#,
@@ -133,6 +134,12 @@ fn header(e: &Evaluation, title: &str) -> String {
     if let Some(o) = &e.scorecard.owner {
         fact("Owner", o);
     }
+    if let Some(a) = &e.manifest.audience {
+        fact(
+            "Prepared for",
+            &super::for_whom(e).unwrap_or_else(|| a.name.clone()),
+        );
+    }
     fact("Period", &period);
     fact("Currency", &e.scorecard.currency);
     fact("Grain", &e.scorecard.grain);
@@ -144,10 +151,11 @@ fn header(e: &Evaluation, title: &str) -> String {
     {
         fact(
             "Overall score",
-            &score
-                .score
-                .map(|s| format!("{s} of 10"))
-                .unwrap_or_else(|| "no score".into()),
+            &match (score.score, score.withheld) {
+                (Some(s), _) => format!("{s} of 10"),
+                (None, true) => "withheld".into(),
+                (None, false) => "no score".into(),
+            },
         );
     }
     let evaluated = e
@@ -158,7 +166,7 @@ fn header(e: &Evaluation, title: &str) -> String {
     fact("Evaluated", &evaluated);
     out.push_str("</dl>\n");
     // Counts of the totals' statuses in the last period.
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; 7];
     let order = [
         Status::Green,
         Status::Amber,
@@ -166,6 +174,7 @@ fn header(e: &Evaluation, title: &str) -> String {
         Status::InsufficientData,
         Status::NoValue,
         Status::Unrated,
+        Status::Suppressed,
     ];
     for k in &e.kpis {
         if let Some(r) = kpis::total_in(k, last.as_deref()) {
@@ -224,6 +233,14 @@ fn manifest(e: &Evaluation) -> String {
         );
     }
     out.push_str("</tbody></table>\n");
+    if let Some(a) = &m.audience {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">This is the view of audience {}, whose rules have SHA-256 <span class=\"hash\">{}</span>: what it may not see is left out (docs/audiences.md).</p>",
+            esc(&super::for_whom(e).unwrap_or_else(|| a.name.clone())),
+            esc(&a.rules)
+        );
+    }
     let o = &m.options;
     let option = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let _ = writeln!(

@@ -43,6 +43,11 @@ pub fn map(model: &Model, e: &Evaluation) -> Option<String> {
             .find(|r| Some(&r.period) == last)
             .and_then(|r| r.score)
     };
+    let withheld = |name: &str| -> bool {
+        let o = e.scores.objectives.iter().find(|o| o.name == name);
+        let last_score = o.and_then(|o| o.results.iter().find(|r| Some(&r.period) == last));
+        last_score.is_some_and(|r| r.withheld)
+    };
     let mut out = format!(
         r#"<svg class="map" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="strategy map"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>"#
     );
@@ -78,9 +83,11 @@ pub fn map(model: &Model, e: &Evaluation) -> Option<String> {
                 continue;
             };
             let label = o.label.as_deref().unwrap_or(&o.name);
-            let shown = score(&o.name)
-                .map(|s| format!("score {s}"))
-                .unwrap_or_else(|| "no score".into());
+            let shown = match (score(&o.name), withheld(&o.name)) {
+                (Some(s), _) => format!("score {s}"),
+                (None, true) => "score withheld".into(),
+                (None, false) => "no score".into(),
+            };
             let _ = write!(
                 out,
                 r#"<g class="objective"><title>{}: {shown}</title><rect x="{x:.1}" y="{y:.1}" width="{BOX_W}" height="{BOX_H}" rx="8"/>"#,

@@ -29,6 +29,7 @@ pub fn class(s: Status) -> &'static str {
         Status::NoValue => "none",
         Status::Unrated => "unrated",
         Status::InsufficientData => "insufficient",
+        Status::Suppressed => "suppressed",
     }
 }
 

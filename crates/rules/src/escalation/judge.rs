@@ -457,6 +457,6 @@ fn declared(s: Status) -> Option<scorecard_model::Rag> {
         Status::Green => Some(D::Green),
         Status::Amber => Some(D::Amber),
         Status::Red => Some(D::Red),
-        Status::NoValue | Status::Unrated | Status::InsufficientData => None,
+        Status::NoValue | Status::Unrated | Status::InsufficientData | Status::Suppressed => None,
     }
 }

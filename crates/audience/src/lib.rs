@@ -1,0 +1,266 @@
+//! Owns what one audience may see (docs/audiences.md): the audience a command names, found by its
+//! name or a member's; the model it is shown, pruned of what it may not see, with the rows of its
+//! own segments the engine keeps (`View::rows`); and its evaluation redacted: segments outside its
+//! own, roll-up scores computed from what it may not see, and small cells, withheld. Every output
+//! format renders the redacted evaluation, so nothing withheld can reach one.
+
+mod redact;
+mod suppress;
+mod withheld;
+
+pub use withheld::Withheld;
+
+use scorecard_diagnostic::{did_you_mean, Code};
+use scorecard_model::audience::{Audience, SegmentRule, CELL_GATE};
+use scorecard_model::{CmpOp, Expr, Gate, Model};
+use scorecard_rules::manifest::AudienceShown;
+
+/// Why a command could not be made for an audience.
+#[derive(Debug, thiserror::Error)]
+pub enum AudienceError {
+    #[error("the scorecard declares no audience `{name}`{known}\n  help: {help}")]
+    Unknown {
+        name: String,
+        known: String,
+        help: String,
+    },
+    #[error("`{member}` is a member of {audiences} in scorecard.toml: a run is for one audience\n  help: name the audience instead: `--audience {first}`")]
+    Ambiguous {
+        member: String,
+        audiences: String,
+        first: String,
+    },
+    #[error("{what} is not shown to audience `{audience}`\n  help: {help}")]
+    Withheld {
+        what: String,
+        audience: String,
+        help: String,
+    },
+    #[error("audience `{audience}` may not see source rows: {why}\n  help: {help}")]
+    RowsWithheld {
+        audience: String,
+        why: String,
+        help: String,
+    },
+}
+
+impl AudienceError {
+    pub fn code(&self) -> Code {
+        match self {
+            AudienceError::Unknown { .. } | AudienceError::Ambiguous { .. } => {
+                Code::UnknownAudience
+            }
+            AudienceError::Withheld { .. } => Code::Withheld,
+            AudienceError::RowsWithheld { .. } => Code::RowsWithheld,
+        }
+    }
+}
+
+/// The audience `name` names: an audience the scorecard declares, or else a member of one in
+/// `scorecard.toml` (`members`, by audience), which must belong to one audience only.
+pub fn choose<'m>(
+    model: &'m Model,
+    name: &str,
+    members: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<(&'m Audience, Option<String>), AudienceError> {
+    if let Some(a) = model.audiences.iter().find(|a| a.name == name) {
+        return Ok((a, None));
+    }
+    let of: Vec<&str> = members
+        .iter()
+        .filter(|(_, list)| list.iter().any(|m| m == name))
+        .map(|(a, _)| a.as_str())
+        .collect();
+    match of.as_slice() {
+        [one] => {
+            if let Some(a) = model.audiences.iter().find(|a| a.name == *one) {
+                return Ok((a, Some(name.to_string())));
+            }
+        }
+        [first, ..] => {
+            return Err(AudienceError::Ambiguous {
+                member: name.to_string(),
+                audiences: of
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                first: first.to_string(),
+            })
+        }
+        [] => {}
+    }
+    let names = model.audiences.iter().map(|a| a.name.as_str());
+    let known = match model.audiences.is_empty() {
+        true => String::new(),
+        false => format!(
+            " (it declares {})",
+            names
+                .clone()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(AudienceError::Unknown {
+        name: name.to_string(),
+        known,
+        help: did_you_mean(name, names).unwrap_or_else(|| {
+            "declare it: `audience NAME \"Label\" { segments: region = \"EMEA\" }`, or name a member listed under `[audiences.NAME]` in scorecard.toml".to_string()
+        }),
+    })
+}
+
+/// An audience's view of a scorecard: the model it is shown and what it withholds.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub audience: Audience,
+    /// The member `--audience` named, when it named one rather than the audience.
+    pub member: Option<String>,
+    /// The model pruned of what the audience may not see, with the gate that counts each KPI's
+    /// cells when small cells are suppressed. Evaluate and render this one.
+    pub model: Model,
+    pub withheld: Withheld,
+}
+
+impl View {
+    pub fn new(model: &Model, audience: &Audience, member: Option<String>) -> View {
+        let withheld = Withheld::of(model, audience);
+        let mut shown = withheld.prune(model);
+        if let Some(s) = &audience.suppress {
+            add_cell_gates(&mut shown, s);
+        }
+        View {
+            audience: audience.clone(),
+            member,
+            model: shown,
+            withheld,
+        }
+    }
+
+    /// The rows the engine keeps: the audience's own segments, unless it sees totals over all
+    /// (then its figures are the whole scorecard's, and `redact` removes other segments).
+    pub fn rows(&self) -> Option<SegmentRule> {
+        self.audience
+            .segments
+            .clone()
+            .filter(|_| !self.audience.totals)
+    }
+
+    /// What the manifest says of the audience.
+    pub fn shown(&self) -> AudienceShown {
+        let rules = serde_json::to_vec(&self.audience).unwrap_or_default();
+        AudienceShown {
+            name: self.audience.name.clone(),
+            label: self.audience.label.clone(),
+            member: self.member.clone(),
+            rules: scorecard_rules::manifest::sha256(&rules),
+        }
+    }
+
+    /// Withholds from an evaluation of `self.model` what the audience may not see.
+    pub fn redact(&self, e: &mut scorecard_rules::Evaluation) -> Result<(), AudienceError> {
+        redact::redact(self, e)
+    }
+
+    /// Whether `explain` may take apart this KPI's value in this segment for the audience, and
+    /// whether it may list the rows behind it: `Ok(false)` when it may show the workings but not
+    /// the rows.
+    pub fn explainable(
+        &self,
+        full: &Model,
+        kpi: &str,
+        segment: &[(String, String)],
+    ) -> Result<bool, AudienceError> {
+        let a = &self.audience;
+        let withheld = |what: String, help: &str| AudienceError::Withheld {
+            what,
+            audience: a.name.clone(),
+            help: help.to_string(),
+        };
+        if self.withheld.kpis.contains(kpi) && full.kpi(kpi).is_some() {
+            return Err(withheld(
+                format!("KPI `{kpi}`"),
+                "explain a KPI the audience's report shows",
+            ));
+        }
+        if a.suppress.is_some() {
+            return Err(withheld(
+                format!("the working of `{kpi}`"),
+                "an audience whose small cells are suppressed is shown figures, not their workings: explain without `--audience`",
+            ));
+        }
+        let Some(rule) = &a.segments else {
+            return Ok(a.rows);
+        };
+        let own = segment.iter().find(|(c, _)| *c == rule.column);
+        match own {
+            Some((_, v)) if !rule.allows(Some(v)) => Err(withheld(
+                format!("segment `{} = \"{v}\"`", rule.column),
+                &format!("it sees {}", shown_values(rule)),
+            )),
+            // Over its own segments' rows only, or over every segment's (when it sees totals).
+            Some(_) => Ok(a.rows),
+            None => Ok(a.rows && !a.totals),
+        }
+    }
+
+    /// The refusal for a request for rows `explainable` said no to.
+    pub fn rows_refused(&self, why: &str) -> AudienceError {
+        let help = match self.audience.rows {
+            false => "leave out `--rows-out`: the audience is shown the working without its rows",
+            true => "explain a value of one of its own segments, whose rows it may see",
+        };
+        AudienceError::RowsWithheld {
+            audience: self.audience.name.clone(),
+            why: why.to_string(),
+            help: help.to_string(),
+        }
+    }
+}
+
+/// `region = "EMEA"`, or `region in ["EMEA", "APAC"]`.
+pub fn shown_values(rule: &SegmentRule) -> String {
+    let quoted: Vec<String> = rule.values.iter().map(|v| format!("\"{v}\"")).collect();
+    match quoted.as_slice() {
+        [one] => format!("`{} = {one}`", rule.column),
+        _ => format!("`{} in [{}]`", rule.column, quoted.join(", ")),
+    }
+}
+
+/// Adds to every KPI that reads the counted table the gate that its cell counts at least the
+/// minimum, so that the count is computed in each of its periods and segments beside its value.
+fn add_cell_gates(model: &mut Model, s: &scorecard_model::audience::Suppression) {
+    let index = match model.aggregates.iter().position(|a| *a == s.count) {
+        Some(i) => i,
+        None => {
+            model.aggregates.push(s.count.clone());
+            model.aggregates.len() - 1
+        }
+    };
+    let counted: Vec<bool> = model
+        .kpis
+        .iter()
+        .map(|k| {
+            let reads = model.tables_read_by(k);
+            reads
+                .iter()
+                .any(|t| model.made_from(t).contains(&s.dataset))
+        })
+        .collect();
+    for (k, counted) in model.kpis.iter_mut().zip(counted) {
+        if counted {
+            k.requires.push(Gate {
+                name: CELL_GATE.to_string(),
+                condition: Expr::Compare {
+                    op: CmpOp::Ge,
+                    left: Box::new(Expr::Aggregate { index }),
+                    right: Box::new(Expr::Number {
+                        value: s.minimum.into(),
+                    }),
+                },
+                text: s.text.clone(),
+            });
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Owns withholding from an audience's evaluation what it may not see after evaluating: the
+//! segments outside its own when it sees totals over all, the roll-up scores computed from what
+//! it may not see, the lines of rows that failed a check, and (through `suppress`) small cells.
+
+use super::{AudienceError, View};
+use scorecard_rules::rollup::PeriodScore;
+use scorecard_rules::Evaluation;
+use std::collections::BTreeMap;
+
+pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
+    let a = &view.audience;
+    e.manifest.audience = Some(view.shown());
+    if let Some(rule) = a.segments.as_ref().filter(|_| a.totals) {
+        let outside = |segment: &BTreeMap<String, Option<String>>| {
+            segment
+                .get(&rule.column)
+                .is_some_and(|v| !rule.allows(v.as_deref()))
+        };
+        for k in e.kpis.iter_mut().chain(e.attribution.iter_mut()) {
+            held(&view.audience.name, &mut k.results)?.retain(|r| !outside(&r.segment));
+        }
+        e.escalations.retain(|x| !outside(&x.segment));
+        e.warnings.retain(|w| !outside(&w.segment));
+    }
+    if !a.rows {
+        for c in &mut e.checks {
+            c.lines.clear();
+        }
+    }
+    let w = &view.withheld;
+    for o in &mut e.scores.objectives {
+        if w.objective_scores.contains(&o.name) {
+            o.results.iter_mut().for_each(withhold);
+        }
+    }
+    for p in &mut e.scores.perspectives {
+        if w.perspective_scores.contains(&p.name) {
+            p.results.iter_mut().for_each(withhold);
+        }
+    }
+    if w.overall {
+        e.scores.overall.iter_mut().for_each(withhold);
+    }
+    if let Some(s) = &a.suppress {
+        super::suppress::suppress(view, e, s)?;
+    }
+    Ok(())
+}
+
+/// A score the audience may not see: no number, and marked so.
+pub(crate) fn withhold(s: &mut PeriodScore) {
+    s.score = None;
+    s.withheld = true;
+}
+
+/// A KPI's rows, held in memory (an audience's evaluation is never spilled to disk).
+pub(crate) fn held<'r>(
+    audience: &str,
+    results: &'r mut scorecard_rules::Results,
+) -> Result<&'r mut Vec<scorecard_rules::Row>, AudienceError> {
+    results
+        .held_mut()
+        .ok_or_else(|| AudienceError::RowsWithheld {
+            audience: audience.to_string(),
+            why: "the results were kept on disk, where they cannot be redacted".to_string(),
+            help: "run without `--memory-limit`, or with a larger one".to_string(),
+        })
+}

@@ -1,0 +1,145 @@
+//! Owns small-cell suppression: a result whose cell counts fewer rows or entities than the
+//! audience's `suppress` rule allows is withheld, and so is a complementary cell where the total
+//! and the other segments would give it away by subtraction; then whatever shows a withheld cell
+//! (escalation episodes, warnings, roll-up scores, whale curves, attribution credit) is withheld.
+
+use super::redact::{held, withhold};
+use super::{AudienceError, View};
+use scorecard_model::audience::{Suppression, CELL_GATE};
+use scorecard_rules::{Evaluation, Row, Status};
+use std::collections::{BTreeMap, BTreeSet};
+
+type Segment = BTreeMap<String, Option<String>>;
+
+pub fn suppress(view: &View, e: &mut Evaluation, s: &Suppression) -> Result<(), AudienceError> {
+    let mut withheld: BTreeSet<(String, String, Segment)> = BTreeSet::new();
+    for k in &mut e.kpis {
+        let rows = held(&view.audience.name, &mut k.results)?;
+        for i in cells_to_withhold(rows, !k.by.is_empty()) {
+            let r = &mut rows[i];
+            blank(r);
+            withheld.insert((k.name.clone(), r.period.clone(), (*r.segment).clone()));
+        }
+        for r in rows.iter_mut() {
+            r.unmet.retain(|u| u.gate != CELL_GATE);
+        }
+    }
+    let shows = |kpi: &str, period: &str, segment: &Segment| {
+        withheld.contains(&(kpi.to_string(), period.to_string(), segment.clone()))
+    };
+    e.escalations.retain(|x| {
+        let watched = x
+            .timeline
+            .iter()
+            .any(|t| shows(&x.kpi, &t.period, &x.segment));
+        let evidence = x
+            .evidence
+            .iter()
+            .any(|v| shows(&v.kpi, &v.period, &x.segment));
+        !watched && !evidence
+    });
+    e.warnings.retain(|w| !shows(&w.kpi, &w.period, &w.segment));
+    // The roll-up reads each KPI's total: a withheld total withholds its objective's score in that
+    // period, and the scores above it.
+    let mut objectives: BTreeSet<(String, String)> = BTreeSet::new();
+    for (kpi, period, segment) in &withheld {
+        let objective = view.model.kpi(kpi).and_then(|k| k.objective.clone());
+        if let (true, Some(o)) = (segment.is_empty(), objective) {
+            objectives.insert((o, period.clone()));
+        }
+    }
+    let mut perspectives: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut periods: BTreeSet<String> = BTreeSet::new();
+    for o in &mut e.scores.objectives {
+        for r in &mut o.results {
+            if objectives.contains(&(o.name.clone(), r.period.clone())) {
+                withhold(r);
+                if let Some(p) = &o.perspective {
+                    perspectives.insert((p.clone(), r.period.clone()));
+                }
+                periods.insert(r.period.clone());
+            }
+        }
+    }
+    for p in &mut e.scores.perspectives {
+        for r in &mut p.results {
+            if perspectives.contains(&(p.name.clone(), r.period.clone())) {
+                withhold(r);
+            }
+        }
+    }
+    for r in &mut e.scores.overall {
+        if periods.contains(&r.period) {
+            withhold(r);
+        }
+    }
+    // A whale curve over fewer entities than the minimum shows each of them.
+    e.curves.retain(|c| c.entities as u64 >= s.minimum);
+    // Credit by channel is not counted in cells: an audience that must not see individuals is not
+    // shown it.
+    e.attribution.clear();
+    Ok(())
+}
+
+/// The rows (by place) to withhold: those whose cell counts fewer than the minimum, and in each
+/// period, when one segment alone is withheld and the total is not, another segment beside it (or
+/// the total, when there is no other segment with a value): total − the rest would be the one.
+fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    let mut by_period: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_period.entry(r.period.as_str()).or_default().push(i);
+    }
+    for places in by_period.values() {
+        let small: Vec<usize> = places
+            .iter()
+            .copied()
+            .filter(|i| is_small(&rows[*i]))
+            .collect();
+        out.extend(&small);
+        if !segmented {
+            continue;
+        }
+        let total = places.iter().copied().find(|i| rows[*i].segment.is_empty());
+        let segments: Vec<usize> = places
+            .iter()
+            .copied()
+            .filter(|i| !rows[*i].segment.is_empty())
+            .collect();
+        let withheld_segments = segments.iter().filter(|i| out.contains(*i)).count();
+        let total_shown = total.is_some_and(|t| !out.contains(&t) && rows[t].value.is_some());
+        if withheld_segments != 1 || !total_shown {
+            continue;
+        }
+        // The first other segment with a value: any second withheld cell leaves the subtraction
+        // with two unknowns.
+        let next = segments
+            .iter()
+            .copied()
+            .find(|i| !out.contains(i) && rows[*i].value.is_some());
+        match (next, total) {
+            (Some(i), _) => out.insert(i),
+            (None, Some(t)) => out.insert(t),
+            (None, None) => false,
+        };
+    }
+    out
+}
+
+/// Whether a row's cell gate did not hold (fewer than the minimum, or a count that could not be
+/// told).
+fn is_small(r: &Row) -> bool {
+    r.unmet.iter().any(|u| u.gate == CELL_GATE)
+}
+
+/// A withheld result: no number, no status but `suppressed`, nothing that could give it away.
+fn blank(r: &mut Row) {
+    r.value = None;
+    r.target = None;
+    r.variance = None;
+    r.score = None;
+    r.status = Status::Suppressed;
+    r.bands.clear();
+    r.unmet.clear();
+    r.window = None;
+}

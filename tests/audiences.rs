@@ -1,0 +1,640 @@
+//! Audiences (docs/audiences.md): for each audience of a test scorecard, every output format
+//! (terminal table, JSON, CSV, Markdown, Excel, the HTML report, `explain`, `diff`, the strategy
+//! map, a published ledger record) is rendered and searched for every value, label and segment
+//! name the audience must not see; small-cell suppression is checked against a table worked by
+//! hand.
+//!
+//! The fixture, worked by hand. Sales by region and month (customers in brackets):
+//!
+//! | region    | 2026-01                              | 2026-02                                |
+//! |-----------|--------------------------------------|----------------------------------------|
+//! | Eastpoint | 2500.44 (1: Fjord)                   | 700.04 + 500.05 + 250.06 = 1450.15 (3) |
+//! | Northwind | 500.00 + 700.00 + 1200.00 = 2400.00 (3) | 800.10 + 600.20 = 1400.30 (2)       |
+//! | Southgate | 900.11 + 300.22 = 1200.33 (2)        | 1100.01 + 200.02 + 300.03 = 1600.06 (3) |
+//! | Westfield | 400.55 + 450.66 + 150.77 = 1001.98 (3) | 900.07 + 350.08 + 100.09 = 1350.24 (3) |
+//! | total     | 7102.75 (9)                          | 5800.75 (11)                           |
+//!
+//! Budgets: January Eastpoint 2000, Northwind 2000, Southgate 1500, Westfield 1200 (6700);
+//! February 1400, 1500, 1500, 1500 (5900). Revenue is green at or over budget, else red: January
+//! Southgate and Westfield are red; February Northwind and Westfield, and the total (5800.75
+//! under 5900), are red. Large deals (sales of 1000 or more): January Northwind 1200.00 and
+//! Eastpoint 2500.44 (3700.44 in all), February Southgate 1100.01. Payroll, a company-wide
+//! dataset with no region: 3000.00 and 3100.00.
+//!
+//! Suppression for `agency` (fewer than 3 distinct customers): January Southgate (2) and Eastpoint
+//! (1) are small; two cells are withheld, so no complement is needed. February Northwind (2) is
+//! the only small cell: the total and the other three would give it away (5800.75 − 1600.06 −
+//! 1350.24 − 1450.15 = 1400.30), so the first other segment in order, Eastpoint, is withheld too,
+//! leaving 2850.45 for the two together.
+
+use crate::support::scorecard_in;
+use serde_json::Value;
+use std::path::Path;
+
+const SCORECARD: &str = r#"
+scorecard audience_test "Regional sales" { currency: USD  grain: month }
+
+dataset sales {
+  source: "sales.csv"
+  time: day
+  complete_from: 2026-01-01
+  extracted: 2026-03-01
+  columns: {
+    id:       text key
+    day:      date
+    region:   text
+    customer: text
+    amount:   money
+  }
+}
+
+dataset budget {
+  source: "budget.csv"
+  time: month
+  grain: month
+  columns: { month: date  region: text  amount: money }
+}
+
+dataset payroll {
+  source: "payroll.csv"
+  time: month
+  grain: month
+  columns: { month: date  amount: money }
+}
+
+perspective financial "Financial" { weight: 60% }
+perspective people "People" { weight: 40% }
+objective sell "Sell to plan" { perspective: financial }
+objective staff "Staff the business" { perspective: people }
+
+kpi revenue "Revenue" {
+  objective: sell
+  unit: money
+  value: sum(sales.amount)
+  target: sum(budget.amount)
+  thresholds: green >= target, red otherwise
+  by: region
+}
+
+kpi customers "Customers" {
+  objective: sell
+  unit: count
+  value: count_distinct(sales.customer)
+  by: region
+}
+
+kpi big_deals "Large deals" {
+  objective: sell
+  unit: money
+  value: sum(sales.amount where amount >= 1000)
+  by: region
+}
+
+kpi payroll_cost "Payroll cost" {
+  objective: staff
+  unit: money
+  value: sum(payroll.amount)
+  target: 3000
+  better: lower
+}
+
+kpi revenue_per_payroll "Revenue per payroll dollar" {
+  unit: ratio
+  value: revenue / payroll_cost
+}
+
+escalation revenue_low "Revenue under budget" {
+  when: revenue is red for 1 period
+  severity: high
+  owner: "Sales lead"
+  message: "Revenue in {region} is {value} against {target} in {period}"
+}
+
+/// Regional management: its own region's rows, and them alone.
+audience north "Northwind management" {
+  segments: region = "Northwind"
+  rows: visible
+}
+
+/// The board sees every segment, but not the large deals.
+audience board "The board" {
+  hide: [big_deals]
+}
+
+/// Two regions' figures beside the company's totals, without the payroll.
+audience east_north "Eastpoint and Northwind" {
+  segments: region in ["Eastpoint", "Northwind"]
+  totals: visible
+  hide: [payroll]
+}
+
+/// An agency: no individual customers, no people figures.
+audience agency "Marketing agency" {
+  hide: [people]
+  suppress: count_distinct(sales.customer) < 3
+}
+"#;
+
+const SALES: &str = "id,day,region,customer,amount
+s01,2026-01-05,Northwind,Acme Foods,500.00
+s02,2026-01-06,Northwind,Bolt Bikes,700.00
+s03,2026-01-07,Northwind,Cobalt Labs,1200.00
+s04,2026-01-08,Southgate,Dune Retail,900.11
+s05,2026-01-09,Southgate,Ember Cafe,300.22
+s06,2026-01-10,Eastpoint,Fjord Shipping,2500.44
+s07,2026-01-11,Westfield,Garnet Tools,400.55
+s08,2026-01-12,Westfield,Harbor Books,450.66
+s09,2026-01-13,Westfield,Indigo Print,150.77
+s10,2026-02-03,Northwind,Acme Foods,800.10
+s11,2026-02-04,Northwind,Bolt Bikes,600.20
+s12,2026-02-05,Southgate,Dune Retail,1100.01
+s13,2026-02-06,Southgate,Ember Cafe,200.02
+s14,2026-02-07,Southgate,Jade Garden,300.03
+s15,2026-02-08,Eastpoint,Fjord Shipping,700.04
+s16,2026-02-09,Eastpoint,Kiln Pottery,500.05
+s17,2026-02-10,Eastpoint,Lumen Optics,250.06
+s18,2026-02-11,Westfield,Maple Dairy,900.07
+s19,2026-02-12,Westfield,Nimbus Air,350.08
+s20,2026-02-13,Westfield,Onyx Stone,100.09
+";
+
+const BUDGET: &str = "month,region,amount
+2026-01-01,Eastpoint,2000.00
+2026-01-01,Northwind,2000.00
+2026-01-01,Southgate,1500.00
+2026-01-01,Westfield,1200.00
+2026-02-01,Eastpoint,1400.00
+2026-02-01,Northwind,1500.00
+2026-02-01,Southgate,1500.00
+2026-02-01,Westfield,1500.00
+";
+
+const PAYROLL: &str = "month,amount
+2026-01-01,3000.00
+2026-02-01,3100.00
+";
+
+/// The project: the scorecard, its data, a ledger, and the members of one audience.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    put("sales.scorecard", SCORECARD);
+    put("sales.csv", SALES);
+    put("budget.csv", BUDGET);
+    put("payroll.csv", PAYROLL);
+    put(
+        "scorecard.toml",
+        "[audiences.north]\nmembers = [\"nora@northwind.example\", \"group:northwind-managers\"]\n",
+    );
+    // The version before: revenue against a flat 1000, so that every status differs.
+    put(
+        "before.scorecard",
+        &SCORECARD.replace("target: sum(budget.amount)", "target: 1000"),
+    );
+    dir
+}
+
+/// Runs the binary, which must succeed; its standard output.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = scorecard_in(dir, args);
+    assert_eq!(code, 0, "{args:?} failed: {err}");
+    out
+}
+
+/// Every text cell and number of every sheet of a workbook, one per line.
+fn workbook_text(path: &Path) -> String {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for cell in row {
+                out.push_str(&cell.to_string());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Every output an audience can be given, by name: each format of `run`, the report, `explain`
+/// of a value it may see, `diff` with data, the strategy map, and its published record.
+fn outputs(dir: &Path, audience: &str, explained: &[&str]) -> Vec<(String, String)> {
+    let a = ["--audience", audience];
+    let run = |format: &str| {
+        let mut args = vec![
+            "run",
+            "sales.scorecard",
+            "--format",
+            format,
+            "--deterministic",
+        ];
+        args.extend(a);
+        ok(dir, &args)
+    };
+    let mut out = vec![
+        ("table".to_string(), run("table")),
+        ("json".to_string(), run("json")),
+        ("csv".to_string(), run("csv")),
+        ("markdown".to_string(), run("markdown")),
+    ];
+    let xlsx = dir.join(format!("{audience}.xlsx"));
+    let mut args = vec!["run", "sales.scorecard", "--format", "xlsx", "-o"];
+    let xlsx_arg = xlsx.display().to_string();
+    args.push(&xlsx_arg);
+    args.extend(a);
+    ok(dir, &args);
+    out.push(("xlsx".into(), workbook_text(&xlsx)));
+    let html = dir.join(format!("{audience}.html"));
+    let html_arg = html.display().to_string();
+    let mut args = vec![
+        "report",
+        "sales.scorecard",
+        "--deterministic",
+        "-o",
+        &html_arg,
+    ];
+    args.extend(a);
+    ok(dir, &args);
+    out.push(("html".into(), std::fs::read_to_string(&html).unwrap()));
+    for format in ["text", "json"]
+        .into_iter()
+        .filter(|_| !explained.is_empty())
+    {
+        let mut args = vec!["explain", "sales.scorecard"];
+        args.extend(explained);
+        args.extend(["--rows", "50", "--format", format]);
+        args.extend(a);
+        out.push((format!("explain {format}"), ok(dir, &args)));
+    }
+    for format in ["text", "json"] {
+        let mut args = vec![
+            "diff",
+            "before.scorecard",
+            "sales.scorecard",
+            "--data",
+            ".",
+            "--format",
+            format,
+        ];
+        args.extend(a);
+        out.push((format!("diff {format}"), ok(dir, &args)));
+    }
+    for format in ["dot", "mermaid"] {
+        let mut args = vec!["graph", "sales.scorecard", "--format", format];
+        args.extend(a);
+        out.push((format!("graph {format}"), ok(dir, &args)));
+    }
+    let mut args = vec![
+        "publish",
+        "sales.scorecard",
+        "--period",
+        "2026-01",
+        "--approved-by",
+        "Controller",
+    ];
+    args.extend(a);
+    ok(dir, &args);
+    let ledger = std::fs::read_dir(dir.join("ledger")).unwrap();
+    let last = ledger.map(|e| e.unwrap().path()).max().unwrap();
+    out.push((
+        "ledger record".into(),
+        std::fs::read_to_string(last).unwrap(),
+    ));
+    out
+}
+
+/// Fails, naming the output and the text, when any output holds anything forbidden; and when an
+/// output is missing what it must show, so that a search of an empty output cannot pass.
+fn assert_withheld(outputs: &[(String, String)], forbidden: &[&str], shown: &[&str]) {
+    for (name, text) in outputs {
+        for f in forbidden {
+            assert!(
+                !text.contains(f),
+                "the {name} output holds `{f}`, which the audience may not see:\n{text}"
+            );
+        }
+    }
+    for s in shown {
+        let (name, text) = outputs
+            .iter()
+            .find(|(n, _)| n == "json")
+            .expect("a JSON output");
+        assert!(text.contains(s), "the {name} output lacks `{s}`:\n{text}");
+    }
+}
+
+#[test]
+fn a_region_sees_its_own_rows_and_nothing_of_the_rest() {
+    let dir = project();
+    let outputs = outputs(dir.path(), "north", &["revenue", "--period", "2026-01"]);
+    let others = [
+        "Southgate",
+        "Eastpoint",
+        "Westfield", // other regions
+        "Dune Retail",
+        "Fjord Shipping",
+        "Maple Dairy", // their customers
+        "1200.33",
+        "2500.44",
+        "1001.98",
+        "1600.06",
+        "1450.15",
+        "1350.24", // their revenue
+        "7102.75",
+        "5800.75",
+        "3700.44", // the company's totals
+        "Payroll cost",
+        "payroll_cost",
+        "Revenue per payroll",
+        "3000.00",
+        "3100.00", // payroll
+        "payroll.csv",
+    ];
+    // Its own region's figures: January 2400.00 against 2000.00, February 1400.30 (red).
+    let own = ["Northwind", "2400.00", "1400.30", "Northwind management"];
+    assert_withheld(&outputs, &others, &own);
+    // Its rows are listed by `explain`: the three January sales, 2400.00 in all.
+    let (_, explained) = outputs.iter().find(|(n, _)| n == "explain json").unwrap();
+    let e: Value = serde_json::from_str(explained).unwrap();
+    let rows = e["aggregates"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{explained}");
+    assert_eq!(e["manifest"]["audience"]["name"], "north");
+    // The manifest records the audience, and its total is its own region's.
+    let (_, json) = outputs.iter().find(|(n, _)| n == "json").unwrap();
+    let run: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(run["manifest"]["audience"]["name"], "north");
+    assert_eq!(run["manifest"]["audience"]["label"], "Northwind management");
+    let revenue = &run["kpis"][0]["results"];
+    assert_eq!(revenue[0]["segment"], serde_json::json!({}));
+    assert_eq!(revenue[0]["value"], "2400.00");
+    // Payroll has no region: its figures are over every region, so the people perspective and
+    // the overall score are withheld, and said to be.
+    let people = run["perspectives"].as_array().unwrap();
+    let people = people.iter().find(|p| p["name"] == "people").unwrap();
+    assert_eq!(people["results"][0]["withheld"], true);
+    assert_eq!(people["results"][0]["score"], Value::Null);
+    assert_eq!(run["overall"][0]["withheld"], true);
+    // The HTML report says whose view it is.
+    let (_, html) = outputs.iter().find(|(n, _)| n == "html").unwrap();
+    assert!(html.contains("Prepared for"), "{html}");
+}
+
+#[test]
+fn a_member_named_in_the_project_gets_the_audience_view() {
+    let dir = project();
+    let out = ok(
+        dir.path(),
+        &[
+            "run",
+            "sales.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "nora@northwind.example",
+        ],
+    );
+    let run: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(run["manifest"]["audience"]["name"], "north");
+    assert_eq!(
+        run["manifest"]["audience"]["member"],
+        "nora@northwind.example"
+    );
+    assert!(!out.contains("Southgate"));
+}
+
+#[test]
+fn a_hidden_kpi_and_every_score_computed_from_it_are_withheld() {
+    let dir = project();
+    let outputs = outputs(dir.path(), "board", &["revenue", "--period", "2026-02"]);
+    let hidden = ["Large deals", "big_deals", "3700.44"];
+    // Every region is shown, and the company total.
+    let shown = ["Southgate", "7102.75", "5800.75", "Payroll cost"];
+    assert_withheld(&outputs, &hidden, &shown);
+    let (_, json) = outputs.iter().find(|(n, _)| n == "json").unwrap();
+    let run: Value = serde_json::from_str(json).unwrap();
+    let objectives = run["objectives"].as_array().unwrap();
+    let sell = objectives.iter().find(|o| o["name"] == "sell").unwrap();
+    assert_eq!(sell["results"][0]["withheld"], true);
+    let staff = objectives.iter().find(|o| o["name"] == "staff").unwrap();
+    assert_eq!(staff["results"][0].get("withheld"), None);
+    // January payroll 3000.00 meets its target of 3000 (lower is better): scored.
+    assert_ne!(staff["results"][0]["score"], Value::Null);
+    // The board may not see rows: `explain` shows the working, not the rows.
+    let (_, explained) = outputs.iter().find(|(n, _)| n == "explain json").unwrap();
+    let e: Value = serde_json::from_str(explained).unwrap();
+    assert_eq!(e["aggregates"][0]["rows"].as_array().unwrap().len(), 0);
+    assert!(!explained.contains("Acme Foods"), "{explained}");
+}
+
+#[test]
+fn an_audience_that_sees_totals_sees_the_companys_and_its_own_segments() {
+    let dir = project();
+    let outputs = outputs(
+        dir.path(),
+        "east_north",
+        &[
+            "revenue",
+            "--period",
+            "2026-01",
+            "--segment",
+            "region=Eastpoint",
+        ],
+    );
+    let others = [
+        "Southgate",
+        "Westfield",
+        "Dune Retail",
+        "Maple Dairy",
+        "1200.33",
+        "1001.98",
+        "1600.06",
+        "1350.24",
+        "Payroll cost",
+        "payroll.csv",
+    ];
+    // The company's totals, and its two regions.
+    let shown = [
+        "7102.75", "5800.75", "2500.44", "2400.00", "1450.15", "1400.30",
+    ];
+    assert_withheld(&outputs, &others, &shown);
+    // The total's escalation (February, 5800.75 under 5900) is shown; Westfield's is not.
+    let (_, json) = outputs.iter().find(|(n, _)| n == "json").unwrap();
+    let run: Value = serde_json::from_str(json).unwrap();
+    let episodes: Vec<String> = run["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| format!("{} {}", x["segment"], x["raised"]))
+        .collect();
+    assert_eq!(
+        episodes,
+        [r#"{} "2026-02""#, r#"{"region":"Northwind"} "2026-02""#],
+        "{json}"
+    );
+}
+
+#[test]
+fn an_audience_that_sees_totals_is_refused_the_rows_of_a_total() {
+    let dir = project();
+    let (code, _, err) = scorecard_in(
+        dir.path(),
+        &[
+            "explain",
+            "sales.scorecard",
+            "revenue",
+            "--period",
+            "2026-01",
+            "--audience",
+            "east_north",
+            "--rows-out",
+            "rows.csv",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error[scorecard::audience::rows_withheld]"),
+        "{err}"
+    );
+    assert!(!dir.path().join("rows.csv").exists());
+}
+
+/// The agency's revenue table, worked by hand (see the top of this file).
+#[test]
+fn small_cells_are_suppressed_with_their_complements() {
+    let dir = project();
+    let outputs = outputs(dir.path(), "agency", &[]);
+    let (_, json) = outputs.iter().find(|(n, _)| n == "json").unwrap();
+    let run: Value = serde_json::from_str(json).unwrap();
+    let revenue = run["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "revenue")
+        .unwrap();
+    let table: Vec<(String, String, String, String)> = revenue["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let region = r["segment"]["region"]
+                .as_str()
+                .unwrap_or("total")
+                .to_string();
+            let value = r["value"].as_str().unwrap_or("null").to_string();
+            let status = r["status"].as_str().unwrap().to_string();
+            (
+                r["period"].as_str().unwrap().to_string(),
+                region,
+                value,
+                status,
+            )
+        })
+        .collect();
+    let expected = [
+        ("2026-01", "total", "7102.75", "green"),
+        ("2026-01", "Eastpoint", "null", "suppressed"),
+        ("2026-01", "Northwind", "2400.00", "green"),
+        ("2026-01", "Southgate", "null", "suppressed"),
+        ("2026-01", "Westfield", "1001.98", "red"),
+        ("2026-02", "total", "5800.75", "red"),
+        ("2026-02", "Eastpoint", "null", "suppressed"),
+        ("2026-02", "Northwind", "null", "suppressed"),
+        ("2026-02", "Southgate", "1600.06", "green"),
+        ("2026-02", "Westfield", "1350.24", "red"),
+    ];
+    let expected: Vec<(String, String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(table, expected, "{json}");
+    // A suppressed cell has no target, variance, score or bands either.
+    let cell = &revenue["results"][1];
+    for field in ["target", "variance", "score"] {
+        assert_eq!(cell[field], Value::Null, "{field}: {cell}");
+    }
+    assert!(cell.get("bands").is_none(), "{cell}");
+    // No output holds a suppressed value, the people figures, or the customers' names.
+    let withheld = [
+        "1200.33",
+        "2500.44",
+        "1400.30",
+        "1450.15",
+        "Payroll cost",
+        "3000.00",
+        "Acme Foods",
+        "Fjord Shipping",
+    ];
+    assert_withheld(&outputs, &withheld, &["1600.06", "suppressed"]);
+    // Escalations in suppressed cells are withheld: Southgate (January, a small cell) and
+    // Northwind (February); Westfield's and the total's are shown.
+    let episodes: Vec<String> = run["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| format!("{} {}", x["segment"], x["raised"]))
+        .collect();
+    assert_eq!(
+        episodes,
+        [r#"{} "2026-02""#, r#"{"region":"Westfield"} "2026-01""#],
+        "{json}"
+    );
+    // The terminal table says suppressed, not "no value".
+    let (_, table) = outputs.iter().find(|(n, _)| n == "table").unwrap();
+    assert!(table.contains("suppressed"), "{table}");
+}
+
+#[test]
+fn an_audience_whose_cells_are_suppressed_is_not_shown_workings() {
+    let dir = project();
+    let (code, _, err) = scorecard_in(
+        dir.path(),
+        &[
+            "explain",
+            "sales.scorecard",
+            "revenue",
+            "--period",
+            "2026-01",
+            "--audience",
+            "agency",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error[scorecard::audience::withheld]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn each_audience_publishes_its_own_record() {
+    let dir = project();
+    let publish = |extra: &[&str]| {
+        let mut args = vec![
+            "publish",
+            "sales.scorecard",
+            "--period",
+            "2026-01",
+            "--approved-by",
+            "Controller",
+        ];
+        args.extend(extra);
+        scorecard_in(dir.path(), &args)
+    };
+    assert_eq!(publish(&[]).0, 0);
+    assert_eq!(publish(&["--audience", "north"]).0, 0);
+    // Publishing the same audience's period twice is refused, as for the whole scorecard.
+    let (code, _, err) = publish(&["--audience", "north"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("scorecard::ledger::published"), "{err}");
+    let record: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("ledger/000002.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["record"]["audience"], "north");
+    assert_eq!(record["record"]["definition"], "");
+    assert_eq!(record["record"]["rows"], serde_json::json!({}));
+    let (code, out, err) = scorecard_in(dir.path(), &["ledger", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
