@@ -638,3 +638,44 @@ fn each_audience_publishes_its_own_record() {
     let (code, out, err) = scorecard_in(dir.path(), &["ledger", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[test]
+fn a_diff_names_a_changed_audience_but_an_audience_sees_no_audiences_rules() {
+    let dir = project();
+    let wider = SCORECARD.replace(
+        r#"segments: region = "Northwind""#,
+        r#"segments: region in ["Northwind", "Southgate"]"#,
+    );
+    std::fs::write(dir.path().join("wider.scorecard"), wider).unwrap();
+    let whole = ok(
+        dir.path(),
+        &[
+            "diff",
+            "sales.scorecard",
+            "wider.scorecard",
+            "--format",
+            "json",
+        ],
+    );
+    let d: Value = serde_json::from_str(&whole).unwrap();
+    let changes = d["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{whole}");
+    assert_eq!(changes[0]["kind"], "audience");
+    assert_eq!(changes[0]["name"], "north");
+    // The board's view of the same change: no audience's rules (they name what each hides).
+    let board = ok(
+        dir.path(),
+        &[
+            "diff",
+            "sales.scorecard",
+            "wider.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "board",
+        ],
+    );
+    let d: Value = serde_json::from_str(&board).unwrap();
+    assert_eq!(d["changes"], serde_json::json!([]), "{board}");
+    assert!(!board.contains("big_deals"), "{board}");
+}

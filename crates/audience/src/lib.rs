@@ -205,11 +205,19 @@ impl View {
         }
     }
 
+    /// Whether the audience may see every row its figures are computed from: it may see rows,
+    /// and its rows are kept to its own segments (with `totals: visible` its totals are every
+    /// segment's rows).
+    pub fn sees_rows(&self) -> bool {
+        let a = &self.audience;
+        a.rows && (a.segments.is_none() || !a.totals)
+    }
+
     /// The refusal for a request for rows `explainable` said no to.
     pub fn rows_refused(&self, why: &str) -> AudienceError {
         let help = match self.audience.rows {
-            false => "leave out `--rows-out`: the audience is shown the working without its rows",
-            true => "explain a value of one of its own segments, whose rows it may see",
+            false => "leave it out: the audience is shown figures, not the rows behind them",
+            true => "ask for the rows of one of its own segments, which it may see",
         };
         AudienceError::RowsWithheld {
             audience: self.audience.name.clone(),

@@ -119,8 +119,11 @@ impl Withheld {
             .retain(|p| !self.perspectives.contains(&p.name));
         m.escalations
             .retain(|e| !self.escalations.contains(&e.name));
-        // Tests are `scorecard test`'s, over the whole scorecard: no audience runs them.
+        // Tests are `scorecard test`'s, over the whole scorecard: no audience runs them. The
+        // audiences' own rules name what they hide, so no audience is shown them (a diff of its
+        // view compares none).
         m.tests.clear();
+        m.audiences.clear();
         m
     }
 }

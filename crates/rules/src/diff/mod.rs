@@ -98,6 +98,9 @@ pub fn models(old: &Model, new: &Model) -> Vec<Change> {
         m.rates
             .iter()
             .for_each(|r| add("exchange_rates", &r.name, canonical(m, r)));
+        m.audiences
+            .iter()
+            .for_each(|a| add("audience", &a.name, canonical(m, a)));
         all
     };
     let (before, after) = (named(old), named(new));
