@@ -25,7 +25,9 @@
 //! (1) are small; two cells are withheld, so no complement is needed. February Northwind (2) is
 //! the only small cell: the total and the other three would give it away (5800.75 − 1600.06 −
 //! 1350.24 − 1450.15 = 1400.30), so the first other segment in order, Eastpoint, is withheld too,
-//! leaving 2850.45 for the two together.
+//! leaving 2850.45 for the two together. `south_sales`, Southgate's sales as a KPI of its own, is
+//! counted over the rows it reads: January's 1200.33 (2 customers) is withheld, February's
+//! 1600.06 (3) is shown.
 
 use crate::support::scorecard_in;
 use serde_json::Value;
@@ -45,6 +47,9 @@ dataset sales {
     region:   text
     customer: text
     amount:   money
+  }
+  checks: {
+    known_region: accepted(region, ["Eastpoint", "Northwind", "Southgate", "Westfield"])
   }
 }
 
@@ -88,6 +93,12 @@ kpi big_deals "Large deals" {
   unit: money
   value: sum(sales.amount where amount >= 1000)
   by: region
+}
+
+/// One region's sales as a KPI of its own: a figure of that region, whatever the segment.
+kpi south_sales "South sales" {
+  unit: money
+  value: sum(sales.amount where region = "Southgate")
 }
 
 kpi payroll_cost "Payroll cost" {
@@ -351,6 +362,8 @@ fn a_region_sees_its_own_rows_and_nothing_of_the_rest() {
         "3000.00",
         "3100.00", // payroll
         "payroll.csv",
+        "South sales",
+        "south_sales",
     ];
     // Its own region's figures: January 2400.00 against 2000.00, February 1400.30 (red).
     let own = ["Northwind", "2400.00", "1400.30", "Northwind management"];
@@ -453,6 +466,7 @@ fn an_audience_that_sees_totals_sees_the_companys_and_its_own_segments() {
         "1350.24",
         "Payroll cost",
         "payroll.csv",
+        "South sales",
     ];
     // The company's totals, and its two regions.
     let shown = [
@@ -549,6 +563,29 @@ fn small_cells_are_suppressed_with_their_complements() {
         .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
         .collect();
     assert_eq!(table, expected, "{json}");
+    // A KPI of one region's rows is that region's cell, counted over the rows it reads.
+    let south = run["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "south_sales")
+        .unwrap();
+    let south: Vec<(&str, &str)> = south["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap_or("null"),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        south,
+        [("null", "suppressed"), ("1600.06", "unrated")],
+        "{json}"
+    );
     // A suppressed cell has no target, variance, score or bands either.
     let cell = &revenue["results"][1];
     for field in ["target", "variance", "score"] {

@@ -238,35 +238,67 @@ pub fn shown_values(rule: &SegmentRule) -> String {
 
 /// Adds to every KPI that reads the counted table the gate that its cell counts at least the
 /// minimum, so that the count is computed in each of its periods and segments beside its value.
+/// The cell is the rows the value reads: an aggregate of the counted table with a `where` is
+/// counted with the same `where` (a KPI of one region's sales is that region's cell, whatever its
+/// segment), and a table made from it by a rule is counted whole.
 fn add_cell_gates(model: &mut Model, s: &scorecard_model::audience::Suppression) {
-    let index = match model.aggregates.iter().position(|a| *a == s.count) {
-        Some(i) => i,
-        None => {
-            model.aggregates.push(s.count.clone());
-            model.aggregates.len() - 1
+    let mut gates: Vec<Option<Vec<scorecard_model::Aggregate>>> = Vec::new();
+    let mut reach = scorecard_model::Reach::new(&model.kpis);
+    for k in &model.kpis {
+        let mut read = std::collections::BTreeSet::new();
+        k.values()
+            .chain(k.judging())
+            .for_each(|e| reach.expr(e, &mut read));
+        let mut counts: Vec<scorecard_model::Aggregate> = Vec::new();
+        for a in read.iter().filter_map(|i| model.aggregates.get(*i)) {
+            let count = if a.dataset == s.dataset {
+                scorecard_model::Aggregate {
+                    filter: a.filter.clone(),
+                    ..s.count.clone()
+                }
+            } else if model.made_from(&a.dataset).contains(&s.dataset) {
+                s.count.clone()
+            } else {
+                continue;
+            };
+            if !counts.contains(&count) {
+                counts.push(count);
+            }
         }
-    };
-    let counted: Vec<bool> = model
-        .kpis
-        .iter()
-        .map(|k| {
-            let reads = model.tables_read_by(k);
-            reads
-                .iter()
-                .any(|t| model.made_from(t).contains(&s.dataset))
-        })
-        .collect();
-    for (k, counted) in model.kpis.iter_mut().zip(counted) {
-        if counted {
+        gates.push((!counts.is_empty()).then_some(counts));
+    }
+    for (i, counts) in gates.into_iter().enumerate() {
+        let Some(counts) = counts else {
+            continue;
+        };
+        let mut condition: Option<Expr> = None;
+        for count in counts {
+            let index = match model.aggregates.iter().position(|a| *a == count) {
+                Some(i) => i,
+                None => {
+                    model.aggregates.push(count);
+                    model.aggregates.len() - 1
+                }
+            };
+            let at_least = Expr::Compare {
+                op: CmpOp::Ge,
+                left: Box::new(Expr::Aggregate { index }),
+                right: Box::new(Expr::Number {
+                    value: s.minimum.into(),
+                }),
+            };
+            condition = Some(match condition {
+                None => at_least,
+                Some(c) => Expr::And {
+                    left: Box::new(c),
+                    right: Box::new(at_least),
+                },
+            });
+        }
+        if let (Some(condition), Some(k)) = (condition, model.kpis.get_mut(i)) {
             k.requires.push(Gate {
                 name: CELL_GATE.to_string(),
-                condition: Expr::Compare {
-                    op: CmpOp::Ge,
-                    left: Box::new(Expr::Aggregate { index }),
-                    right: Box::new(Expr::Number {
-                        value: s.minimum.into(),
-                    }),
-                },
+                condition,
                 text: s.text.clone(),
             });
         }

@@ -22,6 +22,11 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
         e.escalations.retain(|x| !outside(&x.segment));
         e.warnings.retain(|w| !outside(&w.segment));
     }
+    // A check of the segment column names its values as written (`accepted(region, [...])`).
+    if let Some(rule) = &a.segments {
+        e.checks
+            .retain(|c| !checks_column(view, (&c.dataset, &c.check), &rule.column));
+    }
     if !a.rows {
         for c in &mut e.checks {
             c.lines.clear();
@@ -65,4 +70,19 @@ pub(crate) fn held<'r>(
             why: "the results were kept on disk, where they cannot be redacted".to_string(),
             help: "run without `--memory-limit`, or with a larger one".to_string(),
         })
+}
+
+/// Whether a dataset check reads `column` (or cannot be told not to).
+fn checks_column(view: &View, (dataset, name): (&str, &str), column: &str) -> bool {
+    let declared = view.model.dataset(dataset);
+    let check = declared.and_then(|d| d.checks.iter().find(|x| x.name == name));
+    let Some(rule) = check.and_then(|x| serde_json::to_value(&x.rule).ok()) else {
+        return true;
+    };
+    let named = |key: &str| match rule.get(key) {
+        Some(serde_json::Value::String(s)) => s == column,
+        Some(serde_json::Value::Array(list)) => list.iter().any(|s| s.as_str() == Some(column)),
+        _ => false,
+    };
+    named("column") || named("columns")
 }

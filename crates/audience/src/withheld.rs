@@ -2,7 +2,7 @@
 //! KPIs, objectives, perspectives and escalations withheld (each hidden, or computed from
 //! something hidden), the roll-up scores withheld, and the model pruned of them all.
 
-use scorecard_model::audience::{kpis_named, Audience, HiddenKind};
+use scorecard_model::audience::{kpis_named, Audience, HiddenKind, SegmentRule};
 use scorecard_model::Model;
 use std::collections::BTreeSet;
 
@@ -42,13 +42,20 @@ impl Withheld {
             .filter(|o| w.perspectives.contains(&o.perspective));
         w.objectives.extend(in_hidden.map(|o| o.name.clone()));
         w.kpis = hidden(HiddenKind::Kpi);
+        let others = other_segments(model, a);
+        let mut reach = scorecard_model::Reach::new(&model.kpis);
         for k in &model.kpis {
             let of_hidden = k
                 .objective
                 .as_ref()
                 .is_some_and(|o| w.objectives.contains(o));
             let reads = model.tables_read_by(k);
-            if of_hidden || reads.iter().any(|t| w.datasets.contains(t)) {
+            let mut read = BTreeSet::new();
+            k.values()
+                .chain(k.judging())
+                .for_each(|e| reach.expr(e, &mut read));
+            let of_others = read.iter().any(|i| others.contains(i));
+            if of_hidden || of_others || reads.iter().any(|t| w.datasets.contains(t)) {
                 w.kpis.insert(k.name.clone());
             }
         }
@@ -69,7 +76,7 @@ impl Withheld {
             }
         }
         w.scores(model);
-        w.escalations = escalations(model, &w);
+        w.escalations = escalations(model, &w, &others);
         w
     }
 
@@ -147,6 +154,24 @@ fn datasets(model: &Model, a: &Audience) -> BTreeSet<String> {
             }
         }
     }
+    // A rule whose filters pick rows of other segments makes a table of theirs.
+    if let Some(rule) = &a.segments {
+        let attributions = model.attributions.iter();
+        let views = model.views.iter();
+        let rules = attributions
+            .map(|r| (r.name.clone(), serde_json::to_value(r).ok()))
+            .chain(views.map(|r| (r.name.clone(), serde_json::to_value(r).ok())))
+            .chain(model.allocations.iter().flat_map(|r| {
+                let v = serde_json::to_value(r).ok();
+                let unused = scorecard_model::unused_table(&r.name);
+                [(r.name.clone(), v.clone()), (unused, v)]
+            }));
+        for (name, v) in rules {
+            if v.map_or(true, |v| names_other_segments(&v, rule)) {
+                out.insert(name);
+            }
+        }
+    }
     for d in model.datasets.iter().filter(|d| !d.is_file()) {
         if model.made_from(&d.name).iter().any(|t| out.contains(t)) {
             out.insert(d.name.clone());
@@ -156,7 +181,7 @@ fn datasets(model: &Model, a: &Audience) -> BTreeSet<String> {
 }
 
 /// The escalations that watch or read something withheld.
-fn escalations(model: &Model, w: &Withheld) -> BTreeSet<String> {
+fn escalations(model: &Model, w: &Withheld, others: &BTreeSet<usize>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut reach = scorecard_model::Reach::new(&model.kpis);
     for e in &model.escalations {
@@ -169,10 +194,73 @@ fn escalations(model: &Model, w: &Withheld) -> BTreeSet<String> {
             reach.expr(x, &mut read);
         }
         let tables = read.iter().filter_map(|i| model.aggregates.get(*i));
-        let reads_withheld = tables.map(|a| &a.dataset).any(|d| w.datasets.contains(d));
+        let reads_withheld = tables.map(|a| &a.dataset).any(|d| w.datasets.contains(d))
+            || read.iter().any(|i| others.contains(i));
         if reads_withheld || named.iter().any(|n| w.kpis.contains(n)) {
             out.insert(e.name.clone());
         }
     }
     out
+}
+
+/// The aggregates whose `where` picks rows by the audience's segment column with a value outside
+/// its own (`sum(orders.revenue where region = "APAC")`): their figures are another segment's,
+/// whatever the rows kept, and their text names it.
+fn other_segments(model: &Model, a: &Audience) -> BTreeSet<usize> {
+    let Some(rule) = &a.segments else {
+        return BTreeSet::new();
+    };
+    let filtered = model.aggregates.iter().enumerate();
+    filtered
+        .filter(|(_, agg)| {
+            let filter = agg.filter.as_ref().map(serde_json::to_value);
+            filter.is_some_and(|f| f.map_or(true, |f| names_other_segments(&f, rule)))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Whether a serialized row expression (or anything holding some) reads the segment column
+/// otherwise than comparing it with values the audience may see: `region = "EMEA"` and `region in
+/// ("EMEA")` are its own; `region = "APAC"`, `region != "EMEA"` or `region = other_column` are not.
+pub(crate) fn names_other_segments(v: &serde_json::Value, rule: &SegmentRule) -> bool {
+    use serde_json::Value;
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let is_column = |v: &Value| {
+        text(v, "kind").as_deref() == Some("column") && text(v, "name") == Some(rule.column.clone())
+    };
+    let own_text = |v: &Value| {
+        text(v, "kind").as_deref() == Some("text")
+            && text(v, "value").is_some_and(|t| rule.allows(Some(&t)))
+    };
+    scorecard_diagnostic::depth::deep(|| match v {
+        Value::Object(o) => {
+            let kind = text(v, "kind");
+            let (left, right) = (o.get("left"), o.get("right"));
+            match (kind.as_deref(), text(v, "op").as_deref()) {
+                (Some("compare"), Some("eq")) => {
+                    if let (Some(l), Some(r)) = (left, right) {
+                        if (is_column(l) && own_text(r)) || (is_column(r) && own_text(l)) {
+                            return false;
+                        }
+                    }
+                }
+                (Some("in"), _) => {
+                    let values = o.get("values").and_then(Value::as_array);
+                    if let (Some(x), Some(values)) = (o.get("operand"), values) {
+                        if is_column(x) {
+                            return !values.iter().all(own_text);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if is_column(v) {
+                return true;
+            }
+            o.values().any(|x| names_other_segments(x, rule))
+        }
+        Value::Array(items) => items.iter().any(|x| names_other_segments(x, rule)),
+        _ => false,
+    })
 }
