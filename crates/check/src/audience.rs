@@ -45,6 +45,18 @@ fn check(cx: &mut Checker, d: &Declaration, model: &Model) -> Option<Audience> {
         );
         return None;
     }
+    if let (Some(t), None) = (e.get("totals"), e.get("segments")) {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                t.key.span,
+                "`totals` is for an audience restricted by `segments`",
+            )
+            .label("this audience sees every segment, and every total")
+            .help("remove `totals`, or add `segments: column = \"value\"`"),
+        );
+        return None;
+    }
     let wrong = segments.is_none() && e.get("segments").is_some();
     if wrong || e.get("hide").is_some() && hide.is_empty() {
         return None;
