@@ -316,6 +316,30 @@ fn outputs(dir: &Path, audience: &str, explained: &[&str]) -> Vec<(String, Strin
     out
 }
 
+/// Each escalation episode of a run's JSON as its segment and the period it was raised in.
+fn episodes(run: &Value) -> Vec<String> {
+    let all = run["escalations"].as_array().unwrap().iter();
+    all.map(|x| format!("{} {}", x["segment"], x["raised"]))
+        .collect()
+}
+
+/// `explain` of January's revenue total for `audience` is refused with the audience code `code`.
+fn explain_refused(dir: &Path, audience: &str, extra: &[&str], code: &str) {
+    let mut args = vec![
+        "explain",
+        "sales.scorecard",
+        "revenue",
+        "--period",
+        "2026-01",
+    ];
+    args.extend(["--audience", audience]);
+    args.extend(extra);
+    let (exit, _, err) = scorecard_in(dir, &args);
+    assert_eq!(exit, 2, "{err}");
+    let expected = format!("error[scorecard::audience::{code}]");
+    assert!(err.contains(&expected), "{err}");
+}
+
 /// Fails, naming the output and the text, when any output holds anything forbidden; and when an
 /// output is missing what it must show, so that a search of an empty output cannot pass.
 fn assert_withheld(outputs: &[(String, String)], forbidden: &[&str], shown: &[&str]) {
@@ -476,12 +500,7 @@ fn an_audience_that_sees_totals_sees_the_companys_and_its_own_segments() {
     // The total's escalation (February, 5800.75 under 5900) is shown; Westfield's is not.
     let (_, json) = outputs.iter().find(|(n, _)| n == "json").unwrap();
     let run: Value = serde_json::from_str(json).unwrap();
-    let episodes: Vec<String> = run["escalations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| format!("{} {}", x["segment"], x["raised"]))
-        .collect();
+    let episodes = episodes(&run);
     assert_eq!(
         episodes,
         [r#"{} "2026-02""#, r#"{"region":"Northwind"} "2026-02""#],
@@ -492,25 +511,8 @@ fn an_audience_that_sees_totals_sees_the_companys_and_its_own_segments() {
 #[test]
 fn an_audience_that_sees_totals_is_refused_the_rows_of_a_total() {
     let dir = project();
-    let (code, _, err) = scorecard_in(
-        dir.path(),
-        &[
-            "explain",
-            "sales.scorecard",
-            "revenue",
-            "--period",
-            "2026-01",
-            "--audience",
-            "east_north",
-            "--rows-out",
-            "rows.csv",
-        ],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("error[scorecard::audience::rows_withheld]"),
-        "{err}"
-    );
+    let extra = ["--rows-out", "rows.csv"];
+    explain_refused(dir.path(), "east_north", &extra, "rows_withheld");
     assert!(!dir.path().join("rows.csv").exists());
 }
 
@@ -606,12 +608,7 @@ fn small_cells_are_suppressed_with_their_complements() {
     assert_withheld(&outputs, &withheld, &["1600.06", "suppressed"]);
     // Escalations in suppressed cells are withheld: Southgate (January, a small cell) and
     // Northwind (February); Westfield's and the total's are shown.
-    let episodes: Vec<String> = run["escalations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| format!("{} {}", x["segment"], x["raised"]))
-        .collect();
+    let episodes = episodes(&run);
     assert_eq!(
         episodes,
         [r#"{} "2026-02""#, r#"{"region":"Westfield"} "2026-01""#],
@@ -625,23 +622,7 @@ fn small_cells_are_suppressed_with_their_complements() {
 #[test]
 fn an_audience_whose_cells_are_suppressed_is_not_shown_workings() {
     let dir = project();
-    let (code, _, err) = scorecard_in(
-        dir.path(),
-        &[
-            "explain",
-            "sales.scorecard",
-            "revenue",
-            "--period",
-            "2026-01",
-            "--audience",
-            "agency",
-        ],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("error[scorecard::audience::withheld]"),
-        "{err}"
-    );
+    explain_refused(dir.path(), "agency", &[], "withheld");
 }
 
 #[test]
