@@ -413,40 +413,15 @@ impl Project {
     /// An error for each `[audiences.NAME]` that names an audience no scorecard of the project
     /// declares: its members would be shown nothing, or a misspelt audience's view.
     fn unknown_audiences(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
-        let shown = self
-            .file
-            .as_ref()
-            .map(|f| f.display().to_string())
-            .unwrap_or_default();
-        let unknown = self
-            .audiences
-            .iter()
-            .filter(|(name, _)| !declared.contains(*name));
-        unknown
-            .map(|(name, m)| {
-                let hint = did_you_mean(name, declared.iter().map(String::as_str))
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default();
-                ProjectError::Invalid {
-                    path: shown.clone(),
-                    line: m.line,
-                    column: m.column,
-                    message: format!(
-                        "`[audiences.{name}]` lists the members of an audience that no scorecard of the project declares{hint}"
-                    ),
-                }
-            })
-            .collect()
+        let written = self.audiences.iter().map(|(n, m)| (n, m.line, m.column));
+        self.undeclared(written.collect(), declared, |name, hint| {
+            format!("`[audiences.{name}]` lists the members of an audience that no scorecard of the project declares{hint}")
+        })
     }
 
     /// An error for each binding that names a dataset none of `declared` is: such a binding
     /// would leave the dataset reading its sample while production data was meant.
     fn unknown_bindings(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
-        let shown = self
-            .file
-            .as_ref()
-            .map(|f| f.display().to_string())
-            .unwrap_or_default();
         let bound = self
             .bindings
             .iter()
@@ -458,6 +433,24 @@ impl Project {
         let mut written: Vec<(&String, usize, usize)> = bound.chain(dated).collect();
         written.sort();
         written.dedup_by(|a, b| a.0 == b.0);
+        self.undeclared(written, declared, |name, hint| {
+            format!("`[datasets.{name}]` binds a dataset that no scorecard of the project reads from a source{hint}")
+        })
+    }
+
+    /// An error, at its place in the project file, for each name written there (with its line
+    /// and column) that is not one of `declared`, with "did you mean" when one is close.
+    fn undeclared(
+        &self,
+        written: Vec<(&String, usize, usize)>,
+        declared: &BTreeSet<String>,
+        message: impl Fn(&str, &str) -> String,
+    ) -> Vec<ProjectError> {
+        let shown = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
         written
             .into_iter()
             .filter(|(name, _, _)| !declared.contains(*name))
@@ -469,9 +462,7 @@ impl Project {
                     path: shown.clone(),
                     line,
                     column,
-                    message: format!(
-                        "`[datasets.{name}]` binds a dataset that no scorecard of the project reads from a source{hint}"
-                    ),
+                    message: message(name, &hint),
                 }
             })
             .collect()
