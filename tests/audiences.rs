@@ -27,7 +27,10 @@
 //! 1350.24 − 1450.15 = 1400.30), so the first other segment in order, Eastpoint, is withheld too,
 //! leaving 2850.45 for the two together. `south_sales`, Southgate's sales as a KPI of its own, is
 //! counted over the rows it reads: January's 1200.33 (2 customers) is withheld, February's
-//! 1600.06 (3) is shown.
+//! 1600.06 (3) is shown. `revenue_before` reads January in February, so it is counted in
+//! January: Southgate's February shows nothing of January's 1200.33. `average_big_deal` has no
+//! value where a region had no large deal (a division by zero), and such a cell counts none of
+//! them: suppressed, with its warning.
 
 use crate::support::scorecard_in;
 use serde_json::Value;
@@ -99,6 +102,20 @@ kpi big_deals "Large deals" {
 kpi south_sales "South sales" {
   unit: money
   value: sum(sales.amount where region = "Southgate")
+}
+
+/// Last month's revenue: read a period back, so counted a period back.
+kpi revenue_before "Revenue the month before" {
+  unit: money
+  value: revenue[-1]
+  by: region
+}
+
+/// No value where a region had no large deal: a division by zero.
+kpi average_big_deal "Average large deal" {
+  unit: money
+  value: big_deals / count(sales where amount >= 1000)
+  by: region
 }
 
 kpi payroll_cost "Payroll cost" {
@@ -416,6 +433,11 @@ fn a_region_sees_its_own_rows_and_nothing_of_the_rest() {
     // The HTML report says whose view it is.
     let (_, html) = outputs.iter().find(|(n, _)| n == "html").unwrap();
     assert!(html.contains("Prepared for"), "{html}");
+    // Its withheld scores say so, in the header and in the scores by perspective.
+    assert!(
+        html.contains("<td>People</td><td class=\"num\">withheld</td>"),
+        "{html}"
+    );
 }
 
 #[test]
@@ -696,4 +718,261 @@ fn a_diff_names_a_changed_audience_but_an_audience_sees_no_audiences_rules() {
     let d: Value = serde_json::from_str(&board).unwrap();
     assert_eq!(d["changes"], serde_json::json!([]), "{board}");
     assert!(!board.contains("big_deals"), "{board}");
+}
+
+/// Each aggregate counted in the period it reads; a cell without value counted too; a period the
+/// data covers only in part withheld whole.
+#[test]
+fn suppression_follows_the_periods_a_value_reads() {
+    let dir = project();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "sales.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "agency",
+        ];
+        args.extend(extra);
+        let out = ok(dir.path(), &args);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        (out, v)
+    };
+    let (out, v) = run(&[]);
+    let kpi = |name: &str| {
+        let all = v["kpis"].as_array().unwrap().iter();
+        let found = all.clone().find(|k| k["name"] == name).unwrap();
+        let rows = found["results"].as_array().unwrap().iter();
+        rows.map(|r| {
+            let region = r["segment"]["region"].as_str().unwrap_or("total");
+            let value = r["value"].as_str().unwrap_or("null");
+            let status = r["status"].as_str().unwrap();
+            format!(
+                "{} {region} {value} {status}",
+                r["period"].as_str().unwrap()
+            )
+        })
+        .collect::<Vec<_>>()
+    };
+    // February reads January: Southgate and Eastpoint were small cells there.
+    let before = kpi("revenue_before");
+    assert!(
+        before.contains(&"2026-02 Southgate null suppressed".to_string()),
+        "{before:?}"
+    );
+    assert!(
+        before.contains(&"2026-02 Eastpoint null suppressed".to_string()),
+        "{before:?}"
+    );
+    assert!(
+        before.contains(&"2026-02 Westfield 1001.98 unrated".to_string()),
+        "{before:?}"
+    );
+    // Southgate had no large deal in January: no value from no rows is a small cell.
+    let average = kpi("average_big_deal");
+    assert!(
+        average.contains(&"2026-01 Southgate null suppressed".to_string()),
+        "{average:?}"
+    );
+    assert!(!out.contains("division by zero"), "{out}");
+    // As of 12 February, February is partial: withheld whole, so that two runs a day apart
+    // cannot be subtracted.
+    let (out, v) = run(&["--as-of", "2026-02-12"]);
+    assert!(!out.contains("1450.15"), "{out}");
+    let february = v["kpis"][0]["results"].as_array().unwrap().iter();
+    let statuses: Vec<&str> = february
+        .filter(|r| r["period"] == "2026-02")
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["suppressed"; 5], "{out}");
+}
+
+/// A rule's table is made from every row, as for everyone, and then kept to the audience's
+/// segments. Worked by hand (last touch): c1 was touched by search and bought 100.00; c2 by
+/// social, 200.00; c3 by search and then social, 300.00. Search earns 100.00 and social 500.00.
+/// Were the touches kept to search before crediting, c3's last touch would be search, and search
+/// would show 400.00.
+#[test]
+fn a_rule_credits_from_every_row_and_the_audience_sees_its_own_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    put(
+        "m.scorecard",
+        r#"
+scorecard m { currency: USD  grain: month }
+dataset touches {
+  source: "touches.csv"
+  time: at
+  columns: { customer: text  at: date  channel: text }
+}
+dataset sales {
+  source: "sales.csv"
+  time: day
+  columns: { sale: text key  customer: text  day: date  amount: money }
+}
+attribution credit "Credit" {
+  touches: touches
+  conversions: sales
+  match: touches.customer = sales.customer
+  window: 30 days
+  value: sales.amount
+  credit_to: touches.channel
+  model: last_touch
+}
+kpi credited "Credited revenue" { value: attributed(credit)  by: channel }
+kpi sold "Revenue" { value: sum(sales.amount) }
+audience search "Search agency" {
+  segments: channel = "search"
+  share: [sales]
+}
+"#,
+    );
+    put(
+        "touches.csv",
+        "customer,at,channel\nc1,2026-01-02,search\nc2,2026-01-03,social\nc3,2026-01-04,search\nc3,2026-01-05,social\n",
+    );
+    put(
+        "sales.csv",
+        "sale,customer,day,amount\ns1,c1,2026-01-10,100.00\ns2,c2,2026-01-11,200.00\ns3,c3,2026-01-12,300.00\n",
+    );
+    let out = ok(
+        dir.path(),
+        &[
+            "run",
+            "m.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "search",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let credited = &v["kpis"][0]["results"];
+    assert_eq!(credited[0]["value"], "100.00", "{out}");
+    assert_eq!(credited[1]["segment"]["channel"], "search", "{out}");
+    assert_eq!(credited[1]["value"], "100.00", "{out}");
+    assert!(!out.contains("social") && !out.contains("500.00"), "{out}");
+    // The shared sales are read whole: every region's revenue, as shared.
+    assert_eq!(v["kpis"][1]["results"][0]["value"], "600.00", "{out}");
+}
+
+/// An earlier version is shown under the new version's rules, and what those cannot place (a KPI
+/// renamed from one the audience may not see, a dataset the new version does not have) is
+/// withheld from it.
+#[test]
+fn a_diff_withholds_what_the_new_rules_cannot_place() {
+    let dir = project();
+    let earlier = SCORECARD
+        .replace(
+            "kpi big_deals \"Large deals\" {",
+            "kpi whale_deals \"Whale deals\" {",
+        )
+        .replace("value: big_deals / count(", "value: whale_deals / count(")
+        .replace("dataset payroll {", "dataset staffing {")
+        .replace("sum(payroll.amount)", "sum(staffing.amount)")
+        .replace("hide: [payroll]", "hide: [staffing]")
+        .replace("hide: [big_deals]", "hide: [whale_deals]");
+    std::fs::write(dir.path().join("earlier.scorecard"), earlier).unwrap();
+    let renamed = SCORECARD.replace(
+        "kpi big_deals \"Large deals\" {",
+        "kpi big_deals \"Large deals\" {\n  renamed_from: whale_deals",
+    );
+    std::fs::write(dir.path().join("renamed.scorecard"), renamed).unwrap();
+    let withheld = [
+        (
+            "board",
+            &["whale_deals", "Whale deals", "big_deals", "3700.44"][..],
+        ),
+        ("east_north", &["staffing", "payroll", "Payroll cost"][..]),
+    ];
+    for (audience, forbidden) in withheld {
+        let out = ok(
+            dir.path(),
+            &[
+                "diff",
+                "earlier.scorecard",
+                "renamed.scorecard",
+                "--data",
+                ".",
+                "--format",
+                "json",
+                "--audience",
+                audience,
+            ],
+        );
+        for f in forbidden {
+            assert!(!out.contains(f), "{audience}: `{f}` in {out}");
+        }
+    }
+}
+
+/// On every bundled example: an audience that withholds nothing but rows is shown the same
+/// figures as the whole scorecard, and an audience hiding any one of its datasets (a rule's
+/// table, the exchange rates' own excepted, being refused) runs, reads nothing of it, and keeps
+/// no figure that reads it.
+#[test]
+fn every_bundled_example_runs_for_audiences_that_hide_each_dataset() {
+    let copy = tempfile::tempdir().unwrap();
+    copy_folder(Path::new("scorecards"), copy.path());
+    for (name, path) in crate::support::examples() {
+        // The examples read each other's data: a copy of them all, with this one changed.
+        let folder = path.parent().unwrap().file_name().unwrap();
+        let dir = copy.path().join(folder);
+        let dir = &dir;
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        let model = crate::support::model(&std::fs::read_to_string(&path).unwrap());
+        let rates: Vec<&str> = model.rates.iter().map(|r| r.dataset.as_str()).collect();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("\naudience figures_only \"Figures only\" { rows: hidden }\n");
+        let hidden: Vec<&str> = model
+            .datasets
+            .iter()
+            .map(|d| d.name.as_str())
+            .filter(|d| !rates.contains(d))
+            // An allocation's unused capacity is hidden with the allocation: no name reaches it.
+            .filter(|d| !d.contains('.'))
+            .collect();
+        for (i, d) in hidden.iter().enumerate() {
+            text.push_str(&format!("audience without_{i} {{ hide: [{d}] }}\n"));
+        }
+        std::fs::write(dir.join(&file), &text).unwrap();
+        let json = |audience: Option<&str>| -> Value {
+            let mut args = vec!["run", file.as_str(), "--format", "json", "--deterministic"];
+            if let Some(a) = audience {
+                args.extend(["--audience", a]);
+            }
+            serde_json::from_str(&ok(dir, &args)).unwrap()
+        };
+        let whole = json(None);
+        let figures_only = json(Some("figures_only"));
+        assert_eq!(whole["kpis"], figures_only["kpis"], "{name}");
+        assert_eq!(whole["escalations"], figures_only["escalations"], "{name}");
+        for (i, d) in hidden.iter().enumerate() {
+            let view = json(Some(&format!("without_{i}")));
+            let inputs = view["manifest"]["inputs"].as_array().unwrap();
+            assert!(
+                inputs.iter().all(|x| x["dataset"] != *d),
+                "{name} without {d}: {inputs:?}"
+            );
+            for k in view["kpis"].as_array().unwrap() {
+                let reads = k["reads"].as_array().unwrap();
+                assert!(reads.iter().all(|r| r != d), "{name} without {d}: {k}");
+            }
+        }
+    }
+}
+
+/// Copies a folder's files and folders (an example and its data) into `to`.
+fn copy_folder(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

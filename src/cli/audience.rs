@@ -7,9 +7,10 @@ use scorecard::audience::{AudienceError, View};
 use scorecard::model::Model;
 use scorecard::project::Project;
 
-/// The view of `model` for the audience `name` names; `None` without `--audience`.
+/// The view of `model` (read from `file`) for the audience `name` names; `None` without
+/// `--audience`.
 pub(crate) fn view(
-    model: &Model,
+    (file, model): (&std::path::Path, &Model),
     project: &Project,
     name: Option<&str>,
 ) -> Result<Option<View>, Exit> {
@@ -23,7 +24,10 @@ pub(crate) fn view(
         .collect();
     match scorecard::audience::choose(model, name, &members) {
         Ok((audience, member)) => Ok(Some(View::new(model, audience, member))),
-        Err(e) => Err(refused(&e)),
+        Err(e) => {
+            eprintln!("error[{}]: {}: {e}", e.code().as_str(), file.display());
+            Err(Exit::DataErrors)
+        }
     }
 }
 

@@ -121,7 +121,7 @@ pub(crate) fn diff(
                 Ok(p) => p,
                 Err(code) => return code,
             };
-            match super::audience::view(&models[1], &project, Some(name)) {
+            match super::audience::view((Path::new(new), &models[1]), &project, Some(name)) {
                 Ok(v) => v,
                 Err(code) => return code,
             }
@@ -135,7 +135,7 @@ pub(crate) fn diff(
         (_, o) => o,
     };
     if let Some(v) = &view {
-        let old = scorecard::audience::View::new(&models[0], &v.audience, None);
+        let old = v.of_earlier(&models[0]);
         models = vec![old.model, v.model.clone()];
     }
     let shown = |e: &mut scorecard::rules::Evaluation| match &view {

@@ -42,7 +42,7 @@ pub(crate) fn explain(
             if let Err(code) = write::guard(&outputs, &reads) {
                 return code;
             }
-            let view = match super::audience::view(&model, &project, audience) {
+            let view = match super::audience::view((file, &model), &project, audience) {
                 Ok(v) => v,
                 Err(code) => return code,
             };

@@ -29,7 +29,7 @@ pub(crate) fn graph(
         Ok(p) => p,
         Err(code) => return code,
     };
-    let model = match super::audience::view(&model, &project, audience) {
+    let model = match super::audience::view((file, &model), &project, audience) {
         Ok(Some(v)) => v.model,
         Ok(None) => model,
         Err(code) => return code,

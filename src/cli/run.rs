@@ -122,7 +122,7 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
     };
     let project = super::input::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
-    let view = super::audience::view(&model, &project, source.audience.as_deref())?;
+    let view = super::audience::view((file, &model), &project, source.audience.as_deref())?;
     let mut options = engine::Options {
         from: source.from.clone(),
         to: source.to.clone(),
@@ -254,7 +254,8 @@ pub fn run(paths: &[PathBuf], source: DataArgs, out: Outputs) -> Exit {
         let outputs = write::with_main(out.output, &[(out.credits, "--credits")]);
         return match prepare(file, &source, purpose) {
             Ok(run)
-                if out.credits.is_some() && run.view.as_ref().is_some_and(|v| !v.sees_rows()) =>
+                if out.credits.is_some()
+                    && run.view.as_ref().is_some_and(|v| !v.sees_every_row()) =>
             {
                 let view = run.view.as_ref().map(|v| v.rows_refused("`--credits` writes the credit of each conversion and touch, which are source rows"));
                 view.map(|e| super::audience::refused(&e))

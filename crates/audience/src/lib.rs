@@ -4,6 +4,7 @@
 //! own, roll-up scores computed from what it may not see, and small cells, withheld. Every output
 //! format renders the redacted evaluation, so nothing withheld can reach one.
 
+mod cells;
 mod redact;
 mod suppress;
 mod withheld;
@@ -11,8 +12,8 @@ mod withheld;
 pub use withheld::Withheld;
 
 use scorecard_diagnostic::{did_you_mean, Code};
-use scorecard_model::audience::{Audience, SegmentRule, CELL_GATE};
-use scorecard_model::{CmpOp, Expr, Gate, Model};
+use scorecard_model::audience::{Audience, Hidden, HiddenKind, SegmentRule};
+use scorecard_model::Model;
 use scorecard_rules::manifest::AudienceShown;
 
 /// Why a command could not be made for an audience.
@@ -63,14 +64,18 @@ pub fn choose<'m>(
     name: &str,
     members: &std::collections::BTreeMap<String, Vec<String>>,
 ) -> Result<(&'m Audience, Option<String>), AudienceError> {
-    if let Some(a) = model.audiences.iter().find(|a| a.name == name) {
-        return Ok((a, None));
-    }
-    let of: Vec<&str> = members
+    let declared = model.audiences.iter().find(|a| a.name == name);
+    let mut of: Vec<&str> = members
         .iter()
         .filter(|(_, list)| list.iter().any(|m| m == name))
         .map(|(a, _)| a.as_str())
         .collect();
+    // A member written as another audience's name could mean either.
+    match declared {
+        Some(a) if of.iter().all(|o| *o == a.name) => return Ok((a, None)),
+        Some(a) => of.insert(0, &a.name),
+        None => {}
+    }
     match of.as_slice() {
         [one] => {
             if let Some(a) = model.audiences.iter().find(|a| a.name == *one) {
@@ -128,7 +133,7 @@ impl View {
         let withheld = Withheld::of(model, audience);
         let mut shown = withheld.prune(model);
         if let Some(s) = &audience.suppress {
-            add_cell_gates(&mut shown, s);
+            cells::add_gates(&mut shown, s);
         }
         View {
             audience: audience.clone(),
@@ -136,6 +141,51 @@ impl View {
             model: shown,
             withheld,
         }
+    }
+
+    /// The view of an earlier version of the scorecard under this audience's rules, for `diff`:
+    /// besides what the rules withhold there, whatever this version does not show the audience
+    /// under the same name (a KPI by its name or a `renamed_from` of one it shows; a dataset,
+    /// objective or perspective by its name), since the rules cannot tell what it was.
+    pub fn of_earlier(&self, earlier: &Model) -> View {
+        let shown = &self.model;
+        let mut audience = self.audience.clone();
+        let known = |name: &str| {
+            shown
+                .kpis
+                .iter()
+                .any(|k| k.name == name || k.renamed_from.iter().any(|r| r == name))
+        };
+        let mut hide = |kind: HiddenKind, name: &str| {
+            let h = Hidden {
+                kind,
+                name: name.to_string(),
+            };
+            if !audience.hide.contains(&h) {
+                audience.hide.push(h);
+            }
+        };
+        for k in earlier.kpis.iter().filter(|k| !known(&k.name)) {
+            hide(HiddenKind::Kpi, &k.name);
+        }
+        for d in earlier
+            .datasets
+            .iter()
+            .filter(|d| shown.dataset(&d.name).is_none())
+        {
+            hide(HiddenKind::Dataset, &d.name);
+        }
+        for o in earlier.objectives.iter() {
+            if !shown.objectives.iter().any(|x| x.name == o.name) {
+                hide(HiddenKind::Objective, &o.name);
+            }
+        }
+        for p in earlier.perspectives.iter() {
+            if !shown.perspectives.iter().any(|x| x.name == p.name) {
+                hide(HiddenKind::Perspective, &p.name);
+            }
+        }
+        View::new(earlier, &audience, self.member.clone())
     }
 
     /// The rows the engine keeps: the audience's own segments, unless it sees totals over all
@@ -205,12 +255,10 @@ impl View {
         }
     }
 
-    /// Whether the audience may see every row its figures are computed from: it may see rows,
-    /// and its rows are kept to its own segments (with `totals: visible` its totals are every
-    /// segment's rows).
-    pub fn sees_rows(&self) -> bool {
-        let a = &self.audience;
-        a.rows && (a.segments.is_none() || !a.totals)
+    /// Whether the audience may see every row of every table: it may see rows, and sees every
+    /// segment (rules make their tables from every segment's rows).
+    pub fn sees_every_row(&self) -> bool {
+        self.audience.rows && self.audience.segments.is_none()
     }
 
     /// The refusal for a request for rows `explainable` said no to.
@@ -233,74 +281,5 @@ pub fn shown_values(rule: &SegmentRule) -> String {
     match quoted.as_slice() {
         [one] => format!("`{} = {one}`", rule.column),
         _ => format!("`{} in [{}]`", rule.column, quoted.join(", ")),
-    }
-}
-
-/// Adds to every KPI that reads the counted table the gate that its cell counts at least the
-/// minimum, so that the count is computed in each of its periods and segments beside its value.
-/// The cell is the rows the value reads: an aggregate of the counted table with a `where` is
-/// counted with the same `where` (a KPI of one region's sales is that region's cell, whatever its
-/// segment), and a table made from it by a rule is counted whole.
-fn add_cell_gates(model: &mut Model, s: &scorecard_model::audience::Suppression) {
-    let mut gates: Vec<Option<Vec<scorecard_model::Aggregate>>> = Vec::new();
-    let mut reach = scorecard_model::Reach::new(&model.kpis);
-    for k in &model.kpis {
-        let mut read = std::collections::BTreeSet::new();
-        k.values()
-            .chain(k.judging())
-            .for_each(|e| reach.expr(e, &mut read));
-        let mut counts: Vec<scorecard_model::Aggregate> = Vec::new();
-        for a in read.iter().filter_map(|i| model.aggregates.get(*i)) {
-            let count = if a.dataset == s.dataset {
-                scorecard_model::Aggregate {
-                    filter: a.filter.clone(),
-                    ..s.count.clone()
-                }
-            } else if model.made_from(&a.dataset).contains(&s.dataset) {
-                s.count.clone()
-            } else {
-                continue;
-            };
-            if !counts.contains(&count) {
-                counts.push(count);
-            }
-        }
-        gates.push((!counts.is_empty()).then_some(counts));
-    }
-    for (i, counts) in gates.into_iter().enumerate() {
-        let Some(counts) = counts else {
-            continue;
-        };
-        let mut condition: Option<Expr> = None;
-        for count in counts {
-            let index = match model.aggregates.iter().position(|a| *a == count) {
-                Some(i) => i,
-                None => {
-                    model.aggregates.push(count);
-                    model.aggregates.len() - 1
-                }
-            };
-            let at_least = Expr::Compare {
-                op: CmpOp::Ge,
-                left: Box::new(Expr::Aggregate { index }),
-                right: Box::new(Expr::Number {
-                    value: s.minimum.into(),
-                }),
-            };
-            condition = Some(match condition {
-                None => at_least,
-                Some(c) => Expr::And {
-                    left: Box::new(c),
-                    right: Box::new(at_least),
-                },
-            });
-        }
-        if let (Some(condition), Some(k)) = (condition, model.kpis.get_mut(i)) {
-            k.requires.push(Gate {
-                name: CELL_GATE.to_string(),
-                condition,
-                text: s.text.clone(),
-            });
-        }
     }
 }

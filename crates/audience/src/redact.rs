@@ -27,6 +27,24 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
         e.checks
             .retain(|c| !checks_column(view, (&c.dataset, &c.check), &rule.column));
     }
+    // Kept to its own segments: what is over every segment's rows is left out. A table it may
+    // not read is in the model only for a rule (its coverage and checks are the company's);
+    // rules make their tables from every row, so their notes and a view's whale curve are over
+    // every segment.
+    if a.segments.is_some() && !a.totals {
+        let unread = &view.withheld.unread;
+        e.checks.retain(|c| !unread.contains(&c.dataset));
+        e.coverage.retain(|d, _| !unread.contains(d));
+        let rules: Vec<&str> = view
+            .model
+            .datasets
+            .iter()
+            .filter(|d| !d.is_file())
+            .map(|d| d.name.as_str())
+            .collect();
+        e.warnings.retain(|w| !rules.contains(&w.kpi.as_str()));
+        e.curves.clear();
+    }
     if !a.rows {
         for c in &mut e.checks {
             c.lines.clear();
@@ -46,8 +64,8 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     if w.overall {
         e.scores.overall.iter_mut().for_each(withhold);
     }
-    if let Some(s) = &a.suppress {
-        super::suppress::suppress(view, e, s)?;
+    if a.suppress.is_some() {
+        super::suppress::suppress(view, e)?;
     }
     Ok(())
 }

@@ -5,13 +5,13 @@
 
 use super::redact::{held, withhold};
 use super::{AudienceError, View};
-use scorecard_model::audience::{Suppression, CELL_GATE};
+use scorecard_model::audience::CELL_GATE;
 use scorecard_rules::{Evaluation, Row, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 type Segment = BTreeMap<String, Option<String>>;
 
-pub fn suppress(view: &View, e: &mut Evaluation, s: &Suppression) -> Result<(), AudienceError> {
+pub fn suppress(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     let mut withheld: BTreeSet<(String, String, Segment)> = BTreeSet::new();
     for k in &mut e.kpis {
         let rows = held(&view.audience.name, &mut k.results)?;
@@ -73,17 +73,20 @@ pub fn suppress(view: &View, e: &mut Evaluation, s: &Suppression) -> Result<(), 
             withhold(r);
         }
     }
-    // A whale curve over fewer entities than the minimum shows each of them.
-    e.curves.retain(|c| c.entities as u64 >= s.minimum);
+    // A whale curve steps from one entity to the next: each step is one of them.
+    e.curves.clear();
     // Credit by channel is not counted in cells: an audience that must not see individuals is not
     // shown it.
     e.attribution.clear();
     Ok(())
 }
 
-/// The rows (by place) to withhold: those whose cell counts fewer than the minimum, and in each
-/// period, when one segment alone is withheld and the total is not, another segment beside it (or
-/// the total, when there is no other segment with a value): total − the rest would be the one.
+/// The rows (by place) to withhold: those whose cell counts fewer than the minimum, and every
+/// result of a period the data covers only in part (its figures change as rows arrive, and two
+/// runs a day apart subtract to the rows between); then in each period, when the total is shown
+/// and exactly one withheld segment holds rows, another segment beside it (or the total, when no
+/// other segment has a value): total − the rest would be the one. A withheld segment without rows
+/// protects nothing, since another KPI may show it empty.
 fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
     let mut out = BTreeSet::new();
     let mut by_period: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -91,12 +94,8 @@ fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
         by_period.entry(r.period.as_str()).or_default().push(i);
     }
     for places in by_period.values() {
-        let small: Vec<usize> = places
-            .iter()
-            .copied()
-            .filter(|i| is_small(&rows[*i]))
-            .collect();
-        out.extend(&small);
+        let small = places.iter().copied();
+        out.extend(small.filter(|i| is_small(&rows[*i]) || rows[*i].partial));
         if !segmented {
             continue;
         }
@@ -106,13 +105,16 @@ fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
             .copied()
             .filter(|i| !rows[*i].segment.is_empty())
             .collect();
-        let withheld_segments = segments.iter().filter(|i| out.contains(*i)).count();
+        let holding = segments
+            .iter()
+            .filter(|i| out.contains(*i) && holds_rows(&rows[**i]))
+            .count();
         let total_shown = total.is_some_and(|t| !out.contains(&t) && rows[t].value.is_some());
-        if withheld_segments != 1 || !total_shown {
+        if holding != 1 || !total_shown {
             continue;
         }
-        // The first other segment with a value: any second withheld cell leaves the subtraction
-        // with two unknowns.
+        // The first other segment with a value: any second withheld cell that holds rows leaves
+        // the subtraction with two unknowns.
         let next = segments
             .iter()
             .copied()
@@ -124,6 +126,15 @@ fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
         };
     }
     out
+}
+
+/// Whether a withheld row's cell holds any row: its count is more than none. A row withheld for
+/// being partial, with a cell large enough, holds rows.
+fn holds_rows(r: &Row) -> bool {
+    match r.unmet.iter().find(|u| u.gate == CELL_GATE) {
+        Some(u) => u.left.is_some_and(|n| n > rust_decimal::Decimal::ZERO),
+        None => true,
+    }
 }
 
 /// Whether a row's cell gate did not hold (fewer than the minimum, or a count that could not be

@@ -3,14 +3,18 @@
 //! something hidden), the roll-up scores withheld, and the model pruned of them all.
 
 use scorecard_model::audience::{kpis_named, Audience, HiddenKind, SegmentRule};
-use scorecard_model::Model;
+use scorecard_model::{AggFunc, Model};
 use std::collections::BTreeSet;
 
 /// Everything an audience's model leaves out, and the scores it keeps the structure of but not the
 /// numbers.
 #[derive(Debug, Default, Clone)]
 pub struct Withheld {
+    /// Tables left out of the model: hidden, or made from what is.
     pub datasets: BTreeSet<String>,
+    /// Tables no figure the audience sees may read: those left out, and for an audience kept to
+    /// its own segments, those without the segment column (a rule may still read them).
+    pub unread: BTreeSet<String>,
     pub kpis: BTreeSet<String>,
     /// Objectives and perspectives left out of the structure (hidden, or in a hidden perspective).
     pub objectives: BTreeSet<String>,
@@ -30,8 +34,10 @@ impl Withheld {
             let named = a.hide.iter().filter(|h| h.kind == kind);
             named.map(|h| h.name.clone()).collect()
         };
+        let (datasets, unread) = tables(model, a);
         let mut w = Withheld {
-            datasets: datasets(model, a),
+            datasets,
+            unread,
             perspectives: hidden(HiddenKind::Perspective),
             ..Withheld::default()
         };
@@ -55,7 +61,18 @@ impl Withheld {
                 .chain(k.judging())
                 .for_each(|e| reach.expr(e, &mut read));
             let of_others = read.iter().any(|i| others.contains(i));
-            if of_hidden || of_others || reads.iter().any(|t| w.datasets.contains(t)) {
+            // With small cells suppressed, an extreme or a top share is one entity's figure.
+            let single = a.suppress.is_some()
+                && read
+                    .iter()
+                    .filter_map(|i| model.aggregates.get(*i))
+                    .any(|x| {
+                        matches!(
+                            x.func,
+                            AggFunc::Min | AggFunc::Max | AggFunc::TopShare { .. }
+                        )
+                    });
+            if of_hidden || of_others || single || reads.iter().any(|t| w.unread.contains(t)) {
                 w.kpis.insert(k.name.clone());
             }
         }
@@ -105,10 +122,23 @@ impl Withheld {
     pub fn prune(&self, model: &Model) -> Model {
         let mut m = model.clone();
         m.kpi_index = Default::default();
-        m.datasets.retain(|d| !self.datasets.contains(&d.name));
         m.attributions.retain(|r| !self.datasets.contains(&r.name));
         m.allocations.retain(|r| !self.datasets.contains(&r.name));
         m.views.retain(|r| !self.datasets.contains(&r.name));
+        // A table no figure may read stays only as a rule's input.
+        let inputs = rule_inputs(&m);
+        let kept = |name: &String| {
+            !self.datasets.contains(name) && (!self.unread.contains(name) || inputs.contains(name))
+        };
+        m.datasets.retain(|d| kept(&d.name));
+        // A check that compares with a table left out cannot run, and is left out with it.
+        let names: BTreeSet<String> = m.datasets.iter().map(|d| d.name.clone()).collect();
+        for d in &mut m.datasets {
+            d.checks.retain(|c| match &c.rule {
+                scorecard_model::CheckRule::References { dataset, .. } => names.contains(dataset),
+                _ => true,
+            });
+        }
         m.kpis.retain(|k| !self.kpis.contains(&k.name));
         for k in &mut m.kpis {
             if k.objective
@@ -135,25 +165,20 @@ impl Withheld {
     }
 }
 
-/// The datasets withheld: those hidden; for an audience kept to its own segments' rows, those read
-/// from a source without the segment column (their figures are over every segment), unless it
-/// shares them or they hold exchange rates; and every table a rule makes from one of them.
-fn datasets(model: &Model, a: &Audience) -> BTreeSet<String> {
+/// The tables withheld, and those no figure may be read from. Left out of the model: those hidden,
+/// a table a rule makes with a filter that picks other segments' rows, and every table made from
+/// one of them (an allocation's two tables together). Not read by any KPI, besides: for an
+/// audience kept to its own segments' rows, every table without the segment column (its
+/// figures are over every segment), unless it shares it or it holds exchange rates. A rule may
+/// still read such a table: its own table is computed from every row, as for everyone, and then
+/// kept to the audience's segments.
+fn tables(model: &Model, a: &Audience) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut out: BTreeSet<String> = a
         .hide
         .iter()
         .filter(|h| h.kind == HiddenKind::Dataset)
         .map(|h| h.name.clone())
         .collect();
-    if let (Some(rule), false) = (&a.segments, a.totals) {
-        let rates: BTreeSet<&str> = model.rates.iter().map(|r| r.dataset.as_str()).collect();
-        for d in model.datasets.iter().filter(|d| d.is_file()) {
-            let kept = d.column(&rule.column).is_some();
-            if !kept && !a.share.contains(&d.name) && !rates.contains(d.name.as_str()) {
-                out.insert(d.name.clone());
-            }
-        }
-    }
     // A rule whose filters pick rows of other segments makes a table of theirs.
     if let Some(rule) = &a.segments {
         let attributions = model.attributions.iter();
@@ -161,23 +186,52 @@ fn datasets(model: &Model, a: &Audience) -> BTreeSet<String> {
         let rules = attributions
             .map(|r| (r.name.clone(), serde_json::to_value(r).ok()))
             .chain(views.map(|r| (r.name.clone(), serde_json::to_value(r).ok())))
-            .chain(model.allocations.iter().flat_map(|r| {
-                let v = serde_json::to_value(r).ok();
-                let unused = scorecard_model::unused_table(&r.name);
-                [(r.name.clone(), v.clone()), (unused, v)]
-            }));
+            .chain(
+                model
+                    .allocations
+                    .iter()
+                    .map(|r| (r.name.clone(), serde_json::to_value(r).ok())),
+            );
         for (name, v) in rules {
             if v.map_or(true, |v| names_other_segments(&v, rule)) {
                 out.insert(name);
             }
         }
     }
-    for d in model.datasets.iter().filter(|d| !d.is_file()) {
-        if model.made_from(&d.name).iter().any(|t| out.contains(t)) {
-            out.insert(d.name.clone());
+    loop {
+        let before = out.len();
+        for d in model.datasets.iter().filter(|d| !d.is_file()) {
+            if model
+                .made_from(&d.name)
+                .iter()
+                .any(|t| *t != d.name && out.contains(t))
+            {
+                out.insert(d.name.clone());
+            }
+        }
+        // An allocation's two tables are one rule's.
+        for r in &model.allocations {
+            let unused = scorecard_model::unused_table(&r.name);
+            if out.contains(&r.name) || out.contains(&unused) {
+                out.insert(r.name.clone());
+                out.insert(unused);
+            }
+        }
+        if out.len() == before {
+            break;
         }
     }
-    out
+    let mut unread = out.clone();
+    if let (Some(rule), false) = (&a.segments, a.totals) {
+        let rates: BTreeSet<&str> = model.rates.iter().map(|r| r.dataset.as_str()).collect();
+        for d in &model.datasets {
+            let kept = d.column(&rule.column).is_some();
+            if !kept && !a.share.contains(&d.name) && !rates.contains(d.name.as_str()) {
+                unread.insert(d.name.clone());
+            }
+        }
+    }
+    (out, unread)
 }
 
 /// The escalations that watch or read something withheld.
@@ -194,7 +248,7 @@ fn escalations(model: &Model, w: &Withheld, others: &BTreeSet<usize>) -> BTreeSe
             reach.expr(x, &mut read);
         }
         let tables = read.iter().filter_map(|i| model.aggregates.get(*i));
-        let reads_withheld = tables.map(|a| &a.dataset).any(|d| w.datasets.contains(d))
+        let reads_withheld = tables.map(|a| &a.dataset).any(|d| w.unread.contains(d))
             || read.iter().any(|i| others.contains(i));
         if reads_withheld || named.iter().any(|n| w.kpis.contains(n)) {
             out.insert(e.name.clone());
@@ -263,4 +317,13 @@ pub(crate) fn names_other_segments(v: &serde_json::Value, rule: &SegmentRule) ->
         Value::Array(items) => items.iter().any(|x| names_other_segments(x, rule)),
         _ => false,
     })
+}
+
+/// The tables the model's rules read.
+fn rule_inputs(m: &Model) -> BTreeSet<String> {
+    let rules = m.datasets.iter().filter(|d| !d.is_file());
+    rules
+        .flat_map(|d| m.table_inputs(d))
+        .map(str::to_string)
+        .collect()
 }

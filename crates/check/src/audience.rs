@@ -45,6 +45,40 @@ fn check(cx: &mut Checker, d: &Declaration, model: &Model) -> Option<Audience> {
         );
         return None;
     }
+    let hidden_dataset = |name: &str| {
+        let h = hide
+            .iter()
+            .find(|h| h.kind == HiddenKind::Dataset && h.name == name);
+        h.is_some()
+    };
+    let contradictions = [
+        share
+            .iter()
+            .flatten()
+            .find(|d| hidden_dataset(d))
+            .map(|d| (e.get("share"), format!("`{d}` is both shared and hidden"))),
+        suppress
+            .iter()
+            .flatten()
+            .find(|s| hidden_dataset(&s.dataset))
+            .map(|s| {
+                let what = format!(
+                    "`suppress` counts `{}`, which the audience may not see",
+                    s.dataset
+                );
+                (e.get("suppress"), what)
+            }),
+    ];
+    for (entry, message) in contradictions.into_iter().flatten() {
+        if let Some(entry) = entry {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, entry.value.span(), message)
+                    .label("contradicts `hide`")
+                    .help("say one thing of each dataset: remove it from `hide`, or from here"),
+            );
+        }
+        return None;
+    }
     if let (Some(t), None) = (e.get("totals"), e.get("segments")) {
         cx.report(
             Diagnostic::error(
@@ -218,6 +252,18 @@ fn hidden(cx: &mut Checker, e: &Entry, model: &Model) -> Vec<Hidden> {
             }
             return Vec::new();
         };
+        if kind == HiddenKind::Dataset && model.rates.iter().any(|r| r.dataset == w.text) {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    w.span,
+                    format!("`{}` holds exchange rates: every amount converted with them needs them", w.text),
+                )
+                .label("exchange rates cannot be hidden")
+                .help("hide the KPIs or datasets of the amounts instead; rates are published, not a segment's figures"),
+            );
+            return Vec::new();
+        }
         let item = Hidden {
             kind,
             name: w.text.clone(),
@@ -348,7 +394,11 @@ fn suppression(cx: &mut Checker, e: &Entry, model: &Model) -> Option<Suppression
         _ => None,
     };
     let Some(minimum) = minimum else {
-        wrong(cx, right.span, "expected a whole number of at least 2");
+        wrong(
+            cx,
+            right.span,
+            "expected a whole number from 2 to 18446744073709551615",
+        );
         return None;
     };
     let ExprKind::Call { name, args } = &left.kind else {
@@ -415,41 +465,51 @@ fn suppression(cx: &mut Checker, e: &Entry, model: &Model) -> Option<Suppression
             return None;
         }
     }
-    // Each KPI it applies to is counted in its own segments: the counted table needs its columns.
-    let counted = ds.name.clone();
-    for k in &model.kpis {
-        let reads = model.tables_read_by(k);
-        if !reads.iter().any(|t| model.made_from(t).contains(&counted)) {
-            continue;
-        }
-        if let Some(by) = k.by.iter().find(|c| ds.column(c).is_none()) {
-            cx.report(
-                Diagnostic::error(
-                    Code::SegmentColumn,
-                    dataset.span,
-                    format!(
-                        "KPI `{}` reads `{counted}` and is segmented by `{by}`, a column `{counted}` does not have: its cells could not be counted",
-                        k.name
-                    ),
-                )
-                .label("cannot count in that KPI's segments")
-                .help(format!("count a table that has every column the KPIs reading it are segmented by, or add `{by}` to `{counted}`")),
-            );
-            return None;
-        }
-    }
-    let aggregate = Aggregate {
-        dataset: counted.clone(),
-        func,
-        column: column.map(|c| c.text.clone()),
-        filter: None,
-        over_view: ds.format == scorecard_model::SourceFormat::View,
-        convert: None,
-    };
-    Some(Suppression {
-        count: aggregate,
-        dataset: counted,
+    let suppression = Suppression {
+        count: Aggregate {
+            dataset: ds.name.clone(),
+            func,
+            column: column.map(|c| c.text.clone()),
+            filter: None,
+            over_view: ds.format == scorecard_model::SourceFormat::View,
+            convert: None,
+        },
+        dataset: ds.name.clone(),
         minimum,
         text: cx.text(x.span),
-    })
+    };
+    // Each KPI it applies to is counted in its own segments: the counted table needs its columns.
+    let mut reach = scorecard_model::Reach::new(&model.kpis);
+    for k in &model.kpis {
+        let mut read = std::collections::BTreeSet::new();
+        k.values()
+            .chain(k.judging())
+            .for_each(|e| reach.expr(e, &mut read));
+        let counts = read
+            .iter()
+            .filter_map(|i| model.aggregates.get(*i))
+            .filter_map(|a| suppression.count_for(model, a));
+        for count in counts {
+            let Some(table) = model.dataset(&count.dataset) else {
+                continue;
+            };
+            if let Some(by) = k.by.iter().find(|c| table.column(c).is_none()) {
+                let counted = &table.name;
+                cx.report(
+                    Diagnostic::error(
+                        Code::SegmentColumn,
+                        dataset.span,
+                        format!(
+                            "KPI `{}` reads `{counted}` and is segmented by `{by}`, a column `{counted}` does not have: its cells could not be counted",
+                            k.name
+                        ),
+                    )
+                    .label("cannot count in that KPI's segments")
+                    .help(format!("count a column the tables it reads have (`{counted}` is counted whole when the table the KPI reads lacks the counted column), or add `{by}` to `{counted}`")),
+                );
+                return None;
+            }
+        }
+    }
+    Some(suppression)
 }

@@ -291,7 +291,11 @@ fn by_kind<'f>(cx: &mut Checker, file: &'f File) -> BTreeMap<&'f str, Vec<&'f De
                     .label("second declaration")
                     .related(
                         first.name.span,
-                        format!("first declared here as a {}", first.keyword.text),
+                        format!(
+                            "first declared here as {} {}",
+                            article(&first.keyword.text),
+                            first.keyword.text
+                        ),
                     )
                     .help("datasets and KPIs share one namespace: rename one of them"),
                 );
@@ -302,6 +306,14 @@ fn by_kind<'f>(cx: &mut Checker, file: &'f File) -> BTreeMap<&'f str, Vec<&'f De
         kinds.entry(kind).or_default().push(d);
     }
     kinds
+}
+
+/// `a` or `an`, before a declaration's keyword.
+fn article(word: &str) -> &'static str {
+    match word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => "an",
+        false => "a",
+    }
 }
 
 fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {

@@ -110,6 +110,7 @@ codes! {
     UnknownAudience => "scorecard::audience::unknown",
     Withheld => "scorecard::audience::withheld",
     RowsWithheld => "scorecard::audience::rows_withheld",
+    AudienceNoRows => "scorecard::audience::no_rows",
 }
 
 impl Serialize for Code {

@@ -182,6 +182,13 @@ pub enum DataError {
 
     #[error("the query engine failed: {0}")]
     Engine(String),
+
+    #[error("no row of any dataset has `{column}` = {values}: the audience would be shown nothing\n  help: {hint}")]
+    AudienceNoRows {
+        column: String,
+        values: String,
+        hint: String,
+    },
 }
 
 impl DataError {
@@ -232,6 +239,7 @@ impl DataError {
             DataError::Script { error, .. } => error.code(),
             DataError::Memory { .. } | DataError::TooManyResults { .. } => Code::MemoryLimit,
             DataError::Cluster { .. } | DataError::NoCluster { .. } => Code::Cluster,
+            DataError::AudienceNoRows { .. } => Code::AudienceNoRows,
             DataError::Engine(_) => Code::EngineFailed,
             DataError::CheckFailed { .. } => Code::CheckFailed,
             DataError::MissingRate { .. } => Code::MissingRate,

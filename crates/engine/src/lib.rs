@@ -499,6 +499,9 @@ async fn run(
         p.set_now("computing");
     }
     derive_tables(contexts.local, model, options, periods, &mut out).await?;
+    if let Some(rule) = &options.rows {
+        keep_all_segments(contexts.local, model, rule, &mut out).await?;
+    }
     let rates = fx::load(contexts.local, model, options.as_of).await?;
     let fx_around = fx::Around {
         model,
@@ -718,11 +721,8 @@ async fn read_sources(
             out.inputs.push(input);
             pushed.insert(ds.name.clone(), (server, out.inputs.len() - 1));
         } else {
-            let mut input = load::register(ctx, ds, &source, reading, numbered).await?;
-            if let Some(rule) = kept {
-                input.rows = keep_segments(ctx, &ds.name, rule).await?;
-            }
-            out.inputs.push(input);
+            out.inputs
+                .push(load::register(ctx, ds, &source, reading, numbered).await?);
             if per_row_currency(ds) {
                 let shown = out
                     .inputs
@@ -747,6 +747,91 @@ async fn read_sources(
         }
     }
     Ok(pushed)
+}
+
+/// Keeps every table with the segment column, read or made by a rule, to the rows of the
+/// audience's segments, once the rules have made their tables from every row (so that a rule's
+/// figures are the company's, as everyone's are); a dataset's rows in the manifest are those kept.
+async fn keep_all_segments(
+    ctx: &SessionContext,
+    model: &Model,
+    rule: &scorecard_model::audience::SegmentRule,
+    out: &mut Aggregates,
+) -> Result<(), DataError> {
+    let mut matched = false;
+    let mut tables = 0;
+    for ds in model
+        .datasets
+        .iter()
+        .filter(|d| d.column(&rule.column).is_some())
+    {
+        let reference = datafusion::common::TableReference::bare(ds.name.as_str());
+        if !ctx.table_exist(reference)? {
+            continue;
+        }
+        let kept = keep_segments(ctx, &ds.name, rule).await?;
+        tables += 1;
+        matched |= kept > 0;
+        if let Some(input) = out.inputs.iter_mut().find(|i| i.dataset == ds.name) {
+            input.rows = kept;
+        }
+    }
+    if tables > 0 && !matched {
+        return Err(no_rows(ctx, model, rule).await);
+    }
+    Ok(())
+}
+
+/// The audience's segments match no row of any table: a value misspelt, most likely. The values
+/// found are not named (they are other segments'); the one closest to each value given is.
+async fn no_rows(
+    ctx: &SessionContext,
+    model: &Model,
+    rule: &scorecard_model::audience::SegmentRule,
+) -> DataError {
+    use datafusion::arrow::array::{Array, StringArray};
+    use datafusion::arrow::datatypes::DataType;
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    let read = model.datasets.iter().filter(|d| d.is_file());
+    for ds in read.filter(|d| d.column(&rule.column).is_some()) {
+        let all = datafusion::common::TableReference::bare(format!("__all_rows_{}", ds.name));
+        let column = datafusion::logical_expr::Expr::Column(
+            datafusion::common::Column::new_unqualified(rule.column.as_str()),
+        );
+        let values = match ctx.table(all).await {
+            Ok(t) => t.select(vec![column]).and_then(|t| t.distinct()),
+            Err(e) => Err(e),
+        };
+        let Ok(batches) = values.and_then(|v| v.limit(0, Some(10_000))) else {
+            continue;
+        };
+        for b in batches.collect().await.unwrap_or_default() {
+            let Ok(text) = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8) else {
+                continue;
+            };
+            if let Some(a) = text.as_any().downcast_ref::<StringArray>() {
+                found.extend(a.iter().flatten().map(str::to_string));
+            }
+        }
+    }
+    let hints: Vec<String> = rule
+        .values
+        .iter()
+        .filter_map(|v| scorecard_diagnostic::did_you_mean(v, found.iter().map(String::as_str)))
+        .collect();
+    DataError::AudienceNoRows {
+        column: rule.column.clone(),
+        values: rule
+            .values
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        hint: match hints.is_empty() {
+            true => "check the values of the audience's `segments` against the data".into(),
+            false => hints.join("; "),
+        },
+    }
 }
 
 /// Registers, under the dataset's name, only its rows whose `rule.column` is one of the values,

@@ -72,6 +72,43 @@ pub struct Suppression {
     pub text: String,
 }
 
+impl Suppression {
+    /// What counts the cell of an aggregate a KPI reads: the counted table with the aggregate's
+    /// own `where`; for a table a rule makes from it that has the counted column (an
+    /// attribution's credit by conversion), that table with the `where`; for one that has not,
+    /// the counted table whole. `None` when the aggregate's table is not made from the counted one.
+    pub fn count_for(
+        &self,
+        model: &crate::Model,
+        read: &crate::Aggregate,
+    ) -> Option<crate::Aggregate> {
+        if read.dataset == self.dataset {
+            return Some(crate::Aggregate {
+                filter: read.filter.clone(),
+                ..self.count.clone()
+            });
+        }
+        if !model.made_from(&read.dataset).contains(&self.dataset) {
+            return None;
+        }
+        let table = model.dataset(&read.dataset)?;
+        let own_column = self
+            .count
+            .column
+            .as_ref()
+            .filter(|c| table.column(c).is_some());
+        Some(match own_column {
+            Some(_) => crate::Aggregate {
+                dataset: read.dataset.clone(),
+                filter: read.filter.clone(),
+                over_view: table.format == crate::SourceFormat::View,
+                ..self.count.clone()
+            },
+            None => self.count.clone(),
+        })
+    }
+}
+
 /// The name of the gate an audience's suppression adds to each KPI it applies to: its
 /// `requires` never declares one, since names starting with `__` are refused.
 pub const CELL_GATE: &str = "__audience_cells";

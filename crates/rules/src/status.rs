@@ -49,9 +49,11 @@ pub fn row<'a>(
         .map(Vec::as_slice)
         .unwrap_or(&[]);
     let bands = super::bands::bands(cx, k, rules, target)?;
+    // An audience's cell is counted whatever the value: "no value" from too few rows says
+    // something of them too (docs/audiences.md).
     let unmet = match value {
-        Some(_) => gates(cx, k)?,
-        None => Vec::new(),
+        Some(_) => gates(cx, k, |_| true)?,
+        None => gates(cx, k, |g| g.name == scorecard_model::audience::CELL_GATE)?,
     };
     let not_rated = partial && k.partial == Partial::NotRated;
     let (status, rule) = match value {
@@ -103,12 +105,16 @@ pub fn row<'a>(
 
 /// The gates of `k` that do not hold (or cannot be told) in the context's period and segment, each
 /// with the values of its two sides when it is one comparison.
-fn gates(cx: &mut Context, k: &Kpi) -> Result<Vec<Unmet>, EvalError> {
+fn gates(
+    cx: &mut Context,
+    k: &Kpi,
+    judged: impl Fn(&scorecard_model::Gate) -> bool,
+) -> Result<Vec<Unmet>, EvalError> {
     let mut unmet = Vec::new();
     // A division by zero in a gate leaves it untold, which `unmet` says: it is not a warning
     // about the value.
     let warned = cx.warning_count();
-    for g in &k.requires {
+    for g in k.requires.iter().filter(|g| judged(g)) {
         let holds = cx.cond(k.into(), &g.condition, This::default())?;
         if holds == Some(true) {
             continue;

@@ -133,8 +133,7 @@ fn score_in(results: &[scorecard_rules::rollup::PeriodScore], period: Option<&st
     results
         .iter()
         .find(|r| Some(r.period.as_str()) == period)
-        .and_then(|r| r.score)
-        .map(|s| s.to_string())
+        .map(crate::score_shown)
         .unwrap_or_else(|| "—".into())
 }
 
