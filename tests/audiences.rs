@@ -804,11 +804,15 @@ scorecard m { currency: USD  grain: month }
 dataset touches {
   source: "touches.csv"
   time: at
+  complete_from: 2025-11-01  // a month before the first sale: every sale's 30-day window is read
+  extracted: 2026-02-01
   columns: { customer: text  at: date  channel: text }
 }
 dataset sales {
   source: "sales.csv"
   time: day
+  complete_from: 2026-01-01
+  extracted: 2026-02-01
   columns: { sale: text key  customer: text  day: date  amount: money }
 }
 attribution credit "Credit" {
@@ -825,6 +829,9 @@ kpi sold "Revenue" { value: sum(sales.amount) }
 audience search "Search agency" {
   segments: channel = "search"
   share: [sales]
+}
+audience few "Fewer than two conversions withheld" {
+  suppress: count(sales) < 2
 }
 "#,
     );
@@ -855,6 +862,42 @@ audience search "Search agency" {
     assert!(!out.contains("social") && !out.contains("500.00"), "{out}");
     // The shared sales are read whole: every region's revenue, as shared.
     assert_eq!(v["kpis"][1]["results"][0]["value"], "600.00", "{out}");
+    // Credit is counted in conversions: search's 100.00 is one order (c1's), withheld; social's
+    // 500.00 is two, but with the total of 600.00 shown it would give search away: withheld too.
+    let out = ok(
+        dir.path(),
+        &[
+            "run",
+            "m.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "few",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let credited: Vec<(String, String)> = v["kpis"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["segment"].to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("{}", "unrated"),
+        (r#"{"channel":"search"}"#, "suppressed"),
+        (r#"{"channel":"social"}"#, "suppressed"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(credited, expected, "{out}");
+    assert_eq!(v["kpis"][0]["results"][0]["value"], "600.00", "{out}");
 }
 
 /// An earlier version is shown under the new version's rules, and what those cannot place (a KPI

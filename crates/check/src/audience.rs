@@ -485,10 +485,28 @@ fn suppression(cx: &mut Checker, e: &Entry, model: &Model) -> Option<Suppression
         k.values()
             .chain(k.judging())
             .for_each(|e| reach.expr(e, &mut read));
-        let counts = read
+        let reads: Vec<&Aggregate> = read
             .iter()
             .filter_map(|i| model.aggregates.get(*i))
-            .filter_map(|a| suppression.count_for(model, a));
+            .collect();
+        if let Some(a) = reads.iter().find(|a| !suppression.countable(model, a)) {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    x.span,
+                    format!(
+                        "KPI `{}` reads the credit of `{}`, which cannot tell which `{}` converted: its cells could not be counted",
+                        k.name,
+                        a.dataset,
+                        suppression.count.column.as_deref().unwrap_or_default()
+                    ),
+                )
+                .label("cannot count a credit table this way")
+                .help(format!("count rows instead: `suppress: count({}) < {minimum}` counts the conversions behind each credit", suppression.dataset)),
+            );
+            return None;
+        }
+        let counts = reads.iter().filter_map(|a| suppression.count_for(model, a));
         for count in counts {
             let Some(table) = model.dataset(&count.dataset) else {
                 continue;

@@ -92,20 +92,78 @@ impl Suppression {
             return None;
         }
         let table = model.dataset(&read.dataset)?;
-        let own_column = self
-            .count
-            .column
-            .as_ref()
-            .filter(|c| table.column(c).is_some());
-        Some(match own_column {
-            Some(_) => crate::Aggregate {
-                dataset: read.dataset.clone(),
-                filter: read.filter.clone(),
-                over_view: table.format == crate::SourceFormat::View,
-                ..self.count.clone()
+        let own_column = self.own_column(table);
+        let on_table = |column: Option<String>, func| crate::Aggregate {
+            dataset: read.dataset.clone(),
+            filter: read.filter.clone(),
+            over_view: table.format == crate::SourceFormat::View,
+            column,
+            func,
+            convert: None,
+        };
+        Some(match (own_column, self.credited_line(model, &table.name)) {
+            (Some(_), _) => on_table(self.count.column.clone(), self.count.func),
+            // Rows of the conversions (or touches) are their lines in the credit table, where a
+            // touch that earned nothing (last touch's earlier ones) is a row too: only credit
+            // counts.
+            (None, Some(line)) if self.count.column.is_none() => crate::Aggregate {
+                filter: Some(earned(read.filter.clone())),
+                ..on_table(Some(line.to_string()), crate::AggFunc::CountDistinct)
             },
-            None => self.count.clone(),
+            _ => self.count.clone(),
         })
+    }
+
+    /// The counted column, when `table` has it.
+    fn own_column(&self, table: &crate::Dataset) -> Option<&String> {
+        let column = self.count.column.as_ref();
+        column.filter(|c| table.column(c).is_some())
+    }
+
+    /// Whether the cells of a KPI reading `read` can be counted as the rule says: not when it is
+    /// an attribution's credit table, which knows its conversions and touches by their lines but
+    /// not the counted column (`count_distinct(orders.customer)`): which customers converted.
+    pub fn countable(&self, model: &crate::Model, read: &crate::Aggregate) -> bool {
+        let Some(table) = model.dataset(&read.dataset) else {
+            return true;
+        };
+        let credit = model.attributions.iter().any(|a| a.name == table.name);
+        let counted = model.made_from(&table.name).contains(&self.dataset);
+        !credit || !counted || self.own_column(table).is_some() || self.count.column.is_none()
+    }
+
+    /// For an attribution's credit table made directly from the counted table: the column that
+    /// holds the line of each of its rows (`conversion` or `touch`).
+    fn credited_line(&self, model: &crate::Model, table: &str) -> Option<&'static str> {
+        let rule = model.attributions.iter().find(|a| a.name == table)?;
+        match (
+            rule.conversions == self.dataset,
+            rule.touches == self.dataset,
+        ) {
+            (true, _) => Some("conversion"),
+            (false, true) => Some("touch"),
+            (false, false) => None,
+        }
+    }
+}
+
+/// `filter and credit != 0`: the rows of a credit table that earned something.
+fn earned(filter: Option<crate::RowExpr>) -> crate::RowExpr {
+    let nonzero = crate::RowExpr::Compare {
+        op: crate::CmpOp::Ne,
+        left: Box::new(crate::RowExpr::Column {
+            name: "credit".into(),
+        }),
+        right: Box::new(crate::RowExpr::Number {
+            value: rust_decimal::Decimal::ZERO,
+        }),
+    };
+    match filter {
+        None => nonzero,
+        Some(f) => crate::RowExpr::And {
+            left: Box::new(f),
+            right: Box::new(nonzero),
+        },
     }
 }
 
