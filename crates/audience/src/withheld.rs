@@ -193,7 +193,7 @@ fn tables(model: &Model, a: &Audience) -> (BTreeSet<String>, BTreeSet<String>) {
                     .map(|r| (r.name.clone(), serde_json::to_value(r).ok())),
             );
         for (name, v) in rules {
-            if v.map_or(true, |v| names_other_segments(&v, rule)) {
+            if v.is_none_or(|v| names_other_segments(&v, rule)) {
                 out.insert(name);
             }
         }

@@ -69,7 +69,7 @@ fn check(cx: &mut Checker, d: &Declaration, model: &Model) -> Option<Audience> {
                 (e.get("suppress"), what)
             }),
     ];
-    for (entry, message) in contradictions.into_iter().flatten() {
+    if let Some((entry, message)) = contradictions.into_iter().flatten().next() {
         if let Some(entry) = entry {
             cx.report(
                 Diagnostic::error(Code::InvalidValue, entry.value.span(), message)
