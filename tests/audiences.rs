@@ -53,6 +53,7 @@ dataset sales {
   }
   checks: {
     known_region: accepted(region, ["Eastpoint", "Northwind", "Southgate", "Westfield"])
+    usual_sale:   range(amount, 0, 2000)  // fails on line 7, Fjord Shipping's 2500.44
   }
 }
 
@@ -116,6 +117,13 @@ kpi average_big_deal "Average large deal" {
   unit: money
   value: big_deals / count(sales where amount >= 1000)
   by: region
+}
+
+/// Each customer's sales: one entity per cell.
+kpi customer_sales "Sales per customer" {
+  unit: money
+  value: sum(sales.amount)
+  by: customer
 }
 
 kpi payroll_cost "Payroll cost" {
@@ -467,9 +475,22 @@ fn a_member_named_in_the_project_gets_the_audience_view() {
 fn a_hidden_kpi_and_every_score_computed_from_it_are_withheld() {
     let dir = project();
     let outputs = outputs(dir.path(), "board", &["revenue", "--period", "2026-02"]);
-    let hidden = ["Large deals", "big_deals", "3700.44"];
-    // Every region is shown, and the company total.
-    let shown = ["Southgate", "7102.75", "5800.75", "Payroll cost"];
+    // The failing check's lines are source rows: its warning and entry keep only the counts.
+    let hidden = [
+        "Large deals",
+        "big_deals",
+        "3700.44",
+        "sales.csv:7",
+        "first at",
+    ];
+    // Every region is shown, and the company total, and the failed check by its counts.
+    let shown = [
+        "Southgate",
+        "7102.75",
+        "5800.75",
+        "Payroll cost",
+        "usual_sale",
+    ];
     assert_withheld(&outputs, &hidden, &shown);
     let (_, json) = outputs.iter().find(|(n, _)| n == "json").unwrap();
     let run: Value = serde_json::from_str(json).unwrap();
@@ -1017,5 +1038,86 @@ fn copy_folder(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }
+    }
+}
+
+/// With small cells suppressed, what no cell can be counted for is withheld: a KPI over a view
+/// without the counted column, or of a view's extreme, a window, a KPI by the counted entity, and
+/// an escalation whose condition reads the data itself. A target read from data the extract
+/// covers only in part is withheld with the period.
+#[test]
+fn suppression_withholds_what_cannot_be_counted() {
+    let dir = project();
+    let more = r#"
+view by_region "By region" { by: region  columns: { revenue: sum(sales.amount)  biggest: max(sales.amount) } }
+view by_customer "By customer" { by: customer  columns: { revenue: sum(sales.amount) } }
+kpi east_view "East by view" { unit: money  value: sum(by_region.revenue where region = "Eastpoint") }
+kpi biggest "Biggest sale" { unit: money  value: sum(by_region.biggest) }
+kpi big_customers "Large customers' sales" { unit: money  value: sum(by_customer.revenue where revenue > 1000) }
+kpi revenue_to_date "Revenue to date" { unit: money  value: ytd(revenue)  by: region }
+kpi plan_vs_sales "Budget against sales" { unit: money  value: sum(budget.amount)  target: sum(sales.amount)  by: region }
+escalation few_buyers "Few buyers" {
+  when: plan_vs_sales > 0 and count_distinct(sales.customer) < 100
+  severity: low
+}
+"#;
+    let text = SCORECARD.replace(
+        "  complete_from: 2026-01-01\n  extracted: 2026-03-01\n",
+        "  complete_from: 2026-01-01\n",
+    ) + more;
+    std::fs::write(dir.path().join("sales.scorecard"), text).unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "run",
+            "sales.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "agency",
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    for withheld in ["east_view", "biggest", "revenue_to_date", "customer_sales"] {
+        assert!(!names.contains(&withheld), "{withheld}: {names:?}");
+    }
+    // Over a view by customer, the customers are counted: 4 of the 9 in January sold over 1000.
+    assert!(names.contains(&"big_customers"), "{names:?}");
+    assert!(
+        v["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["escalation"] != "few_buyers"),
+        "{out}"
+    );
+    // The data ends on 13 February: February is covered in part, and withheld whole, targets
+    // and all.
+    let plan = v["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "plan_vs_sales")
+        .unwrap();
+    for r in plan["results"].as_array().unwrap() {
+        if r["period"] == "2026-02" {
+            assert_eq!(r["status"], "suppressed", "{r}");
+            assert_eq!(r["target"], Value::Null, "{r}");
+        }
+    }
+    for forbidden in [
+        "Acme Foods",
+        "Fjord Shipping",
+        "2500.44",
+        "5800.75",
+        "1600.06",
+    ] {
+        assert!(!out.contains(forbidden), "`{forbidden}` in {out}");
     }
 }

@@ -85,6 +85,13 @@ pub(crate) fn explain(
     stamp(&mut e.manifest, vec![read], out.deterministic);
     if let Some(v) = &view {
         e.manifest.audience = Some(v.shown());
+        e.failed_checks
+            .retain(|c| v.shows_check(&c.dataset, &c.check));
+        if !v.shows_check_lines() {
+            for c in &mut e.failed_checks {
+                c.lines.clear();
+            }
+        }
         if !rows_shown {
             for a in &mut e.aggregates {
                 a.rows.clear();

@@ -253,13 +253,11 @@ pub fn run(paths: &[PathBuf], source: DataArgs, out: Outputs) -> Exit {
     if let [file] = files.as_slice() {
         let outputs = write::with_main(out.output, &[(out.credits, "--credits")]);
         return match prepare(file, &source, purpose) {
-            Ok(run)
-                if out.credits.is_some()
-                    && run.view.as_ref().is_some_and(|v| !v.sees_every_row()) =>
-            {
-                let view = run.view.as_ref().map(|v| v.rows_refused("`--credits` writes the credit of each conversion and touch, which are source rows"));
-                view.map(|e| super::audience::refused(&e))
-                    .unwrap_or(Exit::DataErrors)
+            Ok(Prepared {
+                view: Some(view), ..
+            }) if out.credits.is_some() => {
+                let why = "`--credits` writes the whole scorecard's credit of each conversion and touch, which are source rows";
+                super::audience::refused(&view.rows_refused(why))
             }
             Ok(run) => match write::guard(&outputs, &run.reads) {
                 Ok(()) => run_one(run, &source, out),

@@ -2,7 +2,7 @@
 //! whose condition is that the fewest rows or entities any of its aggregates reads, in the period
 //! it reads them, is at least the minimum.
 
-use scorecard_model::audience::{Suppression, CELL_GATE};
+use scorecard_model::audience::{Cell, Suppression, CELL_GATE};
 use scorecard_model::{Aggregate, CmpOp, Expr, Gate, Kpi, Model, Shift};
 use std::collections::{HashMap, HashSet};
 
@@ -117,7 +117,9 @@ impl<'m> Counts<'m> {
         scorecard_diagnostic::depth::deep(|| match e {
             Expr::Aggregate { index } => {
                 let read = self.model.aggregates.get(*index);
-                if let Some(count) = read.and_then(|a| self.s.count_for(self.model, a)) {
+                let cell = read.map(|a| self.s.count_for(self.model, a));
+                // A KPI whose cell cannot be counted is withheld (`Withheld::of`).
+                if let Some(Cell::Counted(count)) = cell {
                     let found = (count, shifts.to_vec());
                     if !self.out.contains(&found) {
                         self.out.push(found);

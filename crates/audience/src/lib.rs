@@ -7,6 +7,7 @@
 mod cells;
 mod redact;
 mod suppress;
+mod uncounted;
 mod withheld;
 
 pub use withheld::Withheld;
@@ -64,18 +65,15 @@ pub fn choose<'m>(
     name: &str,
     members: &std::collections::BTreeMap<String, Vec<String>>,
 ) -> Result<(&'m Audience, Option<String>), AudienceError> {
-    let declared = model.audiences.iter().find(|a| a.name == name);
-    let mut of: Vec<&str> = members
+    // The project refuses a member written as an audience's name, so a name is one or the other.
+    if let Some(a) = model.audiences.iter().find(|a| a.name == name) {
+        return Ok((a, None));
+    }
+    let of: Vec<&str> = members
         .iter()
         .filter(|(_, list)| list.iter().any(|m| m == name))
         .map(|(a, _)| a.as_str())
         .collect();
-    // A member written as another audience's name could mean either.
-    match declared {
-        Some(a) if of.iter().all(|o| *o == a.name) => return Ok((a, None)),
-        Some(a) => of.insert(0, &a.name),
-        None => {}
-    }
     match of.as_slice() {
         [one] => {
             if let Some(a) = model.audiences.iter().find(|a| a.name == *one) {
@@ -261,11 +259,44 @@ impl View {
         self.audience.rows && self.audience.segments.is_none()
     }
 
+    /// Whether the audience is shown a dataset check: not one of a table it may not read (kept in
+    /// its model only for a rule), nor one of the segment column, whose rule names every value as
+    /// written (`accepted(region, ["EMEA", "APAC"])`).
+    pub fn shows_check(&self, dataset: &str, name: &str) -> bool {
+        let a = &self.audience;
+        if a.segments.is_some() && !a.totals && self.withheld.unread.contains(dataset) {
+            return false;
+        }
+        let Some(rule) = &a.segments else {
+            return true;
+        };
+        let declared = self.model.dataset(dataset);
+        let check = declared.and_then(|d| d.checks.iter().find(|x| x.name == name));
+        let Some(value) = check.and_then(|x| serde_json::to_value(&x.rule).ok()) else {
+            return false;
+        };
+        let named = |key: &str| match value.get(key) {
+            Some(serde_json::Value::String(s)) => *s == rule.column,
+            Some(serde_json::Value::Array(list)) => {
+                list.iter().any(|s| s.as_str() == Some(&rule.column))
+            }
+            _ => false,
+        };
+        !named("column") && !named("columns")
+    }
+
+    /// Whether the audience is shown the lines of rows that failed a check: they are source rows
+    /// (with `totals: visible`, other segments' too).
+    pub fn shows_check_lines(&self) -> bool {
+        let a = &self.audience;
+        a.rows && !(a.segments.is_some() && a.totals)
+    }
+
     /// The refusal for a request for rows `explainable` said no to.
     pub fn rows_refused(&self, why: &str) -> AudienceError {
         let help = match self.audience.rows {
             false => "leave it out: the audience is shown figures, not the rows behind them",
-            true => "ask for the rows of one of its own segments, which it may see",
+            true => "ask for the rows of one of its own segments, which it may see, with `explain --rows-out`",
         };
         AudienceError::RowsWithheld {
             audience: self.audience.name.clone(),

@@ -11,10 +11,11 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     let a = &view.audience;
     e.manifest.audience = Some(view.shown());
     if let Some(rule) = a.segments.as_ref().filter(|_| a.totals) {
-        let outside = |segment: &BTreeMap<String, Option<String>>| {
-            segment
-                .get(&rule.column)
-                .is_some_and(|v| !rule.allows(v.as_deref()))
+        // Totals are figures over every segment together; a breakdown by another column (a
+        // customer, a channel) may lie within a segment it may not see.
+        let outside = |segment: &BTreeMap<String, Option<String>>| match segment.get(&rule.column) {
+            Some(v) => !rule.allows(v.as_deref()),
+            None => !segment.is_empty(),
         };
         for k in e.kpis.iter_mut().chain(e.attribution.iter_mut()) {
             held(&view.audience.name, &mut k.results)?.retain(|r| !outside(&r.segment));
@@ -22,18 +23,13 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
         e.escalations.retain(|x| !outside(&x.segment));
         e.warnings.retain(|w| !outside(&w.segment));
     }
-    // A check of the segment column names its values as written (`accepted(region, [...])`).
-    if let Some(rule) = &a.segments {
-        e.checks
-            .retain(|c| !checks_column(view, (&c.dataset, &c.check), &rule.column));
-    }
+    e.checks.retain(|c| view.shows_check(&c.dataset, &c.check));
     // Kept to its own segments: what is over every segment's rows is left out. A table it may
     // not read is in the model only for a rule (its coverage and checks are the company's);
     // rules make their tables from every row, so their notes and a view's whale curve are over
     // every segment.
     if a.segments.is_some() && !a.totals {
         let unread = &view.withheld.unread;
-        e.checks.retain(|c| !unread.contains(&c.dataset));
         e.coverage.retain(|d, _| !unread.contains(d));
         let rules: Vec<&str> = view
             .model
@@ -45,11 +41,28 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
         e.warnings.retain(|w| !rules.contains(&w.kpi.as_str()));
         e.curves.clear();
     }
-    if !a.rows {
+    if !view.shows_check_lines() {
         for c in &mut e.checks {
             c.lines.clear();
         }
     }
+    // A failed check's warning says what its entry says, as redacted; none for a check left out.
+    let failed: Vec<(String, String)> = e
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| (format!("{}.{} (", c.dataset, c.check), c.shown()))
+        .collect();
+    let check_failed = scorecard_diagnostic::Code::CheckFailed.as_str();
+    e.warnings.retain_mut(|w| {
+        if w.code != check_failed {
+            return true;
+        }
+        let found = failed
+            .iter()
+            .find(|(start, _)| w.message.starts_with(start));
+        found.map(|(_, now)| w.message = now.clone()).is_some()
+    });
     let w = &view.withheld;
     for o in &mut e.scores.objectives {
         if w.objective_scores.contains(&o.name) {
@@ -88,19 +101,4 @@ pub(crate) fn held<'r>(
             why: "the results were kept on disk, where they cannot be redacted".to_string(),
             help: "run without `--memory-limit`, or with a larger one".to_string(),
         })
-}
-
-/// Whether a dataset check reads `column` (or cannot be told not to).
-fn checks_column(view: &View, (dataset, name): (&str, &str), column: &str) -> bool {
-    let declared = view.model.dataset(dataset);
-    let check = declared.and_then(|d| d.checks.iter().find(|x| x.name == name));
-    let Some(rule) = check.and_then(|x| serde_json::to_value(&x.rule).ok()) else {
-        return true;
-    };
-    let named = |key: &str| match rule.get(key) {
-        Some(serde_json::Value::String(s)) => s == column,
-        Some(serde_json::Value::Array(list)) => list.iter().any(|s| s.as_str() == Some(column)),
-        _ => false,
-    };
-    named("column") || named("columns")
 }

@@ -13,9 +13,10 @@ type Segment = BTreeMap<String, Option<String>>;
 
 pub fn suppress(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     let mut withheld: BTreeSet<(String, String, Segment)> = BTreeSet::new();
+    let in_flux = in_flux(view, e);
     for k in &mut e.kpis {
         let rows = held(&view.audience.name, &mut k.results)?;
-        for i in cells_to_withhold(rows, !k.by.is_empty()) {
+        for i in cells_to_withhold(rows, !k.by.is_empty(), &in_flux) {
             let r = &mut rows[i];
             blank(r);
             withheld.insert((k.name.clone(), r.period.clone(), (*r.segment).clone()));
@@ -87,7 +88,7 @@ pub fn suppress(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
 /// and exactly one withheld segment holds rows, another segment beside it (or the total, when no
 /// other segment has a value): total − the rest would be the one. A withheld segment without rows
 /// protects nothing, since another KPI may show it empty.
-fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
+fn cells_to_withhold(rows: &[Row], segmented: bool, in_flux: &BTreeSet<String>) -> BTreeSet<usize> {
     let mut out = BTreeSet::new();
     let mut by_period: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
@@ -95,7 +96,8 @@ fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
     }
     for places in by_period.values() {
         let small = places.iter().copied();
-        out.extend(small.filter(|i| is_small(&rows[*i]) || rows[*i].partial));
+        let partial = |r: &Row| r.partial || in_flux.contains(&r.period);
+        out.extend(small.filter(|i| is_small(&rows[*i]) || partial(&rows[*i])));
         if !segmented {
             continue;
         }
@@ -126,6 +128,25 @@ fn cells_to_withhold(rows: &[Row], segmented: bool) -> BTreeSet<usize> {
         };
     }
     out
+}
+
+/// The reported periods some dataset covers only in part: whatever a KPI's value reads, its
+/// target or a KPI beside it may read such a dataset, and two runs a day apart subtract.
+fn in_flux(view: &View, e: &Evaluation) -> BTreeSet<String> {
+    let periods = scorecard_model::calendar::Periods::of(&view.model.header);
+    let short: Vec<(i64, i64)> = e
+        .coverage
+        .values()
+        .flat_map(|c| c.starts_short.into_iter().chain(c.ends_short))
+        .collect();
+    let shown = e.periods.iter();
+    shown
+        .filter(|label| {
+            let p = periods.parse(label);
+            p.is_some_and(|p| short.iter().any(|(from, to)| *from <= p && p <= *to))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Whether a withheld row's cell holds any row: its count is more than none. A row withheld for

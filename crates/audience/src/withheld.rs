@@ -3,7 +3,7 @@
 //! something hidden), the roll-up scores withheld, and the model pruned of them all.
 
 use scorecard_model::audience::{kpis_named, Audience, HiddenKind, SegmentRule};
-use scorecard_model::{AggFunc, Model};
+use scorecard_model::Model;
 use std::collections::BTreeSet;
 
 /// Everything an audience's model leaves out, and the scores it keeps the structure of but not the
@@ -61,21 +61,11 @@ impl Withheld {
                 .chain(k.judging())
                 .for_each(|e| reach.expr(e, &mut read));
             let of_others = read.iter().any(|i| others.contains(i));
-            // With small cells suppressed, an extreme or a top share is one entity's figure.
-            let single = a.suppress.is_some()
-                && read
-                    .iter()
-                    .filter_map(|i| model.aggregates.get(*i))
-                    .any(|x| {
-                        matches!(
-                            x.func,
-                            AggFunc::Min | AggFunc::Max | AggFunc::TopShare { .. }
-                        )
-                    });
-            if of_hidden || of_others || single || reads.iter().any(|t| w.unread.contains(t)) {
+            if of_hidden || of_others || reads.iter().any(|t| w.unread.contains(t)) {
                 w.kpis.insert(k.name.clone());
             }
         }
+        w.kpis.extend(super::uncounted::kpis(model, a));
         // A KPI computed from a withheld one is withheld: its value could give the other away.
         loop {
             let before = w.kpis.len();
@@ -94,6 +84,8 @@ impl Withheld {
         }
         w.scores(model);
         w.escalations = escalations(model, &w, &others);
+        w.escalations
+            .extend(super::uncounted::escalations(model, a.suppress.as_ref()));
         w
     }
 

@@ -216,10 +216,27 @@ fn segments(cx: &mut Checker, e: &Entry, model: &Model) -> Option<SegmentRule> {
     })
 }
 
+/// The names of a list entry (`[a, b]`); an empty list is an error, since it says nothing.
+fn names<'e>(cx: &mut Checker, e: &'e Entry) -> Vec<&'e scorecard_syntax::ast::Ident> {
+    let words = entries::word_list(cx, e);
+    if words.is_empty() {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                e.value.span(),
+                format!("`{}` lists nothing", e.key.text),
+            )
+            .label("empty list")
+            .help(format!("name at least one, or leave `{}` out", e.key.text)),
+        );
+    }
+    words
+}
+
 /// `hide: [gross_margin, financial, payroll]`: KPIs, perspectives, objectives or datasets.
 fn hidden(cx: &mut Checker, e: &Entry, model: &Model) -> Vec<Hidden> {
     let mut out = Vec::new();
-    for w in entries::word_list(cx, e) {
+    for w in names(cx, e) {
         let kind = if model.kpis.iter().any(|k| k.name == w.text) {
             HiddenKind::Kpi
         } else if model.perspectives.iter().any(|p| p.name == w.text) {
@@ -329,7 +346,7 @@ fn shared(
         return None;
     };
     let mut out = Vec::new();
-    for w in entries::word_list(cx, e) {
+    for w in names(cx, e) {
         let Some(ds) = model
             .datasets
             .iter()
@@ -478,56 +495,5 @@ fn suppression(cx: &mut Checker, e: &Entry, model: &Model) -> Option<Suppression
         minimum,
         text: cx.text(x.span),
     };
-    // Each KPI it applies to is counted in its own segments: the counted table needs its columns.
-    let mut reach = scorecard_model::Reach::new(&model.kpis);
-    for k in &model.kpis {
-        let mut read = std::collections::BTreeSet::new();
-        k.values()
-            .chain(k.judging())
-            .for_each(|e| reach.expr(e, &mut read));
-        let reads: Vec<&Aggregate> = read
-            .iter()
-            .filter_map(|i| model.aggregates.get(*i))
-            .collect();
-        if let Some(a) = reads.iter().find(|a| !suppression.countable(model, a)) {
-            cx.report(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    x.span,
-                    format!(
-                        "KPI `{}` reads the credit of `{}`, which cannot tell which `{}` converted: its cells could not be counted",
-                        k.name,
-                        a.dataset,
-                        suppression.count.column.as_deref().unwrap_or_default()
-                    ),
-                )
-                .label("cannot count a credit table this way")
-                .help(format!("count rows instead: `suppress: count({}) < {minimum}` counts the conversions behind each credit", suppression.dataset)),
-            );
-            return None;
-        }
-        let counts = reads.iter().filter_map(|a| suppression.count_for(model, a));
-        for count in counts {
-            let Some(table) = model.dataset(&count.dataset) else {
-                continue;
-            };
-            if let Some(by) = k.by.iter().find(|c| table.column(c).is_none()) {
-                let counted = &table.name;
-                cx.report(
-                    Diagnostic::error(
-                        Code::SegmentColumn,
-                        dataset.span,
-                        format!(
-                            "KPI `{}` reads `{counted}` and is segmented by `{by}`, a column `{counted}` does not have: its cells could not be counted",
-                            k.name
-                        ),
-                    )
-                    .label("cannot count in that KPI's segments")
-                    .help(format!("count a column the tables it reads have (`{counted}` is counted whole when the table the KPI reads lacks the counted column), or add `{by}` to `{counted}`")),
-                );
-                return None;
-            }
-        }
-    }
     Some(suppression)
 }

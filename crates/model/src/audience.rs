@@ -72,27 +72,36 @@ pub struct Suppression {
     pub text: String,
 }
 
+/// How the cell of an aggregate a KPI reads is counted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// The aggregate's table is not made from the counted table.
+    Unrelated,
+    /// By this count, in the same period and segment.
+    Counted(crate::Aggregate),
+    /// It cannot be: a table a rule makes without the counted column, which cannot tell how many
+    /// rows or entities of the counted table a value of it stands for.
+    Uncountable,
+}
+
 impl Suppression {
-    /// What counts the cell of an aggregate a KPI reads: the counted table with the aggregate's
-    /// own `where`; for a table a rule makes from it that has the counted column (an
-    /// attribution's credit by conversion), that table with the `where`; for one that has not,
-    /// the counted table whole. `None` when the aggregate's table is not made from the counted one.
-    pub fn count_for(
-        &self,
-        model: &crate::Model,
-        read: &crate::Aggregate,
-    ) -> Option<crate::Aggregate> {
+    /// How the cell of an aggregate a KPI reads is counted: the counted table with the
+    /// aggregate's own `where`; a table a rule makes from it that has the counted column (a view
+    /// by customer) with the `where`; an attribution's credit table, for a count of rows, by the
+    /// lines of the conversions (or touches) that earned credit.
+    pub fn count_for(&self, model: &crate::Model, read: &crate::Aggregate) -> Cell {
         if read.dataset == self.dataset {
-            return Some(crate::Aggregate {
+            return Cell::Counted(crate::Aggregate {
                 filter: read.filter.clone(),
                 ..self.count.clone()
             });
         }
         if !model.made_from(&read.dataset).contains(&self.dataset) {
-            return None;
+            return Cell::Unrelated;
         }
-        let table = model.dataset(&read.dataset)?;
-        let own_column = self.own_column(table);
+        let Some(table) = model.dataset(&read.dataset) else {
+            return Cell::Uncountable;
+        };
         let on_table = |column: Option<String>, func| crate::Aggregate {
             dataset: read.dataset.clone(),
             filter: read.filter.clone(),
@@ -101,35 +110,22 @@ impl Suppression {
             func,
             convert: None,
         };
-        Some(match (own_column, self.credited_line(model, &table.name)) {
-            (Some(_), _) => on_table(self.count.column.clone(), self.count.func),
+        let own_column = self
+            .count
+            .column
+            .as_ref()
+            .filter(|c| table.column(c).is_some());
+        match (own_column, self.credited_line(model, &table.name)) {
+            (Some(_), _) => Cell::Counted(on_table(self.count.column.clone(), self.count.func)),
             // Rows of the conversions (or touches) are their lines in the credit table, where a
             // touch that earned nothing (last touch's earlier ones) is a row too: only credit
             // counts.
-            (None, Some(line)) if self.count.column.is_none() => crate::Aggregate {
+            (None, Some(line)) if self.count.column.is_none() => Cell::Counted(crate::Aggregate {
                 filter: Some(earned(read.filter.clone())),
                 ..on_table(Some(line.to_string()), crate::AggFunc::CountDistinct)
-            },
-            _ => self.count.clone(),
-        })
-    }
-
-    /// The counted column, when `table` has it.
-    fn own_column(&self, table: &crate::Dataset) -> Option<&String> {
-        let column = self.count.column.as_ref();
-        column.filter(|c| table.column(c).is_some())
-    }
-
-    /// Whether the cells of a KPI reading `read` can be counted as the rule says: not when it is
-    /// an attribution's credit table, which knows its conversions and touches by their lines but
-    /// not the counted column (`count_distinct(orders.customer)`): which customers converted.
-    pub fn countable(&self, model: &crate::Model, read: &crate::Aggregate) -> bool {
-        let Some(table) = model.dataset(&read.dataset) else {
-            return true;
-        };
-        let credit = model.attributions.iter().any(|a| a.name == table.name);
-        let counted = model.made_from(&table.name).contains(&self.dataset);
-        !credit || !counted || self.own_column(table).is_some() || self.count.column.is_none()
+            }),
+            _ => Cell::Uncountable,
+        }
     }
 
     /// For an attribution's credit table made directly from the counted table: the column that

@@ -414,9 +414,21 @@ impl Project {
     /// declares: its members would be shown nothing, or a misspelt audience's view.
     fn unknown_audiences(&self, declared: &BTreeSet<String>) -> Vec<ProjectError> {
         let written = self.audiences.iter().map(|(n, m)| (n, m.line, m.column));
-        self.undeclared(written.collect(), declared, |name, hint| {
+        let mut errors = self.undeclared(written.collect(), declared, |name, hint| {
             format!("`[audiences.{name}]` lists the members of an audience that no scorecard of the project declares{hint}")
-        })
+        });
+        // `--audience NAME` names an audience or a member: one name cannot be both.
+        for (name, m) in &self.audiences {
+            if let Some(member) = m.members.iter().find(|x| declared.contains(*x)) {
+                errors.push(ProjectError::Invalid {
+                    path: self.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default(),
+                    line: m.line,
+                    column: m.column,
+                    message: format!("`[audiences.{name}]` lists `{member}`, the name of an audience: `--audience {member}` could not tell the two apart; write the person or group as it is known, such as \"group:{member}\""),
+                });
+            }
+        }
+        errors
     }
 
     /// An error for each binding that names a dataset none of `declared` is: such a binding
