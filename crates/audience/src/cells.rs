@@ -120,7 +120,7 @@ impl<'m> Counts<'m> {
                 let cell = read.map(|a| self.s.count_for(self.model, a));
                 // A KPI whose cell cannot be counted is withheld (`Withheld::of`).
                 if let Some(Cell::Counted(count)) = cell {
-                    let found = (count, shifts.to_vec());
+                    let found = (*count, shifts.to_vec());
                     if !self.out.contains(&found) {
                         self.out.push(found);
                     }

@@ -78,7 +78,7 @@ pub enum Cell {
     /// The aggregate's table is not made from the counted table.
     Unrelated,
     /// By this count, in the same period and segment.
-    Counted(crate::Aggregate),
+    Counted(Box<crate::Aggregate>),
     /// It cannot be: a table a rule makes without the counted column, which cannot tell how many
     /// rows or entities of the counted table a value of it stands for.
     Uncountable,
@@ -91,10 +91,10 @@ impl Suppression {
     /// lines of the conversions (or touches) that earned credit.
     pub fn count_for(&self, model: &crate::Model, read: &crate::Aggregate) -> Cell {
         if read.dataset == self.dataset {
-            return Cell::Counted(crate::Aggregate {
+            return Cell::Counted(Box::new(crate::Aggregate {
                 filter: read.filter.clone(),
                 ..self.count.clone()
-            });
+            }));
         }
         if !model.made_from(&read.dataset).contains(&self.dataset) {
             return Cell::Unrelated;
@@ -116,14 +116,19 @@ impl Suppression {
             .as_ref()
             .filter(|c| table.column(c).is_some());
         match (own_column, self.credited_line(model, &table.name)) {
-            (Some(_), _) => Cell::Counted(on_table(self.count.column.clone(), self.count.func)),
+            (Some(_), _) => Cell::Counted(Box::new(on_table(
+                self.count.column.clone(),
+                self.count.func,
+            ))),
             // Rows of the conversions (or touches) are their lines in the credit table, where a
             // touch that earned nothing (last touch's earlier ones) is a row too: only credit
             // counts.
-            (None, Some(line)) if self.count.column.is_none() => Cell::Counted(crate::Aggregate {
-                filter: Some(earned(read.filter.clone())),
-                ..on_table(Some(line.to_string()), crate::AggFunc::CountDistinct)
-            }),
+            (None, Some(line)) if self.count.column.is_none() => {
+                Cell::Counted(Box::new(crate::Aggregate {
+                    filter: Some(earned(read.filter.clone())),
+                    ..on_table(Some(line.to_string()), crate::AggFunc::CountDistinct)
+                }))
+            }
             _ => Cell::Uncountable,
         }
     }
