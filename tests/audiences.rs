@@ -1060,6 +1060,11 @@ escalation few_buyers "Few buyers" {
   when: plan_vs_sales > 0 and count_distinct(sales.customer) < 100
   severity: low
 }
+escalation plan_high "Plan high" {
+  when: plan_vs_sales > 1300
+  recover: revenue is green for 1 period
+  severity: low
+}
 "#;
     let text = SCORECARD.replace(
         "  complete_from: 2026-01-01\n  extracted: 2026-03-01\n",
@@ -1097,6 +1102,13 @@ escalation few_buyers "Few buyers" {
             .all(|x| x["escalation"] != "few_buyers"),
         "{out}"
     );
+    // Every plan_high episode runs into February, where the revenue its recovery reads is
+    // withheld: whether it recovered would say how that revenue stood.
+    let episodes = v["escalations"].as_array().unwrap().iter();
+    assert!(
+        episodes.clone().all(|x| x["escalation"] != "plan_high"),
+        "{out}"
+    );
     // The data ends on 13 February: February is covered in part, and withheld whole, targets
     // and all.
     let plan = v["kpis"]
@@ -1120,4 +1132,187 @@ escalation few_buyers "Few buyers" {
     ] {
         assert!(!out.contains(forbidden), "`{forbidden}` in {out}");
     }
+}
+
+/// What an audience is shown is the whole scorecard's, less what it may not see: every result
+/// and escalation episode the agency is shown (not suppressed) is the whole run's, value,
+/// target, status and score, and every episode the same; a cell count never changes a status.
+#[test]
+fn what_an_audience_is_shown_is_the_whole_scorecards() {
+    let dir = project();
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "run",
+            "sales.scorecard",
+            "--format",
+            "json",
+            "--deterministic",
+        ];
+        args.extend(extra);
+        serde_json::from_str(&ok(dir.path(), &args)).unwrap()
+    };
+    let whole = json(&[]);
+    for audience in ["agency", "board", "east_north"] {
+        let view = json(&["--audience", audience]);
+        for k in view["kpis"].as_array().unwrap() {
+            let all = whole["kpis"].as_array().unwrap().iter();
+            let same = all.clone().find(|w| w["name"] == k["name"]).unwrap();
+            for r in k["results"].as_array().unwrap() {
+                if r["status"] == "suppressed" {
+                    continue;
+                }
+                let in_whole = same["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|w| w["period"] == r["period"] && w["segment"] == r["segment"]);
+                assert_eq!(Some(r), in_whole, "{audience}: {}", k["name"]);
+            }
+        }
+        for x in view["escalations"].as_array().unwrap() {
+            let all = whole["escalations"].as_array().unwrap();
+            assert!(all.contains(x), "{audience}: {x}");
+        }
+    }
+}
+
+/// A view's own columns are counted by the entities whose value adds to the sum (a column that
+/// is one customer's figure is one customer's cell), and a column picking another segment's rows
+/// makes the view another segment's. A negated comparison with the audience's own segment picks
+/// the others.
+#[test]
+fn a_views_columns_and_negations_are_held_to_the_rules() {
+    let dir = project();
+    let more = r#"
+view cust "Per customer" {
+  by: customer
+  columns: {
+    revenue: sum(sales.amount)
+    fjord: sum(sales.amount where customer = "Fjord Shipping")
+    south: sum(sales.amount where region = "Southgate")
+    whale: if(revenue > 2000, revenue, 0)
+  }
+}
+kpi fjord_view "Fjord by view" { unit: money  value: sum(cust.fjord) }
+kpi whale_view "Whales by view" { unit: money  value: sum(cust.whale) }
+kpi south_view "South by view" { unit: money  value: sum(cust.south) }
+kpi not_north "All but Northwind" { unit: money  value: sum(sales.amount where not (region = "Northwind")) }
+"#;
+    std::fs::write(
+        dir.path().join("sales.scorecard"),
+        SCORECARD.to_string() + more,
+    )
+    .unwrap();
+    let run = |audience: &str| {
+        let args = [
+            "run",
+            "sales.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            audience,
+        ];
+        let out = ok(dir.path(), &args);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        (out, v)
+    };
+    let (out, v) = run("agency");
+    let kpi = |v: &Value, name: &str| -> Option<Value> {
+        let all = v["kpis"].as_array().unwrap().iter();
+        all.clone().find(|k| k["name"] == name).cloned()
+    };
+    for name in ["fjord_view", "whale_view"] {
+        let k = kpi(&v, name).unwrap();
+        let january = &k["results"][0];
+        assert_eq!(january["status"], "suppressed", "{name}: {out}");
+    }
+    assert!(!out.contains("2500.44"), "{out}");
+    for audience in ["north", "east_north"] {
+        let (out, v) = run(audience);
+        for name in ["south_view", "not_north"] {
+            assert!(kpi(&v, name).is_none(), "{audience} is shown {name}: {out}");
+        }
+        assert!(
+            !out.contains("1200.33") && !out.contains("4702.75"),
+            "{out}"
+        );
+    }
+    // An audience that sees totals is refused a breakdown by another column in explain too.
+    let (code, _, err) = scorecard_in(
+        dir.path(),
+        &[
+            "explain",
+            "sales.scorecard",
+            "customer_sales",
+            "--period",
+            "2026-01",
+            "--segment",
+            "customer=Dune Retail",
+            "--audience",
+            "east_north",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("scorecard::audience::withheld"), "{err}");
+    // A diff of the agency's view shows none of the gates that count its cells.
+    let changed = more.replace(
+        "customer = \"Fjord Shipping\"",
+        "customer = \"Kiln Pottery\"",
+    );
+    let before = SCORECARD.to_string() + changed.as_str();
+    std::fs::write(dir.path().join("before.scorecard"), before).unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "diff",
+            "before.scorecard",
+            "sales.scorecard",
+            "--data",
+            ".",
+            "--audience",
+            "agency",
+        ],
+    );
+    assert!(!out.contains("__audience"), "{out}");
+}
+
+/// An episode is withheld when a cell any of its conditions reads is: Northwind's plan (from the
+/// budget, counted by nothing) is over 1300 in both months, so the episode is raised in January and
+/// goes on in February, where its recovery reads Northwind's revenue, a small cell (2 customers).
+/// Whether it recovered would say whether that revenue met its budget.
+#[test]
+fn an_episode_whose_recovery_reads_a_small_cell_is_withheld() {
+    let dir = project();
+    let more = r#"
+kpi plan "Plan" { unit: money  value: sum(budget.amount)  by: region }
+escalation plan_high "Plan high" {
+  when: plan > 1300
+  recover: revenue is green for 1 period
+  severity: low
+}
+"#;
+    std::fs::write(
+        dir.path().join("sales.scorecard"),
+        SCORECARD.to_string() + more,
+    )
+    .unwrap();
+    let episodes = |extra: &[&str]| {
+        let mut args = vec!["run", "sales.scorecard", "--format", "json"];
+        args.extend(extra);
+        let v: Value = serde_json::from_str(&ok(dir.path(), &args)).unwrap();
+        let all = v["escalations"].as_array().unwrap().iter();
+        all.filter(|x| x["escalation"] == "plan_high")
+            .map(|x| {
+                x["segment"]["region"]
+                    .as_str()
+                    .unwrap_or("total")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(episodes(&[]).contains(&"Northwind".to_string()));
+    let shown = episodes(&["--audience", "agency"]);
+    assert!(!shown.contains(&"Northwind".to_string()), "{shown:?}");
+    // Westfield's revenue is never a small cell: its episode is shown as it is.
+    assert!(shown.contains(&"Westfield".to_string()), "{shown:?}");
 }

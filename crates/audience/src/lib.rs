@@ -249,6 +249,11 @@ impl View {
             )),
             // Over its own segments' rows only, or over every segment's (when it sees totals).
             Some(_) => Ok(a.rows),
+            // A breakdown by another column is not shown to an audience that sees totals.
+            None if a.totals && !segment.is_empty() => Err(withheld(
+                "a breakdown by another column than its own segments'".to_string(),
+                &format!("it sees totals and {}", shown_values(rule)),
+            )),
             None => Ok(a.rows && !a.totals),
         }
     }

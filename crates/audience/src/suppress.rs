@@ -28,11 +28,21 @@ pub fn suppress(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     let shows = |kpi: &str, period: &str, segment: &Segment| {
         withheld.contains(&(kpi.to_string(), period.to_string(), segment.clone()))
     };
+    // An episode is withheld when a cell its conditions read (`when` and `recover`, every KPI
+    // they name) is withheld in any period of it: its raising, escalating or recovering would
+    // say something of that cell.
     e.escalations.retain(|x| {
-        let watched = x
-            .timeline
+        let declared = view
+            .model
+            .escalations
             .iter()
-            .any(|t| shows(&x.kpi, &t.period, &x.segment));
+            .find(|d| d.name == x.escalation);
+        let named = declared.map(|d| d.kpis.as_slice()).unwrap_or_default();
+        let watched = x.timeline.iter().any(|t| {
+            std::iter::once(&x.kpi)
+                .chain(named)
+                .any(|k| shows(k, &t.period, &x.segment))
+        });
         let evidence = x
             .evidence
             .iter()
@@ -111,16 +121,18 @@ fn cells_to_withhold(rows: &[Row], segmented: bool, in_flux: &BTreeSet<String>) 
             .iter()
             .filter(|i| out.contains(*i) && holds_rows(&rows[**i]))
             .count();
-        let total_shown = total.is_some_and(|t| !out.contains(&t) && rows[t].value.is_some());
+        let shows = |r: &Row| r.value.is_some() || r.target.is_some();
+        let total_shown = total.is_some_and(|t| !out.contains(&t) && shows(&rows[t]));
         if holding != 1 || !total_shown {
             continue;
         }
-        // The first other segment with a value: any second withheld cell that holds rows leaves
-        // the subtraction with two unknowns.
+        // The first other segment that shows a value or a target (which may be the same figure
+        // another KPI withholds): any second withheld cell that holds rows leaves the
+        // subtraction with two unknowns, and every KPI over the same cells picks the same one.
         let next = segments
             .iter()
             .copied()
-            .find(|i| !out.contains(i) && rows[*i].value.is_some());
+            .find(|i| !out.contains(i) && shows(&rows[*i]));
         match (next, total) {
             (Some(i), _) => out.insert(i),
             (None, Some(t)) => out.insert(t),

@@ -189,6 +189,17 @@ fn tables(model: &Model, a: &Audience) -> (BTreeSet<String>, BTreeSet<String>) {
                 out.insert(name);
             }
         }
+        // A view's columns are aggregates of the model: their filters are there.
+        let others = other_segments(model, a);
+        for v in &model.views {
+            let mut read = BTreeSet::new();
+            v.columns
+                .iter()
+                .for_each(|c| scorecard_model::reach(&c.value, &[], &mut read));
+            if read.iter().any(|i| others.contains(i)) {
+                out.insert(v.name.clone());
+            }
+        }
     }
     loop {
         let before = out.len();
@@ -283,6 +294,11 @@ pub(crate) fn names_other_segments(v: &serde_json::Value, rule: &SegmentRule) ->
         Value::Object(o) => {
             let kind = text(v, "kind");
             let (left, right) = (o.get("left"), o.get("right"));
+            // `not (region = "EMEA")` picks every other segment.
+            if kind.as_deref() == Some("not") && o.get("operand").is_some_and(|x| mentions(x, rule))
+            {
+                return true;
+            }
             match (kind.as_deref(), text(v, "op").as_deref()) {
                 (Some("compare"), Some("eq")) => {
                     if let (Some(l), Some(r)) = (left, right) {
@@ -318,4 +334,18 @@ fn rule_inputs(m: &Model) -> BTreeSet<String> {
         .flat_map(|d| m.table_inputs(d))
         .map(str::to_string)
         .collect()
+}
+
+/// Whether a serialized row expression reads the segment column at all.
+fn mentions(v: &serde_json::Value, rule: &SegmentRule) -> bool {
+    use serde_json::Value;
+    scorecard_diagnostic::depth::deep(|| match v {
+        Value::Object(o) => {
+            let column = o.get("kind").and_then(Value::as_str) == Some("column")
+                && o.get("name").and_then(Value::as_str) == Some(rule.column.as_str());
+            column || o.values().any(|x| mentions(x, rule))
+        }
+        Value::Array(items) => items.iter().any(|x| mentions(x, rule)),
+        _ => false,
+    })
 }

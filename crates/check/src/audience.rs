@@ -27,7 +27,7 @@ fn check(cx: &mut Checker, d: &Declaration, model: &Model) -> Option<Audience> {
     let rows = e.get("rows").and_then(|x| choice(cx, x)).unwrap_or(false);
     let share = match e.get("share") {
         None => Some(Vec::new()),
-        Some(x) => shared(cx, x, model, segments.as_ref()),
+        Some(x) => shared(cx, x, model, (segments.as_ref(), totals)),
     };
     let suppress = match e.get("suppress") {
         None => Some(None),
@@ -331,14 +331,17 @@ fn shared(
     cx: &mut Checker,
     e: &Entry,
     model: &Model,
-    segments: Option<&SegmentRule>,
+    (segments, totals): (Option<&SegmentRule>, bool),
 ) -> Option<Vec<String>> {
-    let Some(rule) = segments else {
+    let Some(rule) = segments.filter(|_| !totals) else {
         cx.report(
             Diagnostic::error(
                 Code::InvalidValue,
                 e.key.span,
-                "`share` is for an audience restricted by `segments`",
+                match segments {
+                    None => "`share` is for an audience restricted by `segments`",
+                    Some(_) => "`share` is for an audience with `totals: hidden`: with `totals: visible` every dataset is read whole",
+                },
             )
             .label("nothing to share: this audience sees every segment")
             .help("remove `share`, or add `segments: column = \"value\"`"),
@@ -454,8 +457,24 @@ fn suppression(cx: &mut Checker, e: &Entry, model: &Model) -> Option<Suppression
             return None;
         }
     };
-    let Some(ds) = model.dataset(&dataset.text) else {
-        let names = model.datasets.iter().map(|d| d.name.as_str());
+    let Some(ds) = model.dataset(&dataset.text).filter(|d| d.is_file()) else {
+        let names = model
+            .datasets
+            .iter()
+            .filter(|d| d.is_file())
+            .map(|d| d.name.as_str());
+        if model.dataset(&dataset.text).is_some() {
+            cx.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    dataset.span,
+                    format!("`{}` is a table a rule makes: its rows are not the people or things counted", dataset.text),
+                )
+                .label("count a dataset read from a source")
+                .help("count the dataset the rule reads, such as the orders its rows are made from: every KPI over the rule's table is counted through it"),
+            );
+            return None;
+        }
         cx.report(
             Diagnostic::error(
                 Code::UnknownDataset,

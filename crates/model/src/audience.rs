@@ -92,7 +92,7 @@ impl Suppression {
     pub fn count_for(&self, model: &crate::Model, read: &crate::Aggregate) -> Cell {
         if read.dataset == self.dataset {
             return Cell::Counted(Box::new(crate::Aggregate {
-                filter: read.filter.clone(),
+                filter: adding(read),
                 ..self.count.clone()
             }));
         }
@@ -104,7 +104,7 @@ impl Suppression {
         };
         let on_table = |column: Option<String>, func| crate::Aggregate {
             dataset: read.dataset.clone(),
-            filter: read.filter.clone(),
+            filter: adding(read),
             over_view: table.format == crate::SourceFormat::View,
             column,
             func,
@@ -123,12 +123,10 @@ impl Suppression {
             // Rows of the conversions (or touches) are their lines in the credit table, where a
             // touch that earned nothing (last touch's earlier ones) is a row too: only credit
             // counts.
-            (None, Some(line)) if self.count.column.is_none() => {
-                Cell::Counted(Box::new(crate::Aggregate {
-                    filter: Some(earned(read.filter.clone())),
-                    ..on_table(Some(line.to_string()), crate::AggFunc::CountDistinct)
-                }))
-            }
+            (None, Some(line)) if self.count.column.is_none() => Cell::Counted(Box::new(on_table(
+                Some(line.to_string()),
+                crate::AggFunc::CountDistinct,
+            ))),
             _ => Cell::Uncountable,
         }
     }
@@ -148,24 +146,33 @@ impl Suppression {
     }
 }
 
-/// `filter and credit != 0`: the rows of a credit table that earned something.
-fn earned(filter: Option<crate::RowExpr>) -> crate::RowExpr {
+/// The rows a sum reads that add something to it: its `where`, and its column not 0. A row that
+/// adds nothing (a touch that earned no credit, a view's column that is 0 for every entity but
+/// one) is not one of the cell's: `sum(pnl.fjord)` over a view is one customer's figure.
+fn adding(read: &crate::Aggregate) -> Option<crate::RowExpr> {
+    let column = read
+        .column
+        .as_ref()
+        .filter(|_| read.func == crate::AggFunc::Sum);
+    let Some(column) = column else {
+        return read.filter.clone();
+    };
     let nonzero = crate::RowExpr::Compare {
         op: crate::CmpOp::Ne,
         left: Box::new(crate::RowExpr::Column {
-            name: "credit".into(),
+            name: column.clone(),
         }),
         right: Box::new(crate::RowExpr::Number {
             value: rust_decimal::Decimal::ZERO,
         }),
     };
-    match filter {
+    Some(match read.filter.clone() {
         None => nonzero,
         Some(f) => crate::RowExpr::And {
             left: Box::new(f),
             right: Box::new(nonzero),
         },
-    }
+    })
 }
 
 /// The name of the gate an audience's suppression adds to each KPI it applies to: its

@@ -56,9 +56,14 @@ pub fn row<'a>(
         None => gates(cx, k, |g| g.name == scorecard_model::audience::CELL_GATE)?,
     };
     let not_rated = partial && k.partial == Partial::NotRated;
+    // An audience's cell count decides what it is shown, never the status: escalations and the
+    // roll-up judge the figure as it is (docs/audiences.md).
+    let gated = unmet
+        .iter()
+        .any(|u| u.gate != scorecard_model::audience::CELL_GATE);
     let (status, rule) = match value {
         None => (Status::NoValue, None),
-        Some(_) if !unmet.is_empty() => (Status::InsufficientData, None),
+        Some(_) if gated => (Status::InsufficientData, None),
         Some(_) if not_rated => (Status::Unrated, None),
         Some(v) => status(
             cx,
@@ -72,7 +77,7 @@ pub fn row<'a>(
         )?,
     };
     // A KPI that is not rated here is not scored either, whatever its scoring method.
-    let rated = unmet.is_empty() && !not_rated;
+    let rated = !gated && !not_rated;
     let exact = match rated {
         true => super::score::score(&k.scoring, k.better, (value, target, status), scripts)
             .map_err(|why| EvalError::Script {

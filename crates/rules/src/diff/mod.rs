@@ -239,9 +239,12 @@ fn kpi_properties(m: &Model, k: &Kpi) -> BTreeMap<&'static str, String> {
     put("rounding", Some(shown(&canonical(m, &k.rounding))));
     put("missing", Some(shown(&canonical(m, &k.missing))));
     put("partial", Some(shown(&canonical(m, &k.partial))));
-    let gates: Vec<String> = k
+    // An audience's view adds the gate that counts its cells: it is not the scorecard's.
+    let declared = k
         .requires
         .iter()
+        .filter(|g| g.name != scorecard_model::audience::CELL_GATE);
+    let gates: Vec<String> = declared
         .map(|g| format!("{}: {}", g.name, print::expr(m, &g.condition)))
         .collect();
     put("requires", (!gates.is_empty()).then(|| gates.join(", ")));
