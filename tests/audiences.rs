@@ -694,6 +694,11 @@ fn each_audience_publishes_its_own_record() {
     )
     .unwrap();
     assert_eq!(record["record"]["audience"], "north");
+    // Its overall score is withheld (payroll has no region), and the record says so.
+    let scores = record["record"]["scores"].as_array().unwrap();
+    let overall = scores.iter().find(|s| s["of"] == "overall").unwrap();
+    assert_eq!(overall["withheld"], true, "{overall}");
+    assert_eq!(overall["score"], Value::Null, "{overall}");
     assert_eq!(record["record"]["definition"], "");
     assert_eq!(record["record"]["rows"], serde_json::json!({}));
     let (code, out, err) = scorecard_in(dir.path(), &["ledger", "verify"]);
@@ -1315,4 +1320,119 @@ escalation plan_high "Plan high" {
     assert!(!shown.contains(&"Northwind".to_string()), "{shown:?}");
     // Westfield's revenue is never a small cell: its episode is shown as it is.
     assert!(shown.contains(&"Westfield".to_string()), "{shown:?}");
+}
+
+/// Worked by hand. January: region A has one sale of 2500.00 and two customers who bought
+/// nothing (0.00); B has three large sales (1100.00, 1200.00, 1300.00) and three small ones (100.00,
+/// 200.00, 300.00), 4200.00 in all; C likewise, 4320.00; the total is 11020.00. February: each
+/// region has six customers as B has. An average is a sum divided: A's January cell is the one
+/// customer whose sale adds to it (833.33 would be 2500.00 over three). `split`, large plus small,
+/// is withheld for A in January (one large sale), and B as its complement although A's small part
+/// read nothing: the total less C would otherwise be A. Its escalation is raised for A in January
+/// and goes on in February: from February, its January was not judged, and it is not shown.
+#[test]
+fn averages_split_sums_and_earlier_episodes_are_held_to_the_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    put(
+        "s.scorecard",
+        r#"
+scorecard s { currency: USD  grain: month }
+dataset sales {
+  source: "sales.csv"
+  time: day
+  complete_from: 2026-01-01
+  extracted: 2026-03-01
+  columns: { id: text key  day: date  region: text  customer: text  amount: money }
+}
+kpi average "Average sale" { unit: money  value: avg(sales.amount)  by: region }
+kpi split "Large plus small" {
+  unit: money
+  value: sum(sales.amount where amount > 1000) + sum(sales.amount where amount <= 1000)
+  by: region
+}
+escalation high "High" { when: split > 1000  severity: low }
+audience agency { suppress: count_distinct(sales.customer) < 3 }
+"#,
+    );
+    let mut rows = String::from("id,day,region,customer,amount\n");
+    rows.push_str(
+        "a1,2026-01-05,A,Fjord,2500.00\na2,2026-01-06,A,Zed,0.00\na3,2026-01-07,A,Yak,0.00\n",
+    );
+    let six = |region: &str, month: &str, base: [&str; 6]| {
+        let mut out = String::new();
+        for (i, amount) in base.iter().enumerate() {
+            out.push_str(&format!(
+                "{region}{month}{i},2026-{month}-1{i},{region},{region}{i},{amount}\n"
+            ));
+        }
+        out
+    };
+    let b = [
+        "1100.00", "1200.00", "1300.00", "100.00", "200.00", "300.00",
+    ];
+    let c = [
+        "1110.00", "1220.00", "1330.00", "110.00", "220.00", "330.00",
+    ];
+    rows.push_str(&six("B", "01", b));
+    rows.push_str(&six("C", "01", c));
+    for region in ["A", "B", "C"] {
+        rows.push_str(&six(region, "02", b));
+    }
+    put("sales.csv", &rows);
+    let out = ok(
+        dir.path(),
+        &[
+            "run",
+            "s.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "agency",
+        ],
+    );
+    for forbidden in ["2500.00", "833.33"] {
+        assert!(!out.contains(forbidden), "`{forbidden}` in {out}");
+    }
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let cells = |kpi: usize| -> Vec<String> {
+        let rows = v["kpis"][kpi]["results"].as_array().unwrap().iter();
+        rows.filter(|r| r["period"] == "2026-01")
+            .map(|r| {
+                r["value"]
+                    .as_str()
+                    .unwrap_or(r["status"].as_str().unwrap())
+                    .to_string()
+            })
+            .collect()
+    };
+    // The total, A, B, C. The average: 11020.00 over 15 sales is 734.67, C's 4320.00 over 6 is
+    // 720.00; B is A's complement here too.
+    assert_eq!(
+        cells(0),
+        ["734.67", "suppressed", "suppressed", "720.00"],
+        "{out}"
+    );
+    assert_eq!(
+        cells(1),
+        ["11020.00", "suppressed", "suppressed", "4320.00"],
+        "{out}"
+    );
+    let out = ok(
+        dir.path(),
+        &[
+            "run",
+            "s.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            "agency",
+            "--from",
+            "2026-02",
+        ],
+    );
+    assert!(!out.contains("2500.00"), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let a = v["escalations"].as_array().unwrap().iter();
+    assert!(a.clone().all(|x| x["segment"]["region"] != "A"), "{out}");
 }

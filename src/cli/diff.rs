@@ -130,6 +130,7 @@ pub(crate) fn diff(
     let options = match (&view, options) {
         (Some(v), Some(o)) => Some(scorecard::engine::Options {
             rows: v.rows(),
+            segments_named: v.segments_named(),
             ..o
         }),
         (_, o) => o,

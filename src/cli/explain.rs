@@ -68,6 +68,7 @@ pub(crate) fn explain(
             }
             let options = engine::Options {
                 rows: v.rows(),
+                segments_named: v.segments_named(),
                 ..options
             };
             (v.model.clone(), options, rows_shown)

@@ -139,6 +139,7 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
         // Kept to its rows, and never spilled: its results are redacted once made.
         Some(v) => {
             options.rows = v.rows();
+            options.segments_named = v.segments_named();
             options.results_may_spill = false;
             v.model.clone()
         }

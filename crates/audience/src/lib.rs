@@ -195,6 +195,15 @@ impl View {
             .filter(|_| !self.audience.totals)
     }
 
+    /// The segments of an audience that sees totals: the engine reads every row, and checks only
+    /// that these values match some (`engine::Options::segments_named`).
+    pub fn segments_named(&self) -> Option<SegmentRule> {
+        self.audience
+            .segments
+            .clone()
+            .filter(|_| self.audience.totals)
+    }
+
     /// What the manifest says of the audience.
     pub fn shown(&self) -> AudienceShown {
         let rules = serde_json::to_vec(&self.audience).unwrap_or_default();

@@ -47,7 +47,14 @@ pub fn suppress(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
             .evidence
             .iter()
             .any(|v| shows(&v.kpi, &v.period, &x.segment));
-        !watched && !evidence
+        // A period before those reported (an episode raised before `--from`) was not judged.
+        let unjudged = x
+            .timeline
+            .iter()
+            .map(|t| &t.period)
+            .chain(x.evidence.iter().map(|v| &v.period))
+            .any(|p| !e.periods.contains(p));
+        !watched && !evidence && !unjudged
     });
     e.warnings.retain(|w| !shows(&w.kpi, &w.period, &w.segment));
     // The roll-up reads each KPI's total: a withheld total withholds its objective's score in that
@@ -161,13 +168,15 @@ fn in_flux(view: &View, e: &Evaluation) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether a withheld row's cell holds any row: its count is more than none. A row withheld for
-/// being partial, with a cell large enough, holds rows.
+/// Whether a withheld row's cell holds any row: its count is more than none, or its value is not
+/// 0. A row withheld for being partial, with a cell large enough, holds rows.
 fn holds_rows(r: &Row) -> bool {
-    match r.unmet.iter().find(|u| u.gate == CELL_GATE) {
+    let counted = match r.unmet.iter().find(|u| u.gate == CELL_GATE) {
         Some(u) => u.left.is_some_and(|n| n > rust_decimal::Decimal::ZERO),
         None => true,
-    }
+    };
+    // The count is the fewest of its aggregates': a value that is not 0 has rows behind it.
+    counted || r.value.is_some_and(|v| !v.is_zero())
 }
 
 /// Whether a row's cell gate did not hold (fewer than the minimum, or a count that could not be

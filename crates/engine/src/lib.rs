@@ -79,6 +79,9 @@ pub struct Options {
     /// column: the rows an audience may see (docs/audiences.md). Every later step, the rules'
     /// tables, coverage, checks and `explain`'s rows included, reads what it keeps.
     pub rows: Option<scorecard_model::audience::SegmentRule>,
+    /// The segments of an audience that sees totals, whose rows are all read: they must match a
+    /// row of some table, as kept rows must.
+    pub segments_named: Option<scorecard_model::audience::SegmentRule>,
 }
 
 impl Options {
@@ -99,6 +102,7 @@ impl Options {
             cluster: None,
             results_may_spill: false,
             rows: None,
+            segments_named: None,
         }
     }
 }
@@ -501,6 +505,8 @@ async fn run(
     derive_tables(contexts.local, model, options, periods, &mut out).await?;
     if let Some(rule) = &options.rows {
         keep_all_segments(contexts.local, model, rule, &mut out).await?;
+    } else if let Some(rule) = &options.segments_named {
+        segments_found(contexts.local, model, rule).await?;
     }
     let rates = fx::load(contexts.local, model, options.as_of).await?;
     let fx_around = fx::Around {
@@ -782,6 +788,37 @@ async fn keep_all_segments(
     Ok(())
 }
 
+/// For an audience that sees totals (whose rows are not kept): its segments match a row of some
+/// table with the column, or the run stops as `keep_all_segments` does.
+async fn segments_found(
+    ctx: &SessionContext,
+    model: &Model,
+    rule: &scorecard_model::audience::SegmentRule,
+) -> Result<(), DataError> {
+    use datafusion::common::{Column, TableReference};
+    use datafusion::logical_expr::{lit, Expr};
+    let mut tables = 0;
+    for ds in model
+        .datasets
+        .iter()
+        .filter(|d| d.column(&rule.column).is_some())
+    {
+        let Ok(table) = ctx.table(TableReference::bare(ds.name.as_str())).await else {
+            continue;
+        };
+        tables += 1;
+        let column = Expr::Column(Column::new_unqualified(rule.column.as_str()));
+        let values = rule.values.iter().map(|v| lit(v.as_str())).collect();
+        if table.filter(column.in_list(values, false))?.count().await? > 0 {
+            return Ok(());
+        }
+    }
+    match tables {
+        0 => Ok(()),
+        _ => Err(no_rows(ctx, model, rule).await),
+    }
+}
+
 /// The audience's segments match no row of any table: a value misspelt, most likely. The values
 /// found are not named (they are other segments'); the one closest to each value given is.
 async fn no_rows(
@@ -794,7 +831,13 @@ async fn no_rows(
     let mut found: BTreeSet<String> = BTreeSet::new();
     let read = model.datasets.iter().filter(|d| d.is_file());
     for ds in read.filter(|d| d.column(&rule.column).is_some()) {
-        let all = datafusion::common::TableReference::bare(format!("__all_rows_{}", ds.name));
+        // Its rows before they were kept, or all of them when they are not.
+        let kept = format!("__all_rows_{}", ds.name);
+        let name = match ctx.table_exist(datafusion::common::TableReference::bare(kept.as_str())) {
+            Ok(true) => kept,
+            _ => ds.name.clone(),
+        };
+        let all = datafusion::common::TableReference::bare(name);
         let column = datafusion::logical_expr::Expr::Column(
             datafusion::common::Column::new_unqualified(rule.column.as_str()),
         );

@@ -146,14 +146,12 @@ impl Suppression {
     }
 }
 
-/// The rows a sum reads that add something to it: its `where`, and its column not 0. A row that
-/// adds nothing (a touch that earned no credit, a view's column that is 0 for every entity but
+/// The rows a sum (or an average, a sum divided) reads that add something to it: its `where`,
+/// and its column not 0. A row that adds nothing (a touch that earned no credit, a view's column that is 0 for every entity but
 /// one) is not one of the cell's: `sum(pnl.fjord)` over a view is one customer's figure.
 fn adding(read: &crate::Aggregate) -> Option<crate::RowExpr> {
-    let column = read
-        .column
-        .as_ref()
-        .filter(|_| read.func == crate::AggFunc::Sum);
+    let adds = matches!(read.func, crate::AggFunc::Sum | crate::AggFunc::Avg);
+    let column = read.column.as_ref().filter(|_| adds);
     let Some(column) = column else {
         return read.filter.clone();
     };

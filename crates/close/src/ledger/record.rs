@@ -103,6 +103,9 @@ pub struct Score {
     pub of: String,
     pub name: Option<String>,
     pub score: Option<String>,
+    /// Withheld from the audience the record is for (docs/audiences.md); left out otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -213,17 +216,19 @@ pub fn figures(evaluation: &Evaluation, period: &str) -> Result<Vec<Figure>, Str
 pub fn scores(evaluation: &Evaluation, period: &str) -> Vec<Score> {
     let mut out = Vec::new();
     let in_period = |results: &[scorecard_rules::rollup::PeriodScore]| {
-        results
-            .iter()
-            .find(|r| r.period == period)
-            .and_then(|r| r.score)
+        let found = results.iter().find(|r| r.period == period);
+        (
+            found.and_then(|r| r.score),
+            found.is_some_and(|r| r.withheld),
+        )
     };
-    let overall = in_period(&evaluation.scores.overall);
-    if overall.is_some() {
+    let (overall, withheld) = in_period(&evaluation.scores.overall);
+    if overall.is_some() || withheld {
         out.push(Score {
             of: "overall".into(),
             name: None,
             score: decimal(overall),
+            withheld,
         });
     }
     for (of, list) in [
@@ -231,10 +236,12 @@ pub fn scores(evaluation: &Evaluation, period: &str) -> Vec<Score> {
         ("objective", &evaluation.scores.objectives),
     ] {
         for s in list {
+            let (score, withheld) = in_period(&s.results);
             out.push(Score {
                 of: of.into(),
                 name: Some(s.name.clone()),
-                score: decimal(in_period(&s.results)),
+                score: decimal(score),
+                withheld,
             });
         }
     }
