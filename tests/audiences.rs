@@ -341,6 +341,15 @@ fn outputs(dir: &Path, audience: &str, explained: &[&str]) -> Vec<(String, Strin
     out
 }
 
+/// `run FILE --format json` with `extra` arguments in `dir`: the document, as text and parsed.
+fn run_json(dir: &Path, file: &str, extra: &[&str]) -> (String, Value) {
+    let mut args = vec!["run", file, "--format", "json"];
+    args.extend(extra);
+    let out = ok(dir, &args);
+    let v = serde_json::from_str(&out).unwrap();
+    (out, v)
+}
+
 /// Each escalation episode of a run's JSON as its segment and the period it was raised in.
 fn episodes(run: &Value) -> Vec<String> {
     let all = run["escalations"].as_array().unwrap().iter();
@@ -451,18 +460,8 @@ fn a_region_sees_its_own_rows_and_nothing_of_the_rest() {
 #[test]
 fn a_member_named_in_the_project_gets_the_audience_view() {
     let dir = project();
-    let out = ok(
-        dir.path(),
-        &[
-            "run",
-            "sales.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "nora@northwind.example",
-        ],
-    );
-    let run: Value = serde_json::from_str(&out).unwrap();
+    let member = ["--audience", "nora@northwind.example"];
+    let (out, run) = run_json(dir.path(), "sales.scorecard", &member);
     assert_eq!(run["manifest"]["audience"]["name"], "north");
     assert_eq!(
         run["manifest"]["audience"]["member"],
@@ -752,18 +751,9 @@ fn a_diff_names_a_changed_audience_but_an_audience_sees_no_audiences_rules() {
 fn suppression_follows_the_periods_a_value_reads() {
     let dir = project();
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "sales.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "agency",
-        ];
+        let mut args = vec!["--audience", "agency"];
         args.extend(extra);
-        let out = ok(dir.path(), &args);
-        let v: Value = serde_json::from_str(&out).unwrap();
-        (out, v)
+        run_json(dir.path(), "sales.scorecard", &args)
     };
     let (out, v) = run(&[]);
     let kpi = |name: &str| {
@@ -869,18 +859,7 @@ audience few "Fewer than two conversions withheld" {
         "sales.csv",
         "sale,customer,day,amount\ns1,c1,2026-01-10,100.00\ns2,c2,2026-01-11,200.00\ns3,c3,2026-01-12,300.00\n",
     );
-    let out = ok(
-        dir.path(),
-        &[
-            "run",
-            "m.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "search",
-        ],
-    );
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = run_json(dir.path(), "m.scorecard", &["--audience", "search"]);
     let credited = &v["kpis"][0]["results"];
     assert_eq!(credited[0]["value"], "100.00", "{out}");
     assert_eq!(credited[1]["segment"]["channel"], "search", "{out}");
@@ -890,18 +869,7 @@ audience few "Fewer than two conversions withheld" {
     assert_eq!(v["kpis"][1]["results"][0]["value"], "600.00", "{out}");
     // Credit is counted in conversions: search's 100.00 is one order (c1's), withheld; social's
     // 500.00 is two, but with the total of 600.00 shown it would give search away: withheld too.
-    let out = ok(
-        dir.path(),
-        &[
-            "run",
-            "m.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "few",
-        ],
-    );
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = run_json(dir.path(), "m.scorecard", &["--audience", "few"]);
     let credited: Vec<(String, String)> = v["kpis"][0]["results"]
         .as_array()
         .unwrap()
@@ -1076,18 +1044,7 @@ escalation plan_high "Plan high" {
         "  complete_from: 2026-01-01\n",
     ) + more;
     std::fs::write(dir.path().join("sales.scorecard"), text).unwrap();
-    let out = ok(
-        dir.path(),
-        &[
-            "run",
-            "sales.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "agency",
-        ],
-    );
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let (out, v) = run_json(dir.path(), "sales.scorecard", &["--audience", "agency"]);
     let names: Vec<&str> = v["kpis"]
         .as_array()
         .unwrap()
@@ -1208,19 +1165,7 @@ kpi not_north "All but Northwind" { unit: money  value: sum(sales.amount where n
         SCORECARD.to_string() + more,
     )
     .unwrap();
-    let run = |audience: &str| {
-        let args = [
-            "run",
-            "sales.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            audience,
-        ];
-        let out = ok(dir.path(), &args);
-        let v: Value = serde_json::from_str(&out).unwrap();
-        (out, v)
-    };
+    let run = |audience: &str| run_json(dir.path(), "sales.scorecard", &["--audience", audience]);
     let (out, v) = run("agency");
     let kpi = |v: &Value, name: &str| -> Option<Value> {
         let all = v["kpis"].as_array().unwrap().iter();
@@ -1380,21 +1325,11 @@ audience agency { suppress: count_distinct(sales.customer) < 3 }
         rows.push_str(&six(region, "02", b));
     }
     put("sales.csv", &rows);
-    let out = ok(
-        dir.path(),
-        &[
-            "run",
-            "s.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "agency",
-        ],
-    );
+    let (out, v) = run_json(dir.path(), "s.scorecard", &["--audience", "agency"]);
     for forbidden in ["2500.00", "833.33"] {
         assert!(!out.contains(forbidden), "`{forbidden}` in {out}");
     }
-    let v: Value = serde_json::from_str(&out).unwrap();
+
     let cells = |kpi: usize| -> Vec<String> {
         let rows = v["kpis"][kpi]["results"].as_array().unwrap().iter();
         rows.filter(|r| r["period"] == "2026-01")
@@ -1418,21 +1353,9 @@ audience agency { suppress: count_distinct(sales.customer) < 3 }
         ["11020.00", "suppressed", "suppressed", "4320.00"],
         "{out}"
     );
-    let out = ok(
-        dir.path(),
-        &[
-            "run",
-            "s.scorecard",
-            "--format",
-            "json",
-            "--audience",
-            "agency",
-            "--from",
-            "2026-02",
-        ],
-    );
+    let extra = ["--audience", "agency", "--from", "2026-02"];
+    let (out, v) = run_json(dir.path(), "s.scorecard", &extra);
     assert!(!out.contains("2500.00"), "{out}");
-    let v: Value = serde_json::from_str(&out).unwrap();
     let a = v["escalations"].as_array().unwrap().iter();
     assert!(a.clone().all(|x| x["segment"]["region"] != "A"), "{out}");
 }
