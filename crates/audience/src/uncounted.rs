@@ -9,18 +9,14 @@ use scorecard_model::audience::{Audience, Cell, Suppression};
 use scorecard_model::{AggFunc, Condition, Escalation, Expr, Kpi, Model};
 use std::collections::BTreeSet;
 
-/// The KPIs of `model` no cell of which can be counted under `a`'s `suppress`.
-pub fn kpis(model: &Model, a: &Audience) -> BTreeSet<String> {
+/// The KPIs of `model` no cell of which can be counted under `a`'s `suppress`; `reads` holds the
+/// aggregates each KPI reads, in the model's order.
+pub fn kpis(model: &Model, a: &Audience, reads: &[BTreeSet<usize>]) -> BTreeSet<String> {
     let Some(s) = &a.suppress else {
         return BTreeSet::new();
     };
     let mut out = BTreeSet::new();
-    let mut reach = scorecard_model::Reach::new(&model.kpis);
-    for k in &model.kpis {
-        let mut read = BTreeSet::new();
-        k.values()
-            .chain(k.judging())
-            .for_each(|e| reach.expr(e, &mut read));
+    for (k, read) in model.kpis.iter().zip(reads) {
         let aggregates: Vec<_> = read
             .iter()
             .filter_map(|i| model.aggregates.get(*i))

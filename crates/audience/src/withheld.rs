@@ -34,7 +34,8 @@ impl Withheld {
             let named = a.hide.iter().filter(|h| h.kind == kind);
             named.map(|h| h.name.clone()).collect()
         };
-        let (datasets, unread) = tables(model, a);
+        let others = other_segments(model, a);
+        let (datasets, unread) = tables(model, a, &others);
         let mut w = Withheld {
             datasets,
             unread,
@@ -48,32 +49,48 @@ impl Withheld {
             .filter(|o| w.perspectives.contains(&o.perspective));
         w.objectives.extend(in_hidden.map(|o| o.name.clone()));
         w.kpis = hidden(HiddenKind::Kpi);
-        let others = other_segments(model, a);
+        // The aggregates each KPI's value, target, thresholds and gates read, through the KPIs
+        // they name; and the KPIs they name. Walked once, with one `Reach` for all.
         let mut reach = scorecard_model::Reach::new(&model.kpis);
-        for k in &model.kpis {
+        let reads: Vec<BTreeSet<usize>> = model
+            .kpis
+            .iter()
+            .map(|k| {
+                let mut read = BTreeSet::new();
+                k.values()
+                    .chain(k.judging())
+                    .for_each(|e| reach.expr(e, &mut read));
+                read
+            })
+            .collect();
+        for (k, read) in model.kpis.iter().zip(&reads) {
             let of_hidden = k
                 .objective
                 .as_ref()
                 .is_some_and(|o| w.objectives.contains(o));
-            let reads = model.tables_read_by(k);
-            let mut read = BTreeSet::new();
-            k.values()
-                .chain(k.judging())
-                .for_each(|e| reach.expr(e, &mut read));
             let of_others = read.iter().any(|i| others.contains(i));
-            if of_hidden || of_others || reads.iter().any(|t| w.unread.contains(t)) {
+            let tables = read.iter().filter_map(|i| model.aggregates.get(*i));
+            let unread = tables.map(|x| &x.dataset).any(|t| w.unread.contains(t));
+            if of_hidden || of_others || unread {
                 w.kpis.insert(k.name.clone());
             }
         }
-        w.kpis.extend(super::uncounted::kpis(model, a));
+        w.kpis.extend(super::uncounted::kpis(model, a, &reads));
         // A KPI computed from a withheld one is withheld: its value could give the other away.
-        loop {
-            let before = w.kpis.len();
-            for k in &model.kpis {
+        let named: Vec<BTreeSet<String>> = model
+            .kpis
+            .iter()
+            .map(|k| {
                 let mut named = BTreeSet::new();
                 k.values()
                     .chain(k.judging())
                     .for_each(|e| kpis_named(e, &mut named));
+                named
+            })
+            .collect();
+        loop {
+            let before = w.kpis.len();
+            for (k, named) in model.kpis.iter().zip(&named) {
                 if named.iter().any(|n| w.kpis.contains(n)) {
                     w.kpis.insert(k.name.clone());
                 }
@@ -164,7 +181,11 @@ impl Withheld {
 /// figures are over every segment), unless it shares it or it holds exchange rates. A rule may
 /// still read such a table: its own table is computed from every row, as for everyone, and then
 /// kept to the audience's segments.
-fn tables(model: &Model, a: &Audience) -> (BTreeSet<String>, BTreeSet<String>) {
+fn tables(
+    model: &Model,
+    a: &Audience,
+    others: &BTreeSet<usize>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut out: BTreeSet<String> = a
         .hide
         .iter()
@@ -190,7 +211,6 @@ fn tables(model: &Model, a: &Audience) -> (BTreeSet<String>, BTreeSet<String>) {
             }
         }
         // A view's columns are aggregates of the model: their filters are there.
-        let others = other_segments(model, a);
         for v in &model.views {
             let mut read = BTreeSet::new();
             v.columns

@@ -239,21 +239,6 @@ impl crate::Model {
     }
 }
 
-impl crate::Model {
-    /// The tables a KPI's value, target, thresholds and gates aggregate, through the KPIs they name.
-    pub fn tables_read_by(&self, k: &crate::Kpi) -> std::collections::BTreeSet<String> {
-        let mut read = std::collections::BTreeSet::new();
-        let mut reach = crate::Reach::new(&self.kpis);
-        for e in k.values().chain(k.judging()) {
-            reach.expr(e, &mut read);
-        }
-        read.iter()
-            .filter_map(|i| self.aggregates.get(*i))
-            .map(|a| a.dataset.clone())
-            .collect()
-    }
-}
-
 /// The KPIs an expression names (not those they name in turn).
 pub fn kpis_named(e: &crate::Expr, out: &mut std::collections::BTreeSet<String>) {
     scorecard_diagnostic::depth::deep(|| match e {
