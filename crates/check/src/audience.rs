@@ -486,20 +486,9 @@ fn suppression(cx: &mut Checker, e: &Entry, model: &Model) -> Option<Suppression
         );
         return None;
     };
-    if let Some(c) = column {
-        if ds.column(&c.text).is_none() {
-            let names = ds.columns.iter().map(|c| c.name.as_str());
-            cx.report(
-                Diagnostic::error(
-                    Code::UnknownColumn,
-                    c.span,
-                    format!("dataset `{}` has no column `{}`", ds.name, c.text),
-                )
-                .label("unknown column")
-                .maybe_help(did_you_mean(&c.text, names)),
-            );
-            return None;
-        }
+    if let Some(c) = column.filter(|c| ds.column(&c.text).is_none()) {
+        cx.report(super::filter::unknown_column(ds, c));
+        return None;
     }
     let suppression = Suppression {
         count: Aggregate {
