@@ -615,6 +615,17 @@ impl Drop for Server {
 /// A project with a webhook receiver (`chat`, the notification as JSON) that hears every high
 /// escalation, and an email receiver (`cfo`) for what is routed to the CFO; the state kept in
 /// `state` (a TOML value for `[notify.state]`, or none for the folder).
+/// A project of `months` months (`notify_project`) whose receivers are a chat webhook and the
+/// CFO's mail, each a local server recording what it receives in a scratch folder: the folder,
+/// the two servers and the project.
+fn chat_and_mail(months: usize) -> (tempfile::TempDir, Server, Server, tempfile::TempDir) {
+    let scratch = tempfile::tempdir().unwrap();
+    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
+    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
+    let dir = notify_project(months, smtp.port, "");
+    (scratch, hook, smtp, dir)
+}
+
 fn notify_project(months: usize, smtp_port: u16, state: &str) -> tempfile::TempDir {
     let toml = format!(
         r#"
@@ -681,10 +692,7 @@ fn notify(dir: &Path, hook: &Server, extra: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn each_event_of_an_episode_is_delivered_once_to_its_route() {
-    let scratch = tempfile::tempdir().unwrap();
-    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
-    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
-    let dir = notify_project(2, smtp.port, "");
+    let (_scratch, hook, smtp, dir) = chat_and_mail(2);
 
     // A dry run shows what would go, and sends and records nothing.
     let (code, out, err) = notify(dir.path(), &hook, &["--dry-run"]);
@@ -1362,10 +1370,7 @@ fn the_ledger_and_the_state_are_one_place_however_written() {
 
 #[test]
 fn a_withdrawal_that_failed_at_one_receiver_is_sent_there_on_the_next_run() {
-    let scratch = tempfile::tempdir().unwrap();
-    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
-    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
-    let dir = notify_project(3, smtp.port, "");
+    let (scratch, hook, smtp, dir) = chat_and_mail(3);
     // Raised in February (chat), escalated to the CFO in March (chat and email).
     assert!(notify(dir.path(), &hook, &[]).1.contains("3 sent"));
     // February corrected to 1,000.00: the episode raised in February is gone. The mail server is
@@ -1418,10 +1423,7 @@ fn a_withdrawal_that_failed_at_one_receiver_is_sent_there_on_the_next_run() {
 
 #[test]
 fn a_recovery_reaches_everyone_told_and_a_reopening_too() {
-    let scratch = tempfile::tempdir().unwrap();
-    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
-    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
-    let dir = notify_project(3, smtp.port, "");
+    let (_scratch, hook, smtp, dir) = chat_and_mail(3);
     assert!(notify(dir.path(), &hook, &[]).1.contains("3 sent"));
     assert_eq!(smtp.received().len(), 1, "the CFO heard of the step up");
     // March corrected to 1,050.00 (green): the episode recovers in March, before it reached the
@@ -1570,10 +1572,7 @@ fn what_was_owed_and_is_no_longer_so_is_said_and_a_reopening_goes_to_those_told_
 
 #[test]
 fn an_episode_told_over_and_then_gone_is_withdrawn() {
-    let scratch = tempfile::tempdir().unwrap();
-    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
-    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
-    let dir = notify_project(4, smtp.port, "");
+    let (_scratch, hook, smtp, dir) = chat_and_mail(4);
     assert!(notify(dir.path(), &hook, &[]).1.contains("5 sent"));
     // February and March corrected green: by the data, there was never an escalation. The CFO,
     // who was paged, hears that; so does chat.
@@ -1692,10 +1691,7 @@ fn one_state_table_however_spelled_takes_one_lock() {
 
 #[test]
 fn a_reopening_that_failed_at_one_receiver_reaches_it_while_the_episode_is_open() {
-    let scratch = tempfile::tempdir().unwrap();
-    let hook = Server::start("webhook.py", scratch.path().join("hook.jsonl"));
-    let smtp = Server::start("smtp.py", scratch.path().join("smtp.jsonl"));
-    let dir = notify_project(4, smtp.port, "");
+    let (scratch, hook, smtp, dir) = chat_and_mail(4);
     assert!(notify(dir.path(), &hook, &[]).1.contains("5 sent"));
     // April corrected red: open again. The CFO hears it; chat refuses it.
     edit_sales(
