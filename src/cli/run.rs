@@ -63,6 +63,13 @@ pub struct DataArgs {
     /// of one that scorecard.toml lists (docs/audiences.md).
     #[arg(long, value_name = "NAME")]
     pub audience: Option<String>,
+    /// Take the parameters' values from this scenario (those it does not name keep their base).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Assume this value for a parameter, such as `discount_rate=9%` (after `--scenario`; may be
+    /// given for several parameters).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// What `run` writes, and where.
@@ -120,6 +127,7 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
         );
         return Err(Exit::ScorecardErrors);
     };
+    let model = assuming((file, model, &text), source.scenario.as_deref(), &source.set)?;
     let project = super::input::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
     let view = super::audience::view((file, &model), &project, source.audience.as_deref())?;
@@ -154,6 +162,42 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
         reads,
         view,
     })
+}
+
+/// The model checked again under `--scenario` and `--set`, or as it is when neither is given.
+pub(crate) fn assuming(
+    (file, model, text): (&Path, Model, &str),
+    scenario: Option<&str>,
+    set: &[String],
+) -> Result<Model, Exit> {
+    if scenario.is_none() && set.is_empty() {
+        return Ok(model);
+    }
+    let assumed = scorecard::model::parameter::assume(&model.parameters, scenario, set)
+        .map_err(|e| {
+            eprintln!("error[{}]: {e}", e.code().as_str());
+            Exit::ScorecardErrors
+        })?;
+    // A value can be wrong where it is used (a weight below zero, a horizon of half a period):
+    // those errors are the file's, at the place that uses the parameter.
+    let compiled = scorecard::check::compile_assuming(text, &assumed);
+    match compiled.model {
+        Some(model) => Ok(model),
+        None => {
+            let name = file.display().to_string();
+            let errors: Vec<_> = compiled.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+            eprint!(
+                "{}",
+                scorecard::diagnostic::render(&name, text, &errors, super::terminal::stderr_color())
+            );
+            eprintln!(
+                "{} error{} with the parameters' values given: nothing was evaluated",
+                errors.len(),
+                s(errors.len())
+            );
+            Err(Exit::ScorecardErrors)
+        }
+    }
 }
 
 /// Evaluates a prepared run, printing what went wrong; the exit code when something did.

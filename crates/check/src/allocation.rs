@@ -5,6 +5,7 @@ use super::entries::{self, Entries};
 use super::model::{Allocation, ColumnType, Dataset, SourceFormat};
 use super::parts::derived_column as column;
 use super::{filter, parts, Checker};
+use rust_decimal::Decimal;
 use scorecard_diagnostic::{Code, Diagnostic};
 use scorecard_syntax::ast::{BinaryOp, Declaration, Entry, ExprKind};
 
@@ -45,7 +46,7 @@ pub fn check(
     let to = to_e
         .and_then(|x| parts::expr(cx, x, "the column naming who is charged"))
         .and_then(|x| parts::column(cx, x, activity));
-    let ((cost, practical), matches, driver, (to, _)) = (rate?, matches?, driver?, to?);
+    let ((cost, practical, share), matches, driver, (to, _)) = (rate?, matches?, driver?, to?);
     let [table, unused] = cost_tables(cx, d, &to, &matches)?;
     Some((
         Allocation {
@@ -55,6 +56,7 @@ pub fn check(
             capacity: capacity.name.clone(),
             cost,
             practical,
+            share,
             activity: activity.name.clone(),
             matches,
             driver,
@@ -66,8 +68,10 @@ pub fn check(
 }
 
 /// `rate: capacity.cost / capacity.practical_minutes`: a money column of the capacity dataset
-/// divided by a numeric one; the two columns.
-fn rate(cx: &mut Checker, x: &Entry, capacity: &Dataset) -> Option<(String, String)> {
+/// divided by a numeric one, whose practical capacity may be a share of the column
+/// (`capacity.paid_minutes * practical_share`, a parameter or a number); the two columns and the
+/// share (1 when not written).
+fn rate(cx: &mut Checker, x: &Entry, capacity: &Dataset) -> Option<(String, String, Decimal)> {
     let x = parts::expr(cx, x, "cost / practical capacity")?;
     match &x.kind {
         ExprKind::Binary {
@@ -75,8 +79,34 @@ fn rate(cx: &mut Checker, x: &Entry, capacity: &Dataset) -> Option<(String, Stri
             left,
             right,
         } => {
+            let (right, share) = match &right.kind {
+                ExprKind::Binary {
+                    op: BinaryOp::Mul,
+                    left: column,
+                    right: factor,
+                } => (column.as_ref(), Some(factor.as_ref())),
+                _ => (right.as_ref(), None),
+            };
+            let share = match share {
+                None => Some(Decimal::ONE),
+                Some(f) => super::parameter::constant(cx, f)
+                    .filter(|v| *v > Decimal::ZERO)
+                    .or_else(|| {
+                        cx.report(
+                            Diagnostic::error(
+                                Code::InvalidValue,
+                                f.span,
+                                "the share of capacity that is practical is a number or percent above zero",
+                            )
+                            .label("not a share")
+                            .help("for example `departments.paid_minutes * 80%`, or a `parameter` of unit percent"),
+                        );
+                        None
+                    }),
+            };
             let cost = parts::column(cx, left, capacity);
             let practical = parts::column(cx, right, capacity);
+            let share = share?;
             let ((cost, ct), (practical, pt)) = (cost?, practical?);
             if ct != ColumnType::Money || !pt.is_numeric() {
                 cx.report(
@@ -94,7 +124,7 @@ fn rate(cx: &mut Checker, x: &Entry, capacity: &Dataset) -> Option<(String, Stri
             if !super::currency::reporting_only(cx, column, x.span, "an allocation") {
                 return None;
             }
-            Some((cost, practical))
+            Some((cost, practical, share))
         }
         _ => {
             cx.report(

@@ -382,6 +382,10 @@ impl Lowering<'_, '_> {
                     *t,
                 ));
             }
+            if let Some(&(value, unit)) = self.cx.parameters.get(n) {
+                let name = n.to_string();
+                return Some((Expr::Parameter { name, value }, super::parameter::ty(unit)));
+            }
             if self.cx.is_broken(n) {
                 return None;
             }
@@ -820,10 +824,10 @@ impl Lowering<'_, '_> {
         }
         let horizon = match named.first() {
             None => None,
-            Some(a) => match &a.value.kind {
-                ExprKind::Number(n) => n.parse::<u32>().ok().filter(|h| (1..=1000).contains(h)),
-                _ => None,
-            }
+            Some(a) => super::parameter::constant(self.cx, &a.value)
+                .filter(|h| h.fract().is_zero())
+                .and_then(|h| u32::try_from(h.mantissa() / 10i128.pow(h.scale())).ok())
+                .filter(|h| (1..=1000).contains(h))
             .or_else(|| {
                 self.cx.report(
                     Diagnostic::error(

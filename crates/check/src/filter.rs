@@ -168,6 +168,10 @@ fn path(cx: &mut Checker, ds: &Dataset, parts: &[Ident], e: &Expr) -> Option<(Ro
         }
     };
     let Some(col) = ds.column(&column.text) else {
+        // A parameter's name, when no column has it, is its assumed value.
+        if let (1, Some(&(value, _))) = (parts.len(), cx.parameters.get(&column.text)) {
+            return Some((RowExpr::Number { value }, RowTy::Num));
+        }
         cx.report(unknown_column(ds, column));
         return None;
     };

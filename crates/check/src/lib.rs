@@ -19,6 +19,7 @@ mod gates;
 mod graph;
 mod header;
 mod kpi;
+mod parameter;
 mod parts;
 mod scoring;
 mod strategy;
@@ -54,6 +55,7 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "exchange_rates",
     "test",
     "audience",
+    "parameter",
 ];
 
 /// Shared state while checking one file.
@@ -73,6 +75,8 @@ pub struct Checker<'a> {
     /// Expression nodes copied so far where a value is used twice (`change(x)` is `x - x[-1]`, a
     /// view's column names an earlier one), against `expr::MAX_COPIED`.
     pub copied: usize,
+    /// Each parameter's assumed value and unit, by name.
+    pub parameters: std::collections::BTreeMap<String, (rust_decimal::Decimal, model::parameter::ParamUnit)>,
 }
 
 impl<'a> Checker<'a> {
@@ -94,6 +98,7 @@ impl<'a> Checker<'a> {
             rates: None,
             rate_sets: Vec::new(),
             copied: 0,
+            parameters: Default::default(),
         }
     }
     pub fn report(&mut self, d: Diagnostic) {
@@ -161,8 +166,19 @@ fn same_number(text: &str, value: rust_decimal::Decimal) -> bool {
 
 /// Checks a parsed file. `broken` names declarations that had syntax errors.
 pub fn check(file: &File, source: &str, broken: &[String]) -> Checked {
+    check_assuming(file, source, broken, &Default::default())
+}
+
+/// Checks a parsed file with its parameters at the values `assumed` gives (the others at their
+/// base).
+pub fn check_assuming(
+    file: &File,
+    source: &str,
+    broken: &[String],
+    assumed: &model::parameter::Assumed,
+) -> Checked {
     let mut cx = Checker::new(source, broken.iter().cloned().collect());
-    let model = check_file(&mut cx, file);
+    let model = check_file(&mut cx, file, assumed);
     finish(cx, model, file, broken)
 }
 
@@ -221,6 +237,10 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
         ),
         ("test", names(&mut m.tests.iter().map(|x| &x.name))),
         ("audience", names(&mut m.audiences.iter().map(|x| &x.name))),
+        (
+            "parameter",
+            names(&mut m.parameters.iter().map(|x| &x.name)),
+        ),
     ]);
     let reached = |d: &Declaration| match d.keyword.text.as_str() {
         "scorecard" => true,
@@ -316,7 +336,7 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
+fn check_file(cx: &mut Checker, file: &File, assumed: &model::parameter::Assumed) -> Option<Model> {
     let mut kinds = by_kind(cx, file);
     let mut take = |kind: &str| kinds.remove(kind).unwrap_or_default();
     let (headers, perspectives, objectives) =
@@ -325,8 +345,9 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         (take("function"), take("dataset"), take("attribution"));
     let (allocations, views, escalations) = (take("allocation"), take("view"), take("escalation"));
     let (tests, kpis, rates) = (take("test"), take("kpi"), take("exchange_rates"));
-    let audiences = take("audience");
+    let (audiences, parameters) = (take("audience"), take("parameter"));
     let header = header::check(cx, &headers);
+    let parameters = parameter::check_all(cx, &parameters, assumed);
     let perspectives = strategy::perspectives(cx, &perspectives);
     let objectives = strategy::objectives(cx, &objectives, &perspectives);
     let functions = function::check(cx, &functions);
@@ -448,6 +469,8 @@ fn check_file(cx: &mut Checker, file: &File) -> Option<Model> {
         rates,
         tests,
         audiences: Vec::new(),
+        parameters,
+        assumed: assumed.clone(),
         kpi_index: Default::default(),
     };
     model.audiences = audience::check_all(cx, &audiences, &model);
@@ -471,8 +494,13 @@ impl Compiled {
 
 /// Parses and checks one file's text, collecting every problem.
 pub fn compile(source: &str) -> Compiled {
+    compile_assuming(source, &Default::default())
+}
+
+/// Parses and checks one file's text with its parameters at the values `assumed` gives.
+pub fn compile_assuming(source: &str, assumed: &model::parameter::Assumed) -> Compiled {
     let parsed = scorecard_syntax::parse(source);
-    let checked = check(&parsed.file, source, &parsed.broken);
+    let checked = check_assuming(&parsed.file, source, &parsed.broken, assumed);
     let mut diagnostics = parsed.diagnostics;
     diagnostics.extend(checked.diagnostics);
     scorecard_diagnostic::sort(&mut diagnostics);

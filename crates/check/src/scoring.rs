@@ -128,20 +128,7 @@ fn numbers(
 ) -> Option<Vec<(String, Decimal)>> {
     let mut found: Vec<(String, Decimal)> = Vec::new();
     for a in args {
-        let span = a.value.span;
-        let value = match &a.value.kind {
-            ExprKind::Number(n) => cx.decimal(n, span),
-            ExprKind::Percent(p) => cx.percent(p, span),
-            ExprKind::Unary {
-                op: scorecard_syntax::ast::UnaryOp::Neg,
-                operand,
-            } => match &operand.kind {
-                ExprKind::Number(n) => cx.decimal(n, span).map(|v| -v),
-                ExprKind::Percent(p) => cx.percent(p, span).map(|p| -p),
-                _ => None,
-            },
-            _ => None,
-        };
+        let value = super::parameter::constant(cx, &a.value);
         match (&a.name, value) {
             (Some(n), Some(v))
                 if names.contains(&n.text.as_str()) && !found.iter().any(|(k, _)| *k == n.text) =>

@@ -193,6 +193,7 @@ fn one_weight(cx: &mut Checker, e: &Entry) -> Option<Decimal> {
         // A number's own problems are reported where it is read.
         (ExprKind::Number(n), true) => Some(cx.decimal(n, item.span)?),
         (ExprKind::Percent(p), true) => Some(cx.percent(p, item.span)?),
+        (ExprKind::Path(_), true) => super::parameter::constant(cx, &item.expr),
         _ => None,
     };
     match value {

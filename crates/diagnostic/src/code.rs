@@ -111,6 +111,11 @@ codes! {
     Withheld => "scorecard::audience::withheld",
     RowsWithheld => "scorecard::audience::rows_withheld",
     AudienceNoRows => "scorecard::audience::no_rows",
+    UnknownParameter => "scorecard::parameter::unknown",
+    UnknownScenario => "scorecard::parameter::unknown_scenario",
+    ParameterUnit => "scorecard::parameter::unit",
+    SetTwice => "scorecard::parameter::set_twice",
+    BadRange => "scorecard::sensitivity::bad_range",
 }
 
 impl Serialize for Code {

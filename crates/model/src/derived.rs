@@ -94,6 +94,9 @@ pub struct Allocation {
     pub cost: String,
     /// The capacity's column of practical capacity, in driver units (minutes).
     pub practical: String,
+    /// The share of `practical` that is practical capacity (`paid_minutes * 80%`); 1 when the
+    /// column is practical capacity itself.
+    pub share: Decimal,
     /// The dataset of activity: one row per piece of work done for an entity.
     pub activity: String,
     /// Pairs of (activity column, capacity column) that must be equal: which resource did the work.

@@ -9,6 +9,7 @@ mod escalation;
 pub mod exact;
 pub mod finance;
 pub mod format;
+pub mod parameter;
 pub mod print;
 pub mod test;
 pub mod zone;
@@ -48,6 +49,10 @@ pub struct Model {
     pub tests: Vec<test::Test>,
     /// `audience` declarations, in the order the file declares them (docs/audiences.md).
     pub audiences: Vec<audience::Audience>,
+    /// `parameter` declarations, in the order the file declares them (docs/language.md).
+    pub parameters: Vec<parameter::Parameter>,
+    /// The values this model was checked with: each parameter's base, a scenario's or `--set`'s.
+    pub assumed: parameter::Assumed,
     /// KPIs by name, made at the first lookup: a chain of KPIs each using the one before is looked
     /// up once per link, not by scanning the list each time.
     #[serde(skip)]
@@ -1109,6 +1114,12 @@ pub enum Expr {
         window: Window,
         operand: Box<Expr>,
     },
+    /// A declared parameter, with the value the model was checked under (its base, a scenario's,
+    /// or one set on the command line).
+    Parameter {
+        name: String,
+        value: Decimal,
+    },
     /// Customer lifetime value: the margins of the periods after the first, each kept with
     /// probability `retention` per period and discounted at `discount` per period, over `horizon`
     /// periods (for ever when `None`).
@@ -1167,6 +1178,7 @@ impl Expr {
             } => vec![margin, retention, discount],
             // No wildcard: a new variant must say whether it has children.
             Expr::Number { .. }
+            | Expr::Parameter { .. }
             | Expr::Aggregate { .. }
             | Expr::Kpi { .. }
             | Expr::Value

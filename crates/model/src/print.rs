@@ -52,7 +52,7 @@ fn kpi_expr(model: &Model, e: &Expr) -> (String, u8) {
         match e {
             Expr::Number { value } => (number(*value), ATOM),
             Expr::Aggregate { index } => (aggregate(model, *index), ATOM),
-            Expr::Kpi { name } => (name.clone(), ATOM),
+            Expr::Kpi { name } | Expr::Parameter { name, .. } => (name.clone(), ATOM),
             Expr::Value => ("value".into(), ATOM),
             Expr::Target => ("target".into(), ATOM),
             Expr::Neg { operand } => (format!("-{}", at(operand, NEG)), NEG),

@@ -35,6 +35,27 @@ pub fn for_whom(e: &Evaluation) -> Option<String> {
     })
 }
 
+/// The assumptions a document was evaluated under, when its scorecard declares parameters:
+/// `scenario downside: discount_rate 12% (scenario), growth 5% (set), churn 20%`.
+pub fn assumptions(e: &Evaluation) -> Option<String> {
+    use scorecard_model::parameter::Source;
+    let m = &e.manifest;
+    if m.parameters.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = m
+        .parameters
+        .iter()
+        .map(|p| match p.from {
+            Source::Base => format!("{} {}", p.name, p.value),
+            Source::Scenario => format!("{} {} (scenario)", p.name, p.value),
+            Source::Set => format!("{} {} (set)", p.name, p.value),
+        })
+        .collect();
+    let scenario = m.scenario.as_deref().unwrap_or("base");
+    Some(format!("scenario {scenario}: {}", each.join(", ")))
+}
+
 /// A score as tables show it: the number, `withheld` from an audience, or `—` for none.
 pub(crate) fn score_shown(s: &scorecard_rules::rollup::PeriodScore) -> String {
     match (s.score, s.withheld) {

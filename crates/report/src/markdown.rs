@@ -16,6 +16,9 @@ pub fn markdown(e: &Evaluation) -> String {
     if let Some(whom) = super::for_whom(e) {
         let _ = write!(out, "**Prepared for:** {} · ", cell(&whom));
     }
+    if let Some(a) = super::assumptions(e) {
+        let _ = write!(out, "**Assuming:** {} · ", cell(&a));
+    }
     let last = e.periods.last().map(String::as_str);
     match last {
         Some(p) => {

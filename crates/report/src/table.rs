@@ -21,6 +21,9 @@ pub fn table(e: &Evaluation, color: bool) -> String {
             "Prepared for {whom}: what it may not see is left out\n"
         ));
     }
+    if let Some(a) = super::assumptions(e) {
+        out.push_str(&format!("Assuming {a}\n"));
+    }
     let mut t = new_table(color);
     t.set_header([
         "KPI", "Segment", "Period", "Value", "Target", "Variance", "Status", "Score",

@@ -307,6 +307,15 @@ fn manifest(ws: &mut Worksheet, e: &Evaluation, f: &Formats) -> Result<(), XlsxE
             a.rules.clone(),
         ]);
     }
+    if let Some(a) = super::assumptions(e) {
+        rows.push([
+            "assumptions".into(),
+            a,
+            "the parameters' values the figures were evaluated at".into(),
+            String::new(),
+            String::new(),
+        ]);
+    }
     for s in &m.scorecards {
         rows.push([
             "scorecard".into(),

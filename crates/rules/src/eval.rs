@@ -358,7 +358,7 @@ impl<'a> Context<'a> {
     pub fn num(&mut self, k: Owner, e: &Expr, this: This) -> Result<Option<Decimal>, EvalError> {
         scorecard_diagnostic::depth::deep(|| {
             Ok(match e {
-                Expr::Number { value } => Some(*value),
+                Expr::Number { value } | Expr::Parameter { value, .. } => Some(*value),
                 Expr::Value => this.value,
                 Expr::Target => this.target,
                 Expr::Aggregate { index } => {

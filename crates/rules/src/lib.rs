@@ -503,7 +503,7 @@ pub fn evaluate(
             grain,
             calendar,
         },
-        manifest: manifest::Manifest::new(aggregates.inputs.clone(), options),
+        manifest: manifest::Manifest::new(aggregates.inputs.clone(), options).assuming(model),
         curves: aggregates
             .curves
             .iter()

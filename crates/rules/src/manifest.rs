@@ -18,6 +18,13 @@ pub struct Manifest {
     /// Whose view the document is, when it is an audience's (`--audience`); left out otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<AudienceShown>,
+    /// The scenario the parameters were taken from (`--scenario`), when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// Every parameter the scorecard declares, with the value assumed and where it came from;
+    /// left out when it declares none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<ParameterShown>,
     /// When the evaluation ran, in UTC (`2026-11-23T09:41:07Z`); `null` when asked to be
     /// deterministic.
     pub evaluated_at: Option<String>,
@@ -91,8 +98,50 @@ impl Manifest {
             inputs,
             options,
             audience: None,
+            scenario: None,
+            parameters: Vec::new(),
             evaluated_at: None,
         }
+    }
+
+    /// Records the values `model` was checked under.
+    pub fn assuming(mut self, model: &scorecard_model::Model) -> Self {
+        self.scenario = model.assumed.scenario.clone();
+        self.parameters = ParameterShown::of(model);
+        self
+    }
+}
+
+/// One parameter's value in a run: `{"name": "discount_rate", "value": "9%", "from": "set"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParameterShown {
+    pub name: String,
+    /// As the parameter's unit writes it (`9%`, `1200`), exact.
+    pub value: String,
+    /// `base`, `scenario` or `set`.
+    pub from: scorecard_model::parameter::Source,
+}
+
+impl ParameterShown {
+    pub fn of(model: &scorecard_model::Model) -> Vec<ParameterShown> {
+        use scorecard_model::parameter::Source;
+        model
+            .parameters
+            .iter()
+            .map(|p| {
+                let (value, from) = model
+                    .assumed
+                    .values
+                    .get(&p.name)
+                    .copied()
+                    .unwrap_or((p.base, Source::Base));
+                ParameterShown {
+                    name: p.name.clone(),
+                    value: p.unit.show(value),
+                    from,
+                }
+            })
+            .collect()
     }
 }
 

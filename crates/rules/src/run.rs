@@ -208,7 +208,8 @@ pub fn explain(
     let manifest = rules::manifest::Manifest::new(
         aggregates.inputs.clone(),
         rules::manifest::RunOptions::of(&options),
-    );
+    )
+    .assuming(model);
     let mut e = rules::explain::explain(model, &aggregates, k, p, &segment, manifest)?;
     let wanted: Vec<_> = e.aggregates.iter().map(|a| a.wanted.clone()).collect();
     // A query's limit is a signed 64-bit number: more rows than that is every row.

@@ -209,7 +209,7 @@ impl Lookup<'_> {
     fn eval(&self, e: &Expr) -> Option<Option<Decimal>> {
         scorecard_diagnostic::depth::deep(|| {
             Some(match e {
-                Expr::Number { value } => Some(*value),
+                Expr::Number { value } | Expr::Parameter { value, .. } => Some(*value),
                 Expr::Aggregate { index } => {
                     let func = self.model.aggregates[*index].func;
                     let cell: Option<Cell> = self.tables.get(index).and_then(|t| {

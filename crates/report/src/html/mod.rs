@@ -140,6 +140,9 @@ fn header(e: &Evaluation, title: &str) -> String {
             &super::for_whom(e).unwrap_or_else(|| a.name.clone()),
         );
     }
+    if let Some(a) = super::assumptions(e) {
+        fact("Assuming", &a);
+    }
     fact("Period", &period);
     fact("Currency", &e.scorecard.currency);
     fact("Grain", &e.scorecard.grain);
