@@ -96,6 +96,36 @@ pub(crate) enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// Evaluate one KPI across values of the scorecard's parameters: a range of one (`--vary
+    /// discount_rate=6%..12%:1%`), a grid of two, or every parameter's low and high (`--tornado`).
+    /// The data is read once for every point (docs/language.md, "Sensitivity").
+    Sensitivity {
+        /// The `.scorecard` file.
+        file: PathBuf,
+        /// The KPI whose total is evaluated at each point.
+        #[arg(long)]
+        kpi: String,
+        /// A parameter and its values: `NAME=LOW..HIGH:STEP` or `NAME=V1,V2,...`, in its unit
+        /// (`6%..12%:1%`); give two for a grid.
+        #[arg(long, value_name = "NAME=VALUES")]
+        vary: Vec<String>,
+        /// Rank every parameter by how far its low and high values (its `range`, else its
+        /// scenarios') move the KPI.
+        #[arg(long)]
+        tornado: bool,
+        /// The period whose value is compared [default: the last reported].
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        source: DataArgs,
+        /// A table for a terminal, JSON (docs/json-output.md), CSV (one row per point, or per
+        /// tornado bar), or an HTML page with the curves and the tornado chart.
+        #[arg(long, value_enum, default_value_t = SensitivityFormat::Table)]
+        format: SensitivityFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
     /// Explain one KPI value: its definition, the calculation with every step's value, the rows
     /// behind each aggregate, the target, the threshold that decided the status, and the score.
     Explain {
@@ -336,6 +366,14 @@ pub(crate) enum CheckFormat {
 pub(crate) enum DocumentFormat {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum SensitivityFormat {
+    Table,
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

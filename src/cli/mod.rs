@@ -18,6 +18,7 @@ mod graph;
 mod input;
 mod progress;
 mod run;
+mod sensitivity;
 mod sql;
 mod terminal;
 mod test;
@@ -137,6 +138,26 @@ pub fn main() -> ExitCode {
             source,
             output,
         } => run::report(&file, source, output.as_deref()),
+        Command::Sensitivity {
+            file,
+            kpi,
+            vary,
+            tornado,
+            period,
+            source,
+            format,
+            output,
+        } => sensitivity::sensitivity(
+            &file,
+            sensitivity::Asked {
+                kpi,
+                vary,
+                tornado,
+                period,
+            },
+            &source,
+            (format, output.as_deref()),
+        ),
         Command::Publish {
             file,
             period,

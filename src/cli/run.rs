@@ -127,7 +127,11 @@ pub(crate) fn prepare(file: &Path, source: &DataArgs, purpose: Purpose) -> Resul
         );
         return Err(Exit::ScorecardErrors);
     };
-    let model = assuming((file, model, &text), source.scenario.as_deref(), &source.set)?;
+    let model = assuming(
+        (file, model, &text),
+        source.scenario.as_deref(),
+        &source.set,
+    )?;
     let project = super::input::project_of(file, source.config.as_deref())?;
     check_bindings(&project, file, &model)?;
     let view = super::audience::view((file, &model), &project, source.audience.as_deref())?;
@@ -173,8 +177,8 @@ pub(crate) fn assuming(
     if scenario.is_none() && set.is_empty() {
         return Ok(model);
     }
-    let assumed = scorecard::model::parameter::assume(&model.parameters, scenario, set)
-        .map_err(|e| {
+    let assumed =
+        scorecard::model::parameter::assume(&model.parameters, scenario, set).map_err(|e| {
             eprintln!("error[{}]: {e}", e.code().as_str());
             Exit::ScorecardErrors
         })?;
@@ -185,10 +189,19 @@ pub(crate) fn assuming(
         Some(model) => Ok(model),
         None => {
             let name = file.display().to_string();
-            let errors: Vec<_> = compiled.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+            let errors: Vec<_> = compiled
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.is_error())
+                .collect();
             eprint!(
                 "{}",
-                scorecard::diagnostic::render(&name, text, &errors, super::terminal::stderr_color())
+                scorecard::diagnostic::render(
+                    &name,
+                    text,
+                    &errors,
+                    super::terminal::stderr_color()
+                )
             );
             eprintln!(
                 "{} error{} with the parameters' values given: nothing was evaluated",

@@ -828,19 +828,19 @@ impl Lowering<'_, '_> {
                 .filter(|h| h.fract().is_zero())
                 .and_then(|h| u32::try_from(h.mantissa() / 10i128.pow(h.scale())).ok())
                 .filter(|h| (1..=1000).contains(h))
-            .or_else(|| {
-                self.cx.report(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        a.value.span,
-                        "a horizon is a whole number of periods from 1 to 1000",
-                    )
-                    .label("not a number of periods")
-                    .help("for example `horizon: 5`"),
-                );
-                None
-            })
-            .map(Some)?,
+                .or_else(|| {
+                    self.cx.report(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            a.value.span,
+                            "a horizon is a whole number of periods from 1 to 1000",
+                        )
+                        .label("not a number of periods")
+                        .help("for example `horizon: 5`"),
+                    );
+                    None
+                })
+                .map(Some)?,
         };
         let m = self.lower(&positional[0].value);
         let r = self.lower(&positional[1].value);

@@ -76,7 +76,8 @@ pub struct Checker<'a> {
     /// view's column names an earlier one), against `expr::MAX_COPIED`.
     pub copied: usize,
     /// Each parameter's assumed value and unit, by name.
-    pub parameters: std::collections::BTreeMap<String, (rust_decimal::Decimal, model::parameter::ParamUnit)>,
+    pub parameters:
+        std::collections::BTreeMap<String, (rust_decimal::Decimal, model::parameter::ParamUnit)>,
 }
 
 impl<'a> Checker<'a> {

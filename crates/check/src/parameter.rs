@@ -96,9 +96,17 @@ fn example(unit: ParamUnit) -> &'static str {
 fn scenarios(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<Vec<(String, Decimal)>> {
     let Value::Block(list, span) = &e.value else {
         cx.report(
-            Diagnostic::error(Code::InvalidValue, e.value.span(), "`scenarios` is a block of named values")
-                .label("expected `{ name: value ... }`")
-                .help(format!("for example `scenarios: {{ upside: {}  downside: {} }}`", example(unit), example(unit))),
+            Diagnostic::error(
+                Code::InvalidValue,
+                e.value.span(),
+                "`scenarios` is a block of named values",
+            )
+            .label("expected `{ name: value ... }`")
+            .help(format!(
+                "for example `scenarios: {{ upside: {}  downside: {} }}`",
+                example(unit),
+                example(unit)
+            )),
         );
         return None;
     };
@@ -115,8 +123,12 @@ fn scenarios(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<Vec<(String
     for s in list {
         if out.iter().any(|(n, _)| *n == s.key.text) {
             cx.report(
-                Diagnostic::error(Code::DuplicateKey, s.key.span, format!("the scenario `{}` is given twice", s.key.text))
-                    .label("second value"),
+                Diagnostic::error(
+                    Code::DuplicateKey,
+                    s.key.span,
+                    format!("the scenario `{}` is given twice", s.key.text),
+                )
+                .label("second value"),
             );
             ok = false;
             continue;
@@ -134,9 +146,17 @@ fn scenarios(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<Vec<(String
 fn range(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<(Decimal, Decimal)> {
     let bad = |cx: &mut Checker, span: Span| {
         cx.report(
-            Diagnostic::error(Code::InvalidValue, span, "a range is a low and a high value")
-                .label("expected two values")
-                .help(format!("for example `range: {}, {}`", example(unit), example(unit))),
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                "a range is a low and a high value",
+            )
+            .label("expected two values")
+            .help(format!(
+                "for example `range: {}, {}`",
+                example(unit),
+                example(unit)
+            )),
         );
     };
     let Value::Items(items, span) = &e.value else {
@@ -152,9 +172,13 @@ fn range(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<(Decimal, Decim
     let (l, h) = (l?, h?);
     if l >= h {
         cx.report(
-            Diagnostic::error(Code::InvalidValue, *span, "the low value is not below the high value")
-                .label("empty range")
-                .help("write the lower value first"),
+            Diagnostic::error(
+                Code::InvalidValue,
+                *span,
+                "the low value is not below the high value",
+            )
+            .label("empty range")
+            .help("write the lower value first"),
         );
         return None;
     }
@@ -175,25 +199,43 @@ fn literal(cx: &mut Checker, e: &scorecard_syntax::ast::Expr, unit: ParamUnit) -
         (ExprKind::Number(n), ParamUnit::Money | ParamUnit::Number) => cx.decimal(n, inner.span),
         (ExprKind::Number(n), ParamUnit::Percent) => {
             cx.report(
-                Diagnostic::error(Code::TypeMismatch, e.span, "a percent parameter's values are written with `%`")
-                    .label("a plain number")
-                    .help(format!("write `{n}%`, or declare `unit: number`")),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    e.span,
+                    "a percent parameter's values are written with `%`",
+                )
+                .label("a plain number")
+                .help(format!("write `{n}%`, or declare `unit: number`")),
             );
             None
         }
         (ExprKind::Percent(p), _) => {
             cx.report(
-                Diagnostic::error(Code::TypeMismatch, e.span, format!("a {} parameter's values are written without `%`", unit.name()))
-                    .label("a percent")
-                    .help(format!("write `{}`, or declare `unit: percent`", (p.parse::<Decimal>().unwrap_or_default() / Decimal::ONE_HUNDRED).normalize())),
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    e.span,
+                    format!(
+                        "a {} parameter's values are written without `%`",
+                        unit.name()
+                    ),
+                )
+                .label("a percent")
+                .help(format!(
+                    "write `{}`, or declare `unit: percent`",
+                    (p.parse::<Decimal>().unwrap_or_default() / Decimal::ONE_HUNDRED).normalize()
+                )),
             );
             None
         }
         _ => {
             cx.report(
-                Diagnostic::error(Code::InvalidValue, e.span, "a parameter's value is a number written out")
-                    .label("not a number")
-                    .help(format!("for example `{}`", example(unit))),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    e.span,
+                    "a parameter's value is a number written out",
+                )
+                .label("not a number")
+                .help(format!("for example `{}`", example(unit))),
             );
             None
         }
@@ -205,9 +247,17 @@ fn literal(cx: &mut Checker, e: &scorecard_syntax::ast::Expr, unit: ParamUnit) -
 /// reporting currency, and a number adapts to what it meets, as a number written out does.
 pub fn ty(unit: ParamUnit) -> Ty {
     match unit {
-        ParamUnit::Percent => Ty::Num { money: 0, lit: Lit::Percent, cur: None },
+        ParamUnit::Percent => Ty::Num {
+            money: 0,
+            lit: Lit::Percent,
+            cur: None,
+        },
         ParamUnit::Money => Ty::MONEY,
-        ParamUnit::Number => Ty::Num { money: 0, lit: Lit::Plain, cur: None },
+        ParamUnit::Number => Ty::Num {
+            money: 0,
+            lit: Lit::Plain,
+            cur: None,
+        },
     }
 }
 

@@ -149,8 +149,9 @@ pub struct Input {
     pub rows: u64,
 }
 
-/// The aggregates of every pass, keyed by period and segment values.
-#[derive(Debug, Default)]
+/// The aggregates of every pass, keyed by period and segment values. A copy is what `sensitivity`
+/// evaluates each point on when no parameter it moves changes what the engine computes.
+#[derive(Debug, Default, Clone)]
 pub struct Aggregates {
     pub inputs: Vec<Input>,
     /// The periods to report, in order.
@@ -201,7 +202,7 @@ struct Table {
 }
 
 /// A pass's aggregates, segment by segment, each over its periods in order (`series`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Indexed {
     /// Where each aggregate's value sits in a row.
     slots: HashMap<usize, usize>,
@@ -300,9 +301,19 @@ pub struct Session {
     ctx: SessionContext,
     periods: Periods,
     as_of: Option<NaiveDate>,
+    /// What computing the aggregates again needs; `None` when the rows were not all read here.
+    again: Option<Again>,
     /// The files rows were staged in under a memory limit or for a cluster, kept while the
     /// tables are.
     _staging: Option<Staging>,
+}
+
+/// What reading the sources gave (the inputs and each dataset's days), the options and the range,
+/// kept to compute the aggregates of another version of the model from the same loaded rows.
+struct Again {
+    read: Aggregates,
+    options: Options,
+    range: (Option<i64>, Option<i64>),
 }
 
 /// A folder of the rows a run staged on disk, removed when the run is over (or the process is
@@ -388,7 +399,7 @@ impl Session {
             cluster: remote.as_ref().zip(cluster.map(|c| c.scheduler.as_str())),
         };
         let staged = staging.as_ref().map(|s| s.0.path());
-        let mut aggregates = runtime.block_on(run(
+        let (mut aggregates, read) = runtime.block_on(run(
             contexts,
             model,
             options,
@@ -398,14 +409,56 @@ impl Session {
         ))?;
         aggregates.memory_limit = options.memory_limit;
         aggregates.results_may_spill = options.results_may_spill;
+        // Computing again is for rows this machine holds: not for a cluster's or a server's.
+        let again = (remote.is_none() && read.1.is_empty()).then(|| Again {
+            read: read.0,
+            options: Options {
+                progress: None,
+                ..options.clone()
+            },
+            range,
+        });
         let session = Session {
             runtime,
             ctx,
             periods,
             as_of: options.as_of,
+            again,
             _staging: staging,
         };
         Ok((session, aggregates))
+    }
+
+    /// The aggregates of `model`, a version of the one the session was opened with that reads the
+    /// same datasets (the same scorecard at other values of its parameters), computed from the
+    /// rows already loaded: the rule tables are made again, and no file is read again.
+    pub fn aggregate_again(&self, model: &Model) -> Result<Aggregates, DataError> {
+        let Some(again) = &self.again else {
+            return Err(DataError::Engine(
+                "the rows were read on a cluster or in PostgreSQL, not held here: the aggregates cannot be computed again without reading them again".into(),
+            ));
+        };
+        for ds in model.datasets.iter().filter(|d| !d.is_file()) {
+            self.ctx
+                .deregister_table(datafusion::common::TableReference::bare(ds.name.as_str()))?;
+        }
+        let contexts = Contexts {
+            local: &self.ctx,
+            cluster: None,
+        };
+        let mut out = Aggregates {
+            inputs: again.read.inputs.clone(),
+            row_days: again.read.row_days.clone(),
+            ..Aggregates::default()
+        };
+        out.memory_limit = again.options.memory_limit;
+        out.results_may_spill = again.options.results_may_spill;
+        let range = (self.periods, again.range);
+        let computed = compute(contexts, model, &again.options, range, out, BTreeMap::new());
+        let mut computed = self.runtime.block_on(computed)?;
+        computed.memory_limit = again.options.memory_limit;
+        computed.results_may_spill = again.options.results_may_spill;
+        Ok(computed)
     }
 
     /// The rows behind each aggregate use in `wanted`: how many matched, and up to `limit` of them.
@@ -486,8 +539,8 @@ async fn run(
     periods: Periods,
     (from, to): (Option<i64>, Option<i64>),
     (threads, staging): (usize, Option<&std::path::Path>),
-) -> Result<Aggregates, DataError> {
-    let (passes, value_datasets) = plan::passes(model);
+) -> Result<(Aggregates, (Aggregates, Vec<String>)), DataError> {
+    let (passes, _) = plan::passes(model);
     let mut out = Aggregates::default();
     let reading = load::Reading {
         sandbox: &options.sandbox,
@@ -498,7 +551,28 @@ async fn run(
         staging,
         memory_limit: options.memory_limit,
     };
-    let mut pushed = read_sources(contexts, model, options, (&passes, &reading), &mut out).await?;
+    let pushed = read_sources(contexts, model, options, (&passes, &reading), &mut out).await?;
+    let read = Aggregates {
+        inputs: out.inputs.clone(),
+        row_days: out.row_days.clone(),
+        ..Aggregates::default()
+    };
+    let pushed_names = pushed.keys().cloned().collect();
+    let computed = compute(contexts, model, options, (periods, (from, to)), out, pushed).await?;
+    Ok((computed, (read, pushed_names)))
+}
+
+/// Everything after the sources are read: the rule tables, the passes, coverage, the reported
+/// periods and the datasets' checks. `out` holds what reading gave (inputs, each dataset's days).
+async fn compute(
+    contexts: Contexts<'_>,
+    model: &Model,
+    options: &Options,
+    (periods, (from, to)): (Periods, (Option<i64>, Option<i64>)),
+    mut out: Aggregates,
+    mut pushed: BTreeMap<String, (pushdown::Pushed, usize)>,
+) -> Result<Aggregates, DataError> {
+    let (passes, value_datasets) = plan::passes(model);
     if let Some(p) = options.progress.as_deref() {
         p.set_now("computing");
     }

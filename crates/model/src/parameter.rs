@@ -67,9 +67,9 @@ impl ParamUnit {
         };
         match (self, text.strip_suffix('%')) {
             (ParamUnit::Percent, Some(p)) => Ok(number(p)? / Decimal::ONE_HUNDRED),
-            (ParamUnit::Percent, None) => Err(format!(
-                "a percent is written with `%`, such as `{text}%`"
-            )),
+            (ParamUnit::Percent, None) => {
+                Err(format!("a percent is written with `%`, such as `{text}%`"))
+            }
             (_, Some(_)) => Err(format!(
                 "a {} is written without `%`, such as `{}`",
                 self.name(),
@@ -100,21 +100,33 @@ pub struct Assumed {
 /// Why the assumptions asked for cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssumeError {
-    Unknown { name: String, hint: String },
-    UnknownScenario { name: String, hint: String },
+    Unknown {
+        name: String,
+        hint: String,
+    },
+    UnknownScenario {
+        name: String,
+        hint: String,
+    },
     Unit {
         name: String,
         unit: &'static str,
         why: String,
     },
-    Malformed { given: String },
-    Twice { name: String },
+    Malformed {
+        given: String,
+    },
+    Twice {
+        name: String,
+    },
 }
 
 impl std::fmt::Display for AssumeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AssumeError::Unknown { name, hint } => write!(f, "no parameter is named `{name}`{hint}"),
+            AssumeError::Unknown { name, hint } => {
+                write!(f, "no parameter is named `{name}`{hint}")
+            }
             AssumeError::UnknownScenario { name, hint } => {
                 write!(f, "no scenario is named `{name}`{hint}")
             }
@@ -151,7 +163,11 @@ pub fn find<'p>(parameters: &'p [Parameter], name: &str) -> Result<&'p Parameter
         .find(|p| p.name == name)
         .ok_or_else(|| AssumeError::Unknown {
             name: name.to_string(),
-            hint: hint(name, parameters.iter().map(|p| p.name.as_str()), "parameters"),
+            hint: hint(
+                name,
+                parameters.iter().map(|p| p.name.as_str()),
+                "parameters",
+            ),
         })
 }
 

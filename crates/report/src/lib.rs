@@ -12,6 +12,7 @@ pub mod html;
 mod markdown;
 pub mod notify;
 pub mod restate;
+pub mod sensitivity;
 pub mod strategy_map;
 pub mod table;
 pub mod testing;
@@ -38,8 +39,12 @@ pub fn for_whom(e: &Evaluation) -> Option<String> {
 /// The assumptions a document was evaluated under, when its scorecard declares parameters:
 /// `scenario downside: discount_rate 12% (scenario), growth 5% (set), churn 20%`.
 pub fn assumptions(e: &Evaluation) -> Option<String> {
+    assumed_in(&e.manifest)
+}
+
+/// The assumptions a manifest records, as `assumptions` says them.
+pub(crate) fn assumed_in(m: &scorecard_rules::manifest::Manifest) -> Option<String> {
     use scorecard_model::parameter::Source;
-    let m = &e.manifest;
     if m.parameters.is_empty() {
         return None;
     }

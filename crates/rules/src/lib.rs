@@ -12,6 +12,7 @@ mod results;
 pub mod rollup;
 pub mod run;
 pub mod score;
+pub mod sensitivity;
 mod status;
 mod sweep;
 pub mod testing;
@@ -61,7 +62,7 @@ pub struct Evaluation {
     pub credits: Vec<scorecard_engine::credits::Credit>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ScorecardInfo {
     pub name: String,
     pub label: Option<String>,

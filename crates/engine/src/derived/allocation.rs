@@ -64,9 +64,11 @@ pub async fn register(
             let at = 1 + rule.matches.len();
             let cost = decimal(b.column(at), row)?.unwrap_or_default();
             let minutes = decimal(b.column(at + 1), row)?.unwrap_or_default();
-            let minutes = minutes.checked_mul(rule.share).ok_or_else(|| DataError::Overflow {
-                what: format!("the practical capacity of `{}`", rule.name),
-            })?;
+            let minutes = minutes
+                .checked_mul(rule.share)
+                .ok_or_else(|| DataError::Overflow {
+                    what: format!("the practical capacity of `{}`", rule.name),
+                })?;
             capacity.insert(key, (cost, minutes));
         }
     }

@@ -74,7 +74,7 @@ pub fn count_covered(spans: &[Covered], (first, last): (i64, i64)) -> usize {
 /// One segment's cells of every aggregate of a pass, in period order. Each of its arrays holds
 /// every slot's periods one slot after another (`slot * periods.len()` is where a slot starts):
 /// three allocations a segment, for a segmentation may have hundreds of thousands of segments.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Series {
     periods: Arc<[i64]>,
     /// The cell of each slot in each period.

@@ -5,12 +5,15 @@
 mod kpis;
 mod restated;
 mod sections;
+mod sensitivity;
 mod strategy;
 mod svg;
 
 use scorecard_model::Model;
 use scorecard_rules::{Evaluation, Status};
 use std::fmt::Write;
+
+pub use sensitivity::sensitivity;
 
 const STYLE: &str = include_str!("page.css");
 
@@ -38,15 +41,7 @@ pub fn html_with(
         .clone()
         .unwrap_or_else(|| e.scorecard.name.clone());
     let mut out = String::with_capacity(64 * 1024 + e.kpis.len() * 8 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY}\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"scorecard {}\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        e.manifest.engine.version,
-        esc(&title)
-    );
+    out.push_str(&head(e.manifest.engine.version, &title));
     out.push_str(&header(e, &title));
     let map = strategy::map(model, e).map(|map| {
         format!(
@@ -88,6 +83,17 @@ pub fn html_with(
 }
 
 pub(crate) use super::escape as esc;
+
+/// The page up to its body: the style sheet inline and the policy that forbids any fetch.
+fn head(version: &str, title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"scorecard {version}\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        esc(title)
+    )
+}
 
 /// A status as colour, shape and word, so that it reads without colour.
 pub(crate) fn badge(s: Status) -> String {
@@ -199,7 +205,12 @@ fn header(e: &Evaluation, title: &str) -> String {
 /// What produced the report: the engine, the scorecard and data files with their SHA-256, and the
 /// options.
 fn manifest(e: &Evaluation) -> String {
-    let m = &e.manifest;
+    manifest_section(&e.manifest, super::for_whom(e))
+}
+
+/// What produced a page: the engine, the scorecard and data files with their SHA-256, the
+/// audience (`whom`) and the assumptions, and the options.
+fn manifest_section(m: &scorecard_rules::manifest::Manifest, whom: Option<String>) -> String {
     let mut out = String::from("<section id=\"manifest\">\n<h2>Run manifest</h2>\n");
     let _ = writeln!(
         out,
@@ -240,9 +251,12 @@ fn manifest(e: &Evaluation) -> String {
         let _ = writeln!(
             out,
             "<p class=\"note\">This is the view of audience {}, whose rules have SHA-256 <span class=\"hash\">{}</span>: what it may not see is left out (docs/audiences.md).</p>",
-            esc(&super::for_whom(e).unwrap_or_else(|| a.name.clone())),
+            esc(&whom.unwrap_or_else(|| a.name.clone())),
             esc(&a.rules)
         );
+    }
+    if let Some(a) = super::assumed_in(m) {
+        let _ = writeln!(out, "<p class=\"note\">Assuming {}.</p>", esc(&a));
     }
     let o = &m.options;
     let option = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());

@@ -446,3 +446,173 @@ pub fn whale(points: &[(u32, Decimal)], title: &str) -> String {
     out.push_str("</svg>");
     out
 }
+
+/// One-way curves: the KPI (down) against a parameter's values (across, evenly spaced in the order
+/// swept), one line per series (a grid's second parameter), each point a dot with its amount.
+pub fn curves(
+    across: &[String],
+    series: &[(String, Vec<Option<Decimal>>)],
+    unit: Unit,
+    title: &str,
+) -> String {
+    let (w, h) = (560.0, 280.0);
+    let (left, right, top, bottom) = (84.0, 16.0, 12.0, h - 40.0);
+    let values = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().flatten())
+        .map(|d| f(*d));
+    let Some(scale) = Scale::over(values, (top, bottom)) else {
+        return String::new();
+    };
+    let step = (w - left - right) / across.len().saturating_sub(1).max(1) as f64;
+    let x = |i: usize| left + step * i as f64;
+    let mut out = format!(
+        r#"<svg class="curves" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{}">"#,
+        esc(title)
+    );
+    // Gridlines at the lowest and highest values, labelled with the decimals themselves.
+    let all = series.iter().flat_map(|(_, v)| v.iter().flatten());
+    let ends = [all.clone().min(), all.max()];
+    for v in ends.into_iter().flatten() {
+        out.push_str(&gridline(
+            (left, w - right),
+            scale.y(f(*v)),
+            &number(Some(*v), unit),
+        ));
+    }
+    for (i, label) in across.iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            x(i),
+            h - 22.0,
+            esc(label)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+        (left + w - right) / 2.0,
+        h - 4.0,
+        esc(title)
+    );
+    for (s, (name, values)) in series.iter().enumerate() {
+        // Five colours, taken in turn.
+        let s = s % 5;
+        let line: Vec<_> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v.map(|v| (x(i), scale.y(f(v)))))
+            .collect();
+        for l in lines(&line) {
+            let _ = write!(out, r#"<polyline class="series-line s{s}" points="{l}"/>"#);
+        }
+        for (i, v) in values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let _ = write!(
+                out,
+                r#"<circle class="dot series s{s}" cx="{:.1}" cy="{:.1}" r="3"><title>{}{}: {}</title></circle>"#,
+                x(i),
+                scale.y(f(*v)),
+                esc(name),
+                esc(&across[i]),
+                esc(&number(Some(*v), unit))
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// One bar of a tornado: the parameter, its low and high values as written, and the KPI at each.
+pub struct TornadoBar<'a> {
+    pub name: &'a str,
+    pub low: &'a str,
+    pub high: &'a str,
+    pub at_low: Option<Decimal>,
+    pub at_high: Option<Decimal>,
+}
+
+/// A tornado chart: each parameter's bar from the KPI at its low value to the KPI at its high
+/// value, around the baseline's vertical line, in the order given (largest swing first).
+pub fn tornado(bars: &[TornadoBar], baseline: Option<Decimal>, unit: Unit) -> String {
+    // Room on each side of the bars for the amounts at their ends.
+    let (label_w, bar_w, row_h, room) = (150.0, 340.0, 26.0, 80.0);
+    let w = label_w + room + bar_w + room;
+    let h = 30.0 + row_h * bars.len() as f64;
+    let amounts = bars
+        .iter()
+        .flat_map(|b| [b.at_low, b.at_high])
+        .chain([baseline])
+        .flatten()
+        .map(f);
+    let (lo, hi) = amounts.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if lo > hi {
+        return String::new();
+    }
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    let x = |v: f64| label_w + room + (v - lo) / span * bar_w;
+    let mut out = format!(
+        r#"<svg class="tornado" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="tornado chart">"#
+    );
+    for (r, b) in bars.iter().enumerate() {
+        let y = 8.0 + row_h * r as f64;
+        let _ = write!(
+            out,
+            r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            label_w - 6.0,
+            y + row_h / 2.0,
+            esc(b.name)
+        );
+        let (Some(l), Some(hv)) = (b.at_low, b.at_high) else {
+            let _ = write!(
+                out,
+                r#"<text class="axis" x="{:.1}" y="{:.1}">no value at an end</text>"#,
+                label_w + room,
+                y + row_h / 2.0
+            );
+            continue;
+        };
+        for (class, from, to, at, value) in [
+            ("low", b.low, l, l, "low"),
+            ("high", b.high, hv, hv, "high"),
+        ] {
+            let base = baseline.map(f).unwrap_or((f(l) + f(hv)) / 2.0);
+            let (a, z) = (x(base), x(f(to)));
+            let _ = write!(
+                out,
+                r#"<rect class="tornado-{class}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} at {value} ({from}): {}</title></rect>"#,
+                a.min(z),
+                y + 3.0,
+                (z - a).abs().max(1.0),
+                row_h - 8.0,
+                esc(b.name),
+                esc(&number(Some(at), unit))
+            );
+        }
+        let _ = write!(
+            out,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><text class="axis" x="{:.1}" y="{:.1}">{}</text>"#,
+            x(f(l.min(hv))) - 3.0,
+            y + row_h - 6.0,
+            esc(&number(Some(l.min(hv)), unit)),
+            x(f(l.max(hv))) + 3.0,
+            y + row_h - 6.0,
+            esc(&number(Some(l.max(hv)), unit))
+        );
+    }
+    if let Some(b) = baseline {
+        let _ = write!(
+            out,
+            r#"<line class="baseline" x1="{0:.1}" x2="{0:.1}" y1="4" y2="{1:.1}"/><text class="axis" x="{0:.1}" y="{2:.1}" text-anchor="middle">baseline {3}</text>"#,
+            x(f(b)),
+            h - 18.0,
+            h - 6.0,
+            esc(&number(Some(b), unit))
+        );
+    }
+    out.push_str("</svg>");
+    out
+}

@@ -101,6 +101,9 @@ pub fn models(old: &Model, new: &Model) -> Vec<Change> {
         m.audiences
             .iter()
             .for_each(|a| add("audience", &a.name, canonical(m, a)));
+        m.parameters
+            .iter()
+            .for_each(|p| add("parameter", &p.name, canonical(m, p)));
         all
     };
     let (before, after) = (named(old), named(new));
@@ -329,6 +332,11 @@ fn normalize(m: &Model, v: &mut Value) {
                 && o.contains_key("text")
             {
                 o.remove("text");
+            }
+            // A KPI that names a parameter has not changed when the parameter's value has: the
+            // parameter's declaration has, and is listed as changed itself.
+            if kind == "parameter" {
+                o.remove("value");
             }
             if kind == "aggregate" {
                 if let Some(i) = o.remove("index").and_then(|i| i.as_u64()) {
