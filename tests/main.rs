@@ -40,6 +40,7 @@ mod profitability;
 mod property;
 mod report;
 mod robustness;
+mod scenarios;
 mod script;
 mod sources;
 mod sql;

@@ -198,7 +198,7 @@ fn values_asked<'m>(
             ));
         }
         let values = values_of(p, values)
-            .map_err(|why| refuse(Code::BadRange, format!("`--vary {given}`: {why}")))?;
+            .map_err(|(code, why)| refuse(code, format!("`--vary {given}`: {why}")))?;
         out.push((p, values));
     }
     let points: usize = out.iter().map(|(_, v)| v.len()).product();
@@ -213,29 +213,29 @@ fn values_asked<'m>(
 
 /// `LOW..HIGH:STEP` (every step from low, high included when a step lands on it) or a list
 /// `V1,V2,...`, each value in the parameter's unit.
-fn values_of(p: &Parameter, text: &str) -> Result<Vec<Decimal>, String> {
+fn values_of(p: &Parameter, text: &str) -> Result<Vec<Decimal>, (Code, String)> {
     let read = |t: &str| {
-        p.unit
-            .read(t)
-            .map_err(|why| format!("`{}` is a {} parameter: {why}", p.name, p.unit.name()))
+        p.unit.read(t).map_err(|why| {
+            let why = format!("`{}` is a {} parameter: {why}", p.name, p.unit.name());
+            (Code::ParameterUnit, why)
+        })
     };
+    let bad = |why: String| Err((Code::BadRange, why));
     if let Some((low, rest)) = text.split_once("..") {
         let Some((high, step)) = rest.split_once(':') else {
-            return Err(format!(
-                "a range needs a step: `{low}..{rest}:{}`",
-                example_step(p.unit)
-            ));
+            let step = example_step(p.unit);
+            return bad(format!("a range needs a step: `{low}..{rest}:{step}`"));
         };
         let (low, high, step) = (read(low)?, read(high)?, read(step)?);
         if low > high {
-            return Err("the low value is above the high value: write the lower first".into());
+            return bad("the low value is above the high value: write the lower first".into());
         }
         if step <= Decimal::ZERO {
-            return Err("the step is not above zero".into());
+            return bad("the step is not above zero".into());
         }
         let count = ((high - low) / step).floor();
         if count >= Decimal::from(MOST_VALUES) {
-            return Err(format!(
+            return bad(format!(
                 "the range has more than {MOST_VALUES} values: take a larger step"
             ));
         }
@@ -246,12 +246,12 @@ fn values_of(p: &Parameter, text: &str) -> Result<Vec<Decimal>, String> {
     let mut seen = Vec::new();
     for v in &values {
         if seen.contains(v) {
-            return Err(format!("{} is listed twice", p.unit.show(*v)));
+            return bad(format!("{} is listed twice", p.unit.show(*v)));
         }
         seen.push(*v);
     }
     if values.len() > MOST_VALUES {
-        return Err(format!("more than {MOST_VALUES} values are listed"));
+        return bad(format!("more than {MOST_VALUES} values are listed"));
     }
     Ok(values)
 }

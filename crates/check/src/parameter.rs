@@ -84,6 +84,14 @@ fn check(cx: &mut Checker, d: &Declaration) -> Option<Parameter> {
     })
 }
 
+fn example_range(unit: ParamUnit) -> &'static str {
+    match unit {
+        ParamUnit::Percent => "6%, 12%",
+        ParamUnit::Money => "1000, 2000",
+        ParamUnit::Number => "1, 5",
+    }
+}
+
 fn example(unit: ParamUnit) -> &'static str {
     match unit {
         ParamUnit::Percent => "10%",
@@ -152,11 +160,7 @@ fn range(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<(Decimal, Decim
                 "a range is a low and a high value",
             )
             .label("expected two values")
-            .help(format!(
-                "for example `range: {}, {}`",
-                example(unit),
-                example(unit)
-            )),
+            .help(format!("for example `range: {}`", example_range(unit))),
         );
     };
     let Value::Items(items, span) = &e.value else {
@@ -210,6 +214,7 @@ fn literal(cx: &mut Checker, e: &scorecard_syntax::ast::Expr, unit: ParamUnit) -
             None
         }
         (ExprKind::Percent(p), _) => {
+            let fraction = cx.percent(p, inner.span).unwrap_or_default().normalize();
             cx.report(
                 Diagnostic::error(
                     Code::TypeMismatch,
@@ -220,10 +225,7 @@ fn literal(cx: &mut Checker, e: &scorecard_syntax::ast::Expr, unit: ParamUnit) -
                     ),
                 )
                 .label("a percent")
-                .help(format!(
-                    "write `{}`, or declare `unit: percent`",
-                    (p.parse::<Decimal>().unwrap_or_default() / Decimal::ONE_HUNDRED).normalize()
-                )),
+                .help(format!("write `{fraction}`, or declare `unit: percent`")),
             );
             None
         }
