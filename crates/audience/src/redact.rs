@@ -40,6 +40,8 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
             .collect();
         e.warnings.retain(|w| !rules.contains(&w.kpi.as_str()));
         e.curves.clear();
+        // A triangle is the whole company's customers, cohort by cohort.
+        e.cohorts.clear();
     }
     if !view.shows_check_lines() {
         for c in &mut e.checks {

@@ -93,6 +93,9 @@ pub fn suppress(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     }
     // A whale curve steps from one entity to the next: each step is one of them.
     e.curves.clear();
+    // A cohort is a handful of customers in its first periods: its triangle is not counted in
+    // cells.
+    e.cohorts.clear();
     // Credit by channel is not counted in cells: an audience that must not see individuals is not
     // shown it.
     e.attribution.clear();

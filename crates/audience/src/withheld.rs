@@ -134,6 +134,7 @@ impl Withheld {
         m.attributions.retain(|r| !self.datasets.contains(&r.name));
         m.allocations.retain(|r| !self.datasets.contains(&r.name));
         m.views.retain(|r| !self.datasets.contains(&r.name));
+        m.cohorts.retain(|r| !self.datasets.contains(&r.name));
         // A table no figure may read stays only as a rule's input.
         let inputs = rule_inputs(&m);
         let kept = |name: &String| {
@@ -202,6 +203,12 @@ fn tables(
             .chain(
                 model
                     .allocations
+                    .iter()
+                    .map(|r| (r.name.clone(), serde_json::to_value(r).ok())),
+            )
+            .chain(
+                model
+                    .cohorts
                     .iter()
                     .map(|r| (r.name.clone(), serde_json::to_value(r).ok())),
             );

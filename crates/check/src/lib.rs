@@ -4,6 +4,7 @@
 pub mod allocation;
 mod attribution;
 mod audience;
+mod cohort;
 mod coverage;
 mod currency;
 mod data_checks;
@@ -56,6 +57,7 @@ pub const DECLARATION_KINDS: &[&str] = &[
     "test",
     "audience",
     "parameter",
+    "cohort",
 ];
 
 /// Shared state while checking one file.
@@ -227,6 +229,7 @@ fn unreached(file: &File, m: &Model) -> Vec<Diagnostic> {
             names(&mut m.allocations.iter().map(|x| &x.name)),
         ),
         ("view", names(&mut m.views.iter().map(|x| &x.name))),
+        ("cohort", names(&mut m.cohorts.iter().map(|x| &x.name))),
         ("kpi", names(&mut m.kpis.iter().map(|x| &x.name))),
         (
             "exchange_rates",
@@ -346,7 +349,7 @@ fn check_file(cx: &mut Checker, file: &File, assumed: &model::parameter::Assumed
         (take("function"), take("dataset"), take("attribution"));
     let (allocations, views, escalations) = (take("allocation"), take("view"), take("escalation"));
     let (tests, kpis, rates) = (take("test"), take("kpi"), take("exchange_rates"));
-    let (audiences, parameters) = (take("audience"), take("parameter"));
+    let (audiences, parameters, cohorts) = (take("audience"), take("parameter"), take("cohort"));
     let header = header::check(cx, &headers);
     let parameters = parameter::check_all(cx, &parameters, assumed);
     let perspectives = strategy::perspectives(cx, &perspectives);
@@ -418,6 +421,15 @@ fn check_file(cx: &mut Checker, file: &File, assumed: &model::parameter::Assumed
             Some(view)
         })
         .collect();
+    // Cohorts after the views: a cohort may read any table before it.
+    let cohorts: Vec<model::Cohort> = cohorts
+        .into_iter()
+        .filter_map(|d| {
+            let (cohort, table) = cohort::check(cx, d, &datasets)?;
+            datasets.push(table);
+            Some(cohort)
+        })
+        .collect();
     let around = kpi::Surroundings {
         datasets: &datasets,
         objectives: &objectives,
@@ -464,6 +476,7 @@ fn check_file(cx: &mut Checker, file: &File, assumed: &model::parameter::Assumed
         attributions,
         allocations,
         views,
+        cohorts,
         kpis,
         aggregates,
         escalations,

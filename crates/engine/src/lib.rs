@@ -14,7 +14,7 @@ mod sources;
 pub mod values;
 
 // The modules other crates name, where they were before the engine's files were grouped.
-pub use derived::{credits, view};
+pub use derived::{cohort, credits, view};
 pub use passes::series::{count_covered, Covered};
 pub use passes::{layout, plan, sql};
 pub use sources::{csv, keys, records};
@@ -170,6 +170,8 @@ pub struct Aggregates {
     tables: BTreeMap<plan::Pass, Indexed>,
     /// The cumulative curves of views that ask for one.
     pub curves: Vec<view::Curve>,
+    /// Each cohort's triangle.
+    pub cohorts: Vec<cohort::Triangle>,
     /// Every attribution's credit rows, when asked for.
     pub credits: Vec<credits::Credit>,
     /// Warnings about derived tables (a view's division by zero, a resource over capacity).
@@ -1017,6 +1019,12 @@ async fn derive_tables(
                         view::register(ctx, model, v, periods, options.as_of).await?;
                     out.curves.extend(curves);
                     out.notes.extend(notes);
+                }
+            }
+            SourceFormat::Cohort => {
+                if let Some(c) = model.cohorts.iter().find(|c| c.name == ds.name) {
+                    let triangle = cohort::register(ctx, model, c, periods, options.as_of).await?;
+                    out.cohorts.push(triangle);
                 }
             }
             SourceFormat::Csv

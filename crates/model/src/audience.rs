@@ -202,6 +202,12 @@ impl crate::Model {
                 .filter(|v| v.name == ds.name)
                 .flat_map(|v| self.view_inputs(v))
                 .collect(),
+            SourceFormat::Cohort => self
+                .cohorts
+                .iter()
+                .filter(|c| c.name == ds.name)
+                .flat_map(|c| [c.activity.as_str(), c.start.as_str()])
+                .collect(),
             SourceFormat::Csv
             | SourceFormat::Parquet
             | SourceFormat::JsonLines

@@ -134,3 +134,80 @@ pub struct ViewColumn {
 pub fn unused_table(rule: &str) -> String {
     format!("{rule}.unused")
 }
+
+/// Customers grouped by the period of their first row (docs/language.md, "Cohorts"): one row per
+/// cohort and age (periods since the cohort's first), with how many of its customers were active,
+/// what they earned, and what the cohort's customers are predicted and found to be worth.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cohort {
+    pub name: String,
+    pub label: Option<String>,
+    pub doc: Option<String>,
+    /// The dataset whose rows make a customer active in a period, and its customer column.
+    pub activity: String,
+    pub entity: String,
+    /// The dataset whose first row of a customer puts it in its cohort (`start:`; the activity
+    /// dataset when not written). It has the customer column too.
+    pub start: String,
+    /// Revenue and margin per activity row.
+    pub revenue: RowExpr,
+    pub margin: RowExpr,
+    /// How many ages the triangle shows: ages 0 to `ages − 1`.
+    pub ages: u32,
+    /// What a customer counts for in the cohort's equity once it has lapsed.
+    pub lapsed: Lapsed,
+    /// The rates a customer's lifetime value is predicted at: retention and discount per period,
+    /// over `horizon` periods (for ever when `None`).
+    pub retention: Decimal,
+    pub discount: Decimal,
+    pub horizon: Option<u32>,
+    pub line: usize,
+}
+
+/// A lapsed customer: one with no activity in its last `after` periods. `kept` counts every
+/// customer the cohort started with; `zeroed` counts a lapsed one as 0; `decayed` keeps `keep`
+/// of it for each period it has been lapsed (50%: a half, then a quarter, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Lapsed {
+    Kept,
+    Zeroed { after: u32 },
+    Decayed { keep: Decimal, after: u32 },
+}
+
+/// The columns of a cohort's table, in order, with their types and what each holds.
+pub const COHORT_COLUMNS: &[(&str, &str)] = &[
+    ("period_start", "the first day of the period"),
+    (
+        "cohort",
+        "the cohort: the period of its customers' first row, such as 2026-Q1",
+    ),
+    ("age", "periods since the cohort's first period (0 in it)"),
+    ("size", "customers the cohort started with"),
+    (
+        "active",
+        "customers of the cohort with activity in the period",
+    ),
+    (
+        "counted",
+        "customers counted in the equity under the lapsed rule",
+    ),
+    ("revenue", "the cohort's revenue in the period"),
+    ("margin", "the cohort's margin in the period"),
+    (
+        "cumulative_margin",
+        "margin per original customer from age 0 to this age",
+    ),
+    (
+        "predicted",
+        "lifetime value per customer predicted at age 0, from its margin per customer then",
+    ),
+    (
+        "realized",
+        "margin per original customer after age 0 up to this age, discounted to age 0",
+    ),
+    (
+        "equity",
+        "customers counted times the lifetime value of the cohort's average active period",
+    ),
+];

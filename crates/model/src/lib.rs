@@ -15,7 +15,10 @@ pub mod test;
 pub mod zone;
 
 pub use credit::CREDIT_PREFIX;
-pub use derived::{unused_table, Allocation, Attribution, AttributionModel, View, ViewColumn};
+pub use derived::{
+    unused_table, Allocation, Attribution, AttributionModel, Cohort, Lapsed, View, ViewColumn,
+    COHORT_COLUMNS,
+};
 pub use escalation::{
     Condition, Escalation, Part, Severity, Step, Template, Tolerance, PLACEHOLDERS,
 };
@@ -37,6 +40,8 @@ pub struct Model {
     pub attributions: Vec<Attribution>,
     pub allocations: Vec<Allocation>,
     pub views: Vec<View>,
+    /// `cohort` declarations, in the order written; each adds its table to `datasets`.
+    pub cohorts: Vec<Cohort>,
     /// In the order the file declares them.
     pub kpis: Vec<Kpi>,
     /// The distinct aggregates that KPI expressions use; `Expr::Aggregate` indexes this list.
@@ -363,6 +368,8 @@ pub enum SourceFormat {
     Allocation,
     /// The rows of the view of the same name.
     View,
+    /// The rows of the cohort of the same name.
+    Cohort,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -505,6 +512,7 @@ impl SourceFormat {
             SourceFormat::Attribution => "attribution",
             SourceFormat::Allocation => "allocation",
             SourceFormat::View => "view",
+            SourceFormat::Cohort => "cohort",
         }
     }
 }

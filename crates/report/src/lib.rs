@@ -2,6 +2,7 @@
 //! Excel workbook or the self-contained HTML report (docs/reports.md), all made from the same
 //! `Evaluation` (rendering never recomputes a number); and the model's strategy map.
 
+pub mod cohorts;
 mod credits;
 mod csv;
 pub mod diff;

@@ -82,6 +82,7 @@ pub fn markdown(e: &Evaluation) -> String {
             );
         }
     }
+    out.push_str(&cohorts(e));
     out.push_str(&health(e));
     let open: Vec<_> = e.escalations.iter().filter(|x| x.open).collect();
     if !open.is_empty() {
@@ -125,6 +126,29 @@ pub fn markdown(e: &Evaluation) -> String {
         }
     }
     out.push_str("\n</details>\n");
+    out
+}
+
+/// Each cohort triangle, a table per measure.
+fn cohorts(e: &Evaluation) -> String {
+    let mut out = String::new();
+    for t in e.cohorts.iter().filter(|t| !t.rows.is_empty()) {
+        for m in super::cohorts::MEASURES {
+            let header = super::cohorts::header(t);
+            let _ = write!(
+                out,
+                "\n### {}: {}\n\n| {} |\n|{}\n",
+                cell(&super::cohorts::title(t)),
+                m.title,
+                header.join(" | "),
+                "---|".repeat(header.len())
+            );
+            for r in super::cohorts::rows(t, m) {
+                let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
+            }
+        }
+    }
     out
 }
 

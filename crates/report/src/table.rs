@@ -42,6 +42,7 @@ pub fn table(e: &Evaluation, color: bool) -> String {
         out.push_str(&scores(e));
     }
     out.push_str(&curves(e));
+    out.push_str(&cohorts(e, color));
     out.push_str(&super::health::text(e));
     out.push_str(&super::escalations::escalations(e, color));
     for w in &e.warnings {
@@ -71,6 +72,23 @@ pub(super) fn new_table(color: bool) -> Table {
         t.enforce_styling();
     }
     t
+}
+
+/// Each cohort triangle, one table per measure, cohorts down and ages across.
+fn cohorts(e: &Evaluation, color: bool) -> String {
+    let mut out = String::new();
+    for t in e.cohorts.iter().filter(|t| !t.rows.is_empty()) {
+        for m in super::cohorts::MEASURES {
+            out.push_str(&format!("{}: {}\n", super::cohorts::title(t), m.title));
+            let mut table = new_table(color);
+            table.set_header(super::cohorts::header(t));
+            for r in super::cohorts::rows(t, m) {
+                table.add_row(r);
+            }
+            out.push_str(&format!("{table}\n"));
+        }
+    }
+    out
 }
 
 /// One line per whale curve for the last period reported: where the cumulative share peaks (the

@@ -36,6 +36,9 @@ fn build(e: &Evaluation) -> Result<Vec<u8>, XlsxError> {
     scores(book.add_worksheet(), e, &mut formats)?;
     escalations(book.add_worksheet(), e, &formats)?;
     warnings(book.add_worksheet(), e, &formats)?;
+    if e.cohorts.iter().any(|t| !t.rows.is_empty()) {
+        cohorts(book.add_worksheet(), e, &mut formats)?;
+    }
     manifest(book.add_worksheet(), e, &formats)?;
     book.save_to_buffer()
 }
@@ -265,6 +268,45 @@ fn warnings(ws: &mut Worksheet, e: &Evaluation, f: &Formats) -> Result<(), XlsxE
         ws.write_string(row, 2, &w.period)?;
         ws.write_string(row, 3, segment_label(&w.segment))?;
         ws.write_string(row, 4, &w.message)?;
+    }
+    Ok(())
+}
+
+/// Every cohort triangle, one row per cohort and age with each measure as a number.
+fn cohorts(ws: &mut Worksheet, e: &Evaluation, f: &mut Formats) -> Result<(), XlsxError> {
+    ws.set_name("Cohorts")?;
+    let names = [
+        "Cohort rule",
+        "Cohort",
+        "Customers",
+        "Age",
+        "Period",
+        "Active",
+        "Retention",
+        "Revenue per customer",
+        "Margin per customer",
+        "Cumulative margin",
+        "Equity",
+    ];
+    headers(ws, &names, f)?;
+    let cells = e
+        .cohorts
+        .iter()
+        .flat_map(|t| t.rows.iter().map(move |r| (t, r)))
+        .flat_map(|(t, r)| r.cells.iter().map(move |c| (t, r, c)));
+    for (i, (t, r, c)) in cells.enumerate() {
+        let row = row_number(i)?;
+        ws.write_string(row, 0, &t.cohort)?;
+        ws.write_string(row, 1, &r.cohort)?;
+        ws.write_number(row, 2, r.size as f64)?;
+        ws.write_number(row, 3, f64::from(c.age))?;
+        ws.write_string(row, 4, &c.period)?;
+        ws.write_number(row, 5, c.active as f64)?;
+        decimal(ws, (row, 6), Some(c.retention), Unit::Percent, f)?;
+        decimal(ws, (row, 7), Some(c.revenue_per_customer), Unit::Money, f)?;
+        decimal(ws, (row, 8), Some(c.margin_per_customer), Unit::Money, f)?;
+        decimal(ws, (row, 9), Some(c.cumulative_margin), Unit::Money, f)?;
+        decimal(ws, (row, 10), c.equity, Unit::Money, f)?;
     }
     Ok(())
 }

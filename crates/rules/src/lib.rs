@@ -19,6 +19,8 @@ pub mod testing;
 
 pub use eval::EvalError;
 pub use results::Results;
+/// The cohort triangles an evaluation carries, as the engine made them.
+pub use scorecard_engine::cohort::{Triangle, TriangleCell, TriangleRow};
 
 use rust_decimal::Decimal;
 use scorecard_engine::Aggregates;
@@ -52,6 +54,10 @@ pub struct Evaluation {
     pub escalations_declared: bool,
     /// Cumulative ("whale") curves of the views that declare `whale:`, per reported period.
     pub curves: Vec<scorecard_engine::view::Curve>,
+    /// Each cohort's triangle, for the cohorts that started in a reported period (see
+    /// docs/json-output.md, "Cohorts"); left out when the scorecard declares none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cohorts: Vec<scorecard_engine::cohort::Triangle>,
     pub warnings: Vec<Warning>,
     /// Each attribution's credit by what it credits, per period and segment, when a report asked
     /// for it (`crate::run::evaluate_for_report`); the rule's name stands as the KPI's.
@@ -510,6 +516,19 @@ pub fn evaluate(
             .iter()
             .filter(|c| labels.contains(&c.period))
             .cloned()
+            .collect(),
+        cohorts: aggregates
+            .cohorts
+            .iter()
+            .map(|t| scorecard_engine::cohort::Triangle {
+                rows: t
+                    .rows
+                    .iter()
+                    .filter(|r| labels.contains(&r.cohort))
+                    .cloned()
+                    .collect(),
+                ..t.clone()
+            })
             .collect(),
         periods: labels,
         coverage: aggregates.coverage.clone(),

@@ -63,6 +63,7 @@ fn engine_part(model: &Model) -> String {
         &model.attributions,
         &model.allocations,
         &model.views,
+        &model.cohorts,
         &model.aggregates,
         &model.rates,
     );

@@ -108,6 +108,10 @@ pub fn rule_inputs(model: &Model) -> BTreeSet<&str> {
     for v in &model.views {
         out.extend(view_inputs(model, v));
     }
+    for c in &model.cohorts {
+        out.insert(c.activity.as_str());
+        out.insert(c.start.as_str());
+    }
     out
 }
 

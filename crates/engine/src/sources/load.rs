@@ -153,7 +153,10 @@ pub async fn register(
             }
             rows
         }
-        SourceFormat::Attribution | SourceFormat::Allocation | SourceFormat::View => {
+        SourceFormat::Attribution
+        | SourceFormat::Allocation
+        | SourceFormat::View
+        | SourceFormat::Cohort => {
             return Err(DataError::Engine(format!(
                 "`{}` is computed by the scorecard, not read from a file",
                 ds.name

@@ -61,6 +61,7 @@ pub fn html_with(
             sections::attribution(e, model),
         ),
         ("whale-curves", "Whale curves", sections::curves(e)),
+        ("cohorts", "Cohorts", sections::cohorts(e)),
         (
             "restatements",
             "Restatements",

@@ -230,3 +230,50 @@ pub fn warnings(e: &Evaluation) -> String {
     out.push_str("</ul>\n</section>\n");
     out
 }
+
+/// Each cohort triangle as heat maps: a table per measure, cohorts down and ages across, the
+/// retention cells shaded by how many of the cohort's customers were active.
+pub fn cohorts(e: &Evaluation) -> String {
+    let shown: Vec<_> = e.cohorts.iter().filter(|t| !t.rows.is_empty()).collect();
+    if shown.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<section id=\"cohorts\">\n<h2>Cohorts</h2>\n<p class=\"note\">Customers grouped by the period of their first row; age 0 is that period. Amounts are per customer the cohort started with.</p>\n");
+    for t in shown {
+        let header = crate::cohorts::header(t);
+        for m in crate::cohorts::MEASURES {
+            let _ = write!(
+                out,
+                "<h3>{}: {}</h3>\n<table class=\"plain triangle\"><thead><tr>",
+                esc(&crate::cohorts::title(t)),
+                esc(m.title)
+            );
+            for h in &header {
+                let _ = write!(out, "<th>{}</th>", esc(h));
+            }
+            out.push_str("</tr></thead><tbody>");
+            for (r, line) in t.rows.iter().zip(crate::cohorts::rows(t, m)) {
+                out.push_str("<tr>");
+                for (i, text) in line.iter().enumerate() {
+                    let shade = match (m.shade, i.checked_sub(2).and_then(|a| r.cells.get(a))) {
+                        // Five shades by fifths of the cohort still active.
+                        (true, Some(c)) => {
+                            let fifth = (c.retention * rust_decimal::Decimal::from(5)).floor();
+                            format!(
+                                " class=\"num heat{}\"",
+                                fifth.min(rust_decimal::Decimal::from(4))
+                            )
+                        }
+                        (_, Some(_)) => " class=\"num\"".to_string(),
+                        _ => String::new(),
+                    };
+                    let _ = write!(out, "<td{shade}>{}</td>", esc(text));
+                }
+                out.push_str("</tr>");
+            }
+            out.push_str("</tbody></table>\n");
+        }
+    }
+    out.push_str("</section>\n");
+    out
+}

@@ -92,6 +92,9 @@ pub fn models(old: &Model, new: &Model) -> Vec<Change> {
         m.views
             .iter()
             .for_each(|v| add("view", &v.name, canonical(m, v)));
+        m.cohorts
+            .iter()
+            .for_each(|c| add("cohort", &c.name, canonical(m, c)));
         m.escalations
             .iter()
             .for_each(|e| add("escalation", &e.name, canonical(m, e)));

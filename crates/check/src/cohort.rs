@@ -1,0 +1,284 @@
+//! Owns `cohort` declarations: customers grouped by the period of their first row, the revenue and
+//! margin their activity rows carry, the lapsed rule and the rates a customer's lifetime value is
+//! predicted at, and the table a cohort derives (one row per cohort and age).
+
+use super::entries::{self, Entries};
+use super::model::{Cohort, ColumnType, Dataset, Lapsed, SourceFormat, COHORT_COLUMNS};
+use super::parts::derived_column as column;
+use super::{filter, parts, Checker};
+use rust_decimal::Decimal;
+use scorecard_diagnostic::{did_you_mean, Code, Diagnostic};
+use scorecard_syntax::ast::{Declaration, Entry, ExprKind};
+
+const KEYS: &[&str] = &[
+    "customer",
+    "start",
+    "revenue",
+    "margin",
+    "ages",
+    "lapsed",
+    "retention",
+    "discount",
+    "horizon",
+];
+
+/// The most ages a triangle shows: ten years of months.
+const MOST_AGES: u32 = 120;
+
+pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<(Cohort, Dataset)> {
+    let what = format!("cohort `{}`", d.name.text);
+    let e = Entries::read(cx, "a cohort", &d.entries, KEYS);
+    let mut need = |key: &str, example: &str| {
+        let got = e.get(key);
+        if got.is_none() {
+            entries::missing_key(cx, d.name.span, &what, key, example);
+        }
+        got
+    };
+    let customer_e = need("customer", "orders.customer");
+    let revenue_e = need("revenue", "orders.revenue");
+    let margin_e = need("margin", "orders.revenue - orders.cogs");
+    let ages_e = need("ages", "8");
+    let retention_e = need("retention", "80%");
+    let discount_e = need("discount", "3%");
+    let (activity, entity) = customer(cx, customer_e?, datasets)?;
+    let start = match e.get("start") {
+        None => Some(activity),
+        Some(s) => parts::dataset(cx, s, datasets).filter(|ds| {
+            let ok = ds.column(&entity).is_some_and(|c| c.ty == ColumnType::Text);
+            if !ok {
+                cx.report(
+                    Diagnostic::error(Code::UnknownColumn, s.value.span(), format!("`{}` has no text column `{entity}`", ds.name))
+                        .label("no customer column")
+                        .help(format!("the dataset whose first row starts a customer's cohort names the customer as `{}` does", activity.name)),
+                );
+            }
+            ok
+        }),
+    };
+    let amount = |cx: &mut Checker, x: Option<&Entry>, what: &str| {
+        x.and_then(|x| parts::expr(cx, x, what))
+            .and_then(|x| filter::quantity(cx, activity, x))
+    };
+    let revenue = amount(cx, revenue_e, "the revenue of an activity row");
+    let margin = amount(cx, margin_e, "the margin of an activity row");
+    let ages = ages_e.and_then(|x| whole(cx, x, 1, MOST_AGES, "a number of periods from 1 to 120"));
+    let lapsed = match e.get("lapsed") {
+        None => Some(Lapsed::Kept),
+        Some(x) => lapsed(cx, x),
+    };
+    let retention = retention_e.and_then(|x| rate(cx, x, Decimal::ZERO, Decimal::ONE));
+    let discount = discount_e.and_then(|x| rate(cx, x, Decimal::ZERO, Decimal::from(10)));
+    let horizon = match e.get("horizon") {
+        None => Some(None),
+        Some(x) => whole(cx, x, 1, 1000, "a whole number of periods from 1 to 1000").map(Some),
+    };
+    let cohort = Cohort {
+        name: d.name.text.clone(),
+        label: d.label.as_ref().map(|l| l.text.clone()),
+        doc: d.doc.clone(),
+        activity: activity.name.clone(),
+        entity,
+        start: start?.name.clone(),
+        revenue: revenue?,
+        margin: margin?,
+        ages: ages?,
+        lapsed: lapsed?,
+        retention: retention?,
+        discount: discount?,
+        horizon: horizon?,
+        line: cx.line(d.name.span),
+    };
+    let table = table(cx, d);
+    Some((cohort, table))
+}
+
+/// `customer: orders.customer`: the activity dataset and its text column naming the customer.
+fn customer<'d>(
+    cx: &mut Checker,
+    e: &Entry,
+    datasets: &'d [Dataset],
+) -> Option<(&'d Dataset, String)> {
+    let x = parts::expr(cx, e, "the customer column, such as `orders.customer`")?;
+    let ExprKind::Path(path) = &x.kind else {
+        cx.report(
+            Diagnostic::error(Code::InvalidValue, x.span, "expected `dataset.column`")
+                .label("not a column")
+                .help("for example `customer: orders.customer`"),
+        );
+        return None;
+    };
+    let [ds_name, _] = path.as_slice() else {
+        cx.report(
+            Diagnostic::error(Code::InvalidValue, x.span, "expected `dataset.column`")
+                .label("name the dataset and its customer column")
+                .help("for example `customer: orders.customer`"),
+        );
+        return None;
+    };
+    let Some(ds) = datasets.iter().find(|d| d.name == ds_name.text) else {
+        if !cx.is_broken(&ds_name.text) {
+            cx.report(
+                Diagnostic::error(
+                    Code::UnknownDataset,
+                    ds_name.span,
+                    format!("no dataset is named `{}`", ds_name.text),
+                )
+                .label("unknown dataset")
+                .maybe_help(did_you_mean(
+                    &ds_name.text,
+                    datasets.iter().map(|d| d.name.as_str()),
+                )),
+            );
+        }
+        return None;
+    };
+    let (name, ty) = parts::column(cx, x, ds)?;
+    if ty != ColumnType::Text {
+        cx.report(
+            Diagnostic::error(
+                Code::TypeMismatch,
+                x.span,
+                format!("the customer column is {}, not text", ty.name()),
+            )
+            .label("not a text column")
+            .help("a cohort groups customers by a text column that names them"),
+        );
+        return None;
+    }
+    Some((ds, name))
+}
+
+/// A whole number from `low` to `high`, written out or a parameter's value.
+fn whole(cx: &mut Checker, e: &Entry, low: u32, high: u32, expected: &str) -> Option<u32> {
+    let item = entries::single(cx, e, expected)?;
+    let value = super::parameter::constant(cx, &item.expr)
+        .filter(|v| v.fract().is_zero())
+        .and_then(|v| u32::try_from(v.mantissa() / 10i128.pow(v.scale())).ok())
+        .filter(|v| (low..=high).contains(v));
+    if value.is_none() {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                item.span,
+                format!("`{}` is {expected}", e.key.text),
+            )
+            .label("not such a number"),
+        );
+    }
+    value
+}
+
+/// A rate from `low` to `high` (`80%`, `0.8`, or a parameter).
+fn rate(cx: &mut Checker, e: &Entry, low: Decimal, high: Decimal) -> Option<Decimal> {
+    let item = entries::single(cx, e, "a rate such as `80%`")?;
+    let value = super::parameter::constant(cx, &item.expr).filter(|v| *v >= low && *v <= high);
+    if value.is_none() {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                item.span,
+                format!(
+                    "`{}` is a rate from {} to {}",
+                    e.key.text,
+                    pct(low),
+                    pct(high)
+                ),
+            )
+            .label("not such a rate")
+            .help(format!(
+                "for example `{}: 80%`, or a `parameter` of unit percent",
+                e.key.text
+            )),
+        );
+    }
+    value
+}
+
+fn pct(v: Decimal) -> String {
+    format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
+}
+
+/// `lapsed: kept`, `zeroed(after: 2)` or `decayed(keep: 50%, after: 2)`.
+fn lapsed(cx: &mut Checker, e: &Entry) -> Option<Lapsed> {
+    let item = entries::single(
+        cx,
+        e,
+        "`kept`, `zeroed(after: 2)` or `decayed(keep: 50%, after: 2)`",
+    )?;
+    let bad = |cx: &mut Checker| {
+        cx.report(
+            Diagnostic::error(Code::InvalidValue, item.span, "expected `kept`, `zeroed(after: N)` or `decayed(keep: R, after: N)`")
+                .label("not a lapsed rule")
+                .help("a customer lapses after N periods without activity: `zeroed(after: 2)` counts it as 0 from then, `decayed(keep: 50%, after: 2)` keeps half of it each period, `kept` counts it still"),
+        );
+        None
+    };
+    match &item.expr.kind {
+        ExprKind::Path(p) if p.len() == 1 && p[0].text == "kept" => Some(Lapsed::Kept),
+        ExprKind::Call { name, args } if name.text == "zeroed" || name.text == "decayed" => {
+            let mut after = None;
+            let mut keep = None;
+            for a in args {
+                let value = super::parameter::constant(cx, &a.value);
+                match (a.name.as_ref().map(|n| n.text.as_str()), value) {
+                    (Some("after"), Some(v))
+                        if v.fract().is_zero()
+                            && v >= Decimal::ONE
+                            && v <= Decimal::from(MOST_AGES) =>
+                    {
+                        after = u32::try_from(v.mantissa() / 10i128.pow(v.scale())).ok();
+                    }
+                    (Some("keep"), Some(v))
+                        if name.text == "decayed" && v > Decimal::ZERO && v < Decimal::ONE =>
+                    {
+                        keep = Some(v)
+                    }
+                    _ => return bad(cx),
+                }
+            }
+            match (name.text.as_str(), after, keep) {
+                ("zeroed", Some(after), None) => Some(Lapsed::Zeroed { after }),
+                ("decayed", Some(after), Some(keep)) => Some(Lapsed::Decayed { keep, after }),
+                _ => bad(cx),
+            }
+        }
+        _ => bad(cx),
+    }
+}
+
+/// The table a cohort derives: `COHORT_COLUMNS`, by period.
+fn table(cx: &Checker, d: &Declaration) -> Dataset {
+    let columns = COHORT_COLUMNS
+        .iter()
+        .map(|(name, doc)| {
+            let ty = match *name {
+                "period_start" => ColumnType::Date,
+                "cohort" => ColumnType::Text,
+                "age" | "size" | "active" => ColumnType::Integer,
+                "counted" => ColumnType::Decimal {
+                    precision: 28,
+                    scale: 10,
+                },
+                _ => ColumnType::Money,
+            };
+            column(name, ty, doc)
+        })
+        .collect();
+    Dataset {
+        name: d.name.text.clone(),
+        label: d.label.as_ref().map(|l| l.text.clone()),
+        doc: d.doc.clone(),
+        source: String::new(),
+        format: SourceFormat::Cohort,
+        sheet: None,
+        range: None,
+        time: "period_start".into(),
+        columns,
+        complete: Default::default(),
+        checks: Vec::new(),
+        time_zone: None,
+        grain: None,
+        line: cx.line(d.name.span),
+    }
+}

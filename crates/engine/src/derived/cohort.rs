@@ -1,0 +1,380 @@
+//! Owns building a cohort's rows: each customer's first period (its cohort), its revenue and margin
+//! per period, and per cohort and age the customers active, the customers counted under the lapsed
+//! rule, cumulative margin, the lifetime value predicted at age 0 and realized since, and equity;
+//! and the triangle the outputs draw.
+
+use crate::error::DataError;
+use crate::passes::period::{period_of, rows_through, Time};
+use crate::passes::query::{decimal_of, integer_at, row_expr, Columns};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray,
+};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::TableReference;
+use datafusion::datasource::MemTable;
+use datafusion::functions_aggregate::expr_fn::{min, sum};
+use datafusion::prelude::{cast, ident, SessionContext};
+use rust_decimal::{Decimal, RoundingStrategy};
+use scorecard_model::calendar::Periods;
+use scorecard_model::finance::clv;
+use scorecard_model::{Cohort, Lapsed, Model};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A cohort triangle: per cohort (the period its customers started in), the measures at each age.
+#[derive(Debug, Clone, Serialize)]
+pub struct Triangle {
+    pub cohort: String,
+    pub label: Option<String>,
+    pub rows: Vec<TriangleRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TriangleRow {
+    /// The period the cohort's customers started in, such as `2026-Q1`.
+    pub cohort: String,
+    pub size: u64,
+    /// Age 0 first, up to the last period with data or the declared `ages`.
+    pub cells: Vec<TriangleCell>,
+}
+
+/// One cohort at one age. Amounts per customer are per customer the cohort started with, to the
+/// money scale; retention is active / size to 4 places.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriangleCell {
+    pub age: u32,
+    pub period: String,
+    pub active: u64,
+    pub retention: Decimal,
+    pub revenue_per_customer: Decimal,
+    pub margin_per_customer: Decimal,
+    pub cumulative_margin: Decimal,
+    pub equity: Option<Decimal>,
+}
+
+/// One row of the cohort's table.
+struct Row {
+    cohort: i64,
+    age: u32,
+    size: u64,
+    active: u64,
+    counted: Decimal,
+    revenue: Decimal,
+    margin: Decimal,
+    cumulative_margin: Decimal,
+    predicted: Option<Decimal>,
+    realized: Decimal,
+    equity: Option<Decimal>,
+}
+
+/// Computes the rows of `cohort`, registers them under its name, and returns its triangle.
+pub async fn register(
+    ctx: &SessionContext,
+    model: &Model,
+    cohort: &Cohort,
+    periods: Periods,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<Triangle, DataError> {
+    let starts = first_periods(ctx, model, cohort, periods, as_of).await?;
+    let activity = activity(ctx, model, cohort, periods, as_of).await?;
+    let last = activity
+        .values()
+        .flat_map(|per| per.keys().copied())
+        .chain(starts.values().copied())
+        .max();
+    let mut members: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for (customer, first) in &starts {
+        members.entry(*first).or_default().push(customer);
+    }
+    let overflow = || DataError::Overflow {
+        what: format!("a value of cohort `{}`", cohort.name),
+    };
+    let mut rows = Vec::new();
+    for (&c, customers) in &members {
+        let Some(last) = last.filter(|l| *l >= c) else {
+            continue;
+        };
+        let top = u32::try_from(last - c)
+            .unwrap_or(u32::MAX)
+            .min(cohort.ages - 1);
+        rows.extend(ages_of(cohort, c, customers, &activity, top).ok_or_else(overflow)?);
+    }
+    let scale = model.header.money_scale;
+    let ds = model
+        .dataset(&cohort.name)
+        .ok_or_else(|| DataError::Engine(format!("no table `{}`", cohort.name)))?;
+    let batch = table(&rows, ds, periods, scale)?;
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ctx.register_table(TableReference::bare(cohort.name.as_str()), Arc::new(table))?;
+    Ok(triangle(cohort, &rows, periods, scale))
+}
+
+/// Each customer's first period in the start dataset.
+async fn first_periods(
+    ctx: &SessionContext,
+    model: &Model,
+    cohort: &Cohort,
+    periods: Periods,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<HashMap<String, i64>, DataError> {
+    let ds = model
+        .dataset(&cohort.start)
+        .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", cohort.start)))?;
+    let batches = rows_through(ctx, &cohort.start, Time::of(model, ds), as_of)
+        .await?
+        .aggregate(
+            vec![cast(ident(&cohort.entity), DataType::Utf8).alias("__c")],
+            vec![min(period_of(Time::of(model, ds), periods)).alias("__p")],
+        )?
+        .collect()
+        .await?;
+    let mut out = HashMap::new();
+    for b in &batches {
+        let names = b.column(0).as_string::<i32>();
+        for row in 0..b.num_rows() {
+            if names.is_null(row) {
+                continue;
+            }
+            if let Some(p) = integer_at(b.column(1), row)? {
+                out.insert(names.value(row).to_string(), p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each customer's revenue and margin per period with activity.
+type Activity = HashMap<String, BTreeMap<i64, (Decimal, Decimal)>>;
+
+async fn activity(
+    ctx: &SessionContext,
+    model: &Model,
+    cohort: &Cohort,
+    periods: Periods,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<Activity, DataError> {
+    let ds = model
+        .dataset(&cohort.activity)
+        .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", cohort.activity)))?;
+    let amount = |e| {
+        let columns = Columns::of(model, ds);
+        sum(cast(row_expr(e, columns), DataType::Decimal128(38, 10)))
+    };
+    let batches = rows_through(ctx, &cohort.activity, Time::of(model, ds), as_of)
+        .await?
+        .aggregate(
+            vec![
+                cast(ident(&cohort.entity), DataType::Utf8).alias("__c"),
+                period_of(Time::of(model, ds), periods).alias("__p"),
+            ],
+            vec![
+                amount(&cohort.revenue).alias("__revenue"),
+                amount(&cohort.margin).alias("__margin"),
+            ],
+        )?
+        .collect()
+        .await?;
+    let mut out: Activity = HashMap::new();
+    let what = "a cohort's revenue or margin";
+    for b in &batches {
+        let names = b.column(0).as_string::<i32>();
+        for row in 0..b.num_rows() {
+            let Some(p) = integer_at(b.column(1), row)? else {
+                continue;
+            };
+            if names.is_null(row) {
+                continue;
+            }
+            let revenue = decimal_of(b.column(2), row, what)?.unwrap_or_default();
+            let margin = decimal_of(b.column(3), row, what)?.unwrap_or_default();
+            let per = out.entry(names.value(row).to_string()).or_default();
+            per.insert(p, (revenue, margin));
+        }
+    }
+    Ok(out)
+}
+
+/// The rows of the cohort that started in period `c`, ages 0 to `top`; `None` on overflow.
+fn ages_of(
+    cohort: &Cohort,
+    c: i64,
+    customers: &[&str],
+    activity: &Activity,
+    top: u32,
+) -> Option<Vec<Row>> {
+    let size = customers.len() as u64;
+    let per_customer = |x: Decimal| x.checked_div(Decimal::from(size));
+    // Each customer's last age with activity (the start counts as activity at age 0).
+    let mut last_active = vec![0u32; customers.len()];
+    let mut rows = Vec::new();
+    let (mut cumulative, mut realized) = (Decimal::ZERO, Decimal::ZERO);
+    let (mut margin_to_date, mut active_to_date) = (Decimal::ZERO, 0u64);
+    let mut predicted = None;
+    let mut discount = Decimal::ONE;
+    for age in 0..=top {
+        let p = c + i64::from(age);
+        let (mut active, mut revenue, mut margin) = (0u64, Decimal::ZERO, Decimal::ZERO);
+        let mut counted = Decimal::ZERO;
+        for (i, customer) in customers.iter().enumerate() {
+            if let Some((r, m)) = activity.get(*customer).and_then(|per| per.get(&p)) {
+                active += 1;
+                revenue = revenue.checked_add(*r)?;
+                margin = margin.checked_add(*m)?;
+                last_active[i] = age;
+            }
+            counted = counted.checked_add(weight(cohort.lapsed, age - last_active[i])?)?;
+        }
+        let margin_per = per_customer(margin)?;
+        cumulative = cumulative.checked_add(margin_per)?;
+        if age == 0 {
+            predicted = clv(
+                margin_per,
+                cohort.retention,
+                cohort.discount,
+                cohort.horizon,
+            );
+        } else {
+            discount = discount.checked_mul(Decimal::ONE + cohort.discount)?;
+            realized = realized.checked_add(margin_per.checked_div(discount)?)?;
+        }
+        margin_to_date = margin_to_date.checked_add(margin)?;
+        active_to_date += active;
+        let equity = match active_to_date {
+            0 => None,
+            n => {
+                let average = margin_to_date.checked_div(Decimal::from(n))?;
+                clv(average, cohort.retention, cohort.discount, cohort.horizon)
+                    .and_then(|v| v.checked_mul(counted))
+            }
+        };
+        rows.push(Row {
+            cohort: c,
+            age,
+            size,
+            active,
+            counted,
+            revenue,
+            margin,
+            cumulative_margin: cumulative,
+            predicted,
+            realized,
+            equity,
+        });
+    }
+    Some(rows)
+}
+
+/// What one customer counts for in the equity, `since` periods after its last activity.
+fn weight(rule: Lapsed, since: u32) -> Option<Decimal> {
+    Some(match rule {
+        Lapsed::Kept => Decimal::ONE,
+        Lapsed::Zeroed { after } if since >= after => Decimal::ZERO,
+        Lapsed::Decayed { keep, after } if since >= after => {
+            let mut w = Decimal::ONE;
+            for _ in 0..=(since - after) {
+                w = w.checked_mul(keep)?;
+            }
+            w
+        }
+        Lapsed::Zeroed { .. } | Lapsed::Decayed { .. } => Decimal::ONE,
+    })
+}
+
+fn round(d: Decimal, places: u32) -> Decimal {
+    d.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven)
+}
+
+fn table(
+    rows: &[Row],
+    ds: &scorecard_model::Dataset,
+    periods: Periods,
+    scale: u32,
+) -> Result<RecordBatch, DataError> {
+    let exact = |d: Decimal, places: u32| -> Result<i128, DataError> {
+        let mut d = round(d, places);
+        d.rescale(places);
+        if d.scale() != places {
+            return Err(DataError::Overflow {
+                what: "a cohort table value".into(),
+            });
+        }
+        Ok(d.mantissa())
+    };
+    let money = |pick: &dyn Fn(&Row) -> Option<Decimal>| -> Result<ArrayRef, DataError> {
+        let values: Vec<Option<i128>> = rows
+            .iter()
+            .map(|r| pick(r).map(|v| exact(v, scale)).transpose())
+            .collect::<Result<_, _>>()?;
+        Ok(Arc::new(
+            Decimal128Array::from(values).with_precision_and_scale(28, scale as i8)?,
+        ))
+    };
+    let counted: Vec<i128> = rows
+        .iter()
+        .map(|r| exact(r.counted, 10))
+        .collect::<Result<_, _>>()?;
+    let period = |r: &Row| r.cohort + i64::from(r.age);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| {
+            scorecard_model::calendar::days(periods.bounds(period(r)).0) as i32
+        }))),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|r| periods.label(r.cohort)),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| i64::from(r.age)),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| r.size as i64),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| r.active as i64),
+        )),
+        Arc::new(Decimal128Array::from(counted).with_precision_and_scale(28, 10)?),
+        money(&|r| Some(r.revenue))?,
+        money(&|r| Some(r.margin))?,
+        money(&|r| Some(r.cumulative_margin))?,
+        money(&|r| r.predicted)?,
+        money(&|r| Some(r.realized))?,
+        money(&|r| r.equity)?,
+    ];
+    Ok(RecordBatch::try_new(
+        crate::sources::schema::schema(ds, scale),
+        columns,
+    )?)
+}
+
+fn triangle(cohort: &Cohort, rows: &[Row], periods: Periods, scale: u32) -> Triangle {
+    let mut out: Vec<TriangleRow> = Vec::new();
+    for r in rows {
+        if r.age == 0 {
+            out.push(TriangleRow {
+                cohort: periods.label(r.cohort),
+                size: r.size,
+                cells: Vec::new(),
+            });
+        }
+        let size = Decimal::from(r.size.max(1));
+        let Some(row) = out.last_mut() else { continue };
+        row.cells.push(TriangleCell {
+            age: r.age,
+            period: periods.label(r.cohort + i64::from(r.age)),
+            active: r.active,
+            retention: {
+                let mut x = round(Decimal::from(r.active) / size, 4);
+                x.rescale(4);
+                x
+            },
+            revenue_per_customer: round(r.revenue / size, scale),
+            margin_per_customer: round(r.margin / size, scale),
+            cumulative_margin: round(r.cumulative_margin, scale),
+            equity: r.equity.map(|e| round(e, scale)),
+        });
+    }
+    Triangle {
+        cohort: cohort.name.clone(),
+        label: cohort.label.clone(),
+        rows: out,
+    }
+}
