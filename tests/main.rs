@@ -14,6 +14,7 @@ mod browser;
 mod check_diagnostics;
 mod cli;
 mod close;
+mod cohorts;
 mod csv_shapes;
 mod currencies;
 mod data_errors;

@@ -57,8 +57,16 @@ pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<
         }),
     };
     let amount = |cx: &mut Checker, x: Option<&Entry>, what: &str| {
-        x.and_then(|x| parts::expr(cx, x, what))
-            .and_then(|x| filter::quantity(cx, activity, x))
+        let x = x.and_then(|x| parts::expr(cx, x, what))?;
+        let row = filter::quantity(cx, activity, x)?;
+        // Amounts add up across customers and periods: only money of the reporting currency.
+        let mut read = Vec::new();
+        columns_read(&row, &mut read);
+        let reporting = read
+            .iter()
+            .filter_map(|c| activity.column(c))
+            .all(|c| super::currency::reporting_only(cx, c, x.span, "a cohort"));
+        reporting.then_some(row)
     };
     let revenue = amount(cx, revenue_e, "the revenue of an activity row");
     let margin = amount(cx, margin_e, "the margin of an activity row");
@@ -91,6 +99,27 @@ pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<
     };
     let table = table(cx, d);
     Some((cohort, table))
+}
+
+/// The columns a row expression reads.
+fn columns_read(e: &scorecard_model::RowExpr, out: &mut Vec<String>) {
+    use scorecard_model::RowExpr;
+    scorecard_diagnostic::depth::deep(|| match e {
+        RowExpr::Column { name } => out.push(name.clone()),
+        RowExpr::Text { .. } | RowExpr::Number { .. } | RowExpr::Date { .. } | RowExpr::Bool { .. } => {}
+        RowExpr::Neg { operand } | RowExpr::Not { operand } => columns_read(operand, out),
+        RowExpr::Arith { left, right, .. }
+        | RowExpr::Compare { left, right, .. }
+        | RowExpr::And { left, right }
+        | RowExpr::Or { left, right } => {
+            columns_read(left, out);
+            columns_read(right, out);
+        }
+        RowExpr::In { operand, values } => {
+            columns_read(operand, out);
+            values.iter().for_each(|v| columns_read(v, out));
+        }
+    })
 }
 
 /// `customer: orders.customer`: the activity dataset and its text column naming the customer.
