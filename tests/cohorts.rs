@@ -34,7 +34,8 @@
 //!
 //! Customer equity by month, every cohort at its age: January 105.00, February 80 + 135 =
 //! 215.00, March 75 + 123.75 + 75 = 273.75, April 66 + 37.50 + 56.25 = 159.75. The back-test
-//! after two months, realized / predicted at age 2: March (the January cohort) 30 / 52.50 =
+//! after two months, realized / predicted at age 2 (the prediction for ages 1 and 2 is the
+//! lifetime value over the horizon of 2 here): March (the January cohort) 30 / 52.50 =
 //! 57.1%, amber; April (February's) 23.33 / 45 = 51.8%, red.
 
 use crate::support::scorecard_in;
@@ -70,6 +71,8 @@ kpi retained_after_one "Retention after a month" {
   value: sum(buyers.active where age = 1) / sum(buyers.size where age = 1)
 }
 kpi customer_equity "Customer equity" { value: sum(buyers.equity) }
+kpi predicted_after_one { value: sum(buyers.predicted where age = 1) }
+kpi lifetime_of_new { value: sum(buyers.lifetime where age = 0) }
 kpi clv_backtest "Realized / predicted lifetime value after 2 months" {
   unit: percent
   value: sum(buyers.realized where age = 2) / sum(buyers.predicted where age = 2)
@@ -184,6 +187,11 @@ fn a_back_test_is_a_kpi_with_thresholds() {
         values(&doc, "clv_backtest")[2..],
         strings(&[("2026-03", "0.571", "amber"), ("2026-04", "0.518", "red")])[..]
     );
+    // What age 0 predicted for one period (the January cohort, seen in February): 70 × 0.5 =
+    // 35.00; over the horizon of two, each new cohort's 0.75 × its first margin a customer.
+    assert_eq!(values(&doc, "predicted_after_one")[1].1, "35.00");
+    let lifetimes: Vec<String> = values(&doc, "lifetime_of_new").into_iter().map(|v| v.1).collect();
+    assert_eq!(lifetimes, ["52.50", "45.00", "75.00", "0.00"]);
     // At 60% retention the prediction rises: clv(70) = 70 × (0.6 + 0.36) = 67.20, and the January
     // cohort's 30 realized is 44.6% of it, red.
     let doc = run(&["--set", "retention=60%"]);

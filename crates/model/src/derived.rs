@@ -200,11 +200,15 @@ pub const COHORT_COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "predicted",
-        "lifetime value per customer predicted at age 0, from its margin per customer then",
+        "margin per original customer that age 0 predicted for ages 1 to this one, discounted to age 0: what `realized` is back-tested against",
     ),
     (
         "realized",
         "margin per original customer after age 0 up to this age, discounted to age 0",
+    ),
+    (
+        "lifetime",
+        "lifetime value per customer predicted at age 0 over the declared horizon",
     ),
     (
         "equity",

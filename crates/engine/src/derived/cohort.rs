@@ -65,6 +65,7 @@ struct Row {
     cumulative_margin: Decimal,
     predicted: Option<Decimal>,
     realized: Decimal,
+    lifetime: Option<Decimal>,
     equity: Option<Decimal>,
 }
 
@@ -210,7 +211,7 @@ fn ages_of(
     let mut rows = Vec::new();
     let (mut cumulative, mut realized) = (Decimal::ZERO, Decimal::ZERO);
     let (mut margin_to_date, mut active_to_date) = (Decimal::ZERO, 0u64);
-    let mut predicted = None;
+    let (mut first_margin, mut lifetime) = (Decimal::ZERO, None);
     let mut discount = Decimal::ONE;
     for age in 0..=top {
         let p = c + i64::from(age);
@@ -228,12 +229,8 @@ fn ages_of(
         let margin_per = per_customer(margin)?;
         cumulative = cumulative.checked_add(margin_per)?;
         if age == 0 {
-            predicted = clv(
-                margin_per,
-                cohort.retention,
-                cohort.discount,
-                cohort.horizon,
-            );
+            first_margin = margin_per;
+            lifetime = clv(margin_per, cohort.retention, cohort.discount, cohort.horizon);
         } else {
             discount = discount.checked_mul(Decimal::ONE + cohort.discount)?;
             realized = realized.checked_add(margin_per.checked_div(discount)?)?;
@@ -248,6 +245,11 @@ fn ages_of(
                     .and_then(|v| v.checked_mul(counted))
             }
         };
+        // What age 0 predicted for ages 1 to this one: the prediction over this many periods.
+        let predicted = match age {
+            0 => Some(Decimal::ZERO),
+            n => clv(first_margin, cohort.retention, cohort.discount, Some(n)),
+        };
         rows.push(Row {
             cohort: c,
             age,
@@ -259,6 +261,7 @@ fn ages_of(
             cumulative_margin: cumulative,
             predicted,
             realized,
+            lifetime,
             equity,
         });
     }
@@ -337,6 +340,7 @@ fn table(
         money(&|r| Some(r.cumulative_margin))?,
         money(&|r| r.predicted)?,
         money(&|r| Some(r.realized))?,
+        money(&|r| r.lifetime)?,
         money(&|r| r.equity)?,
     ];
     Ok(RecordBatch::try_new(
