@@ -105,7 +105,12 @@ fn run(extra: &[&str]) -> Value {
 }
 
 fn values(doc: &Value, kpi: &str) -> Vec<(String, String, String)> {
-    let k = doc["kpis"].as_array().unwrap().iter().find(|k| k["name"] == kpi).unwrap();
+    let k = doc["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == kpi)
+        .unwrap();
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
     k["results"]
         .as_array()
@@ -116,7 +121,9 @@ fn values(doc: &Value, kpi: &str) -> Vec<(String, String, String)> {
 }
 
 fn strings(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    rows.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+    rows.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
 }
 
 #[test]
@@ -134,7 +141,13 @@ fn a_three_cohort_triangle() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|c| (s(&c["retention"]), s(&c["cumulative_margin"]), s(&c["equity"])))
+                .map(|c| {
+                    (
+                        s(&c["retention"]),
+                        s(&c["cumulative_margin"]),
+                        s(&c["equity"]),
+                    )
+                })
                 .collect();
             (s(&r["cohort"]), r["size"].as_u64().unwrap(), cells)
         })
@@ -162,21 +175,39 @@ fn a_three_cohort_triangle() {
                     ("0.3333", "83.33", "37.50"),
                 ])
             ),
-            ("2026-03".into(), 1, c(&[("1.0000", "100.00", "75.00"), ("1.0000", "150.00", "56.25")])),
+            (
+                "2026-03".into(),
+                1,
+                c(&[("1.0000", "100.00", "75.00"), ("1.0000", "150.00", "56.25")])
+            ),
         ]
     );
     assert_eq!(t["rows"][1]["cells"][0]["revenue_per_customer"], "153.33");
     assert_eq!(
         values(&doc, "new_customers"),
-        strings(&[("2026-01", "2", "unrated"), ("2026-02", "3", "unrated"), ("2026-03", "1", "unrated"), ("2026-04", "0", "unrated")])
+        strings(&[
+            ("2026-01", "2", "unrated"),
+            ("2026-02", "3", "unrated"),
+            ("2026-03", "1", "unrated"),
+            ("2026-04", "0", "unrated")
+        ])
     );
     assert_eq!(
         values(&doc, "retained_after_one")[1..],
-        strings(&[("2026-02", "0.500", "unrated"), ("2026-03", "0.333", "unrated"), ("2026-04", "1.000", "unrated")])[..]
+        strings(&[
+            ("2026-02", "0.500", "unrated"),
+            ("2026-03", "0.333", "unrated"),
+            ("2026-04", "1.000", "unrated")
+        ])[..]
     );
     assert_eq!(
         values(&doc, "customer_equity"),
-        strings(&[("2026-01", "105.00", "unrated"), ("2026-02", "215.00", "unrated"), ("2026-03", "273.75", "unrated"), ("2026-04", "159.75", "unrated")])
+        strings(&[
+            ("2026-01", "105.00", "unrated"),
+            ("2026-02", "215.00", "unrated"),
+            ("2026-03", "273.75", "unrated"),
+            ("2026-04", "159.75", "unrated")
+        ])
     );
 }
 
@@ -190,12 +221,18 @@ fn a_back_test_is_a_kpi_with_thresholds() {
     // What age 0 predicted for one period (the January cohort, seen in February): 70 × 0.5 =
     // 35.00; over the horizon of two, each new cohort's 0.75 × its first margin a customer.
     assert_eq!(values(&doc, "predicted_after_one")[1].1, "35.00");
-    let lifetimes: Vec<String> = values(&doc, "lifetime_of_new").into_iter().map(|v| v.1).collect();
+    let lifetimes: Vec<String> = values(&doc, "lifetime_of_new")
+        .into_iter()
+        .map(|v| v.1)
+        .collect();
     assert_eq!(lifetimes, ["52.50", "45.00", "75.00", "0.00"]);
     // At 60% retention the prediction rises: clv(70) = 70 × (0.6 + 0.36) = 67.20, and the January
     // cohort's 30 realized is 44.6% of it, red.
     let doc = run(&["--set", "retention=60%"]);
-    assert_eq!(values(&doc, "clv_backtest")[2], ("2026-03".into(), "0.446".into(), "red".into()));
+    assert_eq!(
+        values(&doc, "clv_backtest")[2],
+        ("2026-03".into(), "0.446".into(), "red".into())
+    );
 }
 
 /// A lapsed customer counts as the rule says: kept, it counts still (April's February cohort
@@ -206,14 +243,21 @@ fn the_lapsed_rule_decides_what_a_lapsed_customer_counts_for() {
     let equity_in_april = |rule: &str| {
         let text = SCORECARD.replace("lapsed: zeroed(after: 2)", rule);
         let dir = crate::support::folder(&[("c.scorecard", &text), ("orders.csv", ORDERS)]);
-        let (code, out, err) = scorecard_in(dir.path(), &["run", "c.scorecard", "--format", "json"]);
+        let (code, out, err) =
+            scorecard_in(dir.path(), &["run", "c.scorecard", "--format", "json"]);
         assert_eq!(code, 0, "{err}");
         let doc: Value = serde_json::from_str(&out).unwrap();
-        doc["cohorts"][0]["rows"][1]["cells"][2]["equity"].as_str().unwrap().to_string()
+        doc["cohorts"][0]["rows"][1]["cells"][2]["equity"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     assert_eq!(equity_in_april("lapsed: zeroed(after: 2)"), "37.50");
     assert_eq!(equity_in_april("lapsed: kept"), "112.50");
-    assert_eq!(equity_in_april("lapsed: decayed(keep: 50%, after: 2)"), "75.00");
+    assert_eq!(
+        equity_in_april("lapsed: decayed(keep: 50%, after: 2)"),
+        "75.00"
+    );
 }
 
 /// The triangle is in the terminal table, the Markdown, the workbook and the report's heat map.
@@ -221,15 +265,29 @@ fn the_lapsed_rule_decides_what_a_lapsed_customer_counts_for() {
 fn every_format_shows_the_triangle() {
     let dir = crate::support::folder(&[("c.scorecard", SCORECARD), ("orders.csv", ORDERS)]);
     let (_, table, _) = scorecard_in(dir.path(), &["run", "c.scorecard"]);
-    assert!(table.contains("Customers by first order (buyers): Retention"), "{table}");
-    assert!(table.contains("│ 2026-02 ┆ 3         ┆ 100.00% ┆ 33.33%"), "{table}");
+    assert!(
+        table.contains("Customers by first order (buyers): Retention"),
+        "{table}"
+    );
+    assert!(
+        table.contains("│ 2026-02 ┆ 3         ┆ 100.00% ┆ 33.33%"),
+        "{table}"
+    );
     let (_, md, _) = scorecard_in(dir.path(), &["run", "c.scorecard", "--format", "markdown"]);
-    assert!(md.contains("| 2026-01 | 2 | 70.00 | 80.00 | 100.00 | 110.00 |"), "{md}");
+    assert!(
+        md.contains("| 2026-01 | 2 | 70.00 | 80.00 | 100.00 | 110.00 |"),
+        "{md}"
+    );
     let (code, _, err) = scorecard_in(dir.path(), &["report", "c.scorecard", "-o", "r.html"]);
     assert_eq!(code, 0, "{err}");
     let page = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
-    assert!(page.contains("<section id=\"cohorts\">") && page.contains("class=\"num heat4\">100.00%"));
-    let (code, _, err) = scorecard_in(dir.path(), &["run", "c.scorecard", "--format", "xlsx", "-o", "r.xlsx"]);
+    assert!(
+        page.contains("<section id=\"cohorts\">") && page.contains("class=\"num heat4\">100.00%")
+    );
+    let (code, _, err) = scorecard_in(
+        dir.path(),
+        &["run", "c.scorecard", "--format", "xlsx", "-o", "r.xlsx"],
+    );
     assert_eq!(code, 0, "{err}");
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.path().join("r.xlsx")).unwrap();

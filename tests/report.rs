@@ -272,6 +272,7 @@ fn example_reports_load_in_chromium_with_no_errors_and_no_requests() {
                 "document.querySelectorAll('#attribution svg.bars').length",
                 "document.querySelectorAll('#whale-curves svg.whale').length",
                 "document.title",
+                "document.querySelectorAll('#cohorts table.triangle').length",
             ],
         );
         assert!(visit.errors.is_empty(), "{name}: {:#?}", visit.errors);
@@ -302,12 +303,61 @@ fn example_reports_load_in_chromium_with_no_errors_and_no_requests() {
             json["scorecard"]["label"].as_str(),
             "{name}"
         );
+        // Three tables (retention, cumulative margin, equity) per cohort declared.
+        let cohorts = text.matches("\ncohort ").count();
+        assert_eq!(count(7), 3 * cohorts, "{name}: a triangle per measure");
         let (w, h) = png_size(&visit.png);
         assert_eq!(w, 1280);
         assert!(h > 600 && h <= 2400, "{name}: {h}");
         std::fs::write(screenshot_dir().join(format!("{name}.png")), &visit.png)
             .expect("the screenshot is written");
     }
+    // The sensitivity page of the customer profitability example: a grid's curves, its heat map
+    // and the tornado chart, with no errors and nothing fetched.
+    let example = Path::new("scorecards/customer_profitability/customer_profitability.scorecard");
+    let page = out.path().join("sensitivity.html");
+    let shown = std::process::Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .arg("sensitivity")
+        .arg(example)
+        .args(["--kpi", "customer_lifetime_value", "--tornado"])
+        .args([
+            "--vary",
+            "discount_rate=2%..5%:1%",
+            "--vary",
+            "retention=70%,80%,85%",
+        ])
+        .args(["--format", "html", "-o"])
+        .arg(&page)
+        .output()
+        .expect("sensitivity runs");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let visit = browser.visit(
+        &page,
+        1600.0,
+        &[
+            "document.querySelectorAll('svg.curves polyline').length",
+            "document.querySelectorAll('#points td.heat').length",
+            "document.querySelectorAll('svg.tornado rect').length",
+        ],
+    );
+    assert!(visit.errors.is_empty(), "{:#?}", visit.errors);
+    let url = format!("file://{}", page.canonicalize().expect("page").display());
+    assert_eq!(
+        visit.requests,
+        [url],
+        "the sensitivity page fetched something"
+    );
+    let count = |i: usize| visit.answers[i].as_u64().unwrap_or(0);
+    assert_eq!(count(0), 3, "a curve per retention value");
+    assert_eq!(count(1), 12, "a cell per point");
+    // Two bars (low and high) for each of the three parameters, loss_limit's two of no width.
+    assert_eq!(count(2), 6);
+    std::fs::write(screenshot_dir().join("sensitivity.png"), &visit.png)
+        .expect("the screenshot is written");
 }
 
 /// The harness itself: a page that fetches and logs is caught, so a clean result means something.
@@ -485,10 +535,13 @@ fn the_workbook_reads_back_with_the_json_values_as_numbers() {
         ]);
         assert_eq!(code, 0, "{name}: {err}");
         let mut book: Xlsx<_> = calamine::open_workbook(&file).expect("calamine opens it");
-        assert_eq!(
-            book.sheet_names(),
-            ["KPIs", "Scores", "Escalations", "Warnings", "Manifest"]
-        );
+        // A Cohorts sheet where the scorecard declares a cohort.
+        let mut sheets = vec!["KPIs", "Scores", "Escalations", "Warnings"];
+        if json.get("cohorts").is_some() {
+            sheets.push("Cohorts");
+        }
+        sheets.push("Manifest");
+        assert_eq!(book.sheet_names(), sheets, "{name}");
         let sheet = book.worksheet_range("KPIs").expect("the KPI sheet");
         let rows: Vec<&[Data]> = sheet.rows().collect();
         let text = |d: &Data| match d {

@@ -106,7 +106,10 @@ fn columns_read(e: &scorecard_model::RowExpr, out: &mut Vec<String>) {
     use scorecard_model::RowExpr;
     scorecard_diagnostic::depth::deep(|| match e {
         RowExpr::Column { name } => out.push(name.clone()),
-        RowExpr::Text { .. } | RowExpr::Number { .. } | RowExpr::Date { .. } | RowExpr::Bool { .. } => {}
+        RowExpr::Text { .. }
+        | RowExpr::Number { .. }
+        | RowExpr::Date { .. }
+        | RowExpr::Bool { .. } => {}
         RowExpr::Neg { operand } | RowExpr::Not { operand } => columns_read(operand, out),
         RowExpr::Arith { left, right, .. }
         | RowExpr::Compare { left, right, .. }

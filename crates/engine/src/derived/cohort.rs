@@ -230,7 +230,12 @@ fn ages_of(
         cumulative = cumulative.checked_add(margin_per)?;
         if age == 0 {
             first_margin = margin_per;
-            lifetime = clv(margin_per, cohort.retention, cohort.discount, cohort.horizon);
+            lifetime = clv(
+                margin_per,
+                cohort.retention,
+                cohort.discount,
+                cohort.horizon,
+            );
         } else {
             discount = discount.checked_mul(Decimal::ONE + cohort.discount)?;
             realized = realized.checked_add(margin_per.checked_div(discount)?)?;

@@ -592,6 +592,17 @@ pub fn tornado(bars: &[TornadoBar], baseline: Option<Decimal>, unit: Unit) -> St
                 esc(&number(Some(at), unit))
             );
         }
+        if l == hv {
+            // No swing: one amount, not two on top of each other.
+            let _ = write!(
+                out,
+                r#"<text class="axis" x="{:.1}" y="{:.1}">{} (no change)</text>"#,
+                x(f(l)) + 4.0,
+                y + row_h - 6.0,
+                esc(&number(Some(l), unit))
+            );
+            continue;
+        }
         let _ = write!(
             out,
             r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text><text class="axis" x="{:.1}" y="{:.1}">{}</text>"#,
