@@ -120,6 +120,10 @@ fn values(doc: &Value, kpi: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// A cohort as the test reads it: its period, size, and (retention, cumulative margin, equity) by
+/// age.
+type Cohort = (String, u64, Vec<(String, String, String)>);
+
 fn strings(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
     rows.iter()
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
@@ -131,7 +135,7 @@ fn a_three_cohort_triangle() {
     let doc = run(&[]);
     let t = &doc["cohorts"][0];
     assert_eq!(t["cohort"], "buyers");
-    let shown: Vec<(String, u64, Vec<(String, String, String)>)> = t["rows"]
+    let shown: Vec<Cohort> = t["rows"]
         .as_array()
         .unwrap()
         .iter()
