@@ -163,6 +163,18 @@ fn total(doc: &Value, kpi: &str) -> (String, String, String) {
     (s(&r["value"]), s(&r["status"]), s(&r["score"]))
 }
 
+/// Runs `command` with `args`: it must exit with `exit`, print nothing, and say `says` under `code`.
+fn refused(dir: &Path, (command, args): (&[&str], &[&str]), exit: i32, (code, says): (&str, &str)) {
+    let all: Vec<&str> = command.iter().chain(args).copied().collect();
+    let (got, out, err) = scorecard_in(dir, &all);
+    assert_eq!(got, exit, "{args:?}: {err}");
+    assert!(out.is_empty(), "{args:?}: nothing is evaluated: {out}");
+    assert!(
+        err.contains(&format!("error[{code}]")) && err.contains(says),
+        "{args:?}: {err}"
+    );
+}
+
 fn run(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
         "run",
@@ -315,14 +327,11 @@ fn wrong_names_and_units_are_refused_with_their_codes() {
             "given twice",
         ),
     ] {
-        let mut all = vec!["run", "plan.scorecard"];
-        all.extend(&args);
-        let (exit, out, err) = scorecard_in(dir.path(), &all);
-        assert_eq!(exit, 1, "{args:?}");
-        assert!(out.is_empty(), "{args:?}: nothing is evaluated: {out}");
-        assert!(
-            err.contains(&format!("error[{code}]")) && err.contains(says),
-            "{args:?}: {err}"
+        refused(
+            dir.path(),
+            (&["run", "plan.scorecard"], &args),
+            1,
+            (code, says),
         );
     }
     // A value wrong where it is used is the file's error, at the place that uses it.
@@ -614,20 +623,13 @@ fn a_sweep_that_cannot_be_made_is_refused() {
             "is not a reported period",
         ),
     ] {
-        let mut all = vec![
+        let command = [
             "sensitivity",
             "plan.scorecard",
             "--kpi",
             "customer_lifetime_value",
         ];
-        all.extend(&args);
-        let (exit, out, err) = scorecard_in(dir.path(), &all);
-        assert_eq!(exit, 2, "{args:?}: {err}");
-        assert!(out.is_empty(), "{args:?}");
-        assert!(
-            err.contains(&format!("error[{code}]")) && err.contains(says),
-            "{args:?}: {err}"
-        );
+        refused(dir.path(), (&command, &args), 2, (code, says));
     }
     let (exit, _, err) = scorecard_in(
         dir.path(),

@@ -182,35 +182,35 @@ pub(crate) fn assuming(
             eprintln!("error[{}]: {e}", e.code().as_str());
             Exit::ScorecardErrors
         })?;
-    // A value can be wrong where it is used (a weight below zero, a horizon of half a period):
-    // those errors are the file's, at the place that uses the parameter.
-    let compiled = scorecard::check::compile_assuming(text, &assumed);
-    match compiled.model {
-        Some(model) => Ok(model),
-        None => {
-            let name = file.display().to_string();
-            let errors: Vec<_> = compiled
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.is_error())
-                .collect();
-            eprint!(
-                "{}",
-                scorecard::diagnostic::render(
-                    &name,
-                    text,
-                    &errors,
-                    super::terminal::stderr_color()
-                )
-            );
-            eprintln!(
-                "{} error{} with the parameters' values given: nothing was evaluated",
-                errors.len(),
-                s(errors.len())
-            );
-            Err(Exit::ScorecardErrors)
-        }
+    checked_at((file, text), &assumed, "with the parameters' values given")
+}
+
+/// The scorecard `text` (read from `file`) checked with its parameters at `assumed`. A value can
+/// be wrong where it is used (a weight below zero, a horizon of half a period): those errors are
+/// the file's, printed at the place that uses the parameter, then `N errors {at}`.
+pub(crate) fn checked_at(
+    (file, text): (&Path, &str),
+    assumed: &scorecard::model::parameter::Assumed,
+    at: &str,
+) -> Result<Model, Exit> {
+    let compiled = scorecard::check::compile_assuming(text, assumed);
+    if let Some(model) = compiled.model {
+        return Ok(model);
     }
+    let name = file.display().to_string();
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect();
+    let color = super::terminal::stderr_color();
+    eprint!(
+        "{}",
+        scorecard::diagnostic::render(&name, text, &errors, color)
+    );
+    let n = errors.len();
+    eprintln!("{n} error{} {at}: nothing was evaluated", s(n));
+    Err(Exit::ScorecardErrors)
 }
 
 /// Evaluates a prepared run, printing what went wrong; the exit code when something did.

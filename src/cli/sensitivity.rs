@@ -287,26 +287,8 @@ impl Sweep<'_> {
         if let Some(p) = self.progress {
             p.set_now(format!("evaluating {shown}"));
         }
-        let compiled = scorecard::check::compile_assuming(&self.run.text, &assumed);
-        let Some(model) = compiled.model else {
-            let name = self.run.file.display().to_string();
-            let errors: Vec<_> = compiled
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.is_error())
-                .collect();
-            eprint!(
-                "{}",
-                scorecard::diagnostic::render(
-                    &name,
-                    &self.run.text,
-                    &errors,
-                    super::terminal::stderr_color()
-                )
-            );
-            eprintln!("the scorecard does not check at {shown}: nothing was written");
-            return Err(Exit::ScorecardErrors);
-        };
+        let at = format!("at {shown}");
+        let model = super::run::checked_at((&self.run.file, &self.run.text), &assumed, &at)?;
         let e = self
             .evaluator
             .evaluate(&model)
