@@ -1,7 +1,7 @@
 //! Owns `allocation` declarations (time-driven activity-based costing) and the cost table they
 //! derive: cost assigned per entity, resource and period, and each resource's unused capacity.
 
-use super::entries::{self, Entries};
+use super::entries::Entries;
 use super::model::{Allocation, ColumnType, Dataset, SourceFormat};
 use super::parts::derived_column as column;
 use super::{filter, parts, Checker};
@@ -18,15 +18,8 @@ pub fn check(
     d: &Declaration,
     datasets: &[Dataset],
 ) -> Option<(Allocation, [Dataset; 2])> {
-    let what = format!("allocation `{}`", d.name.text);
     let e = Entries::read(cx, "an allocation", &d.entries, KEYS);
-    let mut need = |key: &str, example: &str| {
-        let got = e.get(key);
-        if got.is_none() {
-            entries::missing_key(cx, d.name.span, &what, key, example);
-        }
-        got
-    };
+    let mut need = |key: &str, example: &str| e.required(cx, d, key, example);
     let capacity_e = need("capacity", "departments");
     let rate_e = need("rate", "departments.cost / departments.practical_minutes");
     let activity_e = need("activity", "service_log");

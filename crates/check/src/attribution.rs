@@ -1,7 +1,7 @@
 //! Owns `attribution` declarations: which touches may earn credit for which conversions, under which
 //! model, and the credit table they derive (one row per touch credited, plus `unattributed` rows).
 
-use super::entries::{self, Entries};
+use super::entries::Entries;
 use super::model::SourceFormat;
 use super::model::{Attribution, AttributionModel, ColumnType, Dataset, Function};
 use super::parts::derived_column as column;
@@ -40,15 +40,8 @@ pub fn check(
     datasets: &[Dataset],
     functions: &[Function],
 ) -> Option<(Attribution, Dataset)> {
-    let what = format!("attribution `{}`", d.name.text);
     let e = Entries::read(cx, "an attribution", &d.entries, KEYS);
-    let mut need = |key: &str, example: &str| {
-        let got = e.get(key);
-        if got.is_none() {
-            entries::missing_key(cx, d.name.span, &what, key, example);
-        }
-        got
-    };
+    let mut need = |key: &str, example: &str| e.required(cx, d, key, example);
     let touches_e = need("touches", "touchpoints");
     let conversions_e = need("conversions", "orders");
     let match_e = need("match", "touchpoints.customer = orders.customer");

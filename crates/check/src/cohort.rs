@@ -26,15 +26,8 @@ const KEYS: &[&str] = &[
 const MOST_AGES: u32 = 120;
 
 pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<(Cohort, Dataset)> {
-    let what = format!("cohort `{}`", d.name.text);
     let e = Entries::read(cx, "a cohort", &d.entries, KEYS);
-    let mut need = |key: &str, example: &str| {
-        let got = e.get(key);
-        if got.is_none() {
-            entries::missing_key(cx, d.name.span, &what, key, example);
-        }
-        got
-    };
+    let mut need = |key: &str, example: &str| e.required(cx, d, key, example);
     let customer_e = need("customer", "orders.customer");
     let revenue_e = need("revenue", "orders.revenue");
     let margin_e = need("margin", "orders.revenue - orders.cogs");

@@ -66,6 +66,22 @@ impl<'a> Entries<'a> {
     pub fn get(&self, key: &str) -> Option<&'a Entry> {
         self.by_key.get(key).copied()
     }
+
+    /// The entry for `key`, reported missing from `d` (with an example line) when not written.
+    pub fn required(
+        &self,
+        cx: &mut Checker,
+        d: &scorecard_syntax::ast::Declaration,
+        key: &str,
+        example: &str,
+    ) -> Option<&'a Entry> {
+        let got = self.get(key);
+        if got.is_none() {
+            let what = format!("{} `{}`", d.keyword.text, d.name.text);
+            missing_key(cx, d.name.span, &what, key, example);
+        }
+        got
+    }
 }
 
 /// A range whose low bound is above its high bound.
