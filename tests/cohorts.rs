@@ -298,3 +298,104 @@ fn every_format_shows_the_triangle() {
     let sheet = book.worksheet_range("Cohorts").unwrap();
     assert_eq!(sheet.height(), 1 + 4 + 3 + 2);
 }
+
+/// `ages` limits the triangle shown, not the table: customer equity is the same at `ages: 1`,
+/// where the triangle has age 0 only.
+#[test]
+fn ages_limit_the_triangle_not_the_figures() {
+    let text = SCORECARD.replace("ages: 4", "ages: 1");
+    let dir = crate::support::folder(&[("c.scorecard", &text), ("orders.csv", ORDERS)]);
+    let (code, out, err) = scorecard_in(dir.path(), &["run", "c.scorecard", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let equity: Vec<String> = values(&doc, "customer_equity")
+        .into_iter()
+        .map(|v| v.1)
+        .collect();
+    assert_eq!(equity, ["105.00", "215.00", "273.75", "159.75"]);
+    assert_eq!(values(&doc, "clv_backtest")[2].1, "0.571");
+    let cells: Vec<usize> = doc["cohorts"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(cells, [1, 1, 1]);
+}
+
+/// Revenue no cohort holds is said: a row naming no customer (40.00), and with `start:` a
+/// customer with no start row (f: 500.00) and orders before a customer's start (a's January
+/// 100.00, when a signed up in February).
+#[test]
+fn what_no_cohort_holds_is_warned_of() {
+    let orders = format!("{ORDERS}13,,2026-02-01,40.00,10.00\n");
+    let text = SCORECARD.replace(
+        "cohort buyers",
+        "dataset signups { source: \"signups.csv\"  time: day  columns: { customer: text  day: date } }\ncohort buyers",
+    ).replace("  revenue: orders.revenue\n  margin", "  start: signups\n  revenue: orders.revenue\n  margin");
+    let signups =
+        "customer,day\na,2026-02-01\nb,2026-01-02\nc,2026-02-01\nd,2026-02-01\ne,2026-02-01\n";
+    let dir = crate::support::folder(&[
+        ("c.scorecard", &text),
+        ("orders.csv", &orders),
+        ("signups.csv", signups),
+    ]);
+    let (code, out, err) = scorecard_in(dir.path(), &["run", "c.scorecard", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let warning = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "scorecard::eval::cohort_left_out")
+        .unwrap_or_else(|| panic!("{}", doc["warnings"]));
+    assert_eq!(
+        warning["message"],
+        "cohort `buyers` leaves out 40.00 of revenue in rows naming no customer, 1 customer with no row in `signups` (500.00 of revenue), 100.00 of revenue before customers' first period in `signups`: no cohort holds it"
+    );
+    // a joins the February cohort by its signup: four customers start in February.
+    assert_eq!(values(&doc, "new_customers")[1].1, "4");
+}
+
+/// For ever at a retention not below 1 + discount, a lifetime value never stops adding up: the
+/// file's error at the retention, under `--set` too.
+#[test]
+fn a_cohort_whose_lifetime_value_diverges_is_refused() {
+    let text = SCORECARD.replace("  horizon: 2\n", "");
+    let dir = crate::support::folder(&[("c.scorecard", &text), ("orders.csv", ORDERS)]);
+    let (code, _, err) = scorecard_in(
+        dir.path(),
+        &["run", "c.scorecard", "--set", "retention=100%"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("never stops adding up") && err.contains("c.scorecard:"),
+        "{err}"
+    );
+    let (code, _, err) = scorecard_in(dir.path(), &["run", "c.scorecard"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// An audience that may not see a KPI over the cohort's table sees no triangle: its cells add up
+/// to the KPI.
+#[test]
+fn a_hidden_cohort_kpi_hides_the_triangle() {
+    let text = format!("{SCORECARD}\naudience board {{ hide: [customer_equity] }}\naudience staff {{ hide: [clv_backtest] }}\n");
+    let dir = crate::support::folder(&[("c.scorecard", &text), ("orders.csv", ORDERS)]);
+    let shown = |audience: &str| {
+        let args = [
+            "run",
+            "c.scorecard",
+            "--format",
+            "json",
+            "--audience",
+            audience,
+        ];
+        let (code, out, err) = scorecard_in(dir.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        doc.get("cohorts").is_some()
+    };
+    assert!(!shown("board"));
+    assert!(!shown("staff"));
+}

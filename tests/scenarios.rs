@@ -326,6 +326,16 @@ fn wrong_names_and_units_are_refused_with_their_codes() {
             "scorecard::parameter::set_twice",
             "given twice",
         ),
+        (
+            vec!["--set", "discount_rate=0.333333333333333333333333333%"],
+            "scorecard::parameter::unit",
+            "more digits than an exact decimal holds",
+        ),
+        (
+            vec!["--set", "discount_rate="],
+            "scorecard::parameter::unit",
+            "no value is given",
+        ),
     ] {
         refused(
             dir.path(),
@@ -637,4 +647,44 @@ fn a_sweep_that_cannot_be_made_is_refused() {
     );
     assert_eq!(exit, 2);
     assert!(err.contains("scorecard::check::unknown_kpi"), "{err}");
+}
+
+/// A `clv` whose rates give no value says why, rather than leave an empty cell unexplained.
+#[test]
+fn a_clv_with_no_value_warns_why() {
+    let dir = fixture();
+    let doc = run(dir.path(), &["--set", "retention=120%"]);
+    assert_eq!(total(&doc, "customer_lifetime_value").0, "");
+    let warned = doc["warnings"].as_array().unwrap().iter().any(|w| {
+        w["code"] == "scorecard::eval::clv_undefined"
+            && w["message"]
+                .as_str()
+                .unwrap()
+                .contains("a retention of 120% is not a share from 0% to 100%")
+    });
+    assert!(warned, "{}", doc["warnings"]);
+    let doc = run(dir.path(), &["--set", "discount_rate=-20%"]);
+    let warned = doc["warnings"].as_array().unwrap().iter().any(|w| {
+        w["message"]
+            .as_str()
+            .unwrap()
+            .contains("the margins never stop adding up")
+    });
+    assert!(warned, "{}", doc["warnings"]);
+}
+
+/// A scorecard that declares no parameter has nothing to vary.
+#[test]
+fn a_sweep_of_a_scorecard_without_parameters_is_refused() {
+    let plain = "scorecard s { currency: USD  grain: month }\ndataset orders { source: \"orders.csv\"  time: day  columns: { id: text key  customer: text  day: date  revenue: money  cogs: money } }\nkpi revenue { value: sum(orders.revenue) }\n";
+    let dir = crate::support::folder(&[("s.scorecard", plain), ("orders.csv", ORDERS)]);
+    refused(
+        dir.path(),
+        (
+            &["sensitivity", "s.scorecard", "--kpi", "revenue"],
+            &["--tornado"],
+        ),
+        2,
+        ("scorecard::sensitivity::bad_range", "declares no parameter"),
+    );
 }

@@ -58,6 +58,13 @@ fn prepare_all(file: &Path, source: &DataArgs, command: &str) -> Result<Prepared
         );
         return Err(Exit::DataErrors);
     }
+    if source.scenario.is_some() || !source.set.is_empty() {
+        eprintln!(
+            "error[{}]: `scorecard {command}` keeps and compares the figures at the parameters' base values: leave out --scenario and --set\n  help: to close under other assumptions, change the parameters' `base` in the scorecard, so that the ledger keeps the definition it used",
+            scorecard::diagnostic::Code::Assumed.as_str()
+        );
+        return Err(Exit::DataErrors);
+    }
     if source.from.is_some() || source.to.is_some() {
         eprintln!(
             "error: `scorecard {command}` decides which periods it evaluates: leave out --from and --to"

@@ -62,6 +62,12 @@ pub(crate) fn sensitivity(
     if let Err(code) = write::guard(&write::with_main(output, &[]), &run.reads) {
         return code;
     }
+    if run.model.parameters.is_empty() {
+        return refuse(
+            Code::BadRange,
+            format!("`{}` declares no parameter: there is nothing to vary (docs/language.md, \"Parameters\")", file.display()),
+        );
+    }
     if run.model.kpi(&asked.kpi).is_none() {
         let names = run.model.kpis.iter().map(|k| k.name.as_str());
         let hint = did_you_mean(&asked.kpi, names).map_or(String::new(), |h| format!(" ({h})"));

@@ -43,6 +43,9 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
         // A triangle is the whole company's customers, cohort by cohort.
         e.cohorts.clear();
     }
+    // A cohort's triangle adds up to the KPIs over its table: not shown beside one withheld.
+    e.cohorts
+        .retain(|t| !view.withheld.triangles.contains(&t.cohort));
     if !view.shows_check_lines() {
         for c in &mut e.checks {
             c.lines.clear();

@@ -26,6 +26,9 @@ pub struct Withheld {
     /// The overall score is computed from a perspective withheld or shown without scores.
     pub overall: bool,
     pub escalations: BTreeSet<String>,
+    /// Cohorts whose triangle is not shown: a KPI withheld reads their table, and the triangle's
+    /// cells add up to it.
+    pub triangles: BTreeSet<String>,
 }
 
 impl Withheld {
@@ -97,6 +100,13 @@ impl Withheld {
             }
             if w.kpis.len() == before {
                 break;
+            }
+        }
+        for (k, read) in model.kpis.iter().zip(&reads) {
+            if w.kpis.contains(&k.name) {
+                let tables = read.iter().filter_map(|i| model.aggregates.get(*i));
+                let cohorts = tables.filter(|x| model.cohorts.iter().any(|c| c.name == x.dataset));
+                w.triangles.extend(cohorts.map(|x| x.dataset.clone()));
             }
         }
         w.scores(model);

@@ -74,6 +74,17 @@ pub fn check(cx: &mut Checker, d: &Declaration, datasets: &[Dataset]) -> Option<
         None => Some(None),
         Some(x) => whole(cx, x, 1, 1000, "a whole number of periods from 1 to 1000").map(Some),
     };
+    // For ever, margins kept at retention ≥ 1 + discount never stop adding up.
+    if let (Some(r), Some(d), Some(None), Some(x)) = (retention, discount, horizon, retention_e) {
+        if r >= Decimal::ONE + d {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, x.value.span(), "at this retention and discount a lifetime value never stops adding up")
+                    .label("retention is not below 1 + discount")
+                    .help("give a `horizon:` in periods, or a retention below 100% plus the discount rate"),
+            );
+            return None;
+        }
+    }
     let cohort = Cohort {
         name: d.name.text.clone(),
         label: d.label.as_ref().map(|l| l.text.clone()),
@@ -176,8 +187,8 @@ fn customer<'d>(
 
 /// A whole number from `low` to `high`, written out or a parameter's value.
 fn whole(cx: &mut Checker, e: &Entry, low: u32, high: u32, expected: &str) -> Option<u32> {
-    let item = entries::single(cx, e, expected)?;
-    let value = super::parameter::constant(cx, &item.expr)
+    let item = entries::expression(cx, e, expected)?;
+    let value = super::parameter::constant(cx, item)
         .filter(|v| v.fract().is_zero())
         .and_then(|v| u32::try_from(v.mantissa() / 10i128.pow(v.scale())).ok())
         .filter(|v| (low..=high).contains(v));
@@ -196,8 +207,8 @@ fn whole(cx: &mut Checker, e: &Entry, low: u32, high: u32, expected: &str) -> Op
 
 /// A rate from `low` to `high` (`80%`, `0.8`, or a parameter).
 fn rate(cx: &mut Checker, e: &Entry, low: Decimal, high: Decimal) -> Option<Decimal> {
-    let item = entries::single(cx, e, "a rate such as `80%`")?;
-    let value = super::parameter::constant(cx, &item.expr).filter(|v| *v >= low && *v <= high);
+    let item = entries::expression(cx, e, "a rate such as `80%`")?;
+    let value = super::parameter::constant(cx, item).filter(|v| *v >= low && *v <= high);
     if value.is_none() {
         cx.report(
             Diagnostic::error(
@@ -226,7 +237,7 @@ fn pct(v: Decimal) -> String {
 
 /// `lapsed: kept`, `zeroed(after: 2)` or `decayed(keep: 50%, after: 2)`.
 fn lapsed(cx: &mut Checker, e: &Entry) -> Option<Lapsed> {
-    let item = entries::single(
+    let item = entries::expression(
         cx,
         e,
         "`kept`, `zeroed(after: 2)` or `decayed(keep: 50%, after: 2)`",
@@ -239,7 +250,7 @@ fn lapsed(cx: &mut Checker, e: &Entry) -> Option<Lapsed> {
         );
         None
     };
-    match &item.expr.kind {
+    match &item.kind {
         ExprKind::Path(p) if p.len() == 1 && p[0].text == "kept" => Some(Lapsed::Kept),
         ExprKind::Call { name, args } if name.text == "zeroed" || name.text == "decayed" => {
             let mut after = None;

@@ -146,8 +146,23 @@ impl<'a> Checker<'a> {
 
     /// A percentage's value (`40%` is 0.4), read as `decimal` reads its digits.
     pub fn percent(&mut self, text: &str, span: Span) -> Option<rust_decimal::Decimal> {
-        self.decimal(text, span)
-            .map(|p| p / rust_decimal::Decimal::ONE_HUNDRED)
+        let hundred = rust_decimal::Decimal::ONE_HUNDRED;
+        let p = self.decimal(text, span)?;
+        // 28 significant digits of a percent can need 29 as a fraction: refused, not rounded.
+        let fraction = p / hundred;
+        if fraction * hundred != p {
+            self.report(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    span,
+                    "this percent is beyond the exact decimal range as a fraction",
+                )
+                .label("it would be rounded")
+                .help("a percent is exact to 26 decimal places"),
+            );
+            return None;
+        }
+        Some(fraction)
     }
 }
 
@@ -425,7 +440,11 @@ fn check_file(cx: &mut Checker, file: &File, assumed: &model::parameter::Assumed
     let cohorts: Vec<model::Cohort> = cohorts
         .into_iter()
         .filter_map(|d| {
-            let (cohort, table) = cohort::check(cx, d, &datasets)?;
+            let Some((cohort, table)) = cohort::check(cx, d, &datasets) else {
+                // Its mistakes are reported; what reads its table is not reported again.
+                cx.broken.insert(d.name.text.clone());
+                return None;
+            };
             datasets.push(table);
             Some(cohort)
         })

@@ -65,7 +65,7 @@ fn check(cx: &mut Checker, d: &Declaration) -> Option<Parameter> {
             entries::missing_key(cx, d.name.span, &what, "base", example(unit));
             None
         }
-        Some(b) => entries::single(cx, b, "one value").and_then(|i| literal(cx, &i.expr, unit)),
+        Some(b) => entries::single(cx, b, "one value").and_then(|i| item(cx, i, unit)),
     };
     let scenarios = e.get("scenarios").map(|s| scenarios(cx, s, unit));
     let range = e.get("range").map(|r| range(cx, r, unit));
@@ -129,6 +129,15 @@ fn scenarios(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<Vec<(String
     let mut out: Vec<(String, Decimal)> = Vec::new();
     let mut ok = true;
     for s in list {
+        if s.key.text == "base" {
+            cx.report(
+                Diagnostic::error(Code::InvalidValue, s.key.span, "`base` is not a scenario's name")
+                    .label("the parameter's own value")
+                    .help("the base is given by `base:`, and is what a run without `--scenario` assumes: name the scenario otherwise, such as `expected`"),
+            );
+            ok = false;
+            continue;
+        }
         if out.iter().any(|(n, _)| *n == s.key.text) {
             cx.report(
                 Diagnostic::error(
@@ -141,7 +150,7 @@ fn scenarios(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<Vec<(String
             ok = false;
             continue;
         }
-        let value = entries::single(cx, s, "one value").and_then(|i| literal(cx, &i.expr, unit));
+        let value = entries::single(cx, s, "one value").and_then(|i| item(cx, i, unit));
         match value {
             Some(v) => out.push((s.key.text.clone(), v)),
             None => ok = false,
@@ -171,8 +180,8 @@ fn range(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<(Decimal, Decim
         bad(cx, *span);
         return None;
     };
-    let l = literal(cx, &low.expr, unit);
-    let h = literal(cx, &high.expr, unit);
+    let l = item(cx, low, unit);
+    let h = item(cx, high, unit);
     let (l, h) = (l?, h?);
     if l >= h {
         cx.report(
@@ -187,6 +196,30 @@ fn range(cx: &mut Checker, e: &Entry, unit: ParamUnit) -> Option<(Decimal, Decim
         return None;
     }
     Some((l, h))
+}
+
+/// One value as an item: a number and nothing after it (`1_000` is `1` followed by the word
+/// `_000`, and `100 EUR` a number and a currency; neither is a value to guess at).
+fn item(cx: &mut Checker, i: &scorecard_syntax::ast::Item, unit: ParamUnit) -> Option<Decimal> {
+    if let Some(word) = i.modifiers.first() {
+        cx.report(
+            Diagnostic::error(
+                Code::InvalidValue,
+                i.span,
+                format!(
+                    "`{}` follows the number: a parameter's value is a number written out",
+                    word.text
+                ),
+            )
+            .label("more than a number")
+            .help(format!(
+                "write the digits alone, without separators or units, for example `{}`",
+                example(unit)
+            )),
+        );
+        return None;
+    }
+    literal(cx, &i.expr, unit)
 }
 
 /// A value written in the parameter's unit: `9%` for a percent, a plain number otherwise.

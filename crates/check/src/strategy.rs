@@ -18,7 +18,11 @@ pub fn perspectives(cx: &mut Checker, decls: &[&Declaration]) -> Vec<Perspective
         .filter_map(|d| {
             let e = Entries::read(cx, "a perspective", &d.entries, PERSPECTIVE_KEYS);
             let owner = e.get("owner").and_then(|x| entries::string(cx, x));
-            let weight = weight(cx, e.get("weight"))?;
+            let Some(weight) = weight(cx, e.get("weight")) else {
+                // Its weight's mistake is reported; its objectives are not reported again.
+                cx.broken.insert(d.name.text.clone());
+                return None;
+            };
             Some(Perspective {
                 name: d.name.text.clone(),
                 label: d.label.as_ref().map(|l| l.text.clone()),

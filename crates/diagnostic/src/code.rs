@@ -115,6 +115,7 @@ codes! {
     UnknownScenario => "scorecard::parameter::unknown_scenario",
     ParameterUnit => "scorecard::parameter::unit",
     SetTwice => "scorecard::parameter::set_twice",
+    Assumed => "scorecard::parameter::assumed",
     BadRange => "scorecard::sensitivity::bad_range",
 }
 

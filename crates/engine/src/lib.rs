@@ -1023,8 +1023,10 @@ async fn derive_tables(
             }
             SourceFormat::Cohort => {
                 if let Some(c) = model.cohorts.iter().find(|c| c.name == ds.name) {
-                    let triangle = cohort::register(ctx, model, c, periods, options.as_of).await?;
+                    let (triangle, left_out) =
+                        cohort::register(ctx, model, c, periods, options.as_of).await?;
                     out.cohorts.push(triangle);
+                    out.notes.extend(left_out);
                 }
             }
             SourceFormat::Csv

@@ -152,7 +152,8 @@ pub struct Cohort {
     /// Revenue and margin per activity row.
     pub revenue: RowExpr,
     pub margin: RowExpr,
-    /// How many ages the triangle shows: ages 0 to `ages − 1`.
+    /// How many ages the triangle shows: ages 0 to `ages − 1`. The table has every age up to the
+    /// last period with data, whatever this is.
     pub ages: u32,
     /// What a customer counts for in the cohort's equity once it has lapsed.
     pub lapsed: Lapsed,

@@ -65,8 +65,25 @@ impl ParamUnit {
                 .filter(|_| digits <= 28)
                 .ok_or_else(|| format!("`{t}` is not a number of at most 28 digits"))
         };
+        if text.is_empty() {
+            return Err(format!(
+                "no value is given: write one, such as `{}`",
+                match self {
+                    ParamUnit::Percent => "9%",
+                    ParamUnit::Money => "1200",
+                    ParamUnit::Number => "3",
+                }
+            ));
+        }
         match (self, text.strip_suffix('%')) {
-            (ParamUnit::Percent, Some(p)) => Ok(number(p)? / Decimal::ONE_HUNDRED),
+            (ParamUnit::Percent, Some(p)) => {
+                let p = number(p)?;
+                // A percent of 28 significant digits can need 29 as a fraction: refused, not rounded.
+                let fraction = p / Decimal::ONE_HUNDRED;
+                (fraction * Decimal::ONE_HUNDRED == p)
+                    .then_some(fraction)
+                    .ok_or_else(|| format!("`{text}` has more digits than an exact decimal holds as a fraction (28)"))
+            }
             (ParamUnit::Percent, None) => {
                 Err(format!("a percent is written with `%`, such as `{text}%`"))
             }

@@ -108,6 +108,33 @@ const UNCOVERED_LISTED: usize = 12;
 
 /// The warning of a division by zero.
 pub const DIVISION_BY_ZERO: &str = "scorecard::eval::division_by_zero";
+
+/// The warning of a `clv` whose rates give it no value.
+pub const CLV_UNDEFINED: &str = "scorecard::eval::clv_undefined";
+
+/// Why `clv` at these rates has no value.
+fn clv_undefined(retention: Decimal, discount: Decimal, horizon: Option<u32>) -> String {
+    let pct = |v: Decimal| format!("{}%", (v * Decimal::ONE_HUNDRED).normalize());
+    if retention < Decimal::ZERO || retention > Decimal::ONE {
+        format!(
+            "a retention of {} is not a share from 0% to 100%",
+            pct(retention)
+        )
+    } else if discount <= -Decimal::ONE {
+        format!(
+            "a discount rate of {} leaves nothing to discount by",
+            pct(discount)
+        )
+    } else if horizon.is_none() && Decimal::ONE + discount - retention <= Decimal::ZERO {
+        format!(
+            "at a retention of {} and a discount rate of {} the margins never stop adding up: give a `horizon:`",
+            pct(retention),
+            pct(discount)
+        )
+    } else {
+        "it is beyond the exact decimal range".to_string()
+    }
+}
 /// The warning of a KPI with a value whose thresholds cannot decide a status.
 pub const NO_STATUS: &str = "scorecard::eval::no_status";
 
@@ -462,7 +489,13 @@ impl<'a> Context<'a> {
                     let d = self.num(k, discount, this)?;
                     match (m, r, d) {
                         (Some(m), Some(r), Some(d)) => {
-                            scorecard_model::finance::clv(m, r, d, *horizon)
+                            let v = scorecard_model::finance::clv(m, r, d, *horizon);
+                            if v.is_none() {
+                                let why = clv_undefined(r, d, *horizon);
+                                let message = format!("`clv` in `{}` has no value: {why}", k.name);
+                                self.warn(CLV_UNDEFINED, k.name, message);
+                            }
+                            v
                         }
                         _ => None,
                     }

@@ -69,16 +69,19 @@ struct Row {
     equity: Option<Decimal>,
 }
 
-/// Computes the rows of `cohort`, registers them under its name, and returns its triangle.
+/// Computes the rows of `cohort`, registers them under its name, and returns its triangle and a
+/// warning for the revenue no cohort holds.
 pub async fn register(
     ctx: &SessionContext,
     model: &Model,
     cohort: &Cohort,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<Triangle, DataError> {
+) -> Result<(Triangle, Option<crate::Note>), DataError> {
     let starts = first_periods(ctx, model, cohort, periods, as_of).await?;
-    let activity = activity(ctx, model, cohort, periods, as_of).await?;
+    let (activity, no_customer) = activity(ctx, model, cohort, periods, as_of).await?;
+    let scale = model.header.money_scale;
+    let left_out = left_out(cohort, &starts, &activity, (no_customer, scale));
     let last = activity
         .values()
         .flat_map(|per| per.keys().copied())
@@ -96,20 +99,84 @@ pub async fn register(
         let Some(last) = last.filter(|l| *l >= c) else {
             continue;
         };
-        let top = u32::try_from(last - c)
-            .unwrap_or(u32::MAX)
-            .min(cohort.ages - 1);
+        // Every age up to the last period with data: `ages` limits the triangle shown, never
+        // the table KPIs read.
+        let top = u32::try_from(last - c).map_err(|_| overflow())?;
         rows.extend(ages_of(cohort, c, customers, &activity, top).ok_or_else(overflow)?);
     }
-    let scale = model.header.money_scale;
     let ds = model
         .dataset(&cohort.name)
         .ok_or_else(|| DataError::Engine(format!("no table `{}`", cohort.name)))?;
     let batch = table(&rows, ds, periods, scale)?;
     let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
     ctx.register_table(TableReference::bare(cohort.name.as_str()), Arc::new(table))?;
-    Ok(triangle(cohort, &rows, periods, scale))
+    Ok((triangle(cohort, &rows, periods, scale), left_out))
 }
+
+/// The warning of a cohort whose activity rows are not all in a cohort: rows naming no customer,
+/// customers with no row in the start dataset, and activity before a customer's first period
+/// there. Their revenue is in no cohort's figures.
+fn left_out(
+    cohort: &Cohort,
+    starts: &HashMap<String, i64>,
+    activity: &Activity,
+    (no_customer, scale): (Decimal, u32),
+) -> Option<crate::Note> {
+    let money = |d: Decimal| {
+        let mut d = round(d, scale);
+        d.rescale(scale);
+        d
+    };
+    let no_customer = money(no_customer);
+    let mut parts = Vec::new();
+    if !no_customer.is_zero() {
+        parts.push(format!(
+            "{no_customer} of revenue in rows naming no customer"
+        ));
+    }
+    let (mut unstarted, mut unstarted_revenue, mut before) = (0usize, Decimal::ZERO, Decimal::ZERO);
+    for (customer, per) in activity {
+        let revenue = |keep: &dyn Fn(i64) -> bool| -> Decimal {
+            per.iter()
+                .filter(|(p, _)| keep(**p))
+                .map(|(_, (r, _))| *r)
+                .sum()
+        };
+        match starts.get(customer) {
+            None => {
+                unstarted += 1;
+                unstarted_revenue += revenue(&|_| true);
+            }
+            Some(&first) => before += revenue(&|p| p < first),
+        }
+    }
+    let (unstarted_revenue, before) = (money(unstarted_revenue), money(before));
+    if unstarted > 0 {
+        parts.push(format!(
+            "{unstarted} customer{} with no row in `{}` ({unstarted_revenue} of revenue)",
+            if unstarted == 1 { "" } else { "s" },
+            cohort.start
+        ));
+    }
+    if !before.is_zero() {
+        parts.push(format!(
+            "{before} of revenue before customers' first period in `{}`",
+            cohort.start
+        ));
+    }
+    (!parts.is_empty()).then(|| crate::Note {
+        code: COHORT_LEFT_OUT,
+        rule: cohort.name.clone(),
+        message: format!(
+            "cohort `{}` leaves out {}: no cohort holds it",
+            cohort.name,
+            parts.join(", ")
+        ),
+    })
+}
+
+/// The warning of activity no cohort holds.
+pub const COHORT_LEFT_OUT: &str = "scorecard::eval::cohort_left_out";
 
 /// Each customer's first period in the start dataset.
 async fn first_periods(
@@ -134,7 +201,7 @@ async fn first_periods(
     for b in &batches {
         let names = b.column(0).as_string::<i32>();
         for row in 0..b.num_rows() {
-            if names.is_null(row) {
+            if names.is_null(row) || names.value(row).is_empty() {
                 continue;
             }
             if let Some(p) = integer_at(b.column(1), row)? {
@@ -148,13 +215,14 @@ async fn first_periods(
 /// Each customer's revenue and margin per period with activity.
 type Activity = HashMap<String, BTreeMap<i64, (Decimal, Decimal)>>;
 
+/// Each customer's activity, and the revenue of rows naming no customer.
 async fn activity(
     ctx: &SessionContext,
     model: &Model,
     cohort: &Cohort,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<Activity, DataError> {
+) -> Result<(Activity, Decimal), DataError> {
     let ds = model
         .dataset(&cohort.activity)
         .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", cohort.activity)))?;
@@ -177,6 +245,7 @@ async fn activity(
         .collect()
         .await?;
     let mut out: Activity = HashMap::new();
+    let mut no_customer = Decimal::ZERO;
     let what = "a cohort's revenue or margin";
     for b in &batches {
         let names = b.column(0).as_string::<i32>();
@@ -184,16 +253,17 @@ async fn activity(
             let Some(p) = integer_at(b.column(1), row)? else {
                 continue;
             };
-            if names.is_null(row) {
+            let revenue = decimal_of(b.column(2), row, what)?.unwrap_or_default();
+            if names.is_null(row) || names.value(row).is_empty() {
+                no_customer += revenue;
                 continue;
             }
-            let revenue = decimal_of(b.column(2), row, what)?.unwrap_or_default();
             let margin = decimal_of(b.column(3), row, what)?.unwrap_or_default();
             let per = out.entry(names.value(row).to_string()).or_default();
             per.insert(p, (revenue, margin));
         }
     }
-    Ok(out)
+    Ok((out, no_customer))
 }
 
 /// The rows of the cohort that started in period `c`, ages 0 to `top`; `None` on overflow.
@@ -356,7 +426,7 @@ fn table(
 
 fn triangle(cohort: &Cohort, rows: &[Row], periods: Periods, scale: u32) -> Triangle {
     let mut out: Vec<TriangleRow> = Vec::new();
-    for r in rows {
+    for r in rows.iter().filter(|r| r.age < cohort.ages) {
         if r.age == 0 {
             out.push(TriangleRow {
                 cohort: periods.label(r.cohort),
