@@ -399,3 +399,43 @@ fn a_hidden_cohort_kpi_hides_the_triangle() {
     assert!(!shown("board"));
     assert!(!shown("staff"));
 }
+
+/// A row whose margin reads an empty cell has no margin: the cohort leaves it out and says so,
+/// rather than count it as 0 unsaid. And an audience that may not see the cohort is not told of
+/// its rows either.
+#[test]
+fn an_empty_amount_is_warned_of_and_the_warning_follows_the_triangle() {
+    let orders = ORDERS.replace("1,a,2026-01-05,100.00,60.00", "1,a,2026-01-05,100.00,");
+    let text = format!("{SCORECARD}\naudience board {{ hide: [customer_equity] }}\n");
+    let dir = crate::support::folder(&[("c.scorecard", &text), ("orders.csv", &orders)]);
+    let warned = |extra: &[&str]| {
+        let mut args = vec!["run", "c.scorecard", "--format", "json"];
+        args.extend(extra);
+        let (code, out, err) = scorecard_in(dir.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let found = doc["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "scorecard::eval::cohort_left_out")
+            .cloned();
+        (
+            found.map(|w| w["message"].as_str().unwrap().to_string()),
+            doc,
+        )
+    };
+    let (message, doc) = warned(&[]);
+    assert_eq!(
+        message.as_deref(),
+        Some("cohort `buyers` leaves out the margin of 1 row with no value: no cohort holds it")
+    );
+    // January's margin is b's 100 alone: 50.00 a customer of two.
+    assert_eq!(
+        doc["cohorts"][0]["rows"][0]["cells"][0]["margin_per_customer"],
+        "50.00"
+    );
+    let (message, doc) = warned(&["--audience", "board"]);
+    assert!(doc.get("cohorts").is_none());
+    assert_eq!(message, None);
+}

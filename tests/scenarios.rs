@@ -688,3 +688,69 @@ fn a_sweep_of_a_scorecard_without_parameters_is_refused() {
         ("scorecard::sensitivity::bad_range", "declares no parameter"),
     );
 }
+
+/// A point with no value says why, in every format; and a tornado end at which the scorecard does
+/// not check is a parameter not moved, with the reason, not the end of the tornado.
+#[test]
+fn a_sweep_says_why_a_point_has_no_value() {
+    let dir = fixture();
+    let args = [
+        "sensitivity",
+        "plan.scorecard",
+        "--kpi",
+        "customer_lifetime_value",
+        "--vary",
+        "retention=80%,120%",
+    ];
+    let doc = json(dir.path(), &[&args[..], &["--format", "json"]].concat());
+    assert_eq!(doc["points"][1]["value"], Value::Null);
+    let warning = doc["points"][1]["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.starts_with("scorecard::eval::clv_undefined: "),
+        "{warning}"
+    );
+    assert!(doc["points"][0].get("warnings").is_none());
+    let (_, table, _) = scorecard_in(dir.path(), &args);
+    assert!(
+        table.contains("warning at retention 120%: scorecard::eval::clv_undefined"),
+        "{table}"
+    );
+    let (_, csv, _) = scorecard_in(dir.path(), &[&args[..], &["--format", "csv"]].concat());
+    assert!(
+        csv.lines()
+            .nth(2)
+            .unwrap()
+            .contains("a retention of 120% is not a share"),
+        "{csv}"
+    );
+    // A weight's range reaching 0%: the tornado moves the others and says why not this one.
+    let text = SCORECARD.replace(
+        "base: 60% }\n\nperspective",
+        "base: 60%  range: 0%, 70% }\n\nperspective",
+    );
+    assert_ne!(text, SCORECARD);
+    std::fs::write(dir.path().join("plan.scorecard"), text).unwrap();
+    let doc = json(
+        dir.path(),
+        &[
+            "sensitivity",
+            "plan.scorecard",
+            "--kpi",
+            "customer_lifetime_value",
+            "--tornado",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(doc["tornado"].as_array().unwrap().len(), 3);
+    let why = doc["not_moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n[0] == "financial_weight")
+        .unwrap();
+    assert_eq!(
+        why[1],
+        "at financial_weight 0% the scorecard does not check: a weight is a number or percent above zero"
+    );
+}

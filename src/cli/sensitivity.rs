@@ -93,7 +93,13 @@ pub(crate) fn sensitivity(
             return refuse(e.code(), e.to_string());
         }
     };
-    let period = match period_of(&baseline, asked.period.as_deref()) {
+    // A period as the scorecard names it, or a day inside it.
+    let periods = scorecard::model::calendar::Periods::of(&run.model.header);
+    let named = asked
+        .period
+        .as_deref()
+        .map(|p| periods.parse(p).map_or(p.to_string(), |i| periods.label(i)));
+    let period = match period_of(&baseline, named.as_deref()) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -162,10 +168,7 @@ fn period_of(e: &scorecard::rules::Evaluation, asked: Option<&str>) -> Result<St
             "the data has no period to compare: nothing was evaluated".into(),
         )),
         (None, Some(last)) => Ok(last.clone()),
-        (Some(p), Some(last)) if e.periods.iter().any(|q| q == p) => {
-            let _ = last;
-            Ok(p.to_string())
-        }
+        (Some(p), Some(_)) if e.periods.iter().any(|q| q == p) => Ok(p.to_string()),
         (Some(p), Some(last)) => Err(refuse(
             Code::BadPeriod,
             format!(
@@ -284,22 +287,48 @@ struct Sweep<'a> {
 impl Sweep<'_> {
     /// The KPI at the baseline with `moved` set to the values given.
     fn at(&mut self, moved: &[(&str, Decimal)], shown: &str) -> Result<Outcome, Exit> {
+        let assumed = self.assumed(moved);
+        let at = format!("at {shown}");
+        let model = super::run::checked_at((&self.run.file, &self.run.text), &assumed, &at)?;
+        self.outcome(&model, shown)
+    }
+
+    /// The baseline's assumptions with `moved` set.
+    fn assumed(&self, moved: &[(&str, Decimal)]) -> Assumed {
         let mut assumed: Assumed = self.run.model.assumed.clone();
         for (name, value) in moved {
-            assumed
-                .values
-                .insert(name.to_string(), (*value, Source::Set));
+            let set = (*value, Source::Set);
+            assumed.values.insert(name.to_string(), set);
         }
+        assumed
+    }
+
+    /// The KPI in the version `model` of the scorecard, evaluated on the data already read.
+    fn outcome(&mut self, model: &Model, shown: &str) -> Result<Outcome, Exit> {
         if let Some(p) = self.progress {
             p.set_now(format!("evaluating {shown}"));
         }
-        let at = format!("at {shown}");
-        let model = super::run::checked_at((&self.run.file, &self.run.text), &assumed, &at)?;
         let e = self
             .evaluator
-            .evaluate(&model)
+            .evaluate(model)
             .map_err(|e| refuse(e.code(), format!("at {shown}: {e}")))?;
         Ok(Outcome::of(&e, self.kpi, self.period))
+    }
+
+    /// The KPI with one parameter at an end of its tornado bar; `Err` with why, when the
+    /// scorecard does not check at that value (a weight of 0, a share of 100%).
+    fn at_end(&mut self, p: &Parameter, value: Decimal) -> Result<Result<Outcome, String>, Exit> {
+        let shown = format!("{} {}", p.name, p.unit.show(value));
+        let compiled =
+            scorecard::check::compile_assuming(&self.run.text, &self.assumed(&[(&p.name, value)]));
+        let Some(model) = compiled.model else {
+            let first = compiled.diagnostics.iter().find(|d| d.is_error());
+            let why = first.map_or("it does not check".to_string(), |d| d.message.clone());
+            return Ok(Err(format!(
+                "at {shown} the scorecard does not check: {why}"
+            )));
+        };
+        Ok(Ok(self.outcome(&model, &format!("{shown} (tornado)"))?))
     }
 
     /// Every point of the range or grid, the first parameter's values outermost.
@@ -346,14 +375,13 @@ impl Sweep<'_> {
                 ));
                 continue;
             };
-            let at_low = self.at(
-                &[(&p.name, low)],
-                &format!("{} {} (tornado)", p.name, p.unit.show(low)),
-            )?;
-            let at_high = self.at(
-                &[(&p.name, high)],
-                &format!("{} {} (tornado)", p.name, p.unit.show(high)),
-            )?;
+            let (at_low, at_high) = match (self.at_end(p, low)?, self.at_end(p, high)?) {
+                (Ok(l), Ok(h)) => (l, h),
+                (Err(why), _) | (_, Err(why)) => {
+                    not_moved.push((p.name.clone(), why));
+                    continue;
+                }
+            };
             bars.push(Bar {
                 parameter: Moved::of(p, model),
                 low: p.unit.show(low),

@@ -85,6 +85,11 @@ pub fn redact(view: &View, e: &mut Evaluation) -> Result<(), AudienceError> {
     if a.suppress.is_some() {
         super::suppress::suppress(view, e)?;
     }
+    // A cohort's warnings are about its customers' rows: shown only beside its triangle.
+    let shown: Vec<String> = e.cohorts.iter().map(|t| t.cohort.clone()).collect();
+    let cohorts = &view.model.cohorts;
+    e.warnings
+        .retain(|w| !cohorts.iter().any(|c| c.name == w.kpi) || shown.contains(&w.kpi));
     Ok(())
 }
 

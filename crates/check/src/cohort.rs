@@ -235,6 +235,16 @@ fn pct(v: Decimal) -> String {
     format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
 }
 
+/// An argument of a lapsed rule outside its range, reported where it stands.
+fn out_of_range(cx: &mut Checker, span: scorecard_diagnostic::Span, why: &str) -> Option<Lapsed> {
+    cx.report(
+        Diagnostic::error(Code::InvalidValue, span, why.to_string())
+            .label("out of range")
+            .help("for example `decayed(keep: 50%, after: 2)`"),
+    );
+    None
+}
+
 /// `lapsed: kept`, `zeroed(after: 2)` or `decayed(keep: 50%, after: 2)`.
 fn lapsed(cx: &mut Checker, e: &Entry) -> Option<Lapsed> {
     let item = entries::expression(
@@ -257,18 +267,26 @@ fn lapsed(cx: &mut Checker, e: &Entry) -> Option<Lapsed> {
             let mut keep = None;
             for a in args {
                 let value = super::parameter::constant(cx, &a.value);
+                let whole = value.filter(|v| v.fract().is_zero());
                 match (a.name.as_ref().map(|n| n.text.as_str()), value) {
-                    (Some("after"), Some(v))
-                        if v.fract().is_zero()
-                            && v >= Decimal::ONE
-                            && v <= Decimal::from(MOST_AGES) =>
-                    {
-                        after = u32::try_from(v.mantissa() / 10i128.pow(v.scale())).ok();
+                    (Some("after"), Some(_)) => {
+                        let periods = whole
+                            .filter(|v| *v >= Decimal::ONE && *v <= Decimal::from(MOST_AGES))
+                            .and_then(|v| u32::try_from(v.mantissa() / 10i128.pow(v.scale())).ok());
+                        if periods.is_none() {
+                            return out_of_range(
+                                cx,
+                                a.value.span,
+                                "`after` is a whole number of periods from 1 to 120",
+                            );
+                        }
+                        after = periods;
                     }
-                    (Some("keep"), Some(v))
-                        if name.text == "decayed" && v > Decimal::ZERO && v < Decimal::ONE =>
-                    {
-                        keep = Some(v)
+                    (Some("keep"), Some(v)) if name.text == "decayed" => {
+                        if v <= Decimal::ZERO || v >= Decimal::ONE {
+                            return out_of_range(cx, a.value.span, "`keep` is a share above 0% and below 100%: 0% is `zeroed`, 100% is `kept`");
+                        }
+                        keep = Some(v);
                     }
                     _ => return bad(cx),
                 }

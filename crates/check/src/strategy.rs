@@ -79,6 +79,10 @@ pub fn objectives(
                 }
             }
         }
+        if weight.is_none() || perspective.is_none() {
+            // Its mistake is reported; the KPIs that name it are not reported again.
+            cx.broken.insert(d.name.text.clone());
+        }
         if let (Some(perspective), Some(weight)) = (perspective, weight) {
             out.push(Objective {
                 name: d.name.text.clone(),

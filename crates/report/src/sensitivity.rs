@@ -89,6 +89,10 @@ pub fn table(doc: &Sensitivity, color: bool) -> String {
         }
         let _ = writeln!(out, "{t}");
     }
+    // Why a point has no value, or what else it warned of, point by point.
+    for (at, w) in doc.warned() {
+        let _ = writeln!(out, "warning at {at}: {w}");
+    }
     for (name, why) in &doc.not_moved {
         let _ = writeln!(out, "not moved: {name}: {why}");
     }
@@ -105,13 +109,15 @@ fn unique<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     out
 }
 
-/// The CSV export: `kind,parameter,value,parameter_2,value_2,kpi,period,result,status,partial`,
+/// The CSV export:
+/// `kind,parameter,value,parameter_2,value_2,kpi,period,result,status,partial,warnings`,
 /// one row per point (`point`), then per tornado bar two rows (`tornado_low`, `tornado_high`);
 /// decimals as plain digits.
 pub fn csv(doc: &Sensitivity) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let d = |o: &Outcome| o.value.map(|v| v.to_string()).unwrap_or_default();
-    let mut rows: Vec<[String; 10]> = vec![[
+    let warned = |o: &Outcome| o.warnings.join("; ");
+    let mut rows: Vec<[String; 11]> = vec![[
         "kind",
         "parameter",
         "value",
@@ -122,6 +128,7 @@ pub fn csv(doc: &Sensitivity) -> String {
         "result",
         "status",
         "partial",
+        "warnings",
     ]
     .map(str::to_string)];
     let names: Vec<&str> = doc.varied.iter().map(|m| m.name.as_str()).collect();
@@ -137,6 +144,7 @@ pub fn csv(doc: &Sensitivity) -> String {
             d(&p.outcome),
             p.outcome.status.name().into(),
             p.outcome.partial.to_string(),
+            warned(&p.outcome),
         ]);
     }
     for b in &doc.tornado {
@@ -155,6 +163,7 @@ pub fn csv(doc: &Sensitivity) -> String {
                 d(o),
                 o.status.name().into(),
                 o.partial.to_string(),
+                warned(o),
             ]);
         }
     }

@@ -78,6 +78,10 @@ pub struct Outcome {
     pub status: rules::Status,
     /// The data covers the period only in part.
     pub partial: bool,
+    /// What the evaluation warned of the KPI's total in the period (`code: message`): why it has no
+    /// value, for one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Outcome {
@@ -89,16 +93,25 @@ impl Outcome {
                 .iter()
                 .find(|r| r.period == period && r.segment.is_empty())
         });
+        let warnings = e
+            .warnings
+            .iter()
+            .filter(|w| w.kpi == kpi && w.segment.is_empty())
+            .filter(|w| w.period.is_empty() || w.period == period)
+            .map(|w| format!("{}: {}", w.code, w.message))
+            .collect();
         match row {
             Some(r) => Outcome {
                 value: r.value,
                 status: r.status,
                 partial: r.partial,
+                warnings,
             },
             None => Outcome {
                 value: None,
                 status: rules::Status::NoValue,
                 partial: false,
+                warnings,
             },
         }
     }
@@ -171,6 +184,31 @@ pub struct Sensitivity {
     /// How many evaluations needed the engine's aggregates computed again (a parameter changed a
     /// rule table, a filter or a view); the data files were read once whatever this is.
     pub computed_again: usize,
+}
+
+impl Sensitivity {
+    /// Every warning of the KPI at every evaluation, with where: `the baseline`,
+    /// `retention 110%, discount_rate 2%` for a point, `retention 60%` for a tornado's end.
+    pub fn warned(&self) -> Vec<(String, &str)> {
+        let named = |values: &[String]| -> String {
+            let names = self.varied.iter().map(|m| m.name.as_str());
+            let pairs: Vec<String> = names.zip(values).map(|(n, v)| format!("{n} {v}")).collect();
+            pairs.join(", ")
+        };
+        let baseline = std::iter::once(("the baseline".to_string(), &self.baseline));
+        let points = self.points.iter().map(|p| (named(&p.values), &p.outcome));
+        let bars = self.tornado.iter().flat_map(|b| {
+            [
+                (format!("{} {}", b.parameter.name, b.low), &b.at_low),
+                (format!("{} {}", b.parameter.name, b.high), &b.at_high),
+            ]
+        });
+        baseline
+            .chain(points)
+            .chain(bars)
+            .flat_map(|(at, o)| o.warnings.iter().map(move |w| (at.clone(), w.as_str())))
+            .collect()
+    }
 }
 
 impl Moved {

@@ -13,10 +13,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::TableReference;
 use datafusion::datasource::MemTable;
 use datafusion::functions_aggregate::expr_fn::{min, sum};
-use datafusion::prelude::{cast, ident, SessionContext};
+use datafusion::prelude::{cast, ident, lit, when, SessionContext};
 use rust_decimal::{Decimal, RoundingStrategy};
 use scorecard_model::calendar::Periods;
-use scorecard_model::finance::clv;
 use scorecard_model::{Cohort, Lapsed, Model};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -79,9 +78,9 @@ pub async fn register(
     as_of: Option<chrono::NaiveDate>,
 ) -> Result<(Triangle, Option<crate::Note>), DataError> {
     let starts = first_periods(ctx, model, cohort, periods, as_of).await?;
-    let (activity, no_customer) = activity(ctx, model, cohort, periods, as_of).await?;
+    let (activity, gaps) = activity(ctx, model, cohort, periods, as_of).await?;
     let scale = model.header.money_scale;
-    let left_out = left_out(cohort, &starts, &activity, (no_customer, scale));
+    let left_out = left_out(cohort, &starts, &activity, (&gaps, scale));
     let last = activity
         .values()
         .flat_map(|per| per.keys().copied())
@@ -94,6 +93,14 @@ pub async fn register(
     let overflow = || DataError::Overflow {
         what: format!("a value of cohort `{}`", cohort.name),
     };
+    // The rates are the cohort's, whatever the customer: every multiple and weight is made once.
+    let oldest = match (members.keys().next(), last) {
+        (Some(first), Some(last)) if last >= *first => {
+            u32::try_from(last - first).map_err(|_| overflow())?
+        }
+        _ => 0,
+    };
+    let valuation = Valuation::of(cohort, oldest).ok_or_else(overflow)?;
     let mut rows = Vec::new();
     for (&c, customers) in &members {
         let Some(last) = last.filter(|l| *l >= c) else {
@@ -102,7 +109,8 @@ pub async fn register(
         // Every age up to the last period with data: `ages` limits the triangle shown, never
         // the table KPIs read.
         let top = u32::try_from(last - c).map_err(|_| overflow())?;
-        rows.extend(ages_of(cohort, c, customers, &activity, top).ok_or_else(overflow)?);
+        let of = (c, customers.as_slice());
+        rows.extend(ages_of(&valuation, of, &activity, top).ok_or_else(overflow)?);
     }
     let ds = model
         .dataset(&cohort.name)
@@ -120,15 +128,24 @@ fn left_out(
     cohort: &Cohort,
     starts: &HashMap<String, i64>,
     activity: &Activity,
-    (no_customer, scale): (Decimal, u32),
+    (gaps, scale): (&Gaps, u32),
 ) -> Option<crate::Note> {
-    let money = |d: Decimal| {
-        let mut d = round(d, scale);
-        d.rescale(scale);
-        d
-    };
-    let no_customer = money(no_customer);
+    let money = |d: Decimal| money(d, scale);
+    let no_customer = money(gaps.no_customer);
     let mut parts = Vec::new();
+    let rows = |n: i64| format!("{n} row{}", if n == 1 { "" } else { "s" });
+    if gaps.empty_revenue > 0 {
+        parts.push(format!(
+            "the revenue of {} with no value",
+            rows(gaps.empty_revenue)
+        ));
+    }
+    if gaps.empty_margin > 0 {
+        parts.push(format!(
+            "the margin of {} with no value",
+            rows(gaps.empty_margin)
+        ));
+    }
     if !no_customer.is_zero() {
         parts.push(format!(
             "{no_customer} of revenue in rows naming no customer"
@@ -222,13 +239,19 @@ async fn activity(
     cohort: &Cohort,
     periods: Periods,
     as_of: Option<chrono::NaiveDate>,
-) -> Result<(Activity, Decimal), DataError> {
+) -> Result<(Activity, Gaps), DataError> {
     let ds = model
         .dataset(&cohort.activity)
         .ok_or_else(|| DataError::Engine(format!("no dataset `{}`", cohort.activity)))?;
     let amount = |e| {
         let columns = Columns::of(model, ds);
         sum(cast(row_expr(e, columns), DataType::Decimal128(38, 10)))
+    };
+    // Rows whose amount has no value (an empty cell it reads) are counted, not guessed at.
+    let empty = |e| -> Result<_, DataError> {
+        let columns = Columns::of(model, ds);
+        let is_empty = when(row_expr(e, columns).is_null(), lit(1i64)).otherwise(lit(0i64))?;
+        Ok(sum(is_empty))
     };
     let batches = rows_through(ctx, &cohort.activity, Time::of(model, ds), as_of)
         .await?
@@ -240,12 +263,14 @@ async fn activity(
             vec![
                 amount(&cohort.revenue).alias("__revenue"),
                 amount(&cohort.margin).alias("__margin"),
+                empty(&cohort.revenue)?.alias("__revenue_empty"),
+                empty(&cohort.margin)?.alias("__margin_empty"),
             ],
         )?
         .collect()
         .await?;
     let mut out: Activity = HashMap::new();
-    let mut no_customer = Decimal::ZERO;
+    let mut gaps = Gaps::default();
     let what = "a cohort's revenue or margin";
     for b in &batches {
         let names = b.column(0).as_string::<i32>();
@@ -253,9 +278,11 @@ async fn activity(
             let Some(p) = integer_at(b.column(1), row)? else {
                 continue;
             };
+            gaps.empty_revenue += integer_at(b.column(4), row)?.unwrap_or(0);
+            gaps.empty_margin += integer_at(b.column(5), row)?.unwrap_or(0);
             let revenue = decimal_of(b.column(2), row, what)?.unwrap_or_default();
             if names.is_null(row) || names.value(row).is_empty() {
-                no_customer += revenue;
+                gaps.no_customer += revenue;
                 continue;
             }
             let margin = decimal_of(b.column(3), row, what)?.unwrap_or_default();
@@ -263,52 +290,92 @@ async fn activity(
             per.insert(p, (revenue, margin));
         }
     }
-    Ok((out, no_customer))
+    Ok((out, gaps))
+}
+
+/// What the activity rows leave out of every cohort before customers are placed: the revenue of
+/// rows naming no customer, and how many rows have no revenue or no margin (an empty cell).
+#[derive(Default)]
+struct Gaps {
+    no_customer: Decimal,
+    empty_revenue: i64,
+    empty_margin: i64,
+}
+
+/// What a cohort's rates make of a margin, for every age up to the oldest: the lifetime multiple
+/// (`clv` of a margin of 1 over the horizon), the multiple over 1, 2, ... periods (what age 0
+/// predicts for the ages after it), the discount factor of each age, and what a customer counts
+/// for in equity by periods since its last activity.
+struct Valuation {
+    lifetime: Option<Decimal>,
+    predicted: Vec<Decimal>,
+    discounted: Vec<Decimal>,
+    weights: Vec<Decimal>,
+}
+
+impl Valuation {
+    fn of(cohort: &Cohort, oldest: u32) -> Option<Valuation> {
+        let (r, d) = (cohort.retention, cohort.discount);
+        let predicted = scorecard_model::finance::multiples(r, d, oldest)?;
+        let mut discounted = Vec::with_capacity(oldest as usize + 1);
+        let mut factor = Decimal::ONE;
+        for _ in 0..=oldest {
+            discounted.push(factor);
+            factor = factor.checked_mul(Decimal::ONE + d)?;
+        }
+        let weights = (0..=oldest)
+            .map(|since| weight(cohort.lapsed, since))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Valuation {
+            lifetime: scorecard_model::finance::multiple(r, d, cohort.horizon),
+            predicted,
+            discounted,
+            weights,
+        })
+    }
 }
 
 /// The rows of the cohort that started in period `c`, ages 0 to `top`; `None` on overflow.
 fn ages_of(
-    cohort: &Cohort,
-    c: i64,
-    customers: &[&str],
+    valuation: &Valuation,
+    (c, customers): (i64, &[&str]),
     activity: &Activity,
     top: u32,
 ) -> Option<Vec<Row>> {
     let size = customers.len() as u64;
     let per_customer = |x: Decimal| x.checked_div(Decimal::from(size));
-    // Each customer's last age with activity (the start counts as activity at age 0).
+    let lifetime_of = |m: Decimal| valuation.lifetime.and_then(|x| m.checked_mul(x));
+    // Each customer's activity, looked up once; and its last age with activity (the start counts
+    // as activity at age 0).
+    let active_in: Vec<Option<&BTreeMap<i64, (Decimal, Decimal)>>> =
+        customers.iter().map(|c| activity.get(*c)).collect();
     let mut last_active = vec![0u32; customers.len()];
     let mut rows = Vec::new();
     let (mut cumulative, mut realized) = (Decimal::ZERO, Decimal::ZERO);
     let (mut margin_to_date, mut active_to_date) = (Decimal::ZERO, 0u64);
     let (mut first_margin, mut lifetime) = (Decimal::ZERO, None);
-    let mut discount = Decimal::ONE;
     for age in 0..=top {
         let p = c + i64::from(age);
         let (mut active, mut revenue, mut margin) = (0u64, Decimal::ZERO, Decimal::ZERO);
         let mut counted = Decimal::ZERO;
-        for (i, customer) in customers.iter().enumerate() {
-            if let Some((r, m)) = activity.get(*customer).and_then(|per| per.get(&p)) {
+        for (i, per) in active_in.iter().enumerate() {
+            if let Some((r, m)) = per.and_then(|per| per.get(&p)) {
                 active += 1;
                 revenue = revenue.checked_add(*r)?;
                 margin = margin.checked_add(*m)?;
                 last_active[i] = age;
             }
-            counted = counted.checked_add(weight(cohort.lapsed, age - last_active[i])?)?;
+            let since = (age - last_active[i]) as usize;
+            counted = counted.checked_add(*valuation.weights.get(since)?)?;
         }
         let margin_per = per_customer(margin)?;
         cumulative = cumulative.checked_add(margin_per)?;
         if age == 0 {
             first_margin = margin_per;
-            lifetime = clv(
-                margin_per,
-                cohort.retention,
-                cohort.discount,
-                cohort.horizon,
-            );
+            lifetime = lifetime_of(margin_per);
         } else {
-            discount = discount.checked_mul(Decimal::ONE + cohort.discount)?;
-            realized = realized.checked_add(margin_per.checked_div(discount)?)?;
+            let factor = valuation.discounted.get(age as usize)?;
+            realized = realized.checked_add(margin_per.checked_div(*factor)?)?;
         }
         margin_to_date = margin_to_date.checked_add(margin)?;
         active_to_date += active;
@@ -316,14 +383,13 @@ fn ages_of(
             0 => None,
             n => {
                 let average = margin_to_date.checked_div(Decimal::from(n))?;
-                clv(average, cohort.retention, cohort.discount, cohort.horizon)
-                    .and_then(|v| v.checked_mul(counted))
+                lifetime_of(average).and_then(|v| v.checked_mul(counted))
             }
         };
         // What age 0 predicted for ages 1 to this one: the prediction over this many periods.
         let predicted = match age {
             0 => Some(Decimal::ZERO),
-            n => clv(first_margin, cohort.retention, cohort.discount, Some(n)),
+            n => first_margin.checked_mul(*valuation.predicted.get(n as usize - 1)?),
         };
         rows.push(Row {
             cohort: c,
@@ -357,6 +423,13 @@ fn weight(rule: Lapsed, since: u32) -> Option<Decimal> {
         }
         Lapsed::Zeroed { .. } | Lapsed::Decayed { .. } => Decimal::ONE,
     })
+}
+
+/// An amount at the money scale, its places written out (`0.00`, not `0`).
+fn money(d: Decimal, scale: u32) -> Decimal {
+    let mut d = round(d, scale);
+    d.rescale(scale);
+    d
 }
 
 fn round(d: Decimal, places: u32) -> Decimal {
@@ -445,10 +518,10 @@ fn triangle(cohort: &Cohort, rows: &[Row], periods: Periods, scale: u32) -> Tria
                 x.rescale(4);
                 x
             },
-            revenue_per_customer: round(r.revenue / size, scale),
-            margin_per_customer: round(r.margin / size, scale),
-            cumulative_margin: round(r.cumulative_margin, scale),
-            equity: r.equity.map(|e| round(e, scale)),
+            revenue_per_customer: money(r.revenue / size, scale),
+            margin_per_customer: money(r.margin / size, scale),
+            cumulative_margin: money(r.cumulative_margin, scale),
+            equity: r.equity.map(|e| money(e, scale)),
         });
     }
     Triangle {

@@ -16,6 +16,14 @@ pub fn clv(
     discount: Decimal,
     horizon: Option<u32>,
 ) -> Option<Decimal> {
+    margin.checked_mul(multiple(retention, discount, horizon)?)
+}
+
+/// The margin multiple of `clv`: what a margin of 1 a period is worth,
+/// Σ_{t=1..horizon} (retention / (1 + discount))^t, or retention / (1 + discount − retention) for
+/// ever. It depends on the rates only, so a caller valuing many margins at the same rates (a
+/// cohort, every age of every cohort) computes it once.
+pub fn multiple(retention: Decimal, discount: Decimal, horizon: Option<u32>) -> Option<Decimal> {
     if retention < Decimal::ZERO || retention > Decimal::ONE || discount <= -Decimal::ONE {
         return None;
     }
@@ -25,19 +33,35 @@ pub fn clv(
             if denominator <= Decimal::ZERO {
                 return None;
             }
-            margin.checked_mul(retention)?.checked_div(denominator)
+            retention.checked_div(denominator)
         }
         Some(t) => {
             let q = retention.checked_div(Decimal::ONE + discount)?;
-            let mut factor = Decimal::ONE;
-            let mut total = Decimal::ZERO;
+            let (mut factor, mut total) = (Decimal::ONE, Decimal::ZERO);
             for _ in 0..t {
                 factor = factor.checked_mul(q)?;
-                total = total.checked_add(margin.checked_mul(factor)?)?;
+                total = total.checked_add(factor)?;
             }
             Some(total)
         }
     }
+}
+
+/// The multiples over 1, 2, ... `horizon` periods, in order (each the last plus one more
+/// discounted, kept period).
+pub fn multiples(retention: Decimal, discount: Decimal, horizon: u32) -> Option<Vec<Decimal>> {
+    if retention < Decimal::ZERO || retention > Decimal::ONE || discount <= -Decimal::ONE {
+        return None;
+    }
+    let q = retention.checked_div(Decimal::ONE + discount)?;
+    let (mut factor, mut total) = (Decimal::ONE, Decimal::ZERO);
+    let mut out = Vec::with_capacity(horizon as usize);
+    for _ in 0..horizon {
+        factor = factor.checked_mul(q)?;
+        total = total.checked_add(factor)?;
+        out.push(total);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub fn sensitivity(doc: &Sensitivity) -> String {
     out.push_str(&curves(doc));
     out.push_str(&grid(doc));
     out.push_str(&tornado(doc));
+    out.push_str(&warnings(doc));
     out.push_str(&manifest_section(&doc.manifest, None));
     out.push_str("</main>\n</body>\n</html>\n");
     out
@@ -206,4 +207,20 @@ fn tornado(doc: &Sensitivity) -> String {
     }
     out.push_str("</section>\n");
     out
+}
+
+/// What the evaluations warned of the KPI, point by point: why a point has no value, for one.
+fn warnings(doc: &Sensitivity) -> String {
+    let lines: Vec<String> = doc
+        .warned()
+        .into_iter()
+        .map(|(at, w)| format!("<li>At {}: {}</li>", esc(&at), esc(w)))
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>{}</ul>\n</section>\n",
+        lines.concat()
+    )
 }
