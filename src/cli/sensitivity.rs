@@ -42,18 +42,8 @@ pub(crate) fn sensitivity(
     source: &DataArgs,
     (format, output): (SensitivityFormat, Option<&Path>),
 ) -> Exit {
-    if source.audience.is_some() {
-        return refuse(
-            Code::Withheld,
-            "`sensitivity` evaluates the whole scorecard at other values of its parameters: it takes no `--audience`".into(),
-        );
-    }
-    if asked.vary.is_empty() && !asked.tornado {
-        return refuse(
-            Code::BadRange,
-            "nothing to vary: give `--vary NAME=LOW..HIGH:STEP` (twice for a grid), or `--tornado`"
-                .into(),
-        );
+    if let Err(code) = refused(&asked, source) {
+        return code;
     }
     let run = match prepare(file, source, Purpose::Report) {
         Ok(run) => run,
@@ -62,71 +52,92 @@ pub(crate) fn sensitivity(
     if let Err(code) = write::guard(&write::with_main(output, &[]), &run.reads) {
         return code;
     }
-    if run.model.parameters.is_empty() {
-        return refuse(
-            Code::BadRange,
-            format!("`{}` declares no parameter: there is nothing to vary (docs/language.md, \"Parameters\")", file.display()),
-        );
-    }
-    if run.model.kpi(&asked.kpi).is_none() {
-        let names = run.model.kpis.iter().map(|k| k.name.as_str());
-        let hint = did_you_mean(&asked.kpi, names).map_or(String::new(), |h| format!(" ({h})"));
-        return refuse(
-            Code::UnknownKpi,
-            format!("no KPI is named `{}`{hint}", asked.kpi),
-        );
-    }
-    let varied = match values_asked(&run.model, &asked.vary) {
-        Ok(v) => v,
+    let doc = match sweep(&run, &asked, source.deterministic) {
+        Ok(doc) => doc,
         Err(code) => return code,
     };
-    let (progress, bar) = super::progress::start();
+    let bytes = match format {
+        SensitivityFormat::Table => {
+            report::sensitivity::table(&doc, output.is_none() && stdout_color()).into_bytes()
+        }
+        SensitivityFormat::Csv => report::sensitivity::csv(&doc).into_bytes(),
+        SensitivityFormat::Html => report::html::sensitivity(&doc).into_bytes(),
+        SensitivityFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            text.push('\n');
+            text.into_bytes()
+        }
+    };
+    write::emit_bytes(output, &bytes)
+}
+
+/// What is refused before the scorecard is read: an audience, and nothing to vary.
+fn refused(asked: &Asked, source: &DataArgs) -> Result<(), Exit> {
+    if source.audience.is_some() {
+        return Err(refuse(
+            Code::Withheld,
+            "`sensitivity` evaluates the whole scorecard at other values of its parameters: it takes no `--audience`".into(),
+        ));
+    }
+    if asked.vary.is_empty() && !asked.tornado {
+        return Err(refuse(
+            Code::BadRange,
+            "nothing to vary: give `--vary NAME=LOW..HIGH:STEP` (twice for a grid), or `--tornado`"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The KPI `asked` names, or a refusal that suggests the nearest.
+fn kpi_of<'m>(model: &'m Model, asked: &str) -> Result<&'m scorecard::model::Kpi, Exit> {
+    model.kpi(asked).ok_or_else(|| {
+        let names = model.kpis.iter().map(|k| k.name.as_str());
+        let hint = did_you_mean(asked, names).map_or(String::new(), |h| format!(" ({h})"));
+        refuse(Code::UnknownKpi, format!("no KPI is named `{asked}`{hint}"))
+    })
+}
+
+/// Reads the data once and evaluates every point asked for: the document.
+fn sweep(run: &Prepared, asked: &Asked, deterministic: bool) -> Result<sens::Sensitivity, Exit> {
+    if run.model.parameters.is_empty() {
+        return Err(refuse(
+            Code::BadRange,
+            format!("`{}` declares no parameter: there is nothing to vary (docs/language.md, \"Parameters\")", run.file.display()),
+        ));
+    }
+    let k = kpi_of(&run.model, &asked.kpi)?;
+    let varied = values_asked(&run.model, &asked.vary)?;
+    let (progress, _bar) = super::progress::start();
     let options = engine::Options {
         progress: progress.clone(),
         ..run.options.clone()
     };
-    let opened = Evaluator::open(&run.model, &options);
-    let (mut evaluator, baseline) = match opened {
-        Ok(v) => v,
-        Err(e) => {
-            drop(bar);
-            return refuse(e.code(), e.to_string());
-        }
-    };
+    let (mut evaluator, baseline) =
+        Evaluator::open(&run.model, &options).map_err(|e| refuse(e.code(), e.to_string()))?;
     // A period as the scorecard names it, or a day inside it.
     let periods = scorecard::model::calendar::Periods::of(&run.model.header);
     let named = asked
         .period
         .as_deref()
         .map(|p| periods.parse(p).map_or(p.to_string(), |i| periods.label(i)));
-    let period = match period_of(&baseline, named.as_deref()) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let period = period_of(&baseline, named.as_deref())?;
     let mut sweep = Sweep {
-        run: &run,
+        run,
         evaluator: &mut evaluator,
         progress: progress.as_deref(),
         kpi: &asked.kpi,
         period: &period,
     };
-    let points = match sweep.points(&varied) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let points = sweep.points(&varied)?;
     let (tornado, not_moved) = match asked.tornado {
-        true => match sweep.tornado() {
-            Ok(t) => t,
-            Err(code) => return code,
-        },
+        true => sweep.tornado()?,
         false => (Vec::new(), Vec::new()),
     };
-    drop(bar);
-    let k = run.model.kpi(&asked.kpi).expect("the KPI was found above");
     let mut manifest = baseline.manifest.clone();
     let read = SourceFile::new(&run.file.display().to_string(), &run.text);
-    stamp(&mut manifest, vec![read], source.deterministic);
-    let doc = sens::Sensitivity {
+    stamp(&mut manifest, vec![read], deterministic);
+    Ok(sens::Sensitivity {
         scorecard: baseline.scorecard.clone(),
         manifest,
         kpi: sens::KpiShown {
@@ -144,20 +155,7 @@ pub(crate) fn sensitivity(
         tornado,
         not_moved,
         computed_again: evaluator.computed_again,
-    };
-    let bytes = match format {
-        SensitivityFormat::Table => {
-            report::sensitivity::table(&doc, output.is_none() && stdout_color()).into_bytes()
-        }
-        SensitivityFormat::Csv => report::sensitivity::csv(&doc).into_bytes(),
-        SensitivityFormat::Html => report::html::sensitivity(&doc).into_bytes(),
-        SensitivityFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            text.push('\n');
-            text.into_bytes()
-        }
-    };
-    write::emit_bytes(output, &bytes)
+    })
 }
 
 /// The period compared: the one asked for, among those reported, or else the last reported.
