@@ -72,6 +72,7 @@ kpi retained_after_one "Retention after a month" {
 }
 kpi customer_equity "Customer equity" { value: sum(buyers.equity) }
 kpi predicted_after_one { value: sum(buyers.predicted where age = 1) }
+kpi predicted_after_three { value: sum(buyers.predicted where age = 3) }
 kpi lifetime_of_new { value: sum(buyers.lifetime where age = 0) }
 kpi clv_backtest "Realized / predicted lifetime value after 2 months" {
   unit: percent
@@ -225,6 +226,9 @@ fn a_back_test_is_a_kpi_with_thresholds() {
     // What age 0 predicted for one period (the January cohort, seen in February): 70 × 0.5 =
     // 35.00; over the horizon of two, each new cohort's 0.75 × its first margin a customer.
     assert_eq!(values(&doc, "predicted_after_one")[1].1, "35.00");
+    // No further than the horizon of 2: at age 3 the January cohort's prediction is its
+    // lifetime's, 52.50, not three periods' 61.25.
+    assert_eq!(values(&doc, "predicted_after_three")[3].1, "52.50");
     let lifetimes: Vec<String> = values(&doc, "lifetime_of_new")
         .into_iter()
         .map(|v| v.1)
@@ -333,8 +337,8 @@ fn what_no_cohort_holds_is_warned_of() {
         "cohort buyers",
         "dataset signups { source: \"signups.csv\"  time: day  columns: { customer: text  day: date } }\ncohort buyers",
     ).replace("  revenue: orders.revenue\n  margin", "  start: signups\n  revenue: orders.revenue\n  margin");
-    let signups =
-        "customer,day\na,2026-02-01\nb,2026-01-02\nc,2026-02-01\nd,2026-02-01\ne,2026-02-01\n";
+    // g signs up in April and never orders: April's cohort has no activity yet.
+    let signups = "customer,day\na,2026-02-01\nb,2026-01-02\nc,2026-02-01\nd,2026-02-01\ne,2026-02-01\ng,2026-04-05\n";
     let dir = crate::support::folder(&[
         ("c.scorecard", &text),
         ("orders.csv", &orders),
@@ -355,6 +359,10 @@ fn what_no_cohort_holds_is_warned_of() {
     );
     // a joins the February cohort by its signup: four customers start in February.
     assert_eq!(values(&doc, "new_customers")[1].1, "4");
+    // April's cohort of one has earned nothing to value: its equity is 0, not left out unsaid.
+    let rows = doc["cohorts"][0]["rows"].as_array().unwrap();
+    let april = rows.iter().find(|r| r["cohort"] == "2026-04").unwrap();
+    assert_eq!(april["cells"][0]["equity"], "0.00");
 }
 
 /// For ever at a retention not below 1 + discount, a lifetime value never stops adding up: the

@@ -295,6 +295,13 @@ fn an_output_that_is_a_file_the_command_reads_is_refused_before_it_reads_data() 
             "--junit",
             "retail/retail.scorecard",
         ],
+        // `test` reads each test's own rows, but a mistyped `--junit` replaced a dataset's file.
+        &[
+            "test",
+            "retail/retail.scorecard",
+            "--junit",
+            "retail/data/orders.csv",
+        ],
         &[
             "sql",
             "retail/retail.scorecard",

@@ -344,6 +344,15 @@ fn wrong_names_and_units_are_refused_with_their_codes() {
             (code, says),
         );
     }
+    // The error names the scorecard: a project run checks several.
+    let (_, _, err) = scorecard_in(
+        dir.path(),
+        &["run", "plan.scorecard", "--scenario", "sideways"],
+    );
+    assert!(
+        err.contains("plan.scorecard: no scenario is named `sideways`"),
+        "{err}"
+    );
     // A value wrong where it is used is the file's error, at the place that uses it.
     let (exit, _, err) = scorecard_in(
         dir.path(),

@@ -179,7 +179,7 @@ pub(crate) fn assuming(
     }
     let assumed =
         scorecard::model::parameter::assume(&model.parameters, scenario, set).map_err(|e| {
-            eprintln!("error[{}]: {e}", e.code().as_str());
+            eprintln!("error[{}]: {}: {e}", e.code().as_str(), file.display());
             Exit::ScorecardErrors
         })?;
     checked_at((file, text), &assumed, "with the parameters' values given")

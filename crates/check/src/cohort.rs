@@ -192,7 +192,7 @@ fn whole(cx: &mut Checker, e: &Entry, low: u32, high: u32, expected: &str) -> Op
         .filter(|v| v.fract().is_zero())
         .and_then(|v| u32::try_from(v.mantissa() / 10i128.pow(v.scale())).ok())
         .filter(|v| (low..=high).contains(v));
-    if value.is_none() {
+    if value.is_none() && !super::parameter::names_broken(cx, item) {
         cx.report(
             Diagnostic::error(
                 Code::InvalidValue,
@@ -209,7 +209,7 @@ fn whole(cx: &mut Checker, e: &Entry, low: u32, high: u32, expected: &str) -> Op
 fn rate(cx: &mut Checker, e: &Entry, low: Decimal, high: Decimal) -> Option<Decimal> {
     let item = entries::expression(cx, e, "a rate such as `80%`")?;
     let value = super::parameter::constant(cx, item).filter(|v| *v >= low && *v <= high);
-    if value.is_none() {
+    if value.is_none() && !super::parameter::names_broken(cx, item) {
         cx.report(
             Diagnostic::error(
                 Code::InvalidValue,

@@ -313,3 +313,13 @@ pub fn constant(cx: &mut Checker, e: &scorecard_syntax::ast::Expr) -> Option<Dec
         _ => None,
     }
 }
+
+/// Whether `e` names a declaration that failed to check (a parameter with a mistake): its own
+/// error is reported, and where it is used is not reported again.
+pub fn names_broken(cx: &Checker, e: &scorecard_syntax::ast::Expr) -> bool {
+    match &e.kind {
+        ExprKind::Path(parts) if parts.len() == 1 => cx.is_broken(&parts[0].text),
+        ExprKind::Unary { operand, .. } => names_broken(cx, operand),
+        _ => false,
+    }
+}

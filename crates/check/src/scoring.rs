@@ -129,6 +129,9 @@ fn numbers(
     let mut found: Vec<(String, Decimal)> = Vec::new();
     for a in args {
         let value = super::parameter::constant(cx, &a.value);
+        if value.is_none() && super::parameter::names_broken(cx, &a.value) {
+            return None;
+        }
         match (&a.name, value) {
             (Some(n), Some(v))
                 if names.contains(&n.text.as_str()) && !found.iter().any(|(k, _)| *k == n.text) =>

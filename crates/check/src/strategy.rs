@@ -204,6 +204,9 @@ fn one_weight(cx: &mut Checker, e: &Entry) -> Option<Decimal> {
         (ExprKind::Path(_), true) => super::parameter::constant(cx, &item.expr),
         _ => None,
     };
+    if value.is_none() && super::parameter::names_broken(cx, &item.expr) {
+        return None;
+    }
     match value {
         Some(w) if w > Decimal::ZERO && w <= Decimal::from(MAX_WEIGHT) => Some(w),
         Some(w) if w > Decimal::ZERO => {

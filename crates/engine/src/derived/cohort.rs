@@ -307,6 +307,7 @@ struct Gaps {
 /// predicts for the ages after it), the discount factor of each age, and what a customer counts
 /// for in equity by periods since its last activity.
 struct Valuation {
+    horizon: Option<u32>,
     lifetime: Option<Decimal>,
     predicted: Vec<Decimal>,
     discounted: Vec<Decimal>,
@@ -327,6 +328,7 @@ impl Valuation {
             .map(|since| weight(cohort.lapsed, since))
             .collect::<Option<Vec<_>>>()?;
         Some(Valuation {
+            horizon: cohort.horizon,
             lifetime: scorecard_model::finance::multiple(r, d, cohort.horizon),
             predicted,
             discounted,
@@ -379,15 +381,16 @@ fn ages_of(
         }
         margin_to_date = margin_to_date.checked_add(margin)?;
         active_to_date += active;
-        let equity = match active_to_date {
-            0 => None,
-            n => {
-                let average = margin_to_date.checked_div(Decimal::from(n))?;
-                lifetime_of(average).and_then(|v| v.checked_mul(counted))
-            }
+        // A cohort none of whose customers has had activity yet has earned nothing to value: its
+        // equity is 0, not left empty (where a sum of equity would skip it unsaid).
+        let average = match active_to_date {
+            0 => Decimal::ZERO,
+            n => margin_to_date.checked_div(Decimal::from(n))?,
         };
+        let equity = lifetime_of(average).and_then(|v| v.checked_mul(counted));
         // What age 0 predicted for ages 1 to this one: the prediction over this many periods.
-        let predicted = match age {
+        // (No further than the horizon: the model predicts nothing after it.)
+        let predicted = match valuation.horizon.map_or(age, |h| age.min(h)) {
             0 => Some(Decimal::ZERO),
             n => first_margin.checked_mul(*valuation.predicted.get(n as usize - 1)?),
         };

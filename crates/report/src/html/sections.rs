@@ -244,7 +244,7 @@ pub fn cohorts(e: &Evaluation) -> String {
         for m in crate::cohorts::MEASURES {
             let _ = write!(
                 out,
-                "<h3>{}: {}</h3>\n<table class=\"plain triangle\"><thead><tr>",
+                "<h3>{}: {}</h3>\n<div class=\"wide\"><table class=\"plain triangle\"><thead><tr>",
                 esc(&crate::cohorts::title(t)),
                 esc(m.title)
             );
@@ -271,7 +271,7 @@ pub fn cohorts(e: &Evaluation) -> String {
                 }
                 out.push_str("</tr>");
             }
-            out.push_str("</tbody></table>\n");
+            out.push_str("</tbody></table></div>\n");
         }
     }
     out.push_str("</section>\n");
