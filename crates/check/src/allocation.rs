@@ -204,33 +204,13 @@ fn cost_tables(
         name: scorecard_model::unused_table(&d.name.text),
         label: None,
         doc: None,
-        source: String::new(),
-        format: SourceFormat::Allocation,
-        sheet: None,
-        range: None,
-        time: "period_start".into(),
-        columns: unused_columns,
-        complete: Default::default(),
-        checks: Vec::new(),
-        time_zone: None,
-        grain: None,
-        line: cx.line(d.name.span),
+        ..parts::derived_table(
+            cx,
+            d,
+            (SourceFormat::Allocation, "period_start"),
+            unused_columns,
+        )
     };
-    let table = Dataset {
-        name: d.name.text.clone(),
-        label: d.label.as_ref().map(|l| l.text.clone()),
-        doc: d.doc.clone(),
-        source: String::new(),
-        format: SourceFormat::Allocation,
-        sheet: None,
-        range: None,
-        time: "period_start".into(),
-        columns,
-        complete: Default::default(),
-        checks: Vec::new(),
-        time_zone: None,
-        grain: None,
-        line: cx.line(d.name.span),
-    };
+    let table = parts::derived_table(cx, d, (SourceFormat::Allocation, "period_start"), columns);
     Some([table, unused])
 }

@@ -123,40 +123,27 @@ pub fn check(
     };
     let time_ty = conversions.column(&conversions.time).map(|c| c.ty)?;
     let credit_to = credit_to?;
-    let table = Dataset {
-        name: d.name.text.clone(),
-        label: d.label.as_ref().map(|l| l.text.clone()),
-        doc: d.doc.clone(),
-        source: String::new(),
-        format: SourceFormat::Attribution,
-        sheet: None,
-        range: None,
-        time: conversions.time.clone(),
-        columns: vec![
-            column(&conversions.time, time_ty, "the conversion's time"),
-            column(&credit_to, ColumnType::Text, "what the credit went to"),
-            column("credit", ColumnType::Money, "the credit, in money"),
-            column(
-                "weight",
-                ColumnType::Decimal {
-                    precision: 28,
-                    scale: 12,
-                },
-                "the touch's share of the conversion",
-            ),
-            column(
-                "conversion",
-                ColumnType::Integer,
-                "the conversion's line in its file",
-            ),
-            column("touch", ColumnType::Integer, "the touch's line in its file"),
-        ],
-        complete: Default::default(),
-        checks: Vec::new(),
-        time_zone: None,
-        grain: None,
-        line: cx.line(d.name.span),
-    };
+    let columns = vec![
+        column(&conversions.time, time_ty, "the conversion's time"),
+        column(&credit_to, ColumnType::Text, "what the credit went to"),
+        column("credit", ColumnType::Money, "the credit, in money"),
+        column(
+            "weight",
+            ColumnType::Decimal {
+                precision: 28,
+                scale: 12,
+            },
+            "the touch's share of the conversion",
+        ),
+        column(
+            "conversion",
+            ColumnType::Integer,
+            "the conversion's line in its file",
+        ),
+        column("touch", ColumnType::Integer, "the touch's line in its file"),
+    ];
+    let format = (SourceFormat::Attribution, conversions.time.as_str());
+    let table = parts::derived_table(cx, d, format, columns);
     Some((
         Attribution {
             name: d.name.text.clone(),

@@ -319,20 +319,5 @@ fn table(cx: &Checker, d: &Declaration) -> Dataset {
             column(name, ty, doc)
         })
         .collect();
-    Dataset {
-        name: d.name.text.clone(),
-        label: d.label.as_ref().map(|l| l.text.clone()),
-        doc: d.doc.clone(),
-        source: String::new(),
-        format: SourceFormat::Cohort,
-        sheet: None,
-        range: None,
-        time: "period_start".into(),
-        columns,
-        complete: Default::default(),
-        checks: Vec::new(),
-        time_zone: None,
-        grain: None,
-        line: cx.line(d.name.span),
-    }
+    parts::derived_table(cx, d, (SourceFormat::Cohort, "period_start"), columns)
 }

@@ -192,3 +192,29 @@ pub fn derived_column(name: &str, ty: ColumnType, doc: &str) -> Column {
         doc: Some(doc.to_string()),
     }
 }
+
+/// The table a rule declared by `d` derives (an attribution's credit, an allocation's cost, a
+/// view's or a cohort's rows), by `time`, with `columns`: named and documented as `d` is.
+pub fn derived_table(
+    cx: &Checker,
+    d: &scorecard_syntax::ast::Declaration,
+    (format, time): (super::model::SourceFormat, &str),
+    columns: Vec<Column>,
+) -> Dataset {
+    Dataset {
+        name: d.name.text.clone(),
+        label: d.label.as_ref().map(|l| l.text.clone()),
+        doc: d.doc.clone(),
+        source: String::new(),
+        format,
+        sheet: None,
+        range: None,
+        time: time.to_string(),
+        columns,
+        complete: Default::default(),
+        checks: Vec::new(),
+        time_zone: None,
+        grain: None,
+        line: cx.line(d.name.span),
+    }
+}

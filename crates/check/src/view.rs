@@ -224,22 +224,7 @@ fn derived_table(cx: &Checker, d: &Declaration, key: &str, columns: &[ViewColumn
         };
         table_columns.push(column(&c.name, ty, "a view column"));
     }
-    Dataset {
-        name: d.name.text.clone(),
-        label: d.label.as_ref().map(|l| l.text.clone()),
-        doc: d.doc.clone(),
-        source: String::new(),
-        format: SourceFormat::View,
-        sheet: None,
-        range: None,
-        time: "period_start".into(),
-        columns: table_columns,
-        complete: Default::default(),
-        checks: Vec::new(),
-        time_zone: None,
-        grain: None,
-        line: cx.line(d.name.span),
-    }
+    super::parts::derived_table(cx, d, (SourceFormat::View, "period_start"), table_columns)
 }
 
 /// Whether an expression is one value per entity and period: no time functions, no KPIs.
