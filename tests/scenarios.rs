@@ -763,3 +763,44 @@ fn a_sweep_says_why_a_point_has_no_value() {
         "at financial_weight 0% the scorecard does not check: a weight is a number or percent above zero"
     );
 }
+
+/// `explain` takes a figure made under a scenario apart under the same assumptions, and says so.
+#[test]
+fn explain_takes_a_scenario_figure_apart() {
+    let dir = fixture();
+    let args = [
+        "explain",
+        "plan.scorecard",
+        "customer_lifetime_value",
+        "--period",
+        "2026-Q1",
+    ];
+    let doc = json(
+        dir.path(),
+        &[&args[..], &["--scenario", "downside", "--format", "json"]].concat(),
+    );
+    assert_eq!(doc["result"]["value"], "100.00");
+    assert_eq!(doc["manifest"]["scenario"], "downside");
+    let (code, text, err) = scorecard_in(
+        dir.path(),
+        &[&args[..], &["--set", "discount_rate=0%"]].concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("assuming scenario base: discount_rate 0% (set), retention 80%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("clv(avg(customer_pnl.profit), retention, discount_rate)"),
+        "{text}"
+    );
+    refused(
+        dir.path(),
+        (&args, &["--scenario", "sideways"]),
+        1,
+        (
+            "scorecard::parameter::unknown_scenario",
+            "no scenario is named `sideways`",
+        ),
+    );
+}

@@ -154,6 +154,12 @@ pub(crate) enum Command {
         /// Produce only what this audience may see (docs/audiences.md).
         #[arg(long, value_name = "NAME")]
         audience: Option<String>,
+        /// Take the parameters' values from this scenario, as `run --scenario` does.
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
+        /// Assume this value for a parameter, as `run --set` does.
+        #[arg(long, value_name = "NAME=VALUE")]
+        set: Vec<String>,
         #[command(flatten)]
         out: DocumentOutput,
     },

@@ -20,7 +20,7 @@ pub(crate) fn explain(
     file: &Path,
     (data, as_of): (Option<PathBuf>, Option<chrono::NaiveDate>),
     request: &scorecard::ExplainRequest,
-    (rows, audience): (Rows, Option<&str>),
+    (rows, audience, (scenario, set)): (Rows, Option<&str>, (Option<&str>, &[String])),
     out: &DocumentOutput,
 ) -> Exit {
     let outputs = write::with_main(out.output.as_deref(), &[(rows.out, "--rows-out")]);
@@ -32,6 +32,10 @@ pub(crate) fn explain(
     };
     let Some(model) = compiled.model else {
         return Exit::ScorecardErrors;
+    };
+    let model = match super::run::assuming((file, model, &source), scenario, set) {
+        Ok(model) => model,
+        Err(code) => return code,
     };
     let (options, view) = match engine_options(file, data) {
         Ok((project, _)) if super::run::binding_errors(&project, file, &model) > 0 => {

@@ -97,6 +97,8 @@ pub fn main() -> ExitCode {
             rows_out,
             out,
             audience,
+            scenario,
+            set,
         } => {
             let request = scorecard::ExplainRequest {
                 kpi,
@@ -112,7 +114,7 @@ pub fn main() -> ExitCode {
                 &file,
                 (data, as_of),
                 &request,
-                (rows, audience.as_deref()),
+                (rows, audience.as_deref(), (scenario.as_deref(), &set)),
                 &out,
             )
         }

@@ -30,7 +30,11 @@ pub fn text(e: &Explanation, color: bool) -> String {
     if !k.renamed_from.is_empty() {
         facts.push(format!("formerly: {}", k.renamed_from.join(", ")));
     }
-    out.push_str(&format!("  {}\n\n", facts.join(" · ")));
+    out.push_str(&format!("  {}\n", facts.join(" · ")));
+    if let Some(a) = super::assumed_in(&e.manifest) {
+        out.push_str(&format!("  assuming {a}\n"));
+    }
+    out.push('\n');
 
     let d = &e.definition;
     let when = match (&d.effective, &d.until) {

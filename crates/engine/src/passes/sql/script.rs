@@ -144,6 +144,26 @@ fn script(
         "-- Rows with no time group under no period, which `scorecard run` refuses. An average comes\n\
          -- as a _sum column to divide by its _count, a top share as a _top column to divide by its _total.\n",
     );
+    // A filter that names a parameter holds its value: which values, the script says.
+    if !model.parameters.is_empty() {
+        let values: Vec<String> = model
+            .parameters
+            .iter()
+            .map(|p| {
+                let value = model
+                    .assumed
+                    .values
+                    .get(&p.name)
+                    .map_or(p.base, |(v, _)| *v);
+                format!("{} {}", p.name, p.unit.show(value))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "-- Parameters are written as their values at their base: {}.",
+            values.join(", ")
+        );
+    }
     for (name, rule) in derived {
         let _ = writeln!(
             out,
