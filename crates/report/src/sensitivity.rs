@@ -50,8 +50,7 @@ pub fn table(doc: &Sensitivity, color: bool) -> String {
         }
         [rows, columns, ..] => {
             // A matrix: the first parameter down, the second across.
-            let across: Vec<&str> = unique(doc.points.iter().map(|p| p.values[1].as_str()));
-            let down: Vec<&str> = unique(doc.points.iter().map(|p| p.values[0].as_str()));
+            let (down, across) = (doc.axis(0), doc.axis(1));
             let mut t = new_table(color);
             let mut header = vec![format!("{} \\ {}", rows.name, columns.name)];
             header.extend(across.iter().map(|c| c.to_string()));
@@ -59,11 +58,8 @@ pub fn table(doc: &Sensitivity, color: bool) -> String {
             for r in &down {
                 let mut line = vec![r.to_string()];
                 for c in &across {
-                    let found = doc
-                        .points
-                        .iter()
-                        .find(|p| p.values[0] == *r && p.values[1] == *c);
-                    line.push(found.map(|p| cell(doc, &p.outcome)).unwrap_or_default());
+                    let found = doc.at(r, Some(c));
+                    line.push(found.map(|o| cell(doc, o)).unwrap_or_default());
                 }
                 t.add_row(line);
             }
@@ -95,16 +91,6 @@ pub fn table(doc: &Sensitivity, color: bool) -> String {
     }
     for (name, why) in &doc.not_moved {
         let _ = writeln!(out, "not moved: {name}: {why}");
-    }
-    out
-}
-
-fn unique<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for v in values {
-        if !out.contains(&v) {
-            out.push(v);
-        }
     }
     out
 }

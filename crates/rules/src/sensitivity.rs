@@ -187,6 +187,27 @@ pub struct Sensitivity {
 }
 
 impl Sensitivity {
+    /// The values of the first (`0`) or second (`1`) parameter varied, each once, in the order
+    /// swept: a grid's rows and columns.
+    pub fn axis(&self, i: usize) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for v in self.points.iter().filter_map(|p| p.values.get(i)) {
+            if !out.contains(&v.as_str()) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// The point at these values of the first and (for a grid) the second parameter.
+    pub fn at(&self, first: &str, second: Option<&str>) -> Option<&Outcome> {
+        let found = self
+            .points
+            .iter()
+            .find(|p| p.values[0] == first && p.values.get(1).map(String::as_str) == second);
+        found.map(|p| &p.outcome)
+    }
+
     /// Every warning of the KPI at every evaluation, with where: `the baseline`,
     /// `retention 110%, discount_rate 2%` for a point, `retention 60%` for a tornado's end.
     pub fn warned(&self) -> Vec<(String, &str)> {

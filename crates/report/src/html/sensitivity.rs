@@ -41,44 +41,27 @@ fn shown(doc: &Sensitivity, o: &Outcome) -> String {
     )
 }
 
-/// The values of a grid's first (`0`) or second (`1`) parameter, in the order swept.
-fn axis(doc: &Sensitivity, i: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in &doc.points {
-        if let Some(v) = p.values.get(i).filter(|v| !out.contains(v)) {
-            out.push(v.clone());
-        }
-    }
-    out
-}
-
-fn find<'a>(doc: &'a Sensitivity, first: &str, second: Option<&str>) -> Option<&'a Outcome> {
-    doc.points
-        .iter()
-        .find(|p| p.values[0] == first && p.values.get(1).map(String::as_str) == second)
-        .map(|p| &p.outcome)
-}
-
 /// The KPI against the first parameter, one line per value of the second.
 fn curves(doc: &Sensitivity) -> String {
     let Some(first) = doc.varied.first() else {
         return String::new();
     };
-    let across = axis(doc, 0);
+    let across = doc.axis(0);
     let series: Vec<(String, Vec<_>)> = match doc.varied.get(1) {
         None => vec![(
             String::new(),
             across
                 .iter()
-                .map(|a| find(doc, a, None).and_then(|o| o.value))
+                .map(|a| doc.at(a, None).and_then(|o| o.value))
                 .collect(),
         )],
-        Some(second) => axis(doc, 1)
+        Some(second) => doc
+            .axis(1)
             .into_iter()
             .map(|b| {
                 let values = across
                     .iter()
-                    .map(|a| find(doc, a, Some(&b)).and_then(|o| o.value))
+                    .map(|a| doc.at(a, Some(b)).and_then(|o| o.value))
                     .collect();
                 (format!("{} {b} · {} ", second.name, first.name), values)
             })
@@ -132,7 +115,7 @@ fn grid(doc: &Sensitivity) -> String {
             }
         }
         Some(second) => {
-            let across = axis(doc, 1);
+            let across = doc.axis(1);
             let _ = write!(
                 out,
                 "<thead><tr><th>{} \\ {}</th>",
@@ -143,10 +126,10 @@ fn grid(doc: &Sensitivity) -> String {
                 let _ = write!(out, "<th class=\"num\">{}</th>", esc(b));
             }
             out.push_str("</tr></thead><tbody>");
-            for a in axis(doc, 0) {
-                let _ = write!(out, "<tr><th>{}</th>", esc(&a));
+            for a in doc.axis(0) {
+                let _ = write!(out, "<tr><th>{}</th>", esc(a));
                 for b in &across {
-                    match find(doc, &a, Some(b)) {
+                    match doc.at(a, Some(b)) {
                         Some(o) => {
                             let _ = write!(
                                 out,

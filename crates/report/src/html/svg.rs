@@ -450,7 +450,7 @@ pub fn whale(points: &[(u32, Decimal)], title: &str) -> String {
 /// One-way curves: the KPI (down) against a parameter's values (across, evenly spaced in the order
 /// swept), one line per series (a grid's second parameter), each point a dot with its amount.
 pub fn curves(
-    across: &[String],
+    across: &[&str],
     series: &[(String, Vec<Option<Decimal>>)],
     unit: Unit,
     title: &str,
@@ -515,7 +515,7 @@ pub fn curves(
                 x(i),
                 scale.y(f(*v)),
                 esc(name),
-                esc(&across[i]),
+                esc(across[i]),
                 esc(&number(Some(*v), unit))
             );
         }
