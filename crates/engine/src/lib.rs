@@ -412,8 +412,8 @@ impl Session {
         aggregates.memory_limit = options.memory_limit;
         aggregates.results_may_spill = options.results_may_spill;
         // Computing again is for rows this machine holds: not for a cluster's or a server's.
-        let again = (remote.is_none() && read.1.is_empty()).then(|| Again {
-            read: read.0,
+        let again = read.filter(|_| remote.is_none()).map(|read| Again {
+            read,
             options: Options {
                 progress: None,
                 ..options.clone()
@@ -534,6 +534,8 @@ struct Contexts<'a> {
     cluster: Option<(&'a SessionContext, &'a str)>,
 }
 
+/// Reads the sources and computes the aggregates; with them, what reading gave (the inputs and
+/// each dataset's days) when every row is held here, for `Session::aggregate_again`.
 async fn run(
     contexts: Contexts<'_>,
     model: &Model,
@@ -541,7 +543,7 @@ async fn run(
     periods: Periods,
     (from, to): (Option<i64>, Option<i64>),
     (threads, staging): (usize, Option<&std::path::Path>),
-) -> Result<(Aggregates, (Aggregates, Vec<String>)), DataError> {
+) -> Result<(Aggregates, Option<Aggregates>), DataError> {
     let (passes, _) = plan::passes(model);
     let mut out = Aggregates::default();
     let reading = load::Reading {
@@ -554,14 +556,15 @@ async fn run(
         memory_limit: options.memory_limit,
     };
     let pushed = read_sources(contexts, model, options, (&passes, &reading), &mut out).await?;
-    let read = Aggregates {
+    // What reading gave, to compute again from: only when every row is held here, none pushed
+    // down to a server.
+    let read = pushed.is_empty().then(|| Aggregates {
         inputs: out.inputs.clone(),
         row_days: out.row_days.clone(),
         ..Aggregates::default()
-    };
-    let pushed_names = pushed.keys().cloned().collect();
+    });
     let computed = compute(contexts, model, options, (periods, (from, to)), out, pushed).await?;
-    Ok((computed, (read, pushed_names)))
+    Ok((computed, read))
 }
 
 /// Everything after the sources are read: the rule tables, the passes, coverage, the reported
