@@ -324,9 +324,7 @@ impl Valuation {
             discounted.push(factor);
             factor = factor.checked_mul(Decimal::ONE + d)?;
         }
-        let weights = (0..=oldest)
-            .map(|since| weight(cohort.lapsed, since))
-            .collect::<Option<Vec<_>>>()?;
+        let weights = weights(cohort.lapsed, oldest)?;
         Some(Valuation {
             horizon: cohort.horizon,
             lifetime: scorecard_model::finance::multiple(r, d, cohort.horizon),
@@ -412,20 +410,21 @@ fn ages_of(
     Some(rows)
 }
 
-/// What one customer counts for in the equity, `since` periods after its last activity.
-fn weight(rule: Lapsed, since: u32) -> Option<Decimal> {
-    Some(match rule {
-        Lapsed::Kept => Decimal::ONE,
-        Lapsed::Zeroed { after } if since >= after => Decimal::ZERO,
-        Lapsed::Decayed { keep, after } if since >= after => {
-            let mut w = Decimal::ONE;
-            for _ in 0..=(since - after) {
-                w = w.checked_mul(keep)?;
-            }
-            w
-        }
-        Lapsed::Zeroed { .. } | Lapsed::Decayed { .. } => Decimal::ONE,
-    })
+/// What one customer counts for in the equity `since` periods after its last activity, for each
+/// `since` from 0 to `oldest`: 1 until it lapses, then 0 (`zeroed`), `keep` times the period
+/// before's (`decayed`), or still 1 (`kept`).
+fn weights(rule: Lapsed, oldest: u32) -> Option<Vec<Decimal>> {
+    let mut w = Decimal::ONE;
+    let mut out = Vec::with_capacity(oldest as usize + 1);
+    for since in 0..=oldest {
+        w = match rule {
+            Lapsed::Zeroed { after } if since >= after => Decimal::ZERO,
+            Lapsed::Decayed { keep, after } if since >= after => w.checked_mul(keep)?,
+            Lapsed::Kept | Lapsed::Zeroed { .. } | Lapsed::Decayed { .. } => w,
+        };
+        out.push(w);
+    }
+    Some(out)
 }
 
 /// An amount at the money scale, its places written out (`0.00`, not `0`).
