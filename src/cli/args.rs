@@ -58,8 +58,17 @@ pub(crate) enum Command {
         junit: Option<PathBuf>,
     },
     /// Start the language server on standard input and output, for editors: diagnostics as you
-    /// type, hover, go to definition, completion and formatting.
-    Lsp,
+    /// type, hover, go to definition, completion, formatting, and each KPI's latest value and
+    /// status from the project's data beside it (docs/editors.md).
+    Lsp {
+        /// Show no figures: read no data, only check.
+        #[arg(long)]
+        no_figures: bool,
+        /// The memory the rows read may hold between edits, such as 512MiB or 8GiB; past it, each
+        /// version of the scorecard reads its data again [default: 4GiB].
+        #[arg(long, value_name = "SIZE", value_parser = super::run::memory_size)]
+        keep: Option<usize>,
+    },
     /// Evaluate a scorecard against its data: every KPI, period and segment.
     Run {
         /// The `.scorecard` files (or folders of them) to evaluate [default: the scorecards the
@@ -93,8 +102,18 @@ pub(crate) enum Command {
         source: DataArgs,
         /// Write the page to this file (written whole, then renamed into place) instead of
         /// standard output.
-        #[arg(short = 'o', long)]
+        #[arg(short = 'o', long, conflicts_with = "serve")]
         output: Option<PathBuf>,
+        /// Serve the report on localhost instead, evaluated again on the data held in memory
+        /// whenever the scorecard or its data changes; the page reloads itself (docs/editors.md).
+        #[arg(long)]
+        serve: bool,
+        /// The port `--serve` listens on, on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8765, requires = "serve")]
+        port: u16,
+        /// With `--serve`: the memory the rows read may hold between evaluations [default: 4GiB].
+        #[arg(long, value_name = "SIZE", value_parser = super::run::memory_size, requires = "serve")]
+        keep: Option<usize>,
     },
     /// Evaluate one KPI across values of the scorecard's parameters: a range of one (`--vary
     /// discount_rate=6%..12%:1%`), a grid of two, or every parameter's low and high (`--tornado`).

@@ -16,9 +16,12 @@ mod fmt;
 mod generate;
 mod graph;
 mod input;
+mod live;
+mod lsp;
 mod progress;
 mod run;
 mod sensitivity;
+mod serve;
 mod sql;
 mod terminal;
 mod test;
@@ -26,7 +29,6 @@ mod write;
 
 use args::{CheckFormat, Cli, Command, DocumentOutput, FailOn, LedgerAction};
 use clap::Parser;
-use exit::Exit;
 use std::process::ExitCode;
 
 /// The exit code of a command stopped by SIGINT, SIGTERM or SIGHUP (128 + SIGINT's number).
@@ -35,7 +37,7 @@ const INTERRUPTED: i32 = 130;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // The servers keep their own signal handling; every other command may be staging outputs.
-    if !matches!(cli.command, Command::Lsp | Command::Cluster { .. }) {
+    if !matches!(cli.command, Command::Lsp { .. } | Command::Cluster { .. }) {
         remove_temporary_files_on_signal();
     }
     ExitCode::from(match cli.command {
@@ -46,16 +48,8 @@ pub fn main() -> ExitCode {
         } => check::check(&files),
         Command::Check { files, output, .. } => check::sarif(&files, output.as_deref()),
         Command::Fmt { files, check } => fmt::run(&files, check),
-        Command::Lsp => {
-            match scorecard::lsp::serve(std::io::stdin().lock(), std::io::stdout().lock()) {
-                Ok(true) => Exit::Ok,
-                // Exit before `shutdown`, or the editor's pipe broke: the protocol's exit code 1.
-                Ok(false) => Exit::ScorecardErrors,
-                Err(e) => {
-                    eprintln!("error: the language server stopped: {e}");
-                    Exit::DataErrors
-                }
-            }
+        Command::Lsp { no_figures, keep } => {
+            lsp::serve(!no_figures, keep.unwrap_or(live::DEFAULT_KEEP))
         }
         Command::Test { files, junit } => test::run(&files, junit.as_deref()),
         Command::Generate {
@@ -138,7 +132,16 @@ pub fn main() -> ExitCode {
         Command::Report {
             file,
             source,
+            serve: true,
+            port,
+            keep,
+            ..
+        } => serve::serve(&file, &source, port, keep.unwrap_or(live::DEFAULT_KEEP)),
+        Command::Report {
+            file,
+            source,
             output,
+            ..
         } => run::report(&file, source, output.as_deref()),
         Command::Sensitivity {
             file,

@@ -254,7 +254,7 @@ fn thread_count(text: &str) -> Result<usize, String> {
 }
 
 /// `--memory-limit`: a size with a unit.
-fn memory_size(text: &str) -> Result<usize, String> {
+pub(crate) fn memory_size(text: &str) -> Result<usize, String> {
     scorecard::project::parse_size(text).ok_or_else(|| {
         format!("`{text}` is not a size: write a number with a unit, such as 512MiB or 4GiB")
     })

@@ -117,6 +117,7 @@ codes! {
     SetTwice => "scorecard::parameter::set_twice",
     Assumed => "scorecard::parameter::assumed",
     BadRange => "scorecard::sensitivity::bad_range",
+    ServeOption => "scorecard::serve::refused",
 }
 
 impl Serialize for Code {

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod rows;
 mod sources;
 pub mod values;
+mod warm;
 
 // The modules other crates name, where they were before the engine's files were grouped.
 pub use derived::{cohort, credits, view};
@@ -25,6 +26,7 @@ use sources::load;
 
 pub use error::DataError;
 pub use load::hex;
+pub use warm::{Held, Reuse};
 
 use chrono::NaiveDate;
 use datafusion::execution::disk_manager::DiskManagerBuilder;
@@ -308,6 +310,8 @@ pub struct Session {
     /// The files rows were staged in under a memory limit or for a cluster, kept while the
     /// tables are.
     _staging: Option<Staging>,
+    /// What each computation gave, for the next, when the session remembers (`remember`).
+    memo: Option<warm::Memo>,
 }
 
 /// What reading the sources gave (the inputs and each dataset's days), the options and the range,
@@ -341,6 +345,23 @@ impl Staging {
 impl Session {
     /// Loads the data and computes every aggregate, keeping the loaded tables.
     pub fn open(model: &Model, options: &Options) -> Result<(Session, Aggregates), DataError> {
+        Session::opened(model, options, None)
+    }
+
+    /// As `open`, and the session remembers what each computation gives, so that
+    /// `aggregate_again` computes only what a version adds (see `warm.rs`).
+    pub fn open_remembering(
+        model: &Model,
+        options: &Options,
+    ) -> Result<(Session, Aggregates), DataError> {
+        Session::opened(model, options, Some(warm::Memo::default()))
+    }
+
+    fn opened(
+        model: &Model,
+        options: &Options,
+        mut memo: Option<warm::Memo>,
+    ) -> Result<(Session, Aggregates), DataError> {
         let periods = Periods::of(&model.header);
         let parse = |flag: &'static str, v: &Option<String>| -> Result<Option<i64>, DataError> {
             v.as_ref()
@@ -405,9 +426,9 @@ impl Session {
             contexts,
             model,
             options,
-            periods,
-            range,
+            (periods, range),
             (threads, staged),
+            memo.as_mut(),
         ))?;
         aggregates.memory_limit = options.memory_limit;
         aggregates.results_may_spill = options.results_may_spill;
@@ -425,6 +446,8 @@ impl Session {
             ctx,
             periods,
             as_of: options.as_of,
+            // Remembering is for rows this machine holds, as computing again is.
+            memo: memo.filter(|_| again.is_some()),
             again,
             _staging: staging,
         };
@@ -433,17 +456,14 @@ impl Session {
 
     /// The aggregates of `model`, a version of the one the session was opened with that reads the
     /// same datasets (the same scorecard at other values of its parameters), computed from the
-    /// rows already loaded: the rule tables are made again, and no file is read again.
-    pub fn aggregate_again(&self, model: &Model) -> Result<Aggregates, DataError> {
+    /// rows already loaded: the rule tables are made again, and no file is read again. A session
+    /// that remembers makes again only the rule tables and aggregates that changed.
+    pub fn aggregate_again(&mut self, model: &Model) -> Result<Aggregates, DataError> {
         let Some(again) = &self.again else {
             return Err(DataError::Engine(
                 "the rows were read on a cluster or in PostgreSQL, not held here: the aggregates cannot be computed again without reading them again".into(),
             ));
         };
-        for ds in model.datasets.iter().filter(|d| !d.is_file()) {
-            self.ctx
-                .deregister_table(datafusion::common::TableReference::bare(ds.name.as_str()))?;
-        }
         let contexts = Contexts {
             local: &self.ctx,
             cluster: None,
@@ -456,7 +476,11 @@ impl Session {
         out.memory_limit = again.options.memory_limit;
         out.results_may_spill = again.options.results_may_spill;
         let range = (self.periods, again.range);
-        let computed = compute(contexts, model, &again.options, range, out, BTreeMap::new());
+        if let Some(memo) = self.memo.as_mut() {
+            memo.last = Reuse::default();
+        }
+        let memo = self.memo.as_mut();
+        let computed = compute(contexts, model, &again.options, range, out, (BTreeMap::new(), memo));
         let mut computed = self.runtime.block_on(computed)?;
         computed.memory_limit = again.options.memory_limit;
         computed.results_may_spill = again.options.results_may_spill;
@@ -540,9 +564,9 @@ async fn run(
     contexts: Contexts<'_>,
     model: &Model,
     options: &Options,
-    periods: Periods,
-    (from, to): (Option<i64>, Option<i64>),
+    (periods, (from, to)): (Periods, (Option<i64>, Option<i64>)),
     (threads, staging): (usize, Option<&std::path::Path>),
+    memo: Option<&mut warm::Memo>,
 ) -> Result<(Aggregates, Option<Aggregates>), DataError> {
     let (passes, _) = plan::passes(model);
     let mut out = Aggregates::default();
@@ -563,7 +587,10 @@ async fn run(
         row_days: out.row_days.clone(),
         ..Aggregates::default()
     });
-    let computed = compute(contexts, model, options, (periods, (from, to)), out, pushed).await?;
+    // Remembering is for rows held here: a pass in PostgreSQL is run again.
+    let memo = memo.filter(|_| pushed.is_empty());
+    let range = (periods, (from, to));
+    let computed = compute(contexts, model, options, range, out, (pushed, memo)).await?;
     Ok((computed, read))
 }
 
@@ -575,13 +602,16 @@ async fn compute(
     options: &Options,
     (periods, (from, to)): (Periods, (Option<i64>, Option<i64>)),
     mut out: Aggregates,
-    mut pushed: BTreeMap<String, (pushdown::Pushed, usize)>,
+    (mut pushed, mut memo): (
+        BTreeMap<String, (pushdown::Pushed, usize)>,
+        Option<&mut warm::Memo>,
+    ),
 ) -> Result<Aggregates, DataError> {
     let (passes, value_datasets) = plan::passes(model);
     if let Some(p) = options.progress.as_deref() {
         p.set_now("computing");
     }
-    derive_tables(contexts.local, model, options, periods, &mut out).await?;
+    derive_once(contexts.local, model, (options, periods), &mut out, memo.as_deref_mut()).await?;
     if let Some(rule) = &options.rows {
         keep_all_segments(contexts.local, model, rule, &mut out).await?;
     } else if let Some(rule) = &options.segments_named {
@@ -615,9 +645,20 @@ async fn compute(
         let server = pushed.get_mut(&ds.name).map(|(server, _)| server);
         let run = (contexts, server, options.as_of);
         let grouped = pass.grouped();
-        let table = run_pass(run, model, (ds, &grouped, aggregates), periods).await?;
-        let listed: Vec<usize> = aggregates.iter().copied().collect();
-        let table = fx::convert_table(&fx_around, pass, &listed, table)?;
+        // What is not remembered (everything, when nothing is).
+        let missing = match memo.as_deref() {
+            Some(m) => m.missing(model, pass, aggregates),
+            None => aggregates.clone(),
+        };
+        let mut table = Table::default();
+        if !missing.is_empty() {
+            table = run_pass(run, model, (ds, &grouped, &missing), periods).await?;
+            let listed: Vec<usize> = missing.iter().copied().collect();
+            table = fx::convert_table(&fx_around, pass, &listed, table)?;
+        }
+        if let Some(m) = memo.as_deref_mut() {
+            table = m.assemble(model, pass, aggregates, table);
+        }
         if pass.by.is_empty() {
             all.extend(table.rows.keys().map(|(p, _)| *p));
             if value_datasets.contains(&pass.dataset) {
@@ -648,8 +689,59 @@ async fn compute(
     out.notes
         .extend(coverage::contradictions(model, &out.coverage));
     report_periods(&mut out, options.as_of, periods, (from, to), &seen)?;
-    run_checks(contexts.local, model, options, periods, &mut out).await?;
+    match memo {
+        Some(m) => {
+            if let Some((checked, notes)) = m.checks(&out.periods) {
+                out.checks = checked;
+                out.notes.extend(notes);
+            } else {
+                let before = out.notes.len();
+                run_checks(contexts.local, model, options, periods, &mut out).await?;
+                m.keep_checks(&out.periods, out.checks.clone(), out.notes[before..].to_vec());
+            }
+            let passes: Vec<_> = passes.into_iter().collect();
+            m.keep_only(model, &passes);
+        }
+        None => run_checks(contexts.local, model, options, periods, &mut out).await?,
+    }
     Ok(out)
+}
+
+/// Derives the rule tables, unless the session remembers tables derived from the same rules: then
+/// what deriving them gave is added again, and the tables registered are read as they are.
+async fn derive_once(
+    ctx: &SessionContext,
+    model: &Model,
+    (options, periods): (&Options, Periods),
+    out: &mut Aggregates,
+    memo: Option<&mut warm::Memo>,
+) -> Result<(), DataError> {
+    let key = memo.as_ref().map(|_| warm::derived_key(model));
+    if let (Some(m), Some(key)) = (memo.as_deref(), key.as_deref()) {
+        if let Some(d) = m.derived(key) {
+            out.curves.extend(d.curves.iter().cloned());
+            out.cohorts.extend(d.cohorts.iter().cloned());
+            out.notes.extend(d.notes.iter().cloned());
+            out.credits.extend(d.credits.iter().cloned());
+            return Ok(());
+        }
+    }
+    // Tables an earlier version derived are made again.
+    for ds in model.datasets.iter().filter(|d| !d.is_file()) {
+        ctx.deregister_table(datafusion::common::TableReference::bare(ds.name.as_str()))?;
+    }
+    let before = (out.curves.len(), out.cohorts.len(), out.notes.len(), out.credits.len());
+    derive_tables(ctx, model, options, periods, out).await?;
+    if let (Some(m), Some(key)) = (memo, key) {
+        let derived = warm::Derived {
+            curves: out.curves[before.0..].to_vec(),
+            cohorts: out.cohorts[before.1..].to_vec(),
+            notes: out.notes[before.2..].to_vec(),
+            credits: out.credits[before.3..].to_vec(),
+        };
+        m.keep_derived(model, key, derived);
+    }
+    Ok(())
 }
 
 /// Runs the datasets' checks: a failed `error` check stops the run; a failed `warn` check is a

@@ -2,21 +2,23 @@
 //! formatting, each from the names and model made when the document last changed.
 
 use crate::documents::{Document, Documents};
+use crate::figures::{self, Known};
 use crate::positions::Encoding;
 use crate::symbols::{Symbols, Target};
 use lsp_server::{ErrorCode, Request, Response};
 use lsp_types::request::{
-    Completion, Formatting, GotoDefinition, HoverRequest, Request as RequestKind,
+    Completion, Formatting, GotoDefinition, HoverRequest, InlayHintRequest, Request as RequestKind,
 };
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionList, CompletionParams, CompletionResponse,
     DocumentFormattingParams, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents,
-    HoverParams, Location, MarkupContent, MarkupKind, TextEdit, Uri,
+    HoverParams, InlayHintParams, Location, MarkupContent, MarkupKind, TextEdit, Uri,
 };
 use scorecard_syntax::ast::Declaration;
 
 /// Answers a request of a running server; an unknown method is the protocol's method-not-found.
-pub fn answer(documents: &Documents, request: Request) -> Response {
+/// `known` holds the figures the worker last computed for each document.
+pub fn answer(documents: &Documents, known: &Known, request: Request) -> Response {
     let method = request.method.clone();
     let id = request.id.clone();
     let answered = match method.as_str() {
@@ -25,11 +27,29 @@ pub fn answer(documents: &Documents, request: Request) -> Response {
                 .extract(HoverRequest::METHOD)
                 .map(|(id, p): (_, HoverParams)| {
                     let at = p.text_document_position_params;
-                    let found = documents.get(&at.text_document.uri);
-                    Response::new_ok(
-                        id,
-                        found.and_then(|doc| hover(doc, documents.encoding, at.position)),
-                    )
+                    let uri = &at.text_document.uri;
+                    let found = documents.get(uri);
+                    let figures = known.figures.get(uri);
+                    let hovered =
+                        found.and_then(|doc| hover(doc, documents.encoding, at.position, figures));
+                    Response::new_ok(id, hovered)
+                })
+        }
+        InlayHintRequest::METHOD => {
+            request
+                .extract(InlayHintRequest::METHOD)
+                .map(|(id, p): (_, InlayHintParams)| {
+                    let uri = &p.text_document.uri;
+                    let hints = documents.get(uri).map(|doc| {
+                        let all = figures::hints(doc, documents.encoding, known.figures.get(uri));
+                        // Those in the range asked for.
+                        all.into_iter()
+                            .filter(|h| {
+                                h.position >= p.range.start && h.position <= p.range.end
+                            })
+                            .collect::<Vec<_>>()
+                    });
+                    Response::new_ok(id, hints)
                 })
         }
         GotoDefinition::METHOD => {
@@ -99,13 +119,27 @@ fn format(doc: &Document, encoding: Encoding) -> Vec<TextEdit> {
     }
 }
 
-fn hover(doc: &Document, encoding: Encoding, at: lsp_types::Position) -> Option<Hover> {
+fn hover(
+    doc: &Document,
+    encoding: Encoding,
+    at: lsp_types::Position,
+    figures: Option<&(i32, figures::Figures)>,
+) -> Option<Hover> {
     let offset = encoding.offset(&doc.text, at);
     let target = doc.symbols.resolve(&doc.text, offset)?;
+    let mut value = hover_text(doc, &target);
+    if let Target::Declaration(d) = &target {
+        if d.keyword.text == "kpi" {
+            for line in figures::hover_lines(&d.name.text, figures, doc.version) {
+                value.push_str("\n\n");
+                value.push_str(&line);
+            }
+        }
+    }
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: hover_text(doc, &target),
+            value,
         }),
         range: None,
     })

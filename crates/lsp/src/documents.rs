@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 /// One open document: its text, its names and places, and its model when it checks clean (for
 /// units the checker infers).
 pub struct Document {
+    /// The version the client gave this text (`didOpen`, `didChange`).
+    pub version: i32,
     pub text: String,
     pub symbols: Symbols,
     pub model: Option<Model>,
@@ -40,7 +42,7 @@ impl Documents {
 
     /// Checks the new text and gives every diagnostic to publish, as `scorecard check` would
     /// report it.
-    pub fn open(&mut self, uri: Uri, text: String) -> Notification {
+    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> Notification {
         let compiled = scorecard_check::compile(&text);
         let diagnostics = compiled
             .diagnostics
@@ -51,6 +53,7 @@ impl Documents {
         self.open.insert(
             uri,
             Document {
+                version,
                 symbols: Symbols::of(&text),
                 text,
                 model: compiled.model,

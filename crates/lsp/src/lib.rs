@@ -2,16 +2,20 @@
 //! in the command). It checks each open document as it changes and publishes the diagnostics, and
 //! answers hover (label, doc comment, formula, unit), go to definition (KPIs, datasets, columns,
 //! objectives and every other declaration), completion (names, and columns after `dataset.`) and
-//! whole-document formatting. Messages are `lsp_server`'s, their contents `lsp_types`'; the
-//! lifecycle (`initialize` first, nothing but `exit` after `shutdown`) is the protocol's.
+//! whole-document formatting. Given an `Evaluate`, it also shows each KPI's latest figures from
+//! the project's data (inlay hints, and hover), computed in the background (`figures.rs`).
+//! Messages are `lsp_server`'s, their contents `lsp_types`'; the lifecycle (`initialize` first,
+//! nothing but `exit` after `shutdown`) is the protocol's.
 
 mod answers;
 mod documents;
+pub mod figures;
 mod positions;
 mod symbols;
 mod transport;
 
 use documents::Documents;
+use figures::{Evaluate, Job, Known};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit,
@@ -20,10 +24,13 @@ use lsp_types::notification::{
 use lsp_types::request::{Initialize, Request as RequestKind, Shutdown};
 use lsp_types::{
     CompletionOptions, HoverProviderCapability, InitializeParams, InitializeResult, OneOf,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
 };
 use positions::Encoding;
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use transport::Read;
 
 /// Where the session is in the protocol's lifecycle.
@@ -36,32 +43,80 @@ enum Stage {
     ShutDown,
 }
 
-/// Serves until `exit` or the end of the input. Returns whether `shutdown` came first (the
-/// protocol's condition for exiting with code 0).
-pub fn serve(mut input: impl BufRead, mut output: impl Write) -> std::io::Result<bool> {
+/// Serves until `exit` or the end of the input, without figures. Returns whether `shutdown` came
+/// first (the protocol's condition for exiting with code 0).
+pub fn serve(input: impl BufRead, output: impl Write + Send + 'static) -> std::io::Result<bool> {
+    serve_evaluating(input, output, None)
+}
+
+/// Serves until `exit` or the end of the input; with an evaluator, each open document that checks
+/// clean is evaluated on a worker thread after its diagnostics are published, and its KPIs'
+/// figures are shown as inlay hints and in hover.
+pub fn serve_evaluating(
+    mut input: impl BufRead,
+    output: impl Write + Send + 'static,
+    evaluator: Option<Box<dyn Evaluate>>,
+) -> std::io::Result<bool> {
+    let output = Arc::new(Mutex::new(output));
+    let known = Arc::new(Mutex::new(Known::default()));
+    let refresh = Arc::new(AtomicBool::new(false));
+    let jobs = evaluator.map(|evaluator| {
+        let (jobs, waiting) = std::sync::mpsc::channel();
+        let (output, known, refresh) = (output.clone(), known.clone(), refresh.clone());
+        // Detached: at `exit` the process ends whatever the worker is doing.
+        std::thread::spawn(move || {
+            let send = |m: Message| {
+                if let Ok(mut out) = output.lock() {
+                    let _ = transport::write(&mut *out, m);
+                }
+            };
+            figures::work(evaluator, waiting, &known, &send, &refresh);
+        });
+        jobs
+    });
+    let write = |m: Message| -> std::io::Result<()> {
+        let mut out = output
+            .lock()
+            .map_err(|_| std::io::Error::other("the output is poisoned"))?;
+        transport::write(&mut *out, m)
+    };
     let mut stage = Stage::Starting;
     let mut documents = Documents::new(Encoding::Utf16);
     loop {
         let message = match transport::read(&mut input)? {
             Read::End => return Ok(stage == Stage::ShutDown),
             Read::Broken(id, code, why) => {
-                transport::write_error(&mut output, id, code, &why)?;
+                let mut out = output
+                    .lock()
+                    .map_err(|_| std::io::Error::other("the output is poisoned"))?;
+                transport::write_error(&mut *out, id, code, &why)?;
                 continue;
             }
             Read::Message(m) => m,
         };
         match message {
             Message::Request(request) => {
-                let response = respond(&mut stage, &mut documents, request);
-                transport::write(&mut output, response)?;
+                if request.method == Initialize::METHOD {
+                    refresh.store(can_refresh(&request), Ordering::Relaxed);
+                }
+                let response = {
+                    let known = known
+                        .lock()
+                        .map_err(|_| std::io::Error::other("the figures are poisoned"))?;
+                    respond(&mut stage, &mut documents, &known, request)
+                };
+                write(response.into())?;
             }
             Message::Notification(n) if n.method == Exit::METHOD => {
                 return Ok(stage == Stage::ShutDown)
             }
             // Before `initialize` and after `shutdown`, notifications are dropped.
             Message::Notification(n) if stage == Stage::Running => {
-                if let Some(published) = notified(&mut documents, n) {
-                    transport::write(&mut output, published)?;
+                if let Some((published, job)) = notified(&mut documents, n) {
+                    write(published.into())?;
+                    if let (Some(jobs), Some(job)) = (&jobs, job) {
+                        let _ = jobs.send(job);
+                    }
                 }
             }
             // Responses to requests we never send, and notifications out of their time.
@@ -70,7 +125,21 @@ pub fn serve(mut input: impl BufRead, mut output: impl Write) -> std::io::Result
     }
 }
 
-fn respond(stage: &mut Stage, documents: &mut Documents, request: Request) -> Response {
+/// Whether the client takes `workspace/inlayHint/refresh` (asked when figures are new).
+fn can_refresh(request: &Request) -> bool {
+    request
+        .params
+        .pointer("/capabilities/workspace/inlayHint/refreshSupport")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn respond(
+    stage: &mut Stage,
+    documents: &mut Documents,
+    known: &Known,
+    request: Request,
+) -> Response {
     let id = request.id.clone();
     match (*stage, request.method.as_str()) {
         (Stage::Starting, Initialize::METHOD) => {
@@ -98,7 +167,7 @@ fn respond(stage: &mut Stage, documents: &mut Documents, request: Request) -> Re
             *stage = Stage::ShutDown;
             Response::new_ok(id, ())
         }
-        (Stage::Running, _) => answers::answer(documents, request),
+        (Stage::Running, _) => answers::answer(documents, known, request),
         (Stage::ShutDown, _) => refuse(
             id,
             ErrorCode::InvalidRequest,
@@ -114,6 +183,7 @@ fn initialized(encoding: Encoding) -> InitializeResult {
             position_encoding: Some(encoding.kind()),
             text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
+            inlay_hint_provider: Some(OneOf::Left(true)),
             definition_provider: Some(OneOf::Left(true)),
             completion_provider: Some(CompletionOptions {
                 trigger_characters: Some(vec![".".to_string()]),
@@ -129,27 +199,74 @@ fn initialized(encoding: Encoding) -> InitializeResult {
     }
 }
 
-/// A document opened, changed or closed: the diagnostics to publish for it.
-fn notified(documents: &mut Documents, n: Notification) -> Option<Notification> {
-    match n.method.as_str() {
-        DidOpenTextDocument::METHOD => n.extract(DidOpenTextDocument::METHOD).ok().map(
-            |p: lsp_types::DidOpenTextDocumentParams| {
-                documents.open(p.text_document.uri, p.text_document.text)
-            },
-        ),
+/// A document opened, changed or closed: the diagnostics to publish for it, and, when it checks
+/// clean and is a file, the job of evaluating it.
+fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification, Option<Job>)> {
+    let (uri, version, text) = match n.method.as_str() {
+        DidOpenTextDocument::METHOD => {
+            let p: lsp_types::DidOpenTextDocumentParams =
+                n.extract(DidOpenTextDocument::METHOD).ok()?;
+            let d = p.text_document;
+            (d.uri, d.version, d.text)
+        }
         // Full synchronization: the last change holds the whole text.
-        DidChangeTextDocument::METHOD => n.extract(DidChangeTextDocument::METHOD).ok().and_then(
-            |p: lsp_types::DidChangeTextDocumentParams| {
-                let text = p.content_changes.into_iter().last()?.text;
-                Some(documents.open(p.text_document.uri, text))
-            },
-        ),
-        DidCloseTextDocument::METHOD => n
-            .extract(DidCloseTextDocument::METHOD)
-            .ok()
-            .map(|p: lsp_types::DidCloseTextDocumentParams| documents.close(p.text_document.uri)),
-        _ => None,
+        DidChangeTextDocument::METHOD => {
+            let p: lsp_types::DidChangeTextDocumentParams =
+                n.extract(DidChangeTextDocument::METHOD).ok()?;
+            let text = p.content_changes.into_iter().last()?.text;
+            (p.text_document.uri, p.text_document.version, text)
+        }
+        DidCloseTextDocument::METHOD => {
+            let p: lsp_types::DidCloseTextDocumentParams =
+                n.extract(DidCloseTextDocument::METHOD).ok()?;
+            return Some((documents.close(p.text_document.uri), None));
+        }
+        _ => return None,
+    };
+    let published = documents.open(uri.clone(), version, text.clone());
+    let clean = documents.get(&uri).is_some_and(|d| d.model.is_some());
+    let job = file_path(&uri)
+        .filter(|_| clean)
+        .map(|file| Job {
+            uri,
+            version,
+            file,
+            text,
+        });
+    Some((published, job))
+}
+
+/// The path of a `file:` URI, its escapes decoded; `None` for any other scheme.
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    let text = uri.as_str().strip_prefix("file://")?;
+    // `file://host/path`: only the local host, written empty or as `localhost`.
+    let path = match text.strip_prefix("localhost") {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => text,
+    };
+    if !path.starts_with('/') {
+        return None;
     }
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| path.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match escaped {
+            Some(b) => {
+                decoded.push(b);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).ok().map(PathBuf::from)
 }
 
 fn refuse(id: RequestId, code: ErrorCode, message: &str) -> Response {

@@ -1,0 +1,217 @@
+//! Owns what a session kept warm between versions of a scorecard remembers (the language
+//! server's, `report --serve`'s): the rule tables and what deriving them gave, each aggregate's
+//! results in each pass, and the datasets' checks, so that a version computes only the aggregates
+//! it adds (`Memo`); and holding every dataset read from a file in memory (`Session::hold`).
+
+use crate::passes::plan::Pass;
+use crate::{checks, cohort, credits, view, Cell, DataError, Note, RowKey, Session, Table};
+use datafusion::datasource::MemTable;
+use scorecard_model::Model;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// What the passes of earlier versions computed, kept for the next version.
+#[derive(Default)]
+pub(crate) struct Memo {
+    /// What the rule tables were derived from (`derived_key`) and what deriving them gave; the
+    /// tables themselves stay registered in the session.
+    derived: Option<(String, Derived)>,
+    /// Each aggregate's results in a pass, by the pass and the aggregate as written (with what
+    /// converts money: the rates).
+    columns: BTreeMap<(Pass, String), Arc<HashMap<RowKey, Cell>>>,
+    /// The datasets' checks and their warnings, by the periods reported when they ran.
+    checks: Option<(Vec<i64>, Vec<checks::Checked>, Vec<Note>)>,
+    /// How the last version was computed.
+    pub(crate) last: Reuse,
+}
+
+/// What deriving the rule tables gave besides the tables.
+#[derive(Clone, Default)]
+pub(crate) struct Derived {
+    pub(crate) curves: Vec<view::Curve>,
+    pub(crate) cohorts: Vec<cohort::Triangle>,
+    pub(crate) notes: Vec<Note>,
+    pub(crate) credits: Vec<credits::Credit>,
+}
+
+/// How much of a version was computed and how much was remembered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reuse {
+    /// Aggregates computed by a query over the rows (in every pass they are in).
+    pub computed: usize,
+    /// Aggregates whose results were remembered.
+    pub remembered: usize,
+    /// Whether the rule tables (attribution, allocation, view, cohort) were derived again.
+    pub derived_again: bool,
+}
+
+/// What the rule tables of `model` are derived from, as text: equal text, equal tables.
+pub(crate) fn derived_key(model: &Model) -> String {
+    let part = (
+        &model.attributions,
+        &model.allocations,
+        &model.views,
+        &model.cohorts,
+        &model.functions,
+        &model.datasets,
+        &model.header,
+    );
+    serde_json::to_string(&part).unwrap_or_default()
+}
+
+/// An aggregate of `model` as remembered: its definition and the rates money converts at.
+fn column_key(model: &Model, aggregate: usize) -> String {
+    let part = (&model.aggregates[aggregate], &model.rates);
+    serde_json::to_string(&part).unwrap_or_default()
+}
+
+impl Memo {
+    /// What deriving the tables gave, when they were derived from what `key` says.
+    pub(crate) fn derived(&self, key: &str) -> Option<&Derived> {
+        self.derived.as_ref().filter(|(k, _)| k == key).map(|(_, d)| d)
+    }
+
+    /// Remembers the tables derived from `key`; every pass over a rule's table is forgotten.
+    pub(crate) fn keep_derived(&mut self, model: &Model, key: String, derived: Derived) {
+        self.derived = Some((key, derived));
+        self.columns
+            .retain(|(pass, _), _| model.dataset(&pass.dataset).is_some_and(|d| d.is_file()));
+        self.last.derived_again = true;
+    }
+
+    /// The aggregates of `pass` whose results are not remembered.
+    pub(crate) fn missing(
+        &self,
+        model: &Model,
+        pass: &Pass,
+        aggregates: &BTreeSet<usize>,
+    ) -> BTreeSet<usize> {
+        let known = |i: &usize| {
+            self.columns
+                .contains_key(&(pass.clone(), column_key(model, *i)))
+        };
+        aggregates.iter().copied().filter(|i| !known(i)).collect()
+    }
+
+    /// Remembers the results of the aggregates `computed` holds, then makes the pass's table of
+    /// every aggregate in `aggregates` from what is remembered.
+    pub(crate) fn assemble(
+        &mut self,
+        model: &Model,
+        pass: &Pass,
+        aggregates: &BTreeSet<usize>,
+        computed: Table,
+    ) -> Table {
+        self.last.computed += computed.slots.len();
+        self.last.remembered += aggregates.len() - computed.slots.len();
+        for (&i, &slot) in &computed.slots {
+            let column: HashMap<RowKey, Cell> = computed
+                .rows
+                .iter()
+                .map(|(key, cells)| (key.clone(), cells[slot]))
+                .collect();
+            let key = (pass.clone(), column_key(model, i));
+            self.columns.insert(key, Arc::new(column));
+        }
+        let columns: Vec<(usize, Arc<HashMap<RowKey, Cell>>)> = aggregates
+            .iter()
+            .filter_map(|&i| {
+                let key = (pass.clone(), column_key(model, i));
+                self.columns.get(&key).map(|c| (i, c.clone()))
+            })
+            .collect();
+        let mut table = Table::default();
+        for (slot, (i, _)) in columns.iter().enumerate() {
+            table.slots.insert(*i, slot);
+        }
+        // Every aggregate of a pass groups the same rows: their keys are the same.
+        let keys: BTreeSet<&RowKey> = columns.iter().flat_map(|(_, c)| c.keys()).collect();
+        for key in keys {
+            let cells = columns
+                .iter()
+                .map(|(_, c)| c.get(key).copied().unwrap_or_default())
+                .collect();
+            table.rows.insert(key.clone(), cells);
+        }
+        table
+    }
+
+    /// The checks that ran when these periods were reported.
+    pub(crate) fn checks(&self, periods: &[i64]) -> Option<(Vec<checks::Checked>, Vec<Note>)> {
+        let (p, checked, notes) = self.checks.as_ref()?;
+        (p == periods).then(|| (checked.clone(), notes.clone()))
+    }
+
+    pub(crate) fn keep_checks(
+        &mut self,
+        periods: &[i64],
+        checked: Vec<checks::Checked>,
+        notes: Vec<Note>,
+    ) {
+        self.checks = Some((periods.to_vec(), checked, notes));
+    }
+
+    /// Forgets the results of every aggregate `model` does not compute, so that what is kept
+    /// stays the size of one version's.
+    pub(crate) fn keep_only(&mut self, model: &Model, passes: &[(Pass, BTreeSet<usize>)]) {
+        let used: BTreeSet<(Pass, String)> = passes
+            .iter()
+            .flat_map(|(p, aggs)| aggs.iter().map(|&i| (p.clone(), column_key(model, i))))
+            .collect();
+        self.columns.retain(|k, _| used.contains(k));
+    }
+}
+
+/// The rows a session holds in memory (`Session::hold`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Every dataset read from a file is in memory: this many bytes of it.
+    InMemory(usize),
+    /// Holding them would take more than the limit: at least this many bytes.
+    OverLimit(usize),
+}
+
+impl Session {
+    /// Keeps, from now on, what each computation gives for the next (`aggregate_again`
+    /// computes only the aggregates an earlier version did not).
+    pub fn remember(&mut self) {
+        self.memo.get_or_insert_with(Memo::default);
+    }
+
+    /// How the last `aggregate_again` was computed; `None` unless the session remembers.
+    pub fn reuse(&self) -> Option<Reuse> {
+        self.memo.as_ref().map(|m| m.last)
+    }
+
+    /// Holds every dataset of `model` read from a file in memory (a Parquet file is otherwise
+    /// scanned by each pass), unless that takes more than `limit` bytes: then the tables stay as
+    /// they were, and what was collected is let go.
+    pub fn hold(&mut self, model: &Model, limit: usize) -> Result<Held, DataError> {
+        use datafusion::common::TableReference;
+        let mut held = Vec::new();
+        let mut bytes = 0usize;
+        for ds in model.datasets.iter().filter(|d| d.is_file()) {
+            let name = TableReference::bare(ds.name.as_str());
+            if !self.ctx.table_exist(name.clone())? {
+                continue;
+            }
+            let table = self.runtime.block_on(self.ctx.table(name.clone()))?;
+            let schema = Arc::new(table.schema().as_arrow().clone());
+            let parts = self.runtime.block_on(table.collect_partitioned())?;
+            bytes += parts
+                .iter()
+                .flatten()
+                .map(|b| b.get_array_memory_size())
+                .sum::<usize>();
+            if bytes > limit {
+                return Ok(Held::OverLimit(bytes));
+            }
+            held.push((name, MemTable::try_new(schema, parts)?));
+        }
+        for (name, table) in held {
+            self.ctx.deregister_table(name.clone())?;
+            self.ctx.register_table(name, Arc::new(table))?;
+        }
+        Ok(Held::InMemory(bytes))
+    }
+}

@@ -1,0 +1,208 @@
+//! Owns the figures beside each KPI: what the server asks of whoever evaluates a document on its
+//! project's data (`Evaluate`, which the command implements with the engine: this crate has
+//! none), the worker that asks it in the background so that diagnostics never wait, and the
+//! inlay hints and hover lines made from its answers.
+
+use crate::documents::Document;
+use crate::positions::Encoding;
+use lsp_server::{Message, Notification, Request, RequestId};
+use lsp_types::{InlayHint, InlayHintLabel, InlayHintTooltip, MarkupContent, MarkupKind, Uri};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Mutex;
+
+/// Evaluates a scorecard's text (an open document, saved or not) on the data its project reads.
+pub trait Evaluate: Send {
+    /// The figures of the scorecard at `file` whose text is `text`.
+    fn evaluate(&mut self, file: &Path, text: &str) -> Figures;
+}
+
+/// What one evaluation of a document gave: each KPI's last periods, or why there are none.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Figures {
+    /// Each KPI's total in its last periods, oldest first, in declaration order.
+    pub kpis: Vec<KpiFigures>,
+    /// Why there are no figures, or why some are missing (`data: cannot read orders.csv`); the
+    /// hints say it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// How the evaluation went: the milliseconds it took, and what it read or computed again.
+    pub took_ms: u64,
+    pub how: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiFigures {
+    pub name: String,
+    pub periods: Vec<Figure>,
+}
+
+/// A KPI's total in one period, as the terminal table writes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub period: String,
+    /// The value with its unit (`$1,234.50`, `27.3%`), or `no value`.
+    pub value: String,
+    /// `green`, `amber`, `red`, `no value` or `unrated`.
+    pub status: String,
+    /// The data covers the period only in part.
+    pub partial: bool,
+}
+
+/// The method of the notification that tells the client a document's figures are new (the
+/// editor extension and the tests wait for it; an editor that does not know it ignores it).
+pub const FIGURES: &str = "scorecard/figures";
+
+/// A document to evaluate: the one the client last sent, for its `version`.
+pub struct Job {
+    pub uri: Uri,
+    pub version: i32,
+    pub file: PathBuf,
+    pub text: String,
+}
+
+/// The figures of each document, with the version of the text they were computed from.
+#[derive(Default)]
+pub struct Known {
+    pub figures: BTreeMap<Uri, (i32, Figures)>,
+}
+
+/// The worker: evaluates the newest version of each document sent, skipping versions a newer one
+/// replaced while it was busy, and tells the client (the figures notification, and an inlay hint
+/// refresh when the client said at `initialize` it can take one).
+pub fn work(
+    mut evaluator: Box<dyn Evaluate>,
+    jobs: Receiver<Job>,
+    known: &Mutex<Known>,
+    send: &dyn Fn(Message),
+    refresh: &AtomicBool,
+) {
+    let mut asked = 0i32;
+    while let Ok(first) = jobs.recv() {
+        // The newest text of each document waiting.
+        let mut newest: BTreeMap<String, Job> = BTreeMap::new();
+        newest.insert(first.uri.as_str().to_string(), first);
+        while let Ok(next) = jobs.try_recv() {
+            newest.insert(next.uri.as_str().to_string(), next);
+        }
+        for job in newest.into_values() {
+            let figures = evaluator.evaluate(&job.file, &job.text);
+            let params = serde_json::json!({
+                "uri": job.uri.as_str(),
+                "version": job.version,
+                "figures": &figures,
+            });
+            if let Ok(mut k) = known.lock() {
+                k.figures.insert(job.uri.clone(), (job.version, figures));
+            }
+            send(Message::Notification(Notification::new(
+                FIGURES.to_string(),
+                params,
+            )));
+            if refresh.load(Ordering::Relaxed) {
+                asked += 1;
+                send(Message::Request(Request::new(
+                    RequestId::from(format!("scorecard-refresh-{asked}")),
+                    "workspace/inlayHint/refresh".to_string(),
+                    serde_json::Value::Null,
+                )));
+            }
+        }
+    }
+}
+
+/// The hint at the end of each KPI declaration's first line: its latest value and status, and a
+/// tooltip with its last periods. A hint from an earlier version of the text is marked as such.
+pub fn hints(doc: &Document, encoding: Encoding, known: Option<&(i32, Figures)>) -> Vec<InlayHint> {
+    let Some((version, figures)) = known else {
+        return Vec::new();
+    };
+    let stale = *version != doc.version;
+    let mut out = Vec::new();
+    for d in doc.symbols.declarations.iter().filter(|d| d.keyword.text == "kpi") {
+        let label = match figures.kpis.iter().find(|k| k.name == d.name.text) {
+            Some(k) => match k.periods.last() {
+                Some(latest) => shown(latest),
+                None => "no periods".to_string(),
+            },
+            None => match &figures.problem {
+                Some(p) => format!("not evaluated: {}", first_line(p)),
+                None => continue,
+            },
+        };
+        let label = match stale {
+            true => format!("… {label}"),
+            false => label,
+        };
+        let line_end = doc.text[d.span.start..]
+            .find(['\n', '\r'])
+            .map_or(doc.text.len(), |i| d.span.start + i);
+        let tooltip = tooltip(d.name.text.as_str(), figures, stale);
+        out.push(InlayHint {
+            position: encoding.position(&doc.text, line_end),
+            label: InlayHintLabel::String(format!("= {label}")),
+            kind: None,
+            text_edits: None,
+            tooltip: Some(InlayHintTooltip::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: tooltip,
+            })),
+            padding_left: Some(true),
+            padding_right: None,
+            data: None,
+        });
+    }
+    out
+}
+
+/// What a hover on a KPI adds: its last periods, one line each.
+pub fn hover_lines(kpi: &str, known: Option<&(i32, Figures)>, version: i32) -> Vec<String> {
+    let Some((v, figures)) = known else {
+        return Vec::new();
+    };
+    vec![tooltip(kpi, figures, *v != version)]
+}
+
+fn tooltip(kpi: &str, figures: &Figures, stale: bool) -> String {
+    let mut lines = Vec::new();
+    match figures.kpis.iter().find(|k| k.name == kpi) {
+        Some(k) => {
+            for f in k.periods.iter().rev() {
+                lines.push(format!("- {}: {}", f.period, shown(f)));
+            }
+        }
+        None => lines.push(match &figures.problem {
+            Some(p) => format!("Not evaluated: {p}"),
+            None => "Not evaluated".to_string(),
+        }),
+    }
+    if let (Some(p), true) = (&figures.problem, !figures.kpis.is_empty()) {
+        lines.push(format!("\n{p}"));
+    }
+    let when = match stale {
+        true => "from an earlier version of this text; updating",
+        false => "from the data",
+    };
+    format!(
+        "**Latest values** ({when}, {} ms, {})\n\n{}",
+        figures.took_ms,
+        figures.how,
+        lines.join("\n")
+    )
+}
+
+/// A figure as a hint writes it: `$1,234.50 · green · 2026-05` (`partial` when it is).
+fn shown(f: &Figure) -> String {
+    let partial = if f.partial { " (partial)" } else { "" };
+    match f.status.as_str() {
+        "unrated" | "no value" => format!("{} · {}{partial}", f.value, f.period),
+        status => format!("{} · {status} · {}{partial}", f.value, f.period),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
