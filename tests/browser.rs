@@ -148,6 +148,95 @@ impl Browser {
         panic!("{method} had no answer in {DEADLINE:?}");
     }
 
+    /// Opens `url` in a new tab and waits for its load event; the tab's session, for `ask`.
+    pub fn open(&mut self, url: &str) -> String {
+        let target = self.call(None, "Target.createTarget", json!({"url": "about:blank"}));
+        let target_id = target["targetId"].as_str().expect("a target").to_string();
+        let attached = self.call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target_id, "flatten": true}),
+        );
+        let session = attached["sessionId"].as_str().expect("a session").to_string();
+        let s = Some(session.as_str());
+        for domain in ["Runtime.enable", "Log.enable", "Page.enable"] {
+            self.call(s, domain, json!({}));
+        }
+        let first = self.events.len();
+        self.call(s, "Page.navigate", json!({"url": url}));
+        let start = Instant::now();
+        let loaded = |events: &[Value]| {
+            events.iter().any(|m| {
+                m["sessionId"].as_str() == s && m["method"].as_str() == Some("Page.loadEventFired")
+            })
+        };
+        while !loaded(&self.events[first..]) && start.elapsed() < DEADLINE {
+            if let Some(msg) = self.receive() {
+                self.events.push(msg);
+            }
+        }
+        assert!(loaded(&self.events[first..]), "{url} did not load in {DEADLINE:?}");
+        session
+    }
+
+    /// The value of a JavaScript expression in the tab (run by DevTools); null while the page is
+    /// between two loads.
+    pub fn ask(&mut self, session: &str, expression: &str) -> Value {
+        let id = self.send(
+            Some(session),
+            "Runtime.evaluate",
+            json!({"expression": expression, "returnByValue": true}),
+        );
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            let Some(msg) = self.receive() else { continue };
+            if msg["id"].as_u64() == Some(id) {
+                return msg["result"]["result"]["value"].clone();
+            }
+            self.events.push(msg);
+        }
+        panic!("Runtime.evaluate had no answer in {DEADLINE:?}");
+    }
+
+    /// Whether `expression` became true in the tab within `limit` (asked every 100 ms: the page
+    /// may reload meanwhile).
+    pub fn until(&mut self, session: &str, expression: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.ask(session, expression) == json!(true) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// What the tab logged as an error or warning, and what it threw, so far.
+    pub fn errors(&mut self, session: &str) -> Vec<String> {
+        let settle = Instant::now();
+        while settle.elapsed() < Duration::from_millis(300) {
+            if let Some(msg) = self.receive() {
+                self.events.push(msg);
+            }
+        }
+        self.events
+            .iter()
+            .filter(|m| m["sessionId"].as_str() == Some(session))
+            .filter_map(|m| match m["method"].as_str() {
+                Some("Runtime.exceptionThrown") => Some(m["params"].to_string()),
+                Some("Runtime.consoleAPICalled")
+                    if matches!(m["params"]["type"].as_str(), Some("error" | "warning")) =>
+                {
+                    Some(m["params"]["args"].to_string())
+                }
+                Some("Log.entryAdded") if m["params"]["entry"]["level"] == "error" => {
+                    Some(m["params"]["entry"].to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Loads `page` in a new tab, waits for its load event, asks each of `questions` (JavaScript
     /// expressions, run by DevTools, not by the page), and screenshots its top.
     pub fn visit(&mut self, page: &Path, shot_height: f64, questions: &[&str]) -> Visit {

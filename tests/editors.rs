@@ -183,8 +183,6 @@ fn the_vscode_extension_starts_the_language_server_for_scorecard_files() {
         m["activationEvents"],
         serde_json::json!(["onLanguage:scorecard"])
     );
-    let main = std::fs::read_to_string("editors/vscode/extension.js").expect("extension.js");
-    assert!(main.contains("args: [\"lsp\"]"), "{main}");
     // The extension is valid JavaScript (Node parses it without running it).
     let checked = std::process::Command::new("node")
         .args(["--check", "editors/vscode/extension.js"])
@@ -195,6 +193,70 @@ fn the_vscode_extension_starts_the_language_server_for_scorecard_files() {
         "{}",
         String::from_utf8_lossy(&checked.stderr)
     );
+}
+
+/// The extension run by Node against stand-ins for VS Code and its language client: it starts
+/// `scorecard lsp` with the settings' flags, and shows each figures notification in the status
+/// bar (the inlay hints themselves are the language client's, from the server's capability).
+#[test]
+fn the_vscode_extension_passes_its_settings_and_shows_the_figures() {
+    let stubs = tempfile::tempdir().expect("a folder");
+    let modules = stubs.path().join("node_modules");
+    std::fs::create_dir_all(modules.join("vscode")).unwrap();
+    std::fs::create_dir_all(modules.join("vscode-languageclient")).unwrap();
+    std::fs::write(
+        modules.join("vscode/index.js"),
+        r#"const settings = JSON.parse(process.env.SETTINGS);
+exports.workspace = { getConfiguration: () => ({ get: (k) => settings[k] }) };
+exports.StatusBarAlignment = { Left: 1 };
+exports.window = { createStatusBarItem: () => (global.status = { shown: false, show() { this.shown = true; } }) };
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        modules.join("vscode-languageclient/node.js"),
+        r#"exports.LanguageClient = class {
+  constructor(id, name, server, options) { global.started = { id, server, options }; this.handlers = {}; global.client = this; }
+  start() { return Promise.resolve(); }
+  stop() { return Promise.resolve(); }
+  onNotification(method, handler) { this.handlers[method] = handler; }
+};
+"#,
+    )
+    .unwrap();
+    let extension = std::fs::canonicalize("editors/vscode/extension.js").unwrap();
+    let driver = format!(
+        r#"const ext = require({extension:?});
+ext.activate({{ subscriptions: [] }}).then(() => {{
+  global.client.handlers["scorecard/figures"]({{ uri: "file:///a.scorecard", version: 3,
+    figures: {{ kpis: [{{ name: "net_revenue", periods: [] }}], took_ms: 42, how: "computed 1 aggregate, remembered 7" }} }});
+  console.log(JSON.stringify({{ args: global.started.server.run.args, command: global.started.server.run.command,
+    selector: global.started.options.documentSelector, status: global.status }}));
+}});
+"#
+    );
+    let run = |settings: Value| {
+        let out = std::process::Command::new("node")
+            .args(["-e", &driver])
+            .env("NODE_PATH", &modules)
+            .env("SETTINGS", settings.to_string())
+            .output()
+            .expect("node runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).expect("the driver's JSON")
+    };
+    let plain = run(serde_json::json!({}));
+    assert_eq!(plain["command"], "scorecard");
+    assert_eq!(plain["args"], serde_json::json!(["lsp"]));
+    assert_eq!(plain["selector"][0]["language"], "scorecard");
+    assert_eq!(plain["status"]["shown"], true);
+    assert_eq!(plain["status"]["text"], "$(graph) Scorecard: 1 KPI in 42 ms");
+    assert_eq!(plain["status"]["tooltip"], "computed 1 aggregate, remembered 7");
+    let set = run(serde_json::json!({
+        "server.path": "/opt/scorecard", "figures.enabled": false, "figures.keep": "8GiB"
+    }));
+    assert_eq!(set["command"], "/opt/scorecard");
+    assert_eq!(set["args"], serde_json::json!(["lsp", "--no-figures", "--keep", "8GiB"]));
 }
 
 fn grammar_scope() -> Value {

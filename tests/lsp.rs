@@ -7,7 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     input: ChildStdin,
     messages: Receiver<Value>,
@@ -15,7 +15,7 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Server {
+    pub(crate) fn start() -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -53,30 +53,30 @@ impl Server {
         }
     }
 
-    fn send(&mut self, message: Value) {
+    pub(crate) fn send(&mut self, message: Value) {
         let body = message.to_string();
         write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
         self.input.flush().expect("flush");
     }
 
-    fn notify(&mut self, method: &str, params: Value) {
+    pub(crate) fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
 
     /// The next message that `wanted` accepts (others, such as diagnostics, are skipped).
-    fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
         loop {
             let m = self
                 .messages
-                .recv_timeout(Duration::from_secs(20))
-                .expect("the server answers within 20 seconds");
+                .recv_timeout(Duration::from_secs(120))
+                .expect("the server answers within 120 seconds");
             if wanted(&m) {
                 return m;
             }
         }
     }
 
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
@@ -96,7 +96,7 @@ const URI: &str = "file:///work/retail.scorecard";
 
 /// The LSP position (line, UTF-16 column) of the `nth` occurrence of `needle`, plus `into`
 /// characters; worked out here, apart from the server's own conversion.
-fn at(text: &str, needle: &str, nth: usize, into: usize) -> Value {
+pub(crate) fn at(text: &str, needle: &str, nth: usize, into: usize) -> Value {
     let offset = text
         .match_indices(needle)
         .nth(nth)

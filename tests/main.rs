@@ -32,6 +32,7 @@ mod format;
 mod generate;
 mod health;
 mod journeys;
+mod live;
 mod lsp;
 mod nothing_missing;
 mod oracle;

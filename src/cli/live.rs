@@ -128,6 +128,9 @@ impl Live {
         if self.for_report {
             evaluation.take_credit_kpis();
         }
+        // What produced it: the scorecard as evaluated (unsaved text included), and when.
+        let read = rules::manifest::SourceFile::new(&file.display().to_string(), text);
+        super::input::stamp(&mut evaluation.manifest, vec![read], false);
         Ok(Evaluated {
             model: shown,
             evaluation,

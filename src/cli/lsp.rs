@@ -72,6 +72,7 @@ fn figures(e: &Evaluated) -> Figures {
                             }
                             (v, unit) => format::number(v, unit),
                         },
+                        exact: r.value.map(|v| v.to_string()),
                         status: r.status.name().replace('_', " "),
                         partial: r.partial,
                     })

@@ -235,6 +235,10 @@ fn answer(request: tiny_http::Request, served: &Mutex<Served>) {
         (tiny_http::Method::Get, "/version") => {
             typed(version.to_string(), "text/plain; charset=utf-8")
         }
+        // Browsers ask for an icon: there is none, and that is not an error.
+        (tiny_http::Method::Get, "/favicon.ico") => {
+            typed(String::new(), "text/plain; charset=utf-8").with_status_code(204)
+        }
         _ => typed("not found: the report is at /".to_string(), "text/plain; charset=utf-8")
             .with_status_code(404),
     };

@@ -162,6 +162,10 @@ impl Memo {
     }
 }
 
+/// The column of each held row's period (`Session::hold`), which a pass groups by instead of
+/// working the period out again (`query::grouping`).
+pub(crate) const HELD_PERIOD: &str = "__held_period";
+
 /// The rows a session holds in memory (`Session::hold`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Held {
@@ -195,7 +199,13 @@ impl Session {
             if !self.ctx.table_exist(name.clone())? {
                 continue;
             }
-            let table = self.runtime.block_on(self.ctx.table(name.clone()))?;
+            let mut table = self.runtime.block_on(self.ctx.table(name.clone()))?;
+            // Each row's period, worked out once here rather than by every pass.
+            if table.schema().has_column_with_unqualified_name(&ds.time) {
+                let time = crate::passes::period::Time::of(model, ds);
+                let period = crate::passes::period::period_of(time, self.periods);
+                table = table.with_column(HELD_PERIOD, period)?;
+            }
             let schema = Arc::new(table.schema().as_arrow().clone());
             let parts = self.runtime.block_on(table.collect_partitioned())?;
             bytes += parts

@@ -44,8 +44,11 @@ pub struct KpiFigures {
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
     pub period: String,
-    /// The value with its unit (`$1,234.50`, `27.3%`), or `no value`.
+    /// The value with its unit (`1,234.50 USD`, `27.3%`), or `no value`.
     pub value: String,
+    /// The exact decimal, as the JSON output writes it (`1234.50`, `0.273`); none for no value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact: Option<String>,
     /// `green`, `amber`, `red`, `no value` or `unrated`.
     pub status: String,
     /// The data covers the period only in part.
@@ -137,9 +140,11 @@ pub fn hints(doc: &Document, encoding: Encoding, known: Option<&(i32, Figures)>)
             true => format!("… {label}"),
             false => label,
         };
-        let line_end = doc.text[d.span.start..]
+        // The line of its keyword (its span starts at its doc comment).
+        let start = d.keyword.span.start;
+        let line_end = doc.text[start..]
             .find(['\n', '\r'])
-            .map_or(doc.text.len(), |i| d.span.start + i);
+            .map_or(doc.text.len(), |i| start + i);
         let tooltip = tooltip(d.name.text.as_str(), figures, stale);
         out.push(InlayHint {
             position: encoding.position(&doc.text, line_end),

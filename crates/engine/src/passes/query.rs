@@ -51,7 +51,10 @@ pub async fn run_pass(
         );
         df = df.filter(through.or(no_time.is_null()))?;
     }
-    let (group, partition) = grouping(period::Time::of(model, ds), pass, periods);
+    let held = df
+        .schema()
+        .has_column_with_unqualified_name(crate::warm::HELD_PERIOD);
+    let (group, partition) = grouping((period::Time::of(model, ds), held), pass, periods);
     // The rows before any ranking, for the distinct counts counted apart.
     let rows = df.clone();
     let ranked = ranked_by_column(model, aggregates);
@@ -78,9 +81,17 @@ pub async fn run_pass(
 }
 
 /// The group of a row (its period, then its segment values as text, as the engine keys segments)
-/// and the same without names, to partition the rankings of top shares by.
-fn grouping(time: period::Time, pass: &Pass, periods: Periods) -> (Vec<Expr>, Vec<Expr>) {
-    let period = crate::passes::period::period_of(time, periods);
+/// and the same without names, to partition the rankings of top shares by. A table a warm session
+/// holds has each row's period already (`held`).
+fn grouping(
+    (time, held): (period::Time, bool),
+    pass: &Pass,
+    periods: Periods,
+) -> (Vec<Expr>, Vec<Expr>) {
+    let period = match held {
+        true => ident(crate::warm::HELD_PERIOD),
+        false => crate::passes::period::period_of(time, periods),
+    };
     let mut group = vec![period.clone().alias("__period")];
     let mut partition = vec![period];
     for (i, b) in pass.by.iter().enumerate() {

@@ -1,0 +1,357 @@
+//! Live authoring (docs/editors.md, "Figures as you type"): the language server driven with
+//! protocol messages over a real project (open, edit, wait for the figures, compare them with
+//! what `scorecard run` says of the same text saved to disk), and `report --serve` loaded in
+//! Chromium, edited, and reloaded.
+
+use crate::browser::Browser;
+use crate::lsp::Server;
+use crate::support::scorecard_in;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The bundled examples copied into a fresh folder (they are one project).
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a folder");
+    copy(Path::new("scorecards"), dir.path());
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for entry in std::fs::read_dir(from).expect("the examples") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a type").is_dir() {
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a copy");
+        }
+    }
+}
+
+/// Each KPI's total in the last three reported periods, as `(period, exact value)`, from
+/// `scorecard run --format json` on the file as saved.
+fn cold_run(file: &Path) -> BTreeMap<String, Vec<(String, Option<String>)>> {
+    let dir = file.parent().expect("a folder");
+    let name = file.file_name().and_then(|n| n.to_str()).expect("a name");
+    let (code, out, err) = scorecard_in(dir, &["run", name, "--format", "json"]);
+    assert!(code == 0 || code == 3, "run failed ({code}): {err}");
+    let run: Value = serde_json::from_str(&out).expect("JSON");
+    let mut kpis = BTreeMap::new();
+    for k in run["kpis"].as_array().expect("kpis") {
+        let totals: Vec<(String, Option<String>)> = k["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["segment"].as_object().is_some_and(|s| s.is_empty()))
+            .map(|r| {
+                let period = r["period"].as_str().expect("a period").to_string();
+                (period, r["value"].as_str().map(str::to_string))
+            })
+            .collect();
+        let last = totals[totals.len().saturating_sub(3)..].to_vec();
+        kpis.insert(k["name"].as_str().expect("a name").to_string(), last);
+    }
+    kpis
+}
+
+/// The same, from a `scorecard/figures` notification.
+fn shown(figures: &Value) -> BTreeMap<String, Vec<(String, Option<String>)>> {
+    figures["kpis"]
+        .as_array()
+        .expect("kpis")
+        .iter()
+        .map(|k| {
+            let periods = k["periods"]
+                .as_array()
+                .expect("periods")
+                .iter()
+                .map(|f| {
+                    let exact = f["exact"].as_str().map(str::to_string);
+                    (f["period"].as_str().expect("a period").to_string(), exact)
+                })
+                .collect();
+            (k["name"].as_str().expect("a name").to_string(), periods)
+        })
+        .collect()
+}
+
+fn uri(file: &Path) -> String {
+    format!("file://{}", file.display())
+}
+
+/// Opens `file` with `text` at `version`, or sends `text` as its change to `version`, and waits
+/// for that version's figures.
+fn figures_of(s: &mut Server, file: &Path, (text, version): (&str, i64)) -> Value {
+    let document = json!({ "uri": uri(file), "version": version });
+    if version == 1 {
+        let mut opened = document.clone();
+        opened["languageId"] = json!("scorecard");
+        opened["text"] = json!(text);
+        s.notify("textDocument/didOpen", json!({ "textDocument": opened }));
+    } else {
+        s.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": document, "contentChanges": [{ "text": text }] }),
+        );
+    }
+    let want = uri(file);
+    s.wait(|m| {
+        m["method"] == "scorecard/figures"
+            && m["params"]["uri"] == json!(want)
+            && m["params"]["version"] == json!(version)
+    })["params"]["figures"]
+        .clone()
+}
+
+fn initialized(s: &mut Server) {
+    let caps = json!({ "workspace": { "inlayHint": { "refreshSupport": true } } });
+    let init = s.request("initialize", json!({ "processId": null, "capabilities": caps }));
+    assert_eq!(init["capabilities"]["inlayHintProvider"], true);
+    s.notify("initialized", json!({}));
+}
+
+#[test]
+fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
+    let dir = project();
+    let file = dir.path().join("retail/retail.scorecard");
+    let mut text = std::fs::read_to_string(&file).expect("the example");
+    let mut s = Server::start();
+    initialized(&mut s);
+    let first = figures_of(&mut s, &file, (&text, 1));
+    assert!(first["how"].as_str().unwrap().starts_with("read "), "{first}");
+    assert_eq!(shown(&first), cold_run(&file), "as opened");
+    // The server asks the editor to show the new hints.
+    s.wait(|m| m["method"] == "workspace/inlayHint/refresh");
+
+    // Each kind of edit, unsaved, then saved for the cold run to compare with.
+    let edits = [
+        // A KPI's formula: a new aggregate, computed on the rows held.
+        ("value: sum(orders.revenue)\n", "value: sum(orders.revenue where channel = \"online\")\n"),
+        // A threshold only: no aggregate computed at all.
+        ("green >= 39%, amber >= 38%", "green >= 35%, amber >= 34%"),
+        // A KPI added, reading an aggregate another KPI reads.
+        ("kpi units_sold", "kpi online_units \"Online units\" { unit: count  value: sum(orders.units where channel = \"online\") }\n\nkpi units_sold"),
+        // Back to the first formula: computed again, equal to the first figures.
+        ("value: sum(orders.revenue where channel = \"online\")\n", "value: sum(orders.revenue)\n"),
+    ];
+    for (version, (from, to)) in (2..).zip(edits) {
+        assert!(text.contains(from), "`{from}` is in the example");
+        text = text.replacen(from, to, 1);
+        let figures = figures_of(&mut s, &file, (&text, version));
+        assert!(figures["how"].as_str().unwrap().starts_with("computed "), "edit {version} read no file again: {figures}");
+        std::fs::write(&file, &text).expect("saved");
+        assert_eq!(shown(&figures), cold_run(&file), "after edit {version} ({to})");
+    }
+    let how = |f: &Value| f["how"].as_str().unwrap().to_string();
+
+    // A threshold edit computes nothing; a formula edit one aggregate in each of its passes.
+    text = text.replacen("green >= 35%", "green >= 30%", 1);
+    assert!(text.contains("green >= 30%"));
+    let threshold = figures_of(&mut s, &file, (&text, 10));
+    assert!(how(&threshold).starts_with("computed 0 aggregates"), "{threshold}");
+    text = text.replacen("value: sum(orders.units)", "value: sum(orders.units where region = \"EMEA\")", 1);
+    let formula = figures_of(&mut s, &file, (&text, 11));
+    assert!(how(&formula).starts_with("computed 1 aggregate,"), "{formula}");
+
+    // The inlay hints show the latest value and status of each KPI at the end of its first line.
+    let hints = s.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": uri(&file) }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
+    );
+    let hints = hints.as_array().expect("hints");
+    let kpis = text.matches("\nkpi ").count();
+    assert_eq!(hints.len(), kpis, "one hint per KPI: {hints:?}");
+    let line = text[..text.find("kpi net_revenue").unwrap()].matches('\n').count();
+    let net = hints.iter().find(|h| h["position"]["line"] == json!(line)).expect("net revenue's hint");
+    let latest = &formula["kpis"].as_array().unwrap().iter().find(|k| k["name"] == "net_revenue").unwrap()["periods"][2];
+    let label = net["label"].as_str().unwrap();
+    assert!(label.starts_with(&format!("= {}", latest["value"].as_str().unwrap())), "{label}");
+    assert!(label.contains(latest["status"].as_str().unwrap()) && label.contains(latest["period"].as_str().unwrap()), "{label}");
+
+    // A hover on a KPI lists its last periods.
+    let hover = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri(&file) }, "position": crate::lsp::at(&text, "kpi net_revenue", 0, 5) }),
+    );
+    let hovered = hover["contents"]["value"].as_str().unwrap();
+    assert!(hovered.contains("**Latest values**"), "{hovered}");
+    for p in formula["kpis"][0]["periods"].as_array().unwrap() {
+        assert!(hovered.contains(&format!("- {}: {}", p["period"].as_str().unwrap(), p["value"].as_str().unwrap())), "{hovered}");
+    }
+
+    // Text with an error is not evaluated: the hints it gets are the last ones, marked stale.
+    let broken = text.replacen("value: sum(orders.units where", "value: sum(orders.nope where", 1);
+    s.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&file), "version": 12 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let hints = s.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": uri(&file) }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
+    );
+    assert!(hints.as_array().unwrap().iter().all(|h| h["label"].as_str().unwrap().starts_with("= … ")), "{hints}");
+
+    // A data file changed on disk is read again; the figures are the new data's.
+    let orders = dir.path().join("retail/data/orders.csv");
+    let csv = std::fs::read_to_string(&orders).unwrap();
+    let header = csv.lines().next().unwrap();
+    let kept: Vec<&str> = csv.lines().skip(1).filter(|l| !l.contains(",EMEA,")).collect();
+    assert!(kept.len() < csv.lines().count() - 1, "the example has EMEA rows");
+    std::fs::write(&orders, format!("{header}\n{}\n", kept.join("\n"))).unwrap();
+    let reread = figures_of(&mut s, &file, (&text, 13));
+    assert!(how(&reread).starts_with("read "), "{reread}");
+    std::fs::write(&file, &text).expect("saved");
+    assert_eq!(shown(&reread), cold_run(&file), "on the changed data");
+
+    s.request("shutdown", Value::Null);
+    s.notify("exit", Value::Null);
+}
+
+#[test]
+fn figures_of_rule_tables_follow_edits_of_the_rules() {
+    let dir = project();
+    let file = dir.path().join("marketing/marketing.scorecard");
+    let mut text = std::fs::read_to_string(&file).expect("the example");
+    let mut s = Server::start();
+    initialized(&mut s);
+    let first = figures_of(&mut s, &file, (&text, 1));
+    assert_eq!(shown(&first), cold_run(&file), "as opened");
+    let edits = [
+        // The attribution's rule: its table is derived again.
+        ("model: time_decay(half_life: 7 days)", "model: time_decay(half_life: 3 days)", true),
+        // A KPI over the rule's table: only the aggregate.
+        ("green >= 0%, amber >= -50%", "green >= 10%, amber >= -40%", false),
+        ("window: 30 days\n  value: orders.revenue\n  credit_to: touchpoints.channel\n  model: markov", "window: 14 days\n  value: orders.revenue\n  credit_to: touchpoints.channel\n  model: markov", true),
+    ];
+    for (version, (from, to, derived)) in (2..).zip(edits) {
+        assert!(text.contains(from), "`{from}` is in the example");
+        text = text.replacen(from, to, 1);
+        let figures = figures_of(&mut s, &file, (&text, version));
+        let how = figures["how"].as_str().unwrap();
+        assert_eq!(how.contains("rule tables derived again"), derived, "{how}");
+        std::fs::write(&file, &text).expect("saved");
+        assert_eq!(shown(&figures), cold_run(&file), "after edit {version} ({to})");
+    }
+    // A document outside any project folder with data gets a figure saying why there is none.
+    let lone = dir.path().join("nowhere.scorecard");
+    let figures = figures_of(&mut s, &lone, (&text, 1));
+    assert!(figures["kpis"].as_array().unwrap().is_empty());
+    assert!(figures["problem"].as_str().unwrap().contains("scorecard::data::"), "{figures}");
+    s.request("shutdown", Value::Null);
+    s.notify("exit", Value::Null);
+}
+
+/// `scorecard report FILE --serve --port 0`, started; its address, from what it says.
+struct Served {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(file: &Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(["report", file.to_str().unwrap(), "--serve", "--port", "0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let address = loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "the server stopped before serving");
+        if let Some(at) = line.split("at http://").nth(1) {
+            break at.split('/').next().unwrap().to_string();
+        }
+    };
+    // Keep reading what it says, so that it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in err.lines() {});
+    Served { child, address }
+}
+
+#[test]
+fn the_served_report_reloads_when_the_scorecard_or_its_data_changes() {
+    let dir = project();
+    let file = dir.path().join("retail/retail.scorecard");
+    let served = serve(&file);
+    let url = format!("http://{}/", served.address);
+    let mut browser = Browser::start();
+    let tab = browser.open(&url);
+    let title = "document.querySelector('h1') && document.querySelector('h1').textContent";
+    let heading = browser.ask(&tab, title);
+    assert!(heading.as_str().unwrap_or("").contains("Retail"), "{heading}");
+    let label = |name: &str| format!("document.body.innerText.includes({})", json!(name));
+    assert_eq!(browser.ask(&tab, &label("Revenue, web only")), json!(false));
+
+    // An edit saved: the page reloads with the new label.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("kpi net_revenue \"Net revenue\"", "kpi net_revenue \"Revenue, web only\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&file, &edited).unwrap();
+    assert!(browser.until(&tab, &label("Revenue, web only"), Duration::from_secs(60)), "the page reloaded with the edit");
+
+    // A scorecard with an error: the page says so, and comes back when it is mended.
+    std::fs::write(&file, edited.replacen("sum(orders.revenue)", "sum(orders.nope)", 1)).unwrap();
+    assert!(browser.until(&tab, "!!document.getElementById('problem')", Duration::from_secs(60)), "the page shows the error");
+    let problem = browser.ask(&tab, "document.getElementById('problem').textContent");
+    assert!(problem.as_str().unwrap().contains("nope"), "{problem}");
+    std::fs::write(&file, &edited).unwrap();
+    assert!(browser.until(&tab, &label("Revenue, web only"), Duration::from_secs(60)));
+
+    // Data changed on disk: the figures are the new data's, as a cold report gives them.
+    let budget = dir.path().join("retail/data/budget.csv");
+    let csv = std::fs::read_to_string(&budget).unwrap();
+    let header = csv.lines().next().unwrap().to_string();
+    std::fs::write(&budget, format!("{header}\n")).unwrap();
+    // Named as the server was given it, so that the manifests name it alike.
+    let (code, cold, err) = scorecard_in(dir.path(), &["report", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let cold_text = visible_numbers(&mut browser, &cold);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let numbers = "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
+    loop {
+        let now = browser.ask(&tab, numbers);
+        if now.as_str() == Some(cold_text.as_str()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the served page never showed the new data's figures");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let errors = browser.errors(&tab);
+    assert!(errors.is_empty(), "the page logged errors: {errors:?}");
+    // Nothing but the page and its version is served.
+    let missing = ureq_get(&format!("http://{}/other", served.address));
+    assert_eq!(missing, 404);
+}
+
+/// The table cells of a report page, as the served page's question gives them.
+fn visible_numbers(browser: &mut Browser, page: &str) -> String {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("cold.html");
+    std::fs::write(&path, page).unwrap();
+    let tab = browser.open(&format!("file://{}", path.display()));
+    let cells = "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
+    browser.ask(&tab, cells).as_str().unwrap().to_string()
+}
+
+/// The status of a GET, by a bare HTTP/1.0 request.
+fn ureq_get(url: &str) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
