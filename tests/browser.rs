@@ -157,7 +157,10 @@ impl Browser {
             "Target.attachToTarget",
             json!({"targetId": target_id, "flatten": true}),
         );
-        let session = attached["sessionId"].as_str().expect("a session").to_string();
+        let session = attached["sessionId"]
+            .as_str()
+            .expect("a session")
+            .to_string();
         let s = Some(session.as_str());
         for domain in ["Runtime.enable", "Log.enable", "Page.enable"] {
             self.call(s, domain, json!({}));
@@ -175,7 +178,10 @@ impl Browser {
                 self.events.push(msg);
             }
         }
-        assert!(loaded(&self.events[first..]), "{url} did not load in {DEADLINE:?}");
+        assert!(
+            loaded(&self.events[first..]),
+            "{url} did not load in {DEADLINE:?}"
+        );
         session
     }
 

@@ -242,7 +242,11 @@ ext.activate({{ subscriptions: [] }}).then(() => {{
             .env("SETTINGS", settings.to_string())
             .output()
             .expect("node runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<Value>(&out.stdout).expect("the driver's JSON")
     };
     let plain = run(serde_json::json!({}));
@@ -250,13 +254,22 @@ ext.activate({{ subscriptions: [] }}).then(() => {{
     assert_eq!(plain["args"], serde_json::json!(["lsp"]));
     assert_eq!(plain["selector"][0]["language"], "scorecard");
     assert_eq!(plain["status"]["shown"], true);
-    assert_eq!(plain["status"]["text"], "$(graph) Scorecard: 1 KPI in 42 ms");
-    assert_eq!(plain["status"]["tooltip"], "computed 1 aggregate, remembered 7");
+    assert_eq!(
+        plain["status"]["text"],
+        "$(graph) Scorecard: 1 KPI in 42 ms"
+    );
+    assert_eq!(
+        plain["status"]["tooltip"],
+        "computed 1 aggregate, remembered 7"
+    );
     let set = run(serde_json::json!({
         "server.path": "/opt/scorecard", "figures.enabled": false, "figures.keep": "8GiB"
     }));
     assert_eq!(set["command"], "/opt/scorecard");
-    assert_eq!(set["args"], serde_json::json!(["lsp", "--no-figures", "--keep", "8GiB"]));
+    assert_eq!(
+        set["args"],
+        serde_json::json!(["lsp", "--no-figures", "--keep", "8GiB"])
+    );
 }
 
 fn grammar_scope() -> Value {

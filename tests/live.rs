@@ -110,7 +110,10 @@ fn figures_of(s: &mut Server, file: &Path, (text, version): (&str, i64)) -> Valu
 
 fn initialized(s: &mut Server) {
     let caps = json!({ "workspace": { "inlayHint": { "refreshSupport": true } } });
-    let init = s.request("initialize", json!({ "processId": null, "capabilities": caps }));
+    let init = s.request(
+        "initialize",
+        json!({ "processId": null, "capabilities": caps }),
+    );
     assert_eq!(init["capabilities"]["inlayHintProvider"], true);
     s.notify("initialized", json!({}));
 }
@@ -123,7 +126,10 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
     let mut s = Server::start();
     initialized(&mut s);
     let first = figures_of(&mut s, &file, (&text, 1));
-    assert!(first["how"].as_str().unwrap().starts_with("read "), "{first}");
+    assert!(
+        first["how"].as_str().unwrap().starts_with("read "),
+        "{first}"
+    );
     assert_eq!(shown(&first), cold_run(&file), "as opened");
     // The server asks the editor to show the new hints.
     s.wait(|m| m["method"] == "workspace/inlayHint/refresh");
@@ -143,9 +149,16 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
         assert!(text.contains(from), "`{from}` is in the example");
         text = text.replacen(from, to, 1);
         let figures = figures_of(&mut s, &file, (&text, version));
-        assert!(figures["how"].as_str().unwrap().starts_with("computed "), "edit {version} read no file again: {figures}");
+        assert!(
+            figures["how"].as_str().unwrap().starts_with("computed "),
+            "edit {version} read no file again: {figures}"
+        );
         std::fs::write(&file, &text).expect("saved");
-        assert_eq!(shown(&figures), cold_run(&file), "after edit {version} ({to})");
+        assert_eq!(
+            shown(&figures),
+            cold_run(&file),
+            "after edit {version} ({to})"
+        );
     }
     let how = |f: &Value| f["how"].as_str().unwrap().to_string();
 
@@ -153,10 +166,20 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
     text = text.replacen("green >= 35%", "green >= 30%", 1);
     assert!(text.contains("green >= 30%"));
     let threshold = figures_of(&mut s, &file, (&text, 10));
-    assert!(how(&threshold).starts_with("computed 0 aggregates"), "{threshold}");
-    text = text.replacen("value: sum(orders.units)", "value: sum(orders.units where region = \"EMEA\")", 1);
+    assert!(
+        how(&threshold).starts_with("computed 0 aggregates"),
+        "{threshold}"
+    );
+    text = text.replacen(
+        "value: sum(orders.units)",
+        "value: sum(orders.units where region = \"EMEA\")",
+        1,
+    );
     let formula = figures_of(&mut s, &file, (&text, 11));
-    assert!(how(&formula).starts_with("computed 1 aggregate,"), "{formula}");
+    assert!(
+        how(&formula).starts_with("computed 1 aggregate,"),
+        "{formula}"
+    );
 
     // The inlay hints show the latest value and status of each KPI at the end of its first line.
     let hints = s.request(
@@ -166,12 +189,29 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
     let hints = hints.as_array().expect("hints");
     let kpis = text.matches("\nkpi ").count();
     assert_eq!(hints.len(), kpis, "one hint per KPI: {hints:?}");
-    let line = text[..text.find("kpi net_revenue").unwrap()].matches('\n').count();
-    let net = hints.iter().find(|h| h["position"]["line"] == json!(line)).expect("net revenue's hint");
-    let latest = &formula["kpis"].as_array().unwrap().iter().find(|k| k["name"] == "net_revenue").unwrap()["periods"][2];
+    let line = text[..text.find("kpi net_revenue").unwrap()]
+        .matches('\n')
+        .count();
+    let net = hints
+        .iter()
+        .find(|h| h["position"]["line"] == json!(line))
+        .expect("net revenue's hint");
+    let latest = &formula["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "net_revenue")
+        .unwrap()["periods"][2];
     let label = net["label"].as_str().unwrap();
-    assert!(label.starts_with(&format!("= {}", latest["value"].as_str().unwrap())), "{label}");
-    assert!(label.contains(latest["status"].as_str().unwrap()) && label.contains(latest["period"].as_str().unwrap()), "{label}");
+    assert!(
+        label.starts_with(&format!("= {}", latest["value"].as_str().unwrap())),
+        "{label}"
+    );
+    assert!(
+        label.contains(latest["status"].as_str().unwrap())
+            && label.contains(latest["period"].as_str().unwrap()),
+        "{label}"
+    );
 
     // A hover on a KPI lists its last periods.
     let hover = s.request(
@@ -181,11 +221,22 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
     let hovered = hover["contents"]["value"].as_str().unwrap();
     assert!(hovered.contains("**Latest values**"), "{hovered}");
     for p in formula["kpis"][0]["periods"].as_array().unwrap() {
-        assert!(hovered.contains(&format!("- {}: {}", p["period"].as_str().unwrap(), p["value"].as_str().unwrap())), "{hovered}");
+        assert!(
+            hovered.contains(&format!(
+                "- {}: {}",
+                p["period"].as_str().unwrap(),
+                p["value"].as_str().unwrap()
+            )),
+            "{hovered}"
+        );
     }
 
     // Text with an error is not evaluated: the hints it gets are the last ones, marked stale.
-    let broken = text.replacen("value: sum(orders.units where", "value: sum(orders.nope where", 1);
+    let broken = text.replacen(
+        "value: sum(orders.units where",
+        "value: sum(orders.nope where",
+        1,
+    );
     s.notify(
         "textDocument/didChange",
         json!({ "textDocument": { "uri": uri(&file), "version": 12 }, "contentChanges": [{ "text": broken }] }),
@@ -194,14 +245,28 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
         "textDocument/inlayHint",
         json!({ "textDocument": { "uri": uri(&file) }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
     );
-    assert!(hints.as_array().unwrap().iter().all(|h| h["label"].as_str().unwrap().starts_with("= … ")), "{hints}");
+    assert!(
+        hints
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["label"].as_str().unwrap().starts_with("= … ")),
+        "{hints}"
+    );
 
     // A data file changed on disk is read again; the figures are the new data's.
     let orders = dir.path().join("retail/data/orders.csv");
     let csv = std::fs::read_to_string(&orders).unwrap();
     let header = csv.lines().next().unwrap();
-    let kept: Vec<&str> = csv.lines().skip(1).filter(|l| !l.contains(",EMEA,")).collect();
-    assert!(kept.len() < csv.lines().count() - 1, "the example has EMEA rows");
+    let kept: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.contains(",EMEA,"))
+        .collect();
+    assert!(
+        kept.len() < csv.lines().count() - 1,
+        "the example has EMEA rows"
+    );
     std::fs::write(&orders, format!("{header}\n{}\n", kept.join("\n"))).unwrap();
     let reread = figures_of(&mut s, &file, (&text, 13));
     assert!(how(&reread).starts_with("read "), "{reread}");
@@ -235,13 +300,23 @@ fn figures_of_rule_tables_follow_edits_of_the_rules() {
         let how = figures["how"].as_str().unwrap();
         assert_eq!(how.contains("rule tables derived again"), derived, "{how}");
         std::fs::write(&file, &text).expect("saved");
-        assert_eq!(shown(&figures), cold_run(&file), "after edit {version} ({to})");
+        assert_eq!(
+            shown(&figures),
+            cold_run(&file),
+            "after edit {version} ({to})"
+        );
     }
     // A document outside any project folder with data gets a figure saying why there is none.
     let lone = dir.path().join("nowhere.scorecard");
     let figures = figures_of(&mut s, &lone, (&text, 1));
     assert!(figures["kpis"].as_array().unwrap().is_empty());
-    assert!(figures["problem"].as_str().unwrap().contains("scorecard::data::"), "{figures}");
+    assert!(
+        figures["problem"]
+            .as_str()
+            .unwrap()
+            .contains("scorecard::data::"),
+        "{figures}"
+    );
     s.request("shutdown", Value::Null);
     s.notify("exit", Value::Null);
 }
@@ -269,7 +344,10 @@ fn serve(file: &Path) -> Served {
     let mut line = String::new();
     let address = loop {
         line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "the server stopped before serving");
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "the server stopped before serving"
+        );
         if let Some(at) = line.split("at http://").nth(1) {
             break at.split('/').next().unwrap().to_string();
         }
@@ -289,20 +367,41 @@ fn the_served_report_reloads_when_the_scorecard_or_its_data_changes() {
     let tab = browser.open(&url);
     let title = "document.querySelector('h1') && document.querySelector('h1').textContent";
     let heading = browser.ask(&tab, title);
-    assert!(heading.as_str().unwrap_or("").contains("Retail"), "{heading}");
+    assert!(
+        heading.as_str().unwrap_or("").contains("Retail"),
+        "{heading}"
+    );
     let label = |name: &str| format!("document.body.innerText.includes({})", json!(name));
     assert_eq!(browser.ask(&tab, &label("Revenue, web only")), json!(false));
 
     // An edit saved: the page reloads with the new label.
     let text = std::fs::read_to_string(&file).unwrap();
-    let edited = text.replacen("kpi net_revenue \"Net revenue\"", "kpi net_revenue \"Revenue, web only\"", 1);
+    let edited = text.replacen(
+        "kpi net_revenue \"Net revenue\"",
+        "kpi net_revenue \"Revenue, web only\"",
+        1,
+    );
     assert_ne!(edited, text);
     std::fs::write(&file, &edited).unwrap();
-    assert!(browser.until(&tab, &label("Revenue, web only"), Duration::from_secs(60)), "the page reloaded with the edit");
+    assert!(
+        browser.until(&tab, &label("Revenue, web only"), Duration::from_secs(60)),
+        "the page reloaded with the edit"
+    );
 
     // A scorecard with an error: the page says so, and comes back when it is mended.
-    std::fs::write(&file, edited.replacen("sum(orders.revenue)", "sum(orders.nope)", 1)).unwrap();
-    assert!(browser.until(&tab, "!!document.getElementById('problem')", Duration::from_secs(60)), "the page shows the error");
+    std::fs::write(
+        &file,
+        edited.replacen("sum(orders.revenue)", "sum(orders.nope)", 1),
+    )
+    .unwrap();
+    assert!(
+        browser.until(
+            &tab,
+            "!!document.getElementById('problem')",
+            Duration::from_secs(60)
+        ),
+        "the page shows the error"
+    );
     let problem = browser.ask(&tab, "document.getElementById('problem').textContent");
     assert!(problem.as_str().unwrap().contains("nope"), "{problem}");
     std::fs::write(&file, &edited).unwrap();
@@ -318,13 +417,17 @@ fn the_served_report_reloads_when_the_scorecard_or_its_data_changes() {
     assert_eq!(code, 0, "{err}");
     let cold_text = visible_numbers(&mut browser, &cold);
     let deadline = Instant::now() + Duration::from_secs(60);
-    let numbers = "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
+    let numbers =
+        "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
     loop {
         let now = browser.ask(&tab, numbers);
         if now.as_str() == Some(cold_text.as_str()) {
             break;
         }
-        assert!(Instant::now() < deadline, "the served page never showed the new data's figures");
+        assert!(
+            Instant::now() < deadline,
+            "the served page never showed the new data's figures"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let errors = browser.errors(&tab);
@@ -340,7 +443,8 @@ fn visible_numbers(browser: &mut Browser, page: &str) -> String {
     let path = folder.path().join("cold.html");
     std::fs::write(&path, page).unwrap();
     let tab = browser.open(&format!("file://{}", path.display()));
-    let cells = "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
+    let cells =
+        "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
     browser.ask(&tab, cells).as_str().unwrap().to_string()
 }
 

@@ -96,10 +96,13 @@ impl Live {
                 (aggregates, remembered(reuse))
             }
             None => {
-                let (mut session, aggregates) = Session::open_remembering(&model, &options)
-                    .map_err(|e| data_error(&e))?;
+                let (mut session, aggregates) =
+                    Session::open_remembering(&model, &options).map_err(|e| data_error(&e))?;
                 let read: u64 = aggregates.inputs.iter().map(|i| i.rows).sum();
-                let mut how = format!("read {} rows", scorecard::model::format::group_thousands(&read.to_string()));
+                let mut how = format!(
+                    "read {} rows",
+                    scorecard::model::format::group_thousands(&read.to_string())
+                );
                 match session.reuse().map(|_| session.hold(&model, self.keep)) {
                     Some(Ok(Held::InMemory(_))) => {
                         self.warm = Some(Warm {
@@ -117,7 +120,9 @@ impl Live {
                         ));
                     }
                     Some(Err(e)) => how.push_str(&format!("; not held: {e}")),
-                    None => how.push_str("; not held: some rows are aggregated where they are stored"),
+                    None => {
+                        how.push_str("; not held: some rows are aggregated where they are stored")
+                    }
                 }
                 (aggregates, how)
             }
@@ -160,8 +165,8 @@ fn remembered(reuse: engine::Reuse) -> String {
 
 /// What the rows read for `model` depend on, as text.
 fn read_for(model: &Model, options: &engine::Options) -> String {
-    let declared = serde_json::to_string(&(&model.datasets, &model.header, &model.rates))
-        .unwrap_or_default();
+    let declared =
+        serde_json::to_string(&(&model.datasets, &model.header, &model.rates)).unwrap_or_default();
     format!(
         "{declared}\n{:?}",
         (

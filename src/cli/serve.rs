@@ -45,7 +45,10 @@ pub fn serve(file: &Path, source: &DataArgs, port: u16, keep: usize) -> Exit {
         page: evaluate(&mut live, file, &mut watched),
     }));
     match server.server_addr().to_ip() {
-        Some(addr) => eprintln!("serving the report of {} at http://{addr}/ (Ctrl-C to stop)", file.display()),
+        Some(addr) => eprintln!(
+            "serving the report of {} at http://{addr}/ (Ctrl-C to stop)",
+            file.display()
+        ),
         None => eprintln!("serving the report of {}", file.display()),
     }
     let answering = served.clone();
@@ -188,7 +191,10 @@ fn reloading(page: &str, version: u64) -> String {
     let policy = "default-src 'none'";
     let with_policy = page.replacen(
         &format!("content=\"{policy}"),
-        &format!("content=\"{policy}; script-src 'sha256-{}'; connect-src 'self'", sha256_base64(&script_body(&script))),
+        &format!(
+            "content=\"{policy}; script-src 'sha256-{}'; connect-src 'self'",
+            sha256_base64(&script_body(&script))
+        ),
         1,
     );
     match with_policy.rfind("</body>") {
@@ -239,8 +245,11 @@ fn answer(request: tiny_http::Request, served: &Mutex<Served>) {
         (tiny_http::Method::Get, "/favicon.ico") => {
             typed(String::new(), "text/plain; charset=utf-8").with_status_code(204)
         }
-        _ => typed("not found: the report is at /".to_string(), "text/plain; charset=utf-8")
-            .with_status_code(404),
+        _ => typed(
+            "not found: the report is at /".to_string(),
+            "text/plain; charset=utf-8",
+        )
+        .with_status_code(404),
     };
     let _ = request.respond(response);
 }

@@ -480,7 +480,14 @@ impl Session {
             memo.last = Reuse::default();
         }
         let memo = self.memo.as_mut();
-        let computed = compute(contexts, model, &again.options, range, out, (BTreeMap::new(), memo));
+        let computed = compute(
+            contexts,
+            model,
+            &again.options,
+            range,
+            out,
+            (BTreeMap::new(), memo),
+        );
         let mut computed = self.runtime.block_on(computed)?;
         computed.memory_limit = again.options.memory_limit;
         computed.results_may_spill = again.options.results_may_spill;
@@ -611,7 +618,14 @@ async fn compute(
     if let Some(p) = options.progress.as_deref() {
         p.set_now("computing");
     }
-    derive_once(contexts.local, model, (options, periods), &mut out, memo.as_deref_mut()).await?;
+    derive_once(
+        contexts.local,
+        model,
+        (options, periods),
+        &mut out,
+        memo.as_deref_mut(),
+    )
+    .await?;
     if let Some(rule) = &options.rows {
         keep_all_segments(contexts.local, model, rule, &mut out).await?;
     } else if let Some(rule) = &options.segments_named {
@@ -697,7 +711,11 @@ async fn compute(
             } else {
                 let before = out.notes.len();
                 run_checks(contexts.local, model, options, periods, &mut out).await?;
-                m.keep_checks(&out.periods, out.checks.clone(), out.notes[before..].to_vec());
+                m.keep_checks(
+                    &out.periods,
+                    out.checks.clone(),
+                    out.notes[before..].to_vec(),
+                );
             }
             let passes: Vec<_> = passes.into_iter().collect();
             m.keep_only(model, &passes);
@@ -730,7 +748,12 @@ async fn derive_once(
     for ds in model.datasets.iter().filter(|d| !d.is_file()) {
         ctx.deregister_table(datafusion::common::TableReference::bare(ds.name.as_str()))?;
     }
-    let before = (out.curves.len(), out.cohorts.len(), out.notes.len(), out.credits.len());
+    let before = (
+        out.curves.len(),
+        out.cohorts.len(),
+        out.notes.len(),
+        out.credits.len(),
+    );
     derive_tables(ctx, model, options, periods, out).await?;
     if let (Some(m), Some(key)) = (memo, key) {
         let derived = warm::Derived {

@@ -68,7 +68,10 @@ fn column_key(model: &Model, aggregate: usize) -> String {
 impl Memo {
     /// What deriving the tables gave, when they were derived from what `key` says.
     pub(crate) fn derived(&self, key: &str) -> Option<&Derived> {
-        self.derived.as_ref().filter(|(k, _)| k == key).map(|(_, d)| d)
+        self.derived
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, d)| d)
     }
 
     /// Remembers the tables derived from `key`; every pass over a rule's table is forgotten.

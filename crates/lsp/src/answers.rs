@@ -44,9 +44,7 @@ pub fn answer(documents: &Documents, known: &Known, request: Request) -> Respons
                         let all = figures::hints(doc, documents.encoding, known.figures.get(uri));
                         // Those in the range asked for.
                         all.into_iter()
-                            .filter(|h| {
-                                h.position >= p.range.start && h.position <= p.range.end
-                            })
+                            .filter(|h| h.position >= p.range.start && h.position <= p.range.end)
                             .collect::<Vec<_>>()
                     });
                     Response::new_ok(id, hints)

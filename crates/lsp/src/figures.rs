@@ -125,7 +125,12 @@ pub fn hints(doc: &Document, encoding: Encoding, known: Option<&(i32, Figures)>)
     };
     let stale = *version != doc.version;
     let mut out = Vec::new();
-    for d in doc.symbols.declarations.iter().filter(|d| d.keyword.text == "kpi") {
+    for d in doc
+        .symbols
+        .declarations
+        .iter()
+        .filter(|d| d.keyword.text == "kpi")
+    {
         let label = match figures.kpis.iter().find(|k| k.name == d.name.text) {
             Some(k) => match k.periods.last() {
                 Some(latest) => shown(latest),

@@ -225,14 +225,12 @@ fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification,
     };
     let published = documents.open(uri.clone(), version, text.clone());
     let clean = documents.get(&uri).is_some_and(|d| d.model.is_some());
-    let job = file_path(&uri)
-        .filter(|_| clean)
-        .map(|file| Job {
-            uri,
-            version,
-            file,
-            text,
-        });
+    let job = file_path(&uri).filter(|_| clean).map(|file| Job {
+        uri,
+        version,
+        file,
+        text,
+    });
     Some((published, job))
 }
 
