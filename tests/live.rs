@@ -459,3 +459,50 @@ fn ureq_get(url: &str) -> u16 {
     stream.read_to_string(&mut answer).unwrap();
     answer.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
+
+/// The engine held warm over Parquet files (each row's line kept from the file's order, the rows
+/// cut into runs per core, each row's period worked out once) gives every version the aggregates a
+/// cold run of that version gives: attribution credit, whose ties follow the rows' lines, derived
+/// again from the held touches; new aggregates and remembered ones alike.
+#[test]
+fn a_warm_session_over_parquet_gives_each_version_what_a_cold_run_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let (code, _, err) = scorecard_in(
+        data,
+        &["generate", "marketing", "--rows", "30000", "--out", "gen", "--format", "parquet"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string("bench/marketing.scorecard")
+        .unwrap()
+        .replace(".csv\"", ".parquet\"");
+    let versions = [
+        text.clone(),
+        text.replacen("model: linear", "model: first_touch", 1),
+        text.replacen("model: time_decay(half_life: 7 days)", "model: time_decay(half_life: 2 days)", 1)
+            .replacen("window: 30 days", "window: 10 days", 1),
+        text.clone(),
+    ];
+    let evaluate = |aggregates: scorecard::engine::Aggregates, model: &scorecard::model::Model| {
+        let e = scorecard::rules::evaluate(model, aggregates, scorecard::rules::manifest::RunOptions::of(&scorecard::engine::Options::new(".".into()))).expect("evaluated");
+        serde_json::to_value(&e.kpis).unwrap()
+    };
+    let options = scorecard::engine::Options::new(data.join("gen"));
+    let model = |t: &str| scorecard::compile(t).model.expect("the bench scorecard checks");
+    let (mut warm, first) =
+        scorecard::engine::Session::open_remembering(&model(&versions[0]), &options).unwrap();
+    let held = warm.hold(&model(&versions[0]), usize::MAX).unwrap();
+    assert!(matches!(held, scorecard::engine::Held::InMemory(_)), "{held:?}");
+    assert_eq!(evaluate(first, &model(&versions[0])), {
+        let cold = scorecard::engine::aggregate(&model(&versions[0]), &options).unwrap();
+        evaluate(cold, &model(&versions[0]))
+    });
+    for (i, version) in versions.iter().enumerate().skip(1) {
+        let m = model(version);
+        let again = warm.aggregate_again(&m).unwrap();
+        let reuse = warm.reuse().unwrap();
+        let cold = scorecard::engine::aggregate(&m, &options).unwrap();
+        assert_eq!(evaluate(again, &m), evaluate(cold, &m), "version {i}");
+        assert!(reuse.derived_again, "version {i} changes an attribution: {reuse:?}");
+    }
+}

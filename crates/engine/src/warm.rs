@@ -210,7 +210,20 @@ impl Session {
                 table = table.with_column(HELD_PERIOD, period)?;
             }
             let schema = Arc::new(table.schema().as_arrow().clone());
-            let parts = self.runtime.block_on(table.collect_partitioned())?;
+            // Collected in the file's order, so that each row's line (`__line`, a row number
+            // over the scan) is its place in the file, as when the file is read; then cut into
+            // one run of batches per core for the passes.
+            let table = crate::sources::parquet::in_file_order(table);
+            let batches: Vec<_> = self
+                .runtime
+                .block_on(table.collect_partitioned())?
+                .into_iter()
+                .flatten()
+                .collect();
+            let cores = self.ctx.copied_config().target_partitions().max(1);
+            let size = batches.len().div_ceil(cores).max(1);
+            let parts: Vec<Vec<_>> = batches.chunks(size).map(<[_]>::to_vec).collect();
+            let parts = if parts.is_empty() { vec![Vec::new()] } else { parts };
             bytes += parts
                 .iter()
                 .flatten()
