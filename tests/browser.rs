@@ -150,6 +150,13 @@ impl Browser {
 
     /// Opens `url` in a new tab and waits for its load event; the tab's session, for `ask`.
     pub fn open(&mut self, url: &str) -> String {
+        self.loaded_tab(url, &["Runtime.enable", "Log.enable", "Page.enable"])
+            .1
+    }
+
+    /// A new tab with these DevTools domains enabled, `url` loaded in it: its target, its session
+    /// and where its events begin in `events`.
+    fn loaded_tab(&mut self, url: &str, domains: &[&str]) -> (String, String, usize) {
         let target = self.call(None, "Target.createTarget", json!({"url": "about:blank"}));
         let target_id = target["targetId"].as_str().expect("a target").to_string();
         let attached = self.call(
@@ -162,17 +169,17 @@ impl Browser {
             .expect("a session")
             .to_string();
         let s = Some(session.as_str());
-        for domain in ["Runtime.enable", "Log.enable", "Page.enable"] {
+        for domain in domains {
             self.call(s, domain, json!({}));
         }
         let first = self.events.len();
         self.call(s, "Page.navigate", json!({"url": url}));
-        let start = Instant::now();
         let loaded = |events: &[Value]| {
             events.iter().any(|m| {
                 m["sessionId"].as_str() == s && m["method"].as_str() == Some("Page.loadEventFired")
             })
         };
+        let start = Instant::now();
         while !loaded(&self.events[first..]) && start.elapsed() < DEADLINE {
             if let Some(msg) = self.receive() {
                 self.events.push(msg);
@@ -180,9 +187,9 @@ impl Browser {
         }
         assert!(
             loaded(&self.events[first..]),
-            "{url} did not load in {DEADLINE:?}"
+            "{url} did not finish loading in {DEADLINE:?}"
         );
-        session
+        (target_id, session, first)
     }
 
     /// The value of a JavaScript expression in the tab (run by DevTools); null while the page is
@@ -246,48 +253,18 @@ impl Browser {
     /// Loads `page` in a new tab, waits for its load event, asks each of `questions` (JavaScript
     /// expressions, run by DevTools, not by the page), and screenshots its top.
     pub fn visit(&mut self, page: &Path, shot_height: f64, questions: &[&str]) -> Visit {
-        let target = self.call(None, "Target.createTarget", json!({"url": "about:blank"}));
-        let target_id = target["targetId"].as_str().expect("a target").to_string();
-        let attached = self.call(
-            None,
-            "Target.attachToTarget",
-            json!({"targetId": target_id, "flatten": true}),
-        );
-        let session = attached["sessionId"]
-            .as_str()
-            .expect("a session")
-            .to_string();
-        let s = Some(session.as_str());
-        for domain in [
-            "Runtime.enable",
-            "Log.enable",
-            "Network.enable",
-            "Page.enable",
-        ] {
-            self.call(s, domain, json!({}));
-        }
         let url = format!(
             "file://{}",
             page.canonicalize().expect("the page exists").display()
         );
-        let first = self.events.len();
-        self.call(s, "Page.navigate", json!({"url": url}));
-        let loaded = |events: &[Value]| {
-            events.iter().any(|m| {
-                m["sessionId"].as_str() == s && m["method"].as_str() == Some("Page.loadEventFired")
-            })
-        };
-        let start = Instant::now();
-        while !loaded(&self.events[first..]) && start.elapsed() < DEADLINE {
-            if let Some(msg) = self.receive() {
-                self.events.push(msg);
-            }
-        }
-        assert!(
-            loaded(&self.events[first..]),
-            "{} did not finish loading in {DEADLINE:?}",
-            page.display()
-        );
+        let domains = [
+            "Runtime.enable",
+            "Log.enable",
+            "Network.enable",
+            "Page.enable",
+        ];
+        let (target_id, session, first) = self.loaded_tab(&url, &domains);
+        let s = Some(session.as_str());
         // Let anything the page does after load (it should do nothing) show up.
         let settle = Instant::now();
         while settle.elapsed() < Duration::from_millis(500) {

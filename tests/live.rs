@@ -470,7 +470,16 @@ fn a_warm_session_over_parquet_gives_each_version_what_a_cold_run_gives() {
     let data = dir.path();
     let (code, _, err) = scorecard_in(
         data,
-        &["generate", "marketing", "--rows", "30000", "--out", "gen", "--format", "parquet"],
+        &[
+            "generate",
+            "marketing",
+            "--rows",
+            "30000",
+            "--out",
+            "gen",
+            "--format",
+            "parquet",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string("bench/marketing.scorecard")
@@ -479,20 +488,38 @@ fn a_warm_session_over_parquet_gives_each_version_what_a_cold_run_gives() {
     let versions = [
         text.clone(),
         text.replacen("model: linear", "model: first_touch", 1),
-        text.replacen("model: time_decay(half_life: 7 days)", "model: time_decay(half_life: 2 days)", 1)
-            .replacen("window: 30 days", "window: 10 days", 1),
+        text.replacen(
+            "model: time_decay(half_life: 7 days)",
+            "model: time_decay(half_life: 2 days)",
+            1,
+        )
+        .replacen("window: 30 days", "window: 10 days", 1),
         text.clone(),
     ];
     let evaluate = |aggregates: scorecard::engine::Aggregates, model: &scorecard::model::Model| {
-        let e = scorecard::rules::evaluate(model, aggregates, scorecard::rules::manifest::RunOptions::of(&scorecard::engine::Options::new(".".into()))).expect("evaluated");
+        let e = scorecard::rules::evaluate(
+            model,
+            aggregates,
+            scorecard::rules::manifest::RunOptions::of(&scorecard::engine::Options::new(
+                ".".into(),
+            )),
+        )
+        .expect("evaluated");
         serde_json::to_value(&e.kpis).unwrap()
     };
     let options = scorecard::engine::Options::new(data.join("gen"));
-    let model = |t: &str| scorecard::compile(t).model.expect("the bench scorecard checks");
+    let model = |t: &str| {
+        scorecard::compile(t)
+            .model
+            .expect("the bench scorecard checks")
+    };
     let (mut warm, first) =
         scorecard::engine::Session::open_remembering(&model(&versions[0]), &options).unwrap();
     let held = warm.hold(&model(&versions[0]), usize::MAX).unwrap();
-    assert!(matches!(held, scorecard::engine::Held::InMemory(_)), "{held:?}");
+    assert!(
+        matches!(held, scorecard::engine::Held::InMemory(_)),
+        "{held:?}"
+    );
     assert_eq!(evaluate(first, &model(&versions[0])), {
         let cold = scorecard::engine::aggregate(&model(&versions[0]), &options).unwrap();
         evaluate(cold, &model(&versions[0]))
@@ -503,6 +530,9 @@ fn a_warm_session_over_parquet_gives_each_version_what_a_cold_run_gives() {
         let reuse = warm.reuse().unwrap();
         let cold = scorecard::engine::aggregate(&m, &options).unwrap();
         assert_eq!(evaluate(again, &m), evaluate(cold, &m), "version {i}");
-        assert!(reuse.derived_again, "version {i} changes an attribution: {reuse:?}");
+        assert!(
+            reuse.derived_again,
+            "version {i} changes an attribution: {reuse:?}"
+        );
     }
 }

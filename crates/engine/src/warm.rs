@@ -223,7 +223,11 @@ impl Session {
             let cores = self.ctx.copied_config().target_partitions().max(1);
             let size = batches.len().div_ceil(cores).max(1);
             let parts: Vec<Vec<_>> = batches.chunks(size).map(<[_]>::to_vec).collect();
-            let parts = if parts.is_empty() { vec![Vec::new()] } else { parts };
+            let parts = if parts.is_empty() {
+                vec![Vec::new()]
+            } else {
+                parts
+            };
             bytes += parts
                 .iter()
                 .flatten()
