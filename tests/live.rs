@@ -306,9 +306,56 @@ fn figures_of_rule_tables_follow_edits_of_the_rules() {
             "after edit {version} ({to})"
         );
     }
+    // The two attributions swapped (the tables rules derive come in the rules' order): the rows
+    // held are still the ones read, and only the rule tables are derived again.
+    let decay = text.find("/// Recent touches").expect("the decay rule");
+    let markov = text
+        .find("/// Each channel's removal")
+        .expect("the Markov rule");
+    let end = text.find("kpi attributed_revenue ").expect("the first KPI");
+    let swapped = format!(
+        "{}{}{}{}",
+        &text[..decay],
+        &text[markov..end],
+        &text[decay..markov],
+        &text[end..]
+    );
+    let figures = figures_of(&mut s, &file, (&swapped, 5));
+    let how = figures["how"].as_str().unwrap();
+    assert!(
+        how.starts_with("computed ") && how.contains("derived again"),
+        "{how}"
+    );
+    std::fs::write(&file, &swapped).expect("saved");
+    assert_eq!(shown(&figures), cold_run(&file), "with the rules swapped");
+    // A document that is not a file (an unsaved buffer) has no data: its figures say so.
+    let untitled = json!({ "uri": "untitled:Untitled-1", "languageId": "scorecard", "version": 1, "text": text });
+    s.notify("textDocument/didOpen", json!({ "textDocument": untitled }));
+    let figures = s.wait(|m| {
+        m["method"] == "scorecard/figures" && m["params"]["uri"] == "untitled:Untitled-1"
+    });
+    assert!(
+        figures["params"]["figures"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not a file on disk"),
+        "{figures}"
+    );
+    let hints = s.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": "untitled:Untitled-1" }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
+    );
+    let hints = hints.as_array().unwrap();
+    assert!(
+        !hints.is_empty()
+            && hints
+                .iter()
+                .all(|h| h["label"].as_str().unwrap().contains("not a file on disk")),
+        "{hints:?}"
+    );
     // A document outside any project folder with data gets a figure saying why there is none.
     let lone = dir.path().join("nowhere.scorecard");
-    let figures = figures_of(&mut s, &lone, (&text, 1));
+    let figures = figures_of(&mut s, &lone, (&swapped, 1));
     assert!(figures["kpis"].as_array().unwrap().is_empty());
     assert!(
         figures["problem"]
@@ -432,9 +479,120 @@ fn the_served_report_reloads_when_the_scorecard_or_its_data_changes() {
     }
     let errors = browser.errors(&tab);
     assert!(errors.is_empty(), "the page logged errors: {errors:?}");
-    // Nothing but the page and its version is served.
-    let missing = ureq_get(&format!("http://{}/other", served.address));
-    assert_eq!(missing, 404);
+    // Nothing but the page and its version is served, with GET and HEAD, to this machine's name.
+    let at = &served.address;
+    let port = at.rsplit(':').next().unwrap();
+    assert_eq!(http(at, "GET /other HTTP/1.0", at), 404);
+    assert_eq!(http(at, "GET /?reload=1 HTTP/1.0", at), 200);
+    assert_eq!(http(at, "HEAD / HTTP/1.0", at), 200);
+    assert_eq!(
+        http(at, &format!("GET http://{at}/version HTTP/1.1"), at),
+        200
+    );
+    assert_eq!(http(at, "POST / HTTP/1.0", at), 405);
+    assert_eq!(
+        http(at, "GET / HTTP/1.0", &format!("localhost:{port}")),
+        200
+    );
+    // A page elsewhere reaching this port through a name of its own (DNS rebinding) is refused.
+    assert_eq!(
+        http(at, "GET / HTTP/1.0", &format!("attacker.example:{port}")),
+        421
+    );
+}
+
+/// The status of one request line sent to `address` with this `Host`, by a bare HTTP request.
+fn http(address: &str, line: &str, host: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{line}\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The page served now, by a bare HTTP request.
+fn page(address: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(stream, "GET / HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// Waits up to a minute for the served page to contain `text`.
+fn served_shows(address: &str, text: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if page(address).contains(text) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn the_served_report_sees_data_mended_after_it_started_and_edits_made_while_it_evaluates() {
+    // Started while a data file is missing: the page says why, and the file restored is seen.
+    let dir = project();
+    let file = dir.path().join("retail/retail.scorecard");
+    let budget = dir.path().join("retail/data/budget.csv");
+    let kept = dir.path().join("budget.csv.away");
+    std::fs::rename(&budget, &kept).unwrap();
+    let served = serve(&file);
+    assert!(
+        served_shows(&served.address, "id=\"problem\""),
+        "the missing file is the page"
+    );
+    assert!(page(&served.address).contains("budget.csv"));
+    std::fs::rename(&kept, &budget).unwrap();
+    assert!(
+        served_shows(&served.address, "Net revenue"),
+        "the report once the file is back"
+    );
+    drop(served);
+
+    // An edit saved while the data is being read again is evaluated after it: the page ends with
+    // the edit, and with the data as it is.
+    let big = tempfile::tempdir().unwrap();
+    let (code, _, err) = scorecard_in(
+        big.path(),
+        &[
+            "generate", "retail", "--rows", "300000", "--out", "data", "--format", "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let card = big.path().join("retail.scorecard");
+    let text = std::fs::read_to_string("bench/retail.scorecard")
+        .unwrap()
+        .replace("\"orders.csv\"", "\"data/orders.csv\"")
+        .replace("\"budget.csv\"", "\"data/budget.csv\"");
+    std::fs::write(&card, &text).unwrap();
+    let served = serve(&card);
+    assert!(served_shows(&served.address, "Gross sales"));
+    let orders = big.path().join("data/orders.csv");
+    let mut csv = std::fs::read_to_string(&orders).unwrap();
+    let last = csv.lines().last().unwrap().to_string();
+    csv.push_str(&last.replacen(",", "x,", 1));
+    csv.push('\n');
+    std::fs::write(&orders, &csv).unwrap();
+    // The data is read again now (a few seconds in a debug build); the edit lands meanwhile.
+    std::thread::sleep(Duration::from_millis(700));
+    std::fs::write(
+        &card,
+        text.replacen("\"Gross sales\"", "\"Gross sales, edited\"", 1),
+    )
+    .unwrap();
+    assert!(
+        served_shows(&served.address, "Gross sales, edited"),
+        "the edit made while evaluating"
+    );
 }
 
 /// The table cells of a report page, as the served page's question gives them.
@@ -446,18 +604,6 @@ fn visible_numbers(browser: &mut Browser, page: &str) -> String {
     let cells =
         "Array.from(document.querySelectorAll('td')).map(c => c.textContent.trim()).join('|')";
     browser.ask(&tab, cells).as_str().unwrap().to_string()
-}
-
-/// The status of a GET, by a bare HTTP/1.0 request.
-fn ureq_get(url: &str) -> u16 {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 /// The engine held warm over Parquet files (each row's line kept from the file's order, the rows
@@ -535,4 +681,43 @@ fn a_warm_session_over_parquet_gives_each_version_what_a_cold_run_gives() {
             "version {i} changes an attribution: {reuse:?}"
         );
     }
+}
+
+/// What the rows held take is counted once per buffer: rows read from CSV share buffers between
+/// batches, and counting each batch's arrays whole made 175 MiB of order lines look like 2 GiB, so
+/// that `--keep 2GiB` refused to hold them.
+#[test]
+fn the_rows_held_are_measured_as_what_they_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = scorecard_in(
+        dir.path(),
+        &[
+            "generate", "retail", "--rows", "100000", "--out", "data", "--format", "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string("bench/retail.scorecard").unwrap();
+    let model = scorecard::compile(&text).model.unwrap();
+    let options = scorecard::engine::Options::new(dir.path().join("data"));
+    let (mut session, _) = scorecard::engine::Session::open_remembering(&model, &options).unwrap();
+    let csv = std::fs::metadata(dir.path().join("data/orders.csv"))
+        .unwrap()
+        .len() as usize;
+    let scorecard::engine::Held::InMemory(held) = session.hold(&model, usize::MAX).unwrap() else {
+        panic!("no limit, so the rows are held");
+    };
+    // 12 columns, a row's line and its period: in memory, about what the text of the file takes.
+    assert!(
+        held > csv / 2 && held < csv * 3,
+        "{held} bytes held for {csv} bytes of CSV"
+    );
+    // A limit between what they take and what counting each batch whole would say holds them.
+    let (mut again, _) = scorecard::engine::Session::open_remembering(&model, &options).unwrap();
+    let fits = again.hold(&model, held + held / 10).unwrap();
+    assert_eq!(fits, scorecard::engine::Held::InMemory(held));
+    let (mut tight, _) = scorecard::engine::Session::open_remembering(&model, &options).unwrap();
+    assert!(matches!(
+        tight.hold(&model, held / 2).unwrap(),
+        scorecard::engine::Held::OverLimit(_)
+    ));
 }

@@ -42,9 +42,20 @@ pub(crate) struct Evaluated {
     /// aggregates, remembered 71`.
     pub(crate) how: String,
     pub(crate) took_ms: u64,
-    /// Every file the evaluation read: the data files (to watch for changes).
-    pub(crate) data_files: Vec<PathBuf>,
+    /// The data files the evaluation read, each with its size and time of change taken before
+    /// it was read (so that a change while it was read shows as a change).
+    pub(crate) reads: Vec<Stamped>,
 }
+
+/// Why an evaluation gave nothing, and the data files it would have read, stamped as `reads` is
+/// (so that mending one is seen).
+pub(crate) struct Failed {
+    pub(crate) why: String,
+    pub(crate) reads: Vec<Stamped>,
+}
+
+/// A file and its size and time of change (none when it cannot be read).
+pub(crate) type Stamped = (PathBuf, Option<(u64, SystemTime)>);
 
 impl Live {
     pub(crate) fn new(keep: usize, for_report: bool) -> Live {
@@ -57,20 +68,24 @@ impl Live {
 
     /// Evaluates the scorecard `text` (read from, or to be saved at, `file`) on its project's
     /// data; the error says why there is nothing to show.
-    pub(crate) fn evaluate(&mut self, file: &Path, text: &str) -> Result<Evaluated, String> {
+    pub(crate) fn evaluate(&mut self, file: &Path, text: &str) -> Result<Evaluated, Failed> {
         let started = Instant::now();
+        let failed = |why: String| Failed {
+            why,
+            reads: Vec::new(),
+        };
         let compiled = scorecard::compile(text);
         let Some(model) = compiled.model else {
-            return Err(format!(
+            return Err(failed(format!(
                 "the scorecard has {} error{}",
                 compiled.errors(),
                 super::terminal::s(compiled.errors())
-            ));
+            )));
         };
         let project = scorecard::project::Project::of(file)
-            .map_err(|e| format!("error[{}]: {e}", e.code().as_str()))?;
+            .map_err(|e| failed(format!("error[{}]: {e}", e.code().as_str())))?;
         if let Some(e) = project.binding_errors(file, &model).first() {
-            return Err(format!("error[{}]: {e}", e.code().as_str()));
+            return Err(failed(format!("error[{}]: {e}", e.code().as_str())));
         }
         let options = super::input::project_options(&project, file, None);
         // A report's model has each attribution's credit as KPIs too; it shows the model as written.
@@ -85,19 +100,23 @@ impl Live {
             .map(|r| r.path)
             .collect();
         let read_for = read_for(&model, &options);
-        let stamps: Vec<_> = data_files.iter().map(|p| (p.clone(), stamp(p))).collect();
+        let stamps: Vec<Stamped> = data_files.iter().map(|p| (p.clone(), stamp(p))).collect();
+        let failed = |why: String| Failed {
+            why,
+            reads: stamps.clone(),
+        };
         let fits = |w: &Warm| w.file == file && w.read_for == read_for && w.stamps == stamps;
         let (aggregates, how) = match self.warm.take().filter(fits) {
             Some(mut warm) => {
                 let again = warm.session.aggregate_again(&model);
                 let reuse = warm.session.reuse().unwrap_or_default();
-                let aggregates = again.map_err(|e| data_error(&e))?;
+                let aggregates = again.map_err(|e| failed(data_error(&e)))?;
                 self.warm = Some(warm);
                 (aggregates, remembered(reuse))
             }
             None => {
-                let (mut session, aggregates) =
-                    Session::open_remembering(&model, &options).map_err(|e| data_error(&e))?;
+                let (mut session, aggregates) = Session::open_remembering(&model, &options)
+                    .map_err(|e| failed(data_error(&e)))?;
                 let read: u64 = aggregates.inputs.iter().map(|i| i.rows).sum();
                 let mut how = format!(
                     "read {} rows",
@@ -108,7 +127,7 @@ impl Live {
                         self.warm = Some(Warm {
                             file: file.to_path_buf(),
                             read_for,
-                            stamps,
+                            stamps: stamps.clone(),
                             session,
                         });
                     }
@@ -129,7 +148,7 @@ impl Live {
         };
         let recorded = rules::manifest::RunOptions::of(&options);
         let mut evaluation = rules::evaluate(&model, aggregates, recorded)
-            .map_err(|e| format!("error[{}]: {e}", e.code().as_str()))?;
+            .map_err(|e| failed(format!("error[{}]: {e}", e.code().as_str())))?;
         if self.for_report {
             evaluation.take_credit_kpis();
         }
@@ -141,7 +160,7 @@ impl Live {
             evaluation,
             how,
             took_ms: started.elapsed().as_millis() as u64,
-            data_files,
+            reads: stamps,
         })
     }
 }
@@ -163,10 +182,11 @@ fn remembered(reuse: engine::Reuse) -> String {
     how
 }
 
-/// What the rows read for `model` depend on, as text.
+/// What the rows read for `model` depend on, as text: the datasets read from a source (not the
+/// tables rules derive, which follow the rules' order), the header and the rates.
 fn read_for(model: &Model, options: &engine::Options) -> String {
-    let declared =
-        serde_json::to_string(&(&model.datasets, &model.header, &model.rates)).unwrap_or_default();
+    let read: Vec<_> = model.datasets.iter().filter(|d| d.is_file()).collect();
+    let declared = serde_json::to_string(&(&read, &model.header, &model.rates)).unwrap_or_default();
     format!(
         "{declared}\n{:?}",
         (

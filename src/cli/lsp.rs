@@ -36,8 +36,8 @@ impl Evaluate for Evaluator {
     fn evaluate(&mut self, file: &Path, text: &str) -> Figures {
         match self.0.evaluate(file, text) {
             Ok(e) => figures(&e),
-            Err(why) => Figures {
-                problem: Some(why),
+            Err(failed) => Figures {
+                problem: Some(failed.why),
                 ..Figures::default()
             },
         }

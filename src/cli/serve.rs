@@ -3,11 +3,11 @@
 //! and a page that reloads itself when it does.
 
 use super::exit::Exit;
-use super::live::{stamp, Live};
+use super::live::{stamp, Live, Stamped};
 use super::run::DataArgs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// How often the files are looked at, and how often the page asks whether it changed.
 const LOOK_EVERY: Duration = Duration::from_millis(250);
@@ -52,9 +52,10 @@ pub fn serve(file: &Path, source: &DataArgs, port: u16, keep: usize) -> Exit {
         None => eprintln!("serving the report of {}", file.display()),
     }
     let answering = served.clone();
+    let port = server.server_addr().to_ip().map_or(port, |a| a.port());
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
-            answer(request, &answering);
+            answer(request, &answering, port);
         }
     });
     loop {
@@ -89,33 +90,33 @@ fn unsupported(source: &DataArgs) -> Option<&'static str> {
 
 /// The files whose change makes the report evaluate again: the scorecard, every place its
 /// project file may be (a `scorecard.toml` made, changed or removed), and the data files the last
-/// evaluation read; each with its size and time of change when last looked at.
+/// evaluation read or would have read; each with its size and time of change when last looked at,
+/// or, for those an evaluation read, from before it read them (a change while it ran is a change).
 struct Watched {
-    files: Vec<(PathBuf, Option<(u64, SystemTime)>)>,
+    files: Vec<Stamped>,
 }
 
 impl Watched {
     fn new(scorecard: &Path) -> Watched {
-        let mut watched = Watched { files: Vec::new() };
-        watched.set(scorecard, &[]);
-        watched
+        Watched {
+            files: Watched::around(scorecard),
+        }
     }
 
-    /// Watches the scorecard, its project files and these data files from now on.
-    fn set(&mut self, scorecard: &Path, data: &[PathBuf]) {
+    /// The scorecard and every place its project file may be, stamped now.
+    fn around(scorecard: &Path) -> Vec<Stamped> {
         let absolute = std::path::absolute(scorecard).unwrap_or_else(|_| scorecard.to_path_buf());
         let projects = absolute
             .ancestors()
             .skip(1)
             .map(|folder| folder.join("scorecard.toml"));
-        self.files = std::iter::once(scorecard.to_path_buf())
+        std::iter::once(scorecard.to_path_buf())
             .chain(projects)
-            .chain(data.iter().cloned())
             .map(|p| {
                 let seen = stamp(&p);
                 (p, seen)
             })
-            .collect();
+            .collect()
     }
 
     /// Whether a file changed since it was last looked at.
@@ -132,15 +133,21 @@ impl Watched {
     }
 }
 
-/// The report of the scorecard as it is on disk now, or a page saying why there is none.
+/// The report of the scorecard as it is on disk now, or a page saying why there is none; what to
+/// watch from now on is what was stamped before the scorecard and its data were read.
 fn evaluate(live: &mut Live, file: &Path, watched: &mut Watched) -> String {
+    let mut around = Watched::around(file);
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
-        Err(e) => return problem_page(file, &format!("cannot read `{}`: {e}", file.display())),
+        Err(e) => {
+            watched.files = around;
+            return problem_page(file, &format!("cannot read `{}`: {e}", file.display()));
+        }
     };
     match live.evaluate(file, &text) {
         Ok(done) => {
-            watched.set(file, &done.data_files);
+            around.extend(done.reads);
+            watched.files = around;
             eprintln!(
                 "evaluated {} in {} ms ({})",
                 file.display(),
@@ -149,7 +156,10 @@ fn evaluate(live: &mut Live, file: &Path, watched: &mut Watched) -> String {
             );
             scorecard::report::html::html_with(&done.evaluation, &done.model, None)
         }
-        Err(why) => {
+        Err(failed) => {
+            around.extend(failed.reads);
+            watched.files = around;
+            let why = failed.why;
             eprintln!("{}: {why}", file.display());
             let diagnostics = match scorecard::compile(&text) {
                 c if c.model.is_none() => scorecard::diagnostic::render(
@@ -218,8 +228,10 @@ fn sha256_base64(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
-/// Answers one request: the page at `/`, its version at `/version`, and nothing else.
-fn answer(request: tiny_http::Request, served: &Mutex<Served>) {
+/// Answers one request: the page at `/`, its version at `/version`, and nothing else. A request
+/// naming another host is refused, so that a page elsewhere cannot read the report through a name
+/// that resolves to this machine (DNS rebinding).
+fn answer(request: tiny_http::Request, served: &Mutex<Served>, port: u16) {
     let (version, page) = match served.lock() {
         Ok(s) => (s.version, s.page.clone()),
         Err(_) => return,
@@ -234,22 +246,53 @@ fn answer(request: tiny_http::Request, served: &Mutex<Served>) {
         }
         response
     };
-    let response = match (request.method(), request.url()) {
-        (tiny_http::Method::Get, "/") => {
+    let text = "text/plain; charset=utf-8";
+    let host = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_string());
+    let local = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    let response = match (request.method(), path(request.url())) {
+        _ if !host
+            .as_ref()
+            .is_some_and(|h| local.iter().any(|l| l.eq_ignore_ascii_case(h))) =>
+        {
+            typed(
+                format!("the report is served to http://127.0.0.1:{port}/ only"),
+                text,
+            )
+            .with_status_code(421)
+        }
+        (tiny_http::Method::Get | tiny_http::Method::Head, "/") => {
             typed(reloading(&page, version), "text/html; charset=utf-8")
         }
-        (tiny_http::Method::Get, "/version") => {
-            typed(version.to_string(), "text/plain; charset=utf-8")
+        (tiny_http::Method::Get | tiny_http::Method::Head, "/version") => {
+            typed(version.to_string(), text)
         }
         // Browsers ask for an icon: there is none, and that is not an error.
-        (tiny_http::Method::Get, "/favicon.ico") => {
-            typed(String::new(), "text/plain; charset=utf-8").with_status_code(204)
+        (tiny_http::Method::Get | tiny_http::Method::Head, "/favicon.ico") => {
+            typed(String::new(), text).with_status_code(204)
         }
-        _ => typed(
-            "not found: the report is at /".to_string(),
-            "text/plain; charset=utf-8",
-        )
-        .with_status_code(404),
+        (_, "/" | "/version") => {
+            let mut refused =
+                typed("only GET and HEAD are served".to_string(), text).with_status_code(405);
+            if let Ok(h) = tiny_http::Header::from_bytes(&b"Allow"[..], &b"GET, HEAD"[..]) {
+                refused.add_header(h);
+            }
+            refused
+        }
+        _ => typed("not found: the report is at /".to_string(), text).with_status_code(404),
     };
     let _ = request.respond(response);
+}
+
+/// The path a request's target names: without its query, and without the scheme and host of an
+/// absolute target (`http://127.0.0.1:8765/`).
+fn path(target: &str) -> &str {
+    let target = match target.strip_prefix("http://") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    };
+    target.split(['?', '#']).next().unwrap_or(target)
 }

@@ -165,6 +165,37 @@ impl Memo {
     }
 }
 
+/// The memory the arrays of `batches` take, each allocation counted once: batches read from a
+/// file are often slices of larger buffers they share, which `get_array_memory_size` counts once
+/// per batch. `counted` holds the allocations already counted.
+fn allocated<'b>(
+    batches: impl Iterator<Item = &'b datafusion::arrow::record_batch::RecordBatch>,
+    counted: &mut std::collections::HashSet<usize>,
+) -> usize {
+    fn of(
+        data: &datafusion::arrow::array::ArrayData,
+        counted: &mut std::collections::HashSet<usize>,
+    ) -> usize {
+        let nulls = data.nulls().map(|n| n.buffer());
+        let mut bytes = 0;
+        for buffer in data.buffers().iter().chain(nulls) {
+            if counted.insert(buffer.data_ptr().as_ptr() as usize) {
+                bytes += buffer.capacity().max(buffer.len());
+            }
+        }
+        bytes
+            + data
+                .child_data()
+                .iter()
+                .map(|c| of(c, counted))
+                .sum::<usize>()
+    }
+    batches
+        .flat_map(|b| b.columns().iter())
+        .map(|a| of(&a.to_data(), counted))
+        .sum()
+}
+
 /// The column of each held row's period (`Session::hold`), which a pass groups by instead of
 /// working the period out again (`query::grouping`).
 pub(crate) const HELD_PERIOD: &str = "__held_period";
@@ -197,6 +228,7 @@ impl Session {
         use datafusion::common::TableReference;
         let mut held = Vec::new();
         let mut bytes = 0usize;
+        let mut counted = std::collections::HashSet::new();
         for ds in model.datasets.iter().filter(|d| d.is_file()) {
             let name = TableReference::bare(ds.name.as_str());
             if !self.ctx.table_exist(name.clone())? {
@@ -228,11 +260,7 @@ impl Session {
             } else {
                 parts
             };
-            bytes += parts
-                .iter()
-                .flatten()
-                .map(|b| b.get_array_memory_size())
-                .sum::<usize>();
+            bytes += allocated(parts.iter().flatten(), &mut counted);
             if bytes > limit {
                 return Ok(Held::OverLimit(bytes));
             }

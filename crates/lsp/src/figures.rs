@@ -63,7 +63,9 @@ pub const FIGURES: &str = "scorecard/figures";
 pub struct Job {
     pub uri: Uri,
     pub version: i32,
-    pub file: PathBuf,
+    /// Where the document is on disk; `None` for a URI that is not a `file:` one (an unsaved
+    /// buffer), which has no project and so no data.
+    pub file: Option<PathBuf>,
     pub text: String,
 }
 
@@ -92,7 +94,16 @@ pub fn work(
             newest.insert(next.uri.as_str().to_string(), next);
         }
         for job in newest.into_values() {
-            let figures = evaluator.evaluate(&job.file, &job.text);
+            let figures = match &job.file {
+                Some(file) => evaluator.evaluate(file, &job.text),
+                None => Figures {
+                    problem: Some(format!(
+                        "`{}` is not a file on disk: figures are computed for a scorecard saved in its project's folder, whose data it reads",
+                        job.uri.as_str()
+                    )),
+                    ..Figures::default()
+                },
+            };
             let params = serde_json::json!({
                 "uri": job.uri.as_str(),
                 "version": job.version,

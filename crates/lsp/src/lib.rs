@@ -200,7 +200,7 @@ fn initialized(encoding: Encoding) -> InitializeResult {
 }
 
 /// A document opened, changed or closed: the diagnostics to publish for it, and, when it checks
-/// clean and is a file, the job of evaluating it.
+/// clean, the job of evaluating it.
 fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification, Option<Job>)> {
     let (uri, version, text) = match n.method.as_str() {
         DidOpenTextDocument::METHOD => {
@@ -225,10 +225,10 @@ fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification,
     };
     let published = documents.open(uri.clone(), version, text.clone());
     let clean = documents.get(&uri).is_some_and(|d| d.model.is_some());
-    let job = file_path(&uri).filter(|_| clean).map(|file| Job {
+    let job = clean.then(|| Job {
+        file: file_path(&uri),
         uri,
         version,
-        file,
         text,
     });
     Some((published, job))
