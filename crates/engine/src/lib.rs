@@ -705,14 +705,14 @@ async fn compute(
     report_periods(&mut out, options.as_of, periods, (from, to), &seen)?;
     match memo {
         Some(m) => {
-            if let Some((checked, notes)) = m.checks(&out.periods) {
+            if let Some((checked, notes)) = m.checks(model, &out.periods) {
                 out.checks = checked;
                 out.notes.extend(notes);
             } else {
                 let before = out.notes.len();
                 run_checks(contexts.local, model, options, periods, &mut out).await?;
                 m.keep_checks(
-                    &out.periods,
+                    (model, &out.periods),
                     out.checks.clone(),
                     out.notes[before..].to_vec(),
                 );

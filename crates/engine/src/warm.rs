@@ -19,8 +19,9 @@ pub(crate) struct Memo {
     /// Each aggregate's results in a pass, by the pass and the aggregate as written (with what
     /// converts money: the rates).
     columns: BTreeMap<(Pass, String), Arc<HashMap<RowKey, Cell>>>,
-    /// The datasets' checks and their warnings, by the periods reported when they ran.
-    checks: Option<(Vec<i64>, Vec<checks::Checked>, Vec<Note>)>,
+    /// The datasets' checks and their warnings, by what they depend on (`checks_key`) and the
+    /// periods reported when they ran.
+    checks: Option<((String, Vec<i64>), Vec<checks::Checked>, Vec<Note>)>,
     /// How the last version was computed.
     pub(crate) last: Reuse,
 }
@@ -59,10 +60,25 @@ pub(crate) fn derived_key(model: &Model) -> String {
     serde_json::to_string(&part).unwrap_or_default()
 }
 
-/// An aggregate of `model` as remembered: its definition and the rates money converts at.
+/// An aggregate of `model` as remembered: its definition, the declaration of the dataset it reads
+/// (its columns' types, its time column and zone), the header (the calendar and zone periods are
+/// worked out in) and the rates money converts at: everything its results depend on besides the
+/// rows.
 fn column_key(model: &Model, aggregate: usize) -> String {
-    let part = (&model.aggregates[aggregate], &model.rates);
+    let a = &model.aggregates[aggregate];
+    let part = (a, model.dataset(&a.dataset), &model.header, &model.rates);
     serde_json::to_string(&part).unwrap_or_default()
+}
+
+/// What the datasets' checks of `model` depend on besides the rows: the datasets' declarations
+/// and the day (a check of freshness reads today).
+fn checks_key(model: &Model) -> String {
+    let today = model.header.zone().today();
+    let part = (&model.datasets, &model.header);
+    format!(
+        "{today}\n{}",
+        serde_json::to_string(&part).unwrap_or_default()
+    )
 }
 
 impl Memo {
@@ -139,19 +155,23 @@ impl Memo {
         table
     }
 
-    /// The checks that ran when these periods were reported.
-    pub(crate) fn checks(&self, periods: &[i64]) -> Option<(Vec<checks::Checked>, Vec<Note>)> {
-        let (p, checked, notes) = self.checks.as_ref()?;
-        (p == periods).then(|| (checked.clone(), notes.clone()))
+    /// The checks that ran for the same datasets and day when these periods were reported.
+    pub(crate) fn checks(
+        &self,
+        model: &Model,
+        periods: &[i64],
+    ) -> Option<(Vec<checks::Checked>, Vec<Note>)> {
+        let ((key, p), checked, notes) = self.checks.as_ref()?;
+        (p == periods && *key == checks_key(model)).then(|| (checked.clone(), notes.clone()))
     }
 
     pub(crate) fn keep_checks(
         &mut self,
-        periods: &[i64],
+        (model, periods): (&Model, &[i64]),
         checked: Vec<checks::Checked>,
         notes: Vec<Note>,
     ) {
-        self.checks = Some((periods.to_vec(), checked, notes));
+        self.checks = Some(((checks_key(model), periods.to_vec()), checked, notes));
     }
 
     /// Forgets the results of every aggregate `model` does not compute, so that what is kept
