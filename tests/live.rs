@@ -254,7 +254,8 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
         "{hints}"
     );
 
-    // A data file changed on disk is read again; the figures are the new data's.
+    // A data file changed on disk, the text not: the server sees it by itself, reads the data
+    // again and sends the figures of the last version that checked (11) on the new data.
     let orders = dir.path().join("retail/data/orders.csv");
     let csv = std::fs::read_to_string(&orders).unwrap();
     let header = csv.lines().next().unwrap();
@@ -268,7 +269,13 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
         "the example has EMEA rows"
     );
     std::fs::write(&orders, format!("{header}\n{}\n", kept.join("\n"))).unwrap();
-    let reread = figures_of(&mut s, &file, (&text, 13));
+    let want = uri(&file);
+    let reread = s.wait(|m| {
+        m["method"] == "scorecard/figures"
+            && m["params"]["uri"] == json!(want)
+            && m["params"]["version"] == json!(11)
+    })["params"]["figures"]
+        .clone();
     assert!(how(&reread).starts_with("read "), "{reread}");
     std::fs::write(&file, &text).expect("saved");
     assert_eq!(shown(&reread), cold_run(&file), "on the changed data");
@@ -720,4 +727,115 @@ fn the_rows_held_are_measured_as_what_they_take() {
         tight.hold(&model, held / 2).unwrap(),
         scorecard::engine::Held::OverLimit(_)
     ));
+}
+
+/// A table in PostgreSQL cannot be stamped: its rows are never held, each version reads it again,
+/// and an open document's figures are read again every 10 s, so a change to the table shows
+/// without any edit.
+#[test]
+fn figures_of_a_table_in_postgres_follow_the_table() {
+    use crate::sources::{absolute, postgres_url, psql, Schema};
+    let s = Schema::new("live");
+    let schema = &s.0;
+    psql(&format!(
+        "create table {schema}.orders (line_id text primary key, order_id text, order_date date, \
+         customer text, region text, channel text, revenue numeric(18, 2), cogs numeric(18, 2), units integer); \
+         create table {schema}.budget (month date, region text, revenue numeric(18, 2))"
+    ));
+    psql(&format!(
+        "\\copy {schema}.orders from '{}' csv header",
+        absolute("scorecards/retail/data/orders.csv")
+    ));
+    psql(&format!(
+        "\\copy {schema}.budget from '{}' csv header",
+        absolute("scorecards/retail/data/budget.csv")
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let url = postgres_url();
+    std::fs::write(
+        dir.path().join("scorecard.toml"),
+        format!(
+            "[datasets.orders]\npostgres = {{ url = \"{url}\", table = \"{schema}.orders\" }}\n\n\
+             [datasets.budget]\npostgres = {{ url = \"{url}\", table = \"{schema}.budget\" }}\n"
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("retail.scorecard");
+    let text = std::fs::read_to_string("scorecards/retail/retail.scorecard").unwrap();
+    std::fs::write(&file, &text).unwrap();
+    let mut server = Server::start();
+    initialized(&mut server);
+    let first = figures_of(&mut server, &file, (&text, 1));
+    let how = first["how"].as_str().unwrap();
+    assert!(how.contains("PostgreSQL is read again"), "{how}");
+    assert_eq!(shown(&first), cold_run(&file), "as opened");
+    // The last month's orders double; no text changes.
+    psql(&format!(
+        "update {schema}.orders set revenue = revenue * 2 where order_date >= '2026-10-01'"
+    ));
+    let changed = cold_run(&file);
+    assert_ne!(changed, shown(&first), "the update changes the figures");
+    let want = uri(&file);
+    let started = Instant::now();
+    loop {
+        let again = server
+            .wait(|m| m["method"] == "scorecard/figures" && m["params"]["uri"] == json!(want));
+        if shown(&again["params"]["figures"]) == changed {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the table's change never showed"
+        );
+    }
+    // Each version reads the table again: a second edit gives the table's figures too.
+    let edited = text.replacen("green >= 39%", "green >= 38.5%", 1);
+    let figures = figures_of(&mut server, &file, (&edited, 2));
+    std::fs::write(&file, &edited).unwrap();
+    assert_eq!(shown(&figures), cold_run(&file), "after an edit");
+    server.request("shutdown", Value::Null);
+    server.notify("exit", Value::Null);
+}
+
+/// `report --serve` watches the project's other scorecards: they decide whether its bindings hold.
+#[test]
+fn the_served_report_follows_the_project_s_other_scorecards() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(Path::new("scorecards/retail"), &dir.path().join("retail"));
+    let other = dir.path().join("other.scorecard");
+    let declares = "scorecard other { currency: USD  grain: month }\n\ndataset spend {\n  source: \"spend.csv\"\n  time: month\n  columns: { month: date  amount: money }\n}\n\nkpi spent { value: sum(spend.amount) }\n";
+    std::fs::write(&other, declares).unwrap();
+    std::fs::write(
+        dir.path().join("spend.csv"),
+        "month,amount\n2026-01-01,5.00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scorecard.toml"),
+        "[project]\nscorecards = [\"*.scorecard\", \"retail/*.scorecard\"]\n\n[datasets.spend]\npath = \"spend.csv\"\n",
+    )
+    .unwrap();
+    let file = dir.path().join("retail/retail.scorecard");
+    let served = serve(&file);
+    assert!(served_shows(&served.address, "Net revenue"), "the report");
+    // The other scorecard no longer declares `spend`: the binding binds nothing, as a cold report says.
+    std::fs::write(
+        &other,
+        declares
+            .replace("dataset spend", "dataset outlay")
+            .replace("spend.amount", "outlay.amount"),
+    )
+    .unwrap();
+    let (code, _, err) = scorecard_in(dir.path(), &["report", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        served_shows(&served.address, "id=\"problem\""),
+        "the page says why"
+    );
+    assert!(page(&served.address).contains("scorecard::project::"));
+    std::fs::write(&other, declares).unwrap();
+    assert!(
+        served_shows(&served.address, "Net revenue"),
+        "and comes back"
+    );
 }

@@ -21,7 +21,21 @@ pub(crate) struct Live {
     /// For `report --serve`: each attribution's credit by channel too, as `report` gives it.
     for_report: bool,
     warm: Option<Warm>,
+    /// What the last evaluation read, to tell when it is out of date (`stale`).
+    last: Option<Last>,
 }
+
+/// The file last evaluated, the files it read stamped before it read them, and whether it read
+/// from PostgreSQL (whose tables cannot be stamped) and when.
+struct Last {
+    file: PathBuf,
+    reads: Vec<Stamped>,
+    from_postgres: Option<Instant>,
+}
+
+/// How long figures read from PostgreSQL are taken as current before they are read again: a
+/// table's changes cannot be seen otherwise.
+pub(crate) const POSTGRES_CURRENT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A session whose rows are held, and what they were read for.
 struct Warm {
@@ -63,7 +77,22 @@ impl Live {
             keep,
             for_report,
             warm: None,
+            last: None,
         }
+    }
+
+    /// Whether what `file` was last evaluated on has changed since: a file it read (a data file,
+    /// or another scorecard of its project) changed, or its figures were read from PostgreSQL
+    /// longer ago than `POSTGRES_CURRENT_FOR`. False for a file not evaluated last.
+    pub(crate) fn stale(&self, file: &Path) -> bool {
+        let Some(last) = self.last.as_ref().filter(|l| l.file == file) else {
+            return false;
+        };
+        let changed = last.reads.iter().any(|(p, seen)| stamp(p) != *seen);
+        let expired = last
+            .from_postgres
+            .is_some_and(|at| at.elapsed() >= POSTGRES_CURRENT_FOR);
+        changed || expired
     }
 
     /// Evaluates the scorecard `text` (read from, or to be saved at, `file`) on its project's
@@ -100,7 +129,25 @@ impl Live {
             .map(|r| r.path)
             .collect();
         let read_for = read_for(&model, &options);
-        let stamps: Vec<Stamped> = data_files.iter().map(|p| (p.clone(), stamp(p))).collect();
+        // The project's other scorecards decide whether its bindings hold: they are read too.
+        let others = project.scorecards.iter().filter(|p| !same_file(p, file));
+        let stamps: Vec<Stamped> = data_files
+            .iter()
+            .chain(others)
+            .map(|p| (p.clone(), stamp(p)))
+            .collect();
+        // A table in PostgreSQL cannot be stamped: its rows are never held, and read again.
+        let from_postgres = model.datasets.iter().filter(|d| d.is_file()).any(|d| {
+            matches!(
+                options.source(d),
+                scorecard::project::source::Source::Postgres(_)
+            )
+        });
+        self.last = Some(Last {
+            file: file.to_path_buf(),
+            reads: stamps.clone(),
+            from_postgres: from_postgres.then(Instant::now),
+        });
         let failed = |why: String| Failed {
             why,
             reads: stamps.clone(),
@@ -122,7 +169,11 @@ impl Live {
                     "read {} rows",
                     scorecard::model::format::group_thousands(&read.to_string())
                 );
-                match session.reuse().map(|_| session.hold(&model, self.keep)) {
+                let held = match from_postgres {
+                    true => None,
+                    false => session.reuse().map(|_| session.hold(&model, self.keep)),
+                };
+                match held {
                     Some(Ok(Held::InMemory(_))) => {
                         self.warm = Some(Warm {
                             file: file.to_path_buf(),
@@ -133,12 +184,15 @@ impl Live {
                     }
                     Some(Ok(Held::OverLimit(bytes))) => {
                         how.push_str(&format!(
-                            "; not held: the rows take more than {} MiB (at least {} MiB), so each version reads them again",
-                            self.keep >> 20,
-                            bytes >> 20
+                            "; not held: the rows take more than {} (at least {}), so each version reads them again",
+                            size(self.keep),
+                            size(bytes)
                         ));
                     }
                     Some(Err(e)) => how.push_str(&format!("; not held: {e}")),
+                    None if from_postgres => how.push_str(
+                        "; not held: a table in PostgreSQL is read again for each version, and every 10 s",
+                    ),
                     None => {
                         how.push_str("; not held: some rows are aggregated where they are stored")
                     }
@@ -162,6 +216,22 @@ impl Live {
             took_ms: started.elapsed().as_millis() as u64,
             reads: stamps,
         })
+    }
+}
+
+/// Whether two paths name the same file (either may be relative, or through a link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// A size as a person reads it: bytes below a mebibyte, else whole mebibytes.
+fn size(bytes: usize) -> String {
+    match bytes < 1 << 20 {
+        true => format!("{bytes} bytes"),
+        false => format!("{} MiB", bytes >> 20),
     }
 }
 

@@ -33,6 +33,10 @@ pub fn serve(figures: bool, keep: usize) -> Exit {
 struct Evaluator(Live);
 
 impl Evaluate for Evaluator {
+    fn stale(&mut self, file: &Path) -> bool {
+        self.0.stale(file)
+    }
+
     fn evaluate(&mut self, file: &Path, text: &str) -> Figures {
         match self.0.evaluate(file, text) {
             Ok(e) => figures(&e),

@@ -40,10 +40,8 @@ pub fn serve(file: &Path, source: &DataArgs, port: u16, keep: usize) -> Exit {
     };
     let mut live = Live::new(keep, true);
     let mut watched = Watched::new(file);
-    let served = Arc::new(Mutex::new(Served {
-        version: 1,
-        page: evaluate(&mut live, file, &mut watched),
-    }));
+    let (page, mut shown) = evaluate(&mut live, file, &mut watched);
+    let served = Arc::new(Mutex::new(Served { version: 1, page }));
     match server.server_addr().to_ip() {
         Some(addr) => eprintln!(
             "serving the report of {} at http://{addr}/ (Ctrl-C to stop)",
@@ -60,8 +58,14 @@ pub fn serve(file: &Path, source: &DataArgs, port: u16, keep: usize) -> Exit {
     });
     loop {
         std::thread::sleep(LOOK_EVERY);
-        if watched.changed() {
-            let page = evaluate(&mut live, file, &mut watched);
+        // A table in PostgreSQL cannot be watched: its figures are read again every few
+        // seconds (`live.stale`), and the page changes only when they do.
+        if watched.changed() || live.stale(file) {
+            let (page, fingerprint) = evaluate(&mut live, file, &mut watched);
+            if fingerprint == shown {
+                continue;
+            }
+            shown = fingerprint;
             if let Ok(mut s) = served.lock() {
                 s.version += 1;
                 s.page = page;
@@ -133,15 +137,32 @@ impl Watched {
     }
 }
 
-/// The report of the scorecard as it is on disk now, or a page saying why there is none; what to
-/// watch from now on is what was stamped before the scorecard and its data were read.
-fn evaluate(live: &mut Live, file: &Path, watched: &mut Watched) -> String {
+/// The report of the scorecard as it is on disk now, or a page saying why there is none, and
+/// what it shows (the page but for when it was made); what to watch from now on is what was
+/// stamped before the scorecard and its data were read.
+fn evaluate(live: &mut Live, file: &Path, watched: &mut Watched) -> (String, String) {
+    let page = page(live, file, watched);
+    let shown = match &page {
+        Ok((_, fingerprint)) => fingerprint.clone(),
+        Err(problem) => problem.clone(),
+    };
+    match page {
+        Ok((page, _)) => (page, shown),
+        Err(problem) => (problem, shown),
+    }
+}
+
+/// The report and its fingerprint, or the page saying why there is none.
+fn page(live: &mut Live, file: &Path, watched: &mut Watched) -> Result<(String, String), String> {
     let mut around = Watched::around(file);
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
             watched.files = around;
-            return problem_page(file, &format!("cannot read `{}`: {e}", file.display()));
+            return Err(problem_page(
+                file,
+                &format!("cannot read `{}`: {e}", file.display()),
+            ));
         }
     };
     match live.evaluate(file, &text) {
@@ -154,7 +175,11 @@ fn evaluate(live: &mut Live, file: &Path, watched: &mut Watched) -> String {
                 done.took_ms,
                 done.how
             );
-            scorecard::report::html::html_with(&done.evaluation, &done.model, None)
+            let page = scorecard::report::html::html_with(&done.evaluation, &done.model, None);
+            let mut evaluation = done.evaluation;
+            evaluation.manifest.evaluated_at = None;
+            let fingerprint = serde_json::to_string(&evaluation).unwrap_or_default();
+            Ok((page, fingerprint))
         }
         Err(failed) => {
             around.extend(failed.reads);
@@ -170,7 +195,7 @@ fn evaluate(live: &mut Live, file: &Path, watched: &mut Watched) -> String {
                 ),
                 _ => String::new(),
             };
-            problem_page(file, &format!("{why}\n\n{diagnostics}"))
+            Err(problem_page(file, &format!("{why}\n\n{diagnostics}")))
         }
     }
 }

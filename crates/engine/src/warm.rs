@@ -21,10 +21,14 @@ pub(crate) struct Memo {
     columns: BTreeMap<(Pass, String), Arc<HashMap<RowKey, Cell>>>,
     /// The datasets' checks and their warnings, by what they depend on (`checks_key`) and the
     /// periods reported when they ran.
-    checks: Option<((String, Vec<i64>), Vec<checks::Checked>, Vec<Note>)>,
+    checks: Option<ChecksRun>,
     /// How the last version was computed.
     pub(crate) last: Reuse,
 }
+
+/// The checks run, with what they depended on (`checks_key` and the periods reported), and the
+/// warnings of those that failed.
+type ChecksRun = ((String, Vec<i64>), Vec<checks::Checked>, Vec<Note>);
 
 /// What deriving the rule tables gave besides the tables.
 #[derive(Clone, Default)]

@@ -18,7 +18,25 @@ use std::sync::Mutex;
 pub trait Evaluate: Send {
     /// The figures of the scorecard at `file` whose text is `text`.
     fn evaluate(&mut self, file: &Path, text: &str) -> Figures;
+
+    /// Whether the figures last given for `file` may be out of date though its text is not (a
+    /// data file changed, or a table that cannot be watched was read a while ago); asked of
+    /// every open document while the worker is idle.
+    fn stale(&mut self, _file: &Path) -> bool {
+        false
+    }
 }
+
+/// What the serving loop asks of the worker.
+pub enum Work {
+    /// Evaluate this version of a document.
+    Evaluate(Job),
+    /// The document was closed: forget it.
+    Forget(Uri),
+}
+
+/// How often an idle worker asks whether open documents' figures are out of date.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What one evaluation of a document gave: each KPI's last periods, or why there are none.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -60,6 +78,7 @@ pub struct Figure {
 pub const FIGURES: &str = "scorecard/figures";
 
 /// A document to evaluate: the one the client last sent, for its `version`.
+#[derive(Clone)]
 pub struct Job {
     pub uri: Uri,
     pub version: i32,
@@ -77,23 +96,50 @@ pub struct Known {
 
 /// The worker: evaluates the newest version of each document sent, skipping versions a newer one
 /// replaced while it was busy, and tells the client (the figures notification, and an inlay hint
-/// refresh when the client said at `initialize` it can take one).
+/// refresh when the client said at `initialize` it can take one). While idle, it evaluates again
+/// an open document whose figures the evaluator says are out of date (its data changed).
 pub fn work(
     mut evaluator: Box<dyn Evaluate>,
-    jobs: Receiver<Job>,
+    jobs: Receiver<Work>,
     known: &Mutex<Known>,
     send: &dyn Fn(Message),
     refresh: &AtomicBool,
 ) {
     let mut asked = 0i32;
-    while let Ok(first) = jobs.recv() {
-        // The newest text of each document waiting.
-        let mut newest: BTreeMap<String, Job> = BTreeMap::new();
-        newest.insert(first.uri.as_str().to_string(), first);
-        while let Ok(next) = jobs.try_recv() {
-            newest.insert(next.uri.as_str().to_string(), next);
+    // The latest version of each open document, by its URI.
+    let mut open: BTreeMap<String, Job> = BTreeMap::new();
+    loop {
+        let mut due: BTreeMap<String, Job> = BTreeMap::new();
+        let mut take = |work: Work, due: &mut BTreeMap<String, Job>| match work {
+            Work::Evaluate(job) => {
+                let uri = job.uri.as_str().to_string();
+                open.insert(uri.clone(), job.clone());
+                due.insert(uri, job);
+            }
+            Work::Forget(uri) => {
+                open.remove(uri.as_str());
+                due.remove(uri.as_str());
+                if let Ok(mut k) = known.lock() {
+                    k.figures.remove(&uri);
+                }
+            }
+        };
+        match jobs.recv_timeout(LOOK_EVERY) {
+            Ok(first) => take(first, &mut due),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
         }
-        for job in newest.into_values() {
+        while let Ok(next) = jobs.try_recv() {
+            take(next, &mut due);
+        }
+        if due.is_empty() {
+            for (uri, job) in &open {
+                if job.file.as_deref().is_some_and(|f| evaluator.stale(f)) {
+                    due.insert(uri.clone(), job.clone());
+                }
+            }
+        }
+        for job in due.into_values() {
             let figures = match &job.file {
                 Some(file) => evaluator.evaluate(file, &job.text),
                 None => Figures {

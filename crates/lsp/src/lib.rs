@@ -15,7 +15,7 @@ mod symbols;
 mod transport;
 
 use documents::Documents;
-use figures::{Evaluate, Job, Known};
+use figures::{Evaluate, Job, Known, Work};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit,
@@ -112,10 +112,10 @@ pub fn serve_evaluating(
             }
             // Before `initialize` and after `shutdown`, notifications are dropped.
             Message::Notification(n) if stage == Stage::Running => {
-                if let Some((published, job)) = notified(&mut documents, n) {
+                if let Some((published, work)) = notified(&mut documents, n) {
                     write(published.into())?;
-                    if let (Some(jobs), Some(job)) = (&jobs, job) {
-                        let _ = jobs.send(job);
+                    if let (Some(jobs), Some(work)) = (&jobs, work) {
+                        let _ = jobs.send(work);
                     }
                 }
             }
@@ -199,9 +199,9 @@ fn initialized(encoding: Encoding) -> InitializeResult {
     }
 }
 
-/// A document opened, changed or closed: the diagnostics to publish for it, and, when it checks
-/// clean, the job of evaluating it.
-fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification, Option<Job>)> {
+/// A document opened, changed or closed: the diagnostics to publish for it, and what the worker is
+/// to do (evaluate it when it checks clean; forget it when it is closed).
+fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification, Option<Work>)> {
     let (uri, version, text) = match n.method.as_str() {
         DidOpenTextDocument::METHOD => {
             let p: lsp_types::DidOpenTextDocumentParams =
@@ -219,17 +219,20 @@ fn notified(documents: &mut Documents, n: Notification) -> Option<(Notification,
         DidCloseTextDocument::METHOD => {
             let p: lsp_types::DidCloseTextDocumentParams =
                 n.extract(DidCloseTextDocument::METHOD).ok()?;
-            return Some((documents.close(p.text_document.uri), None));
+            let uri = p.text_document.uri;
+            return Some((documents.close(uri.clone()), Some(Work::Forget(uri))));
         }
         _ => return None,
     };
     let published = documents.open(uri.clone(), version, text.clone());
     let clean = documents.get(&uri).is_some_and(|d| d.model.is_some());
-    let job = clean.then(|| Job {
-        file: file_path(&uri),
-        uri,
-        version,
-        text,
+    let job = clean.then(|| {
+        Work::Evaluate(Job {
+            file: file_path(&uri),
+            uri,
+            version,
+            text,
+        })
     });
     Some((published, job))
 }
