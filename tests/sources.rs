@@ -913,3 +913,50 @@ fn money_in_one_declared_currency_is_aggregated_by_postgres_and_converted_here()
         .unwrap();
     assert_eq!(march["value"], "163.77", "{march}");
 }
+
+/// A top share aggregated by the server (`pushdown`) ranks the rows in a subquery; its period is
+/// read from that subquery's columns, and its figures are those of the same rows read from CSV.
+#[test]
+fn a_top_share_aggregated_in_postgres_is_the_top_share_read_from_csv() {
+    let s = Schema::new("top_share");
+    let schema = &s.0;
+    psql(&format!(
+        "create table {schema}.orders (line_id text primary key, order_id text, order_date date, \
+         customer text, region text, channel text, revenue numeric(18, 2), cogs numeric(18, 2), units integer)"
+    ));
+    psql(&format!(
+        "\\copy {schema}.orders from '{}' csv header",
+        absolute("scorecards/retail/data/orders.csv")
+    ));
+    let orders = std::fs::read_to_string("scorecards/retail/data/orders.csv").unwrap();
+    let text = "scorecard shares { currency: USD  grain: month }\n\
+         dataset orders {\n  source: \"orders.csv\"\n  time: order_date\n  columns: { line_id: text key  order_id: text  order_date: date  customer: text  region: text  channel: text  revenue: money  cogs: money  units: integer }\n}\n\
+         kpi top_lines { unit: percent  value: top_share(orders.revenue, 20%)  by: region }\n\
+         kpi revenue { value: sum(orders.revenue) }\n".to_string();
+    let on_csv = project(&[("shares.scorecard", &text), ("orders.csv", &orders)]);
+    let toml = format!(
+        "[datasets.orders]\npostgres = {{ url = \"{}\", table = \"{schema}.orders\", pushdown = true }}\n",
+        postgres_url()
+    );
+    let on_pg = project(&[("shares.scorecard", &text), ("scorecard.toml", &toml)]);
+    let run = |dir: &tempfile::TempDir| {
+        let card = dir.path().join("shares.scorecard");
+        let (code, out, err) = scorecard(&[
+            "run",
+            "--format",
+            "json",
+            "--deterministic",
+            card.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let (csv, pg) = (run(&on_csv), run(&on_pg));
+    let v: serde_json::Value = serde_json::from_str(&pg).unwrap();
+    assert_eq!(v["manifest"]["inputs"][0]["format"], "postgres-aggregates");
+    assert!(
+        numbers(&pg) == numbers(&csv),
+        "{}",
+        first_difference(&pg, &csv)
+    );
+}

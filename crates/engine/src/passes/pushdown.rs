@@ -228,8 +228,10 @@ impl Pushed {
         periods: Periods,
     ) -> Result<Table, DataError> {
         let dialect = Dialect::Postgres;
+        // Unqualified: a pass with a top share reads the rows through a ranking subquery, where
+        // `s` (the relation's name inside it) is not in scope.
         let period = dialect
-            .period_start(&model.header, &format!("s.{}", quote(&ds.time)))
+            .period_start(&model.header, &quote(&ds.time))
             .ok_or_else(|| DataError::Engine("a retail calendar cannot be pushed down".into()))?;
         let shape = Shape {
             text_segments: true,
