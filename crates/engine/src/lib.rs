@@ -618,6 +618,9 @@ async fn compute(
     if let Some(p) = options.progress.as_deref() {
         p.set_now("computing");
     }
+    if let Some(m) = memo.as_deref_mut() {
+        m.begin(model);
+    }
     derive_once(
         contexts.local,
         model,

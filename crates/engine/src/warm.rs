@@ -7,6 +7,7 @@ use crate::passes::plan::Pass;
 use crate::{checks, cohort, credits, view, Cell, DataError, Note, RowKey, Session, Table};
 use datafusion::datasource::MemTable;
 use scorecard_model::Model;
+use sha2::Digest as _;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -24,6 +25,9 @@ pub(crate) struct Memo {
     checks: Option<ChecksRun>,
     /// How the last version was computed.
     pub(crate) last: Reuse,
+    /// For each dataset of the version being computed, what an aggregate's results depend on
+    /// besides its definition and the rows (`begin`).
+    context: BTreeMap<String, String>,
 }
 
 /// The checks run, with what they depended on (`checks_key` and the periods reported), and the
@@ -64,14 +68,12 @@ pub(crate) fn derived_key(model: &Model) -> String {
     serde_json::to_string(&part).unwrap_or_default()
 }
 
-/// An aggregate of `model` as remembered: its definition, the declaration of the dataset it reads
-/// (its columns' types, its time column and zone), the header (the calendar and zone periods are
-/// worked out in) and the rates money converts at: everything its results depend on besides the
-/// rows.
-fn column_key(model: &Model, aggregate: usize) -> String {
+/// An aggregate of `model` as remembered: its definition, and what its results depend on besides
+/// the rows (`Memo::begin`).
+fn column_key(model: &Model, aggregate: usize, context: &BTreeMap<String, String>) -> String {
     let a = &model.aggregates[aggregate];
-    let part = (a, model.dataset(&a.dataset), &model.header, &model.rates);
-    serde_json::to_string(&part).unwrap_or_default()
+    let around = context.get(&a.dataset).map(String::as_str).unwrap_or("");
+    format!("{}\n{around}", serde_json::to_string(a).unwrap_or_default())
 }
 
 /// What the datasets' checks of `model` depend on besides the rows: the datasets' declarations
@@ -86,6 +88,23 @@ fn checks_key(model: &Model) -> String {
 }
 
 impl Memo {
+    /// Starts computing a version: for each of its datasets, the declaration (its columns' types,
+    /// its time column and zone), the header (the calendar and zone periods are worked out in) and
+    /// the rates money converts at, written once for every aggregate's key.
+    pub(crate) fn begin(&mut self, model: &Model) {
+        let shared = serde_json::to_string(&(&model.header, &model.rates)).unwrap_or_default();
+        self.context = model
+            .datasets
+            .iter()
+            .map(|d| {
+                let declared = serde_json::to_string(d).unwrap_or_default();
+                // Its digest: the keys stay short, and a collision is out of reach.
+                let digest = sha2::Sha256::digest(format!("{declared}\n{shared}"));
+                (d.name.clone(), crate::hex(&digest))
+            })
+            .collect();
+    }
+
     /// What deriving the tables gave, when they were derived from what `key` says.
     pub(crate) fn derived(&self, key: &str) -> Option<&Derived> {
         self.derived
@@ -111,7 +130,7 @@ impl Memo {
     ) -> BTreeSet<usize> {
         let known = |i: &usize| {
             self.columns
-                .contains_key(&(pass.clone(), column_key(model, *i)))
+                .contains_key(&(pass.clone(), column_key(model, *i, &self.context)))
         };
         aggregates.iter().copied().filter(|i| !known(i)).collect()
     }
@@ -133,13 +152,13 @@ impl Memo {
                 .iter()
                 .map(|(key, cells)| (key.clone(), cells[slot]))
                 .collect();
-            let key = (pass.clone(), column_key(model, i));
+            let key = (pass.clone(), column_key(model, i, &self.context));
             self.columns.insert(key, Arc::new(column));
         }
         let columns: Vec<(usize, Arc<HashMap<RowKey, Cell>>)> = aggregates
             .iter()
             .filter_map(|&i| {
-                let key = (pass.clone(), column_key(model, i));
+                let key = (pass.clone(), column_key(model, i, &self.context));
                 self.columns.get(&key).map(|c| (i, c.clone()))
             })
             .collect();
@@ -183,7 +202,10 @@ impl Memo {
     pub(crate) fn keep_only(&mut self, model: &Model, passes: &[(Pass, BTreeSet<usize>)]) {
         let used: BTreeSet<(Pass, String)> = passes
             .iter()
-            .flat_map(|(p, aggs)| aggs.iter().map(|&i| (p.clone(), column_key(model, i))))
+            .flat_map(|(p, aggs)| {
+                aggs.iter()
+                    .map(|&i| (p.clone(), column_key(model, i, &self.context)))
+            })
             .collect();
         self.columns.retain(|k, _| used.contains(k));
     }
