@@ -734,22 +734,10 @@ fn the_rows_held_are_measured_as_what_they_take() {
 /// without any edit.
 #[test]
 fn figures_of_a_table_in_postgres_follow_the_table() {
-    use crate::sources::{absolute, postgres_url, psql, Schema};
+    use crate::sources::{postgres_url, psql, retail_tables, Schema};
     let s = Schema::new("live");
     let schema = &s.0;
-    psql(&format!(
-        "create table {schema}.orders (line_id text primary key, order_id text, order_date date, \
-         customer text, region text, channel text, revenue numeric(18, 2), cogs numeric(18, 2), units integer); \
-         create table {schema}.budget (month date, region text, revenue numeric(18, 2))"
-    ));
-    psql(&format!(
-        "\\copy {schema}.orders from '{}' csv header",
-        absolute("scorecards/retail/data/orders.csv")
-    ));
-    psql(&format!(
-        "\\copy {schema}.budget from '{}' csv header",
-        absolute("scorecards/retail/data/budget.csv")
-    ));
+    retail_tables(schema);
     let dir = tempfile::tempdir().unwrap();
     let url = postgres_url();
     std::fs::write(

@@ -438,14 +438,8 @@ fn first_difference(a: &str, b: &str) -> String {
         .unwrap_or_else(|| "one is longer".into())
 }
 
-pub(crate) fn absolute(path: &str) -> String {
-    std::fs::canonicalize(path).unwrap().display().to_string()
-}
-
-#[test]
-fn the_retail_scorecard_on_postgres_gives_every_number_it_gives_on_csv() {
-    let s = Schema::new("retail");
-    let schema = &s.0;
+/// The retail example's orders and budget as tables `orders` and `budget` of `schema`.
+pub(crate) fn retail_tables(schema: &str) {
     psql(&format!(
         "create table {schema}.orders (line_id text primary key, order_id text, order_date date, \
          customer text, region text, channel text, revenue numeric(18, 2), cogs numeric(18, 2), units integer); \
@@ -459,6 +453,17 @@ fn the_retail_scorecard_on_postgres_gives_every_number_it_gives_on_csv() {
         "\\copy {schema}.budget from '{}' csv header",
         absolute("scorecards/retail/data/budget.csv")
     ));
+}
+
+pub(crate) fn absolute(path: &str) -> String {
+    std::fs::canonicalize(path).unwrap().display().to_string()
+}
+
+#[test]
+fn the_retail_scorecard_on_postgres_gives_every_number_it_gives_on_csv() {
+    let s = Schema::new("retail");
+    let schema = &s.0;
+    retail_tables(schema);
     let url = postgres_url();
     // Read row by row, and aggregated by the server (`pushdown`): the same numbers either way. The
     // orders' checks name failing lines, so with them orders are read row by row even under
@@ -920,14 +925,7 @@ fn money_in_one_declared_currency_is_aggregated_by_postgres_and_converted_here()
 fn a_top_share_aggregated_in_postgres_is_the_top_share_read_from_csv() {
     let s = Schema::new("top_share");
     let schema = &s.0;
-    psql(&format!(
-        "create table {schema}.orders (line_id text primary key, order_id text, order_date date, \
-         customer text, region text, channel text, revenue numeric(18, 2), cogs numeric(18, 2), units integer)"
-    ));
-    psql(&format!(
-        "\\copy {schema}.orders from '{}' csv header",
-        absolute("scorecards/retail/data/orders.csv")
-    ));
+    retail_tables(schema);
     let orders = std::fs::read_to_string("scorecards/retail/data/orders.csv").unwrap();
     let text = "scorecard shares { currency: USD  grain: month }\n\
          dataset orders {\n  source: \"orders.csv\"\n  time: order_date\n  columns: { line_id: text key  order_id: text  order_date: date  customer: text  region: text  channel: text  revenue: money  cogs: money  units: integer }\n}\n\
