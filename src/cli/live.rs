@@ -162,42 +162,14 @@ impl Live {
                 (aggregates, remembered(reuse))
             }
             None => {
-                let (mut session, aggregates) = Session::open_remembering(&model, &options)
-                    .map_err(|e| failed(data_error(&e)))?;
-                let read: u64 = aggregates.inputs.iter().map(|i| i.rows).sum();
-                let mut how = format!(
-                    "read {} rows",
-                    scorecard::model::format::group_thousands(&read.to_string())
-                );
-                let held = match from_postgres {
-                    true => None,
-                    false => session.reuse().map(|_| session.hold(&model, self.keep)),
+                let read = Read {
+                    file,
+                    read_for,
+                    stamps: &stamps,
+                    from_postgres,
                 };
-                match held {
-                    Some(Ok(Held::InMemory(_))) => {
-                        self.warm = Some(Warm {
-                            file: file.to_path_buf(),
-                            read_for,
-                            stamps: stamps.clone(),
-                            session,
-                        });
-                    }
-                    Some(Ok(Held::OverLimit(bytes))) => {
-                        how.push_str(&format!(
-                            "; not held: the rows take more than {} (at least {}), so each version reads them again",
-                            size(self.keep),
-                            size(bytes)
-                        ));
-                    }
-                    Some(Err(e)) => how.push_str(&format!("; not held: {e}")),
-                    None if from_postgres => how.push_str(
-                        "; not held: a table in PostgreSQL is read again for each version, and every 10 s",
-                    ),
-                    None => {
-                        how.push_str("; not held: some rows are aggregated where they are stored")
-                    }
-                }
-                (aggregates, how)
+                self.read(&model, &options, read)
+                    .map_err(|e| failed(data_error(&e)))?
             }
         };
         let recorded = rules::manifest::RunOptions::of(&options);
@@ -216,6 +188,58 @@ impl Live {
             took_ms: started.elapsed().as_millis() as u64,
             reads: stamps,
         })
+    }
+}
+
+/// What reading a scorecard's data again is for: the file, what the rows depend on, the files'
+/// stamps from before they were read, and whether a table in PostgreSQL is read.
+struct Read<'a> {
+    file: &'a Path,
+    read_for: String,
+    stamps: &'a [Stamped],
+    from_postgres: bool,
+}
+
+impl Live {
+    /// Reads the data of `model` and computes its aggregates; holds the rows for the next version
+    /// when they fit in `keep` and can be watched. The aggregates, and what was done for `how`.
+    fn read(
+        &mut self,
+        model: &Model,
+        options: &engine::Options,
+        read: Read,
+    ) -> Result<(engine::Aggregates, String), engine::DataError> {
+        let (mut session, aggregates) = Session::open_remembering(model, options)?;
+        let rows: u64 = aggregates.inputs.iter().map(|i| i.rows).sum();
+        let mut how = format!(
+            "read {} rows",
+            scorecard::model::format::group_thousands(&rows.to_string())
+        );
+        let held = match read.from_postgres {
+            true => None,
+            false => session.reuse().map(|_| session.hold(model, self.keep)),
+        };
+        match held {
+            Some(Ok(Held::InMemory(_))) => {
+                self.warm = Some(Warm {
+                    file: read.file.to_path_buf(),
+                    read_for: read.read_for,
+                    stamps: read.stamps.to_vec(),
+                    session,
+                });
+            }
+            Some(Ok(Held::OverLimit(bytes))) => how.push_str(&format!(
+                "; not held: the rows take more than {} (at least {}), so each version reads them again",
+                size(self.keep),
+                size(bytes)
+            )),
+            Some(Err(e)) => how.push_str(&format!("; not held: {e}")),
+            None if read.from_postgres => how.push_str(
+                "; not held: a table in PostgreSQL is read again for each version, and every 10 s",
+            ),
+            None => how.push_str("; not held: some rows are aggregated where they are stored"),
+        }
+        Ok((aggregates, how))
     }
 }
 
