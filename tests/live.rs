@@ -108,6 +108,17 @@ fn figures_of(s: &mut Server, file: &Path, (text, version): (&str, i64)) -> Valu
         .clone()
 }
 
+/// Every inlay hint of the document at `uri`.
+fn all_hints(s: &mut Server, uri: &str) -> Vec<Value> {
+    let everywhere =
+        json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } });
+    let hints = s.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": uri }, "range": everywhere }),
+    );
+    hints.as_array().expect("hints").clone()
+}
+
 fn initialized(s: &mut Server) {
     let caps = json!({ "workspace": { "inlayHint": { "refreshSupport": true } } });
     let init = s.request(
@@ -182,11 +193,7 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
     );
 
     // The inlay hints show the latest value and status of each KPI at the end of its first line.
-    let hints = s.request(
-        "textDocument/inlayHint",
-        json!({ "textDocument": { "uri": uri(&file) }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
-    );
-    let hints = hints.as_array().expect("hints");
+    let hints = all_hints(&mut s, &uri(&file));
     let kpis = text.matches("\nkpi ").count();
     assert_eq!(hints.len(), kpis, "one hint per KPI: {hints:?}");
     let line = text[..text.find("kpi net_revenue").unwrap()]
@@ -241,17 +248,12 @@ fn figures_follow_each_edit_and_match_a_cold_run_of_the_same_text() {
         "textDocument/didChange",
         json!({ "textDocument": { "uri": uri(&file), "version": 12 }, "contentChanges": [{ "text": broken }] }),
     );
-    let hints = s.request(
-        "textDocument/inlayHint",
-        json!({ "textDocument": { "uri": uri(&file) }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
-    );
+    let hints = all_hints(&mut s, &uri(&file));
     assert!(
         hints
-            .as_array()
-            .unwrap()
             .iter()
             .all(|h| h["label"].as_str().unwrap().starts_with("= … ")),
-        "{hints}"
+        "{hints:?}"
     );
 
     // A data file changed on disk, the text not: the server sees it by itself, reads the data
@@ -348,11 +350,7 @@ fn figures_of_rule_tables_follow_edits_of_the_rules() {
             .contains("not a file on disk"),
         "{figures}"
     );
-    let hints = s.request(
-        "textDocument/inlayHint",
-        json!({ "textDocument": { "uri": "untitled:Untitled-1" }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 10000, "character": 0 } } }),
-    );
-    let hints = hints.as_array().unwrap();
+    let hints = all_hints(&mut s, "untitled:Untitled-1");
     assert!(
         !hints.is_empty()
             && hints

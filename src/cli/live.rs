@@ -35,7 +35,7 @@ struct Last {
 
 /// How long figures read from PostgreSQL are taken as current before they are read again: a
 /// table's changes cannot be seen otherwise.
-pub(crate) const POSTGRES_CURRENT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+const POSTGRES_CURRENT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A session whose rows are held, and what they were read for.
 struct Warm {
@@ -43,8 +43,8 @@ struct Warm {
     /// What the rows depend on (the datasets' declarations, the header, the project's bindings
     /// and options): when it changes, they are read again.
     read_for: String,
-    /// Each data file read, with its size and time of change when read.
-    stamps: Vec<(PathBuf, Option<(u64, SystemTime)>)>,
+    /// Each file read, with its size and time of change from before it was read.
+    stamps: Vec<Stamped>,
     session: Session,
 }
 
@@ -117,18 +117,16 @@ impl Live {
             return Err(failed(format!("error[{}]: {e}", e.code().as_str())));
         }
         let options = super::input::project_options(&project, file, None);
-        // A report's model has each attribution's credit as KPIs too; it shows the model as written.
-        let shown = model.clone();
-        let model = match self.for_report {
-            true => model.with_credit_kpis(),
-            false => model,
-        };
+        // A report evaluates each attribution's credit as KPIs too, and shows the model as written.
+        let with_credit = self.for_report.then(|| model.with_credit_kpis());
+        let shown = model;
+        let model = with_credit.as_ref().unwrap_or(&shown);
         let data_files: Vec<PathBuf> = options
-            .data_files(&model)
+            .data_files(model)
             .into_iter()
             .map(|r| r.path)
             .collect();
-        let read_for = read_for(&model, &options);
+        let read_for = read_for(model, &options);
         // The project's other scorecards decide whether its bindings hold: they are read too.
         let others = project.scorecards.iter().filter(|p| !same_file(p, file));
         let stamps: Vec<Stamped> = data_files
@@ -155,7 +153,7 @@ impl Live {
         let fits = |w: &Warm| w.file == file && w.read_for == read_for && w.stamps == stamps;
         let (aggregates, how) = match self.warm.take().filter(fits) {
             Some(mut warm) => {
-                let again = warm.session.aggregate_again(&model);
+                let again = warm.session.aggregate_again(model);
                 let reuse = warm.session.reuse().unwrap_or_default();
                 let aggregates = again.map_err(|e| failed(data_error(&e)))?;
                 self.warm = Some(warm);
@@ -168,12 +166,12 @@ impl Live {
                     stamps: &stamps,
                     from_postgres,
                 };
-                self.read(&model, &options, read)
+                self.read(model, &options, read)
                     .map_err(|e| failed(data_error(&e)))?
             }
         };
         let recorded = rules::manifest::RunOptions::of(&options);
-        let mut evaluation = rules::evaluate(&model, aggregates, recorded)
+        let mut evaluation = rules::evaluate(model, aggregates, recorded)
             .map_err(|e| failed(format!("error[{}]: {e}", e.code().as_str())))?;
         if self.for_report {
             evaluation.take_credit_kpis();
@@ -234,9 +232,10 @@ impl Live {
                 size(bytes)
             )),
             Some(Err(e)) => how.push_str(&format!("; not held: {e}")),
-            None if read.from_postgres => how.push_str(
-                "; not held: a table in PostgreSQL is read again for each version, and every 10 s",
-            ),
+            None if read.from_postgres => how.push_str(&format!(
+                "; not held: a table in PostgreSQL is read again for each version, and every {} s",
+                POSTGRES_CURRENT_FOR.as_secs()
+            )),
             None => how.push_str("; not held: some rows are aggregated where they are stored"),
         }
         Ok((aggregates, how))

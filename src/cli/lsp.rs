@@ -77,7 +77,7 @@ fn figures(e: &Evaluated) -> Figures {
                             (v, unit) => format::number(v, unit),
                         },
                         exact: r.value.map(|v| v.to_string()),
-                        status: r.status.name().replace('_', " "),
+                        status: r.status.name().to_string(),
                         partial: r.partial,
                     })
                     .collect(),

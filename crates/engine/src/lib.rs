@@ -720,7 +720,6 @@ async fn compute(
                     out.notes[before..].to_vec(),
                 );
             }
-            let passes: Vec<_> = passes.into_iter().collect();
             m.keep_only(model, &passes);
         }
         None => run_checks(contexts.local, model, options, periods, &mut out).await?,

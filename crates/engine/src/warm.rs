@@ -17,8 +17,8 @@ pub(crate) struct Memo {
     /// What the rule tables were derived from (`derived_key`) and what deriving them gave; the
     /// tables themselves stay registered in the session.
     derived: Option<(String, Derived)>,
-    /// Each aggregate's results in a pass, by the pass and the aggregate as written (with what
-    /// converts money: the rates).
+    /// Each aggregate's results in a pass, by the pass and `column_key` (the aggregate as written,
+    /// and what its results depend on besides the rows).
     columns: BTreeMap<(Pass, String), Arc<HashMap<RowKey, Cell>>>,
     /// The datasets' checks and their warnings, by what they depend on (`checks_key`) and the
     /// periods reported when they ran.
@@ -199,7 +199,7 @@ impl Memo {
 
     /// Forgets the results of every aggregate `model` does not compute, so that what is kept
     /// stays the size of one version's.
-    pub(crate) fn keep_only(&mut self, model: &Model, passes: &[(Pass, BTreeSet<usize>)]) {
+    pub(crate) fn keep_only(&mut self, model: &Model, passes: &BTreeMap<Pass, BTreeSet<usize>>) {
         let used: BTreeSet<(Pass, String)> = passes
             .iter()
             .flat_map(|(p, aggs)| {

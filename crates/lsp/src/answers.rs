@@ -128,9 +128,9 @@ fn hover(
     let mut value = hover_text(doc, &target);
     if let Target::Declaration(d) = &target {
         if d.keyword.text == "kpi" {
-            for line in figures::hover_lines(&d.name.text, figures, doc.version) {
+            if let Some(latest) = figures::hover_text(&d.name.text, figures, doc.version) {
                 value.push_str("\n\n");
-                value.push_str(&line);
+                value.push_str(&latest);
             }
         }
     }

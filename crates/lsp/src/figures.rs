@@ -225,12 +225,10 @@ pub fn hints(doc: &Document, encoding: Encoding, known: Option<&(i32, Figures)>)
     out
 }
 
-/// What a hover on a KPI adds: its last periods, one line each.
-pub fn hover_lines(kpi: &str, known: Option<&(i32, Figures)>, version: i32) -> Vec<String> {
-    let Some((v, figures)) = known else {
-        return Vec::new();
-    };
-    vec![tooltip(kpi, figures, *v != version)]
+/// What a hover on a KPI adds: its last periods, one line each; nothing before any figures.
+pub fn hover_text(kpi: &str, known: Option<&(i32, Figures)>, version: i32) -> Option<String> {
+    let (v, figures) = known?;
+    Some(tooltip(kpi, figures, *v != version))
 }
 
 fn tooltip(kpi: &str, figures: &Figures, stale: bool) -> String {
